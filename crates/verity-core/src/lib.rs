@@ -1,0 +1,19 @@
+//! Verity's domain, pure.
+//!
+//! Everything here is deterministic: no SQL, no HTTP, no Tauri, no file system, no clock and no
+//! randomness. Time comes in as [`clock::Timestamp`] values from the caller. The core returns
+//! codes; the front ends (the app's UI, `verityctl`) turn codes into words.
+
+pub mod blocklist;
+pub mod check;
+pub mod clock;
+pub mod link;
+pub mod lookalike;
+pub mod message;
+pub mod official;
+pub mod phone;
+pub mod settings;
+pub mod verdict;
+
+pub use clock::Timestamp;
+pub use settings::{Language, Settings, SettingsError};

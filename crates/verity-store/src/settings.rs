@@ -1,0 +1,72 @@
+//! The `setting` table: user settings as key/value text, validated by `verity-core` on read.
+
+use crate::migrate::Migration;
+use crate::{Store, StoreError};
+use rusqlite::OptionalExtension;
+use verity_core::settings::parse_bool;
+use verity_core::{Language, Settings};
+
+pub(crate) const MIGRATION_1: Migration = Migration {
+    version: 1,
+    name: "settings",
+    sql: "CREATE TABLE setting (
+              key   TEXT PRIMARY KEY NOT NULL,
+              value TEXT NOT NULL
+          ) STRICT;",
+};
+
+const LANGUAGE: &str = "language";
+const START_AT_LOGIN: &str = "start_at_login";
+
+impl Store {
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The user's settings; defaults for anything never set.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidValue`] when a stored value was corrupted; SQLite errors.
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        let mut s = Settings::default();
+        if let Some(v) = self.setting(LANGUAGE)? {
+            s.language = v.parse()?;
+        }
+        if let Some(v) = self.setting(START_AT_LOGIN)? {
+            s.start_at_login = parse_bool(START_AT_LOGIN, &v)?;
+        }
+        Ok(s)
+    }
+
+    /// Stores the interface language.
+    ///
+    /// # Errors
+    /// SQLite errors (e.g. busy past the timeout).
+    pub fn set_language(&mut self, language: Language) -> Result<(), StoreError> {
+        self.put_setting(LANGUAGE, language.tag())
+    }
+
+    /// Stores whether Verity starts at login. The caller applies it to the OS.
+    ///
+    /// # Errors
+    /// SQLite errors (e.g. busy past the timeout).
+    pub fn set_start_at_login(&mut self, enabled: bool) -> Result<(), StoreError> {
+        self.put_setting(START_AT_LOGIN, if enabled { "true" } else { "false" })
+    }
+}

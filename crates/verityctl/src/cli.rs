@@ -1,0 +1,36 @@
+//! Arguments and dispatch.
+
+use crate::error::CliError;
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Verity's command-line tool: check numbers, links and messages against the local blocklist,
+/// manage the store, and read the app's state. It shares the app's data directory.
+#[derive(Debug, Parser)]
+#[command(name = "verityctl", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The data directory (default: $VERITY_DATA_DIR, else the OS app-data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the data directory, the store's schema version and the protection state.
+    Status(crate::status::StatusArgs),
+}
+
+/// Runs the parsed command, writing its output to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let data_dir =
+        verity_store::resolve_data_dir(cli.data_dir, std::env::var_os(verity_store::DATA_DIR_ENV))?;
+    match cli.command {
+        Command::Status(args) => crate::status::run(&args, &data_dir, out),
+    }
+}

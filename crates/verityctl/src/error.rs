@@ -1,0 +1,72 @@
+//! The CLI's errors and how they are printed: one line, a stable exit status.
+
+use std::process::ExitCode;
+
+/// Exit status for a usage error or input that cannot be read.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status for an operational failure (store, file system).
+pub const EXIT_FAILURE: u8 = 3;
+
+/// Everything a command can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The arguments or the input are wrong; the user can fix them.
+    #[error("{0}")]
+    Usage(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] verity_store::StoreError),
+    /// Writing the output failed.
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+    /// JSON output failed.
+    #[error("cannot encode JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl CliError {
+    fn exit_status(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => EXIT_USAGE,
+            CliError::Store(_) | CliError::Output(_) | CliError::Json(_) => EXIT_FAILURE,
+        }
+    }
+}
+
+/// Prints `e` as one line on stderr and returns its exit status.
+pub fn report(e: &CliError) -> ExitCode {
+    let msg = one_line(&e.to_string());
+    eprintln!("verityctl: error: {msg}");
+    ExitCode::from(e.exit_status())
+}
+
+/// Prints clap's result: help and version on stdout (status 0), usage errors as one line (2).
+pub fn report_clap(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("verityctl: error: {} (see verityctl --help)", first.trim());
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

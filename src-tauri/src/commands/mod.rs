@@ -1,0 +1,66 @@
+//! The IPC surface: thin `#[tauri::command]` adapters over the crates, and the tauri-specta
+//! builder that registers them and generates the TypeScript bindings.
+
+mod notify;
+mod settings;
+mod status;
+
+pub use settings::SettingsChanged;
+pub use status::AppStatus;
+
+/// The names of every command, as the capability files and build.rs list them.
+pub const ALL: &[&str] = &[
+    "app_status",
+    "get_settings",
+    "set_language",
+    "set_start_at_login",
+    "send_test_notification",
+];
+
+/// The tauri-specta builder with every command and event, for the runtime `$runtime`
+/// (`tauri::Wry` in the app, `tauri::test::MockRuntime` in IPC tests). A macro because
+/// `collect_commands!` needs the concrete runtime of the generic commands.
+#[macro_export]
+macro_rules! specta_builder {
+    ($runtime:ty) => {{
+        #[allow(unused_imports)]
+        use $crate::commands::handlers::*;
+        ::tauri_specta::Builder::<$runtime>::new()
+            .commands(::tauri_specta::collect_commands![
+                app_status,
+                get_settings,
+                set_language::<$runtime>,
+                set_start_at_login::<$runtime>,
+                send_test_notification,
+            ])
+            .events(::tauri_specta::collect_events![
+                $crate::commands::SettingsChanged
+            ])
+    }};
+}
+
+/// Every command handler, for [`specta_builder!`].
+#[doc(hidden)]
+pub mod handlers {
+    pub use super::notify::*;
+    pub use super::settings::*;
+    pub use super::status::*;
+}
+
+/// The builder for the real app.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    crate::specta_builder!(tauri::Wry)
+}
+
+/// Where the generated bindings live, relative to the repository root.
+pub const BINDINGS_PATH: &str = "ui/src/lib/ipc/bindings.ts";
+
+/// Writes the TypeScript bindings to `path`.
+///
+/// # Errors
+/// When the exporter fails or the file cannot be written.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    let ts = specta_typescript::Typescript::default()
+        .header("// Generated from Rust by tauri-specta. Do not edit: run `UPDATE_BINDINGS=1 cargo test -p verity --test bindings`.\n// @ts-nocheck");
+    specta_builder().export(ts, path).map_err(|e| e.to_string())
+}

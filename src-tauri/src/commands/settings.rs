@@ -1,0 +1,59 @@
+use crate::error::CmdResult;
+use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::{AppHandle, Runtime, State};
+use tauri_specta::Event;
+use verity_core::{Language, Settings};
+
+/// Sent to every window when a setting changes.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct SettingsChanged(pub Settings);
+
+/// The user's settings.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
+    state.with_store(|s| s.settings())
+}
+
+/// Changes the interface language; the tray menu follows.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_language<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    language: Language,
+) -> CmdResult<Settings> {
+    let settings = state.with_store(|s| {
+        s.set_language(language)?;
+        s.settings()
+    })?;
+    state.host.language_changed(language);
+    announce(&app, &settings);
+    Ok(settings)
+}
+
+/// Registers or removes Verity as a login item, then records the choice.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_start_at_login<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    enabled: bool,
+) -> CmdResult<Settings> {
+    // The OS first: if it refuses, the stored setting keeps telling the truth.
+    state.host.set_start_at_login(enabled)?;
+    let settings = state.with_store(|s| {
+        s.set_start_at_login(enabled)?;
+        s.settings()
+    })?;
+    announce(&app, &settings);
+    Ok(settings)
+}
+
+fn announce<R: Runtime>(app: &AppHandle<R>, settings: &Settings) {
+    if let Err(e) = SettingsChanged(settings.clone()).emit(app) {
+        log::warn!("cannot emit settings-changed: {e}");
+    }
+}

@@ -1,0 +1,32 @@
+use crate::error::CmdResult;
+use crate::state::AppState;
+use serde::Serialize;
+use specta::Type;
+use tauri::State;
+
+/// What Home shows about the installation.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStatus {
+    /// The app's version.
+    pub app_version: String,
+    /// The data directory shared with `verityctl`.
+    pub data_dir: String,
+    /// The database file's name inside it.
+    pub database_file: String,
+    /// The store's schema version.
+    pub schema_version: u32,
+}
+
+/// The installation's state, read from the store.
+#[tauri::command]
+#[specta::specta]
+pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
+    let schema_version = state.with_store(|s| s.schema_version())?;
+    Ok(AppStatus {
+        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir: state.data_dir().display().to_string(),
+        database_file: verity_store::DATABASE_FILE.to_owned(),
+        schema_version,
+    })
+}

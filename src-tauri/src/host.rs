@@ -1,0 +1,88 @@
+//! The narrow door from command logic to the desktop: notifications and start-at-login.
+//!
+//! Commands ask the [`Host`] instead of calling the OS, so they run in tests with a fake host
+//! and no window, no D-Bus and no changes to the real login items.
+
+use std::sync::Arc;
+
+/// A desktop notification to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The title line.
+    pub summary: String,
+    /// The text.
+    pub body: String,
+}
+
+/// What the desktop can refuse.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// The notification could not be shown.
+    #[error("cannot show a notification: {0}")]
+    Notification(String),
+    /// Start-at-login could not be changed.
+    #[error("cannot change start at login: {0}")]
+    Autostart(String),
+}
+
+/// The desktop services the commands use.
+pub trait Host: Send + Sync {
+    /// Shows a desktop notification.
+    ///
+    /// # Errors
+    /// [`HostError::Notification`] when no notification service answers.
+    fn notify(&self, notice: &Notice) -> Result<(), HostError>;
+
+    /// Registers or removes Verity as a login item.
+    ///
+    /// # Errors
+    /// [`HostError::Autostart`] when the OS refuses.
+    fn set_start_at_login(&self, enabled: bool) -> Result<(), HostError>;
+
+    /// The interface language changed: retitle what the Rust side shows (the tray menu).
+    fn language_changed(&self, language: verity_core::Language);
+}
+
+/// A shared host.
+pub type SharedHost = Arc<dyn Host>;
+
+/// The real desktop: notify-rust and the autostart plugin.
+pub struct DesktopHost {
+    app: tauri::AppHandle,
+}
+
+impl DesktopHost {
+    /// A host for the running app.
+    pub fn new(app: tauri::AppHandle) -> Self {
+        DesktopHost { app }
+    }
+}
+
+impl Host for DesktopHost {
+    fn notify(&self, notice: &Notice) -> Result<(), HostError> {
+        let mut n = notify_rust::Notification::new();
+        n.summary(&notice.summary)
+            .body(&notice.body)
+            .appname("Verity");
+        #[cfg(all(unix, not(target_os = "macos")))]
+        n.icon("hk.verity.desktop");
+        n.show()
+            .map(|_| ())
+            .map_err(|e| HostError::Notification(e.to_string()))
+    }
+
+    fn set_start_at_login(&self, enabled: bool) -> Result<(), HostError> {
+        use tauri_plugin_autostart::ManagerExt;
+        let launcher = self.app.autolaunch();
+        let res = if enabled {
+            launcher.enable()
+        } else {
+            launcher.disable()
+        };
+        res.map_err(|e| HostError::Autostart(e.to_string()))
+    }
+
+    fn language_changed(&self, language: verity_core::Language) {
+        crate::tray::retitle(&self.app, language);
+    }
+}

@@ -1,0 +1,80 @@
+//! The Verity desktop shell: builder, plugins, tray, window behaviour and IPC adapters.
+//!
+//! Domain logic lives in `verity-core`, storage in `verity-store`; this crate only wires them to
+//! the desktop. Each command in [`commands`] is a few lines that call a crate.
+
+pub mod commands;
+pub mod error;
+pub mod host;
+pub mod i18n;
+pub mod state;
+mod tray;
+
+use host::DesktopHost;
+use state::AppState;
+use std::sync::Arc;
+use tauri::{Manager, WindowEvent};
+
+/// The main window's label.
+pub const MAIN_WINDOW: &str = "main";
+
+/// The command-line flag the login item passes, so Verity starts in the tray without a window.
+pub const HIDDEN_FLAG: &str = "--hidden";
+
+/// Shows, unminimises and focuses the main window.
+pub fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+/// Runs the app until the user quits from the tray.
+pub fn run() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let specta = commands::specta_builder();
+
+    let result = tauri::Builder::default()
+        // Must be first: a second launch hands over to the first and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main_window(app);
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![HIDDEN_FLAG]),
+        ))
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            specta.mount_events(app);
+            let data_dir =
+                verity_store::resolve_data_dir(None, std::env::var_os(verity_store::DATA_DIR_ENV))?;
+            log::info!("data directory: {}", data_dir.display());
+            let host = Arc::new(DesktopHost::new(app.handle().clone()));
+            let state = AppState::open(data_dir, host);
+            let lang = state
+                .with_store(|s| s.settings())
+                .map(|s| s.language)
+                .unwrap_or_default();
+            app.manage(state);
+            tray::create(app.handle(), lang)?;
+            if !std::env::args().any(|a| a == HIDDEN_FLAG) {
+                show_main_window(app.handle());
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps Verity running in the tray.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == MAIN_WINDOW {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        log::error!("Verity could not start: {e}");
+        std::process::exit(1);
+    }
+}

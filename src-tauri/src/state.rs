@@ -1,0 +1,55 @@
+//! What the running app holds: the store (shared with `verityctl` through the data directory)
+//! and the desktop host.
+
+use crate::error::{CmdResult, ErrorCode, IpcError};
+use crate::host::SharedHost;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use verity_store::Store;
+
+/// The app's managed state.
+pub struct AppState {
+    data_dir: PathBuf,
+    /// The open store, or why it could not be opened (shown on Home instead of crashing).
+    store: Mutex<Result<Store, String>>,
+    /// The desktop services.
+    pub host: SharedHost,
+}
+
+impl AppState {
+    /// Opens the store in `data_dir`. A failure is kept and reported by every command.
+    pub fn open(data_dir: PathBuf, host: SharedHost) -> Self {
+        let store = Store::open(&data_dir).map_err(|e| {
+            log::error!("cannot open the store: {e}");
+            e.to_string()
+        });
+        AppState {
+            data_dir,
+            store: Mutex::new(store),
+            host,
+        }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Runs `f` with the store. The lock is held only for the call.
+    ///
+    /// # Errors
+    /// The store's open error, or `f`'s error.
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, verity_store::StoreError>,
+    ) -> CmdResult<T> {
+        let mut guard = self
+            .store
+            .lock()
+            .map_err(|_| IpcError::new(ErrorCode::Internal, "the store lock was poisoned"))?;
+        match guard.as_mut() {
+            Ok(store) => Ok(f(store)?),
+            Err(why) => Err(IpcError::new(ErrorCode::Store, why.clone())),
+        }
+    }
+}

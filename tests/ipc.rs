@@ -1,0 +1,206 @@
+//! Commands through Tauri's mock runtime: the real IPC path (deserialising arguments, the
+//! capability check, serialising `{code, message}` errors) without a window system.
+
+use std::sync::{Arc, Mutex};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindowBuilder};
+use verity_app::host::{Host, HostError, Notice};
+use verity_app::state::AppState;
+
+#[derive(Default)]
+struct FakeHost {
+    notices: Mutex<Vec<Notice>>,
+    login_item: Mutex<Option<bool>>,
+    refuse_autostart: bool,
+    languages: Mutex<Vec<verity_core::Language>>,
+}
+
+impl Host for FakeHost {
+    fn notify(&self, notice: &Notice) -> Result<(), HostError> {
+        self.notices.lock().unwrap().push(notice.clone());
+        Ok(())
+    }
+    fn set_start_at_login(&self, enabled: bool) -> Result<(), HostError> {
+        if self.refuse_autostart {
+            return Err(HostError::Autostart("refused by the test".into()));
+        }
+        *self.login_item.lock().unwrap() = Some(enabled);
+        Ok(())
+    }
+    fn language_changed(&self, language: verity_core::Language) {
+        self.languages.lock().unwrap().push(language);
+    }
+}
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    host: Arc<FakeHost>,
+    _app: tauri::App<MockRuntime>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+}
+
+fn harness_with(host: FakeHost, label: &str) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let host = Arc::new(host);
+    let specta = verity_app::specta_builder!(MockRuntime);
+    let app = mock_builder()
+        .invoke_handler(specta.invoke_handler())
+        .build(tauri::generate_context!())
+        .unwrap();
+    specta.mount_events(&app);
+    app.manage(AppState::open(dir.path().to_path_buf(), host.clone()));
+    let webview = WebviewWindowBuilder::new(&app, label, Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _dir: dir,
+        host,
+        _app: app,
+        webview,
+    }
+}
+
+fn harness() -> Harness {
+    harness_with(FakeHost::default(), "main")
+}
+
+fn invoke(
+    h: &Harness,
+    cmd: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Value> {
+    let res = get_ipc_response(
+        &h.webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    );
+    res.map(|b| b.deserialize::<serde_json::Value>().unwrap())
+}
+
+#[test]
+fn app_status_reads_the_store() {
+    let h = harness();
+    let v = invoke(&h, "app_status", serde_json::json!({})).unwrap();
+    assert_eq!(v["schemaVersion"], verity_store::SCHEMA_VERSION);
+    assert_eq!(v["dataDir"], h._dir.path().display().to_string());
+    assert_eq!(v["databaseFile"], verity_store::DATABASE_FILE);
+}
+
+#[test]
+fn language_round_trips_and_persists() {
+    let h = harness();
+    let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"language": "en", "startAtLogin": false})
+    );
+    let v = invoke(&h, "set_language", serde_json::json!({"language": "ar"})).unwrap();
+    assert_eq!(v["language"], "ar");
+    assert_eq!(
+        *h.host.languages.lock().unwrap(),
+        vec![verity_core::Language::Ar]
+    );
+    // Persisted in the real SQLite file: a fresh store sees it.
+    let store = verity_store::Store::open(h._dir.path()).unwrap();
+    assert_eq!(
+        store.settings().unwrap().language,
+        verity_core::Language::Ar
+    );
+}
+
+#[test]
+fn a_bad_language_is_rejected_and_nothing_changes() {
+    let h = harness();
+    let err = invoke(
+        &h,
+        "set_language",
+        serde_json::json!({"language": "klingon"}),
+    )
+    .unwrap_err();
+    // Tauri rejects the argument before the command runs.
+    assert!(
+        err.to_string().contains("klingon") || err.to_string().contains("language"),
+        "{err}"
+    );
+    let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
+    assert_eq!(v["language"], "en");
+}
+
+#[test]
+fn start_at_login_goes_to_the_os_then_the_store() {
+    let h = harness();
+    let v = invoke(
+        &h,
+        "set_start_at_login",
+        serde_json::json!({"enabled": true}),
+    )
+    .unwrap();
+    assert_eq!(v["startAtLogin"], true);
+    assert_eq!(*h.host.login_item.lock().unwrap(), Some(true));
+}
+
+#[test]
+fn a_refused_login_item_is_a_coded_error_and_not_recorded() {
+    let h = harness_with(
+        FakeHost {
+            refuse_autostart: true,
+            ..FakeHost::default()
+        },
+        "main",
+    );
+    let err = invoke(
+        &h,
+        "set_start_at_login",
+        serde_json::json!({"enabled": true}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "autostart", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("refused"));
+    let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
+    assert_eq!(v["startAtLogin"], false);
+}
+
+#[test]
+fn test_notification_is_in_the_users_language() {
+    let h = harness();
+    invoke(&h, "set_language", serde_json::json!({"language": "zh-HK"})).unwrap();
+    invoke(&h, "send_test_notification", serde_json::json!({})).unwrap();
+    let notices = h.host.notices.lock().unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(
+        notices[0].summary,
+        verity_app::i18n::text(verity_core::Language::ZhHk, "notification.test.title")
+    );
+    assert_ne!(
+        notices[0].summary,
+        verity_app::i18n::text(verity_core::Language::En, "notification.test.title")
+    );
+}
+
+#[test]
+fn a_store_that_cannot_open_is_reported_with_a_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let h = harness();
+    let state = AppState::open(file, h.host.clone());
+    let err = state.with_store(|s| s.schema_version()).unwrap_err();
+    assert_eq!(serde_json::to_value(&err).unwrap()["code"], "store");
+}
+
+#[test]
+fn other_windows_get_no_commands() {
+    // Capabilities grant the commands to the main window only.
+    let h = harness_with(FakeHost::default(), "intruder");
+    let err = invoke(&h, "app_status", serde_json::json!({})).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
+}
