@@ -19,6 +19,13 @@ struct Status {
     data_dir: String,
     schema_version: u32,
     verityctl_version: &'static str,
+    settings: StatusSettings,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusSettings {
+    language: verity_core::Language,
+    start_at_login: bool,
 }
 
 pub fn run(args: &StatusArgs, data_dir: &Path, out: &mut dyn Write) -> Result<ExitCode, CliError> {
@@ -27,6 +34,10 @@ pub fn run(args: &StatusArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
         data_dir: store.data_dir().display().to_string(),
         schema_version: store.schema_version()?,
         verityctl_version: env!("CARGO_PKG_VERSION"),
+        settings: {
+            let s = store.settings()?;
+            StatusSettings { language: s.language, start_at_login: s.start_at_login }
+        },
     };
     if args.json {
         serde_json::to_writer(&mut *out, &status)?;
@@ -34,6 +45,8 @@ pub fn run(args: &StatusArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
     } else {
         writeln!(out, "Data directory:  {}", status.data_dir)?;
         writeln!(out, "Schema version:  {}", status.schema_version)?;
+        writeln!(out, "Language:        {}", status.settings.language)?;
+        writeln!(out, "Start at login:  {}", status.settings.start_at_login)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,132 @@
+// The desktop around the app under test: D-Bus (notifications, tray menu) and processes.
+
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { sleep } from './webdriver.mjs';
+
+const run = promisify(execFile);
+
+/** Calls `gdbus` on the session bus and returns its stdout. */
+export async function gdbus(...args) {
+  const { stdout } = await run('gdbus', ['call', '--session', ...args], { timeout: 10000 });
+  return stdout;
+}
+
+/** The lines `dbus-monitor` logged for Notify calls so far (the harness starts the monitor). */
+export function notificationLog() {
+  const file = process.env.VERITY_NOTIFY_LOG;
+  if (!file || !existsSync(file)) throw new Error('VERITY_NOTIFY_LOG is not set: run through tests/e2e/run');
+  return readFileSync(file, 'utf8');
+}
+
+/** Waits until the notification log contains `needle`. */
+export async function waitForNotification(needle, timeoutMs = 10000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (notificationLog().includes(needle)) return;
+    await sleep(100);
+  }
+  throw new Error(`no notification containing ${JSON.stringify(needle)}; log:\n${notificationLog().slice(-2000)}`);
+}
+
+/** Every name on the session bus. */
+export async function busNames() {
+  const out = await gdbus('--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.ListNames');
+  return [...out.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+}
+
+/** The unique bus name owned by process `pid`. */
+export async function busNamesOfPid(pid) {
+  const names = [];
+  for (const name of await busNames()) {
+    if (!name.startsWith(':')) continue;
+    try {
+      const out = await gdbus('--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.GetConnectionUnixProcessID', name);
+      if (Number(/uint32 (\d+)/.exec(out)?.[1]) === pid) names.push(name);
+    } catch {
+      // the connection went away meanwhile
+    }
+  }
+  return names;
+}
+
+/** Object paths under `path` on `dest`, found by introspection, depth first. */
+export async function objectPaths(dest, path = '/') {
+  const out = await run('gdbus', ['introspect', '--session', '--dest', dest, '--object-path', path, '--xml'], { timeout: 10000 }).then((r) => r.stdout).catch(() => '');
+  const found = [{ path, xml: out }];
+  for (const m of out.matchAll(/<node name="([^"]+)"/g)) {
+    const child = path === '/' ? `/${m[1]}` : `${path}/${m[1]}`;
+    found.push(...(await objectPaths(dest, child)));
+  }
+  return found;
+}
+
+/**
+ * Finds the tray's dbusmenu exported by process `pid` and returns `{ dest, path }`.
+ * libayatana-appindicator publishes the StatusNotifierItem and its menu on the session bus even
+ * when no tray host is running.
+ */
+export async function findTrayMenu(pid, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    for (const dest of await busNamesOfPid(pid)) {
+      for (const { path, xml } of await objectPaths(dest)) {
+        if (xml.includes('com.canonical.dbusmenu')) return { dest, path };
+      }
+    }
+    await sleep(250);
+  }
+  throw new Error(`process ${pid} published no dbusmenu on the session bus`);
+}
+
+/** The labels and ids of the tray menu's top-level items. */
+export async function trayMenuItems({ dest, path }) {
+  const out = await gdbus('--dest', dest, '--object-path', path, '--method', 'com.canonical.dbusmenu.GetLayout', '--', '0', '-1', '[]');
+  const items = [];
+  // Each child looks like <(ID, {'label': <'Open Verity'>, ...}, [])>
+  for (const m of out.matchAll(/<\((\d+), \{([^}]*)\}/g)) {
+    const label = /'label': <'([^']*)'>/.exec(m[2])?.[1];
+    const type = /'type': <'([^']*)'>/.exec(m[2])?.[1];
+    if (label !== undefined || type === undefined) items.push({ id: Number(m[1]), label, type });
+  }
+  return items;
+}
+
+/** Clicks tray menu item `id`, as a tray host would. */
+export async function clickTrayItem({ dest, path }, id) {
+  await gdbus('--dest', dest, '--object-path', path, '--method', 'com.canonical.dbusmenu.Event', '--', String(id), 'clicked', '<0>', '0');
+}
+
+/** Starts the app binary directly (not through WebDriver). */
+export function launch(bin, args = [], env = {}) {
+  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.output = '';
+  child.stdout.on('data', (d) => (child.output += d));
+  child.stderr.on('data', (d) => (child.output += d));
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return child;
+}
+
+/** Resolves with the exit status, or rejects after `timeoutMs`. */
+export async function waitExit(child, timeoutMs = 10000) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`process ${child.pid} did not exit; output:\n${child.output}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([child.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether an X window titled `title` is mapped (visible) on the display. */
+export async function windowVisible(title) {
+  const { stdout } = await run('xwininfo', ['-root', '-tree'], { timeout: 5000 });
+  const line = stdout.split('\n').find((l) => l.includes(`"${title}"`));
+  if (!line) return false;
+  const id = line.trim().split(/\s+/)[0];
+  const info = await run('xwininfo', ['-id', id], { timeout: 5000 }).then((r) => r.stdout);
+  return /Map State: IsViewable/.test(info);
+}
