@@ -1,0 +1,155 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { defaultOptions, mockRecord, openApp } from './mock-backend';
+
+const SCREENS = [
+  { screen: 'home', label: 'Home', heading: 'Home' },
+  { screen: 'check', label: 'Check', heading: 'Check' },
+  { screen: 'support', label: 'Support', heading: 'Support' },
+  { screen: 'checklist', label: 'Checklist', heading: 'Security checklist' },
+  { screen: 'settings', label: 'Settings', heading: 'Settings' },
+] as const;
+
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+async function axeViolations(page: Page): Promise<{ id: string; targets: string[] }[]> {
+  const results = await new AxeBuilder({ page }).withTags(WCAG_21_AA).analyze();
+  return results.violations.map((v) => ({
+    id: v.id,
+    targets: v.nodes.map((n) => n.target.join(' ')),
+  }));
+}
+
+/** Waits until the screen shows backend data, so axe sees the real content. */
+async function settled(page: Page, screen: string): Promise<void> {
+  if (screen === 'home') await expect(page.locator('dd bdi').first()).toBeVisible();
+  if (screen === 'settings') await expect(page.getByRole('switch')).toBeVisible();
+}
+
+test('every screen is reachable from the sidebar', async ({ page }) => {
+  await openApp(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const { screen, label, heading } of SCREENS) {
+    await nav.getByRole('link', { name: label, exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
+    await expect(page).toHaveURL(new RegExp(`#/${screen}$`));
+    await expect(nav.getByRole('link', { name: label, exact: true })).toHaveAttribute(
+      'aria-current',
+      'page',
+    );
+    await expect(page.locator('[aria-current]')).toHaveCount(1);
+  }
+});
+
+test('runs under the production CSP without a violation', async ({ page }) => {
+  await openApp(page);
+  for (const { label } of SCREENS)
+    await page.getByRole('link', { name: label, exact: true }).click();
+  expect((await mockRecord(page)).cspViolations).toEqual([]);
+
+  // The policy really is enforced: an inline style attribute is refused and recorded.
+  await page.evaluate(() => {
+    const probe = document.createElement('div');
+    probe.setAttribute('style', 'color: red');
+    document.body.append(probe);
+  });
+  await expect
+    .poll(async () => (await mockRecord(page)).cspViolations)
+    .toContainEqual(expect.stringMatching(/^style-src/));
+});
+
+test('is usable from the keyboard', async ({ page }) => {
+  await openApp(page);
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to main content' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('main')).toBeFocused();
+
+  await page.getByRole('link', { name: 'Skip to main content' }).focus();
+  for (const { label } of SCREENS) {
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('link', { name: label, exact: true })).toBeFocused();
+  }
+  await page.keyboard.press('Enter');
+  const heading = page.getByRole('heading', { level: 1, name: 'Settings' });
+  await expect(heading).toBeFocused();
+
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('combobox', { name: 'Language' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  const toggle = page.getByRole('switch', { name: 'Start Verity when you sign in' });
+  await expect(toggle).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(toggle).toBeChecked();
+  expect((await mockRecord(page)).settings.startAtLogin).toBe(true);
+});
+
+test('Home shows the backend state and sends a test alert', async ({ page }) => {
+  await openApp(page);
+  const dataDir = page.getByText(defaultOptions().status.dataDir);
+  await expect(dataDir).toBeVisible();
+  await expect(dataDir).toHaveAttribute('dir', 'ltr');
+  await page.getByRole('button', { name: 'Send a test alert' }).click();
+  await expect(page.getByRole('status')).toHaveText(/Test alert sent/);
+  const { calls } = await mockRecord(page);
+  expect(calls.map((c) => c.cmd)).toContain('send_test_notification');
+});
+
+test('Home words a backend failure by its code', async ({ page }) => {
+  await openApp(page, 'home', {
+    ...defaultOptions(),
+    failures: { app_status: { code: 'store', message: 'database disk image is malformed' } },
+  });
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('Verity could not read or write its database.');
+  await expect(alert).toContainText('database disk image is malformed');
+  expect(await axeViolations(page)).toEqual([]);
+});
+
+test('switching to Arabic lays the window out right to left', async ({ page }) => {
+  await openApp(page, 'settings');
+  const html = page.locator('html');
+  await expect(html).toHaveAttribute('dir', 'ltr');
+
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('ar');
+  await expect(html).toHaveAttribute('dir', 'rtl');
+  await expect(html).toHaveAttribute('lang', 'ar');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('الإعدادات');
+  await expect(page.getByRole('combobox', { name: 'اللغة' })).toHaveValue('ar');
+
+  // The sidebar moves to the right-hand side.
+  const sidebar = await page.getByRole('banner').boundingBox();
+  const main = await page.getByRole('main').boundingBox();
+  expect(sidebar && main && sidebar.x > main.x).toBe(true);
+
+  const record = await mockRecord(page);
+  expect(record.calls).toContainEqual({ cmd: 'set_language', args: { language: 'ar' } });
+  expect(record.cspViolations).toEqual([]);
+});
+
+for (const language of ['en', 'ar'] as const) {
+  test.describe(`accessibility in ${language}`, () => {
+    for (const { screen } of SCREENS) {
+      test(`${screen} has no WCAG 2.1 AA violations`, async ({ page }) => {
+        await openApp(page, screen, defaultOptions({ language }));
+        await expect(page.locator('html')).toHaveAttribute('lang', language);
+        await settled(page, screen);
+        expect(await axeViolations(page)).toEqual([]);
+      });
+    }
+  });
+}
+
+test.describe('accessibility in dark mode', () => {
+  test.use({ colorScheme: 'dark' });
+  for (const screen of ['home', 'settings'] as const) {
+    test(`${screen} has no WCAG 2.1 AA violations`, async ({ page }) => {
+      await openApp(page, screen);
+      await settled(page, screen);
+      expect(await axeViolations(page)).toEqual([]);
+    });
+  }
+});

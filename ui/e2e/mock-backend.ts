@@ -1,0 +1,145 @@
+/**
+ * A stand-in for the Rust backend inside the browser, installed with `page.addInitScript` before
+ * the app's own scripts run. It plays the part of Tauri's IPC (`window.__TAURI_INTERNALS__`) and of
+ * its event plugin, answers Verity's commands from fixtures, records every call, and records any
+ * Content-Security-Policy violation so that tests can assert there is none.
+ *
+ * `installMockBackend` is serialised into the page: it must not use anything from its module scope.
+ */
+import type { Page } from '@playwright/test';
+import type { AppStatus, IpcError, Settings } from '../src/lib/ipc';
+
+export type MockOptions = {
+  settings: Settings;
+  status: AppStatus;
+  /** Commands that fail, with the error the backend would return. */
+  failures?: Record<string, IpcError>;
+};
+
+export type MockRecord = {
+  calls: { cmd: string; args: Record<string, unknown> }[];
+  settings: Settings;
+  cspViolations: string[];
+};
+
+export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions => ({
+  settings: { language: 'en', startAtLogin: false, ...settings },
+  status: {
+    appVersion: '0.1.0',
+    dataDir: '/home/ada/.local/share/hk.verity.desktop',
+    databaseFile: 'verity.sqlite3',
+    schemaVersion: 1,
+  },
+});
+
+export function installMockBackend(options: MockOptions): void {
+  type Callback = (data: unknown) => void;
+  type Args = Record<string, unknown>;
+
+  const record: MockRecord = { calls: [], settings: { ...options.settings }, cspViolations: [] };
+  const callbacks = new Map<number, Callback>();
+  const listeners = new Map<string, number[]>();
+  let nextId = 1;
+
+  document.addEventListener('securitypolicyviolation', (e) => {
+    record.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+  });
+
+  function emit(event: string, payload: unknown): void {
+    for (const id of listeners.get(event) ?? []) callbacks.get(id)?.({ event, id, payload });
+  }
+
+  function answer(cmd: string, args: Args): unknown {
+    switch (cmd) {
+      case 'plugin:event|listen': {
+        const event = String(args.event);
+        listeners.set(event, [...(listeners.get(event) ?? []), Number(args.handler)]);
+        return args.handler;
+      }
+      case 'plugin:event|unlisten': {
+        const event = String(args.event);
+        listeners.set(
+          event,
+          (listeners.get(event) ?? []).filter((id) => id !== args.eventId),
+        );
+        return null;
+      }
+      case 'app_status':
+        return options.status;
+      case 'get_settings':
+        return record.settings;
+      case 'set_language':
+        record.settings = { ...record.settings, language: args.language as Settings['language'] };
+        emit('settings-changed', record.settings);
+        return record.settings;
+      case 'set_start_at_login':
+        record.settings = { ...record.settings, startAtLogin: Boolean(args.enabled) };
+        emit('settings-changed', record.settings);
+        return record.settings;
+      case 'send_test_notification':
+        return null;
+      default:
+        return undefined;
+    }
+  }
+
+  async function invoke(cmd: string, args: Args = {}): Promise<unknown> {
+    record.calls.push({ cmd, args });
+    await Promise.resolve();
+    const failure = options.failures?.[cmd];
+    // Tauri rejects with the serialised error value (or a string), never an Error.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (failure) return Promise.reject(failure);
+    const result = answer(cmd, args);
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (result === undefined) return Promise.reject(`command ${cmd} not found`);
+    return result;
+  }
+
+  const internals = {
+    invoke,
+    transformCallback(callback: Callback, once = false): number {
+      const id = nextId++;
+      callbacks.set(id, (data) => {
+        if (once) callbacks.delete(id);
+        callback(data);
+      });
+      return id;
+    },
+    unregisterCallback(id: number): void {
+      callbacks.delete(id);
+    },
+    metadata: {
+      currentWindow: { label: 'main' },
+      currentWebview: { windowLabel: 'main', label: 'main' },
+    },
+  };
+
+  Object.assign(window, {
+    __TAURI_INTERNALS__: internals,
+    __TAURI_EVENT_PLUGIN_INTERNALS__: {
+      unregisterListener(_event: string, id: number): void {
+        callbacks.delete(id);
+      },
+    },
+    __VERITY_MOCK__: record,
+  });
+}
+
+/** Opens the app on `screen` with the mocked backend. */
+export async function openApp(
+  page: Page,
+  screen = 'home',
+  options: MockOptions = defaultOptions(),
+): Promise<void> {
+  await page.addInitScript(installMockBackend, options);
+  await page.goto(`/#/${screen}`);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+}
+
+/** What the mocked backend saw. */
+export function mockRecord(page: Page): Promise<MockRecord> {
+  return page.evaluate(
+    () => (window as unknown as { __VERITY_MOCK__: MockRecord }).__VERITY_MOCK__,
+  );
+}

@@ -1,0 +1,68 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import App from './App.svelte';
+import { mockBackend } from './lib/ipc/testing';
+
+const screens = [
+  ['Home', 'Home'],
+  ['Check', 'Check'],
+  ['Support', 'Support'],
+  ['Checklist', 'Security checklist'],
+  ['Settings', 'Settings'],
+] as const;
+
+describe('App shell', () => {
+  it('has landmarks, a skip link and the Verity brand', async () => {
+    mockBackend();
+    render(App);
+    expect(screen.getByRole('banner')).toHaveTextContent('Verity');
+    expect(screen.getByRole('navigation', { name: 'Main' })).toBeInTheDocument();
+    expect(screen.getByRole('main')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Skip to main content' })).toHaveAttribute(
+      'href',
+      '#main',
+    );
+    await screen.findByText('0.1.0');
+  });
+
+  it('navigates to every screen and marks the current one', async () => {
+    mockBackend();
+    render(App);
+    const nav = screen.getByRole('navigation');
+    for (const [label, heading] of screens) {
+      await userEvent.click(within(nav).getByRole('link', { name: label }));
+      const h1 = await screen.findByRole('heading', { level: 1, name: heading });
+      expect(within(nav).getByRole('link', { name: label })).toHaveAttribute(
+        'aria-current',
+        'page',
+      );
+      expect(
+        within(nav)
+          .getAllByRole('link')
+          .filter((a) => a.hasAttribute('aria-current')),
+      ).toHaveLength(1);
+      expect(window.location.hash).toBe(`#/${label.toLowerCase()}`);
+      if (label !== 'Home') await waitFor(() => expect(h1).toHaveFocus());
+    }
+  });
+
+  it('opens the screen named in the URL and follows back/forward', async () => {
+    mockBackend();
+    window.location.hash = '#/support';
+    render(App);
+    expect(screen.getByRole('heading', { level: 1, name: 'Support' })).toBeInTheDocument();
+    window.location.hash = '#/checklist';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    expect(
+      await screen.findByRole('heading', { level: 1, name: 'Security checklist' }),
+    ).toBeInTheDocument();
+  });
+
+  it('renders in the stored language from start-up', async () => {
+    mockBackend({ language: 'ar' });
+    render(App);
+    expect(await screen.findByRole('navigation', { name: 'القائمة الرئيسية' })).toBeInTheDocument();
+    expect(document.documentElement).toHaveAttribute('dir', 'rtl');
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  ERROR_CODES,
+  IpcFailure,
+  appStatus,
+  onSettingsChanged,
+  setLanguage,
+  toIpcFailure,
+} from '.';
+import { emitSettingsChanged, fail, fixtures, mockBackend } from './testing';
+
+describe('commands', () => {
+  it('unwrap the data of a successful call', async () => {
+    mockBackend();
+    await expect(appStatus()).resolves.toEqual(fixtures.status());
+  });
+
+  it('pass arguments under the names Rust expects', async () => {
+    const backend = mockBackend();
+    await expect(setLanguage('ar')).resolves.toEqual({ language: 'ar', startAtLogin: false });
+    expect(backend.callsTo('set_language')).toEqual([
+      { cmd: 'set_language', args: { language: 'ar' } },
+    ]);
+  });
+
+  it('throw a typed failure carrying the backend code', async () => {
+    const backend = mockBackend();
+    backend.on('app_status', () => fail({ code: 'store_busy', message: 'database is locked' }));
+    const failure = await appStatus().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(IpcFailure);
+    expect(failure).toMatchObject({ code: 'store_busy', message: 'database is locked' });
+  });
+
+  it('classify framework failures (string rejections) as internal', async () => {
+    const backend = mockBackend();
+    backend.on('app_status', () => fail('app_status not allowed by ACL'));
+    await expect(appStatus()).rejects.toMatchObject({
+      code: 'internal',
+      message: 'app_status not allowed by ACL',
+    });
+  });
+});
+
+describe('toIpcFailure', () => {
+  it.each([
+    [{ code: 'not_found', message: 'x' }, 'not_found'],
+    [{ code: 'no_such_code', message: 'x' }, 'internal'],
+    [{ code: 'store' }, 'internal'],
+    ['plain string', 'internal'],
+    [new TypeError('no backend'), 'internal'],
+    [undefined, 'internal'],
+  ])('classifies %o as %s', (reason, code) => {
+    expect(toIpcFailure(reason).code).toBe(code);
+  });
+
+  it('lists every code once', () => {
+    expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
+  });
+});
+
+describe('onSettingsChanged', () => {
+  it('delivers payloads until unsubscribed', async () => {
+    mockBackend();
+    const seen = vi.fn();
+    const stop = await onSettingsChanged(seen);
+    await emitSettingsChanged({ language: 'zh-HK', startAtLogin: true });
+    expect(seen).toHaveBeenCalledWith({ language: 'zh-HK', startAtLogin: true });
+    stop();
+    await emitSettingsChanged({ language: 'en', startAtLogin: false });
+    expect(seen).toHaveBeenCalledTimes(1);
+  });
+});

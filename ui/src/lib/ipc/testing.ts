@@ -1,0 +1,105 @@
+/**
+ * A fake backend for component tests (Vitest + jsdom). Test code only: nothing in the app imports
+ * this module, so it never reaches the bundle.
+ *
+ * `mockBackend()` answers every command from editable fixtures, records each call, and mocks
+ * Tauri's event plugin so that `emitSettingsChanged()` reaches `onSettingsChanged` listeners.
+ */
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import type { AppStatus, IpcError, Language, Settings } from './bindings';
+
+export type Call = { cmd: string; args: Record<string, unknown> };
+
+/** What a handler returns: a value resolves the call; `fail(...)` rejects it like Rust does. */
+export type Handler = (args: Record<string, unknown>) => unknown;
+
+const failure = Symbol('failure');
+type Failure = { [failure]: unknown };
+
+/** Rejects the call with `reason` (an `IpcError` object, or a string as Tauri itself rejects). */
+export function fail(reason: IpcError | string): Failure {
+  return { [failure]: reason };
+}
+
+function isFailure(value: unknown): value is Failure {
+  return typeof value === 'object' && value !== null && failure in value;
+}
+
+export const fixtures = {
+  status(): AppStatus {
+    return {
+      appVersion: '0.1.0',
+      dataDir: '/home/ada/.local/share/hk.verity.desktop',
+      databaseFile: '/home/ada/.local/share/hk.verity.desktop/verity.sqlite3',
+      schemaVersion: 1,
+    };
+  },
+  settings(): Settings {
+    return { language: 'en', startAtLogin: false };
+  },
+};
+
+export type Backend = {
+  calls: Call[];
+  settings: Settings;
+  /** Replaces the answer of one command. */
+  on(cmd: string, handler: Handler): void;
+  /** The calls made to one command, oldest first. */
+  callsTo(cmd: string): Call[];
+};
+
+export function mockBackend(initial: Partial<Settings> = {}): Backend {
+  const backend: Backend = {
+    calls: [],
+    settings: { ...fixtures.settings(), ...initial },
+    on(cmd, handler) {
+      handlers.set(cmd, handler);
+    },
+    callsTo(cmd) {
+      return backend.calls.filter((c) => c.cmd === cmd);
+    },
+  };
+  const handlers = new Map<string, Handler>([
+    ['app_status', () => fixtures.status()],
+    ['get_settings', () => ({ ...backend.settings })],
+    [
+      'set_language',
+      (args) => {
+        backend.settings = { ...backend.settings, language: args.language as Language };
+        return { ...backend.settings };
+      },
+    ],
+    [
+      'set_start_at_login',
+      (args) => {
+        backend.settings = { ...backend.settings, startAtLogin: Boolean(args.enabled) };
+        return { ...backend.settings };
+      },
+    ],
+    ['send_test_notification', () => null],
+  ]);
+
+  mockIPC(
+    (cmd, payload) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      backend.calls.push({ cmd, args });
+      const handler = handlers.get(cmd);
+      // Tauri rejects with plain values (a string, or the command's serialized error), not Errors.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      if (!handler) return Promise.reject(`command ${cmd} not found`);
+      const answer = handler(args);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return isFailure(answer) ? Promise.reject(answer[failure]) : answer;
+    },
+    { shouldMockEvents: true },
+  );
+  return backend;
+}
+
+/** Emits `settings-changed` as the backend does after any change. */
+export async function emitSettingsChanged(settings: Settings): Promise<void> {
+  await emit('settings-changed', settings);
+}
+
+export { clearMocks };

@@ -1,0 +1,56 @@
+import { render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { fail, fixtures, mockBackend } from '../lib/ipc/testing';
+import Home from './Home.svelte';
+
+describe('Home', () => {
+  it('shows the state read from the backend', async () => {
+    mockBackend();
+    render(Home);
+    expect(screen.getByRole('heading', { level: 1, name: 'Home' })).toBeInTheDocument();
+    expect(screen.getByText("Reading Verity's status…")).toHaveAttribute('role', 'status');
+
+    const dataDir = await screen.findByText(fixtures.status().dataDir);
+    expect(dataDir.tagName).toBe('BDI');
+    expect(dataDir).toHaveAttribute('dir', 'ltr');
+    expect(screen.getByText('0.1.0')).toBeInTheDocument();
+    expect(screen.getByText('Database schema version').nextElementSibling).toHaveTextContent('1');
+  });
+
+  it('words a failure by its code and can retry', async () => {
+    const backend = mockBackend();
+    backend.on('app_status', () => fail({ code: 'store', message: 'disk I/O error' }));
+    render(Home);
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent("Verity's status could not be read.");
+    expect(alert).toHaveTextContent('Verity could not read or write its database.');
+    expect(alert).toHaveTextContent('disk I/O error');
+
+    backend.on('app_status', () => fixtures.status());
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText(fixtures.status().dataDir)).toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('sends a test alert and reports the result', async () => {
+    const backend = mockBackend();
+    render(Home);
+    await userEvent.click(screen.getByRole('button', { name: 'Send a test alert' }));
+    expect(await screen.findByText(/Test alert sent/)).toBeInTheDocument();
+    expect(backend.callsTo('send_test_notification')).toHaveLength(1);
+  });
+
+  it('explains why a test alert could not be sent', async () => {
+    const backend = mockBackend();
+    backend.on('send_test_notification', () =>
+      fail({ code: 'notification_unavailable', message: 'no notification daemon' }),
+    );
+    render(Home);
+    await userEvent.click(screen.getByRole('button', { name: 'Send a test alert' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The test alert could not be sent.');
+    expect(alert).toHaveTextContent('Desktop alerts are not available on this system.');
+  });
+});

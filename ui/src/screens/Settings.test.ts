@@ -1,0 +1,110 @@
+import { render, screen, waitFor } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emitSettingsChanged, fail, mockBackend } from '../lib/ipc/testing';
+import { settings } from '../lib/settings.svelte';
+import Settings from './Settings.svelte';
+
+const disconnects: (() => void)[] = [];
+afterEach(() => disconnects.splice(0).forEach((disconnect) => disconnect()));
+
+/** Renders the screen the way the app shell does: settings loaded, and followed. */
+function renderConnected(): void {
+  render(Settings);
+  disconnects.push(settings.connect());
+}
+
+describe('Settings', () => {
+  it('loads the stored settings', async () => {
+    mockBackend({ language: 'en', startAtLogin: true });
+    renderConnected();
+    const language = await screen.findByRole('combobox', { name: 'Language' });
+    expect(language).toHaveValue('en');
+    expect(screen.getByRole('switch', { name: 'Start Verity when you sign in' })).toBeChecked();
+    expect(screen.getAllByRole('option').map((o) => o.textContent?.trim())).toEqual([
+      'English',
+      '繁體中文（香港）',
+      '简体中文',
+      'العربية',
+    ]);
+  });
+
+  it('changes the language through the backend and lays Arabic out right to left', async () => {
+    const backend = mockBackend();
+    renderConnected();
+    await userEvent.selectOptions(await screen.findByRole('combobox', { name: 'Language' }), 'ar');
+
+    expect(backend.callsTo('set_language')).toEqual([
+      { cmd: 'set_language', args: { language: 'ar' } },
+    ]);
+    await waitFor(() => expect(document.documentElement).toHaveAttribute('dir', 'rtl'));
+    expect(document.documentElement).toHaveAttribute('lang', 'ar');
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('الإعدادات');
+    expect(screen.getByRole('combobox', { name: 'اللغة' })).toHaveValue('ar');
+  });
+
+  it('keeps the stored language when the backend refuses the change', async () => {
+    const backend = mockBackend();
+    backend.on('set_language', () => fail({ code: 'store_busy', message: 'database is locked' }));
+    renderConnected();
+    const select = await screen.findByRole('combobox', { name: 'Language' });
+    await userEvent.selectOptions(select, 'zh-CN');
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('This setting could not be saved.');
+    expect(alert).toHaveTextContent("Verity's database is busy.");
+    expect(select).toHaveValue('en');
+    expect(document.documentElement).toHaveAttribute('dir', 'ltr');
+  });
+
+  it('toggles start at login through the backend', async () => {
+    const backend = mockBackend();
+    renderConnected();
+    const toggle = await screen.findByRole('switch', { name: 'Start Verity when you sign in' });
+    expect(toggle).not.toBeChecked();
+
+    await userEvent.click(toggle);
+    await waitFor(() => expect(settings.current?.startAtLogin).toBe(true));
+    expect(toggle).toBeChecked();
+    expect(backend.callsTo('set_start_at_login')).toEqual([
+      { cmd: 'set_start_at_login', args: { enabled: true } },
+    ]);
+
+    await userEvent.click(toggle);
+    await waitFor(() => expect(settings.current?.startAtLogin).toBe(false));
+    expect(toggle).not.toBeChecked();
+  });
+
+  it('reverts the switch and explains an autostart failure', async () => {
+    const backend = mockBackend();
+    backend.on('set_start_at_login', () => fail({ code: 'autostart', message: 'no login items' }));
+    renderConnected();
+    const toggle = await screen.findByRole('switch', { name: 'Start Verity when you sign in' });
+    await userEvent.click(toggle);
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      "Verity could not change your system's login items.",
+    );
+    expect(toggle).not.toBeChecked();
+  });
+
+  it('follows changes made elsewhere (settings-changed)', async () => {
+    mockBackend();
+    renderConnected();
+    await screen.findByRole('combobox', { name: 'Language' });
+    await waitFor(() => expect(settings.current).not.toBeNull());
+    await emitSettingsChanged({ language: 'zh-HK', startAtLogin: true });
+
+    expect(await screen.findByRole('combobox', { name: '語言' })).toHaveValue('zh-HK');
+    expect(screen.getByRole('switch')).toBeChecked();
+    expect(document.documentElement).toHaveAttribute('lang', 'zh-HK');
+  });
+
+  it('words a load failure by its code', async () => {
+    const backend = mockBackend();
+    backend.on('get_settings', () => fail('get_settings not allowed'));
+    renderConnected();
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Your settings could not be loaded.');
+    expect(alert).toHaveTextContent('Something went wrong inside Verity.');
+  });
+});

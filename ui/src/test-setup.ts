@@ -1,0 +1,15 @@
+import '@testing-library/jest-dom/vitest';
+import { cleanup } from '@testing-library/svelte';
+import { afterEach } from 'vitest';
+import { applyLanguage } from './lib/i18n';
+import { clearMocks } from './lib/ipc/testing';
+import { settings } from './lib/settings.svelte';
+
+afterEach(() => {
+  if (typeof window === 'undefined') return; // a test file that runs in the node environment
+  cleanup(); // unmount first: components stop listening while the mocked backend still exists
+  clearMocks();
+  settings.reset();
+  applyLanguage('en');
+  window.location.hash = '';
+});
