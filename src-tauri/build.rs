@@ -19,5 +19,6 @@ fn verity_commands() -> &'static [&'static str] {
         "set_language",
         "set_start_at_login",
         "send_test_notification",
+        "check",
     ]
 }

@@ -1,6 +1,8 @@
 //! The committed TypeScript bindings must match what the Rust commands generate.
 //! Regenerate with `UPDATE_BINDINGS=1 cargo test -p verity --test bindings`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use std::path::Path;
 
 #[test]

@@ -1,6 +1,8 @@
 //! Commands through Tauri's mock runtime: the real IPC path (deserialising arguments, the
 //! capability check, serialising `{code, message}` errors) without a window system.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use std::sync::{Arc, Mutex};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -203,4 +205,57 @@ fn other_windows_get_no_commands() {
     let h = harness_with(FakeHost::default(), "intruder");
     let err = invoke(&h, "app_status", serde_json::json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
+}
+
+#[test]
+fn check_answers_from_the_store_with_codes() {
+    let h = harness();
+    let v = invoke(
+        &h,
+        "check",
+        serde_json::json!({"input": "+852 3001 2345", "kind": null}),
+    )
+    .unwrap();
+    assert_eq!(v["verdict"], "scam");
+    assert_eq!(v["kind"], "phone");
+    assert_eq!(v["normalized"], "+85230012345");
+    assert_eq!(v["reasons"][0]["code"], "on_blocklist");
+    assert_eq!(v["matches"][0]["added"], 1_767_225_600);
+    let v = invoke(
+        &h,
+        "check",
+        serde_json::json!({"input": "hello", "kind": "text"}),
+    )
+    .unwrap();
+    assert_eq!(v["verdict"], "no_record");
+}
+
+#[test]
+fn check_rejects_oversized_and_malformed_arguments() {
+    let h = harness();
+    let big = "a".repeat(70 * 1024);
+    let err = invoke(&h, "check", serde_json::json!({"input": big, "kind": null})).unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    let err = invoke(
+        &h,
+        "check",
+        serde_json::json!({"input": "x", "kind": "fax"}),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("fax") || err.to_string().contains("kind"),
+        "{err}"
+    );
+}
+
+#[test]
+fn status_counts_the_blocklist() {
+    let h = harness();
+    let v = invoke(&h, "app_status", serde_json::json!({})).unwrap();
+    let b = &v["blocklist"];
+    assert!(b["entries"].as_u64().unwrap() > 0);
+    assert_eq!(
+        b["entries"], b["sample"],
+        "a fresh install holds only the labelled sample"
+    );
 }

@@ -7,12 +7,14 @@
 pub mod blocklist;
 pub mod check;
 pub mod clock;
+pub mod entry_csv;
 pub mod link;
 pub mod lookalike;
 pub mod message;
 pub mod official;
 pub mod phone;
 pub mod settings;
+pub mod text;
 pub mod verdict;
 
 pub use clock::Timestamp;

@@ -102,7 +102,10 @@ pub fn parse_bool(key: &str, value: &str) -> Result<bool, SettingsError> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(SettingsError::NotABool { key: key.to_owned(), value: value.to_owned() }),
+        _ => Err(SettingsError::NotABool {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        }),
     }
 }
 
@@ -123,7 +126,10 @@ mod tests {
     fn language_accepts_variants_and_rejects_garbage() {
         assert_eq!("zh_hk".parse::<Language>(), Ok(Language::ZhHk));
         assert_eq!(" ZH-CN ".parse::<Language>(), Ok(Language::ZhCn));
-        assert!(matches!("fr".parse::<Language>(), Err(SettingsError::UnknownLanguage(_))));
+        assert!(matches!(
+            "fr".parse::<Language>(),
+            Err(SettingsError::UnknownLanguage(_))
+        ));
         assert!("".parse::<Language>().is_err());
     }
 

@@ -36,6 +36,9 @@ pub enum StoreError {
     /// A stored value is not valid (e.g. a setting edited by hand).
     #[error("invalid stored value: {0}")]
     InvalidValue(#[from] verity_core::SettingsError),
+    /// Stored data no longer parses (edited by hand, or written by a buggy build).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
     /// Any other SQLite error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -5,6 +5,7 @@
 //! writers take the write lock up front (`BEGIN IMMEDIATE`) so that the app and the CLI can use
 //! the same database at the same time.
 
+pub mod blocklist;
 mod data_dir;
 mod error;
 pub mod migrate;
@@ -14,6 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use blocklist::{BlocklistSummary, ImportReport, Origin, StoredEntry, SAMPLE_SOURCE};
 pub use data_dir::{default_data_dir, resolve_data_dir, APP_IDENTIFIER, DATA_DIR_ENV};
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
@@ -28,6 +30,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Connection,
     data_dir: PathBuf,
+    cache: blocklist::Cache,
 }
 
 impl std::fmt::Debug for Store {
@@ -68,6 +71,7 @@ impl Store {
         let mut store = Store {
             conn,
             data_dir: data_dir.to_path_buf(),
+            cache: blocklist::Cache::default(),
         };
         migrate::run(&mut store.conn)?;
         Ok(store)

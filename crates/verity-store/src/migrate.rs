@@ -7,6 +7,9 @@
 use crate::StoreError;
 use rusqlite::Connection;
 
+/// Writes rows in the migration's transaction.
+pub type Seed = fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>;
+
 /// One step of the schema.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
@@ -16,10 +19,12 @@ pub struct Migration {
     pub name: &'static str,
     /// The SQL to run.
     pub sql: &'static str,
+    /// Rows to write after the SQL, in the same transaction (e.g. the sample blocklist).
+    pub seed: Option<Seed>,
 }
 
 /// Every migration, oldest first. Add new ones at the end; never edit a released one.
-pub const MIGRATIONS: &[Migration] = &[crate::settings::MIGRATION_1];
+pub const MIGRATIONS: &[Migration] = &[crate::settings::MIGRATION_1, crate::blocklist::MIGRATION_2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -53,6 +58,9 @@ pub(crate) fn run_list(conn: &mut Connection, list: &[Migration]) -> Result<(), 
     for m in list.iter().filter(|m| m.version > found) {
         log::info!("migrating store to schema {} ({})", m.version, m.name);
         tx.execute_batch(m.sql)?;
+        if let Some(seed) = m.seed {
+            seed(&tx)?;
+        }
     }
     tx.pragma_update(None, "user_version", supported)?;
     tx.commit()?;
@@ -77,18 +85,18 @@ mod tests {
 
     #[test]
     fn a_failing_migration_changes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open_in_memory().unwrap();
-        let _ = dir;
         let good = Migration {
             version: 1,
             name: "good",
             sql: "CREATE TABLE a (x);",
+            seed: None,
         };
         let bad = Migration {
             version: 2,
             name: "bad",
             sql: "CREATE TABLE b (y); NOT SQL;",
+            seed: None,
         };
         let err = run_list(&mut conn, &[good, bad]).unwrap_err();
         assert!(matches!(err, StoreError::Sqlite(_)));

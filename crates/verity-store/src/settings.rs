@@ -13,6 +13,7 @@ pub(crate) const MIGRATION_1: Migration = Migration {
               key   TEXT PRIMARY KEY NOT NULL,
               value TEXT NOT NULL
           ) STRICT;",
+    seed: None,
 };
 
 const LANGUAGE: &str = "language";

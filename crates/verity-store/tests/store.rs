@@ -1,5 +1,7 @@
 //! The store against real SQLite files in temporary data directories.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use verity_core::Language;
 use verity_store::{Store, StoreError, DATABASE_FILE, SCHEMA_VERSION};
 

@@ -24,6 +24,10 @@ pub struct Cli {
 pub enum Command {
     /// Show the data directory, the store's schema version and the protection state.
     Status(crate::status::StatusArgs),
+    /// Check phone numbers, links or message texts: one verdict per input.
+    Check(crate::check::CheckArgs),
+    /// Manage the local blocklist: import a CSV, list, add, remove.
+    Blocklist(crate::blocklist::BlocklistArgs),
 }
 
 /// Runs the parsed command, writing its output to `out`.
@@ -32,5 +36,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         verity_store::resolve_data_dir(cli.data_dir, std::env::var_os(verity_store::DATA_DIR_ENV))?;
     match cli.command {
         Command::Status(args) => crate::status::run(&args, &data_dir, out),
+        Command::Check(args) => crate::check::run(&args, &data_dir, out),
+        Command::Blocklist(args) => crate::blocklist::run(&args, &data_dir, out),
     }
 }

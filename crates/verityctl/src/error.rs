@@ -55,13 +55,17 @@ pub fn report_clap(e: &clap::Error) -> ExitCode {
             }
         }
         _ => {
+            // clap's message, up to its usage block, as one line.
             let rendered = e.render().to_string();
-            let first = rendered
+            let message = rendered
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            eprintln!("verityctl: error: {} (see verityctl --help)", first.trim());
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = message.trim_start_matches("error: ");
+            eprintln!("verityctl: error: {message} (see verityctl --help)");
             ExitCode::from(EXIT_USAGE)
         }
     }

@@ -4,7 +4,10 @@
 //! 2 a usage error or unreadable input; 3 an operational failure (store, file system).
 //! Errors are one line on stderr, never a panic or a backtrace.
 
+mod blocklist;
+mod check;
 mod cli;
+mod clock;
 mod error;
 mod status;
 

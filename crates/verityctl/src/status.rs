@@ -36,7 +36,10 @@ pub fn run(args: &StatusArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
         verityctl_version: env!("CARGO_PKG_VERSION"),
         settings: {
             let s = store.settings()?;
-            StatusSettings { language: s.language, start_at_login: s.start_at_login }
+            StatusSettings {
+                language: s.language,
+                start_at_login: s.start_at_login,
+            }
         },
     };
     if args.json {

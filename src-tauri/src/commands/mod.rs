@@ -1,6 +1,7 @@
 //! The IPC surface: thin `#[tauri::command]` adapters over the crates, and the tauri-specta
 //! builder that registers them and generates the TypeScript bindings.
 
+mod check;
 mod notify;
 mod settings;
 mod status;
@@ -15,6 +16,7 @@ pub const ALL: &[&str] = &[
     "set_language",
     "set_start_at_login",
     "send_test_notification",
+    "check",
 ];
 
 /// The tauri-specta builder with every command and event, for the runtime `$runtime`
@@ -32,6 +34,7 @@ macro_rules! specta_builder {
                 set_language::<$runtime>,
                 set_start_at_login::<$runtime>,
                 send_test_notification,
+                check,
             ])
             .events(::tauri_specta::collect_events![
                 $crate::commands::SettingsChanged
@@ -42,6 +45,7 @@ macro_rules! specta_builder {
 /// Every command handler, for [`specta_builder!`].
 #[doc(hidden)]
 pub mod handlers {
+    pub use super::check::*;
     pub use super::notify::*;
     pub use super::settings::*;
     pub use super::status::*;

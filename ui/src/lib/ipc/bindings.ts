@@ -17,6 +17,11 @@ export const commands = {
 	setStartAtLogin: (enabled: boolean) => typedError<Settings, IpcError>(__TAURI_INVOKE("set_start_at_login", { enabled })),
 	/**  Shows a test notification in the user's language. */
 	sendTestNotification: () => typedError<null, IpcError>(__TAURI_INVOKE("send_test_notification")),
+	/**
+	 *  Checks a phone number, link or message text against the local blocklist, the official
+	 *  directory and the rules. `kind` is detected when absent.
+	 */
+	check: (input: string, kind: CheckKind | null) => typedError<CheckOutcome_Serialize, IpcError>(__TAURI_INVOKE("check", { input, kind })),
 };
 
 /** Events */
@@ -25,6 +30,31 @@ export const events = {
 };
 
 /* Types */
+/**  What to do, as codes the UI words. Listed in the order they are shown. */
+export type AdviceCode = 
+/**  Hang up; do not call back. */
+"hang_up" | 
+/**  Never share a verification code. */
+"never_share_code" | 
+/**  Do not install or open a remote-access tool. */
+"do_not_install_remote_tool" | 
+/**  Do not pay or transfer money. */
+"do_not_pay" | 
+/**  Do not open the link. */
+"do_not_open_link" | 
+/**  Do not enter a password, code or card details. */
+"do_not_enter_details" | 
+/**  Delete the number wherever it is saved. */
+"delete_saved_number" | 
+/**  Use the in-app support path (My → Help & Feedback → Contact Support). */
+"use_in_app_support" | 
+/**  Report it to IT / the admin team. */
+"report_to_it" | 
+/**  No record is not a guarantee of safety: stay cautious. */
+"stay_cautious" | 
+/**  Check what was entered. */
+"check_input";
+
 /**  What Home shows about the installation. */
 export type AppStatus = {
 	/**  The app's version. */
@@ -35,7 +65,101 @@ export type AppStatus = {
 	databaseFile: string,
 	/**  The store's schema version. */
 	schemaVersion: number,
+	/**  What the local blocklist holds. */
+	blocklist: BlocklistState,
 };
+
+/**  Counts of the local blocklist, for Home. */
+export type BlocklistState = {
+	/**  Every entry. */
+	entries: number,
+	/**  Phone numbers. */
+	phones: number,
+	/**  Domains and links. */
+	links: number,
+	/**  Entries from the bundled sample list (labelled as such; replaced by the first feed sync). */
+	sample: number,
+};
+
+/**  The scam an entry belongs to. */
+export type Category = 
+/**  Fake customer service / technical support. */
+"fake_support" | 
+/**  A fake paid upgrade, fee or transfer. */
+"fake_upgrade" | 
+/**  A fake account-freeze threat. */
+"freeze_threat" | 
+/**  A phishing page. */
+"phishing" | 
+/**  Anything else. */
+"other";
+
+/**  What was checked. */
+export type CheckKind = 
+/**  A phone number. */
+"phone" | 
+/**  A web link. */
+"url" | 
+/**  A pasted message. */
+"text";
+
+/**  The result of a check. */
+export type CheckOutcome = CheckOutcome_Serialize | CheckOutcome_Deserialize;
+
+/**  The result of a check. */
+export type CheckOutcome_Deserialize = {
+	/**  The input as given. */
+	input: string,
+	/**  What it was checked as. */
+	kind: CheckKind,
+	/**
+	 *  E.164 for a number, the Safe Browsing canonical URL for a link, none for a message or
+	 *  an unreadable input.
+	 */
+	normalized?: string | null,
+	/**  The verdict. */
+	verdict: Verdict,
+	/**  Why, most important first; hints last. */
+	reasons: Reason_Deserialize[],
+	/**  The blocklist entries that matched (for a message: those of its items). */
+	matches: Match_Deserialize[],
+	/**  What to do, in display order. */
+	advice: AdviceCode[],
+	/**  For a message: one outcome per number and link found, in order of appearance. */
+	items: CheckOutcome_Deserialize[],
+};
+
+/**  The result of a check. */
+export type CheckOutcome_Serialize = {
+	/**  The input as given. */
+	input: string,
+	/**  What it was checked as. */
+	kind: CheckKind,
+	/**
+	 *  E.164 for a number, the Safe Browsing canonical URL for a link, none for a message or
+	 *  an unreadable input.
+	 */
+	normalized: string | null,
+	/**  The verdict. */
+	verdict: Verdict,
+	/**  Why, most important first; hints last. */
+	reasons: Reason_Serialize[],
+	/**  The blocklist entries that matched (for a message: those of its items). */
+	matches: Match_Serialize[],
+	/**  What to do, in display order. */
+	advice: AdviceCode[],
+	/**  For a message: one outcome per number and link found, in order of appearance. */
+	items: CheckOutcome_Serialize[],
+};
+
+/**  What a blocklist entry holds. */
+export type EntryKind = 
+/**  A phone number (E.164). */
+"phone" | 
+/**  A domain and all its subdomains. */
+"domain" | 
+/**  A Safe Browsing expression (`host/path`). */
+"url";
 
 /**  The closed set of error codes that cross IPC. Add a code only when the UI must branch on it. */
 export type ErrorCode = 
@@ -73,6 +197,136 @@ export type Language =
 /**  Arabic, laid out right to left. */
 "ar";
 
+/**  The blocklist entry that matched. */
+export type Match = Match_Serialize | Match_Deserialize;
+
+/**  The blocklist entry that matched. */
+export type Match_Deserialize = {
+	/**  The entry's kind. */
+	kind: EntryKind,
+	/**  The entry's normalised value. */
+	value: string,
+	/**  Its category. */
+	category: Category,
+	/**  The campaign it belongs to. */
+	campaign?: string | null,
+	/**  Where it came from. */
+	source?: string | null,
+	/**  When it was added. */
+	added: Timestamp,
+};
+
+/**  The blocklist entry that matched. */
+export type Match_Serialize = {
+	/**  The entry's kind. */
+	kind: EntryKind,
+	/**  The entry's normalised value. */
+	value: string,
+	/**  Its category. */
+	category: Category,
+	/**  The campaign it belongs to. */
+	campaign: string | null,
+	/**  Where it came from. */
+	source: string | null,
+	/**  When it was added. */
+	added: Timestamp,
+};
+
+/**
+ *  A reason with optional evidence (the matched cue, the imitated domain, …). The detail is
+ *  evidence quoted from the input or the rule, not prose to show as the reason's wording.
+ */
+export type Reason = Reason_Serialize | Reason_Deserialize;
+
+/**  Why a verdict was given. A closed set: the UI words each one. */
+export type ReasonCode = 
+/**  The number or link is on the blocklist. */
+"on_blocklist" | 
+/**  A message contains a blocklisted number or link. */
+"contains_listed_item" | 
+/**  A message contains a suspicious number or link. */
+"contains_suspicious_item" | 
+/**  The domain imitates an official one (same name elsewhere, confusable or misspelt). */
+"lookalike_domain" | 
+/**  The official name is used as a subdomain of another domain (`dingtalk.com.evil.xyz`). */
+"official_name_as_subdomain" | 
+/**  The official name with an affix (`dingtalk-support.xyz`, `help-dingtalk.net`). */
+"brand_affix_domain" | 
+/**  The host mixes scripts (e.g. Latin and Cyrillic). */
+"mixed_script_host" | 
+/**  A punycode host that renders like a Latin name. */
+"punycode_host" | 
+/**  Plain `http` for a login, payment or upgrade page. */
+"plain_http_sensitive_path" | 
+/**  The host is a bare IP address. */
+"ip_address_host" | 
+/**  The link hides its real host behind user-info (`official.com@evil.xyz`). */
+"userinfo_in_url" | 
+/**  A number presented as the platform's customer service (it publishes none). */
+"presented_as_platform_support" | 
+/**  Scam script: asks for a verification code or remote access. */
+"script_code_or_remote_access" | 
+/**  Scam script: a paid upgrade, fee or transfer. */
+"script_paid_upgrade" | 
+/**  Scam script: a freeze or suspension threat with urgency. */
+"script_freeze_threat" | 
+/**  In the directory of official channels. */
+"official_channel" | 
+/**  Nothing known: not a guarantee of safety. */
+"no_record" | 
+/**  Nothing to read. */
+"empty_input" | 
+/**  Too long to be what it claims. */
+"input_too_long" | 
+/**  Not a phone number. */
+"not_a_number" | 
+/**  Letters in a phone number (never read as digits). */
+"contains_letters" | 
+/**  An e-mail address where a number was expected. */
+"looks_like_email" | 
+/**  Fewer digits than numbers of that kind have. */
+"number_too_short" | 
+/**  More digits than numbers of that kind have. */
+"number_too_long" | 
+/**  The right length, outside the numbering plan. */
+"number_invalid_for_region" | 
+/**  An unassigned country calling code. */
+"unknown_country_code" | 
+/**  Not a web link. */
+"not_a_link" | 
+/**  A link scheme other than http/https. */
+"unsupported_scheme" | 
+/**  Hint: shown with +852, a caller ID came from outside Hong Kong (OFCA). */
+"hk_caller_id_spoof_hint" | 
+/**  Hint: +852 followed by digits that are no Hong Kong number. */
+"hk_prefix_non_hk_pattern_hint" | 
+/**  Hint: a number from outside the default region. */
+"overseas_number_hint" | 
+/**  Hint: a premium-rate number, charged to the caller. */
+"premium_rate_hint";
+
+/**
+ *  A reason with optional evidence (the matched cue, the imitated domain, …). The detail is
+ *  evidence quoted from the input or the rule, not prose to show as the reason's wording.
+ */
+export type Reason_Deserialize = {
+	/**  The reason. */
+	code: ReasonCode,
+	/**  Evidence, when there is some. */
+	detail?: string | null,
+};
+
+/**
+ *  A reason with optional evidence (the matched cue, the imitated domain, …). The detail is
+ *  evidence quoted from the input or the rule, not prose to show as the reason's wording.
+ */
+export type Reason_Serialize = {
+	/**  The reason. */
+	code: ReasonCode,
+	/**  Evidence, when there is some. */
+	detail: string | null,
+};
+
 /**  Every user setting, with its default. */
 export type Settings = {
 	/**  The interface language. */
@@ -83,6 +337,22 @@ export type Settings = {
 
 /**  Sent to every window when a setting changes. */
 export type SettingsChanged = Settings;
+
+/**  Seconds since the Unix epoch, UTC. Crosses IPC as a JS number. */
+export type Timestamp = number;
+
+/**  The answer of a check. `no_record` is never "safe". */
+export type Verdict = 
+/**  On the blocklist. */
+"scam" | 
+/**  Rules fired (look-alike domain, scam script, number presented as support, …). */
+"suspicious" | 
+/**  In the directory of official channels. */
+"official" | 
+/**  Readable, and nothing known about it. Not a guarantee of safety. */
+"no_record" | 
+/**  Not a number, link or text we can read. */
+"invalid";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
