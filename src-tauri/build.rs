@@ -18,6 +18,7 @@ fn verity_commands() -> &'static [&'static str] {
         "get_settings",
         "set_language",
         "set_start_at_login",
+        "set_region",
         "send_test_notification",
         "check",
     ]

@@ -103,7 +103,7 @@ fn language_round_trips_and_persists() {
     let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"language": "en", "startAtLogin": false})
+        serde_json::json!({"language": "en", "startAtLogin": false, "region": "HK"})
     );
     let v = invoke(&h, "set_language", serde_json::json!({"language": "ar"})).unwrap();
     assert_eq!(v["language"], "ar");
@@ -258,4 +258,27 @@ fn status_counts_the_blocklist() {
         b["entries"], b["sample"],
         "a fresh install holds only the labelled sample"
     );
+}
+
+#[test]
+fn the_region_setting_changes_how_numbers_are_read() {
+    let h = harness();
+    let v = invoke(
+        &h,
+        "check",
+        serde_json::json!({"input": "2345 6789", "kind": "phone"}),
+    )
+    .unwrap();
+    assert_eq!(v["normalized"], "+85223456789");
+    let v = invoke(&h, "set_region", serde_json::json!({"region": "MO"})).unwrap();
+    assert_eq!(v["region"], "MO");
+    let v = invoke(
+        &h,
+        "check",
+        serde_json::json!({"input": "2834 5678", "kind": "phone"}),
+    )
+    .unwrap();
+    assert_eq!(v["normalized"], "+85328345678");
+    let err = invoke(&h, "set_region", serde_json::json!({"region": "XX"})).unwrap_err();
+    assert!(err.to_string().contains("XX"), "{err}");
 }

@@ -92,6 +92,8 @@ pub struct Settings {
     pub language: Language,
     /// Whether Verity starts when the user logs in.
     pub start_at_login: bool,
+    /// How to read phone numbers written without a country code (Hong Kong by default).
+    pub region: crate::phone::Region,
 }
 
 /// Parses a stored boolean setting; only `true` and `false` are accepted.

@@ -18,6 +18,7 @@ pub(crate) const MIGRATION_1: Migration = Migration {
 
 const LANGUAGE: &str = "language";
 const START_AT_LOGIN: &str = "start_at_login";
+const REGION: &str = "region";
 
 impl Store {
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -52,6 +53,11 @@ impl Store {
         if let Some(v) = self.setting(START_AT_LOGIN)? {
             s.start_at_login = parse_bool(START_AT_LOGIN, &v)?;
         }
+        if let Some(v) = self.setting(REGION)? {
+            s.region = v.parse().map_err(|e: verity_core::phone::UnknownRegion| {
+                StoreError::Corrupt(format!("setting region: {e}"))
+            })?;
+        }
         Ok(s)
     }
 
@@ -61,6 +67,14 @@ impl Store {
     /// SQLite errors (e.g. busy past the timeout).
     pub fn set_language(&mut self, language: Language) -> Result<(), StoreError> {
         self.put_setting(LANGUAGE, language.tag())
+    }
+
+    /// Stores the default region for reading phone numbers.
+    ///
+    /// # Errors
+    /// SQLite errors (e.g. busy past the timeout).
+    pub fn set_region(&mut self, region: verity_core::phone::Region) -> Result<(), StoreError> {
+        self.put_setting(REGION, region.as_str())
     }
 
     /// Stores whether Verity starts at login. The caller applies it to the OS.

@@ -28,9 +28,10 @@ pub struct CheckArgs {
     /// The language of messages and advice.
     #[arg(long, default_value = "en", value_parser = parse_lang)]
     pub lang: Language,
-    /// How to read numbers written without a country code (ISO 3166 code).
-    #[arg(long, default_value = "HK", value_parser = parse_region)]
-    pub region: Region,
+    /// How to read numbers written without a country code (ISO 3166 code); default: the
+    /// region in the app's settings (Hong Kong unless changed).
+    #[arg(long, value_parser = parse_region)]
+    pub region: Option<Region>,
     /// Phone numbers, links or message texts; `-` reads one text from standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
@@ -154,11 +155,15 @@ fn read_stdin() -> Result<String, CliError> {
 
 pub fn run(args: &CheckArgs, data_dir: &Path, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let mut store = verity_store::Store::open(data_dir)?;
+    let default_region = match args.region {
+        Some(r) => r,
+        None => store.settings()?.region,
+    };
     let (index, official) = store.lookup_tables()?;
     let ctx = CheckContext {
         index,
         official,
-        default_region: args.region,
+        default_region,
     };
     let mut outcomes = Vec::with_capacity(args.inputs.len());
     for input in &args.inputs {

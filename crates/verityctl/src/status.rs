@@ -26,6 +26,7 @@ struct Status {
 struct StatusSettings {
     language: verity_core::Language,
     start_at_login: bool,
+    region: verity_core::phone::Region,
 }
 
 pub fn run(args: &StatusArgs, data_dir: &Path, out: &mut dyn Write) -> Result<ExitCode, CliError> {
@@ -39,6 +40,7 @@ pub fn run(args: &StatusArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
             StatusSettings {
                 language: s.language,
                 start_at_login: s.start_at_login,
+                region: s.region,
             }
         },
     };

@@ -2,7 +2,6 @@ use crate::error::{CmdResult, ErrorCode, IpcError};
 use crate::state::AppState;
 use tauri::State;
 use verity_core::check::{check as run_check, CheckContext, CheckOutcome};
-use verity_core::phone::Region;
 use verity_core::verdict::CheckKind;
 
 /// The most text the Check screen may send (a long pasted chat is well under this).
@@ -24,11 +23,12 @@ pub async fn check(
         ));
     }
     state.with_store(|s| {
+        let default_region = s.settings()?.region;
         let (index, official) = s.lookup_tables()?;
         let ctx = CheckContext {
             index,
             official,
-            default_region: Region::HK,
+            default_region,
         };
         Ok(run_check(&input, kind, &ctx))
     })

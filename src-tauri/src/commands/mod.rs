@@ -15,6 +15,7 @@ pub const ALL: &[&str] = &[
     "get_settings",
     "set_language",
     "set_start_at_login",
+    "set_region",
     "send_test_notification",
     "check",
 ];
@@ -33,6 +34,7 @@ macro_rules! specta_builder {
                 get_settings,
                 set_language::<$runtime>,
                 set_start_at_login::<$runtime>,
+                set_region::<$runtime>,
                 send_test_notification,
                 check,
             ])

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, Runtime, State};
 use tauri_specta::Event;
+use verity_core::phone::Region;
 use verity_core::{Language, Settings};
 
 /// Sent to every window when a setting changes.
@@ -30,6 +31,22 @@ pub async fn set_language<R: Runtime>(
         s.settings()
     })?;
     state.host.language_changed(language);
+    announce(&app, &settings);
+    Ok(settings)
+}
+
+/// Sets how phone numbers written without a country code are read (e.g. `HK`).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_region<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    region: Region,
+) -> CmdResult<Settings> {
+    let settings = state.with_store(|s| {
+        s.set_region(region)?;
+        s.settings()
+    })?;
     announce(&app, &settings);
     Ok(settings)
 }

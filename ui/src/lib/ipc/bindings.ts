@@ -15,6 +15,8 @@ export const commands = {
 	setLanguage: (language: Language) => typedError<Settings, IpcError>(__TAURI_INVOKE("set_language", { language })),
 	/**  Registers or removes Verity as a login item, then records the choice. */
 	setStartAtLogin: (enabled: boolean) => typedError<Settings, IpcError>(__TAURI_INVOKE("set_start_at_login", { enabled })),
+	/**  Sets how phone numbers written without a country code are read (e.g. `HK`). */
+	setRegion: (region: string) => typedError<Settings, IpcError>(__TAURI_INVOKE("set_region", { region })),
 	/**  Shows a test notification in the user's language. */
 	sendTestNotification: () => typedError<null, IpcError>(__TAURI_INVOKE("send_test_notification")),
 	/**
@@ -333,6 +335,8 @@ export type Settings = {
 	language: Language,
 	/**  Whether Verity starts when the user logs in. */
 	startAtLogin: boolean,
+	/**  How to read phone numbers written without a country code (Hong Kong by default). */
+	region: string,
 };
 
 /**  Sent to every window when a setting changes. */
