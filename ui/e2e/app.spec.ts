@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
+import * as fixtures from '../src/lib/ipc/fixtures';
 import { defaultOptions, mockRecord, openApp } from './mock-backend';
 
 const SCREENS = [
@@ -25,6 +26,13 @@ async function axeViolations(page: Page): Promise<{ id: string; targets: string[
 async function settled(page: Page, screen: string): Promise<void> {
   if (screen === 'home') await expect(page.locator('dd bdi').first()).toBeVisible();
   if (screen === 'settings') await expect(page.getByRole('switch')).toBeVisible();
+}
+
+/** Pastes `input` into the Check screen and checks it, in whatever language the UI is in. */
+async function runCheck(page: Page, input: string): Promise<void> {
+  await page.getByRole('textbox').fill(input);
+  await page.locator('button[type="submit"]').click();
+  await expect(page.getByRole('status').locator('.banner')).toBeVisible();
 }
 
 test('every screen is reachable from the sidebar', async ({ page }) => {
@@ -98,6 +106,80 @@ test('Home shows the backend state and sends a test alert', async ({ page }) => 
   expect(calls.map((c) => c.cmd)).toContain('send_test_notification');
 });
 
+test('Home shows the blocklist and labels sample data', async ({ page }) => {
+  await openApp(page);
+  const card = page.getByRole('region', { name: 'Blocklist' });
+  await expect(card.getByText('Entries', { exact: true })).toBeVisible();
+  await expect(card.locator('dd bdi').first()).toHaveText('12');
+  await expect(card).toContainText('Sample data: until your organisation');
+});
+
+test('Check answers a number, a link and a message from the keyboard', async ({ page }) => {
+  await openApp(page, 'check');
+  const box = page.getByRole('textbox', { name: 'Paste a phone number, link or message' });
+  const submit = page.getByRole('button', { name: 'Check', exact: true });
+  await expect(submit).toBeDisabled();
+
+  // A listed number, as "Phone number", submitted with Ctrl+Enter.
+  await box.fill(fixtures.scamPhone().input);
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('radio', { name: 'Detect automatically' })).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('radio', { name: 'Phone number' })).toBeChecked();
+  await box.focus();
+  await page.keyboard.press('Control+Enter');
+  const status = page.getByRole('status');
+  await expect(status.getByRole('heading', { level: 2 })).toHaveText('Scam');
+  await expect(status.locator('.banner')).toHaveClass(/verdict-scam/);
+  await expect(status.locator('bdi[dir="ltr"]')).toHaveText('+85223456789');
+  await expect(page.getByRole('region', { name: 'What to do' })).toContainText(
+    'Hang up and do not call back.',
+  );
+  await expect(page.getByRole('region', { name: 'Matching blocklist entries' })).toContainText(
+    'Fake customer service',
+  );
+
+  // An unknown number reads as "no record", never as safe.
+  await box.fill('3111 2222');
+  await submit.click();
+  await expect(status.getByRole('heading', { level: 2 })).toHaveText(
+    'No record — not a guarantee of safety',
+  );
+
+  // A message, detected automatically, with its items.
+  await page.getByRole('radio', { name: 'Detect automatically' }).check();
+  await box.fill(fixtures.MESSAGE);
+  await submit.click();
+  await expect(status.getByText('Numbers and links found: 2')).toBeVisible();
+  const items = page.getByRole('region', { name: 'In this message' }).locator('li.item');
+  await expect(items).toHaveCount(2);
+  await expect(items.nth(1).locator('.badge')).toHaveText('Suspicious');
+
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await expect(box).toHaveValue('');
+  await expect(box).toBeFocused();
+
+  const record = await mockRecord(page);
+  expect(record.calls.filter((c) => c.cmd === 'check').map((c) => c.args)).toEqual([
+    { input: fixtures.scamPhone().input, kind: 'phone' },
+    { input: '3111 2222', kind: 'phone' },
+    { input: fixtures.MESSAGE, kind: null },
+  ]);
+  expect(record.cspViolations).toEqual([]);
+});
+
+test('Check words a backend failure by its code', async ({ page }) => {
+  await openApp(page, 'check', {
+    ...defaultOptions(),
+    failures: { check: { code: 'store_busy', message: 'database is locked' } },
+  });
+  await page.getByRole('textbox').fill('2345 6789');
+  await page.keyboard.press('Control+Enter');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('The check could not be completed.');
+  await expect(alert).toContainText("Verity's database is busy.");
+});
+
 test('Home words a backend failure by its code', async ({ page }) => {
   await openApp(page, 'home', {
     ...defaultOptions(),
@@ -143,6 +225,19 @@ for (const language of ['en', 'ar'] as const) {
   });
 }
 
+for (const language of ['en', 'ar'] as const) {
+  test.describe(`accessibility of check results in ${language}`, () => {
+    for (const outcome of [fixtures.scamPhone(), fixtures.scamMessage()]) {
+      test(`a ${outcome.kind} result has no WCAG 2.1 AA violations`, async ({ page }) => {
+        await openApp(page, 'check', defaultOptions({ language }));
+        await expect(page.locator('html')).toHaveAttribute('lang', language);
+        await runCheck(page, outcome.input);
+        expect(await axeViolations(page)).toEqual([]);
+      });
+    }
+  });
+}
+
 test.describe('accessibility in dark mode', () => {
   test.use({ colorScheme: 'dark' });
   for (const screen of ['home', 'settings'] as const) {
@@ -153,3 +248,23 @@ test.describe('accessibility in dark mode', () => {
     });
   }
 });
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  test.describe(`every verdict in ${colorScheme} mode`, () => {
+    test.use({ colorScheme });
+    test('has no WCAG 2.1 AA violations', async ({ page }) => {
+      const all = [...fixtures.allVerdicts(), fixtures.scamMessage()];
+      await openApp(page, 'check', {
+        ...defaultOptions(),
+        outcomes: Object.fromEntries(all.map((o) => [o.input, o])),
+      });
+      for (const outcome of all) {
+        await runCheck(page, outcome.input);
+        await expect(page.getByRole('status').locator('.banner')).toHaveClass(
+          new RegExp(`verdict-${outcome.verdict}`),
+        );
+        expect(await axeViolations(page), `${outcome.kind} ${outcome.verdict}`).toEqual([]);
+      }
+    });
+  });
+}

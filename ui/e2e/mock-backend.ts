@@ -7,11 +7,14 @@
  * `installMockBackend` is serialised into the page: it must not use anything from its module scope.
  */
 import type { Page } from '@playwright/test';
-import type { AppStatus, IpcError, Settings } from '../src/lib/ipc';
+import type { AppStatus, CheckKind, CheckOutcome, IpcError, Settings } from '../src/lib/ipc';
+import * as fixtures from '../src/lib/ipc/fixtures';
 
 export type MockOptions = {
   settings: Settings;
   status: AppStatus;
+  /** What `check` answers, by input; any other input is a `no_record` phone number. */
+  outcomes: Record<string, CheckOutcome>;
   /** Commands that fail, with the error the backend would return. */
   failures?: Record<string, IpcError>;
 };
@@ -23,13 +26,14 @@ export type MockRecord = {
 };
 
 export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions => ({
-  settings: { language: 'en', startAtLogin: false, ...settings },
-  status: {
-    appVersion: '0.1.0',
-    dataDir: '/home/ada/.local/share/hk.verity.desktop',
-    databaseFile: 'verity.sqlite3',
-    schemaVersion: 1,
-  },
+  settings: { language: 'en', startAtLogin: false, region: 'HK', ...settings },
+  status: { ...fixtures.status(), databaseFile: 'verity.sqlite3' },
+  outcomes: Object.fromEntries(
+    [fixtures.scamPhone(), fixtures.suspiciousLink(), fixtures.scamMessage()].map((o) => [
+      o.input,
+      o,
+    ]),
+  ),
 });
 
 export function installMockBackend(options: MockOptions): void {
@@ -78,6 +82,22 @@ export function installMockBackend(options: MockOptions): void {
         return record.settings;
       case 'send_test_notification':
         return null;
+      case 'check': {
+        const input = String(args.input);
+        const known = options.outcomes[input];
+        if (known) return known;
+        const outcome: CheckOutcome = {
+          input,
+          kind: (args.kind as CheckKind | null) ?? 'phone',
+          normalized: input.trim(),
+          verdict: 'no_record',
+          reasons: [{ code: 'no_record', detail: null }],
+          matches: [],
+          advice: ['stay_cautious', 'use_in_app_support'],
+          items: [],
+        };
+        return outcome;
+      }
       default:
         return undefined;
     }

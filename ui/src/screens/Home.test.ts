@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fail, fixtures, mockBackend } from '../lib/ipc/testing';
@@ -16,6 +16,47 @@ describe('Home', () => {
     expect(dataDir).toHaveAttribute('dir', 'ltr');
     expect(screen.getByText('0.1.0')).toBeInTheDocument();
     expect(screen.getByText('Database schema version').nextElementSibling).toHaveTextContent('1');
+  });
+
+  it('shows what the blocklist holds and that it is sample data', async () => {
+    mockBackend();
+    render(Home);
+    const card = await screen.findByRole('region', { name: 'Blocklist' });
+    const value = (label: string): string | null | undefined =>
+      within(card).getByText(label).nextElementSibling?.textContent;
+    await waitFor(() => expect(value('Entries')).toBe('12'));
+    expect(value('Phone numbers')).toBe('8');
+    expect(value('Domains and links')).toBe('4');
+    expect(value('Sample entries')).toBe('12');
+    expect(
+      within(card).getByText('Entries').nextElementSibling?.querySelector('bdi'),
+    ).toHaveAttribute('dir', 'ltr');
+    expect(card).toHaveTextContent(
+      "Sample data: until your organisation's threat feed is connected, the blocklist holds example entries",
+    );
+  });
+
+  it('drops the sample note once the list is the organisation’s own, and says when it is empty', async () => {
+    const backend = mockBackend();
+    const withList = (entries: number, phones: number, links: number, sample: number) => () => ({
+      ...fixtures.status(),
+      blocklist: { entries, phones, links, sample },
+    });
+    backend.on('app_status', withList(1500, 1200, 300, 0));
+    const { unmount } = render(Home);
+    const card = await screen.findByRole('region', { name: 'Blocklist' });
+    await waitFor(() =>
+      expect(within(card).getByText('Entries').nextElementSibling).toHaveTextContent('1,500'),
+    );
+    expect(card).not.toHaveTextContent('Sample data');
+    expect(within(card).queryByText('Sample entries')).toBeNull();
+    unmount();
+
+    backend.on('app_status', withList(0, 0, 0, 0));
+    render(Home);
+    expect(
+      await screen.findByText(/The blocklist is empty\. Look-alike links and scam messages/),
+    ).toBeInTheDocument();
   });
 
   it('words a failure by its code and can retry', async () => {

@@ -92,7 +92,7 @@ describe('Settings', () => {
     renderConnected();
     await screen.findByRole('combobox', { name: 'Language' });
     await waitFor(() => expect(settings.current).not.toBeNull());
-    await emitSettingsChanged({ language: 'zh-HK', startAtLogin: true });
+    await emitSettingsChanged({ language: 'zh-HK', startAtLogin: true, region: 'HK' });
 
     expect(await screen.findByRole('combobox', { name: '語言' })).toHaveValue('zh-HK');
     expect(screen.getByRole('switch')).toBeChecked();

@@ -10,9 +10,45 @@
  * with `call`. To expose a new event: add an `on…` function like {@link onSettingsChanged}.
  */
 import { commands, events } from './bindings';
-import type { AppStatus, ErrorCode, IpcError, Language, Settings } from './bindings';
+import type {
+  AdviceCode,
+  AppStatus,
+  BlocklistState,
+  Category,
+  CheckKind,
+  CheckOutcome_Serialize,
+  EntryKind,
+  ErrorCode,
+  IpcError,
+  Language,
+  Match_Serialize,
+  Reason_Serialize,
+  ReasonCode,
+  Settings,
+  Verdict,
+} from './bindings';
 
-export type { AppStatus, ErrorCode, IpcError, Language, Settings };
+export type {
+  AdviceCode,
+  AppStatus,
+  BlocklistState,
+  Category,
+  CheckKind,
+  EntryKind,
+  ErrorCode,
+  IpcError,
+  Language,
+  ReasonCode,
+  Settings,
+  Verdict,
+};
+
+/** The result of a check, as the backend sends it (`normalized`, `detail`… are always present). */
+export type CheckOutcome = CheckOutcome_Serialize;
+/** A reason code with its evidence, as the backend sends it. */
+export type Reason = Reason_Serialize;
+/** A blocklist entry that matched, as the backend sends it (`added` in Unix seconds). */
+export type Match = Match_Serialize;
 
 /** Every code the backend may send, in the order the backend declares them. */
 export const ERROR_CODES = [
@@ -29,6 +65,28 @@ export const ERROR_CODES = [
 type MissingCodes = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
 const everyCodeListed: [MissingCodes] extends [never] ? true : MissingCodes = true;
 void everyCodeListed;
+
+/** Every verdict, from the most to the least alarming. */
+export const VERDICTS = [
+  'scam',
+  'suspicious',
+  'official',
+  'no_record',
+  'invalid',
+] as const satisfies readonly Verdict[];
+
+/** What a check can be asked to read the input as (`null` lets the backend detect it). */
+export const CHECK_KINDS = ['phone', 'url', 'text'] as const satisfies readonly CheckKind[];
+
+// Fail to compile when the backend adds a verdict or a kind that the lists above lack.
+const everyVerdictListed: [Exclude<Verdict, (typeof VERDICTS)[number]>] extends [never]
+  ? true
+  : never = true;
+const everyKindListed: [Exclude<CheckKind, (typeof CHECK_KINDS)[number]>] extends [never]
+  ? true
+  : never = true;
+void everyVerdictListed;
+void everyKindListed;
 
 /** A backend call that failed, classified by a closed code. */
 export class IpcFailure extends Error {
@@ -96,6 +154,13 @@ export const setStartAtLogin = (enabled: boolean): Promise<Settings> =>
 /** Shows a desktop notification in the current language. */
 export const sendTestNotification = (): Promise<null> =>
   call(() => commands.sendTestNotification());
+
+/**
+ * Checks a phone number, link or message against the local blocklist, the official directory and
+ * the rules. With `kind` null the backend detects what the input is.
+ */
+export const check = (input: string, kind: CheckKind | null): Promise<CheckOutcome> =>
+  call(() => commands.check(input, kind));
 
 // ---- Events -----------------------------------------------------------------------------------
 

@@ -3,11 +3,12 @@ import {
   ERROR_CODES,
   IpcFailure,
   appStatus,
+  check,
   onSettingsChanged,
   setLanguage,
   toIpcFailure,
 } from '.';
-import { emitSettingsChanged, fail, fixtures, mockBackend } from './testing';
+import { emitSettingsChanged, fail, fixtures, mockBackend, outcomes } from './testing';
 
 describe('commands', () => {
   it('unwrap the data of a successful call', async () => {
@@ -17,9 +18,24 @@ describe('commands', () => {
 
   it('pass arguments under the names Rust expects', async () => {
     const backend = mockBackend();
-    await expect(setLanguage('ar')).resolves.toEqual({ language: 'ar', startAtLogin: false });
+    await expect(setLanguage('ar')).resolves.toEqual({
+      language: 'ar',
+      startAtLogin: false,
+      region: 'HK',
+    });
     expect(backend.callsTo('set_language')).toEqual([
       { cmd: 'set_language', args: { language: 'ar' } },
+    ]);
+  });
+
+  it('check sends the input and the kind (null to detect it) and unwraps the outcome', async () => {
+    const backend = mockBackend();
+    backend.outcomes.set('2345 6789', outcomes.scamPhone());
+    await expect(check('2345 6789', 'phone')).resolves.toEqual(outcomes.scamPhone());
+    await check('hello', null);
+    expect(backend.callsTo('check').map((c) => c.args)).toEqual([
+      { input: '2345 6789', kind: 'phone' },
+      { input: 'hello', kind: null },
     ]);
   });
 
@@ -63,10 +79,10 @@ describe('onSettingsChanged', () => {
     mockBackend();
     const seen = vi.fn();
     const stop = await onSettingsChanged(seen);
-    await emitSettingsChanged({ language: 'zh-HK', startAtLogin: true });
-    expect(seen).toHaveBeenCalledWith({ language: 'zh-HK', startAtLogin: true });
+    await emitSettingsChanged({ language: 'zh-HK', startAtLogin: true, region: 'HK' });
+    expect(seen).toHaveBeenCalledWith({ language: 'zh-HK', startAtLogin: true, region: 'HK' });
     stop();
-    await emitSettingsChanged({ language: 'en', startAtLogin: false });
+    await emitSettingsChanged({ language: 'en', startAtLogin: false, region: 'HK' });
     expect(seen).toHaveBeenCalledTimes(1);
   });
 });

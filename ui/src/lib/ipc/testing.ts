@@ -7,7 +7,8 @@
  */
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { AppStatus, IpcError, Language, Settings } from './bindings';
+import type { AppStatus, CheckKind, CheckOutcome, IpcError, Language, Settings } from '.';
+import * as outcomes from './fixtures';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 
@@ -28,21 +29,21 @@ function isFailure(value: unknown): value is Failure {
 
 export const fixtures = {
   status(): AppStatus {
-    return {
-      appVersion: '0.1.0',
-      dataDir: '/home/ada/.local/share/hk.verity.desktop',
-      databaseFile: '/home/ada/.local/share/hk.verity.desktop/verity.sqlite3',
-      schemaVersion: 1,
-    };
+    return outcomes.status();
   },
   settings(): Settings {
-    return { language: 'en', startAtLogin: false };
+    return { language: 'en', startAtLogin: false, region: 'HK' };
   },
 };
+
+/** Check outcomes, one per verdict and a message (see `fixtures.ts`). */
+export { outcomes };
 
 export type Backend = {
   calls: Call[];
   settings: Settings;
+  /** What `check` answers, by input; other inputs get a `no_record` outcome. */
+  outcomes: Map<string, CheckOutcome>;
   /** Replaces the answer of one command. */
   on(cmd: string, handler: Handler): void;
   /** The calls made to one command, oldest first. */
@@ -53,6 +54,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
   const backend: Backend = {
     calls: [],
     settings: { ...fixtures.settings(), ...initial },
+    outcomes: new Map(),
     on(cmd, handler) {
       handlers.set(cmd, handler);
     },
@@ -78,6 +80,14 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
       },
     ],
     ['send_test_notification', () => null],
+    [
+      'check',
+      (args) => {
+        const input = String(args.input);
+        const kind = (args.kind ?? null) as CheckKind | null;
+        return backend.outcomes.get(input) ?? outcomes.fallbackOutcome(input, kind);
+      },
+    ],
   ]);
 
   mockIPC(

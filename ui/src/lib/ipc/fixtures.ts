@@ -1,0 +1,166 @@
+/**
+ * Realistic backend answers shared by the component tests (`testing.ts`) and the Playwright mock
+ * (`e2e/mock-backend.ts`). Test code only: nothing in the app imports this module. Plain data with
+ * type imports only, so it can be loaded in Node and serialised into a page.
+ */
+import type { AppStatus, CheckKind, CheckOutcome, Match, Verdict } from '.';
+
+/** 2026-03-02 04:00 UTC: the same calendar day in every time zone from UTC−4 to UTC+14. */
+export const ADDED = 1_772_424_000;
+
+export function status(): AppStatus {
+  return {
+    appVersion: '0.1.0',
+    dataDir: '/home/ada/.local/share/hk.verity.desktop',
+    databaseFile: '/home/ada/.local/share/hk.verity.desktop/verity.sqlite3',
+    schemaVersion: 1,
+    blocklist: { entries: 12, phones: 8, links: 4, sample: 12 },
+  };
+}
+
+export function listedPhone(): Match {
+  return {
+    kind: 'phone',
+    value: '+85223456789',
+    category: 'fake_support',
+    campaign: 'Fake DingTalk hotline',
+    source: 'Verity sample list',
+    added: ADDED,
+  };
+}
+
+/** A phone number on the blocklist. */
+export function scamPhone(): CheckOutcome {
+  return {
+    input: '2345 6789',
+    kind: 'phone',
+    normalized: '+85223456789',
+    verdict: 'scam',
+    reasons: [{ code: 'on_blocklist', detail: '+85223456789' }],
+    matches: [listedPhone()],
+    advice: ['hang_up', 'delete_saved_number', 'use_in_app_support', 'report_to_it'],
+    items: [],
+  };
+}
+
+/** A look-alike link. */
+export function suspiciousLink(): CheckOutcome {
+  return {
+    input: 'http://dingtalk-support.xyz/login',
+    kind: 'url',
+    normalized: 'http://dingtalk-support.xyz/login',
+    verdict: 'suspicious',
+    reasons: [
+      { code: 'brand_affix_domain', detail: 'dingtalk.com' },
+      { code: 'plain_http_sensitive_path', detail: null },
+    ],
+    matches: [],
+    advice: ['do_not_open_link', 'do_not_enter_details', 'use_in_app_support', 'report_to_it'],
+    items: [],
+  };
+}
+
+/** An official domain. */
+export function officialLink(): CheckOutcome {
+  return {
+    input: 'https://www.dingtalk.com/',
+    kind: 'url',
+    normalized: 'https://www.dingtalk.com/',
+    verdict: 'official',
+    reasons: [{ code: 'official_channel', detail: 'www.dingtalk.com' }],
+    matches: [],
+    advice: ['never_share_code'],
+    items: [],
+  };
+}
+
+/** A readable number nothing is known about. */
+export function unknownPhone(input = '3111 2222', normalized = '+85231112222'): CheckOutcome {
+  return {
+    input,
+    kind: 'phone',
+    normalized,
+    verdict: 'no_record',
+    reasons: [{ code: 'no_record', detail: null }],
+    matches: [],
+    advice: ['stay_cautious', 'use_in_app_support'],
+    items: [],
+  };
+}
+
+/** A number one digit short. */
+export function invalidPhone(): CheckOutcome {
+  return {
+    input: '2345 678',
+    kind: 'phone',
+    normalized: null,
+    verdict: 'invalid',
+    reasons: [
+      { code: 'number_too_short', detail: 'a Hong Kong number has 8 digits; this one has 7' },
+    ],
+    matches: [],
+    advice: ['check_input'],
+    items: [],
+  };
+}
+
+export const MESSAGE =
+  'DingTalk customer service: your account will be frozen today. Call 2345 6789 now, or pay the upgrade fee at http://dingtalk-support.xyz/login';
+
+/** A pasted SMS with a listed number, a look-alike link and two scam scripts. */
+export function scamMessage(): CheckOutcome {
+  const phone = scamPhone();
+  return {
+    input: MESSAGE,
+    kind: 'text',
+    normalized: null,
+    verdict: 'scam',
+    reasons: [
+      { code: 'contains_listed_item', detail: null },
+      { code: 'script_paid_upgrade', detail: 'upgrade fee' },
+      { code: 'script_freeze_threat', detail: 'frozen, today, now' },
+      { code: 'presented_as_platform_support', detail: null },
+      { code: 'contains_suspicious_item', detail: null },
+    ],
+    matches: [listedPhone()],
+    advice: [
+      'hang_up',
+      'do_not_pay',
+      'do_not_open_link',
+      'do_not_enter_details',
+      'delete_saved_number',
+      'use_in_app_support',
+      'report_to_it',
+    ],
+    items: [
+      {
+        ...phone,
+        input: '2345 6789',
+        reasons: [
+          { code: 'on_blocklist', detail: '+85223456789' },
+          { code: 'presented_as_platform_support', detail: null },
+        ],
+      },
+      suspiciousLink(),
+    ],
+  };
+}
+
+/** One outcome of each verdict, for tests that go through them all. */
+export const byVerdict: Record<Verdict, () => CheckOutcome> = {
+  scam: scamPhone,
+  suspicious: suspiciousLink,
+  official: officialLink,
+  no_record: () => unknownPhone(),
+  invalid: invalidPhone,
+};
+
+/** One outcome of each verdict, most alarming first. */
+export function allVerdicts(): CheckOutcome[] {
+  return Object.values(byVerdict).map((outcome) => outcome());
+}
+
+/** What the fake backends answer for an input they have no fixture for. */
+export function fallbackOutcome(input: string, kind: CheckKind | null): CheckOutcome {
+  return { ...unknownPhone(input, input.trim()), kind: kind ?? 'phone' };
+}
