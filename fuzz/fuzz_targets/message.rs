@@ -1,0 +1,14 @@
+#![no_main]
+//! Any text through the whole check: never a panic.
+use libfuzzer_sys::fuzz_target;
+use verity_core::blocklist::BlocklistIndex;
+use verity_core::check::{check, CheckContext};
+use verity_core::official::OfficialDirectory;
+use verity_core::phone::Region;
+
+fuzz_target!(|s: &str| {
+    let index = BlocklistIndex::build(Vec::new());
+    let official = OfficialDirectory::dingtalk_default();
+    let ctx = CheckContext { index: &index, official: &official, default_region: Region::HK };
+    let _ = check(s, None, &ctx);
+});
