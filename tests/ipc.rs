@@ -34,6 +34,9 @@ impl Host for FakeHost {
     fn language_changed(&self, language: verity_core::Language) {
         self.languages.lock().unwrap().push(language);
     }
+    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String> {
+        verity_app::quick_check::parse_shortcut(shortcut).map(|_| ())
+    }
 }
 
 struct Harness {
@@ -103,7 +106,7 @@ fn language_round_trips_and_persists() {
     let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"language": "en", "startAtLogin": false, "region": "HK"})
+        serde_json::json!({"language": "en", "startAtLogin": false, "region": "HK", "checkShortcut": "CmdOrCtrl+Alt+K"})
     );
     let v = invoke(&h, "set_language", serde_json::json!({"language": "ar"})).unwrap();
     assert_eq!(v["language"], "ar");
@@ -281,4 +284,32 @@ fn the_region_setting_changes_how_numbers_are_read() {
     assert_eq!(v["normalized"], "+85328345678");
     let err = invoke(&h, "set_region", serde_json::json!({"region": "XX"})).unwrap_err();
     assert!(err.to_string().contains("XX"), "{err}");
+}
+
+#[test]
+fn the_check_shortcut_is_validated_before_it_is_stored() {
+    let h = harness();
+    let v = invoke(
+        &h,
+        "set_check_shortcut",
+        serde_json::json!({"shortcut": "Ctrl+Shift+9"}),
+    )
+    .unwrap();
+    assert_eq!(v["checkShortcut"], "Ctrl+Shift+9");
+    let err = invoke(
+        &h,
+        "set_check_shortcut",
+        serde_json::json!({"shortcut": "Ctrl+Banana"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
+    assert_eq!(v["checkShortcut"], "Ctrl+Shift+9");
+    let v = invoke(
+        &h,
+        "set_check_shortcut",
+        serde_json::json!({"shortcut": ""}),
+    )
+    .unwrap();
+    assert_eq!(v["checkShortcut"], "");
 }

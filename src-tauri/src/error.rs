@@ -20,6 +20,35 @@ pub enum ErrorCode {
     NotificationUnavailable,
     /// Start-at-login could not be changed in the OS.
     Autostart,
+    /// No threat feed is configured (no URL or no trusted root).
+    FeedNotConfigured,
+    /// The administrator's provisioning file sets the feed; the user cannot change it.
+    FeedLocked,
+    /// A feed sync failed; the last good list stays in force (the feed status says why).
+    FeedFailed,
+    /// Another feed sync is running on this data directory.
+    FeedBusy,
+    /// No OS secure store (Keychain, Credential Manager, Secret Service) is usable for the device
+    /// key; the passphrase-encrypted key file is the opt-in alternative.
+    NoSecureStore,
+    /// The device key is in a passphrase-encrypted file and no passphrase was given.
+    PassphraseNeeded,
+    /// The passphrase does not open the device key file.
+    WrongPassphrase,
+    /// The device key store failed otherwise (the key is missing or damaged).
+    KeyStore,
+    /// This device is not bound to an organisation.
+    NotEnrolled,
+    /// This device is already bound: unbind it first.
+    AlreadyEnrolled,
+    /// The desk's organisation key is not the one IT announced: do not enrol.
+    FingerprintMismatch,
+    /// The desk address is not usable (not https, not a URL…).
+    BadDeskUrl,
+    /// The desk could not be reached, or its answer could not be used.
+    DeskUnreachable,
+    /// The desk refused the request; `reason` carries the desk's code.
+    DeskRefused,
     /// A bug: something that should not happen.
     Internal,
 }
@@ -32,6 +61,10 @@ pub struct IpcError {
     pub code: ErrorCode,
     /// A one-line explanation in English, for logs and details views.
     pub message: String,
+    /// A finer code within `code` for some failures, which the UI may word (for `desk_refused`,
+    /// the desk's code: `enroll_code_used`, `device_revoked`…). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl IpcError {
@@ -40,6 +73,7 @@ impl IpcError {
         IpcError {
             code,
             message: message.into(),
+            reason: None,
         }
     }
 }

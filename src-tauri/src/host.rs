@@ -41,6 +41,32 @@ pub trait Host: Send + Sync {
 
     /// The interface language changed: retitle what the Rust side shows (the tray menu).
     fn language_changed(&self, language: verity_core::Language);
+
+    /// Makes `shortcut` the global "Check clipboard" shortcut (empty: none).
+    ///
+    /// # Errors
+    /// A message when the shortcut cannot be read or the desktop refuses it.
+    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String>;
+
+    /// Shows the one grouped alert about new threats from the feed; clicking it opens the
+    /// Threats screen where the desktop supports it. `quiet`: no sound, low urgency.
+    /// By default, a plain notification.
+    ///
+    /// # Errors
+    /// [`HostError::Notification`] when no notification service answers.
+    fn notify_threats(&self, notice: &Notice, _quiet: bool) -> Result<(), HostError> {
+        self.notify(notice)
+    }
+
+    /// The feed's freshness or the unread threat count changed: the tray follows (tooltip,
+    /// status line, "3 new threats" item). By default, nothing.
+    fn feed_changed(
+        &self,
+        _language: verity_core::Language,
+        _freshness: &verity_core::feed_schedule::Freshness,
+        _unread: u32,
+    ) {
+    }
 }
 
 /// A shared host.
@@ -84,5 +110,23 @@ impl Host for DesktopHost {
 
     fn language_changed(&self, language: verity_core::Language) {
         crate::tray::retitle(&self.app, language);
+    }
+
+    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String> {
+        crate::quick_check::register(&self.app, shortcut)
+    }
+
+    fn notify_threats(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
+        crate::feed_sync::show_threat_alert(&self.app, notice, quiet)
+            .map_err(HostError::Notification)
+    }
+
+    fn feed_changed(
+        &self,
+        language: verity_core::Language,
+        freshness: &verity_core::feed_schedule::Freshness,
+        unread: u32,
+    ) {
+        crate::tray::set_feed(&self.app, language, freshness, unread);
     }
 }

@@ -6,10 +6,17 @@ pub use verity_core::text::{text, text_with};
 /// Keys the Rust side uses; a test checks each exists in every language.
 pub const RUST_KEYS: &[&str] = &[
     "tray.open",
+    "tray.checkClipboard",
+    "notification.clipboard.title",
+    "notification.clipboard.empty.title",
+    "notification.clipboard.empty.body",
+    "notification.clipboard.unavailable",
     "tray.quit",
     "tray.tooltip",
     "notification.test.title",
     "notification.test.body",
+    "notification.checklist_due.title",
+    "notification.checklist_due.body",
 ];
 
 #[cfg(test)]

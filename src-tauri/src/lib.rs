@@ -5,8 +5,12 @@
 
 pub mod commands;
 pub mod error;
+pub mod feed_sync;
+pub mod feed_words;
 pub mod host;
 pub mod i18n;
+pub mod provisioning;
+pub mod quick_check;
 pub mod state;
 mod tray;
 
@@ -44,6 +48,8 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![HIDDEN_FLAG]),
         ))
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(quick_check::plugin())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
@@ -56,8 +62,20 @@ pub fn run() {
                 .with_store(|s| s.settings())
                 .map(|s| s.language)
                 .unwrap_or_default();
+            app.manage(commands::ExportDir::resolve(
+                app.path().download_dir().ok(),
+                state.data_dir(),
+            ));
+            // The daily checklist reminder: at most once a day, when a step is due again.
+            if let Err(e) = commands::remind_if_due(&state) {
+                log::warn!("checklist reminder: {}", e.message);
+            }
             app.manage(state);
+            app.manage(commands::DeviceConfig::default());
+            app.manage(feed_sync::FeedSync::new(provisioning::path_from_env()));
             tray::create(app.handle(), lang)?;
+            // The signed feed: a first sync within a minute, then on its schedule.
+            feed_sync::start(app.handle().clone());
             if !std::env::args().any(|a| a == HIDDEN_FLAG) {
                 show_main_window(app.handle());
             }

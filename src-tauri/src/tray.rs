@@ -1,6 +1,7 @@
 //! The tray icon and its menu. Closing the window leaves Verity here; Quit ends it.
 
-use crate::i18n;
+use crate::{feed_words, i18n};
+use verity_core::feed_schedule::Freshness;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
@@ -8,13 +9,24 @@ use verity_core::Language;
 
 const TRAY_ID: &str = "verity";
 const OPEN: &str = "open";
+const CHECK_CLIPBOARD: &str = "check-clipboard";
+const THREATS: &str = "threats";
+const FEED_STATUS: &str = "feed-status";
 const QUIT: &str = "quit";
 
 /// The menu items, kept so their titles can follow the language.
 struct TrayItems {
     open: MenuItem<tauri::Wry>,
+    check_clipboard: MenuItem<tauri::Wry>,
+    /// "Threats", or "3 new threats": opens the Threats screen.
+    threats: MenuItem<tauri::Wry>,
+    /// The list's freshness, disabled (the tooltip is not shown by every desktop: on Linux the
+    /// menu is where it can be read).
+    feed_status: MenuItem<tauri::Wry>,
     quit: MenuItem<tauri::Wry>,
     tray: TrayIcon<tauri::Wry>,
+    /// The last feed state shown, to reword it when the language changes.
+    feed: std::sync::Mutex<Option<(Freshness, u32)>>,
 }
 
 /// Creates the tray icon with its menu in `lang`.
@@ -23,9 +35,42 @@ struct TrayItems {
 /// When the platform refuses the tray (e.g. no appindicator library on Linux).
 pub fn create(app: &AppHandle, lang: Language) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, OPEN, i18n::text(lang, "tray.open"), true, None::<&str>)?;
+    let check_clipboard = MenuItem::with_id(
+        app,
+        CHECK_CLIPBOARD,
+        i18n::text(lang, "tray.checkClipboard"),
+        true,
+        None::<&str>,
+    )?;
+    let threats = MenuItem::with_id(
+        app,
+        THREATS,
+        feed_words::threats_item(lang, 0),
+        true,
+        None::<&str>,
+    )?;
+    let feed_status = MenuItem::with_id(
+        app,
+        FEED_STATUS,
+        feed_words::freshness_line(lang, &Freshness::NotConfigured),
+        false,
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, QUIT, i18n::text(lang, "tray.quit"), true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&open, &separator, &quit])?;
+    let separator2 = PredefinedMenuItem::separator(app)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &open,
+            &check_clipboard,
+            &threats,
+            &separator,
+            &feed_status,
+            &separator2,
+            &quit,
+        ],
+    )?;
     let icon = tauri::image::Image::from_bytes(include_bytes!("../../icons/tray.png"))?;
     let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon)
@@ -35,6 +80,11 @@ pub fn create(app: &AppHandle, lang: Language) -> tauri::Result<()> {
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id().as_ref() {
             OPEN => crate::show_main_window(app),
+            CHECK_CLIPBOARD => {
+                let app = app.clone();
+                std::thread::spawn(move || crate::quick_check::check_clipboard(&app));
+            }
+            THREATS => crate::feed_sync::open_threats(app),
             QUIT => app.exit(0),
             _ => {}
         })
@@ -49,7 +99,15 @@ pub fn create(app: &AppHandle, lang: Language) -> tauri::Result<()> {
             }
         })
         .build(app)?;
-    app.manage(TrayItems { open, quit, tray });
+    app.manage(TrayItems {
+        open,
+        check_clipboard,
+        threats,
+        feed_status,
+        quit,
+        tray,
+        feed: std::sync::Mutex::new(None),
+    });
     Ok(())
 }
 
@@ -60,14 +118,47 @@ pub fn retitle(app: &AppHandle, lang: Language) {
     };
     let results = [
         items.open.set_text(i18n::text(lang, "tray.open")),
-        items.quit.set_text(i18n::text(lang, "tray.quit")),
         items
-            .tray
-            .set_tooltip(Some(i18n::text(lang, "tray.tooltip"))),
+            .check_clipboard
+            .set_text(i18n::text(lang, "tray.checkClipboard")),
+        items.quit.set_text(i18n::text(lang, "tray.quit")),
     ];
     for r in results {
         if let Err(e) = r {
             log::warn!("cannot retitle the tray: {e}");
+        }
+    }
+    let feed = items.feed.lock().ok().and_then(|f| f.clone());
+    let (freshness, unread) = feed.unwrap_or((Freshness::NotConfigured, 0));
+    show_feed(&items, lang, &freshness, unread);
+}
+
+/// Shows the feed's freshness and the unread threat count: tooltip, status line, Threats item.
+pub fn set_feed(app: &AppHandle, lang: Language, freshness: &Freshness, unread: u32) {
+    let Some(items) = app.try_state::<TrayItems>() else {
+        return;
+    };
+    if let Ok(mut f) = items.feed.lock() {
+        *f = Some((freshness.clone(), unread));
+    }
+    show_feed(&items, lang, freshness, unread);
+}
+
+fn show_feed(items: &TrayItems, lang: Language, freshness: &Freshness, unread: u32) {
+    let results = [
+        items
+            .threats
+            .set_text(feed_words::threats_item(lang, unread)),
+        items
+            .feed_status
+            .set_text(feed_words::freshness_line(lang, freshness)),
+        items
+            .tray
+            .set_tooltip(Some(feed_words::tooltip(lang, freshness, unread))),
+    ];
+    for r in results {
+        if let Err(e) = r {
+            log::warn!("cannot show the feed in the tray: {e}");
         }
     }
 }

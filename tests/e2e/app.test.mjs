@@ -15,7 +15,10 @@ const BIN = process.env.VERITY_BIN;
 const CTL = process.env.VERITYCTL_BIN;
 const DATA_DIR = process.env.VERITY_DATA_DIR;
 const SHOTS = process.env.VERITY_SCREENSHOTS;
-const locale = (lang) => JSON.parse(readFileSync(join(ROOT, 'locales', lang, 'app.json'), 'utf8'));
+const locale = (lang) => ({
+  ...JSON.parse(readFileSync(join(ROOT, 'locales', lang, 'app.json'), 'utf8')),
+  ...JSON.parse(readFileSync(join(ROOT, 'locales', lang, 'check.json'), 'utf8')),
+});
 
 const wd = new WebDriver();
 
@@ -90,10 +93,71 @@ test('a test alert reaches the desktop notification service, in the chosen langu
   await waitForNotification(locale('ar')['notification.test.title']);
 });
 
+async function checkInput(text) {
+  await go('check');
+  const box = await wd.find('#check-input');
+  await wd.execute('document.querySelector("#check-input").value = ""; document.querySelector("#check-input").dispatchEvent(new Event("input", { bubbles: true }));');
+  await wd.type(box, text);
+  await wd.click(await wd.find('main form button[type="submit"]'));
+  const banner = await wd.waitFor('main [data-verdict]');
+  return wd.attribute(banner, 'data-verdict');
+}
+
+test('Check: a listed number is a scam, with the matched entry and advice', async () => {
+  const verdict = await checkInput('+852 3001 2345');
+  assert.equal(verdict, 'scam');
+  const text = await wd.text(await wd.find('main .result'));
+  assert.match(text, /\+85230012345/);
+  assert.match(text, /Verity sample data/, 'the matched entry shows its source');
+  await shot('check-ar.png');
+});
+
+test('Check: a look-alike link is suspicious', async () => {
+  const verdict = await checkInput('http://dingtalk-hk.com/login');
+  assert.equal(verdict, 'suspicious');
+});
+
+test('Check: click to rendered verdict, measured in the page', async (t) => {
+  await go('check');
+  const samples = [];
+  for (let i = 0; i < 12; i++) {
+    const [input, expected] = i % 2 ? ['+852 3001 2345', 'scam'] : ['http://dingtalk-hk.com/login', 'suspicious'];
+    const ms = await wd.executeAsync(
+      `const [input, expected, done] = arguments;
+       const box = document.querySelector('#check-input');
+       box.value = input;
+       box.dispatchEvent(new Event('input', { bubbles: true }));
+       requestAnimationFrame(() => {
+         const t0 = performance.now();
+         const seen = () => document.querySelector('main [data-verdict="' + expected + '"]');
+         const obs = new MutationObserver(() => {
+           if (seen()) { obs.disconnect(); requestAnimationFrame(() => done(performance.now() - t0)); }
+         });
+         obs.observe(document.querySelector('main'), { subtree: true, childList: true, attributes: true });
+         document.querySelector('main form button[type="submit"]').click();
+       });`,
+      [input, expected],
+    );
+    if (i >= 2) samples.push(ms); // the first two warm up
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples[Math.floor(samples.length / 2)];
+  t.diagnostic(`click to rendered verdict: median ${median.toFixed(1)} ms, max ${samples.at(-1).toFixed(1)} ms (${samples.length} runs)`);
+  assert.equal(samples.length, 10);
+});
+
 test('back to English', async () => {
   await go('settings');
   await wd.click(await wd.find('#language'));
   await wd.click(await wd.find('#language option[value="en"]'));
   await wd.until('dir=ltr', async () => (await wd.execute('return document.documentElement.dir')) === 'ltr');
   assert.equal(ctlStatus().settings.language, 'en');
+});
+
+test('Check in English shows the verdict in words', async () => {
+  const verdict = await checkInput('釘釘客服熱線 3001 2345，您的帳戶將於24小時內凍結，請立即致電。');
+  assert.equal(verdict, 'scam');
+  const h2 = await wd.text(await wd.find('main [data-verdict] h2'));
+  assert.equal(h2, locale('en')['verdict.scam']);
+  await shot('check-en.png');
 });

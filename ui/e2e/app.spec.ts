@@ -8,6 +8,7 @@ const SCREENS = [
   { screen: 'home', label: 'Home', heading: 'Home' },
   { screen: 'check', label: 'Check', heading: 'Check' },
   { screen: 'support', label: 'Support', heading: 'Support' },
+  { screen: 'device', label: 'Device', heading: 'Device' },
   { screen: 'checklist', label: 'Checklist', heading: 'Security checklist' },
   { screen: 'settings', label: 'Settings', heading: 'Settings' },
 ] as const;
@@ -25,7 +26,8 @@ async function axeViolations(page: Page): Promise<{ id: string; targets: string[
 /** Waits until the screen shows backend data, so axe sees the real content. */
 async function settled(page: Page, screen: string): Promise<void> {
   if (screen === 'home') await expect(page.locator('dd bdi').first()).toBeVisible();
-  if (screen === 'settings') await expect(page.getByRole('switch')).toBeVisible();
+  if (screen === 'settings') await expect(page.getByRole('switch').first()).toBeVisible();
+  if (screen === 'device') await expect(page.locator('form').first()).toBeVisible();
 }
 
 /** Pastes `input` into the Check screen and checks it, in whatever language the UI is in. */

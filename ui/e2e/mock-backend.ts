@@ -7,7 +7,16 @@
  * `installMockBackend` is serialised into the page: it must not use anything from its module scope.
  */
 import type { Page } from '@playwright/test';
-import type { AppStatus, CheckKind, CheckOutcome, IpcError, Settings } from '../src/lib/ipc';
+import type {
+  AppStatus,
+  CheckKind,
+  CheckOutcome,
+  DeviceChecks,
+  DeviceEnrolled,
+  DeviceStatus,
+  IpcError,
+  Settings,
+} from '../src/lib/ipc';
 import * as fixtures from '../src/lib/ipc/fixtures';
 
 export type MockOptions = {
@@ -17,6 +26,13 @@ export type MockOptions = {
   outcomes: Record<string, CheckOutcome>;
   /** Commands that fail, with the error the backend would return. */
   failures?: Record<string, IpcError>;
+  /** The device binding at start; enrolment binds it (to `deviceEnrolled`), unbinding clears it. */
+  device: DeviceStatus;
+  deviceEnrolled: DeviceEnrolled;
+  /** What "verify my device now" answers. */
+  deviceChecks: DeviceChecks;
+  /** Enrolment into the system's key store fails with `no_secure_store` (a headless Linux). */
+  deviceNoSecureStore?: boolean;
 };
 
 export type MockRecord = {
@@ -34,6 +50,9 @@ export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions =>
       o,
     ]),
   ),
+  device: fixtures.deviceNotBound(),
+  deviceEnrolled: fixtures.deviceEnrolled(),
+  deviceChecks: fixtures.deviceChecks.allPassed(),
 });
 
 export function installMockBackend(options: MockOptions): void {
@@ -42,6 +61,7 @@ export function installMockBackend(options: MockOptions): void {
 
   const record: MockRecord = { calls: [], settings: { ...options.settings }, cspViolations: [] };
   const callbacks = new Map<number, Callback>();
+  let device = options.device;
   const listeners = new Map<string, number[]>();
   let nextId = 1;
 
@@ -98,15 +118,113 @@ export function installMockBackend(options: MockOptions): void {
         };
         return outcome;
       }
+      // The checklist (issue 5): every step recorded is done at a fixed date.
+      case 'checklist_status':
+        return checklistStatus();
+      case 'acknowledge_official_path':
+        return recordStep(1);
+      case 'confirm_test_alert':
+        return recordStep(2);
+      case 'set_drill_owner':
+        return recordStep(3);
+      case 'record_quiz':
+        return recordStep(4);
+      case 'scan_files':
+        recordStep(0);
+        return {
+          files: [],
+          summary: { files: 1, entries: 3, flagged: 0, removed: 0 },
+          step: checklistSteps[0],
+        };
+      case 'export_report':
+        return {
+          path: '/home/user/Downloads/Verity/verity-checklist-report-2026-01-01.html',
+          content: '<!doctype html><title>Report</title>',
+          headHash: '0'.repeat(64),
+          auditIntact: true,
+        };
+      // Device binding (issue 6).
+      case 'device_status':
+        return device;
+      case 'device_enroll':
+      case 'device_enroll_link':
+        device = { bound: true, binding: options.deviceEnrolled.binding };
+        return options.deviceEnrolled;
+      case 'device_totp_setup':
+        return options.deviceEnrolled.totp;
+      case 'device_verify':
+        if (device.binding)
+          device = {
+            bound: true,
+            binding: {
+              ...device.binding,
+              twoFactor: options.deviceChecks.twoFactor.ok ? 'active' : device.binding.twoFactor,
+              lastCheck: { at: 1_772_424_000, checks: options.deviceChecks },
+            },
+          };
+        return options.deviceChecks;
+      case 'device_unbind':
+        device = { bound: false, binding: null };
+        return { deskNotified: true, deskError: null };
       default:
         return undefined;
     }
   }
 
+  const checklistIds = [
+    'remove_unofficial_numbers',
+    'announce_official_path',
+    'alerts_on',
+    'drill_owner',
+    'training',
+  ];
+  const checklistSteps: Record<string, unknown>[] = checklistIds.map((step) => ({
+    step,
+    status: 'not_started',
+    started_at: null,
+    updated_at: null,
+    done_at: null,
+    due_at: null,
+    evidence: null,
+  }));
+
+  function recordStep(i: number): Record<string, unknown> {
+    const at = 1_767_225_600;
+    const state = {
+      ...checklistSteps[i],
+      status: 'done',
+      started_at: at,
+      updated_at: at,
+      done_at: at,
+    };
+    checklistSteps[i] = state;
+    return state;
+  }
+
+  function checklistStatus(): unknown {
+    const done = checklistSteps.filter((s) => s.status === 'done').length;
+    return {
+      steps: checklistSteps.map((state) => ({
+        state,
+        summary: state.status === 'done' ? 'Recorded' : 'No evidence yet',
+      })),
+      progress: { done, due_again: 0, in_progress: 0, total: 5 },
+      nextDrill: checklistSteps[3]?.status === 'done' ? 1_775_001_600 : null,
+      passPercent: 80,
+      nextStep: checklistSteps.find((s) => s.status !== 'done')?.step ?? null,
+    };
+  }
+
   async function invoke(cmd: string, args: Args = {}): Promise<unknown> {
     record.calls.push({ cmd, args });
     await Promise.resolve();
-    const failure = options.failures?.[cmd];
+    const failure =
+      options.deviceNoSecureStore && cmd.startsWith('device_enroll') && args.keyStore === 'os'
+        ? {
+            code: 'no_secure_store',
+            message: 'no secure key store is usable on this device (no D-Bus session)',
+          }
+        : options.failures?.[cmd];
     // Tauri rejects with the serialised error value (or a string), never an Error.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (failure) return Promise.reject(failure);

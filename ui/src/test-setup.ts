@@ -1,6 +1,7 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/svelte';
 import { afterEach } from 'vitest';
+import { feed } from './lib/feed/feed.svelte';
 import { applyLanguage } from './lib/i18n';
 import { clearMocks } from './lib/ipc/testing';
 import { settings } from './lib/settings.svelte';
@@ -10,6 +11,7 @@ afterEach(() => {
   cleanup(); // unmount first: components stop listening while the mocked backend still exists
   clearMocks();
   settings.reset();
+  feed.reset();
   applyLanguage('en');
   window.location.hash = '';
 });

@@ -8,13 +8,20 @@
 //! - `url` → the Safe Browsing expression `host/path[?query]` without scheme; it matches as
 //!   Safe Browsing does, through a checked link's host-suffix × path-prefix expressions.
 //!
-//! The index keys every entry by a 64-bit hash of (kind, value) in one hash map, with a chain
-//! array for entries sharing a key (the same number in two campaigns), and confirms each hit
-//! against the stored value, so a hash collision can never produce a false match.
+//! Every entry has a 64-bit key, [`entry_key`] of (kind, value). Checks ask a
+//! [`BlocklistLookup`] for exact (kind, value) matches; two implement it:
+//! - [`BlocklistIndex`], every entry in memory: a hash map by key with a chain array for
+//!   entries sharing a key (the same number in two campaigns), each hit confirmed against the
+//!   stored value. For small lists and tests.
+//! - the store's view (`verity_store`), which keeps only a [`BlocklistFilter`] in memory (a
+//!   binary fuse filter over the keys, about 2.3 bytes an entry) and confirms each filter hit
+//!   with an indexed point query, so a false positive never produces a false match.
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use xorf::{BinaryFuse16, Filter};
 
 use crate::clock::Timestamp;
 use crate::link::{self, CanonicalUrl, LinkError};
@@ -164,24 +171,195 @@ type KeyMap = HashMap<u64, u32, BuildHasherDefault<PrehashedKey>>;
 
 const NO_NEXT: u32 = u32::MAX;
 
-/// FNV-1a over the kind tag and the value, finished with a murmur3 mix so every bit of the key
-/// is well spread (the map uses the key itself as the hash).
-fn key(kind: EntryKind, value: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let tag = match kind {
-        EntryKind::Phone => 1u8,
+/// The 64-bit key of an entry: a hash of its kind and normalised value.
+///
+/// The store persists it (`blocklist_entry.key`) so that the filter can be rebuilt from one
+/// integer column: **it must never change** without a migration that recomputes the column.
+/// Eight bytes at a time (little-endian, the tail zero-padded), each folded in with a 64×64→128
+/// bit multiply whose halves are xored (as wyhash and foldhash do, so every input bit reaches
+/// every output bit), then the murmur3 finaliser. Not a cryptographic hash: a collision only
+/// costs a confirming lookup, never a false match.
+#[must_use]
+pub fn entry_key(kind: EntryKind, value: &str) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    const SEED: u64 = 0x2d35_8dcc_aa6c_78a5;
+    fn fold_mul(a: u64, b: u64) -> u64 {
+        let p = u128::from(a) * u128::from(b);
+        (p as u64) ^ ((p >> 64) as u64)
+    }
+    let tag: u64 = match kind {
+        EntryKind::Phone => 1,
         EntryKind::Domain => 2,
         EntryKind::Url => 3,
     };
-    for &b in std::iter::once(&tag).chain(value.as_bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    let bytes = value.as_bytes();
+    let mut h = fold_mul(SEED ^ (tag << 56) ^ bytes.len() as u64, K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = fold_mul(h ^ u64::from_le_bytes(w), K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = fold_mul(h ^ u64::from_le_bytes(w), K);
     }
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     h ^ (h >> 33)
+}
+
+/// Calls `probe` with every (kind, value) that can match a link, in order: `domain` entries for
+/// its host and each parent domain, then `url` entries for each of its Safe Browsing lookup
+/// expressions. Stops at the first error.
+///
+/// # Errors
+/// The first error `probe` returns.
+pub fn for_each_url_probe<E>(
+    url: &CanonicalUrl,
+    mut probe: impl FnMut(EntryKind, &str) -> Result<(), E>,
+) -> Result<(), E> {
+    for host in url.host_and_parents() {
+        probe(EntryKind::Domain, host)?;
+    }
+    for expr in link::lookup_expressions(url) {
+        probe(EntryKind::Url, &expr)?;
+    }
+    Ok(())
+}
+
+/// The blocklist could not be read (the store's database failed under a lookup).
+#[derive(Debug, thiserror::Error)]
+#[error("the blocklist could not be read: {source}")]
+pub struct LookupError {
+    source: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl LookupError {
+    /// Wraps the error of a lookup's backing store.
+    pub fn new(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        LookupError {
+            source: source.into(),
+        }
+    }
+
+    /// The wrapped error, for the store to recover its own type.
+    #[must_use]
+    pub fn into_inner(self) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self.source
+    }
+}
+
+/// What a check asks of the blocklist: the entries matching a number or a link, exactly.
+///
+/// Implementations answer [`BlocklistLookup::lookup_exact`]; the number and link lookups are
+/// defined on top of it (a link probes [`for_each_url_probe`]), so every implementation matches
+/// the same way.
+pub trait BlocklistLookup: fmt::Debug {
+    /// Appends to `out` the entries of `kind` whose normalised value is exactly `value`.
+    ///
+    /// # Errors
+    /// [`LookupError`] when the backing store cannot be read.
+    fn lookup_exact(
+        &self,
+        kind: EntryKind,
+        value: &str,
+        out: &mut Vec<BlocklistEntry>,
+    ) -> Result<(), LookupError>;
+
+    /// The entries listing an E.164 number.
+    ///
+    /// # Errors
+    /// [`LookupError`] when the backing store cannot be read.
+    fn lookup_phone(&self, e164: &str) -> Result<Vec<BlocklistEntry>, LookupError> {
+        let mut out = Vec::new();
+        self.lookup_exact(EntryKind::Phone, e164, &mut out)?;
+        Ok(out)
+    }
+
+    /// The entries matching a link: `domain` entries for its host or any parent domain, and
+    /// `url` entries for any of its Safe Browsing lookup expressions.
+    ///
+    /// # Errors
+    /// [`LookupError`] when the backing store cannot be read.
+    fn lookup_url(&self, url: &CanonicalUrl) -> Result<Vec<BlocklistEntry>, LookupError> {
+        let mut out = Vec::new();
+        for_each_url_probe(url, |kind, value| self.lookup_exact(kind, value, &mut out))?;
+        Ok(out)
+    }
+}
+
+/// The filter could not be built (in practice never: construction retries with new seeds).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the blocklist filter could not be built: {0}")]
+pub struct FilterError(&'static str);
+
+/// A compact membership filter over entry keys ([`entry_key`]): a binary fuse filter with
+/// 16-bit fingerprints (about 2.25 bytes an entry, a false-positive rate of about 1 in 65 000,
+/// no false negatives). "Maybe listed" must be confirmed against the entries themselves.
+#[derive(Debug, Clone, Default)]
+pub struct BlocklistFilter {
+    fuse: Option<BinaryFuse16>,
+    keys: usize,
+}
+
+impl BlocklistFilter {
+    /// Builds the filter from entry keys. Duplicates are allowed (they are removed first; keys
+    /// already in ascending order, as the store reads them, cost one pass).
+    ///
+    /// # Errors
+    /// [`FilterError`] if construction fails, which it does not in practice.
+    pub fn build(mut keys: Vec<u64>) -> Result<Self, FilterError> {
+        keys.sort_unstable();
+        keys.dedup();
+        let n = keys.len();
+        if n == 0 {
+            return Ok(BlocklistFilter::default());
+        }
+        let fuse = BinaryFuse16::try_from(keys).map_err(FilterError)?;
+        Ok(BlocklistFilter {
+            fuse: Some(fuse),
+            keys: n,
+        })
+    }
+
+    /// Whether `key` may be in the set (false: certainly not).
+    #[inline]
+    #[must_use]
+    pub fn may_contain_key(&self, key: u64) -> bool {
+        self.fuse.as_ref().is_some_and(|f| f.contains(&key))
+    }
+
+    /// Whether the entry (kind, normalised value) may be in the set (false: certainly not).
+    #[inline]
+    #[must_use]
+    pub fn may_contain(&self, kind: EntryKind, value: &str) -> bool {
+        self.fuse.is_some() && self.may_contain_key(entry_key(kind, value))
+    }
+
+    /// How many distinct keys the filter was built from.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys
+    }
+
+    /// Whether the filter is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys == 0
+    }
+
+    /// The heap memory the filter holds, in bytes (its fingerprint array).
+    #[must_use]
+    pub fn size_in_bytes(&self) -> usize {
+        self.fuse
+            .as_ref()
+            .map_or(0, |f| std::mem::size_of_val(&*f.fingerprints))
+    }
 }
 
 /// The position of an entry in a [`BlocklistIndex`].
@@ -214,7 +392,7 @@ impl BlocklistIndex {
         let mut next = vec![NO_NEXT; entries.len()];
         for (i, e) in entries.iter().enumerate() {
             let id = i as u32;
-            let k = key(e.kind, &e.value);
+            let k = entry_key(e.kind, &e.value);
             if let Some(prev) = heads.insert(k, id) {
                 next[i] = prev;
             }
@@ -251,7 +429,7 @@ impl BlocklistIndex {
     }
 
     fn probe(&self, kind: EntryKind, value: &str, out: &mut Vec<EntryId>) {
-        let Some(&head) = self.heads.get(&key(kind, value)) else {
+        let Some(&head) = self.heads.get(&entry_key(kind, value)) else {
             return;
         };
         let mut cur = head;
@@ -286,18 +464,45 @@ impl BlocklistIndex {
     #[must_use]
     pub fn lookup_url(&self, url: &CanonicalUrl) -> Vec<&BlocklistEntry> {
         let mut ids = Vec::new();
-        for host in url.host_and_parents() {
-            self.probe(EntryKind::Domain, host, &mut ids);
-        }
-        for expr in link::lookup_expressions(url) {
-            self.probe(EntryKind::Url, &expr, &mut ids);
-        }
+        let Ok(()) = for_each_url_probe(url, |kind, value| {
+            self.probe(kind, value, &mut ids);
+            Ok::<(), std::convert::Infallible>(())
+        });
         self.resolve(ids)
     }
 
     fn resolve(&self, mut ids: Vec<EntryId>) -> Vec<&BlocklistEntry> {
         ids.sort_unstable();
         ids.into_iter().filter_map(|id| self.get(id)).collect()
+    }
+}
+
+/// All in memory: never fails. Matches come back oldest id first.
+impl BlocklistLookup for BlocklistIndex {
+    fn lookup_exact(
+        &self,
+        kind: EntryKind,
+        value: &str,
+        out: &mut Vec<BlocklistEntry>,
+    ) -> Result<(), LookupError> {
+        let mut ids = Vec::new();
+        self.probe(kind, value, &mut ids);
+        out.extend(self.resolve(ids).into_iter().cloned());
+        Ok(())
+    }
+
+    fn lookup_phone(&self, e164: &str) -> Result<Vec<BlocklistEntry>, LookupError> {
+        Ok(BlocklistIndex::lookup_phone(self, e164)
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+
+    fn lookup_url(&self, url: &CanonicalUrl) -> Result<Vec<BlocklistEntry>, LookupError> {
+        Ok(BlocklistIndex::lookup_url(self, url)
+            .into_iter()
+            .cloned()
+            .collect())
     }
 }
 
@@ -411,6 +616,99 @@ mod tests {
         );
         // A phone value is never matched as a domain and vice versa.
         assert!(idx.lookup_phone("dingtalk-hk.com").is_empty());
+    }
+
+    #[test]
+    fn entry_keys_are_stable() {
+        // The store persists these: a change here needs a migration that recomputes them.
+        assert_eq!(
+            entry_key(EntryKind::Phone, "+85230012345"),
+            7_679_436_525_945_591_688
+        );
+        assert_eq!(
+            entry_key(EntryKind::Domain, "dingtalk-hk.com"),
+            9_770_714_009_585_310_835
+        );
+        assert_eq!(entry_key(EntryKind::Url, ""), 15_922_263_480_990_078_247);
+        assert_ne!(
+            entry_key(EntryKind::Phone, "x"),
+            entry_key(EntryKind::Domain, "x")
+        );
+        // The zero padding of the last chunk does not make a trailing NUL collide.
+        assert_ne!(
+            entry_key(EntryKind::Url, "a/b"),
+            entry_key(EntryKind::Url, "a/b\0")
+        );
+    }
+
+    #[test]
+    fn entry_keys_do_not_collide_on_sequential_values() {
+        // Numbers and names that differ in a few digits are the common case; a weak hash
+        // (a plain multiply per word) collides on them by the hundred.
+        let mut keys: Vec<u64> = (0..200_000u32)
+            .map(|i| entry_key(EntryKind::Phone, &format!("+8525{:07}", i * 37)))
+            .chain((0..100_000).map(|i| entry_key(EntryKind::Domain, &format!("scam-{i}.xyz"))))
+            .chain((0..100_000).map(|i| entry_key(EntryKind::Url, &format!("pay{i}.top/a/"))))
+            .collect();
+        keys.sort_unstable();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "{} collisions", n - keys.len());
+    }
+
+    #[test]
+    fn filter_has_no_false_negatives_and_few_false_positives() {
+        for n in [0usize, 1, 2, 3, 10, 1000, 20_000] {
+            let mut keys: Vec<u64> = (0..n)
+                .map(|i| entry_key(EntryKind::Phone, &format!("+8525{i:07}")))
+                .collect();
+            keys.extend(keys.clone()); // duplicates are fine
+            let f = BlocklistFilter::build(keys).unwrap();
+            assert_eq!(f.len(), n);
+            assert_eq!(f.is_empty(), n == 0);
+            for i in 0..n {
+                assert!(f.may_contain(EntryKind::Phone, &format!("+8525{i:07}")));
+            }
+            let fp = (0..100_000)
+                .filter(|i| f.may_contain(EntryKind::Phone, &format!("+8529{i:07}")))
+                .count();
+            assert!(fp <= 10, "{fp} false positives in 100 000 at n = {n}");
+            if n >= 20_000 {
+                let per_entry = f.size_in_bytes() as f64 / n as f64;
+                assert!(per_entry < 2.6, "{per_entry} bytes an entry at n = {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn index_and_trait_agree() {
+        let idx = BlocklistIndex::build(vec![
+            entry(EntryKind::Phone, "+852 3001 2345", Category::FakeSupport),
+            entry(EntryKind::Phone, "30012345", Category::FakeUpgrade),
+            entry(EntryKind::Domain, "dingtalk-hk.com", Category::Phishing),
+            entry(
+                EntryKind::Url,
+                "http://x.dingtalk-hk.com/pay/",
+                Category::Phishing,
+            ),
+        ]);
+        let dynamic: &dyn BlocklistLookup = &idx;
+        let phone = dynamic.lookup_phone("+85230012345").unwrap();
+        assert_eq!(phone.len(), 2);
+        assert_eq!(phone[0].category, Category::FakeSupport);
+        let url = link::canonicalize("http://x.dingtalk-hk.com/pay/now").unwrap();
+        let got: Vec<EntryKind> = dynamic
+            .lookup_url(&url)
+            .unwrap()
+            .iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(got, [EntryKind::Domain, EntryKind::Url]);
+        let mut out = Vec::new();
+        dynamic
+            .lookup_exact(EntryKind::Domain, "dingtalk-hk.com", &mut out)
+            .unwrap();
+        assert_eq!(out.len(), 1);
     }
 
     #[test]

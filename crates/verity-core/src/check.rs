@@ -1,6 +1,7 @@
 //! The check: one input (a number, a link or a message) in, one verdict with reasons, matched
-//! entries and advice out. Pure: the blocklist index, the official directory and the default
-//! region come in through [`CheckContext`].
+//! entries and advice out. Pure: the blocklist (any [`BlocklistLookup`]), the official directory
+//! and the default region come in through [`CheckContext`]. The only failure is the blocklist's
+//! own (a store that cannot be read): a check never guesses a verdict without it.
 //!
 //! Precedence: blocklist > official directory > rules. A listed number or link is `scam` (rule
 //! findings are still reported as extra reasons); an official one is `official`; a rule that
@@ -14,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::blocklist::BlocklistIndex;
+use crate::blocklist::{BlocklistLookup, LookupError};
 use crate::link::{self, LinkError};
 use crate::lookalike;
 use crate::message::{self, ScriptHit};
@@ -25,8 +26,9 @@ use crate::verdict::{AdviceCode, CheckKind, Match, Reason, ReasonCode, Verdict};
 /// What a check needs besides the input.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckContext<'a> {
-    /// The blocklist.
-    pub index: &'a BlocklistIndex,
+    /// The blocklist: the in-memory [`crate::blocklist::BlocklistIndex`], or the store's
+    /// filter-backed view.
+    pub index: &'a dyn BlocklistLookup,
     /// The official channels.
     pub official: &'a OfficialDirectory,
     /// How to read numbers written without a country code.
@@ -57,8 +59,14 @@ pub struct CheckOutcome {
 }
 
 /// Checks `input` as `kind`, or as the kind [`detect_kind`] finds.
-#[must_use]
-pub fn check(input: &str, kind: Option<CheckKind>, ctx: &CheckContext<'_>) -> CheckOutcome {
+///
+/// # Errors
+/// [`LookupError`] when the blocklist cannot be read.
+pub fn check(
+    input: &str,
+    kind: Option<CheckKind>,
+    ctx: &CheckContext<'_>,
+) -> Result<CheckOutcome, LookupError> {
     match kind.unwrap_or_else(|| detect_kind(input)) {
         CheckKind::Phone => check_phone(input, ctx),
         CheckKind::Url => check_url(input, ctx),
@@ -142,11 +150,11 @@ fn hint_reason(h: PhoneHint) -> Reason {
     })
 }
 
-fn check_phone(input: &str, ctx: &CheckContext<'_>) -> CheckOutcome {
+fn check_phone(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, LookupError> {
     let mut out = outcome(input, CheckKind::Phone);
     match phone::normalize(input, ctx.default_region) {
         Ok(n) => {
-            let hits = ctx.index.lookup_phone(&n.e164);
+            let hits = ctx.index.lookup_phone(&n.e164)?;
             if !hits.is_empty() {
                 out.verdict = Verdict::Scam;
                 out.reasons
@@ -158,7 +166,7 @@ fn check_phone(input: &str, ctx: &CheckContext<'_>) -> CheckOutcome {
                 out.verdict = Verdict::NoRecord;
                 out.reasons.push(Reason::new(ReasonCode::NoRecord));
             }
-            out.matches = hits.into_iter().map(Match::from).collect();
+            out.matches = hits.iter().map(Match::from).collect();
             out.reasons.extend(n.hints.iter().copied().map(hint_reason));
             out.normalized = Some(n.e164);
         }
@@ -168,14 +176,14 @@ fn check_phone(input: &str, ctx: &CheckContext<'_>) -> CheckOutcome {
         }
     }
     out.advice = advice(CheckKind::Phone, out.verdict, &out.reasons, false);
-    out
+    Ok(out)
 }
 
-fn check_url(input: &str, ctx: &CheckContext<'_>) -> CheckOutcome {
+fn check_url(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, LookupError> {
     let mut out = outcome(input, CheckKind::Url);
     match link::canonicalize(input) {
         Ok(c) if c.host_is_plausible() => {
-            let hits = ctx.index.lookup_url(&c);
+            let hits = ctx.index.lookup_url(&c)?;
             let assessment = lookalike::assess(&c, ctx.official);
             if let Some(first) = hits.first() {
                 out.verdict = Verdict::Scam;
@@ -193,7 +201,7 @@ fn check_url(input: &str, ctx: &CheckContext<'_>) -> CheckOutcome {
                 out.verdict = Verdict::NoRecord;
                 out.reasons.push(Reason::new(ReasonCode::NoRecord));
             }
-            out.matches = hits.into_iter().map(Match::from).collect();
+            out.matches = hits.iter().map(Match::from).collect();
             out.normalized = Some(c.canonical);
         }
         Ok(_) => out.reasons.push(Reason::new(ReasonCode::NotALink)),
@@ -210,28 +218,28 @@ fn check_url(input: &str, ctx: &CheckContext<'_>) -> CheckOutcome {
         }
     }
     out.advice = advice(CheckKind::Url, out.verdict, &out.reasons, false);
-    out
+    Ok(out)
 }
 
-fn check_text(input: &str, ctx: &CheckContext<'_>) -> CheckOutcome {
+fn check_text(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, LookupError> {
     let mut out = outcome(input, CheckKind::Text);
     if input.trim().is_empty() {
         out.reasons.push(Reason::new(ReasonCode::EmptyInput));
         out.advice = advice(CheckKind::Text, Verdict::Invalid, &out.reasons, false);
-        return out;
+        return Ok(out);
     }
     if input.len() > message::MAX_TEXT_BYTES {
         out.reasons.push(Reason::new(ReasonCode::InputTooLong));
         out.advice = advice(CheckKind::Text, Verdict::Invalid, &out.reasons, false);
-        return out;
+        return Ok(out);
     }
     let found = message::extract(input, ctx.default_region);
     let mut items: Vec<(usize, CheckOutcome)> = Vec::new();
     for f in &found.phones {
-        items.push((f.start, check_phone(&f.text, ctx)));
+        items.push((f.start, check_phone(&f.text, ctx)?));
     }
     for f in &found.links {
-        items.push((f.start, check_url(&f.text, ctx)));
+        items.push((f.start, check_url(&f.text, ctx)?));
     }
     items.sort_by_key(|(start, _)| *start);
     let mut items: Vec<CheckOutcome> = items.into_iter().map(|(_, o)| o).collect();
@@ -323,7 +331,7 @@ fn check_text(input: &str, ctx: &CheckContext<'_>) -> CheckOutcome {
     out.matches = matches;
     out.advice = adv;
     out.items = std::mem::take(&mut items);
-    out
+    Ok(out)
 }
 
 fn script_reason(s: &ScriptHit) -> Reason {
@@ -376,7 +384,7 @@ fn advice(kind: CheckKind, verdict: Verdict, reasons: &[Reason], remote: bool) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blocklist::{BlocklistEntry, Category, EntryKind};
+    use crate::blocklist::{BlocklistEntry, BlocklistIndex, Category, EntryKind};
     use crate::clock::Timestamp;
 
     fn index() -> BlocklistIndex {
@@ -415,7 +423,7 @@ mod tests {
             official: &official,
             default_region: Region::HK,
         };
-        check(input, kind, &ctx)
+        check(input, kind, &ctx).unwrap()
     }
 
     fn codes(o: &CheckOutcome) -> Vec<&'static str> {
@@ -606,6 +614,50 @@ mod tests {
         assert_eq!(
             (o.verdict, codes(&o)),
             (Verdict::Invalid, vec!["empty_input"])
+        );
+    }
+
+    /// A blocklist whose store has gone away.
+    #[derive(Debug)]
+    struct Unreadable;
+
+    impl BlocklistLookup for Unreadable {
+        fn lookup_exact(
+            &self,
+            _: EntryKind,
+            _: &str,
+            _: &mut Vec<BlocklistEntry>,
+        ) -> Result<(), LookupError> {
+            Err(LookupError::new("disk I/O error"))
+        }
+    }
+
+    #[test]
+    fn an_unreadable_blocklist_fails_the_check_instead_of_guessing() {
+        let official = OfficialDirectory::dingtalk_default();
+        let ctx = CheckContext {
+            index: &Unreadable,
+            official: &official,
+            default_region: Region::HK,
+        };
+        for input in [
+            "3001 2345",
+            "https://dingtalk-hk.com/",
+            "Call 3001 2345 now",
+        ] {
+            let e = check(input, None, &ctx).unwrap_err();
+            assert!(e.to_string().contains("disk I/O error"), "{input}: {e}");
+        }
+        // Nothing to look up: the rules still answer.
+        assert_eq!(
+            check("9123 456", None, &ctx).unwrap().verdict,
+            Verdict::Invalid
+        );
+        assert_eq!(
+            check("Please download AnyDesk", None, &ctx)
+                .unwrap()
+                .verdict,
+            Verdict::Suspicious
         );
     }
 

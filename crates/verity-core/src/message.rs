@@ -1340,6 +1340,62 @@ fn cues_owned(names: &[String]) -> Vec<Cue> {
         .collect()
 }
 
+// ---------------------------------------------------------------------------------------------
+// For the saved-number scanner (`crate::scan`), which applies the same cues to contact fields.
+
+/// A compiled cue list, matched against [`normalize_cue_text`] output.
+#[derive(Debug)]
+pub(crate) struct CueSet(Vec<Cue>);
+
+impl CueSet {
+    /// Cues written as in the tables above (`*` and `|` markers included).
+    pub(crate) fn new(list: &[&'static str]) -> Self {
+        CueSet(cues(list))
+    }
+
+    /// The first cue found in `normalized`, as written in its table.
+    pub(crate) fn first(&self, normalized: &str) -> Option<&'static str> {
+        first_hit(normalized, &self.0)
+    }
+}
+
+/// Names (the platform's, from the official directory) matched with word boundaries.
+#[derive(Debug)]
+pub(crate) struct NameSet(Vec<(String, Cue)>);
+
+impl NameSet {
+    pub(crate) fn new(names: &[String]) -> Self {
+        NameSet(
+            names
+                .iter()
+                .filter_map(|n| {
+                    cues_owned(std::slice::from_ref(n))
+                        .pop()
+                        .map(|c| (n.clone(), c))
+                })
+                .collect(),
+        )
+    }
+
+    /// The first name found in `normalized`, as written in the directory.
+    pub(crate) fn first(&self, normalized: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(_, c)| occurrences(normalized, c).next().is_some())
+            .map(|(n, _)| n.as_str())
+    }
+}
+
+/// Text as the cues see it (lower case, full-width folded, Arabic variants unified).
+pub(crate) fn normalize_cue_text(s: &str) -> String {
+    normalize_for_cues(s)
+}
+
+/// The first "customer service / hotline" cue of the message rules in `normalized`.
+pub(crate) fn support_cue(normalized: &str) -> Option<&'static str> {
+    first_hit(normalized, &CUES.support)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

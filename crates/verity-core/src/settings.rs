@@ -83,8 +83,12 @@ impl FromStr for Language {
     }
 }
 
+/// The global shortcut that checks the clipboard, unless the user changes or clears it.
+/// Ctrl+Alt+K (K for "check"): not a common application shortcut on any desktop.
+pub const DEFAULT_CHECK_SHORTCUT: &str = "CmdOrCtrl+Alt+K";
+
 /// Every user setting, with its default.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
@@ -94,6 +98,19 @@ pub struct Settings {
     pub start_at_login: bool,
     /// How to read phone numbers written without a country code (Hong Kong by default).
     pub region: crate::phone::Region,
+    /// The global shortcut for "Check clipboard" (e.g. `CmdOrCtrl+Alt+K`); empty means none.
+    pub check_shortcut: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            language: Language::default(),
+            start_at_login: false,
+            region: crate::phone::Region::default(),
+            check_shortcut: DEFAULT_CHECK_SHORTCUT.to_owned(),
+        }
+    }
 }
 
 /// Parses a stored boolean setting; only `true` and `false` are accepted.

@@ -25,6 +25,9 @@ macro_rules! catalog {
         merge(&[
             include_str!(concat!("../../../locales/", $lang, "/app.json")),
             include_str!(concat!("../../../locales/", $lang, "/check.json")),
+            include_str!(concat!("../../../locales/", $lang, "/checklist.json")),
+            include_str!(concat!("../../../locales/", $lang, "/checklist_ui.json")),
+            include_str!(concat!("../../../locales/", $lang, "/feed.json")),
         ])
     };
 }

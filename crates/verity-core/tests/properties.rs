@@ -76,7 +76,7 @@ proptest! {
         let idx = BlocklistIndex::default();
         let official = OfficialDirectory::dingtalk_default();
         let ctx = CheckContext { index: &idx, official: &official, default_region: Region::HK };
-        let o = check(&s, None, &ctx);
+        let o = check(&s, None, &ctx).unwrap();
         prop_assert!(!o.reasons.is_empty());
     }
 

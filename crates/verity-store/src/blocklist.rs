@@ -1,14 +1,24 @@
-//! The local blocklist and the official-channel directory, and the in-memory index over them.
+//! The local blocklist and the official-channel directory, and the lookup over them.
 //!
-//! Entries are stored normalised (see `verity_core::blocklist`). The index is built on first use
+//! Entries are stored normalised (see `verity_core::blocklist`), each with its 64-bit
+//! [`entry_key`] in the `key` column. Only a [`BlocklistFilter`] over those keys is kept in
+//! memory (about 2.3 bytes an entry, built from the `key` index alone); a filter hit is
+//! confirmed by a point query on `UNIQUE (kind, value)` that returns the entry, so a false
+//! positive never becomes a false match ([`BlocklistView`]). The filter is built on first use
 //! and rebuilt after every change, including changes another process made (`verityctl
 //! blocklist import` while the app runs): `PRAGMA data_version` tells this connection when
 //! another one has committed.
+//!
+//! A row written without its key (`key IS NULL`: SQL that predates the column, or a writer that
+//! does not set it) is still found: the build hashes its kind and value instead, only slower.
+//! A trigger clears the key of a row whose kind or value changes without it.
 
 use crate::migrate::Migration;
 use crate::{Store, StoreError};
-use rusqlite::{params, OptionalExtension, Row, Transaction};
-use verity_core::blocklist::{BlocklistEntry, BlocklistIndex, Category, EntryKind};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use verity_core::blocklist::{
+    entry_key, BlocklistEntry, BlocklistFilter, BlocklistLookup, Category, EntryKind, LookupError,
+};
 use verity_core::official::OfficialDirectory;
 use verity_core::Timestamp;
 
@@ -36,6 +46,48 @@ pub(crate) const MIGRATION_2: Migration = Migration {
           ) STRICT;",
     seed: Some(seed_sample),
 };
+
+/// The entry key column (see the module documentation), filled for existing rows.
+pub(crate) const MIGRATION_BLOCKLIST_KEY: Migration = Migration {
+    version: 4,
+    name: "blocklist entry key",
+    sql: "ALTER TABLE blocklist_entry ADD COLUMN key INTEGER;
+          CREATE INDEX blocklist_entry_key ON blocklist_entry (key);
+          CREATE TRIGGER blocklist_entry_key_stale AFTER UPDATE OF kind, value ON blocklist_entry
+              WHEN NEW.key IS OLD.key
+                   AND (NEW.kind IS NOT OLD.kind OR NEW.value IS NOT OLD.value)
+          BEGIN
+              UPDATE blocklist_entry SET key = NULL WHERE id = NEW.id;
+          END;",
+    seed: Some(fill_keys),
+};
+
+/// [`entry_key`] as SQLite stores it (the same 64 bits, as a signed integer).
+pub(crate) fn key_sql(kind: EntryKind, value: &str) -> i64 {
+    i64::from_ne_bytes(entry_key(kind, value).to_ne_bytes())
+}
+
+fn key_of_sql(k: i64) -> u64 {
+    u64::from_ne_bytes(k.to_ne_bytes())
+}
+
+fn parse_kind(kind: &str) -> Result<EntryKind, StoreError> {
+    kind.parse()
+        .map_err(|_| StoreError::Corrupt(format!("unknown kind {kind:?}")))
+}
+
+/// Writes the key of every row that has none.
+pub(crate) fn fill_keys(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let missing: Vec<(i64, String, String)> = tx
+        .prepare("SELECT id, kind, value FROM blocklist_entry WHERE key IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut set = tx.prepare("UPDATE blocklist_entry SET key = ?1 WHERE id = ?2")?;
+    for (id, kind, value) in missing {
+        set.execute(params![key_sql(parse_kind(&kind)?, &value), id])?;
+    }
+    Ok(())
+}
 
 /// Where an entry came from. A feed sync replaces only `feed` entries (and drops the sample).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -170,20 +222,182 @@ pub(crate) fn seed_sample(tx: &Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The index and the directory as last loaded, with the database version they reflect.
+/// The filter and the directory as last loaded, with the database version they reflect.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
     loaded: Option<Loaded>,
 }
 
+impl Cache {
+    /// Forgets the index: the next lookup rebuilds it (after a write outside this module).
+    pub(crate) fn invalidate(&mut self) {
+        self.loaded = None;
+    }
+}
+
 #[derive(Debug)]
 struct Loaded {
     data_version: i64,
-    index: BlocklistIndex,
+    filter: BlocklistFilter,
+    entries: usize,
     official: OfficialDirectory,
 }
 
-fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredEntry, String>> {
+/// Reads the keys and the directory (inside the caller's read transaction) and builds the filter.
+fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
+    let mut keys: Vec<u64> = Vec::new();
+    {
+        // A scan of the covering `key` index: one integer a row, already in order.
+        let mut stmt =
+            tx.prepare("SELECT key FROM blocklist_entry WHERE key IS NOT NULL ORDER BY key")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            keys.push(key_of_sql(r.get(0)?));
+        }
+    }
+    // Signed order puts the keys at or above 2^63 first; rotate into unsigned order so the
+    // filter's duplicate removal costs one pass.
+    let high = keys.partition_point(|&k| k >= 1 << 63);
+    keys.rotate_left(high);
+    let mut entries = keys.len();
+    {
+        let mut stmt = tx.prepare("SELECT kind, value FROM blocklist_entry WHERE key IS NULL")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let kind: String = r.get(0)?;
+            let value: String = r.get(1)?;
+            keys.push(entry_key(parse_kind(&kind)?, &value));
+            entries += 1;
+        }
+    }
+    let official = read_official(tx)?;
+    let filter = BlocklistFilter::build(keys).map_err(|e| StoreError::Index(e.to_string()))?;
+    Ok(Loaded {
+        data_version,
+        filter,
+        entries,
+        official,
+    })
+}
+
+fn read_official(conn: &Connection) -> Result<OfficialDirectory, StoreError> {
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT json FROM official_directory WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match json {
+        None => Ok(OfficialDirectory::dingtalk_default()),
+        Some(j) => serde_json::from_str(&j)
+            .map_err(|e| StoreError::Corrupt(format!("official directory: {e}"))),
+    }
+}
+
+/// The entry (kind, value), by the `UNIQUE (kind, value)` index.
+fn point_query(
+    conn: &Connection,
+    kind: EntryKind,
+    value: &str,
+) -> Result<Option<StoredEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, value, category, campaign, source, added, origin, alert
+         FROM blocklist_entry WHERE kind = ?1 AND value = ?2",
+    )?;
+    let row = stmt
+        .query_row(params![kind.as_str(), value], entry_from_row)
+        .optional()?;
+    row.map(|r| r.map_err(StoreError::Corrupt)).transpose()
+}
+
+/// The blocklist as checks see it: the in-memory filter in front of the database. Borrowed from
+/// the [`Store`] by [`Store::lookup_tables`]; implements [`BlocklistLookup`] for
+/// `verity_core::check::CheckContext`.
+///
+/// It holds one read transaction until it is dropped: the freshness check, a rebuild and every
+/// confirming query see one snapshot (a message's items agree with each other) and take the
+/// database's file locks once, not once a query. Drop it when the check is done: while a
+/// reader holds a snapshot, checkpoints cannot reset the write-ahead log.
+pub struct BlocklistView<'a> {
+    snapshot: Transaction<'a>,
+    filter: &'a BlocklistFilter,
+    entries: usize,
+}
+
+impl std::fmt::Debug for BlocklistView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlocklistView")
+            .field("entries", &self.entries)
+            .field("filter_bytes", &self.filter.size_in_bytes())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> BlocklistView<'a> {
+    /// How many entries the filter was built from.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// Whether the list is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    /// The in-memory filter (for its size, and for the bare probe).
+    #[must_use]
+    pub fn filter(&self) -> &'a BlocklistFilter {
+        self.filter
+    }
+
+    /// The entry (kind, normalised value): the filter first, then, on a hit, the database.
+    ///
+    /// # Errors
+    /// SQLite errors; [`StoreError::Corrupt`] for a row that no longer parses.
+    pub fn find(&self, kind: EntryKind, value: &str) -> Result<Option<StoredEntry>, StoreError> {
+        if !self.filter.may_contain(kind, value) {
+            return Ok(None);
+        }
+        point_query(&self.snapshot, kind, value)
+    }
+
+    /// Whether an E.164 number is listed (exactly: a filter hit is confirmed).
+    ///
+    /// # Errors
+    /// As [`BlocklistView::find`].
+    pub fn contains_phone(&self, e164: &str) -> Result<bool, StoreError> {
+        Ok(self.find(EntryKind::Phone, e164)?.is_some())
+    }
+}
+
+impl BlocklistLookup for BlocklistView<'_> {
+    fn lookup_exact(
+        &self,
+        kind: EntryKind,
+        value: &str,
+        out: &mut Vec<BlocklistEntry>,
+    ) -> Result<(), LookupError> {
+        if let Some(s) = self.find(kind, value).map_err(LookupError::new)? {
+            out.push(s.entry);
+        }
+        Ok(())
+    }
+}
+
+/// Back from a check: the store's own error when it was one.
+impl From<LookupError> for StoreError {
+    fn from(e: LookupError) -> Self {
+        match e.into_inner().downcast::<StoreError>() {
+            Ok(s) => *s,
+            Err(other) => StoreError::Index(other.to_string()),
+        }
+    }
+}
+
+pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredEntry, String>> {
     let kind: String = row.get(0)?;
     let value: String = row.get(1)?;
     let category: String = row.get(2)?;
@@ -214,16 +428,16 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredEntry, String>
     }))
 }
 
-const SELECT_ENTRIES: &str =
+pub(crate) const SELECT_ENTRIES: &str =
     "SELECT kind, value, category, campaign, source, added, origin, alert FROM blocklist_entry";
 
-impl Store {
-    fn data_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
-    }
+fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))?)
+}
 
+impl Store {
     /// Every entry, ordered by kind and value.
     ///
     /// # Errors
@@ -318,19 +532,7 @@ impl Store {
     /// # Errors
     /// SQLite errors; [`StoreError::Corrupt`] when the stored directory does not parse.
     pub fn official_directory(&self) -> Result<OfficialDirectory, StoreError> {
-        let json: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT json FROM official_directory WHERE id = 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match json {
-            None => Ok(OfficialDirectory::dingtalk_default()),
-            Some(j) => serde_json::from_str(&j)
-                .map_err(|e| StoreError::Corrupt(format!("official directory: {e}"))),
-        }
+        read_official(&self.conn)
     }
 
     /// Stores the official-channel directory (from the feed, or an administrator's import).
@@ -358,33 +560,43 @@ impl Store {
         Ok(())
     }
 
-    /// The in-memory index and the official directory, rebuilt if this or another process
-    /// changed the database since the last call.
+    /// The entry (kind, normalised value), by a plain indexed query (no filter).
+    ///
+    /// # Errors
+    /// SQLite errors; [`StoreError::Corrupt`] for a row that no longer parses.
+    pub fn blocklist_entry(
+        &self,
+        kind: EntryKind,
+        value: &str,
+    ) -> Result<Option<StoredEntry>, StoreError> {
+        point_query(&self.conn, kind, value)
+    }
+
+    /// The blocklist (its filter in memory, rebuilt if this or another process changed the
+    /// database since the last call) and the official directory: what a check needs.
     ///
     /// # Errors
     /// SQLite errors; [`StoreError::Corrupt`] for rows that no longer parse.
-    pub fn lookup_tables(&mut self) -> Result<(&BlocklistIndex, &OfficialDirectory), StoreError> {
-        let version = self.data_version()?;
-        let fresh = matches!(&self.cache.loaded, Some(l) if l.data_version == version);
-        if !fresh {
-            let entries = self
-                .blocklist_entries()?
-                .into_iter()
-                .map(|s| s.entry)
-                .collect();
-            let official = self.official_directory()?;
-            self.cache.loaded = Some(Loaded {
-                data_version: version,
-                index: BlocklistIndex::build(entries),
-                official,
-            });
+    pub fn lookup_tables(&mut self) -> Result<(BlocklistView<'_>, &OfficialDirectory), StoreError> {
+        // Rolled back (a read-only transaction just ends) when the view is dropped.
+        let snapshot = self.conn.unchecked_transaction()?;
+        let version = data_version(&snapshot)?;
+        if !matches!(&self.cache.loaded, Some(l) if l.data_version == version) {
+            // Free the old filter before building the new one.
+            self.cache.loaded = None;
         }
-        match &self.cache.loaded {
-            Some(l) => Ok((&l.index, &l.official)),
-            None => Err(StoreError::Corrupt(
-                "the blocklist index could not be built".into(),
-            )),
-        }
+        let loaded: &Loaded = match &mut self.cache.loaded {
+            Some(l) => l,
+            slot => slot.insert(load(&snapshot, version)?),
+        };
+        Ok((
+            BlocklistView {
+                snapshot,
+                filter: &loaded.filter,
+                entries: loaded.entries,
+            },
+            &loaded.official,
+        ))
     }
 }
 
@@ -399,8 +611,9 @@ fn upsert(
          WHERE kind = ?1 AND value = ?2",
     )?;
     let mut insert = tx.prepare(
-        "INSERT INTO blocklist_entry (kind, value, category, campaign, source, added, origin, alert)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO blocklist_entry
+             (kind, value, category, campaign, source, added, origin, alert, key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     // An update keeps the original date added: the entry has been known since then.
     let mut update = tx.prepare(
@@ -431,7 +644,8 @@ fn upsert(
                     e.source,
                     e.added.0,
                     origin.as_str(),
-                    alert_i
+                    alert_i,
+                    key_sql(e.kind, &e.value)
                 ])?;
                 report.added += 1;
             }
@@ -461,4 +675,170 @@ fn upsert(
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::{run_list, MIGRATIONS};
+    use verity_core::phone::Region;
+
+    fn entry(kind: EntryKind, raw: &str) -> (BlocklistEntry, bool) {
+        let e = BlocklistEntry::new(
+            kind,
+            raw,
+            Category::Phishing,
+            None,
+            Some("test".into()),
+            Timestamp(1),
+            Region::HK,
+        )
+        .unwrap();
+        (e, false)
+    }
+
+    fn keys_match(conn: &Connection) {
+        let mut stmt = conn
+            .prepare("SELECT kind, value, key FROM blocklist_entry")
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            })
+            .unwrap();
+        let mut n = 0;
+        for row in rows {
+            let (kind, value, key) = row.unwrap();
+            assert_eq!(key, Some(key_sql(parse_kind(&kind).unwrap(), &value)));
+            n += 1;
+        }
+        assert!(n > 0);
+    }
+
+    #[test]
+    fn the_migration_fills_the_keys_of_existing_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| m.name == MIGRATION_BLOCKLIST_KEY.name)
+            .unwrap();
+        run_list(&mut conn, &MIGRATIONS[..before]).unwrap();
+        conn.execute(
+            "INSERT INTO blocklist_entry (kind, value, category, added, origin)
+             VALUES ('url', 'evil.xyz/pay/', 'phishing', 1, 'import')",
+            [],
+        )
+        .unwrap();
+        run_list(&mut conn, MIGRATIONS).unwrap();
+        keys_match(&conn);
+    }
+
+    #[test]
+    fn rows_without_a_key_are_still_found_and_stale_keys_are_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store
+            .import_entries(&[entry(EntryKind::Phone, "+852 6123 4567")], Origin::Import)
+            .unwrap();
+        keys_match(&store.conn);
+        // A writer that knows nothing of the key column.
+        store
+            .conn
+            .execute(
+                "INSERT INTO blocklist_entry (kind, value, category, added, origin)
+                 VALUES ('domain', 'no-key.example', 'phishing', 1, 'feed')",
+                [],
+            )
+            .unwrap();
+        // A value changed behind the key's back: the trigger clears the key.
+        store
+            .conn
+            .execute(
+                "UPDATE blocklist_entry SET value = '+85261234568' WHERE value = '+85261234567'",
+                [],
+            )
+            .unwrap();
+        let stale: Option<i64> = store
+            .conn
+            .query_row(
+                "SELECT key FROM blocklist_entry WHERE value = '+85261234568'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stale, None);
+        store.cache.invalidate();
+        let (view, _) = store.lookup_tables().unwrap();
+        let url = verity_core::link::canonicalize("https://a.no-key.example/x").unwrap();
+        assert_eq!(view.lookup_url(&url).unwrap().len(), 1);
+        assert!(view.contains_phone("+85261234568").unwrap());
+        assert!(!view.contains_phone("+85261234567").unwrap());
+        drop(view);
+        // Setting the key with the value keeps it.
+        store
+            .conn
+            .execute(
+                "UPDATE blocklist_entry SET value = '+85261234569', key = ?1
+                 WHERE value = '+85261234568'",
+                [key_sql(EntryKind::Phone, "+85261234569")],
+            )
+            .unwrap();
+        let kept: Option<i64> = store
+            .conn
+            .query_row(
+                "SELECT key FROM blocklist_entry WHERE value = '+85261234569'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, Some(key_sql(EntryKind::Phone, "+85261234569")));
+    }
+
+    #[test]
+    fn a_filter_false_positive_never_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let listed: Vec<_> = (0..50)
+            .map(|i| entry(EntryKind::Phone, &format!("+852 6123 {i:04}")))
+            .collect();
+        store.import_entries(&listed, Origin::Import).unwrap();
+        let (view, _) = store.lookup_tables().unwrap();
+        // Find a number the filter lets through although it is not listed.
+        let fp = (0..10_000_000u32)
+            .map(|i| format!("+8529{i:07}"))
+            .find(|v| view.filter().may_contain(EntryKind::Phone, v))
+            .expect("a false positive within ten million tries");
+        assert_eq!(view.find(EntryKind::Phone, &fp).unwrap(), None);
+        assert!(view.lookup_phone(&fp).unwrap().is_empty());
+        assert!(view.contains_phone("+85261230042").unwrap());
+    }
+
+    #[test]
+    fn the_view_and_the_plain_query_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let sample = store.blocklist_entries().unwrap();
+        let (view, _) = store.lookup_tables().unwrap();
+        assert_eq!(view.len(), sample.len());
+        for s in &sample {
+            assert_eq!(
+                view.find(s.entry.kind, &s.entry.value).unwrap().as_ref(),
+                Some(s)
+            );
+        }
+        drop(view);
+        for s in &sample {
+            assert_eq!(
+                store
+                    .blocklist_entry(s.entry.kind, &s.entry.value)
+                    .unwrap()
+                    .as_ref(),
+                Some(s)
+            );
+        }
+    }
 }

@@ -39,6 +39,13 @@ pub enum StoreError {
     /// Stored data no longer parses (edited by hand, or written by a buggy build).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A write was refused by the caller's check and rolled back (e.g. a feed update whose
+    /// resulting list does not match the feed's checksum).
+    #[error("the update was rejected and nothing was changed: {0}")]
+    Rejected(String),
+    /// The blocklist's in-memory filter could not be built, or a lookup failed outside SQLite.
+    #[error("the blocklist index failed: {0}")]
+    Index(String),
     /// Any other SQLite error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

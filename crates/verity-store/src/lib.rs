@@ -6,18 +6,28 @@
 //! the same database at the same time.
 
 pub mod blocklist;
+pub mod checklist;
 mod data_dir;
 mod error;
+pub mod feed;
+mod feed_settings;
 pub mod migrate;
 mod settings;
+pub mod threats;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use blocklist::{BlocklistSummary, ImportReport, Origin, StoredEntry, SAMPLE_SOURCE};
+pub use blocklist::{
+    BlocklistSummary, BlocklistView, ImportReport, Origin, StoredEntry, SAMPLE_SOURCE,
+};
+pub use checklist::{Applied, AuditCheck, ChecklistError};
 pub use data_dir::{default_data_dir, resolve_data_dir, APP_IDENTIFIER, DATA_DIR_ENV};
 pub use error::StoreError;
+pub use feed::{FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate};
+pub use feed_settings::FeedSettings;
+pub use threats::{Threat, MAX_THREATS};
 pub use migrate::SCHEMA_VERSION;
 
 /// The database's file name inside the data directory.

@@ -24,7 +24,14 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first. Add new ones at the end; never edit a released one.
-pub const MIGRATIONS: &[Migration] = &[crate::settings::MIGRATION_1, crate::blocklist::MIGRATION_2];
+pub const MIGRATIONS: &[Migration] = &[
+    crate::settings::MIGRATION_1,
+    crate::blocklist::MIGRATION_2,
+    crate::feed::MIGRATION_3,
+    crate::blocklist::MIGRATION_BLOCKLIST_KEY,
+    crate::checklist::MIGRATION_CHECKLIST,
+    crate::threats::MIGRATION_THREATS,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

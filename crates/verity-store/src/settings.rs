@@ -19,6 +19,7 @@ pub(crate) const MIGRATION_1: Migration = Migration {
 const LANGUAGE: &str = "language";
 const START_AT_LOGIN: &str = "start_at_login";
 const REGION: &str = "region";
+const CHECK_SHORTCUT: &str = "check_shortcut";
 
 impl Store {
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -53,6 +54,9 @@ impl Store {
         if let Some(v) = self.setting(START_AT_LOGIN)? {
             s.start_at_login = parse_bool(START_AT_LOGIN, &v)?;
         }
+        if let Some(v) = self.setting(CHECK_SHORTCUT)? {
+            s.check_shortcut = v;
+        }
         if let Some(v) = self.setting(REGION)? {
             s.region = v.parse().map_err(|e: verity_core::phone::UnknownRegion| {
                 StoreError::Corrupt(format!("setting region: {e}"))
@@ -67,6 +71,15 @@ impl Store {
     /// SQLite errors (e.g. busy past the timeout).
     pub fn set_language(&mut self, language: Language) -> Result<(), StoreError> {
         self.put_setting(LANGUAGE, language.tag())
+    }
+
+    /// Stores the "Check clipboard" shortcut (validated by the app, which registers it); empty
+    /// means none.
+    ///
+    /// # Errors
+    /// SQLite errors (e.g. busy past the timeout).
+    pub fn set_check_shortcut(&mut self, shortcut: &str) -> Result<(), StoreError> {
+        self.put_setting(CHECK_SHORTCUT, shortcut)
     }
 
     /// Stores the default region for reading phone numbers.

@@ -161,7 +161,7 @@ pub fn run(args: &CheckArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Exi
     };
     let (index, official) = store.lookup_tables()?;
     let ctx = CheckContext {
-        index,
+        index: &index,
         official,
         default_region,
     };
@@ -175,7 +175,7 @@ pub fn run(args: &CheckArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Exi
         } else {
             (input.clone(), args.kind.map(Into::into))
         };
-        outcomes.push(check(&input, kind, &ctx));
+        outcomes.push(check(&input, kind, &ctx).map_err(verity_store::StoreError::from)?);
     }
     let worded: Vec<Out> = outcomes.iter().map(|o| word(o, args.lang)).collect();
     if args.json {

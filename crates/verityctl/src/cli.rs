@@ -28,6 +28,19 @@ pub enum Command {
     Check(crate::check::CheckArgs),
     /// Manage the local blocklist: import a CSV, list, add, remove.
     Blocklist(crate::blocklist::BlocklistArgs),
+    /// Bind this device to the organisation's desk; two-factor and region checks.
+    Device(crate::device::DeviceArgs),
+    /// Publish the organisation's signed threat feed (init, publish, refresh, serve).
+    Feed(crate::feed::FeedArgs),
+    /// Update the local blocklist from the signed threat feed.
+    Sync(crate::sync::SyncArgs),
+    /// Checklist step 1: scan exported contacts, spreadsheets or text for unofficial "service"
+    /// numbers and blocklisted numbers and links.
+    Scan(crate::scan::ScanArgs),
+    /// The five-step security checklist: status, evidence, announcement, manager's report.
+    Checklist(crate::checklist::ChecklistArgs),
+    /// The checklist's hash-chained audit log: verify, list.
+    Audit(crate::audit::AuditArgs),
 }
 
 /// Runs the parsed command, writing its output to `out`.
@@ -38,5 +51,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         Command::Status(args) => crate::status::run(&args, &data_dir, out),
         Command::Check(args) => crate::check::run(&args, &data_dir, out),
         Command::Blocklist(args) => crate::blocklist::run(&args, &data_dir, out),
+        Command::Device(args) => crate::device::run(&args, &data_dir, out),
+        Command::Feed(args) => crate::feed::run(&args, out),
+        Command::Sync(args) => crate::sync::run(&args, &data_dir, out),
+        Command::Scan(args) => crate::scan::run(&args, &data_dir, out),
+        Command::Checklist(args) => crate::checklist::run(&args, &data_dir, out),
+        Command::Audit(args) => crate::audit::run(&args, &data_dir, out),
     }
 }

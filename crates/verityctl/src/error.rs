@@ -22,13 +22,19 @@ pub enum CliError {
     /// JSON output failed.
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Publishing or syncing the signed feed failed.
+    #[error(transparent)]
+    Feed(#[from] verity_feed::FeedError),
 }
 
 impl CliError {
     fn exit_status(&self) -> u8 {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
-            CliError::Store(_) | CliError::Output(_) | CliError::Json(_) => EXIT_FAILURE,
+            CliError::Feed(e) if e.is_usage() => EXIT_USAGE,
+            CliError::Store(_) | CliError::Output(_) | CliError::Json(_) | CliError::Feed(_) => {
+                EXIT_FAILURE
+            }
         }
     }
 }

@@ -4,12 +4,18 @@
 //! 2 a usage error or unreadable input; 3 an operational failure (store, file system).
 //! Errors are one line on stderr, never a panic or a backtrace.
 
+mod audit;
 mod blocklist;
 mod check;
+mod checklist;
 mod cli;
 mod clock;
+mod device;
 mod error;
+mod feed;
+mod scan;
 mod status;
+mod sync;
 
 use clap::Parser;
 use std::io::Write;

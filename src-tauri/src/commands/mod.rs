@@ -2,10 +2,16 @@
 //! builder that registers them and generates the TypeScript bindings.
 
 mod check;
+mod checklist;
+mod device;
+mod feed;
 mod notify;
 mod settings;
 mod status;
 
+pub use check::run_check;
+pub use checklist::{remind_if_due, ExportDir};
+pub use device::DeviceConfig;
 pub use settings::SettingsChanged;
 pub use status::AppStatus;
 
@@ -16,8 +22,32 @@ pub const ALL: &[&str] = &[
     "set_language",
     "set_start_at_login",
     "set_region",
+    "set_check_shortcut",
     "send_test_notification",
     "check",
+    "checklist_status",
+    "scan_files",
+    "save_clean_copies",
+    "acknowledge_official_path",
+    "confirm_test_alert",
+    "set_drill_owner",
+    "record_quiz",
+    "export_report",
+    "device_status",
+    "device_enroll",
+    "device_enroll_link",
+    "device_totp_setup",
+    "device_verify",
+    "device_unbind",
+    "feed_status",
+    "sync_now",
+    "feed_config",
+    "set_feed_source",
+    "set_feed_root",
+    "load_feed_root",
+    "set_feed_alerts",
+    "list_threats",
+    "mark_threats_read",
 ];
 
 /// The tauri-specta builder with every command and event, for the runtime `$runtime`
@@ -35,10 +65,37 @@ macro_rules! specta_builder {
                 set_language::<$runtime>,
                 set_start_at_login::<$runtime>,
                 set_region::<$runtime>,
+                set_check_shortcut::<$runtime>,
                 send_test_notification,
                 check,
+                checklist_status,
+                scan_files,
+                save_clean_copies,
+                acknowledge_official_path,
+                confirm_test_alert,
+                set_drill_owner,
+                record_quiz,
+                export_report,
+                device_status,
+                device_enroll,
+                device_enroll_link,
+                device_totp_setup,
+                device_verify,
+                device_unbind,
+                feed_status,
+                sync_now::<$runtime>,
+                feed_config,
+                set_feed_source::<$runtime>,
+                set_feed_root::<$runtime>,
+                load_feed_root::<$runtime>,
+                set_feed_alerts,
+                list_threats,
+                mark_threats_read::<$runtime>,
             ])
             .events(::tauri_specta::collect_events![
+                $crate::feed_sync::FeedProgress,
+                $crate::feed_sync::FeedChanged,
+                $crate::feed_sync::OpenThreats,
                 $crate::commands::SettingsChanged
             ])
     }};
@@ -48,6 +105,9 @@ macro_rules! specta_builder {
 #[doc(hidden)]
 pub mod handlers {
     pub use super::check::*;
+    pub use super::checklist::*;
+    pub use super::device::*;
+    pub use super::feed::*;
     pub use super::notify::*;
     pub use super::settings::*;
     pub use super::status::*;

@@ -1,4 +1,4 @@
-use crate::error::CmdResult;
+use crate::error::{CmdResult, ErrorCode, IpcError};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -45,6 +45,28 @@ pub async fn set_region<R: Runtime>(
 ) -> CmdResult<Settings> {
     let settings = state.with_store(|s| {
         s.set_region(region)?;
+        s.settings()
+    })?;
+    announce(&app, &settings);
+    Ok(settings)
+}
+
+/// Changes the global "Check clipboard" shortcut (empty: none). The shortcut is registered
+/// first, so a shortcut the desktop refuses is never recorded.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_check_shortcut<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    shortcut: String,
+) -> CmdResult<Settings> {
+    let shortcut = shortcut.trim().to_owned();
+    state
+        .host
+        .set_check_shortcut(&shortcut)
+        .map_err(|e| IpcError::new(ErrorCode::InvalidInput, e))?;
+    let settings = state.with_store(|s| {
+        s.set_check_shortcut(&shortcut)?;
         s.settings()
     })?;
     announce(&app, &settings);

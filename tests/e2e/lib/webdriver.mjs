@@ -103,6 +103,11 @@ export class WebDriver {
     return this.#call('POST', this.#s('/execute/sync'), { script, args });
   }
 
+  /** Runs `script` asynchronously; it ends by calling `arguments[arguments.length - 1](value)`. */
+  async executeAsync(script, args = []) {
+    return this.#call('POST', this.#s('/execute/async'), { script, args });
+  }
+
   async screenshot() {
     return Buffer.from(await this.#call('GET', this.#s('/screenshot')), 'base64');
   }

@@ -2,7 +2,15 @@
  * Which screen is shown. The screen lives in the URL hash (`#/settings`), so the webview's back and
  * forward work and a test can open a screen directly; anything else in the hash is ignored.
  */
-export const SCREENS = ['home', 'check', 'support', 'checklist', 'settings'] as const;
+export const SCREENS = [
+  'home',
+  'check',
+  'threats',
+  'support',
+  'device',
+  'checklist',
+  'settings',
+] as const;
 export type Screen = (typeof SCREENS)[number];
 
 function parse(hash: string): Screen | null {

@@ -95,7 +95,7 @@ describe('Settings', () => {
     await emitSettingsChanged({ language: 'zh-HK', startAtLogin: true, region: 'HK' });
 
     expect(await screen.findByRole('combobox', { name: '語言' })).toHaveValue('zh-HK');
-    expect(screen.getByRole('switch')).toBeChecked();
+    expect(screen.getAllByRole('switch')[0]).toBeChecked();
     expect(document.documentElement).toHaveAttribute('lang', 'zh-HK');
   });
 

@@ -7,11 +7,14 @@
  * any other file tomorrow without a code change.
  */
 import type english from '../../../../locales/en/app.json';
+import type englishDevice from '../../../../locales/en/device.json';
+import type englishFeed from '../../../../locales/en/feed.json';
 import { LANGUAGES } from './languages';
 import type { Language } from '../ipc';
 
-/** A key of the UI's own strings, typed from the English `app.json`. */
-export type MessageKey = keyof typeof english;
+/** A key of the UI's own strings, typed from the English `app.json`, `device.json` and `feed.json`. */
+export type MessageKey =
+  keyof typeof english | keyof typeof englishDevice | keyof typeof englishFeed;
 
 export type Messages = Readonly<Record<string, string>>;
 

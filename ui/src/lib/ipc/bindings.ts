@@ -8,30 +8,138 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	/**  The installation's state, read from the store. */
-	appStatus: () => typedError<AppStatus, IpcError>(__TAURI_INVOKE("app_status")),
+	appStatus: () => typedError<AppStatus, IpcError_Serialize>(__TAURI_INVOKE("app_status")),
 	/**  The user's settings. */
-	getSettings: () => typedError<Settings, IpcError>(__TAURI_INVOKE("get_settings")),
+	getSettings: () => typedError<Settings, IpcError_Serialize>(__TAURI_INVOKE("get_settings")),
 	/**  Changes the interface language; the tray menu follows. */
-	setLanguage: (language: Language) => typedError<Settings, IpcError>(__TAURI_INVOKE("set_language", { language })),
+	setLanguage: (language: Language) => typedError<Settings, IpcError_Serialize>(__TAURI_INVOKE("set_language", { language })),
 	/**  Registers or removes Verity as a login item, then records the choice. */
-	setStartAtLogin: (enabled: boolean) => typedError<Settings, IpcError>(__TAURI_INVOKE("set_start_at_login", { enabled })),
+	setStartAtLogin: (enabled: boolean) => typedError<Settings, IpcError_Serialize>(__TAURI_INVOKE("set_start_at_login", { enabled })),
 	/**  Sets how phone numbers written without a country code are read (e.g. `HK`). */
-	setRegion: (region: string) => typedError<Settings, IpcError>(__TAURI_INVOKE("set_region", { region })),
+	setRegion: (region: string) => typedError<Settings, IpcError_Serialize>(__TAURI_INVOKE("set_region", { region })),
+	/**
+	 *  Changes the global "Check clipboard" shortcut (empty: none). The shortcut is registered
+	 *  first, so a shortcut the desktop refuses is never recorded.
+	 */
+	setCheckShortcut: (shortcut: string) => typedError<Settings, IpcError_Serialize>(__TAURI_INVOKE("set_check_shortcut", { shortcut })),
 	/**  Shows a test notification in the user's language. */
-	sendTestNotification: () => typedError<null, IpcError>(__TAURI_INVOKE("send_test_notification")),
+	sendTestNotification: () => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("send_test_notification")),
 	/**
 	 *  Checks a phone number, link or message text against the local blocklist, the official
 	 *  directory and the rules. `kind` is detected when absent.
 	 */
-	check: (input: string, kind: CheckKind | null) => typedError<CheckOutcome_Serialize, IpcError>(__TAURI_INVOKE("check", { input, kind })),
+	check: (input: string, kind: CheckKind | null) => typedError<CheckOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check", { input, kind })),
+	/**
+	 *  The five steps, their states and evidence, progress and the next drill. Steps whose interval
+	 *  has passed fall due first.
+	 */
+	checklistStatus: () => typedError<ChecklistStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("checklist_status")),
+	/**
+	 *  Scans saved contacts (vCard, CSV, .xlsx, .ods, text) for numbers presented as platform support
+	 *  or customer service and for blocklisted numbers and links, and records step 1's counts.
+	 * 
+	 *  # Errors
+	 *  `invalid_input` (reason `too_large`) when a file is over the scanner's limit; store errors.
+	 */
+	scanFiles: (files: FileInput[]) => typedError<ScanResult_Serialize, IpcError_Serialize>(__TAURI_INVOKE("scan_files", { files })),
+	/**
+	 *  Writes a cleaned copy of every file that had flagged entries, without those entries, as a new
+	 *  file in the export folder (never over the original), and records step 1 with the count left
+	 *  out. Spreadsheets have no cleaned copy (their outcome carries `clean_copy_unsupported`).
+	 */
+	saveCleanCopies: (files: FileInput[]) => typedError<CleanCopies_Serialize, IpcError_Serialize>(__TAURI_INVOKE("save_clean_copies", { files })),
+	/**  Records that the employee read and understood the one official support path (step 2). */
+	acknowledgeOfficialPath: () => typedError<StepState_Serialize, IpcError_Serialize>(__TAURI_INVOKE("acknowledge_official_path")),
+	/**
+	 *  Records that the employee saw the test alert (step 3). With `start_at_login`, Verity is first
+	 *  registered as a login item (the OS first, then the stored setting).
+	 */
+	confirmTestAlert: (startAtLogin: boolean) => typedError<StepState_Serialize, IpcError_Serialize>(__TAURI_INVOKE("confirm_test_alert", { startAtLogin })),
+	/**
+	 *  Records the drill owner and schedule (step 4). `every_months` defaults to the policy's
+	 *  interval (each quarter); `next_drill` (`YYYY-MM-DD`) defaults to one interval from now.
+	 */
+	setDrillOwner: (name: string, everyMonths: number | null, nextDrill: string | null) => typedError<StepState_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_drill_owner", { name, everyMonths, nextDrill })),
+	/**  Records the training quiz's result (step 5): done when the score reaches the pass mark. */
+	recordQuiz: (score: number, total: number) => typedError<StepState_Serialize, IpcError_Serialize>(__TAURI_INVOKE("record_quiz", { score, total })),
+	/**
+	 *  Writes the manager's report (each step's state, dates and evidence summary, and the audit
+	 *  chain's head hash) as a new file in the export folder, and returns it.
+	 */
+	exportReport: (format: ReportFormat) => typedError<ExportedReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("export_report", { format })),
+	/**  Whether this device is bound, read from `device.json` (no network). */
+	deviceStatus: () => typedError<DeviceStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("device_status")),
+	/**
+	 *  Binds this device to the desk at `desk_url` with IT's one-time `code`, then sets up
+	 *  two-factor. With `fingerprint` (the organisation key fingerprint IT announced), a desk with
+	 *  another key is refused before the code is sent. `key_store` is `os` unless the user opted for
+	 *  the passphrase file (`passphrase` at least [`MIN_PASSPHRASE_CHARS`] characters). `desk_ca` is
+	 *  an extra CA certificate (PEM) for a desk with a private certificate authority.
+	 */
+	deviceEnroll: (deskUrl: string, code: string, fingerprint: string | null, keyStore: DeviceKeyStore, passphrase: string | null, deskCa: string | null) => typedError<DeviceEnrolled_Serialize, IpcError_Serialize>(__TAURI_INVOKE("device_enroll", { deskUrl, code, fingerprint, keyStore, passphrase, deskCa })),
+	/**
+	 *  Binds this device with a `verity://enroll?desk=…&code=…[&fp=…]` link from IT. A `fingerprint`
+	 *  typed by the user takes precedence over the link's.
+	 */
+	deviceEnrollLink: (link: string, fingerprint: string | null, keyStore: DeviceKeyStore, passphrase: string | null, deskCa: string | null) => typedError<DeviceEnrolled_Serialize, IpcError_Serialize>(__TAURI_INVOKE("device_enroll_link", { link, fingerprint, keyStore, passphrase, deskCa })),
+	/**
+	 *  Shows the two-factor set-up again (allowed until a code has been accepted). `passphrase`
+	 *  opens a key kept in the passphrase file.
+	 */
+	deviceTotpSetup: (passphrase: string | null) => typedError<TotpSetup, IpcError_Serialize>(__TAURI_INVOKE("device_totp_setup", { passphrase })),
+	/**
+	 *  "Verify my device now": the three checks against the desk with the authenticator's current
+	 *  code. A failed check is a result, not an error.
+	 */
+	deviceVerify: (totp: string, passphrase: string | null) => typedError<DeviceChecks, IpcError_Serialize>(__TAURI_INVOKE("device_verify", { totp, passphrase })),
+	/**
+	 *  Gives up the binding: tells the desk (which revokes the device), then removes the key and
+	 *  `device.json`. With `local_only`, or when the desk cannot be reached, only this device
+	 *  forgets; IT must then revoke it. A key in the passphrase file needs `passphrase` to tell the
+	 *  desk.
+	 */
+	deviceUnbind: (passphrase: string | null, localOnly: boolean) => typedError<DeviceUnbound_Serialize, IpcError_Serialize>(__TAURI_INVOKE("device_unbind", { passphrase, localOnly })),
+	/**  The feed's freshness, sync progress, next sync and unread threats. */
+	feedStatus: () => typedError<FeedStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("feed_status")),
+	/**  Syncs the feed now ("Sync now"); progress arrives as `feed-progress` events. */
+	syncNow: () => typedError<FeedStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("sync_now")),
+	/**  The feed settings: URL, proxy, trusted root, whether the administrator locked them, alerts. */
+	feedConfig: () => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("feed_config")),
+	/**  Sets the feed URL (empty: none) and proxy (empty: the system's), then syncs soon. */
+	setFeedSource: (url: string, proxy: string) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_feed_source", { url, proxy })),
+	/**  Sets the trusted root from pasted `root.json` text. */
+	setFeedRoot: (json: string) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_feed_root", { json })),
+	/**
+	 *  Sets the trusted root from a `root.json` file the user named (read here: the web view has no
+	 *  file system access).
+	 */
+	loadFeedRoot: (path: string) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("load_feed_root", { path })),
+	/**  Sets the notification preferences for new threats. */
+	setFeedAlerts: (alerts: boolean, quiet: boolean) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_feed_alerts", { alerts, quiet })),
+	/**  The new threats, newest first, with the unread count. */
+	listThreats: () => typedError<ThreatList_Serialize, IpcError_Serialize>(__TAURI_INVOKE("list_threats")),
+	/**
+	 *  Marks the threats up to `up_to` (the newest id the user saw; all when null) as read.
+	 *  Resolves to the unread count left.
+	 */
+	markThreatsRead: (upTo: number | null) => typedError<number, IpcError_Serialize>(__TAURI_INVOKE("mark_threats_read", { upTo })),
 };
 
 /** Events */
 export const events = {
+	feedChanged: makeEvent<FeedChanged_Serialize, FeedChanged_Deserialize>("feed-changed"),
+	feedProgress: makeEvent<FeedProgress_Serialize, FeedProgress_Deserialize>("feed-progress"),
+	openThreats: makeEvent<OpenThreats, OpenThreats>("open-threats"),
 	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
 };
 
 /* Types */
+/**  Step 2: the employee acknowledged the official support path. */
+export type AcknowledgementEvidence = {
+	/**  When. */
+	acknowledged_at: Timestamp,
+};
+
 /**  What to do, as codes the UI words. Listed in the order they are shown. */
 export type AdviceCode = 
 /**  Hang up; do not call back. */
@@ -56,6 +164,14 @@ export type AdviceCode =
 "stay_cautious" | 
 /**  Check what was entered. */
 "check_input";
+
+/**  Step 3: a real test alert was shown and the employee confirmed seeing it. */
+export type AlertEvidence = {
+	/**  When the employee confirmed the test alert. */
+	test_alert_confirmed_at: Timestamp,
+	/**  Whether Verity starts at login (alerts keep coming after a restart). */
+	start_at_login: boolean,
+};
 
 /**  What Home shows about the installation. */
 export type AppStatus = {
@@ -154,6 +270,269 @@ export type CheckOutcome_Serialize = {
 	items: CheckOutcome_Serialize[],
 };
 
+/**  The checklist as the Checklist and Home screens show it. */
+export type ChecklistStatus = ChecklistStatus_Serialize | ChecklistStatus_Deserialize;
+
+/**  The checklist as the Checklist and Home screens show it. */
+export type ChecklistStatus_Deserialize = {
+	/**  The five steps, in order. */
+	steps: StepView_Deserialize[],
+	/**  How many are done, due again, in progress. */
+	progress: Progress,
+	/**  The next drill (step 4), when one is recorded. */
+	nextDrill?: Timestamp | null,
+	/**  The quiz's pass mark, in percent. */
+	passPercent: number,
+	/**  The first step to do next (not done, or due again), if any. */
+	nextStep?: StepId | null,
+};
+
+/**  The checklist as the Checklist and Home screens show it. */
+export type ChecklistStatus_Serialize = {
+	/**  The five steps, in order. */
+	steps: StepView_Serialize[],
+	/**  How many are done, due again, in progress. */
+	progress: Progress,
+	/**  The next drill (step 4), when one is recorded. */
+	nextDrill: Timestamp | null,
+	/**  The quiz's pass mark, in percent. */
+	passPercent: number,
+	/**  The first step to do next (not done, or due again), if any. */
+	nextStep: StepId | null,
+};
+
+/**  The cleaned copies, and step 1 as recorded. */
+export type CleanCopies = CleanCopies_Serialize | CleanCopies_Deserialize;
+
+/**  The cleaned copies, and step 1 as recorded. */
+export type CleanCopies_Deserialize = {
+	/**  One per file that had flagged entries. */
+	copies: CleanCopyOutcome_Deserialize[],
+	/**  Step 1 after recording. */
+	step?: StepState_Deserialize | null,
+};
+
+/**  The cleaned copies, and step 1 as recorded. */
+export type CleanCopies_Serialize = {
+	/**  One per file that had flagged entries. */
+	copies: CleanCopyOutcome_Serialize[],
+	/**  Step 1 after recording. */
+	step: StepState_Serialize | null,
+};
+
+/**  A cleaned copy written (or why not). */
+export type CleanCopyOutcome = CleanCopyOutcome_Serialize | CleanCopyOutcome_Deserialize;
+
+/**  A cleaned copy written (or why not). */
+export type CleanCopyOutcome_Deserialize = {
+	/**  The original's name. */
+	file: string,
+	/**  Where the copy was written. */
+	path?: string | null,
+	/**  Flagged entries left out. */
+	removed: number,
+	/**  Entries kept. */
+	kept: number,
+	/**  Why no copy was written (a spreadsheet, an unreadable file, a disk error). */
+	error?: IpcError_Deserialize | null,
+};
+
+/**  A cleaned copy written (or why not). */
+export type CleanCopyOutcome_Serialize = {
+	/**  The original's name. */
+	file: string,
+	/**  Where the copy was written. */
+	path: string | null,
+	/**  Flagged entries left out. */
+	removed: number,
+	/**  Entries kept. */
+	kept: number,
+	/**  Why no copy was written (a spreadsheet, an unreadable file, a disk error). */
+	error: IpcError_Serialize | null,
+};
+
+/**  A bound device, as the Device screen shows it. */
+export type DeviceBinding = DeviceBinding_Serialize | DeviceBinding_Deserialize;
+
+/**  A bound device, as the Device screen shows it. */
+export type DeviceBinding_Deserialize = {
+	/**  The desk's address. */
+	deskUrl: string,
+	/**  The organisation. */
+	orgName: string,
+	/**  The organisation key's fingerprint, to compare with the one IT announced. */
+	orgFingerprint: string,
+	/**  The employee. */
+	employeeId: string,
+	/**  The employee's name. */
+	employeeName: string,
+	/**  The device id. */
+	deviceId: string,
+	/**  The device key's fingerprint. */
+	deviceFingerprint: string,
+	/**  Where the device key is kept. */
+	keyStore: DeviceKeyStore,
+	/**  Whether the key is in its store (`null` when the store could not be asked). */
+	keyPresent?: boolean | null,
+	/**  Why the store could not be asked. */
+	keyProblem?: string | null,
+	/**  When the binding certificate was issued. */
+	certificateIssuedAt: Timestamp,
+	/**  When it expires. */
+	certificateExpiresAt: Timestamp,
+	/**  Whether it verifies with the pinned organisation key and is in date. */
+	certificateOk: boolean,
+	/**  What is wrong with it. */
+	certificateProblem?: string | null,
+	/**  Two-factor state. */
+	twoFactor: TwoFactor,
+	/**  The last "verify my device" (holds the last region check). */
+	lastCheck?: LastDeviceCheck | null,
+};
+
+/**  A bound device, as the Device screen shows it. */
+export type DeviceBinding_Serialize = {
+	/**  The desk's address. */
+	deskUrl: string,
+	/**  The organisation. */
+	orgName: string,
+	/**  The organisation key's fingerprint, to compare with the one IT announced. */
+	orgFingerprint: string,
+	/**  The employee. */
+	employeeId: string,
+	/**  The employee's name. */
+	employeeName: string,
+	/**  The device id. */
+	deviceId: string,
+	/**  The device key's fingerprint. */
+	deviceFingerprint: string,
+	/**  Where the device key is kept. */
+	keyStore: DeviceKeyStore,
+	/**  Whether the key is in its store (`null` when the store could not be asked). */
+	keyPresent: boolean | null,
+	/**  Why the store could not be asked. */
+	keyProblem: string | null,
+	/**  When the binding certificate was issued. */
+	certificateIssuedAt: Timestamp,
+	/**  When it expires. */
+	certificateExpiresAt: Timestamp,
+	/**  Whether it verifies with the pinned organisation key and is in date. */
+	certificateOk: boolean,
+	/**  What is wrong with it. */
+	certificateProblem: string | null,
+	/**  Two-factor state. */
+	twoFactor: TwoFactor,
+	/**  The last "verify my device" (holds the last region check). */
+	lastCheck: LastDeviceCheck | null,
+};
+
+/**
+ *  One check's result. `code` is the desk's (`ok`, `region_no_policy`, `totp_invalid`,
+ *  `device_revoked`, `not_checked`…), which the UI words; `message` is English, for details.
+ */
+export type DeviceCheck = {
+	/**  Whether it passed. */
+	ok: boolean,
+	/**  What happened, as a code. */
+	code: string,
+	/**  What happened, in English. */
+	message: string,
+};
+
+/**  The three checks of "verify my device". */
+export type DeviceChecks = {
+	/**  All three passed. */
+	ok: boolean,
+	/**  Bound: certificate valid, not revoked, request signed by the device key. */
+	deviceBinding: DeviceCheck,
+	/**  The authenticator code was right. */
+	twoFactor: DeviceCheck,
+	/**  The request came from the permitted region. */
+	region: DeviceCheck,
+};
+
+/**  What enrolment produced. */
+export type DeviceEnrolled = DeviceEnrolled_Serialize | DeviceEnrolled_Deserialize;
+
+/**  What enrolment produced. */
+export type DeviceEnrolled_Deserialize = {
+	/**  The binding (organisation and fingerprint, employee, device fingerprint, expiry). */
+	binding: DeviceBinding_Deserialize,
+	/**  The two-factor set-up, or `null` when it failed (see `totpError`; set it up again). */
+	totp?: TotpSetup | null,
+	/**  Why the two-factor set-up failed. */
+	totpError?: string | null,
+	/**  The region check at enrolment (may be the no-policy warning). */
+	region: DeviceCheck,
+};
+
+/**  What enrolment produced. */
+export type DeviceEnrolled_Serialize = {
+	/**  The binding (organisation and fingerprint, employee, device fingerprint, expiry). */
+	binding: DeviceBinding_Serialize,
+	/**  The two-factor set-up, or `null` when it failed (see `totpError`; set it up again). */
+	totp: TotpSetup | null,
+	/**  Why the two-factor set-up failed. */
+	totpError: string | null,
+	/**  The region check at enrolment (may be the no-policy warning). */
+	region: DeviceCheck,
+};
+
+/**  Where the device key is kept. */
+export type DeviceKeyStore = 
+/**  The OS secure store (Keychain, Credential Manager, Secret Service). */
+"os" | 
+/**  A passphrase-encrypted file in the data directory (opt-in, where no OS store is usable). */
+"file";
+
+/**  Whether this device is bound, and to what. */
+export type DeviceStatus = DeviceStatus_Serialize | DeviceStatus_Deserialize;
+
+/**  Whether this device is bound, and to what. */
+export type DeviceStatus_Deserialize = {
+	/**  Whether the device is bound. */
+	bound: boolean,
+	/**  The binding, when bound. */
+	binding?: DeviceBinding_Deserialize | null,
+};
+
+/**  Whether this device is bound, and to what. */
+export type DeviceStatus_Serialize = {
+	/**  Whether the device is bound. */
+	bound: boolean,
+	/**  The binding, when bound. */
+	binding: DeviceBinding_Serialize | null,
+};
+
+/**  What unbinding did. */
+export type DeviceUnbound = DeviceUnbound_Serialize | DeviceUnbound_Deserialize;
+
+/**  What unbinding did. */
+export type DeviceUnbound_Deserialize = {
+	/**  Whether the desk recorded it (and revoked the device). */
+	deskNotified: boolean,
+	/**  Why the desk could not be told (then IT must revoke the device). */
+	deskError?: string | null,
+};
+
+/**  What unbinding did. */
+export type DeviceUnbound_Serialize = {
+	/**  Whether the desk recorded it (and revoked the device). */
+	deskNotified: boolean,
+	/**  Why the desk could not be told (then IT must revoke the device). */
+	deskError: string | null,
+};
+
+/**  Step 4: the drill owner and the schedule. */
+export type DrillEvidence = {
+	/**  Who runs the drills. */
+	owner: string,
+	/**  How often. */
+	schedule: Interval,
+	/**  The next drill; the step falls due again on this date. */
+	next_drill: Timestamp,
+};
+
 /**  What a blocklist entry holds. */
 export type EntryKind = 
 /**  A phone number (E.164). */
@@ -177,15 +556,486 @@ export type ErrorCode =
 "notification_unavailable" | 
 /**  Start-at-login could not be changed in the OS. */
 "autostart" | 
+/**  No threat feed is configured (no URL or no trusted root). */
+"feed_not_configured" | 
+/**  The administrator's provisioning file sets the feed; the user cannot change it. */
+"feed_locked" | 
+/**  A feed sync failed; the last good list stays in force (the feed status says why). */
+"feed_failed" | 
+/**  Another feed sync is running on this data directory. */
+"feed_busy" | 
+/**
+ *  No OS secure store (Keychain, Credential Manager, Secret Service) is usable for the device
+ *  key; the passphrase-encrypted key file is the opt-in alternative.
+ */
+"no_secure_store" | 
+/**  The device key is in a passphrase-encrypted file and no passphrase was given. */
+"passphrase_needed" | 
+/**  The passphrase does not open the device key file. */
+"wrong_passphrase" | 
+/**  The device key store failed otherwise (the key is missing or damaged). */
+"key_store" | 
+/**  This device is not bound to an organisation. */
+"not_enrolled" | 
+/**  This device is already bound: unbind it first. */
+"already_enrolled" | 
+/**  The desk's organisation key is not the one IT announced: do not enrol. */
+"fingerprint_mismatch" | 
+/**  The desk address is not usable (not https, not a URL…). */
+"bad_desk_url" | 
+/**  The desk could not be reached, or its answer could not be used. */
+"desk_unreachable" | 
+/**  The desk refused the request; `reason` carries the desk's code. */
+"desk_refused" | 
 /**  A bug: something that should not happen. */
 "internal";
 
+/**  What an employee did for a step, as a small typed summary. */
+export type Evidence = 
+/**  Step 1. */
+{
+	step: "remove_unofficial_numbers",
+} & ScanEvidence | 
+/**  Step 2. */
+{
+	step: "announce_official_path",
+} & AcknowledgementEvidence | 
+/**  Step 3. */
+{
+	step: "alerts_on",
+} & AlertEvidence | 
+/**  Step 4. */
+{
+	step: "drill_owner",
+} & DrillEvidence | 
+/**  Step 5. */
+{
+	step: "training",
+} & QuizEvidence;
+
+/**  A report written. */
+export type ExportedReport = ExportedReport_Serialize | ExportedReport_Deserialize;
+
+/**  A report written. */
+export type ExportedReport_Deserialize = {
+	/**  Where it was written. */
+	path: string,
+	/**  Its content, for the UI to show. */
+	content: string,
+	/**  The audit chain's head hash, when the log has records. */
+	headHash?: string | null,
+	/**  Whether the audit log verified. */
+	auditIntact: boolean,
+};
+
+/**  A report written. */
+export type ExportedReport_Serialize = {
+	/**  Where it was written. */
+	path: string,
+	/**  Its content, for the UI to show. */
+	content: string,
+	/**  The audit chain's head hash, when the log has records. */
+	headHash: string | null,
+	/**  Whether the audit log verified. */
+	auditIntact: boolean,
+};
+
+/**  Sent to the UI whenever the feed's status changes (a sync ended, settings, threats read). */
+export type FeedChanged = FeedChanged_Serialize | FeedChanged_Deserialize;
+
+/**  Sent to the UI whenever the feed's status changes (a sync ended, settings, threats read). */
+export type FeedChanged_Deserialize = FeedStatus_Deserialize;
+
+/**  Sent to the UI whenever the feed's status changes (a sync ended, settings, threats read). */
+export type FeedChanged_Serialize = FeedStatus_Serialize;
+
+/**  The feed settings as Settings shows them. */
+export type FeedConfig = FeedConfig_Serialize | FeedConfig_Deserialize;
+
+/**  The feed settings as Settings shows them. */
+export type FeedConfig_Deserialize = {
+	/**  The feed URL in force. */
+	url?: string | null,
+	/**  The proxy in force. */
+	proxy?: string | null,
+	/**  The trusted root given (provisioned or entered), if any. */
+	root?: RootInfoView | null,
+	/**  Whether the administrator's provisioning file sets these (the UI locks them). */
+	locked: boolean,
+	/**  Where the provisioning file is looked for. */
+	provisioningPath: string,
+	/**  Why the provisioning file there cannot be used, if it cannot. */
+	provisioningError?: string | null,
+	/**  Whether new threats raise a desktop notification. */
+	alerts: boolean,
+	/**  Whether those notifications are silent and low-urgency. */
+	quiet: boolean,
+};
+
+/**  The feed settings as Settings shows them. */
+export type FeedConfig_Serialize = {
+	/**  The feed URL in force. */
+	url: string | null,
+	/**  The proxy in force. */
+	proxy: string | null,
+	/**  The trusted root given (provisioned or entered), if any. */
+	root: RootInfoView | null,
+	/**  Whether the administrator's provisioning file sets these (the UI locks them). */
+	locked: boolean,
+	/**  Where the provisioning file is looked for. */
+	provisioningPath: string,
+	/**  Why the provisioning file there cannot be used, if it cannot. */
+	provisioningError: string | null,
+	/**  Whether new threats raise a desktop notification. */
+	alerts: boolean,
+	/**  Whether those notifications are silent and low-urgency. */
+	quiet: boolean,
+};
+
+/**  Sent while a sync runs: its stage and, while downloading, the bytes. */
+export type FeedProgress = FeedProgress_Serialize | FeedProgress_Deserialize;
+
+/**  Sent while a sync runs: its stage and, while downloading, the bytes. */
+export type FeedProgress_Deserialize = {
+	/**  The stage. */
+	stage: SyncStage,
+	/**  `snapshot` or `delta` while downloading. */
+	file?: string | null,
+	/**  Bytes downloaded so far. */
+	bytes: number,
+	/**  Bytes expected, when known. */
+	total?: number | null,
+};
+
+/**  Sent while a sync runs: its stage and, while downloading, the bytes. */
+export type FeedProgress_Serialize = {
+	/**  The stage. */
+	stage: SyncStage,
+	/**  `snapshot` or `delta` while downloading. */
+	file: string | null,
+	/**  Bytes downloaded so far. */
+	bytes: number,
+	/**  Bytes expected, when known. */
+	total: number | null,
+};
+
+/**  The feed's state for Home, the Check screen and the tray. */
+export type FeedStatus = FeedStatus_Serialize | FeedStatus_Deserialize;
+
+/**  The feed's state for Home, the Check screen and the tray. */
+export type FeedStatus_Deserialize = {
+	/**  Version and age, failing, stale, or not configured. */
+	freshness: Freshness_Deserialize,
+	/**  The sync in progress, if any. */
+	syncing?: FeedProgress_Deserialize | null,
+	/**  When the next automatic sync is due, if scheduled. */
+	nextSync?: Timestamp | null,
+	/**  Unread new threats. */
+	unread: number,
+	/**  Entries of the bundled sample list still on the local list. */
+	sample: number,
+};
+
+/**  The feed's state for Home, the Check screen and the tray. */
+export type FeedStatus_Serialize = {
+	/**  Version and age, failing, stale, or not configured. */
+	freshness: Freshness_Serialize,
+	/**  The sync in progress, if any. */
+	syncing: FeedProgress_Serialize | null,
+	/**  When the next automatic sync is due, if scheduled. */
+	nextSync: Timestamp | null,
+	/**  Unread new threats. */
+	unread: number,
+	/**  Entries of the bundled sample list still on the local list. */
+	sample: number,
+};
+
+/**  A file read by the web view. */
+export type FileInput = {
+	/**  The file's name (its extension helps detect the format). */
+	name: string,
+	/**  Its content. */
+	bytes: number[],
+};
+
+/**  The scan of one file: its findings, or why it could not be read. */
+export type FileOutcome = FileOutcome_Serialize | FileOutcome_Deserialize;
+
+/**  The scan of one file: its findings, or why it could not be read. */
+export type FileOutcome_Deserialize = {
+	/**  The file's name. */
+	file: string,
+	/**  The scan, when the file could be read. */
+	scan?: FileScan_Deserialize | null,
+	/**  Why not: `{code, message, reason}` with the scanner's code in `reason`. */
+	error?: IpcError_Deserialize | null,
+};
+
+/**  The scan of one file: its findings, or why it could not be read. */
+export type FileOutcome_Serialize = {
+	/**  The file's name. */
+	file: string,
+	/**  The scan, when the file could be read. */
+	scan: FileScan_Serialize | null,
+	/**  Why not: `{code, message, reason}` with the scanner's code in `reason`. */
+	error: IpcError_Serialize | null,
+};
+
+/**  The scan of one file. */
+export type FileScan = FileScan_Serialize | FileScan_Deserialize;
+
+/**  The scan of one file. */
+export type FileScan_Deserialize = {
+	/**  The file, as the caller named it. */
+	file: string,
+	/**  What it was read as. */
+	format: Format,
+	/**  The text encoding, for text formats. */
+	encoding?: TextEncoding | null,
+	/**  Entries read. */
+	entries: number,
+	/**  Numbers read. */
+	numbers: number,
+	/**  Entries with at least one finding. */
+	flagged: number,
+	/**  The findings, in file order. */
+	findings: Finding_Deserialize[],
+};
+
+/**  The scan of one file. */
+export type FileScan_Serialize = {
+	/**  The file, as the caller named it. */
+	file: string,
+	/**  What it was read as. */
+	format: Format,
+	/**  The text encoding, for text formats. */
+	encoding: TextEncoding | null,
+	/**  Entries read. */
+	entries: number,
+	/**  Numbers read. */
+	numbers: number,
+	/**  Entries with at least one finding. */
+	flagged: number,
+	/**  The findings, in file order. */
+	findings: Finding_Serialize[],
+};
+
+/**  One flagged number or link. */
+export type Finding = Finding_Serialize | Finding_Deserialize;
+
+/**  Why an entry was flagged. */
+export type FindingReason = 
+/**  The number is on the blocklist. */
+"on_blocklist" | 
+/**  A link of the entry is on the blocklist. */
+"link_on_blocklist" | 
+/**
+ *  The entry names the platform (DingTalk, 钉钉, 釘釘…) and its number is not an official
+ *  channel: the platform publishes no support number.
+ */
+"presented_as_platform_support" | 
+/**
+ *  The entry calls itself customer service, support or a hotline, and its number is not
+ *  an official channel.
+ */
+"presented_as_customer_service";
+
+/**  One flagged number or link. */
+export type Finding_Deserialize = {
+	/**  The file, as the caller named it. */
+	file: string,
+	/**  Where the number or link is. */
+	location: Location,
+	/**  The entry's position in its file, from 0 (for [`clean_copy`]). */
+	entry: number,
+	/**  The entry's name (a contact's name, a message line's text). */
+	name?: string | null,
+	/**  The number as written. */
+	number?: string | null,
+	/**  The number in E.164, when it could be read. */
+	normalized?: string | null,
+	/**  The link as written, for link findings. */
+	link?: string | null,
+	/**  Why. */
+	reason: FindingReason,
+	/**  The words that made the entry a support claim (`DingTalk`, `客服`, …). */
+	cue?: string | null,
+	/**  The blocklist entries that matched. */
+	matches: Match_Deserialize[],
+};
+
+/**  One flagged number or link. */
+export type Finding_Serialize = {
+	/**  The file, as the caller named it. */
+	file: string,
+	/**  Where the number or link is. */
+	location: Location,
+	/**  The entry's position in its file, from 0 (for [`clean_copy`]). */
+	entry: number,
+	/**  The entry's name (a contact's name, a message line's text). */
+	name: string | null,
+	/**  The number as written. */
+	number: string | null,
+	/**  The number in E.164, when it could be read. */
+	normalized: string | null,
+	/**  The link as written, for link findings. */
+	link: string | null,
+	/**  Why. */
+	reason: FindingReason,
+	/**  The words that made the entry a support claim (`DingTalk`, `客服`, …). */
+	cue: string | null,
+	/**  The blocklist entries that matched. */
+	matches: Match_Serialize[],
+};
+
+/**  What a file was read as. */
+export type Format = 
+/**  vCard (`.vcf`), any version. */
+"vcard" | 
+/**  A CSV (or TSV) table. */
+"csv" | 
+/**  An Excel workbook (`.xlsx`). */
+"xlsx" | 
+/**  An OpenDocument spreadsheet (`.ods`). */
+"ods" | 
+/**  Plain text, such as pasted group messages. */
+"text";
+
+/**
+ *  The list's freshness, for Home, the tray tooltip and every verdict. The UI words it (ages with
+ *  `Intl.RelativeTimeFormat`); times are Unix seconds, ages seconds.
+ */
+export type Freshness = Freshness_Serialize | Freshness_Deserialize;
+
+/**
+ *  The list's freshness, for Home, the tray tooltip and every verdict. The UI words it (ages with
+ *  `Intl.RelativeTimeFormat`); times are Unix seconds, ages seconds.
+ */
+export type Freshness_Deserialize = 
+/**  No feed is configured: the list is what came with Verity (sample data) or was imported. */
+{ state: "not_configured" } | 
+/**  A feed is configured and the first sync has not happened yet. */
+{ state: "pending" } | 
+/**  The list is a verified feed version, within its validity. */
+{ state: "fresh"; 
+/**  The feed version. */
+version: number; 
+/**  When it was last confirmed current (the last successful sync). */
+updated: Timestamp; 
+/**  Seconds since then. */
+age: number; 
+/**  When the verified metadata expires. */
+expires: Timestamp } | 
+/**  The last syncs failed; the list in force is the last good one (if any). */
+{ state: "failing"; 
+/**  The feed version in force, if any. */
+version?: number | null; 
+/**  The last successful sync, if any. */
+updated?: Timestamp | null; 
+/**  Seconds since then, if any. */
+age?: number | null; 
+/**  The first failure in the current run. */
+since: Timestamp; 
+/**  The last failure's stable code. */
+reason: string; 
+/**  Failures in a row. */
+failures: number } | 
+/**  The verified metadata expired without a newer sync: the list may be out of date. */
+{ state: "stale"; 
+/**  The feed version in force. */
+version: number; 
+/**  The last successful sync. */
+updated: Timestamp; 
+/**  Seconds since then. */
+age: number; 
+/**  When the metadata expired. */
+expired: Timestamp; 
+/**  Why the latest sync failed, when it did. */
+reason?: string | null };
+
+/**
+ *  The list's freshness, for Home, the tray tooltip and every verdict. The UI words it (ages with
+ *  `Intl.RelativeTimeFormat`); times are Unix seconds, ages seconds.
+ */
+export type Freshness_Serialize = 
+/**  No feed is configured: the list is what came with Verity (sample data) or was imported. */
+{ state: "not_configured" } | 
+/**  A feed is configured and the first sync has not happened yet. */
+{ state: "pending" } | 
+/**  The list is a verified feed version, within its validity. */
+{ state: "fresh"; 
+/**  The feed version. */
+version: number; 
+/**  When it was last confirmed current (the last successful sync). */
+updated: Timestamp; 
+/**  Seconds since then. */
+age: number; 
+/**  When the verified metadata expires. */
+expires: Timestamp } | 
+/**  The last syncs failed; the list in force is the last good one (if any). */
+{ state: "failing"; 
+/**  The feed version in force, if any. */
+version: number | null; 
+/**  The last successful sync, if any. */
+updated: Timestamp | null; 
+/**  Seconds since then, if any. */
+age: number | null; 
+/**  The first failure in the current run. */
+since: Timestamp; 
+/**  The last failure's stable code. */
+reason: string; 
+/**  Failures in a row. */
+failures: number } | 
+/**  The verified metadata expired without a newer sync: the list may be out of date. */
+{ state: "stale"; 
+/**  The feed version in force. */
+version: number; 
+/**  The last successful sync. */
+updated: Timestamp; 
+/**  Seconds since then. */
+age: number; 
+/**  When the metadata expired. */
+expired: Timestamp; 
+/**  Why the latest sync failed, when it did. */
+reason: string | null };
+
+/**
+ *  A recurrence interval. Months are calendar months (the 31st becomes the last day of a shorter
+ *  month).
+ */
+export type Interval = 
+/**  A number of days (1 to 3650). */
+({ days: number }) & { months?: never } | 
+/**  A number of calendar months (1 to 120). */
+({ months: number }) & { days?: never };
+
 /**  What a failed command returns to the UI. */
-export type IpcError = {
+export type IpcError = IpcError_Serialize | IpcError_Deserialize;
+
+/**  What a failed command returns to the UI. */
+export type IpcError_Deserialize = {
 	/**  What kind of failure, for the UI to branch on. */
 	code: ErrorCode,
 	/**  A one-line explanation in English, for logs and details views. */
 	message: string,
+	/**
+	 *  A finer code within `code` for some failures, which the UI may word (for `desk_refused`,
+	 *  the desk's code: `enroll_code_used`, `device_revoked`…). Absent otherwise.
+	 */
+	reason?: string | null,
+};
+
+/**  What a failed command returns to the UI. */
+export type IpcError_Serialize = {
+	/**  What kind of failure, for the UI to branch on. */
+	code: ErrorCode,
+	/**  A one-line explanation in English, for logs and details views. */
+	message: string,
+	/**
+	 *  A finer code within `code` for some failures, which the UI may word (for `desk_refused`,
+	 *  the desk's code: `enroll_code_used`, `device_revoked`…). Absent otherwise.
+	 */
+	reason?: string,
 };
 
 /**  The interface languages Verity ships. Every user-visible string exists in each of them. */
@@ -198,6 +1048,27 @@ export type Language =
 "zh-CN" | 
 /**  Arabic, laid out right to left. */
 "ar";
+
+/**  The last "verify my device", as recorded in the device state. */
+export type LastDeviceCheck = {
+	/**  When. */
+	at: Timestamp,
+	/**  The three results. */
+	checks: DeviceChecks,
+};
+
+/**  Where in a file something is. */
+export type Location = 
+/**  A line of a text file (vCard, CSV, text), from 1. */
+{ kind: "line"; 
+/**  The line. */
+line: number } | 
+/**  A row of a spreadsheet, from 1. */
+{ kind: "row"; 
+/**  The sheet's name. */
+sheet: string; 
+/**  The row. */
+row: number };
 
 /**  The blocklist entry that matched. */
 export type Match = Match_Serialize | Match_Deserialize;
@@ -232,6 +1103,31 @@ export type Match_Serialize = {
 	source: string | null,
 	/**  When it was added. */
 	added: Timestamp,
+};
+
+/**  Sent to the UI to show the Threats screen (the alert or the tray was clicked). */
+export type OpenThreats = null;
+
+/**  How far the checklist is. */
+export type Progress = {
+	/**  Steps done. */
+	done: number,
+	/**  Steps due again. */
+	due_again: number,
+	/**  Steps in progress. */
+	in_progress: number,
+	/**  All steps (5). */
+	total: number,
+};
+
+/**  Step 5: the quiz result. */
+export type QuizEvidence = {
+	/**  Correct answers. */
+	score: number,
+	/**  Questions asked. */
+	total: number,
+	/**  Whether the score reaches the pass mark ([`PASS_PERCENT`]). */
+	passed: boolean,
 };
 
 /**
@@ -329,6 +1225,58 @@ export type Reason_Serialize = {
 	detail: string | null,
 };
 
+/**  The report's format. */
+export type ReportFormat = 
+/**  A spreadsheet. */
+"csv" | 
+/**  A page that prints on A4. */
+"html" | 
+/**  For scripts. */
+"json";
+
+/**  A trusted root's version and fingerprint. */
+export type RootInfoView = {
+	/**  The root's version. */
+	version: number,
+	/**  SHA-256 of the file, hex in groups of four. */
+	fingerprint: string,
+};
+
+/**  Step 1: what a scan of saved contacts found. Counts only, never the numbers. */
+export type ScanEvidence = {
+	/**  Files scanned. */
+	files: number,
+	/**  Entries read (contacts, rows, lines with a number or link). */
+	entries: number,
+	/**  Entries flagged. */
+	flagged: number,
+	/**  Flagged entries left out of a cleaned copy written by the scan. */
+	removed: number,
+};
+
+/**  What a scan found, and step 1 as recorded. */
+export type ScanResult = ScanResult_Serialize | ScanResult_Deserialize;
+
+/**  What a scan found, and step 1 as recorded. */
+export type ScanResult_Deserialize = {
+	/**  Each file, in the order given. */
+	files: FileOutcome_Deserialize[],
+	/**  Files read, entries, flagged (counts only: what is recorded). */
+	summary: ScanEvidence,
+	/**  Step 1 after recording, when at least one file could be read. */
+	step?: StepState_Deserialize | null,
+};
+
+/**  What a scan found, and step 1 as recorded. */
+export type ScanResult_Serialize = {
+	/**  Each file, in the order given. */
+	files: FileOutcome_Serialize[],
+	/**  Files read, entries, flagged (counts only: what is recorded). */
+	summary: ScanEvidence,
+	/**  Step 1 after recording, when at least one file could be read. */
+	step: StepState_Serialize | null,
+};
+
 /**  Every user setting, with its default. */
 export type Settings = {
 	/**  The interface language. */
@@ -337,13 +1285,222 @@ export type Settings = {
 	startAtLogin: boolean,
 	/**  How to read phone numbers written without a country code (Hong Kong by default). */
 	region: string,
+	/**  The global shortcut for "Check clipboard" (e.g. `CmdOrCtrl+Alt+K`); empty means none. */
+	checkShortcut: string,
 };
 
 /**  Sent to every window when a setting changes. */
 export type SettingsChanged = Settings;
 
+/**  The five steps, in order. */
+export type StepId = 
+/**  1. Delete every "DingTalk service" number saved from unofficial sources. */
+"remove_unofficial_numbers" | 
+/**  2. Announce the one official support path inside the company. */
+"announce_official_path" | 
+/**  3. Turn on security alerts. */
+"alerts_on" | 
+/**  4. Name an owner for quarterly scam drills. */
+"drill_owner" | 
+/**  5. Put the guidance into new-employee training. */
+"training";
+
+/**  The state of one step. */
+export type StepState = StepState_Serialize | StepState_Deserialize;
+
+/**  The state of one step. */
+export type StepState_Deserialize = {
+	/**  The step. */
+	step: StepId,
+	/**  Where it stands. */
+	status: StepStatus,
+	/**  When the current round of work started (none when not started). */
+	started_at?: Timestamp | null,
+	/**  The last transition. */
+	updated_at?: Timestamp | null,
+	/**  When the step was last completed (kept while it is due again or back in progress). */
+	done_at?: Timestamp | null,
+	/**  When a `done` step falls due again (recurring steps only; kept while `due_again`). */
+	due_at?: Timestamp | null,
+	/**  The latest evidence. */
+	evidence?: Evidence | null,
+};
+
+/**  The state of one step. */
+export type StepState_Serialize = {
+	/**  The step. */
+	step: StepId,
+	/**  Where it stands. */
+	status: StepStatus,
+	/**  When the current round of work started (none when not started). */
+	started_at: Timestamp | null,
+	/**  The last transition. */
+	updated_at: Timestamp | null,
+	/**  When the step was last completed (kept while it is due again or back in progress). */
+	done_at: Timestamp | null,
+	/**  When a `done` step falls due again (recurring steps only; kept while `due_again`). */
+	due_at: Timestamp | null,
+	/**  The latest evidence. */
+	evidence: Evidence | null,
+};
+
+/**  Where a step stands. */
+export type StepStatus = 
+/**  Nothing done yet. */
+"not_started" | 
+/**  Started, or evidence recorded that does not complete it yet. */
+"in_progress" | 
+/**  Completed, with evidence and a date. */
+"done" | 
+/**  Was done; its interval has passed and it must be done again. */
+"due_again";
+
+/**  One step as the Checklist screen shows it. */
+export type StepView = StepView_Serialize | StepView_Deserialize;
+
+/**  One step as the Checklist screen shows it. */
+export type StepView_Deserialize = {
+	/**  The step, its status, dates and evidence. */
+	state: StepState_Deserialize,
+	/**  The evidence in words, in the user's language ("No evidence yet" when none). */
+	summary: string,
+};
+
+/**  One step as the Checklist screen shows it. */
+export type StepView_Serialize = {
+	/**  The step, its status, dates and evidence. */
+	state: StepState_Serialize,
+	/**  The evidence in words, in the user's language ("No evidence yet" when none). */
+	summary: string,
+};
+
+/**  What a sync is doing, for the UI. */
+export type SyncStage = 
+/**  Fetching and verifying signed metadata. */
+"metadata" | 
+/**  Downloading the snapshot or delta. */
+"download" | 
+/**  Applying the list and checking its checksum. */
+"apply" | 
+/**  Rebuilding the lookup index. */
+"index" | 
+/**  Finished. */
+"done";
+
+/**  The encoding a text file was read in (and a cleaned copy is written in). */
+export type TextEncoding = 
+/**  UTF-8 without a byte-order mark. */
+"utf-8" | 
+/**  UTF-8 with a byte-order mark (Excel's "CSV UTF-8"). */
+"utf-8-bom" | 
+/**  UTF-16 little-endian with a byte-order mark (Outlook's "Unicode" CSV). */
+"utf-16le-bom" | 
+/**  UTF-16 big-endian with a byte-order mark. */
+"utf-16be-bom" | 
+/**  UTF-16 little-endian without a byte-order mark. */
+"utf-16le" | 
+/**  UTF-16 big-endian without a byte-order mark. */
+"utf-16be" | 
+/**  Big5 (Traditional Chinese, older Windows and Outlook exports in Hong Kong and Taiwan). */
+"big5" | 
+/**  GB18030 (Simplified Chinese, older exports in mainland China). */
+"gb18030" | 
+/**  Windows-1252 (older Western exports). */
+"windows-1252";
+
+/**  One new threat on the Threats screen. */
+export type ThreatItem = ThreatItem_Serialize | ThreatItem_Deserialize;
+
+/**  One new threat on the Threats screen. */
+export type ThreatItem_Deserialize = {
+	/**  Its id, for "mark read up to". */
+	id: number,
+	/**  Phone, domain or link. */
+	kind: EntryKind,
+	/**  The normalised value. */
+	value: string,
+	/**  The scam. */
+	category: Category,
+	/**  The campaign, if named. */
+	campaign?: string | null,
+	/**  Who reported it, if said. */
+	source?: string | null,
+	/**  When the feed added it. */
+	added: Timestamp,
+	/**  The feed version that brought it. */
+	version: number,
+	/**  When this computer received it. */
+	received: Timestamp,
+	/**  Whether the user has seen it. */
+	read: boolean,
+};
+
+/**  One new threat on the Threats screen. */
+export type ThreatItem_Serialize = {
+	/**  Its id, for "mark read up to". */
+	id: number,
+	/**  Phone, domain or link. */
+	kind: EntryKind,
+	/**  The normalised value. */
+	value: string,
+	/**  The scam. */
+	category: Category,
+	/**  The campaign, if named. */
+	campaign: string | null,
+	/**  Who reported it, if said. */
+	source: string | null,
+	/**  When the feed added it. */
+	added: Timestamp,
+	/**  The feed version that brought it. */
+	version: number,
+	/**  When this computer received it. */
+	received: Timestamp,
+	/**  Whether the user has seen it. */
+	read: boolean,
+};
+
+/**  The Threats screen's list, newest first. */
+export type ThreatList = ThreatList_Serialize | ThreatList_Deserialize;
+
+/**  The Threats screen's list, newest first. */
+export type ThreatList_Deserialize = {
+	/**  The threats. */
+	items: ThreatItem_Deserialize[],
+	/**  How many are unread. */
+	unread: number,
+};
+
+/**  The Threats screen's list, newest first. */
+export type ThreatList_Serialize = {
+	/**  The threats. */
+	items: ThreatItem_Serialize[],
+	/**  How many are unread. */
+	unread: number,
+};
+
 /**  Seconds since the Unix epoch, UTC. Crosses IPC as a JS number. */
 export type Timestamp = number;
+
+/**  Two-factor set-up for an authenticator app: shown once, never stored by the device. */
+export type TotpSetup = {
+	/**  `otpauth://totp/…`, for the QR code. */
+	uri: string,
+	/**  The secret in base32, to type in. */
+	secret: string,
+	/**  The issuer the authenticator shows. */
+	issuer: string,
+	/**  The account the authenticator shows. */
+	account: string,
+};
+
+/**  Where two-factor authentication stands. */
+export type TwoFactor = 
+/**  Not set up. */
+"none" | 
+/**  A secret was issued; no code has been accepted yet. */
+"pending" | 
+/**  A code was accepted: the authenticator app works. */
+"active";
 
 /**  The answer of a check. `no_record` is never "safe". */
 export type Verdict = 

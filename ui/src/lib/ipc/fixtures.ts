@@ -3,7 +3,19 @@
  * (`e2e/mock-backend.ts`). Test code only: nothing in the app imports this module. Plain data with
  * type imports only, so it can be loaded in Node and serialised into a page.
  */
-import type { AppStatus, CheckKind, CheckOutcome, Match, Verdict } from '.';
+import type {
+  AppStatus,
+  CheckKind,
+  CheckOutcome,
+  DeviceBinding,
+  DeviceCheck,
+  DeviceChecks,
+  DeviceEnrolled,
+  DeviceStatus,
+  Match,
+  TotpSetup,
+  Verdict,
+} from '.';
 
 /** 2026-03-02 04:00 UTC: the same calendar day in every time zone from UTC−4 to UTC+14. */
 export const ADDED = 1_772_424_000;
@@ -164,3 +176,101 @@ export function allVerdicts(): CheckOutcome[] {
 export function fallbackOutcome(input: string, kind: CheckKind | null): CheckOutcome {
   return { ...unknownPhone(input, input.trim()), kind: kind ?? 'phone' };
 }
+
+// ---- Device binding (issue 6) -----------------------------------------------------------------
+
+/** The organisation key's fingerprint, as the desk and the app show it. */
+export const ORG_FINGERPRINT =
+  '3F2A 9C01 77B4 E5D2 0A18 C6F3 4B9E 21D7 88C0 5EAF 13B6 702D C94A E1F8 6B35 0D92';
+
+/** Not bound to any organisation. */
+export function deviceNotBound(): DeviceStatus {
+  return { bound: false, binding: null };
+}
+
+/** Bound to "Acme HK", two-factor issued but no code accepted yet, never verified. */
+export function deviceBinding(): DeviceBinding {
+  return {
+    deskUrl: 'https://desk.acme.example/',
+    orgName: 'Acme HK',
+    orgFingerprint: ORG_FINGERPRINT,
+    employeeId: 'e100',
+    employeeName: 'Chan Tai Man',
+    deviceId: '9b1f3c5d7e9a0b2c4d6e8f0a1b3c5d7e9f1a3b5c7d9e0f2a4b6c8d0e2f4a6b8c',
+    deviceFingerprint:
+      'A1B2 C3D4 E5F6 0718 293A 4B5C 6D7E 8F90 0123 4567 89AB CDEF FEDC BA98 7654 3210',
+    keyStore: 'os',
+    keyPresent: true,
+    keyProblem: null,
+    certificateIssuedAt: ADDED,
+    certificateExpiresAt: ADDED + 365 * 86_400,
+    certificateOk: true,
+    certificateProblem: null,
+    twoFactor: 'pending',
+    lastCheck: null,
+  };
+}
+
+export function deviceBound(binding: Partial<DeviceBinding> = {}): DeviceStatus {
+  return { bound: true, binding: { ...deviceBinding(), ...binding } };
+}
+
+export function totpSetup(): TotpSetup {
+  return {
+    uri: 'otpauth://totp/Verity%20Acme%20HK:e100?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Verity%20Acme%20HK&algorithm=SHA1&digits=6&period=30',
+    secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+    issuer: 'Verity Acme HK',
+    account: 'e100',
+  };
+}
+
+const pass = (code = 'ok', message = 'passed'): DeviceCheck => ({ ok: true, code, message });
+const refuse = (code: string, message: string): DeviceCheck => ({ ok: false, code, message });
+const notChecked = (): DeviceCheck => refuse('not_checked', 'not checked: an earlier check failed');
+
+/** What enrolment returns on a desk with no region policy yet. */
+export function deviceEnrolled(): DeviceEnrolled {
+  return {
+    binding: deviceBinding(),
+    totp: totpSetup(),
+    totpError: null,
+    region: pass('region_no_policy', 'no region policy is set: the region check passes'),
+  };
+}
+
+/** "Verify my device now" outcomes, by name. */
+export const deviceChecks = {
+  allPassed: (): DeviceChecks => ({
+    ok: true,
+    deviceBinding: pass('ok', 'bound to Acme HK for Chan Tai Man (e100)'),
+    twoFactor: pass('ok', 'the code is right'),
+    region: pass('ok', 'HK is allowed'),
+  }),
+  noPolicy: (): DeviceChecks => ({
+    ok: true,
+    deviceBinding: pass('ok', 'bound to Acme HK for Chan Tai Man (e100)'),
+    twoFactor: pass('ok', 'the code is right'),
+    region: pass('region_no_policy', 'no region policy is set'),
+  }),
+  wrongCode: (): DeviceChecks => ({
+    ok: false,
+    deviceBinding: pass('ok', 'bound to Acme HK for Chan Tai Man (e100)'),
+    twoFactor: refuse('totp_invalid', 'wrong code (4 attempts left)'),
+    region: pass('ok', 'HK is allowed'),
+  }),
+  regionRefused: (): DeviceChecks => ({
+    ok: false,
+    deviceBinding: pass('ok', 'bound to Acme HK for Chan Tai Man (e100)'),
+    twoFactor: notChecked(),
+    region: refuse('region_address', 'the address 203.0.113.9 is outside the allowed ranges'),
+  }),
+  revoked: (): DeviceChecks => ({
+    ok: false,
+    deviceBinding: refuse('device_revoked', 'this device was revoked'),
+    twoFactor: notChecked(),
+    region: notChecked(),
+  }),
+};
+
+/** The code the fake backends treat as wrong; any other six digits pass. */
+export const WRONG_TOTP = '000000';

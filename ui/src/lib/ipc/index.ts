@@ -17,14 +17,32 @@ import type {
   Category,
   CheckKind,
   CheckOutcome_Serialize,
+  DeviceBinding_Serialize,
+  DeviceCheck,
+  DeviceChecks,
+  DeviceEnrolled_Serialize,
+  DeviceKeyStore,
+  DeviceStatus_Serialize,
+  DeviceUnbound_Serialize,
   EntryKind,
   ErrorCode,
+  FeedConfig_Serialize,
+  FeedProgress_Serialize,
+  FeedStatus_Serialize,
+  Freshness_Serialize,
   IpcError,
   Language,
+  LastDeviceCheck,
   Match_Serialize,
   Reason_Serialize,
   ReasonCode,
+  RootInfoView,
   Settings,
+  SyncStage,
+  ThreatItem_Serialize,
+  ThreatList_Serialize,
+  TotpSetup,
+  TwoFactor,
   Verdict,
 } from './bindings';
 
@@ -34,12 +52,20 @@ export type {
   BlocklistState,
   Category,
   CheckKind,
+  DeviceCheck,
+  DeviceChecks,
+  DeviceKeyStore,
   EntryKind,
   ErrorCode,
   IpcError,
   Language,
+  LastDeviceCheck,
   ReasonCode,
+  RootInfoView,
   Settings,
+  SyncStage,
+  TotpSetup,
+  TwoFactor,
   Verdict,
 };
 
@@ -49,6 +75,26 @@ export type CheckOutcome = CheckOutcome_Serialize;
 export type Reason = Reason_Serialize;
 /** A blocklist entry that matched, as the backend sends it (`added` in Unix seconds). */
 export type Match = Match_Serialize;
+/** The list's freshness: version and age, failing since when and why, stale, not configured. */
+export type Freshness = Freshness_Serialize;
+/** The feed's freshness, sync in progress, next sync and unread threats. */
+export type FeedStatus = FeedStatus_Serialize;
+/** A sync's stage and bytes, sent while it runs. */
+export type FeedProgress = FeedProgress_Serialize;
+/** The feed settings: URL, proxy, trusted root, lock by the administrator, alert preferences. */
+export type FeedConfig = FeedConfig_Serialize;
+/** A new threat on the Threats screen (`added` and `received` in Unix seconds). */
+export type ThreatItem = ThreatItem_Serialize;
+/** The new threats, newest first, with the unread count. */
+export type ThreatList = ThreatList_Serialize;
+/** Whether this device is bound, and to what. */
+export type DeviceStatus = DeviceStatus_Serialize;
+/** A bound device: organisation and key fingerprint, employee, certificate, 2FA, last check. */
+export type DeviceBinding = DeviceBinding_Serialize;
+/** What enrolment returned: the binding, the two-factor set-up (or why not), the region check. */
+export type DeviceEnrolled = DeviceEnrolled_Serialize;
+/** What unbinding did (whether the desk was told). */
+export type DeviceUnbound = DeviceUnbound_Serialize;
 
 /** Every code the backend may send, in the order the backend declares them. */
 export const ERROR_CODES = [
@@ -58,6 +104,20 @@ export const ERROR_CODES = [
   'store',
   'notification_unavailable',
   'autostart',
+  'feed_not_configured',
+  'feed_locked',
+  'feed_failed',
+  'feed_busy',
+  'no_secure_store',
+  'passphrase_needed',
+  'wrong_passphrase',
+  'key_store',
+  'not_enrolled',
+  'already_enrolled',
+  'fingerprint_mismatch',
+  'bad_desk_url',
+  'desk_unreachable',
+  'desk_refused',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -92,10 +152,13 @@ void everyKindListed;
 export class IpcFailure extends Error {
   override readonly name = 'IpcFailure';
   readonly code: ErrorCode;
+  /** A finer code for some failures (the checklist's and scanner's codes), or null. */
+  readonly reason: string | null;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, reason: string | null = null) {
     super(message);
     this.code = code;
+    this.reason = reason;
   }
 }
 
@@ -116,7 +179,7 @@ function isIpcError(value: unknown): value is IpcError {
  */
 export function toIpcFailure(reason: unknown): IpcFailure {
   if (reason instanceof IpcFailure) return reason;
-  if (isIpcError(reason)) return new IpcFailure(reason.code, reason.message);
+  if (isIpcError(reason)) return new IpcFailure(reason.code, reason.message, reason.reason ?? null);
   if (typeof reason === 'string') return new IpcFailure('internal', reason);
   if (reason instanceof Error) return new IpcFailure('internal', reason.message);
   return new IpcFailure('internal', String(reason));
@@ -162,6 +225,140 @@ export const sendTestNotification = (): Promise<null> =>
 export const check = (input: string, kind: CheckKind | null): Promise<CheckOutcome> =>
   call(() => commands.check(input, kind));
 
+// ---- Checklist (issue 5) ---------------------------------------------------------------------
+
+/** The five steps, progress and the next drill (steps past their interval fall due first). */
+export const checklistStatus = (): Promise<ChecklistStatus> =>
+  call(() => commands.checklistStatus());
+
+/** Scans contact files read in the web view; records step 1's counts. */
+export const scanFiles = (files: FileInput[]): Promise<ScanResult> =>
+  call(() => commands.scanFiles(files));
+
+/** Writes cleaned copies of the files without their flagged entries; records step 1. */
+export const saveCleanCopies = (files: FileInput[]): Promise<CleanCopies> =>
+  call(() => commands.saveCleanCopies(files));
+
+/** Records that the user understood the one official support path (step 2). */
+export const acknowledgeOfficialPath = (): Promise<StepState> =>
+  call(() => commands.acknowledgeOfficialPath());
+
+/** Records that the user saw the test alert (step 3), turning on start-at-login if asked. */
+export const confirmTestAlert = (startAtLogin: boolean): Promise<StepState> =>
+  call(() => commands.confirmTestAlert(startAtLogin));
+
+/** Records the drill owner and schedule (step 4); `nextDrill` as `YYYY-MM-DD` or null. */
+export const setDrillOwner = (
+  name: string,
+  everyMonths: number | null,
+  nextDrill: string | null,
+): Promise<StepState> => call(() => commands.setDrillOwner(name, everyMonths, nextDrill));
+
+/** Records the training quiz's result (step 5). */
+export const recordQuiz = (score: number, total: number): Promise<StepState> =>
+  call(() => commands.recordQuiz(score, total));
+
+/** Writes the manager's report to a new file; resolves to its path and content. */
+export const exportReport = (format: ReportFormat): Promise<ExportedReport> =>
+  call(() => commands.exportReport(format));
+
+// ---- Device binding (issue 6) -------------------------------------------------------------------
+
+/** The shortest passphrase the backend accepts for a new device key file. */
+export const MIN_PASSPHRASE_CHARS = 8;
+
+/** How to enrol: the fingerprint IT announced, where the key goes, an extra CA for the desk. */
+export type EnrollOptions = {
+  /** The organisation key fingerprint IT announced; a desk with another key is refused. */
+  fingerprint: string | null;
+  /** `os` (the system's secure store) unless the user opted for the passphrase file. */
+  keyStore: DeviceKeyStore;
+  /** The key file's passphrase (never stored); null for the OS store. */
+  passphrase: string | null;
+  /** A CA certificate (PEM) for a desk with a private certificate authority. */
+  deskCa: string | null;
+};
+
+/** Whether this device is bound, read locally (the same `device.json` as `verityctl device`). */
+export const deviceStatus = (): Promise<DeviceStatus> => call(() => commands.deviceStatus());
+
+/** Binds this device with the desk address and IT's one-time code, then sets up two-factor. */
+export const deviceEnroll = (
+  deskUrl: string,
+  code: string,
+  options: EnrollOptions,
+): Promise<DeviceEnrolled> =>
+  call(() =>
+    commands.deviceEnroll(
+      deskUrl,
+      code,
+      options.fingerprint,
+      options.keyStore,
+      options.passphrase,
+      options.deskCa,
+    ),
+  );
+
+/** Binds this device with a `verity://enroll?…` link; a typed fingerprint overrides the link's. */
+export const deviceEnrollLink = (link: string, options: EnrollOptions): Promise<DeviceEnrolled> =>
+  call(() =>
+    commands.deviceEnrollLink(
+      link,
+      options.fingerprint,
+      options.keyStore,
+      options.passphrase,
+      options.deskCa,
+    ),
+  );
+
+/** Shows the two-factor set-up again (until a code has been accepted). */
+export const deviceTotpSetup = (passphrase: string | null): Promise<TotpSetup> =>
+  call(() => commands.deviceTotpSetup(passphrase));
+
+/** "Verify my device now": the three checks with the authenticator's current code. */
+export const deviceVerify = (totp: string, passphrase: string | null): Promise<DeviceChecks> =>
+  call(() => commands.deviceVerify(totp, passphrase));
+
+/** Unbinds: the desk revokes the device, then its key and state are removed here. */
+export const deviceUnbind = (
+  passphrase: string | null,
+  localOnly = false,
+): Promise<DeviceUnbound> => call(() => commands.deviceUnbind(passphrase, localOnly));
+
+// ---- Threat feed (issue 4) ----------------------------------------------------------------------
+
+/** The feed's freshness, sync progress, next automatic sync and unread threats. */
+export const feedStatus = (): Promise<FeedStatus> => call(() => commands.feedStatus());
+
+/** Syncs the feed now; progress arrives through {@link onFeedProgress}. */
+export const syncNow = (): Promise<FeedStatus> => call(() => commands.syncNow());
+
+/** The feed settings (locked when the administrator's provisioning file sets them). */
+export const feedConfig = (): Promise<FeedConfig> => call(() => commands.feedConfig());
+
+/** Sets the feed URL (empty: none) and proxy (empty: the system's). */
+export const setFeedSource = (url: string, proxy: string): Promise<FeedConfig> =>
+  call(() => commands.setFeedSource(url, proxy));
+
+/** Sets the trusted root from pasted `root.json` text. */
+export const setFeedRoot = (json: string): Promise<FeedConfig> =>
+  call(() => commands.setFeedRoot(json));
+
+/** Sets the trusted root from a file path on this computer (read by the backend). */
+export const loadFeedRoot = (path: string): Promise<FeedConfig> =>
+  call(() => commands.loadFeedRoot(path));
+
+/** Sets the alert preferences: notify about new threats, quietly or not. */
+export const setFeedAlerts = (alerts: boolean, quiet: boolean): Promise<FeedConfig> =>
+  call(() => commands.setFeedAlerts(alerts, quiet));
+
+/** The new threats, newest first, with the unread count. */
+export const listThreats = (): Promise<ThreatList> => call(() => commands.listThreats());
+
+/** Marks threats read up to the id `upTo` (all when null); resolves to the unread count left. */
+export const markThreatsRead = (upTo: number | null): Promise<number> =>
+  call(() => commands.markThreatsRead(upTo));
+
 // ---- Events -----------------------------------------------------------------------------------
 
 export type Unsubscribe = () => void;
@@ -182,3 +379,32 @@ export async function onSettingsChanged(
     throw toIpcFailure(reason);
   }
 }
+
+async function listen<T>(
+  subscribe: (handler: (event: { payload: T }) => void) => Promise<() => void>,
+  handler: (payload: T) => void,
+): Promise<Unsubscribe> {
+  try {
+    const unlisten = await subscribe((event) => handler(event.payload));
+    return () => {
+      unlisten();
+    };
+  } catch (reason) {
+    throw toIpcFailure(reason);
+  }
+}
+
+/** Calls `handler` whenever the feed's status changes (a sync ended, settings, threats read). */
+export const onFeedChanged = (handler: (status: FeedStatus) => void): Promise<Unsubscribe> =>
+  listen<FeedStatus>((h) => events.feedChanged.listen(h), handler);
+
+/** Calls `handler` with each progress report of a running sync. */
+export const onFeedProgress = (handler: (progress: FeedProgress) => void): Promise<Unsubscribe> =>
+  listen<FeedProgress>((h) => events.feedProgress.listen(h), handler);
+
+/** Calls `handler` when the backend asks to show the Threats screen (alert or tray clicked). */
+export const onOpenThreats = (handler: () => void): Promise<Unsubscribe> =>
+  listen<null>(
+    (h) => events.openThreats.listen(h),
+    () => handler(),
+  );

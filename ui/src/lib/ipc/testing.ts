@@ -7,8 +7,17 @@
  */
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { AppStatus, CheckKind, CheckOutcome, IpcError, Language, Settings } from '.';
+import type {
+  AppStatus,
+  CheckKind,
+  CheckOutcome,
+  DeviceStatus,
+  IpcError,
+  Language,
+  Settings,
+} from '.';
 import * as outcomes from './fixtures';
+import { feedHandlers, mockFeed, type FeedBackend } from './feed-testing';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 
@@ -44,6 +53,10 @@ export type Backend = {
   settings: Settings;
   /** What `check` answers, by input; other inputs get a `no_record` outcome. */
   outcomes: Map<string, CheckOutcome>;
+  /** The device binding: enrolment binds it, unbinding clears it. */
+  device: DeviceStatus;
+  /** The threat feed: status, settings, threats (see `feed-testing.ts`). */
+  feed: FeedBackend;
   /** Replaces the answer of one command. */
   on(cmd: string, handler: Handler): void;
   /** The calls made to one command, oldest first. */
@@ -55,6 +68,8 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
     calls: [],
     settings: { ...fixtures.settings(), ...initial },
     outcomes: new Map(),
+    device: outcomes.deviceNotBound(),
+    feed: mockFeed(),
     on(cmd, handler) {
       handlers.set(cmd, handler);
     },
@@ -62,7 +77,44 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
       return backend.calls.filter((c) => c.cmd === cmd);
     },
   };
+  const enrol = (): unknown => {
+    const enrolled = outcomes.deviceEnrolled();
+    backend.device = { bound: true, binding: enrolled.binding };
+    return enrolled;
+  };
   const handlers = new Map<string, Handler>([
+    ...feedHandlers(() => backend.feed),
+    ['device_status', () => backend.device],
+    ['device_enroll', enrol],
+    ['device_enroll_link', enrol],
+    ['device_totp_setup', () => outcomes.totpSetup()],
+    [
+      'device_verify',
+      (args) => {
+        const wrong = args.totp === outcomes.WRONG_TOTP;
+        const checks = wrong
+          ? outcomes.deviceChecks.wrongCode()
+          : outcomes.deviceChecks.allPassed();
+        const binding = backend.device.binding;
+        if (binding)
+          backend.device = {
+            bound: true,
+            binding: {
+              ...binding,
+              twoFactor: wrong ? binding.twoFactor : 'active',
+              lastCheck: { at: outcomes.ADDED, checks },
+            },
+          };
+        return checks;
+      },
+    ],
+    [
+      'device_unbind',
+      () => {
+        backend.device = outcomes.deviceNotBound();
+        return { deskNotified: true, deskError: null };
+      },
+    ],
     ['app_status', () => fixtures.status()],
     ['get_settings', () => ({ ...backend.settings })],
     [

@@ -1,0 +1,299 @@
+//! What the admin commands do, as functions (the binary parses arguments and prints; tests call
+//! these directly).
+
+use crate::orgkey::{self, OrgKeyError};
+use crate::policy::{Policy, PolicyError};
+use crate::service::{code_hash, Desk, DeskConfig, DeskInitError};
+use crate::sqlite::SqliteStore;
+use crate::store::{DeskStore, DeviceRecord, EnrollCodeRecord, OrgRecord, StoreError};
+use ed25519_dalek::SigningKey;
+use std::path::Path;
+use std::sync::Arc;
+use verity_device::clock::Clock;
+use verity_device::proto::{self, ProtoError};
+use verity_device::sealed::KdfParams;
+use zeroize::Zeroizing;
+
+/// Admin failures.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The arguments are wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// The organisation exists already.
+    #[error("the organisation is initialised already in {0}")]
+    AlreadyInitialised(String),
+    /// No such device.
+    #[error("no device {0} (see `verity-desk devices list`)")]
+    NoSuchDevice(String),
+    /// The organisation key.
+    #[error(transparent)]
+    OrgKey(#[from] OrgKeyError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The desk cannot start.
+    #[error(transparent)]
+    Init(#[from] DeskInitError),
+    /// A bad policy.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// Randomness.
+    #[error(transparent)]
+    Proto(#[from] ProtoError),
+}
+
+/// Creates the organisation: its signing key (sealed when a passphrase is given) and its record.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn init_org(
+    data_dir: &Path,
+    name: &str,
+    passphrase: Option<&[u8]>,
+    kdf: KdfParams,
+    clock: &dyn Clock,
+) -> Result<OrgRecord, AdminError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
+        return Err(AdminError::Usage(
+            "the organisation name must be 1 to 128 printable characters".into(),
+        ));
+    }
+    let store = SqliteStore::open(data_dir)?;
+    if store.org()?.is_some() {
+        return Err(AdminError::AlreadyInitialised(
+            data_dir.display().to_string(),
+        ));
+    }
+    let key = orgkey::create(data_dir, passphrase, kdf)?;
+    let org = OrgRecord {
+        name: name.to_owned(),
+        public_key: proto::b64(key.verifying_key().as_bytes()),
+        created_at: clock.now(),
+    };
+    store.init_org(&org)?;
+    Ok(org)
+}
+
+/// The organisation record and its key fingerprint.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn org_show(data_dir: &Path) -> Result<(OrgRecord, String), AdminError> {
+    let store = SqliteStore::open(data_dir)?;
+    let org = store.org()?.ok_or(DeskInitError::NoOrg)?;
+    let key = proto::parse_public_key(&org.public_key, "organisation key")?;
+    Ok((org, proto::fingerprint(&key)))
+}
+
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A new one-time code: 12 Crockford base32 characters (60 bits), grouped `XXXX-XXXX-XXXX`.
+///
+/// # Errors
+/// Randomness failures.
+pub fn new_code() -> Result<Zeroizing<String>, ProtoError> {
+    let mut bytes = Zeroizing::new([0u8; 12]);
+    proto::random_bytes(bytes.as_mut())?;
+    let mut s = Zeroizing::new(String::with_capacity(14));
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            s.push('-');
+        }
+        s.push(char::from(CODE_ALPHABET[usize::from(b & 31)]));
+    }
+    Ok(s)
+}
+
+/// Parses a duration like `90s`, `30m`, `24h`, `7d`.
+///
+/// # Errors
+/// [`AdminError::Usage`].
+pub fn parse_ttl(s: &str) -> Result<u64, AdminError> {
+    let s = s.trim();
+    let bad = || AdminError::Usage(format!("{s:?} is not a duration (like 30m, 24h or 7d)"));
+    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    let secs = n.checked_mul(mult).ok_or_else(bad)?;
+    if secs == 0 || secs > 90 * 86_400 {
+        return Err(AdminError::Usage(
+            "the lifetime must be between 1s and 90d".into(),
+        ));
+    }
+    Ok(secs)
+}
+
+/// Issues a one-time enrolment code for an employee. Only the code's hash is stored.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn create_enroll_code(
+    data_dir: &Path,
+    employee_id: &str,
+    employee_name: &str,
+    ttl_secs: u64,
+    clock: &dyn Clock,
+) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
+    for (what, v) in [("employee id", employee_id), ("name", employee_name)] {
+        if v.trim().is_empty() || v.len() > 128 || v.chars().any(char::is_control) {
+            return Err(AdminError::Usage(format!(
+                "the {what} must be 1 to 128 printable characters"
+            )));
+        }
+    }
+    let store = SqliteStore::open(data_dir)?;
+    store.org()?.ok_or(DeskInitError::NoOrg)?;
+    let code = new_code()?;
+    let now = clock.now();
+    let record = EnrollCodeRecord {
+        code_hash: code_hash(&code),
+        employee_id: employee_id.trim().to_owned(),
+        employee_name: employee_name.trim().to_owned(),
+        created_at: now,
+        expires_at: now + ttl_secs,
+        used_at: None,
+        used_by: None,
+    };
+    store.add_enroll_code(&record)?;
+    Ok((code, record))
+}
+
+/// All devices.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn list_devices(data_dir: &Path) -> Result<Vec<DeviceRecord>, AdminError> {
+    Ok(SqliteStore::open(data_dir)?.list_devices()?)
+}
+
+fn find_device(store: &SqliteStore, id: &str) -> Result<DeviceRecord, AdminError> {
+    let id = id.trim().to_ascii_lowercase();
+    if id.len() < 8 {
+        return Err(AdminError::Usage(
+            "give at least 8 characters of the device id".into(),
+        ));
+    }
+    let matches: Vec<DeviceRecord> = store
+        .list_devices()?
+        .into_iter()
+        .filter(|d| d.device_id.starts_with(&id))
+        .collect();
+    match matches.len() {
+        1 => matches
+            .into_iter()
+            .next()
+            .ok_or(AdminError::NoSuchDevice(id)),
+        0 => Err(AdminError::NoSuchDevice(id)),
+        _ => Err(AdminError::Usage(format!(
+            "{id} matches several devices: give more of the id"
+        ))),
+    }
+}
+
+/// Revokes a device (by its id or a unique prefix of at least 8 characters). Takes effect on
+/// the device's next request, also against a desk already running.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn revoke_device(
+    data_dir: &Path,
+    id: &str,
+    reason: &str,
+    clock: &dyn Clock,
+) -> Result<(DeviceRecord, bool), AdminError> {
+    let store = SqliteStore::open(data_dir)?;
+    let d = find_device(&store, id)?;
+    let changed = store.revoke_device(&d.device_id, clock.now(), reason)?;
+    Ok((d, changed))
+}
+
+/// Forgets a device's TOTP secret so that it can set up two-factor again.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn reset_totp(data_dir: &Path, id: &str) -> Result<(DeviceRecord, bool), AdminError> {
+    let store = SqliteStore::open(data_dir)?;
+    let d = find_device(&store, id)?;
+    let changed = store.clear_totp(&d.device_id)?;
+    Ok((d, changed))
+}
+
+/// Sets the region policy from comma-separated lists.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn set_policy(
+    data_dir: &Path,
+    regions: &str,
+    cidrs: &str,
+    clock: &dyn Clock,
+) -> Result<Policy, AdminError> {
+    let p = Policy::parse(regions, cidrs, clock.now())?;
+    if p.regions.is_empty() && p.cidrs.is_empty() {
+        return Err(AdminError::Usage(
+            "give --regions and/or --cidrs (use `policy clear` to remove the policy)".into(),
+        ));
+    }
+    SqliteStore::open(data_dir)?.set_policy(Some(&p))?;
+    Ok(p)
+}
+
+/// The region policy.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn show_policy(data_dir: &Path) -> Result<Option<Policy>, AdminError> {
+    Ok(SqliteStore::open(data_dir)?.policy()?)
+}
+
+/// Removes the region policy (the check then passes with a warning).
+///
+/// # Errors
+/// [`AdminError`].
+pub fn clear_policy(data_dir: &Path) -> Result<(), AdminError> {
+    Ok(SqliteStore::open(data_dir)?.set_policy(None)?)
+}
+
+/// Opens the desk in `data_dir` for serving.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn open_desk(
+    data_dir: &Path,
+    passphrase: Option<&[u8]>,
+    clock: Arc<dyn Clock>,
+    config: DeskConfig,
+) -> Result<Desk, AdminError> {
+    let store = Arc::new(SqliteStore::open(data_dir)?);
+    let key: SigningKey = orgkey::load(data_dir, passphrase)?;
+    Ok(Desk::new(store, key, clock, config)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_ttls() {
+        let c = new_code().unwrap();
+        assert_eq!(c.len(), 14);
+        assert_eq!(
+            code_hash(&c),
+            code_hash(&c.to_lowercase().replace('-', " "))
+        );
+        assert_eq!(parse_ttl("24h").unwrap(), 86_400);
+        assert_eq!(parse_ttl("30m").unwrap(), 1800);
+        assert!(parse_ttl("24").is_err());
+        assert!(parse_ttl("0s").is_err());
+        assert!(parse_ttl("100d").is_err());
+    }
+}

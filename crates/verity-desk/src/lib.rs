@@ -1,0 +1,38 @@
+//! Verity's desk: the organisation's server, which binds employees' devices and answers the
+//! "triple trust" checks (bound device, two-factor, permitted region) that a verified support
+//! session will later require.
+//!
+//! Trust model. The organisation key (Ed25519, [`orgkey`]) is made by `verity-desk org init` and
+//! never leaves the desk's data directory; it signs one binding certificate per device at
+//! enrolment. A device proves possession of its own key on every request ([`service`]); the desk
+//! believes a request only when the certificate is signed by the organisation key, is in date, is
+//! the current one of a device it has on record and that is not revoked, and the request is fresh
+//! (±5 minutes, nonce not seen). One-time enrolment codes, given by IT out of band, are what
+//! ties a device key to an employee; the desk stores only their hashes. TOTP secrets are stored
+//! sealed with a key derived from the organisation key.
+//!
+//! What it stores ([`store`], embedded SQLite by default in `desk.sqlite3`): the organisation
+//! (name, public key), code hashes, devices (public key, employee, facts, certificate serial,
+//! revocation), sealed TOTP secrets with the last accepted step, recent failures (rate limits,
+//! lockouts), recent nonces, the region policy.
+//!
+//! Scaling past one machine: every decision that races is one atomic store operation (using a
+//! code, accepting a TOTP step, recording a nonce), so several desks can run against one server
+//! database behind a load balancer once a [`store::DeskStore`] for it exists; they then share the
+//! organisation key file (or, later, a signing service). Behind a load balancer the desk sees the
+//! balancer's address: the region address check then needs the balancer to terminate nothing
+//! (TCP pass-through) or a trusted forwarded-address setting, which is not built yet.
+
+pub mod admin;
+pub mod http;
+pub mod orgkey;
+pub mod policy;
+pub mod service;
+pub mod sqlite;
+pub mod store;
+pub mod totp;
+
+pub use http::{BackgroundDesk, ServeError};
+pub use service::{ApiError, Desk, DeskConfig};
+pub use sqlite::SqliteStore;
+pub use store::DeskStore;

@@ -1,0 +1,493 @@
+//! `verity-desk`: the organisation's desk server and its admin commands.
+//!
+//! Exit status: 0 success; 2 a usage error; 3 an operational failure. Errors are one line on
+//! stderr. Logs (tracing) go to stderr too, so that stdout carries only results: `enroll-code`
+//! prints the code alone on its last line for scripts.
+
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use verity_desk::admin::{self, AdminError};
+use verity_desk::{http, DeskConfig, ServeError};
+use verity_device::clock::SystemClock;
+use verity_device::sealed::{self, KdfParams, SealError};
+use zeroize::Zeroizing;
+
+/// Verity's desk: device enrolment, two-factor and region checks for an organisation.
+#[derive(Debug, Parser)]
+#[command(name = "verity-desk", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct DataArg {
+    /// The desk's data directory (database, organisation key).
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the desk.
+    Serve(ServeArgs),
+    /// The organisation: create its signing key, show its fingerprint.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Issue a one-time enrolment code for an employee (printed alone on the last line).
+    EnrollCode(EnrollCodeArgs),
+    /// Enrolled devices.
+    #[command(subcommand)]
+    Devices(DevicesCommand),
+    /// The region policy: allowed regions and address ranges.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// The address to listen on, like 0.0.0.0:8443 (plain HTTP only on loopback).
+    #[arg(long, value_name = "ADDR")]
+    listen: SocketAddr,
+    /// TLS certificate chain (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The organisation key's passphrase (first line of FILE), when it has one.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// Log as JSON lines instead of text.
+    #[arg(long)]
+    log_json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Create the organisation and its Ed25519 signing key.
+    Init {
+        #[command(flatten)]
+        data: DataArg,
+        /// The organisation's name, as employees will see it.
+        #[arg(long)]
+        name: String,
+        /// Seal the key with this passphrase (first line of FILE); recommended.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Show the organisation and its key fingerprint (announce it to employees).
+    Show {
+        #[command(flatten)]
+        data: DataArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct EnrollCodeArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// The employee's id.
+    #[arg(long, value_name = "ID")]
+    employee: String,
+    /// The employee's name.
+    #[arg(long)]
+    name: String,
+    /// How long the code is valid (like 30m, 24h, 7d).
+    #[arg(long, default_value = "24h")]
+    ttl: String,
+    /// The desk's public URL: also print a verity://enroll link.
+    #[arg(long, value_name = "URL")]
+    desk: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum DevicesCommand {
+    /// List enrolled devices.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a device at once (its id, or a unique prefix of 8+ characters).
+    Revoke {
+        #[command(flatten)]
+        data: DataArg,
+        /// The device id.
+        device: String,
+        /// Why (kept with the device).
+        #[arg(long, default_value = "revoked by an admin")]
+        reason: String,
+    },
+    /// Forget a device's two-factor secret so that it can be set up again.
+    ResetTotp {
+        #[command(flatten)]
+        data: DataArg,
+        /// The device id.
+        device: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Set the allowed regions (time zone check) and address ranges (source address check).
+    Set {
+        #[command(flatten)]
+        data: DataArg,
+        /// Region codes, comma-separated (HK,MO).
+        #[arg(long, default_value = "")]
+        regions: String,
+        /// Address ranges, comma-separated (10.0.0.0/8,203.0.113.0/24).
+        #[arg(long, default_value = "")]
+        cidrs: String,
+    },
+    /// Show the policy.
+    Show {
+        #[command(flatten)]
+        data: DataArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the policy (the region check then passes with a warning).
+    Clear {
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+    #[error("cannot encode JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl CliError {
+    fn exit_status(&self) -> u8 {
+        match self {
+            CliError::Admin(AdminError::Usage(_) | AdminError::Policy(_))
+            | CliError::Seal(_)
+            | CliError::Serve(ServeError::PlainHttpNotLoopback(_)) => 2,
+            _ => 3,
+        }
+    }
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VERITY_DESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    if json {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+fn passphrase(file: Option<&Path>) -> Result<Option<Zeroizing<Vec<u8>>>, CliError> {
+    Ok(file.map(sealed::read_passphrase_file).transpose()?)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn serve(args: &ServeArgs) -> Result<(), CliError> {
+    init_logs(args.log_json);
+    let tls = args.tls_cert.is_some();
+    let listener = http::bind(args.listen, tls)?;
+    let pass = passphrase(args.passphrase_file.as_deref())?;
+    let desk = admin::open_desk(
+        &args.data.data,
+        pass.as_deref().map(Vec::as_slice),
+        Arc::new(SystemClock),
+        DeskConfig::default(),
+    )?;
+    drop(pass);
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => Some(http::tls_config(c, k)?),
+        _ => None,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Output)?;
+    rt.block_on(http::serve(
+        Arc::new(desk),
+        listener,
+        tls,
+        shutdown_signal(),
+    ))?;
+    Ok(())
+}
+
+fn when(secs: u64) -> String {
+    // Days since the epoch to a civil date (proleptic Gregorian), UTC.
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+    let clock = SystemClock;
+    match cli.command {
+        Command::Serve(args) => serve(&args)?,
+        Command::Org(OrgCommand::Init {
+            data,
+            name,
+            passphrase_file,
+        }) => {
+            let pass = passphrase(passphrase_file.as_deref())?;
+            let org = admin::init_org(
+                &data.data,
+                &name,
+                pass.as_deref().map(Vec::as_slice),
+                KdfParams::DEFAULT,
+                &clock,
+            )?;
+            let (_, fp) = admin::org_show(&data.data)?;
+            writeln!(out, "Organisation:     {}", org.name)?;
+            writeln!(out, "Key fingerprint:  {fp}")?;
+            if pass.is_none() {
+                writeln!(
+                    out,
+                    "Warning: the key is not passphrase-protected; only file permissions guard it \
+                     (use --passphrase-file to seal it)."
+                )?;
+            }
+        }
+        Command::Org(OrgCommand::Show { data, json }) => {
+            let (org, fp) = admin::org_show(&data.data)?;
+            if json {
+                serde_json::to_writer(
+                    &mut *out,
+                    &serde_json::json!({
+                        "name": org.name, "public_key": org.public_key, "fingerprint": fp,
+                        "created_at": org.created_at,
+                    }),
+                )?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "Organisation:     {}", org.name)?;
+                writeln!(out, "Key fingerprint:  {fp}")?;
+            }
+        }
+        Command::EnrollCode(a) => {
+            let ttl = admin::parse_ttl(&a.ttl)?;
+            let (code, rec) =
+                admin::create_enroll_code(&a.data.data, &a.employee, &a.name, ttl, &clock)?;
+            writeln!(
+                out,
+                "Employee:  {} ({})",
+                rec.employee_name, rec.employee_id
+            )?;
+            writeln!(out, "Expires:   {}", when(rec.expires_at))?;
+            if let Some(desk) = &a.desk {
+                let (_, fp) = admin::org_show(&a.data.data)?;
+                writeln!(out, "Link:      {}", verity_device_link(desk, &code, &fp))?;
+            }
+            writeln!(out, "{}", code.as_str())?;
+        }
+        Command::Devices(DevicesCommand::List { data, json }) => {
+            let devices = admin::list_devices(&data.data)?;
+            if json {
+                serde_json::to_writer(&mut *out, &devices)?;
+                writeln!(out)?;
+            } else if devices.is_empty() {
+                writeln!(out, "No devices enrolled.")?;
+            } else {
+                for d in devices {
+                    let state = match d.revoked_at {
+                        Some(t) => format!("revoked {}", when(t)),
+                        None => "active".into(),
+                    };
+                    writeln!(
+                        out,
+                        "{}  {}  {} ({})  {}  {}  2FA {}",
+                        &d.device_id[..16],
+                        state,
+                        d.employee_name,
+                        d.employee_id,
+                        d.hostname,
+                        when(d.enrolled_at),
+                        if d.totp_confirmed { "on" } else { "off" }
+                    )?;
+                }
+            }
+        }
+        Command::Devices(DevicesCommand::Revoke {
+            data,
+            device,
+            reason,
+        }) => {
+            let (d, changed) = admin::revoke_device(&data.data, &device, &reason, &clock)?;
+            if changed {
+                writeln!(out, "Revoked {} ({})", d.device_id, d.employee_id)?;
+            } else {
+                writeln!(out, "{} was already revoked", d.device_id)?;
+            }
+        }
+        Command::Devices(DevicesCommand::ResetTotp { data, device }) => {
+            let (d, changed) = admin::reset_totp(&data.data, &device)?;
+            if changed {
+                writeln!(
+                    out,
+                    "Two-factor reset for {}: it can be set up again",
+                    d.device_id
+                )?;
+            } else {
+                writeln!(out, "{} had no two-factor secret", d.device_id)?;
+            }
+        }
+        Command::Policy(PolicyCommand::Set {
+            data,
+            regions,
+            cidrs,
+        }) => {
+            let p = admin::set_policy(&data.data, &regions, &cidrs, &clock)?;
+            print_policy(out, Some(&p), false)?;
+        }
+        Command::Policy(PolicyCommand::Show { data, json }) => {
+            let p = admin::show_policy(&data.data)?;
+            print_policy(out, p.as_ref(), json)?;
+        }
+        Command::Policy(PolicyCommand::Clear { data }) => {
+            admin::clear_policy(&data.data)?;
+            writeln!(
+                out,
+                "Region policy removed: the region check passes with a warning."
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn verity_device_link(desk: &str, code: &str, fingerprint: &str) -> String {
+    verity_device::link::enroll_link(desk, code, Some(fingerprint))
+}
+
+fn print_policy(
+    out: &mut dyn Write,
+    p: Option<&verity_desk::policy::Policy>,
+    json: bool,
+) -> Result<(), CliError> {
+    if json {
+        serde_json::to_writer(&mut *out, &p)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    match p {
+        None => writeln!(
+            out,
+            "No region policy: the region check passes with a warning."
+        )?,
+        Some(p) => {
+            let list = |v: Vec<String>| {
+                if v.is_empty() {
+                    "(any)".to_owned()
+                } else {
+                    v.join(", ")
+                }
+            };
+            writeln!(out, "Regions:  {}", list(p.regions.clone()))?;
+            writeln!(
+                out,
+                "Ranges:   {}",
+                list(p.cidrs.iter().map(ToString::to_string).collect())
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ")
+                .to_owned();
+            eprintln!(
+                "verity-desk: error: {} (see verity-desk --help)",
+                first.trim()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let result = run(cli, &mut out);
+    let _ = out.flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg = e
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            eprintln!("verity-desk: error: {msg}");
+            ExitCode::from(e.exit_status())
+        }
+    }
+}

@@ -1,0 +1,605 @@
+//! The desk's rules, independent of HTTP: enrolment, two-factor set-up, the three checks, unbind.
+//!
+//! Each endpoint is a synchronous method taking an [`Incoming`] request (method, path, the four
+//! authentication headers, body bytes, the source address) and returning a wire type or an
+//! [`ApiError`]. The HTTP layer runs them on the blocking pool. Authentication of a device
+//! request, in order: timestamp within ±5 minutes; certificate signed by this organisation and in
+//! date; request signature by the certificate's device key; device known, not revoked, holding
+//! that certificate; nonce not seen before (checked last, so that a forger cannot burn nonces).
+
+use crate::orgkey;
+use crate::policy::check_region;
+use crate::store::{DeskStore, DeviceRecord, EnrollOutcome, FailureKind, StoreError};
+use crate::totp;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde::Serialize;
+use std::net::IpAddr;
+use std::sync::Arc;
+use verity_device::clock::Clock;
+use verity_device::proto::{
+    self, codes, Certificate, CertificateBody, CheckResult, EnrollRequest, EnrollResponse, OrgInfo,
+    ProtoError, RequestAuth, SignalsRequest, TotpSetupResponse, VerifyRequest, VerifyResponse,
+    MAX_CLOCK_SKEW_SECS,
+};
+use zeroize::Zeroizing;
+
+/// An error answer: HTTP status, a code from [`codes`], and a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiError {
+    /// HTTP status.
+    #[serde(skip)]
+    pub status: u16,
+    /// Code.
+    pub code: &'static str,
+    /// Message.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with `status`, `code` and `message`.
+    #[must_use]
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(400, codes::BAD_REQUEST, message)
+    }
+
+    fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(401, code, message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        tracing::error!(error = %e, "store failure");
+        ApiError::new(500, codes::INTERNAL, "the desk failed; see its logs")
+    }
+}
+
+impl From<totp::TotpError> for ApiError {
+    fn from(e: totp::TotpError) -> ApiError {
+        tracing::error!(error = %e, "TOTP failure");
+        ApiError::new(500, codes::INTERNAL, "the desk failed; see its logs")
+    }
+}
+
+impl From<ProtoError> for ApiError {
+    fn from(e: ProtoError) -> ApiError {
+        tracing::error!(error = %e, "protocol failure");
+        ApiError::new(500, codes::INTERNAL, "the desk failed; see its logs")
+    }
+}
+
+/// A request as the rules see it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// HTTP method.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// Authentication headers (`None` when absent or malformed).
+    pub auth: Option<RequestAuth>,
+    /// Body.
+    pub body: Vec<u8>,
+    /// Source address.
+    pub peer: IpAddr,
+}
+
+/// Limits and lifetimes.
+#[derive(Debug, Clone)]
+pub struct DeskConfig {
+    /// Certificate lifetime.
+    pub cert_ttl_secs: u64,
+    /// Failed enrolment codes allowed per source address per window.
+    pub enroll_max_failures: u32,
+    /// The window for enrolment failures.
+    pub enroll_window_secs: u64,
+    /// Wrong TOTP codes allowed per device per window before lockout.
+    pub totp_max_failures: u32,
+    /// The window (and lockout) for TOTP failures.
+    pub totp_window_secs: u64,
+}
+
+impl Default for DeskConfig {
+    fn default() -> DeskConfig {
+        DeskConfig {
+            cert_ttl_secs: 365 * 86_400,
+            enroll_max_failures: 10,
+            enroll_window_secs: 15 * 60,
+            totp_max_failures: 5,
+            totp_window_secs: 15 * 60,
+        }
+    }
+}
+
+/// The desk.
+pub struct Desk {
+    store: Arc<dyn DeskStore>,
+    org_key: SigningKey,
+    org_public: VerifyingKey,
+    org_name: String,
+    totp_key: Zeroizing<[u8; 32]>,
+    clock: Arc<dyn Clock>,
+    config: DeskConfig,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk")
+            .field("org_name", &self.org_name)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a desk cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskInitError {
+    /// `org init` has not been run.
+    #[error("the organisation is not initialised: run `verity-desk org init` first")]
+    NoOrg,
+    /// The key file and the database disagree.
+    #[error("the organisation key does not match the one recorded in the database")]
+    KeyMismatch,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+struct Authed {
+    device: DeviceRecord,
+}
+
+const MAX_FIELD: usize = 256;
+
+fn check_field(name: &str, value: &str) -> Result<(), ApiError> {
+    if value.len() > MAX_FIELD || value.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "{name} is too long or not printable"
+        )));
+    }
+    Ok(())
+}
+
+/// Normalises an enrolment code as typed (case, spaces and dashes do not matter) and hashes it.
+#[must_use]
+pub fn code_hash(code: &str) -> String {
+    let norm: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    proto::sha256_hex(format!("verity-enroll-code-v1:{norm}").as_bytes())
+}
+
+impl Desk {
+    /// A desk over `store`, signing with `org_key`.
+    ///
+    /// # Errors
+    /// [`DeskInitError`].
+    pub fn new(
+        store: Arc<dyn DeskStore>,
+        org_key: SigningKey,
+        clock: Arc<dyn Clock>,
+        config: DeskConfig,
+    ) -> Result<Desk, DeskInitError> {
+        let org = store.org()?.ok_or(DeskInitError::NoOrg)?;
+        let org_public = org_key.verifying_key();
+        if org.public_key != proto::b64(org_public.as_bytes()) {
+            return Err(DeskInitError::KeyMismatch);
+        }
+        Ok(Desk {
+            totp_key: orgkey::totp_at_rest_key(&org_key),
+            store,
+            org_key,
+            org_public,
+            org_name: org.name,
+            clock,
+            config,
+        })
+    }
+
+    /// The organisation, as `GET /v1/org` shows it.
+    #[must_use]
+    pub fn org_info(&self) -> OrgInfo {
+        OrgInfo {
+            name: self.org_name.clone(),
+            public_key: proto::b64(self.org_public.as_bytes()),
+            fingerprint: proto::fingerprint(&self.org_public),
+        }
+    }
+
+    fn check_timestamp(&self, auth: &RequestAuth) -> Result<u64, ApiError> {
+        let now = self.clock.now();
+        if auth.timestamp.abs_diff(now) > MAX_CLOCK_SKEW_SECS {
+            return Err(ApiError::unauthorized(
+                codes::TIMESTAMP_STALE,
+                "the request's time is more than 5 minutes from the desk's: check the device clock",
+            ));
+        }
+        Ok(now)
+    }
+
+    fn use_nonce(&self, key_id: &str, auth: &RequestAuth, now: u64) -> Result<(), ApiError> {
+        let expires = auth.timestamp.max(now) + MAX_CLOCK_SKEW_SECS + 60;
+        if !self.store.use_nonce(key_id, &auth.nonce, expires, now)? {
+            tracing::warn!(key_id, "replayed request refused");
+            return Err(ApiError::unauthorized(
+                codes::NONCE_REPLAYED,
+                "this request was already received: a replay",
+            ));
+        }
+        Ok(())
+    }
+
+    fn auth_headers(req: &Incoming) -> Result<&RequestAuth, ApiError> {
+        let auth = req.auth.as_ref().ok_or_else(|| {
+            ApiError::unauthorized(codes::SIGNATURE_INVALID, "the request is not signed")
+        })?;
+        if !proto::is_valid_nonce(&auth.nonce) {
+            return Err(ApiError::unauthorized(
+                codes::SIGNATURE_INVALID,
+                "bad nonce",
+            ));
+        }
+        Ok(auth)
+    }
+
+    /// Authenticates a device request (see the module docs for the order).
+    fn authenticate(&self, req: &Incoming) -> Result<Authed, ApiError> {
+        let auth = Self::auth_headers(req)?;
+        let now = self.check_timestamp(auth)?;
+        let token = auth.certificate.as_deref().ok_or_else(|| {
+            ApiError::unauthorized(codes::CERTIFICATE_INVALID, "no binding certificate")
+        })?;
+        let cert =
+            Certificate::verify(token, &self.org_public, Some(now)).map_err(|e| match e {
+                ProtoError::CertificateExpired => ApiError::unauthorized(
+                    codes::CERTIFICATE_EXPIRED,
+                    "the binding certificate has expired: enrol the device again",
+                ),
+                other => {
+                    tracing::warn!(peer = %req.peer, error = %other, "certificate refused");
+                    ApiError::unauthorized(codes::CERTIFICATE_INVALID, other.to_string())
+                }
+            })?;
+        proto::verify_request_signature(cert.device_key(), &req.method, &req.path, &req.body, auth)
+            .map_err(|_| {
+                tracing::warn!(peer = %req.peer, device = %cert.body().device_id, "bad request signature");
+                ApiError::unauthorized(codes::SIGNATURE_INVALID, "the request signature does not verify")
+            })?;
+        let body = cert.body();
+        let device = self.store.device(&body.device_id)?.ok_or_else(|| {
+            ApiError::unauthorized(
+                codes::DEVICE_UNKNOWN,
+                "the desk has no record of this device",
+            )
+        })?;
+        if device.revoked_at.is_some() {
+            tracing::warn!(device = %device.device_id, "revoked device refused");
+            return Err(ApiError::new(
+                403,
+                codes::DEVICE_REVOKED,
+                "this device's binding was revoked",
+            ));
+        }
+        if device.public_key != body.device_key || device.cert_serial != body.serial {
+            return Err(ApiError::unauthorized(
+                codes::CERTIFICATE_INVALID,
+                "this certificate is not the device's current one",
+            ));
+        }
+        self.use_nonce(&device.device_id, auth, now)?;
+        Ok(Authed { device })
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("bad JSON: {e}")))
+    }
+
+    fn region_gate(
+        &self,
+        req: &Incoming,
+        signals: &proto::RegionSignals,
+    ) -> Result<CheckResult, ApiError> {
+        let policy = self.store.policy()?;
+        let r = check_region(policy.as_ref(), req.peer, signals);
+        if r.ok {
+            Ok(r)
+        } else {
+            tracing::info!(peer = %req.peer, code = %r.code, "region check refused a request");
+            Err(ApiError {
+                status: 403,
+                code: code_static(&r.code),
+                message: r.message,
+            })
+        }
+    }
+
+    /// `POST /v1/enroll`.
+    ///
+    /// # Errors
+    /// [`ApiError`].
+    pub fn enroll(&self, req: &Incoming) -> Result<EnrollResponse, ApiError> {
+        let auth = Self::auth_headers(req)?;
+        let now = self.check_timestamp(auth)?;
+        let body: EnrollRequest = Self::parse(&req.body)?;
+        for (name, v) in [
+            ("code", &body.code),
+            ("hostname", &body.facts.hostname),
+            ("os", &body.facts.os),
+            ("app_version", &body.facts.app_version),
+        ] {
+            check_field(name, v)?;
+        }
+        let device_key = proto::parse_public_key(&body.device_key, "device key")
+            .map_err(|_| ApiError::bad_request("device_key is not an Ed25519 public key"))?;
+        // Proof of possession: the request is signed by the key being enrolled.
+        proto::verify_request_signature(&device_key, &req.method, &req.path, &req.body, auth)
+            .map_err(|_| {
+                ApiError::unauthorized(
+                    codes::SIGNATURE_INVALID,
+                    "the request signature does not verify",
+                )
+            })?;
+        let device_id = proto::key_id(&device_key);
+        self.use_nonce(&device_id, auth, now)?;
+        let region = self.region_gate(req, &body.signals)?;
+
+        let subject = req.peer.to_string();
+        let window_start = now.saturating_sub(self.config.enroll_window_secs);
+        let (failures, _) =
+            self.store
+                .failures_since(FailureKind::EnrollCode, &subject, window_start)?;
+        if failures >= self.config.enroll_max_failures {
+            tracing::warn!(peer = %req.peer, failures, "enrolment rate limit");
+            return Err(ApiError::new(
+                429,
+                codes::ENROLL_RATE_LIMITED,
+                "too many wrong enrolment codes from this address: try again later",
+            ));
+        }
+        let hash = code_hash(&body.code);
+        let fail = |code: &'static str, msg: &str| -> Result<EnrollResponse, ApiError> {
+            self.store
+                .record_failure(FailureKind::EnrollCode, &subject, now)?;
+            tracing::info!(peer = %req.peer, code, "enrolment refused");
+            Err(ApiError::new(403, code, msg))
+        };
+        let Some(record) = self.store.enroll_code(&hash)? else {
+            return fail(
+                codes::ENROLL_CODE_INVALID,
+                "this enrolment code is not valid",
+            );
+        };
+        if record.used_at.is_some() {
+            return fail(
+                codes::ENROLL_CODE_USED,
+                "this enrolment code was already used",
+            );
+        }
+        if now >= record.expires_at {
+            return fail(
+                codes::ENROLL_CODE_EXPIRED,
+                "this enrolment code has expired: ask IT for a new one",
+            );
+        }
+
+        let mut serial = [0u8; 16];
+        proto::random_bytes(&mut serial)?;
+        let cert = Certificate::sign(
+            CertificateBody {
+                v: 1,
+                serial: proto::sha256_hex(&serial)[..32].to_owned(),
+                org_name: self.org_name.clone(),
+                org_key: proto::b64(self.org_public.as_bytes()),
+                device_id: device_id.clone(),
+                device_key: body.device_key.clone(),
+                employee_id: record.employee_id.clone(),
+                employee_name: record.employee_name.clone(),
+                issued_at: now,
+                expires_at: now + self.config.cert_ttl_secs,
+            },
+            &self.org_key,
+        )?;
+        let device = DeviceRecord {
+            device_id: device_id.clone(),
+            public_key: body.device_key.clone(),
+            employee_id: record.employee_id,
+            employee_name: record.employee_name,
+            hostname: body.facts.hostname.clone(),
+            os: body.facts.os.clone(),
+            app_version: body.facts.app_version.clone(),
+            enrolled_at: now,
+            enrolled_from: subject.clone(),
+            cert_serial: cert.body().serial.clone(),
+            cert_expires_at: cert.body().expires_at,
+            revoked_at: None,
+            revoke_reason: None,
+            totp_confirmed: false,
+        };
+        match self.store.complete_enrollment(&hash, &device, now)? {
+            EnrollOutcome::Enrolled => {}
+            EnrollOutcome::CodeUsed => {
+                return fail(
+                    codes::ENROLL_CODE_USED,
+                    "this enrolment code was already used",
+                )
+            }
+            EnrollOutcome::DeviceExists => {
+                return Err(ApiError::new(
+                    409,
+                    codes::DEVICE_EXISTS,
+                    "this device key is enrolled already",
+                ))
+            }
+        }
+        tracing::info!(device = %device_id, employee = %device.employee_id, peer = %req.peer, "device enrolled");
+        Ok(EnrollResponse {
+            certificate: cert.token().to_owned(),
+            org: self.org_info(),
+            region,
+        })
+    }
+
+    /// `POST /v1/totp/setup`.
+    ///
+    /// # Errors
+    /// [`ApiError`].
+    pub fn totp_setup(&self, req: &Incoming) -> Result<TotpSetupResponse, ApiError> {
+        let authed = self.authenticate(req)?;
+        let body: SignalsRequest = Self::parse(&req.body)?;
+        self.region_gate(req, &body.signals)?;
+        let d = &authed.device;
+        if let Some(t) = self.store.totp(&d.device_id)? {
+            if t.confirmed {
+                return Err(ApiError::new(
+                    409,
+                    codes::TOTP_ALREADY_SET_UP,
+                    "two-factor authentication is already set up for this device; IT can reset it",
+                ));
+            }
+        }
+        let account = format!("{} ({})", d.employee_name, d.employee_id);
+        let s = totp::new_secret(&format!("Verity {}", self.org_name), &account)?;
+        let sealed = totp::seal(&self.totp_key, &d.device_id, &s.secret)?;
+        self.store.set_totp(&d.device_id, &sealed)?;
+        self.store.clear_failures(FailureKind::Totp, &d.device_id)?;
+        tracing::info!(device = %d.device_id, "TOTP secret issued");
+        Ok(TotpSetupResponse {
+            uri: s.uri.to_string(),
+            secret: s.base32.to_string(),
+            issuer: s.issuer.clone(),
+            account: s.account.clone(),
+        })
+    }
+
+    fn check_totp(&self, device_id: &str, code: &str) -> Result<CheckResult, ApiError> {
+        let now = self.clock.now();
+        let Some(record) = self.store.totp(device_id)? else {
+            return Ok(CheckResult::fail(
+                codes::TOTP_NOT_SET_UP,
+                "two-factor authentication is not set up for this device",
+            ));
+        };
+        let window = self.config.totp_window_secs;
+        let (failures, last) =
+            self.store
+                .failures_since(FailureKind::Totp, device_id, now.saturating_sub(window))?;
+        if failures >= self.config.totp_max_failures {
+            let until = last.unwrap_or(now) + window;
+            let minutes = until.saturating_sub(now).div_ceil(60).max(1);
+            tracing::warn!(device = %device_id, "TOTP locked");
+            return Ok(CheckResult::fail(
+                codes::TOTP_LOCKED,
+                format!(
+                    "too many wrong codes: two-factor is locked for about {minutes} more minutes"
+                ),
+            ));
+        }
+        let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+        let secret = totp::open(&self.totp_key, device_id, &record.sealed_secret)?;
+        let step = if well_formed {
+            totp::matching_step(&secret, code, now)?
+        } else {
+            None
+        };
+        let Some(step) = step else {
+            self.store
+                .record_failure(FailureKind::Totp, device_id, now)?;
+            let left = self.config.totp_max_failures.saturating_sub(failures + 1);
+            tracing::info!(device = %device_id, left, "wrong TOTP code");
+            return Ok(if left == 0 {
+                CheckResult::fail(
+                    codes::TOTP_LOCKED,
+                    "wrong code; too many wrong codes: two-factor is now locked for 15 minutes",
+                )
+            } else {
+                CheckResult::fail(
+                    codes::TOTP_INVALID,
+                    format!("wrong code ({left} attempts left)"),
+                )
+            });
+        };
+        if record.last_step.is_some_and(|l| l >= step)
+            || !self.store.accept_totp_step(device_id, step)?
+        {
+            tracing::warn!(device = %device_id, "reused TOTP code refused");
+            return Ok(CheckResult::fail(
+                codes::TOTP_REUSED,
+                "this code was already used: wait for the next one",
+            ));
+        }
+        self.store.clear_failures(FailureKind::Totp, device_id)?;
+        Ok(CheckResult::pass(codes::OK, "the code is right"))
+    }
+
+    /// `POST /v1/verify`: the three checks. A binding failure is an error (401/403); the region
+    /// and two-factor results are in the answer. Two-factor is not tried when the region check
+    /// fails, so that a code cannot be spent or guessed from outside the region.
+    ///
+    /// # Errors
+    /// [`ApiError`].
+    pub fn verify(&self, req: &Incoming) -> Result<VerifyResponse, ApiError> {
+        let authed = self.authenticate(req)?;
+        let body: VerifyRequest = Self::parse(&req.body)?;
+        let d = &authed.device;
+        let policy = self.store.policy()?;
+        let region = check_region(policy.as_ref(), req.peer, &body.signals);
+        let two_factor = if region.ok {
+            self.check_totp(&d.device_id, &body.totp)?
+        } else {
+            CheckResult::not_checked("the region check failed")
+        };
+        tracing::info!(
+            device = %d.device_id,
+            region = %region.code,
+            two_factor = %two_factor.code,
+            "device verified"
+        );
+        Ok(VerifyResponse {
+            device_binding: CheckResult::pass(
+                codes::OK,
+                format!(
+                    "bound to {} for {} ({}), certificate valid until {}",
+                    self.org_name, d.employee_name, d.employee_id, d.cert_expires_at
+                ),
+            ),
+            two_factor,
+            region,
+        })
+    }
+
+    /// `POST /v1/unbind`: the device gives up its binding; the desk revokes it.
+    ///
+    /// # Errors
+    /// [`ApiError`].
+    pub fn unbind(&self, req: &Incoming) -> Result<serde_json::Value, ApiError> {
+        let authed = self.authenticate(req)?;
+        self.store.revoke_device(
+            &authed.device.device_id,
+            self.clock.now(),
+            "unbound by the device",
+        )?;
+        tracing::info!(device = %authed.device.device_id, "device unbound itself");
+        Ok(serde_json::json!({ "revoked": true }))
+    }
+}
+
+/// Region refusal codes as `'static` (the check builds owned strings).
+fn code_static(code: &str) -> &'static str {
+    [
+        codes::REGION_ADDRESS,
+        codes::REGION_TIMEZONE,
+        codes::REGION_LOCALE,
+    ]
+    .into_iter()
+    .find(|c| *c == code)
+    .unwrap_or(codes::REGION_ADDRESS)
+}

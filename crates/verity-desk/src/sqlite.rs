@@ -1,0 +1,520 @@
+//! The embedded SQLite store: `desk.sqlite3` in the desk's data directory.
+//!
+//! One connection behind a mutex: the desk's writes are tiny and the admin commands run in other
+//! processes against the same file, so the same pragmas as the app's store apply (busy timeout
+//! before WAL, `synchronous=NORMAL`, foreign keys on) and every write takes the lock up front
+//! (`BEGIN IMMEDIATE`). The file is created owner-only before SQLite opens it.
+
+use crate::policy::Policy;
+use crate::store::{
+    DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome, FailureKind, OrgRecord, StoreError,
+    TotpRecord,
+};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The database's file name in the data directory.
+pub const DATABASE_FILE: &str = "desk.sqlite3";
+/// The schema version this desk writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE org (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE enroll_codes (
+    code_hash TEXT PRIMARY KEY,
+    employee_id TEXT NOT NULL,
+    employee_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    used_by TEXT
+);
+CREATE TABLE devices (
+    device_id TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL UNIQUE,
+    employee_id TEXT NOT NULL,
+    employee_name TEXT NOT NULL,
+    hostname TEXT NOT NULL,
+    os TEXT NOT NULL,
+    app_version TEXT NOT NULL,
+    enrolled_at INTEGER NOT NULL,
+    enrolled_from TEXT NOT NULL,
+    cert_serial TEXT NOT NULL,
+    cert_expires_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    revoke_reason TEXT
+);
+CREATE TABLE totp (
+    device_id TEXT PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+    sealed_secret BLOB NOT NULL,
+    confirmed INTEGER NOT NULL DEFAULT 0,
+    last_step INTEGER
+);
+CREATE TABLE failures (
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX failures_by_subject ON failures (kind, subject, at);
+CREATE TABLE nonces (
+    key_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (key_id, nonce)
+) WITHOUT ROWID;
+CREATE INDEX nonces_by_expiry ON nonces (expires_at);
+CREATE TABLE policy (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    json TEXT NOT NULL
+);
+"];
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(db)`
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+        verity_device::fsutil::ensure_private_dir(data_dir)
+            .map_err(|e| StoreError::Db(format!("cannot create {}: {e}", data_dir.display())))?;
+        let path = data_dir.join(DATABASE_FILE);
+        if !path.exists() {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            opts.open(&path)
+                .map_err(|e| StoreError::Db(format!("cannot create {}: {e}", path.display())))?;
+        }
+        let mut conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(db)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(db)?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(db)?;
+        migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
+        // back), so a poisoned lock is still usable.
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(db)?;
+        Ok(out)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db)?;
+    let supported = u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX);
+    if version > supported {
+        return Err(StoreError::NewerSchema {
+            found: version,
+            supported,
+        });
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql).map_err(db)?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(i + 1).unwrap_or(i64::MAX),
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)
+}
+
+const DEVICE_COLUMNS: &str = "d.device_id, d.public_key, d.employee_id, d.employee_name, \
+    d.hostname, d.os, d.app_version, d.enrolled_at, d.enrolled_from, d.cert_serial, \
+    d.cert_expires_at, d.revoked_at, d.revoke_reason, COALESCE(t.confirmed, 0)";
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
+    Ok(DeviceRecord {
+        device_id: r.get(0)?,
+        public_key: r.get(1)?,
+        employee_id: r.get(2)?,
+        employee_name: r.get(3)?,
+        hostname: r.get(4)?,
+        os: r.get(5)?,
+        app_version: r.get(6)?,
+        enrolled_at: to_u64(r.get(7)?),
+        enrolled_from: r.get(8)?,
+        cert_serial: r.get(9)?,
+        cert_expires_at: to_u64(r.get(10)?),
+        revoked_at: r.get::<_, Option<i64>>(11)?.map(to_u64),
+        revoke_reason: r.get(12)?,
+        totp_confirmed: r.get::<_, i64>(13)? != 0,
+    })
+}
+
+impl DeskStore for SqliteStore {
+    fn init_org(&self, org: &OrgRecord) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO org (id, name, public_key, created_at) VALUES (1, ?1, ?2, ?3)",
+                params![org.name, org.public_key, to_i64(org.created_at)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn org(&self) -> Result<Option<OrgRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT name, public_key, created_at FROM org WHERE id = 1",
+                [],
+                |r| {
+                    Ok(OrgRecord {
+                        name: r.get(0)?,
+                        public_key: r.get(1)?,
+                        created_at: to_u64(r.get(2)?),
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn add_enroll_code(&self, c: &EnrollCodeRecord) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO enroll_codes (code_hash, employee_id, employee_name, created_at, \
+                 expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    c.code_hash,
+                    c.employee_id,
+                    c.employee_name,
+                    to_i64(c.created_at),
+                    to_i64(c.expires_at)
+                ],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn enroll_code(&self, code_hash: &str) -> Result<Option<EnrollCodeRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT code_hash, employee_id, employee_name, created_at, expires_at, used_at, \
+                 used_by FROM enroll_codes WHERE code_hash = ?1",
+                [code_hash],
+                |r| {
+                    Ok(EnrollCodeRecord {
+                        code_hash: r.get(0)?,
+                        employee_id: r.get(1)?,
+                        employee_name: r.get(2)?,
+                        created_at: to_u64(r.get(3)?),
+                        expires_at: to_u64(r.get(4)?),
+                        used_at: r.get::<_, Option<i64>>(5)?.map(to_u64),
+                        used_by: r.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn complete_enrollment(
+        &self,
+        code_hash: &str,
+        d: &DeviceRecord,
+        now: u64,
+    ) -> Result<EnrollOutcome, StoreError> {
+        self.write(|tx| {
+            let exists: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
+                    [&d.device_id],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if exists {
+                return Ok(EnrollOutcome::DeviceExists);
+            }
+            let n = tx
+                .execute(
+                    "UPDATE enroll_codes SET used_at = ?2, used_by = ?3 \
+                     WHERE code_hash = ?1 AND used_at IS NULL",
+                    params![code_hash, to_i64(now), d.device_id],
+                )
+                .map_err(db)?;
+            if n != 1 {
+                return Ok(EnrollOutcome::CodeUsed);
+            }
+            tx.execute(
+                "INSERT INTO devices (device_id, public_key, employee_id, employee_name, \
+                 hostname, os, app_version, enrolled_at, enrolled_from, cert_serial, \
+                 cert_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    d.device_id,
+                    d.public_key,
+                    d.employee_id,
+                    d.employee_name,
+                    d.hostname,
+                    d.os,
+                    d.app_version,
+                    to_i64(d.enrolled_at),
+                    d.enrolled_from,
+                    d.cert_serial,
+                    to_i64(d.cert_expires_at)
+                ],
+            )
+            .map_err(db)?;
+            Ok(EnrollOutcome::Enrolled)
+        })
+    }
+
+    fn record_failure(&self, kind: FailureKind, subject: &str, at: u64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO failures (kind, subject, at) VALUES (?1, ?2, ?3)",
+                params![kind.as_str(), subject, to_i64(at)],
+            )
+            .map_err(db)?;
+            // Failures older than a day matter to no rule.
+            tx.execute(
+                "DELETE FROM failures WHERE at < ?1",
+                [to_i64(at.saturating_sub(86_400))],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn failures_since(
+        &self,
+        kind: FailureKind,
+        subject: &str,
+        since: u64,
+    ) -> Result<(u32, Option<u64>), StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT COUNT(*), MAX(at) FROM failures WHERE kind = ?1 AND subject = ?2 \
+                 AND at >= ?3",
+                params![kind.as_str(), subject, to_i64(since)],
+                |r| {
+                    Ok((
+                        u32::try_from(r.get::<_, i64>(0)?).unwrap_or(u32::MAX),
+                        r.get::<_, Option<i64>>(1)?.map(to_u64),
+                    ))
+                },
+            )
+            .map_err(db)
+    }
+
+    fn clear_failures(&self, kind: FailureKind, subject: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM failures WHERE kind = ?1 AND subject = ?2",
+                params![kind.as_str(), subject],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn device(&self, device_id: &str) -> Result<Option<DeviceRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                &format!(
+                    "SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN totp t \
+                     ON t.device_id = d.device_id WHERE d.device_id = ?1"
+                ),
+                [device_id],
+                device_row,
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn list_devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN totp t \
+                 ON t.device_id = d.device_id ORDER BY d.enrolled_at DESC, d.device_id"
+            ))
+            .map_err(db)?;
+        let rows = stmt.query_map([], device_row).map_err(db)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db)
+    }
+
+    fn revoke_device(&self, device_id: &str, at: u64, reason: &str) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE devices SET revoked_at = ?2, revoke_reason = ?3 \
+                     WHERE device_id = ?1 AND revoked_at IS NULL",
+                    params![device_id, to_i64(at), reason],
+                )
+                .map_err(db)?;
+            Ok(n == 1)
+        })
+    }
+
+    fn set_totp(&self, device_id: &str, sealed_secret: &[u8]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO totp (device_id, sealed_secret, confirmed, last_step) \
+                 VALUES (?1, ?2, 0, NULL) ON CONFLICT (device_id) DO UPDATE SET \
+                 sealed_secret = excluded.sealed_secret, confirmed = 0, last_step = NULL",
+                params![device_id, sealed_secret],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn clear_totp(&self, device_id: &str) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let n = tx
+                .execute("DELETE FROM totp WHERE device_id = ?1", [device_id])
+                .map_err(db)?;
+            Ok(n == 1)
+        })
+    }
+
+    fn totp(&self, device_id: &str) -> Result<Option<TotpRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT sealed_secret, confirmed, last_step FROM totp WHERE device_id = ?1",
+                [device_id],
+                |r| {
+                    Ok(TotpRecord {
+                        sealed_secret: r.get(0)?,
+                        confirmed: r.get::<_, i64>(1)? != 0,
+                        last_step: r.get::<_, Option<i64>>(2)?.map(to_u64),
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn accept_totp_step(&self, device_id: &str, step: u64) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE totp SET last_step = ?2, confirmed = 1 WHERE device_id = ?1 \
+                     AND (last_step IS NULL OR last_step < ?2)",
+                    params![device_id, to_i64(step)],
+                )
+                .map_err(db)?;
+            Ok(n == 1)
+        })
+    }
+
+    fn use_nonce(
+        &self,
+        key_id: &str,
+        nonce: &str,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM nonces WHERE expires_at < ?1", [to_i64(now)])
+                .map_err(db)?;
+            let n = tx
+                .execute(
+                    "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT DO NOTHING",
+                    params![key_id, nonce, to_i64(expires_at)],
+                )
+                .map_err(db)?;
+            Ok(n == 1)
+        })
+    }
+
+    fn policy(&self) -> Result<Option<Policy>, StoreError> {
+        let json: Option<String> = self
+            .conn()
+            .query_row("SELECT json FROM policy WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Damaged(e.to_string())))
+            .transpose()
+    }
+
+    fn set_policy(&self, policy: Option<&Policy>) -> Result<(), StoreError> {
+        let json = policy
+            .map(|p| serde_json::to_string(p).map_err(|e| StoreError::Damaged(e.to_string())))
+            .transpose()?;
+        self.write(|tx| {
+            match json {
+                Some(j) => tx.execute(
+                    "INSERT INTO policy (id, json) VALUES (1, ?1) \
+                     ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+                    [j],
+                ),
+                None => tx.execute("DELETE FROM policy", []),
+            }
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,250 @@
+//! What the desk keeps, behind [`DeskStore`], so that a server database can replace the embedded
+//! SQLite one ([`crate::sqlite::SqliteStore`]) without touching the rules.
+//!
+//! Every method that decides something under concurrency (using a code, accepting a TOTP step,
+//! using a nonce) is a single atomic operation of the store, not a read followed by a write in the
+//! caller: two requests racing with the same code, step or nonce cannot both win.
+
+use crate::policy::Policy;
+use serde::Serialize;
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database error: {0}")]
+    Db(String),
+    /// The database was written by a newer desk.
+    #[error("the database has schema version {found}, newer than this desk's {supported}: upgrade the desk")]
+    NewerSchema {
+        /// Found.
+        found: u32,
+        /// Supported.
+        supported: u32,
+    },
+    /// A stored value does not decode.
+    #[error("damaged record: {0}")]
+    Damaged(String),
+}
+
+/// The organisation (its private key lives in the key file, not here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgRecord {
+    /// Name.
+    pub name: String,
+    /// Ed25519 public key, base64url.
+    pub public_key: String,
+    /// Created at, Unix seconds.
+    pub created_at: u64,
+}
+
+/// A one-time enrolment code. Only its SHA-256 is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrollCodeRecord {
+    /// SHA-256 of the normalised code, hex.
+    pub code_hash: String,
+    /// The employee it enrols.
+    pub employee_id: String,
+    /// The employee's name.
+    pub employee_name: String,
+    /// Created at.
+    pub created_at: u64,
+    /// Expires at.
+    pub expires_at: u64,
+    /// Used at, if used.
+    pub used_at: Option<u64>,
+    /// The device it enrolled.
+    pub used_by: Option<String>,
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceRecord {
+    /// Id: SHA-256 of the public key, hex.
+    pub device_id: String,
+    /// Ed25519 public key, base64url.
+    pub public_key: String,
+    /// The employee.
+    pub employee_id: String,
+    /// The employee's name.
+    pub employee_name: String,
+    /// Host name reported at enrolment.
+    pub hostname: String,
+    /// OS reported at enrolment.
+    pub os: String,
+    /// App version reported at enrolment.
+    pub app_version: String,
+    /// Enrolled at.
+    pub enrolled_at: u64,
+    /// The source address of the enrolment.
+    pub enrolled_from: String,
+    /// The serial of the certificate issued.
+    pub cert_serial: String,
+    /// Its expiry.
+    pub cert_expires_at: u64,
+    /// Revoked at, if revoked.
+    pub revoked_at: Option<u64>,
+    /// Why.
+    pub revoke_reason: Option<String>,
+    /// Whether a TOTP code has been accepted.
+    pub totp_confirmed: bool,
+}
+
+/// A device's TOTP secret, sealed, and its replay guard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpRecord {
+    /// The secret sealed with the at-rest key (nonce || ciphertext).
+    pub sealed_secret: Vec<u8>,
+    /// Whether a code has been accepted.
+    pub confirmed: bool,
+    /// The last accepted time step.
+    pub last_step: Option<u64>,
+}
+
+/// Kinds of failed attempts that are counted for rate limits and lockouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// A wrong enrolment code; the subject is the source address.
+    EnrollCode,
+    /// A wrong TOTP code; the subject is the device id.
+    Totp,
+}
+
+impl FailureKind {
+    /// Its name in storage.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::EnrollCode => "enroll_code",
+            FailureKind::Totp => "totp",
+        }
+    }
+}
+
+/// What [`DeskStore::complete_enrollment`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrollOutcome {
+    /// The code was consumed and the device recorded.
+    Enrolled,
+    /// Someone used the code first.
+    CodeUsed,
+    /// The device key is enrolled already.
+    DeviceExists,
+}
+
+/// The desk's storage.
+pub trait DeskStore: Send + Sync + std::fmt::Debug {
+    /// Records the organisation (once).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn init_org(&self, org: &OrgRecord) -> Result<(), StoreError>;
+    /// The organisation, if initialised.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn org(&self) -> Result<Option<OrgRecord>, StoreError>;
+
+    /// Adds an enrolment code.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn add_enroll_code(&self, code: &EnrollCodeRecord) -> Result<(), StoreError>;
+    /// Finds a code by hash.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn enroll_code(&self, code_hash: &str) -> Result<Option<EnrollCodeRecord>, StoreError>;
+    /// Atomically: marks the code used (if it is not) and records the device.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn complete_enrollment(
+        &self,
+        code_hash: &str,
+        device: &DeviceRecord,
+        now: u64,
+    ) -> Result<EnrollOutcome, StoreError>;
+
+    /// Counts a failed attempt.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn record_failure(&self, kind: FailureKind, subject: &str, at: u64) -> Result<(), StoreError>;
+    /// Failed attempts at or after `since`, and the latest one's time.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn failures_since(
+        &self,
+        kind: FailureKind,
+        subject: &str,
+        since: u64,
+    ) -> Result<(u32, Option<u64>), StoreError>;
+    /// Forgets the failed attempts of a subject.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn clear_failures(&self, kind: FailureKind, subject: &str) -> Result<(), StoreError>;
+
+    /// A device by id.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn device(&self, device_id: &str) -> Result<Option<DeviceRecord>, StoreError>;
+    /// All devices, newest first.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn list_devices(&self) -> Result<Vec<DeviceRecord>, StoreError>;
+    /// Revokes a device; `false` when there is no such device or it was revoked already.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn revoke_device(&self, device_id: &str, at: u64, reason: &str) -> Result<bool, StoreError>;
+
+    /// Replaces a device's TOTP secret (unconfirmed, no step accepted yet).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn set_totp(&self, device_id: &str, sealed_secret: &[u8]) -> Result<(), StoreError>;
+    /// Forgets a device's TOTP secret (admin reset).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn clear_totp(&self, device_id: &str) -> Result<bool, StoreError>;
+    /// A device's TOTP record.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn totp(&self, device_id: &str) -> Result<Option<TotpRecord>, StoreError>;
+    /// Atomically accepts `step` if it is later than the last accepted one, confirming TOTP.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn accept_totp_step(&self, device_id: &str, step: u64) -> Result<bool, StoreError>;
+
+    /// Atomically records a nonce of `key_id`; `false` when it was seen before. Nonces are kept
+    /// until `expires_at` (after which the timestamp check refuses the request anyway).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn use_nonce(
+        &self,
+        key_id: &str,
+        nonce: &str,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<bool, StoreError>;
+
+    /// The region policy, if set.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn policy(&self) -> Result<Option<Policy>, StoreError>;
+    /// Sets (or, with `None`, clears) the region policy.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn set_policy(&self, policy: Option<&Policy>) -> Result<(), StoreError>;
+}

@@ -1,0 +1,222 @@
+//! The `verity-desk` binary: admin commands, the plain-HTTP guard, serving and graceful shutdown.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn desk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verity-desk"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn admin_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("desk");
+    let d = data.to_str().unwrap();
+    let pass = tmp.path().join("pass");
+    std::fs::write(&pass, "org passphrase\n").unwrap();
+
+    let out = desk(&[
+        "org",
+        "init",
+        "--data",
+        d,
+        "--name",
+        "Acme HK",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Key fingerprint:"));
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("org-key.json")), 0o600);
+        assert_eq!(mode(&data.join("desk.sqlite3")), 0o600);
+    }
+    let key_file = std::fs::read_to_string(data.join("org-key.json")).unwrap();
+    assert!(
+        key_file.contains("\"passphrase\"") && !key_file.contains("seed"),
+        "{key_file}"
+    );
+    // Twice: refused.
+    assert_eq!(
+        desk(&["org", "init", "--data", d, "--name", "Again"])
+            .status
+            .code(),
+        Some(3)
+    );
+
+    let out = desk(&[
+        "enroll-code",
+        "--data",
+        d,
+        "--employee",
+        "e100",
+        "--name",
+        "Chan Tai Man",
+        "--ttl",
+        "2h",
+        "--desk",
+        "https://desk.example.hk",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let code = stdout.lines().last().unwrap();
+    assert_eq!(code.len(), 14, "{stdout}");
+    assert!(code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    assert!(stdout.contains("verity://enroll?desk=https%3A%2F%2Fdesk.example.hk&code="));
+    // Only the code's hash is stored.
+    assert!(!text(&std::fs::read(data.join("desk.sqlite3")).unwrap()).contains(code));
+    assert_eq!(
+        desk(&[
+            "enroll-code",
+            "--data",
+            d,
+            "--employee",
+            "e1",
+            "--name",
+            "X",
+            "--ttl",
+            "2"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+
+    let out = desk(&["policy", "show", "--data", d]);
+    assert!(text(&out.stdout).contains("No region policy"));
+    let out = desk(&[
+        "policy",
+        "set",
+        "--data",
+        d,
+        "--regions",
+        "HK,MO",
+        "--cidrs",
+        "10.0.0.0/8,192.0.2.0/24",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = desk(&["policy", "show", "--data", d, "--json"]);
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["regions"], serde_json::json!(["HK", "MO"]));
+    assert_eq!(
+        p["cidrs"],
+        serde_json::json!(["10.0.0.0/8", "192.0.2.0/24"])
+    );
+    let out = desk(&["policy", "set", "--data", d, "--cidrs", "10.0.0.0/99"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr).lines().count(), 1);
+    assert!(desk(&["policy", "clear", "--data", d]).status.success());
+
+    let out = desk(&["devices", "list", "--data", d, "--json"]);
+    assert_eq!(text(&out.stdout).trim(), "[]");
+    assert_eq!(
+        desk(&["devices", "revoke", "--data", d, "0123456789"])
+            .status
+            .code(),
+        Some(3)
+    );
+
+    // Plain HTTP off loopback: refused before anything else.
+    let out = desk(&["serve", "--data", d, "--listen", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("refusing plain HTTP"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The key needs its passphrase.
+    let out = desk(&["serve", "--data", d, "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("passphrase"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn serves_and_shuts_down_gracefully_on_sigterm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("desk");
+    let d = d.to_str().unwrap();
+    assert!(desk(&["org", "init", "--data", d, "--name", "Acme HK"])
+        .status
+        .success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verity-desk"))
+        .args([
+            "serve",
+            "--data",
+            d,
+            "--listen",
+            "127.0.0.1:0",
+            "--log-json",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut addr = None;
+    let mut line = String::new();
+    while addr.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if v["fields"]["message"] == "desk listening" {
+            addr = v["fields"]["addr"].as_str().map(str::to_owned);
+        }
+        line.clear();
+    }
+    let addr = addr.expect("the desk logs its address");
+
+    let get = |path: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).unwrap();
+        r
+    };
+    assert!(get("/healthz").starts_with("HTTP/1.1 200"));
+    let org = get("/v1/org");
+    assert!(org.contains("\"fingerprint\""), "{org}");
+    assert!(get("/nope").contains("\"not_found\""));
+    // An oversized body is refused.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(s, "POST /v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n").unwrap();
+    let _ = s.write_all(&vec![b'x'; 100_000]);
+    let mut r = String::new();
+    let _ = s.read_to_string(&mut r);
+    assert!(r.starts_with("HTTP/1.1 413"), "{r}");
+
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("desk stopped"), "{rest}");
+}

@@ -1,0 +1,384 @@
+//! `verityctl feed …` and `verityctl sync` as IT staff and scripts use them: the real binary,
+//! temporary directories, a trial server on 127.0.0.1 with an OS-chosen port.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+fn ctl(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verityctl"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("VERITY_DATA_DIR")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("HTTP_PROXY")
+        .env_remove("ALL_PROXY")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stdout)))
+}
+
+const ENTRIES: &str = "kind,value,category,campaign,source,alert\n\
+    phone,+852 3001 0001,fake_support,ads-q4,HK police,true\n\
+    phone,3001 0002,fake_support,ads-q4,HK police,false\n\
+    domain,dingtalk-help.example.com,phishing,pages,IT,false\n";
+
+const OFFICIAL: &str = "kind,value,account_id\n\
+    domain,dingtalk.com,\n\
+    service_account,DingTalk Security Centre,dt-sec-1\n";
+
+/// A running `verityctl feed serve`, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data: &Path, repo: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verityctl"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["feed", "serve", "--listen", "127.0.0.1:0", "--repo"])
+        .arg(repo)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    Server { child, url }
+}
+
+#[test]
+fn init_publish_serve_sync_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let (repo, keys, data) = (
+        dir.path().join("repo"),
+        dir.path().join("keys"),
+        dir.path().join("data"),
+    );
+    let (repo_s, keys_s) = (repo.to_str().unwrap(), keys.to_str().unwrap());
+
+    let o = ctl(
+        &data,
+        &["feed", "init", "--repo", repo_s, "--keys", keys_s, "--json"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let r = json(&o);
+    assert_eq!(r["key_files"].as_array().unwrap().len(), 4);
+    assert!(repo.join("root.json").is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&keys), 0o700);
+        for k in r["key_files"].as_array().unwrap() {
+            assert_eq!(mode(Path::new(k.as_str().unwrap())), 0o600);
+        }
+    }
+    // Again: refused, exit 2, nothing overwritten.
+    let o = ctl(&data, &["feed", "init", "--repo", repo_s, "--keys", keys_s]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("already exists"));
+
+    let entries = dir.path().join("entries.csv");
+    let official = dir.path().join("official.csv");
+    std::fs::write(&entries, ENTRIES).unwrap();
+    std::fs::write(&official, OFFICIAL).unwrap();
+    let o = ctl(
+        &data,
+        &[
+            "feed",
+            "publish",
+            "--repo",
+            repo_s,
+            "--keys",
+            keys_s,
+            "--entries",
+            entries.to_str().unwrap(),
+            "--official",
+            official.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let r = json(&o);
+    assert_eq!(
+        (r["version"].as_u64(), r["entries"].as_u64()),
+        (Some(1), Some(3))
+    );
+
+    let server = serve(&data, &repo);
+    // Never synced: no URL to fall back on.
+    let o = ctl(&data, &["sync"]);
+    assert_eq!(o.status.code(), Some(2));
+    let root = repo.join("root.json");
+    let o = ctl(
+        &data,
+        &[
+            "sync",
+            "--url",
+            &server.url,
+            "--root",
+            root.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let r = json(&o);
+    assert_eq!(r["outcome"], "snapshot");
+    assert_eq!(r["new_alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(r["new_alerts"][0]["value"], "+85230010001");
+
+    let s = json(&ctl(&data, &["status", "--json"]));
+    assert_eq!(s["feed"]["version"], 1);
+    assert!(s["feed"]["last_success"].as_i64().unwrap() > 0);
+    assert!(s["feed"]["last_error"].is_null());
+    assert!(s["feed"]["expires"].as_i64().unwrap() > s["feed"]["last_success"].as_i64().unwrap());
+    assert_eq!(s["feed"]["stale"], false);
+    assert_eq!(s["blocklist"]["entries"], 3);
+
+    // The URL and root are remembered; --progress prints stages on stderr.
+    let o = ctl(&data, &["sync", "--progress"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("Up to date: feed version 1"));
+    assert!(
+        text(&o.stderr).contains("verifying feed metadata"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // The official directory came with the feed.
+    let o = ctl(&data, &["check", "--json", "https://www.dingtalk.com/"]);
+    assert_eq!(json(&o)[0]["verdict"], "official", "{}", text(&o.stdout));
+
+    // The server goes away: the sync fails with exit 3, the list stays, status says why.
+    drop(server);
+    let o = ctl(&data, &["sync"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).starts_with("verityctl: error: cannot reach the feed"));
+    let s = json(&ctl(&data, &["status", "--json"]));
+    assert_eq!(s["feed"]["version"], 1);
+    assert_eq!(s["feed"]["last_error_code"], "network");
+    assert_eq!(s["feed"]["failures"], 1);
+    assert_eq!(s["blocklist"]["entries"], 3);
+    let o = ctl(&data, &["status"]);
+    assert!(
+        text(&o.stdout).contains("Feed failing:"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn a_bad_csv_is_reported_by_line_and_nothing_is_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let (repo, keys, data) = (
+        dir.path().join("repo"),
+        dir.path().join("keys"),
+        dir.path().join("data"),
+    );
+    let (repo_s, keys_s) = (repo.to_str().unwrap(), keys.to_str().unwrap());
+    assert!(
+        ctl(&data, &["feed", "init", "--repo", repo_s, "--keys", keys_s])
+            .status
+            .success()
+    );
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "kind,value,category,campaign,source,alert\n\
+         phone,+852 3001 0001,fake_support,,,true\n\
+         phone,CALL-NOW,fake_support,,,false\n\
+         domain,ok.example.com,phishing,,,maybe\n",
+    )
+    .unwrap();
+    let o = ctl(
+        &data,
+        &[
+            "feed",
+            "publish",
+            "--repo",
+            repo_s,
+            "--keys",
+            keys_s,
+            "--entries",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("line 3:") && err.contains("line 4:"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(!repo.join("metadata/timestamp.json").exists());
+
+    let bad_official = dir.path().join("official.csv");
+    std::fs::write(&bad_official, "kind,value\nfax,123\n").unwrap();
+    std::fs::write(&bad, ENTRIES).unwrap();
+    let o = ctl(
+        &data,
+        &[
+            "feed",
+            "publish",
+            "--repo",
+            repo_s,
+            "--keys",
+            keys_s,
+            "--entries",
+            bad.to_str().unwrap(),
+            "--official",
+            bad_official.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("line 2: unknown kind"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // Refresh before any publish is a clear error too.
+    let o = ctl(
+        &data,
+        &["feed", "refresh", "--repo", repo_s, "--keys", keys_s],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}
+
+/// The list after a SIGKILL in the middle of applying an update is exactly the old version or
+/// the new one: the state's checksum matches the entries on disk.
+#[cfg(unix)]
+#[test]
+fn sigkill_while_applying_leaves_one_whole_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let (repo, keys, data) = (
+        dir.path().join("repo"),
+        dir.path().join("keys"),
+        dir.path().join("data"),
+    );
+    let (repo_s, keys_s) = (repo.to_str().unwrap(), keys.to_str().unwrap());
+    assert!(
+        ctl(&data, &["feed", "init", "--repo", repo_s, "--keys", keys_s])
+            .status
+            .success()
+    );
+    let small = dir.path().join("small.csv");
+    std::fs::write(&small, ENTRIES).unwrap();
+    let publish = |file: &Path| {
+        let o = ctl(
+            &data,
+            &[
+                "feed",
+                "publish",
+                "--repo",
+                repo_s,
+                "--keys",
+                keys_s,
+                "--entries",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    };
+    publish(&small);
+    let server = serve(&data, &repo);
+    let root = repo.join("root.json");
+    let o = ctl(
+        &data,
+        &[
+            "sync",
+            "--url",
+            &server.url,
+            "--root",
+            root.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    // Version 2: 60 000 numbers, so that applying takes a moment.
+    let mut big = String::from("kind,value,category,campaign,source\n");
+    for i in 0..60_000u32 {
+        big.push_str(&format!(
+            "phone,+852{},fake_support,bulk,test\n",
+            61_000_000 + i * 10
+        ));
+    }
+    let big_file = dir.path().join("big.csv");
+    std::fs::write(&big_file, big).unwrap();
+    publish(&big_file);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verityctl"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["sync", "--progress"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap() > 0 {
+        if line.contains("applying") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(
+        line.contains("applying"),
+        "the sync never reached the apply stage"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let store = verity_store::Store::open(&data).unwrap();
+    let state = store.feed_state().unwrap();
+    let mut b = verity_feed::format::ChecksumBuilder::default();
+    let mut n = 0;
+    for s in store.blocklist_entries().unwrap() {
+        if s.origin == verity_store::Origin::Feed {
+            b.push(&s.entry, s.alert);
+            n += 1;
+        }
+    }
+    eprintln!(
+        "after SIGKILL: version {:?}, {n} feed entries",
+        state.version
+    );
+    assert_eq!(
+        Some(b.finish().to_hex()),
+        state.checksum,
+        "a mix of versions"
+    );
+    match state.version {
+        Some(1) => assert_eq!(n, 3),
+        Some(2) => assert_eq!(n, 60_000),
+        other => panic!("version {other:?}"),
+    }
+    // And the next sync completes the update.
+    let o = ctl(&data, &["sync", "--json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(json(&o)["version"], 2);
+}

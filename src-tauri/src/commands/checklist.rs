@@ -1,0 +1,632 @@
+//! The five-step security checklist (issue 5): thin adapters over `verity_core::checklist`,
+//! `verity_core::scan`, `verity_core::report` and the store's checklist tables. Every change is
+//! one store transition with its audit record.
+//!
+//! Files come from the web view as bytes (read with the web File API); nothing here reads a
+//! path the web view names. Cleaned copies and reports are written with new, unique names into
+//! the [`ExportDir`] (Downloads/Verity, or the data directory's `exports` folder when there is
+//! no Downloads folder), never over an existing file.
+
+use crate::error::{CmdResult, ErrorCode, IpcError};
+use crate::host::Notice;
+use crate::i18n;
+use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tauri::State;
+use verity_core::check::CheckContext;
+use verity_core::checklist::{
+    parse_date, AcknowledgementEvidence, AlertEvidence, DrillEvidence, Event, Evidence, Interval,
+    Progress, QuizEvidence, StepId, StepState, PASS_PERCENT,
+};
+use verity_core::clock::Timestamp;
+use verity_core::scan::{self, FileScan, ScanError, MAX_FILE_BYTES};
+use verity_core::{report, Language};
+use verity_store::{ChecklistError, Store};
+
+/// Where cleaned copies and reports are written (managed state).
+#[derive(Debug, Clone)]
+pub struct ExportDir(pub PathBuf);
+
+impl ExportDir {
+    /// `VERITY_EXPORT_DIR` when set, else `Downloads/Verity`, else `<data dir>/exports`.
+    pub fn resolve(downloads: Option<PathBuf>, data_dir: &Path) -> Self {
+        if let Some(dir) = std::env::var_os("VERITY_EXPORT_DIR").filter(|d| !d.is_empty()) {
+            return ExportDir(PathBuf::from(dir));
+        }
+        match downloads {
+            Some(d) => ExportDir(d.join("Verity")),
+            None => ExportDir(data_dir.join("exports")),
+        }
+    }
+}
+
+/// The current moment.
+fn now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+fn checklist_error(e: ChecklistError) -> IpcError {
+    match e {
+        ChecklistError::Store(s) => s.into(),
+        ChecklistError::Transition(t) => {
+            let reason = match &t {
+                verity_core::checklist::TransitionError::InvalidEvidence(ev) => ev.code(),
+                other => other.code(),
+            };
+            let mut err = IpcError::new(ErrorCode::InvalidInput, t.to_string());
+            err.reason = Some(reason.to_owned());
+            err
+        }
+    }
+}
+
+fn scan_error(e: &ScanError) -> IpcError {
+    let mut err = IpcError::new(ErrorCode::InvalidInput, e.to_string());
+    err.reason = Some(e.code().to_owned());
+    err
+}
+
+/// Runs `f` with the store, for calls that return a [`ChecklistError`].
+fn with_checklist<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut Store) -> Result<T, ChecklistError>,
+) -> CmdResult<T> {
+    let mut out = None;
+    let mut failure = None;
+    state.with_store(|s| {
+        match f(s) {
+            Ok(v) => out = Some(v),
+            Err(ChecklistError::Store(e)) => return Err(e),
+            Err(e) => failure = Some(e),
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failure {
+        return Err(checklist_error(e));
+    }
+    out.ok_or_else(|| IpcError::new(ErrorCode::Internal, "no result"))
+}
+
+fn record(state: &AppState, evidence: Evidence) -> CmdResult<StepState> {
+    let step = evidence.step();
+    let now = now();
+    with_checklist(state, |s| {
+        s.fall_due_steps(now)?;
+        Ok(s.apply_checklist_event(step, &Event::Record(evidence), now)?
+            .state)
+    })
+}
+
+/// One step as the Checklist screen shows it.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StepView {
+    /// The step, its status, dates and evidence.
+    pub state: StepState,
+    /// The evidence in words, in the user's language ("No evidence yet" when none).
+    pub summary: String,
+}
+
+/// The checklist as the Checklist and Home screens show it.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChecklistStatus {
+    /// The five steps, in order.
+    pub steps: Vec<StepView>,
+    /// How many are done, due again, in progress.
+    pub progress: Progress,
+    /// The next drill (step 4), when one is recorded.
+    pub next_drill: Option<Timestamp>,
+    /// The quiz's pass mark, in percent.
+    pub pass_percent: u32,
+    /// The first step to do next (not done, or due again), if any.
+    pub next_step: Option<StepId>,
+}
+
+fn status_of(store: &mut Store, lang: Language) -> Result<ChecklistStatus, ChecklistError> {
+    store.fall_due_steps(now())?;
+    let c = store.checklist()?;
+    let steps: Vec<StepView> = c
+        .steps
+        .iter()
+        .map(|s| StepView {
+            summary: report::evidence_summary(s.evidence.as_ref(), lang),
+            state: s.clone(),
+        })
+        .collect();
+    let next_step = c
+        .steps
+        .iter()
+        .find(|s| s.status != verity_core::checklist::StepStatus::Done)
+        .map(|s| s.step);
+    Ok(ChecklistStatus {
+        progress: c.progress(),
+        next_drill: c.next_drill(),
+        pass_percent: PASS_PERCENT,
+        next_step,
+        steps,
+    })
+}
+
+fn language(state: &AppState) -> CmdResult<Language> {
+    Ok(state.with_store(|s| s.settings())?.language)
+}
+
+/// The five steps, their states and evidence, progress and the next drill. Steps whose interval
+/// has passed fall due first.
+#[tauri::command]
+#[specta::specta]
+pub async fn checklist_status(state: State<'_, AppState>) -> CmdResult<ChecklistStatus> {
+    let lang = language(&state)?;
+    with_checklist(&state, |s| status_of(s, lang))
+}
+
+/// A file read by the web view.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct FileInput {
+    /// The file's name (its extension helps detect the format).
+    pub name: String,
+    /// Its content.
+    pub bytes: Vec<u8>,
+}
+
+/// The scan of one file: its findings, or why it could not be read.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FileOutcome {
+    /// The file's name.
+    pub file: String,
+    /// The scan, when the file could be read.
+    pub scan: Option<FileScan>,
+    /// Why not: `{code, message, reason}` with the scanner's code in `reason`.
+    pub error: Option<IpcError>,
+}
+
+/// What a scan found, and step 1 as recorded.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanResult {
+    /// Each file, in the order given.
+    pub files: Vec<FileOutcome>,
+    /// Files read, entries, flagged (counts only: what is recorded).
+    pub summary: verity_core::checklist::ScanEvidence,
+    /// Step 1 after recording, when at least one file could be read.
+    pub step: Option<StepState>,
+}
+
+fn check_sizes(files: &[FileInput]) -> CmdResult<()> {
+    if files.is_empty() {
+        return Err(IpcError::new(ErrorCode::InvalidInput, "no file was given"));
+    }
+    for f in files {
+        let size = u64::try_from(f.bytes.len()).unwrap_or(u64::MAX);
+        if size > MAX_FILE_BYTES {
+            let mut err = IpcError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "{}: {size} bytes; files over {MAX_FILE_BYTES} bytes are not read",
+                    f.name
+                ),
+            );
+            err.reason = Some("too_large".to_owned());
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
+/// Scans every file with the store's blocklist and official directory.
+fn scan_all(
+    state: &AppState,
+    files: &[FileInput],
+) -> CmdResult<Vec<(String, Result<FileScan, IpcError>)>> {
+    state.with_store(|s| {
+        let default_region = s.settings()?.region;
+        let (index, official) = s.lookup_tables()?;
+        let ctx = CheckContext {
+            index: &index,
+            official,
+            default_region,
+        };
+        Ok(files
+            .iter()
+            .map(|f| {
+                let r = scan::scan_file(&f.name, &f.bytes, &ctx).map_err(|e| scan_error(&e));
+                (f.name.clone(), r)
+            })
+            .collect())
+    })
+}
+
+/// Scans saved contacts (vCard, CSV, .xlsx, .ods, text) for numbers presented as platform support
+/// or customer service and for blocklisted numbers and links, and records step 1's counts.
+///
+/// # Errors
+/// `invalid_input` (reason `too_large`) when a file is over the scanner's limit; store errors.
+#[tauri::command]
+#[specta::specta]
+pub async fn scan_files(
+    state: State<'_, AppState>,
+    files: Vec<FileInput>,
+) -> CmdResult<ScanResult> {
+    check_sizes(&files)?;
+    let results = scan_all(&state, &files)?;
+    let scans: Vec<FileScan> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().cloned())
+        .collect();
+    let summary = scan::evidence(&scans, 0);
+    let step = if scans.is_empty() {
+        None
+    } else {
+        Some(record(
+            &state,
+            Evidence::RemoveUnofficialNumbers(summary),
+        )?)
+    };
+    let files = results
+        .into_iter()
+        .map(|(file, r)| match r {
+            Ok(scan) => FileOutcome {
+                file,
+                scan: Some(scan),
+                error: None,
+            },
+            Err(e) => FileOutcome {
+                file,
+                scan: None,
+                error: Some(e),
+            },
+        })
+        .collect();
+    Ok(ScanResult {
+        files,
+        summary,
+        step,
+    })
+}
+
+/// A cleaned copy written (or why not).
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CleanCopyOutcome {
+    /// The original's name.
+    pub file: String,
+    /// Where the copy was written.
+    pub path: Option<String>,
+    /// Flagged entries left out.
+    pub removed: u32,
+    /// Entries kept.
+    pub kept: u32,
+    /// Why no copy was written (a spreadsheet, an unreadable file, a disk error).
+    pub error: Option<IpcError>,
+}
+
+/// The cleaned copies, and step 1 as recorded.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CleanCopies {
+    /// One per file that had flagged entries.
+    pub copies: Vec<CleanCopyOutcome>,
+    /// Step 1 after recording.
+    pub step: Option<StepState>,
+}
+
+/// Writes `bytes` to a new file in `dir` named after `stem` and `ext` (`stem.ext`, `stem-2.ext`…).
+fn write_unique(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> CmdResult<PathBuf> {
+    let io = |e: std::io::Error| IpcError::new(ErrorCode::Internal, format!("cannot write: {e}"));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+            {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let safe = safe.trim_start_matches('.');
+    let safe = if safe.is_empty() { "file" } else { safe };
+    for n in 1..1000u32 {
+        let name = match (n, ext.is_empty()) {
+            (1, true) => safe.to_owned(),
+            (1, false) => format!("{safe}.{ext}"),
+            (_, true) => format!("{safe}-{n}"),
+            (_, false) => format!("{safe}-{n}.{ext}"),
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(bytes).map_err(io)?;
+                f.sync_all().map_err(io)?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    Err(IpcError::new(
+        ErrorCode::Internal,
+        "no free file name in the export folder",
+    ))
+}
+
+fn split_name(name: &str) -> (&str, &str) {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    match base.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, ext),
+        _ => (base, ""),
+    }
+}
+
+/// Writes a cleaned copy of every file that had flagged entries, without those entries, as a new
+/// file in the export folder (never over the original), and records step 1 with the count left
+/// out. Spreadsheets have no cleaned copy (their outcome carries `clean_copy_unsupported`).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_clean_copies(
+    state: State<'_, AppState>,
+    export_dir: State<'_, ExportDir>,
+    files: Vec<FileInput>,
+) -> CmdResult<CleanCopies> {
+    check_sizes(&files)?;
+    let results = scan_all(&state, &files)?;
+    let mut scans = Vec::new();
+    let mut copies = Vec::new();
+    let mut removed_total = 0u32;
+    for (f, (_, r)) in files.iter().zip(results) {
+        let Ok(scan) = r else { continue };
+        let drop: BTreeSet<u32> = scan.flagged_entries();
+        scans.push(scan);
+        if drop.is_empty() {
+            continue;
+        }
+        let copy = state.with_store(|s| {
+            let default_region = s.settings()?.region;
+            let (index, official) = s.lookup_tables()?;
+            let ctx = CheckContext {
+                index: &index,
+                official,
+                default_region,
+            };
+            Ok(scan::clean_copy(&f.name, &f.bytes, &drop, &ctx))
+        })?;
+        let outcome = match copy {
+            Ok(c) => {
+                let (stem, ext) = split_name(&f.name);
+                match write_unique(&export_dir.0, &format!("{stem}-cleaned"), ext, &c.bytes) {
+                    Ok(path) => {
+                        removed_total = removed_total.saturating_add(c.removed);
+                        CleanCopyOutcome {
+                            file: f.name.clone(),
+                            path: Some(path.display().to_string()),
+                            removed: c.removed,
+                            kept: c.kept,
+                            error: None,
+                        }
+                    }
+                    Err(e) => CleanCopyOutcome {
+                        file: f.name.clone(),
+                        path: None,
+                        removed: 0,
+                        kept: 0,
+                        error: Some(e),
+                    },
+                }
+            }
+            Err(e) => CleanCopyOutcome {
+                file: f.name.clone(),
+                path: None,
+                removed: 0,
+                kept: 0,
+                error: Some(scan_error(&e)),
+            },
+        };
+        copies.push(outcome);
+    }
+    let step = if scans.is_empty() {
+        None
+    } else {
+        let evidence = scan::evidence(&scans, removed_total);
+        Some(record(&state, Evidence::RemoveUnofficialNumbers(evidence))?)
+    };
+    Ok(CleanCopies { copies, step })
+}
+
+/// Records that the employee read and understood the one official support path (step 2).
+#[tauri::command]
+#[specta::specta]
+pub async fn acknowledge_official_path(state: State<'_, AppState>) -> CmdResult<StepState> {
+    record(
+        &state,
+        Evidence::AnnounceOfficialPath(AcknowledgementEvidence {
+            acknowledged_at: now(),
+        }),
+    )
+}
+
+/// Records that the employee saw the test alert (step 3). With `start_at_login`, Verity is first
+/// registered as a login item (the OS first, then the stored setting).
+#[tauri::command]
+#[specta::specta]
+pub async fn confirm_test_alert(
+    state: State<'_, AppState>,
+    start_at_login: bool,
+) -> CmdResult<StepState> {
+    if start_at_login {
+        state.host.set_start_at_login(true)?;
+        state.with_store(|s| s.set_start_at_login(true))?;
+    }
+    let autostart = state.with_store(|s| s.settings())?.start_at_login;
+    record(
+        &state,
+        Evidence::AlertsOn(AlertEvidence {
+            test_alert_confirmed_at: now(),
+            start_at_login: autostart,
+        }),
+    )
+}
+
+/// Records the drill owner and schedule (step 4). `every_months` defaults to the policy's
+/// interval (each quarter); `next_drill` (`YYYY-MM-DD`) defaults to one interval from now.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_drill_owner(
+    state: State<'_, AppState>,
+    name: String,
+    every_months: Option<u32>,
+    next_drill: Option<String>,
+) -> CmdResult<StepState> {
+    let schedule = match every_months {
+        Some(m) => Interval::Months(m),
+        None => state
+            .with_store(|s| s.checklist_policy())?
+            .interval(StepId::DrillOwner)
+            .unwrap_or(Interval::QUARTER),
+    };
+    let next = match next_drill.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => parse_date(d).ok_or_else(|| {
+            let mut e = IpcError::new(ErrorCode::InvalidInput, "expected a date as YYYY-MM-DD");
+            e.reason = Some("bad_date".to_owned());
+            e
+        })?,
+        None => schedule.after(now()),
+    };
+    record(
+        &state,
+        Evidence::DrillOwner(DrillEvidence {
+            owner: name.trim().to_owned(),
+            schedule,
+            next_drill: next,
+        }),
+    )
+}
+
+/// Records the training quiz's result (step 5): done when the score reaches the pass mark.
+#[tauri::command]
+#[specta::specta]
+pub async fn record_quiz(
+    state: State<'_, AppState>,
+    score: u32,
+    total: u32,
+) -> CmdResult<StepState> {
+    record(&state, Evidence::Training(QuizEvidence::new(score, total)))
+}
+
+/// The report's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    /// A spreadsheet.
+    Csv,
+    /// A page that prints on A4.
+    Html,
+    /// For scripts.
+    Json,
+}
+
+/// A report written.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedReport {
+    /// Where it was written.
+    pub path: String,
+    /// Its content, for the UI to show.
+    pub content: String,
+    /// The audit chain's head hash, when the log has records.
+    pub head_hash: Option<String>,
+    /// Whether the audit log verified.
+    pub audit_intact: bool,
+}
+
+/// Writes the manager's report (each step's state, dates and evidence summary, and the audit
+/// chain's head hash) as a new file in the export folder, and returns it.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_report(
+    state: State<'_, AppState>,
+    export_dir: State<'_, ExportDir>,
+    format: ReportFormat,
+) -> CmdResult<ExportedReport> {
+    let lang = language(&state)?;
+    let now = now();
+    let (c, check) = with_checklist(&state, |s| {
+        s.fall_due_steps(now)?;
+        Ok((s.checklist()?, s.verify_audit()?))
+    })?;
+    let r = report::build(&c, &check.verification, now, None);
+    let (content, ext) = match format {
+        ReportFormat::Csv => (
+            report::to_csv(&r, lang)
+                .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?,
+            "csv",
+        ),
+        ReportFormat::Html => (report::to_html(&r, lang), "html"),
+        ReportFormat::Json => (
+            report::to_json(&r).map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?,
+            "json",
+        ),
+    };
+    let stem = format!("verity-checklist-report-{}", now.to_date());
+    let path = write_unique(&export_dir.0, &stem, ext, content.as_bytes())?;
+    let head_hash = state.with_store(|s| s.audit_head())?.map(|h| h.hash);
+    Ok(ExportedReport {
+        path: path.display().to_string(),
+        content,
+        head_hash,
+        audit_intact: check.is_intact(),
+    })
+}
+
+/// Shows the daily reminder when a step is due and none was shown today. Returns whether one
+/// was shown. Called at start-up and from the Checklist's status (cheap when nothing is due).
+///
+/// # Errors
+/// Store errors; a notification refused by the desktop is logged, not returned.
+pub fn remind_if_due(state: &AppState) -> CmdResult<bool> {
+    let now = now();
+    let today = now.to_date();
+    let (lang, due, last) = with_checklist(state, |s| {
+        s.fall_due_steps(now)?;
+        let due = s
+            .checklist()?
+            .steps
+            .iter()
+            .filter(|st| st.status == verity_core::checklist::StepStatus::DueAgain)
+            .count();
+        let last = std::fs::read_to_string(s.data_dir().join(REMINDER_FILE)).unwrap_or_default();
+        Ok((s.settings()?.language, due, last))
+    })?;
+    if due == 0 || last.trim() == today {
+        return Ok(false);
+    }
+    let notice = Notice {
+        summary: i18n::text(lang, "notification.checklist_due.title"),
+        body: i18n::text(lang, "notification.checklist_due.body"),
+    };
+    if let Err(e) = state.host.notify(&notice) {
+        log::warn!("checklist reminder: {e}");
+        return Ok(false);
+    }
+    if let Err(e) = std::fs::write(state.data_dir().join(REMINDER_FILE), &today) {
+        log::warn!("cannot record the reminder date: {e}");
+    }
+    Ok(true)
+}
+
+/// The file in the data directory holding the date (`YYYY-MM-DD`, UTC) of the last reminder.
+pub const REMINDER_FILE: &str = "checklist-reminded";

@@ -1,0 +1,718 @@
+//! The signed feed, app side: which feed (provisioning file, else Settings, else the one a past
+//! `verityctl sync` used), the background schedule, one sync, and what follows it (new threats
+//! recorded, one grouped alert, the tray and the UI told).
+//!
+//! The schedule's arithmetic is `verity_core::feed_schedule`; this module only waits. A sync holds
+//! `&mut Store` through the download, so it uses a second `Store` opened on the data directory;
+//! the app's own store sees the new list through its `data_version`-based index refresh, and the
+//! index is rebuilt right after the sync (so the next check does not pay for it).
+//! `verity_feed` takes an OS lock on the data directory, so the app and `verityctl sync` never
+//! update at once (the second gets `feed_busy`).
+
+use crate::error::{CmdResult, ErrorCode, IpcError};
+use crate::host::Notice;
+use crate::provisioning::{self, Loaded};
+use crate::state::AppState;
+use crate::{feed_words, i18n};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
+use verity_core::feed_config::{self, RootInfo};
+use verity_core::feed_schedule::{
+    self, FeedFacts, Freshness, SyncRecord, DEFAULT_INTERVAL,
+};
+use verity_core::Timestamp;
+use verity_feed::client::{FEED_DIR, TRUSTED_ROOT_FILE};
+use verity_store::{FeedSettings, FeedState, Store};
+
+/// How long the loop sleeps at most before looking at the clock again (the wall clock moves on
+/// while the computer sleeps; a monotonic timer does not) and refreshing the tray's age.
+const TICK: i64 = 60;
+/// After `feed_busy` (another sync on the data directory), try again this much later.
+const BUSY_RETRY: i64 = 60;
+
+/// The clock, read here and passed in everywhere else.
+#[allow(clippy::disallowed_methods)]
+#[must_use]
+pub fn now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// A random fraction in `[0, 1)` for the schedule's jitter, from the standard library's
+/// randomly keyed hasher (no generator crate needed for jitter).
+#[must_use]
+pub fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(u64::from(std::process::id()));
+    #[allow(clippy::cast_precision_loss)]
+    let x = (h.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    x
+}
+
+/// What a sync is doing, for the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStage {
+    /// Fetching and verifying signed metadata.
+    Metadata,
+    /// Downloading the snapshot or delta.
+    Download,
+    /// Applying the list and checking its checksum.
+    Apply,
+    /// Rebuilding the lookup index.
+    Index,
+    /// Finished.
+    Done,
+}
+
+/// Sent while a sync runs: its stage and, while downloading, the bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedProgress {
+    /// The stage.
+    pub stage: SyncStage,
+    /// `snapshot` or `delta` while downloading.
+    pub file: Option<String>,
+    /// Bytes downloaded so far.
+    pub bytes: u32,
+    /// Bytes expected, when known.
+    pub total: Option<u32>,
+}
+
+fn small(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+impl FeedProgress {
+    fn stage(stage: SyncStage) -> Self {
+        FeedProgress {
+            stage,
+            file: None,
+            bytes: 0,
+            total: None,
+        }
+    }
+
+    fn from_feed(p: verity_feed::Progress) -> Self {
+        use verity_feed::Stage;
+        FeedProgress {
+            stage: match p.stage {
+                Stage::Metadata => SyncStage::Metadata,
+                Stage::Download => SyncStage::Download,
+                // The app rebuilds its own index afterwards and reports that (and the end).
+                Stage::Apply | Stage::Index | Stage::Done => SyncStage::Apply,
+            },
+            file: p.file.map(str::to_owned),
+            bytes: small(p.bytes),
+            total: p.total.map(small),
+        }
+    }
+}
+
+/// The feed's state for Home, the Check screen and the tray.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedStatus {
+    /// Version and age, failing, stale, or not configured.
+    pub freshness: Freshness,
+    /// The sync in progress, if any.
+    pub syncing: Option<FeedProgress>,
+    /// When the next automatic sync is due, if scheduled.
+    pub next_sync: Option<Timestamp>,
+    /// Unread new threats.
+    pub unread: u32,
+    /// Entries of the bundled sample list still on the local list.
+    pub sample: u32,
+}
+
+/// Sent to the UI whenever the feed's status changes (a sync ended, settings, threats read).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct FeedChanged(pub FeedStatus);
+
+/// Sent to the UI to show the Threats screen (the alert or the tray was clicked).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct OpenThreats;
+
+/// The feed settings as Settings shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedConfig {
+    /// The feed URL in force.
+    pub url: Option<String>,
+    /// The proxy in force.
+    pub proxy: Option<String>,
+    /// The trusted root given (provisioned or entered), if any.
+    pub root: Option<RootInfoView>,
+    /// Whether the administrator's provisioning file sets these (the UI locks them).
+    pub locked: bool,
+    /// Where the provisioning file is looked for.
+    pub provisioning_path: String,
+    /// Why the provisioning file there cannot be used, if it cannot.
+    pub provisioning_error: Option<String>,
+    /// Whether new threats raise a desktop notification.
+    pub alerts: bool,
+    /// Whether those notifications are silent and low-urgency.
+    pub quiet: bool,
+}
+
+/// A trusted root's version and fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct RootInfoView {
+    /// The root's version.
+    pub version: u32,
+    /// SHA-256 of the file, hex in groups of four.
+    pub fingerprint: String,
+}
+
+impl From<RootInfo> for RootInfoView {
+    fn from(r: RootInfo) -> Self {
+        RootInfoView {
+            version: r.version,
+            fingerprint: r.fingerprint,
+        }
+    }
+}
+
+/// The feed to sync, after provisioning and settings are weighed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effective {
+    /// The feed URL.
+    pub url: String,
+    /// The trusted root given (needed for the first sync, and to replace the kept one).
+    pub root: Option<Vec<u8>>,
+    /// The proxy.
+    pub proxy: Option<String>,
+    /// Whether it comes from the provisioning file.
+    pub provisioned: bool,
+}
+
+#[derive(Debug, Default)]
+struct Live {
+    progress: Option<FeedProgress>,
+    next_due: Option<Timestamp>,
+}
+
+/// The app's feed machinery (managed state): where provisioning is read, the sync in progress,
+/// the next due time, and the loop's wake-up.
+pub struct FeedSync {
+    provisioning_path: PathBuf,
+    interval: i64,
+    live: Mutex<Live>,
+    wake: tokio::sync::Notify,
+    running: tokio::sync::Mutex<()>,
+}
+
+impl FeedSync {
+    /// Reads provisioning from `provisioning_path` (see [`provisioning::path_from_env`]).
+    #[must_use]
+    pub fn new(provisioning_path: PathBuf) -> Self {
+        FeedSync {
+            provisioning_path,
+            interval: DEFAULT_INTERVAL,
+            live: Mutex::new(Live::default()),
+            wake: tokio::sync::Notify::new(),
+            running: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The provisioning file's path.
+    #[must_use]
+    pub fn provisioning_path(&self) -> &Path {
+        &self.provisioning_path
+    }
+
+    fn with_live<T>(&self, f: impl FnOnce(&mut Live) -> T) -> T {
+        match self.live.lock() {
+            Ok(mut l) => f(&mut l),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    fn next_due(&self) -> Option<Timestamp> {
+        self.with_live(|l| l.next_due)
+    }
+
+    /// Asks the background loop to sync as soon as it can (settings changed).
+    pub fn sync_soon(&self) {
+        self.with_live(|l| l.next_due = Some(now()));
+        self.wake.notify_one();
+    }
+
+    /// The provisioning file's verdict.
+    #[must_use]
+    pub fn provisioning(&self) -> Loaded {
+        provisioning::load(&self.provisioning_path)
+    }
+
+    /// The feed to sync: the provisioning file wins; then the URL, root and proxy from
+    /// Settings; then the URL a past `verityctl sync` recorded (its kept root). `Ok(None)`: none.
+    ///
+    /// # Errors
+    /// The provisioning file's problem: it exists but cannot be used, so nothing syncs until it
+    /// is fixed (the user's settings do not silently take over an administrator's choice).
+    pub fn effective(
+        &self,
+        settings: &FeedSettings,
+        state: &FeedState,
+    ) -> Result<Option<Effective>, String> {
+        match self.provisioning() {
+            Loaded::Found(p) => Ok(Some(Effective {
+                url: p.url,
+                root: Some(p.root),
+                proxy: p.proxy,
+                provisioned: true,
+            })),
+            Loaded::Invalid(why) => Err(why),
+            Loaded::Absent => Ok(settings
+                .url
+                .clone()
+                .map(|url| Effective {
+                    url,
+                    root: settings.root.clone().map(String::into_bytes),
+                    proxy: settings.proxy.clone(),
+                    provisioned: false,
+                })
+                .or_else(|| {
+                    state.url.clone().map(|url| Effective {
+                        url,
+                        root: None,
+                        proxy: None,
+                        provisioned: false,
+                    })
+                })),
+        }
+    }
+}
+
+/// The feed settings for the Settings screen.
+///
+/// # Errors
+/// Store errors.
+pub fn config(state: &AppState, feed: &FeedSync) -> CmdResult<FeedConfig> {
+    let (settings, fstate) = state.with_store(|s| Ok((s.feed_settings()?, s.feed_state()?)))?;
+    let provisioning_path = feed.provisioning_path.display().to_string();
+    let (effective, provisioning_error, locked) = match feed.effective(&settings, &fstate) {
+        Ok(e) => {
+            let locked = e.as_ref().is_some_and(|e| e.provisioned);
+            (e, None, locked)
+        }
+        Err(why) => (None, Some(why), true),
+    };
+    let (url, proxy, root) = match effective {
+        Some(e) => (Some(e.url), e.proxy, e.root),
+        None if locked => (None, None, None),
+        None => (
+            settings.url.clone(),
+            settings.proxy.clone(),
+            settings.root.clone().map(String::into_bytes),
+        ),
+    };
+    let root = root
+        .and_then(|r| feed_config::parse_root(&r).ok())
+        .map(RootInfoView::from);
+    Ok(FeedConfig {
+        url,
+        proxy,
+        root,
+        locked,
+        provisioning_path,
+        provisioning_error,
+        alerts: settings.alerts,
+        quiet: settings.quiet,
+    })
+}
+
+/// The facts freshness is computed from.
+fn facts(configured: bool, s: &FeedState) -> FeedFacts {
+    FeedFacts {
+        configured,
+        version: s.version,
+        last_success: s.last_success,
+        expires: s.expires,
+        failures: s.failures,
+        failing_since: s.failing_since,
+        last_failure: s.last_error_at,
+        reason: s.last_error_code.clone(),
+    }
+}
+
+/// The feed's status now.
+///
+/// # Errors
+/// Store errors.
+pub fn status(state: &AppState, feed: &FeedSync) -> CmdResult<FeedStatus> {
+    let (settings, fstate, unread, summary) = state.with_store(|s| {
+        Ok((
+            s.feed_settings()?,
+            s.feed_state()?,
+            s.unread_threats()?,
+            s.blocklist_summary()?,
+        ))
+    })?;
+    let configured = !matches!(feed.effective(&settings, &fstate), Ok(None));
+    let (syncing, next_sync) = feed.with_live(|l| (l.progress.clone(), l.next_due));
+    Ok(FeedStatus {
+        freshness: feed_schedule::freshness(&facts(configured, &fstate), now()),
+        syncing,
+        next_sync,
+        unread,
+        sample: u32::try_from(summary.sample).unwrap_or(u32::MAX),
+    })
+}
+
+/// Tells the tray and the UI the feed's current status.
+pub fn announce<R: Runtime>(app: &AppHandle<R>) {
+    let (Some(state), Some(feed)) = (app.try_state::<AppState>(), app.try_state::<FeedSync>())
+    else {
+        return;
+    };
+    match status(&state, &feed) {
+        Ok(st) => {
+            let lang = state
+                .with_store(|s| s.settings())
+                .map(|s| s.language)
+                .unwrap_or_default();
+            state.host.feed_changed(lang, &st.freshness, st.unread);
+            if let Err(e) = FeedChanged(st).emit(app) {
+                log::warn!("cannot emit feed-changed: {e}");
+            }
+        }
+        Err(e) => log::warn!("cannot read the feed status: {}", e.message),
+    }
+}
+
+fn emit_progress<R: Runtime>(app: &AppHandle<R>, p: FeedProgress) {
+    if let Some(feed) = app.try_state::<FeedSync>() {
+        feed.with_live(|l| l.progress = Some(p.clone()));
+    }
+    if let Err(e) = p.emit(app) {
+        log::warn!("cannot emit feed-progress: {e}");
+    }
+}
+
+/// Decides how the trusted root is given to this sync: the configured root is offered for a
+/// first sync, and replaces the kept root once when the user or administrator changed it.
+fn root_for_sync(
+    data_dir: &Path,
+    root: Option<&[u8]>,
+    applied: Option<&str>,
+) -> (Option<Vec<u8>>, bool, Option<String>) {
+    let Some(root) = root else {
+        return (None, false, None);
+    };
+    let fingerprint = feed_config::parse_root(root).ok().map(|i| i.fingerprint);
+    let kept = std::fs::read(data_dir.join(FEED_DIR).join(TRUSTED_ROOT_FILE)).ok();
+    let replace = match &kept {
+        None => false,
+        Some(k) if k.as_slice() == root => false,
+        Some(_) => fingerprint.is_some() && fingerprint.as_deref() != applied,
+    };
+    (Some(root.to_vec()), replace, fingerprint)
+}
+
+/// One sync now, then the new threats recorded and announced, the index rebuilt, the tray and
+/// the UI told, and the next automatic sync scheduled.
+///
+/// # Errors
+/// `feed_not_configured` (no feed, or a provisioning file that cannot be used), `feed_busy`
+/// (another sync on this data directory), `feed_failed` (the sync failed: the last good list
+/// stays; the feed status says why), store errors.
+pub async fn sync_once<R: Runtime>(app: &AppHandle<R>) -> CmdResult<FeedStatus> {
+    let (Some(state), Some(feed)) = (app.try_state::<AppState>(), app.try_state::<FeedSync>())
+    else {
+        return Err(IpcError::new(
+            ErrorCode::Internal,
+            "the feed is not set up in this app",
+        ));
+    };
+    let _one_at_a_time = feed.running.lock().await;
+    let result = run_sync(app, &state, &feed).await;
+    let at = now();
+    let next = match &result {
+        Err(e) if e.code == ErrorCode::FeedNotConfigured => None,
+        Err(e) if e.code == ErrorCode::FeedBusy => Some(Timestamp(at.0 + BUSY_RETRY)),
+        _ => {
+            let rec = state
+                .with_store(|s| s.feed_state())
+                .map(|s| SyncRecord {
+                    last_success: s.last_success,
+                    last_failure: s.last_error_at,
+                    failures: s.failures,
+                    min_wait: s.min_wait,
+                })
+                .unwrap_or_default();
+            feed_schedule::next_sync(&rec, feed.interval, random_unit())
+                .or(Some(Timestamp(at.0 + feed.interval)))
+        }
+    };
+    feed.with_live(|l| {
+        l.progress = None;
+        l.next_due = next;
+    });
+    announce(app);
+    result.and_then(|()| status(&state, &feed))
+}
+
+async fn run_sync<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    feed: &FeedSync,
+) -> CmdResult<()> {
+    let (settings, fstate) = state.with_store(|s| Ok((s.feed_settings()?, s.feed_state()?)))?;
+    let eff = match feed.effective(&settings, &fstate) {
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            return Err(IpcError::new(
+                ErrorCode::FeedNotConfigured,
+                "no feed URL is configured",
+            ))
+        }
+        Err(why) => return Err(IpcError::new(ErrorCode::FeedNotConfigured, why)),
+    };
+    let data_dir = state.data_dir().to_path_buf();
+    let (root, replace_root, fingerprint) = root_for_sync(
+        &data_dir,
+        eff.root.as_deref(),
+        settings.root_applied.as_deref(),
+    );
+    let mut cfg = verity_feed::SyncConfig::new(eff.url.clone());
+    cfg.root = root;
+    cfg.replace_root = replace_root;
+    cfg.proxy = eff.proxy.clone();
+    // This store is thrown away after the sync; the app's own store rebuilds below.
+    cfg.rebuild_index = false;
+    let at = now();
+    emit_progress(app, FeedProgress::stage(SyncStage::Metadata));
+    let handle = app.clone();
+    let synced = tauri::async_runtime::spawn_blocking(move || {
+        let mut store = Store::open(&data_dir).map_err(verity_feed::FeedError::from)?;
+        let mut progress = |p: verity_feed::Progress| {
+            emit_progress(&handle, FeedProgress::from_feed(p));
+        };
+        verity_feed::sync(&mut store, &cfg, at, &mut progress)
+    })
+    .await
+    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("the sync task failed: {e}")))?;
+    let report = match synced {
+        Ok(r) => r,
+        Err(verity_feed::FeedError::Busy) => {
+            return Err(IpcError::new(
+                ErrorCode::FeedBusy,
+                "another feed sync is running on this data directory",
+            ))
+        }
+        Err(e) => {
+            log::warn!("feed sync failed ({}): {e}", e.code());
+            return Err(IpcError::new(ErrorCode::FeedFailed, e.to_string()));
+        }
+    };
+    log::info!(
+        "feed version {} ({:?}): {} added, {} removed, {} new alerts",
+        report.version,
+        report.outcome,
+        report.added,
+        report.removed,
+        report.new_alerts.len()
+    );
+    state.with_store(|s| {
+        if let Some(fp) = &fingerprint {
+            if settings.root_applied.as_deref() != Some(fp.as_str()) {
+                s.set_feed_root_applied(fp)?;
+            }
+        }
+        s.record_threats(&report.new_alerts, report.version, at)?;
+        Ok(())
+    })?;
+    emit_progress(app, FeedProgress::stage(SyncStage::Index));
+    let rebuilt = tauri::async_runtime::spawn_blocking({
+        let handle = app.clone();
+        move || {
+            handle
+                .try_state::<AppState>()
+                .map(|st| st.with_store(|s| s.lookup_tables().map(|_| ())))
+        }
+    })
+    .await;
+    if let Ok(Some(Err(e))) = rebuilt {
+        log::warn!("cannot rebuild the index after the sync: {}", e.message);
+    }
+    emit_progress(app, FeedProgress::stage(SyncStage::Done));
+    alert(state, &report);
+    Ok(())
+}
+
+/// The one notification a sync may raise: a summary after the first sync, else one grouped
+/// alert for the new entries flagged `alert`; none when the user turned alerts off.
+fn alert(state: &AppState, report: &verity_feed::SyncReport) {
+    let Ok((lang, prefs)) = state.with_store(|s| Ok((s.settings()?.language, s.feed_settings()?)))
+    else {
+        return;
+    };
+    if !prefs.alerts {
+        return;
+    }
+    let notice = if report.initial {
+        Some(feed_words::initial_notice(
+            lang,
+            report.version,
+            report.entries,
+            report.new_alerts.len(),
+        ))
+    } else if report.new_alerts.is_empty() {
+        None
+    } else {
+        Some(feed_words::alert_notice(lang, &report.new_alerts))
+    };
+    if let Some(n) = notice {
+        if let Err(e) = state.host.notify_threats(&n, prefs.quiet) {
+            log::warn!("cannot show the threat alert: {e}");
+        }
+    }
+}
+
+/// Starts the background schedule: a first sync 0–60 s after start, then as
+/// `verity_core::feed_schedule` says. Ticks every minute to keep the tray's age current.
+pub fn start<R: Runtime>(app: AppHandle<R>) {
+    if let Some(feed) = app.try_state::<FeedSync>() {
+        let first = now().0 + feed_schedule::start_delay(random_unit());
+        feed.with_live(|l| l.next_due = Some(Timestamp(first)));
+    }
+    announce(&app);
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let Some(feed) = app.try_state::<FeedSync>() else {
+                return;
+            };
+            let at = now();
+            match feed.next_due() {
+                Some(due) if due <= at => {
+                    if let Err(e) = sync_once(&app).await {
+                        log::info!("scheduled feed sync: {}", e.message);
+                    }
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    // Not configured: look again (a provisioning file may have been deployed).
+                    if let Some(state) = app.try_state::<AppState>() {
+                        let configured = state
+                            .with_store(|s| Ok((s.feed_settings()?, s.feed_state()?)))
+                            .map(|(se, st)| matches!(feed.effective(&se, &st), Ok(Some(_))));
+                        if configured.unwrap_or(false) {
+                            feed.with_live(|l| l.next_due = Some(at));
+                            continue;
+                        }
+                    }
+                }
+            }
+            let wait = feed
+                .next_due()
+                .map_or(TICK, |d| (d.0 - at.0).clamp(1, TICK));
+            let wait = Duration::from_secs(u64::try_from(wait).unwrap_or(1));
+            let _ = tokio::time::timeout(wait, feed.wake.notified()).await;
+            announce(&app);
+        }
+    });
+}
+
+/// Shows the Threats screen: the window comes forward and the UI navigates.
+pub fn open_threats<R: Runtime>(app: &AppHandle<R>) {
+    crate::show_main_window(app);
+    if let Err(e) = OpenThreats.emit(app) {
+        log::warn!("cannot emit open-threats: {e}");
+    }
+}
+
+/// Shows the grouped threat alert with notify-rust. On Linux it carries a default action: a
+/// click brings the app forward on the Threats screen (a thread waits for the click); `quiet`
+/// asks for low urgency and no sound. Elsewhere it is a plain notification.
+///
+/// # Errors
+/// The notification service's message.
+pub fn show_threat_alert(app: &AppHandle, notice: &Notice, quiet: bool) -> Result<(), String> {
+    let mut n = notify_rust::Notification::new();
+    n.summary(&notice.summary)
+        .body(&notice.body)
+        .appname("Verity");
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        let lang = app
+            .try_state::<AppState>()
+            .and_then(|s| s.with_store(|st| st.settings()).ok())
+            .map(|s| s.language)
+            .unwrap_or_default();
+        let label = i18n::text(lang, "feed.alert.action");
+        n.icon("hk.verity.desktop")
+            .action("default", &label)
+            .action("open", &label)
+            .urgency(if quiet {
+                notify_rust::Urgency::Low
+            } else {
+                notify_rust::Urgency::Normal
+            });
+        if quiet {
+            n.hint(notify_rust::Hint::SuppressSound(true));
+        }
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    let _ = quiet;
+    let handle = n.show().map_err(|e| e.to_string())?;
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        let app = app.clone();
+        std::thread::spawn(move || {
+            handle.wait_for_action(|action| {
+                if action == "default" || action == "open" {
+                    open_threats(&app);
+                }
+            });
+        });
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        let _ = (handle, app);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_units_are_fractions_and_vary() {
+        let xs: Vec<f64> = (0..32).map(|_| random_unit()).collect();
+        assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
+        assert!(xs.windows(2).any(|w| (w[0] - w[1]).abs() > f64::EPSILON));
+    }
+
+    #[test]
+    fn a_changed_root_replaces_the_kept_one_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = br#"{"signed":{"_type":"root","version":1,"keys":{"a":{}},"roles":{"r":{}}},"signatures":[{}]}"#;
+        // First sync: no kept root, the given root is offered, nothing replaced.
+        let (r, replace, fp) = root_for_sync(dir.path(), Some(root), None);
+        assert_eq!(r.as_deref(), Some(&root[..]));
+        assert!(!replace);
+        let fp = fp.unwrap();
+        std::fs::create_dir_all(dir.path().join(FEED_DIR)).unwrap();
+        let kept = dir.path().join(FEED_DIR).join(TRUSTED_ROOT_FILE);
+        std::fs::write(&kept, b"{\"rotated\":true}").unwrap();
+        // The kept root differs (rotated) but this root is the one applied: no replacement.
+        assert!(!root_for_sync(dir.path(), Some(root), Some(&fp)).1);
+        // A new root from the user: replaced once.
+        assert!(root_for_sync(dir.path(), Some(root), Some("other")).1);
+        // Same bytes as kept: nothing to replace.
+        std::fs::write(&kept, root).unwrap();
+        assert!(!root_for_sync(dir.path(), Some(root), Some("other")).1);
+        assert_eq!(root_for_sync(dir.path(), None, None), (None, false, None));
+    }
+}

@@ -1,0 +1,182 @@
+//! "Check clipboard": from the tray or a global shortcut, check what is on the clipboard and
+//! answer with a desktop notification, without opening the window.
+
+use crate::host::Notice;
+use crate::i18n::{text, text_with};
+use crate::state::AppState;
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
+use verity_core::check::CheckOutcome;
+use verity_core::Language;
+
+/// How much of the input the notification repeats.
+const SHOWN_CHARS: usize = 48;
+
+/// The notification for an outcome: the verdict and the input as the title, then the first
+/// reason and the first piece of advice.
+pub fn notice_for(lang: Language, outcome: &CheckOutcome) -> Notice {
+    let verdict = text(lang, &format!("verdict.{}", outcome.verdict.as_str()));
+    let shown: String = outcome
+        .input
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let shown = if shown.chars().count() > SHOWN_CHARS {
+        format!("{}…", shown.chars().take(SHOWN_CHARS).collect::<String>())
+    } else {
+        shown
+    };
+    let input = outcome.normalized.clone().unwrap_or(shown);
+    let summary = text_with(
+        lang,
+        "notification.clipboard.title",
+        &[("verdict", &verdict), ("input", &input)],
+    );
+    let mut lines = Vec::new();
+    if let Some(r) = outcome.reasons.first() {
+        lines.push(text(lang, &format!("reason.{}", r.code.as_str())));
+    }
+    if let Some(a) = outcome.advice.first() {
+        lines.push(text(lang, &format!("advice.{}", a.as_str())));
+    }
+    Notice {
+        summary,
+        body: lines.join("\n"),
+    }
+}
+
+/// Reads the clipboard, checks it and notifies. Errors become notifications too: the user
+/// asked for an answer and gets one.
+pub fn check_clipboard<R: Runtime>(app: &AppHandle<R>) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    let lang = state
+        .with_store(|s| s.settings())
+        .map(|s| s.language)
+        .unwrap_or_default();
+    let clip = app.clipboard().read_text();
+    let notice = match clip {
+        Ok(t) if !t.trim().is_empty() => match crate::commands::run_check(&state, &t, None) {
+            Ok(outcome) => notice_for(lang, &outcome),
+            Err(e) => Notice {
+                summary: text(lang, "app.name"),
+                body: e.message,
+            },
+        },
+        Ok(_) => Notice {
+            summary: text(lang, "notification.clipboard.empty.title"),
+            body: text(lang, "notification.clipboard.empty.body"),
+        },
+        Err(e) => {
+            log::warn!("cannot read the clipboard: {e}");
+            Notice {
+                summary: text(lang, "notification.clipboard.empty.title"),
+                body: text(lang, "notification.clipboard.unavailable"),
+            }
+        }
+    };
+    if let Err(e) = state.host.notify(&notice) {
+        log::warn!("cannot show the clipboard check: {e}");
+    }
+}
+
+/// Parses a shortcut as the settings store it (`CmdOrCtrl+Alt+K`); empty is none.
+///
+/// # Errors
+/// A message naming the shortcut when it cannot be read.
+pub fn parse_shortcut(s: &str) -> Result<Option<Shortcut>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse::<Shortcut>()
+        .map(Some)
+        .map_err(|e| format!("not a keyboard shortcut {s:?}: {e}"))
+}
+
+/// Makes `shortcut` the only registered global shortcut (none when empty).
+///
+/// # Errors
+/// When the shortcut cannot be read or the desktop refuses it (e.g. taken by another app).
+pub fn register<R: Runtime>(app: &AppHandle<R>, shortcut: &str) -> Result<(), String> {
+    let parsed = parse_shortcut(shortcut)?;
+    let gs = app.global_shortcut();
+    gs.unregister_all().map_err(|e| e.to_string())?;
+    if let Some(sc) = parsed {
+        gs.register(sc)
+            .map_err(|e| format!("cannot use {shortcut}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The plugin, with the handler that runs the check on a key press.
+pub fn plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri_plugin_global_shortcut::Builder::new()
+        .with_handler(|app, _shortcut, event| {
+            if event.state() == ShortcutState::Pressed {
+                let app = app.clone();
+                // Off the event loop: the clipboard read may wait on the display server.
+                std::thread::spawn(move || check_clipboard(&app));
+            }
+        })
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use verity_core::blocklist::BlocklistIndex;
+    use verity_core::check::{check, CheckContext};
+    use verity_core::official::OfficialDirectory;
+    use verity_core::phone::Region;
+
+    fn outcome(input: &str) -> CheckOutcome {
+        let index = BlocklistIndex::build(Vec::new());
+        let official = OfficialDirectory::dingtalk_default();
+        check(
+            input,
+            None,
+            &CheckContext {
+                index: &index,
+                official: &official,
+                default_region: Region::HK,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn notices_name_the_verdict_and_the_input_in_each_language() {
+        for lang in Language::ALL {
+            let n = notice_for(lang, &outcome("http://dingtalk-hk.com/login"));
+            assert!(
+                n.summary.contains("http://dingtalk-hk.com/login"),
+                "{}",
+                n.summary
+            );
+            assert!(
+                n.summary.starts_with(&text(lang, "verdict.suspicious")),
+                "{}",
+                n.summary
+            );
+            assert!(!n.body.is_empty());
+        }
+    }
+
+    #[test]
+    fn long_messages_are_shortened() {
+        let long = "word ".repeat(100);
+        let n = notice_for(Language::En, &outcome(&long));
+        assert!(n.summary.chars().count() < 120, "{}", n.summary);
+    }
+
+    #[test]
+    fn shortcuts_parse_or_say_why() {
+        assert!(parse_shortcut("CmdOrCtrl+Alt+K").unwrap().is_some());
+        assert!(parse_shortcut("  ").unwrap().is_none());
+        let err = parse_shortcut("Ctrl+Banana").unwrap_err();
+        assert!(err.contains("Ctrl+Banana"), "{err}");
+    }
+}

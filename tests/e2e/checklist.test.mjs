@@ -1,0 +1,138 @@
+// The security checklist (issue 5) in the real app: all five steps completed through the UI,
+// then the report exported. Run through tests/e2e/run.
+//
+// Step 1's files: WebKitWebDriver cannot set a file input from a path, so the test drops a File
+// built in the page (`execute`) on the scan drop zone: the same `drop` handler a user's drag
+// reaches, with a File made from the fixture's bytes. Nothing in the app is test-only.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WebDriver } from './lib/webdriver.mjs';
+import { waitForNotification, notificationLog } from './lib/desktop.mjs';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BIN = process.env.VERITY_BIN;
+const CTL = process.env.VERITYCTL_BIN;
+const DATA_DIR = process.env.VERITY_DATA_DIR;
+const FIXTURE = join(ROOT, 'crates/verity-core/tests/fixtures/scan/ios.vcf');
+
+const wd = new WebDriver();
+
+async function go(screen) {
+  await wd.click(await wd.waitFor(`nav a[href$="${screen}"]`));
+  await wd.until(`${screen} to be current`, async () => (await wd.attribute(await wd.find(`nav a[href$="${screen}"]`), 'aria-current')) === 'page');
+}
+
+async function stepStatus(step) {
+  return wd.attribute(await wd.waitFor(`li[data-step="${step}"]`), 'data-status');
+}
+
+async function openStep(step) {
+  await wd.click(await wd.waitFor(`[data-testid="open-${step}"]`));
+  await wd.waitFor('[data-testid="step-back"]');
+}
+
+async function backAndExpectDone(step) {
+  await wd.click(await wd.find('[data-testid="step-back"]'));
+  await wd.until(`${step} done`, async () => (await stepStatus(step)) === 'done');
+}
+
+before(async () => {
+  assert.ok(BIN && CTL && DATA_DIR, 'VERITY_BIN, VERITYCTL_BIN and VERITY_DATA_DIR must be set');
+  await wd.start(BIN);
+  await wd.waitFor('main h1', 20000);
+});
+
+after(async () => {
+  await wd.stop();
+});
+
+test('step 1: a dropped vCard is scanned, and a cleaned copy completes the step', async () => {
+  await go('checklist');
+  await openStep('remove_unofficial_numbers');
+  const text = readFileSync(FIXTURE, 'latin1');
+  const dropped = await wd.execute(
+    `const bytes = Uint8Array.from(arguments[0], (c) => c.charCodeAt(0));
+     const file = new File([bytes], 'ios.vcf', { type: 'text/vcard' });
+     const ev = new Event('drop', { bubbles: true, cancelable: true });
+     Object.defineProperty(ev, 'dataTransfer', { value: { files: [file] } });
+     document.querySelector('[data-testid="scan-dropzone"]').dispatchEvent(ev);
+     return ev.defaultPrevented;`,
+    [text],
+  );
+  assert.equal(dropped, true, 'the drop zone handled the drop');
+  const table = await wd.waitFor('[data-testid="scan-findings"]', 15000);
+  assert.match(await wd.text(table), /DingTalk HK Support/);
+  await wd.click(await wd.find('[data-testid="scan-save"]'));
+  const copies = await wd.waitFor('[data-testid="scan-copies"]', 15000);
+  const path = /\S*ios-cleaned\.vcf/.exec(await wd.text(copies))?.[0];
+  assert.ok(path && existsSync(path), `the cleaned copy exists: ${path}`);
+  assert.doesNotMatch(readFileSync(path, 'utf8'), /DingTalk HK Support/);
+  assert.ok(existsSync(FIXTURE));
+  await backAndExpectDone('remove_unofficial_numbers');
+});
+
+test('step 2: the official path is acknowledged', async () => {
+  await openStep('announce_official_path');
+  const drawings = await wd.findAll('svg.phone');
+  assert.equal(drawings.length, 3);
+  await wd.click(await wd.find('[data-testid="ack-official-path"]'));
+  await backAndExpectDone('announce_official_path');
+});
+
+test('step 3: a real test alert reaches the desktop, then is confirmed', async () => {
+  await openStep('alerts_on');
+  const logBefore = notificationLog().length;
+  await wd.click(await wd.find('[data-testid="alerts-send"]'));
+  await wd.until('a Notify call', async () => notificationLog().length > logBefore);
+  await waitForNotification('Verity');
+  await wd.click(await wd.waitFor('[data-testid="alerts-saw"]'));
+  await backAndExpectDone('alerts_on');
+});
+
+test('step 4: the drill owner is recorded and the next drill shows', async () => {
+  await openStep('drill_owner');
+  await wd.type(await wd.find('#drill-owner'), 'Ada Lau');
+  await wd.click(await wd.find('[data-testid="drill-save"]'));
+  await backAndExpectDone('drill_owner');
+  const page = await wd.text(await wd.find('main'));
+  assert.match(page, /\d{4}-\d{2}-\d{2}/);
+});
+
+test('step 5: the training and a passed quiz complete the checklist', async () => {
+  await openStep('training');
+  for (let i = 0; i < 4; i += 1) await wd.click(await wd.find('[data-testid="training-next"]'));
+  await wd.click(await wd.find('[data-testid="quiz-start"]'));
+  let asked = 0;
+  for (;;) {
+    const forms = await wd.findAll('[data-testid="quiz"]');
+    if (forms.length === 0) break;
+    await wd.click(await wd.find('[data-testid="quiz"] input[data-correct="true"]'));
+    await wd.click(await wd.find('[data-testid="quiz-answer"]'));
+    await wd.waitFor('[data-testid="quiz-verdict"]');
+    await wd.click(await wd.find('[data-testid="quiz-next"]'));
+    asked += 1;
+    assert.ok(asked <= 50, 'the quiz ends');
+  }
+  assert.ok(asked >= 10, `${asked} questions`);
+  await wd.waitFor('[data-testid="quiz-result"]');
+  await backAndExpectDone('training');
+  const progress = await wd.text(await wd.find('[data-testid="checklist-progress"]'));
+  assert.match(progress, /5/);
+});
+
+test('the report is exported with the audit head, and the log verifies', async () => {
+  await wd.click(await wd.waitFor('[data-testid="export-html"]'));
+  const head = await wd.text(await wd.waitFor('[data-testid="export-head"]', 15000));
+  assert.match(head, /^[0-9a-f]{64}$/);
+  const pathText = await wd.text(await wd.find('[data-testid="export-path"] bdi'));
+  assert.ok(existsSync(pathText), `the report exists: ${pathText}`);
+  const html = readFileSync(pathText, 'utf8');
+  assert.ok(html.includes(head));
+  assert.ok(html.includes('Ada Lau'));
+  const verify = execFileSync(CTL, ['audit', 'verify', '--data-dir', DATA_DIR], { encoding: 'utf8' });
+  assert.ok(verify.length > 0);
+});

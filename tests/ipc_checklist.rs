@@ -1,0 +1,384 @@
+//! The checklist's commands (issue 5) through Tauri's mock runtime: the five steps, the scan of
+//! fixture files, the size limit, the report export and the daily reminder. Harness copied from
+//! `tests/ipc.rs`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use std::sync::{Arc, Mutex};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindowBuilder};
+use verity_app::host::{Host, HostError, Notice};
+use verity_app::state::AppState;
+
+#[derive(Default)]
+struct FakeHost {
+    notices: Mutex<Vec<Notice>>,
+    login_item: Mutex<Option<bool>>,
+    refuse_autostart: bool,
+    languages: Mutex<Vec<verity_core::Language>>,
+}
+
+impl Host for FakeHost {
+    fn notify(&self, notice: &Notice) -> Result<(), HostError> {
+        self.notices.lock().unwrap().push(notice.clone());
+        Ok(())
+    }
+    fn set_start_at_login(&self, enabled: bool) -> Result<(), HostError> {
+        if self.refuse_autostart {
+            return Err(HostError::Autostart("refused by the test".into()));
+        }
+        *self.login_item.lock().unwrap() = Some(enabled);
+        Ok(())
+    }
+    fn language_changed(&self, language: verity_core::Language) {
+        self.languages.lock().unwrap().push(language);
+    }
+    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String> {
+        verity_app::quick_check::parse_shortcut(shortcut).map(|_| ())
+    }
+}
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    host: Arc<FakeHost>,
+    _app: tauri::App<MockRuntime>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+}
+
+fn harness_with(host: FakeHost, label: &str) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let host = Arc::new(host);
+    let specta = verity_app::specta_builder!(MockRuntime);
+    let app = mock_builder()
+        .invoke_handler(specta.invoke_handler())
+        .build(tauri::generate_context!())
+        .unwrap();
+    specta.mount_events(&app);
+    app.manage(AppState::open(dir.path().to_path_buf(), host.clone()));
+    app.manage(verity_app::commands::ExportDir(dir.path().join("exports")));
+    let webview = WebviewWindowBuilder::new(&app, label, Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _dir: dir,
+        host,
+        _app: app,
+        webview,
+    }
+}
+
+fn harness() -> Harness {
+    harness_with(FakeHost::default(), "main")
+}
+
+fn invoke(
+    h: &Harness,
+    cmd: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Value> {
+    let res = get_ipc_response(
+        &h.webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    );
+    res.map(|b| b.deserialize::<serde_json::Value>().unwrap())
+}
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/verity-core/tests/fixtures/scan")
+        .join(name);
+    std::fs::read(path).unwrap()
+}
+
+fn file(name: &str, bytes: &[u8]) -> serde_json::Value {
+    serde_json::json!({ "name": name, "bytes": bytes })
+}
+
+fn status(h: &Harness) -> serde_json::Value {
+    invoke(h, "checklist_status", serde_json::json!({})).unwrap()
+}
+
+fn step_status(h: &Harness, n: usize) -> String {
+    status(h)["steps"][n]["state"]["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn exports(h: &Harness) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(h._dir.path().join("exports"))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_fresh_checklist_has_five_steps_not_started() {
+    let h = harness();
+    let s = status(&h);
+    assert_eq!(s["steps"].as_array().unwrap().len(), 5);
+    assert_eq!(s["progress"]["done"], 0);
+    assert_eq!(s["progress"]["total"], 5);
+    assert_eq!(s["nextDrill"], serde_json::Value::Null);
+    assert_eq!(s["nextStep"], "remove_unofficial_numbers");
+    assert_eq!(s["passPercent"], 80);
+    for step in s["steps"].as_array().unwrap() {
+        assert_eq!(step["state"]["status"], "not_started");
+        assert!(!step["summary"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn a_vcard_scan_flags_support_numbers_and_a_cleaned_copy_completes_step_1() {
+    let h = harness();
+    let bytes = fixture("ios.vcf");
+    let r = invoke(
+        &h,
+        "scan_files",
+        serde_json::json!({ "files": [file("ios.vcf", &bytes)] }),
+    )
+    .unwrap();
+    let findings = r["files"][0]["scan"]["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "{r}");
+    for f in findings {
+        assert_eq!(f["file"], "ios.vcf");
+        assert!(f["location"]["line"].as_u64().unwrap() > 0);
+        assert!(f["reason"].is_string());
+    }
+    assert!(findings.iter().any(|f| f["name"] == "DingTalk HK Support"));
+    let flagged = r["summary"]["flagged"].as_u64().unwrap();
+    assert!(flagged > 0);
+    assert_eq!(r["summary"]["removed"], 0);
+    // Flagged numbers still saved: the step is in progress, and no number is in the evidence.
+    assert_eq!(r["step"]["status"], "in_progress");
+    assert!(!r["step"]["evidence"].to_string().contains("3001"));
+
+    let c = invoke(
+        &h,
+        "save_clean_copies",
+        serde_json::json!({ "files": [file("ios.vcf", &bytes)] }),
+    )
+    .unwrap();
+    assert_eq!(c["copies"][0]["removed"].as_u64().unwrap(), flagged);
+    assert_eq!(c["step"]["status"], "done");
+    let written = exports(&h);
+    assert_eq!(written.len(), 1);
+    assert_eq!(
+        written[0].file_name().unwrap().to_str().unwrap(),
+        "ios-cleaned.vcf"
+    );
+    let cleaned = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(!cleaned.contains("DingTalk HK Support"));
+    assert!(cleaned.contains("Chan Tai Man"));
+    // A second copy never overwrites the first.
+    invoke(
+        &h,
+        "save_clean_copies",
+        serde_json::json!({ "files": [file("ios.vcf", &bytes)] }),
+    )
+    .unwrap();
+    assert_eq!(exports(&h).len(), 2);
+    assert_eq!(step_status(&h, 0), "done");
+}
+
+#[test]
+fn an_oversized_file_is_refused_and_nothing_is_recorded() {
+    let h = harness();
+    let big = vec![b'a'; usize::try_from(verity_core::scan::MAX_FILE_BYTES).unwrap() + 1];
+    let e = invoke(
+        &h,
+        "scan_files",
+        serde_json::json!({ "files": [file("big.txt", &big)] }),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "invalid_input");
+    assert_eq!(e["reason"], "too_large");
+    assert_eq!(step_status(&h, 0), "not_started");
+}
+
+#[test]
+fn an_unreadable_file_is_reported_per_file() {
+    let h = harness();
+    let r = invoke(
+        &h,
+        "scan_files",
+        serde_json::json!({ "files": [file("x.bin", &[0u8, 159, 146, 150, 0, 0, 1]), file("ios.vcf", &fixture("ios.vcf"))] }),
+    )
+    .unwrap();
+    assert_eq!(r["files"][0]["error"]["code"], "invalid_input");
+    assert!(r["files"][0]["error"]["reason"].is_string());
+    assert!(r["files"][1]["scan"].is_object());
+    assert_eq!(r["summary"]["files"], 1);
+    let e = invoke(&h, "scan_files", serde_json::json!({ "files": [] })).unwrap_err();
+    assert_eq!(e["code"], "invalid_input");
+}
+
+#[test]
+fn all_five_steps_through_commands_then_the_report() {
+    let h = harness();
+    // 1: a clean file.
+    let r = invoke(
+        &h,
+        "scan_files",
+        serde_json::json!({ "files": [file("clean.vcf", b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Chan Tai Man\r\nTEL:+852 9123 4567\r\nEND:VCARD\r\n")] }),
+    )
+    .unwrap();
+    assert_eq!(r["step"]["status"], "done", "{r}");
+    // 2.
+    let s = invoke(&h, "acknowledge_official_path", serde_json::json!({})).unwrap();
+    assert_eq!(s["status"], "done");
+    // 3: start at login goes to the OS.
+    let s = invoke(
+        &h,
+        "confirm_test_alert",
+        serde_json::json!({ "startAtLogin": true }),
+    )
+    .unwrap();
+    assert_eq!(s["status"], "done");
+    assert_eq!(s["evidence"]["start_at_login"], true);
+    assert_eq!(*h.host.login_item.lock().unwrap(), Some(true));
+    // 4: a bad owner is refused with a reason the UI words.
+    let e = invoke(
+        &h,
+        "set_drill_owner",
+        serde_json::json!({ "name": "  ", "everyMonths": 3, "nextDrill": null }),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "invalid_input");
+    assert_eq!(e["reason"], "empty_owner");
+    let e = invoke(
+        &h,
+        "set_drill_owner",
+        serde_json::json!({ "name": "Ada", "everyMonths": 3, "nextDrill": "2001-01-01" }),
+    )
+    .unwrap_err();
+    assert_eq!(e["reason"], "next_drill_not_in_future");
+    let s = invoke(
+        &h,
+        "set_drill_owner",
+        serde_json::json!({ "name": "Ada Lau", "everyMonths": 3, "nextDrill": null }),
+    )
+    .unwrap();
+    assert_eq!(s["status"], "done");
+    assert_eq!(s["evidence"]["owner"], "Ada Lau");
+    // 5: a failed quiz keeps the step in progress; a pass completes it.
+    let s = invoke(
+        &h,
+        "record_quiz",
+        serde_json::json!({ "score": 7, "total": 12 }),
+    )
+    .unwrap();
+    assert_eq!(s["status"], "in_progress");
+    let e = invoke(
+        &h,
+        "record_quiz",
+        serde_json::json!({ "score": 13, "total": 12 }),
+    )
+    .unwrap_err();
+    assert_eq!(e["reason"], "score_above_total");
+    let s = invoke(
+        &h,
+        "record_quiz",
+        serde_json::json!({ "score": 10, "total": 12 }),
+    )
+    .unwrap();
+    assert_eq!(s["status"], "done");
+
+    let st = status(&h);
+    assert_eq!(st["progress"]["done"], 5);
+    assert_eq!(st["nextStep"], serde_json::Value::Null);
+    assert!(st["nextDrill"].as_u64().is_some());
+    assert!(st["steps"][3]["summary"].as_str().unwrap().contains("Ada Lau"));
+
+    // The report, in each format, each a new file.
+    let html = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
+    let head = html["headHash"].as_str().unwrap().to_owned();
+    assert_eq!(head.len(), 64);
+    assert_eq!(html["auditIntact"], true);
+    let content = html["content"].as_str().unwrap();
+    assert!(content.contains(&head));
+    assert!(content.contains("Ada Lau"));
+    let path = std::path::PathBuf::from(html["path"].as_str().unwrap());
+    assert!(path.starts_with(h._dir.path().join("exports")));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
+    let json = invoke(&h, "export_report", serde_json::json!({ "format": "json" })).unwrap();
+    let parsed: serde_json::Value =
+        serde_json::from_str(json["content"].as_str().unwrap()).unwrap();
+    assert!(parsed.to_string().contains(&head));
+    let csv = invoke(&h, "export_report", serde_json::json!({ "format": "csv" })).unwrap();
+    assert!(csv["content"].as_str().unwrap().contains(&head));
+    let again = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
+    assert_ne!(again["path"], html["path"]);
+    let e = invoke(&h, "export_report", serde_json::json!({ "format": "pdf" })).unwrap_err();
+    assert!(e.is_string() || e["code"] == "invalid_input");
+}
+
+#[test]
+fn a_refused_login_item_is_a_coded_error_and_step_3_is_not_recorded() {
+    let h = harness_with(
+        FakeHost {
+            refuse_autostart: true,
+            ..FakeHost::default()
+        },
+        "main",
+    );
+    let e = invoke(
+        &h,
+        "confirm_test_alert",
+        serde_json::json!({ "startAtLogin": true }),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "autostart");
+    assert_eq!(step_status(&h, 2), "not_started");
+}
+
+#[test]
+fn other_windows_get_no_checklist_commands() {
+    let h = harness_with(FakeHost::default(), "other");
+    assert!(invoke(&h, "checklist_status", serde_json::json!({})).is_err());
+    assert!(invoke(&h, "export_report", serde_json::json!({ "format": "json" })).is_err());
+}
+
+#[test]
+fn a_due_step_reminds_at_most_once_a_day() {
+    use verity_core::checklist::{DrillEvidence, Event, Evidence, Interval, StepId};
+    use verity_core::clock::Timestamp;
+    let h = harness();
+    let state = h._app.state::<AppState>();
+    assert!(!verity_app::commands::remind_if_due(&state).unwrap());
+    // A drill recorded long ago, whose date has passed.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut store = verity_store::Store::open(h._dir.path()).unwrap();
+    let e = Evidence::DrillOwner(DrillEvidence {
+        owner: "Ada".into(),
+        schedule: Interval::QUARTER,
+        next_drill: Timestamp(now - 10 * 86_400),
+    });
+    store
+        .apply_checklist_event(
+            StepId::DrillOwner,
+            &Event::Record(e),
+            Timestamp(now - 100 * 86_400),
+        )
+        .unwrap();
+    drop(store);
+    assert!(verity_app::commands::remind_if_due(&state).unwrap());
+    assert_eq!(step_status(&h, 3), "due_again");
+    assert!(!verity_app::commands::remind_if_due(&state).unwrap());
+    let notices = h.host.notices.lock().unwrap();
+    assert_eq!(notices.len(), 1);
+    assert!(!notices[0].summary.is_empty());
+}

@@ -1,0 +1,594 @@
+//! The device commands through Tauri's mock runtime, against a real desk on 127.0.0.1:0 started in
+//! this process: enrol (form and link), status, "verify my device" (ok, a wrong code refused with
+//! its code), the two-factor set-up again, unbind, and the coded errors the Device screen
+//! branches on.
+//!
+//! The device key is kept in the passphrase file store (fast key derivation), or in the Secret
+//! Service when `VERITY_TEST_SECRET_SERVICE=1` (see `crates/verity-device/tests/secret-service.sh`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use data_encoding::BASE32_NOPAD;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::Arc;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindowBuilder};
+use verity_app::commands::DeviceConfig;
+use verity_app::host::{Host, HostError, Notice};
+use verity_app::state::AppState;
+use verity_desk::{admin, BackgroundDesk, DeskConfig};
+use verity_device::proto::RegionSignals;
+use verity_device::state::DeviceState;
+use verity_device::{Clock as _, KdfParams, ManualClock};
+
+const START: u64 = 1_800_000_000;
+const PASSPHRASE: &str = "correct horse battery staple";
+
+fn secret_service() -> bool {
+    std::env::var("VERITY_TEST_SECRET_SERVICE").as_deref() == Ok("1")
+}
+
+struct NoHost;
+
+impl Host for NoHost {
+    fn notify(&self, _notice: &Notice) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn set_start_at_login(&self, _enabled: bool) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn language_changed(&self, _language: verity_core::Language) {}
+    fn set_check_shortcut(&self, _shortcut: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The organisation's desk, on loopback, with a manual clock the app shares.
+struct Desk {
+    dir: tempfile::TempDir,
+    clock: Arc<ManualClock>,
+    server: Option<BackgroundDesk>,
+    url: String,
+}
+
+impl Desk {
+    fn start() -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(START));
+        admin::init_org(
+            dir.path(),
+            "Acme HK",
+            None,
+            KdfParams::INSECURE_FOR_TESTS,
+            clock.as_ref(),
+        )
+        .unwrap();
+        let desk =
+            admin::open_desk(dir.path(), None, clock.clone(), DeskConfig::default()).unwrap();
+        let server =
+            BackgroundDesk::start(Arc::new(desk), "127.0.0.1:0".parse().unwrap(), None).unwrap();
+        let url = format!("http://{}", server.addr());
+        Desk {
+            dir,
+            clock,
+            server: Some(server),
+            url,
+        }
+    }
+
+    fn code(&self, employee: &str) -> String {
+        admin::create_enroll_code(
+            self.dir.path(),
+            employee,
+            "Chan Tai Man",
+            3600,
+            self.clock.as_ref(),
+        )
+        .unwrap()
+        .0
+        .to_string()
+    }
+
+    fn fingerprint(&self) -> String {
+        admin::org_show(self.dir.path()).unwrap().1
+    }
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop().unwrap();
+        }
+    }
+}
+
+/// The app with a temporary data dir, talking to `desk`'s clock.
+struct App {
+    dir: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+}
+
+impl App {
+    fn new(desk: &Desk) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let specta = verity_app::specta_builder!(MockRuntime);
+        let app = mock_builder()
+            .invoke_handler(specta.invoke_handler())
+            .build(tauri::generate_context!())
+            .unwrap();
+        specta.mount_events(&app);
+        app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
+        let mut config = DeviceConfig::default();
+        config.kdf = KdfParams::INSECURE_FOR_TESTS;
+        config.os_service = "hk.verity.test-app-device-key".into();
+        config.clock = desk.clock.clone();
+        config.signals = Some(RegionSignals {
+            timezone: Some("Asia/Hong_Kong".into()),
+            locale: Some("zh-HK".into()),
+        });
+        app.manage(config);
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        App {
+            dir,
+            _app: app,
+            webview,
+        }
+    }
+
+    fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, body: Value) -> Value {
+        self.invoke(cmd, body)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// The error of a call that must fail: `{code, message[, reason]}`.
+    fn err(&self, cmd: &str, body: Value) -> Value {
+        match self.invoke(cmd, body) {
+            Ok(v) => panic!("{cmd} succeeded: {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn state(&self) -> Option<DeviceState> {
+        DeviceState::load(self.dir.path()).unwrap()
+    }
+}
+
+/// The key store arguments: the Secret Service, or the passphrase file.
+fn key_args() -> (Value, Value) {
+    if secret_service() {
+        (json!("os"), Value::Null)
+    } else {
+        (json!("file"), json!(PASSPHRASE))
+    }
+}
+
+fn passphrase() -> Value {
+    key_args().1
+}
+
+fn enroll_args(desk_url: &str, code: &str, fingerprint: Option<&str>) -> Value {
+    let (key_store, passphrase) = key_args();
+    json!({
+        "deskUrl": desk_url,
+        "code": code,
+        "fingerprint": fingerprint,
+        "keyStore": key_store,
+        "passphrase": passphrase,
+        "deskCa": null,
+    })
+}
+
+fn totp_now(secret_b32: &str, clock: &ManualClock) -> String {
+    let secret = BASE32_NOPAD.decode(secret_b32.as_bytes()).unwrap();
+    verity_desk::totp::code_at(&secret, clock.now()).unwrap()
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn enrol_status_verify_and_unbind() {
+    let desk = Desk::start();
+    let app = App::new(&desk);
+
+    // Not bound yet.
+    let s = app.ok("device_status", json!({}));
+    assert_eq!(s, json!({"bound": false, "binding": null}));
+    assert_eq!(
+        app.err(
+            "device_verify",
+            json!({"totp": "123456", "passphrase": null})
+        )["code"],
+        "not_enrolled"
+    );
+
+    // Enrol with the announced fingerprint: the organisation, its fingerprint, the device's, the
+    // expiry and the two-factor set-up come back.
+    let fp = desk.fingerprint();
+    let e = app.ok(
+        "device_enroll",
+        enroll_args(&desk.url, &desk.code("e100"), Some(&fp.to_lowercase())),
+    );
+    let b = &e["binding"];
+    assert_eq!(b["orgName"], "Acme HK");
+    assert_eq!(b["orgFingerprint"], fp);
+    assert_eq!(b["employeeId"], "e100");
+    assert_eq!(b["employeeName"], "Chan Tai Man");
+    assert_eq!(b["twoFactor"], "pending");
+    assert_eq!(b["certificateOk"], true);
+    assert_eq!(b["keyPresent"], true);
+    assert_eq!(b["keyStore"], if secret_service() { "os" } else { "file" });
+    assert!(b["certificateExpiresAt"].as_i64().unwrap() > START as i64);
+    assert_eq!(b["deviceFingerprint"].as_str().unwrap().len(), 79);
+    let uri = e["totp"]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    let secret = e["totp"]["secret"].as_str().unwrap().to_owned();
+    assert!(uri.contains(&secret));
+    assert_eq!(e["totpError"], Value::Null);
+    // No policy on the desk yet: the region check passes with its warning.
+    assert_eq!(e["region"]["ok"], true);
+    assert_eq!(e["region"]["code"], "region_no_policy");
+
+    // The state is in the app's data dir, where `verityctl device status` reads it.
+    let st = app.state().unwrap();
+    assert_eq!(st.org.fingerprint, fp);
+    assert_eq!(st.desk_url, format!("{}/", desk.url));
+
+    // Status agrees, with no check yet.
+    let s = app.ok("device_status", json!({}));
+    assert_eq!(s["bound"], true);
+    assert_eq!(s["binding"]["deviceId"], b["deviceId"]);
+    assert_eq!(s["binding"]["lastCheck"], Value::Null);
+
+    // Enrolling again is refused: unbind first.
+    assert_eq!(
+        app.err(
+            "device_enroll",
+            enroll_args(&desk.url, &desk.code("e101"), None)
+        )["code"],
+        "already_enrolled"
+    );
+
+    // Verify with the right code: all three pass; two-factor is now active.
+    desk.clock.advance(1);
+    let v = app.ok(
+        "device_verify",
+        json!({"totp": totp_now(&secret, &desk.clock), "passphrase": passphrase()}),
+    );
+    assert_eq!(v["ok"], true, "{v}");
+    for check in ["deviceBinding", "twoFactor", "region"] {
+        assert_eq!(v[check]["ok"], true, "{check}: {v}");
+    }
+    assert_eq!(v["twoFactor"]["code"], "ok");
+    assert_eq!(v["region"]["code"], "region_no_policy");
+    let s = app.ok("device_status", json!({}));
+    assert_eq!(s["binding"]["twoFactor"], "active");
+    assert_eq!(s["binding"]["lastCheck"]["checks"]["ok"], true);
+    assert_eq!(s["binding"]["lastCheck"]["at"], START + 1);
+
+    // The same code again is refused as reused; a wrong code as invalid. Both are results with
+    // their codes, not errors, and the last check records the failure.
+    let code = totp_now(&secret, &desk.clock);
+    let v = app.ok(
+        "device_verify",
+        json!({"totp": code, "passphrase": passphrase()}),
+    );
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["twoFactor"]["code"], "totp_reused");
+    desk.clock.advance(30);
+    let wrong = if totp_now(&secret, &desk.clock) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let v = app.ok(
+        "device_verify",
+        json!({"totp": wrong, "passphrase": passphrase()}),
+    );
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["deviceBinding"]["ok"], true);
+    assert_eq!(v["twoFactor"]["ok"], false);
+    assert_eq!(v["twoFactor"]["code"], "totp_invalid");
+    assert_eq!(v["region"]["ok"], true);
+    let s = app.ok("device_status", json!({}));
+    assert_eq!(
+        s["binding"]["lastCheck"]["checks"]["twoFactor"]["code"],
+        "totp_invalid"
+    );
+
+    // Two-factor is active now: the desk refuses a second set-up.
+    let e = app.err("device_totp_setup", json!({"passphrase": passphrase()}));
+    assert_eq!(e["code"], "desk_refused");
+    assert_eq!(e["reason"], "totp_already_set_up");
+
+    if !secret_service() {
+        // The key file needs its passphrase, and the right one.
+        let e = app.err("device_verify", json!({"totp": wrong, "passphrase": null}));
+        assert_eq!(e["code"], "passphrase_needed");
+        let e = app.err(
+            "device_verify",
+            json!({"totp": wrong, "passphrase": "not the passphrase"}),
+        );
+        assert_eq!(e["code"], "wrong_passphrase");
+        // Unbinding without it would leave the desk holding the binding: refused, nothing
+        // removed.
+        let e = app.err(
+            "device_unbind",
+            json!({"passphrase": null, "localOnly": false}),
+        );
+        assert_eq!(e["code"], "passphrase_needed");
+        assert!(app.state().is_some());
+    }
+
+    // The passphrase and the key never reach the data dir in clear.
+    for f in files_under(app.dir.path()) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes
+                .windows(PASSPHRASE.len())
+                .any(|w| w == PASSPHRASE.as_bytes()),
+            "passphrase in {}",
+            f.display()
+        );
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "TOTP secret in {}",
+            f.display()
+        );
+    }
+
+    // Unbind: the desk revokes the device; the key and the state are gone.
+    let device_id = b["deviceId"].as_str().unwrap().to_owned();
+    let u = app.ok(
+        "device_unbind",
+        json!({"passphrase": passphrase(), "localOnly": false}),
+    );
+    assert_eq!(u, json!({"deskNotified": true, "deskError": null}));
+    assert_eq!(
+        app.ok("device_status", json!({})),
+        json!({"bound": false, "binding": null})
+    );
+    assert!(!app
+        .dir
+        .path()
+        .join(verity_device::keystore::KEY_FILE)
+        .exists());
+    let devices = admin::list_devices(desk.dir.path()).unwrap();
+    let d = devices.iter().find(|d| d.device_id == device_id).unwrap();
+    assert!(d.revoked_at.is_some());
+    assert_eq!(
+        app.err(
+            "device_unbind",
+            json!({"passphrase": null, "localOnly": true})
+        )["code"],
+        "not_enrolled"
+    );
+}
+
+#[test]
+fn enrolment_link_and_coded_refusals() {
+    let desk = Desk::start();
+    let app = App::new(&desk);
+    let (key_store, pass) = key_args();
+    let link_args = |link: &str, fingerprint: Option<&str>| {
+        json!({
+            "link": link,
+            "fingerprint": fingerprint,
+            "keyStore": key_store,
+            "passphrase": pass,
+            "deskCa": null,
+        })
+    };
+
+    // Not a link.
+    let e = app.err(
+        "device_enroll_link",
+        link_args("https://desk.example/enroll?code=x", None),
+    );
+    assert_eq!(e["code"], "invalid_input");
+
+    // A code IT never issued: the desk's refusal, with its code as the reason.
+    let e = app.err(
+        "device_enroll",
+        enroll_args(&desk.url, "ABCD-EFGH-JKMN", None),
+    );
+    assert_eq!(e["code"], "desk_refused");
+    assert_eq!(e["reason"], "enroll_code_invalid");
+    assert!(app.state().is_none());
+
+    // Plain http to another machine is refused before anything is sent.
+    let e = app.err(
+        "device_enroll",
+        enroll_args("http://desk.example", &desk.code("e1"), None),
+    );
+    assert_eq!(e["code"], "bad_desk_url");
+
+    // Nobody listening.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let e = app.err("device_enroll", enroll_args(&dead, &desk.code("e2"), None));
+    assert_eq!(e["code"], "desk_unreachable");
+
+    // A link whose announced fingerprint is not the desk's: refused before the code is sent.
+    let code = desk.code("e3");
+    let wrong_fp = "0000 ".repeat(16);
+    let link = verity_device::link::enroll_link(&desk.url, &code, Some(&wrong_fp));
+    let e = app.err("device_enroll_link", link_args(&link, None));
+    assert_eq!(e["code"], "fingerprint_mismatch");
+    assert!(app.state().is_none());
+
+    // A fingerprint the user typed takes precedence over the link's; the code is still good.
+    let e = app.ok(
+        "device_enroll_link",
+        link_args(&link, Some(&desk.fingerprint())),
+    );
+    assert_eq!(e["binding"]["employeeId"], "e3");
+    assert_eq!(e["binding"]["orgFingerprint"], desk.fingerprint());
+
+    // A used code, from another device.
+    let other = App::new(&desk);
+    let e = other.err("device_enroll", enroll_args(&desk.url, &code, None));
+    assert_eq!(e["code"], "desk_refused");
+    assert_eq!(e["reason"], "enroll_code_used");
+
+    // Revoked by IT: verify reports the binding check failed, with its code.
+    let id = app.state().unwrap().device_id;
+    admin::revoke_device(desk.dir.path(), &id, "laptop lost", desk.clock.as_ref()).unwrap();
+    let v = app.ok(
+        "device_verify",
+        json!({"totp": "123456", "passphrase": passphrase()}),
+    );
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["deviceBinding"]["code"], "device_revoked");
+    assert_eq!(v["twoFactor"]["code"], "not_checked");
+    assert_eq!(v["region"]["code"], "not_checked");
+
+    // Unbinding still forgets locally; the desk's refusal is reported.
+    let u = app.ok(
+        "device_unbind",
+        json!({"passphrase": passphrase(), "localOnly": false}),
+    );
+    assert_eq!(u["deskNotified"], false);
+    assert!(u["deskError"].as_str().unwrap().contains("device_revoked"));
+    assert!(app.state().is_none());
+}
+
+#[test]
+fn the_key_file_is_opt_in_and_needs_a_real_passphrase() {
+    let desk = Desk::start();
+    let app = App::new(&desk);
+    let args = |passphrase: Value| {
+        json!({
+            "deskUrl": desk.url, "code": "ABCD-EFGH-JKMN", "fingerprint": null,
+            "keyStore": "file", "passphrase": passphrase, "deskCa": null,
+        })
+    };
+    assert_eq!(
+        app.err("device_enroll", args(Value::Null))["code"],
+        "passphrase_needed"
+    );
+    assert_eq!(
+        app.err("device_enroll", args(json!("")))["code"],
+        "passphrase_needed"
+    );
+    assert_eq!(
+        app.err("device_enroll", args(json!("short")))["code"],
+        "invalid_input"
+    );
+    assert_eq!(
+        app.err("device_enroll", args(json!("x".repeat(2000))))["code"],
+        "invalid_input"
+    );
+    assert_eq!(
+        app.err(
+            "device_verify",
+            json!({"totp": "1".repeat(100), "passphrase": null})
+        )["code"],
+        "invalid_input"
+    );
+    assert!(app.state().is_none());
+}
+
+#[test]
+fn no_secure_store_is_said_with_its_code() {
+    if secret_service() {
+        return; // a Secret Service is running: the OS store is usable.
+    }
+    // No D-Bus session: the Secret Service cannot be reached. Only this test uses the OS store
+    // (the others keep the key in the file store), so the process-wide variable is safe here.
+    std::env::set_var(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/verity-test-bus",
+    );
+    let desk = Desk::start();
+    let app = App::new(&desk);
+    let code = desk.code("e1");
+    let e = app.err(
+        "device_enroll",
+        json!({
+            "deskUrl": desk.url, "code": code, "fingerprint": null,
+            "keyStore": "os", "passphrase": null, "deskCa": null,
+        }),
+    );
+    assert_eq!(e["code"], "no_secure_store", "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no secure key store is usable"),
+        "{e}"
+    );
+    // Nothing was kept, and the code was not spent: the opt-in file store works with it.
+    assert!(app.state().is_none());
+    let e = app.ok(
+        "device_enroll",
+        json!({
+            "deskUrl": desk.url, "code": code, "fingerprint": null,
+            "keyStore": "file", "passphrase": PASSPHRASE, "deskCa": null,
+        }),
+    );
+    assert_eq!(e["binding"]["keyStore"], "file");
+}
+
+#[test]
+fn other_windows_get_no_device_commands() {
+    let desk = Desk::start();
+    let dir = tempfile::tempdir().unwrap();
+    let specta = verity_app::specta_builder!(MockRuntime);
+    let app = mock_builder()
+        .invoke_handler(specta.invoke_handler())
+        .build(tauri::generate_context!())
+        .unwrap();
+    app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
+    app.manage(DeviceConfig::default());
+    let intruder = WebviewWindowBuilder::new(&app, "intruder", Default::default())
+        .build()
+        .unwrap();
+    let res = get_ipc_response(
+        &intruder,
+        InvokeRequest {
+            cmd: "device_status".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(json!({})),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    );
+    assert!(res.is_err());
+    drop(desk);
+}

@@ -1,0 +1,472 @@
+//! The feed through IPC (Tauri's mock runtime, the real capability set) against a real feed:
+//! published with `verity_feed` into a temporary directory and served on 127.0.0.1:0.
+//! Configure, sync now, freshness, alerts grouped into one notice, unread count, back-off after
+//! the server goes down, provisioning that wins and locks, notification preferences.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Listener, Manager, WebviewWindowBuilder};
+use verity_app::feed_sync::FeedSync;
+use verity_app::host::{Host, HostError, Notice};
+use verity_app::state::AppState;
+use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
+use verity_core::feed_schedule::Freshness;
+use verity_core::phone::Region;
+use verity_core::{Language, Timestamp};
+use verity_feed::{FeedEntry, PublishInput, PublishOptions, ServerHandle};
+
+#[derive(Default)]
+struct FakeHost {
+    notices: Mutex<Vec<Notice>>,
+    threat_notices: Mutex<Vec<(Notice, bool)>>,
+    tray: Mutex<Vec<(String, u32)>>,
+}
+
+impl Host for FakeHost {
+    fn notify(&self, notice: &Notice) -> Result<(), HostError> {
+        self.notices.lock().unwrap().push(notice.clone());
+        Ok(())
+    }
+    fn set_start_at_login(&self, _enabled: bool) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn language_changed(&self, _language: Language) {}
+    fn set_check_shortcut(&self, _shortcut: &str) -> Result<(), String> {
+        Ok(())
+    }
+    fn notify_threats(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
+        self.threat_notices
+            .lock()
+            .unwrap()
+            .push((notice.clone(), quiet));
+        Ok(())
+    }
+    fn feed_changed(&self, language: Language, freshness: &Freshness, unread: u32) {
+        let line = verity_app::feed_words::freshness_line(language, freshness);
+        self.tray.lock().unwrap().push((line, unread));
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // tough checks expiry against the real clock
+fn now() -> Timestamp {
+    Timestamp(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    )
+}
+
+fn entry(kind: EntryKind, raw: &str, alert: bool, campaign: &str) -> FeedEntry {
+    FeedEntry {
+        entry: BlocklistEntry::new(
+            kind,
+            raw,
+            Category::FakeSupport,
+            Some(campaign.to_owned()),
+            Some("HK police".to_owned()),
+            now(),
+            Region::HK,
+        )
+        .unwrap(),
+        alert,
+    }
+}
+
+fn v1() -> Vec<FeedEntry> {
+    vec![
+        entry(EntryKind::Phone, "+852 3001 0001", true, "ads-q3"),
+        entry(EntryKind::Phone, "+852 3001 0002", false, "ads-q3"),
+        entry(EntryKind::Domain, "dingtalk-help.example.com", false, "pages"),
+    ]
+}
+
+fn v2() -> Vec<FeedEntry> {
+    let mut l = v1();
+    for n in ["+852 3001 0003", "+852 3001 0004", "+852 3001 0005"] {
+        l.push(entry(EntryKind::Phone, n, true, "ads-q4"));
+    }
+    l
+}
+
+/// A feed repository with its keys, in a temporary directory.
+struct Feed {
+    dir: tempfile::TempDir,
+}
+
+impl Feed {
+    fn new() -> Feed {
+        let dir = tempfile::tempdir().unwrap();
+        verity_feed::init(
+            &dir.path().join("repo"),
+            &dir.path().join("keys"),
+            &verity_feed::InitOptions::default(),
+            now(),
+        )
+        .unwrap();
+        Feed { dir }
+    }
+    fn repo(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+    fn publish(&self, entries: Vec<FeedEntry>) {
+        verity_feed::publish(
+            &self.repo(),
+            &self.dir.path().join("keys"),
+            PublishInput {
+                entries,
+                official: None,
+            },
+            &PublishOptions {
+                min_wait: Some(3600),
+                ..PublishOptions::default()
+            },
+            now(),
+        )
+        .unwrap();
+    }
+    fn serve(&self) -> ServerHandle {
+        verity_feed::spawn_server(&self.repo(), "127.0.0.1:0".parse().unwrap()).unwrap()
+    }
+    fn root(&self) -> String {
+        std::fs::read_to_string(self.repo().join("root.json")).unwrap()
+    }
+}
+
+struct Harness {
+    dir: tempfile::TempDir,
+    host: Arc<FakeHost>,
+    app: tauri::App<MockRuntime>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let host = Arc::new(FakeHost::default());
+        let specta = verity_app::specta_builder!(MockRuntime);
+        let app = mock_builder()
+            .invoke_handler(specta.invoke_handler())
+            .build(tauri::generate_context!())
+            .unwrap();
+        specta.mount_events(&app);
+        app.manage(AppState::open(dir.path().join("data"), host.clone()));
+        app.manage(FeedSync::new(dir.path().join("provisioning.json")));
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Harness {
+            dir,
+            host,
+            app,
+            webview,
+        }
+    }
+
+    fn provisioning(&self) -> PathBuf {
+        self.dir.path().join("provisioning.json")
+    }
+
+    fn invoke(&self, cmd: &str, body: serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<serde_json::Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, body: serde_json::Value) -> serde_json::Value {
+        self.invoke(cmd, body)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn configure(&self, feed: &Feed, server: &ServerHandle) {
+        self.ok(
+            "set_feed_source",
+            serde_json::json!({"url": server.url(), "proxy": ""}),
+        );
+        self.ok("set_feed_root", serde_json::json!({"json": feed.root()}));
+    }
+
+    fn status(&self) -> serde_json::Value {
+        self.ok("feed_status", serde_json::json!({}))
+    }
+}
+
+fn threat_summaries(h: &Harness) -> Vec<String> {
+    h.host
+        .threat_notices
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(n, _)| n.summary.clone())
+        .collect()
+}
+
+#[test]
+fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
+    let h = Harness::new();
+    let st = h.status();
+    assert_eq!(st["freshness"]["state"], "not_configured");
+    assert!(st["sample"].as_u64().unwrap() > 0, "{st}");
+    let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
+    assert_eq!(err["code"], "feed_not_configured", "{err}");
+    let err = h
+        .invoke(
+            "set_feed_source",
+            serde_json::json!({"url": "feed.example.com", "proxy": ""}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    let err = h
+        .invoke("set_feed_root", serde_json::json!({"json": "{\"signed\":{}}"}))
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+
+    let feed = Feed::new();
+    feed.publish(v1());
+    let server = feed.serve();
+    h.configure(&feed, &server);
+    let cfg = h.ok("feed_config", serde_json::json!({}));
+    assert_eq!(cfg["url"], server.url());
+    assert_eq!(cfg["locked"], false);
+    assert_eq!(cfg["root"]["version"], 1);
+    assert_eq!(h.status()["freshness"]["state"], "pending");
+
+    // Progress reaches the UI as events, stage by stage.
+    let stages = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = stages.clone();
+    h.app.listen_any("feed-progress", move |e| {
+        let v: serde_json::Value = serde_json::from_str(e.payload()).unwrap();
+        seen.lock().unwrap().push(v["stage"].as_str().unwrap().to_owned());
+    });
+
+    // The first sync: the list is version 1, and one summary (not an alert per entry).
+    let before = now();
+    let st = h.ok("sync_now", serde_json::json!({}));
+    let f = &st["freshness"];
+    assert_eq!(f["state"], "fresh", "{st}");
+    assert_eq!(f["version"], 1);
+    assert!(f["age"].as_u64().unwrap() < 60);
+    assert_eq!(st["unread"], 1);
+    assert_eq!(st["sample"], 0, "the sample list goes with the first snapshot");
+    let next = st["nextSync"].as_i64().unwrap();
+    assert!(next >= before.0 + 3600, "the feed's min_wait (1 h) is honoured: {st}");
+    let stages = stages.lock().unwrap().clone();
+    for s in ["metadata", "download", "apply", "index", "done"] {
+        assert!(stages.iter().any(|x| x == s), "{s} missing from {stages:?}");
+    }
+    assert_eq!(
+        threat_summaries(&h),
+        [verity_app::i18n::text(Language::En, "feed.alert.initial.title")]
+    );
+    assert!(h.host.notices.lock().unwrap().is_empty());
+    let (line, unread) = h.host.tray.lock().unwrap().last().cloned().unwrap();
+    assert!(line.contains("v1"), "{line}");
+    assert_eq!(unread, 1);
+
+    // v2 brings three new alert numbers: ONE grouped, pluralised notice.
+    feed.publish(v2());
+    let st = h.ok("sync_now", serde_json::json!({}));
+    assert_eq!(st["freshness"]["version"], 2);
+    assert_eq!(st["unread"], 4);
+    assert_eq!(
+        threat_summaries(&h).last().unwrap(),
+        "3 new scam numbers posing as platform support"
+    );
+    assert_eq!(h.host.threat_notices.lock().unwrap().len(), 2);
+    let (notice, quiet) = h.host.threat_notices.lock().unwrap().last().cloned().unwrap();
+    assert!(!quiet);
+    assert!(notice.body.contains("+85230010003 (ads-q4)"), "{}", notice.body);
+
+    // The app's main store sees the new list (data_version), so Check answers from it.
+    let v = h.ok(
+        "check",
+        serde_json::json!({"input": "+852 3001 0005", "kind": "phone"}),
+    );
+    assert_eq!(v["verdict"], "scam");
+
+    // The Threats screen: newest first, unread, with campaign and date.
+    let list = h.ok("list_threats", serde_json::json!({}));
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    assert_eq!(list["unread"], 4);
+    assert!(items.iter().all(|t| t["read"] == false));
+    assert_eq!(items[3]["value"], "+85230010001");
+    assert_eq!(items[0]["campaign"], "ads-q4");
+    assert_eq!(items[0]["category"], "fake_support");
+    assert_eq!(items[0]["kind"], "phone");
+    assert_eq!(items[0]["version"], 2);
+    let newest_seen = items.iter().map(|t| t["id"].as_u64().unwrap()).max().unwrap();
+    let left = h.ok("mark_threats_read", serde_json::json!({"upTo": newest_seen}));
+    assert_eq!(left, 0);
+    assert_eq!(h.host.tray.lock().unwrap().last().unwrap().1, 0);
+    assert_eq!(h.status()["unread"], 0);
+
+    // Up to date: no new notice.
+    h.ok("sync_now", serde_json::json!({}));
+    assert_eq!(h.host.threat_notices.lock().unwrap().len(), 2);
+
+    // The server goes down: the list stays, the status says why and since when, and the next
+    // sync backs off (15 min × (1 + rand) after one failure, twice that after two).
+    server.stop();
+    let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
+    assert_eq!(err["code"], "feed_failed", "{err}");
+    let st = h.status();
+    let f = &st["freshness"];
+    assert_eq!(f["state"], "failing", "{st}");
+    assert_eq!(f["reason"], "network");
+    assert_eq!(f["version"], 2);
+    assert_eq!(f["failures"], 1);
+    let failed_at = f["since"].as_i64().unwrap();
+    let next = st["nextSync"].as_i64().unwrap() - failed_at;
+    assert!((15 * 60..=30 * 60 + 5).contains(&next), "first back-off {next} s");
+    h.invoke("sync_now", serde_json::json!({})).unwrap_err();
+    let st = h.status();
+    assert_eq!(st["freshness"]["failures"], 2);
+    assert_eq!(st["freshness"]["since"], failed_at, "failing since the first failure");
+    let next = st["nextSync"].as_i64().unwrap() - now().0;
+    assert!((30 * 60 - 5..=60 * 60 + 5).contains(&next), "second back-off {next} s");
+    let v = h.ok(
+        "check",
+        serde_json::json!({"input": "+852 3001 0005", "kind": "phone"}),
+    );
+    assert_eq!(v["verdict"], "scam", "the last good list stays in force");
+    let (line, _) = h.host.tray.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(line, "List v2; updates failing");
+}
+
+#[test]
+fn notification_preferences_are_respected() {
+    let h = Harness::new();
+    let feed = Feed::new();
+    feed.publish(v1());
+    let server = feed.serve();
+    h.configure(&feed, &server);
+    let cfg = h.ok(
+        "set_feed_alerts",
+        serde_json::json!({"alerts": false, "quiet": false}),
+    );
+    assert_eq!(cfg["alerts"], false);
+    h.ok("sync_now", serde_json::json!({}));
+    assert!(h.host.threat_notices.lock().unwrap().is_empty(), "alerts off: no notice");
+    assert_eq!(h.status()["unread"], 1, "but the threat is listed");
+
+    h.ok(
+        "set_feed_alerts",
+        serde_json::json!({"alerts": true, "quiet": true}),
+    );
+    feed.publish(v2());
+    h.ok("sync_now", serde_json::json!({}));
+    let notices = h.host.threat_notices.lock().unwrap().clone();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].1, "quiet");
+}
+
+#[test]
+fn provisioning_wins_and_locks_the_settings() {
+    let h = Harness::new();
+    let feed = Feed::new();
+    feed.publish(v1());
+    let server = feed.serve();
+    // The user had typed another feed; the administrator's file wins.
+    h.ok(
+        "set_feed_source",
+        serde_json::json!({"url": "https://elsewhere.example/feed/", "proxy": ""}),
+    );
+    std::fs::copy(feed.repo().join("root.json"), h.dir.path().join("root.json")).unwrap();
+    std::fs::write(
+        h.provisioning(),
+        serde_json::json!({"url": server.url(), "root": "root.json"}).to_string(),
+    )
+    .unwrap();
+    let cfg = h.ok("feed_config", serde_json::json!({}));
+    assert_eq!(cfg["locked"], true);
+    assert_eq!(cfg["url"], server.url());
+    assert_eq!(cfg["root"]["version"], 1);
+    let err = h
+        .invoke(
+            "set_feed_source",
+            serde_json::json!({"url": "https://x.example/", "proxy": ""}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "feed_locked", "{err}");
+    let err = h
+        .invoke("load_feed_root", serde_json::json!({"path": "/nonexistent"}))
+        .unwrap_err();
+    assert_eq!(err["code"], "feed_locked", "{err}");
+    let st = h.ok("sync_now", serde_json::json!({}));
+    assert_eq!(st["freshness"]["state"], "fresh");
+
+    // A broken file keeps the fields locked and stops syncing until it is fixed.
+    std::fs::write(h.provisioning(), "{ not json").unwrap();
+    let cfg = h.ok("feed_config", serde_json::json!({}));
+    assert_eq!(cfg["locked"], true);
+    assert!(cfg["provisioningError"].as_str().unwrap().contains("not valid"), "{cfg}");
+    let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
+    assert_eq!(err["code"], "feed_not_configured", "{err}");
+}
+
+#[test]
+fn a_root_file_is_read_by_rust_from_a_path() {
+    let h = Harness::new();
+    let feed = Feed::new();
+    let path = feed.repo().join("root.json");
+    let cfg = h.ok(
+        "load_feed_root",
+        serde_json::json!({"path": path.display().to_string()}),
+    );
+    assert_eq!(cfg["root"]["version"], 1);
+    assert_eq!(cfg["root"]["fingerprint"].as_str().unwrap().len(), 79);
+    let err = h
+        .invoke(
+            "load_feed_root",
+            serde_json::json!({"path": h.dir.path().join("none.json").display().to_string()}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    let not_root = feed.repo().join("metadata");
+    let err = h
+        .invoke(
+            "load_feed_root",
+            serde_json::json!({"path": not_root.display().to_string()}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+}
+
+#[test]
+fn the_feed_commands_are_for_the_main_window_only() {
+    let h = Harness::new();
+    let intruder = WebviewWindowBuilder::new(&h.app, "intruder", Default::default())
+        .build()
+        .unwrap();
+    let res = get_ipc_response(
+        &intruder,
+        InvokeRequest {
+            cmd: "sync_now".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(serde_json::json!({})),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    );
+    let err = res.map(|_| ()).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
+}
