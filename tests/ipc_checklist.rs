@@ -3,6 +3,7 @@
 //! `tests/ipc.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+#![allow(clippy::disallowed_methods)] // the reminder test dates a drill from the real clock
 
 use std::sync::{Arc, Mutex};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -298,7 +299,10 @@ fn all_five_steps_through_commands_then_the_report() {
     assert_eq!(st["progress"]["done"], 5);
     assert_eq!(st["nextStep"], serde_json::Value::Null);
     assert!(st["nextDrill"].as_u64().is_some());
-    assert!(st["steps"][3]["summary"].as_str().unwrap().contains("Ada Lau"));
+    assert!(st["steps"][3]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("Ada Lau"));
 
     // The report, in each format, each a new file.
     let html = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();

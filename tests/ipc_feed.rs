@@ -83,7 +83,12 @@ fn v1() -> Vec<FeedEntry> {
     vec![
         entry(EntryKind::Phone, "+852 3001 0001", true, "ads-q3"),
         entry(EntryKind::Phone, "+852 3001 0002", false, "ads-q3"),
-        entry(EntryKind::Domain, "dingtalk-help.example.com", false, "pages"),
+        entry(
+            EntryKind::Domain,
+            "dingtalk-help.example.com",
+            false,
+            "pages",
+        ),
     ]
 }
 
@@ -173,7 +178,11 @@ impl Harness {
         self.dir.path().join("provisioning.json")
     }
 
-    fn invoke(&self, cmd: &str, body: serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
+    fn invoke(
+        &self,
+        cmd: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         get_ipc_response(
             &self.webview,
             InvokeRequest {
@@ -233,7 +242,10 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
         .unwrap_err();
     assert_eq!(err["code"], "invalid_input", "{err}");
     let err = h
-        .invoke("set_feed_root", serde_json::json!({"json": "{\"signed\":{}}"}))
+        .invoke(
+            "set_feed_root",
+            serde_json::json!({"json": "{\"signed\":{}}"}),
+        )
         .unwrap_err();
     assert_eq!(err["code"], "invalid_input", "{err}");
 
@@ -252,7 +264,9 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     let seen = stages.clone();
     h.app.listen_any("feed-progress", move |e| {
         let v: serde_json::Value = serde_json::from_str(e.payload()).unwrap();
-        seen.lock().unwrap().push(v["stage"].as_str().unwrap().to_owned());
+        seen.lock()
+            .unwrap()
+            .push(v["stage"].as_str().unwrap().to_owned());
     });
 
     // The first sync: the list is version 1, and one summary (not an alert per entry).
@@ -263,16 +277,25 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     assert_eq!(f["version"], 1);
     assert!(f["age"].as_u64().unwrap() < 60);
     assert_eq!(st["unread"], 1);
-    assert_eq!(st["sample"], 0, "the sample list goes with the first snapshot");
+    assert_eq!(
+        st["sample"], 0,
+        "the sample list goes with the first snapshot"
+    );
     let next = st["nextSync"].as_i64().unwrap();
-    assert!(next >= before.0 + 3600, "the feed's min_wait (1 h) is honoured: {st}");
+    assert!(
+        next >= before.0 + 3600,
+        "the feed's min_wait (1 h) is honoured: {st}"
+    );
     let stages = stages.lock().unwrap().clone();
     for s in ["metadata", "download", "apply", "index", "done"] {
         assert!(stages.iter().any(|x| x == s), "{s} missing from {stages:?}");
     }
     assert_eq!(
         threat_summaries(&h),
-        [verity_app::i18n::text(Language::En, "feed.alert.initial.title")]
+        [verity_app::i18n::text(
+            Language::En,
+            "feed.alert.initial.title"
+        )]
     );
     assert!(h.host.notices.lock().unwrap().is_empty());
     let (line, unread) = h.host.tray.lock().unwrap().last().cloned().unwrap();
@@ -289,9 +312,20 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
         "3 new scam numbers posing as platform support"
     );
     assert_eq!(h.host.threat_notices.lock().unwrap().len(), 2);
-    let (notice, quiet) = h.host.threat_notices.lock().unwrap().last().cloned().unwrap();
+    let (notice, quiet) = h
+        .host
+        .threat_notices
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
     assert!(!quiet);
-    assert!(notice.body.contains("+85230010003 (ads-q4)"), "{}", notice.body);
+    assert!(
+        notice.body.contains("+85230010003 (ads-q4)"),
+        "{}",
+        notice.body
+    );
 
     // The app's main store sees the new list (data_version), so Check answers from it.
     let v = h.ok(
@@ -311,8 +345,15 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     assert_eq!(items[0]["category"], "fake_support");
     assert_eq!(items[0]["kind"], "phone");
     assert_eq!(items[0]["version"], 2);
-    let newest_seen = items.iter().map(|t| t["id"].as_u64().unwrap()).max().unwrap();
-    let left = h.ok("mark_threats_read", serde_json::json!({"upTo": newest_seen}));
+    let newest_seen = items
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    let left = h.ok(
+        "mark_threats_read",
+        serde_json::json!({"upTo": newest_seen}),
+    );
     assert_eq!(left, 0);
     assert_eq!(h.host.tray.lock().unwrap().last().unwrap().1, 0);
     assert_eq!(h.status()["unread"], 0);
@@ -334,13 +375,22 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     assert_eq!(f["failures"], 1);
     let failed_at = f["since"].as_i64().unwrap();
     let next = st["nextSync"].as_i64().unwrap() - failed_at;
-    assert!((15 * 60..=30 * 60 + 5).contains(&next), "first back-off {next} s");
+    assert!(
+        (15 * 60..=30 * 60 + 5).contains(&next),
+        "first back-off {next} s"
+    );
     h.invoke("sync_now", serde_json::json!({})).unwrap_err();
     let st = h.status();
     assert_eq!(st["freshness"]["failures"], 2);
-    assert_eq!(st["freshness"]["since"], failed_at, "failing since the first failure");
+    assert_eq!(
+        st["freshness"]["since"], failed_at,
+        "failing since the first failure"
+    );
     let next = st["nextSync"].as_i64().unwrap() - now().0;
-    assert!((30 * 60 - 5..=60 * 60 + 5).contains(&next), "second back-off {next} s");
+    assert!(
+        (30 * 60 - 5..=60 * 60 + 5).contains(&next),
+        "second back-off {next} s"
+    );
     let v = h.ok(
         "check",
         serde_json::json!({"input": "+852 3001 0005", "kind": "phone"}),
@@ -363,7 +413,10 @@ fn notification_preferences_are_respected() {
     );
     assert_eq!(cfg["alerts"], false);
     h.ok("sync_now", serde_json::json!({}));
-    assert!(h.host.threat_notices.lock().unwrap().is_empty(), "alerts off: no notice");
+    assert!(
+        h.host.threat_notices.lock().unwrap().is_empty(),
+        "alerts off: no notice"
+    );
     assert_eq!(h.status()["unread"], 1, "but the threat is listed");
 
     h.ok(
@@ -375,6 +428,15 @@ fn notification_preferences_are_respected() {
     let notices = h.host.threat_notices.lock().unwrap().clone();
     assert_eq!(notices.len(), 1);
     assert!(notices[0].1, "quiet");
+
+    // An emptied address turns the feed off (no fallback to the URL synced before).
+    let cfg = h.ok(
+        "set_feed_source",
+        serde_json::json!({"url": "", "proxy": ""}),
+    );
+    assert_eq!(cfg["url"], serde_json::Value::Null);
+    let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
+    assert_eq!(err["code"], "feed_not_configured", "{err}");
 }
 
 #[test]
@@ -388,7 +450,11 @@ fn provisioning_wins_and_locks_the_settings() {
         "set_feed_source",
         serde_json::json!({"url": "https://elsewhere.example/feed/", "proxy": ""}),
     );
-    std::fs::copy(feed.repo().join("root.json"), h.dir.path().join("root.json")).unwrap();
+    std::fs::copy(
+        feed.repo().join("root.json"),
+        h.dir.path().join("root.json"),
+    )
+    .unwrap();
     std::fs::write(
         h.provisioning(),
         serde_json::json!({"url": server.url(), "root": "root.json"}).to_string(),
@@ -406,7 +472,10 @@ fn provisioning_wins_and_locks_the_settings() {
         .unwrap_err();
     assert_eq!(err["code"], "feed_locked", "{err}");
     let err = h
-        .invoke("load_feed_root", serde_json::json!({"path": "/nonexistent"}))
+        .invoke(
+            "load_feed_root",
+            serde_json::json!({"path": "/nonexistent"}),
+        )
         .unwrap_err();
     assert_eq!(err["code"], "feed_locked", "{err}");
     let st = h.ok("sync_now", serde_json::json!({}));
@@ -416,7 +485,13 @@ fn provisioning_wins_and_locks_the_settings() {
     std::fs::write(h.provisioning(), "{ not json").unwrap();
     let cfg = h.ok("feed_config", serde_json::json!({}));
     assert_eq!(cfg["locked"], true);
-    assert!(cfg["provisioningError"].as_str().unwrap().contains("not valid"), "{cfg}");
+    assert!(
+        cfg["provisioningError"]
+            .as_str()
+            .unwrap()
+            .contains("not valid"),
+        "{cfg}"
+    );
     let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
     assert_eq!(err["code"], "feed_not_configured", "{err}");
 }

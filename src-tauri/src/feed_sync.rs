@@ -22,10 +22,8 @@ use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 use verity_core::feed_config::{self, RootInfo};
-use verity_core::feed_schedule::{
-    self, FeedFacts, Freshness, SyncRecord, DEFAULT_INTERVAL,
-};
-use verity_core::Timestamp;
+use verity_core::feed_schedule::{self, FeedFacts, Freshness, SyncRecord, DEFAULT_INTERVAL};
+use verity_core::{Language, Timestamp};
 use verity_feed::client::{FEED_DIR, TRUSTED_ROOT_FILE};
 use verity_store::{FeedSettings, FeedState, Store};
 
@@ -129,7 +127,8 @@ pub struct FeedStatus {
     pub next_sync: Option<Timestamp>,
     /// Unread new threats.
     pub unread: u32,
-    /// Entries of the bundled sample list still on the local list.
+    /// Entries of the bundled sample list still on the local list (counted before the first
+    /// feed version only; 0 after it, as the first snapshot drops them).
     pub sample: u32,
 }
 
@@ -253,7 +252,8 @@ impl FeedSync {
     }
 
     /// The feed to sync: the provisioning file wins; then the URL, root and proxy from
-    /// Settings; then the URL a past `verityctl sync` recorded (its kept root). `Ok(None)`: none.
+    /// Settings (empty: the user turned the feed off); then the URL a past `verityctl sync`
+    /// recorded (its kept root). `Ok(None)`: none.
     ///
     /// # Errors
     /// The provisioning file's problem: it exists but cannot be used, so nothing syncs until it
@@ -271,23 +271,22 @@ impl FeedSync {
                 provisioned: true,
             })),
             Loaded::Invalid(why) => Err(why),
-            Loaded::Absent => Ok(settings
-                .url
-                .clone()
-                .map(|url| Effective {
-                    url,
+            // An empty URL is the user's explicit "no feed": no fallback then.
+            Loaded::Absent => Ok(match settings.url.as_deref() {
+                Some("") => None,
+                Some(url) => Some(Effective {
+                    url: url.to_owned(),
                     root: settings.root.clone().map(String::into_bytes),
                     proxy: settings.proxy.clone(),
                     provisioned: false,
-                })
-                .or_else(|| {
-                    state.url.clone().map(|url| Effective {
-                        url,
-                        root: None,
-                        proxy: None,
-                        provisioned: false,
-                    })
-                })),
+                }),
+                None => state.url.clone().map(|url| Effective {
+                    url,
+                    root: None,
+                    proxy: None,
+                    provisioned: false,
+                }),
+            }),
         }
     }
 }
@@ -310,7 +309,7 @@ pub fn config(state: &AppState, feed: &FeedSync) -> CmdResult<FeedConfig> {
         Some(e) => (Some(e.url), e.proxy, e.root),
         None if locked => (None, None, None),
         None => (
-            settings.url.clone(),
+            settings.url.clone().filter(|u| !u.is_empty()),
             settings.proxy.clone(),
             settings.root.clone().map(String::into_bytes),
         ),
@@ -349,13 +348,16 @@ fn facts(configured: bool, s: &FeedState) -> FeedFacts {
 /// # Errors
 /// Store errors.
 pub fn status(state: &AppState, feed: &FeedSync) -> CmdResult<FeedStatus> {
-    let (settings, fstate, unread, summary) = state.with_store(|s| {
-        Ok((
-            s.feed_settings()?,
-            s.feed_state()?,
-            s.unread_threats()?,
-            s.blocklist_summary()?,
-        ))
+    let (settings, fstate, unread, sample) = state.with_store(|s| {
+        let fstate = s.feed_state()?;
+        // The first feed snapshot drops the sample list; before it the list is small, so the
+        // count (a table scan) is only made then.
+        let sample = if fstate.version.is_none() {
+            s.blocklist_summary()?.sample
+        } else {
+            0
+        };
+        Ok((s.feed_settings()?, fstate, s.unread_threats()?, sample))
     })?;
     let configured = !matches!(feed.effective(&settings, &fstate), Ok(None));
     let (syncing, next_sync) = feed.with_live(|l| (l.progress.clone(), l.next_due));
@@ -364,8 +366,16 @@ pub fn status(state: &AppState, feed: &FeedSync) -> CmdResult<FeedStatus> {
         syncing,
         next_sync,
         unread,
-        sample: u32::try_from(summary.sample).unwrap_or(u32::MAX),
+        sample: u32::try_from(sample).unwrap_or(u32::MAX),
     })
+}
+
+/// The list's freshness in one short line ("List v12, updated 12 minutes ago"), for the
+/// clipboard check's notification; `None` when the feed state cannot be read.
+pub fn freshness_line_now<R: Runtime>(app: &AppHandle<R>, lang: Language) -> Option<String> {
+    let (state, feed) = (app.try_state::<AppState>()?, app.try_state::<FeedSync>()?);
+    let st = status(&state, &feed).ok()?;
+    Some(feed_words::freshness_line(lang, &st.freshness))
 }
 
 /// Tells the tray and the UI the feed's current status.
@@ -389,7 +399,7 @@ pub fn announce<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-fn emit_progress<R: Runtime>(app: &AppHandle<R>, p: FeedProgress) {
+fn emit_progress<R: Runtime>(app: &AppHandle<R>, p: &FeedProgress) {
     if let Some(feed) = app.try_state::<FeedSync>() {
         feed.with_live(|l| l.progress = Some(p.clone()));
     }
@@ -490,12 +500,12 @@ async fn run_sync<R: Runtime>(
     // This store is thrown away after the sync; the app's own store rebuilds below.
     cfg.rebuild_index = false;
     let at = now();
-    emit_progress(app, FeedProgress::stage(SyncStage::Metadata));
+    emit_progress(app, &FeedProgress::stage(SyncStage::Metadata));
     let handle = app.clone();
     let synced = tauri::async_runtime::spawn_blocking(move || {
         let mut store = Store::open(&data_dir).map_err(verity_feed::FeedError::from)?;
         let mut progress = |p: verity_feed::Progress| {
-            emit_progress(&handle, FeedProgress::from_feed(p));
+            emit_progress(&handle, &FeedProgress::from_feed(p));
         };
         verity_feed::sync(&mut store, &cfg, at, &mut progress)
     })
@@ -531,7 +541,7 @@ async fn run_sync<R: Runtime>(
         s.record_threats(&report.new_alerts, report.version, at)?;
         Ok(())
     })?;
-    emit_progress(app, FeedProgress::stage(SyncStage::Index));
+    emit_progress(app, &FeedProgress::stage(SyncStage::Index));
     let rebuilt = tauri::async_runtime::spawn_blocking({
         let handle = app.clone();
         move || {
@@ -544,7 +554,7 @@ async fn run_sync<R: Runtime>(
     if let Ok(Some(Err(e))) = rebuilt {
         log::warn!("cannot rebuild the index after the sync: {}", e.message);
     }
-    emit_progress(app, FeedProgress::stage(SyncStage::Done));
+    emit_progress(app, &FeedProgress::stage(SyncStage::Done));
     alert(state, &report);
     Ok(())
 }

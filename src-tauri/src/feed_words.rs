@@ -97,7 +97,9 @@ pub fn freshness_line(lang: Language, f: &Freshness) -> String {
     match f {
         Freshness::NotConfigured => text(lang, "feed.tray.not_configured"),
         Freshness::Pending => text(lang, "feed.tray.pending"),
-        Freshness::Fresh { version, age: a, .. } => text_with(
+        Freshness::Fresh {
+            version, age: a, ..
+        } => text_with(
             lang,
             "feed.tray.fresh",
             &[("version", &version.to_string()), ("age", &age(lang, *a))],
@@ -200,16 +202,10 @@ mod tests {
             .map(|i| phone(&format!("+8523001000{i}"), Category::FakeSupport))
             .collect();
         let n = alert_notice(Language::En, &three);
-        assert_eq!(
-            n.summary,
-            "3 new scam numbers posing as platform support"
-        );
+        assert_eq!(n.summary, "3 new scam numbers posing as platform support");
         assert!(n.body.contains("+85230010001 (ads-q4)"), "{}", n.body);
         let one = alert_notice(Language::En, &three[..1]);
-        assert_eq!(
-            one.summary,
-            "A new scam number posing as platform support"
-        );
+        assert_eq!(one.summary, "A new scam number posing as platform support");
         let ar = alert_notice(Language::Ar, &three);
         assert!(ar.summary.starts_with("3 أرقام"), "{}", ar.summary);
         let zh = alert_notice(Language::ZhHk, &three);
@@ -235,7 +231,11 @@ mod tests {
             "Verity now receives your organisation's threat list"
         );
         assert!(n.body.contains("version 4") && n.body.contains("120 entries"));
-        assert!(n.body.contains("2 current threats are flagged"), "{}", n.body);
+        assert!(
+            n.body.contains("2 current threats are flagged"),
+            "{}",
+            n.body
+        );
     }
 
     #[test]

@@ -58,10 +58,12 @@ pub fn run() {
             log::info!("data directory: {}", data_dir.display());
             let host = Arc::new(DesktopHost::new(app.handle().clone()));
             let state = AppState::open(data_dir, host);
-            let lang = state
-                .with_store(|s| s.settings())
-                .map(|s| s.language)
-                .unwrap_or_default();
+            let settings = state.with_store(|s| s.settings()).unwrap_or_default();
+            let lang = settings.language;
+            if let Err(e) = quick_check::register(app.handle(), &settings.check_shortcut) {
+                // Another app may own the shortcut: Verity still runs; Settings shows the choice.
+                log::warn!("check-clipboard shortcut not registered: {e}");
+            }
             app.manage(commands::ExportDir::resolve(
                 app.path().download_dir().ok(),
                 state.data_dir(),

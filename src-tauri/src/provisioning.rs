@@ -98,9 +98,8 @@ pub fn load(path: &Path) -> Loaded {
         Err(e) => return Loaded::Invalid(format!("{}: {e}", path.display())),
         Ok(_) => {}
     }
-    let parsed = read_capped(path, MAX_PROVISIONING_BYTES).and_then(|bytes| {
-        feed_config::parse_provisioning(&bytes).map_err(|e| e.to_string())
-    });
+    let parsed = read_capped(path, MAX_PROVISIONING_BYTES)
+        .and_then(|bytes| feed_config::parse_provisioning(&bytes).map_err(|e| e.to_string()));
     let p = match parsed {
         Ok(p) => p,
         Err(e) => return Loaded::Invalid(e),
@@ -156,7 +155,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        std::fs::write(&p, r#"{"url":"https://feed.example/","root":"missing.json"}"#).unwrap();
+        std::fs::write(
+            &p,
+            r#"{"url":"https://feed.example/","root":"missing.json"}"#,
+        )
+        .unwrap();
         assert!(matches!(load(&p), Loaded::Invalid(m) if m.contains("missing.json")));
         std::fs::write(&p, "{").unwrap();
         assert!(matches!(load(&p), Loaded::Invalid(_)));

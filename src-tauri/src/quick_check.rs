@@ -59,7 +59,14 @@ pub fn check_clipboard<R: Runtime>(app: &AppHandle<R>) {
     let clip = app.clipboard().read_text();
     let notice = match clip {
         Ok(t) if !t.trim().is_empty() => match crate::commands::run_check(&state, &t, None) {
-            Ok(outcome) => notice_for(lang, &outcome),
+            Ok(outcome) => {
+                // Every verdict says which list it used and how fresh it is.
+                let mut n = notice_for(lang, &outcome);
+                if let Some(line) = crate::feed_sync::freshness_line_now(app, lang) {
+                    n.body = format!("{}\n{line}", n.body);
+                }
+                n
+            }
             Err(e) => Notice {
                 summary: text(lang, "app.name"),
                 body: e.message,

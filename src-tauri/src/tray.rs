@@ -1,10 +1,10 @@
 //! The tray icon and its menu. Closing the window leaves Verity here; Quit ends it.
 
 use crate::{feed_words, i18n};
-use verity_core::feed_schedule::Freshness;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
+use verity_core::feed_schedule::Freshness;
 use verity_core::Language;
 
 const TRAY_ID: &str = "verity";

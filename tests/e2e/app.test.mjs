@@ -59,17 +59,29 @@ test('Home shows the data directory and schema version read from the Rust backen
   assert.equal(dir, DATA_DIR);
   // The same store, read by verityctl at the same time as the app holds it open.
   const status = ctlStatus();
-  const schema = await wd.text(await wd.find('main dl div:nth-of-type(3) dd'));
+  const schema = await wd.text(
+    await wd.find('main section[aria-labelledby="status-title"] dl div:nth-of-type(3) dd'),
+  );
   assert.equal(Number(schema), status.schema_version);
   await shot('home-en.png');
 });
 
 test('every screen is reachable from the navigation', async () => {
-  for (const screen of ['check', 'support', 'checklist', 'settings', 'home']) {
+  for (const screen of ['check', 'threats', 'support', 'device', 'checklist', 'settings', 'home']) {
     await go(screen);
     const h1 = await wd.text(await wd.find('main h1'));
     assert.ok(h1.length > 0, `${screen} has a heading`);
   }
+});
+
+test('the Device screen and `verityctl device status` read the same binding', async () => {
+  await go('device');
+  // Not bound: the enrolment form, through the real device_status command and capability.
+  await wd.waitFor('#enroll-desk', 20000);
+  const ctl = JSON.parse(
+    execFileSync(CTL, ['device', 'status', '--json', '--data-dir', DATA_DIR], { encoding: 'utf8' }),
+  );
+  assert.equal(ctl.bound, false);
 });
 
 test('switching to Arabic lays the page out right to left and persists in the store', async () => {

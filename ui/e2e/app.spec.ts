@@ -7,6 +7,7 @@ import { defaultOptions, mockRecord, openApp } from './mock-backend';
 const SCREENS = [
   { screen: 'home', label: 'Home', heading: 'Home' },
   { screen: 'check', label: 'Check', heading: 'Check' },
+  { screen: 'threats', label: 'Threats', heading: 'Threats' },
   { screen: 'support', label: 'Support', heading: 'Support' },
   { screen: 'device', label: 'Device', heading: 'Device' },
   { screen: 'checklist', label: 'Checklist', heading: 'Security checklist' },

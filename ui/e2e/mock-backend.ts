@@ -18,6 +18,8 @@ import type {
   Settings,
 } from '../src/lib/ipc';
 import * as fixtures from '../src/lib/ipc/fixtures';
+import * as feedFixtures from '../src/lib/ipc/feed-fixtures';
+import type { FeedConfig, FeedStatus, ThreatList } from '../src/lib/ipc';
 
 export type MockOptions = {
   settings: Settings;
@@ -33,6 +35,8 @@ export type MockOptions = {
   deviceChecks: DeviceChecks;
   /** Enrolment into the system's key store fails with `no_secure_store` (a headless Linux). */
   deviceNoSecureStore?: boolean;
+  /** The threat feed: its status (also after "Sync now"), settings and new threats. */
+  feed: { status: FeedStatus; config: FeedConfig; threats: ThreatList };
 };
 
 export type MockRecord = {
@@ -42,7 +46,13 @@ export type MockRecord = {
 };
 
 export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions => ({
-  settings: { language: 'en', startAtLogin: false, region: 'HK', ...settings },
+  settings: {
+    language: 'en',
+    startAtLogin: false,
+    region: 'HK',
+    checkShortcut: 'CmdOrCtrl+Alt+K',
+    ...settings,
+  },
   status: { ...fixtures.status(), databaseFile: 'verity.sqlite3' },
   outcomes: Object.fromEntries(
     [fixtures.scamPhone(), fixtures.suspiciousLink(), fixtures.scamMessage()].map((o) => [
@@ -53,6 +63,11 @@ export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions =>
   device: fixtures.deviceNotBound(),
   deviceEnrolled: fixtures.deviceEnrolled(),
   deviceChecks: fixtures.deviceChecks.allPassed(),
+  feed: {
+    status: feedFixtures.feedStatus(feedFixtures.freshness.fresh(), 0),
+    config: feedFixtures.feedConfig(),
+    threats: feedFixtures.threats(),
+  },
 });
 
 export function installMockBackend(options: MockOptions): void {
@@ -98,6 +113,14 @@ export function installMockBackend(options: MockOptions): void {
         return record.settings;
       case 'set_start_at_login':
         record.settings = { ...record.settings, startAtLogin: Boolean(args.enabled) };
+        emit('settings-changed', record.settings);
+        return record.settings;
+      case 'set_region':
+        record.settings = { ...record.settings, region: String(args.region) };
+        emit('settings-changed', record.settings);
+        return record.settings;
+      case 'set_check_shortcut':
+        record.settings = { ...record.settings, checkShortcut: String(args.shortcut) };
         emit('settings-changed', record.settings);
         return record.settings;
       case 'send_test_notification':
@@ -166,6 +189,31 @@ export function installMockBackend(options: MockOptions): void {
       case 'device_unbind':
         device = { bound: false, binding: null };
         return { deskNotified: true, deskError: null };
+      case 'feed_status':
+      case 'sync_now':
+        return options.feed.status;
+      case 'feed_config':
+        return options.feed.config;
+      case 'set_feed_source':
+      case 'set_feed_root':
+      case 'load_feed_root':
+        return options.feed.config;
+      case 'set_feed_alerts':
+        options.feed.config = {
+          ...options.feed.config,
+          alerts: Boolean(args.alerts),
+          quiet: Boolean(args.quiet),
+        };
+        return options.feed.config;
+      case 'list_threats':
+        return options.feed.threats;
+      case 'mark_threats_read': {
+        const items = options.feed.threats.items.map((t) => ({ ...t, read: true }));
+        options.feed.threats = { items, unread: 0 };
+        options.feed.status = { ...options.feed.status, unread: 0 };
+        emit('feed-changed', options.feed.status);
+        return 0;
+      }
       default:
         return undefined;
     }

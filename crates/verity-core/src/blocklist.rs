@@ -314,7 +314,10 @@ impl BlocklistFilter {
     /// # Errors
     /// [`FilterError`] if construction fails, which it does not in practice.
     pub fn build(mut keys: Vec<u64>) -> Result<Self, FilterError> {
-        keys.sort_unstable();
+        // Duplicates must go: construction can fail on them.
+        if !keys.is_sorted() {
+            keys.sort_unstable();
+        }
         keys.dedup();
         let n = keys.len();
         if n == 0 {

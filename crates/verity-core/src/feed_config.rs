@@ -46,10 +46,7 @@ fn check_url(s: &str, schemes: &[&str]) -> Result<String, String> {
         .ok_or_else(|| format!("{s:?} has no scheme (use {})", schemes.join(", ")))?;
     let scheme_lc = scheme.to_ascii_lowercase();
     if !schemes.contains(&scheme_lc.as_str()) {
-        return Err(format!(
-            "{s:?} uses {scheme}: (use {})",
-            schemes.join(", ")
-        ));
+        return Err(format!("{s:?} uses {scheme}: (use {})", schemes.join(", ")));
     }
     let host = rest.split('/').next().unwrap_or_default();
     if scheme_lc != "file" && host.is_empty() {
@@ -128,16 +125,15 @@ pub fn parse_root(bytes: &[u8]) -> Result<RootInfo, FeedConfigError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(bad("empty"));
     }
-    let root: RootFile = serde_json::from_slice(bytes)
-        .map_err(|e| bad(&format!("not TUF root metadata ({e})")))?;
+    let root: RootFile =
+        serde_json::from_slice(bytes).map_err(|e| bad(&format!("not TUF root metadata ({e})")))?;
     if root.signed.kind != "root" {
         return Err(bad(&format!(
             "this is {} metadata, not root metadata",
             root.signed.kind
         )));
     }
-    if root.signed.keys.is_empty() || root.signed.roles.is_empty() || root.signatures.is_empty()
-    {
+    if root.signed.keys.is_empty() || root.signed.roles.is_empty() || root.signatures.is_empty() {
         return Err(bad("it names no keys, roles or signatures"));
     }
     let digest = Sha256::digest(bytes);
@@ -278,13 +274,12 @@ mod tests {
 
     #[test]
     fn provisioning_files() {
-        let p = parse_provisioning(br#"{"url":"https://f.example/feed/","root":"root.json"}"#)
-            .unwrap();
+        let p =
+            parse_provisioning(br#"{"url":"https://f.example/feed/","root":"root.json"}"#).unwrap();
         assert_eq!(p.root, RootSource::Path("root.json".into()));
         assert_eq!(p.proxy, None);
-        let inline = format!(
-            r#"{{"url":"https://f.example/","root":{ROOT},"proxy":"http://p:3128"}}"#
-        );
+        let inline =
+            format!(r#"{{"url":"https://f.example/","root":{ROOT},"proxy":"http://p:3128"}}"#);
         let p = parse_provisioning(inline.as_bytes()).unwrap();
         assert!(matches!(p.root, RootSource::Inline(_)));
         assert_eq!(p.proxy.as_deref(), Some("http://p:3128"));

@@ -93,11 +93,9 @@ pub fn next_sync(record: &SyncRecord, interval: i64, rand: f64) -> Option<Timest
             ));
         }
     }
-    record.last_success.map(|at| {
-        Timestamp(
-            at.0.saturating_add(success_wait(interval, record.min_wait)),
-        )
-    })
+    record
+        .last_success
+        .map(|at| Timestamp(at.0.saturating_add(success_wait(interval, record.min_wait))))
 }
 
 /// What the app knows about the feed, for [`freshness`].
@@ -312,10 +310,7 @@ mod tests {
             min_wait: Some(3600),
             ..SyncRecord::default()
         };
-        assert_eq!(
-            next_sync(&ok, DEFAULT_INTERVAL, 0.3),
-            Some(Timestamp(4600))
-        );
+        assert_eq!(next_sync(&ok, DEFAULT_INTERVAL, 0.3), Some(Timestamp(4600)));
         let failed = SyncRecord {
             last_failure: Some(Timestamp(5000)),
             failures: 2,
@@ -397,7 +392,11 @@ mod tests {
         };
         assert!(matches!(
             freshness(&never, now),
-            Freshness::Failing { version: None, since: Timestamp(10_500), .. }
+            Freshness::Failing {
+                version: None,
+                since: Timestamp(10_500),
+                ..
+            }
         ));
     }
 

@@ -625,7 +625,10 @@ mod tests {
         assert_eq!(st.version, None);
         store.record_feed_success(&success(1)).unwrap();
         let st = store.feed_state().unwrap();
-        assert_eq!((st.failures, st.last_error, st.failing_since), (0, None, None));
+        assert_eq!(
+            (st.failures, st.last_error, st.failing_since),
+            (0, None, None)
+        );
         assert_eq!(st.last_success, Some(Timestamp(2)));
     }
 }

@@ -152,7 +152,9 @@ mod tests {
         assert_eq!(s.root.as_deref(), Some("{\"signed\":{}}"));
         assert_eq!(s.root_applied.as_deref(), Some("abcd"));
         assert!(!s.alerts && s.quiet);
-        store.set_feed_source(Some("https://g.example/"), None).unwrap();
+        store
+            .set_feed_source(Some("https://g.example/"), None)
+            .unwrap();
         let s = store.feed_settings().unwrap();
         assert_eq!(
             (s.url.as_deref(), s.proxy),

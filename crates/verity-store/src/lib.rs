@@ -27,8 +27,8 @@ pub use data_dir::{default_data_dir, resolve_data_dir, APP_IDENTIFIER, DATA_DIR_
 pub use error::StoreError;
 pub use feed::{FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate};
 pub use feed_settings::FeedSettings;
-pub use threats::{Threat, MAX_THREATS};
 pub use migrate::SCHEMA_VERSION;
+pub use threats::{Threat, MAX_THREATS};
 
 /// The database's file name inside the data directory.
 pub const DATABASE_FILE: &str = "verity.sqlite3";

@@ -44,7 +44,9 @@ impl ExportDir {
     }
 }
 
-/// The current moment.
+/// The current moment: the checklist commands' one read of the wall clock (as `verityctl`'s
+/// `clock::now`); the store and the core take it as a parameter.
+#[allow(clippy::disallowed_methods)]
 fn now() -> Timestamp {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -100,8 +102,10 @@ fn record(state: &AppState, evidence: Evidence) -> CmdResult<StepState> {
     let now = now();
     with_checklist(state, |s| {
         s.fall_due_steps(now)?;
-        Ok(s.apply_checklist_event(step, &Event::Record(evidence), now)?
-            .state)
+        Ok(
+            s.apply_checklist_event(step, &Event::Record(evidence), now)?
+                .state,
+        )
     })
 }
 
@@ -267,10 +271,7 @@ pub async fn scan_files(
     let step = if scans.is_empty() {
         None
     } else {
-        Some(record(
-            &state,
-            Evidence::RemoveUnofficialNumbers(summary),
-        )?)
+        Some(record(&state, Evidence::RemoveUnofficialNumbers(summary))?)
     };
     let files = results
         .into_iter()
@@ -327,8 +328,7 @@ fn write_unique(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> CmdResult<Pa
     let safe: String = stem
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
-            {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
                 '_'
             } else {
                 c
@@ -498,7 +498,11 @@ pub async fn set_drill_owner(
             .interval(StepId::DrillOwner)
             .unwrap_or(Interval::QUARTER),
     };
-    let next = match next_drill.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+    let next = match next_drill
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
         Some(d) => parse_date(d).ok_or_else(|| {
             let mut e = IpcError::new(ErrorCode::InvalidInput, "expected a date as YYYY-MM-DD");
             e.reason = Some("bad_date".to_owned());

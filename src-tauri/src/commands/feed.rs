@@ -108,7 +108,9 @@ pub async fn set_feed_source<R: Runtime>(
         Some(feed_config::parse_feed_url(&url).map_err(|e| invalid(&e))?)
     };
     let proxy = feed_config::parse_proxy(&proxy).map_err(|e| invalid(&e))?;
-    state.with_store(|s| s.set_feed_source(url.as_deref(), proxy.as_deref()))?;
+    // Empty is recorded as such: the user turned the feed off (no fallback to a past sync's URL).
+    state
+        .with_store(|s| s.set_feed_source(Some(url.as_deref().unwrap_or("")), proxy.as_deref()))?;
     changed(&app, &feed)
 }
 
@@ -164,7 +166,8 @@ pub async fn set_feed_alerts(
 #[tauri::command]
 #[specta::specta]
 pub async fn list_threats(state: State<'_, AppState>) -> CmdResult<ThreatList> {
-    let (threats, unread) = state.with_store(|s| Ok((s.threats(MAX_LISTED)?, s.unread_threats()?)))?;
+    let (threats, unread) =
+        state.with_store(|s| Ok((s.threats(MAX_LISTED)?, s.unread_threats()?)))?;
     let small = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
     let items = threats
         .into_iter()

@@ -24,9 +24,7 @@ function stepState(step: string, status: Status): Record<string, unknown> {
     done_at: status === 'done' ? at : null,
     due_at: null,
     evidence:
-      step === 'announce_official_path' && status === 'done'
-        ? { step, acknowledged_at: at }
-        : null,
+      step === 'announce_official_path' && status === 'done' ? { step, acknowledged_at: at } : null,
   };
 }
 
@@ -35,7 +33,10 @@ function statusOf(statuses: Status[]): Record<string, unknown> {
   return {
     steps: STEPS.map((step, i) => ({
       state: stepState(step, statuses[i] ?? 'not_started'),
-      summary: statuses[i] === 'done' ? 'Official support path acknowledged on 2026-01-01' : 'No evidence yet',
+      summary:
+        statuses[i] === 'done'
+          ? 'Official support path acknowledged on 2026-01-01'
+          : 'No evidence yet',
     })),
     progress: { done, due_again: 0, in_progress: 0, total: 5 },
     nextDrill: 1_775_001_600,
@@ -47,7 +48,9 @@ function statusOf(statuses: Status[]): Record<string, unknown> {
 function setup(statuses: Status[] = []): Backend {
   const backend = mockBackend();
   backend.on('checklist_status', () => statusOf(statuses));
-  backend.on('record_quiz', (args) => stepState('training', Number(args.score) >= 10 ? 'done' : 'in_progress'));
+  backend.on('record_quiz', (args) =>
+    stepState('training', Number(args.score) >= 10 ? 'done' : 'in_progress'),
+  );
   backend.on('acknowledge_official_path', () => stepState('announce_official_path', 'done'));
   backend.on('confirm_test_alert', () => stepState('alerts_on', 'done'));
   return backend;
@@ -61,13 +64,22 @@ describe('Checklist', () => {
     expect(screen.getByText('Next drill: 2026-04-01')).toBeInTheDocument();
     const items = screen.getAllByRole('listitem');
     expect(items).toHaveLength(5);
-    expect(within(items[0] as HTMLElement).getByTestId('step-status')).toHaveTextContent('Not started');
+    expect(within(items[0] as HTMLElement).getByTestId('step-status')).toHaveTextContent(
+      'Not started',
+    );
     expect(within(items[1] as HTMLElement).getByTestId('step-status')).toHaveTextContent('Done');
     expect(items[1]).toHaveTextContent('Done on 2026-01-01');
     expect(items[1]).toHaveTextContent('Official support path acknowledged');
-    expect(within(items[2] as HTMLElement).getByTestId('step-status')).toHaveTextContent('In progress');
-    expect(within(items[4] as HTMLElement).getByTestId('step-status')).toHaveTextContent('Due again');
-    expect(screen.getByRole('progressbar', { name: 'Checklist progress' })).toHaveAttribute('value', '1');
+    expect(within(items[2] as HTMLElement).getByTestId('step-status')).toHaveTextContent(
+      'In progress',
+    );
+    expect(within(items[4] as HTMLElement).getByTestId('step-status')).toHaveTextContent(
+      'Due again',
+    );
+    expect(screen.getByRole('progressbar', { name: 'Checklist progress' })).toHaveAttribute(
+      'value',
+      '1',
+    );
   });
 
   it('acknowledges the official path after showing the drawn steps', async () => {
@@ -129,7 +141,9 @@ describe('Checklist', () => {
       };
     });
     backend.on('save_clean_copies', () => ({
-      copies: [{ file: 'ios.vcf', path: '/tmp/x/ios-cleaned.vcf', removed: 1, kept: 1, error: null }],
+      copies: [
+        { file: 'ios.vcf', path: '/tmp/x/ios-cleaned.vcf', removed: 1, kept: 1, error: null },
+      ],
       step: stepState('remove_unofficial_numbers', 'done'),
     }));
     render(Checklist);
@@ -140,7 +154,10 @@ describe('Checklist', () => {
     expect(table).toHaveTextContent('DingTalk HK Support');
     expect(table).toHaveTextContent('line 12');
     expect(table).toHaveTextContent('Saved as DingTalk support');
-    const sent = backend.callsTo('scan_files')[0]?.args.files as { name: string; bytes: number[] }[];
+    const sent = backend.callsTo('scan_files')[0]?.args.files as {
+      name: string;
+      bytes: number[];
+    }[];
     expect(sent[0]?.name).toBe('ios.vcf');
     expect(sent[0]?.bytes.slice(0, 5)).toEqual([66, 69, 71, 73, 78]);
     await userEvent.click(screen.getByRole('button', { name: 'Save a cleaned copy' }));

@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emitSettingsChanged, fail, mockBackend } from '../lib/ipc/testing';
@@ -15,18 +15,51 @@ function renderConnected(): void {
 }
 
 describe('Settings', () => {
+  it('changes the default region through the backend', async () => {
+    const backend = mockBackend();
+    renderConnected();
+    const region = await screen.findByRole('combobox', {
+      name: 'Default region for phone numbers',
+    });
+    expect(region).toHaveValue('HK');
+    await userEvent.selectOptions(region, 'MO');
+    expect(backend.callsTo('set_region')).toEqual([{ cmd: 'set_region', args: { region: 'MO' } }]);
+    await waitFor(() => expect(settings.current?.region).toBe('MO'));
+  });
+
+  it('saves the clipboard shortcut, and explains a refused one', async () => {
+    const backend = mockBackend();
+    renderConnected();
+    const input = await screen.findByRole('textbox', { name: '“Check clipboard” shortcut' });
+    expect(input).toHaveValue('CmdOrCtrl+Alt+K');
+    await userEvent.clear(input);
+    await userEvent.type(input, 'Ctrl+Shift+9');
+    await userEvent.click(screen.getByRole('button', { name: 'Save shortcut' }));
+    expect(backend.callsTo('set_check_shortcut')).toEqual([
+      { cmd: 'set_check_shortcut', args: { shortcut: 'Ctrl+Shift+9' } },
+    ]);
+    expect(await screen.findByText('Shortcut saved.')).toBeInTheDocument();
+
+    backend.on('set_check_shortcut', () =>
+      fail({ code: 'invalid_input', message: 'not a keyboard shortcut "Ctrl+Banana"' }),
+    );
+    await userEvent.clear(input);
+    await userEvent.type(input, 'Ctrl+Banana');
+    await userEvent.click(screen.getByRole('button', { name: 'Save shortcut' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('This setting could not be saved.');
+  });
+
   it('loads the stored settings', async () => {
     mockBackend({ language: 'en', startAtLogin: true });
     renderConnected();
     const language = await screen.findByRole('combobox', { name: 'Language' });
     expect(language).toHaveValue('en');
     expect(screen.getByRole('switch', { name: 'Start Verity when you sign in' })).toBeChecked();
-    expect(screen.getAllByRole('option').map((o) => o.textContent?.trim())).toEqual([
-      'English',
-      '繁體中文（香港）',
-      '简体中文',
-      'العربية',
-    ]);
+    expect(
+      within(language)
+        .getAllByRole('option')
+        .map((o) => o.textContent?.trim()),
+    ).toEqual(['English', '繁體中文（香港）', '简体中文', 'العربية']);
   });
 
   it('changes the language through the backend and lays Arabic out right to left', async () => {
@@ -92,7 +125,12 @@ describe('Settings', () => {
     renderConnected();
     await screen.findByRole('combobox', { name: 'Language' });
     await waitFor(() => expect(settings.current).not.toBeNull());
-    await emitSettingsChanged({ language: 'zh-HK', startAtLogin: true, region: 'HK' });
+    await emitSettingsChanged({
+      language: 'zh-HK',
+      startAtLogin: true,
+      region: 'HK',
+      checkShortcut: 'CmdOrCtrl+Alt+K',
+    });
 
     expect(await screen.findByRole('combobox', { name: '語言' })).toHaveValue('zh-HK');
     expect(screen.getAllByRole('switch')[0]).toBeChecked();

@@ -28,7 +28,7 @@ describe('Threats', () => {
       'Mar 2, 2026',
     ]);
     expect(cells(rows[2] as HTMLElement)[4]).toBe('Not named');
-    expect(cells(rows[3] as HTMLElement)[0]).toBe('', 'a read threat is not marked new');
+    expect(cells(rows[3] as HTMLElement)[0]).toBe(''); // a read threat is not marked new
     const value = within(rows[0] as HTMLElement).getByText('+85230010005');
     expect(value.tagName).toBe('BDI');
     expect(value).toHaveAttribute('dir', 'ltr');

@@ -732,7 +732,10 @@ export type FeedStatus_Deserialize = {
 	nextSync?: Timestamp | null,
 	/**  Unread new threats. */
 	unread: number,
-	/**  Entries of the bundled sample list still on the local list. */
+	/**
+	 *  Entries of the bundled sample list still on the local list (counted before the first
+	 *  feed version only; 0 after it, as the first snapshot drops them).
+	 */
 	sample: number,
 };
 
@@ -746,7 +749,10 @@ export type FeedStatus_Serialize = {
 	nextSync: Timestamp | null,
 	/**  Unread new threats. */
 	unread: number,
-	/**  Entries of the bundled sample list still on the local list. */
+	/**
+	 *  Entries of the bundled sample list still on the local list (counted before the first
+	 *  feed version only; 0 after it, as the first snapshot drops them).
+	 */
 	sample: number,
 };
 

@@ -214,6 +214,14 @@ export const setLanguage = (language: Language): Promise<Settings> =>
 export const setStartAtLogin = (enabled: boolean): Promise<Settings> =>
   call(() => commands.setStartAtLogin(enabled));
 
+/** Sets how numbers written without a country code are read (ISO 3166 code, e.g. `HK`). */
+export const setRegion = (region: string): Promise<Settings> =>
+  call(() => commands.setRegion(region));
+
+/** Sets the global "Check clipboard" shortcut; empty turns it off. */
+export const setCheckShortcut = (shortcut: string): Promise<Settings> =>
+  call(() => commands.setCheckShortcut(shortcut));
+
 /** Shows a desktop notification in the current language. */
 export const sendTestNotification = (): Promise<null> =>
   call(() => commands.sendTestNotification());
@@ -226,6 +234,39 @@ export const check = (input: string, kind: CheckKind | null): Promise<CheckOutco
   call(() => commands.check(input, kind));
 
 // ---- Checklist (issue 5) ---------------------------------------------------------------------
+
+import type {
+  ChecklistStatus_Serialize,
+  CleanCopies_Serialize,
+  ExportedReport_Serialize,
+  FileInput,
+  FileOutcome_Serialize,
+  FileScan_Serialize,
+  Finding_Serialize,
+  ReportFormat,
+  ScanResult_Serialize,
+  StepId,
+  StepState_Serialize,
+  StepStatus,
+  StepView_Serialize,
+} from './bindings';
+
+export type { FileInput, ReportFormat, StepId, StepStatus };
+/** The checklist as the backend sends it. */
+export type ChecklistStatus = ChecklistStatus_Serialize;
+/** One step as the backend sends it (`StepState` with its evidence in words). */
+export type StepView = StepView_Serialize;
+/** A step's state (times in Unix seconds). */
+export type StepState = StepState_Serialize;
+/** What a scan found. */
+export type ScanResult = ScanResult_Serialize;
+export type FileOutcome = FileOutcome_Serialize;
+export type FileScan = FileScan_Serialize;
+export type Finding = Finding_Serialize;
+/** Cleaned copies written. */
+export type CleanCopies = CleanCopies_Serialize;
+/** A report written, with its content. */
+export type ExportedReport = ExportedReport_Serialize;
 
 /** The five steps, progress and the next drill (steps past their interval fall due first). */
 export const checklistStatus = (): Promise<ChecklistStatus> =>

@@ -22,6 +22,7 @@ describe('commands', () => {
       language: 'ar',
       startAtLogin: false,
       region: 'HK',
+      checkShortcut: 'CmdOrCtrl+Alt+K',
     });
     expect(backend.callsTo('set_language')).toEqual([
       { cmd: 'set_language', args: { language: 'ar' } },
@@ -79,10 +80,21 @@ describe('onSettingsChanged', () => {
     mockBackend();
     const seen = vi.fn();
     const stop = await onSettingsChanged(seen);
-    await emitSettingsChanged({ language: 'zh-HK', startAtLogin: true, region: 'HK' });
-    expect(seen).toHaveBeenCalledWith({ language: 'zh-HK', startAtLogin: true, region: 'HK' });
+    const changed = {
+      language: 'zh-HK',
+      startAtLogin: true,
+      region: 'HK',
+      checkShortcut: '',
+    } as const;
+    await emitSettingsChanged(changed);
+    expect(seen).toHaveBeenCalledWith(changed);
     stop();
-    await emitSettingsChanged({ language: 'en', startAtLogin: false, region: 'HK' });
+    await emitSettingsChanged({
+      language: 'en',
+      startAtLogin: false,
+      region: 'HK',
+      checkShortcut: '',
+    });
     expect(seen).toHaveBeenCalledTimes(1);
   });
 });

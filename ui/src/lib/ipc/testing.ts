@@ -41,7 +41,7 @@ export const fixtures = {
     return outcomes.status();
   },
   settings(): Settings {
-    return { language: 'en', startAtLogin: false, region: 'HK' };
+    return { language: 'en', startAtLogin: false, region: 'HK', checkShortcut: 'CmdOrCtrl+Alt+K' };
   },
 };
 
@@ -128,6 +128,20 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
       'set_start_at_login',
       (args) => {
         backend.settings = { ...backend.settings, startAtLogin: Boolean(args.enabled) };
+        return { ...backend.settings };
+      },
+    ],
+    [
+      'set_region',
+      (args) => {
+        backend.settings = { ...backend.settings, region: String(args.region) };
+        return { ...backend.settings };
+      },
+    ],
+    [
+      'set_check_shortcut',
+      (args) => {
+        backend.settings = { ...backend.settings, checkShortcut: String(args.shortcut) };
         return { ...backend.settings };
       },
     ],
