@@ -30,6 +30,7 @@ fn verity_commands() -> &'static [&'static str] {
         "set_drill_owner",
         "record_quiz",
         "export_report",
+        "set_checklist_reminders",
         "device_status",
         "device_enroll",
         "device_enroll_link",

@@ -3,8 +3,8 @@
 //! `tests/ipc.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
-#![allow(clippy::disallowed_methods)] // the reminder test dates a drill from the real clock
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -19,6 +19,9 @@ struct FakeHost {
     login_item: Mutex<Option<bool>>,
     refuse_autostart: bool,
     languages: Mutex<Vec<verity_core::Language>>,
+    /// Reminders shown, with their `quiet` flag.
+    reminders: Mutex<Vec<(Notice, bool)>>,
+    refuse_notifications: AtomicBool,
 }
 
 impl Host for FakeHost {
@@ -38,6 +41,13 @@ impl Host for FakeHost {
     }
     fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String> {
         verity_app::quick_check::parse_shortcut(shortcut).map(|_| ())
+    }
+    fn notify_reminder(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
+        if self.refuse_notifications.load(Ordering::SeqCst) {
+            return Err(HostError::Notification("refused by the test".into()));
+        }
+        self.reminders.lock().unwrap().push((notice.clone(), quiet));
+        Ok(())
     }
 }
 
@@ -59,6 +69,9 @@ fn harness_with(host: FakeHost, label: &str) -> Harness {
     specta.mount_events(&app);
     app.manage(AppState::open(dir.path().to_path_buf(), host.clone()));
     app.manage(verity_app::commands::ExportDir(dir.path().join("exports")));
+    app.manage(verity_app::feed_sync::FeedSync::new(
+        dir.path().join("no-provisioning.json"),
+    ));
     let webview = WebviewWindowBuilder::new(&app, label, Default::default())
         .build()
         .unwrap();
@@ -353,36 +366,181 @@ fn other_windows_get_no_checklist_commands() {
     assert!(invoke(&h, "export_report", serde_json::json!({ "format": "json" })).is_err());
 }
 
-#[test]
-fn a_due_step_reminds_at_most_once_a_day() {
+// ---- The daily reminder: time and the local offset are passed in ----------------------------
+
+use verity_app::reminder::remind_if_due;
+use verity_core::checklist::ReminderDecision::{self, AlreadyShownToday, NothingDue, Off, Show};
+use verity_core::clock::Timestamp;
+
+/// 2026-03-02T22:00:00Z: 06:00 on 3 March in Hong Kong.
+const T: i64 = 1_772_488_800;
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+const HK: i32 = 8 * 3600;
+
+/// Records step 4 long before `T`, with the next drill at `next_drill`.
+fn drill_recorded_long_ago(h: &Harness, next_drill: i64) {
     use verity_core::checklist::{DrillEvidence, Event, Evidence, Interval, StepId};
-    use verity_core::clock::Timestamp;
-    let h = harness();
-    let state = h._app.state::<AppState>();
-    assert!(!verity_app::commands::remind_if_due(&state).unwrap());
-    // A drill recorded long ago, whose date has passed.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
     let mut store = verity_store::Store::open(h._dir.path()).unwrap();
     let e = Evidence::DrillOwner(DrillEvidence {
         owner: "Ada".into(),
         schedule: Interval::QUARTER,
-        next_drill: Timestamp(now - 10 * 86_400),
+        next_drill: Timestamp(next_drill),
     });
     store
         .apply_checklist_event(
             StepId::DrillOwner,
             &Event::Record(e),
-            Timestamp(now - 100 * 86_400),
+            Timestamp(T - 100 * DAY),
         )
         .unwrap();
-    drop(store);
-    assert!(verity_app::commands::remind_if_due(&state).unwrap());
-    assert_eq!(step_status(&h, 3), "due_again");
-    assert!(!verity_app::commands::remind_if_due(&state).unwrap());
-    let notices = h.host.notices.lock().unwrap();
-    assert_eq!(notices.len(), 1);
-    assert!(!notices[0].summary.is_empty());
+}
+
+fn remind(h: &Harness, at: i64, offset: i32) -> ReminderDecision {
+    remind_if_due(&h._app.state::<AppState>(), Timestamp(at), offset).unwrap()
+}
+
+fn reminders(h: &Harness) -> Vec<(Notice, bool)> {
+    h.host.reminders.lock().unwrap().clone()
+}
+
+#[test]
+fn a_due_step_reminds_once_a_local_day() {
+    let h = harness();
+    assert_eq!(remind(&h, T, HK), NothingDue);
+    drill_recorded_long_ago(&h, T - 10 * DAY);
+    assert_eq!(remind(&h, T, HK), Show);
+    let store = verity_store::Store::open(h._dir.path()).unwrap();
+    assert_eq!(
+        store.checklist().unwrap().steps[3].status,
+        verity_core::checklist::StepStatus::DueAgain
+    );
+    // Hourly checks the same local day: nothing more, though the UTC date changed at 08:00 HK.
+    for hours in 1..=17 {
+        assert_eq!(
+            remind(&h, T + hours * HOUR, HK),
+            AlreadyShownToday,
+            "+{hours} h"
+        );
+    }
+    // Past local midnight (00:30 on 4 March in Hong Kong): the next day's reminder.
+    assert_eq!(remind(&h, T + 18 * HOUR + 1800, HK), Show);
+    assert_eq!(remind(&h, T + 19 * HOUR, HK), AlreadyShownToday);
+    let shown = reminders(&h);
+    assert_eq!(shown.len(), 2);
+    assert_eq!(shown[0].0.summary, "Verity: a security step is due again");
+    assert!(!shown[0].1, "not quiet by default");
+    // Only the reminder path notified (no plain notification).
+    assert!(h.host.notices.lock().unwrap().is_empty());
+    // The day is kept in the store, so a restart does not remind again that day.
+    let h2_state = AppState::open(h._dir.path().to_path_buf(), h.host.clone());
+    assert_eq!(
+        remind_if_due(&h2_state, Timestamp(T + 20 * HOUR), HK).unwrap(),
+        AlreadyShownToday
+    );
+}
+
+#[test]
+fn a_step_falling_due_while_the_app_runs_is_reminded_the_same_day() {
+    let h = harness();
+    drill_recorded_long_ago(&h, T + HOUR);
+    // The hourly checks before the drill date find nothing due.
+    assert_eq!(remind(&h, T, HK), NothingDue);
+    assert_eq!(remind(&h, T + HOUR - 1, HK), NothingDue);
+    // The first check after it: the step falls due and the reminder is shown, that day.
+    assert_eq!(remind(&h, T + 2 * HOUR, HK), Show);
+    assert_eq!(reminders(&h).len(), 1);
+}
+
+#[test]
+fn reminders_turned_off_in_settings_show_nothing() {
+    let h = harness();
+    assert_eq!(
+        invoke(&h, "feed_config", serde_json::json!({})).unwrap()["reminders"],
+        true,
+        "on by default"
+    );
+    let c = invoke(
+        &h,
+        "set_checklist_reminders",
+        serde_json::json!({ "enabled": false }),
+    )
+    .unwrap();
+    assert_eq!(c["reminders"], false);
+    assert_eq!(
+        invoke(&h, "feed_config", serde_json::json!({})).unwrap()["reminders"],
+        false,
+        "persisted"
+    );
+    drill_recorded_long_ago(&h, T - 10 * DAY);
+    assert_eq!(remind(&h, T, HK), Off);
+    assert!(reminders(&h).is_empty());
+    // Turning threat alerts off does not turn reminders back on, nor the reverse.
+    invoke(
+        &h,
+        "set_feed_alerts",
+        serde_json::json!({ "alerts": false, "quiet": false }),
+    )
+    .unwrap();
+    let c = invoke(
+        &h,
+        "set_checklist_reminders",
+        serde_json::json!({ "enabled": true }),
+    )
+    .unwrap();
+    assert_eq!(
+        (c["reminders"].clone(), c["alerts"].clone()),
+        (true.into(), false.into())
+    );
+    assert_eq!(remind(&h, T + HOUR, HK), Show);
+    assert_eq!(reminders(&h).len(), 1);
+}
+
+#[test]
+fn the_quiet_preference_makes_the_reminder_quiet() {
+    let h = harness();
+    invoke(
+        &h,
+        "set_feed_alerts",
+        serde_json::json!({ "alerts": true, "quiet": true }),
+    )
+    .unwrap();
+    drill_recorded_long_ago(&h, T - 10 * DAY);
+    assert_eq!(remind(&h, T, HK), Show);
+    assert!(reminders(&h)[0].1, "quiet");
+}
+
+#[test]
+fn a_refused_reminder_is_not_recorded_and_comes_at_the_next_check() {
+    let h = harness();
+    drill_recorded_long_ago(&h, T - 10 * DAY);
+    h.host.refuse_notifications.store(true, Ordering::SeqCst);
+    let e = remind_if_due(&h._app.state::<AppState>(), Timestamp(T), HK).unwrap_err();
+    assert_eq!(
+        e.code,
+        verity_app::error::ErrorCode::NotificationUnavailable
+    );
+    h.host.refuse_notifications.store(false, Ordering::SeqCst);
+    assert_eq!(remind(&h, T + HOUR, HK), Show);
+    assert_eq!(reminders(&h).len(), 1);
+}
+
+#[test]
+fn the_reminder_speaks_the_users_language() {
+    let h = harness();
+    invoke(
+        &h,
+        "set_language",
+        serde_json::json!({ "language": "zh-HK" }),
+    )
+    .unwrap();
+    drill_recorded_long_ago(&h, T - 10 * DAY);
+    assert_eq!(remind(&h, T, HK), Show);
+    assert_eq!(
+        reminders(&h)[0].0.summary,
+        verity_core::text::text(
+            verity_core::Language::ZhHk,
+            "notification.checklist_due.title"
+        )
+    );
 }

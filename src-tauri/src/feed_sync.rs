@@ -10,10 +10,10 @@
 //! update at once (the second gets `feed_busy`).
 
 use crate::error::{CmdResult, ErrorCode, IpcError};
+use crate::feed_words;
 use crate::host::Notice;
 use crate::provisioning::{self, Loaded};
 use crate::state::AppState;
-use crate::{feed_words, i18n};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::path::{Path, PathBuf};
@@ -140,7 +140,7 @@ pub struct FeedChanged(pub FeedStatus);
 #[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
 pub struct OpenThreats;
 
-/// The feed settings as Settings shows them.
+/// The feed settings and the notification preferences, as Settings shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedConfig {
@@ -158,8 +158,10 @@ pub struct FeedConfig {
     pub provisioning_error: Option<String>,
     /// Whether new threats raise a desktop notification.
     pub alerts: bool,
-    /// Whether those notifications are silent and low-urgency.
+    /// Whether those notifications (and the checklist reminder) are silent and low-urgency.
     pub quiet: bool,
+    /// Whether a checklist step due again raises a reminder (at most once a day).
+    pub reminders: bool,
 }
 
 /// A trusted root's version and fingerprint.
@@ -296,7 +298,13 @@ impl FeedSync {
 /// # Errors
 /// Store errors.
 pub fn config(state: &AppState, feed: &FeedSync) -> CmdResult<FeedConfig> {
-    let (settings, fstate) = state.with_store(|s| Ok((s.feed_settings()?, s.feed_state()?)))?;
+    let (settings, fstate, reminders) = state.with_store(|s| {
+        Ok((
+            s.feed_settings()?,
+            s.feed_state()?,
+            s.reminder_state()?.enabled,
+        ))
+    })?;
     let provisioning_path = feed.provisioning_path.display().to_string();
     let (effective, provisioning_error, locked) = match feed.effective(&settings, &fstate) {
         Ok(e) => {
@@ -326,6 +334,7 @@ pub fn config(state: &AppState, feed: &FeedSync) -> CmdResult<FeedConfig> {
         provisioning_error,
         alerts: settings.alerts,
         quiet: settings.quiet,
+        reminders,
     })
 }
 
@@ -641,56 +650,13 @@ pub fn open_threats<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Shows the grouped threat alert with notify-rust. On Linux it carries a default action: a
-/// click brings the app forward on the Threats screen (a thread waits for the click); `quiet`
-/// asks for low urgency and no sound. Elsewhere it is a plain notification.
+/// Shows the grouped threat alert (see [`crate::host::show_clickable`]): a click brings the app
+/// forward on the Threats screen.
 ///
 /// # Errors
 /// The notification service's message.
 pub fn show_threat_alert(app: &AppHandle, notice: &Notice, quiet: bool) -> Result<(), String> {
-    let mut n = notify_rust::Notification::new();
-    n.summary(&notice.summary)
-        .body(&notice.body)
-        .appname("Verity");
-    #[cfg(all(unix, not(target_os = "macos")))]
-    {
-        let lang = app
-            .try_state::<AppState>()
-            .and_then(|s| s.with_store(|st| st.settings()).ok())
-            .map(|s| s.language)
-            .unwrap_or_default();
-        let label = i18n::text(lang, "feed.alert.action");
-        n.icon("hk.verity.desktop")
-            .action("default", &label)
-            .action("open", &label)
-            .urgency(if quiet {
-                notify_rust::Urgency::Low
-            } else {
-                notify_rust::Urgency::Normal
-            });
-        if quiet {
-            n.hint(notify_rust::Hint::SuppressSound(true));
-        }
-    }
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
-    let _ = quiet;
-    let handle = n.show().map_err(|e| e.to_string())?;
-    #[cfg(all(unix, not(target_os = "macos")))]
-    {
-        let app = app.clone();
-        std::thread::spawn(move || {
-            handle.wait_for_action(|action| {
-                if action == "default" || action == "open" {
-                    open_threats(&app);
-                }
-            });
-        });
-    }
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
-    {
-        let _ = (handle, app);
-    }
-    Ok(())
+    crate::host::show_clickable(app, notice, quiet, "feed.alert.action", open_threats)
 }
 
 #[cfg(test)]

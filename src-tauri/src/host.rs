@@ -58,6 +58,15 @@ pub trait Host: Send + Sync {
         self.notify(notice)
     }
 
+    /// Shows the checklist's daily reminder; clicking it opens the Checklist screen where the
+    /// desktop supports it. `quiet`: no sound, low urgency. By default, a plain notification.
+    ///
+    /// # Errors
+    /// [`HostError::Notification`] when no notification service answers.
+    fn notify_reminder(&self, notice: &Notice, _quiet: bool) -> Result<(), HostError> {
+        self.notify(notice)
+    }
+
     /// The feed's freshness or the unread threat count changed: the tray follows (tooltip,
     /// status line, "3 new threats" item). By default, nothing.
     fn feed_changed(
@@ -121,6 +130,17 @@ impl Host for DesktopHost {
             .map_err(HostError::Notification)
     }
 
+    fn notify_reminder(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
+        show_clickable(
+            &self.app,
+            notice,
+            quiet,
+            "notification.checklist_due.action",
+            crate::reminder::open_checklist,
+        )
+        .map_err(HostError::Notification)
+    }
+
     fn feed_changed(
         &self,
         language: verity_core::Language,
@@ -129,4 +149,65 @@ impl Host for DesktopHost {
     ) {
         crate::tray::set_feed(&self.app, language, freshness, unread);
     }
+}
+
+/// Shows a notification with notify-rust. On Linux it carries a default action (labelled with
+/// the string `action_key` in the user's language): a click runs `on_click`, on a thread that
+/// waits for it; `quiet` asks for low urgency and no sound. Elsewhere it is a plain notification.
+/// Used by the feed's grouped threat alert (opens Threats) and the checklist reminder (opens the
+/// Checklist).
+///
+/// # Errors
+/// The notification service's message.
+pub fn show_clickable(
+    app: &tauri::AppHandle,
+    notice: &Notice,
+    quiet: bool,
+    action_key: &str,
+    on_click: fn(&tauri::AppHandle),
+) -> Result<(), String> {
+    let mut n = notify_rust::Notification::new();
+    n.summary(&notice.summary)
+        .body(&notice.body)
+        .appname("Verity");
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        use tauri::Manager;
+        let lang = app
+            .try_state::<crate::state::AppState>()
+            .and_then(|s| s.with_store(|st| st.settings()).ok())
+            .map(|s| s.language)
+            .unwrap_or_default();
+        let label = crate::i18n::text(lang, action_key);
+        n.icon("hk.verity.desktop")
+            .action("default", &label)
+            .action("open", &label)
+            .urgency(if quiet {
+                notify_rust::Urgency::Low
+            } else {
+                notify_rust::Urgency::Normal
+            });
+        if quiet {
+            n.hint(notify_rust::Hint::SuppressSound(true));
+        }
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    let _ = (quiet, action_key);
+    let handle = n.show().map_err(|e| e.to_string())?;
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        let app = app.clone();
+        std::thread::spawn(move || {
+            handle.wait_for_action(|action| {
+                if action == "default" || action == "open" {
+                    on_click(&app);
+                }
+            });
+        });
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        let _ = (handle, app, on_click);
+    }
+    Ok(())
 }

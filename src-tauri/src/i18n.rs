@@ -17,6 +17,8 @@ pub const RUST_KEYS: &[&str] = &[
     "notification.test.body",
     "notification.checklist_due.title",
     "notification.checklist_due.body",
+    "notification.checklist_due.action",
+    "feed.alert.action",
 ];
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod host;
 pub mod i18n;
 pub mod provisioning;
 pub mod quick_check;
+pub mod reminder;
 pub mod state;
 mod tray;
 
@@ -68,16 +69,15 @@ pub fn run() {
                 app.path().download_dir().ok(),
                 state.data_dir(),
             ));
-            // The daily checklist reminder: at most once a day, when a step is due again.
-            if let Err(e) = commands::remind_if_due(&state) {
-                log::warn!("checklist reminder: {}", e.message);
-            }
             app.manage(state);
             app.manage(commands::DeviceConfig::default());
             app.manage(feed_sync::FeedSync::new(provisioning::path_from_env()));
             tray::create(app.handle(), lang)?;
             // The signed feed: a first sync within a minute, then on its schedule.
             feed_sync::start(app.handle().clone());
+            // The checklist reminder: at start, then hourly; at most once a day.
+            app.manage(reminder::Reminder::default());
+            reminder::start(app.handle().clone());
             if !std::env::args().any(|a| a == HIDDEN_FLAG) {
                 show_main_window(app.handle());
             }

@@ -1,5 +1,13 @@
-// The security checklist (issue 5) in the real app: all five steps completed through the UI,
-// then the report exported. Run through tests/e2e/run.
+// The security checklist (issue 5) in the real app: the daily reminder (off, then on, then
+// clicked), all five steps completed through the UI, then the report exported. Run through
+// tests/e2e/run.
+//
+// A step due again: the app runs on the real clock, so `verityctl` records step 4 under
+// libfaketime (package `faketime`) 100 days in the past, with a drill date 10 days ago: a real
+// record in the real audit chain, due today. The reminder's decisions are logged at info level
+// (tests/e2e/run sets RUST_LOG for `verity_app::reminder`), and the app's log reaches
+// tauri-driver's log: "no reminder" is asserted after the app logged its decision, not after a
+// delay.
 //
 // Step 1's files: WebKitWebDriver cannot set a file input from a path, so the test drops a File
 // built in the page (`execute`) on the scan drop zone: the same `drop` handler a user's drag
@@ -12,6 +20,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebDriver } from './lib/webdriver.mjs';
 import { waitForNotification, notificationLog } from './lib/desktop.mjs';
+
+const REMINDER = 'Verity: a security step is due again';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = process.env.VERITY_BIN;
@@ -40,14 +50,79 @@ async function backAndExpectDone(step) {
   await wd.until(`${step} done`, async () => (await stepStatus(step)) === 'done');
 }
 
-before(async () => {
-  assert.ok(BIN && CTL && DATA_DIR, 'VERITY_BIN, VERITYCTL_BIN and VERITY_DATA_DIR must be set');
+/** The app's log as tauri-driver captured it (the harness writes it next to the D-Bus log). */
+function appLog() {
+  const file = `${process.env.VERITY_NOTIFY_LOG}.driver`;
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+function count(haystack, needle) {
+  return haystack.split(needle).length - 1;
+}
+
+/** Records step 4 (drill owner) 100 days ago with a drill date 10 days ago: due again today. */
+function recordDrillLongAgo() {
+  const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+  try {
+    execFileSync('faketime', ['-f', '-100d', CTL, '--data-dir', DATA_DIR, 'checklist', 'drill-owner', '--name', 'Ada Lau', '--next-drill', tenDaysAgo], { encoding: 'utf8' });
+  } catch (e) {
+    if (e.code === 'ENOENT') throw new Error('faketime is missing: run scripts/setup (Debian package faketime)');
+    throw e;
+  }
+}
+
+async function switchChecked(css) {
+  return wd.execute('return document.querySelector(arguments[0]).checked;', [css]);
+}
+
+async function startApp() {
   await wd.start(BIN);
   await wd.waitFor('main h1', 20000);
+}
+
+before(async () => {
+  assert.ok(BIN && CTL && DATA_DIR, 'VERITY_BIN, VERITYCTL_BIN and VERITY_DATA_DIR must be set');
+  await startApp();
 });
 
 after(async () => {
   await wd.stop();
+});
+
+test('checklist reminders are turned off in Settings, and stay off', async () => {
+  await go('settings');
+  const css = '#checklist-reminders';
+  assert.equal(await switchChecked(css), true, 'on by default');
+  await wd.click(await wd.waitFor(css));
+  await wd.until('reminders off', async () => (await switchChecked(css)) === false);
+});
+
+test('reminders off: a step due again raises no reminder', async () => {
+  await wd.stop();
+  recordDrillLongAgo();
+  const decisions = count(appLog(), 'checklist reminder: Off');
+  await startApp();
+  // The app checks at start and logs its decision: wait for it, then look at the desktop.
+  await wd.until('the reminder decision', async () => count(appLog(), 'checklist reminder: Off') > decisions, 20000);
+  assert.equal(count(notificationLog(), REMINDER), 0, 'no reminder on D-Bus');
+  await go('settings');
+  assert.equal(await switchChecked('#checklist-reminders'), false, 'the choice persisted');
+});
+
+test('reminders on: the due step is reminded on D-Bus, and a click opens the Checklist', async () => {
+  await wd.click(await wd.find('#checklist-reminders'));
+  // Turned on, the app checks at once.
+  await waitForNotification(REMINDER, 20000);
+  const log = notificationLog();
+  const call = log.slice(log.lastIndexOf('member=Notify', log.indexOf(REMINDER)));
+  assert.match(call, /Open the checklist in Verity/);
+  assert.match(call, /string "default"\s+string "Open checklist"/, 'a default action');
+  assert.match(call, /"urgency"\s+variant\s+byte 1/, 'normal urgency (quiet is off)');
+  // Click it, as a user would: dunst invokes the default action of the notification shown.
+  execFileSync('dunstctl', ['action', '0']);
+  await wd.until('the Checklist screen', async () => (await wd.attribute(await wd.find('nav a[href$="checklist"]'), 'aria-current')) === 'page');
+  assert.equal(await stepStatus('drill_owner'), 'due_again');
+  assert.equal(count(notificationLog(), REMINDER), 1, 'once');
 });
 
 test('step 1: a dropped vCard is scanned, and a cleaned copy completes the step', async () => {

@@ -205,6 +205,9 @@ export function installMockBackend(options: MockOptions): void {
           quiet: Boolean(args.quiet),
         };
         return options.feed.config;
+      case 'set_checklist_reminders':
+        options.feed.config = { ...options.feed.config, reminders: Boolean(args.enabled) };
+        return options.feed.config;
       case 'list_threats':
         return options.feed.threats;
       case 'mark_threats_read': {

@@ -912,6 +912,40 @@ pub fn due_again(states: &[StepState], now: Timestamp) -> Vec<StepId> {
         .collect()
 }
 
+/// What the daily reminder does at one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderDecision {
+    /// No step is due again: nothing to remind.
+    NothingDue,
+    /// A step is due, but the user turned reminders off.
+    Off,
+    /// A step is due, but a reminder was already shown today.
+    AlreadyShownToday,
+    /// Show the reminder (and remember today).
+    Show,
+}
+
+/// The daily reminder's rule: when at least one step is `due_again`, remind once a day
+/// (`today` and `shown_on` are the same kind of date, `YYYY-MM-DD` on the user's local
+/// calendar), unless reminders are off.
+#[must_use]
+pub fn reminder_decision(
+    due_again: usize,
+    enabled: bool,
+    shown_on: Option<&str>,
+    today: &str,
+) -> ReminderDecision {
+    if due_again == 0 {
+        ReminderDecision::NothingDue
+    } else if !enabled {
+        ReminderDecision::Off
+    } else if shown_on.map(str::trim) == Some(today) {
+        ReminderDecision::AlreadyShownToday
+    } else {
+        ReminderDecision::Show
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1144,6 +1178,28 @@ mod tests {
         assert_eq!(
             d.to_json().unwrap(),
             r#"{"step":"drill_owner","owner":"Ann","schedule":{"months":3},"next_drill":1767225600}"#
+        );
+    }
+
+    #[test]
+    fn the_reminder_shows_once_a_day_when_due_and_on() {
+        use ReminderDecision::*;
+        assert_eq!(reminder_decision(0, true, None, "2026-11-29"), NothingDue);
+        assert_eq!(reminder_decision(0, false, None, "2026-11-29"), NothingDue);
+        assert_eq!(reminder_decision(1, false, None, "2026-11-29"), Off);
+        assert_eq!(reminder_decision(2, true, None, "2026-11-29"), Show);
+        assert_eq!(
+            reminder_decision(1, true, Some("2026-11-28"), "2026-11-29"),
+            Show
+        );
+        assert_eq!(
+            reminder_decision(1, true, Some("2026-11-29"), "2026-11-29"),
+            AlreadyShownToday
+        );
+        // A clock moved back a day (or a zone change) reminds again rather than never.
+        assert_eq!(
+            reminder_decision(1, true, Some("2026-11-30"), "2026-11-29"),
+            Show
         );
     }
 }

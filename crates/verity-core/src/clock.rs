@@ -48,6 +48,13 @@ impl Timestamp {
         let (y, mo, d, ..) = self.to_utc();
         format!("{y:04}-{mo:02}-{d:02}")
     }
+
+    /// The calendar date on a clock `offset_seconds` ahead of UTC (the local date, given the
+    /// local offset at this moment), e.g. `2026-01-01`.
+    #[must_use]
+    pub fn date_at_offset(self, offset_seconds: i32) -> String {
+        Timestamp(self.0.saturating_add(i64::from(offset_seconds))).to_date()
+    }
 }
 
 #[cfg(test)]
@@ -67,5 +74,16 @@ mod tests {
             "2026-12-31T23:59:59Z"
         );
         assert_eq!(Timestamp(-86_400).to_date(), "1969-12-31");
+    }
+
+    #[test]
+    fn local_dates_follow_the_offset() {
+        // 2026-01-01T23:30:00Z is already 2 January in Hong Kong (+08:00), still 1 January in
+        // New York (-05:00).
+        let t = Timestamp(1_767_225_600 + 23 * 3600 + 1800);
+        assert_eq!(t.date_at_offset(0), "2026-01-01");
+        assert_eq!(t.date_at_offset(8 * 3600), "2026-01-02");
+        assert_eq!(t.date_at_offset(-5 * 3600), "2026-01-01");
+        assert_eq!(Timestamp(1_767_225_600).date_at_offset(-1), "2025-12-31");
     }
 }

@@ -12,6 +12,7 @@ mod error;
 pub mod feed;
 mod feed_settings;
 pub mod migrate;
+mod reminder;
 mod settings;
 pub mod threats;
 
@@ -28,6 +29,7 @@ pub use error::StoreError;
 pub use feed::{FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate};
 pub use feed_settings::FeedSettings;
 pub use migrate::SCHEMA_VERSION;
+pub use reminder::ReminderState;
 pub use threats::{Threat, MAX_THREATS};
 
 /// The database's file name inside the data directory.

@@ -8,15 +8,15 @@
 //! no Downloads folder), never over an existing file.
 
 use crate::error::{CmdResult, ErrorCode, IpcError};
-use crate::host::Notice;
-use crate::i18n;
+use crate::feed_sync::{FeedConfig, FeedSync};
+use crate::reminder::Reminder;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
 use verity_core::check::CheckContext;
 use verity_core::checklist::{
     parse_date, AcknowledgementEvidence, AlertEvidence, DrillEvidence, Event, Evidence, Interval,
@@ -77,7 +77,7 @@ fn scan_error(e: &ScanError) -> IpcError {
 }
 
 /// Runs `f` with the store, for calls that return a [`ChecklistError`].
-fn with_checklist<T>(
+pub(crate) fn with_checklist<T>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, ChecklistError>,
 ) -> CmdResult<T> {
@@ -596,41 +596,21 @@ pub async fn export_report(
     })
 }
 
-/// Shows the daily reminder when a step is due and none was shown today. Returns whether one
-/// was shown. Called at start-up and from the Checklist's status (cheap when nothing is due).
-///
-/// # Errors
-/// Store errors; a notification refused by the desktop is logged, not returned.
-pub fn remind_if_due(state: &AppState) -> CmdResult<bool> {
-    let now = now();
-    let today = now.to_date();
-    let (lang, due, last) = with_checklist(state, |s| {
-        s.fall_due_steps(now)?;
-        let due = s
-            .checklist()?
-            .steps
-            .iter()
-            .filter(|st| st.status == verity_core::checklist::StepStatus::DueAgain)
-            .count();
-        let last = std::fs::read_to_string(s.data_dir().join(REMINDER_FILE)).unwrap_or_default();
-        Ok((s.settings()?.language, due, last))
-    })?;
-    if due == 0 || last.trim() == today {
-        return Ok(false);
+/// Turns the checklist's daily reminder on or off (Settings, notifications). Turned on, the
+/// reminder loop looks for due steps at once. Resolves to the notification preferences.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_checklist_reminders<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    feed: State<'_, FeedSync>,
+    enabled: bool,
+) -> CmdResult<FeedConfig> {
+    state.with_store(|s| s.set_checklist_reminders(enabled))?;
+    if enabled {
+        if let Some(r) = app.try_state::<Reminder>() {
+            r.check_soon();
+        }
     }
-    let notice = Notice {
-        summary: i18n::text(lang, "notification.checklist_due.title"),
-        body: i18n::text(lang, "notification.checklist_due.body"),
-    };
-    if let Err(e) = state.host.notify(&notice) {
-        log::warn!("checklist reminder: {e}");
-        return Ok(false);
-    }
-    if let Err(e) = std::fs::write(state.data_dir().join(REMINDER_FILE), &today) {
-        log::warn!("cannot record the reminder date: {e}");
-    }
-    Ok(true)
+    crate::feed_sync::config(&state, &feed)
 }
-
-/// The file in the data directory holding the date (`YYYY-MM-DD`, UTC) of the last reminder.
-pub const REMINDER_FILE: &str = "checklist-reminded";

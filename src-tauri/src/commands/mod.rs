@@ -10,7 +10,8 @@ mod settings;
 mod status;
 
 pub use check::run_check;
-pub use checklist::{remind_if_due, ExportDir};
+pub(crate) use checklist::with_checklist;
+pub use checklist::ExportDir;
 pub use device::DeviceConfig;
 pub use settings::SettingsChanged;
 pub use status::AppStatus;
@@ -33,6 +34,7 @@ pub const ALL: &[&str] = &[
     "set_drill_owner",
     "record_quiz",
     "export_report",
+    "set_checklist_reminders",
     "device_status",
     "device_enroll",
     "device_enroll_link",
@@ -76,6 +78,7 @@ macro_rules! specta_builder {
                 set_drill_owner,
                 record_quiz,
                 export_report,
+                set_checklist_reminders::<$runtime>,
                 device_status,
                 device_enroll,
                 device_enroll_link,
@@ -96,6 +99,7 @@ macro_rules! specta_builder {
                 $crate::feed_sync::FeedProgress,
                 $crate::feed_sync::FeedChanged,
                 $crate::feed_sync::OpenThreats,
+                $crate::reminder::OpenChecklist,
                 $crate::commands::SettingsChanged
             ])
     }};

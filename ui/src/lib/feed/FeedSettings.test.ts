@@ -76,16 +76,44 @@ describe('feed settings', () => {
     const backend = mockBackend();
     render(FeedSettings);
     const alerts = await screen.findByRole('switch', { name: 'Notify me about new threats' });
-    const quiet = screen.getByRole('switch', { name: 'Quiet alerts' });
+    const quiet = screen.getByRole('switch', { name: 'Quiet notifications' });
     expect(alerts).toBeChecked();
     await userEvent.click(quiet);
     await waitFor(() => expect(quiet).toBeChecked());
     await userEvent.click(alerts);
     await waitFor(() => expect(alerts).not.toBeChecked());
-    expect(quiet).toBeDisabled();
+    // Quiet still applies to checklist reminders, so it stays available while they are on.
+    expect(quiet).toBeEnabled();
     expect(backend.callsTo('set_feed_alerts').map((c) => c.args)).toEqual([
       { alerts: true, quiet: true },
       { alerts: false, quiet: true },
+    ]);
+  });
+
+  it('turns checklist reminders off and on; quiet is off-limits only when both are off', async () => {
+    const backend = mockBackend();
+    render(FeedSettings);
+    const reminders = await screen.findByRole('switch', {
+      name: 'Remind me when a checklist step is due',
+    });
+    const alerts = screen.getByRole('switch', { name: 'Notify me about new threats' });
+    const quiet = screen.getByRole('switch', { name: 'Quiet notifications' });
+    expect(reminders).toBeChecked();
+    expect(reminders).toHaveAccessibleDescription(
+      'At most one reminder a day while a security step is due again. Clicking it opens the checklist.',
+    );
+    await userEvent.click(reminders);
+    await waitFor(() => expect(reminders).not.toBeChecked());
+    expect(quiet).toBeEnabled();
+    await userEvent.click(alerts);
+    await waitFor(() => expect(alerts).not.toBeChecked());
+    expect(quiet).toBeDisabled();
+    await userEvent.click(reminders);
+    await waitFor(() => expect(reminders).toBeChecked());
+    expect(quiet).toBeEnabled();
+    expect(backend.callsTo('set_checklist_reminders').map((c) => c.args)).toEqual([
+      { enabled: false },
+      { enabled: true },
     ]);
   });
 });

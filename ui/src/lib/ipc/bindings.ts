@@ -67,6 +67,11 @@ export const commands = {
 	 *  chain's head hash) as a new file in the export folder, and returns it.
 	 */
 	exportReport: (format: ReportFormat) => typedError<ExportedReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("export_report", { format })),
+	/**
+	 *  Turns the checklist's daily reminder on or off (Settings, notifications). Turned on, the
+	 *  reminder loop looks for due steps at once. Resolves to the notification preferences.
+	 */
+	setChecklistReminders: (enabled: boolean) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_checklist_reminders", { enabled })),
 	/**  Whether this device is bound, read from `device.json` (no network). */
 	deviceStatus: () => typedError<DeviceStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("device_status")),
 	/**
@@ -129,6 +134,7 @@ export const commands = {
 export const events = {
 	feedChanged: makeEvent<FeedChanged_Serialize, FeedChanged_Deserialize>("feed-changed"),
 	feedProgress: makeEvent<FeedProgress_Serialize, FeedProgress_Deserialize>("feed-progress"),
+	openChecklist: makeEvent<OpenChecklist, OpenChecklist>("open-checklist"),
 	openThreats: makeEvent<OpenThreats, OpenThreats>("open-threats"),
 	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
 };
@@ -649,10 +655,10 @@ export type FeedChanged_Deserialize = FeedStatus_Deserialize;
 /**  Sent to the UI whenever the feed's status changes (a sync ended, settings, threats read). */
 export type FeedChanged_Serialize = FeedStatus_Serialize;
 
-/**  The feed settings as Settings shows them. */
+/**  The feed settings and the notification preferences, as Settings shows them. */
 export type FeedConfig = FeedConfig_Serialize | FeedConfig_Deserialize;
 
-/**  The feed settings as Settings shows them. */
+/**  The feed settings and the notification preferences, as Settings shows them. */
 export type FeedConfig_Deserialize = {
 	/**  The feed URL in force. */
 	url?: string | null,
@@ -668,11 +674,13 @@ export type FeedConfig_Deserialize = {
 	provisioningError?: string | null,
 	/**  Whether new threats raise a desktop notification. */
 	alerts: boolean,
-	/**  Whether those notifications are silent and low-urgency. */
+	/**  Whether those notifications (and the checklist reminder) are silent and low-urgency. */
 	quiet: boolean,
+	/**  Whether a checklist step due again raises a reminder (at most once a day). */
+	reminders: boolean,
 };
 
-/**  The feed settings as Settings shows them. */
+/**  The feed settings and the notification preferences, as Settings shows them. */
 export type FeedConfig_Serialize = {
 	/**  The feed URL in force. */
 	url: string | null,
@@ -688,8 +696,10 @@ export type FeedConfig_Serialize = {
 	provisioningError: string | null,
 	/**  Whether new threats raise a desktop notification. */
 	alerts: boolean,
-	/**  Whether those notifications are silent and low-urgency. */
+	/**  Whether those notifications (and the checklist reminder) are silent and low-urgency. */
 	quiet: boolean,
+	/**  Whether a checklist step due again raises a reminder (at most once a day). */
+	reminders: boolean,
 };
 
 /**  Sent while a sync runs: its stage and, while downloading, the bytes. */
@@ -1110,6 +1120,9 @@ export type Match_Serialize = {
 	/**  When it was added. */
 	added: Timestamp,
 };
+
+/**  Sent to the UI to show the Checklist screen (the reminder was clicked). */
+export type OpenChecklist = null;
 
 /**  Sent to the UI to show the Threats screen (the alert or the tray was clicked). */
 export type OpenThreats = null;

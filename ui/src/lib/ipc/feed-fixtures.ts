@@ -64,6 +64,7 @@ export function feedConfig(locked = false): FeedConfig {
     provisioningError: null,
     alerts: true,
     quiet: false,
+    reminders: true,
   };
 }
 

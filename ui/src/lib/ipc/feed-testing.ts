@@ -62,6 +62,7 @@ export function feedHandlers(feed: () => FeedBackend): [string, FeedHandler][] {
       'set_feed_alerts',
       (args) => withConfig({ alerts: Boolean(args.alerts), quiet: Boolean(args.quiet) }),
     ],
+    ['set_checklist_reminders', (args) => withConfig({ reminders: Boolean(args.enabled) })],
     ['list_threats', () => feed().threats],
     [
       'mark_threats_read',

@@ -299,6 +299,10 @@ export const setDrillOwner = (
 export const recordQuiz = (score: number, total: number): Promise<StepState> =>
   call(() => commands.recordQuiz(score, total));
 
+/** Turns the checklist's daily reminder on or off; resolves to the notification preferences. */
+export const setChecklistReminders = (enabled: boolean): Promise<FeedConfig> =>
+  call(() => commands.setChecklistReminders(enabled));
+
 /** Writes the manager's report to a new file; resolves to its path and content. */
 export const exportReport = (format: ReportFormat): Promise<ExportedReport> =>
   call(() => commands.exportReport(format));
@@ -447,5 +451,12 @@ export const onFeedProgress = (handler: (progress: FeedProgress) => void): Promi
 export const onOpenThreats = (handler: () => void): Promise<Unsubscribe> =>
   listen<null>(
     (h) => events.openThreats.listen(h),
+    () => handler(),
+  );
+
+/** Calls `handler` when the backend asks to show the Checklist screen (the reminder clicked). */
+export const onOpenChecklist = (handler: () => void): Promise<Unsubscribe> =>
+  listen<null>(
+    (h) => events.openChecklist.listen(h),
     () => handler(),
   );

@@ -178,4 +178,9 @@ export async function emitSettingsChanged(settings: Settings): Promise<void> {
   await emit('settings-changed', settings);
 }
 
+/** Plays the backend's `open-checklist` event (the checklist reminder was clicked). */
+export async function emitOpenChecklist(): Promise<void> {
+  await emit('open-checklist', null);
+}
+
 export { clearMocks };
