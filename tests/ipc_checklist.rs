@@ -4,13 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindowBuilder};
-use verity_app::host::{Host, HostError, Notice};
+use verity_app::host::{Host, HostError, Notice, SaveRequest};
 use verity_app::state::AppState;
 
 #[derive(Default)]
@@ -22,6 +24,10 @@ struct FakeHost {
     /// Reminders shown, with their `quiet` flag.
     reminders: Mutex<Vec<(Notice, bool)>>,
     refuse_notifications: AtomicBool,
+    /// The Save dialog's answers, in order (`None`: the user cancelled; none left: cancelled).
+    save_answers: Mutex<VecDeque<Option<PathBuf>>>,
+    /// What the Save dialog was asked.
+    save_requests: Mutex<Vec<SaveRequest>>,
 }
 
 impl Host for FakeHost {
@@ -41,6 +47,10 @@ impl Host for FakeHost {
     }
     fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String> {
         verity_app::quick_check::parse_shortcut(shortcut).map(|_| ())
+    }
+    fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {
+        self.save_requests.lock().unwrap().push(request.clone());
+        Ok(self.save_answers.lock().unwrap().pop_front().flatten())
     }
     fn notify_reminder(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
         if self.refuse_notifications.load(Ordering::SeqCst) {
@@ -317,27 +327,120 @@ fn all_five_steps_through_commands_then_the_report() {
         .unwrap()
         .contains("Ada Lau"));
 
-    // The report, in each format, each a new file.
+    // The report, in each format, where the user said in the Save dialog.
+    let reports = h._dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let answer = |p: Option<PathBuf>| h.host.save_answers.lock().unwrap().push_back(p);
+    let files_in = |dir: &std::path::Path| {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    answer(Some(reports.join("q4.html")));
     let html = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
+    let asked = h
+        .host
+        .save_requests
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    let name = asked.file_name.clone();
+    assert!(
+        name.starts_with("verity-checklist-report-") && name.ends_with(".html"),
+        "{name}"
+    );
+    let date = &name["verity-checklist-report-".len()..name.len() - ".html".len()];
+    assert!(verity_core::checklist::parse_date(date).is_some(), "{date}");
+    assert_eq!(asked.extension, "html");
+    assert_eq!(asked.filter_name, "HTML page");
+    assert_eq!(asked.title, "Save the checklist report");
     let head = html["headHash"].as_str().unwrap().to_owned();
     assert_eq!(head.len(), 64);
     assert_eq!(html["auditIntact"], true);
     let content = html["content"].as_str().unwrap();
     assert!(content.contains(&head));
     assert!(content.contains("Ada Lau"));
-    let path = std::path::PathBuf::from(html["path"].as_str().unwrap());
-    assert!(path.starts_with(h._dir.path().join("exports")));
+    let path = PathBuf::from(html["path"].as_str().unwrap());
+    assert_eq!(path, reports.join("q4.html"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
+    answer(Some(reports.join("q4.json")));
     let json = invoke(&h, "export_report", serde_json::json!({ "format": "json" })).unwrap();
     let parsed: serde_json::Value =
         serde_json::from_str(json["content"].as_str().unwrap()).unwrap();
     assert!(parsed.to_string().contains(&head));
+    assert_eq!(
+        json["content"].as_str().unwrap(),
+        std::fs::read_to_string(reports.join("q4.json")).unwrap()
+    );
+    answer(Some(reports.join("q4.csv")));
     let csv = invoke(&h, "export_report", serde_json::json!({ "format": "csv" })).unwrap();
     assert!(csv["content"].as_str().unwrap().contains(&head));
-    let again = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
-    assert_ne!(again["path"], html["path"]);
+    let asked = h
+        .host
+        .save_requests
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(asked.file_name.ends_with(".csv"));
+    assert_eq!(asked.filter_name, "CSV spreadsheet");
+    assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
+
+    // Saved again over a file (the dialog asked before replacing): replaced whole, no leftovers.
+    std::fs::write(reports.join("q4.html"), "old").unwrap();
+    answer(Some(reports.join("q4.html")));
+    invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(reports.join("q4.html")).unwrap(),
+        content
+    );
+    assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
+
+    // Cancelled: not an error, nothing written.
+    answer(None);
+    let r = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
+    assert!(r.is_null(), "{r}");
+    assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
+
+    // A place that cannot be written: a coded reason the UI words, nothing left behind.
+    for bad in [reports.join("gone").join("q4.html"), reports.clone()] {
+        answer(Some(bad.clone()));
+        let e = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap_err();
+        assert_eq!(e["code"], "invalid_input", "{e}");
+        assert_eq!(e["reason"], "cannot_write", "{e}");
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains(&bad.display().to_string()),
+            "{e}"
+        );
+        assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
+    }
+    // Reports never go to the export folder of cleaned copies.
+    assert!(exports(&h).is_empty());
     let e = invoke(&h, "export_report", serde_json::json!({ "format": "pdf" })).unwrap_err();
     assert!(e.is_string() || e["code"] == "invalid_input");
+}
+
+#[test]
+fn a_report_is_written_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.html");
+    verity_app::commands::write_atomically(&path, b"one").unwrap();
+    verity_app::commands::write_atomically(&path, b"two").unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"two");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // A folder in the way: refused, and the temporary file is gone.
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    assert!(verity_app::commands::write_atomically(&dir.path().join("d"), b"x").is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 }
 
 #[test]

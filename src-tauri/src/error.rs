@@ -96,6 +96,7 @@ impl From<crate::host::HostError> for IpcError {
         let code = match e {
             HostError::Notification(_) => ErrorCode::NotificationUnavailable,
             HostError::Autostart(_) => ErrorCode::Autostart,
+            HostError::Dialog(_) => ErrorCode::Internal,
         };
         log::warn!("host error: {e}");
         IpcError::new(code, e.to_string())

@@ -1,8 +1,10 @@
-//! The narrow door from command logic to the desktop: notifications and start-at-login.
+//! The narrow door from command logic to the desktop: notifications, start-at-login and the
+//! Save dialog.
 //!
 //! Commands ask the [`Host`] instead of calling the OS, so they run in tests with a fake host
 //! and no window, no D-Bus and no changes to the real login items.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// A desktop notification to show.
@@ -14,6 +16,19 @@ pub struct Notice {
     pub body: String,
 }
 
+/// What the Save dialog asks: its title, the suggested file name, and the one file type offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveRequest {
+    /// The dialog's title.
+    pub title: String,
+    /// The suggested file name (e.g. `verity-checklist-report-2026-11-29.html`).
+    pub file_name: String,
+    /// The file type's name in the filter list (e.g. "HTML page").
+    pub filter_name: String,
+    /// Its extension, without the dot.
+    pub extension: String,
+}
+
 /// What the desktop can refuse.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
@@ -23,6 +38,9 @@ pub enum HostError {
     /// Start-at-login could not be changed.
     #[error("cannot change start at login: {0}")]
     Autostart(String),
+    /// The Save dialog could not be shown or gave an unusable answer.
+    #[error("cannot ask where to save: {0}")]
+    Dialog(String),
 }
 
 /// The desktop services the commands use.
@@ -65,6 +83,20 @@ pub trait Host: Send + Sync {
     /// [`HostError::Notification`] when no notification service answers.
     fn notify_reminder(&self, notice: &Notice, _quiet: bool) -> Result<(), HostError> {
         self.notify(notice)
+    }
+
+    /// Asks the user where to save a file: the desktop's Save dialog, opened in the Downloads
+    /// folder with `request.file_name` suggested (the dialog asks before replacing a file).
+    /// `Ok(None)`: the user cancelled. Blocks until the user answers: call it off the main
+    /// thread. By default there is no dialog.
+    ///
+    /// # Errors
+    /// [`HostError::Dialog`] when no dialog can be shown.
+    fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {
+        Err(HostError::Dialog(format!(
+            "no Save dialog here for {}",
+            request.file_name
+        )))
     }
 
     /// The feed's freshness or the unread threat count changed: the tray follows (tooltip,
@@ -139,6 +171,33 @@ impl Host for DesktopHost {
             crate::reminder::open_checklist,
         )
         .map_err(HostError::Notification)
+    }
+
+    fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {
+        use tauri::Manager;
+        use tauri_plugin_dialog::DialogExt;
+        let mut dialog = self
+            .app
+            .dialog()
+            .file()
+            .set_title(&request.title)
+            .set_file_name(&request.file_name)
+            .add_filter(&request.filter_name, &[request.extension.as_str()])
+            .set_can_create_directories(true);
+        let paths = self.app.path();
+        if let Some(dir) = paths.download_dir().ok().or_else(|| paths.home_dir().ok()) {
+            dialog = dialog.set_directory(dir);
+        }
+        if let Some(window) = self.app.get_webview_window(crate::MAIN_WINDOW) {
+            dialog = dialog.set_parent(&window);
+        }
+        match dialog.blocking_save_file() {
+            None => Ok(None),
+            Some(path) => path
+                .into_path()
+                .map(Some)
+                .map_err(|e| HostError::Dialog(e.to_string())),
+        }
     }
 
     fn feed_changed(

@@ -19,6 +19,10 @@ pub const RUST_KEYS: &[&str] = &[
     "notification.checklist_due.body",
     "notification.checklist_due.action",
     "feed.alert.action",
+    "cl.export.dialog.title",
+    "cl.export.dialog.filter.html",
+    "cl.export.dialog.filter.csv",
+    "cl.export.dialog.filter.json",
 ];
 
 #[cfg(test)]

@@ -50,6 +50,9 @@ pub fn run() {
             Some(vec![HIDDEN_FLAG]),
         ))
         .plugin(tauri_plugin_clipboard_manager::init())
+        // The Save dialog, called from Rust only (export_report): the web view is granted none of
+        // the plugin's commands.
+        .plugin(tauri_plugin_dialog::init())
         .plugin(quick_check::plugin())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {

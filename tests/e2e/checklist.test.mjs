@@ -1,6 +1,7 @@
 // The security checklist (issue 5) in the real app: the daily reminder (off, then on, then
-// clicked), all five steps completed through the UI, then the report exported. Run through
-// tests/e2e/run.
+// clicked), all five steps completed through the UI, then the report saved through the real GTK
+// Save dialog, driven with xdotool as a user's keyboard would (a typed path, the suggestion in
+// Downloads, a cancel). Run through tests/e2e/run.
 //
 // A step due again: the app runs on the real clock, so `verityctl` records step 4 under
 // libfaketime (package `faketime`) 100 days in the past, with a drill date 10 days ago: a real
@@ -16,12 +17,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { WebDriver } from './lib/webdriver.mjs';
-import { waitForNotification, notificationLog } from './lib/desktop.mjs';
+import { waitForNotification, notificationLog, pressKeys, typeInto, waitForWindow, waitForWindowGone } from './lib/desktop.mjs';
 
 const REMINDER = 'Verity: a security step is due again';
+const SAVE_DIALOG = 'Save the checklist report';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = process.env.VERITY_BIN;
@@ -201,15 +203,54 @@ test('step 5: the training and a passed quiz complete the checklist', async () =
   assert.match(progress, /5/);
 });
 
-test('the report is exported with the audit head, and the log verifies', async () => {
+test('the report is saved through the real GTK Save dialog, and the log verifies', async () => {
+  // The desktop's Downloads folder, as xdg-user-dirs configures it at login.
+  const downloads = join(process.env.HOME, 'Downloads');
+  mkdirSync(downloads, { recursive: true });
+  const userDirs = join(process.env.XDG_CONFIG_HOME, 'user-dirs.dirs');
+  mkdirSync(dirname(userDirs), { recursive: true });
+  writeFileSync(userDirs, 'XDG_DOWNLOAD_DIR="$HOME/Downloads"\n');
+  const savedPath = async () => wd.text(await wd.find('[data-testid="export-path"] bdi'));
+
+  // HTML: a path typed into the dialog's name field, then Return.
+  const reports = mkdtempSync(join(process.env.HOME, 'reports-'));
+  const target = join(reports, 'Q4 report.html');
   await wd.click(await wd.waitFor('[data-testid="export-html"]'));
-  const head = await wd.text(await wd.waitFor('[data-testid="export-head"]', 15000));
+  let dialog = await waitForWindow(SAVE_DIALOG);
+  await pressKeys(dialog, 'ctrl+a');
+  await typeInto(dialog, target);
+  await pressKeys(dialog, 'Return');
+  await wd.until('"saved to" the typed path', async () => (await savedPath()) === target, 15000);
+  assert.match(await wd.text(await wd.find('[data-testid="export-path"]')), /^Report saved to /);
+  const head = await wd.text(await wd.find('[data-testid="export-head"]'));
   assert.match(head, /^[0-9a-f]{64}$/);
-  const pathText = await wd.text(await wd.find('[data-testid="export-path"] bdi'));
-  assert.ok(existsSync(pathText), `the report exists: ${pathText}`);
-  const html = readFileSync(pathText, 'utf8');
+  const html = readFileSync(target, 'utf8');
   assert.ok(html.includes(head));
   assert.ok(html.includes('Ada Lau'));
+  assert.deepEqual(readdirSync(reports), ['Q4 report.html'], 'no temporary file left');
+
+  // CSV: the suggestion taken as it is: Downloads, verity-checklist-report-YYYY-MM-DD.csv.
+  await wd.click(await wd.find('[data-testid="export-csv"]'));
+  dialog = await waitForWindow(SAVE_DIALOG);
+  await pressKeys(dialog, 'Return');
+  await wd.until('"saved to" Downloads', async () => (await savedPath()).endsWith('.csv'), 15000);
+  const csvPath = await savedPath();
+  assert.equal(dirname(csvPath), downloads);
+  assert.match(basename(csvPath), /^verity-checklist-report-\d{4}-\d{2}-\d{2}\.csv$/);
+  assert.ok(readFileSync(csvPath, 'utf8').includes(head));
+
+  // JSON, cancelled: not an error, nothing written, nothing said.
+  const before = [readdirSync(downloads), readdirSync(reports)];
+  await wd.click(await wd.find('[data-testid="export-json"]'));
+  dialog = await waitForWindow(SAVE_DIALOG);
+  await pressKeys(dialog, 'Escape');
+  await waitForWindowGone(SAVE_DIALOG);
+  const button = await wd.find('[data-testid="export-json"]');
+  await wd.until('the export to finish', async () => (await wd.attribute(button, 'aria-disabled')) === 'false');
+  assert.equal(await savedPath(), csvPath, 'the last save is still the one shown');
+  assert.equal((await wd.findAll('[role="alert"]')).length, 0);
+  assert.deepEqual([readdirSync(downloads), readdirSync(reports)], before);
+
   const verify = execFileSync(CTL, ['audit', 'verify', '--data-dir', DATA_DIR], { encoding: 'utf8' });
   assert.ok(verify.length > 0);
 });

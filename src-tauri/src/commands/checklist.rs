@@ -2,13 +2,17 @@
 //! `verity_core::scan`, `verity_core::report` and the store's checklist tables. Every change is
 //! one store transition with its audit record.
 //!
-//! Files come from the web view as bytes (read with the web File API); nothing here reads a
-//! path the web view names. Cleaned copies and reports are written with new, unique names into
-//! the [`ExportDir`] (Downloads/Verity, or the data directory's `exports` folder when there is
-//! no Downloads folder), never over an existing file.
+//! Files come from the web view as bytes (read with the web File API); nothing here reads or
+//! writes a path the web view names. Cleaned copies are written with new, unique names into the
+//! [`ExportDir`] (Downloads/Verity, or the data directory's `exports` folder when there is no
+//! Downloads folder), never over an existing file. The manager's report goes where the user
+//! says in the desktop's Save dialog, which Rust opens (`Host::choose_save_path`), written
+//! atomically.
 
 use crate::error::{CmdResult, ErrorCode, IpcError};
 use crate::feed_sync::{FeedConfig, FeedSync};
+use crate::host::SaveRequest;
+use crate::i18n;
 use crate::reminder::Reminder;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
@@ -557,15 +561,76 @@ pub struct ExportedReport {
     pub audit_intact: bool,
 }
 
-/// Writes the manager's report (each step's state, dates and evidence summary, and the audit
-/// chain's head hash) as a new file in the export folder, and returns it.
+/// Writes `bytes` to `path` atomically: a new temporary file beside it, flushed to disk, then
+/// renamed over `path`, so `path` holds the old file or the whole new one, never part of one.
+/// The temporary file is removed when anything fails.
+///
+/// # Errors
+/// The I/O error (no such folder, read-only, disk full, `path` is a folder…).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "no file name"))?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    for n in 0..100u32 {
+        let tmp = dir.join(format!(
+            ".{}.{}-{n}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let mut file = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let written = file
+            .write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| {
+                drop(file);
+                std::fs::rename(&tmp, path)
+            });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        #[cfg(unix)]
+        if written.is_ok() {
+            // The rename itself reaches the disk with the folder's entry.
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        return written;
+    }
+    Err(Error::new(
+        ErrorKind::AlreadyExists,
+        "no free temporary file name",
+    ))
+}
+
+/// Asks where to save the manager's report (each step's state, dates and evidence summary, and
+/// the audit chain's head hash) with the desktop's Save dialog — opened in Downloads, suggesting
+/// `verity-checklist-report-YYYY-MM-DD.<html|csv|json>` (today's local date) — and writes it
+/// there atomically. Resolves to `null` when the user cancelled: nothing is written.
+///
+/// # Errors
+/// `invalid_input` with reason `cannot_write` when the chosen place cannot be written (the
+/// message names the path and the system's reason); `internal` when no dialog can be shown;
+/// store errors.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_report(
     state: State<'_, AppState>,
-    export_dir: State<'_, ExportDir>,
     format: ReportFormat,
-) -> CmdResult<ExportedReport> {
+) -> CmdResult<Option<ExportedReport>> {
     let lang = language(&state)?;
     let now = now();
     let (c, check) = with_checklist(&state, |s| {
@@ -585,15 +650,38 @@ pub async fn export_report(
             "json",
         ),
     };
-    let stem = format!("verity-checklist-report-{}", now.to_date());
-    let path = write_unique(&export_dir.0, &stem, ext, content.as_bytes())?;
+    let today = now.date_at_offset(crate::reminder::local_offset(now));
+    let request = SaveRequest {
+        title: i18n::text(lang, "cl.export.dialog.title"),
+        file_name: format!("verity-checklist-report-{today}.{ext}"),
+        filter_name: i18n::text(lang, &format!("cl.export.dialog.filter.{ext}")),
+        extension: ext.to_owned(),
+    };
+    // The dialog blocks until the user answers: not on the async runtime's workers.
+    let host = state.host.clone();
+    let chosen = tauri::async_runtime::spawn_blocking(move || host.choose_save_path(&request))
+        .await
+        .map_err(|e| {
+            IpcError::new(ErrorCode::Internal, format!("the dialog task failed: {e}"))
+        })??;
+    let Some(path) = chosen else {
+        return Ok(None);
+    };
+    write_atomically(&path, content.as_bytes()).map_err(|e| {
+        let mut err = IpcError::new(
+            ErrorCode::InvalidInput,
+            format!("cannot write {}: {e}", path.display()),
+        );
+        err.reason = Some("cannot_write".to_owned());
+        err
+    })?;
     let head_hash = state.with_store(|s| s.audit_head())?.map(|h| h.hash);
-    Ok(ExportedReport {
+    Ok(Some(ExportedReport {
         path: path.display().to_string(),
         content,
         head_hash,
         audit_intact: check.is_intact(),
-    })
+    }))
 }
 
 /// Turns the checklist's daily reminder on or off (Settings, notifications). Turned on, the

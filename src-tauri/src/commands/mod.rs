@@ -11,7 +11,7 @@ mod status;
 
 pub use check::run_check;
 pub(crate) use checklist::with_checklist;
-pub use checklist::ExportDir;
+pub use checklist::{write_atomically, ExportDir};
 pub use device::DeviceConfig;
 pub use settings::SettingsChanged;
 pub use status::AppStatus;

@@ -130,3 +130,48 @@ export async function windowVisible(title) {
   const info = await run('xwininfo', ['-id', id], { timeout: 5000 }).then((r) => r.stdout);
   return /Map State: IsViewable/.test(info);
 }
+
+// ---- Native windows (GTK dialogs) through xdotool: what a user's keyboard does ------------------
+
+function exactTitle(title) {
+  return `^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
+/** The ids of the visible X windows titled exactly `title`. */
+export async function windowsTitled(title) {
+  const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--name', exactTitle(title)], { timeout: 5000 }).catch(() => ({ stdout: '' }));
+  return stdout.split('\n').filter(Boolean);
+}
+
+/** Waits until a window titled `title` is visible and returns its id. */
+export async function waitForWindow(title, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const [id] = await windowsTitled(title);
+    if (id) return id;
+    await sleep(100);
+  }
+  throw new Error(`no window titled ${JSON.stringify(title)} appeared`);
+}
+
+/** Waits until no window titled `title` is visible. */
+export async function waitForWindowGone(title, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if ((await windowsTitled(title)).length === 0) return;
+    await sleep(100);
+  }
+  throw new Error(`the window titled ${JSON.stringify(title)} stayed open`);
+}
+
+/** Gives window `id` the keyboard focus, then presses `keys` (xdotool names: `ctrl+a`, `Return`). */
+export async function pressKeys(id, ...keys) {
+  await run('xdotool', ['windowfocus', '--sync', id], { timeout: 5000 });
+  await run('xdotool', ['key', '--clearmodifiers', ...keys], { timeout: 5000 });
+}
+
+/** Gives window `id` the keyboard focus, then types `text` as a user would. */
+export async function typeInto(id, text) {
+  await run('xdotool', ['windowfocus', '--sync', id], { timeout: 5000 });
+  await run('xdotool', ['type', '--clearmodifiers', '--delay', '10', text], { timeout: 30000 });
+}

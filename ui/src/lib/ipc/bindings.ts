@@ -63,10 +63,17 @@ export const commands = {
 	/**  Records the training quiz's result (step 5): done when the score reaches the pass mark. */
 	recordQuiz: (score: number, total: number) => typedError<StepState_Serialize, IpcError_Serialize>(__TAURI_INVOKE("record_quiz", { score, total })),
 	/**
-	 *  Writes the manager's report (each step's state, dates and evidence summary, and the audit
-	 *  chain's head hash) as a new file in the export folder, and returns it.
+	 *  Asks where to save the manager's report (each step's state, dates and evidence summary, and
+	 *  the audit chain's head hash) with the desktop's Save dialog — opened in Downloads, suggesting
+	 *  `verity-checklist-report-YYYY-MM-DD.<html|csv|json>` (today's local date) — and writes it
+	 *  there atomically. Resolves to `null` when the user cancelled: nothing is written.
+	 * 
+	 *  # Errors
+	 *  `invalid_input` with reason `cannot_write` when the chosen place cannot be written (the
+	 *  message names the path and the system's reason); `internal` when no dialog can be shown;
+	 *  store errors.
 	 */
-	exportReport: (format: ReportFormat) => typedError<ExportedReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("export_report", { format })),
+	exportReport: (format: ReportFormat) => typedError<ExportedReport_Serialize | null, IpcError_Serialize>(__TAURI_INVOKE("export_report", { format })),
 	/**
 	 *  Turns the checklist's daily reminder on or off (Settings, notifications). Turned on, the
 	 *  reminder loop looks for due steps at once. Resolves to the notification preferences.

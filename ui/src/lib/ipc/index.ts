@@ -303,8 +303,11 @@ export const recordQuiz = (score: number, total: number): Promise<StepState> =>
 export const setChecklistReminders = (enabled: boolean): Promise<FeedConfig> =>
   call(() => commands.setChecklistReminders(enabled));
 
-/** Writes the manager's report to a new file; resolves to its path and content. */
-export const exportReport = (format: ReportFormat): Promise<ExportedReport> =>
+/**
+ * Asks where to save the manager's report (the desktop's Save dialog, opened by the backend) and
+ * writes it there; resolves to its path and content, or null when the user cancelled.
+ */
+export const exportReport = (format: ReportFormat): Promise<ExportedReport | null> =>
   call(() => commands.exportReport(format));
 
 // ---- Device binding (issue 6) -------------------------------------------------------------------
