@@ -35,6 +35,10 @@ impl Host for FakeHost {
         self.languages.lock().unwrap().push(language);
     }
     fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String> {
+        // As a desktop where another program holds Ctrl+Alt+Delete.
+        if shortcut == "Ctrl+Alt+Delete" {
+            return Err("cannot use Ctrl+Alt+Delete: taken in the test".into());
+        }
         verity_app::quick_check::parse_shortcut(shortcut).map(|_| ())
     }
 }
@@ -303,6 +307,18 @@ fn the_check_shortcut_is_validated_before_it_is_stored() {
     )
     .unwrap_err();
     assert_eq!(err["code"], "invalid_input", "{err}");
+    assert_eq!(err["reason"], "shortcut_invalid", "{err}");
+    let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
+    assert_eq!(v["checkShortcut"], "Ctrl+Shift+9");
+    // A shortcut the desktop refuses is not recorded either, and says why.
+    let err = invoke(
+        &h,
+        "set_check_shortcut",
+        serde_json::json!({"shortcut": "Ctrl+Alt+Delete"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    assert_eq!(err["reason"], "shortcut_refused", "{err}");
     let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
     assert_eq!(v["checkShortcut"], "Ctrl+Shift+9");
     let v = invoke(

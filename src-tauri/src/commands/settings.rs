@@ -52,7 +52,11 @@ pub async fn set_region<R: Runtime>(
 }
 
 /// Changes the global "Check clipboard" shortcut (empty: none). The shortcut is registered
-/// first, so a shortcut the desktop refuses is never recorded.
+/// first, so a shortcut the desktop refuses is never recorded (and the previous one stays).
+///
+/// Errors are `invalid_input` with a reason the UI words: `shortcut_invalid` when the text is not
+/// a shortcut, `shortcut_refused` when the desktop would not give it to Verity (another program
+/// holds it, or the keyboard has no such key).
 #[tauri::command]
 #[specta::specta]
 pub async fn set_check_shortcut<R: Runtime>(
@@ -61,10 +65,16 @@ pub async fn set_check_shortcut<R: Runtime>(
     shortcut: String,
 ) -> CmdResult<Settings> {
     let shortcut = shortcut.trim().to_owned();
+    let refusal = |message: String, reason: &str| {
+        let mut err = IpcError::new(ErrorCode::InvalidInput, message);
+        err.reason = Some(reason.to_owned());
+        err
+    };
+    crate::quick_check::parse_shortcut(&shortcut).map_err(|e| refusal(e, "shortcut_invalid"))?;
     state
         .host
         .set_check_shortcut(&shortcut)
-        .map_err(|e| IpcError::new(ErrorCode::InvalidInput, e))?;
+        .map_err(|e| refusal(e, "shortcut_refused"))?;
     let settings = state.with_store(|s| {
         s.set_check_shortcut(&shortcut)?;
         s.settings()

@@ -20,14 +20,89 @@ export function notificationLog() {
   return readFileSync(file, 'utf8');
 }
 
-/** Waits until the notification log contains `needle`. */
-export async function waitForNotification(needle, timeoutMs = 10000) {
+/** A position in the notification log: pass it to `waitForNotification` to look only after it. */
+export function notificationMark() {
+  return notificationLog().length;
+}
+
+/** Waits until the notification log (from `since`, a `notificationMark()`) contains `needle`. */
+export async function waitForNotification(needle, timeoutMs = 10000, since = 0) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (notificationLog().includes(needle)) return;
+    if (notificationLog().slice(since).includes(needle)) return;
     await sleep(100);
   }
-  throw new Error(`no notification containing ${JSON.stringify(needle)}; log:\n${notificationLog().slice(-2000)}`);
+  throw new Error(`no notification containing ${JSON.stringify(needle)}; log:\n${notificationLog().slice(since).slice(-2000)}`);
+}
+
+/**
+ * Puts `text` on the CLIPBOARD selection and waits until the X server hands it out. xclip takes
+ * the selection in a background process: without the wait, a check started at once may still
+ * read the previous owner's text, or nothing ("Verity could not read the clipboard").
+ */
+export async function setClipboard(text, timeoutMs = 10000) {
+  // stdout ignored: the background xclip must not hold a pipe of ours open.
+  const child = spawn('xclip', ['-selection', 'clipboard', '-i'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  child.stdin.end(text);
+  child.unref();
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const now = await run('xclip', ['-selection', 'clipboard', '-o'], { timeout: 5000 }).then((r) => r.stdout, () => null);
+    if (now === text) return;
+    await sleep(50);
+  }
+  throw new Error(`the clipboard did not take ${JSON.stringify(text)}`);
+}
+
+/** Presses a key combination as a user would, through XTEST (`xdotool key ctrl+alt+k`). */
+export async function pressKeys(combo) {
+  await run('xdotool', ['key', '--clearmodifiers', combo], { timeout: 5000 });
+}
+
+/**
+ * Another program grabbing a key combination on the display (tests/e2e/lib/grab-key.py).
+ * Resolves with `{ held, lines, waitFor(prefix), stop() }`: `held` false when the combination was
+ * already taken (the X server refused the grab), `lines` what the program received.
+ */
+export async function holdKeys(keysym, ...mods) {
+  const script = new URL('./grab-key.py', import.meta.url).pathname;
+  const child = spawn('python3', [script, keysym, ...mods], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = [];
+  let stderr = '';
+  let buffered = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    buffered += d;
+    const parts = buffered.split('\n');
+    buffered = parts.pop();
+    lines.push(...parts);
+  });
+  // 'close': the program ended and all it printed has been read.
+  let closed = false;
+  const ended = new Promise((resolve) => child.on('close', () => resolve((closed = true))));
+  // Waits for a line that starts with `prefix` ("press").
+  const waitFor = async (prefix, timeoutMs = 10000) => {
+    const seen = () => lines.some((l) => l.startsWith(prefix));
+    const end = Date.now() + timeoutMs;
+    while (!seen() && !closed && Date.now() < end) await sleep(50);
+    if (seen()) return;
+    throw new Error(`grab-key.py printed no ${JSON.stringify(prefix)} line; it printed ${JSON.stringify(lines)}; stderr: ${stderr}`);
+  };
+  const end = Date.now() + 10000;
+  while (lines.length === 0 && !closed && Date.now() < end) await sleep(50);
+  if (lines[0] !== 'grabbed' && lines[0] !== 'taken') {
+    child.kill();
+    throw new Error(`grab-key.py ${keysym} ${mods.join(' ')} failed: ${JSON.stringify(lines)} ${stderr}`);
+  }
+  return {
+    held: lines[0] === 'grabbed',
+    lines,
+    waitFor,
+    async stop() {
+      if (!closed) child.kill();
+      await ended;
+    },
+  };
 }
 
 /** Every name on the session bus. */

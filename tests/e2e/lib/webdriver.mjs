@@ -95,6 +95,10 @@ export class WebDriver {
     return this.#call('GET', this.#s(`/element/${el}/attribute/${name}`));
   }
 
+  async clear(el) {
+    await this.#call('POST', this.#s(`/element/${el}/clear`), {});
+  }
+
   async type(el, text) {
     await this.#call('POST', this.#s(`/element/${el}/value`), { text });
   }

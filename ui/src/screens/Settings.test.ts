@@ -41,12 +41,45 @@ describe('Settings', () => {
     expect(await screen.findByText('Shortcut saved.')).toBeInTheDocument();
 
     backend.on('set_check_shortcut', () =>
-      fail({ code: 'invalid_input', message: 'not a keyboard shortcut "Ctrl+Banana"' }),
+      fail({
+        code: 'invalid_input',
+        message: 'not a keyboard shortcut "Ctrl+Banana"',
+        reason: 'shortcut_invalid',
+      }),
     );
     await userEvent.clear(input);
     await userEvent.type(input, 'Ctrl+Banana');
     await userEvent.click(screen.getByRole('button', { name: 'Save shortcut' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('This setting could not be saved.');
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('This setting could not be saved.');
+    expect(alert).toHaveTextContent(
+      '“\u2068Ctrl+Banana\u2069” is not a shortcut Verity understands.',
+    );
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(input).toHaveAccessibleDescription(/is not a shortcut Verity understands/);
+  });
+
+  it('says when the desktop refuses a shortcut another program holds', async () => {
+    const backend = mockBackend();
+    backend.on('set_check_shortcut', () =>
+      fail({
+        code: 'invalid_input',
+        message: 'cannot use Ctrl+Alt+T: AlreadyRegistered',
+        reason: 'shortcut_refused',
+      }),
+    );
+    renderConnected();
+    const input = await screen.findByRole('textbox', { name: '“Check clipboard” shortcut' });
+    await userEvent.clear(input);
+    await userEvent.type(input, ' Ctrl+Alt+T ');
+    await userEvent.click(screen.getByRole('button', { name: 'Save shortcut' }));
+    expect(backend.callsTo('set_check_shortcut')).toEqual([
+      { cmd: 'set_check_shortcut', args: { shortcut: 'Ctrl+Alt+T' } },
+    ]);
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Your desktop did not let Verity use \u2068Ctrl+Alt+T\u2069: another program may already use it.',
+    );
+    expect(settings.current?.checkShortcut).toBe('CmdOrCtrl+Alt+K');
   });
 
   it('loads the stored settings', async () => {
