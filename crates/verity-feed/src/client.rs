@@ -14,7 +14,7 @@
 //! 6. Record success, or on any failure record why and leave the list as it was.
 
 use crate::error::{classify, FeedError, Phase};
-use crate::format::{self, ChecksumBuilder, DecodeLimits, FeedEntry, FeedFile, FileKind};
+use crate::format::{self, DecodeLimits, FeedDigest, FeedEntry, FeedFile, FileKind};
 use crate::transport::{FeedTransport, TransportOptions};
 use crate::{block_on, from_jiff, write_atomic, TargetInfo, DELTA_TARGET, SNAPSHOT_TARGET};
 use futures::StreamExt;
@@ -495,7 +495,7 @@ async fn sync_inner(
     if let Ok(d) = &usable_delta {
         let file = fetch(&repo, DELTA_TARGET, d, &limits, &mut report, progress).await?;
         progress(Progress::stage(Stage::Apply));
-        match apply(store, &file, success.clone()) {
+        match apply(store, &file, success.clone(), cfg.rebuild_index) {
             Ok(applied) => {
                 report.outcome = SyncOutcome::Delta;
                 fill(&mut report, applied);
@@ -523,7 +523,7 @@ async fn sync_inner(
         )
         .await?;
         progress(Progress::stage(Stage::Apply));
-        match apply(store, &file, success.clone()) {
+        match apply(store, &file, success.clone(), cfg.rebuild_index) {
             Ok(applied) => {
                 report.outcome = SyncOutcome::Snapshot;
                 fill(&mut report, applied);
@@ -539,6 +539,8 @@ async fn sync_inner(
     }
 
     if cfg.rebuild_index {
+        // Usually already current: the apply updated the index (a rebuild happens only when it
+        // could not, e.g. the overlay of added keys grew too large).
         progress(Progress::stage(Stage::Index));
         store.lookup_tables()?;
     }
@@ -670,11 +672,13 @@ async fn fetch(
     Ok(file)
 }
 
-/// Applies a decoded file in one store transaction, checking the list checksum inside it.
+/// Applies a decoded file in one store transaction, checking the list checksum inside it (from
+/// the list digest the store keeps up to date with the changes).
 fn apply(
     store: &mut Store,
     file: &FeedFile,
     success: FeedSuccess<'_>,
+    index: bool,
 ) -> Result<verity_store::FeedApplied, StoreError> {
     let update = FeedUpdate {
         mode: match file.kind {
@@ -685,15 +689,11 @@ fn apply(
         upserts: &file.entries,
         official: file.official.as_ref(),
         success,
+        index,
     };
     let expected = file.checksum;
-    store.apply_feed_update(&update, |rows| {
-        let mut b = ChecksumBuilder::default();
-        for row in rows {
-            let row = row.map_err(|e| e.to_string())?;
-            b.push(&row.entry, row.alert);
-        }
-        let got = b.finish();
+    store.apply_feed_update(&update, &FeedDigest, |sum, count| {
+        let got = format::checksum_of(sum, count);
         if got == expected {
             Ok(())
         } else {
