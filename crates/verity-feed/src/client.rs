@@ -7,10 +7,12 @@
 //!    recovery on key rotation, freeze (expiry), mix-and-match (versions and hashes), and size
 //!    caps on every file. Our transport caps every response again.
 //! 3. The feed version must not go backwards either.
-//! 4. Download the delta when the local list is exactly its base (version and checksum), else the
-//!    snapshot; tough checks the file's length and SHA-256 against the signed targets metadata.
-//! 5. Decode with limits, apply in one store transaction, check the list checksum inside it;
-//!    a delta whose result does not match falls back to the snapshot.
+//! 4. Download the delta when the local list is exactly its base (version and checksum, and
+//!    nothing but feed updates changed it since), else the snapshot; tough checks the file's
+//!    length and SHA-256 against the signed targets metadata.
+//! 5. Decode with limits, apply in one store transaction, check the list checksum inside it
+//!    (from the list digest the store keeps, updated with the delta's changes alone); a delta
+//!    whose result does not match falls back to the snapshot.
 //! 6. Record success, or on any failure record why and leave the list as it was.
 
 use crate::error::{classify, FeedError, Phase};
@@ -471,9 +473,14 @@ async fn sync_inner(
     }
 
     // The delta, when the local list is exactly its base.
+    let list_known = store.feed_list_sum()?.is_some();
     let usable_delta = match (&delta_info, state.version) {
         (None, _) => Err("the feed has no delta".to_owned()),
         (Some(_), None) => Err("first sync".to_owned()),
+        (Some(_), Some(_)) if !list_known => Err(
+            "the local list was changed outside a feed update, so its checksum is unknown"
+                .to_owned(),
+        ),
         (Some(d), Some(local)) => {
             if d.base != Some(local) {
                 Err(format!(

@@ -386,13 +386,16 @@ pub(crate) fn read_official(conn: &Connection) -> Result<OfficialDirectory, Stor
     }
 }
 
-/// The entry (kind, value): a local entry by the `UNIQUE (kind, value)` index, else a feed entry
-/// by its primary key.
+/// The entry (kind, value): a feed entry by its primary key (most entries are), else a local
+/// entry by the `UNIQUE (kind, value)` index.
 fn point_query(
     conn: &Connection,
     kind: EntryKind,
     value: &str,
 ) -> Result<Option<StoredEntry>, StoreError> {
+    if let Some(feed) = crate::feed::feed_entry(conn, kind, value)? {
+        return Ok(Some(feed));
+    }
     let mut stmt = conn.prepare_cached(
         "SELECT kind, value, category, campaign, source, added, origin, alert
          FROM blocklist_entry WHERE kind = ?1 AND value = ?2",
@@ -400,10 +403,7 @@ fn point_query(
     let row = stmt
         .query_row(params![kind.as_str(), value], entry_from_row)
         .optional()?;
-    if let Some(r) = row {
-        return r.map(Some).map_err(StoreError::Corrupt);
-    }
-    crate::feed::feed_entry(conn, kind, value)
+    row.map(|r| r.map_err(StoreError::Corrupt)).transpose()
 }
 
 /// The blocklist as checks see it: the in-memory filter in front of the database. Borrowed from

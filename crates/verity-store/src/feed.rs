@@ -1548,6 +1548,53 @@ mod tests {
     }
 
     #[test]
+    fn the_migration_moves_feed_rows_and_forgets_the_old_checksum() {
+        use crate::migrate::{run_list, MIGRATIONS};
+        let mut conn = Connection::open_in_memory().unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| m.name == MIGRATION_FEED_LIST.name)
+            .unwrap();
+        run_list(&mut conn, &MIGRATIONS[..before]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO blocklist_entry (kind, value, category, campaign, source, added, origin,
+                                          alert)
+             VALUES ('phone', '+85230000001', 'freeze_threat', 'c1', 'feed', 7, 'feed', 1),
+                    ('url', 'x.example/pay', 'phishing', NULL, 'feed', 8, 'feed', 0),
+                    ('domain', 'mine.example', 'other', NULL, NULL, 9, 'import', 0);
+             INSERT INTO feed_state (id, version, checksum) VALUES (1, 4, 'abcd');",
+        )
+        .unwrap();
+        run_list(&mut conn, MIGRATIONS).unwrap();
+        let phone = feed_entry(&conn, EntryKind::Phone, "+85230000001")
+            .unwrap()
+            .unwrap();
+        assert_eq!(phone.entry.category, Category::FreezeThreat);
+        assert_eq!(phone.entry.campaign.as_deref(), Some("c1"));
+        assert_eq!(phone.entry.source.as_deref(), Some("feed"));
+        assert_eq!((phone.entry.added, phone.alert), (Timestamp(7), true));
+        let url = feed_entry(&conn, EntryKind::Url, "x.example/pay")
+            .unwrap()
+            .unwrap();
+        assert_eq!(url.entry.campaign, None);
+        let left: Vec<String> = conn
+            .prepare("SELECT value FROM blocklist_entry ORDER BY value")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(left.contains(&"mine.example".to_owned()));
+        assert!(!left.contains(&"+85230000001".to_owned()));
+        let st = list_state(&conn).unwrap();
+        assert_eq!((st.sum, st.count), (None, 2));
+        let checksum: Option<String> = conn
+            .query_row("SELECT checksum FROM feed_state", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(checksum, None);
+    }
+
+    #[test]
     fn failures_count_up_and_a_success_clears_them() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
