@@ -93,11 +93,12 @@ fn entry(slot: u64) -> FeedEntry {
                 Category::FreezeThreat,
                 Category::Phishing,
             ][(h % 4) as usize],
-            campaign: (h % 3 != 0).then(|| CAMPAIGNS[(h >> 8) as usize % CAMPAIGNS.len()].into()),
+            campaign: (!h.is_multiple_of(3))
+                .then(|| CAMPAIGNS[(h >> 8) as usize % CAMPAIGNS.len()].into()),
             source: Some(SOURCES[(h >> 16) as usize % SOURCES.len()].into()),
             added: Timestamp(CREATED - (h % (365 * 86_400)) as i64),
         },
-        alert: h % 1000 == 0,
+        alert: h.is_multiple_of(1000),
     }
 }
 
