@@ -14,8 +14,22 @@
 //! VERITY_BENCH_SIZES=10000000 CARGO_TARGET_DIR=... cargo bench -p verity-feed --bench apply
 //! ```
 //!
-//! Stores live in temporary directories (about 40 MB per million entries) removed after each
-//! size. Run by `cargo test --benches` (no `--bench` flag), it uses 10 000 entries.
+//! Stores live in temporary directories (about 40 MB per million entries, as much again in the
+//! WAL until it is reused) removed after each size. Run by `cargo test --benches` (no `--bench`
+//! flag), it uses 10 000 entries.
+//!
+//! Figures (2-core VM, quiet, release profile):
+//!
+//! ```text
+//!                               1M        10M      target at 10M
+//! decode snapshot            0.21 s     2.39 s
+//! digest alone / filter      0.17/0.08  1.61/0.83  (beside the writes, second thread)
+//! apply snapshot             2.11 s    21.55 s     (CPU 24.3 s: ~2.2 µs a row in SQLite)
+//! snapshot total             2.32 s    23.95 s     ≤ 6 s     missed
+//! delta (N/100 + N/100)      0.16 s     1.80 s     ≤ 2 s     met (decode + apply + index)
+//! index rebuild at open      0.15 s     1.57 s
+//! bytes per changed entry    4.66       4.23       (mixed kinds, random attributes)
+//! ```
 
 #![allow(
     clippy::unwrap_used,
