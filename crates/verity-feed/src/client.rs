@@ -7,14 +7,16 @@
 //!    recovery on key rotation, freeze (expiry), mix-and-match (versions and hashes), and size
 //!    caps on every file. Our transport caps every response again.
 //! 3. The feed version must not go backwards either.
-//! 4. Download the delta when the local list is exactly its base (version and checksum), else the
-//!    snapshot; tough checks the file's length and SHA-256 against the signed targets metadata.
-//! 5. Decode with limits, apply in one store transaction, check the list checksum inside it;
-//!    a delta whose result does not match falls back to the snapshot.
+//! 4. Download the delta when the local list is exactly its base (version and checksum, and
+//!    nothing but feed updates changed it since), else the snapshot; tough checks the file's
+//!    length and SHA-256 against the signed targets metadata.
+//! 5. Decode with limits, apply in one store transaction, check the list checksum inside it
+//!    (from the list digest the store keeps, updated with the delta's changes alone); a delta
+//!    whose result does not match falls back to the snapshot.
 //! 6. Record success, or on any failure record why and leave the list as it was.
 
 use crate::error::{classify, FeedError, Phase};
-use crate::format::{self, ChecksumBuilder, DecodeLimits, FeedEntry, FeedFile, FileKind};
+use crate::format::{self, DecodeLimits, FeedDigest, FeedEntry, FeedFile, FileKind};
 use crate::transport::{FeedTransport, TransportOptions};
 use crate::{block_on, from_jiff, write_atomic, TargetInfo, DELTA_TARGET, SNAPSHOT_TARGET};
 use futures::StreamExt;
@@ -471,9 +473,14 @@ async fn sync_inner(
     }
 
     // The delta, when the local list is exactly its base.
+    let list_known = store.feed_list_sum()?.is_some();
     let usable_delta = match (&delta_info, state.version) {
         (None, _) => Err("the feed has no delta".to_owned()),
         (Some(_), None) => Err("first sync".to_owned()),
+        (Some(_), Some(_)) if !list_known => Err(
+            "the local list was changed outside a feed update, so its checksum is unknown"
+                .to_owned(),
+        ),
         (Some(d), Some(local)) => {
             if d.base != Some(local) {
                 Err(format!(
@@ -495,7 +502,7 @@ async fn sync_inner(
     if let Ok(d) = &usable_delta {
         let file = fetch(&repo, DELTA_TARGET, d, &limits, &mut report, progress).await?;
         progress(Progress::stage(Stage::Apply));
-        match apply(store, &file, success.clone()) {
+        match apply(store, &file, success.clone(), cfg.rebuild_index) {
             Ok(applied) => {
                 report.outcome = SyncOutcome::Delta;
                 fill(&mut report, applied);
@@ -523,7 +530,7 @@ async fn sync_inner(
         )
         .await?;
         progress(Progress::stage(Stage::Apply));
-        match apply(store, &file, success.clone()) {
+        match apply(store, &file, success.clone(), cfg.rebuild_index) {
             Ok(applied) => {
                 report.outcome = SyncOutcome::Snapshot;
                 fill(&mut report, applied);
@@ -539,6 +546,8 @@ async fn sync_inner(
     }
 
     if cfg.rebuild_index {
+        // Usually already current: the apply updated the index (a rebuild happens only when it
+        // could not, e.g. the overlay of added keys grew too large).
         progress(Progress::stage(Stage::Index));
         store.lookup_tables()?;
     }
@@ -670,11 +679,13 @@ async fn fetch(
     Ok(file)
 }
 
-/// Applies a decoded file in one store transaction, checking the list checksum inside it.
+/// Applies a decoded file in one store transaction, checking the list checksum inside it (from
+/// the list digest the store keeps up to date with the changes).
 fn apply(
     store: &mut Store,
     file: &FeedFile,
     success: FeedSuccess<'_>,
+    index: bool,
 ) -> Result<verity_store::FeedApplied, StoreError> {
     let update = FeedUpdate {
         mode: match file.kind {
@@ -685,15 +696,11 @@ fn apply(
         upserts: &file.entries,
         official: file.official.as_ref(),
         success,
+        index,
     };
     let expected = file.checksum;
-    store.apply_feed_update(&update, |rows| {
-        let mut b = ChecksumBuilder::default();
-        for row in rows {
-            let row = row.map_err(|e| e.to_string())?;
-            b.push(&row.entry, row.alert);
-        }
-        let got = b.finish();
+    store.apply_feed_update(&update, &FeedDigest, |sum, count| {
+        let got = format::checksum_of(sum, count);
         if got == expected {
             Ok(())
         } else {

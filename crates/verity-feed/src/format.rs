@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! file   := header (72 bytes) || raw deflate (RFC 1951) of body
-//! header := magic "VRTF" | format u8 = 1 | kind u8 (1 snapshot, 2 delta) | reserved u16 = 0
+//! header := magic "VRTF" | format u8 = 2 | kind u8 (1 snapshot, 2 delta) | reserved u16 = 0
 //!           | version u64 | base u64 (the delta's base version; 0 for a snapshot)
 //!           | created i64 (Unix seconds) | body_len u64 (uncompressed)
 //!           | checksum [u8; 32] (the list checksum once this file is applied)
@@ -24,12 +24,12 @@
 //! sorted (so no duplicates), indexes in range, and nothing may trail. Arbitrary bytes produce a
 //! [`FormatError`], never a panic.
 //!
-//! The **list checksum** is SHA-256 over a canonical encoding of the entries in canonical order
-//! (kind code, then value bytes, as SQLite's `ORDER BY kind, value` gives them); see
-//! [`ChecksumBuilder`].
+//! The **list checksum** is a multiset hash: the SHA-256 digests of the entries' canonical
+//! encodings summed modulo 2^256, then hashed with the entry count; see [`ChecksumBuilder`]. A
+//! client keeps the sum and updates it from a delta's changes alone.
 
 use crate::error::FormatError;
-use aws_lc_rs::digest::{Context, SHA256};
+use aws_lc_rs::digest::{self, Context, SHA256};
 use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
@@ -39,11 +39,13 @@ use std::io::{Read, Write};
 use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
 use verity_core::official::OfficialDirectory;
 use verity_core::Timestamp;
+use verity_store::{ListDigest, ListSum};
 
 /// The first bytes of every feed file.
 pub const MAGIC: [u8; 4] = *b"VRTF";
 /// The format version this build reads and writes.
-pub const FORMAT_VERSION: u8 = 1;
+/// (2: the list checksum became a multiset hash; 1, the SHA-256 of the list in order, is not read.)
+pub const FORMAT_VERSION: u8 = 2;
 /// The header's length in bytes.
 pub const HEADER_LEN: usize = 72;
 /// The longest value (domain, URL expression) accepted, in bytes.
@@ -56,7 +58,8 @@ pub const MAX_OFFICIAL_LEN: usize = 1024 * 1024;
 const PHONE_LIMIT: u64 = 1_000_000_000_000_000;
 
 const KINDS: [EntryKind; 3] = [EntryKind::Phone, EntryKind::Domain, EntryKind::Url];
-const CHECKSUM_DOMAIN: &[u8] = b"verity-feed-list/1\n";
+const CHECKSUM_DOMAIN: &[u8] = b"verity-feed-list/2\n";
+const ENTRY_DOMAIN: &[u8] = b"verity-feed-entry/2\n";
 
 /// A snapshot (the whole list) or a delta (the changes from a base version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -202,48 +205,75 @@ pub fn canonicalize(entries: &mut Vec<FeedEntry>) {
 // ---------------------------------------------------------------------------------------------
 // The checksum.
 
-/// Computes the list checksum from entries given in canonical order.
-#[derive(Clone)]
+/// The digest of one entry: SHA-256 of a domain tag and the entry's canonical encoding, read as a
+/// 256-bit little-endian integer (see [`ChecksumBuilder`]).
+#[must_use]
+pub fn entry_digest(e: &BlocklistEntry, alert: bool) -> [u8; 32] {
+    let mut buf = Vec::with_capacity(ENTRY_DOMAIN.len() + 64 + e.value.len());
+    buf.extend_from_slice(ENTRY_DOMAIN);
+    buf.push(kind_code(e.kind));
+    put_len_bytes(&mut buf, e.value.as_bytes());
+    buf.push(category_code(e.category));
+    for s in [&e.campaign, &e.source] {
+        match s {
+            None => buf.push(0),
+            Some(s) => {
+                buf.push(1);
+                put_len_bytes(&mut buf, s.as_bytes());
+            }
+        }
+    }
+    buf.extend_from_slice(&e.added.0.to_le_bytes());
+    buf.push(u8::from(alert));
+    let d = digest::digest(&SHA256, &buf);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+/// The list checksum of a list whose entry digests sum to `sum` (mod 2^256) over `count`
+/// entries: SHA-256 of a domain tag, the count (u64 little-endian) and the sum.
+#[must_use]
+pub fn checksum_of(sum: &ListSum, count: u64) -> Checksum {
+    let mut ctx = Context::new(&SHA256);
+    ctx.update(CHECKSUM_DOMAIN);
+    ctx.update(&count.to_le_bytes());
+    ctx.update(&sum.to_bytes());
+    let d = ctx.finish();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    Checksum(out)
+}
+
+/// The feed's entry digest, for the store's [`ListSum`] (`Store::apply_feed_update`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeedDigest;
+
+impl ListDigest for FeedDigest {
+    fn entry_digest(&self, entry: &BlocklistEntry, alert: bool) -> [u8; 32] {
+        entry_digest(entry, alert)
+    }
+}
+
+/// Computes the list checksum, a multiset hash: the entries' digests ([`entry_digest`]) are
+/// summed modulo 2^256, so entries may come in any order, and a client updates the sum from a
+/// delta's changes alone (subtract what goes, add what comes) instead of rereading the list.
+/// The checksum is [`checksum_of`] the sum and the count.
+///
+/// It detects a local list that differs from the published one (a bug, an interrupted write,
+/// an edit by hand); it is no defence against someone choosing entries to collide on purpose
+/// (additive sums allow generalised-birthday attacks), which needs no defence here: the files
+/// are signed, and whoever can write the local database can change the list outright.
+#[derive(Clone, Debug, Default)]
 pub struct ChecksumBuilder {
-    ctx: Context,
+    sum: ListSum,
     count: u64,
 }
 
-impl std::fmt::Debug for ChecksumBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChecksumBuilder")
-            .field("count", &self.count)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for ChecksumBuilder {
-    fn default() -> Self {
-        let mut ctx = Context::new(&SHA256);
-        ctx.update(CHECKSUM_DOMAIN);
-        ChecksumBuilder { ctx, count: 0 }
-    }
-}
-
 impl ChecksumBuilder {
-    /// Adds the next entry (callers keep canonical order).
+    /// Adds an entry (in any order).
     pub fn push(&mut self, e: &BlocklistEntry, alert: bool) {
-        let mut buf = Vec::with_capacity(64 + e.value.len());
-        buf.push(kind_code(e.kind));
-        put_len_bytes(&mut buf, e.value.as_bytes());
-        buf.push(category_code(e.category));
-        for s in [&e.campaign, &e.source] {
-            match s {
-                None => buf.push(0),
-                Some(s) => {
-                    buf.push(1);
-                    put_len_bytes(&mut buf, s.as_bytes());
-                }
-            }
-        }
-        buf.extend_from_slice(&e.added.0.to_le_bytes());
-        buf.push(u8::from(alert));
-        self.ctx.update(&buf);
+        self.sum.add(&entry_digest(e, alert));
         self.count += 1;
     }
 
@@ -256,10 +286,7 @@ impl ChecksumBuilder {
     /// The checksum.
     #[must_use]
     pub fn finish(self) -> Checksum {
-        let d = self.ctx.finish();
-        let mut out = [0u8; 32];
-        out.copy_from_slice(d.as_ref());
-        Checksum(out)
+        checksum_of(&self.sum, self.count)
     }
 }
 
@@ -270,7 +297,7 @@ fn put_len_bytes(buf: &mut Vec<u8>, b: &[u8]) {
     buf.extend_from_slice(b);
 }
 
-/// The checksum of a list already in canonical order.
+/// The checksum of a list (in any order; the feed keeps lists canonical regardless).
 #[must_use]
 pub fn list_checksum(entries: &[FeedEntry]) -> Checksum {
     let mut b = ChecksumBuilder::default();

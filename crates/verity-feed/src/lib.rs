@@ -72,7 +72,7 @@ pub struct TargetInfo {
     /// For a delta: the list checksum at its base version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_checksum: Option<String>,
-    /// The list checksum once applied (hex SHA-256; see `format::ChecksumBuilder`).
+    /// The list checksum once applied (hex; a multiset hash, see `format::ChecksumBuilder`).
     pub checksum: String,
     /// Entries in the whole list at `version`.
     pub entries: u64,

@@ -228,23 +228,106 @@ pub(crate) struct Cache {
     loaded: Option<Loaded>,
 }
 
+/// Feed keys added since the base filter was built may grow to this many (or a quarter of the
+/// list, when that is more) before the next lookup rebuilds the base instead.
+const MAX_OVERLAY: usize = 1_000_000;
+
 impl Cache {
     /// Forgets the index: the next lookup rebuilds it (after a write outside this module).
     pub(crate) fn invalidate(&mut self) {
         self.loaded = None;
+    }
+
+    /// Brings the index up to date after this store applied a feed version: a snapshot's filter
+    /// replaces it; a delta's added keys join the overlay, if the index reflected the list the
+    /// delta was applied to. Otherwise the next lookup rebuilds it.
+    pub(crate) fn applied(
+        &mut self,
+        change: crate::feed::IndexChange,
+        official: OfficialDirectory,
+    ) -> Result<(), StoreError> {
+        let entries = change.local_entries + change.feed_entries;
+        if let Some(filter) = change.filter {
+            self.loaded = Some(Loaded {
+                data_version: change.data_version,
+                generations: change.after,
+                filter,
+                overlay_keys: Vec::new(),
+                overlay: BlocklistFilter::default(),
+                entries,
+                official,
+            });
+            return Ok(());
+        }
+        let current = matches!(&self.loaded, Some(l) if l.generations == change.before);
+        let Some(l) = self.loaded.as_mut().filter(|_| current) else {
+            self.loaded = None;
+            return Ok(());
+        };
+        if l.overlay_keys.len() + change.added_keys.len() > MAX_OVERLAY.max(entries / 4) {
+            self.loaded = None;
+            return Ok(());
+        }
+        if !change.added_keys.is_empty() {
+            l.overlay_keys.extend(change.added_keys);
+            l.overlay = BlocklistFilter::build(l.overlay_keys.clone())
+                .map_err(|e| StoreError::Index(e.to_string()))?;
+        }
+        l.data_version = change.data_version;
+        l.generations = change.after;
+        l.entries = entries;
+        l.official = official;
+        Ok(())
     }
 }
 
 #[derive(Debug)]
 struct Loaded {
     data_version: i64,
+    /// `feed_list.generation` and `local_generation` the filters reflect.
+    generations: (i64, i64),
+    /// Every key, as of the last full build.
     filter: BlocklistFilter,
+    /// Feed keys added by deltas this store applied since (exact: no false negatives).
+    overlay_keys: Vec<u64>,
+    overlay: BlocklistFilter,
     entries: usize,
     official: OfficialDirectory,
 }
 
+impl Loaded {
+    /// Adds the keys the feed deltas since `self.generations` added to the overlay, if they are
+    /// all logged and the overlay stays small enough. Returns whether it did.
+    fn catch_up(&mut self, conn: &Connection, now: (i64, i64)) -> Result<bool, StoreError> {
+        let Some(added) = crate::feed::added_since(conn, self.generations.0, now.0)? else {
+            return Ok(false);
+        };
+        if self.overlay_keys.len() + added.len() > MAX_OVERLAY.max(self.entries / 4) {
+            return Ok(false);
+        }
+        if !added.is_empty() {
+            self.overlay_keys.extend(added);
+            self.overlay = BlocklistFilter::build(self.overlay_keys.clone())
+                .map_err(|e| StoreError::Index(e.to_string()))?;
+        }
+        self.generations = now;
+        Ok(true)
+    }
+}
+
+/// Local and feed entries.
+fn count_entries(conn: &Connection) -> Result<usize, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT (SELECT count(*) FROM blocklist_entry) + (SELECT count FROM feed_list)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// Reads the keys and the directory (inside the caller's read transaction) and builds the filter.
 fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
+    let generations = crate::feed::generations(tx)?;
     let mut keys: Vec<u64> = Vec::new();
     {
         // A scan of the covering `key` index: one integer a row, already in order.
@@ -255,11 +338,6 @@ fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
             keys.push(key_of_sql(r.get(0)?));
         }
     }
-    // Signed order puts the keys at or above 2^63 first; rotate into unsigned order so the
-    // filter's duplicate removal costs one pass.
-    let high = keys.partition_point(|&k| k >= 1 << 63);
-    keys.rotate_left(high);
-    let mut entries = keys.len();
     {
         let mut stmt = tx.prepare("SELECT kind, value FROM blocklist_entry WHERE key IS NULL")?;
         let mut rows = stmt.query([])?;
@@ -267,20 +345,33 @@ fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
             let kind: String = r.get(0)?;
             let value: String = r.get(1)?;
             keys.push(entry_key(parse_kind(&kind)?, &value));
-            entries += 1;
         }
     }
+    {
+        // The feed's keys are hashed from its table, read in its key order.
+        let mut stmt = tx.prepare("SELECT kind, value FROM feed_entry")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let kind = crate::feed::kind_of(r.get(0)?)?;
+            let value = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            keys.push(entry_key(kind, value));
+        }
+    }
+    let entries = keys.len();
     let official = read_official(tx)?;
     let filter = BlocklistFilter::build(keys).map_err(|e| StoreError::Index(e.to_string()))?;
     Ok(Loaded {
         data_version,
+        generations,
         filter,
+        overlay_keys: Vec::new(),
+        overlay: BlocklistFilter::default(),
         entries,
         official,
     })
 }
 
-fn read_official(conn: &Connection) -> Result<OfficialDirectory, StoreError> {
+pub(crate) fn read_official(conn: &Connection) -> Result<OfficialDirectory, StoreError> {
     let json: Option<String> = conn
         .query_row(
             "SELECT json FROM official_directory WHERE id = 1",
@@ -295,12 +386,16 @@ fn read_official(conn: &Connection) -> Result<OfficialDirectory, StoreError> {
     }
 }
 
-/// The entry (kind, value), by the `UNIQUE (kind, value)` index.
+/// The entry (kind, value): a feed entry by its primary key (most entries are), else a local
+/// entry by the `UNIQUE (kind, value)` index.
 fn point_query(
     conn: &Connection,
     kind: EntryKind,
     value: &str,
 ) -> Result<Option<StoredEntry>, StoreError> {
+    if let Some(feed) = crate::feed::feed_entry(conn, kind, value)? {
+        return Ok(Some(feed));
+    }
     let mut stmt = conn.prepare_cached(
         "SELECT kind, value, category, campaign, source, added, origin, alert
          FROM blocklist_entry WHERE kind = ?1 AND value = ?2",
@@ -322,6 +417,7 @@ fn point_query(
 pub struct BlocklistView<'a> {
     snapshot: Transaction<'a>,
     filter: &'a BlocklistFilter,
+    overlay: &'a BlocklistFilter,
     entries: usize,
 }
 
@@ -330,12 +426,13 @@ impl std::fmt::Debug for BlocklistView<'_> {
         f.debug_struct("BlocklistView")
             .field("entries", &self.entries)
             .field("filter_bytes", &self.filter.size_in_bytes())
+            .field("overlay_keys", &self.overlay.len())
             .finish_non_exhaustive()
     }
 }
 
 impl<'a> BlocklistView<'a> {
-    /// How many entries the filter was built from.
+    /// How many entries the list has.
     #[must_use]
     pub fn len(&self) -> usize {
         self.entries
@@ -347,7 +444,15 @@ impl<'a> BlocklistView<'a> {
         self.entries == 0
     }
 
-    /// The in-memory filter (for its size, and for the bare probe).
+    /// Feed entries added since the filter was last fully built, kept in an overlay.
+    #[must_use]
+    pub fn overlay_len(&self) -> usize {
+        self.overlay.len()
+    }
+
+    /// The in-memory filter as last fully built (for its size, and for the bare probe); feed
+    /// entries added since by this store's deltas are in an overlay that [`BlocklistView::find`]
+    /// also probes.
     #[must_use]
     pub fn filter(&self) -> &'a BlocklistFilter {
         self.filter
@@ -358,7 +463,8 @@ impl<'a> BlocklistView<'a> {
     /// # Errors
     /// SQLite errors; [`StoreError::Corrupt`] for a row that no longer parses.
     pub fn find(&self, kind: EntryKind, value: &str) -> Result<Option<StoredEntry>, StoreError> {
-        if !self.filter.may_contain(kind, value) {
+        let key = entry_key(kind, value);
+        if !self.filter.may_contain_key(key) && !self.overlay.may_contain_key(key) {
             return Ok(None);
         }
         point_query(&self.snapshot, kind, value)
@@ -428,8 +534,9 @@ pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredEnt
     }))
 }
 
-pub(crate) const SELECT_ENTRIES: &str =
-    "SELECT kind, value, category, campaign, source, added, origin, alert FROM blocklist_entry";
+/// Every entry, local and feed (the `blocklist_all` view), as [`entry_from_row`] reads it.
+const SELECT_ALL: &str =
+    "SELECT kind, value, category, campaign, source, added, origin, alert FROM blocklist_all";
 
 fn data_version(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn
@@ -445,7 +552,7 @@ impl Store {
     pub fn blocklist_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(&format!("{SELECT_ENTRIES} ORDER BY kind, value"))?;
+            .prepare(&format!("{SELECT_ALL} ORDER BY kind, value"))?;
         let rows = stmt.query_map([], entry_from_row)?;
         let mut out = Vec::new();
         for row in rows {
@@ -454,12 +561,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Counts of the list's entries.
+    /// Counts of the list's entries, local and feed.
     ///
     /// # Errors
     /// SQLite errors.
     pub fn blocklist_summary(&self) -> Result<BlocklistSummary, StoreError> {
-        Ok(self.conn.query_row(
+        let (feed, feed_phones) = crate::feed::feed_counts(&self.conn)?;
+        let local = self.conn.query_row(
             "SELECT count(*),
                     count(*) FILTER (WHERE kind = 'phone'),
                     count(*) FILTER (WHERE kind <> 'phone'),
@@ -474,7 +582,13 @@ impl Store {
                     sample: r.get(3)?,
                 })
             },
-        )?)
+        )?;
+        Ok(BlocklistSummary {
+            entries: local.entries + feed,
+            phones: local.phones + feed_phones,
+            links: local.links + feed - feed_phones,
+            sample: local.sample,
+        })
     }
 
     /// Adds or updates `entries` in one transaction: all of them or none.
@@ -486,13 +600,20 @@ impl Store {
         entries: &[(BlocklistEntry, bool)],
         origin: Origin,
     ) -> Result<ImportReport, StoreError> {
-        let report = self.write(|tx| upsert(tx, entries, origin))?;
+        let report = self.write(|tx| {
+            if origin == Origin::Feed {
+                crate::feed::import_feed(tx, entries)
+            } else {
+                upsert(tx, entries, origin)
+            }
+        })?;
         self.cache.loaded = None;
         Ok(report)
     }
 
     /// Replaces every entry of `origin` with `entries` (and drops the sample list), in one
-    /// transaction. The feed uses this for a full snapshot.
+    /// transaction. Feed entries written so (not by [`Store::apply_feed_update`]) leave the
+    /// list's digest unknown: the next sync applies the snapshot.
     ///
     /// # Errors
     /// SQLite errors; nothing is written then.
@@ -506,7 +627,12 @@ impl Store {
                 "DELETE FROM blocklist_entry WHERE origin IN (?1, 'sample')",
                 [origin.as_str()],
             )?;
-            upsert(tx, entries, origin)
+            if origin == Origin::Feed {
+                tx.execute("DELETE FROM feed_entry", [])?;
+                crate::feed::import_feed(tx, entries)
+            } else {
+                upsert(tx, entries, origin)
+            }
         })?;
         self.cache.loaded = None;
         Ok(report)
@@ -521,6 +647,9 @@ impl Store {
             Ok(tx.execute(
                 "DELETE FROM blocklist_entry WHERE kind = ?1 AND value = ?2",
                 params![kind.as_str(), value],
+            )? + tx.execute(
+                "DELETE FROM feed_entry WHERE kind = ?1 AND value = ?2",
+                params![crate::feed::kind_code(kind), value],
             )?)
         })?;
         self.cache.loaded = None;
@@ -581,9 +710,27 @@ impl Store {
         // Rolled back (a read-only transaction just ends) when the view is dropped.
         let snapshot = self.conn.unchecked_transaction()?;
         let version = data_version(&snapshot)?;
-        if !matches!(&self.cache.loaded, Some(l) if l.data_version == version) {
-            // Free the old filter before building the new one.
-            self.cache.loaded = None;
+        if let Some(l) = &mut self.cache.loaded {
+            if l.data_version != version {
+                // Another connection committed: keep the filters if no entry changed, or if
+                // only feed deltas did (their added keys join the overlay).
+                let now = crate::feed::generations(&snapshot)?;
+                let caught_up = if now == l.generations {
+                    true
+                } else if now.1 == l.generations.1 && now.0 > l.generations.0 {
+                    l.catch_up(&snapshot, now)?
+                } else {
+                    false
+                };
+                if caught_up {
+                    l.official = read_official(&snapshot)?;
+                    l.data_version = version;
+                    l.entries = count_entries(&snapshot)?;
+                } else {
+                    // Free the old filter before building the new one.
+                    self.cache.loaded = None;
+                }
+            }
         }
         let loaded: &Loaded = match &mut self.cache.loaded {
             Some(l) => l,
@@ -593,6 +740,7 @@ impl Store {
             BlocklistView {
                 snapshot,
                 filter: &loaded.filter,
+                overlay: &loaded.overlay,
                 entries: loaded.entries,
             },
             &loaded.official,
@@ -622,6 +770,23 @@ fn upsert(
          WHERE kind = ?1 AND value = ?2",
     )?;
     for (e, alert) in entries {
+        // A feed entry with this value is taken over (the list's digest becomes unknown, so
+        // the next sync applies the snapshot); an update keeps its date added.
+        if let Some(feed) = crate::feed::take_feed_entry(tx, e.kind, &e.value)? {
+            insert.execute(params![
+                e.kind.as_str(),
+                e.value,
+                e.category.as_str(),
+                e.campaign,
+                e.source,
+                feed.entry.added.0,
+                origin.as_str(),
+                i64::from(*alert),
+                key_sql(e.kind, &e.value)
+            ])?;
+            report.updated += 1;
+            continue;
+        }
         let existing = find
             .query_row(params![e.kind.as_str(), e.value], |r| {
                 Ok((

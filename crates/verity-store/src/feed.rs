@@ -1,18 +1,20 @@
 //! The signed feed's local state: which version is applied, when the last sync succeeded or
 //! failed and why, and the one write transaction that applies a new version.
 //!
-//! A version is applied with [`Store::apply_feed_update`]: removals and upserts of `feed`
-//! entries, the official directory and the new state in one `BEGIN IMMEDIATE` transaction, with
-//! the caller's check of the whole resulting list (the feed's checksum) run inside it. A failed
-//! check rolls everything back, so the list on disk is always exactly one published version,
-//! even if the process is killed half-way.
+//! A version is applied with [`Store::apply_feed_update`]: the feed entries (their own table,
+//! `feed_entry`), the official directory and the new state in one `BEGIN IMMEDIATE`
+//! transaction. The list's multiset digest ([`ListSum`]) is updated from the rows the version
+//! changes and checked by the caller (the feed's checksum) inside the transaction: a delta's
+//! check costs O(changes), not a scan of the list. A failed check rolls everything back, so the
+//! list on disk is always exactly one published version, even if the process is killed
+//! half-way.
 
-use crate::blocklist::{entry_from_row, SELECT_ENTRIES};
 use crate::migrate::Migration;
-use crate::{Store, StoreError, StoredEntry};
-use rusqlite::{params, OptionalExtension, Transaction};
+use crate::{ImportReport, Origin, Store, StoreError, StoredEntry};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::cmp::Ordering;
-use verity_core::blocklist::{BlocklistEntry, EntryKind};
+use std::collections::HashMap;
+use verity_core::blocklist::{entry_key, BlocklistEntry, BlocklistFilter, Category, EntryKind};
 use verity_core::official::OfficialDirectory;
 use verity_core::Timestamp;
 
@@ -87,6 +89,213 @@ pub struct FeedSuccess<'a> {
     pub min_wait: Option<u64>,
 }
 
+/// The feed's entries in their own table (migration 7), apart from the sample and imported
+/// entries in `blocklist_entry`: one B-tree keyed by (kind code, value), campaigns and sources
+/// interned in `feed_string`, written in key order. A snapshot empties it and bulk-loads the
+/// new list; a delta changes only its rows.
+///
+/// `feed_list` keeps the list's multiset digest (`sum`, see [`ListSum`]) and entry count, so a
+/// delta's check costs O(changes), and two generation counters the in-memory index uses to tell
+/// what changed. `feed_added` logs the keys each delta added (by the generation it produced), so
+/// that another process's index (the app's, after `verityctl sync` or its own sync connection)
+/// catches up by adding them to its overlay instead of rereading the list. Triggers on `feed_entry` and `feed_string` forget the digest (`sum = NULL`) on
+/// any change that is not a feed apply (`verityctl blocklist remove`, an import taking an entry
+/// over, SQL by hand): the next delta is refused and the snapshot rebuilds the list. A feed apply
+/// drops those triggers inside its transaction and creates them again before it commits.
+pub(crate) const MIGRATION_FEED_LIST: Migration = Migration {
+    version: 7,
+    name: "feed_entry",
+    sql: "CREATE TABLE feed_string (
+              id   INTEGER PRIMARY KEY,
+              text TEXT NOT NULL UNIQUE
+          ) STRICT;
+          CREATE TABLE feed_entry (
+              kind     INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),
+              value    TEXT NOT NULL,
+              category INTEGER NOT NULL CHECK (category BETWEEN 0 AND 4),
+              campaign INTEGER,
+              source   INTEGER,
+              added    INTEGER NOT NULL,
+              alert    INTEGER NOT NULL CHECK (alert IN (0, 1)),
+              PRIMARY KEY (kind, value)
+          ) STRICT, WITHOUT ROWID;
+          CREATE TABLE feed_list (
+              id               INTEGER PRIMARY KEY CHECK (id = 1),
+              sum              BLOB CHECK (sum IS NULL OR length(sum) = 32),
+              count            INTEGER NOT NULL DEFAULT 0,
+              generation       INTEGER NOT NULL DEFAULT 0,
+              local_generation INTEGER NOT NULL DEFAULT 0
+          ) STRICT;
+          INSERT INTO feed_list (id) VALUES (1);
+          CREATE TABLE feed_added (
+              generation INTEGER PRIMARY KEY,
+              keys       BLOB NOT NULL
+          ) STRICT;
+          CREATE TRIGGER blocklist_entry_inserted AFTER INSERT ON blocklist_entry BEGIN
+              UPDATE feed_list SET local_generation = local_generation + 1 WHERE id = 1;
+          END;
+          CREATE TRIGGER blocklist_entry_updated AFTER UPDATE ON blocklist_entry BEGIN
+              UPDATE feed_list SET local_generation = local_generation + 1 WHERE id = 1;
+          END;
+          CREATE TRIGGER blocklist_entry_deleted AFTER DELETE ON blocklist_entry BEGIN
+              UPDATE feed_list SET local_generation = local_generation + 1 WHERE id = 1;
+          END;
+          CREATE TRIGGER feed_entry_inserted AFTER INSERT ON feed_entry BEGIN
+              UPDATE feed_list SET sum = NULL, count = count + 1, generation = generation + 1
+              WHERE id = 1;
+          END;
+          CREATE TRIGGER feed_entry_updated AFTER UPDATE ON feed_entry BEGIN
+              UPDATE feed_list SET sum = NULL, generation = generation + 1 WHERE id = 1;
+          END;
+          CREATE TRIGGER feed_entry_deleted AFTER DELETE ON feed_entry BEGIN
+              UPDATE feed_list SET sum = NULL, count = count - 1, generation = generation + 1
+              WHERE id = 1;
+          END;
+          CREATE TRIGGER feed_string_updated AFTER UPDATE ON feed_string BEGIN
+              UPDATE feed_list SET sum = NULL, generation = generation + 1 WHERE id = 1;
+          END;
+          CREATE TRIGGER feed_string_deleted AFTER DELETE ON feed_string BEGIN
+              UPDATE feed_list SET sum = NULL, generation = generation + 1 WHERE id = 1;
+          END;
+          CREATE VIEW blocklist_all (kind, value, category, campaign, source, added, origin,
+                                     alert) AS
+              SELECT kind, value, category, campaign, source, added, origin, alert
+              FROM blocklist_entry
+              UNION ALL
+              SELECT CASE f.kind WHEN 1 THEN 'phone' WHEN 2 THEN 'domain' ELSE 'url' END,
+                     f.value,
+                     CASE f.category WHEN 0 THEN 'fake_support' WHEN 1 THEN 'fake_upgrade'
+                                     WHEN 2 THEN 'freeze_threat' WHEN 3 THEN 'phishing'
+                                     ELSE 'other' END,
+                     c.text, s.text, f.added, 'feed', f.alert
+              FROM feed_entry f
+              LEFT JOIN feed_string c ON c.id = f.campaign
+              LEFT JOIN feed_string s ON s.id = f.source;
+          INSERT INTO feed_string (text)
+              SELECT campaign FROM blocklist_entry
+              WHERE origin = 'feed' AND campaign IS NOT NULL
+              UNION SELECT source FROM blocklist_entry
+              WHERE origin = 'feed' AND source IS NOT NULL;
+          INSERT INTO feed_entry (kind, value, category, campaign, source, added, alert)
+              SELECT CASE b.kind WHEN 'phone' THEN 1 WHEN 'domain' THEN 2 ELSE 3 END, b.value,
+                     CASE b.category WHEN 'fake_support' THEN 0 WHEN 'fake_upgrade' THEN 1
+                                     WHEN 'freeze_threat' THEN 2 WHEN 'phishing' THEN 3
+                                     ELSE 4 END,
+                     c.id, s.id, b.added, b.alert
+              FROM blocklist_entry b
+              LEFT JOIN feed_string c ON c.text = b.campaign
+              LEFT JOIN feed_string s ON s.text = b.source
+              WHERE b.origin = 'feed';
+          DELETE FROM blocklist_entry WHERE origin = 'feed';
+          UPDATE feed_list SET sum = NULL;
+          UPDATE feed_state SET checksum = NULL;",
+    seed: None,
+};
+
+/// The triggers that forget the list digest on a change outside a feed apply (see
+/// [`MIGRATION_FEED_LIST`]); a feed apply drops them for its own writes.
+const FEED_TRIGGERS: &str = "
+    CREATE TRIGGER feed_entry_inserted AFTER INSERT ON feed_entry BEGIN
+        UPDATE feed_list SET sum = NULL, count = count + 1, generation = generation + 1
+        WHERE id = 1;
+    END;
+    CREATE TRIGGER feed_entry_updated AFTER UPDATE ON feed_entry BEGIN
+        UPDATE feed_list SET sum = NULL, generation = generation + 1 WHERE id = 1;
+    END;
+    CREATE TRIGGER feed_entry_deleted AFTER DELETE ON feed_entry BEGIN
+        UPDATE feed_list SET sum = NULL, count = count - 1, generation = generation + 1
+        WHERE id = 1;
+    END;
+    CREATE TRIGGER feed_string_updated AFTER UPDATE ON feed_string BEGIN
+        UPDATE feed_list SET sum = NULL, generation = generation + 1 WHERE id = 1;
+    END;
+    CREATE TRIGGER feed_string_deleted AFTER DELETE ON feed_string BEGIN
+        UPDATE feed_list SET sum = NULL, generation = generation + 1 WHERE id = 1;
+    END;";
+
+const DROP_FEED_TRIGGERS: &str = "
+    DROP TRIGGER feed_entry_inserted;
+    DROP TRIGGER feed_entry_updated;
+    DROP TRIGGER feed_entry_deleted;
+    DROP TRIGGER feed_string_updated;
+    DROP TRIGGER feed_string_deleted;";
+
+/// The multiset digest of a list: the sum, modulo 2^256, of its entries' 256-bit digests
+/// (little-endian). Adding and removing an entry are O(1), in any order, so a delta updates it
+/// from the rows it changes. The feed defines the entry digest ([`ListDigest`]) and how the sum
+/// and count become the published checksum.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct ListSum([u64; 4]);
+
+impl std::fmt::Debug for ListSum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ListSum(")?;
+        for b in self.to_bytes() {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+impl ListSum {
+    /// The sum as 32 little-endian bytes.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (i, l) in self.0.iter().enumerate() {
+            out[i * 8..i * 8 + 8].copy_from_slice(&l.to_le_bytes());
+        }
+        out
+    }
+
+    /// The sum from 32 little-endian bytes.
+    #[must_use]
+    pub fn from_bytes(b: &[u8; 32]) -> ListSum {
+        let mut l = [0u64; 4];
+        for (i, x) in l.iter_mut().enumerate() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[i * 8..i * 8 + 8]);
+            *x = u64::from_le_bytes(w);
+        }
+        ListSum(l)
+    }
+
+    /// Adds an entry's digest.
+    pub fn add(&mut self, digest: &[u8; 32]) {
+        let d = ListSum::from_bytes(digest).0;
+        let mut carry = false;
+        for (a, b) in self.0.iter_mut().zip(d) {
+            let (s1, c1) = a.overflowing_add(b);
+            let (s2, c2) = s1.overflowing_add(u64::from(carry));
+            *a = s2;
+            carry = c1 || c2;
+        }
+    }
+
+    /// Removes an entry's digest.
+    pub fn sub(&mut self, digest: &[u8; 32]) {
+        let d = ListSum::from_bytes(digest).0;
+        let mut borrow = false;
+        for (a, b) in self.0.iter_mut().zip(d) {
+            let (s1, b1) = a.overflowing_sub(b);
+            let (s2, b2) = s1.overflowing_sub(u64::from(borrow));
+            *a = s2;
+            borrow = b1 || b2;
+        }
+    }
+
+    /// Adds another sum (of a disjoint part of the list).
+    pub fn merge(&mut self, other: &ListSum) {
+        self.add(&other.to_bytes());
+    }
+}
+
+/// How the feed digests one entry (the store keeps the sum; the feed defines the hash).
+pub trait ListDigest: Sync {
+    /// The entry's 256-bit digest, little-endian.
+    fn entry_digest(&self, entry: &BlocklistEntry, alert: bool) -> [u8; 32];
+}
+
 /// An entry as the feed carries it.
 pub trait FeedRow {
     /// The entry (value normalised).
@@ -107,7 +316,7 @@ impl FeedRow for (BlocklistEntry, bool) {
 /// How a version is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedMode {
-    /// `upserts` is the whole list, in canonical order (kind code, then value bytes): the feed
+    /// `upserts` is the whole list, in canonical order (kind name, then value bytes): the feed
     /// entries become exactly these (and the sample list goes).
     Snapshot,
     /// `removals` and `upserts` change the current feed entries.
@@ -127,6 +336,10 @@ pub struct FeedUpdate<'a, R> {
     pub official: Option<&'a OfficialDirectory>,
     /// The state to record when the update commits.
     pub success: FeedSuccess<'a>,
+    /// Bring this store's in-memory index up to date as part of the apply (the app's checking
+    /// store; a snapshot builds it while writing, a delta adds its new keys to an overlay).
+    /// Without it the index is rebuilt on the next lookup, if one comes.
+    pub index: bool,
 }
 
 /// What applying a version changed.
@@ -162,7 +375,343 @@ fn canonical_cmp(a: (EntryKind, &str), b: (EntryKind, &str)) -> Ordering {
         .then_with(|| a.1.as_bytes().cmp(b.1.as_bytes()))
 }
 
-const SELECT_FEED_ORDERED: &str = "WHERE origin = 'feed' ORDER BY kind, value";
+/// The stored code of a kind (`feed_entry.kind`).
+pub(crate) fn kind_code(k: EntryKind) -> i64 {
+    match k {
+        EntryKind::Phone => 1,
+        EntryKind::Domain => 2,
+        EntryKind::Url => 3,
+    }
+}
+
+pub(crate) fn kind_of(c: i64) -> Result<EntryKind, StoreError> {
+    match c {
+        1 => Ok(EntryKind::Phone),
+        2 => Ok(EntryKind::Domain),
+        3 => Ok(EntryKind::Url),
+        _ => Err(StoreError::Corrupt(format!("feed entry kind {c}"))),
+    }
+}
+
+fn category_code(c: Category) -> i64 {
+    match c {
+        Category::FakeSupport => 0,
+        Category::FakeUpgrade => 1,
+        Category::FreezeThreat => 2,
+        Category::Phishing => 3,
+        Category::Other => 4,
+    }
+}
+
+fn category_of(c: i64) -> Result<Category, StoreError> {
+    Ok(match c {
+        0 => Category::FakeSupport,
+        1 => Category::FakeUpgrade,
+        2 => Category::FreezeThreat,
+        3 => Category::Phishing,
+        4 => Category::Other,
+        _ => return Err(StoreError::Corrupt(format!("feed entry category {c}"))),
+    })
+}
+
+/// The kinds in `feed_entry` key order.
+const KIND_ORDER: [EntryKind; 3] = [EntryKind::Phone, EntryKind::Domain, EntryKind::Url];
+
+/// The interned campaign and source names.
+#[derive(Default)]
+struct Strings {
+    ids: HashMap<String, i64>,
+    texts: HashMap<i64, String>,
+    next: i64,
+}
+
+impl Strings {
+    fn load(tx: &Connection) -> Result<Strings, StoreError> {
+        let mut s = Strings::default();
+        let mut stmt = tx.prepare("SELECT id, text FROM feed_string")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (id, text): (i64, String) = (r.get(0)?, r.get(1)?);
+            s.next = s.next.max(id);
+            s.ids.insert(text.clone(), id);
+            s.texts.insert(id, text);
+        }
+        Ok(s)
+    }
+
+    fn id(&mut self, tx: &Connection, s: Option<&str>) -> Result<Option<i64>, StoreError> {
+        let Some(s) = s else { return Ok(None) };
+        if let Some(id) = self.ids.get(s) {
+            return Ok(Some(*id));
+        }
+        self.next += 1;
+        let id = self.next;
+        tx.prepare_cached("INSERT INTO feed_string (id, text) VALUES (?1, ?2)")?
+            .execute(params![id, s])?;
+        self.ids.insert(s.to_owned(), id);
+        self.texts.insert(id, s.to_owned());
+        Ok(Some(id))
+    }
+
+    fn text(&self, id: Option<i64>) -> Result<Option<String>, StoreError> {
+        id.map(|id| {
+            self.texts
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt(format!("feed string {id} is missing")))
+        })
+        .transpose()
+    }
+}
+
+/// A `feed_entry` row's columns after the key: category, campaign, source, added, alert.
+type RowTail = (i64, Option<i64>, Option<i64>, i64, i64);
+
+fn row_tail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<RowTail> {
+    Ok((
+        r.get(at)?,
+        r.get(at + 1)?,
+        r.get(at + 2)?,
+        r.get(at + 3)?,
+        r.get(at + 4)?,
+    ))
+}
+
+fn entry_of_tail(
+    kind: EntryKind,
+    value: String,
+    t: RowTail,
+    strings: &Strings,
+) -> Result<(BlocklistEntry, bool), StoreError> {
+    Ok((
+        BlocklistEntry {
+            kind,
+            value,
+            category: category_of(t.0)?,
+            campaign: strings.text(t.1)?,
+            source: strings.text(t.2)?,
+            added: Timestamp(t.3),
+        },
+        t.4 == 1,
+    ))
+}
+
+/// The digest state of the feed list.
+struct ListState {
+    sum: Option<ListSum>,
+    count: u64,
+    generation: i64,
+    local_generation: i64,
+}
+
+fn list_state(conn: &Connection) -> Result<ListState, StoreError> {
+    Ok(conn.query_row(
+        "SELECT sum, count, generation, local_generation FROM feed_list WHERE id = 1",
+        [],
+        |r| {
+            let sum: Option<Vec<u8>> = r.get(0)?;
+            Ok(ListState {
+                sum: sum
+                    .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                    .map(|b| ListSum::from_bytes(&b)),
+                count: u64_of(r.get(1)?),
+                generation: r.get(2)?,
+                local_generation: r.get(3)?,
+            })
+        },
+    )?)
+}
+
+/// The generations of the feed and local entries (`feed_list`), for the index cache.
+pub(crate) fn generations(conn: &Connection) -> Result<(i64, i64), StoreError> {
+    let s = list_state(conn)?;
+    Ok((s.generation, s.local_generation))
+}
+
+/// What the apply learned for the in-memory index.
+pub(crate) struct IndexChange {
+    /// The generations before the apply (the cache may be updated only if it had them).
+    pub before: (i64, i64),
+    /// The generations after it.
+    pub after: (i64, i64),
+    /// `PRAGMA data_version` inside the transaction (own commits do not change it).
+    pub data_version: i64,
+    /// Local entries and feed entries afterwards.
+    pub local_entries: usize,
+    /// Feed entries afterwards.
+    pub feed_entries: usize,
+    /// For a snapshot: the filter over every key. For a delta: none.
+    pub filter: Option<BlocklistFilter>,
+    /// For a delta: the keys it added to the feed list.
+    pub added_keys: Vec<u64>,
+}
+
+/// Feed entries, and how many of them are phone numbers.
+pub(crate) fn feed_counts(conn: &Connection) -> Result<(i64, i64), StoreError> {
+    let all: i64 = conn.query_row("SELECT count FROM feed_list WHERE id = 1", [], |r| r.get(0))?;
+    let phones: i64 = conn.query_row(
+        "SELECT count(*) FROM feed_entry WHERE kind = ?1",
+        [kind_code(EntryKind::Phone)],
+        |r| r.get(0),
+    )?;
+    Ok((all, phones))
+}
+
+/// The feed entry (kind, value), by its primary key.
+pub(crate) fn feed_entry(
+    conn: &Connection,
+    kind: EntryKind,
+    value: &str,
+) -> Result<Option<StoredEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.category, c.text, s.text, f.added, f.alert FROM feed_entry f
+         LEFT JOIN feed_string c ON c.id = f.campaign
+         LEFT JOIN feed_string s ON s.id = f.source
+         WHERE f.kind = ?1 AND f.value = ?2",
+    )?;
+    let row = stmt
+        .query_row(params![kind_code(kind), value], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(category, campaign, source, added, alert)| {
+        Ok(StoredEntry {
+            entry: BlocklistEntry {
+                kind,
+                value: value.to_owned(),
+                category: category_of(category)?,
+                campaign,
+                source,
+                added: Timestamp(added),
+            },
+            origin: Origin::Feed,
+            alert: alert == 1,
+        })
+    })
+    .transpose()
+}
+
+/// Removes the feed entry (kind, value) and returns it, for an import that takes it over.
+pub(crate) fn take_feed_entry(
+    tx: &Transaction<'_>,
+    kind: EntryKind,
+    value: &str,
+) -> Result<Option<StoredEntry>, StoreError> {
+    let found = feed_entry(tx, kind, value)?;
+    if found.is_some() {
+        tx.prepare_cached("DELETE FROM feed_entry WHERE kind = ?1 AND value = ?2")?
+            .execute(params![kind_code(kind), value])?;
+    }
+    Ok(found)
+}
+
+/// Writes entries as feed entries outside a feed apply (tests and benchmarks fill a list so):
+/// an existing feed entry is updated keeping its date added, a local one is taken over. The
+/// triggers leave the list's digest unknown.
+pub(crate) fn import_feed(
+    tx: &Transaction<'_>,
+    entries: &[(BlocklistEntry, bool)],
+) -> Result<ImportReport, StoreError> {
+    let mut report = ImportReport::default();
+    let mut strings = Strings::load(tx)?;
+    let mut take_over =
+        tx.prepare("DELETE FROM blocklist_entry WHERE kind = ?1 AND value = ?2 RETURNING added")?;
+    let mut up = tx.prepare(UPSERT_FEED)?;
+    for (e, alert) in entries {
+        let local: Option<i64> = take_over
+            .query_row(params![e.kind.as_str(), e.value], |r| r.get(0))
+            .optional()?;
+        let old = feed_entry(tx, e.kind, &e.value)?;
+        let mut row = (e.clone(), *alert);
+        match (&old, local) {
+            (Some(o), _) => {
+                row.0.added = o.entry.added;
+                if o.entry == row.0 && o.alert == *alert {
+                    report.unchanged += 1;
+                    continue;
+                }
+                report.updated += 1;
+            }
+            (None, Some(added)) => {
+                row.0.added = Timestamp(added);
+                report.updated += 1;
+            }
+            (None, None) => report.added += 1,
+        }
+        write_row(&mut up, tx, &mut strings, &row)?;
+    }
+    Ok(report)
+}
+
+/// The most added keys `feed_added` keeps; an index further behind rebuilds from the list.
+pub(crate) const MAX_LOGGED_KEYS: usize = 1_000_000;
+
+/// Logs the keys a delta added under the generation it produced (a snapshot clears the log),
+/// dropping the oldest entries beyond [`MAX_LOGGED_KEYS`].
+fn log_added(
+    tx: &Transaction<'_>,
+    mode: FeedMode,
+    generation: i64,
+    keys: &[u64],
+) -> Result<(), StoreError> {
+    if mode == FeedMode::Snapshot || keys.len() > MAX_LOGGED_KEYS {
+        tx.execute("DELETE FROM feed_added", [])?;
+        return Ok(());
+    }
+    let mut blob = Vec::with_capacity(keys.len() * 8);
+    for k in keys {
+        blob.extend_from_slice(&k.to_le_bytes());
+    }
+    tx.execute(
+        "INSERT INTO feed_added (generation, keys) VALUES (?1, ?2)",
+        params![generation, blob],
+    )?;
+    // Keep the newest entries whose keys fit under the cap.
+    tx.execute(
+        "DELETE FROM feed_added WHERE generation < (
+             SELECT coalesce(min(generation), 0) FROM (
+                 SELECT generation, sum(length(keys)) OVER (ORDER BY generation DESC) AS total
+                 FROM feed_added) WHERE total <= ?1)",
+        [i64_of(
+            u64::try_from(MAX_LOGGED_KEYS * 8).unwrap_or(u64::MAX),
+        )],
+    )?;
+    Ok(())
+}
+
+/// The keys the deltas after generation `from` up to `to` added, if `feed_added` has them all.
+pub(crate) fn added_since(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+) -> Result<Option<Vec<u64>>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT generation, keys FROM feed_added
+         WHERE generation > ?1 AND generation <= ?2 ORDER BY generation",
+    )?;
+    let mut rows = stmt.query([from, to])?;
+    let mut expect = from + 1;
+    let mut keys = Vec::new();
+    while let Some(r) = rows.next()? {
+        if r.get::<_, i64>(0)? != expect {
+            return Ok(None);
+        }
+        let blob = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+        keys.extend(blob.chunks_exact(8).map(|c| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            u64::from_le_bytes(w)
+        }));
+        expect += 1;
+    }
+    Ok((expect == to + 1).then_some(keys))
+}
 
 impl Store {
     /// The feed state; all empty before the first sync.
@@ -198,6 +747,16 @@ impl Store {
             )
             .optional()?;
         Ok(row.unwrap_or_default())
+    }
+
+    /// The feed list's digest and entry count as kept by the last feed apply, or `None` when
+    /// something else has changed the feed entries since (then only a snapshot is applied).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn feed_list_sum(&self) -> Result<Option<(ListSum, u64)>, StoreError> {
+        let s = list_state(&self.conn)?;
+        Ok(s.sum.map(|sum| (sum, s.count)))
     }
 
     /// Records a failed sync: the list is untouched; the state says why and counts failures.
@@ -237,32 +796,64 @@ impl Store {
         self.write(|tx| record_success(tx, s))
     }
 
-    /// Applies one feed version in one write transaction: removals, upserts, the official
-    /// directory and the new state. Then, still inside the transaction, `verify` reads every
-    /// `feed` entry in canonical order; if it returns an error, everything is rolled back and
+    /// Applies one feed version in one write transaction: the feed entries (a snapshot replaces
+    /// them all, a delta changes only its rows), the official directory and the new state.
+    /// The list's digest is kept up to date with the changes (`digest` hashes one entry, see
+    /// [`ListSum`]); then, still inside the transaction, `verify` gets the resulting sum and
+    /// entry count. If it returns an error, everything is rolled back and
     /// [`StoreError::Rejected`] carries its message.
     ///
     /// Feed values are authoritative: an upsert sets every field, including the date added, and
     /// takes over an imported entry with the same value.
     ///
     /// # Errors
-    /// [`StoreError::Rejected`] when `verify` refuses the result or a snapshot is not in
-    /// canonical order; SQLite errors. Nothing is written then.
-    pub fn apply_feed_update<R: FeedRow>(
+    /// [`StoreError::Rejected`] when `verify` refuses the result, a snapshot is not in canonical
+    /// order, or a delta finds the list changed since the last apply (its digest unknown);
+    /// SQLite errors. Nothing is written then.
+    pub fn apply_feed_update<R: FeedRow + Sync>(
         &mut self,
         update: &FeedUpdate<'_, R>,
-        verify: impl FnOnce(
-            &mut dyn Iterator<Item = Result<StoredEntry, StoreError>>,
-        ) -> Result<(), String>,
+        digest: &dyn ListDigest,
+        verify: impl FnOnce(&ListSum, u64) -> Result<(), String>,
     ) -> Result<FeedApplied, StoreError> {
         // A big update touches many pages: a larger page cache for its duration avoids
-        // spilling the index to the WAL over and over (SQLite's default is 2 MiB).
-        self.conn.pragma_update(None, "cache_size", -65_536)?;
+        // spilling them to the WAL over and over (SQLite's default is 2 MiB).
+        self.conn.pragma_update(None, "cache_size", -262_144)?;
         let result = self.write(|tx| {
-            let mut applied = match update.mode {
-                FeedMode::Snapshot => apply_snapshot(tx, update.upserts)?,
-                FeedMode::Delta => apply_delta(tx, update.removals, update.upserts)?,
+            let before = list_state(tx)?;
+            let data_version: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+            tx.execute_batch(DROP_FEED_TRIGGERS)?;
+            let (mut applied, sum, filter, added_keys) = match update.mode {
+                FeedMode::Snapshot => {
+                    let (a, s, f) = apply_snapshot(tx, update.upserts, digest, update.index)?;
+                    (a, s, f, Vec::new())
+                }
+                FeedMode::Delta => {
+                    let Some(sum) = before.sum else {
+                        return Err(StoreError::Rejected(
+                            "the local feed list was changed outside a feed update, so its \
+                             checksum is unknown"
+                                .into(),
+                        ));
+                    };
+                    let (a, s, k) = apply_delta(
+                        tx,
+                        update.removals,
+                        update.upserts,
+                        digest,
+                        sum,
+                        before.count,
+                    )?;
+                    (a, s, None, k)
+                }
             };
+            tx.execute(
+                "UPDATE feed_list SET sum = ?1, count = ?2, generation = generation + 1
+                 WHERE id = 1",
+                params![sum.to_bytes().as_slice(), i64_of(applied.entries)],
+            )?;
+            log_added(tx, update.mode, before.generation + 1, &added_keys)?;
+            tx.execute_batch(FEED_TRIGGERS)?;
             if let Some(d) = update.official {
                 let json = serde_json::to_string(d)
                     .map_err(|e| StoreError::Corrupt(format!("official directory: {e}")))?;
@@ -275,25 +866,30 @@ impl Store {
                 )?;
             }
             record_success(tx, &update.success)?;
-            let mut stmt = tx.prepare(&format!("{SELECT_ENTRIES} {SELECT_FEED_ORDERED}"))?;
-            let rows = stmt.query_map([], entry_from_row)?;
-            let mut it = rows.map(|r| {
-                r.map_err(StoreError::from)
-                    .and_then(|r| r.map_err(StoreError::Corrupt))
-            });
-            verify(&mut it).map_err(StoreError::Rejected)?;
-            drop(it);
-            let count: i64 = tx.query_row(
-                "SELECT count(*) FROM blocklist_entry WHERE origin = 'feed'",
-                [],
-                |r| r.get(0),
-            )?;
-            applied.entries = u64_of(count);
-            Ok(applied)
+            verify(&sum, applied.entries).map_err(StoreError::Rejected)?;
+            let after = list_state(tx)?;
+            let local: i64 =
+                tx.query_row("SELECT count(*) FROM blocklist_entry", [], |r| r.get(0))?;
+            applied.entries = after.count;
+            let change = IndexChange {
+                before: (before.generation, before.local_generation),
+                after: (after.generation, after.local_generation),
+                data_version,
+                local_entries: usize::try_from(local).unwrap_or(0),
+                feed_entries: usize::try_from(after.count).unwrap_or(usize::MAX),
+                filter,
+                added_keys,
+            };
+            Ok((applied, change))
         });
         self.conn.pragma_update(None, "cache_size", -2_000)?;
-        let applied = result?;
-        self.cache.invalidate();
+        let (applied, change) = result?;
+        if update.index {
+            let official = crate::blocklist::read_official(&self.conn)?;
+            self.cache.applied(change, official)?;
+        } else {
+            self.cache.invalidate();
+        }
         Ok(applied)
     }
 }
@@ -322,153 +918,318 @@ fn record_success(tx: &Transaction<'_>, s: &FeedSuccess<'_>) -> Result<(), Store
     Ok(())
 }
 
-const UPSERT: &str = "INSERT INTO blocklist_entry
-         (kind, value, category, campaign, source, added, origin, alert, key)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'feed', ?7, ?8)
+const INSERT_FEED: &str = "INSERT INTO feed_entry
+         (kind, value, category, campaign, source, added, alert)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+const UPSERT_FEED: &str = "INSERT INTO feed_entry
+         (kind, value, category, campaign, source, added, alert)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
      ON CONFLICT (kind, value) DO UPDATE SET category = excluded.category,
          campaign = excluded.campaign, source = excluded.source, added = excluded.added,
-         origin = 'feed', alert = excluded.alert";
+         alert = excluded.alert";
 
-fn upsert_one(stmt: &mut rusqlite::Statement<'_>, row: &impl FeedRow) -> Result<(), StoreError> {
+fn write_row(
+    stmt: &mut rusqlite::Statement<'_>,
+    tx: &Connection,
+    strings: &mut Strings,
+    row: &impl FeedRow,
+) -> Result<(), StoreError> {
     let e = row.entry();
-    stmt.execute(params![
-        e.kind.as_str(),
-        e.value,
-        e.category.as_str(),
-        e.campaign,
-        e.source,
-        e.added.0,
-        i64::from(row.alert()),
-        crate::blocklist::key_sql(e.kind, &e.value)
-    ])?;
+    let campaign = strings.id(tx, e.campaign.as_deref())?;
+    let source = strings.id(tx, e.source.as_deref())?;
+    // Bound one by one, without the slice of trait objects `params!` builds: this runs once
+    // an entry of a snapshot.
+    stmt.raw_bind_parameter(1, kind_code(e.kind))?;
+    stmt.raw_bind_parameter(2, e.value.as_str())?;
+    stmt.raw_bind_parameter(3, category_code(e.category))?;
+    stmt.raw_bind_parameter(4, campaign)?;
+    stmt.raw_bind_parameter(5, source)?;
+    stmt.raw_bind_parameter(6, e.added.0)?;
+    stmt.raw_bind_parameter(7, i64::from(row.alert()))?;
+    stmt.raw_execute()?;
     Ok(())
 }
 
-/// Makes the feed entries exactly `list` (canonical order), writing only what differs: a merge
-/// of the stored feed entries (read in the same order) with the list.
-fn apply_snapshot<R: FeedRow>(tx: &Transaction<'_>, list: &[R]) -> Result<FeedApplied, StoreError> {
-    for w in list.windows(2) {
-        let (a, b) = (w[0].entry(), w[1].entry());
-        if canonical_cmp((a.kind, &a.value), (b.kind, &b.value)) != Ordering::Less {
+/// What the snapshot's worker thread computes while the rows are written.
+struct Digested {
+    ordered: bool,
+    sum: ListSum,
+    filter: Option<Result<BlocklistFilter, String>>,
+}
+
+/// Makes the feed entries exactly `list` (canonical order): the table is emptied and loaded in
+/// key order. A second thread checks the order, sums the digests and (with `index`) builds the
+/// filter over the new keys and the local ones meanwhile.
+fn apply_snapshot<R: FeedRow + Sync>(
+    tx: &Transaction<'_>,
+    list: &[R],
+    digest: &dyn ListDigest,
+    index: bool,
+) -> Result<(FeedApplied, ListSum, Option<BlocklistFilter>), StoreError> {
+    let mut applied = FeedApplied::default();
+    applied.removed +=
+        u64::try_from(tx.execute("DELETE FROM blocklist_entry WHERE origin = 'sample'", [])?)
+            .unwrap_or(0);
+    // The local entries the feed takes over, and the local keys for the filter.
+    let mut local: Vec<(i64, EntryKind, String, Option<i64>)> = Vec::new();
+    {
+        let mut stmt = tx.prepare("SELECT id, kind, value, key FROM blocklist_entry")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let kind: String = r.get(1)?;
+            let kind: EntryKind = kind
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("unknown kind {kind:?}")))?;
+            local.push((r.get(0)?, kind, r.get(2)?, r.get(3)?));
+        }
+    }
+    let local_keys: Vec<u64> = local
+        .iter()
+        .map(|(_, k, v, key)| {
+            key.map_or_else(|| entry_key(*k, v), |k| u64::from_ne_bytes(k.to_ne_bytes()))
+        })
+        .collect();
+
+    std::thread::scope(|scope| -> Result<_, StoreError> {
+        let worker = scope.spawn(move || digest_list(list, digest, index.then_some(local_keys)));
+        let written = write_snapshot(tx, list, &local, &mut applied);
+        let d = worker
+            .join()
+            .map_err(|_| StoreError::Index("the snapshot digest thread failed".into()))?;
+        // A list out of order may also have failed the writes (a repeated key): say why.
+        if !d.ordered {
             return Err(StoreError::Rejected(
                 "the snapshot is not in canonical order".into(),
             ));
         }
+        written?;
+        applied.entries = u64::try_from(list.len()).unwrap_or(u64::MAX);
+        let filter = d.filter.transpose().map_err(StoreError::Index)?;
+        Ok((applied, d.sum, filter))
+    })
+}
+
+/// The snapshot's writes: the report (merged with the old list, when there is one), then the
+/// table emptied and loaded in key order, and the local entries the feed takes over dropped.
+fn write_snapshot<R: FeedRow>(
+    tx: &Transaction<'_>,
+    list: &[R],
+    local: &[(i64, EntryKind, String, Option<i64>)],
+    applied: &mut FeedApplied,
+) -> Result<(), StoreError> {
+    if list_state(tx)?.count > 0 {
+        merge_report(tx, list, applied)?;
+    } else {
+        applied.added = u64::try_from(list.len()).unwrap_or(u64::MAX);
+        applied.new_alerts = list
+            .iter()
+            .filter(|r| r.alert())
+            .map(|r| r.entry().clone())
+            .collect();
     }
-    let mut applied = FeedApplied::default();
-    let mut removals: Vec<(EntryKind, String)> = Vec::new();
-    let mut writes: Vec<usize> = Vec::new();
-    {
-        let mut stmt = tx.prepare(&format!("{SELECT_ENTRIES} {SELECT_FEED_ORDERED}"))?;
-        let mut rows = stmt.query_map([], entry_from_row)?;
-        let mut cur = next_row(&mut rows)?;
+    tx.execute_batch("DELETE FROM feed_entry; DELETE FROM feed_string;")?;
+    let mut strings = Strings::default();
+    let mut insert = tx.prepare(INSERT_FEED)?;
+    // Key order: kind code, then value bytes; the list is sorted by value within a kind.
+    for kind in KIND_ORDER {
+        for row in of_kind(list, kind) {
+            write_row(&mut insert, tx, &mut strings, row)?;
+        }
+    }
+    let mut delete = tx.prepare("DELETE FROM blocklist_entry WHERE id = ?1")?;
+    for (id, kind, value, _) in local {
+        let listed = list
+            .binary_search_by(|r| canonical_cmp((r.entry().kind, &r.entry().value), (*kind, value)))
+            .is_ok();
+        if listed {
+            delete.execute([id])?;
+        }
+    }
+    Ok(())
+}
+
+/// The entries of one kind in a canonical list.
+fn of_kind<R: FeedRow>(list: &[R], kind: EntryKind) -> impl Iterator<Item = &R> {
+    let from =
+        list.partition_point(|r| canonical_cmp((r.entry().kind, ""), (kind, "")) == Ordering::Less);
+    list[from..]
+        .iter()
+        .take_while(move |r| r.entry().kind == kind)
+}
+
+fn digest_list<R: FeedRow>(
+    list: &[R],
+    digest: &dyn ListDigest,
+    local_keys: Option<Vec<u64>>,
+) -> Digested {
+    let ordered = list.windows(2).all(|w| {
+        let (a, b) = (w[0].entry(), w[1].entry());
+        canonical_cmp((a.kind, &a.value), (b.kind, &b.value)) == Ordering::Less
+    });
+    let mut sum = ListSum::default();
+    for r in list {
+        sum.add(&digest.entry_digest(r.entry(), r.alert()));
+    }
+    let filter = local_keys.map(|mut keys| {
+        keys.reserve(list.len());
+        keys.extend(
+            list.iter()
+                .map(|r| entry_key(r.entry().kind, &r.entry().value)),
+        );
+        BlocklistFilter::build(keys).map_err(|e| e.to_string())
+    });
+    Digested {
+        ordered,
+        sum,
+        filter,
+    }
+}
+
+/// Counts what a snapshot adds, changes and removes against the stored feed entries (read in
+/// key order, merged with the list kind by kind).
+fn merge_report<R: FeedRow>(
+    tx: &Transaction<'_>,
+    list: &[R],
+    applied: &mut FeedApplied,
+) -> Result<(), StoreError> {
+    let strings = Strings::load(tx)?;
+    let mut stmt = tx.prepare(
+        "SELECT value, category, campaign, source, added, alert FROM feed_entry
+         WHERE kind = ?1 ORDER BY value",
+    )?;
+    for kind in KIND_ORDER {
+        let new: Vec<&R> = of_kind(list, kind).collect();
+        let mut rows = stmt.query([kind_code(kind)])?;
+        let mut next = || -> Result<Option<(String, RowTail)>, StoreError> {
+            match rows.next()? {
+                None => Ok(None),
+                Some(r) => Ok(Some((r.get(0)?, row_tail(r, 1)?))),
+            }
+        };
         let mut i = 0usize;
+        let mut cur = next()?;
         loop {
-            let ord = match (&cur, list.get(i)) {
+            let ord = match (&cur, new.get(i)) {
                 (None, None) => break,
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
-                (Some(s), Some(n)) => canonical_cmp(
-                    (s.entry.kind, &s.entry.value),
-                    (n.entry().kind, &n.entry().value),
-                ),
+                (Some((v, _)), Some(n)) => v.as_bytes().cmp(n.entry().value.as_bytes()),
             };
             match ord {
                 Ordering::Less => {
-                    if let Some(s) = cur.take() {
-                        removals.push((s.entry.kind, s.entry.value));
-                    }
-                    cur = next_row(&mut rows)?;
+                    applied.removed += 1;
+                    cur = next()?;
                 }
                 Ordering::Greater => {
-                    if let Some(n) = list.get(i) {
+                    if let Some(n) = new.get(i) {
                         applied.added += 1;
                         if n.alert() {
                             applied.new_alerts.push(n.entry().clone());
                         }
                     }
-                    writes.push(i);
                     i += 1;
                 }
                 Ordering::Equal => {
-                    if let (Some(s), Some(n)) = (&cur, list.get(i)) {
-                        if s.entry != *n.entry() || s.alert != n.alert() {
+                    if let (Some((v, t)), Some(n)) = (cur.take(), new.get(i)) {
+                        let (old, alert) = entry_of_tail(kind, v, t, &strings)?;
+                        if old != *n.entry() || alert != n.alert() {
                             applied.updated += 1;
-                            writes.push(i);
                         }
                     }
-                    cur = next_row(&mut rows)?;
+                    cur = next()?;
                     i += 1;
                 }
             }
         }
     }
-    let mut delete = tx.prepare(
-        "DELETE FROM blocklist_entry WHERE kind = ?1 AND value = ?2 AND origin = 'feed'",
-    )?;
-    for (k, v) in &removals {
-        applied.removed += u64::try_from(delete.execute(params![k.as_str(), v])?).unwrap_or(0);
-    }
-    applied.removed +=
-        u64::try_from(tx.execute("DELETE FROM blocklist_entry WHERE origin = 'sample'", [])?)
-            .unwrap_or(0);
-    let mut up = tx.prepare(UPSERT)?;
-    for i in writes {
-        if let Some(row) = list.get(i) {
-            upsert_one(&mut up, row)?;
-        }
-    }
-    Ok(applied)
-}
-
-fn next_row(
-    rows: &mut dyn Iterator<Item = rusqlite::Result<Result<StoredEntry, String>>>,
-) -> Result<Option<StoredEntry>, StoreError> {
-    match rows.next() {
-        None => Ok(None),
-        Some(r) => Ok(Some(r?.map_err(StoreError::Corrupt)?)),
-    }
+    Ok(())
 }
 
 fn apply_delta<R: FeedRow>(
     tx: &Transaction<'_>,
     removals: &[(EntryKind, String)],
     upserts: &[R],
-) -> Result<FeedApplied, StoreError> {
+    digest: &dyn ListDigest,
+    mut sum: ListSum,
+    mut count: u64,
+) -> Result<(FeedApplied, ListSum, Vec<u64>), StoreError> {
     let mut applied = FeedApplied::default();
-    let mut delete = tx.prepare(
-        "DELETE FROM blocklist_entry WHERE kind = ?1 AND value = ?2 AND origin = 'feed'",
-    )?;
-    for (k, v) in removals {
-        applied.removed += u64::try_from(delete.execute(params![k.as_str(), v])?).unwrap_or(0);
+    let mut strings = Strings::load(tx)?;
+    let mut added_keys = Vec::new();
+    {
+        let mut delete = tx.prepare(
+            "DELETE FROM feed_entry WHERE kind = ?1 AND value = ?2
+             RETURNING category, campaign, source, added, alert",
+        )?;
+        for (k, v) in removals {
+            let old = delete
+                .query_row(params![kind_code(*k), v], |r| row_tail(r, 0))
+                .optional()?;
+            if let Some(t) = old {
+                let (e, alert) = entry_of_tail(*k, v.clone(), t, &strings)?;
+                sum.sub(&digest.entry_digest(&e, alert));
+                count = count.saturating_sub(1);
+                applied.removed += 1;
+            }
+        }
     }
+    let has_local: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM blocklist_entry)", [], |r| {
+            r.get(0)
+        })?;
+    let mut take_over = tx.prepare("DELETE FROM blocklist_entry WHERE kind = ?1 AND value = ?2")?;
     let mut find = tx.prepare(
-        "SELECT 1 FROM blocklist_entry WHERE kind = ?1 AND value = ?2 AND origin = 'feed'",
+        "SELECT category, campaign, source, added, alert FROM feed_entry
+         WHERE kind = ?1 AND value = ?2",
     )?;
-    let mut up = tx.prepare(UPSERT)?;
+    let mut up = tx.prepare(UPSERT_FEED)?;
     for row in upserts {
         let e = row.entry();
-        let existed = find
-            .query_row(params![e.kind.as_str(), e.value], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if existed {
+        if has_local {
+            take_over.execute(params![e.kind.as_str(), e.value])?;
+        }
+        let old = find
+            .query_row(params![kind_code(e.kind), e.value], |r| row_tail(r, 0))
+            .optional()?;
+        if let Some(t) = old {
+            let (o, alert) = entry_of_tail(e.kind, e.value.clone(), t, &strings)?;
+            sum.sub(&digest.entry_digest(&o, alert));
             applied.updated += 1;
         } else {
             applied.added += 1;
+            count += 1;
             if row.alert() {
                 applied.new_alerts.push(e.clone());
             }
+            added_keys.push(entry_key(e.kind, &e.value));
         }
-        upsert_one(&mut up, row)?;
+        sum.add(&digest.entry_digest(e, row.alert()));
+        write_row(&mut up, tx, &mut strings, row)?;
     }
-    Ok(applied)
+    applied.entries = count;
+    Ok((applied, sum, added_keys))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use verity_core::blocklist::Category;
+    use std::hash::{Hash, Hasher};
+
+    /// A stand-in for the feed's SHA-256 entry digest (the store only adds and subtracts).
+    struct TestDigest;
+
+    impl ListDigest for TestDigest {
+        fn entry_digest(&self, e: &BlocklistEntry, alert: bool) -> [u8; 32] {
+            let mut out = [0u8; 32];
+            for (i, chunk) in out.chunks_exact_mut(8).enumerate() {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (i, format!("{e:?}"), alert).hash(&mut h);
+                chunk.copy_from_slice(&h.finish().to_le_bytes());
+            }
+            out
+        }
+    }
 
     fn e(kind: EntryKind, v: &str, alert: bool) -> (BlocklistEntry, bool) {
         (
@@ -496,8 +1257,56 @@ mod tests {
         }
     }
 
-    fn ok(_: &mut dyn Iterator<Item = Result<StoredEntry, StoreError>>) -> Result<(), String> {
+    fn ok(_: &ListSum, _: u64) -> Result<(), String> {
         Ok(())
+    }
+
+    /// The sum over the feed entries as stored, computed from scratch.
+    fn stored_sum(store: &Store) -> (ListSum, u64) {
+        let mut sum = ListSum::default();
+        let mut n = 0;
+        for s in store.blocklist_entries().unwrap() {
+            if s.origin == Origin::Feed {
+                sum.add(&TestDigest.entry_digest(&s.entry, s.alert));
+                n += 1;
+            }
+        }
+        (sum, n)
+    }
+
+    fn update<'a>(
+        mode: FeedMode,
+        removals: &'a [(EntryKind, String)],
+        upserts: &'a [(BlocklistEntry, bool)],
+        version: u64,
+    ) -> FeedUpdate<'a, (BlocklistEntry, bool)> {
+        FeedUpdate {
+            mode,
+            removals,
+            upserts,
+            official: None,
+            success: success(version),
+            index: true,
+        }
+    }
+
+    #[test]
+    fn list_sums_add_and_subtract_in_any_order() {
+        let d = |b: u8| [b; 32];
+        let mut a = ListSum::default();
+        a.add(&d(0xff));
+        a.add(&d(0x01));
+        a.add(&d(0x80));
+        let mut b = ListSum::default();
+        b.add(&d(0x80));
+        b.add(&d(0xff));
+        b.add(&d(0x01));
+        assert_eq!(a, b);
+        b.sub(&d(0xff));
+        b.sub(&d(0x80));
+        b.sub(&d(0x01));
+        assert_eq!(b, ListSum::default());
+        assert_eq!(ListSum::from_bytes(&a.to_bytes()), a);
     }
 
     #[test]
@@ -510,18 +1319,20 @@ mod tests {
             e(EntryKind::Phone, "+85230000001", true),
             e(EntryKind::Phone, "+85230000002", false),
         ];
-        let up = FeedUpdate {
-            mode: FeedMode::Snapshot,
-            removals: &[],
-            upserts: &list,
-            official: None,
-            success: success(1),
-        };
-        let r = store.apply_feed_update(&up, ok).unwrap();
+        let up = update(FeedMode::Snapshot, &[], &list, 1);
+        let mut checked = None;
+        let r = store
+            .apply_feed_update(&up, &TestDigest, |sum, n| {
+                checked = Some((*sum, n));
+                Ok(())
+            })
+            .unwrap();
         assert_eq!((r.added, r.updated, r.entries), (3, 0, 3));
         assert!(r.removed >= 5, "the sample list is dropped");
         assert_eq!(r.new_alerts.len(), 1);
         assert_eq!(store.blocklist_summary().unwrap().entries, 3);
+        assert_eq!(checked, Some(stored_sum(&store)));
+        assert_eq!(store.feed_list_sum().unwrap(), checked);
         let st = store.feed_state().unwrap();
         assert_eq!(st.version, Some(1));
         assert_eq!(st.min_wait, Some(60));
@@ -531,41 +1342,38 @@ mod tests {
             e(EntryKind::Phone, "+85230000001", false),
             e(EntryKind::Url, "x.example/pay", true),
         ];
-        let up = FeedUpdate {
-            mode: FeedMode::Delta,
-            removals: &removals,
-            upserts: &ups,
-            official: Some(&OfficialDirectory::dingtalk_default()),
-            success: success(2),
-        };
-        let mut seen = Vec::new();
+        let mut up = update(FeedMode::Delta, &removals, &ups, 2);
+        let directory = OfficialDirectory::dingtalk_default();
+        up.official = Some(&directory);
+        let mut checked = None;
         let r = store
-            .apply_feed_update(&up, |it| {
-                for row in it {
-                    let row = row.map_err(|e| e.to_string())?;
-                    seen.push(row.entry.value);
-                }
+            .apply_feed_update(&up, &TestDigest, |sum, n| {
+                checked = Some((*sum, n));
                 Ok(())
             })
             .unwrap();
         assert_eq!((r.added, r.updated, r.removed, r.entries), (1, 1, 1, 3));
-        assert_eq!(seen, ["a.example", "+85230000001", "x.example/pay"]);
         assert_eq!(r.new_alerts[0].value, "x.example/pay");
+        // The sum kept from the changes alone is the sum of the list as stored.
+        assert_eq!(checked, Some(stored_sum(&store)));
+        let values: Vec<String> = store
+            .blocklist_entries()
+            .unwrap()
+            .into_iter()
+            .map(|s| s.entry.value)
+            .collect();
+        assert_eq!(values, ["a.example", "+85230000001", "x.example/pay"]);
 
         let before = store.blocklist_entries().unwrap();
-        let up = FeedUpdate {
-            mode: FeedMode::Delta,
-            removals: &[],
-            upserts: &[e(EntryKind::Phone, "+85230000009", true)],
-            official: None,
-            success: success(3),
-        };
+        let extra = [e(EntryKind::Phone, "+85230000009", true)];
+        let up = update(FeedMode::Delta, &[], &extra, 3);
         let err = store
-            .apply_feed_update(&up, |_| Err("checksum mismatch".into()))
+            .apply_feed_update(&up, &TestDigest, |_, _| Err("checksum mismatch".into()))
             .unwrap_err();
         assert!(matches!(err, StoreError::Rejected(_)));
         assert_eq!(store.blocklist_entries().unwrap(), before);
         assert_eq!(store.feed_state().unwrap().version, Some(2));
+        assert_eq!(store.feed_list_sum().unwrap(), Some(stored_sum(&store)));
     }
 
     #[test]
@@ -574,38 +1382,216 @@ mod tests {
         let mut store = Store::open(dir.path()).unwrap();
         let mut imported = e(EntryKind::Phone, "+85230000001", false);
         imported.0.added = Timestamp(99);
-        store
-            .import_entries(&[imported], crate::Origin::Import)
-            .unwrap();
+        store.import_entries(&[imported], Origin::Import).unwrap();
         let list = vec![e(EntryKind::Phone, "+85230000001", false)];
-        let up = FeedUpdate {
-            mode: FeedMode::Snapshot,
-            removals: &[],
-            upserts: &list,
-            official: None,
-            success: success(1),
-        };
-        store.apply_feed_update(&up, ok).unwrap();
+        let up = update(FeedMode::Snapshot, &[], &list, 1);
+        store.apply_feed_update(&up, &TestDigest, ok).unwrap();
         let rows = store.blocklist_entries().unwrap();
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].origin, crate::Origin::Feed);
+        assert_eq!(rows[0].origin, Origin::Feed);
         assert_eq!(rows[0].entry.added, Timestamp(5));
 
         let disordered = vec![
             e(EntryKind::Phone, "+85230000002", false),
             e(EntryKind::Phone, "+85230000001", false),
         ];
-        let up = FeedUpdate {
-            mode: FeedMode::Snapshot,
-            removals: &[],
-            upserts: &disordered,
-            official: None,
-            success: success(2),
-        };
+        let up = update(FeedMode::Snapshot, &[], &disordered, 2);
         assert!(matches!(
-            store.apply_feed_update(&up, ok),
+            store.apply_feed_update(&up, &TestDigest, ok),
             Err(StoreError::Rejected(_))
         ));
+        let repeated = vec![
+            e(EntryKind::Phone, "+85230000001", false),
+            e(EntryKind::Phone, "+85230000001", true),
+        ];
+        let up = update(FeedMode::Snapshot, &[], &repeated, 2);
+        assert!(matches!(
+            store.apply_feed_update(&up, &TestDigest, ok),
+            Err(StoreError::Rejected(_))
+        ));
+        assert_eq!(store.blocklist_entries().unwrap(), rows);
+    }
+
+    /// The incremental path trusts the kept sum only while nothing but feed updates wrote the
+    /// feed entries: any other change (the CLI's remove, an import taking an entry over, SQL by
+    /// hand) forgets it, and the next delta is refused so that the snapshot rebuilds the list.
+    #[test]
+    fn a_change_outside_the_feed_makes_the_next_delta_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let list = vec![
+            e(EntryKind::Domain, "a.example", false),
+            e(EntryKind::Phone, "+85230000001", false),
+            e(EntryKind::Phone, "+85230000002", false),
+        ];
+        let snapshot = update(FeedMode::Snapshot, &[], &list, 1);
+        let extra = [e(EntryKind::Phone, "+85230000003", false)];
+        let delta = update(FeedMode::Delta, &[], &extra, 2);
+        type Tamper = Box<dyn Fn(&mut Store)>;
+        let tampers: Vec<(&str, Tamper)> = vec![
+            (
+                "remove",
+                Box::new(|s: &mut Store| {
+                    assert!(s.remove_entry(EntryKind::Phone, "+85230000002").unwrap());
+                }),
+            ),
+            (
+                "import",
+                Box::new(|s: &mut Store| {
+                    let mut taken = e(EntryKind::Domain, "a.example", false);
+                    taken.0.category = Category::Other;
+                    s.import_entries(&[taken], Origin::Import).unwrap();
+                }),
+            ),
+            (
+                "sql",
+                Box::new(|s: &mut Store| {
+                    s.conn
+                        .execute(
+                            "UPDATE feed_entry SET added = 6 WHERE value = 'a.example'",
+                            [],
+                        )
+                        .unwrap();
+                }),
+            ),
+            (
+                "another connection",
+                Box::new(|s: &mut Store| {
+                    let other = rusqlite::Connection::open_with_flags(
+                        s.data_dir().join(crate::DATABASE_FILE),
+                        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+                    )
+                    .unwrap();
+                    other
+                        .execute("UPDATE feed_string SET text = 'forged'", [])
+                        .unwrap();
+                }),
+            ),
+        ];
+        for (what, tamper) in tampers {
+            store.apply_feed_update(&snapshot, &TestDigest, ok).unwrap();
+            assert!(store.feed_list_sum().unwrap().is_some(), "{what}");
+            tamper(&mut store);
+            assert_eq!(store.feed_list_sum().unwrap(), None, "{what}");
+            let before = store.blocklist_entries().unwrap();
+            let err = store
+                .apply_feed_update(&delta, &TestDigest, ok)
+                .unwrap_err();
+            assert!(
+                matches!(&err, StoreError::Rejected(m) if m.contains("checksum")),
+                "{what}: {err}"
+            );
+            assert_eq!(store.blocklist_entries().unwrap(), before, "{what}");
+            // The snapshot makes the list whole again, and the sum known.
+            store.apply_feed_update(&snapshot, &TestDigest, ok).unwrap();
+            assert_eq!(
+                store.feed_list_sum().unwrap(),
+                Some(stored_sum(&store)),
+                "{what}"
+            );
+            assert_eq!(stored_sum(&store).1, 3, "{what}");
+            store.apply_feed_update(&delta, &TestDigest, ok).unwrap();
+            assert_eq!(store.feed_list_sum().unwrap(), Some(stored_sum(&store)));
+        }
+    }
+
+    #[test]
+    fn the_index_follows_deltas_here_and_from_another_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let list: Vec<_> = (0..100)
+            .map(|i| e(EntryKind::Phone, &format!("+8523000{i:04}"), false))
+            .collect();
+        store
+            .apply_feed_update(&update(FeedMode::Snapshot, &[], &list, 1), &TestDigest, ok)
+            .unwrap();
+        {
+            let (view, _) = store.lookup_tables().unwrap();
+            assert_eq!((view.len(), view.overlay_len()), (100, 0));
+            assert!(view.contains_phone("+85230000042").unwrap());
+        }
+        let removals = vec![(EntryKind::Phone, "+85230000042".to_owned())];
+        let added = [e(EntryKind::Phone, "+85239999999", false)];
+        store
+            .apply_feed_update(
+                &update(FeedMode::Delta, &removals, &added, 2),
+                &TestDigest,
+                ok,
+            )
+            .unwrap();
+        {
+            let (view, _) = store.lookup_tables().unwrap();
+            assert_eq!((view.len(), view.overlay_len()), (100, 1));
+            assert!(view.contains_phone("+85239999999").unwrap());
+            assert!(!view.contains_phone("+85230000042").unwrap());
+        }
+        // Another store on the same database applies the next delta: this one catches up from
+        // the log of added keys.
+        let mut other = Store::open(dir.path()).unwrap();
+        let added = [e(EntryKind::Phone, "+85238888888", false)];
+        let mut up = update(FeedMode::Delta, &[], &added, 3);
+        up.index = false;
+        other.apply_feed_update(&up, &TestDigest, ok).unwrap();
+        {
+            let (view, _) = store.lookup_tables().unwrap();
+            assert_eq!((view.len(), view.overlay_len()), (101, 2));
+            assert!(view.contains_phone("+85238888888").unwrap());
+        }
+        // A change the log does not describe makes it rebuild from the table.
+        assert!(other
+            .remove_entry(EntryKind::Phone, "+85239999999")
+            .unwrap());
+        let (view, _) = store.lookup_tables().unwrap();
+        assert_eq!((view.len(), view.overlay_len()), (100, 0));
+        assert!(!view.contains_phone("+85239999999").unwrap());
+        assert!(view.contains_phone("+85238888888").unwrap());
+    }
+
+    #[test]
+    fn the_migration_moves_feed_rows_and_forgets_the_old_checksum() {
+        use crate::migrate::{run_list, MIGRATIONS};
+        let mut conn = Connection::open_in_memory().unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| m.name == MIGRATION_FEED_LIST.name)
+            .unwrap();
+        run_list(&mut conn, &MIGRATIONS[..before]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO blocklist_entry (kind, value, category, campaign, source, added, origin,
+                                          alert)
+             VALUES ('phone', '+85230000001', 'freeze_threat', 'c1', 'feed', 7, 'feed', 1),
+                    ('url', 'x.example/pay', 'phishing', NULL, 'feed', 8, 'feed', 0),
+                    ('domain', 'mine.example', 'other', NULL, NULL, 9, 'import', 0);
+             INSERT INTO feed_state (id, version, checksum) VALUES (1, 4, 'abcd');",
+        )
+        .unwrap();
+        run_list(&mut conn, MIGRATIONS).unwrap();
+        let phone = feed_entry(&conn, EntryKind::Phone, "+85230000001")
+            .unwrap()
+            .unwrap();
+        assert_eq!(phone.entry.category, Category::FreezeThreat);
+        assert_eq!(phone.entry.campaign.as_deref(), Some("c1"));
+        assert_eq!(phone.entry.source.as_deref(), Some("feed"));
+        assert_eq!((phone.entry.added, phone.alert), (Timestamp(7), true));
+        let url = feed_entry(&conn, EntryKind::Url, "x.example/pay")
+            .unwrap()
+            .unwrap();
+        assert_eq!(url.entry.campaign, None);
+        let left: Vec<String> = conn
+            .prepare("SELECT value FROM blocklist_entry ORDER BY value")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(left.contains(&"mine.example".to_owned()));
+        assert!(!left.contains(&"+85230000001".to_owned()));
+        let st = list_state(&conn).unwrap();
+        assert_eq!((st.sum, st.count), (None, 2));
+        let checksum: Option<String> = conn
+            .query_row("SELECT checksum FROM feed_state", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(checksum, None);
     }
 
     #[test]

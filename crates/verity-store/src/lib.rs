@@ -26,7 +26,9 @@ pub use blocklist::{
 pub use checklist::{Applied, AuditCheck, ChecklistError};
 pub use data_dir::{default_data_dir, resolve_data_dir, APP_IDENTIFIER, DATA_DIR_ENV};
 pub use error::StoreError;
-pub use feed::{FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate};
+pub use feed::{
+    FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate, ListDigest, ListSum,
+};
 pub use feed_settings::FeedSettings;
 pub use migrate::SCHEMA_VERSION;
 pub use reminder::ReminderState;
