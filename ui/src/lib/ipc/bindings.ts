@@ -19,7 +19,11 @@ export const commands = {
 	setRegion: (region: string) => typedError<Settings, IpcError_Serialize>(__TAURI_INVOKE("set_region", { region })),
 	/**
 	 *  Changes the global "Check clipboard" shortcut (empty: none). The shortcut is registered
-	 *  first, so a shortcut the desktop refuses is never recorded.
+	 *  first, so a shortcut the desktop refuses is never recorded (and the previous one stays).
+	 * 
+	 *  Errors are `invalid_input` with a reason the UI words: `shortcut_invalid` when the text is not
+	 *  a shortcut, `shortcut_refused` when the desktop would not give it to Verity (another program
+	 *  holds it, or the keyboard has no such key).
 	 */
 	setCheckShortcut: (shortcut: string) => typedError<Settings, IpcError_Serialize>(__TAURI_INVOKE("set_check_shortcut", { shortcut })),
 	/**  Shows a test notification in the user's language. */
