@@ -11,6 +11,7 @@ mod data_dir;
 mod error;
 pub mod feed;
 mod feed_settings;
+pub mod history;
 pub mod migrate;
 mod settings;
 pub mod threats;
@@ -27,6 +28,7 @@ pub use data_dir::{default_data_dir, resolve_data_dir, APP_IDENTIFIER, DATA_DIR_
 pub use error::StoreError;
 pub use feed::{FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate};
 pub use feed_settings::FeedSettings;
+pub use history::MAX_HISTORY;
 pub use migrate::SCHEMA_VERSION;
 pub use threats::{Threat, MAX_THREATS};
 

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     crate::blocklist::MIGRATION_BLOCKLIST_KEY,
     crate::checklist::MIGRATION_CHECKLIST,
     crate::threats::MIGRATION_THREATS,
+    crate::history::MIGRATION_HISTORY,
 ];
 
 /// The schema version this build writes.
