@@ -22,6 +22,8 @@ fn verity_commands() -> &'static [&'static str] {
         "set_check_shortcut",
         "send_test_notification",
         "check",
+        "check_history",
+        "clear_check_history",
         "checklist_status",
         "scan_files",
         "save_clean_copies",

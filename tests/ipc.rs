@@ -238,6 +238,80 @@ fn check_answers_from_the_store_with_codes() {
 }
 
 #[test]
+fn checks_are_recorded_in_the_history_and_cleared_for_good() {
+    let h = harness();
+    let v = invoke(&h, "check_history", serde_json::json!({})).unwrap();
+    assert_eq!(v, serde_json::json!([]));
+    for (input, kind) in [
+        ("+852 3001 2345", serde_json::Value::Null),
+        (
+            "http://dingtalk-hk.com/login?code=483920",
+            serde_json::Value::Null,
+        ),
+        ("1-800-FLOWERS", serde_json::json!("phone")),
+    ] {
+        invoke(
+            &h,
+            "check",
+            serde_json::json!({"input": input, "kind": kind}),
+        )
+        .unwrap();
+    }
+    let v = invoke(&h, "check_history", serde_json::json!({})).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 2, "the unreadable input is not recorded: {v}");
+    assert_eq!(list[0]["kind"], "url");
+    assert_eq!(list[0]["verdict"], "suspicious");
+    assert_eq!(list[0]["source"], "screen");
+    assert_eq!(
+        list[0]["items"],
+        serde_json::json!(["http://dingtalk-hk.com/login"])
+    );
+    assert_eq!(list[0]["itemCount"], 1);
+    assert!(list[0]["checkedAt"].as_i64().unwrap() > 1_700_000_000);
+    assert_eq!(list[1]["items"], serde_json::json!(["+85230012345"]));
+    assert_eq!(list[1]["verdict"], "scam");
+    assert!(
+        !v.to_string().contains("483920"),
+        "the query is not kept: {v}"
+    );
+
+    let removed = invoke(&h, "clear_check_history", serde_json::json!({})).unwrap();
+    assert_eq!(removed, 2);
+    assert_eq!(
+        invoke(&h, "check_history", serde_json::json!({})).unwrap(),
+        serde_json::json!([])
+    );
+    // Gone from the file, as another process sees it.
+    let store = verity_store::Store::open(h._dir.path()).unwrap();
+    assert_eq!(store.check_history_len().unwrap(), 0);
+}
+
+#[test]
+fn a_history_that_cannot_be_written_does_not_fail_the_check() {
+    let h = harness();
+    // Damage the history table behind the app's back.
+    let conn = rusqlite::Connection::open_with_flags(
+        h._dir.path().join(verity_store::DATABASE_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+    )
+    .unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    conn.execute_batch("DROP TABLE check_history").unwrap();
+    drop(conn);
+    let v = invoke(
+        &h,
+        "check",
+        serde_json::json!({"input": "+852 3001 2345", "kind": null}),
+    )
+    .unwrap();
+    assert_eq!(v["verdict"], "scam");
+    let err = invoke(&h, "check_history", serde_json::json!({})).unwrap_err();
+    assert_eq!(err["code"], "store", "{err}");
+}
+
+#[test]
 fn check_rejects_oversized_and_malformed_arguments() {
     let h = harness();
     let big = "a".repeat(70 * 1024);

@@ -59,7 +59,12 @@ pub fn check_clipboard<R: Runtime>(app: &AppHandle<R>) {
         .unwrap_or_default();
     let clip = app.clipboard().read_text();
     let notice = match clip {
-        Ok(t) if !t.trim().is_empty() => match crate::commands::run_check(&state, &t, None) {
+        Ok(t) if !t.trim().is_empty() => match crate::commands::run_check(
+            &state,
+            &t,
+            None,
+            verity_core::history::CheckSource::Clipboard,
+        ) {
             Ok(outcome) => {
                 // Every verdict says which list it used and how fresh it is.
                 let mut n = notice_for(lang, &outcome);

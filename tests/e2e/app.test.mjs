@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebDriver } from './lib/webdriver.mjs';
 import { waitForNotification } from './lib/desktop.mjs';
@@ -111,7 +111,7 @@ async function checkInput(text) {
   await wd.execute('document.querySelector("#check-input").value = ""; document.querySelector("#check-input").dispatchEvent(new Event("input", { bubbles: true }));');
   await wd.type(box, text);
   await wd.click(await wd.find('main form button[type="submit"]'));
-  const banner = await wd.waitFor('main [data-verdict]');
+  const banner = await wd.waitFor('main .result-status [data-verdict]');
   return wd.attribute(banner, 'data-verdict');
 }
 
@@ -129,6 +129,41 @@ test('Check: a look-alike link is suspicious', async () => {
   assert.equal(verdict, 'suspicious');
 });
 
+/** The database file and its WAL, as bytes. */
+function storeBytes() {
+  const db = join(DATA_DIR, 'verity.sqlite3');
+  const wal = `${db}-wal`;
+  return Buffer.concat([readFileSync(db), existsSync(wal) ? readFileSync(wal) : Buffer.alloc(0)]);
+}
+
+test('Check: recent checks list both checks; Clear deletes them from the data dir', async () => {
+  await go('check');
+  const rows = 'main section[aria-labelledby="history-title"] li [data-history-verdict]';
+  await wd.until('two recent checks', async () => (await wd.execute(`return document.querySelectorAll('${rows}').length`)) === 2);
+  const listed = await wd.execute(
+    `return [...document.querySelectorAll('${rows}')].map((r) => [r.dataset.historyVerdict, r.querySelector('.items').textContent])`,
+  );
+  assert.deepEqual(listed, [
+    ['suspicious', 'http://dingtalk-hk.com/login'],
+    ['scam', '+85230012345'],
+  ]);
+  assert.equal(ctlStatus().recent_checks, 2);
+  const kept = '["http://dingtalk-hk.com/login"]';
+  assert.ok(storeBytes().includes(kept), 'the link is on disk before clearing');
+
+  await wd.click(await wd.find('main section[aria-labelledby="history-title"] .history-head button'));
+  await wd.click(await wd.waitFor('main section[aria-labelledby="history-title"] .confirm .danger-solid'));
+  await wd.waitFor('main [data-history-empty]');
+  await shot('check-history-cleared-ar.png');
+
+  assert.equal(ctlStatus().recent_checks, 0);
+  const count = execFileSync('sqlite3', [join(DATA_DIR, 'verity.sqlite3'), 'SELECT count(*) FROM check_history'], {
+    encoding: 'utf8',
+  });
+  assert.equal(count.trim(), '0');
+  assert.ok(!storeBytes().includes(kept), 'the link is gone from the database and its WAL');
+});
+
 test('Check: click to rendered verdict, measured in the page', async (t) => {
   await go('check');
   const samples = [];
@@ -141,7 +176,7 @@ test('Check: click to rendered verdict, measured in the page', async (t) => {
        box.dispatchEvent(new Event('input', { bubbles: true }));
        requestAnimationFrame(() => {
          const t0 = performance.now();
-         const seen = () => document.querySelector('main [data-verdict="' + expected + '"]');
+         const seen = () => document.querySelector('main .result-status [data-verdict="' + expected + '"]');
          const obs = new MutationObserver(() => {
            if (seen()) { obs.disconnect(); requestAnimationFrame(() => done(performance.now() - t0)); }
          });
@@ -169,7 +204,7 @@ test('back to English', async () => {
 test('Check in English shows the verdict in words', async () => {
   const verdict = await checkInput('釘釘客服熱線 3001 2345，您的帳戶將於24小時內凍結，請立即致電。');
   assert.equal(verdict, 'scam');
-  const h2 = await wd.text(await wd.find('main [data-verdict] h2'));
+  const h2 = await wd.text(await wd.find('main .result-status [data-verdict] h2'));
   assert.equal(h2, locale('en')['verdict.scam']);
   await shot('check-en.png');
 });

@@ -158,7 +158,7 @@ test('Check answers a number, a link and a message from the keyboard', async ({ 
   await expect(items).toHaveCount(2);
   await expect(items.nth(1).locator('.badge')).toHaveText('Suspicious');
 
-  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await expect(box).toHaveValue('');
   await expect(box).toBeFocused();
 
@@ -269,5 +269,68 @@ for (const colorScheme of ['light', 'dark'] as const) {
         expect(await axeViolations(page), `${outcome.kind} ${outcome.verdict}`).toEqual([]);
       }
     });
+  });
+}
+
+for (const language of ['en', 'ar'] as const) {
+  const words = {
+    en: {
+      title: 'Recent checks',
+      clear: 'Clear history',
+      cancel: 'Cancel',
+      confirm: 'Delete history',
+      empty: /No recent checks yet/,
+    },
+    ar: {
+      title: 'عمليات التحقق الأخيرة',
+      clear: 'مسح السجل',
+      cancel: 'إلغاء',
+      confirm: 'حذف السجل',
+      empty: /لا توجد عمليات تحقق حديثة/,
+    },
+  }[language];
+
+  test(`recent checks in ${language}: listed, checked again, cleared after confirming, no axe violations`, async ({
+    page,
+  }) => {
+    await openApp(page, 'check', defaultOptions({ language }));
+    const history = page.getByRole('region', { name: words.title });
+    await expect(history.getByText(words.empty)).toBeVisible();
+    expect(await axeViolations(page), 'empty').toEqual([]);
+
+    await runCheck(page, fixtures.scamPhone().input);
+    await runCheck(page, fixtures.suspiciousLink().input);
+    const rows = history.locator('li');
+    await expect(rows).toHaveCount(2);
+    await expect(rows.nth(0).locator('[data-history-verdict="suspicious"]')).toContainText(
+      'http://dingtalk-support.xyz/login',
+    );
+    await expect(rows.nth(1).locator('[data-history-verdict="scam"]')).toContainText(
+      '+85223456789',
+    );
+    await expect(rows.nth(1).locator('svg[data-verdict="scam"]')).toBeVisible();
+    expect(await axeViolations(page), 'listed').toEqual([]);
+
+    // A row is a button: Enter on it checks the number again.
+    await rows.nth(1).getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('textbox')).toHaveValue('+85223456789');
+    await expect(page.getByRole('status').locator('.banner')).toBeVisible();
+
+    // Clear, behind a confirmation; the keyboard reaches every step.
+    await history.getByRole('button', { name: words.clear }).click();
+    await expect(history.getByRole('button', { name: words.cancel })).toBeFocused();
+    expect(await axeViolations(page), 'confirming').toEqual([]);
+    await page.keyboard.press('Escape');
+    await expect(history.getByRole('button', { name: words.clear })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Shift+Tab');
+    await expect(history.getByRole('button', { name: words.confirm })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(history.getByText(words.empty)).toBeVisible();
+    await expect(history.getByRole('heading', { name: words.title })).toBeFocused();
+    const record = await mockRecord(page);
+    expect(record.calls.filter((c) => c.cmd === 'clear_check_history')).toHaveLength(1);
+    expect(await axeViolations(page), 'cleared').toEqual([]);
   });
 }

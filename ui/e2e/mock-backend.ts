@@ -14,6 +14,7 @@ import type {
   DeviceChecks,
   DeviceEnrolled,
   DeviceStatus,
+  HistoryEntry,
   IpcError,
   Settings,
 } from '../src/lib/ipc';
@@ -84,6 +85,23 @@ export function installMockBackend(options: MockOptions): void {
     record.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
   });
 
+  let history: HistoryEntry[] = [];
+  let nextHistoryId = 1;
+
+  /** Any input the options do not list: a `no_record` phone number. */
+  function unknown(input: string, kind: CheckKind | null): CheckOutcome {
+    return {
+      input,
+      kind: kind ?? 'phone',
+      normalized: input.trim(),
+      verdict: 'no_record',
+      reasons: [{ code: 'no_record', detail: null }],
+      matches: [],
+      advice: ['stay_cautious', 'use_in_app_support'],
+      items: [],
+    };
+  }
+
   function emit(event: string, payload: unknown): void {
     for (const id of listeners.get(event) ?? []) callbacks.get(id)?.({ event, id, payload });
   }
@@ -125,20 +143,38 @@ export function installMockBackend(options: MockOptions): void {
         return record.settings;
       case 'send_test_notification':
         return null;
+      case 'check_history':
+        return history;
+      case 'clear_check_history': {
+        const removed = history.length;
+        history = [];
+        return removed;
+      }
       case 'check': {
         const input = String(args.input);
-        const known = options.outcomes[input];
-        if (known) return known;
-        const outcome: CheckOutcome = {
-          input,
-          kind: (args.kind as CheckKind | null) ?? 'phone',
-          normalized: input.trim(),
-          verdict: 'no_record',
-          reasons: [{ code: 'no_record', detail: null }],
-          matches: [],
-          advice: ['stay_cautious', 'use_in_app_support'],
-          items: [],
-        };
+        const outcome = options.outcomes[input] ?? unknown(input, args.kind as CheckKind | null);
+        // As the backend keeps it: normalised items only, the same kind and items replaced.
+        const found = outcome.kind === 'text' ? outcome.items : [outcome];
+        const items = [
+          ...new Set(
+            found.flatMap((o) => (o.normalized ? [o.normalized.split('?')[0] ?? ''] : [])),
+          ),
+        ];
+        if (items.length > 0 || (outcome.kind === 'text' && outcome.verdict !== 'invalid')) {
+          const key = JSON.stringify([outcome.kind, items]);
+          history = [
+            {
+              id: nextHistoryId++,
+              checkedAt: Math.floor(Date.now() / 1000) - 90,
+              source: 'screen',
+              kind: outcome.kind,
+              verdict: outcome.verdict,
+              items,
+              itemCount: items.length,
+            },
+            ...history.filter((e) => JSON.stringify([e.kind, e.items]) !== key),
+          ];
+        }
         return outcome;
       }
       // The checklist (issue 5): every step recorded is done at a fixed date.

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod entry_csv;
 pub mod feed_config;
 pub mod feed_schedule;
+pub mod history;
 pub mod link;
 pub mod lookalike;
 pub mod message;

@@ -7,7 +7,7 @@ use verity_core::check::{check, detect_kind, CheckContext};
 use verity_core::link::{canonicalize, lookup_expressions};
 use verity_core::message::extract;
 use verity_core::official::OfficialDirectory;
-use verity_core::phone::{normalize, Region};
+use verity_core::phone::{normalize, normalize_full, Region};
 
 fn phone_like() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -31,6 +31,24 @@ proptest! {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
         ..ProptestConfig::default()
     })]
+
+    /// The Hong Kong fast path answers exactly as the full path (`phonenumber`) does: number,
+    /// class, hints and errors, whatever the default region.
+    #[test]
+    fn phone_fast_path_equals_full_path(
+        s in prop_oneof![
+            phone_like(),
+            "(\\+ ?852|00852|852)?[ -]?[0-9]{0,13}",
+            "(\\+852 ?)?[2-9][0-9]{3}[ -]?[0-9]{4}",
+            "(\\+852 ?)?(800|900)[0-9]{2,9}",
+        ],
+        region in prop_oneof![Just("HK"), Just("GB"), Just("CN"), Just("US")],
+    ) {
+        let region: Region = region
+            .parse()
+            .map_err(|e: verity_core::phone::UnknownRegion| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(normalize(&s, region), normalize_full(&s, region), "input {:?}", s);
+    }
 
     #[test]
     fn phone_normalisation_is_idempotent(s in phone_like()) {

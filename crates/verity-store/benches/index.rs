@@ -427,6 +427,9 @@ fn bench(c: &mut Criterion) {
         let normalise = median_ns(|| {
             black_box(phone::normalize(black_box(&input.listed_phone), default_region).ok());
         });
+        let normalise_full = median_ns(|| {
+            black_box(phone::normalize_full(black_box(&input.listed_phone), default_region).ok());
+        });
         drop(view);
         // As the app and verityctl call it: take the view (freshness check, snapshot), check.
         let mut as_app = |s: &str, k| {
@@ -510,8 +513,9 @@ fn bench(c: &mut Criterion) {
             ok(phone_unlisted, 5_000.0)
         );
         println!(
-            "    of which normalising  {:>10}  (phone::normalize alone)",
-            human_ns(normalise)
+            "    of which normalising  {:>10}  (phone::normalize alone; {} without the Hong Kong fast path)",
+            human_ns(normalise),
+            human_ns(normalise_full)
         );
         println!(
             "  lookup_tables + check   {:>10}  listed; {} unlisted (as the app calls it: \

@@ -11,6 +11,7 @@ mod data_dir;
 mod error;
 pub mod feed;
 mod feed_settings;
+pub mod history;
 pub mod migrate;
 mod reminder;
 mod settings;
@@ -30,6 +31,7 @@ pub use feed::{
     FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate, ListDigest, ListSum,
 };
 pub use feed_settings::FeedSettings;
+pub use history::MAX_HISTORY;
 pub use migrate::SCHEMA_VERSION;
 pub use reminder::ReminderState;
 pub use threats::{Threat, MAX_THREATS};

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     crate::checklist::MIGRATION_CHECKLIST,
     crate::threats::MIGRATION_THREATS,
     crate::feed::MIGRATION_FEED_LIST,
+    crate::history::MIGRATION_HISTORY,
 ];
 
 /// The schema version this build writes.

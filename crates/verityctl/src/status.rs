@@ -22,6 +22,9 @@ struct Status {
     settings: StatusSettings,
     feed: StatusFeed,
     blocklist: StatusBlocklist,
+    /// How many checks the app's history of recent checks holds (the checks themselves are the
+    /// user's; `verityctl check` does not add to them).
+    recent_checks: u32,
 }
 
 /// The signed feed's state. Times are Unix seconds; `null` when never.
@@ -88,6 +91,7 @@ pub fn run(args: &StatusArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
                 sample: b.sample,
             }
         },
+        recent_checks: store.check_history_len()?,
         settings: {
             let s = store.settings()?;
             StatusSettings {
@@ -119,6 +123,7 @@ pub fn run(args: &StatusArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
                 String::new()
             }
         )?;
+        writeln!(out, "Recent checks:   {}", status.recent_checks)?;
         let f = &status.feed;
         match (f.version, f.last_success) {
             (Some(v), Some(ok)) => writeln!(

@@ -36,6 +36,16 @@ fn status_json_is_one_object() {
     assert_eq!(v["data_dir"], dir.path().display().to_string());
     assert_eq!(v["schema_version"], verity_store::SCHEMA_VERSION);
     assert_eq!(v["settings"]["language"], "en");
+    assert_eq!(v["recent_checks"], 0);
+}
+
+#[test]
+fn checks_from_the_cli_are_not_recorded_in_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = ctl(dir.path(), &["check", "+852 3001 2345"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = json(&ctl(dir.path(), &["status", "--json"]));
+    assert_eq!(v["recent_checks"], 0);
 }
 
 #[test]

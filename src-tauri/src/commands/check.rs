@@ -2,13 +2,16 @@ use crate::error::{CmdResult, ErrorCode, IpcError};
 use crate::state::AppState;
 use tauri::State;
 use verity_core::check::{check as run_core_check, CheckContext, CheckOutcome};
+use verity_core::history::{CheckSource, HistoryEntry, HistoryRecord};
 use verity_core::verdict::CheckKind;
 
 /// The most text one check takes (a long pasted chat is well under this).
 const MAX_INPUT_BYTES: usize = 64 * 1024;
 
-/// Checks `input` against the store's blocklist and official directory, in the user's region.
-/// Shared by the Check screen and "Check clipboard".
+/// Checks `input` against the store's blocklist and official directory, in the user's region,
+/// and records it in the history of recent checks (see `verity_core::history` for what is kept).
+/// Shared by the Check screen and "Check clipboard" (`source`). A history that cannot be written
+/// is logged, never a failed check.
 ///
 /// # Errors
 /// `invalid_input` for an oversized input; store errors.
@@ -16,7 +19,19 @@ pub fn run_check(
     state: &AppState,
     input: &str,
     kind: Option<CheckKind>,
+    source: CheckSource,
 ) -> CmdResult<CheckOutcome> {
+    let outcome = check_only(state, input, kind)?;
+    if let Some(record) = HistoryRecord::from_outcome(&outcome, source) {
+        let at = crate::feed_sync::now();
+        if let Err(e) = state.with_store(|s| s.record_check(&record, at)) {
+            log::warn!("cannot record the check in the history: {}", e.message);
+        }
+    }
+    Ok(outcome)
+}
+
+fn check_only(state: &AppState, input: &str, kind: Option<CheckKind>) -> CmdResult<CheckOutcome> {
     if input.len() > MAX_INPUT_BYTES {
         return Err(IpcError::new(
             ErrorCode::InvalidInput,
@@ -44,5 +59,19 @@ pub async fn check(
     input: String,
     kind: Option<CheckKind>,
 ) -> CmdResult<CheckOutcome> {
-    run_check(&state, &input, kind)
+    run_check(&state, &input, kind, CheckSource::Screen)
+}
+
+/// The recent checks, newest first (at most `verity_store::MAX_HISTORY`).
+#[tauri::command]
+#[specta::specta]
+pub async fn check_history(state: State<'_, AppState>) -> CmdResult<Vec<HistoryEntry>> {
+    state.with_store(|s| s.check_history())
+}
+
+/// Deletes the history of recent checks for good; returns how many were removed.
+#[tauri::command]
+#[specta::specta]
+pub async fn clear_check_history(state: State<'_, AppState>) -> CmdResult<u32> {
+    state.with_store(verity_store::Store::clear_check_history)
 }

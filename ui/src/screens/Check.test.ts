@@ -232,9 +232,9 @@ describe('Check', () => {
     await waitFor(() => expect(backend.callsTo('check')).toHaveLength(1));
     expect(backend.callsTo('check')[0]?.args).toEqual({ input: 'Call 2345 6789\nnow', kind: null });
     expect(textbox()).toHaveValue('Call 2345 6789\nnow');
-    expect(await screen.findByRole('heading', { level: 2 })).toHaveTextContent(
-      VERDICT_WORDS.no_record,
-    );
+    expect(
+      await within(screen.getByRole('status')).findByRole('heading', { level: 2 }),
+    ).toHaveTextContent(VERDICT_WORDS.no_record);
 
     await userEvent.keyboard('{Meta>}{Enter}{/Meta}');
     await waitFor(() => expect(backend.callsTo('check')).toHaveLength(2));
@@ -309,10 +309,14 @@ describe('Check', () => {
     await userEvent.clear(textbox());
     await userEvent.type(textbox(), 'fast');
     await userEvent.click(screen.getByRole('button', { name: 'Check' }));
-    expect(await screen.findByRole('heading', { level: 2 })).toHaveTextContent('Official channel');
+    expect(
+      await within(screen.getByRole('status')).findByRole('heading', { level: 2 }),
+    ).toHaveTextContent('Official channel');
     release(outcomes.scamPhone());
     await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(screen.getByRole('heading', { level: 2 })).toHaveTextContent('Official channel');
+    expect(within(screen.getByRole('status')).getByRole('heading', { level: 2 })).toHaveTextContent(
+      'Official channel',
+    );
   });
 
   it('links to the safe support path', async () => {
@@ -320,5 +324,108 @@ describe('Check', () => {
     await userEvent.click(screen.getByRole('link', { name: 'How to reach real DingTalk support' }));
     expect(router.current).toBe('support');
     expect(window.location.hash).toBe('#/support');
+  });
+});
+
+describe('Recent checks', () => {
+  function history(): HTMLElement {
+    return screen.getByRole('region', { name: 'Recent checks' });
+  }
+
+  async function checkText(text: string): Promise<void> {
+    await userEvent.clear(textbox());
+    await userEvent.type(textbox(), text);
+    await userEvent.click(screen.getByRole('button', { name: 'Check' }));
+    await waitFor(() => expect(banner()).toBeInTheDocument());
+  }
+
+  it('says when there is nothing yet', async () => {
+    mockBackend();
+    render(Check);
+    expect(await within(history()).findByText(/No recent checks yet/)).toBeInTheDocument();
+    expect(within(history()).queryByRole('button', { name: 'Clear history' })).toBeNull();
+  });
+
+  it('lists each check with its verdict in words, what was checked and when', async () => {
+    const backend = mockBackend();
+    backend.outcomes.set('2345 6789', outcomes.scamPhone());
+    backend.outcomes.set(outcomes.suspiciousLink().input, outcomes.suspiciousLink());
+    render(Check);
+    await checkText('2345 6789');
+    await checkText(outcomes.suspiciousLink().input);
+    const rows = await within(history()).findAllByRole('button', { name: /^Check again/ });
+    expect(rows).toHaveLength(2);
+    // Newest first; the verdict in words next to its icon, never colour alone.
+    expect(rows[0]).toHaveTextContent('Suspicious');
+    expect(rows[0]).toHaveTextContent('http://dingtalk-support.xyz/login');
+    expect(rows[0]?.querySelector('svg[data-verdict="suspicious"]')).not.toBeNull();
+    expect(rows[1]).toHaveTextContent('Scam');
+    expect(rows[1]).toHaveTextContent('Phone number');
+    expect(rows[1]).toHaveTextContent('+85223456789');
+    expect(rows[1]?.querySelector('time')).toHaveTextContent(/ago|now/);
+  });
+
+  it('checks a recent item again when its row is activated from the keyboard', async () => {
+    const backend = mockBackend();
+    backend.outcomes.set('2345 6789', outcomes.scamPhone());
+    render(Check);
+    await checkText('2345 6789');
+    backend.outcomes.set('+85223456789', { ...outcomes.scamPhone(), input: '+85223456789' });
+    await userEvent.click(screen.getByRole('button', { name: 'Clear' }));
+    const row = await within(history()).findByRole('button', { name: /^Check again/ });
+    row.focus();
+    await userEvent.keyboard('{Enter}');
+    await waitFor(() => expect(textbox()).toHaveValue('+85223456789'));
+    await waitFor(() => expect(banner()).toHaveAttribute('data-verdict', 'scam'));
+    const call = backend.callsTo('check').at(-1);
+    expect(call?.args).toEqual({ input: '+85223456789', kind: 'phone' });
+  });
+
+  it('clears the history only after a confirmation, keyboard first', async () => {
+    const backend = mockBackend();
+    render(Check);
+    await checkText('9123 4567');
+    const clear = await within(history()).findByRole('button', { name: 'Clear history' });
+    await userEvent.click(clear);
+    // The safe choice has the focus; Escape backs out and nothing is deleted.
+    const cancel = within(history()).getByRole('button', { name: 'Cancel' });
+    expect(cancel).toHaveFocus();
+    expect(within(history()).getByRole('group')).toHaveAccessibleName(
+      /Delete all recent checks from this computer/,
+    );
+    await userEvent.keyboard('{Escape}');
+    expect(within(history()).getByRole('button', { name: 'Clear history' })).toHaveFocus();
+    expect(backend.callsTo('clear_check_history')).toHaveLength(0);
+
+    await userEvent.keyboard('{Enter}');
+    await userEvent.click(within(history()).getByRole('button', { name: 'Delete history' }));
+    expect(await within(history()).findByText(/No recent checks yet/)).toBeInTheDocument();
+    expect(backend.callsTo('clear_check_history')).toHaveLength(1);
+    expect(backend.history).toEqual([]);
+    expect(within(history()).getByText('History cleared.')).toBeInTheDocument();
+    expect(within(history()).getByRole('heading', { name: 'Recent checks' })).toHaveFocus();
+  });
+
+  it('keeps the check working when the history cannot be read', async () => {
+    const backend = mockBackend();
+    backend.on('check_history', () => fail({ code: 'store', message: 'disk full' }));
+    render(Check);
+    expect(
+      await within(history()).findByText('The recent checks could not be loaded or cleared.'),
+    ).toBeInTheDocument();
+    await checkText('9123 4567');
+    expect(banner()).toHaveAttribute('data-verdict', 'no_record');
+  });
+
+  it('is worded in Arabic, right to left', async () => {
+    applyLanguage('ar');
+    try {
+      mockBackend({ language: 'ar' });
+      render(Check);
+      const region = await screen.findByRole('region', { name: 'عمليات التحقق الأخيرة' });
+      expect(await within(region).findByText(/لا توجد عمليات تحقق حديثة/)).toBeInTheDocument();
+    } finally {
+      applyLanguage('en');
+    }
   });
 });

@@ -33,6 +33,10 @@ export const commands = {
 	 *  directory and the rules. `kind` is detected when absent.
 	 */
 	check: (input: string, kind: CheckKind | null) => typedError<CheckOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check", { input, kind })),
+	/**  The recent checks, newest first (at most `verity_store::MAX_HISTORY`). */
+	checkHistory: () => typedError<HistoryEntry[], IpcError_Serialize>(__TAURI_INVOKE("check_history")),
+	/**  Deletes the history of recent checks for good; returns how many were removed. */
+	clearCheckHistory: () => typedError<number, IpcError_Serialize>(__TAURI_INVOKE("clear_check_history")),
 	/**
 	 *  The five steps, their states and evidence, progress and the next drill. Steps whose interval
 	 *  has passed fall due first.
@@ -286,6 +290,13 @@ export type CheckOutcome_Serialize = {
 	/**  For a message: one outcome per number and link found, in order of appearance. */
 	items: CheckOutcome_Serialize[],
 };
+
+/**  Where a check was asked for. */
+export type CheckSource = 
+/**  The Check screen. */
+"screen" | 
+/**  "Check clipboard", from the tray or the global shortcut. */
+"clipboard";
 
 /**  The checklist as the Checklist and Home screens show it. */
 export type ChecklistStatus = ChecklistStatus_Serialize | ChecklistStatus_Deserialize;
@@ -1025,6 +1036,24 @@ age: number;
 expired: Timestamp; 
 /**  Why the latest sync failed, when it did. */
 reason: string | null };
+
+/**  A check in the history, as the store returns it. */
+export type HistoryEntry = {
+	/**  Its row id. */
+	id: number,
+	/**  When the check ran (Unix seconds). */
+	checkedAt: Timestamp,
+	/**  Where it was asked for. */
+	source: CheckSource,
+	/**  What it was checked as. */
+	kind: CheckKind,
+	/**  The verdict then. */
+	verdict: Verdict,
+	/**  The normalised items (see [`HistoryRecord::items`]). */
+	items: string[],
+	/**  How many distinct items there were. */
+	itemCount: number,
+};
 
 /**
  *  A recurrence interval. Months are calendar months (the 31st becomes the last day of a shorter

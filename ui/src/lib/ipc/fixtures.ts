@@ -12,6 +12,7 @@ import type {
   DeviceChecks,
   DeviceEnrolled,
   DeviceStatus,
+  HistoryEntry,
   Match,
   TotpSetup,
   Verdict,
@@ -175,6 +176,31 @@ export function allVerdicts(): CheckOutcome[] {
 /** What the fake backends answer for an input they have no fixture for. */
 export function fallbackOutcome(input: string, kind: CheckKind | null): CheckOutcome {
   return { ...unknownPhone(input, input.trim()), kind: kind ?? 'phone' };
+}
+
+/**
+ * The history after `outcome`, as the backend keeps it: the normalised items only (a link without
+ * its query), the same kind and items replacing their earlier row, nothing for an unreadable input.
+ */
+export function recordInHistory(history: HistoryEntry[], outcome: CheckOutcome): HistoryEntry[] {
+  const found = outcome.kind === 'text' ? outcome.items : [outcome];
+  const items = [
+    ...new Set(found.flatMap((o) => (o.normalized ? [o.normalized.split('?')[0] ?? ''] : []))),
+  ];
+  if (items.length === 0 && (outcome.kind !== 'text' || outcome.verdict === 'invalid'))
+    return history;
+  const key = JSON.stringify([outcome.kind, items]);
+  const rest = history.filter((e) => JSON.stringify([e.kind, e.items]) !== key);
+  const entry: HistoryEntry = {
+    id: Math.max(0, ...history.map((e) => e.id)) + 1,
+    checkedAt: Math.floor(Date.now() / 1000),
+    source: 'screen',
+    kind: outcome.kind,
+    verdict: outcome.verdict,
+    items: items.slice(0, 10),
+    itemCount: items.length,
+  };
+  return [entry, ...rest].slice(0, 50);
 }
 
 // ---- Device binding (issue 6) -----------------------------------------------------------------

@@ -17,6 +17,7 @@ import type {
   Category,
   CheckKind,
   CheckOutcome_Serialize,
+  CheckSource,
   DeviceBinding_Serialize,
   DeviceCheck,
   DeviceChecks,
@@ -30,6 +31,7 @@ import type {
   FeedProgress_Serialize,
   FeedStatus_Serialize,
   Freshness_Serialize,
+  HistoryEntry,
   IpcError,
   Language,
   LastDeviceCheck,
@@ -52,11 +54,13 @@ export type {
   BlocklistState,
   Category,
   CheckKind,
+  CheckSource,
   DeviceCheck,
   DeviceChecks,
   DeviceKeyStore,
   EntryKind,
   ErrorCode,
+  HistoryEntry,
   IpcError,
   Language,
   LastDeviceCheck,
@@ -232,6 +236,12 @@ export const sendTestNotification = (): Promise<null> =>
  */
 export const check = (input: string, kind: CheckKind | null): Promise<CheckOutcome> =>
   call(() => commands.check(input, kind));
+
+/** The recent checks kept on this computer, newest first (normalised items only, never the text). */
+export const checkHistory = (): Promise<HistoryEntry[]> => call(() => commands.checkHistory());
+
+/** Deletes the history of recent checks for good; resolves to how many were removed. */
+export const clearCheckHistory = (): Promise<number> => call(() => commands.clearCheckHistory());
 
 // ---- Checklist (issue 5) ---------------------------------------------------------------------
 

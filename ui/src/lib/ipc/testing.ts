@@ -12,6 +12,7 @@ import type {
   CheckKind,
   CheckOutcome,
   DeviceStatus,
+  HistoryEntry,
   IpcError,
   Language,
   Settings,
@@ -53,6 +54,8 @@ export type Backend = {
   settings: Settings;
   /** What `check` answers, by input; other inputs get a `no_record` outcome. */
   outcomes: Map<string, CheckOutcome>;
+  /** The recent checks, newest first: each `check` adds one, as the backend does. */
+  history: HistoryEntry[];
   /** The device binding: enrolment binds it, unbinding clears it. */
   device: DeviceStatus;
   /** The threat feed: status, settings, threats (see `feed-testing.ts`). */
@@ -68,6 +71,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
     calls: [],
     settings: { ...fixtures.settings(), ...initial },
     outcomes: new Map(),
+    history: [],
     device: outcomes.deviceNotBound(),
     feed: mockFeed(),
     on(cmd, handler) {
@@ -151,7 +155,18 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
       (args) => {
         const input = String(args.input);
         const kind = (args.kind ?? null) as CheckKind | null;
-        return backend.outcomes.get(input) ?? outcomes.fallbackOutcome(input, kind);
+        const outcome = backend.outcomes.get(input) ?? outcomes.fallbackOutcome(input, kind);
+        backend.history = outcomes.recordInHistory(backend.history, outcome);
+        return outcome;
+      },
+    ],
+    ['check_history', () => backend.history.map((e) => ({ ...e }))],
+    [
+      'clear_check_history',
+      () => {
+        const removed = backend.history.length;
+        backend.history = [];
+        return removed;
       },
     ],
   ]);
