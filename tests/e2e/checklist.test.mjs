@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WebDriver } from './lib/webdriver.mjs';
-import { waitForNotification, notificationLog, pressKeys, typeInto, waitForWindow, waitForWindowGone } from './lib/desktop.mjs';
+import { waitForNotification, notificationLog, pressKeysIn, typeInto, waitForWindow, waitForWindowGone } from './lib/desktop.mjs';
 
 const REMINDER = 'Verity: a security step is due again';
 const SAVE_DIALOG = 'Save the checklist report';
@@ -217,9 +217,9 @@ test('the report is saved through the real GTK Save dialog, and the log verifies
   const target = join(reports, 'Q4 report.html');
   await wd.click(await wd.waitFor('[data-testid="export-html"]'));
   let dialog = await waitForWindow(SAVE_DIALOG);
-  await pressKeys(dialog, 'ctrl+a');
+  await pressKeysIn(dialog, 'ctrl+a');
   await typeInto(dialog, target);
-  await pressKeys(dialog, 'Return');
+  await pressKeysIn(dialog, 'Return');
   await wd.until('"saved to" the typed path', async () => (await savedPath()) === target, 15000);
   assert.match(await wd.text(await wd.find('[data-testid="export-path"]')), /^Report saved to /);
   const head = await wd.text(await wd.find('[data-testid="export-head"]'));
@@ -232,7 +232,7 @@ test('the report is saved through the real GTK Save dialog, and the log verifies
   // CSV: the suggestion taken as it is: Downloads, verity-checklist-report-YYYY-MM-DD.csv.
   await wd.click(await wd.find('[data-testid="export-csv"]'));
   dialog = await waitForWindow(SAVE_DIALOG);
-  await pressKeys(dialog, 'Return');
+  await pressKeysIn(dialog, 'Return');
   await wd.until('"saved to" Downloads', async () => (await savedPath()).endsWith('.csv'), 15000);
   const csvPath = await savedPath();
   assert.equal(dirname(csvPath), downloads);
@@ -243,7 +243,7 @@ test('the report is saved through the real GTK Save dialog, and the log verifies
   const before = [readdirSync(downloads), readdirSync(reports)];
   await wd.click(await wd.find('[data-testid="export-json"]'));
   dialog = await waitForWindow(SAVE_DIALOG);
-  await pressKeys(dialog, 'Escape');
+  await pressKeysIn(dialog, 'Escape');
   await waitForWindowGone(SAVE_DIALOG);
   const button = await wd.find('[data-testid="export-json"]');
   await wd.until('the export to finish', async () => (await wd.attribute(button, 'aria-disabled')) === 'false');

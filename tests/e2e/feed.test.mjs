@@ -92,6 +92,8 @@ test('a published feed reaches the app: one grouped alert on D-Bus, the tray, a 
   const provisioning = join(dir, 'provisioning.json');
   writeFileSync(provisioning, JSON.stringify({ url: server.url, root: join(repo, 'root.json') }));
 
+  // Earlier tests' notifications may still be shown, and `dunstctl action 0` acts on the first.
+  execFileSync('dunstctl', ['close-all']);
   const app = launch(BIN, ['--hidden'], { VERITY_DATA_DIR: dataDir, VERITY_PROVISIONING: provisioning });
   t.after(() => app.kill('SIGKILL'));
 

@@ -240,7 +240,7 @@ export async function waitForWindowGone(title, timeoutMs = 15000) {
 }
 
 /** Gives window `id` the keyboard focus, then presses `keys` (xdotool names: `ctrl+a`, `Return`). */
-export async function pressKeys(id, ...keys) {
+export async function pressKeysIn(id, ...keys) {
   await run('xdotool', ['windowfocus', '--sync', id], { timeout: 5000 });
   await run('xdotool', ['key', '--clearmodifiers', ...keys], { timeout: 5000 });
 }
