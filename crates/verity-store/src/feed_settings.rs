@@ -4,7 +4,6 @@
 //! stored; an administrator's provisioning file wins over them (the app decides).
 
 use crate::{Store, StoreError};
-use rusqlite::OptionalExtension;
 use verity_core::settings::parse_bool;
 
 const URL: &str = "feed.url";
@@ -46,15 +45,6 @@ impl Default for FeedSettings {
 }
 
 impl Store {
-    fn feed_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
-    }
-
     /// Writes (`Some`) or removes (`None`) each of `pairs` in one transaction.
     fn put_feed_settings(&mut self, pairs: &[(&str, Option<&str>)]) -> Result<(), StoreError> {
         self.write(|tx| {
@@ -78,16 +68,16 @@ impl Store {
     /// [`StoreError::InvalidValue`] when a stored flag was corrupted; SQLite errors.
     pub fn feed_settings(&self) -> Result<FeedSettings, StoreError> {
         let mut s = FeedSettings {
-            url: self.feed_setting(URL)?,
-            proxy: self.feed_setting(PROXY)?,
-            root: self.feed_setting(ROOT)?,
-            root_applied: self.feed_setting(ROOT_APPLIED)?,
+            url: self.setting(URL)?,
+            proxy: self.setting(PROXY)?,
+            root: self.setting(ROOT)?,
+            root_applied: self.setting(ROOT_APPLIED)?,
             ..FeedSettings::default()
         };
-        if let Some(v) = self.feed_setting(ALERTS)? {
+        if let Some(v) = self.setting(ALERTS)? {
             s.alerts = parse_bool(ALERTS, &v)?;
         }
-        if let Some(v) = self.feed_setting(QUIET)? {
+        if let Some(v) = self.setting(QUIET)? {
             s.quiet = parse_bool(QUIET, &v)?;
         }
         Ok(s)

@@ -4,7 +4,6 @@
 //! often the app checks and however often it restarts.
 
 use crate::{Store, StoreError};
-use rusqlite::OptionalExtension;
 use verity_core::settings::parse_bool;
 
 const ENABLED: &str = "checklist.reminders";
@@ -29,36 +28,16 @@ impl Default for ReminderState {
 }
 
 impl Store {
-    fn reminder_row(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
-    }
-
-    fn put_reminder_row(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO setting (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )?;
-            Ok(())
-        })
-    }
-
     /// Whether reminders are on, and the day the last one was shown.
     ///
     /// # Errors
     /// [`StoreError::InvalidValue`] when the stored flag was corrupted; SQLite errors.
     pub fn reminder_state(&self) -> Result<ReminderState, StoreError> {
         let mut s = ReminderState {
-            shown_on: self.reminder_row(SHOWN_ON)?,
+            shown_on: self.setting(SHOWN_ON)?,
             ..ReminderState::default()
         };
-        if let Some(v) = self.reminder_row(ENABLED)? {
+        if let Some(v) = self.setting(ENABLED)? {
             s.enabled = parse_bool(ENABLED, &v)?;
         }
         Ok(s)
@@ -69,7 +48,7 @@ impl Store {
     /// # Errors
     /// SQLite errors.
     pub fn set_checklist_reminders(&mut self, enabled: bool) -> Result<(), StoreError> {
-        self.put_reminder_row(ENABLED, if enabled { "true" } else { "false" })
+        self.put_setting(ENABLED, if enabled { "true" } else { "false" })
     }
 
     /// Records that a reminder was shown on `day` (the local date, `YYYY-MM-DD`).
@@ -77,7 +56,7 @@ impl Store {
     /// # Errors
     /// SQLite errors.
     pub fn set_reminded_on(&mut self, day: &str) -> Result<(), StoreError> {
-        self.put_reminder_row(SHOWN_ON, day)
+        self.put_setting(SHOWN_ON, day)
     }
 }
 
@@ -109,7 +88,7 @@ mod tests {
     fn a_corrupted_flag_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        store.put_reminder_row(ENABLED, "yes").unwrap();
+        store.put_setting(ENABLED, "yes").unwrap();
         assert!(store.reminder_state().is_err());
     }
 }

@@ -22,7 +22,8 @@ const REGION: &str = "region";
 const CHECK_SHORTCUT: &str = "check_shortcut";
 
 impl Store {
-    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+    /// One row of the `setting` table.
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
             .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
@@ -31,7 +32,8 @@ impl Store {
             .optional()?)
     }
 
-    fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+    /// Writes one row of the `setting` table.
+    pub(crate) fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO setting (key, value) VALUES (?1, ?2)
