@@ -966,8 +966,9 @@ fn bind_row(
 
 /// Rows a snapshot writes with one statement. One `INSERT … VALUES` of many rows keeps its
 /// B-tree cursor open from row to row: in key order each insert lands on the last leaf without
-/// a descent from the root, and the statement's per-execution cost is shared. Row by row, the
-/// snapshot spent about 2 µs a row; so, about a third of that (figures in ARCHITECTURE.md).
+/// a descent from the root, and the statement's per-execution cost is shared. Row by row a
+/// snapshot took about 2.2 µs of CPU a row, so about 0.75 µs (`cargo bench -p verity-feed
+/// --bench apply`).
 const SNAPSHOT_BATCH: usize = 256;
 
 /// [`INSERT_FEED`] for `rows` rows.
