@@ -18,16 +18,21 @@
 //! WAL until it is reused) removed after each size. Run by `cargo test --benches` (no `--bench`
 //! flag), it uses 10 000 entries.
 //!
-//! Figures (2-core VM, quiet, release profile):
+//! Figures (2-core VM shared with other builds, release profile). The snapshot is written 256
+//! rows an `INSERT` (see `verity_store::feed`); row by row it took ~2.2 µs of CPU a row (1M:
+//! apply 2.11 s; 10M: apply 21.55 s, total 23.95 s), now ~0.75 µs, about what the SQLite shell
+//! takes for an `INSERT … SELECT` of the same shape (~0.7 µs). Wall times vary with the
+//! machine's load; the CPU time is the steadier figure.
 //!
 //! ```text
 //!                               1M        10M      target at 10M
-//! decode snapshot            0.21 s     2.39 s
-//! digest alone / filter      0.17/0.08  1.61/0.83  (beside the writes, second thread)
-//! apply snapshot             2.11 s    21.55 s     (CPU 24.3 s: ~2.2 µs a row in SQLite)
-//! snapshot total             2.32 s    23.95 s     ≤ 6 s     missed
-//! delta (N/100 + N/100)      0.16 s     1.80 s     ≤ 2 s     met (decode + apply + index)
-//! index rebuild at open      0.15 s     1.57 s
+//! decode snapshot            0.22 s     2.55 s
+//! digest alone / filter      0.16/0.08  1.93/1.04  (beside the writes, second thread)
+//! apply snapshot             0.81 s    11.45 s     (CPU 1.0 s / 10.8 s on 2 threads)
+//! snapshot total             1.03 s    14.00 s     ≤ 6 s     missed
+//! delta (N/100 + N/100)      0.17 s     2.16 s     ≤ 2 s     (decode + apply + index; 1.80 s
+//!                                                            on a quieter machine, CPU 1.6 s)
+//! index rebuild at open      0.15 s     1.96 s
 //! bytes per changed entry    4.66       4.23       (mixed kinds, random attributes)
 //! ```
 

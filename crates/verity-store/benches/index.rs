@@ -424,6 +424,12 @@ fn bench(c: &mut Criterion) {
         let link_unlisted = median_ns(|| {
             black_box(check(black_box(&input.unlisted_link), Some(CheckKind::Url), &ctx).ok());
         });
+        let confirm = median_ns(|| {
+            black_box(
+                view.find(EntryKind::Phone, black_box(&input.listed_e164))
+                    .unwrap(),
+            );
+        });
         let normalise = median_ns(|| {
             black_box(phone::normalize(black_box(&input.listed_phone), default_region).ok());
         });
@@ -516,6 +522,11 @@ fn bench(c: &mut Criterion) {
             "    of which normalising  {:>10}  (phone::normalize alone; {} without the Hong Kong fast path)",
             human_ns(normalise),
             human_ns(normalise_full)
+        );
+        println!(
+            "    the confirming query  {:>10}  (BlocklistView::find of a listed number: probe + \
+             point query in the view's snapshot)",
+            human_ns(confirm)
         );
         println!(
             "  lookup_tables + check   {:>10}  listed; {} unlisted (as the app calls it: \

@@ -935,20 +935,54 @@ fn write_row(
     strings: &mut Strings,
     row: &impl FeedRow,
 ) -> Result<(), StoreError> {
+    bind_row(stmt, 0, tx, strings, row)?;
+    stmt.raw_execute()?;
+    Ok(())
+}
+
+/// Binds `row` as the `at`-th row (from 0) of an insert of [`INSERT_FEED`]'s columns.
+fn bind_row(
+    stmt: &mut rusqlite::Statement<'_>,
+    at: usize,
+    tx: &Connection,
+    strings: &mut Strings,
+    row: &impl FeedRow,
+) -> Result<(), StoreError> {
     let e = row.entry();
     let campaign = strings.id(tx, e.campaign.as_deref())?;
     let source = strings.id(tx, e.source.as_deref())?;
     // Bound one by one, without the slice of trait objects `params!` builds: this runs once
     // an entry of a snapshot.
-    stmt.raw_bind_parameter(1, kind_code(e.kind))?;
-    stmt.raw_bind_parameter(2, e.value.as_str())?;
-    stmt.raw_bind_parameter(3, category_code(e.category))?;
-    stmt.raw_bind_parameter(4, campaign)?;
-    stmt.raw_bind_parameter(5, source)?;
-    stmt.raw_bind_parameter(6, e.added.0)?;
-    stmt.raw_bind_parameter(7, i64::from(row.alert()))?;
-    stmt.raw_execute()?;
+    let p = at * 7;
+    stmt.raw_bind_parameter(p + 1, kind_code(e.kind))?;
+    stmt.raw_bind_parameter(p + 2, e.value.as_str())?;
+    stmt.raw_bind_parameter(p + 3, category_code(e.category))?;
+    stmt.raw_bind_parameter(p + 4, campaign)?;
+    stmt.raw_bind_parameter(p + 5, source)?;
+    stmt.raw_bind_parameter(p + 6, e.added.0)?;
+    stmt.raw_bind_parameter(p + 7, i64::from(row.alert()))?;
     Ok(())
+}
+
+/// Rows a snapshot writes with one statement. One `INSERT … VALUES` of many rows keeps its
+/// B-tree cursor open from row to row: in key order each insert lands on the last leaf without
+/// a descent from the root, and the statement's per-execution cost is shared. Row by row a
+/// snapshot took about 2.2 µs of CPU a row, so about 0.75 µs (`cargo bench -p verity-feed
+/// --bench apply`).
+const SNAPSHOT_BATCH: usize = 256;
+
+/// [`INSERT_FEED`] for `rows` rows.
+fn insert_feed_rows(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO feed_entry (kind, value, category, campaign, source, added, alert) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?)");
+    }
+    sql
 }
 
 /// What the snapshot's worker thread computes while the rows are written.
@@ -1030,12 +1064,21 @@ fn write_snapshot<R: FeedRow>(
     }
     tx.execute_batch("DELETE FROM feed_entry; DELETE FROM feed_string;")?;
     let mut strings = Strings::default();
-    let mut insert = tx.prepare(INSERT_FEED)?;
+    let mut batch = tx.prepare(&insert_feed_rows(SNAPSHOT_BATCH))?;
+    let mut pending: Vec<&R> = Vec::with_capacity(SNAPSHOT_BATCH);
     // Key order: kind code, then value bytes; the list is sorted by value within a kind.
-    for kind in KIND_ORDER {
-        for row in of_kind(list, kind) {
-            write_row(&mut insert, tx, &mut strings, row)?;
+    for row in KIND_ORDER.into_iter().flat_map(|kind| of_kind(list, kind)) {
+        pending.push(row);
+        if pending.len() == SNAPSHOT_BATCH {
+            for (at, row) in pending.drain(..).enumerate() {
+                bind_row(&mut batch, at, tx, &mut strings, row)?;
+            }
+            batch.raw_execute()?;
         }
+    }
+    let mut insert = tx.prepare(INSERT_FEED)?;
+    for row in pending {
+        write_row(&mut insert, tx, &mut strings, row)?;
     }
     let mut delete = tx.prepare("DELETE FROM blocklist_entry WHERE id = ?1")?;
     for (id, kind, value, _) in local {
@@ -1410,6 +1453,71 @@ mod tests {
             Err(StoreError::Rejected(_))
         ));
         assert_eq!(store.blocklist_entries().unwrap(), rows);
+    }
+
+    /// A snapshot is written [`SNAPSHOT_BATCH`] rows a statement, then the rest row by row:
+    /// every row comes back exactly, whichever statement wrote it, and a repeated key inside a
+    /// batch is refused with nothing written.
+    #[test]
+    fn a_snapshot_of_several_batches_is_stored_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let n = 2 * SNAPSHOT_BATCH + 3;
+        let mut list: Vec<(BlocklistEntry, bool)> = (0..n)
+            .map(|i| {
+                let (kind, value) = match i % 3 {
+                    0 => (EntryKind::Phone, format!("+8523{i:07}")),
+                    1 => (EntryKind::Domain, format!("d{i}.example")),
+                    _ => (EntryKind::Url, format!("u{i}.example/pay/")),
+                };
+                let mut row = e(kind, &value, i % 7 == 0);
+                row.0.category = [Category::Phishing, Category::Other][i % 2];
+                row.0.campaign = (i % 5 != 0).then(|| format!("campaign {}", i % 4));
+                row.0.source = (i % 11 != 0).then(|| format!("source {}", i % 3));
+                row.0.added = Timestamp(1_000 + i64::try_from(i).unwrap());
+                row
+            })
+            .collect();
+        list.sort_by(|a, b| canonical_cmp((a.0.kind, &a.0.value), (b.0.kind, &b.0.value)));
+        let up = update(FeedMode::Snapshot, &[], &list, 1);
+        let mut checked = None;
+        let r = store
+            .apply_feed_update(&up, &TestDigest, |sum, count| {
+                checked = Some((*sum, count));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!((r.added, r.entries), (n as u64, n as u64));
+        assert_eq!(checked, Some(stored_sum(&store)));
+        let mut stored: Vec<(BlocklistEntry, bool)> = store
+            .blocklist_entries()
+            .unwrap()
+            .into_iter()
+            .map(|s| {
+                assert_eq!(s.origin, Origin::Feed);
+                (s.entry, s.alert)
+            })
+            .collect();
+        stored.sort_by(|a, b| canonical_cmp((a.0.kind, &a.0.value), (b.0.kind, &b.0.value)));
+        assert_eq!(stored, list);
+        let (view, _) = store.lookup_tables().unwrap();
+        for (entry, alert) in &list {
+            let found = view.find(entry.kind, &entry.value).unwrap().unwrap();
+            assert_eq!((&found.entry, found.alert), (entry, *alert));
+        }
+        drop(view);
+
+        // The same list with one key repeated in the middle of the first batch.
+        let before = store.blocklist_entries().unwrap();
+        let mut repeated = list.clone();
+        repeated[SNAPSHOT_BATCH / 2] = repeated[SNAPSHOT_BATCH / 2 - 1].clone();
+        let up = update(FeedMode::Snapshot, &[], &repeated, 2);
+        assert!(matches!(
+            store.apply_feed_update(&up, &TestDigest, ok),
+            Err(StoreError::Rejected(_))
+        ));
+        assert_eq!(store.blocklist_entries().unwrap(), before);
+        assert_eq!(store.feed_state().unwrap().version, Some(1));
     }
 
     /// The incremental path trusts the kept sum only while nothing but feed updates wrote the
