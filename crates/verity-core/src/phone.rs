@@ -529,8 +529,7 @@ fn hong_kong_fast(
         return None;
     };
     // `international` refuses more than 15 digits before anything else. Leading zeros are left
-    // to `phonenumber`, which keeps them apart from the number it classifies (it reads
-    // `+852 0 2123 4567` as the fixed line 2123 4567 with a leading zero).
+    // to `full`, which refuses them for Hong Kong (see `finish`) and gives the exact error.
     if international && nsn.len() + 3 > MAX_E164_DIGITS || nsn.starts_with('0') {
         return None;
     }
@@ -799,6 +798,11 @@ fn finish(
     nsn: &str,
     international: bool,
 ) -> Result<PhoneNumber, PhoneError> {
+    // `phonenumber` classifies the digits after any leading zeros (its "Italian leading zero"),
+    // so it would call `+852 0 2123 4567` a fixed line. No Hong Kong number starts with 0.
+    if code == 852 && nsn.starts_with('0') {
+        return Err(classify_invalid(code, nsn, international));
+    }
     let expected_e164 = format!("+{code}{nsn}");
     if let Some(p) = parsed {
         // `is_valid` is exactly "the type is not Unknown"; asking for the type once does both.
@@ -1017,6 +1021,21 @@ mod tests {
             ),
             (
                 "+852 1234 5678",
+                E::InvalidForRegion {
+                    region: hk,
+                    international: true,
+                },
+            ),
+            (
+                // A trunk `0` as other countries dial it: Hong Kong has none.
+                "+852 0 2123 4567",
+                E::InvalidForRegion {
+                    region: hk,
+                    international: true,
+                },
+            ),
+            (
+                "00852 09123 4567",
                 E::InvalidForRegion {
                     region: hk,
                     international: true,
