@@ -4,14 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+mod common;
+
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindowBuilder};
+use tauri::test::MockRuntime;
+use tauri::Manager;
 use verity_app::host::{Host, HostError, Notice, SaveRequest};
 use verity_app::state::AppState;
 
@@ -71,20 +71,13 @@ struct Harness {
 fn harness_with(host: FakeHost, label: &str) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let host = Arc::new(host);
-    let specta = verity_app::specta_builder!(MockRuntime);
-    let app = mock_builder()
-        .invoke_handler(specta.invoke_handler())
-        .build(tauri::generate_context!())
-        .unwrap();
-    specta.mount_events(&app);
-    app.manage(AppState::open(dir.path().to_path_buf(), host.clone()));
-    app.manage(verity_app::commands::ExportDir(dir.path().join("exports")));
-    app.manage(verity_app::feed_sync::FeedSync::new(
-        dir.path().join("no-provisioning.json"),
-    ));
-    let webview = WebviewWindowBuilder::new(&app, label, Default::default())
-        .build()
-        .unwrap();
+    let common::MockApp { app, webview } = common::mock_app(label, |app| {
+        app.manage(AppState::open(dir.path().to_path_buf(), host.clone()));
+        app.manage(verity_app::commands::ExportDir(dir.path().join("exports")));
+        app.manage(verity_app::feed_sync::FeedSync::new(
+            dir.path().join("no-provisioning.json"),
+        ));
+    });
     Harness {
         _dir: dir,
         host,
@@ -102,20 +95,9 @@ fn invoke(
     cmd: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, serde_json::Value> {
-    let res = get_ipc_response(
-        &h.webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(body),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    );
-    res.map(|b| b.deserialize::<serde_json::Value>().unwrap())
+    common::invoke(&h.webview, cmd, body)
 }
+
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("crates/verity-core/tests/fixtures/scan")

@@ -8,14 +8,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+mod common;
+
 use data_encoding::BASE32_NOPAD;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindowBuilder};
+use tauri::test::MockRuntime;
+use tauri::Manager;
 use verity_app::commands::DeviceConfig;
 use verity_app::host::{Host, HostError, Notice};
 use verity_app::state::AppState;
@@ -115,13 +115,6 @@ struct App {
 impl App {
     fn new(desk: &Desk) -> App {
         let dir = tempfile::tempdir().unwrap();
-        let specta = verity_app::specta_builder!(MockRuntime);
-        let app = mock_builder()
-            .invoke_handler(specta.invoke_handler())
-            .build(tauri::generate_context!())
-            .unwrap();
-        specta.mount_events(&app);
-        app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
         let mut config = DeviceConfig::default();
         config.kdf = KdfParams::INSECURE_FOR_TESTS;
         config.os_service = "hk.verity.test-app-device-key".into();
@@ -130,10 +123,10 @@ impl App {
             timezone: Some("Asia/Hong_Kong".into()),
             locale: Some("zh-HK".into()),
         });
-        app.manage(config);
-        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .unwrap();
+        let common::MockApp { app, webview } = common::mock_app("main", |app| {
+            app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
+            app.manage(config);
+        });
         App {
             dir,
             _app: app,
@@ -142,19 +135,7 @@ impl App {
     }
 
     fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(body),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
+        common::invoke(&self.webview, cmd, body)
     }
 
     fn ok(&self, cmd: &str, body: Value) -> Value {
@@ -567,28 +548,11 @@ fn no_secure_store_is_said_with_its_code() {
 fn other_windows_get_no_device_commands() {
     let desk = Desk::start();
     let dir = tempfile::tempdir().unwrap();
-    let specta = verity_app::specta_builder!(MockRuntime);
-    let app = mock_builder()
-        .invoke_handler(specta.invoke_handler())
-        .build(tauri::generate_context!())
-        .unwrap();
-    app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
-    app.manage(DeviceConfig::default());
-    let intruder = WebviewWindowBuilder::new(&app, "intruder", Default::default())
-        .build()
-        .unwrap();
-    let res = get_ipc_response(
-        &intruder,
-        InvokeRequest {
-            cmd: "device_status".into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(json!({})),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    );
-    assert!(res.is_err());
+    let common::MockApp { app: _app, webview } = common::mock_app("intruder", |app| {
+        app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
+        app.manage(DeviceConfig::default());
+    });
+    let err = common::invoke(&webview, "device_status", json!({})).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
     drop(desk);
 }

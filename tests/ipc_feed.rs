@@ -5,12 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
+use tauri::test::MockRuntime;
 use tauri::{Listener, Manager, WebviewWindowBuilder};
 use verity_app::feed_sync::FeedSync;
 use verity_app::host::{Host, HostError, Notice};
@@ -155,17 +155,10 @@ impl Harness {
     fn new() -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let host = Arc::new(FakeHost::default());
-        let specta = verity_app::specta_builder!(MockRuntime);
-        let app = mock_builder()
-            .invoke_handler(specta.invoke_handler())
-            .build(tauri::generate_context!())
-            .unwrap();
-        specta.mount_events(&app);
-        app.manage(AppState::open(dir.path().join("data"), host.clone()));
-        app.manage(FeedSync::new(dir.path().join("provisioning.json")));
-        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .unwrap();
+        let common::MockApp { app, webview } = common::mock_app("main", |app| {
+            app.manage(AppState::open(dir.path().join("data"), host.clone()));
+            app.manage(FeedSync::new(dir.path().join("provisioning.json")));
+        });
         Harness {
             dir,
             host,
@@ -183,19 +176,7 @@ impl Harness {
         cmd: &str,
         body: serde_json::Value,
     ) -> Result<serde_json::Value, serde_json::Value> {
-        get_ipc_response(
-            &self.webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(body),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<serde_json::Value>().unwrap())
+        common::invoke(&self.webview, cmd, body)
     }
 
     fn ok(&self, cmd: &str, body: serde_json::Value) -> serde_json::Value {
@@ -530,18 +511,6 @@ fn the_feed_commands_are_for_the_main_window_only() {
     let intruder = WebviewWindowBuilder::new(&h.app, "intruder", Default::default())
         .build()
         .unwrap();
-    let res = get_ipc_response(
-        &intruder,
-        InvokeRequest {
-            cmd: "sync_now".into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(serde_json::json!({})),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    );
-    let err = res.map(|_| ()).unwrap_err();
+    let err = common::invoke(&intruder, "sync_now", serde_json::json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
 }
