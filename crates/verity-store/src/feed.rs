@@ -882,7 +882,11 @@ impl Store {
             };
             Ok((applied, change))
         });
-        self.conn.pragma_update(None, "cache_size", -2_000)?;
+        // The update has committed (or rolled back) by now: a page cache left large is no reason
+        // to report it otherwise.
+        if let Err(e) = self.conn.pragma_update(None, "cache_size", -2_000) {
+            log::warn!("cannot shrink the page cache after a feed update: {e}");
+        }
         let (applied, change) = result?;
         if update.index {
             let official = crate::blocklist::read_official(&self.conn)?;
