@@ -257,6 +257,20 @@ fn checks_are_recorded_in_the_history_and_cleared_for_good() {
         "the query is not kept: {v}"
     );
 
+    // Checked again from the history: answered, and the first verdict stays as it was.
+    let again = invoke(
+        &h,
+        "check",
+        serde_json::json!({"input": "+852 3001 2345", "kind": null, "remember": false}),
+    )
+    .unwrap();
+    assert_eq!(again["verdict"], "scam", "{again}");
+    let after = invoke(&h, "check_history", serde_json::json!({})).unwrap();
+    assert_eq!(
+        after, v,
+        "a check with remember: false records nothing (recorded, it would move to the top)"
+    );
+
     let removed = invoke(&h, "clear_check_history", serde_json::json!({})).unwrap();
     assert_eq!(removed, 2);
     assert_eq!(

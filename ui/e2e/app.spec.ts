@@ -164,9 +164,9 @@ test('Check answers a number, a link and a message from the keyboard', async ({ 
 
   const record = await mockRecord(page);
   expect(record.calls.filter((c) => c.cmd === 'check').map((c) => c.args)).toEqual([
-    { input: fixtures.scamPhone().input, kind: 'phone' },
-    { input: '3111 2222', kind: 'phone' },
-    { input: fixtures.MESSAGE, kind: null },
+    { input: fixtures.scamPhone().input, kind: 'phone', remember: true },
+    { input: '3111 2222', kind: 'phone', remember: true },
+    { input: fixtures.MESSAGE, kind: null, remember: true },
   ]);
   expect(record.cspViolations).toEqual([]);
 });

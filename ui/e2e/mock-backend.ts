@@ -160,7 +160,11 @@ export function installMockBackend(options: MockOptions): void {
             found.flatMap((o) => (o.normalized ? [o.normalized.split('?')[0] ?? ''] : [])),
           ),
         ];
-        if (items.length > 0 || (outcome.kind === 'text' && outcome.verdict !== 'invalid')) {
+        const remember = args.remember !== false;
+        if (
+          remember &&
+          (items.length > 0 || (outcome.kind === 'text' && outcome.verdict !== 'invalid'))
+        ) {
           const key = JSON.stringify([outcome.kind, items]);
           history = [
             {

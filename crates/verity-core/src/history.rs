@@ -76,15 +76,38 @@ impl HistoryRecord {
     }
 }
 
-/// A link is kept without its query; a number as its E.164.
+/// A link is kept without its query, and without path segments that may carry a code or a
+/// token (four digits or more, or 24 characters or more: `/verify/483920`, `/reset/<token>`);
+/// a number as its E.164.
 fn kept_form(kind: CheckKind, normalized: &str) -> String {
     match kind {
-        CheckKind::Url => normalized
-            .split_once('?')
-            .map_or(normalized, |(before, _)| before)
-            .to_owned(),
+        CheckKind::Url => {
+            let link = normalized
+                .split_once('?')
+                .map_or(normalized, |(before, _)| before);
+            let Some((scheme, rest)) = link.split_once("://") else {
+                return link.to_owned();
+            };
+            let mut parts = rest.split('/');
+            let host = parts.next().unwrap_or_default();
+            let mut kept = format!("{scheme}://{host}");
+            for segment in parts {
+                kept.push('/');
+                if secret_like(segment) {
+                    kept.push('\u{2026}');
+                } else {
+                    kept.push_str(segment);
+                }
+            }
+            kept
+        }
         _ => normalized.to_owned(),
     }
+}
+
+/// Whether a path segment may be a one-time code or a token.
+fn secret_like(segment: &str) -> bool {
+    segment.chars().count() >= 24 || segment.bytes().filter(u8::is_ascii_digit).count() >= 4
 }
 
 /// A check in the history, as the store returns it.
@@ -151,6 +174,27 @@ mod tests {
         assert_eq!(r.kind, CheckKind::Url);
         assert_eq!(r.verdict, Verdict::Suspicious);
         assert_eq!(r.items, vec!["http://dingtalk-hk.com/login"]);
+    }
+
+    #[test]
+    fn a_link_keeps_no_code_or_token_in_its_path() {
+        let r = record(
+            "https://dingtalk-hk.com/verify/483920/step2/aGVsbG8td29ybGQtdG9rZW4tMTIz",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            r.items,
+            vec!["https://dingtalk-hk.com/verify/\u{2026}/step2/\u{2026}"]
+        );
+        let r = record("https://example.com/help/2024-guide", None).unwrap();
+        assert_eq!(
+            r.items,
+            vec!["https://example.com/help/\u{2026}"],
+            "four digits"
+        );
+        let r = record("https://example.com/a/b/", None).unwrap();
+        assert_eq!(r.items, vec!["https://example.com/a/b/"]);
     }
 
     #[test]

@@ -59,6 +59,9 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<HistoryEntry
     })())
 }
 
+/// How long recording a check waits for another connection's write to finish.
+const RECORD_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(250);
+
 impl Store {
     /// Runs `f` with `PRAGMA secure_delete` on for this connection, and off again afterwards.
     fn securely<T>(
@@ -90,7 +93,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let items = serde_json::to_string(&record.items)
             .map_err(|e| StoreError::Corrupt(format!("check_history items: {e}")))?;
-        self.securely(|s| {
+        // A check must not wait for the history: while another connection holds the write lock
+        // (a feed update may for seconds), give up soon and let the caller log it.
+        self.conn.busy_timeout(RECORD_BUSY_TIMEOUT)?;
+        let out = self.securely(|s| {
             s.write(|tx| {
                 // REPLACE deletes the earlier row and inserts a new one, with a new, higher id.
                 tx.execute(
@@ -113,7 +119,9 @@ impl Store {
                 )?;
                 Ok(())
             })
-        })
+        });
+        self.conn.busy_timeout(crate::BUSY_TIMEOUT)?;
+        out
     }
 
     /// The recent checks, newest first.
@@ -147,8 +155,8 @@ impl Store {
     /// Deletes the whole history, overwriting the rows with zeros (see the module documentation),
     /// then checkpoints and truncates the WAL. Returns how many checks were removed.
     ///
-    /// A checkpoint that another process's open read keeps from completing is not an error: the
-    /// rows are already zeroed in the WAL, and the next checkpoint finishes the job.
+    /// A checkpoint that another connection's open read keeps from completing is not an error,
+    /// but then older WAL frames may still hold the rows until the WAL is next reset.
     ///
     /// # Errors
     /// SQLite errors.

@@ -40,7 +40,7 @@ pub use threats::{Threat, MAX_THREATS};
 pub const DATABASE_FILE: &str = "verity.sqlite3";
 
 /// How long a connection waits for another process's write lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// An open, migrated store.
 pub struct Store {

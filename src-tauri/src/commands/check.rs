@@ -51,14 +51,21 @@ fn check_only(state: &AppState, input: &str, kind: Option<CheckKind>) -> CmdResu
 }
 
 /// Checks a phone number, link or message text against the local blocklist, the official
-/// directory and the rules. `kind` is detected when absent.
+/// directory and the rules. `kind` is detected when absent. The check is recorded in the
+/// history unless `remember` is `false`: a check run again from the history is not, since it
+/// sees only what the history kept (a message's numbers and links, not its words) and would
+/// replace the first verdict with a weaker one.
 #[tauri::command]
 #[specta::specta]
 pub async fn check(
     state: State<'_, AppState>,
     input: String,
     kind: Option<CheckKind>,
+    remember: Option<bool>,
 ) -> CmdResult<CheckOutcome> {
+    if remember == Some(false) {
+        return check_only(&state, &input, kind);
+    }
     run_check(&state, &input, kind, CheckSource::Screen)
 }
 

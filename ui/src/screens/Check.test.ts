@@ -214,10 +214,10 @@ describe('Check', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Check' }));
     await waitFor(() => expect(backend.callsTo('check')).toHaveLength(4));
     expect(backend.callsTo('check').map((c) => c.args)).toEqual([
-      { input: 'example.com', kind: null },
-      { input: 'example.com', kind: 'url' },
-      { input: 'example.com', kind: 'text' },
-      { input: 'example.com', kind: 'phone' },
+      { input: 'example.com', kind: null, remember: true },
+      { input: 'example.com', kind: 'url', remember: true },
+      { input: 'example.com', kind: 'text', remember: true },
+      { input: 'example.com', kind: 'phone', remember: true },
     ]);
   });
 
@@ -230,7 +230,11 @@ describe('Check', () => {
 
     await userEvent.keyboard('{Control>}{Enter}{/Control}');
     await waitFor(() => expect(backend.callsTo('check')).toHaveLength(1));
-    expect(backend.callsTo('check')[0]?.args).toEqual({ input: 'Call 2345 6789\nnow', kind: null });
+    expect(backend.callsTo('check')[0]?.args).toEqual({
+      input: 'Call 2345 6789\nnow',
+      kind: null,
+      remember: true,
+    });
     expect(textbox()).toHaveValue('Call 2345 6789\nnow');
     expect(
       await within(screen.getByRole('status')).findByRole('heading', { level: 2 }),
@@ -378,7 +382,8 @@ describe('Recent checks', () => {
     await waitFor(() => expect(textbox()).toHaveValue('+85223456789'));
     await waitFor(() => expect(banner()).toHaveAttribute('data-verdict', 'scam'));
     const call = backend.callsTo('check').at(-1);
-    expect(call?.args).toEqual({ input: '+85223456789', kind: 'phone' });
+    // Checked again, not recorded again: the history keeps its first verdict.
+    expect(call?.args).toEqual({ input: '+85223456789', kind: 'phone', remember: false });
   });
 
   it('clears the history only after a confirmation, keyboard first', async () => {

@@ -30,9 +30,12 @@ export const commands = {
 	sendTestNotification: () => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("send_test_notification")),
 	/**
 	 *  Checks a phone number, link or message text against the local blocklist, the official
-	 *  directory and the rules. `kind` is detected when absent.
+	 *  directory and the rules. `kind` is detected when absent. The check is recorded in the
+	 *  history unless `remember` is `false`: a check run again from the history is not, since it
+	 *  sees only what the history kept (a message's numbers and links, not its words) and would
+	 *  replace the first verdict with a weaker one.
 	 */
-	check: (input: string, kind: CheckKind | null) => typedError<CheckOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check", { input, kind })),
+	check: (input: string, kind: CheckKind | null, remember: boolean | null) => typedError<CheckOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check", { input, kind, remember })),
 	/**  The recent checks, newest first (at most `verity_store::MAX_HISTORY`). */
 	checkHistory: () => typedError<HistoryEntry[], IpcError_Serialize>(__TAURI_INVOKE("check_history")),
 	/**  Deletes the history of recent checks for good; returns how many were removed. */

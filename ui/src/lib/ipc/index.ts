@@ -232,10 +232,14 @@ export const sendTestNotification = (): Promise<null> =>
 
 /**
  * Checks a phone number, link or message against the local blocklist, the official directory and
- * the rules. With `kind` null the backend detects what the input is.
+ * the rules. With `kind` null the backend detects what the input is. The check goes into the
+ * history of recent checks unless `remember` is false (a check run again from that history).
  */
-export const check = (input: string, kind: CheckKind | null): Promise<CheckOutcome> =>
-  call(() => commands.check(input, kind));
+export const check = (
+  input: string,
+  kind: CheckKind | null,
+  remember = true,
+): Promise<CheckOutcome> => call(() => commands.check(input, kind, remember));
 
 /** The recent checks kept on this computer, newest first (normalised items only, never the text). */
 export const checkHistory = (): Promise<HistoryEntry[]> => call(() => commands.checkHistory());

@@ -35,8 +35,8 @@ describe('commands', () => {
     await expect(check('2345 6789', 'phone')).resolves.toEqual(outcomes.scamPhone());
     await check('hello', null);
     expect(backend.callsTo('check').map((c) => c.args)).toEqual([
-      { input: '2345 6789', kind: 'phone' },
-      { input: 'hello', kind: null },
+      { input: '2345 6789', kind: 'phone', remember: true },
+      { input: 'hello', kind: null, remember: true },
     ]);
   });
 

@@ -156,7 +156,9 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
         const input = String(args.input);
         const kind = (args.kind ?? null) as CheckKind | null;
         const outcome = backend.outcomes.get(input) ?? outcomes.fallbackOutcome(input, kind);
-        backend.history = outcomes.recordInHistory(backend.history, outcome);
+        if (args.remember !== false) {
+          backend.history = outcomes.recordInHistory(backend.history, outcome);
+        }
         return outcome;
       },
     ],
