@@ -6,19 +6,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod common;
+#[path = "../crates/verity-feed/tests/fixture/mod.rs"]
+mod fixture;
+use fixture::{entry, now, v1_list};
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 use tauri::test::MockRuntime;
 use tauri::{Listener, Manager, WebviewWindowBuilder};
 use verity_app::feed_sync::FeedSync;
 use verity_app::host::{Host, HostError, Notice};
 use verity_app::state::AppState;
-use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
+use verity_core::blocklist::EntryKind;
 use verity_core::feed_schedule::Freshness;
-use verity_core::phone::Region;
-use verity_core::{Language, Timestamp};
+use verity_core::Language;
 use verity_feed::{FeedEntry, PublishInput, PublishOptions, ServerHandle};
 
 #[derive(Default)]
@@ -53,47 +54,8 @@ impl Host for FakeHost {
     }
 }
 
-#[allow(clippy::disallowed_methods)] // tough checks expiry against the real clock
-fn now() -> Timestamp {
-    Timestamp(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64,
-    )
-}
-
-fn entry(kind: EntryKind, raw: &str, alert: bool, campaign: &str) -> FeedEntry {
-    FeedEntry {
-        entry: BlocklistEntry::new(
-            kind,
-            raw,
-            Category::FakeSupport,
-            Some(campaign.to_owned()),
-            Some("HK police".to_owned()),
-            now(),
-            Region::HK,
-        )
-        .unwrap(),
-        alert,
-    }
-}
-
-fn v1() -> Vec<FeedEntry> {
-    vec![
-        entry(EntryKind::Phone, "+852 3001 0001", true, "ads-q3"),
-        entry(EntryKind::Phone, "+852 3001 0002", false, "ads-q3"),
-        entry(
-            EntryKind::Domain,
-            "dingtalk-help.example.com",
-            false,
-            "pages",
-        ),
-    ]
-}
-
 fn v2() -> Vec<FeedEntry> {
-    let mut l = v1();
+    let mut l = v1_list();
     for n in ["+852 3001 0003", "+852 3001 0004", "+852 3001 0005"] {
         l.push(entry(EntryKind::Phone, n, true, "ads-q4"));
     }
@@ -231,7 +193,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     assert_eq!(err["code"], "invalid_input", "{err}");
 
     let feed = Feed::new();
-    feed.publish(v1());
+    feed.publish(v1_list());
     let server = feed.serve();
     h.configure(&feed, &server);
     let cfg = h.ok("feed_config", serde_json::json!({}));
@@ -385,7 +347,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
 fn notification_preferences_are_respected() {
     let h = Harness::new();
     let feed = Feed::new();
-    feed.publish(v1());
+    feed.publish(v1_list());
     let server = feed.serve();
     h.configure(&feed, &server);
     let cfg = h.ok(
@@ -424,7 +386,7 @@ fn notification_preferences_are_respected() {
 fn provisioning_wins_and_locks_the_settings() {
     let h = Harness::new();
     let feed = Feed::new();
-    feed.publish(v1());
+    feed.publish(v1_list());
     let server = feed.serve();
     // The user had typed another feed; the administrator's file wins.
     h.ok(

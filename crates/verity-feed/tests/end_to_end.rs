@@ -7,9 +7,8 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
-use verity_core::phone::Region;
+use std::time::{Duration, SystemTime};
+use verity_core::blocklist::EntryKind;
 use verity_core::Timestamp;
 use verity_feed::format::{canonicalize, list_checksum};
 use verity_feed::{
@@ -18,47 +17,10 @@ use verity_feed::{
 };
 use verity_store::{Origin, Store};
 
+mod fixture;
+use fixture::{entry, now, v1_list};
+
 const DAY: i64 = 86_400;
-
-// The tests publish against the real clock: tough checks expiry with it.
-#[allow(clippy::disallowed_methods)]
-fn now() -> Timestamp {
-    Timestamp(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64,
-    )
-}
-
-fn entry(kind: EntryKind, raw: &str, alert: bool, campaign: &str) -> FeedEntry {
-    FeedEntry {
-        entry: BlocklistEntry::new(
-            kind,
-            raw,
-            Category::FakeSupport,
-            Some(campaign.to_owned()),
-            Some("HK police".to_owned()),
-            now(),
-            Region::HK,
-        )
-        .unwrap(),
-        alert,
-    }
-}
-
-fn v1_list() -> Vec<FeedEntry> {
-    vec![
-        entry(EntryKind::Phone, "+852 3001 0001", true, "ads-q3"),
-        entry(EntryKind::Phone, "+852 3001 0002", false, "ads-q3"),
-        entry(
-            EntryKind::Domain,
-            "dingtalk-help.example.com",
-            false,
-            "pages",
-        ),
-    ]
-}
 
 fn v2_list() -> Vec<FeedEntry> {
     vec![
