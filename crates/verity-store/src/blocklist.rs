@@ -348,14 +348,20 @@ fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
         }
     }
     {
-        // The feed's keys are hashed from its table, read in its key order.
-        let mut stmt = tx.prepare("SELECT kind, value FROM feed_entry")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let kind = crate::feed::kind_of(r.get(0)?)?;
-            let value = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        // The feed's keys are hashed from its blocks, read in key order.
+        let mut last: Option<(i64, EntryKind)> = None;
+        crate::feed_block::scan(tx, None, |code, value, _| {
+            let kind = match last {
+                Some((c, k)) if c == code => k,
+                _ => {
+                    let k = crate::feed::kind_of(code)?;
+                    last = Some((code, k));
+                    k
+                }
+            };
             keys.push(entry_key(kind, value));
-        }
+            Ok(())
+        })?;
     }
     let entries = keys.len();
     let official = read_official(tx)?;
@@ -534,10 +540,6 @@ pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredEnt
     }))
 }
 
-/// Every entry, local and feed (the `blocklist_all` view), as [`entry_from_row`] reads it.
-const SELECT_ALL: &str =
-    "SELECT kind, value, category, campaign, source, added, origin, alert FROM blocklist_all";
-
 fn data_version(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached("PRAGMA data_version")?
@@ -550,14 +552,20 @@ impl Store {
     /// # Errors
     /// SQLite errors; [`StoreError::Corrupt`] for a row that no longer parses.
     pub fn blocklist_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("{SELECT_ALL} ORDER BY kind, value"))?;
+        let mut stmt = self.conn.prepare(
+            "SELECT kind, value, category, campaign, source, added, origin, alert
+             FROM blocklist_entry",
+        )?;
         let rows = stmt.query_map([], entry_from_row)?;
         let mut out = Vec::new();
         for row in rows {
             out.push(row?.map_err(StoreError::Corrupt)?);
         }
+        out.extend(crate::feed::feed_entries(&self.conn)?);
+        out.sort_by(|a, b| {
+            (a.entry.kind.as_str(), a.entry.value.as_bytes())
+                .cmp(&(b.entry.kind.as_str(), b.entry.value.as_bytes()))
+        });
         Ok(out)
     }
 
@@ -628,7 +636,7 @@ impl Store {
                 [origin.as_str()],
             )?;
             if origin == Origin::Feed {
-                tx.execute("DELETE FROM feed_entry", [])?;
+                tx.execute("DELETE FROM feed_block", [])?;
                 crate::feed::import_feed(tx, entries)
             } else {
                 upsert(tx, entries, origin)
@@ -643,17 +651,16 @@ impl Store {
     /// # Errors
     /// SQLite errors.
     pub fn remove_entry(&mut self, kind: EntryKind, value: &str) -> Result<bool, StoreError> {
-        let n = self.write(|tx| {
-            Ok(tx.execute(
+        let removed = self.write(|tx| {
+            let local = tx.execute(
                 "DELETE FROM blocklist_entry WHERE kind = ?1 AND value = ?2",
                 params![kind.as_str(), value],
-            )? + tx.execute(
-                "DELETE FROM feed_entry WHERE kind = ?1 AND value = ?2",
-                params![crate::feed::kind_code(kind), value],
-            )?)
+            )?;
+            let feed = crate::feed::take_feed_entry(tx, kind, value)?;
+            Ok(local > 0 || feed.is_some())
         })?;
         self.cache.loaded = None;
-        Ok(n > 0)
+        Ok(removed)
     }
 
     /// The official-channel directory: the stored one, else the shipped default for DingTalk.

@@ -18,6 +18,8 @@ use verity_core::blocklist::{entry_key, BlocklistEntry, BlocklistFilter, Categor
 use verity_core::official::OfficialDirectory;
 use verity_core::Timestamp;
 
+use crate::feed_block::{Attrs, BlockWriter, Editor};
+
 pub(crate) const MIGRATION_3: Migration = Migration {
     version: 3,
     name: "feed_state",
@@ -192,20 +194,77 @@ pub(crate) const MIGRATION_FEED_LIST: Migration = Migration {
     seed: None,
 };
 
-/// The triggers that forget the list digest on a change outside a feed apply (see
-/// [`MIGRATION_FEED_LIST`]); a feed apply drops them for its own writes.
-const FEED_TRIGGERS: &str = "
-    CREATE TRIGGER feed_entry_inserted AFTER INSERT ON feed_entry BEGIN
-        UPDATE feed_list SET sum = NULL, count = count + 1, generation = generation + 1
+/// The feed list in blocks (migration 9, see [`crate::feed_block`]): `feed_entry`'s rows
+/// become blocks of up to 64 key-ordered entries, written as a snapshot would write them. The
+/// list is the same, so its digest, count and checksum are kept. `blocklist_all` goes: listings
+/// read the blocks in Rust.
+pub(crate) const MIGRATION_FEED_BLOCK: Migration = Migration {
+    version: 9,
+    name: "feed_block",
+    sql: "DROP VIEW blocklist_all;
+          CREATE TABLE feed_block (
+              id    INTEGER PRIMARY KEY,
+              kind  INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),
+              first TEXT NOT NULL,
+              count INTEGER NOT NULL CHECK (count > 0),
+              data  BLOB NOT NULL,
+              UNIQUE (kind, first)
+          ) STRICT;",
+    seed: Some(rows_to_blocks),
+};
+
+/// Migration 9's data step: every `feed_entry` row into blocks, then the table dropped (its
+/// triggers with it) and the block triggers created. The digest and count stay.
+fn rows_to_blocks(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let before = list_state(tx)?;
+    {
+        let mut w = crate::feed_block::BlockWriter::new(tx)?;
+        let mut stmt = tx.prepare(
+            "SELECT kind, value, category, campaign, source, added, alert FROM feed_entry
+             ORDER BY kind, value",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let kind: i64 = r.get(0)?;
+            let value: String = r.get(1)?;
+            let t = row_tail(r, 2)?;
+            w.push(kind, &value, &attrs_of_tail(t)?)?;
+        }
+        w.finish()?;
+    }
+    tx.execute_batch("DROP TABLE feed_entry;")?;
+    tx.execute_batch(BLOCK_TRIGGERS)?;
+    tx.execute(
+        "UPDATE feed_list SET sum = ?1, count = ?2, generation = generation + 1 WHERE id = 1",
+        params![
+            before.sum.map(|s| s.to_bytes().to_vec()),
+            i64_of(before.count)
+        ],
+    )?;
+    Ok(())
+}
+
+/// The triggers that forget the list digest on a change to the blocks outside a feed apply
+/// (and keep the entry count); a feed apply drops them for its own writes.
+const BLOCK_TRIGGERS: &str = "
+    CREATE TRIGGER feed_block_inserted AFTER INSERT ON feed_block BEGIN
+        UPDATE feed_list SET sum = NULL, count = count + new.count,
+                             generation = generation + 1
         WHERE id = 1;
     END;
-    CREATE TRIGGER feed_entry_updated AFTER UPDATE ON feed_entry BEGIN
-        UPDATE feed_list SET sum = NULL, generation = generation + 1 WHERE id = 1;
-    END;
-    CREATE TRIGGER feed_entry_deleted AFTER DELETE ON feed_entry BEGIN
-        UPDATE feed_list SET sum = NULL, count = count - 1, generation = generation + 1
+    CREATE TRIGGER feed_block_updated AFTER UPDATE ON feed_block BEGIN
+        UPDATE feed_list SET sum = NULL, count = count - old.count + new.count,
+                             generation = generation + 1
         WHERE id = 1;
     END;
+    CREATE TRIGGER feed_block_deleted AFTER DELETE ON feed_block BEGIN
+        UPDATE feed_list SET sum = NULL, count = count - old.count,
+                             generation = generation + 1
+        WHERE id = 1;
+    END;";
+
+/// The same for the interned strings (from migration 7).
+const STRING_TRIGGERS: &str = "
     CREATE TRIGGER feed_string_updated AFTER UPDATE ON feed_string BEGIN
         UPDATE feed_list SET sum = NULL, generation = generation + 1 WHERE id = 1;
     END;
@@ -214,9 +273,9 @@ const FEED_TRIGGERS: &str = "
     END;";
 
 const DROP_FEED_TRIGGERS: &str = "
-    DROP TRIGGER feed_entry_inserted;
-    DROP TRIGGER feed_entry_updated;
-    DROP TRIGGER feed_entry_deleted;
+    DROP TRIGGER feed_block_inserted;
+    DROP TRIGGER feed_block_updated;
+    DROP TRIGGER feed_block_deleted;
     DROP TRIGGER feed_string_updated;
     DROP TRIGGER feed_string_deleted;";
 
@@ -453,6 +512,16 @@ impl Strings {
         Ok(Some(id))
     }
 
+    fn text_ref(&self, id: Option<i64>) -> Result<Option<&str>, StoreError> {
+        id.map(|id| {
+            self.texts
+                .get(&id)
+                .map(String::as_str)
+                .ok_or_else(|| StoreError::Corrupt(format!("feed string {id} is missing")))
+        })
+        .transpose()
+    }
+
     fn text(&self, id: Option<i64>) -> Result<Option<String>, StoreError> {
         id.map(|id| {
             self.texts
@@ -477,23 +546,51 @@ fn row_tail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<RowTail> {
     ))
 }
 
-fn entry_of_tail(
+/// A `feed_entry` row's columns after the key, as block fields (migration 9).
+fn attrs_of_tail(t: RowTail) -> Result<Attrs, StoreError> {
+    Ok(Attrs {
+        category: u8::try_from(category_code(category_of(t.0)?)).unwrap_or(4),
+        campaign: t.1,
+        source: t.2,
+        added: t.3,
+        alert: t.4 == 1,
+    })
+}
+
+/// An entry and its alert flag from block fields.
+fn entry_of_attrs(
     kind: EntryKind,
     value: String,
-    t: RowTail,
+    a: &Attrs,
     strings: &Strings,
 ) -> Result<(BlocklistEntry, bool), StoreError> {
     Ok((
         BlocklistEntry {
             kind,
             value,
-            category: category_of(t.0)?,
-            campaign: strings.text(t.1)?,
-            source: strings.text(t.2)?,
-            added: Timestamp(t.3),
+            category: category_of(i64::from(a.category))?,
+            campaign: strings.text(a.campaign)?,
+            source: strings.text(a.source)?,
+            added: Timestamp(a.added),
         },
-        t.4 == 1,
+        a.alert,
     ))
+}
+
+/// An entry's block fields, its strings interned.
+fn attrs_of(
+    tx: &Connection,
+    strings: &mut Strings,
+    e: &BlocklistEntry,
+    alert: bool,
+) -> Result<Attrs, StoreError> {
+    Ok(Attrs {
+        category: u8::try_from(category_code(e.category)).unwrap_or(4),
+        campaign: strings.id(tx, e.campaign.as_deref())?,
+        source: strings.id(tx, e.source.as_deref())?,
+        added: e.added.0,
+        alert,
+    })
 }
 
 /// The digest state of the feed list.
@@ -550,51 +647,70 @@ pub(crate) struct IndexChange {
 pub(crate) fn feed_counts(conn: &Connection) -> Result<(i64, i64), StoreError> {
     let all: i64 = conn.query_row("SELECT count FROM feed_list WHERE id = 1", [], |r| r.get(0))?;
     let phones: i64 = conn.query_row(
-        "SELECT count(*) FROM feed_entry WHERE kind = ?1",
+        "SELECT coalesce(sum(count), 0) FROM feed_block WHERE kind = ?1",
         [kind_code(EntryKind::Phone)],
         |r| r.get(0),
     )?;
     Ok((all, phones))
 }
 
-/// The feed entry (kind, value), by its primary key.
+/// One interned string, by id.
+fn string_text(conn: &Connection, id: Option<i64>) -> Result<Option<String>, StoreError> {
+    id.map(|id| {
+        conn.prepare_cached("SELECT text FROM feed_string WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::Corrupt(format!("feed string {id} is missing")))
+    })
+    .transpose()
+}
+
+/// A stored feed entry from its block fields, with its strings read one by one.
+fn stored(
+    conn: &Connection,
+    kind: EntryKind,
+    value: &str,
+    a: &Attrs,
+) -> Result<StoredEntry, StoreError> {
+    Ok(StoredEntry {
+        entry: BlocklistEntry {
+            kind,
+            value: value.to_owned(),
+            category: category_of(i64::from(a.category))?,
+            campaign: string_text(conn, a.campaign)?,
+            source: string_text(conn, a.source)?,
+            added: Timestamp(a.added),
+        },
+        origin: Origin::Feed,
+        alert: a.alert,
+    })
+}
+
+/// The feed entry (kind, value), reading the one block that may hold it.
 pub(crate) fn feed_entry(
     conn: &Connection,
     kind: EntryKind,
     value: &str,
 ) -> Result<Option<StoredEntry>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.category, c.text, s.text, f.added, f.alert FROM feed_entry f
-         LEFT JOIN feed_string c ON c.id = f.campaign
-         LEFT JOIN feed_string s ON s.id = f.source
-         WHERE f.kind = ?1 AND f.value = ?2",
-    )?;
-    let row = stmt
-        .query_row(params![kind_code(kind), value], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })
-        .optional()?;
-    row.map(|(category, campaign, source, added, alert)| {
-        Ok(StoredEntry {
-            entry: BlocklistEntry {
-                kind,
-                value: value.to_owned(),
-                category: category_of(category)?,
-                campaign,
-                source,
-                added: Timestamp(added),
-            },
+    crate::feed_block::lookup(conn, kind_code(kind), value)?
+        .map(|a| stored(conn, kind, value, &a))
+        .transpose()
+}
+
+/// Every feed entry, in key order (kind code, then value).
+pub(crate) fn feed_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreError> {
+    let strings = Strings::load(conn)?;
+    let mut out = Vec::new();
+    crate::feed_block::scan(conn, None, |kind, value, a| {
+        let (entry, alert) = entry_of_attrs(kind_of(kind)?, value.to_owned(), a, &strings)?;
+        out.push(StoredEntry {
+            entry,
             origin: Origin::Feed,
-            alert: alert == 1,
-        })
-    })
-    .transpose()
+            alert,
+        });
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// Removes the feed entry (kind, value) and returns it, for an import that takes it over.
@@ -603,17 +719,15 @@ pub(crate) fn take_feed_entry(
     kind: EntryKind,
     value: &str,
 ) -> Result<Option<StoredEntry>, StoreError> {
-    let found = feed_entry(tx, kind, value)?;
-    if found.is_some() {
-        tx.prepare_cached("DELETE FROM feed_entry WHERE kind = ?1 AND value = ?2")?
-            .execute(params![kind_code(kind), value])?;
-    }
-    Ok(found)
+    let mut ed = Editor::new(tx);
+    let old = ed.remove(kind_code(kind), value)?;
+    ed.finish()?;
+    old.map(|a| stored(tx, kind, value, &a)).transpose()
 }
 
 /// Writes entries as feed entries outside a feed apply (tests and benchmarks fill a list so):
 /// an existing feed entry is updated keeping its date added, a local one is taken over. The
-/// triggers leave the list's digest unknown.
+/// triggers leave the list's digest unknown. A value given twice takes its last details.
 pub(crate) fn import_feed(
     tx: &Transaction<'_>,
     entries: &[(BlocklistEntry, bool)],
@@ -622,30 +736,37 @@ pub(crate) fn import_feed(
     let mut strings = Strings::load(tx)?;
     let mut take_over =
         tx.prepare("DELETE FROM blocklist_entry WHERE kind = ?1 AND value = ?2 RETURNING added")?;
-    let mut up = tx.prepare(UPSERT_FEED)?;
-    for (e, alert) in entries {
+    // In key order the blocks are read and written once each (stable: the last of a value wins).
+    let mut sorted: Vec<&(BlocklistEntry, bool)> = entries.iter().collect();
+    sorted.sort_by(|a, b| {
+        (kind_code(a.0.kind), a.0.value.as_bytes())
+            .cmp(&(kind_code(b.0.kind), b.0.value.as_bytes()))
+    });
+    let mut ed = Editor::new(tx);
+    for (e, alert) in sorted {
+        let kind = kind_code(e.kind);
         let local: Option<i64> = take_over
             .query_row(params![e.kind.as_str(), e.value], |r| r.get(0))
             .optional()?;
-        let old = feed_entry(tx, e.kind, &e.value)?;
-        let mut row = (e.clone(), *alert);
-        match (&old, local) {
+        let mut attrs = attrs_of(tx, &mut strings, e, *alert)?;
+        match (ed.get(kind, &e.value)?, local) {
             (Some(o), _) => {
-                row.0.added = o.entry.added;
-                if o.entry == row.0 && o.alert == *alert {
+                attrs.added = o.added;
+                if o == attrs {
                     report.unchanged += 1;
                     continue;
                 }
                 report.updated += 1;
             }
             (None, Some(added)) => {
-                row.0.added = Timestamp(added);
+                attrs.added = added;
                 report.updated += 1;
             }
             (None, None) => report.added += 1,
         }
-        write_row(&mut up, tx, &mut strings, &row)?;
+        ed.upsert(kind, &e.value, attrs)?;
     }
+    ed.finish()?;
     Ok(report)
 }
 
@@ -853,7 +974,8 @@ impl Store {
                 params![sum.to_bytes().as_slice(), i64_of(applied.entries)],
             )?;
             log_added(tx, update.mode, before.generation + 1, &added_keys)?;
-            tx.execute_batch(FEED_TRIGGERS)?;
+            tx.execute_batch(BLOCK_TRIGGERS)?;
+            tx.execute_batch(STRING_TRIGGERS)?;
             if let Some(d) = update.official {
                 let json = serde_json::to_string(d)
                     .map_err(|e| StoreError::Corrupt(format!("official directory: {e}")))?;
@@ -920,73 +1042,6 @@ fn record_success(tx: &Transaction<'_>, s: &FeedSuccess<'_>) -> Result<(), Store
         ],
     )?;
     Ok(())
-}
-
-const INSERT_FEED: &str = "INSERT INTO feed_entry
-         (kind, value, category, campaign, source, added, alert)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-
-const UPSERT_FEED: &str = "INSERT INTO feed_entry
-         (kind, value, category, campaign, source, added, alert)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-     ON CONFLICT (kind, value) DO UPDATE SET category = excluded.category,
-         campaign = excluded.campaign, source = excluded.source, added = excluded.added,
-         alert = excluded.alert";
-
-fn write_row(
-    stmt: &mut rusqlite::Statement<'_>,
-    tx: &Connection,
-    strings: &mut Strings,
-    row: &impl FeedRow,
-) -> Result<(), StoreError> {
-    bind_row(stmt, 0, tx, strings, row)?;
-    stmt.raw_execute()?;
-    Ok(())
-}
-
-/// Binds `row` as the `at`-th row (from 0) of an insert of [`INSERT_FEED`]'s columns.
-fn bind_row(
-    stmt: &mut rusqlite::Statement<'_>,
-    at: usize,
-    tx: &Connection,
-    strings: &mut Strings,
-    row: &impl FeedRow,
-) -> Result<(), StoreError> {
-    let e = row.entry();
-    let campaign = strings.id(tx, e.campaign.as_deref())?;
-    let source = strings.id(tx, e.source.as_deref())?;
-    // Bound one by one, without the slice of trait objects `params!` builds: this runs once
-    // an entry of a snapshot.
-    let p = at * 7;
-    stmt.raw_bind_parameter(p + 1, kind_code(e.kind))?;
-    stmt.raw_bind_parameter(p + 2, e.value.as_str())?;
-    stmt.raw_bind_parameter(p + 3, category_code(e.category))?;
-    stmt.raw_bind_parameter(p + 4, campaign)?;
-    stmt.raw_bind_parameter(p + 5, source)?;
-    stmt.raw_bind_parameter(p + 6, e.added.0)?;
-    stmt.raw_bind_parameter(p + 7, i64::from(row.alert()))?;
-    Ok(())
-}
-
-/// Rows a snapshot writes with one statement. One `INSERT … VALUES` of many rows keeps its
-/// B-tree cursor open from row to row: in key order each insert lands on the last leaf without
-/// a descent from the root, and the statement's per-execution cost is shared. Row by row a
-/// snapshot took about 2.2 µs of CPU a row, so about 0.75 µs (`cargo bench -p verity-feed
-/// --bench apply`).
-const SNAPSHOT_BATCH: usize = 256;
-
-/// [`INSERT_FEED`] for `rows` rows.
-fn insert_feed_rows(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO feed_entry (kind, value, category, campaign, source, added, alert) VALUES ",
-    );
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str("(?,?,?,?,?,?,?)");
-    }
-    sql
 }
 
 /// What the snapshot's worker thread computes while the rows are written.
@@ -1066,24 +1121,18 @@ fn write_snapshot<R: FeedRow>(
             .map(|r| r.entry().clone())
             .collect();
     }
-    tx.execute_batch("DELETE FROM feed_entry; DELETE FROM feed_string;")?;
+    tx.execute_batch("DELETE FROM feed_block; DELETE FROM feed_string;")?;
     let mut strings = Strings::default();
-    let mut batch = tx.prepare(&insert_feed_rows(SNAPSHOT_BATCH))?;
-    let mut pending: Vec<&R> = Vec::with_capacity(SNAPSHOT_BATCH);
+    let mut w = BlockWriter::new(tx)?;
     // Key order: kind code, then value bytes; the list is sorted by value within a kind.
-    for row in KIND_ORDER.into_iter().flat_map(|kind| of_kind(list, kind)) {
-        pending.push(row);
-        if pending.len() == SNAPSHOT_BATCH {
-            for (at, row) in pending.drain(..).enumerate() {
-                bind_row(&mut batch, at, tx, &mut strings, row)?;
-            }
-            batch.raw_execute()?;
+    for kind in KIND_ORDER {
+        let code = kind_code(kind);
+        for row in of_kind(list, kind) {
+            let attrs = attrs_of(tx, &mut strings, row.entry(), row.alert())?;
+            w.push(code, &row.entry().value, &attrs)?;
         }
     }
-    let mut insert = tx.prepare(INSERT_FEED)?;
-    for row in pending {
-        write_row(&mut insert, tx, &mut strings, row)?;
-    }
+    w.finish()?;
     let mut delete = tx.prepare("DELETE FROM blocklist_entry WHERE id = ?1")?;
     for (id, kind, value, _) in local {
         let listed = list
@@ -1141,56 +1190,52 @@ fn merge_report<R: FeedRow>(
     applied: &mut FeedApplied,
 ) -> Result<(), StoreError> {
     let strings = Strings::load(tx)?;
-    let mut stmt = tx.prepare(
-        "SELECT value, category, campaign, source, added, alert FROM feed_entry
-         WHERE kind = ?1 ORDER BY value",
-    )?;
     for kind in KIND_ORDER {
         let new: Vec<&R> = of_kind(list, kind).collect();
-        let mut rows = stmt.query([kind_code(kind)])?;
-        let mut next = || -> Result<Option<(String, RowTail)>, StoreError> {
-            match rows.next()? {
-                None => Ok(None),
-                Some(r) => Ok(Some((r.get(0)?, row_tail(r, 1)?))),
+        let mut i = 0usize;
+        let added = |n: &R, applied: &mut FeedApplied| {
+            applied.added += 1;
+            if n.alert() {
+                applied.new_alerts.push(n.entry().clone());
             }
         };
-        let mut i = 0usize;
-        let mut cur = next()?;
-        loop {
-            let ord = match (&cur, new.get(i)) {
-                (None, None) => break,
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (Some((v, _)), Some(n)) => v.as_bytes().cmp(n.entry().value.as_bytes()),
-            };
-            match ord {
-                Ordering::Less => {
-                    applied.removed += 1;
-                    cur = next()?;
-                }
-                Ordering::Greater => {
-                    if let Some(n) = new.get(i) {
-                        applied.added += 1;
-                        if n.alert() {
-                            applied.new_alerts.push(n.entry().clone());
-                        }
+        crate::feed_block::scan(tx, Some(kind_code(kind)), |_, value, a| {
+            // New entries before this stored one.
+            while let Some(n) = new
+                .get(i)
+                .filter(|n| n.entry().value.as_bytes() < value.as_bytes())
+            {
+                added(n, applied);
+                i += 1;
+            }
+            match new.get(i).filter(|n| n.entry().value == value) {
+                None => applied.removed += 1,
+                Some(n) => {
+                    let e = n.entry();
+                    let same = i64::from(a.category) == category_code(e.category)
+                        && strings.text_ref(a.campaign)? == e.campaign.as_deref()
+                        && strings.text_ref(a.source)? == e.source.as_deref()
+                        && a.added == e.added.0
+                        && a.alert == n.alert();
+                    if !same {
+                        applied.updated += 1;
                     }
-                    i += 1;
-                }
-                Ordering::Equal => {
-                    if let (Some((v, t)), Some(n)) = (cur.take(), new.get(i)) {
-                        let (old, alert) = entry_of_tail(kind, v, t, &strings)?;
-                        if old != *n.entry() || alert != n.alert() {
-                            applied.updated += 1;
-                        }
-                    }
-                    cur = next()?;
                     i += 1;
                 }
             }
+            Ok(())
+        })?;
+        for n in &new[i.min(new.len())..] {
+            added(n, applied);
         }
     }
     Ok(())
+}
+
+/// A delta's change to one key.
+enum Change<'a, R> {
+    Remove,
+    Upsert(&'a R),
 }
 
 fn apply_delta<R: FeedRow>(
@@ -1204,56 +1249,58 @@ fn apply_delta<R: FeedRow>(
     let mut applied = FeedApplied::default();
     let mut strings = Strings::load(tx)?;
     let mut added_keys = Vec::new();
-    {
-        let mut delete = tx.prepare(
-            "DELETE FROM feed_entry WHERE kind = ?1 AND value = ?2
-             RETURNING category, campaign, source, added, alert",
-        )?;
-        for (k, v) in removals {
-            let old = delete
-                .query_row(params![kind_code(*k), v], |r| row_tail(r, 0))
-                .optional()?;
-            if let Some(t) = old {
-                let (e, alert) = entry_of_tail(*k, v.clone(), t, &strings)?;
-                sum.sub(&digest.entry_digest(&e, alert));
-                count = count.saturating_sub(1);
-                applied.removed += 1;
-            }
-        }
-    }
+    // One pass in key order, so each block is read and written once; a key both removed and
+    // upserted is removed first (the sort is stable).
+    let mut changes: Vec<(EntryKind, &str, Change<'_, R>)> = removals
+        .iter()
+        .map(|(k, v)| (*k, v.as_str(), Change::Remove))
+        .chain(
+            upserts
+                .iter()
+                .map(|r| (r.entry().kind, r.entry().value.as_str(), Change::Upsert(r))),
+        )
+        .collect();
+    changes.sort_by(|a, b| (kind_code(a.0), a.1.as_bytes()).cmp(&(kind_code(b.0), b.1.as_bytes())));
     let has_local: bool =
         tx.query_row("SELECT EXISTS (SELECT 1 FROM blocklist_entry)", [], |r| {
             r.get(0)
         })?;
     let mut take_over = tx.prepare("DELETE FROM blocklist_entry WHERE kind = ?1 AND value = ?2")?;
-    let mut find = tx.prepare(
-        "SELECT category, campaign, source, added, alert FROM feed_entry
-         WHERE kind = ?1 AND value = ?2",
-    )?;
-    let mut up = tx.prepare(UPSERT_FEED)?;
-    for row in upserts {
-        let e = row.entry();
-        if has_local {
-            take_over.execute(params![e.kind.as_str(), e.value])?;
-        }
-        let old = find
-            .query_row(params![kind_code(e.kind), e.value], |r| row_tail(r, 0))
-            .optional()?;
-        if let Some(t) = old {
-            let (o, alert) = entry_of_tail(e.kind, e.value.clone(), t, &strings)?;
-            sum.sub(&digest.entry_digest(&o, alert));
-            applied.updated += 1;
-        } else {
-            applied.added += 1;
-            count += 1;
-            if row.alert() {
-                applied.new_alerts.push(e.clone());
+    let mut ed = Editor::new(tx);
+    for (kind, value, change) in changes {
+        let code = kind_code(kind);
+        match change {
+            Change::Remove => {
+                if let Some(a) = ed.remove(code, value)? {
+                    let (e, alert) = entry_of_attrs(kind, value.to_owned(), &a, &strings)?;
+                    sum.sub(&digest.entry_digest(&e, alert));
+                    count = count.saturating_sub(1);
+                    applied.removed += 1;
+                }
             }
-            added_keys.push(entry_key(e.kind, &e.value));
+            Change::Upsert(row) => {
+                let e = row.entry();
+                if has_local {
+                    take_over.execute(params![e.kind.as_str(), e.value])?;
+                }
+                let attrs = attrs_of(tx, &mut strings, e, row.alert())?;
+                if let Some(a) = ed.upsert(code, value, attrs)? {
+                    let (o, alert) = entry_of_attrs(kind, value.to_owned(), &a, &strings)?;
+                    sum.sub(&digest.entry_digest(&o, alert));
+                    applied.updated += 1;
+                } else {
+                    applied.added += 1;
+                    count += 1;
+                    if row.alert() {
+                        applied.new_alerts.push(e.clone());
+                    }
+                    added_keys.push(entry_key(e.kind, &e.value));
+                }
+                sum.add(&digest.entry_digest(e, row.alert()));
+            }
         }
-        sum.add(&digest.entry_digest(e, row.alert()));
-        write_row(&mut up, tx, &mut strings, row)?;
     }
+    ed.finish()?;
     applied.entries = count;
     Ok((applied, sum, added_keys))
 }
@@ -1459,14 +1506,14 @@ mod tests {
         assert_eq!(store.blocklist_entries().unwrap(), rows);
     }
 
-    /// A snapshot is written [`SNAPSHOT_BATCH`] rows a statement, then the rest row by row:
-    /// every row comes back exactly, whichever statement wrote it, and a repeated key inside a
-    /// batch is refused with nothing written.
+    /// A snapshot is written in blocks of up to [`crate::feed_block::MAX_ENTRIES`] entries:
+    /// every entry comes back exactly, whichever block holds it, and a repeated key inside a
+    /// block is refused with nothing written.
     #[test]
     fn a_snapshot_of_several_batches_is_stored_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        let n = 2 * SNAPSHOT_BATCH + 3;
+        let n = 2 * crate::feed_block::MAX_ENTRIES + 3;
         let mut list: Vec<(BlocklistEntry, bool)> = (0..n)
             .map(|i| {
                 let (kind, value) = match i % 3 {
@@ -1514,7 +1561,8 @@ mod tests {
         // The same list with one key repeated in the middle of the first batch.
         let before = store.blocklist_entries().unwrap();
         let mut repeated = list.clone();
-        repeated[SNAPSHOT_BATCH / 2] = repeated[SNAPSHOT_BATCH / 2 - 1].clone();
+        repeated[crate::feed_block::MAX_ENTRIES / 2] =
+            repeated[crate::feed_block::MAX_ENTRIES / 2 - 1].clone();
         let up = update(FeedMode::Snapshot, &[], &repeated, 2);
         assert!(matches!(
             store.apply_feed_update(&up, &TestDigest, ok),
@@ -1559,10 +1607,7 @@ mod tests {
                 "sql",
                 Box::new(|s: &mut Store| {
                     s.conn
-                        .execute(
-                            "UPDATE feed_entry SET added = 6 WHERE value = 'a.example'",
-                            [],
-                        )
+                        .execute("UPDATE feed_block SET count = count WHERE kind = 2", [])
                         .unwrap();
                 }),
             ),

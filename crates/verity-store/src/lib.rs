@@ -10,6 +10,7 @@ pub mod checklist;
 mod data_dir;
 mod error;
 pub mod feed;
+mod feed_block;
 mod feed_settings;
 pub mod history;
 pub mod migrate;

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     crate::threats::MIGRATION_THREATS,
     crate::feed::MIGRATION_FEED_LIST,
     crate::history::MIGRATION_HISTORY,
+    crate::feed::MIGRATION_FEED_BLOCK,
 ];
 
 /// The schema version this build writes.
