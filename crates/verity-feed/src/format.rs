@@ -58,6 +58,7 @@ pub const MAX_OFFICIAL_LEN: usize = 1024 * 1024;
 const PHONE_LIMIT: u64 = 1_000_000_000_000_000;
 
 const KINDS: [EntryKind; 3] = [EntryKind::Phone, EntryKind::Domain, EntryKind::Url];
+const _: () = assert!(matches!(KINDS[0], EntryKind::Phone)); // `decode_body` sorts part 0
 const CHECKSUM_DOMAIN: &[u8] = b"verity-feed-list/2\n";
 const ENTRY_DOMAIN: &[u8] = b"verity-feed-entry/2\n";
 
@@ -811,6 +812,18 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One list out of its three parts in [`KINDS`] order (phones first, each part in byte order),
+/// put in canonical order (by kind name).
+fn in_canonical_order<T>(mut parts: [Vec<T>; 3]) -> Vec<T> {
+    let mut order = [0usize, 1, 2];
+    order.sort_by_key(|i| KINDS[*i].as_str());
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for i in order {
+        out.append(&mut parts[i]);
+    }
+    out
+}
+
 fn decode_body(h: &Header, body: &[u8], limits: &DecodeLimits) -> Result<FeedFile, FormatError> {
     let mut r = Reader { buf: body, pos: 0 };
     let mut budget = limits.max_entries;
@@ -849,17 +862,21 @@ fn decode_body(h: &Header, body: &[u8], limits: &DecodeLimits) -> Result<FeedFil
         )
     };
 
-    let mut removals: Vec<EntryKey> = Vec::new();
+    // Each kind's keys are strictly increasing (checked as they are read): the canonical order
+    // (kind name, then value bytes) is the kinds' parts put in name order. Phone numbers are
+    // in numeric order, which is byte order among numbers of one length: their part is sorted,
+    // which costs one pass when they all have one length (the sort finds a single run).
+    let mut removals: [Vec<EntryKey>; 3] = Default::default();
     if h.kind == FileKind::Delta {
-        for kind in KINDS {
+        for (part, kind) in removals.iter_mut().zip(KINDS) {
             let keys = read_keys(&mut r, kind)?;
             spend(keys.len())?;
-            removals.extend(keys.into_iter().map(|v| (kind, v)));
+            part.extend(keys.into_iter().map(|v| (kind, v)));
         }
     }
 
-    let mut entries: Vec<FeedEntry> = Vec::new();
-    for kind in KINDS {
+    let mut parts: [Vec<FeedEntry>; 3] = Default::default();
+    for (entries, kind) in parts.iter_mut().zip(KINDS) {
         let keys = read_keys(&mut r, kind)?;
         let n = keys.len();
         spend(n)?;
@@ -905,13 +922,10 @@ fn decode_body(h: &Header, body: &[u8], limits: &DecodeLimits) -> Result<FeedFil
     if r.remaining() != 0 {
         return Err(FormatError::TrailingData);
     }
-    entries.sort_by(|a, b| {
-        canonical_cmp(
-            (a.entry.kind, &a.entry.value),
-            (b.entry.kind, &b.entry.value),
-        )
-    });
-    removals.sort_by(|a, b| canonical_cmp((a.0, &a.1), (b.0, &b.1)));
+    removals[0].sort_by(|a, b| a.1.as_bytes().cmp(b.1.as_bytes()));
+    parts[0].sort_by(|a, b| a.entry.value.as_bytes().cmp(b.entry.value.as_bytes()));
+    let removals = in_canonical_order(removals);
+    let entries = in_canonical_order(parts);
     Ok(FeedFile {
         kind: h.kind,
         version: h.version,

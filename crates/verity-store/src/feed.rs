@@ -480,9 +480,15 @@ const KIND_ORDER: [EntryKind; 3] = [EntryKind::Phone, EntryKind::Domain, EntryKi
 #[derive(Default)]
 struct Strings {
     ids: HashMap<String, i64>,
+    /// The same as `ids` in a list: a feed has a handful of campaigns and sources, and a scan
+    /// of a few short strings costs a fraction of hashing one (twice an entry in a snapshot).
+    few: Vec<(String, i64)>,
     texts: HashMap<i64, String>,
     next: i64,
 }
+
+/// Up to this many strings, [`Strings::id`] scans a list instead of hashing.
+const FEW_STRINGS: usize = 16;
 
 impl Strings {
     fn load(tx: &Connection) -> Result<Strings, StoreError> {
@@ -493,6 +499,7 @@ impl Strings {
             let (id, text): (i64, String) = (r.get(0)?, r.get(1)?);
             s.next = s.next.max(id);
             s.ids.insert(text.clone(), id);
+            s.few.push((text.clone(), id));
             s.texts.insert(id, text);
         }
         Ok(s)
@@ -500,7 +507,12 @@ impl Strings {
 
     fn id(&mut self, tx: &Connection, s: Option<&str>) -> Result<Option<i64>, StoreError> {
         let Some(s) = s else { return Ok(None) };
-        if let Some(id) = self.ids.get(s) {
+        let known = if self.few.len() <= FEW_STRINGS {
+            self.few.iter().find(|(t, _)| t == s).map(|(_, id)| id)
+        } else {
+            self.ids.get(s)
+        };
+        if let Some(id) = known {
             return Ok(Some(*id));
         }
         self.next += 1;
@@ -508,6 +520,7 @@ impl Strings {
         tx.prepare_cached("INSERT INTO feed_string (id, text) VALUES (?1, ?2)")?
             .execute(params![id, s])?;
         self.ids.insert(s.to_owned(), id);
+        self.few.push((s.to_owned(), id));
         self.texts.insert(id, s.to_owned());
         Ok(Some(id))
     }

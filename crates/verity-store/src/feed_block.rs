@@ -387,6 +387,23 @@ pub(crate) fn lookup(
     }
 }
 
+/// A block's row as read.
+struct Stored {
+    id: i64,
+    first: String,
+    count: i64,
+    data: Vec<u8>,
+}
+
+fn stored_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    Ok(Stored {
+        id: r.get(0)?,
+        first: r.get(1)?,
+        count: r.get(2)?,
+        data: r.get(3)?,
+    })
+}
+
 /// The block an [`Editor`] has read and may have changed.
 struct Open {
     /// Its row, or `None` for a new block (its kind had none).
@@ -396,8 +413,10 @@ struct Open {
     db_first: String,
     /// Whether it is its kind's first block (it then also takes values below `db_first`).
     lowest: bool,
-    /// The next block's `first`, or `None` for its kind's last block.
-    upper: Option<String>,
+    /// The next block of its kind, read ahead (its `first` bounds this block), and the `first`
+    /// of the one after it (bounding that one), so that keys in order move on without a search.
+    next: Option<Stored>,
+    next_upper: Option<String>,
     rows: Vec<Row>,
     dirty: bool,
 }
@@ -406,7 +425,17 @@ impl Open {
     fn covers(&self, kind: i64, value: &str) -> bool {
         kind == self.kind
             && (self.lowest || value >= self.db_first.as_str())
-            && self.upper.as_deref().is_none_or(|u| value < u)
+            && self.next.as_ref().is_none_or(|n| value < n.first.as_str())
+    }
+
+    /// Whether (kind, value) falls in the block read ahead.
+    fn next_covers(&self, kind: i64, value: &str) -> bool {
+        kind == self.kind
+            && self
+                .next
+                .as_ref()
+                .is_some_and(|n| value >= n.first.as_str())
+            && self.next_upper.as_deref().is_none_or(|u| value < u)
     }
 
     fn position(&self, value: &str) -> Result<usize, usize> {
@@ -416,8 +445,8 @@ impl Open {
 }
 
 /// Changes feed entries one at a time, rewriting only the blocks they fall in. Keys given in
-/// order reuse the block already read; in any order it is still correct. Call
-/// [`Editor::finish`] to write the last block.
+/// order reuse the block already read and move on to the next one without a search; in any
+/// order it is still correct. Call [`Editor::finish`] to write the last block.
 pub(crate) struct Editor<'c> {
     conn: &'c Connection,
     open: Option<Open>,
@@ -430,84 +459,107 @@ impl<'c> Editor<'c> {
 
     /// Makes the block covering (kind, value) the open one.
     fn open(&mut self, kind: i64, value: &str) -> Result<&mut Open, StoreError> {
-        if !matches!(&self.open, Some(o) if o.covers(kind, value)) {
-            let found: Option<(i64, String, bool)> = match self
+        if matches!(&self.open, Some(o) if o.covers(kind, value)) {
+            return self.current();
+        }
+        if matches!(&self.open, Some(o) if o.next_covers(kind, value)) {
+            let next = self.open.as_mut().and_then(|o| o.next.take());
+            self.flush()?;
+            if let Some(n) = next {
+                self.load(kind, n, false)?;
+            }
+            return self.current();
+        }
+        let found: Option<(Stored, bool)> = match self
+            .conn
+            .prepare_cached(
+                "SELECT id, first, count, data FROM feed_block WHERE kind = ?1 AND first <= ?2
+                 ORDER BY first DESC LIMIT 1",
+            )?
+            .query_row(params![kind, value], stored_of)
+            .optional()?
+        {
+            Some(b) => Some((b, false)),
+            None => self
                 .conn
                 .prepare_cached(
-                    "SELECT id, first FROM feed_block WHERE kind = ?1 AND first <= ?2
-                     ORDER BY first DESC LIMIT 1",
+                    "SELECT id, first, count, data FROM feed_block WHERE kind = ?1
+                     ORDER BY first LIMIT 1",
                 )?
-                .query_row(params![kind, value], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row([kind], stored_of)
                 .optional()?
-            {
-                Some((id, first)) => Some((id, first, false)),
-                None => self
-                    .conn
-                    .prepare_cached(
-                        "SELECT id, first FROM feed_block WHERE kind = ?1 ORDER BY first LIMIT 1",
-                    )?
-                    .query_row([kind], |r| Ok((r.get(0)?, r.get(1)?, true)))
-                    .optional()?,
-            };
-            let same = match (&self.open, &found) {
-                (Some(o), Some((id, _, _))) => o.id == Some(*id),
-                (Some(o), None) => o.kind == kind && o.id.is_none(),
-                _ => false,
-            };
-            if same {
-                if let (Some(o), Some((_, _, lowest))) = (self.open.as_mut(), &found) {
-                    o.lowest |= *lowest;
-                }
-            } else {
-                self.flush()?;
-                self.open = Some(match found {
-                    None => Open {
-                        id: None,
-                        kind,
-                        db_first: String::new(),
-                        lowest: true,
-                        upper: None,
-                        rows: Vec::new(),
-                        dirty: false,
-                    },
-                    Some((id, first, lowest)) => {
-                        let (count, data): (i64, Vec<u8>) = self
-                            .conn
-                            .prepare_cached("SELECT count, data FROM feed_block WHERE id = ?1")?
-                            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                        let rows = decode(&data, count)?;
-                        if rows.first().map(|r| r.value.as_str()) != Some(first.as_str()) {
-                            return Err(corrupt("first value does not match"));
-                        }
-                        let upper: Option<String> = self
-                            .conn
-                            .prepare_cached(
-                                "SELECT first FROM feed_block WHERE kind = ?1 AND first > ?2
-                                 ORDER BY first LIMIT 1",
-                            )?
-                            .query_row(params![kind, first], |r| r.get(0))
-                            .optional()?;
-                        if let (Some(u), Some(last)) = (&upper, rows.last()) {
-                            if last.value.as_str() >= u.as_str() {
-                                return Err(corrupt("blocks overlap"));
-                            }
-                        }
-                        Open {
-                            id: Some(id),
-                            kind,
-                            db_first: first,
-                            lowest,
-                            upper,
-                            rows,
-                            dirty: false,
-                        }
-                    }
+                .map(|b| (b, true)),
+        };
+        let same = match (&self.open, &found) {
+            (Some(o), Some((b, _))) => o.id == Some(b.id),
+            (Some(o), None) => o.kind == kind && o.id.is_none(),
+            _ => false,
+        };
+        if same {
+            if let (Some(o), Some((_, lowest))) = (self.open.as_mut(), &found) {
+                o.lowest |= *lowest;
+            }
+            return self.current();
+        }
+        // The block found is not the open one, so writing the open one leaves it as read.
+        self.flush()?;
+        match found {
+            None => {
+                self.open = Some(Open {
+                    id: None,
+                    kind,
+                    db_first: String::new(),
+                    lowest: true,
+                    next: None,
+                    next_upper: None,
+                    rows: Vec::new(),
+                    dirty: false,
                 });
             }
+            Some((b, lowest)) => self.load(kind, b, lowest)?,
         }
+        self.current()
+    }
+
+    fn current(&mut self) -> Result<&mut Open, StoreError> {
         self.open
             .as_mut()
             .ok_or_else(|| StoreError::Index("no open feed block".into()))
+    }
+
+    /// Opens a block read from the table, and reads the two after it ahead.
+    fn load(&mut self, kind: i64, b: Stored, lowest: bool) -> Result<(), StoreError> {
+        let rows = decode(&b.data, b.count)?;
+        if rows.first().map(|r| r.value.as_str()) != Some(b.first.as_str()) {
+            return Err(corrupt("first value does not match"));
+        }
+        let mut ahead = self
+            .conn
+            .prepare_cached(
+                "SELECT id, first, count, data FROM feed_block WHERE kind = ?1 AND first > ?2
+                 ORDER BY first LIMIT 2",
+            )?
+            .query_map(params![kind, b.first], stored_of)?
+            .collect::<Result<Vec<Stored>, _>>()?
+            .into_iter();
+        let next = ahead.next();
+        let next_upper = ahead.next().map(|n| n.first);
+        if let (Some(n), Some(last)) = (&next, rows.last()) {
+            if last.value >= n.first {
+                return Err(corrupt("blocks overlap"));
+            }
+        }
+        self.open = Some(Open {
+            id: Some(b.id),
+            kind,
+            db_first: b.first,
+            lowest,
+            next,
+            next_upper,
+            rows,
+            dirty: false,
+        });
+        Ok(())
     }
 
     /// The entry (kind code, value).
@@ -581,11 +633,20 @@ impl<'c> Editor<'c> {
                     .execute([id])?;
             }
             (Some(id), Some((first, count, data))) => {
-                self.conn
-                    .prepare_cached(
-                        "UPDATE feed_block SET first = ?2, count = ?3, data = ?4 WHERE id = ?1",
-                    )?
-                    .execute(params![id, first, count, data])?;
+                // Setting `first` only when it changed spares an index update.
+                if first == o.db_first {
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE feed_block SET count = ?2, data = ?3 WHERE id = ?1",
+                        )?
+                        .execute(params![id, count, data])?;
+                } else {
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE feed_block SET first = ?2, count = ?3, data = ?4 WHERE id = ?1",
+                        )?
+                        .execute(params![id, first, count, data])?;
+                }
             }
             (None, Some((first, count, data))) => {
                 self.conn
