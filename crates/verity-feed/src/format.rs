@@ -1051,7 +1051,10 @@ mod tests {
     /// long one (on the heap).
     #[test]
     fn the_entry_digest_hashes_the_documented_encoding() {
-        for value in ["+85291234567".to_owned(), format!("evil.example/{}", "p".repeat(300))] {
+        for value in [
+            "+85291234567".to_owned(),
+            format!("evil.example/{}", "p".repeat(300)),
+        ] {
             let e = BlocklistEntry {
                 kind: EntryKind::Url,
                 value: value.clone(),
@@ -1070,7 +1073,12 @@ mod tests {
             want.extend_from_slice(&(-2i64).to_le_bytes());
             want.push(1);
             let d = digest::digest(&SHA256, &want);
-            assert_eq!(entry_digest(&e, true).as_slice(), d.as_ref(), "{}", value.len());
+            assert_eq!(
+                entry_digest(&e, true).as_slice(),
+                d.as_ref(),
+                "{}",
+                value.len()
+            );
         }
     }
 

@@ -2,8 +2,8 @@
 //! failed and why, and the one write transaction that applies a new version.
 //!
 //! A version is applied with [`Store::apply_feed_update`]: the feed entries (their own table,
-//! `feed_entry`), the official directory and the new state in one `BEGIN IMMEDIATE`
-//! transaction. The list's multiset digest ([`ListSum`]) is updated from the rows the version
+//! `feed_block`, see [`crate::feed_block`]), the official directory and the new state in one
+//! `BEGIN IMMEDIATE` transaction. The list's multiset digest ([`ListSum`]) is updated from the rows the version
 //! changes and checked by the caller (the feed's checksum) inside the transaction: a delta's
 //! check costs O(changes), not a scan of the list. A failed check rolls everything back, so the
 //! list on disk is always exactly one published version, even if the process is killed
@@ -667,31 +667,37 @@ pub(crate) fn feed_counts(conn: &Connection) -> Result<(i64, i64), StoreError> {
     Ok((all, phones))
 }
 
-/// One interned string, by id.
-fn string_text(conn: &Connection, id: Option<i64>) -> Result<Option<String>, StoreError> {
-    id.map(|id| {
-        conn.prepare_cached("SELECT text FROM feed_string WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::Corrupt(format!("feed string {id} is missing")))
-    })
-    .transpose()
-}
-
-/// A stored feed entry from its block fields, with its strings read one by one.
+/// A stored feed entry from its block fields, its campaign and source read in one query.
 fn stored(
     conn: &Connection,
     kind: EntryKind,
     value: &str,
     a: &Attrs,
 ) -> Result<StoredEntry, StoreError> {
+    let (campaign, source): (Option<String>, Option<String>) =
+        if a.campaign.is_none() && a.source.is_none() {
+            (None, None)
+        } else {
+            conn.prepare_cached(
+                "SELECT (SELECT text FROM feed_string WHERE id = ?1),
+                        (SELECT text FROM feed_string WHERE id = ?2)",
+            )?
+            .query_row(params![a.campaign, a.source], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+        };
+    for (id, text) in [(a.campaign, &campaign), (a.source, &source)] {
+        if let (Some(id), None) = (id, text) {
+            return Err(StoreError::Corrupt(format!("feed string {id} is missing")));
+        }
+    }
     Ok(StoredEntry {
         entry: BlocklistEntry {
             kind,
             value: value.to_owned(),
             category: category_of(i64::from(a.category))?,
-            campaign: string_text(conn, a.campaign)?,
-            source: string_text(conn, a.source)?,
+            campaign,
+            source,
             added: Timestamp(a.added),
         },
         origin: Origin::Feed,
