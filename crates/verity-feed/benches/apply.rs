@@ -31,7 +31,7 @@
 //! delta (N/100 + N/100)         1.91 s  (criterion median 1.93 s)   ≤ 2 s   met
 //! index rebuild at open         1.18 s
 //! bytes per changed entry       4.23    (mixed kinds, random attributes)
-//! database after snapshot       344 MB  (database and WAL, ~17 B/entry each)
+//! database after snapshot       344 MB  (database and WAL together)
 //! ```
 
 #![allow(
