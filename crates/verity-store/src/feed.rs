@@ -1770,6 +1770,78 @@ mod tests {
         assert_eq!(checksum, None);
     }
 
+    /// Migration 9 turns `feed_entry` rows into blocks: the same entries, the digest and count
+    /// kept (no snapshot download after the upgrade), and the new triggers in force.
+    #[test]
+    fn the_block_migration_keeps_the_list_and_its_digest() {
+        use crate::migrate::{run_list, MIGRATIONS};
+        let mut conn = Connection::open_in_memory().unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| m.name == MIGRATION_FEED_BLOCK.name)
+            .unwrap();
+        run_list(&mut conn, &MIGRATIONS[..before]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO feed_string (id, text) VALUES (1, 'c1'), (2, 's1');
+             DROP TRIGGER feed_entry_inserted;",
+        )
+        .unwrap();
+        let mut want = Vec::new();
+        for i in 0..300i64 {
+            let (kind, value) = match i % 3 {
+                0 => (1, format!("+8523{i:07}")),
+                1 => (2, format!("d{i:03}.example")),
+                _ => (3, format!("u{i:03}.example/pay")),
+            };
+            conn.execute(
+                "INSERT INTO feed_entry (kind, value, category, campaign, source, added, alert)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    kind,
+                    value,
+                    i % 5,
+                    (i % 2 == 0).then_some(1),
+                    (i % 3 == 0).then_some(2),
+                    1_000 + i,
+                    i % 7 == 0
+                ],
+            )
+            .unwrap();
+            want.push((kind, value));
+        }
+        let sum = ListSum([1, 2, 3, 4]);
+        conn.execute(
+            "UPDATE feed_list SET sum = ?1, count = 300",
+            [sum.to_bytes().to_vec()],
+        )
+        .unwrap();
+        run_list(&mut conn, MIGRATIONS).unwrap();
+        let st = list_state(&conn).unwrap();
+        assert_eq!((st.sum, st.count), (Some(sum), 300));
+        let got = feed_entries(&conn).unwrap();
+        want.sort();
+        let keys: Vec<(i64, String)> = got
+            .iter()
+            .map(|s| (kind_code(s.entry.kind), s.entry.value.clone()))
+            .collect();
+        assert_eq!(keys, want);
+        let e = feed_entry(&conn, EntryKind::Phone, "+85230000000")
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.entry.campaign.as_deref(), Some("c1"));
+        assert_eq!(e.entry.source.as_deref(), Some("s1"));
+        assert_eq!((e.entry.added, e.alert), (Timestamp(1_000), true));
+        let blocks: i64 = conn
+            .query_row("SELECT count(*) FROM feed_block", [], |r| r.get(0))
+            .unwrap();
+        assert!(blocks >= 6, "{blocks} blocks");
+        // The block triggers are in force: a change by hand forgets the digest.
+        conn.execute("UPDATE feed_block SET count = count WHERE kind = 3", [])
+            .unwrap();
+        let st = list_state(&conn).unwrap();
+        assert_eq!((st.sum, st.count), (None, 300));
+    }
+
     #[test]
     fn failures_count_up_and_a_success_clears_them() {
         let dir = tempfile::tempdir().unwrap();
