@@ -66,6 +66,10 @@ pub fn check_clipboard<R: Runtime>(app: &AppHandle<R>) {
             verity_core::history::CheckSource::Clipboard,
         ) {
             Ok(outcome) => {
+                // An open "Recent checks" list reloads (the check may have been recorded).
+                if let Err(e) = tauri_specta::Event::emit(&crate::commands::HistoryChanged, app) {
+                    log::warn!("cannot emit history-changed: {e}");
+                }
                 // Every verdict says which list it used and how fresh it is.
                 let mut n = notice_for(lang, &outcome);
                 if let Some(line) = crate::feed_sync::freshness_line_now(app, lang) {

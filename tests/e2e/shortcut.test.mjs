@@ -20,12 +20,15 @@ const wd = new WebDriver();
 // Rendered text without the bidi isolates the UI puts around a shortcut.
 const plain = (s) => s.replace(/[\u2066-\u2069]/g, '');
 
-/** Puts `text` on the clipboard, presses `keys`, and waits for the verdict notification. */
-async function checkWithKeys(keys, text, verdict) {
+/**
+ * Puts `text` on the clipboard, presses `keys`, and waits for the verdict notification, which
+ * names `shown` (a number appears normalised).
+ */
+async function checkWithKeys(keys, text, verdict, shown = text) {
   await setClipboard(text);
   const mark = notificationMark();
   await pressKeys(keys);
-  await waitForNotification(`${en[`verdict.${verdict}`]}: ${text}`, 15000, mark);
+  await waitForNotification(`${en[`verdict.${verdict}`]}: ${shown}`, 15000, mark);
 }
 
 /** Types `shortcut` into Settings and saves it; returns the error text, or null when saved. */
@@ -113,4 +116,24 @@ test('back to the default shortcut', async () => {
   const other = await holdKeys('j', 'control', 'shift');
   await other.stop();
   assert.equal(other.held, true, 'Verity should have released Ctrl+Shift+J');
+});
+
+test('a clipboard check shows at once in an open Recent checks list; a copied code is not kept', async () => {
+  await wd.click(await wd.waitFor('nav a[href$="check"]'));
+  const rows = 'main section[aria-labelledby="history-title"] li [data-history-verdict]';
+  const items = () => wd.execute(`return [...document.querySelectorAll('${rows}')].map((r) => r.querySelector('.items').textContent)`);
+  await wd.waitFor('main section[aria-labelledby="history-title"]');
+  await checkWithKeys('ctrl+alt+k', 'http://dingtalk-hk.com/verify', 'suspicious');
+  // No navigation, no reload: the backend's history-changed event brings the row in.
+  await wd.until('the clipboard check at the top of Recent checks', async () => (await items())[0] === 'http://dingtalk-hk.com/verify', 15000);
+  const count = (await items()).length;
+  // A one-time code copied from a text message (8 digits read as a valid Hong Kong mobile
+  // number) is checked, but not kept.
+  await checkWithKeys('ctrl+alt+k', '63928104', 'no_record', '+85263928104');
+  // A check that is kept comes after it: once it shows, the code's turn has passed.
+  await checkWithKeys('ctrl+alt+k', 'http://dingtalk-hk.com/reset', 'suspicious');
+  await wd.until('the next clipboard check at the top', async () => (await items())[0] === 'http://dingtalk-hk.com/reset', 15000);
+  const after = await items();
+  assert.equal(after.length, count + 1, `history: ${JSON.stringify(after)}`);
+  assert.ok(!after.some((i) => i.includes('63928104')), JSON.stringify(after));
 });

@@ -7,6 +7,12 @@
 //! message the numbers and links found in it, at most [`MAX_ITEMS`]; plus the kind, where the
 //! check came from, the verdict and when. An input that could not be read at all (`invalid`,
 //! nothing normalised) leaves no record: there would be nothing to show but the raw text.
+//!
+//! A clipboard check of what may be a one-time code (4 to 8 digits, at most spaced or dashed:
+//! `483920`, `4839 2017`) leaves no record either, unless the number is on the blocklist: an
+//! 8-digit code reads as a valid Hong Kong number, and people copy codes from text messages far
+//! more often than bare numbers they mean to check again. A check typed on the Check screen is
+//! kept, since the user chose to check that number.
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +53,12 @@ impl HistoryRecord {
     /// The record for `outcome`, or `None` when nothing readable is left to keep.
     #[must_use]
     pub fn from_outcome(outcome: &CheckOutcome, source: CheckSource) -> Option<HistoryRecord> {
+        if source == CheckSource::Clipboard
+            && outcome.verdict != Verdict::Scam
+            && may_be_one_time_code(&outcome.input)
+        {
+            return None;
+        }
         let mut items: Vec<String> = Vec::new();
         let mut push = |o: &CheckOutcome| {
             if let Some(item) = o.normalized.as_deref().map(|n| kept_form(o.kind, n)) {
@@ -74,6 +86,26 @@ impl HistoryRecord {
             item_count,
         })
     }
+}
+
+/// Whether `input` may be a one-time code: 4 to 8 ASCII digits, with nothing else but single
+/// spaces or dashes between them (`483920`, `4839 2017`, `483-920`).
+#[must_use]
+pub fn may_be_one_time_code(input: &str) -> bool {
+    let s = input.trim();
+    let mut digits = 0usize;
+    let mut last_separator = true; // no separator first
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits += 1;
+            last_separator = false;
+        } else if (c == ' ' || c == '-') && !last_separator {
+            last_separator = true;
+        } else {
+            return false;
+        }
+    }
+    !last_separator && (4..=8).contains(&digits)
 }
 
 /// A link is kept without its query, and without path segments that may carry a code or a
@@ -153,6 +185,40 @@ mod tests {
 
     fn record(input: &str, kind: Option<CheckKind>) -> Option<HistoryRecord> {
         HistoryRecord::from_outcome(&outcome(input, kind), CheckSource::Screen)
+    }
+
+    #[test]
+    fn a_copied_one_time_code_is_not_kept_unless_listed() {
+        for code in ["483920", "48392017", "4839 2017", "483-920", " 9123 4567\n"] {
+            assert!(may_be_one_time_code(code), "{code:?}");
+            let o = outcome(code, None);
+            assert_eq!(
+                HistoryRecord::from_outcome(&o, CheckSource::Clipboard),
+                None,
+                "{code:?}"
+            );
+        }
+        // Typed on the Check screen, a number is kept.
+        assert!(record("9123 4567", None).is_some());
+        // Not a code: a + or brackets, too short or too long, letters, doubled separators.
+        for other in [
+            "+852 9123 4567",
+            "(852) 9123 4567",
+            "123",
+            "123456789",
+            "G-483920",
+            "4839  2017",
+            "-483920",
+            "483920-",
+        ] {
+            assert!(!may_be_one_time_code(other), "{other:?}");
+        }
+        let o = outcome("+852 9123 4567", None);
+        assert!(HistoryRecord::from_outcome(&o, CheckSource::Clipboard).is_some());
+        // A listed number is kept even when it looks like a code.
+        let mut listed = outcome("91234567", None);
+        listed.verdict = Verdict::Scam;
+        assert!(HistoryRecord::from_outcome(&listed, CheckSource::Clipboard).is_some());
     }
 
     #[test]

@@ -1,9 +1,16 @@
 use crate::error::{CmdResult, ErrorCode, IpcError};
 use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+use specta::Type;
 use tauri::State;
 use verity_core::check::{check as run_core_check, CheckContext, CheckOutcome};
 use verity_core::history::{CheckSource, HistoryEntry, HistoryRecord};
 use verity_core::verdict::CheckKind;
+
+/// Sent to the UI after a check made outside the Check screen ("Check clipboard", from the
+/// tray or the shortcut), so that an open "Recent checks" list shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct HistoryChanged;
 
 /// The most text one check takes (a long pasted chat is well under this).
 const MAX_INPUT_BYTES: usize = 64 * 1024;

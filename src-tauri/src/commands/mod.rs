@@ -9,7 +9,7 @@ mod notify;
 mod settings;
 mod status;
 
-pub use check::run_check;
+pub use check::{run_check, HistoryChanged};
 pub(crate) use checklist::with_checklist;
 pub use checklist::{write_atomically, ExportDir};
 pub use device::DeviceConfig;
@@ -104,7 +104,8 @@ macro_rules! specta_builder {
                 $crate::feed_sync::FeedChanged,
                 $crate::feed_sync::OpenThreats,
                 $crate::reminder::OpenChecklist,
-                $crate::commands::SettingsChanged
+                $crate::commands::SettingsChanged,
+                $crate::commands::HistoryChanged
             ])
     }};
 }

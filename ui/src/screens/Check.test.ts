@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { applyLanguage } from '../lib/i18n';
 import { VERDICTS } from '../lib/ipc';
 import type { CheckOutcome, Language, Verdict } from '../lib/ipc';
-import { fail, mockBackend, outcomes } from '../lib/ipc/testing';
+import { emitHistoryChanged, fail, mockBackend, outcomes } from '../lib/ipc/testing';
 import { router } from '../lib/router.svelte';
 import Check from './Check.svelte';
 
@@ -367,6 +367,36 @@ describe('Recent checks', () => {
     expect(rows[1]).toHaveTextContent('Phone number');
     expect(rows[1]).toHaveTextContent('+85223456789');
     expect(rows[1]?.querySelector('time')).toHaveTextContent(/ago|now/);
+  });
+
+  it('shows a clipboard check (tray or shortcut) made while the list is open', async () => {
+    const backend = mockBackend();
+    render(Check);
+    expect(await within(history()).findByText(/No recent checks yet/)).toBeInTheDocument();
+    // The backend recorded a check of the clipboard, then says so.
+    backend.history = outcomes.recordInHistory(backend.history, outcomes.scamPhone());
+    await emitHistoryChanged();
+    const row = await within(history()).findByRole('button', { name: /^Check again/ });
+    expect(row).toHaveTextContent('+85223456789');
+  });
+
+  it('keeps the newest list when an older load answers last', async () => {
+    const backend = mockBackend();
+    let answerFirst: (list: unknown[]) => void = () => undefined;
+    let calls = 0;
+    backend.on('check_history', () => {
+      calls += 1;
+      // The first load (at render) answers late, with the history as it was then: empty.
+      if (calls === 1) return new Promise((resolve) => (answerFirst = resolve));
+      return outcomes.recordInHistory([], outcomes.scamPhone());
+    });
+    render(Check);
+    await emitHistoryChanged();
+    const row = await within(history()).findByRole('button', { name: /^Check again/ });
+    answerFirst([]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(row).toBeInTheDocument();
+    expect(within(history()).queryByText(/No recent checks yet/)).toBeNull();
   });
 
   it('checks a recent item again when its row is activated from the keyboard', async () => {

@@ -152,6 +152,7 @@ export const commands = {
 export const events = {
 	feedChanged: makeEvent<FeedChanged_Serialize, FeedChanged_Deserialize>("feed-changed"),
 	feedProgress: makeEvent<FeedProgress_Serialize, FeedProgress_Deserialize>("feed-progress"),
+	historyChanged: makeEvent<HistoryChanged, HistoryChanged>("history-changed"),
 	openChecklist: makeEvent<OpenChecklist, OpenChecklist>("open-checklist"),
 	openThreats: makeEvent<OpenThreats, OpenThreats>("open-threats"),
 	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
@@ -1039,6 +1040,12 @@ age: number;
 expired: Timestamp; 
 /**  Why the latest sync failed, when it did. */
 reason: string | null };
+
+/**
+ *  Sent to the UI after a check made outside the Check screen ("Check clipboard", from the
+ *  tray or the shortcut), so that an open "Recent checks" list shows it.
+ */
+export type HistoryChanged = null;
 
 /**  A check in the history, as the store returns it. */
 export type HistoryEntry = {

@@ -477,3 +477,13 @@ export const onOpenChecklist = (handler: () => void): Promise<Unsubscribe> =>
     (h) => events.openChecklist.listen(h),
     () => handler(),
   );
+
+/**
+ * Calls `handler` when a check made outside the Check screen (the clipboard, from the tray or
+ * the shortcut) may have joined the history of recent checks.
+ */
+export const onHistoryChanged = (handler: () => void): Promise<Unsubscribe> =>
+  listen<null>(
+    (h) => events.historyChanged.listen(h),
+    () => handler(),
+  );

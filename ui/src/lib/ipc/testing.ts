@@ -200,4 +200,9 @@ export async function emitOpenChecklist(): Promise<void> {
   await emit('open-checklist', null);
 }
 
+/** Plays the backend's `history-changed` event (a clipboard check was recorded). */
+export async function emitHistoryChanged(): Promise<void> {
+  await emit('history-changed', null);
+}
+
 export { clearMocks };
