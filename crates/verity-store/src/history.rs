@@ -163,13 +163,12 @@ impl Store {
     pub fn clear_check_history(&mut self) -> Result<u32, StoreError> {
         let removed =
             self.securely(|s| s.write(|tx| Ok(tx.execute("DELETE FROM check_history", [])?)))?;
-        let (busy, _, _): (i64, i64, i64) =
-            self.conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?;
-        if busy != 0 {
-            log::info!("history cleared; the WAL checkpoint waits for another reader");
+        // The deleted rows' old pages are in the WAL's earlier frames until it is emptied.
+        // Another connection reading now keeps it from emptying: then it is emptied after the
+        // next write (or at the next open).
+        if !self.try_truncate_wal()? {
+            self.wal_truncate_pending = true;
+            log::info!("history cleared; the WAL is emptied once another reader is done");
         }
         Ok(u32::try_from(removed).unwrap_or(u32::MAX))
     }

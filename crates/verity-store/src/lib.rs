@@ -48,6 +48,9 @@ pub struct Store {
     conn: Connection,
     data_dir: PathBuf,
     cache: blocklist::Cache,
+    /// A cleared history's old pages may still be in the WAL file (another connection was
+    /// reading when it was cleared): the WAL is emptied after the next write.
+    wal_truncate_pending: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -89,8 +92,14 @@ impl Store {
             conn,
             data_dir: data_dir.to_path_buf(),
             cache: blocklist::Cache::default(),
+            wal_truncate_pending: false,
         };
         migrate::run(&mut store.conn)?;
+        // Empties a WAL left behind (a cleared history's old pages among its frames, if the
+        // last run could not empty it), unless another connection is reading right now.
+        if let Err(e) = store.try_truncate_wal() {
+            log::warn!("cannot empty the write-ahead log: {e}");
+        }
         Ok(store)
     }
 
@@ -141,6 +150,34 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
+        if self.wal_truncate_pending {
+            match self.try_truncate_wal() {
+                Ok(done) => self.wal_truncate_pending = !done,
+                Err(e) => log::warn!("cannot empty the write-ahead log: {e}"),
+            }
+        }
         Ok(out)
+    }
+
+    /// Checkpoints the WAL into the database and truncates it to zero bytes, without waiting
+    /// for other connections. Returns `false` when another connection's read kept it from
+    /// finishing (the WAL then still holds frames).
+    pub(crate) fn try_truncate_wal(&self) -> Result<bool, StoreError> {
+        self.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let result = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            });
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        match result {
+            Ok(busy) => Ok(busy == 0),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }

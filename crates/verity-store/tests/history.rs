@@ -167,3 +167,34 @@ fn clearing_works_while_another_process_has_the_store_open() {
     assert_eq!(ctl.check_history_len().unwrap(), 0);
     assert!(!contains(&file_bytes(dir.path()), "+85298765432"));
 }
+
+#[test]
+fn a_reader_during_clear_only_delays_the_wal_until_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store
+        .record_check(&phone("+85298765432", Verdict::NoRecord), Timestamp(1))
+        .unwrap();
+    // Another process is in the middle of a read when the history is cleared.
+    let reader = rusqlite::Connection::open_with_flags(
+        dir.path().join(DATABASE_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let n: i64 = reader
+        .query_row("SELECT count(*) FROM check_history", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(store.clear_check_history().unwrap(), 1);
+    assert!(store.check_history().unwrap().is_empty());
+    // The old page is still in the WAL: the reader's snapshot needs it.
+    assert!(contains(&file_bytes(dir.path()), "+85298765432"));
+    reader.execute_batch("COMMIT").unwrap();
+    // The next write empties the WAL.
+    store
+        .record_check(&phone("+85291234567", Verdict::NoRecord), Timestamp(2))
+        .unwrap();
+    assert!(!contains(&file_bytes(dir.path()), "+85298765432"));
+    assert_eq!(store.check_history_len().unwrap(), 1);
+}
