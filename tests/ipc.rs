@@ -17,6 +17,10 @@ struct FakeHost {
     login_item: Mutex<Option<bool>>,
     refuse_autostart: bool,
     languages: Mutex<Vec<verity_core::Language>>,
+    /// The shortcut the desktop holds for Verity.
+    registered: Mutex<Option<String>>,
+    /// A shortcut whose registration is slow to return (the desktop is busy).
+    slow_shortcut: Option<&'static str>,
 }
 
 impl Host for FakeHost {
@@ -39,7 +43,12 @@ impl Host for FakeHost {
         if shortcut == "Ctrl+Alt+Delete" {
             return Err("cannot use Ctrl+Alt+Delete: taken in the test".into());
         }
-        verity_app::quick_check::parse_shortcut(shortcut).map(|_| ())
+        verity_app::quick_check::parse_shortcut(shortcut)?;
+        *self.registered.lock().unwrap() = Some(shortcut.to_owned());
+        if self.slow_shortcut == Some(shortcut) {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        Ok(())
     }
 }
 
@@ -357,6 +366,45 @@ fn the_region_setting_changes_how_numbers_are_read() {
     assert_eq!(v["normalized"], "+85328345678");
     let err = invoke(&h, "set_region", serde_json::json!({"region": "XX"})).unwrap_err();
     assert!(err.to_string().contains("XX"), "{err}");
+}
+
+/// Two changes at once: the first is slow between registering its shortcut and recording it,
+/// the second starts meanwhile. The shortcut recorded is the one the desktop holds.
+#[test]
+fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
+    let h = harness_with(
+        FakeHost {
+            slow_shortcut: Some("Ctrl+Shift+1"),
+            ..FakeHost::default()
+        },
+        "main",
+    );
+    std::thread::scope(|scope| {
+        let webview = h.webview.clone();
+        let first = scope.spawn(move || {
+            common::invoke(
+                &webview,
+                "set_check_shortcut",
+                serde_json::json!({"shortcut": "Ctrl+Shift+1"}),
+            )
+        });
+        // The first change is inside its registration by now.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let second = invoke(
+            &h,
+            "set_check_shortcut",
+            serde_json::json!({"shortcut": "Ctrl+Shift+2"}),
+        );
+        first.join().unwrap().unwrap();
+        second.unwrap();
+    });
+    let stored = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
+    let registered = h.host.registered.lock().unwrap().clone();
+    assert_eq!(
+        stored["checkShortcut"].as_str(),
+        registered.as_deref(),
+        "stored vs registered"
+    );
 }
 
 #[test]

@@ -14,6 +14,9 @@ pub struct AppState {
     store: Mutex<Result<Store, String>>,
     /// The desktop services.
     pub host: SharedHost,
+    /// Held through a shortcut change (registered with the desktop, then stored), so that two
+    /// changes at once cannot leave one shortcut registered and the other recorded.
+    shortcut_change: Mutex<()>,
 }
 
 impl AppState {
@@ -27,12 +30,25 @@ impl AppState {
             data_dir,
             store: Mutex::new(store),
             host,
+            shortcut_change: Mutex::new(()),
         }
     }
 
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// Runs `f` while no other shortcut change runs.
+    ///
+    /// # Errors
+    /// `f`'s error, or an internal error when an earlier change panicked.
+    pub fn changing_shortcut<T>(&self, f: impl FnOnce() -> CmdResult<T>) -> CmdResult<T> {
+        let _guard = self
+            .shortcut_change
+            .lock()
+            .map_err(|_| IpcError::new(ErrorCode::Internal, "the shortcut lock was poisoned"))?;
+        f()
     }
 
     /// Runs `f` with the store. The lock is held only for the call.

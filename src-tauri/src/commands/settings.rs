@@ -71,13 +71,16 @@ pub async fn set_check_shortcut<R: Runtime>(
         err
     };
     crate::quick_check::parse_shortcut(&shortcut).map_err(|e| refusal(e, "shortcut_invalid"))?;
-    state
-        .host
-        .set_check_shortcut(&shortcut)
-        .map_err(|e| refusal(e, "shortcut_refused"))?;
-    let settings = state.with_store(|s| {
-        s.set_check_shortcut(&shortcut)?;
-        s.settings()
+    // Registered and recorded as one step: another change waits for this one.
+    let settings = state.changing_shortcut(|| {
+        state
+            .host
+            .set_check_shortcut(&shortcut)
+            .map_err(|e| refusal(e, "shortcut_refused"))?;
+        state.with_store(|s| {
+            s.set_check_shortcut(&shortcut)?;
+            s.settings()
+        })
     })?;
     announce(&app, &settings);
     Ok(settings)
