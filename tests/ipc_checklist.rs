@@ -423,6 +423,21 @@ fn a_report_is_written_atomically() {
     std::fs::create_dir(dir.path().join("d")).unwrap();
     assert!(verity_app::commands::write_atomically(&dir.path().join("d"), b"x").is_err());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    // A name near the 255-byte limit (the temporary name must not pass it).
+    let long = dir.path().join(format!("{}.html", "報".repeat(83)));
+    assert_eq!(long.file_name().unwrap().len(), 254);
+    verity_app::commands::write_atomically(&long, b"long").unwrap();
+    assert_eq!(std::fs::read(&long).unwrap(), b"long");
+    // Replacing a file keeps its permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        verity_app::commands::write_atomically(&path, b"three").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"three");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
 }
 
 #[test]

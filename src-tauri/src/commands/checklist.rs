@@ -576,12 +576,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
+    // The temporary name starts with (at most 64 bytes of) the final one, so a leftover is
+    // recognisable, and stays far below the 255-byte limit whatever the final name's length.
+    let name = name.to_string_lossy();
+    let mut cut = name.len().min(64);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let stem = &name[..cut];
+    // Replacing a file keeps its permissions (a report shared with a group stays shared).
+    let keep = std::fs::metadata(path).ok().map(|m| m.permissions());
     for n in 0..100u32 {
-        let tmp = dir.join(format!(
-            ".{}.{}-{n}.tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let tmp = dir.join(format!(".{stem}.{}-{n}.tmp", std::process::id()));
         let mut file = match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -593,6 +599,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         };
         let written = file
             .write_all(bytes)
+            .and_then(|()| match &keep {
+                Some(p) => file.set_permissions(p.clone()),
+                None => Ok(()),
+            })
             .and_then(|()| file.sync_all())
             .and_then(|()| {
                 drop(file);
