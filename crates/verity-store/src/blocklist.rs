@@ -245,6 +245,7 @@ impl Cache {
         &mut self,
         change: crate::feed::IndexChange,
         official: OfficialDirectory,
+        strings: crate::feed::StringCache,
     ) -> Result<(), StoreError> {
         let entries = change.local_entries + change.feed_entries;
         if let Some(filter) = change.filter {
@@ -256,6 +257,7 @@ impl Cache {
                 overlay: BlocklistFilter::default(),
                 entries,
                 official,
+                strings,
             });
             return Ok(());
         }
@@ -277,6 +279,7 @@ impl Cache {
         l.generations = change.after;
         l.entries = entries;
         l.official = official;
+        l.strings = strings;
         Ok(())
     }
 }
@@ -293,6 +296,9 @@ struct Loaded {
     overlay: BlocklistFilter,
     entries: usize,
     official: OfficialDirectory,
+    /// The feed's interned strings, for confirming queries (an id missing here is read from
+    /// the table: a delta another process applied may add strings).
+    strings: crate::feed::StringCache,
 }
 
 impl Loaded {
@@ -365,6 +371,7 @@ fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
     }
     let entries = keys.len();
     let official = read_official(tx)?;
+    let strings = crate::feed::load_strings(tx)?;
     let filter = BlocklistFilter::build(keys).map_err(|e| StoreError::Index(e.to_string()))?;
     Ok(Loaded {
         data_version,
@@ -374,6 +381,7 @@ fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
         overlay: BlocklistFilter::default(),
         entries,
         official,
+        strings,
     })
 }
 
@@ -398,8 +406,9 @@ fn point_query(
     conn: &Connection,
     kind: EntryKind,
     value: &str,
+    strings: Option<&crate::feed::StringCache>,
 ) -> Result<Option<StoredEntry>, StoreError> {
-    if let Some(feed) = crate::feed::feed_entry(conn, kind, value)? {
+    if let Some(feed) = crate::feed::feed_entry_cached(conn, kind, value, strings)? {
         return Ok(Some(feed));
     }
     let mut stmt = conn.prepare_cached(
@@ -424,6 +433,7 @@ pub struct BlocklistView<'a> {
     snapshot: Transaction<'a>,
     filter: &'a BlocklistFilter,
     overlay: &'a BlocklistFilter,
+    strings: &'a crate::feed::StringCache,
     entries: usize,
 }
 
@@ -473,7 +483,7 @@ impl<'a> BlocklistView<'a> {
         if !self.filter.may_contain_key(key) && !self.overlay.may_contain_key(key) {
             return Ok(None);
         }
-        point_query(&self.snapshot, kind, value)
+        point_query(&self.snapshot, kind, value, Some(self.strings))
     }
 
     /// Whether an E.164 number is listed (exactly: a filter hit is confirmed).
@@ -705,7 +715,7 @@ impl Store {
         kind: EntryKind,
         value: &str,
     ) -> Result<Option<StoredEntry>, StoreError> {
-        point_query(&self.conn, kind, value)
+        point_query(&self.conn, kind, value, None)
     }
 
     /// The blocklist (its filter in memory, rebuilt if this or another process changed the
@@ -748,6 +758,7 @@ impl Store {
                 snapshot,
                 filter: &loaded.filter,
                 overlay: &loaded.overlay,
+                strings: &loaded.strings,
                 entries: loaded.entries,
             },
             &loaded.official,

@@ -667,16 +667,33 @@ pub(crate) fn feed_counts(conn: &Connection) -> Result<(i64, i64), StoreError> {
     Ok((all, phones))
 }
 
-/// A stored feed entry from its block fields, its campaign and source read in one query.
+/// The interned campaign and source names by id, as the index keeps them for lookups. An id
+/// it lacks (a string a later delta added) is read from the table.
+pub(crate) type StringCache = HashMap<i64, String>;
+
+/// Every interned string.
+pub(crate) fn load_strings(conn: &Connection) -> Result<StringCache, StoreError> {
+    Ok(Strings::load(conn)?.texts)
+}
+
+/// A stored feed entry from its block fields: campaign and source from `cache` when it has
+/// them, else read in one query.
 fn stored(
     conn: &Connection,
     kind: EntryKind,
     value: &str,
     a: &Attrs,
+    cache: Option<&StringCache>,
 ) -> Result<StoredEntry, StoreError> {
+    let cached = |id: Option<i64>| -> Option<Option<String>> {
+        match id {
+            None => Some(None),
+            Some(id) => cache?.get(&id).map(|t| Some(t.clone())),
+        }
+    };
     let (campaign, source): (Option<String>, Option<String>) =
-        if a.campaign.is_none() && a.source.is_none() {
-            (None, None)
+        if let (Some(c), Some(s)) = (cached(a.campaign), cached(a.source)) {
+            (c, s)
         } else {
             conn.prepare_cached(
                 "SELECT (SELECT text FROM feed_string WHERE id = ?1),
@@ -706,13 +723,24 @@ fn stored(
 }
 
 /// The feed entry (kind, value), reading the one block that may hold it.
+#[cfg(test)]
 pub(crate) fn feed_entry(
     conn: &Connection,
     kind: EntryKind,
     value: &str,
 ) -> Result<Option<StoredEntry>, StoreError> {
+    feed_entry_cached(conn, kind, value, None)
+}
+
+/// [`feed_entry`], with the strings from `cache` where it has them.
+pub(crate) fn feed_entry_cached(
+    conn: &Connection,
+    kind: EntryKind,
+    value: &str,
+    cache: Option<&StringCache>,
+) -> Result<Option<StoredEntry>, StoreError> {
     crate::feed_block::lookup(conn, kind_code(kind), value)?
-        .map(|a| stored(conn, kind, value, &a))
+        .map(|a| stored(conn, kind, value, &a, cache))
         .transpose()
 }
 
@@ -741,7 +769,7 @@ pub(crate) fn take_feed_entry(
     let mut ed = Editor::new(tx);
     let old = ed.remove(kind_code(kind), value)?;
     ed.finish()?;
-    old.map(|a| stored(tx, kind, value, &a)).transpose()
+    old.map(|a| stored(tx, kind, value, &a, None)).transpose()
 }
 
 /// Writes entries as feed entries outside a feed apply (tests and benchmarks fill a list so):
@@ -1031,7 +1059,8 @@ impl Store {
         let (applied, change) = result?;
         if update.index {
             let official = crate::blocklist::read_official(&self.conn)?;
-            self.cache.applied(change, official)?;
+            let strings = load_strings(&self.conn)?;
+            self.cache.applied(change, official, strings)?;
         } else {
             self.cache.invalidate();
         }
@@ -1704,7 +1733,9 @@ mod tests {
         // Another store on the same database applies the next delta: this one catches up from
         // the log of added keys.
         let mut other = Store::open(dir.path()).unwrap();
-        let added = [e(EntryKind::Phone, "+85238888888", false)];
+        let mut new_campaign = e(EntryKind::Phone, "+85238888888", false);
+        new_campaign.0.campaign = Some("a campaign this store has not seen".into());
+        let added = [new_campaign];
         let mut up = update(FeedMode::Delta, &[], &added, 3);
         up.index = false;
         other.apply_feed_update(&up, &TestDigest, ok).unwrap();
@@ -1712,6 +1743,15 @@ mod tests {
             let (view, _) = store.lookup_tables().unwrap();
             assert_eq!((view.len(), view.overlay_len()), (101, 2));
             assert!(view.contains_phone("+85238888888").unwrap());
+            // Its campaign is not among the strings the index keeps: read from the table.
+            let found = view
+                .find(EntryKind::Phone, "+85238888888")
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                found.entry.campaign.as_deref(),
+                Some("a campaign this store has not seen")
+            );
         }
         // A change the log does not describe makes it rebuild from the table.
         assert!(other
