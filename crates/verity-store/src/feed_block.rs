@@ -39,13 +39,6 @@ pub(crate) struct Attrs {
     pub alert: bool,
 }
 
-/// An entry as a block holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Row {
-    pub value: String,
-    pub attrs: Attrs,
-}
-
 const CATEGORY_MASK: u8 = 0b0000_0111;
 const ALERT: u8 = 0b0000_1000;
 const HAS_CAMPAIGN: u8 = 0b0001_0000;
@@ -245,20 +238,65 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Every entry of a block.
-pub(crate) fn decode(data: &[u8], count: i64) -> Result<Vec<Row>, StoreError> {
-    let mut rows = Vec::with_capacity(usize::try_from(count).unwrap_or(0).min(MAX_OPEN));
-    let mut c = Cursor::new(data);
-    while let Some(attrs) = c.next_entry()? {
-        rows.push(Row {
-            value: c.value()?.to_owned(),
-            attrs,
-        });
+/// A block's entries in memory, for an [`Editor`]: the values back to back in one buffer, so
+/// reading a block allocates nothing per entry (a delta reads and rewrites most blocks).
+#[derive(Debug, Default)]
+pub(crate) struct Rows {
+    bytes: Vec<u8>,
+    /// Each entry's value (start and length in `bytes`) and fields, in value order.
+    items: Vec<(usize, usize, Attrs)>,
+}
+
+impl Rows {
+    /// Every entry of a block.
+    pub(crate) fn decode(data: &[u8], count: i64) -> Result<Rows, StoreError> {
+        let n = usize::try_from(count).unwrap_or(0).min(MAX_OPEN);
+        let mut rows = Rows {
+            bytes: Vec::with_capacity(data.len() * 2),
+            items: Vec::with_capacity(n),
+        };
+        let mut c = Cursor::new(data);
+        while let Some(attrs) = c.next_entry()? {
+            let v = c.value()?.as_bytes();
+            rows.items.push((rows.bytes.len(), v.len(), attrs));
+            rows.bytes.extend_from_slice(v);
+        }
+        if i64::try_from(rows.len()).ok() != Some(count) || rows.items.is_empty() {
+            return Err(corrupt("count does not match"));
+        }
+        Ok(rows)
     }
-    if i64::try_from(rows.len()).ok() != Some(count) || rows.is_empty() {
-        return Err(corrupt("count does not match"));
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
     }
-    Ok(rows)
+
+    fn value_bytes(&self, i: usize) -> &[u8] {
+        self.items
+            .get(i)
+            .and_then(|(start, len, _)| self.bytes.get(*start..start + len))
+            .unwrap_or_default()
+    }
+
+    /// Entry `i`'s value (checked UTF-8 when the block was read, or given as a `&str`).
+    fn value(&self, i: usize) -> Result<&str, StoreError> {
+        std::str::from_utf8(self.value_bytes(i)).map_err(|_| corrupt("value is not UTF-8"))
+    }
+
+    fn position(&self, value: &str) -> Result<usize, usize> {
+        self.items.binary_search_by(|(start, len, _)| {
+            self.bytes
+                .get(*start..start + len)
+                .unwrap_or_default()
+                .cmp(value.as_bytes())
+        })
+    }
+
+    fn insert(&mut self, at: usize, value: &str, attrs: Attrs) {
+        self.items
+            .insert(at, (self.bytes.len(), value.len(), attrs));
+        self.bytes.extend_from_slice(value.as_bytes());
+    }
 }
 
 /// The entry `value` in a block, if it is there.
@@ -417,7 +455,7 @@ struct Open {
     /// of the one after it (bounding that one), so that keys in order move on without a search.
     next: Option<Stored>,
     next_upper: Option<String>,
-    rows: Vec<Row>,
+    rows: Rows,
     dirty: bool,
 }
 
@@ -439,8 +477,7 @@ impl Open {
     }
 
     fn position(&self, value: &str) -> Result<usize, usize> {
-        self.rows
-            .binary_search_by(|r| r.value.as_bytes().cmp(value.as_bytes()))
+        self.rows.position(value)
     }
 }
 
@@ -512,7 +549,7 @@ impl<'c> Editor<'c> {
                     lowest: true,
                     next: None,
                     next_upper: None,
-                    rows: Vec::new(),
+                    rows: Rows::default(),
                     dirty: false,
                 });
             }
@@ -529,8 +566,8 @@ impl<'c> Editor<'c> {
 
     /// Opens a block read from the table, and reads the two after it ahead.
     fn load(&mut self, kind: i64, b: Stored, lowest: bool) -> Result<(), StoreError> {
-        let rows = decode(&b.data, b.count)?;
-        if rows.first().map(|r| r.value.as_str()) != Some(b.first.as_str()) {
+        let rows = Rows::decode(&b.data, b.count)?;
+        if rows.value_bytes(0) != b.first.as_bytes() {
             return Err(corrupt("first value does not match"));
         }
         let mut ahead = self
@@ -544,8 +581,8 @@ impl<'c> Editor<'c> {
             .into_iter();
         let next = ahead.next();
         let next_upper = ahead.next().map(|n| n.first);
-        if let (Some(n), Some(last)) = (&next, rows.last()) {
-            if last.value >= n.first {
+        if let Some(n) = &next {
+            if rows.value_bytes(rows.len() - 1) >= n.first.as_bytes() {
                 return Err(corrupt("blocks overlap"));
             }
         }
@@ -565,7 +602,10 @@ impl<'c> Editor<'c> {
     /// The entry (kind code, value).
     pub(crate) fn get(&mut self, kind: i64, value: &str) -> Result<Option<Attrs>, StoreError> {
         let o = self.open(kind, value)?;
-        Ok(o.position(value).ok().map(|i| o.rows[i].attrs))
+        Ok(o.position(value)
+            .ok()
+            .and_then(|i| o.rows.items.get(i))
+            .map(|it| it.2))
     }
 
     /// Removes the entry (kind code, value); returns its fields if it was there.
@@ -573,7 +613,8 @@ impl<'c> Editor<'c> {
         let o = self.open(kind, value)?;
         Ok(o.position(value).ok().map(|i| {
             o.dirty = true;
-            o.rows.remove(i).attrs
+            // The value's bytes stay in the buffer until the block is written out.
+            o.rows.items.remove(i).2
         }))
     }
 
@@ -587,15 +628,13 @@ impl<'c> Editor<'c> {
         let o = self.open(kind, value)?;
         o.dirty = true;
         let old = match o.position(value) {
-            Ok(i) => Some(std::mem::replace(&mut o.rows[i].attrs, attrs)),
+            Ok(i) => o
+                .rows
+                .items
+                .get_mut(i)
+                .map(|it| std::mem::replace(&mut it.2, attrs)),
             Err(i) => {
-                o.rows.insert(
-                    i,
-                    Row {
-                        value: value.to_owned(),
-                        attrs,
-                    },
-                );
+                o.rows.insert(i, value, attrs);
                 None
             }
         };
@@ -616,11 +655,11 @@ impl<'c> Editor<'c> {
         }
         let mut blocks = Vec::new();
         let mut enc = Encoder::default();
-        for r in &o.rows {
+        for (i, (_, _, attrs)) in o.rows.items.iter().enumerate() {
             if enc.full() {
                 blocks.push(enc.take());
             }
-            enc.push(&r.value, &r.attrs);
+            enc.push(o.rows.value(i)?, attrs);
         }
         if !enc.is_empty() {
             blocks.push(enc.take());
@@ -818,10 +857,13 @@ mod tests {
         enc.push("+85230000001", &attrs(1));
         enc.push("+85230000002", &attrs(2));
         let (_, count, data) = enc.take();
-        assert_eq!(decode(&data, count).unwrap().len(), 2);
-        assert!(decode(&data, 3).is_err(), "count");
+        assert_eq!(Rows::decode(&data, count).unwrap().len(), 2);
+        assert!(Rows::decode(&data, 3).is_err(), "count");
         for cut in 0..data.len() {
-            assert!(decode(&data[..cut], count).is_err(), "truncated at {cut}");
+            assert!(
+                Rows::decode(&data[..cut], count).is_err(),
+                "truncated at {cut}"
+            );
         }
         // The second value no greater than the first.
         let mut enc = Encoder::default();
@@ -831,11 +873,13 @@ mod tests {
         e2.push("a", &attrs(1));
         let (_, _, second) = e2.take();
         bad.extend_from_slice(&second);
-        assert!(matches!(decode(&bad, 2), Err(StoreError::Corrupt(m)) if m.contains("order")));
+        assert!(
+            matches!(Rows::decode(&bad, 2), Err(StoreError::Corrupt(m)) if m.contains("order"))
+        );
         // Unknown flags.
         let mut flagged = data.clone();
         let flags_at = 2 + "+85230000001".len();
         flagged[flags_at] |= 0x80;
-        assert!(decode(&flagged, count).is_err());
+        assert!(Rows::decode(&flagged, count).is_err());
     }
 }
