@@ -195,7 +195,7 @@ pub(crate) const MIGRATION_FEED_LIST: Migration = Migration {
 };
 
 /// The feed list in blocks (migration 9, see [`crate::feed_block`]): `feed_entry`'s rows
-/// become blocks of up to 64 key-ordered entries, written as a snapshot would write them. The
+/// become blocks of up to 32 key-ordered entries, written as a snapshot would write them. The
 /// list is the same, so its digest, count and checksum are kept. `blocklist_all` goes: listings
 /// read the blocks in Rust.
 pub(crate) const MIGRATION_FEED_BLOCK: Migration = Migration {
