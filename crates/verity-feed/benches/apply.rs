@@ -18,20 +18,20 @@
 //! WAL until it is reused) removed after each size. Run by `cargo test --benches` (no `--bench`
 //! flag), it uses 10 000 entries.
 //!
-//! Figures (2-core VM, release profile). The feed list is stored in blocks of up to 64
+//! Figures (2-core VM, release profile). The feed list is stored in blocks of up to 32
 //! key-ordered entries (`verity_store::feed_block`, migration 9): a snapshot writes one row a
 //! block. With a row per entry SQLite took ~0.75 µs of CPU a row, and a 10M snapshot 10.4 s.
 //!
 //! ```text
 //!                               10M (2026-11-29, blocks)    target at 10M
-//! decode snapshot               1.85 s
-//! digest alone / filter alone   1.42 / 0.80 s  (beside the writes, second thread)
-//! apply snapshot                2.96 s  (CPU 3.9 s on 2 threads)
-//! snapshot total                4.80 s  (criterion median 5.34 s)   ≤ 6 s   met (was 10.4 s)
-//! delta (N/100 + N/100)         1.91 s  (criterion median 1.93 s)   ≤ 2 s   met
+//! decode snapshot               1.90 s
+//! digest alone / filter alone   1.42 / 0.83 s  (beside the writes, second thread)
+//! apply snapshot                3.04 s  (CPU 4.3 s on 2 threads)
+//! snapshot total                4.85 s  (criterion median 5.22 s)   ≤ 6 s   met (was 10.4 s)
+//! delta (N/100 + N/100)         1.63 s  (criterion median 1.59 s)   ≤ 2 s   met (was 1.87 s)
 //! index rebuild at open         1.18 s
 //! bytes per changed entry       4.23    (mixed kinds, random attributes)
-//! database after snapshot       344 MB  (database and WAL together)
+//! database after snapshot       354 MB  (database and WAL together)
 //! ```
 
 #![allow(
