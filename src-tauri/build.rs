@@ -20,6 +20,7 @@ fn verity_commands() -> &'static [&'static str] {
         "set_start_at_login",
         "set_region",
         "set_check_shortcut",
+        "shortcut_status",
         "send_test_notification",
         "check",
         "check_history",

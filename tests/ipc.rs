@@ -407,6 +407,37 @@ fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
     );
 }
 
+/// A saved shortcut the desktop refused at start is reported until another is saved.
+#[test]
+fn a_shortcut_refused_at_start_is_reported_until_another_is_saved() {
+    let h = harness();
+    let v = invoke(&h, "shortcut_status", serde_json::json!({})).unwrap();
+    assert_eq!(v["refused"], serde_json::Value::Null);
+    // As the app's setup records it when registering the saved shortcut fails.
+    h._app
+        .state::<AppState>()
+        .set_shortcut_refused(Some("CmdOrCtrl+Alt+K".into()));
+    let v = invoke(&h, "shortcut_status", serde_json::json!({})).unwrap();
+    assert_eq!(v["refused"], "CmdOrCtrl+Alt+K");
+    // A refused change leaves it reported; a saved one puts a shortcut in force.
+    invoke(
+        &h,
+        "set_check_shortcut",
+        serde_json::json!({"shortcut": "Ctrl+Alt+Delete"}),
+    )
+    .unwrap_err();
+    let v = invoke(&h, "shortcut_status", serde_json::json!({})).unwrap();
+    assert_eq!(v["refused"], "CmdOrCtrl+Alt+K");
+    invoke(
+        &h,
+        "set_check_shortcut",
+        serde_json::json!({"shortcut": "Ctrl+Shift+9"}),
+    )
+    .unwrap();
+    let v = invoke(&h, "shortcut_status", serde_json::json!({})).unwrap();
+    assert_eq!(v["refused"], serde_json::Value::Null);
+}
+
 #[test]
 fn the_check_shortcut_is_validated_before_it_is_stored() {
     let h = harness();

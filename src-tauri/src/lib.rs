@@ -65,8 +65,10 @@ pub fn run() {
             let settings = state.with_store(|s| s.settings()).unwrap_or_default();
             let lang = settings.language;
             if let Err(e) = quick_check::register(app.handle(), &settings.check_shortcut) {
-                // Another app may own the shortcut: Verity still runs; Settings shows the choice.
+                // Another app may own the shortcut: Verity still runs, and Settings says that
+                // the saved shortcut does nothing until another is chosen.
                 log::warn!("check-clipboard shortcut not registered: {e}");
+                state.set_shortcut_refused(Some(settings.check_shortcut.clone()));
             }
             app.manage(commands::ExportDir::resolve(
                 app.path().download_dir().ok(),

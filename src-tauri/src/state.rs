@@ -17,6 +17,8 @@ pub struct AppState {
     /// Held through a shortcut change (registered with the desktop, then stored), so that two
     /// changes at once cannot leave one shortcut registered and the other recorded.
     shortcut_change: Mutex<()>,
+    /// The saved shortcut the desktop refused when Verity started, until another is saved.
+    shortcut_refused: Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
             store: Mutex::new(store),
             host,
             shortcut_change: Mutex::new(()),
+            shortcut_refused: Mutex::new(None),
         }
     }
 
@@ -49,6 +52,24 @@ impl AppState {
             .lock()
             .map_err(|_| IpcError::new(ErrorCode::Internal, "the shortcut lock was poisoned"))?;
         f()
+    }
+
+    /// Records that the saved shortcut `shortcut` is not in force (the desktop refused it at
+    /// start), or that it is again (`None`).
+    pub fn set_shortcut_refused(&self, shortcut: Option<String>) {
+        match self.shortcut_refused.lock() {
+            Ok(mut r) => *r = shortcut,
+            Err(e) => *e.into_inner() = shortcut,
+        }
+    }
+
+    /// The saved shortcut the desktop refused at start, if it still is the saved one.
+    #[must_use]
+    pub fn shortcut_refused(&self) -> Option<String> {
+        match self.shortcut_refused.lock() {
+            Ok(r) => r.clone(),
+            Err(e) => e.into_inner().clone(),
+        }
     }
 
     /// Runs `f` with the store. The lock is held only for the call.

@@ -137,3 +137,28 @@ test('a clipboard check shows at once in an open Recent checks list; a copied co
   assert.equal(after.length, count + 1, `history: ${JSON.stringify(after)}`);
   assert.ok(!after.some((i) => i.includes('63928104')), JSON.stringify(after));
 });
+
+test('a saved shortcut another program took before Verity started is shown as not working', async () => {
+  // The saved shortcut is the default (see "back to the default shortcut"). Another program
+  // takes those keys while Verity is closed.
+  await wd.stop();
+  const other = await holdKeys('k', 'control', 'mod1');
+  try {
+    assert.equal(other.held, true, 'the other program should hold Ctrl+Alt+K');
+    await wd.start(BIN);
+    await wd.waitFor('main h1', 20000);
+    await wd.click(await wd.waitFor('nav a[href$="settings"]'));
+    const notice = await wd.waitFor('#check-shortcut-idle [role="alert"]', 15000);
+    const text = plain(await wd.text(notice));
+    assert.ok(text.includes(en['settings.shortcut.idleTitle']), text);
+    assert.ok(text.includes(en['settings.shortcut.idle'].replace('{shortcut}', DEFAULT)), text);
+    assert.equal(await wd.attribute(await wd.find('#check-shortcut'), 'aria-invalid'), 'true');
+    // Saving another combination puts it in force, and the notice goes.
+    assert.equal(await saveShortcut(OTHER), null);
+    assert.equal((await wd.findAll('#check-shortcut-idle')).length, 0);
+    await checkWithKeys('ctrl+shift+j', 'http://dingtalk-hk.com/login', 'suspicious');
+  } finally {
+    await other.stop();
+  }
+  assert.equal(await saveShortcut(DEFAULT), null);
+});

@@ -241,6 +241,22 @@ for (const language of ['en', 'ar'] as const) {
   });
 }
 
+for (const language of ['en', 'ar'] as const) {
+  test(`a shortcut taken before Verity started is explained without WCAG violations in ${language}`, async ({
+    page,
+  }) => {
+    await openApp(page, 'settings', {
+      ...defaultOptions({ language }),
+      shortcutRefused: 'CmdOrCtrl+Alt+K',
+    });
+    const input = page.locator('#check-shortcut');
+    await expect(page.locator('#check-shortcut-idle [role="alert"]')).toBeVisible();
+    await expect(input).toHaveAttribute('aria-invalid', 'true');
+    await settled(page, 'settings');
+    expect(await axeViolations(page)).toEqual([]);
+  });
+}
+
 test.describe('accessibility in dark mode', () => {
   test.use({ colorScheme: 'dark' });
   for (const screen of ['home', 'settings'] as const) {

@@ -38,6 +38,8 @@ export type MockOptions = {
   deviceNoSecureStore?: boolean;
   /** The threat feed: its status (also after "Sync now"), settings and new threats. */
   feed: { status: FeedStatus; config: FeedConfig; threats: ThreatList };
+  /** The saved shortcut another program held when Verity started (saving one clears it). */
+  shortcutRefused?: string;
 };
 
 export type MockRecord = {
@@ -78,6 +80,7 @@ export function installMockBackend(options: MockOptions): void {
   const record: MockRecord = { calls: [], settings: { ...options.settings }, cspViolations: [] };
   const callbacks = new Map<number, Callback>();
   let device = options.device;
+  let shortcutRefused: string | null = options.shortcutRefused ?? null;
   const listeners = new Map<string, number[]>();
   let nextId = 1;
 
@@ -137,7 +140,10 @@ export function installMockBackend(options: MockOptions): void {
         record.settings = { ...record.settings, region: String(args.region) };
         emit('settings-changed', record.settings);
         return record.settings;
+      case 'shortcut_status':
+        return { refused: shortcutRefused };
       case 'set_check_shortcut':
+        shortcutRefused = null;
         record.settings = { ...record.settings, checkShortcut: String(args.shortcut) };
         emit('settings-changed', record.settings);
         return record.settings;

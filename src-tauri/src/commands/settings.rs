@@ -77,13 +77,33 @@ pub async fn set_check_shortcut<R: Runtime>(
             .host
             .set_check_shortcut(&shortcut)
             .map_err(|e| refusal(e, "shortcut_refused"))?;
-        state.with_store(|s| {
+        let settings = state.with_store(|s| {
             s.set_check_shortcut(&shortcut)?;
             s.settings()
-        })
+        })?;
+        state.set_shortcut_refused(None);
+        Ok(settings)
     })?;
     announce(&app, &settings);
     Ok(settings)
+}
+
+/// Whether the saved "Check clipboard" shortcut is in force.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ShortcutStatus {
+    /// The saved shortcut, when the desktop refused it as Verity started (another program
+    /// holds those keys): it does nothing until another is saved. `None` when it is in force.
+    pub refused: Option<String>,
+}
+
+/// Whether the saved shortcut is in force, for Settings.
+#[tauri::command]
+#[specta::specta]
+pub async fn shortcut_status(state: State<'_, AppState>) -> CmdResult<ShortcutStatus> {
+    Ok(ShortcutStatus {
+        refused: state.shortcut_refused(),
+    })
 }
 
 /// Registers or removes Verity as a login item, then records the choice.

@@ -82,6 +82,26 @@ describe('Settings', () => {
     expect(settings.current?.checkShortcut).toBe('CmdOrCtrl+Alt+K');
   });
 
+  it('says when the saved shortcut was taken by another program before Verity started', async () => {
+    const backend = mockBackend();
+    backend.shortcutRefused = 'CmdOrCtrl+Alt+K';
+    renderConnected();
+    const input = await screen.findByRole('textbox', { name: '“Check clipboard” shortcut' });
+    const notice = await screen.findByRole('alert');
+    expect(notice).toHaveTextContent('The shortcut is not working');
+    expect(notice).toHaveTextContent(
+      'Another program was already using \u2068CmdOrCtrl+Alt+K\u2069 when Verity started',
+    );
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(input).toHaveAccessibleDescription(/pressing it does nothing/);
+    // Saving another shortcut puts it in force: the notice goes.
+    await userEvent.clear(input);
+    await userEvent.type(input, 'Ctrl+Shift+9');
+    await userEvent.click(screen.getByRole('button', { name: 'Save shortcut' }));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    expect(input).not.toHaveAttribute('aria-invalid');
+  });
+
   it('loads the stored settings', async () => {
     mockBackend({ language: 'en', startAtLogin: true });
     renderConnected();

@@ -26,6 +26,8 @@ export const commands = {
 	 *  holds it, or the keyboard has no such key).
 	 */
 	setCheckShortcut: (shortcut: string) => typedError<Settings, IpcError_Serialize>(__TAURI_INVOKE("set_check_shortcut", { shortcut })),
+	/**  Whether the saved shortcut is in force, for Settings. */
+	shortcutStatus: () => typedError<ShortcutStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("shortcut_status")),
 	/**  Shows a test notification in the user's language. */
 	sendTestNotification: () => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("send_test_notification")),
 	/**
@@ -1360,6 +1362,27 @@ export type Settings = {
 
 /**  Sent to every window when a setting changes. */
 export type SettingsChanged = Settings;
+
+/**  Whether the saved "Check clipboard" shortcut is in force. */
+export type ShortcutStatus = ShortcutStatus_Serialize | ShortcutStatus_Deserialize;
+
+/**  Whether the saved "Check clipboard" shortcut is in force. */
+export type ShortcutStatus_Deserialize = {
+	/**
+	 *  The saved shortcut, when the desktop refused it as Verity started (another program
+	 *  holds those keys): it does nothing until another is saved. `None` when it is in force.
+	 */
+	refused?: string | null,
+};
+
+/**  Whether the saved "Check clipboard" shortcut is in force. */
+export type ShortcutStatus_Serialize = {
+	/**
+	 *  The saved shortcut, when the desktop refused it as Verity started (another program
+	 *  holds those keys): it does nothing until another is saved. `None` when it is in force.
+	 */
+	refused: string | null,
+};
 
 /**  The five steps, in order. */
 export type StepId = 

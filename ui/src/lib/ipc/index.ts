@@ -226,6 +226,13 @@ export const setRegion = (region: string): Promise<Settings> =>
 export const setCheckShortcut = (shortcut: string): Promise<Settings> =>
   call(() => commands.setCheckShortcut(shortcut));
 
+/**
+ * The saved shortcut when the desktop refused it as Verity started (another program holds those
+ * keys), or null when it is in force.
+ */
+export const refusedShortcut = (): Promise<string | null> =>
+  call(() => commands.shortcutStatus()).then((s) => s.refused ?? null);
+
 /** Shows a desktop notification in the current language. */
 export const sendTestNotification = (): Promise<null> =>
   call(() => commands.sendTestNotification());

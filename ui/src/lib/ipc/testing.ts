@@ -60,6 +60,8 @@ export type Backend = {
   device: DeviceStatus;
   /** The threat feed: status, settings, threats (see `feed-testing.ts`). */
   feed: FeedBackend;
+  /** The saved shortcut the desktop refused at start (saving one clears it). */
+  shortcutRefused: string | null;
   /** Replaces the answer of one command. */
   on(cmd: string, handler: Handler): void;
   /** The calls made to one command, oldest first. */
@@ -74,6 +76,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
     history: [],
     device: outcomes.deviceNotBound(),
     feed: mockFeed(),
+    shortcutRefused: null,
     on(cmd, handler) {
       handlers.set(cmd, handler);
     },
@@ -146,9 +149,11 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
       'set_check_shortcut',
       (args) => {
         backend.settings = { ...backend.settings, checkShortcut: String(args.shortcut) };
+        backend.shortcutRefused = null;
         return { ...backend.settings };
       },
     ],
+    ['shortcut_status', () => ({ refused: backend.shortcutRefused })],
     ['send_test_notification', () => null],
     [
       'check',
