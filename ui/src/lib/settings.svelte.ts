@@ -3,8 +3,8 @@
  * shows what a command returned or what a `settings-changed` event carried, never an optimistic guess.
  */
 import { applyLanguage } from './i18n';
-import { getSettings, onSettingsChanged, toIpcFailure } from './ipc';
-import type { IpcFailure, Settings, Unsubscribe } from './ipc';
+import { follow, getSettings, onSettingsChanged, toIpcFailure } from './ipc';
+import type { IpcFailure, Settings } from './ipc';
 
 class SettingsState {
   current = $state<Settings | null>(null);
@@ -27,21 +27,10 @@ class SettingsState {
 
   /** Loads the settings and follows changes made elsewhere; returns a function that stops. */
   connect(): () => void {
-    let unsubscribe: Unsubscribe | null = null;
-    let stopped = false;
-    onSettingsChanged((settings) => this.apply(settings))
-      .then((stop) => {
-        if (stopped) stop();
-        else unsubscribe = stop;
-      })
-      .catch(() => {
-        // No live updates (e.g. no backend): the Settings screen still loads and saves.
-      });
+    // Without live updates (e.g. no backend) the Settings screen still loads and saves.
+    const stop = follow(onSettingsChanged((settings) => this.apply(settings)));
     void this.load();
-    return () => {
-      stopped = true;
-      unsubscribe?.();
-    };
+    return stop;
   }
 
   /** Forgets everything (tests). */

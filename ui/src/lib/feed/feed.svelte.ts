@@ -7,6 +7,7 @@
  */
 import {
   feedStatus,
+  follow,
   onFeedChanged,
   onFeedProgress,
   onOpenThreats,
@@ -72,27 +73,19 @@ class FeedState {
 
   /** Loads the status and follows the backend's events; returns a function that stops. */
   connect(): () => void {
-    const stops: Unsubscribe[] = [];
-    let stopped = false;
-    const keep = (p: Promise<Unsubscribe>): void => {
-      p.then((stop) => {
-        if (stopped) stop();
-        else stops.push(stop);
-      }).catch(() => {
-        // No live updates (e.g. no backend): the screens still load on demand.
-      });
-    };
-    keep(onFeedChanged((s) => this.apply(s)));
-    keep(
-      onFeedProgress((p) => {
-        this.progress = p.stage === 'done' ? null : p;
-      }),
-    );
-    keep(onOpenThreats(() => router.go('threats')));
+    // Without live updates (e.g. no backend) the screens still load on demand.
+    const stops: Unsubscribe[] = [
+      follow(onFeedChanged((s) => this.apply(s))),
+      follow(
+        onFeedProgress((p) => {
+          this.progress = p.stage === 'done' ? null : p;
+        }),
+      ),
+      follow(onOpenThreats(() => router.go('threats'))),
+    ];
     void this.load();
     const timer = setInterval(() => void this.load(), REFRESH_MS);
     return () => {
-      stopped = true;
       clearInterval(timer);
       for (const stop of stops) stop();
     };

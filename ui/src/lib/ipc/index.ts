@@ -436,17 +436,30 @@ export type Unsubscribe = () => void;
  * Calls `handler` whenever the settings change in the backend (from any window, the tray or
  * another process). Resolves to a function that stops listening.
  */
-export async function onSettingsChanged(
-  handler: (settings: Settings) => void,
-): Promise<Unsubscribe> {
-  try {
-    const unlisten = await events.settingsChanged.listen((event) => handler(event.payload));
-    return () => {
-      unlisten();
-    };
-  } catch (reason) {
-    throw toIpcFailure(reason);
-  }
+export const onSettingsChanged = (handler: (settings: Settings) => void): Promise<Unsubscribe> =>
+  listen<Settings>((h) => events.settingsChanged.listen(h), handler);
+
+/**
+ * Keeps a subscription that is still being made: the function returned stops it, also when
+ * called before it was made (a screen left at once). When it cannot be made, `onError` hears
+ * why (without it the caller simply gets no live updates).
+ */
+export function follow(
+  subscription: Promise<Unsubscribe>,
+  onError?: (failure: IpcFailure) => void,
+): Unsubscribe {
+  let stop: Unsubscribe | null = null;
+  let stopped = false;
+  subscription
+    .then((unsubscribe) => {
+      if (stopped) unsubscribe();
+      else stop = unsubscribe;
+    })
+    .catch((reason: unknown) => onError?.(toIpcFailure(reason)));
+  return () => {
+    stopped = true;
+    stop?.();
+  };
 }
 
 async function listen<T>(
