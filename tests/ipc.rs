@@ -411,31 +411,26 @@ fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
 #[test]
 fn a_shortcut_refused_at_start_is_reported_until_another_is_saved() {
     let h = harness();
-    let v = invoke(&h, "shortcut_status", serde_json::json!({})).unwrap();
-    assert_eq!(v["refused"], serde_json::Value::Null);
+    let refused =
+        || invoke(&h, "shortcut_status", serde_json::json!({})).unwrap()["refused"].clone();
+    let save = |shortcut: &str| {
+        invoke(
+            &h,
+            "set_check_shortcut",
+            serde_json::json!({ "shortcut": shortcut }),
+        )
+    };
+    assert_eq!(refused(), serde_json::Value::Null);
     // As the app's setup records it when registering the saved shortcut fails.
     h._app
         .state::<AppState>()
         .set_shortcut_refused(Some("CmdOrCtrl+Alt+K".into()));
-    let v = invoke(&h, "shortcut_status", serde_json::json!({})).unwrap();
-    assert_eq!(v["refused"], "CmdOrCtrl+Alt+K");
+    assert_eq!(refused(), "CmdOrCtrl+Alt+K");
     // A refused change leaves it reported; a saved one puts a shortcut in force.
-    invoke(
-        &h,
-        "set_check_shortcut",
-        serde_json::json!({"shortcut": "Ctrl+Alt+Delete"}),
-    )
-    .unwrap_err();
-    let v = invoke(&h, "shortcut_status", serde_json::json!({})).unwrap();
-    assert_eq!(v["refused"], "CmdOrCtrl+Alt+K");
-    invoke(
-        &h,
-        "set_check_shortcut",
-        serde_json::json!({"shortcut": "Ctrl+Shift+9"}),
-    )
-    .unwrap();
-    let v = invoke(&h, "shortcut_status", serde_json::json!({})).unwrap();
-    assert_eq!(v["refused"], serde_json::Value::Null);
+    save("Ctrl+Alt+Delete").unwrap_err();
+    assert_eq!(refused(), "CmdOrCtrl+Alt+K");
+    save("Ctrl+Shift+9").unwrap();
+    assert_eq!(refused(), serde_json::Value::Null);
 }
 
 #[test]

@@ -570,24 +570,41 @@ fn attrs_of_tail(t: RowTail) -> Result<Attrs, StoreError> {
     })
 }
 
-/// An entry and its alert flag from block fields.
-fn entry_of_attrs(
+/// An entry and its alert flag from block fields and its campaign and source names.
+fn entry_of(
     kind: EntryKind,
     value: String,
     a: &Attrs,
-    strings: &Strings,
+    campaign: Option<String>,
+    source: Option<String>,
 ) -> Result<(BlocklistEntry, bool), StoreError> {
     Ok((
         BlocklistEntry {
             kind,
             value,
             category: category_of(i64::from(a.category))?,
-            campaign: strings.text(a.campaign)?,
-            source: strings.text(a.source)?,
+            campaign,
+            source,
             added: Timestamp(a.added),
         },
         a.alert,
     ))
+}
+
+/// An entry and its alert flag from block fields, its strings from `strings`.
+fn entry_of_attrs(
+    kind: EntryKind,
+    value: String,
+    a: &Attrs,
+    strings: &Strings,
+) -> Result<(BlocklistEntry, bool), StoreError> {
+    entry_of(
+        kind,
+        value,
+        a,
+        strings.text(a.campaign)?,
+        strings.text(a.source)?,
+    )
 }
 
 /// An entry's block fields, its strings interned.
@@ -708,17 +725,11 @@ fn stored(
             return Err(StoreError::Corrupt(format!("feed string {id} is missing")));
         }
     }
+    let (entry, alert) = entry_of(kind, value.to_owned(), a, campaign, source)?;
     Ok(StoredEntry {
-        entry: BlocklistEntry {
-            kind,
-            value: value.to_owned(),
-            category: category_of(i64::from(a.category))?,
-            campaign,
-            source,
-            added: Timestamp(a.added),
-        },
+        entry,
         origin: Origin::Feed,
-        alert: a.alert,
+        alert,
     })
 }
 
