@@ -472,3 +472,122 @@ fn the_check_shortcut_is_validated_before_it_is_stored() {
     .unwrap();
     assert_eq!(v["checkShortcut"], "");
 }
+
+// One flow, two front ends: the same data directory through the app's commands and through the
+// `verityctl` binary gives the same outcome, since both call `verity-flows`.
+
+/// The `verityctl` binary beside this test's (`cargo test --workspace` builds it).
+fn verityctl() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .unwrap()
+        .join(format!("verityctl{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p verityctl` (or `cargo test --workspace`)",
+        bin.display()
+    );
+    bin
+}
+
+fn ctl(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(verityctl())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("VERITY_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn reason_codes(v: &serde_json::Value) -> Vec<String> {
+    v["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_check_answers_the_same_in_the_app_and_in_verityctl() {
+    let h = harness();
+    let data = h._dir.path();
+    for input in [
+        "+852 2123 4567",
+        "https://dingtalk-help.example.com/login",
+        "http://dingtalk-verify.example.net/pay",
+        "DingTalk customer service: call +852 3001 0001 now or your account will be frozen",
+        "banana",
+        "+852 0 2123 4567",
+    ] {
+        let app = invoke(
+            &h,
+            "check",
+            serde_json::json!({ "input": input, "remember": false }),
+        )
+        .unwrap();
+        let o = ctl(data, &["check", "--json", input]);
+        let cli: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{input}: {e}: {}", String::from_utf8_lossy(&o.stderr)));
+        let cli = &cli[0];
+        assert_eq!(app["verdict"], cli["verdict"], "{input}");
+        assert_eq!(app["kind"], cli["kind"], "{input}");
+        assert_eq!(app["normalized"], cli["normalized"], "{input}");
+        assert_eq!(reason_codes(&app), reason_codes(cli), "{input}");
+    }
+}
+
+#[test]
+fn a_text_over_the_limit_is_refused_the_same_in_the_app_and_in_verityctl() {
+    let h = harness();
+    let long = "Your DingTalk account will be frozen. ".repeat(1100);
+    let e = invoke(&h, "check", serde_json::json!({ "input": long })).unwrap_err();
+    assert_eq!(e["code"], "invalid_input");
+    assert_eq!(e["reason"], "too_long");
+    let o = ctl(h._dir.path(), &["check", "--kind", "text", &long]);
+    assert_eq!(o.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains(e["message"].as_str().unwrap()),
+        "{said} / {e}"
+    );
+    // Nothing was kept.
+    assert_eq!(
+        invoke(&h, "check_history", serde_json::json!({})).unwrap(),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn a_scan_records_the_same_evidence_from_the_app_and_from_verityctl() {
+    let contacts = "Name,Phone\nMum,9123 4567\nDingTalk Customer Service,3001 0001\n";
+    let h = harness();
+    let r = invoke(
+        &h,
+        "scan_files",
+        serde_json::json!({ "files": [{ "name": "contacts.csv", "bytes": contacts.as_bytes() }] }),
+    )
+    .unwrap();
+    let app_evidence = r["step"]["evidence"].clone();
+    assert_eq!(r["summary"]["flagged"], 1, "{r}");
+
+    let other = tempfile::tempdir().unwrap();
+    let file = other.path().join("contacts.csv");
+    std::fs::write(&file, contacts).unwrap();
+    let data = other.path().join("data");
+    let o = ctl(&data, &["scan", "--json", file.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = ctl(&data, &["checklist", "status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cli_evidence = status["steps"][0]["evidence"].clone();
+    assert_eq!(app_evidence, cli_evidence);
+    assert_eq!(r["step"]["status"], status["steps"][0]["status"]);
+}

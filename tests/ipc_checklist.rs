@@ -412,35 +412,6 @@ fn all_five_steps_through_commands_then_the_report() {
 }
 
 #[test]
-fn a_report_is_written_atomically() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.html");
-    verity_app::commands::write_atomically(&path, b"one").unwrap();
-    verity_app::commands::write_atomically(&path, b"two").unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), b"two");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    // A folder in the way: refused, and the temporary file is gone.
-    std::fs::create_dir(dir.path().join("d")).unwrap();
-    assert!(verity_app::commands::write_atomically(&dir.path().join("d"), b"x").is_err());
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
-    // A name near the 255-byte limit (the temporary name must not pass it).
-    let long = dir.path().join(format!("{}.html", "報".repeat(83)));
-    assert_eq!(long.file_name().unwrap().len(), 254);
-    verity_app::commands::write_atomically(&long, b"long").unwrap();
-    assert_eq!(std::fs::read(&long).unwrap(), b"long");
-    // Replacing a file keeps its permissions.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        verity_app::commands::write_atomically(&path, b"three").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"three");
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o640);
-    }
-}
-
-#[test]
 fn a_refused_login_item_is_a_coded_error_and_step_3_is_not_recorded() {
     let h = harness_with(
         FakeHost {

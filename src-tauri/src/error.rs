@@ -90,6 +90,48 @@ impl From<verity_store::StoreError> for IpcError {
     }
 }
 
+impl From<verity_flows::FlowError> for IpcError {
+    fn from(e: verity_flows::FlowError) -> Self {
+        use verity_flows::device::PassphraseError;
+        use verity_flows::FlowError;
+        let with_reason = |code, message: String, reason: &str| {
+            let mut err = IpcError::new(code, message);
+            err.reason = Some(reason.to_owned());
+            err
+        };
+        match e {
+            FlowError::Store(s) => s.into(),
+            FlowError::Device(d) => d.into(),
+            FlowError::Feed(verity_feed::FeedError::Busy) => IpcError::new(
+                ErrorCode::FeedBusy,
+                "another feed sync is running on this data directory",
+            ),
+            FlowError::Feed(f) => IpcError::new(ErrorCode::FeedFailed, f.to_string()),
+            FlowError::Transition(t) => {
+                let reason = match &t {
+                    verity_core::checklist::TransitionError::InvalidEvidence(ev) => ev.code(),
+                    other => other.code(),
+                };
+                with_reason(ErrorCode::InvalidInput, t.to_string(), reason)
+            }
+            FlowError::Passphrase(p @ PassphraseError::Missing) => {
+                IpcError::new(ErrorCode::PassphraseNeeded, p.to_string())
+            }
+            e @ FlowError::TooLong { .. } => {
+                with_reason(ErrorCode::InvalidInput, e.to_string(), "too_long")
+            }
+            e @ FlowError::Passphrase(_) => IpcError::new(ErrorCode::InvalidInput, e.to_string()),
+            e @ FlowError::Exists { .. } => {
+                with_reason(ErrorCode::InvalidInput, e.to_string(), "exists")
+            }
+            e @ FlowError::Write { .. } => {
+                with_reason(ErrorCode::InvalidInput, e.to_string(), "cannot_write")
+            }
+            e @ FlowError::Report(_) => IpcError::new(ErrorCode::Internal, e.to_string()),
+        }
+    }
+}
+
 impl From<crate::host::HostError> for IpcError {
     fn from(e: crate::host::HostError) -> Self {
         use crate::host::HostError;

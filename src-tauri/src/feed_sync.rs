@@ -33,16 +33,6 @@ const TICK: i64 = 60;
 /// After `feed_busy` (another sync on the data directory), try again this much later.
 const BUSY_RETRY: i64 = 60;
 
-/// The clock, read here and passed in everywhere else.
-#[allow(clippy::disallowed_methods)]
-#[must_use]
-pub fn now() -> Timestamp {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
-}
-
 /// A random fraction in `[0, 1)` for the schedule's jitter, from the standard library's
 /// randomly keyed hasher (no generator crate needed for jitter).
 #[must_use]
@@ -243,7 +233,7 @@ impl FeedSync {
 
     /// Asks the background loop to sync as soon as it can (settings changed).
     pub fn sync_soon(&self) {
-        self.with_live(|l| l.next_due = Some(now()));
+        self.with_live(|l| l.next_due = Some(crate::clock::now()));
         self.wake.notify_one();
     }
 
@@ -371,7 +361,7 @@ pub fn status(state: &AppState, feed: &FeedSync) -> CmdResult<FeedStatus> {
     let configured = !matches!(feed.effective(&settings, &fstate), Ok(None));
     let (syncing, next_sync) = feed.with_live(|l| (l.progress.clone(), l.next_due));
     Ok(FeedStatus {
-        freshness: feed_schedule::freshness(&facts(configured, &fstate), now()),
+        freshness: feed_schedule::freshness(&facts(configured, &fstate), crate::clock::now()),
         syncing,
         next_sync,
         unread,
@@ -454,7 +444,7 @@ pub async fn sync_once<R: Runtime>(app: &AppHandle<R>) -> CmdResult<FeedStatus> 
     };
     let _one_at_a_time = feed.running.lock().await;
     let result = run_sync(app, &state, &feed).await;
-    let at = now();
+    let at = crate::clock::now();
     let next = match &result {
         Err(e) if e.code == ErrorCode::FeedNotConfigured => None,
         Err(e) if e.code == ErrorCode::FeedBusy => Some(Timestamp(at.0 + BUSY_RETRY)),
@@ -508,7 +498,7 @@ async fn run_sync<R: Runtime>(
     cfg.proxy = eff.proxy.clone();
     // This store is thrown away after the sync; the app's own store rebuilds below.
     cfg.rebuild_index = false;
-    let at = now();
+    let at = crate::clock::now();
     emit_progress(app, &FeedProgress::stage(SyncStage::Metadata));
     let handle = app.clone();
     let synced = tauri::async_runtime::spawn_blocking(move || {
@@ -516,7 +506,8 @@ async fn run_sync<R: Runtime>(
         let mut progress = |p: verity_feed::Progress| {
             emit_progress(&handle, &FeedProgress::from_feed(p));
         };
-        verity_feed::sync(&mut store, &cfg, at, &mut progress)
+        // The sync records the new threats too (the same flow `verityctl sync` runs).
+        verity_flows::feed::sync(&mut store, &cfg, at, &mut progress)
     })
     .await
     .map_err(|e| IpcError::new(ErrorCode::Internal, format!("the sync task failed: {e}")))?;
@@ -547,7 +538,6 @@ async fn run_sync<R: Runtime>(
                 s.set_feed_root_applied(fp)?;
             }
         }
-        s.record_threats(&report.new_alerts, report.version, at)?;
         Ok(())
     })?;
     emit_progress(app, &FeedProgress::stage(SyncStage::Index));
@@ -601,7 +591,7 @@ fn alert(state: &AppState, report: &verity_feed::SyncReport) {
 /// `verity_core::feed_schedule` says. Ticks every minute to keep the tray's age current.
 pub fn start<R: Runtime>(app: AppHandle<R>) {
     if let Some(feed) = app.try_state::<FeedSync>() {
-        let first = now().0 + feed_schedule::start_delay(random_unit());
+        let first = crate::clock::now().0 + feed_schedule::start_delay(random_unit());
         feed.with_live(|l| l.next_due = Some(Timestamp(first)));
     }
     announce(&app);
@@ -610,7 +600,7 @@ pub fn start<R: Runtime>(app: AppHandle<R>) {
             let Some(feed) = app.try_state::<FeedSync>() else {
                 return;
             };
-            let at = now();
+            let at = crate::clock::now();
             match feed.next_due() {
                 Some(due) if due <= at => {
                     if let Err(e) = sync_once(&app).await {

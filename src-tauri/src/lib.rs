@@ -3,6 +3,7 @@
 //! Domain logic lives in `verity-core`, storage in `verity-store`; this crate only wires them to
 //! the desktop. Each command in [`commands`] is a few lines that call a crate.
 
+pub mod clock;
 pub mod commands;
 pub mod error;
 pub mod feed_sync;

@@ -65,10 +65,8 @@ pub fn remind_if_due(
     utc_offset: i32,
 ) -> CmdResult<ReminderDecision> {
     let today = now.date_at_offset(utc_offset);
-    let (lang, prefs, quiet, due) = crate::commands::with_checklist(state, |s| {
-        s.fall_due_steps(now)?;
-        let due = s
-            .checklist()?
+    let (lang, prefs, quiet, due) = state.with_flow(|s| {
+        let due = verity_flows::checklist::current(s, now)?
             .steps
             .iter()
             .filter(|st| st.status == StepStatus::DueAgain)
@@ -98,7 +96,7 @@ fn check<R: Runtime>(app: &AppHandle<R>) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    let now = crate::feed_sync::now();
+    let now = crate::clock::now();
     match remind_if_due(&state, now, local_offset(now)) {
         Ok(d) => log::info!("checklist reminder: {d:?}"),
         Err(e) => log::warn!("checklist reminder: {}", e.message),
@@ -114,7 +112,7 @@ pub fn start<R: Runtime>(app: AppHandle<R>) {
             let Some(reminder) = app.try_state::<Reminder>() else {
                 return;
             };
-            let now = crate::feed_sync::now().0;
+            let now = crate::clock::now().0;
             if now >= next {
                 check(&app);
                 next = now.saturating_add(CHECK_EVERY);

@@ -72,6 +72,17 @@ impl AppState {
         }
     }
 
+    /// Runs a flow of `verity_flows` with the store (see [`AppState::with_store`]).
+    ///
+    /// # Errors
+    /// The store's open error, or the flow's.
+    pub fn with_flow<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, verity_flows::FlowError>,
+    ) -> CmdResult<T> {
+        self.locked(f)
+    }
+
     /// Runs `f` with the store. The lock is held only for the call.
     ///
     /// # Errors
@@ -80,12 +91,19 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, verity_store::StoreError>,
     ) -> CmdResult<T> {
+        self.locked(f)
+    }
+
+    fn locked<T, E: Into<IpcError>>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> CmdResult<T> {
         let mut guard = self
             .store
             .lock()
             .map_err(|_| IpcError::new(ErrorCode::Internal, "the store lock was poisoned"))?;
         match guard.as_mut() {
-            Ok(store) => Ok(f(store)?),
+            Ok(store) => f(store).map_err(Into::into),
             Err(why) => Err(IpcError::new(ErrorCode::Store, why.clone())),
         }
     }

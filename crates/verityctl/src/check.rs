@@ -7,14 +7,14 @@ use serde::Serialize;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use verity_core::check::{check, CheckContext, CheckOutcome};
+use verity_core::check::CheckOutcome;
 use verity_core::phone::Region;
 use verity_core::text::text;
 use verity_core::verdict::{CheckKind, Verdict};
 use verity_core::Language;
 
-/// Largest input read from standard input (a pasted message), in bytes.
-const MAX_STDIN: u64 = 64 * 1024;
+/// Largest input read from standard input (a pasted message), in bytes: the one limit of a check.
+const MAX_STDIN: u64 = verity_flows::check::MAX_INPUT_BYTES as u64;
 
 /// Arguments of `verityctl check`.
 #[derive(Debug, clap::Args)]
@@ -142,7 +142,10 @@ fn word(o: &CheckOutcome, lang: Language) -> Out {
 
 fn read_stdin() -> Result<String, CliError> {
     let mut buf = Vec::new();
-    std::io::stdin().take(MAX_STDIN + 1).read_to_end(&mut buf)?;
+    std::io::stdin()
+        .take(MAX_STDIN + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
     if buf.len() as u64 > MAX_STDIN {
         return Err(CliError::Usage(format!(
             "standard input is longer than {} KiB; check a shorter message",
@@ -155,28 +158,24 @@ fn read_stdin() -> Result<String, CliError> {
 
 pub fn run(args: &CheckArgs, data_dir: &Path, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let mut store = verity_store::Store::open(data_dir)?;
-    let default_region = match args.region {
-        Some(r) => r,
-        None => store.settings()?.region,
-    };
-    let (index, official) = store.lookup_tables()?;
-    let ctx = CheckContext {
-        index: &index,
-        official,
-        default_region,
-    };
-    let mut outcomes = Vec::with_capacity(args.inputs.len());
-    for input in &args.inputs {
-        let (input, kind) = if input == "-" {
-            (
-                read_stdin()?,
-                Some(args.kind.map_or(CheckKind::Text, Into::into)),
-            )
-        } else {
-            (input.clone(), args.kind.map(Into::into))
-        };
-        outcomes.push(check(&input, kind, &ctx).map_err(verity_store::StoreError::from)?);
-    }
+    let inputs = args
+        .inputs
+        .iter()
+        .map(|input| {
+            if input == "-" {
+                let kind = args.kind.map_or(CheckKind::Text, Into::into);
+                read_stdin().map(|text| (text, Some(kind)))
+            } else {
+                Ok((input.clone(), args.kind.map(Into::into)))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let outcomes = verity_flows::check::with_context(&mut store, args.region, |ctx| {
+        inputs
+            .iter()
+            .map(|(input, kind)| verity_flows::check::check_in(input, *kind, ctx))
+            .collect::<Result<Vec<CheckOutcome>, _>>()
+    })?;
     let worded: Vec<Out> = outcomes.iter().map(|o| word(o, args.lang)).collect();
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &worded)?;

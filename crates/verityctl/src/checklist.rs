@@ -17,7 +17,8 @@ use verity_core::checklist::{
 use verity_core::report;
 use verity_core::text::{text, text_with};
 use verity_core::{Language, Timestamp};
-use verity_store::{Applied, ChecklistError, Store};
+use verity_flows::report::Format;
+use verity_store::{Applied, Store};
 
 /// Arguments of `verityctl checklist`.
 #[derive(Debug, clap::Args)]
@@ -167,17 +168,9 @@ pub enum ChecklistCommand {
     },
 }
 
-fn checklist_error(e: ChecklistError) -> CliError {
-    match e {
-        ChecklistError::Store(s) => CliError::Store(s),
-        ChecklistError::Transition(t) => CliError::Usage(t.to_string()),
-    }
-}
-
 /// Applies due transitions, then reads the checklist.
 fn current(store: &mut Store, now: Timestamp) -> Result<Checklist, CliError> {
-    store.fall_due_steps(now).map_err(checklist_error)?;
-    Ok(store.checklist()?)
+    Ok(verity_flows::checklist::current(store, now)?)
 }
 
 fn step_line(s: &StepState, lang: Language) -> String {
@@ -230,9 +223,7 @@ pub fn run(
 ) -> Result<ExitCode, CliError> {
     let now = crate::clock::now();
     let record = |store: &mut Store, step: StepId, event: Event, out: &mut dyn Write| {
-        let a = store
-            .apply_checklist_event(step, &event, now)
-            .map_err(checklist_error)?;
+        let a = verity_flows::checklist::apply(store, step, &event, now)?;
         print_applied(out, &a)?;
         Ok::<_, CliError>(ExitCode::SUCCESS)
     };
@@ -294,7 +285,6 @@ pub fn run(
         }
         ChecklistCommand::Start { step } => {
             let mut store = Store::open(data_dir)?;
-            store.fall_due_steps(now).map_err(checklist_error)?;
             record(&mut store, (*step).into(), Event::Start, out)
         }
         ChecklistCommand::Reset { step } => {
@@ -374,9 +364,7 @@ pub fn run(
                     interval_of(*every_months, *every_days)
                 };
                 policy.set_interval((*step).into(), interval);
-                store
-                    .set_checklist_policy(&policy)
-                    .map_err(checklist_error)?;
+                store.set_checklist_policy(&policy)?;
             }
             if *json {
                 serde_json::to_writer_pretty(&mut *out, &policy)?;
@@ -399,43 +387,24 @@ pub fn run(
             prepared_for,
         } => {
             let mut store = Store::open(data_dir)?;
-            let c = current(&mut store, now)?;
-            let check = store.verify_audit()?;
-            let r = report::build(&c, &check.verification, now, prepared_for.clone());
-            let body = match format {
-                FormatArg::Csv => {
-                    report::to_csv(&r, *lang).map_err(|e| CliError::Usage(e.to_string()))?
-                }
-                FormatArg::Html => report::to_html(&r, *lang),
-                FormatArg::Json => {
-                    let mut j = report::to_json(&r)?;
-                    j.push('\n');
-                    j
-                }
+            let format = match format {
+                FormatArg::Csv => Format::Csv,
+                FormatArg::Html => Format::Html,
+                FormatArg::Json => Format::Json,
             };
+            let report =
+                verity_flows::report::build(&mut store, format, *lang, now, prepared_for.clone())?;
             match file {
-                None => out.write_all(body.as_bytes())?,
-                Some(path) => {
-                    let mut opts = std::fs::OpenOptions::new();
-                    opts.write(true);
-                    if *force {
-                        opts.create(true).truncate(true);
-                    } else {
-                        opts.create_new(true);
+                None => out.write_all(report.content.as_bytes())?,
+                Some(path) => match verity_flows::report::save(&report, path, *force) {
+                    Err(verity_flows::FlowError::Exists { .. }) => {
+                        return Err(CliError::Usage(format!(
+                            "{} already exists (use --force to replace it)",
+                            path.display()
+                        )))
                     }
-                    let mut f = opts.open(path).map_err(|e| {
-                        if e.kind() == std::io::ErrorKind::AlreadyExists {
-                            CliError::Usage(format!(
-                                "{} already exists (use --force to replace it)",
-                                path.display()
-                            ))
-                        } else {
-                            CliError::Usage(format!("cannot write {}: {e}", path.display()))
-                        }
-                    })?;
-                    f.write_all(body.as_bytes())?;
-                    f.sync_all()?;
-                }
+                    other => other?,
+                },
             }
             Ok(ExitCode::SUCCESS)
         }

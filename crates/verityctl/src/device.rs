@@ -304,9 +304,10 @@ fn enroll(
         ctx.client.extra_roots_pem = Some(pem);
     }
     let fingerprint = e.fingerprint.clone().or(link_fp);
-    let o = match device::enroll(ctx, &desk, &code, fingerprint.as_deref()) {
+    let o = match verity_flows::device::enroll(ctx, &desk, &code, fingerprint.as_deref()) {
         Ok(o) => o,
-        Err(err) => return Ok(report(&err)),
+        Err(verity_flows::FlowError::Device(err)) => return Ok(report(&err)),
+        Err(err) => return Err(err.into()),
     };
     let s = &o.status;
     if e.json {

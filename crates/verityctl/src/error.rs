@@ -25,6 +25,35 @@ pub enum CliError {
     /// Publishing or syncing the signed feed failed.
     #[error(transparent)]
     Feed(#[from] verity_feed::FeedError),
+    /// A file could not be written (the path and the system's reason), or an internal step
+    /// failed: not something the arguments can fix.
+    #[error("{0}")]
+    Failure(String),
+}
+
+impl From<verity_store::ChecklistError> for CliError {
+    fn from(e: verity_store::ChecklistError) -> Self {
+        verity_flows::FlowError::from(e).into()
+    }
+}
+
+impl From<verity_flows::FlowError> for CliError {
+    fn from(e: verity_flows::FlowError) -> Self {
+        use verity_flows::FlowError;
+        match e {
+            FlowError::Store(s) => CliError::Store(s),
+            FlowError::Feed(f) => CliError::Feed(f),
+            e @ (FlowError::Write { .. } | FlowError::Report(_)) => {
+                CliError::Failure(e.to_string())
+            }
+            e @ (FlowError::TooLong { .. }
+            | FlowError::Transition(_)
+            | FlowError::Passphrase(_)
+            | FlowError::Exists { .. }) => CliError::Usage(e.to_string()),
+            FlowError::Device(d) if d.is_usage() => CliError::Usage(format!("{d} ({})", d.code())),
+            FlowError::Device(d) => CliError::Failure(format!("{d} ({})", d.code())),
+        }
+    }
 }
 
 impl CliError {
@@ -32,9 +61,11 @@ impl CliError {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
             CliError::Feed(e) if e.is_usage() => EXIT_USAGE,
-            CliError::Store(_) | CliError::Output(_) | CliError::Json(_) | CliError::Feed(_) => {
-                EXIT_FAILURE
-            }
+            CliError::Store(_)
+            | CliError::Output(_)
+            | CliError::Json(_)
+            | CliError::Feed(_)
+            | CliError::Failure(_) => EXIT_FAILURE,
         }
     }
 }

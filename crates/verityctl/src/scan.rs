@@ -9,17 +9,15 @@
 use crate::check::{parse_lang, parse_region};
 use crate::error::CliError;
 use serde::Serialize;
-use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use verity_core::check::CheckContext;
-use verity_core::checklist::{Event, Evidence, StepId};
 use verity_core::phone::Region;
 use verity_core::scan::{self, FileScan, Finding, Location, ScanError, MAX_FILE_BYTES};
 use verity_core::text::{text, text_with};
 use verity_core::Language;
-use verity_store::{ChecklistError, Store, StoreError};
+use verity_flows::scan::{Copies, Input};
+use verity_store::Store;
 
 /// Arguments of `verityctl scan`.
 #[derive(Debug, clap::Args)]
@@ -141,29 +139,8 @@ fn check_target(source: &Path, target: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Writes `bytes` to a new file, refusing to replace anything (even one created meanwhile).
-fn write_new(target: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(target)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => CliError::Usage(format!(
-                "--clean-copy {} already exists: choose a new file name",
-                display(target)
-            )),
-            _ => CliError::Usage(format!("cannot write {}: {e}", display(target))),
-        })?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
-}
-
-fn scan_error(name: &str, e: ScanError) -> CliError {
-    match e {
-        ScanError::Blocklist(e) => CliError::Store(StoreError::from(e)),
-        e => CliError::Usage(format!("{name}: {e}")),
-    }
+fn scan_error(name: &str, e: &ScanError) -> CliError {
+    CliError::Usage(format!("{name}: {e}"))
 }
 
 /// The result of scanning every file: the scans, and the cleaned copy's counts if one was made.
@@ -173,35 +150,39 @@ struct Outcome {
 }
 
 fn scan_all(args: &ScanArgs, store: &mut Store) -> Result<Outcome, CliError> {
-    let region = match args.region {
-        Some(r) => r,
-        None => store.settings()?.region,
-    };
     let inputs: Vec<(String, Vec<u8>)> = args
         .files
         .iter()
         .map(|p| read_input(p).map(|b| (display(p), b)))
         .collect::<Result<_, _>>()?;
-    let (index, official) = store.lookup_tables()?;
-    let ctx = CheckContext {
-        index: &index,
-        official,
-        default_region: region,
+    let files: Vec<Input<'_>> = inputs
+        .iter()
+        .map(|(name, bytes)| Input { name, bytes })
+        .collect();
+    let copies = if args.clean_copy.is_some() {
+        Copies::All
+    } else {
+        Copies::None
     };
-    let mut scans = Vec::with_capacity(inputs.len());
-    for (name, bytes) in &inputs {
-        scans.push(scan::scan_file(name, bytes, &ctx).map_err(|e| scan_error(name, e))?);
-    }
-    let clean = match (&args.clean_copy, inputs.first(), scans.first()) {
-        (Some(target), Some((name, bytes)), Some(s)) => {
-            let drop: BTreeSet<u32> = s.flagged_entries();
-            let copy =
-                scan::clean_copy(name, bytes, &drop, &ctx).map_err(|e| scan_error(name, e))?;
-            write_new(target, &copy.bytes)?;
-            Some((target.clone(), copy))
+    let scanned = verity_flows::scan::scan_files(store, args.region, &files, copies)?;
+    let mut scans = Vec::with_capacity(scanned.len());
+    let mut clean = None;
+    for ((name, _), s) in inputs.iter().zip(scanned) {
+        scans.push(s.scan.map_err(|e| scan_error(name, &e))?);
+        if let (Some(target), Some(copy)) = (&args.clean_copy, s.clean) {
+            let copy = copy.map_err(|e| scan_error(name, &e))?;
+            match verity_flows::files::write_new(target, &copy.bytes) {
+                Err(verity_flows::FlowError::Exists { .. }) => {
+                    return Err(CliError::Usage(format!(
+                        "--clean-copy {} already exists: choose a new file name",
+                        display(target)
+                    )))
+                }
+                other => other?,
+            }
+            clean = Some((target.clone(), copy));
         }
-        _ => None,
-    };
+    }
     Ok(Outcome { scans, clean })
 }
 
@@ -221,18 +202,7 @@ pub fn run(args: &ScanArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Exit
     let recorded = if args.no_record {
         None
     } else {
-        let evidence = Evidence::RemoveUnofficialNumbers(scan::evidence(&outcome.scans, removed));
-        let applied = store
-            .apply_checklist_event(
-                StepId::RemoveUnofficialNumbers,
-                &Event::Record(evidence),
-                crate::clock::now(),
-            )
-            .map_err(|e| match e {
-                ChecklistError::Store(s) => CliError::Store(s),
-                ChecklistError::Transition(t) => CliError::Usage(t.to_string()),
-            })?;
-        Some(applied)
+        verity_flows::scan::record(&mut store, &outcome.scans, removed, crate::clock::now())?
     };
     let lang = args.lang;
     if args.json {

@@ -105,14 +105,14 @@ pub fn run(args: &SyncArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Exit
     cfg.rebuild_index = false;
     let tty = std::io::stderr().is_terminal();
     let report = if tty || args.progress {
-        verity_feed::sync(
+        verity_flows::feed::sync(
             &mut store,
             &cfg,
             crate::clock::now(),
             &mut progress_printer(tty),
         )
     } else {
-        verity_feed::sync(&mut store, &cfg, crate::clock::now(), &mut |_| {})
+        verity_flows::feed::sync(&mut store, &cfg, crate::clock::now(), &mut |_| {})
     }?;
     if args.json {
         serde_json::to_writer(&mut *out, &report)?;

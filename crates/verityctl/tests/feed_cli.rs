@@ -382,3 +382,62 @@ fn sigkill_while_applying_leaves_one_whole_version() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(json(&o)["version"], 2);
 }
+
+#[test]
+fn a_sync_from_the_command_line_records_the_new_threats_for_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let (repo, keys, data) = (
+        dir.path().join("repo"),
+        dir.path().join("keys"),
+        dir.path().join("data"),
+    );
+    let (repo_s, keys_s) = (repo.to_str().unwrap(), keys.to_str().unwrap());
+    let o = ctl(&data, &["feed", "init", "--repo", repo_s, "--keys", keys_s]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let entries = dir.path().join("entries.csv");
+    std::fs::write(&entries, ENTRIES).unwrap();
+    let o = ctl(
+        &data,
+        &[
+            "feed",
+            "publish",
+            "--repo",
+            repo_s,
+            "--keys",
+            keys_s,
+            "--entries",
+            entries.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let server = serve(&data, &repo);
+    let root = repo.join("root.json");
+    let o = ctl(
+        &data,
+        &[
+            "sync",
+            "--url",
+            &server.url,
+            "--root",
+            root.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    // The entry flagged for alert is an unread threat, as after the app's own sync: the
+    // Threats screen and the tray's count show it.
+    let store = verity_store::Store::open(&data).unwrap();
+    let threats = store.threats(10).unwrap();
+    assert_eq!(threats.len(), 1, "{threats:?}");
+    assert_eq!(threats[0].entry.value, "+85230010001");
+    assert_eq!(threats[0].version, 1);
+    assert!(!threats[0].read);
+    assert_eq!(store.unread_threats().unwrap(), 1);
+    drop(store);
+
+    // Up to date: nothing new is recorded again.
+    let o = ctl(&data, &["sync"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let store = verity_store::Store::open(&data).unwrap();
+    assert_eq!(store.threats(10).unwrap().len(), 1);
+}

@@ -17,19 +17,19 @@ use crate::reminder::Reminder;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use tauri::{AppHandle, Manager, Runtime, State};
-use verity_core::check::CheckContext;
 use verity_core::checklist::{
-    parse_date, AcknowledgementEvidence, AlertEvidence, DrillEvidence, Event, Evidence, Interval,
+    parse_date, AcknowledgementEvidence, AlertEvidence, DrillEvidence, Evidence, Interval,
     Progress, QuizEvidence, StepId, StepState, PASS_PERCENT,
 };
 use verity_core::clock::Timestamp;
 use verity_core::scan::{self, FileScan, ScanError, MAX_FILE_BYTES};
 use verity_core::{report, Language};
-use verity_store::{ChecklistError, Store};
+use verity_flows::report::Format;
+use verity_flows::scan::{Copies, Input, Scanned};
+use verity_flows::FlowError;
+use verity_store::Store;
 
 /// Where cleaned copies and reports are written (managed state).
 #[derive(Debug, Clone)]
@@ -48,69 +48,15 @@ impl ExportDir {
     }
 }
 
-/// The current moment: the checklist commands' one read of the wall clock (as `verityctl`'s
-/// `clock::now`); the store and the core take it as a parameter.
-#[allow(clippy::disallowed_methods)]
-fn now() -> Timestamp {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
-}
-
-fn checklist_error(e: ChecklistError) -> IpcError {
-    match e {
-        ChecklistError::Store(s) => s.into(),
-        ChecklistError::Transition(t) => {
-            let reason = match &t {
-                verity_core::checklist::TransitionError::InvalidEvidence(ev) => ev.code(),
-                other => other.code(),
-            };
-            let mut err = IpcError::new(ErrorCode::InvalidInput, t.to_string());
-            err.reason = Some(reason.to_owned());
-            err
-        }
-    }
-}
-
 fn scan_error(e: &ScanError) -> IpcError {
     let mut err = IpcError::new(ErrorCode::InvalidInput, e.to_string());
     err.reason = Some(e.code().to_owned());
     err
 }
 
-/// Runs `f` with the store, for calls that return a [`ChecklistError`].
-pub(crate) fn with_checklist<T>(
-    state: &AppState,
-    f: impl FnOnce(&mut Store) -> Result<T, ChecklistError>,
-) -> CmdResult<T> {
-    let mut out = None;
-    let mut failure = None;
-    state.with_store(|s| {
-        match f(s) {
-            Ok(v) => out = Some(v),
-            Err(ChecklistError::Store(e)) => return Err(e),
-            Err(e) => failure = Some(e),
-        }
-        Ok(())
-    })?;
-    if let Some(e) = failure {
-        return Err(checklist_error(e));
-    }
-    out.ok_or_else(|| IpcError::new(ErrorCode::Internal, "no result"))
-}
-
 fn record(state: &AppState, evidence: Evidence) -> CmdResult<StepState> {
-    let step = evidence.step();
-    let now = now();
-    with_checklist(state, |s| {
-        s.fall_due_steps(now)?;
-        Ok(
-            s.apply_checklist_event(step, &Event::Record(evidence), now)?
-                .state,
-        )
-    })
+    let now = crate::clock::now();
+    state.with_flow(|s| Ok(verity_flows::checklist::record(s, evidence, now)?.state))
 }
 
 /// One step as the Checklist screen shows it.
@@ -139,9 +85,8 @@ pub struct ChecklistStatus {
     pub next_step: Option<StepId>,
 }
 
-fn status_of(store: &mut Store, lang: Language) -> Result<ChecklistStatus, ChecklistError> {
-    store.fall_due_steps(now())?;
-    let c = store.checklist()?;
+fn status_of(store: &mut Store, lang: Language) -> Result<ChecklistStatus, FlowError> {
+    let c = verity_flows::checklist::current(store, crate::clock::now())?;
     let steps: Vec<StepView> = c
         .steps
         .iter()
@@ -174,7 +119,7 @@ fn language(state: &AppState) -> CmdResult<Language> {
 #[specta::specta]
 pub async fn checklist_status(state: State<'_, AppState>) -> CmdResult<ChecklistStatus> {
     let lang = language(&state)?;
-    with_checklist(&state, |s| status_of(s, lang))
+    state.with_flow(|s| status_of(s, lang))
 }
 
 /// A file read by the web view.
@@ -231,27 +176,29 @@ fn check_sizes(files: &[FileInput]) -> CmdResult<()> {
     Ok(())
 }
 
-/// Scans every file with the store's blocklist and official directory.
-fn scan_all(
+/// Scans `files` with one snapshot of the list, making the cleaned copies `copies` asks for.
+fn scan_all(state: &AppState, files: &[FileInput], copies: Copies) -> CmdResult<Vec<Scanned>> {
+    check_sizes(files)?;
+    let inputs: Vec<Input<'_>> = files
+        .iter()
+        .map(|f| Input {
+            name: &f.name,
+            bytes: &f.bytes,
+        })
+        .collect();
+    state.with_flow(|s| verity_flows::scan::scan_files(s, None, &inputs, copies))
+}
+
+/// Records step 1's counts for the files that could be read; `None` when none could.
+fn record_scans(
     state: &AppState,
-    files: &[FileInput],
-) -> CmdResult<Vec<(String, Result<FileScan, IpcError>)>> {
-    state.with_store(|s| {
-        let default_region = s.settings()?.region;
-        let (index, official) = s.lookup_tables()?;
-        let ctx = CheckContext {
-            index: &index,
-            official,
-            default_region,
-        };
-        Ok(files
-            .iter()
-            .map(|f| {
-                let r = scan::scan_file(&f.name, &f.bytes, &ctx).map_err(|e| scan_error(&e));
-                (f.name.clone(), r)
-            })
-            .collect())
-    })
+    scanned: &[Scanned],
+    removed: u32,
+) -> CmdResult<Option<StepState>> {
+    let now = crate::clock::now();
+    let scans = scanned.iter().filter_map(|r| r.scan.as_ref().ok());
+    let applied = state.with_flow(|s| verity_flows::scan::record(s, scans, removed, now))?;
+    Ok(applied.map(|a| a.state))
 }
 
 /// Scans saved contacts (vCard, CSV, .xlsx, .ods, text) for numbers presented as platform support
@@ -265,30 +212,22 @@ pub async fn scan_files(
     state: State<'_, AppState>,
     files: Vec<FileInput>,
 ) -> CmdResult<ScanResult> {
-    check_sizes(&files)?;
-    let results = scan_all(&state, &files)?;
-    let scans: Vec<FileScan> = results
-        .iter()
-        .filter_map(|(_, r)| r.as_ref().ok().cloned())
-        .collect();
-    let summary = scan::evidence(&scans, 0);
-    let step = if scans.is_empty() {
-        None
-    } else {
-        Some(record(&state, Evidence::RemoveUnofficialNumbers(summary))?)
-    };
-    let files = results
+    let scanned = scan_all(&state, &files, Copies::None)?;
+    let summary = scan::evidence(scanned.iter().filter_map(|r| r.scan.as_ref().ok()), 0);
+    let step = record_scans(&state, &scanned, 0)?;
+    let files = files
         .into_iter()
-        .map(|(file, r)| match r {
+        .zip(scanned)
+        .map(|(f, r)| match r.scan {
             Ok(scan) => FileOutcome {
-                file,
+                file: f.name,
                 scan: Some(scan),
                 error: None,
             },
             Err(e) => FileOutcome {
-                file,
+                file: f.name,
                 scan: None,
-                error: Some(e),
+                error: Some(scan_error(&e)),
             },
         })
         .collect();
@@ -325,50 +264,6 @@ pub struct CleanCopies {
     pub step: Option<StepState>,
 }
 
-/// Writes `bytes` to a new file in `dir` named after `stem` and `ext` (`stem.ext`, `stem-2.ext`…).
-fn write_unique(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> CmdResult<PathBuf> {
-    let io = |e: std::io::Error| IpcError::new(ErrorCode::Internal, format!("cannot write: {e}"));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let safe: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let safe = safe.trim_start_matches('.');
-    let safe = if safe.is_empty() { "file" } else { safe };
-    for n in 1..1000u32 {
-        let name = match (n, ext.is_empty()) {
-            (1, true) => safe.to_owned(),
-            (1, false) => format!("{safe}.{ext}"),
-            (_, true) => format!("{safe}-{n}"),
-            (_, false) => format!("{safe}-{n}.{ext}"),
-        };
-        let path = dir.join(name);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut f) => {
-                f.write_all(bytes).map_err(io)?;
-                f.sync_all().map_err(io)?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io(e)),
-        }
-    }
-    Err(IpcError::new(
-        ErrorCode::Internal,
-        "no free file name in the export folder",
-    ))
-}
-
 fn split_name(name: &str) -> (&str, &str) {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     match base.rsplit_once('.') {
@@ -387,67 +282,37 @@ pub async fn save_clean_copies(
     export_dir: State<'_, ExportDir>,
     files: Vec<FileInput>,
 ) -> CmdResult<CleanCopies> {
-    check_sizes(&files)?;
-    let results = scan_all(&state, &files)?;
-    let mut scans = Vec::new();
+    let scanned = scan_all(&state, &files, Copies::Flagged)?;
     let mut copies = Vec::new();
     let mut removed_total = 0u32;
-    for (f, (_, r)) in files.iter().zip(results) {
-        let Ok(scan) = r else { continue };
-        let drop: BTreeSet<u32> = scan.flagged_entries();
-        scans.push(scan);
-        if drop.is_empty() {
-            continue;
-        }
-        let copy = state.with_store(|s| {
-            let default_region = s.settings()?.region;
-            let (index, official) = s.lookup_tables()?;
-            let ctx = CheckContext {
-                index: &index,
-                official,
-                default_region,
-            };
-            Ok(scan::clean_copy(&f.name, &f.bytes, &drop, &ctx))
-        })?;
-        let outcome = match copy {
+    for (f, r) in files.iter().zip(&scanned) {
+        let Some(copy) = &r.clean else { continue };
+        let mut outcome = CleanCopyOutcome {
+            file: f.name.clone(),
+            path: None,
+            removed: 0,
+            kept: 0,
+            error: None,
+        };
+        match copy {
             Ok(c) => {
                 let (stem, ext) = split_name(&f.name);
-                match write_unique(&export_dir.0, &format!("{stem}-cleaned"), ext, &c.bytes) {
+                let stem = format!("{stem}-cleaned");
+                match verity_flows::files::write_unique(&export_dir.0, &stem, ext, &c.bytes) {
                     Ok(path) => {
                         removed_total = removed_total.saturating_add(c.removed);
-                        CleanCopyOutcome {
-                            file: f.name.clone(),
-                            path: Some(path.display().to_string()),
-                            removed: c.removed,
-                            kept: c.kept,
-                            error: None,
-                        }
+                        outcome.path = Some(path.display().to_string());
+                        outcome.removed = c.removed;
+                        outcome.kept = c.kept;
                     }
-                    Err(e) => CleanCopyOutcome {
-                        file: f.name.clone(),
-                        path: None,
-                        removed: 0,
-                        kept: 0,
-                        error: Some(e),
-                    },
+                    Err(e) => outcome.error = Some(e.into()),
                 }
             }
-            Err(e) => CleanCopyOutcome {
-                file: f.name.clone(),
-                path: None,
-                removed: 0,
-                kept: 0,
-                error: Some(scan_error(&e)),
-            },
-        };
+            Err(e) => outcome.error = Some(scan_error(e)),
+        }
         copies.push(outcome);
     }
-    let step = if scans.is_empty() {
-        None
-    } else {
-        let evidence = scan::evidence(&scans, removed_total);
-        Some(record(&state, Evidence::RemoveUnofficialNumbers(evidence))?)
-    };
+    let step = record_scans(&state, &scanned, removed_total)?;
     Ok(CleanCopies { copies, step })
 }
 
@@ -458,7 +323,7 @@ pub async fn acknowledge_official_path(state: State<'_, AppState>) -> CmdResult<
     record(
         &state,
         Evidence::AnnounceOfficialPath(AcknowledgementEvidence {
-            acknowledged_at: now(),
+            acknowledged_at: crate::clock::now(),
         }),
     )
 }
@@ -479,7 +344,7 @@ pub async fn confirm_test_alert(
     record(
         &state,
         Evidence::AlertsOn(AlertEvidence {
-            test_alert_confirmed_at: now(),
+            test_alert_confirmed_at: crate::clock::now(),
             start_at_login: autostart,
         }),
     )
@@ -512,7 +377,7 @@ pub async fn set_drill_owner(
             e.reason = Some("bad_date".to_owned());
             e
         })?,
-        None => schedule.after(now()),
+        None => schedule.after(crate::clock::now()),
     };
     record(
         &state,
@@ -561,71 +426,6 @@ pub struct ExportedReport {
     pub audit_intact: bool,
 }
 
-/// Writes `bytes` to `path` atomically: a new temporary file beside it, flushed to disk, then
-/// renamed over `path`, so `path` holds the old file or the whole new one, never part of one.
-/// The temporary file is removed when anything fails.
-///
-/// # Errors
-/// The I/O error (no such folder, read-only, disk full, `path` is a folder…).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::{Error, ErrorKind};
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "no file name"))?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    // The temporary name starts with (at most 64 bytes of) the final one, so a leftover is
-    // recognisable, and stays far below the 255-byte limit whatever the final name's length.
-    let name = name.to_string_lossy();
-    let mut cut = name.len().min(64);
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let stem = &name[..cut];
-    // Replacing a file keeps its permissions (a report shared with a group stays shared).
-    let keep = std::fs::metadata(path).ok().map(|m| m.permissions());
-    for n in 0..100u32 {
-        let tmp = dir.join(format!(".{stem}.{}-{n}.tmp", std::process::id()));
-        let mut file = match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        };
-        let written = file
-            .write_all(bytes)
-            .and_then(|()| match &keep {
-                Some(p) => file.set_permissions(p.clone()),
-                None => Ok(()),
-            })
-            .and_then(|()| file.sync_all())
-            .and_then(|()| {
-                drop(file);
-                std::fs::rename(&tmp, path)
-            });
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        #[cfg(unix)]
-        if written.is_ok() {
-            // The rename itself reaches the disk with the folder's entry.
-            if let Ok(d) = std::fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
-        return written;
-    }
-    Err(Error::new(
-        ErrorKind::AlreadyExists,
-        "no free temporary file name",
-    ))
-}
-
 /// Asks where to save the manager's report (each step's state, dates and evidence summary, and
 /// the audit chain's head hash) with the desktop's Save dialog — opened in Downloads, suggesting
 /// `verity-checklist-report-YYYY-MM-DD.<html|csv|json>` (today's local date) — and writes it
@@ -642,24 +442,15 @@ pub async fn export_report(
     format: ReportFormat,
 ) -> CmdResult<Option<ExportedReport>> {
     let lang = language(&state)?;
-    let now = now();
-    let (c, check) = with_checklist(&state, |s| {
-        s.fall_due_steps(now)?;
-        Ok((s.checklist()?, s.verify_audit()?))
-    })?;
-    let r = report::build(&c, &check.verification, now, None);
-    let (content, ext) = match format {
-        ReportFormat::Csv => (
-            report::to_csv(&r, lang)
-                .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?,
-            "csv",
-        ),
-        ReportFormat::Html => (report::to_html(&r, lang), "html"),
-        ReportFormat::Json => (
-            report::to_json(&r).map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?,
-            "json",
-        ),
+    let now = crate::clock::now();
+    let flow_format = match format {
+        ReportFormat::Csv => Format::Csv,
+        ReportFormat::Html => Format::Html,
+        ReportFormat::Json => Format::Json,
     };
+    let ext = flow_format.extension();
+    let report =
+        state.with_flow(|s| verity_flows::report::build(s, flow_format, lang, now, None))?;
     let today = now.date_at_offset(crate::reminder::local_offset(now));
     let request = SaveRequest {
         title: i18n::text(lang, "cl.export.dialog.title"),
@@ -677,20 +468,13 @@ pub async fn export_report(
     let Some(path) = chosen else {
         return Ok(None);
     };
-    write_atomically(&path, content.as_bytes()).map_err(|e| {
-        let mut err = IpcError::new(
-            ErrorCode::InvalidInput,
-            format!("cannot write {}: {e}", path.display()),
-        );
-        err.reason = Some("cannot_write".to_owned());
-        err
-    })?;
-    let head_hash = state.with_store(|s| s.audit_head())?.map(|h| h.hash);
+    // The dialog asked before replacing a file.
+    verity_flows::report::save(&report, &path, true)?;
     Ok(Some(ExportedReport {
         path: path.display().to_string(),
-        content,
-        head_hash,
-        audit_intact: check.is_intact(),
+        content: report.content,
+        head_hash: report.head_hash,
+        audit_intact: report.audit_intact,
     }))
 }
 

@@ -31,9 +31,7 @@ const MAX_FIELD: usize = 2048;
 /// The longest enrolment link.
 const MAX_LINK: usize = 4096;
 /// The longest passphrase.
-const MAX_PASSPHRASE: usize = 1024;
-/// The shortest passphrase for a new key file (in characters).
-pub const MIN_PASSPHRASE_CHARS: usize = 8;
+const MAX_PASSPHRASE: usize = verity_flows::device::MAX_PASSPHRASE_BYTES;
 /// The largest extra CA certificate bundle (PEM).
 const MAX_DESK_CA: usize = 64 * 1024;
 
@@ -88,11 +86,11 @@ impl DeviceConfig {
     }
 
     /// Runs `op` on a blocking thread with a context for `data_dir`, holding the device lock.
-    async fn run<T: Send + 'static>(
+    async fn run<T: Send + 'static, E: Into<IpcError> + Send + 'static>(
         &self,
         data_dir: PathBuf,
         passphrase: Option<Passphrase>,
-        op: impl FnOnce(&mut DeviceContext) -> Result<T, DeviceError> + Send + 'static,
+        op: impl FnOnce(&mut DeviceContext) -> Result<T, E> + Send + 'static,
     ) -> CmdResult<T> {
         let config = self.clone();
         tauri::async_runtime::spawn_blocking(move || {
@@ -101,7 +99,7 @@ impl DeviceConfig {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let mut ctx = config.context(data_dir, passphrase);
-            op(&mut ctx).map_err(IpcError::from)
+            op(&mut ctx).map_err(Into::into)
         })
         .await
         .map_err(|e| IpcError::new(ErrorCode::Internal, format!("device task failed: {e}")))?
@@ -124,10 +122,6 @@ impl Passphrase {
             return Err(invalid("the passphrase is too long"));
         }
         Ok(Some(Passphrase(bytes)))
-    }
-
-    fn chars(&self) -> usize {
-        String::from_utf8_lossy(&self.0).chars().count()
     }
 }
 
@@ -435,7 +429,7 @@ pub async fn device_status(
 /// Binds this device to the desk at `desk_url` with IT's one-time `code`, then sets up
 /// two-factor. With `fingerprint` (the organisation key fingerprint IT announced), a desk with
 /// another key is refused before the code is sent. `key_store` is `os` unless the user opted for
-/// the passphrase file (`passphrase` at least [`MIN_PASSPHRASE_CHARS`] characters). `desk_ca` is
+/// the passphrase file (`passphrase` as `verity_flows::device::check_new_passphrase` requires). `desk_ca` is
 /// an extra CA certificate (PEM) for a desk with a private certificate authority.
 #[tauri::command]
 #[specta::specta]
@@ -527,26 +521,13 @@ async fn enroll(
     }
     let choice = match e.key_store {
         DeviceKeyStore::Os => KeyStoreChoice::Os,
-        DeviceKeyStore::File => {
-            let Some(p) = &e.passphrase else {
-                return Err(IpcError::new(
-                    ErrorCode::PassphraseNeeded,
-                    "the key file needs a passphrase",
-                ));
-            };
-            if p.chars() < MIN_PASSPHRASE_CHARS {
-                return Err(invalid(format!(
-                    "the passphrase needs at least {MIN_PASSPHRASE_CHARS} characters"
-                )));
-            }
-            KeyStoreChoice::File
-        }
+        DeviceKeyStore::File => KeyStoreChoice::File,
     };
     let outcome = config
         .run(state.data_dir().to_path_buf(), e.passphrase, move |ctx| {
             ctx.key_store = choice;
             ctx.client.extra_roots_pem = e.desk_ca.map(String::into_bytes);
-            ops::enroll(ctx, &e.desk_url, &e.code, e.fingerprint.as_deref())
+            verity_flows::device::enroll(ctx, &e.desk_url, &e.code, e.fingerprint.as_deref())
         })
         .await?;
     Ok(DeviceEnrolled {

@@ -10,8 +10,7 @@ mod settings;
 mod status;
 
 pub use check::{run_check, HistoryChanged};
-pub(crate) use checklist::with_checklist;
-pub use checklist::{write_atomically, ExportDir};
+pub use checklist::ExportDir;
 pub use device::DeviceConfig;
 pub use settings::SettingsChanged;
 pub use status::AppStatus;

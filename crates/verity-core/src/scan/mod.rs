@@ -648,10 +648,14 @@ pub fn clean_copy(
 /// Step 1's evidence from a set of scans: counts only. `removed` is the number of flagged
 /// entries left out of cleaned copies.
 #[must_use]
-pub fn evidence(scans: &[FileScan], removed: u32) -> ScanEvidence {
-    let files = u32::try_from(scans.len()).unwrap_or(u32::MAX);
-    let entries = scans.iter().fold(0u32, |a, s| a.saturating_add(s.entries));
-    let flagged = scans.iter().fold(0u32, |a, s| a.saturating_add(s.flagged));
+pub fn evidence<'a>(scans: impl IntoIterator<Item = &'a FileScan>, removed: u32) -> ScanEvidence {
+    let (files, entries, flagged) = scans.into_iter().fold((0u32, 0u32, 0u32), |(n, e, f), s| {
+        (
+            n.saturating_add(1),
+            e.saturating_add(s.entries),
+            f.saturating_add(s.flagged),
+        )
+    });
     ScanEvidence {
         files,
         entries,

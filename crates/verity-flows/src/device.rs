@@ -1,0 +1,99 @@
+//! Enrolling this device with the organisation's desk: the rules both front ends apply before
+//! anything leaves the device.
+
+use crate::FlowError;
+use verity_device::device::{self as ops};
+use verity_device::{DeviceContext, EnrollOutcome, KeyStoreChoice};
+
+/// The shortest passphrase for a new key file, in characters.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+/// The longest passphrase, in bytes.
+pub const MAX_PASSPHRASE_BYTES: usize = 1024;
+
+/// Why a passphrase for a new key file is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PassphraseError {
+    /// The key file was chosen without a passphrase.
+    #[error("the key file needs a passphrase")]
+    Missing,
+    /// Fewer than [`MIN_PASSPHRASE_CHARS`] characters.
+    #[error("the passphrase needs at least {min} characters")]
+    TooShort {
+        /// The minimum, in characters.
+        min: usize,
+    },
+    /// More than [`MAX_PASSPHRASE_BYTES`] bytes.
+    #[error("the passphrase is longer than {max} bytes")]
+    TooLong {
+        /// The maximum, in bytes.
+        max: usize,
+    },
+}
+
+/// Checks a passphrase for a new key file against the policy.
+///
+/// # Errors
+/// [`PassphraseError`].
+pub fn check_new_passphrase(passphrase: Option<&[u8]>) -> Result<(), PassphraseError> {
+    let p = passphrase
+        .filter(|p| !p.is_empty())
+        .ok_or(PassphraseError::Missing)?;
+    if p.len() > MAX_PASSPHRASE_BYTES {
+        return Err(PassphraseError::TooLong {
+            max: MAX_PASSPHRASE_BYTES,
+        });
+    }
+    if String::from_utf8_lossy(p).chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(PassphraseError::TooShort {
+            min: MIN_PASSPHRASE_CHARS,
+        });
+    }
+    Ok(())
+}
+
+/// Binds this device to the desk at `desk_url` with IT's one-time `code`, then sets up two-factor
+/// (see `verity_device::device::enroll`). A key file (`ctx.key_store` = file) needs a passphrase
+/// that [`check_new_passphrase`] accepts; it is checked before anything is sent.
+///
+/// # Errors
+/// [`FlowError::Passphrase`], or the enrolment's [`FlowError::Device`].
+pub fn enroll(
+    ctx: &DeviceContext,
+    desk_url: &str,
+    code: &str,
+    expected_fingerprint: Option<&str>,
+) -> Result<EnrollOutcome, FlowError> {
+    if ctx.key_store == KeyStoreChoice::File {
+        check_new_passphrase(ctx.passphrase.as_deref().map(Vec::as_slice))?;
+    }
+    Ok(ops::enroll(ctx, desk_url, code, expected_fingerprint)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_counts_characters_not_bytes() {
+        let cases: &[(Option<&str>, Result<(), PassphraseError>)] = &[
+            (None, Err(PassphraseError::Missing)),
+            (Some(""), Err(PassphraseError::Missing)),
+            (Some("1234567"), Err(PassphraseError::TooShort { min: 8 })),
+            (Some("12345678"), Ok(())),
+            // Seven characters of three bytes each: 21 bytes, still too short.
+            (
+                Some("密碼密碼密碼密"),
+                Err(PassphraseError::TooShort { min: 8 }),
+            ),
+            (Some("密碼密碼密碼密碼"), Ok(())),
+        ];
+        for (p, want) in cases {
+            assert_eq!(&check_new_passphrase(p.map(str::as_bytes)), want, "{p:?}");
+        }
+        let long = "x".repeat(MAX_PASSPHRASE_BYTES + 1);
+        assert_eq!(
+            check_new_passphrase(Some(long.as_bytes())),
+            Err(PassphraseError::TooLong { max: 1024 })
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! Verity's use cases: the flows that more than one front end runs.
+//!
+//! The desktop app's commands (`src-tauri/src/commands`) and `verityctl` are adapters over this
+//! crate: they parse their input (IPC arguments, command-line flags), call one function here, and
+//! format the result (a typed IPC reply, text or JSON on stdout). A rule that both front ends
+//! must apply — a size limit, a passphrase policy, what a sync records, how a report reaches the
+//! disk — lives here once, so the two cannot drift apart.
+//!
+//! What is deliberately absent: words (the front ends word codes), the clock (time is passed in),
+//! Tauri, command-line parsing, and desktop effects (notifications, the tray, dialogs).
+
+pub mod check;
+pub mod checklist;
+pub mod device;
+mod error;
+pub mod feed;
+pub mod files;
+pub mod report;
+pub mod scan;
+
+pub use error::FlowError;
