@@ -12,3 +12,14 @@ pub fn now() -> Timestamp {
         .map_or(0, |d| d.as_secs());
     Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
 }
+
+/// The same clock for the device rules (`verity_device::Clock`), so that the device commands
+/// read the time here too.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShellClock;
+
+impl verity_device::Clock for ShellClock {
+    fn now(&self) -> u64 {
+        u64::try_from(now().0).unwrap_or(0)
+    }
+}

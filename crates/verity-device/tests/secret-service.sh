@@ -16,7 +16,7 @@ mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 exec dbus-run-session -- bash -euo pipefail -c '
   echo -n pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  cargo test -p verity-device --test keystore "$@"
+  cargo test -p verity-device --test keystore "$@" -- --include-ignored
   cargo test -p verity-desk --test e2e "$@"
   cargo test -p verity --test ipc_device "$@"
 ' secret-service "$@"

@@ -22,7 +22,6 @@ use verity_device::proto::{CheckResult, RegionSignals, TotpSetupResponse};
 use verity_device::state::TwoFactorState;
 use verity_device::{
     Clock, DeviceContext, DeviceError, KdfParams, KeyStoreChoice, KeyStoreError, KeyStoreKind,
-    SystemClock,
 };
 use zeroize::Zeroizing;
 
@@ -56,7 +55,7 @@ impl Default for DeviceConfig {
         DeviceConfig {
             kdf: KdfParams::DEFAULT,
             os_service: verity_device::keystore::OS_SERVICE.to_owned(),
-            clock: Arc::new(SystemClock),
+            clock: Arc::new(crate::clock::ShellClock),
             signals: None,
             lock: Arc::default(),
         }

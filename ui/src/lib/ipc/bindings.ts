@@ -98,7 +98,7 @@ export const commands = {
 	 *  Binds this device to the desk at `desk_url` with IT's one-time `code`, then sets up
 	 *  two-factor. With `fingerprint` (the organisation key fingerprint IT announced), a desk with
 	 *  another key is refused before the code is sent. `key_store` is `os` unless the user opted for
-	 *  the passphrase file (`passphrase` at least [`MIN_PASSPHRASE_CHARS`] characters). `desk_ca` is
+	 *  the passphrase file (`passphrase` as `verity_flows::device::check_new_passphrase` requires). `desk_ca` is
 	 *  an extra CA certificate (PEM) for a desk with a private certificate authority.
 	 */
 	deviceEnroll: (deskUrl: string, code: string, fingerprint: string | null, keyStore: DeviceKeyStore, passphrase: string | null, deskCa: string | null) => typedError<DeviceEnrolled_Serialize, IpcError_Serialize>(__TAURI_INVOKE("device_enroll", { deskUrl, code, fingerprint, keyStore, passphrase, deskCa })),
