@@ -72,6 +72,71 @@ fn serve(data: &Path, repo: &Path) -> Server {
     Server { child, url }
 }
 
+/// A feed repository and its keys made with `verityctl feed init`, and a data directory.
+struct Repo {
+    repo: std::path::PathBuf,
+    keys: std::path::PathBuf,
+    data: std::path::PathBuf,
+}
+
+impl Repo {
+    fn init(dir: &Path) -> Repo {
+        let r = Repo {
+            repo: dir.join("repo"),
+            keys: dir.join("keys"),
+            data: dir.join("data"),
+        };
+        let o = ctl(
+            &r.data,
+            &["feed", "init", "--repo", r.repo_s(), "--keys", r.keys_s()],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        r
+    }
+
+    fn repo_s(&self) -> &str {
+        self.repo.to_str().unwrap()
+    }
+
+    fn keys_s(&self) -> &str {
+        self.keys.to_str().unwrap()
+    }
+
+    /// Publishes the entries in `file` as the next version.
+    fn publish(&self, file: &Path) {
+        let o = ctl(
+            &self.data,
+            &[
+                "feed",
+                "publish",
+                "--repo",
+                self.repo_s(),
+                "--keys",
+                self.keys_s(),
+                "--entries",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+
+    /// The first sync from `server`, trusting the repository's root.
+    fn first_sync(&self, server: &Server) {
+        let root = self.repo.join("root.json");
+        let o = ctl(
+            &self.data,
+            &[
+                "sync",
+                "--url",
+                &server.url,
+                "--root",
+                root.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+}
+
 #[test]
 fn init_publish_serve_sync_status() {
     let dir = tempfile::tempdir().unwrap();
@@ -274,49 +339,14 @@ fn a_bad_csv_is_reported_by_line_and_nothing_is_published() {
 #[test]
 fn sigkill_while_applying_leaves_one_whole_version() {
     let dir = tempfile::tempdir().unwrap();
-    let (repo, keys, data) = (
-        dir.path().join("repo"),
-        dir.path().join("keys"),
-        dir.path().join("data"),
-    );
-    let (repo_s, keys_s) = (repo.to_str().unwrap(), keys.to_str().unwrap());
-    assert!(
-        ctl(&data, &["feed", "init", "--repo", repo_s, "--keys", keys_s])
-            .status
-            .success()
-    );
+    let feed = Repo::init(dir.path());
+    let (repo, data) = (&feed.repo, &feed.data);
     let small = dir.path().join("small.csv");
     std::fs::write(&small, ENTRIES).unwrap();
-    let publish = |file: &Path| {
-        let o = ctl(
-            &data,
-            &[
-                "feed",
-                "publish",
-                "--repo",
-                repo_s,
-                "--keys",
-                keys_s,
-                "--entries",
-                file.to_str().unwrap(),
-            ],
-        );
-        assert!(o.status.success(), "{}", text(&o.stderr));
-    };
+    let publish = |file: &Path| feed.publish(file);
     publish(&small);
-    let server = serve(&data, &repo);
-    let root = repo.join("root.json");
-    let o = ctl(
-        &data,
-        &[
-            "sync",
-            "--url",
-            &server.url,
-            "--root",
-            root.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let server = serve(data, repo);
+    feed.first_sync(&server);
 
     // Version 2: 60 000 numbers, so that applying takes a moment.
     let mut big = String::from("kind,value,category,campaign,source\n");
@@ -332,7 +362,7 @@ fn sigkill_while_applying_leaves_one_whole_version() {
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_verityctl"))
         .arg("--data-dir")
-        .arg(&data)
+        .arg(data)
         .args(["sync", "--progress"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -353,7 +383,7 @@ fn sigkill_while_applying_leaves_one_whole_version() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
-    let store = verity_store::Store::open(&data).unwrap();
+    let store = verity_store::Store::open(data).unwrap();
     let state = store.feed_state().unwrap();
     let mut b = verity_feed::format::ChecksumBuilder::default();
     let mut n = 0;
@@ -378,7 +408,7 @@ fn sigkill_while_applying_leaves_one_whole_version() {
         other => panic!("version {other:?}"),
     }
     // And the next sync completes the update.
-    let o = ctl(&data, &["sync", "--json"]);
+    let o = ctl(data, &["sync", "--json"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(json(&o)["version"], 2);
 }
@@ -386,47 +416,17 @@ fn sigkill_while_applying_leaves_one_whole_version() {
 #[test]
 fn a_sync_from_the_command_line_records_the_new_threats_for_the_app() {
     let dir = tempfile::tempdir().unwrap();
-    let (repo, keys, data) = (
-        dir.path().join("repo"),
-        dir.path().join("keys"),
-        dir.path().join("data"),
-    );
-    let (repo_s, keys_s) = (repo.to_str().unwrap(), keys.to_str().unwrap());
-    let o = ctl(&data, &["feed", "init", "--repo", repo_s, "--keys", keys_s]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let feed = Repo::init(dir.path());
     let entries = dir.path().join("entries.csv");
     std::fs::write(&entries, ENTRIES).unwrap();
-    let o = ctl(
-        &data,
-        &[
-            "feed",
-            "publish",
-            "--repo",
-            repo_s,
-            "--keys",
-            keys_s,
-            "--entries",
-            entries.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let server = serve(&data, &repo);
-    let root = repo.join("root.json");
-    let o = ctl(
-        &data,
-        &[
-            "sync",
-            "--url",
-            &server.url,
-            "--root",
-            root.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    feed.publish(&entries);
+    let server = serve(&feed.data, &feed.repo);
+    feed.first_sync(&server);
+    let data = &feed.data;
 
     // The entry flagged for alert is an unread threat, as after the app's own sync: the
     // Threats screen and the tray's count show it.
-    let store = verity_store::Store::open(&data).unwrap();
+    let store = verity_store::Store::open(data).unwrap();
     let threats = store.threats(10).unwrap();
     assert_eq!(threats.len(), 1, "{threats:?}");
     assert_eq!(threats[0].entry.value, "+85230010001");
@@ -436,8 +436,8 @@ fn a_sync_from_the_command_line_records_the_new_threats_for_the_app() {
     drop(store);
 
     // Up to date: nothing new is recorded again.
-    let o = ctl(&data, &["sync"]);
+    let o = ctl(data, &["sync"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let store = verity_store::Store::open(&data).unwrap();
+    let store = verity_store::Store::open(data).unwrap();
     assert_eq!(store.threats(10).unwrap().len(), 1);
 }
