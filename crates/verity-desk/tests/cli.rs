@@ -2,9 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::process::{Command, Output};
+// For the Unix-only tests (file modes, SIGTERM).
+#[cfg(unix)]
 use std::io::{BufRead, BufReader, Read, Write};
+#[cfg(unix)]
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+#[cfg(unix)]
+use std::process::Stdio;
 
 fn desk(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_verity-desk"))

@@ -626,6 +626,8 @@ fn keys_are_owner_only_and_init_never_overwrites() {
     assert!(err.to_string().contains("chmod 600"), "{err}");
 }
 
+/// Every file under `dir` (for the Unix-only key test above).
+#[cfg(unix)]
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
