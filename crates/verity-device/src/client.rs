@@ -141,9 +141,10 @@ impl DeskClient {
     /// [`ClientError::BadUrl`], or a TLS setup failure.
     pub fn new(desk_url: &str, options: &ClientOptions) -> Result<DeskClient, ClientError> {
         let base = parse_desk_url(desk_url)?;
-        // reqwest is built without a default crypto provider; install ring once per process
+        // reqwest is built without a default crypto provider; install aws-lc-rs (the one the feed and
+        // tough use: one TLS crypto backend in the app) once per process
         // (an error only means one is installed already).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let mut builder = reqwest::blocking::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(options.timeout)
