@@ -591,3 +591,45 @@ fn a_scan_records_the_same_evidence_from_the_app_and_from_verityctl() {
     assert_eq!(app_evidence, cli_evidence);
     assert_eq!(r["step"]["status"], status["steps"][0]["status"]);
 }
+
+#[test]
+fn a_check_answers_while_a_large_scan_runs() {
+    // The scan runs on the second store (long work): the store every other command needs stays
+    // free. With the scan holding that store's lock, the checks below would wait for it.
+    let h = harness();
+    let mut big = String::from("Name,Phone\n");
+    for i in 0..5_000u32 {
+        big.push_str(&format!("Contact {i},9{:07}\n", i));
+    }
+    let scanning = {
+        let webview = h.webview.clone();
+        std::thread::spawn(move || {
+            common::invoke(
+                &webview,
+                "scan_files",
+                serde_json::json!({ "files": [{ "name": "big.csv", "bytes": big.as_bytes() }] }),
+            )
+        })
+    };
+    let mut answered_during_scan = 0;
+    // Enough to show it; then the scan gets the CPU back.
+    while !scanning.is_finished() && answered_during_scan < 10 {
+        let o = invoke(
+            &h,
+            "check",
+            serde_json::json!({ "input": "+852 2123 4567", "remember": false }),
+        )
+        .unwrap();
+        assert_eq!(o["kind"], "phone");
+        if !scanning.is_finished() {
+            answered_during_scan += 1;
+        }
+    }
+    let r = scanning.join().unwrap().unwrap();
+    assert_eq!(r["summary"]["entries"], 5_000, "{}", r["summary"]);
+    assert_eq!(r["step"]["step"], "remove_unofficial_numbers");
+    assert!(
+        answered_during_scan >= 10,
+        "only {answered_during_scan} checks answered while the scan ran"
+    );
+}

@@ -4,7 +4,7 @@
 use crate::error::{CmdResult, ErrorCode, IpcError};
 use crate::host::SharedHost;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use verity_store::Store;
 
 /// The app's managed state.
@@ -19,6 +19,10 @@ pub struct AppState {
     shortcut_change: Mutex<()>,
     /// The saved shortcut the desktop refused when Verity started, until another is saved.
     shortcut_refused: Mutex<Option<String>>,
+    /// A second store on the same data directory for long work (scanning large files), opened on
+    /// first use, so that such work never holds the lock every other command needs: a check
+    /// answers while a 50 MB export is scanned. Long jobs wait for each other.
+    long_work: Arc<Mutex<Option<Store>>>,
 }
 
 impl AppState {
@@ -34,6 +38,7 @@ impl AppState {
             host,
             shortcut_change: Mutex::new(()),
             shortcut_refused: Mutex::new(None),
+            long_work: Arc::default(),
         }
     }
 
@@ -81,6 +86,31 @@ impl AppState {
         f: impl FnOnce(&mut Store) -> Result<T, verity_flows::FlowError>,
     ) -> CmdResult<T> {
         self.locked(f)
+    }
+
+    /// Runs a long flow (a scan of large files) on a blocking thread with the second store (see
+    /// `long_work`), never holding the lock of the store the other commands use.
+    ///
+    /// # Errors
+    /// The second store's open error, or the flow's.
+    pub async fn with_long_flow<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, verity_flows::FlowError> + Send + 'static,
+    ) -> CmdResult<T> {
+        let slot = self.long_work.clone();
+        let data_dir = self.data_dir.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            let mut guard = slot.lock().map_err(|_| {
+                IpcError::new(ErrorCode::Internal, "the long-work lock was poisoned")
+            })?;
+            let store = match guard.take() {
+                Some(s) => guard.insert(s),
+                None => guard.insert(Store::open(&data_dir)?),
+            };
+            f(store).map_err(IpcError::from)
+        })
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("the task failed: {e}")))?
     }
 
     /// Runs `f` with the store. The lock is held only for the call.

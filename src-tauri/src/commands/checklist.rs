@@ -176,29 +176,33 @@ fn check_sizes(files: &[FileInput]) -> CmdResult<()> {
     Ok(())
 }
 
-/// Scans `files` with one snapshot of the list, making the cleaned copies `copies` asks for.
-fn scan_all(state: &AppState, files: &[FileInput], copies: Copies) -> CmdResult<Vec<Scanned>> {
-    check_sizes(files)?;
-    let inputs: Vec<Input<'_>> = files
-        .iter()
-        .map(|f| Input {
-            name: &f.name,
-            bytes: &f.bytes,
-        })
-        .collect();
-    state.with_flow(|s| verity_flows::scan::scan_files(s, None, &inputs, copies))
-}
-
-/// Records step 1's counts for the files that could be read; `None` when none could.
-fn record_scans(
+/// Scans `files` with one snapshot of the list, making the cleaned copies `copies` asks for, and
+/// records step 1's counts (`removed` from the copies written by `write`, which runs before the
+/// counts are recorded). Runs as long work (`AppState::with_long_flow`): other commands go on.
+async fn scan_and_record<T: Send + 'static>(
     state: &AppState,
-    scanned: &[Scanned],
-    removed: u32,
-) -> CmdResult<Option<StepState>> {
+    files: Vec<FileInput>,
+    copies: Copies,
+    write: impl FnOnce(&[FileInput], &[Scanned]) -> (T, u32) + Send + 'static,
+) -> CmdResult<(Vec<FileInput>, Vec<Scanned>, T, Option<StepState>)> {
+    check_sizes(&files)?;
     let now = crate::clock::now();
-    let scans = scanned.iter().filter_map(|r| r.scan.as_ref().ok());
-    let applied = state.with_flow(|s| verity_flows::scan::record(s, scans, removed, now))?;
-    Ok(applied.map(|a| a.state))
+    state
+        .with_long_flow(move |s| {
+            let inputs: Vec<Input<'_>> = files
+                .iter()
+                .map(|f| Input {
+                    name: &f.name,
+                    bytes: &f.bytes,
+                })
+                .collect();
+            let scanned = verity_flows::scan::scan_files(s, None, &inputs, copies)?;
+            let (written, removed) = write(&files, &scanned);
+            let readable = scanned.iter().filter_map(|r| r.scan.as_ref().ok());
+            let step = verity_flows::scan::record(s, readable, removed, now)?.map(|a| a.state);
+            Ok((files, scanned, written, step))
+        })
+        .await
 }
 
 /// Scans saved contacts (vCard, CSV, .xlsx, .ods, text) for numbers presented as platform support
@@ -212,9 +216,9 @@ pub async fn scan_files(
     state: State<'_, AppState>,
     files: Vec<FileInput>,
 ) -> CmdResult<ScanResult> {
-    let scanned = scan_all(&state, &files, Copies::None)?;
+    let (files, scanned, (), step) =
+        scan_and_record(&state, files, Copies::None, |_, _| ((), 0)).await?;
     let summary = scan::evidence(scanned.iter().filter_map(|r| r.scan.as_ref().ok()), 0);
-    let step = record_scans(&state, &scanned, 0)?;
     let files = files
         .into_iter()
         .zip(scanned)
@@ -272,20 +276,15 @@ fn split_name(name: &str) -> (&str, &str) {
     }
 }
 
-/// Writes a cleaned copy of every file that had flagged entries, without those entries, as a new
-/// file in the export folder (never over the original), and records step 1 with the count left
-/// out. Spreadsheets have no cleaned copy (their outcome carries `clean_copy_unsupported`).
-#[tauri::command]
-#[specta::specta]
-pub async fn save_clean_copies(
-    state: State<'_, AppState>,
-    export_dir: State<'_, ExportDir>,
-    files: Vec<FileInput>,
-) -> CmdResult<CleanCopies> {
-    let scanned = scan_all(&state, &files, Copies::Flagged)?;
+/// Writes each cleaned copy as a new file in `dir`; the outcomes and the entries left out.
+fn write_copies(
+    dir: &Path,
+    files: &[FileInput],
+    scanned: &[Scanned],
+) -> (Vec<CleanCopyOutcome>, u32) {
     let mut copies = Vec::new();
     let mut removed_total = 0u32;
-    for (f, r) in files.iter().zip(&scanned) {
+    for (f, r) in files.iter().zip(scanned) {
         let Some(copy) = &r.clean else { continue };
         let mut outcome = CleanCopyOutcome {
             file: f.name.clone(),
@@ -298,7 +297,7 @@ pub async fn save_clean_copies(
             Ok(c) => {
                 let (stem, ext) = split_name(&f.name);
                 let stem = format!("{stem}-cleaned");
-                match verity_flows::files::write_unique(&export_dir.0, &stem, ext, &c.bytes) {
+                match verity_flows::files::write_unique(dir, &stem, ext, &c.bytes) {
                     Ok(path) => {
                         removed_total = removed_total.saturating_add(c.removed);
                         outcome.path = Some(path.display().to_string());
@@ -312,7 +311,25 @@ pub async fn save_clean_copies(
         }
         copies.push(outcome);
     }
-    let step = record_scans(&state, &scanned, removed_total)?;
+    (copies, removed_total)
+}
+
+/// Writes a cleaned copy of every file that had flagged entries, without those entries, as a new
+/// file in the export folder (never over the original), and records step 1 with the count left
+/// out. Spreadsheets have no cleaned copy (their outcome carries `clean_copy_unsupported`).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_clean_copies(
+    state: State<'_, AppState>,
+    export_dir: State<'_, ExportDir>,
+    files: Vec<FileInput>,
+) -> CmdResult<CleanCopies> {
+    let export_dir = export_dir.0.clone();
+    let (_, _, copies, step) =
+        scan_and_record(&state, files, Copies::Flagged, move |files, scanned| {
+            write_copies(&export_dir, files, scanned)
+        })
+        .await?;
     Ok(CleanCopies { copies, step })
 }
 
