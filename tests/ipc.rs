@@ -8,7 +8,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use tauri::test::MockRuntime;
 use tauri::Manager;
-use verity_app::host::{Host, HostError, Notice};
+use verity_app::host::{Host, HostError, Notice, ShortcutError};
 use verity_app::state::AppState;
 
 #[derive(Default)]
@@ -38,10 +38,13 @@ impl Host for FakeHost {
     fn language_changed(&self, language: verity_core::Language) {
         self.languages.lock().unwrap().push(language);
     }
-    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String> {
+    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), ShortcutError> {
         // As a desktop where another program holds Ctrl+Alt+Delete.
         if shortcut == "Ctrl+Alt+Delete" {
-            return Err("cannot use Ctrl+Alt+Delete: taken in the test".into());
+            return Err(ShortcutError::Refused {
+                shortcut: shortcut.to_owned(),
+                why: "taken in the test".into(),
+            });
         }
         verity_app::quick_check::parse_shortcut(shortcut)?;
         *self.registered.lock().unwrap() = Some(shortcut.to_owned());

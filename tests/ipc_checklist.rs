@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tauri::test::MockRuntime;
 use tauri::Manager;
-use verity_app::host::{Host, HostError, Notice, SaveRequest};
+use verity_app::host::{Host, HostError, Notice, SaveRequest, ShortcutError};
 use verity_app::state::AppState;
 
 #[derive(Default)]
@@ -45,7 +45,7 @@ impl Host for FakeHost {
     fn language_changed(&self, language: verity_core::Language) {
         self.languages.lock().unwrap().push(language);
     }
-    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String> {
+    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), ShortcutError> {
         verity_app::quick_check::parse_shortcut(shortcut).map(|_| ())
     }
     fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use tauri::test::MockRuntime;
 use tauri::Manager;
 use verity_app::commands::DeviceConfig;
-use verity_app::host::{Host, HostError, Notice};
+use verity_app::host::{Host, HostError, Notice, ShortcutError};
 use verity_app::state::AppState;
 use verity_desk::{admin, BackgroundDesk, DeskConfig};
 use verity_device::proto::RegionSignals;
@@ -41,7 +41,7 @@ impl Host for NoHost {
         Ok(())
     }
     fn language_changed(&self, _language: verity_core::Language) {}
-    fn set_check_shortcut(&self, _shortcut: &str) -> Result<(), String> {
+    fn set_check_shortcut(&self, _shortcut: &str) -> Result<(), ShortcutError> {
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use tauri::test::MockRuntime;
 use tauri::{Listener, Manager, WebviewWindowBuilder};
 use verity_app::feed_sync::FeedSync;
-use verity_app::host::{Host, HostError, Notice};
+use verity_app::host::{Host, HostError, Notice, ShortcutError};
 use verity_app::state::AppState;
 use verity_core::blocklist::EntryKind;
 use verity_core::feed_schedule::Freshness;
@@ -38,7 +38,7 @@ impl Host for FakeHost {
         Ok(())
     }
     fn language_changed(&self, _language: Language) {}
-    fn set_check_shortcut(&self, _shortcut: &str) -> Result<(), String> {
+    fn set_check_shortcut(&self, _shortcut: &str) -> Result<(), ShortcutError> {
         Ok(())
     }
     fn notify_threats(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {

@@ -132,6 +132,20 @@ impl From<verity_flows::FlowError> for IpcError {
     }
 }
 
+impl From<crate::quick_check::ShortcutError> for IpcError {
+    fn from(e: crate::quick_check::ShortcutError) -> Self {
+        use crate::quick_check::ShortcutError;
+        let (code, reason) = match &e {
+            ShortcutError::Invalid { .. } => (ErrorCode::InvalidInput, Some("shortcut_invalid")),
+            ShortcutError::Refused { .. } => (ErrorCode::InvalidInput, Some("shortcut_refused")),
+            ShortcutError::State(_) => (ErrorCode::Internal, None),
+        };
+        let mut err = IpcError::new(code, e.to_string());
+        err.reason = reason.map(str::to_owned);
+        err
+    }
+}
+
 impl From<crate::host::HostError> for IpcError {
     fn from(e: crate::host::HostError) -> Self {
         use crate::host::HostError;

@@ -645,7 +645,11 @@ pub fn open_threats<R: Runtime>(app: &AppHandle<R>) {
 ///
 /// # Errors
 /// The notification service's message.
-pub fn show_threat_alert(app: &AppHandle, notice: &Notice, quiet: bool) -> Result<(), String> {
+pub fn show_threat_alert(
+    app: &AppHandle,
+    notice: &Notice,
+    quiet: bool,
+) -> Result<(), crate::host::HostError> {
     crate::host::show_clickable(app, notice, quiet, "feed.alert.action", open_threats)
 }
 

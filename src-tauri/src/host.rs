@@ -4,6 +4,7 @@
 //! Commands ask the [`Host`] instead of calling the OS, so they run in tests with a fake host
 //! and no window, no D-Bus and no changes to the real login items.
 
+pub use crate::quick_check::ShortcutError;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -63,8 +64,8 @@ pub trait Host: Send + Sync {
     /// Makes `shortcut` the global "Check clipboard" shortcut (empty: none).
     ///
     /// # Errors
-    /// A message when the shortcut cannot be read or the desktop refuses it.
-    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String>;
+    /// [`ShortcutError`] when the shortcut cannot be read or the desktop refuses it.
+    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), ShortcutError>;
 
     /// Shows the one grouped alert about new threats from the feed; clicking it opens the
     /// Threats screen where the desktop supports it. `quiet`: no sound, low urgency.
@@ -153,13 +154,12 @@ impl Host for DesktopHost {
         crate::tray::retitle(&self.app, language);
     }
 
-    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), String> {
+    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), ShortcutError> {
         crate::quick_check::register(&self.app, shortcut)
     }
 
     fn notify_threats(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
         crate::feed_sync::show_threat_alert(&self.app, notice, quiet)
-            .map_err(HostError::Notification)
     }
 
     fn notify_reminder(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
@@ -170,7 +170,6 @@ impl Host for DesktopHost {
             "notification.checklist_due.action",
             crate::reminder::open_checklist,
         )
-        .map_err(HostError::Notification)
     }
 
     fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {
@@ -217,14 +216,14 @@ impl Host for DesktopHost {
 /// Checklist).
 ///
 /// # Errors
-/// The notification service's message.
+/// [`HostError::Notification`] with the notification service's message.
 pub fn show_clickable(
     app: &tauri::AppHandle,
     notice: &Notice,
     quiet: bool,
     action_key: &str,
     on_click: fn(&tauri::AppHandle),
-) -> Result<(), String> {
+) -> Result<(), HostError> {
     let mut n = notify_rust::Notification::new();
     n.summary(&notice.summary)
         .body(&notice.body)
@@ -252,7 +251,9 @@ pub fn show_clickable(
     }
     #[cfg(not(all(unix, not(target_os = "macos"))))]
     let _ = (quiet, action_key);
-    let handle = n.show().map_err(|e| e.to_string())?;
+    let handle = n
+        .show()
+        .map_err(|e| HostError::Notification(e.to_string()))?;
     #[cfg(all(unix, not(target_os = "macos")))]
     {
         let app = app.clone();

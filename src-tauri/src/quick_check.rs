@@ -99,18 +99,46 @@ pub fn check_clipboard<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// Why a shortcut is not in force.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShortcutError {
+    /// The text is not a keyboard shortcut.
+    #[error("not a keyboard shortcut {shortcut:?}: {why}")]
+    Invalid {
+        /// The text.
+        shortcut: String,
+        /// The parser's reason.
+        why: String,
+    },
+    /// The desktop would not give the keys to Verity (another program holds them, or the
+    /// keyboard has no such key).
+    #[error("cannot use {shortcut}: {why}")]
+    Refused {
+        /// The shortcut.
+        shortcut: String,
+        /// The desktop's reason.
+        why: String,
+    },
+    /// The app's own shortcut state is broken (an earlier change panicked).
+    #[error("the shortcut state is unusable: {0}")]
+    State(&'static str),
+}
+
 /// Parses a shortcut as the settings store it (`CmdOrCtrl+Alt+K`); empty is none.
 ///
 /// # Errors
-/// A message naming the shortcut when it cannot be read.
-pub fn parse_shortcut(s: &str) -> Result<Option<Shortcut>, String> {
+/// [`ShortcutError::Invalid`], naming the shortcut.
+pub fn parse_shortcut(s: &str) -> Result<Option<Shortcut>, ShortcutError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
     s.parse::<Shortcut>()
         .map(Some)
-        .map_err(|e| format!("not a keyboard shortcut {s:?}: {e}"))
+        .map_err(|e| ShortcutError::Invalid {
+            shortcut: s.to_owned(),
+            why: e.to_string(),
+        })
 }
 
 /// The shortcut Verity holds now, so a change can add the new one before it lets go of the old.
@@ -123,26 +151,29 @@ struct Held(Mutex<Option<Shortcut>>);
 /// (e.g. another program grabbed the same keys), the old shortcut keeps working.
 ///
 /// # Errors
-/// When the shortcut cannot be read or the desktop refuses it (e.g. taken by another app).
-pub fn register<R: Runtime>(app: &AppHandle<R>, shortcut: &str) -> Result<(), String> {
+/// [`ShortcutError::Invalid`] when it cannot be read, [`ShortcutError::Refused`] when the
+/// desktop refuses it (e.g. taken by another app).
+pub fn register<R: Runtime>(app: &AppHandle<R>, shortcut: &str) -> Result<(), ShortcutError> {
     let parsed = parse_shortcut(shortcut)?;
     if app.try_state::<Held>().is_none() {
         app.manage(Held::default());
     }
     let held = app
         .try_state::<Held>()
-        .ok_or_else(|| "the shortcut state is missing".to_owned())?;
+        .ok_or(ShortcutError::State("missing"))?;
     let mut current = held
         .0
         .lock()
-        .map_err(|_| "the shortcut state is poisoned".to_owned())?;
+        .map_err(|_| ShortcutError::State("poisoned"))?;
     if *current == parsed {
         return Ok(());
     }
     let gs = app.global_shortcut();
     if let Some(sc) = parsed {
-        gs.register(sc)
-            .map_err(|e| format!("cannot use {shortcut}: {e}"))?;
+        gs.register(sc).map_err(|e| ShortcutError::Refused {
+            shortcut: shortcut.to_owned(),
+            why: e.to_string(),
+        })?;
     }
     if let Some(old) = current.take() {
         release(app, old);
@@ -234,6 +265,9 @@ mod tests {
         assert!(parse_shortcut("CmdOrCtrl+Alt+K").unwrap().is_some());
         assert!(parse_shortcut("  ").unwrap().is_none());
         let err = parse_shortcut("Ctrl+Banana").unwrap_err();
-        assert!(err.contains("Ctrl+Banana"), "{err}");
+        assert!(
+            matches!(&err, ShortcutError::Invalid { shortcut, .. } if shortcut == "Ctrl+Banana")
+        );
+        assert!(err.to_string().contains("Ctrl+Banana"), "{err}");
     }
 }

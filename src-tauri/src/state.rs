@@ -11,7 +11,7 @@ use verity_store::Store;
 pub struct AppState {
     data_dir: PathBuf,
     /// The open store, or why it could not be opened (shown on Home instead of crashing).
-    store: Mutex<Result<Store, String>>,
+    store: Mutex<Result<Store, verity_store::StoreError>>,
     /// The desktop services.
     pub host: SharedHost,
     /// Held through a shortcut change (registered with the desktop, then stored), so that two
@@ -28,9 +28,8 @@ pub struct AppState {
 impl AppState {
     /// Opens the store in `data_dir`. A failure is kept and reported by every command.
     pub fn open(data_dir: PathBuf, host: SharedHost) -> Self {
-        let store = Store::open(&data_dir).map_err(|e| {
+        let store = Store::open(&data_dir).inspect_err(|e| {
             log::error!("cannot open the store: {e}");
-            e.to_string()
         });
         AppState {
             data_dir,
@@ -134,7 +133,7 @@ impl AppState {
             .map_err(|_| IpcError::new(ErrorCode::Internal, "the store lock was poisoned"))?;
         match guard.as_mut() {
             Ok(store) => f(store).map_err(Into::into),
-            Err(why) => Err(IpcError::new(ErrorCode::Store, why.clone())),
+            Err(why) => Err(IpcError::new(ErrorCode::Store, why.to_string())),
         }
     }
 }

@@ -135,8 +135,8 @@ pub const BINDINGS_PATH: &str = "ui/src/lib/ipc/bindings.ts";
 ///
 /// # Errors
 /// When the exporter fails or the file cannot be written.
-pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+pub fn export_bindings(path: &std::path::Path) -> Result<(), specta_typescript::Error> {
     let ts = specta_typescript::Typescript::default()
         .header("// Generated from Rust by tauri-specta. Do not edit: run `UPDATE_BINDINGS=1 cargo test -p verity --test bindings`.\n// @ts-nocheck");
-    specta_builder().export(ts, path).map_err(|e| e.to_string())
+    specta_builder().export(ts, path)
 }

@@ -1,4 +1,4 @@
-use crate::error::{CmdResult, ErrorCode, IpcError};
+use crate::error::CmdResult;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -65,18 +65,10 @@ pub async fn set_check_shortcut<R: Runtime>(
     shortcut: String,
 ) -> CmdResult<Settings> {
     let shortcut = shortcut.trim().to_owned();
-    let refusal = |message: String, reason: &str| {
-        let mut err = IpcError::new(ErrorCode::InvalidInput, message);
-        err.reason = Some(reason.to_owned());
-        err
-    };
-    crate::quick_check::parse_shortcut(&shortcut).map_err(|e| refusal(e, "shortcut_invalid"))?;
+    crate::quick_check::parse_shortcut(&shortcut)?;
     // Registered and recorded as one step: another change waits for this one.
     let settings = state.changing_shortcut(|| {
-        state
-            .host
-            .set_check_shortcut(&shortcut)
-            .map_err(|e| refusal(e, "shortcut_refused"))?;
+        state.host.set_check_shortcut(&shortcut)?;
         let settings = state.with_store(|s| {
             s.set_check_shortcut(&shortcut)?;
             s.settings()
