@@ -640,7 +640,7 @@ pub fn open_threats<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Shows the grouped threat alert (see [`crate::host::show_clickable`]): a click brings the app
+/// Shows the grouped threat alert (see [`crate::desktop::show_clickable`]): a click brings the app
 /// forward on the Threats screen.
 ///
 /// # Errors
@@ -650,7 +650,7 @@ pub fn show_threat_alert(
     notice: &Notice,
     quiet: bool,
 ) -> Result<(), crate::host::HostError> {
-    crate::host::show_clickable(app, notice, quiet, "feed.alert.action", open_threats)
+    crate::desktop::show_clickable(app, notice, quiet, "feed.alert.action", open_threats)
 }
 
 #[cfg(test)]

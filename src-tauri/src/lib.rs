@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod commands;
+pub mod desktop;
 pub mod error;
 pub mod feed_sync;
 pub mod feed_words;
@@ -14,9 +15,8 @@ pub mod provisioning;
 pub mod quick_check;
 pub mod reminder;
 pub mod state;
-mod tray;
 
-use host::DesktopHost;
+use desktop::DesktopHost;
 use state::AppState;
 use std::sync::Arc;
 use tauri::{Manager, WindowEvent};
@@ -78,7 +78,7 @@ pub fn run() {
             app.manage(state);
             app.manage(commands::DeviceConfig::default());
             app.manage(feed_sync::FeedSync::new(provisioning::path_from_env()));
-            tray::create(app.handle(), lang)?;
+            desktop::tray::create(app.handle(), lang)?;
             // The signed feed: a first sync within a minute, then on its schedule.
             feed_sync::start(app.handle().clone());
             // The checklist reminder: at start, then hourly; at most once a day.

@@ -71,7 +71,7 @@ pub fn create(app: &AppHandle, lang: Language) -> tauri::Result<()> {
             &quit,
         ],
     )?;
-    let icon = tauri::image::Image::from_bytes(include_bytes!("../../icons/tray.png"))?;
+    let icon = tauri::image::Image::from_bytes(include_bytes!("../../../icons/tray.png"))?;
     let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon)
         .tooltip(i18n::text(lang, "tray.tooltip"))
