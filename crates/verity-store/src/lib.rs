@@ -28,14 +28,14 @@ pub use blocklist::{
 pub use checklist::{Applied, AuditCheck, ChecklistError};
 pub use data_dir::{default_data_dir, resolve_data_dir, APP_IDENTIFIER, DATA_DIR_ENV};
 pub use error::StoreError;
-pub use feed::{
-    FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate, ListDigest, ListSum,
-};
+pub use feed::{FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate};
 pub use feed_settings::FeedSettings;
 pub use history::MAX_HISTORY;
 pub use migrate::SCHEMA_VERSION;
 pub use reminder::ReminderState;
 pub use threats::{Threat, MAX_THREATS};
+/// The list checksum's arithmetic, shared with the feed (`Store::apply_feed_update` takes them).
+pub use verity_core::list_sum::{ListDigest, ListSum};
 
 /// The database's file name inside the data directory.
 pub const DATABASE_FILE: &str = "verity.sqlite3";
