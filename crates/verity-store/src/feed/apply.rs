@@ -10,6 +10,7 @@ use super::list_state::{list_state, log_added};
 use super::schema::{BLOCK_TRIGGERS, DROP_FEED_TRIGGERS, STRING_TRIGGERS};
 use super::state::{record_success, FeedSuccess};
 use super::strings::Strings;
+use crate::blocklist::Origin;
 use crate::feed_block::{BlockWriter, Editor};
 use crate::{Store, StoreError};
 use rusqlite::{params, Transaction};
@@ -97,46 +98,25 @@ pub(crate) struct IndexChange {
     pub added_keys: Vec<u64>,
 }
 
-impl Store {
-    /// Applies one feed version in one write transaction: the feed entries (a snapshot replaces
-    /// them all, a delta changes only its rows), the official directory and the new state.
-    /// The list's digest is kept up to date with the changes (`digest` hashes one entry, see
-    /// [`ListSum`]); then, still inside the transaction, `verify` gets the resulting sum and
-    /// entry count. If it returns an error, everything is rolled back and
-    /// [`StoreError::Rejected`] carries its message.
-    ///
-    /// Feed values are authoritative: an upsert sets every field, including the date added, and
-    /// takes over an imported entry with the same value.
-    ///
-    /// # Errors
-    /// [`StoreError::Rejected`] when `verify` refuses the result, a snapshot is not in canonical
-    /// order, or a delta finds the list changed since the last apply (its digest unknown);
-    /// SQLite errors. Nothing is written then.
-    pub fn apply_feed_update<R: FeedRow + Sync>(
-        &mut self,
-        update: &FeedUpdate<'_, R>,
-        digest: &dyn ListDigest,
-        verify: impl FnOnce(&ListSum, u64) -> Result<(), String>,
-    ) -> Result<FeedApplied, StoreError> {
-        // A big update touches many pages: a larger page cache for its duration avoids
-        // spilling them to the WAL over and over (SQLite's default is 2 MiB).
-        self.conn.pragma_update(None, "cache_size", -262_144)?;
-        let result = self.write(|tx| apply_in(tx, update, digest, verify));
-        // The update has committed (or rolled back) by now: a page cache left large is no reason
-        // to report it otherwise.
-        if let Err(e) = self.conn.pragma_update(None, "cache_size", -2_000) {
-            log::warn!("cannot shrink the page cache after a feed update: {e}");
-        }
-        let (applied, change) = result?;
-        if update.index {
-            let official = crate::blocklist::read_official(&self.conn)?;
-            let strings = super::load_strings(&self.conn)?;
-            self.cache.applied(change, official, strings)?;
-        } else {
-            self.cache.invalidate();
-        }
-        Ok(applied)
+/// Applies one feed version in one write transaction (see
+/// [`Store::apply_feed_update`](crate::Store::apply_feed_update), which also brings the index up
+/// to date with the [`IndexChange`] returned).
+pub(crate) fn apply<R: FeedRow + Sync>(
+    store: &mut Store,
+    update: &FeedUpdate<'_, R>,
+    digest: &dyn ListDigest,
+    verify: impl FnOnce(&ListSum, u64) -> Result<(), String>,
+) -> Result<(FeedApplied, IndexChange), StoreError> {
+    // A big update touches many pages: a larger page cache for its duration avoids
+    // spilling them to the WAL over and over (SQLite's default is 2 MiB).
+    store.conn.pragma_update(None, "cache_size", -262_144)?;
+    let result = store.write(|tx| apply_in(tx, update, digest, verify));
+    // The update has committed (or rolled back) by now: a page cache left large is no reason
+    // to report it otherwise.
+    if let Err(e) = store.conn.pragma_update(None, "cache_size", -2_000) {
+        log::warn!("cannot shrink the page cache after a feed update: {e}");
     }
+    result
 }
 
 /// The transaction's body: the entries, the digest and its check, the log of added keys, the
@@ -184,15 +164,7 @@ fn apply_in<R: FeedRow + Sync>(
     tx.execute_batch(BLOCK_TRIGGERS)?;
     tx.execute_batch(STRING_TRIGGERS)?;
     if let Some(d) = update.official {
-        let json = serde_json::to_string(d)
-            .map_err(|e| StoreError::Corrupt(format!("official directory: {e}")))?;
-        tx.execute(
-            "INSERT INTO official_directory (id, json, origin, updated)
-             VALUES (1, ?1, 'feed', ?2)
-             ON CONFLICT (id) DO UPDATE SET json = excluded.json,
-                 origin = excluded.origin, updated = excluded.updated",
-            params![json, update.success.at.0],
-        )?;
+        crate::official::write(tx, d, Origin::Feed, update.success.at)?;
     }
     record_success(tx, &update.success)?;
     verify(&sum, applied.entries).map_err(StoreError::Rejected)?;

@@ -201,6 +201,12 @@ pub(crate) fn feed_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreE
     Ok(out)
 }
 
+/// Empties the feed list (the strings stay), for a replacement outside a feed apply.
+pub(crate) fn clear_entries(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM feed_block", [])?;
+    Ok(())
+}
+
 /// Removes the feed entry (kind, value) and returns it, for an import that takes it over.
 pub(crate) fn take_feed_entry(
     tx: &Transaction<'_>,

@@ -1,8 +1,8 @@
 //! The signed feed's local state: which version is applied, when the last sync succeeded or
 //! failed and why, the feed's entries and the one write transaction that applies a new version.
 //!
-//! A version is applied with [`Store::apply_feed_update`](crate::Store::apply_feed_update): the
-//! feed entries (their own table,
+//! A version is applied with [`Store::apply_feed_update`](crate::Store::apply_feed_update)
+//! (in `list.rs`, which also brings the index up to date): the feed entries (their own table,
 //! `feed_block`, see `feed_block.rs`), the official directory and the new state in one
 //! `BEGIN IMMEDIATE` transaction (`apply`). The list's multiset digest
 //! ([`ListSum`](verity_core::list_sum::ListSum)) is updated from the rows the version changes
@@ -19,6 +19,9 @@
 //!   apply (an import taking a value over, a remove).
 //! - `apply`: the apply transaction, snapshot and delta.
 //!
+//! The feed sits on the local entries (`blocklist`: their types, and a feed version takes over
+//! local values and drops the sample), on `official` and on `feed_block`; it knows nothing of
+//! the in-memory index (`index`), which reads it, nor of `list`, which combines them.
 
 mod apply;
 mod entries;
@@ -32,9 +35,10 @@ mod tests;
 pub use apply::{FeedApplied, FeedMode, FeedRow, FeedUpdate};
 pub use state::{FeedState, FeedSuccess};
 
-pub(crate) use apply::IndexChange;
+pub(crate) use apply::{apply, IndexChange};
 pub(crate) use entries::{
-    feed_counts, feed_entries, feed_entry_cached, import_feed, kind_of, take_feed_entry,
+    clear_entries, feed_counts, feed_entries, feed_entry_cached, import_feed, kind_of,
+    take_feed_entry,
 };
 pub(crate) use list_state::{added_since, generations};
 pub(crate) use schema::{MIGRATION_FEED_BLOCK, MIGRATION_FEED_LIST};
