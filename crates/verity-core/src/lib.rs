@@ -14,6 +14,7 @@ pub mod feed_config;
 pub mod feed_schedule;
 pub mod history;
 pub mod link;
+pub mod list_sum;
 pub mod lookalike;
 pub mod message;
 pub mod official;

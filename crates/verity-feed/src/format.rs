@@ -37,9 +37,9 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
+use verity_core::list_sum::{ListDigest, ListSum};
 use verity_core::official::OfficialDirectory;
 use verity_core::Timestamp;
-use verity_store::{ListDigest, ListSum};
 
 /// The first bytes of every feed file.
 pub const MAGIC: [u8; 4] = *b"VRTF";
@@ -309,7 +309,8 @@ pub fn checksum_of(sum: &ListSum, count: u64) -> Checksum {
     Checksum(out)
 }
 
-/// The feed's entry digest, for the store's [`ListSum`] (`Store::apply_feed_update`).
+/// The feed's entry digest ([`ListDigest`]), with which the store keeps its [`ListSum`]
+/// (`Store::apply_feed_update`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FeedDigest;
 

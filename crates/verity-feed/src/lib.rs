@@ -13,11 +13,15 @@
 //! REPO/targets/<sha256>.blocklist.delta      the changes from V-1 to V
 //! ```
 //!
-//! - [`publish`]: `init` (keys and root), `publish` (a new version from the full desired list,
-//!   computing the delta itself), `refresh` (re-sign the timestamp before it expires).
+//! - `publish` (feature `publish`): `init` (keys and root), `publish` (a new version from the
+//!   full desired list, computing the delta itself), `refresh` (re-sign the timestamp before it
+//!   expires).
 //! - [`client`]: [`sync`] verifies everything as TUF requires, then applies the delta (or the
 //!   snapshot) to the store in one transaction, checks the list checksum, records the outcome.
-//! - [`serve`]: a small static HTTP server for trials and tests.
+//! - `serve` (feature `publish`): a small static HTTP server for trials and tests.
+//!
+//! The `publish` feature is off by default, so the app, which only syncs, builds neither the
+//! publisher nor the server; `verityctl` and the tests turn it on.
 //!
 //! The feed version is ours (`custom.verity.version`), separate from TUF's role versions, which
 //! also move when `refresh` re-signs without a new list.
@@ -25,9 +29,12 @@
 pub mod client;
 pub mod error;
 pub mod format;
+#[cfg(feature = "publish")]
 mod keys;
 pub mod official_csv;
+#[cfg(feature = "publish")]
 pub mod publish;
+#[cfg(feature = "publish")]
 pub mod serve;
 mod transport;
 
@@ -36,10 +43,12 @@ pub use client::{
 };
 pub use error::{FeedError, FormatError};
 pub use format::{Checksum, FeedEntry};
+#[cfg(feature = "publish")]
 pub use publish::{
     init, publish, refresh, InitOptions, InitReport, PublishInput, PublishOptions, PublishReport,
     RefreshOptions, RefreshReport,
 };
+#[cfg(feature = "publish")]
 pub use serve::{serve, serve_until_interrupted, spawn_server, ServerHandle};
 
 use serde::{Deserialize, Serialize};
@@ -55,6 +64,7 @@ pub const CUSTOM_KEY: &str = "verity";
 /// The trusted root file inside a repository, for clients to start from.
 pub const REPO_ROOT_FILE: &str = "root.json";
 /// The TUF specification version written.
+#[cfg(feature = "publish")]
 pub(crate) const SPEC_VERSION: &str = "1.0.0";
 
 /// What a target is, as signed in `targets.json` (`custom.verity`).
@@ -97,6 +107,7 @@ impl TargetInfo {
     }
 }
 
+#[cfg(feature = "publish")]
 pub(crate) fn jiff_ts(t: Timestamp) -> Result<jiff::Timestamp, FeedError> {
     jiff::Timestamp::from_second(t.0)
         .map_err(|_| FeedError::Input(format!("time {} is out of range", t.0)))
@@ -107,11 +118,13 @@ pub(crate) fn from_jiff(t: jiff::Timestamp) -> Timestamp {
 }
 
 /// `now + days`, as a TUF expiry.
+#[cfg(feature = "publish")]
 pub(crate) fn expiry(now: Timestamp, days: u32) -> Result<jiff::Timestamp, FeedError> {
     jiff_ts(Timestamp(now.0.saturating_add(i64::from(days) * 86_400)))
 }
 
 /// A `file://` URL for a directory (with the trailing slash tough wants).
+#[cfg(feature = "publish")]
 pub(crate) fn dir_url(dir: &Path) -> Result<url::Url, FeedError> {
     let abs = std::path::absolute(dir).map_err(FeedError::io(dir))?;
     url::Url::from_directory_path(&abs)

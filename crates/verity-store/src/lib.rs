@@ -13,7 +13,10 @@ pub mod feed;
 mod feed_block;
 mod feed_settings;
 pub mod history;
+mod index;
+mod list;
 pub mod migrate;
+mod official;
 mod reminder;
 mod settings;
 pub mod threats;
@@ -22,20 +25,19 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use blocklist::{
-    BlocklistSummary, BlocklistView, ImportReport, Origin, StoredEntry, SAMPLE_SOURCE,
-};
+pub use blocklist::{BlocklistSummary, ImportReport, Origin, StoredEntry, SAMPLE_SOURCE};
 pub use checklist::{Applied, AuditCheck, ChecklistError};
 pub use data_dir::{default_data_dir, resolve_data_dir, APP_IDENTIFIER, DATA_DIR_ENV};
 pub use error::StoreError;
-pub use feed::{
-    FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate, ListDigest, ListSum,
-};
+pub use feed::{FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate};
 pub use feed_settings::FeedSettings;
 pub use history::MAX_HISTORY;
+pub use index::BlocklistView;
 pub use migrate::SCHEMA_VERSION;
 pub use reminder::ReminderState;
 pub use threats::{Threat, MAX_THREATS};
+/// The list checksum's arithmetic, shared with the feed (`Store::apply_feed_update` takes them).
+pub use verity_core::list_sum::{ListDigest, ListSum};
 
 /// The database's file name inside the data directory.
 pub const DATABASE_FILE: &str = "verity.sqlite3";
@@ -47,7 +49,7 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Connection,
     data_dir: PathBuf,
-    cache: blocklist::Cache,
+    cache: index::Cache,
     /// A cleared history's old pages may still be in the WAL file (another connection was
     /// reading when it was cleared): the WAL is emptied after the next write.
     wal_truncate_pending: bool,
@@ -91,7 +93,7 @@ impl Store {
         let mut store = Store {
             conn,
             data_dir: data_dir.to_path_buf(),
-            cache: blocklist::Cache::default(),
+            cache: index::Cache::default(),
             wal_truncate_pending: false,
         };
         migrate::run(&mut store.conn)?;

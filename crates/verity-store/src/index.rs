@@ -1,0 +1,466 @@
+//! The index: what a check reads, the filter in front of the database.
+//!
+//! Only a [`BlocklistFilter`] over the entries' 64-bit keys is kept in memory (about 2.3 bytes
+//! an entry, built from the local entries' `key` index and the feed's blocks); a filter hit is
+//! confirmed by a point query that returns the entry, so a false positive never becomes a false
+//! match ([`BlocklistView`]). The filter is built on first use, with the official directory and
+//! the feed's interned strings beside it. It follows every change: this store's own changes
+//! tell it (`list.rs`: a snapshot hands over the filter it built, a delta the keys it added,
+//! anything else makes it forget), and changes another process made (`verityctl blocklist
+//! import` while the app runs, a sync on another connection) are seen through `PRAGMA
+//! data_version` and the generation counters in `feed_list`: feed deltas are caught up from the
+//! log of their added keys, anything else rebuilds it.
+//!
+//! The index reads the local entries (`blocklist`), the feed's (`feed`, `feed_block`) and the
+//! official directory (`official`); none of them knows it.
+
+use crate::blocklist::{key_of_sql, local_entry, parse_kind, StoredEntry};
+use crate::feed::{IndexChange, StringCache};
+use crate::{Store, StoreError};
+use rusqlite::{Connection, Transaction};
+use verity_core::blocklist::{
+    entry_key, BlocklistEntry, BlocklistFilter, BlocklistLookup, EntryKind, LookupError,
+};
+use verity_core::official::OfficialDirectory;
+
+/// The filter and the directory as last loaded, with the database version they reflect.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    loaded: Option<Loaded>,
+}
+
+/// Feed keys added since the base filter was built may grow to this many (or a quarter of the
+/// list, when that is more) before the next lookup rebuilds the base instead.
+const MAX_OVERLAY: usize = 1_000_000;
+
+impl Cache {
+    /// Forgets the index: the next lookup rebuilds it (after a write outside this module).
+    pub(crate) fn invalidate(&mut self) {
+        self.loaded = None;
+    }
+
+    /// Brings the index up to date after this store applied a feed version: a snapshot's filter
+    /// replaces it; a delta's added keys join the overlay, if the index reflected the list the
+    /// delta was applied to. Otherwise the next lookup rebuilds it.
+    pub(crate) fn applied(
+        &mut self,
+        change: IndexChange,
+        official: OfficialDirectory,
+        strings: StringCache,
+    ) -> Result<(), StoreError> {
+        let entries = change.local_entries + change.feed_entries;
+        if let Some(filter) = change.filter {
+            self.loaded = Some(Loaded {
+                data_version: change.data_version,
+                generations: change.after,
+                filter,
+                overlay_keys: Vec::new(),
+                overlay: BlocklistFilter::default(),
+                entries,
+                official,
+                strings,
+            });
+            return Ok(());
+        }
+        let current = matches!(&self.loaded, Some(l) if l.generations == change.before);
+        let Some(l) = self.loaded.as_mut().filter(|_| current) else {
+            self.loaded = None;
+            return Ok(());
+        };
+        if l.overlay_keys.len() + change.added_keys.len() > MAX_OVERLAY.max(entries / 4) {
+            self.loaded = None;
+            return Ok(());
+        }
+        if !change.added_keys.is_empty() {
+            l.overlay_keys.extend(change.added_keys);
+            l.overlay = BlocklistFilter::build(l.overlay_keys.clone())
+                .map_err(|e| StoreError::Index(e.to_string()))?;
+        }
+        l.data_version = change.data_version;
+        l.generations = change.after;
+        l.entries = entries;
+        l.official = official;
+        l.strings = strings;
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+struct Loaded {
+    data_version: i64,
+    /// `feed_list.generation` and `local_generation` the filters reflect.
+    generations: (i64, i64),
+    /// Every key, as of the last full build.
+    filter: BlocklistFilter,
+    /// Feed keys added by deltas this store applied since (exact: no false negatives).
+    overlay_keys: Vec<u64>,
+    overlay: BlocklistFilter,
+    entries: usize,
+    official: OfficialDirectory,
+    /// The feed's interned strings, for confirming queries (an id missing here is read from
+    /// the table: a delta another process applied may add strings).
+    strings: StringCache,
+}
+
+impl Loaded {
+    /// Adds the keys the feed deltas since `self.generations` added to the overlay, if they are
+    /// all logged and the overlay stays small enough. Returns whether it did.
+    fn catch_up(&mut self, conn: &Connection, now: (i64, i64)) -> Result<bool, StoreError> {
+        let Some(added) = crate::feed::added_since(conn, self.generations.0, now.0)? else {
+            return Ok(false);
+        };
+        if self.overlay_keys.len() + added.len() > MAX_OVERLAY.max(self.entries / 4) {
+            return Ok(false);
+        }
+        if !added.is_empty() {
+            self.overlay_keys.extend(added);
+            self.overlay = BlocklistFilter::build(self.overlay_keys.clone())
+                .map_err(|e| StoreError::Index(e.to_string()))?;
+        }
+        self.generations = now;
+        Ok(true)
+    }
+}
+
+/// Local and feed entries.
+fn count_entries(conn: &Connection) -> Result<usize, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT (SELECT count(*) FROM blocklist_entry) + (SELECT count FROM feed_list)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Reads the keys and the directory (inside the caller's read transaction) and builds the filter.
+fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
+    let generations = crate::feed::generations(tx)?;
+    let mut keys: Vec<u64> = Vec::new();
+    {
+        // A scan of the covering `key` index: one integer a row, already in order.
+        let mut stmt =
+            tx.prepare("SELECT key FROM blocklist_entry WHERE key IS NOT NULL ORDER BY key")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            keys.push(key_of_sql(r.get(0)?));
+        }
+    }
+    {
+        let mut stmt = tx.prepare("SELECT kind, value FROM blocklist_entry WHERE key IS NULL")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let kind: String = r.get(0)?;
+            let value: String = r.get(1)?;
+            keys.push(entry_key(parse_kind(&kind)?, &value));
+        }
+    }
+    {
+        // The feed's keys are hashed from its blocks, read in key order.
+        let mut last: Option<(i64, EntryKind)> = None;
+        crate::feed_block::scan(tx, None, |code, value, _| {
+            let kind = match last {
+                Some((c, k)) if c == code => k,
+                _ => {
+                    let k = crate::feed::kind_of(code)?;
+                    last = Some((code, k));
+                    k
+                }
+            };
+            keys.push(entry_key(kind, value));
+            Ok(())
+        })?;
+    }
+    let entries = keys.len();
+    let official = crate::official::read(tx)?;
+    let strings = crate::feed::load_strings(tx)?;
+    let filter = BlocklistFilter::build(keys).map_err(|e| StoreError::Index(e.to_string()))?;
+    Ok(Loaded {
+        data_version,
+        generations,
+        filter,
+        overlay_keys: Vec::new(),
+        overlay: BlocklistFilter::default(),
+        entries,
+        official,
+        strings,
+    })
+}
+
+/// The entry (kind, value): a feed entry by its block (most entries are), else a local entry by
+/// the `UNIQUE (kind, value)` index.
+pub(crate) fn point_query(
+    conn: &Connection,
+    kind: EntryKind,
+    value: &str,
+    strings: Option<&StringCache>,
+) -> Result<Option<StoredEntry>, StoreError> {
+    if let Some(feed) = crate::feed::feed_entry_cached(conn, kind, value, strings)? {
+        return Ok(Some(feed));
+    }
+    local_entry(conn, kind, value)
+}
+
+/// The blocklist as checks see it: the in-memory filter in front of the database. Borrowed from
+/// the [`Store`] by [`Store::lookup_tables`]; implements [`BlocklistLookup`] for
+/// `verity_core::check::CheckContext`.
+///
+/// It holds one read transaction until it is dropped: the freshness check, a rebuild and every
+/// confirming query see one snapshot (a message's items agree with each other) and take the
+/// database's file locks once, not once a query. Drop it when the check is done: while a
+/// reader holds a snapshot, checkpoints cannot reset the write-ahead log.
+pub struct BlocklistView<'a> {
+    snapshot: Transaction<'a>,
+    filter: &'a BlocklistFilter,
+    overlay: &'a BlocklistFilter,
+    strings: &'a StringCache,
+    entries: usize,
+}
+
+impl std::fmt::Debug for BlocklistView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlocklistView")
+            .field("entries", &self.entries)
+            .field("filter_bytes", &self.filter.size_in_bytes())
+            .field("overlay_keys", &self.overlay.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> BlocklistView<'a> {
+    /// How many entries the list has.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// Whether the list is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    /// Feed entries added since the filter was last fully built, kept in an overlay.
+    #[must_use]
+    pub fn overlay_len(&self) -> usize {
+        self.overlay.len()
+    }
+
+    /// The in-memory filter as last fully built (for its size, and for the bare probe); feed
+    /// entries added since by this store's deltas are in an overlay that [`BlocklistView::find`]
+    /// also probes.
+    #[must_use]
+    pub fn filter(&self) -> &'a BlocklistFilter {
+        self.filter
+    }
+
+    /// The entry (kind, normalised value): the filter first, then, on a hit, the database.
+    ///
+    /// # Errors
+    /// SQLite errors; [`StoreError::Corrupt`] for a row that no longer parses.
+    pub fn find(&self, kind: EntryKind, value: &str) -> Result<Option<StoredEntry>, StoreError> {
+        let key = entry_key(kind, value);
+        if !self.filter.may_contain_key(key) && !self.overlay.may_contain_key(key) {
+            return Ok(None);
+        }
+        point_query(&self.snapshot, kind, value, Some(self.strings))
+    }
+
+    /// Whether an E.164 number is listed (exactly: a filter hit is confirmed).
+    ///
+    /// # Errors
+    /// As [`BlocklistView::find`].
+    pub fn contains_phone(&self, e164: &str) -> Result<bool, StoreError> {
+        Ok(self.find(EntryKind::Phone, e164)?.is_some())
+    }
+}
+
+impl BlocklistLookup for BlocklistView<'_> {
+    fn lookup_exact(
+        &self,
+        kind: EntryKind,
+        value: &str,
+        out: &mut Vec<BlocklistEntry>,
+    ) -> Result<(), LookupError> {
+        if let Some(s) = self.find(kind, value).map_err(LookupError::new)? {
+            out.push(s.entry);
+        }
+        Ok(())
+    }
+}
+
+/// Back from a check: the store's own error when it was one.
+impl From<LookupError> for StoreError {
+    fn from(e: LookupError) -> Self {
+        match e.into_inner().downcast::<StoreError>() {
+            Ok(s) => *s,
+            Err(other) => StoreError::Index(other.to_string()),
+        }
+    }
+}
+
+fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))?)
+}
+
+impl Store {
+    /// The blocklist (its filter in memory, rebuilt if this or another process changed the
+    /// database since the last call) and the official directory: what a check needs.
+    ///
+    /// # Errors
+    /// SQLite errors; [`StoreError::Corrupt`] for rows that no longer parse.
+    pub fn lookup_tables(&mut self) -> Result<(BlocklistView<'_>, &OfficialDirectory), StoreError> {
+        // Rolled back (a read-only transaction just ends) when the view is dropped.
+        let snapshot = self.conn.unchecked_transaction()?;
+        let version = data_version(&snapshot)?;
+        if let Some(l) = &mut self.cache.loaded {
+            if l.data_version != version {
+                // Another connection committed: keep the filters if no entry changed, or if
+                // only feed deltas did (their added keys join the overlay).
+                let now = crate::feed::generations(&snapshot)?;
+                let caught_up = if now == l.generations {
+                    true
+                } else if now.1 == l.generations.1 && now.0 > l.generations.0 {
+                    l.catch_up(&snapshot, now)?
+                } else {
+                    false
+                };
+                if caught_up {
+                    l.official = crate::official::read(&snapshot)?;
+                    l.data_version = version;
+                    l.entries = count_entries(&snapshot)?;
+                } else {
+                    // Free the old filter before building the new one.
+                    self.cache.loaded = None;
+                }
+            }
+        }
+        let loaded: &Loaded = match &mut self.cache.loaded {
+            Some(l) => l,
+            slot => slot.insert(load(&snapshot, version)?),
+        };
+        Ok((
+            BlocklistView {
+                snapshot,
+                filter: &loaded.filter,
+                overlay: &loaded.overlay,
+                strings: &loaded.strings,
+                entries: loaded.entries,
+            },
+            &loaded.official,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blocklist::tests::{entry, keys_match};
+    use crate::blocklist::{key_sql, Origin};
+
+    #[test]
+    fn rows_without_a_key_are_still_found_and_stale_keys_are_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store
+            .import_entries(&[entry(EntryKind::Phone, "+852 6123 4567")], Origin::Import)
+            .unwrap();
+        keys_match(&store.conn);
+        // A writer that knows nothing of the key column.
+        store
+            .conn
+            .execute(
+                "INSERT INTO blocklist_entry (kind, value, category, added, origin)
+                 VALUES ('domain', 'no-key.example', 'phishing', 1, 'feed')",
+                [],
+            )
+            .unwrap();
+        // A value changed behind the key's back: the trigger clears the key.
+        store
+            .conn
+            .execute(
+                "UPDATE blocklist_entry SET value = '+85261234568' WHERE value = '+85261234567'",
+                [],
+            )
+            .unwrap();
+        let stale: Option<i64> = store
+            .conn
+            .query_row(
+                "SELECT key FROM blocklist_entry WHERE value = '+85261234568'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stale, None);
+        store.cache.invalidate();
+        let (view, _) = store.lookup_tables().unwrap();
+        let url = verity_core::link::canonicalize("https://a.no-key.example/x").unwrap();
+        assert_eq!(view.lookup_url(&url).unwrap().len(), 1);
+        assert!(view.contains_phone("+85261234568").unwrap());
+        assert!(!view.contains_phone("+85261234567").unwrap());
+        drop(view);
+        // Setting the key with the value keeps it.
+        store
+            .conn
+            .execute(
+                "UPDATE blocklist_entry SET value = '+85261234569', key = ?1
+                 WHERE value = '+85261234568'",
+                [key_sql(EntryKind::Phone, "+85261234569")],
+            )
+            .unwrap();
+        let kept: Option<i64> = store
+            .conn
+            .query_row(
+                "SELECT key FROM blocklist_entry WHERE value = '+85261234569'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, Some(key_sql(EntryKind::Phone, "+85261234569")));
+    }
+
+    #[test]
+    fn a_filter_false_positive_never_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let listed: Vec<_> = (0..50)
+            .map(|i| entry(EntryKind::Phone, &format!("+852 6123 {i:04}")))
+            .collect();
+        store.import_entries(&listed, Origin::Import).unwrap();
+        let (view, _) = store.lookup_tables().unwrap();
+        // Find a number the filter lets through although it is not listed.
+        let fp = (0..10_000_000u32)
+            .map(|i| format!("+8529{i:07}"))
+            .find(|v| view.filter().may_contain(EntryKind::Phone, v))
+            .expect("a false positive within ten million tries");
+        assert_eq!(view.find(EntryKind::Phone, &fp).unwrap(), None);
+        assert!(view.lookup_phone(&fp).unwrap().is_empty());
+        assert!(view.contains_phone("+85261230042").unwrap());
+    }
+
+    #[test]
+    fn the_view_and_the_plain_query_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let sample = store.blocklist_entries().unwrap();
+        let (view, _) = store.lookup_tables().unwrap();
+        assert_eq!(view.len(), sample.len());
+        for s in &sample {
+            assert_eq!(
+                view.find(s.entry.kind, &s.entry.value).unwrap().as_ref(),
+                Some(s)
+            );
+        }
+        drop(view);
+        for s in &sample {
+            assert_eq!(
+                store
+                    .blocklist_entry(s.entry.kind, &s.entry.value)
+                    .unwrap()
+                    .as_ref(),
+                Some(s)
+            );
+        }
+    }
+}
