@@ -1,9 +1,7 @@
 //! Commands through Tauri's mock runtime: the real IPC path (deserialising arguments, the
 //! capability check, serialising `{code, message}` errors) without a window system.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
-
-mod common;
+use crate::harness;
 
 use std::sync::{Arc, Mutex};
 use tauri::test::MockRuntime;
@@ -65,7 +63,7 @@ struct Harness {
 fn harness_with(host: FakeHost, label: &str) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let host = Arc::new(host);
-    let common::MockApp { app, webview } = common::mock_app(label, |app| {
+    let harness::MockApp { app, webview } = harness::mock_app(label, |app| {
         app.manage(AppState::open(dir.path().to_path_buf(), host.clone()));
     });
     Harness {
@@ -85,7 +83,7 @@ fn invoke(
     cmd: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, serde_json::Value> {
-    common::invoke(&h.webview, cmd, body)
+    harness::invoke(&h.webview, cmd, body)
 }
 
 #[test]
@@ -385,7 +383,7 @@ fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
     std::thread::scope(|scope| {
         let webview = h.webview.clone();
         let first = scope.spawn(move || {
-            common::invoke(
+            harness::invoke(
                 &webview,
                 "set_check_shortcut",
                 serde_json::json!({"shortcut": "Ctrl+Shift+1"}),
@@ -607,7 +605,7 @@ fn a_check_answers_while_a_large_scan_runs() {
     let scanning = {
         let webview = h.webview.clone();
         std::thread::spawn(move || {
-            common::invoke(
+            harness::invoke(
                 &webview,
                 "scan_files",
                 serde_json::json!({ "files": [{ "name": "big.csv", "bytes": big.as_bytes() }] }),

@@ -3,10 +3,8 @@
 //! Configure, sync now, freshness, alerts grouped into one notice, unread count, back-off after
 //! the server goes down, provisioning that wins and locks, notification preferences.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
-
-mod common;
-#[path = "../crates/verity-feed/tests/fixture/mod.rs"]
+use crate::harness;
+#[path = "../../crates/verity-feed/tests/fixture/mod.rs"]
 mod fixture;
 use fixture::{entry, now, v1_list};
 
@@ -117,7 +115,7 @@ impl Harness {
     fn new() -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let host = Arc::new(FakeHost::default());
-        let common::MockApp { app, webview } = common::mock_app("main", |app| {
+        let harness::MockApp { app, webview } = harness::mock_app("main", |app| {
             app.manage(AppState::open(dir.path().join("data"), host.clone()));
             app.manage(FeedSync::new(dir.path().join("provisioning.json")));
         });
@@ -138,7 +136,7 @@ impl Harness {
         cmd: &str,
         body: serde_json::Value,
     ) -> Result<serde_json::Value, serde_json::Value> {
-        common::invoke(&self.webview, cmd, body)
+        harness::invoke(&self.webview, cmd, body)
     }
 
     fn ok(&self, cmd: &str, body: serde_json::Value) -> serde_json::Value {
@@ -473,6 +471,6 @@ fn the_feed_commands_are_for_the_main_window_only() {
     let intruder = WebviewWindowBuilder::new(&h.app, "intruder", Default::default())
         .build()
         .unwrap();
-    let err = common::invoke(&intruder, "sync_now", serde_json::json!({})).unwrap_err();
+    let err = harness::invoke(&intruder, "sync_now", serde_json::json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
 }

@@ -1,7 +1,5 @@
 //! The committed TypeScript bindings must match what the Rust commands generate.
-//! Regenerate with `UPDATE_BINDINGS=1 cargo test -p verity --test bindings`.
-
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+//! Regenerate with `UPDATE_BINDINGS=1 cargo test -p verity --test app bindings::`.
 
 use std::path::Path;
 
@@ -20,7 +18,7 @@ fn typescript_bindings_are_fresh() {
     let have = std::fs::read_to_string(&committed).unwrap_or_default();
     assert!(
         want == have,
-        "{} is stale: run `UPDATE_BINDINGS=1 cargo test -p verity --test bindings` and commit it",
+        "{} is stale: run `UPDATE_BINDINGS=1 cargo test -p verity --test app bindings::` and commit it",
         committed.display()
     );
 }

@@ -1,10 +1,8 @@
 //! The checklist's commands (issue 5) through Tauri's mock runtime: the five steps, the scan of
 //! fixture files, the size limit, the report export and the daily reminder. Harness copied from
-//! `tests/ipc.rs`.
+//! `ipc.rs`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
-
-mod common;
+use crate::harness;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -71,7 +69,7 @@ struct Harness {
 fn harness_with(host: FakeHost, label: &str) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let host = Arc::new(host);
-    let common::MockApp { app, webview } = common::mock_app(label, |app| {
+    let harness::MockApp { app, webview } = harness::mock_app(label, |app| {
         app.manage(AppState::open(dir.path().to_path_buf(), host.clone()));
         app.manage(verity_app::commands::ExportDir(dir.path().join("exports")));
         app.manage(verity_app::feed_sync::FeedSync::new(
@@ -95,7 +93,7 @@ fn invoke(
     cmd: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, serde_json::Value> {
-    common::invoke(&h.webview, cmd, body)
+    harness::invoke(&h.webview, cmd, body)
 }
 
 fn fixture(name: &str) -> Vec<u8> {

@@ -6,9 +6,7 @@
 //! The device key is kept in the passphrase file store (fast key derivation), or in the Secret
 //! Service when `VERITY_TEST_SECRET_SERVICE=1` (see `crates/verity-device/tests/secret-service.sh`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
-
-mod common;
+use crate::harness;
 
 use data_encoding::BASE32_NOPAD;
 use serde_json::{json, Value};
@@ -123,7 +121,7 @@ impl App {
             timezone: Some("Asia/Hong_Kong".into()),
             locale: Some("zh-HK".into()),
         });
-        let common::MockApp { app, webview } = common::mock_app("main", |app| {
+        let harness::MockApp { app, webview } = harness::mock_app("main", |app| {
             app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
             app.manage(config);
         });
@@ -135,7 +133,7 @@ impl App {
     }
 
     fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
-        common::invoke(&self.webview, cmd, body)
+        harness::invoke(&self.webview, cmd, body)
     }
 
     fn ok(&self, cmd: &str, body: Value) -> Value {
@@ -548,11 +546,11 @@ fn no_secure_store_is_said_with_its_code() {
 fn other_windows_get_no_device_commands() {
     let desk = Desk::start();
     let dir = tempfile::tempdir().unwrap();
-    let common::MockApp { app: _app, webview } = common::mock_app("intruder", |app| {
+    let harness::MockApp { app: _app, webview } = harness::mock_app("intruder", |app| {
         app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
         app.manage(DeviceConfig::default());
     });
-    let err = common::invoke(&webview, "device_status", json!({})).unwrap_err();
+    let err = harness::invoke(&webview, "device_status", json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
     drop(desk);
 }

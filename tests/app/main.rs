@@ -1,0 +1,15 @@
+//! The app package's integration tests, in one binary (one link of the Tauri app instead of one
+//! per file): a module per feature, all on the shared mock-runtime [`harness`].
+//!
+//! `cargo test -p verity --test app` runs them all; a module alone with a filter, e.g.
+//! `cargo test -p verity --test app device::`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+mod harness;
+
+mod bindings;
+mod checklist;
+mod device;
+mod feed;
+mod ipc;
