@@ -1,91 +1,19 @@
 //! The checklist's commands (issue 5) through Tauri's mock runtime: the five steps, the scan of
-//! fixture files, the size limit, the report export and the daily reminder. Harness copied from
-//! `ipc.rs`.
+//! fixture files, the size limit, the report export and the daily reminder.
 
-use crate::harness;
+use crate::harness::{FakeHost, Harness};
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use tauri::test::MockRuntime;
-use tauri::Manager;
-use verity_app::host::{Host, HostError, Notice, SaveRequest, ShortcutError};
+use std::sync::atomic::Ordering;
+use verity_app::host::Notice;
 use verity_app::state::AppState;
 
-#[derive(Default)]
-struct FakeHost {
-    notices: Mutex<Vec<Notice>>,
-    login_item: Mutex<Option<bool>>,
-    refuse_autostart: bool,
-    languages: Mutex<Vec<verity_core::Language>>,
-    /// Reminders shown, with their `quiet` flag.
-    reminders: Mutex<Vec<(Notice, bool)>>,
-    refuse_notifications: AtomicBool,
-    /// The Save dialog's answers, in order (`None`: the user cancelled; none left: cancelled).
-    save_answers: Mutex<VecDeque<Option<PathBuf>>>,
-    /// What the Save dialog was asked.
-    save_requests: Mutex<Vec<SaveRequest>>,
-}
-
-impl Host for FakeHost {
-    fn notify(&self, notice: &Notice) -> Result<(), HostError> {
-        self.notices.lock().unwrap().push(notice.clone());
-        Ok(())
-    }
-    fn set_start_at_login(&self, enabled: bool) -> Result<(), HostError> {
-        if self.refuse_autostart {
-            return Err(HostError::Autostart("refused by the test".into()));
-        }
-        *self.login_item.lock().unwrap() = Some(enabled);
-        Ok(())
-    }
-    fn language_changed(&self, language: verity_core::Language) {
-        self.languages.lock().unwrap().push(language);
-    }
-    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), ShortcutError> {
-        verity_app::quick_check::parse_shortcut(shortcut).map(|_| ())
-    }
-    fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {
-        self.save_requests.lock().unwrap().push(request.clone());
-        Ok(self.save_answers.lock().unwrap().pop_front().flatten())
-    }
-    fn notify_reminder(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
-        if self.refuse_notifications.load(Ordering::SeqCst) {
-            return Err(HostError::Notification("refused by the test".into()));
-        }
-        self.reminders.lock().unwrap().push((notice.clone(), quiet));
-        Ok(())
-    }
-}
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    host: Arc<FakeHost>,
-    _app: tauri::App<MockRuntime>,
-    webview: tauri::WebviewWindow<MockRuntime>,
-}
-
-fn harness_with(host: FakeHost, label: &str) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let host = Arc::new(host);
-    let harness::MockApp { app, webview } = harness::mock_app(label, |app| {
-        app.manage(AppState::open(dir.path().to_path_buf(), host.clone()));
-        app.manage(verity_app::commands::ExportDir(dir.path().join("exports")));
-        app.manage(verity_app::feed_sync::FeedSync::new(
-            dir.path().join("no-provisioning.json"),
-        ));
-    });
-    Harness {
-        _dir: dir,
-        host,
-        _app: app,
-        webview,
-    }
-}
-
 fn harness() -> Harness {
-    harness_with(FakeHost::default(), "main")
+    Harness::new()
+}
+
+fn harness_with(host: FakeHost, label: &'static str) -> Harness {
+    Harness::builder().host(host).label(label).build()
 }
 
 fn invoke(
@@ -93,7 +21,7 @@ fn invoke(
     cmd: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, serde_json::Value> {
-    harness::invoke(&h.webview, cmd, body)
+    h.invoke(cmd, body)
 }
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -119,7 +47,7 @@ fn step_status(h: &Harness, n: usize) -> String {
 }
 
 fn exports(h: &Harness) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(h._dir.path().join("exports"))
+    let mut v: Vec<_> = std::fs::read_dir(h.exports_dir())
         .map(|d| d.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default();
     v.sort();
@@ -308,7 +236,7 @@ fn all_five_steps_through_commands_then_the_report() {
         .contains("Ada Lau"));
 
     // The report, in each format, where the user said in the Save dialog.
-    let reports = h._dir.path().join("reports");
+    let reports = h.dir.path().join("reports");
     std::fs::create_dir(&reports).unwrap();
     let answer = |p: Option<PathBuf>| h.host.save_answers.lock().unwrap().push_back(p);
     let files_in = |dir: &std::path::Path| {
@@ -450,7 +378,7 @@ const HK: i32 = 8 * 3600;
 /// Records step 4 long before `T`, with the next drill at `next_drill`.
 fn drill_recorded_long_ago(h: &Harness, next_drill: i64) {
     use verity_core::checklist::{DrillEvidence, Event, Evidence, Interval, StepId};
-    let mut store = verity_store::Store::open(h._dir.path()).unwrap();
+    let mut store = verity_store::Store::open(&h.data_dir()).unwrap();
     let e = Evidence::DrillOwner(DrillEvidence {
         owner: "Ada".into(),
         schedule: Interval::QUARTER,
@@ -466,7 +394,7 @@ fn drill_recorded_long_ago(h: &Harness, next_drill: i64) {
 }
 
 fn remind(h: &Harness, at: i64, offset: i32) -> ReminderDecision {
-    remind_if_due(&h._app.state::<AppState>(), Timestamp(at), offset).unwrap()
+    remind_if_due(&h.state(), Timestamp(at), offset).unwrap()
 }
 
 fn reminders(h: &Harness) -> Vec<(Notice, bool)> {
@@ -479,7 +407,7 @@ fn a_due_step_reminds_once_a_local_day() {
     assert_eq!(remind(&h, T, HK), NothingDue);
     drill_recorded_long_ago(&h, T - 10 * DAY);
     assert_eq!(remind(&h, T, HK), Show);
-    let store = verity_store::Store::open(h._dir.path()).unwrap();
+    let store = verity_store::Store::open(&h.data_dir()).unwrap();
     assert_eq!(
         store.checklist().unwrap().steps[3].status,
         verity_core::checklist::StepStatus::DueAgain
@@ -502,7 +430,7 @@ fn a_due_step_reminds_once_a_local_day() {
     // Only the reminder path notified (no plain notification).
     assert!(h.host.notices.lock().unwrap().is_empty());
     // The day is kept in the store, so a restart does not remind again that day.
-    let h2_state = AppState::open(h._dir.path().to_path_buf(), h.host.clone());
+    let h2_state = AppState::open(h.data_dir(), h.host.clone());
     assert_eq!(
         remind_if_due(&h2_state, Timestamp(T + 20 * HOUR), HK).unwrap(),
         AlreadyShownToday
@@ -584,7 +512,7 @@ fn a_refused_reminder_is_not_recorded_and_comes_at_the_next_check() {
     let h = harness();
     drill_recorded_long_ago(&h, T - 10 * DAY);
     h.host.refuse_notifications.store(true, Ordering::SeqCst);
-    let e = remind_if_due(&h._app.state::<AppState>(), Timestamp(T), HK).unwrap_err();
+    let e = remind_if_due(&h.state(), Timestamp(T), HK).unwrap_err();
     assert_eq!(
         e.code,
         verity_app::error::ErrorCode::NotificationUnavailable

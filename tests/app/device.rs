@@ -6,17 +6,12 @@
 //! The device key is kept in the passphrase file store (fast key derivation), or in the Secret
 //! Service when `VERITY_TEST_SECRET_SERVICE=1` (see `crates/verity-device/tests/secret-service.sh`).
 
-use crate::harness;
+use crate::harness::{self, Harness};
 
 use data_encoding::BASE32_NOPAD;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
-use tauri::test::MockRuntime;
-use tauri::Manager;
-use verity_app::commands::DeviceConfig;
-use verity_app::host::{Host, HostError, Notice, ShortcutError};
-use verity_app::state::AppState;
 use verity_desk::{admin, BackgroundDesk, DeskConfig};
 use verity_device::proto::RegionSignals;
 use verity_device::state::DeviceState;
@@ -27,21 +22,6 @@ const PASSPHRASE: &str = "correct horse battery staple";
 
 fn secret_service() -> bool {
     std::env::var("VERITY_TEST_SECRET_SERVICE").as_deref() == Ok("1")
-}
-
-struct NoHost;
-
-impl Host for NoHost {
-    fn notify(&self, _notice: &Notice) -> Result<(), HostError> {
-        Ok(())
-    }
-    fn set_start_at_login(&self, _enabled: bool) -> Result<(), HostError> {
-        Ok(())
-    }
-    fn language_changed(&self, _language: verity_core::Language) {}
-    fn set_check_shortcut(&self, _shortcut: &str) -> Result<(), ShortcutError> {
-        Ok(())
-    }
 }
 
 /// The organisation's desk, on loopback, with a manual clock the app shares.
@@ -103,55 +83,20 @@ impl Drop for Desk {
     }
 }
 
-/// The app with a temporary data dir, talking to `desk`'s clock.
-struct App {
-    dir: tempfile::TempDir,
-    _app: tauri::App<MockRuntime>,
-    webview: tauri::WebviewWindow<MockRuntime>,
+/// The app with a data dir of its own, talking to `desk`'s clock.
+fn app_on(desk: &Desk) -> Harness {
+    let mut config = harness::device_config();
+    config.clock = desk.clock.clone();
+    config.signals = Some(RegionSignals {
+        timezone: Some("Asia/Hong_Kong".into()),
+        locale: Some("zh-HK".into()),
+    });
+    Harness::builder().device(config).build()
 }
 
-impl App {
-    fn new(desk: &Desk) -> App {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = DeviceConfig::default();
-        config.kdf = KdfParams::INSECURE_FOR_TESTS;
-        config.os_service = "hk.verity.test-app-device-key".into();
-        config.clock = desk.clock.clone();
-        config.signals = Some(RegionSignals {
-            timezone: Some("Asia/Hong_Kong".into()),
-            locale: Some("zh-HK".into()),
-        });
-        let harness::MockApp { app, webview } = harness::mock_app("main", |app| {
-            app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
-            app.manage(config);
-        });
-        App {
-            dir,
-            _app: app,
-            webview,
-        }
-    }
-
-    fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
-        harness::invoke(&self.webview, cmd, body)
-    }
-
-    fn ok(&self, cmd: &str, body: Value) -> Value {
-        self.invoke(cmd, body)
-            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    /// The error of a call that must fail: `{code, message[, reason]}`.
-    fn err(&self, cmd: &str, body: Value) -> Value {
-        match self.invoke(cmd, body) {
-            Ok(v) => panic!("{cmd} succeeded: {v}"),
-            Err(e) => e,
-        }
-    }
-
-    fn state(&self) -> Option<DeviceState> {
-        DeviceState::load(self.dir.path()).unwrap()
-    }
+/// The device state in the app's data dir, where `verityctl device status` reads it.
+fn device_state(app: &Harness) -> Option<DeviceState> {
+    DeviceState::load(&app.data_dir()).unwrap()
 }
 
 /// The key store arguments: the Secret Service, or the passphrase file.
@@ -200,7 +145,7 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn enrol_status_verify_and_unbind() {
     let desk = Desk::start();
-    let app = App::new(&desk);
+    let app = app_on(&desk);
 
     // Not bound yet.
     let s = app.ok("device_status", json!({}));
@@ -241,7 +186,7 @@ fn enrol_status_verify_and_unbind() {
     assert_eq!(e["region"]["code"], "region_no_policy");
 
     // The state is in the app's data dir, where `verityctl device status` reads it.
-    let st = app.state().unwrap();
+    let st = device_state(&app).unwrap();
     assert_eq!(st.org.fingerprint, fp);
     assert_eq!(st.desk_url, format!("{}/", desk.url));
 
@@ -328,11 +273,11 @@ fn enrol_status_verify_and_unbind() {
             json!({"passphrase": null, "localOnly": false}),
         );
         assert_eq!(e["code"], "passphrase_needed");
-        assert!(app.state().is_some());
+        assert!(device_state(&app).is_some());
     }
 
     // The passphrase and the key never reach the data dir in clear.
-    for f in files_under(app.dir.path()) {
+    for f in files_under(&app.data_dir()) {
         let bytes = std::fs::read(&f).unwrap();
         assert!(
             !bytes
@@ -360,8 +305,7 @@ fn enrol_status_verify_and_unbind() {
         json!({"bound": false, "binding": null})
     );
     assert!(!app
-        .dir
-        .path()
+        .data_dir()
         .join(verity_device::keystore::KEY_FILE)
         .exists());
     let devices = admin::list_devices(desk.dir.path()).unwrap();
@@ -379,7 +323,7 @@ fn enrol_status_verify_and_unbind() {
 #[test]
 fn enrolment_link_and_coded_refusals() {
     let desk = Desk::start();
-    let app = App::new(&desk);
+    let app = app_on(&desk);
     let (key_store, pass) = key_args();
     let link_args = |link: &str, fingerprint: Option<&str>| {
         json!({
@@ -405,7 +349,7 @@ fn enrolment_link_and_coded_refusals() {
     );
     assert_eq!(e["code"], "desk_refused");
     assert_eq!(e["reason"], "enroll_code_invalid");
-    assert!(app.state().is_none());
+    assert!(device_state(&app).is_none());
 
     // Plain http to another machine is refused before anything is sent.
     let e = app.err(
@@ -427,7 +371,7 @@ fn enrolment_link_and_coded_refusals() {
     let link = verity_device::link::enroll_link(&desk.url, &code, Some(&wrong_fp));
     let e = app.err("device_enroll_link", link_args(&link, None));
     assert_eq!(e["code"], "fingerprint_mismatch");
-    assert!(app.state().is_none());
+    assert!(device_state(&app).is_none());
 
     // A fingerprint the user typed takes precedence over the link's; the code is still good.
     let e = app.ok(
@@ -438,13 +382,13 @@ fn enrolment_link_and_coded_refusals() {
     assert_eq!(e["binding"]["orgFingerprint"], desk.fingerprint());
 
     // A used code, from another device.
-    let other = App::new(&desk);
+    let other = app_on(&desk);
     let e = other.err("device_enroll", enroll_args(&desk.url, &code, None));
     assert_eq!(e["code"], "desk_refused");
     assert_eq!(e["reason"], "enroll_code_used");
 
     // Revoked by IT: verify reports the binding check failed, with its code.
-    let id = app.state().unwrap().device_id;
+    let id = device_state(&app).unwrap().device_id;
     admin::revoke_device(desk.dir.path(), &id, "laptop lost", desk.clock.as_ref()).unwrap();
     let v = app.ok(
         "device_verify",
@@ -462,13 +406,13 @@ fn enrolment_link_and_coded_refusals() {
     );
     assert_eq!(u["deskNotified"], false);
     assert!(u["deskError"].as_str().unwrap().contains("device_revoked"));
-    assert!(app.state().is_none());
+    assert!(device_state(&app).is_none());
 }
 
 #[test]
 fn the_key_file_is_opt_in_and_needs_a_real_passphrase() {
     let desk = Desk::start();
-    let app = App::new(&desk);
+    let app = app_on(&desk);
     let args = |passphrase: Value| {
         json!({
             "deskUrl": desk.url, "code": "ABCD-EFGH-JKMN", "fingerprint": null,
@@ -498,7 +442,7 @@ fn the_key_file_is_opt_in_and_needs_a_real_passphrase() {
         )["code"],
         "invalid_input"
     );
-    assert!(app.state().is_none());
+    assert!(device_state(&app).is_none());
 }
 
 #[test]
@@ -513,7 +457,7 @@ fn no_secure_store_is_said_with_its_code() {
         "unix:path=/nonexistent/verity-test-bus",
     );
     let desk = Desk::start();
-    let app = App::new(&desk);
+    let app = app_on(&desk);
     let code = desk.code("e1");
     let e = app.err(
         "device_enroll",
@@ -531,7 +475,7 @@ fn no_secure_store_is_said_with_its_code() {
         "{e}"
     );
     // Nothing was kept, and the code was not spent: the opt-in file store works with it.
-    assert!(app.state().is_none());
+    assert!(device_state(&app).is_none());
     let e = app.ok(
         "device_enroll",
         json!({
@@ -545,12 +489,8 @@ fn no_secure_store_is_said_with_its_code() {
 #[test]
 fn other_windows_get_no_device_commands() {
     let desk = Desk::start();
-    let dir = tempfile::tempdir().unwrap();
-    let harness::MockApp { app: _app, webview } = harness::mock_app("intruder", |app| {
-        app.manage(AppState::open(dir.path().to_path_buf(), Arc::new(NoHost)));
-        app.manage(DeviceConfig::default());
-    });
-    let err = harness::invoke(&webview, "device_status", json!({})).unwrap_err();
+    let h = Harness::builder().label("intruder").build();
+    let err = h.invoke("device_status", json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
     drop(desk);
 }

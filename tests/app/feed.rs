@@ -3,54 +3,17 @@
 //! Configure, sync now, freshness, alerts grouped into one notice, unread count, back-off after
 //! the server goes down, provisioning that wins and locks, notification preferences.
 
-use crate::harness;
+use crate::harness::{self, Harness};
 #[path = "../../crates/verity-feed/tests/fixture/mod.rs"]
 mod fixture;
 use fixture::{entry, now, v1_list};
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tauri::test::MockRuntime;
-use tauri::{Listener, Manager, WebviewWindowBuilder};
-use verity_app::feed_sync::FeedSync;
-use verity_app::host::{Host, HostError, Notice, ShortcutError};
-use verity_app::state::AppState;
+use tauri::Listener;
 use verity_core::blocklist::EntryKind;
-use verity_core::feed_schedule::Freshness;
 use verity_core::Language;
 use verity_feed::{FeedEntry, PublishInput, PublishOptions, ServerHandle};
-
-#[derive(Default)]
-struct FakeHost {
-    notices: Mutex<Vec<Notice>>,
-    threat_notices: Mutex<Vec<(Notice, bool)>>,
-    tray: Mutex<Vec<(String, u32)>>,
-}
-
-impl Host for FakeHost {
-    fn notify(&self, notice: &Notice) -> Result<(), HostError> {
-        self.notices.lock().unwrap().push(notice.clone());
-        Ok(())
-    }
-    fn set_start_at_login(&self, _enabled: bool) -> Result<(), HostError> {
-        Ok(())
-    }
-    fn language_changed(&self, _language: Language) {}
-    fn set_check_shortcut(&self, _shortcut: &str) -> Result<(), ShortcutError> {
-        Ok(())
-    }
-    fn notify_threats(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
-        self.threat_notices
-            .lock()
-            .unwrap()
-            .push((notice.clone(), quiet));
-        Ok(())
-    }
-    fn feed_changed(&self, language: Language, freshness: &Freshness, unread: u32) {
-        let line = verity_app::feed_words::freshness_line(language, freshness);
-        self.tray.lock().unwrap().push((line, unread));
-    }
-}
 
 fn v2() -> Vec<FeedEntry> {
     let mut l = v1_list();
@@ -104,57 +67,16 @@ impl Feed {
     }
 }
 
-struct Harness {
-    dir: tempfile::TempDir,
-    host: Arc<FakeHost>,
-    app: tauri::App<MockRuntime>,
-    webview: tauri::WebviewWindow<MockRuntime>,
+fn configure(h: &Harness, feed: &Feed, server: &ServerHandle) {
+    h.ok(
+        "set_feed_source",
+        serde_json::json!({"url": server.url(), "proxy": ""}),
+    );
+    h.ok("set_feed_root", serde_json::json!({"json": feed.root()}));
 }
 
-impl Harness {
-    fn new() -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let host = Arc::new(FakeHost::default());
-        let harness::MockApp { app, webview } = harness::mock_app("main", |app| {
-            app.manage(AppState::open(dir.path().join("data"), host.clone()));
-            app.manage(FeedSync::new(dir.path().join("provisioning.json")));
-        });
-        Harness {
-            dir,
-            host,
-            app,
-            webview,
-        }
-    }
-
-    fn provisioning(&self) -> PathBuf {
-        self.dir.path().join("provisioning.json")
-    }
-
-    fn invoke(
-        &self,
-        cmd: &str,
-        body: serde_json::Value,
-    ) -> Result<serde_json::Value, serde_json::Value> {
-        harness::invoke(&self.webview, cmd, body)
-    }
-
-    fn ok(&self, cmd: &str, body: serde_json::Value) -> serde_json::Value {
-        self.invoke(cmd, body)
-            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    fn configure(&self, feed: &Feed, server: &ServerHandle) {
-        self.ok(
-            "set_feed_source",
-            serde_json::json!({"url": server.url(), "proxy": ""}),
-        );
-        self.ok("set_feed_root", serde_json::json!({"json": feed.root()}));
-    }
-
-    fn status(&self) -> serde_json::Value {
-        self.ok("feed_status", serde_json::json!({}))
-    }
+fn status(h: &Harness) -> serde_json::Value {
+    h.ok("feed_status", serde_json::json!({}))
 }
 
 fn threat_summaries(h: &Harness) -> Vec<String> {
@@ -170,7 +92,7 @@ fn threat_summaries(h: &Harness) -> Vec<String> {
 #[test]
 fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     let h = Harness::new();
-    let st = h.status();
+    let st = status(&h);
     assert_eq!(st["freshness"]["state"], "not_configured");
     assert!(st["sample"].as_u64().unwrap() > 0, "{st}");
     let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
@@ -193,12 +115,12 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     let feed = Feed::new();
     feed.publish(v1_list());
     let server = feed.serve();
-    h.configure(&feed, &server);
+    configure(&h, &feed, &server);
     let cfg = h.ok("feed_config", serde_json::json!({}));
     assert_eq!(cfg["url"], server.url());
     assert_eq!(cfg["locked"], false);
     assert_eq!(cfg["root"]["version"], 1);
-    assert_eq!(h.status()["freshness"]["state"], "pending");
+    assert_eq!(status(&h)["freshness"]["state"], "pending");
 
     // Progress reaches the UI as events, stage by stage.
     let stages = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -297,7 +219,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     );
     assert_eq!(left, 0);
     assert_eq!(h.host.tray.lock().unwrap().last().unwrap().1, 0);
-    assert_eq!(h.status()["unread"], 0);
+    assert_eq!(status(&h)["unread"], 0);
 
     // Up to date: no new notice.
     h.ok("sync_now", serde_json::json!({}));
@@ -308,7 +230,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     server.stop();
     let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
     assert_eq!(err["code"], "feed_failed", "{err}");
-    let st = h.status();
+    let st = status(&h);
     let f = &st["freshness"];
     assert_eq!(f["state"], "failing", "{st}");
     assert_eq!(f["reason"], "network");
@@ -321,7 +243,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
         "first back-off {next} s"
     );
     h.invoke("sync_now", serde_json::json!({})).unwrap_err();
-    let st = h.status();
+    let st = status(&h);
     assert_eq!(st["freshness"]["failures"], 2);
     assert_eq!(
         st["freshness"]["since"], failed_at,
@@ -347,7 +269,7 @@ fn notification_preferences_are_respected() {
     let feed = Feed::new();
     feed.publish(v1_list());
     let server = feed.serve();
-    h.configure(&feed, &server);
+    configure(&h, &feed, &server);
     let cfg = h.ok(
         "set_feed_alerts",
         serde_json::json!({"alerts": false, "quiet": false}),
@@ -358,7 +280,7 @@ fn notification_preferences_are_respected() {
         h.host.threat_notices.lock().unwrap().is_empty(),
         "alerts off: no notice"
     );
-    assert_eq!(h.status()["unread"], 1, "but the threat is listed");
+    assert_eq!(status(&h)["unread"], 1, "but the threat is listed");
 
     h.ok(
         "set_feed_alerts",
@@ -468,9 +390,7 @@ fn a_root_file_is_read_by_rust_from_a_path() {
 #[test]
 fn the_feed_commands_are_for_the_main_window_only() {
     let h = Harness::new();
-    let intruder = WebviewWindowBuilder::new(&h.app, "intruder", Default::default())
-        .build()
-        .unwrap();
+    let intruder = harness::window(&h.app, "intruder");
     let err = harness::invoke(&intruder, "sync_now", serde_json::json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
 }

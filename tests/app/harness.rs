@@ -1,33 +1,247 @@
-//! The mock-runtime harness the IPC tests share: the app's real command set and capability
-//! (from `specta_builder!` and `tauri.conf.json`), a webview with the label a test chooses, and
-//! calls through Tauri's IPC path (argument decoding, the capability check, `{code, message}`).
+//! The mock-runtime harness every module uses: the app's real command set and capability (from
+//! `specta_builder!` and `tauri.conf.json`), its managed state over a temporary directory of its
+//! own, a [`FakeHost`] for the desktop, a webview with the label a test chooses, and calls
+//! through Tauri's IPC path (argument decoding, the capability check, `{code, message}`).
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use verity_app::commands::{DeviceConfig, ExportDir};
+use verity_app::feed_sync::FeedSync;
+use verity_app::host::{Host, HostError, Notice, SaveRequest, ShortcutError};
+use verity_app::state::AppState;
+use verity_core::feed_schedule::Freshness;
+use verity_core::Language;
+use verity_device::KdfParams;
 
-/// The app on the mock runtime and its one webview.
-pub struct MockApp {
+/// The desktop as a test wants it: records what the app asked of it, and refuses or answers as
+/// the test says.
+#[derive(Default)]
+pub struct FakeHost {
+    /// Plain notifications shown (the test notification).
+    pub notices: Mutex<Vec<Notice>>,
+    /// Threat alerts shown, with their `quiet` flag.
+    pub threat_notices: Mutex<Vec<(Notice, bool)>>,
+    /// Checklist reminders shown, with their `quiet` flag.
+    pub reminders: Mutex<Vec<(Notice, bool)>>,
+    /// Every notification is refused while set (no notification service).
+    pub refuse_notifications: AtomicBool,
+    /// The login item as last set.
+    pub login_item: Mutex<Option<bool>>,
+    /// The OS refuses to change the login item.
+    pub refuse_autostart: bool,
+    /// The languages the tray was retitled in, in order.
+    pub languages: Mutex<Vec<Language>>,
+    /// The shortcut the desktop holds for Verity.
+    pub registered: Mutex<Option<String>>,
+    /// A shortcut whose registration is slow to return (the desktop is busy).
+    pub slow_shortcut: Option<&'static str>,
+    /// The Save dialog's answers, in order (`None`: the user cancelled; none left: cancelled).
+    pub save_answers: Mutex<VecDeque<Option<PathBuf>>>,
+    /// What the Save dialog was asked.
+    pub save_requests: Mutex<Vec<SaveRequest>>,
+    /// The tray's feed line and unread count, each time the feed changed.
+    pub tray: Mutex<Vec<(String, u32)>>,
+}
+
+impl FakeHost {
+    fn refusing(&self) -> Result<(), HostError> {
+        if self.refuse_notifications.load(Ordering::SeqCst) {
+            return Err(HostError::Notification("refused by the test".into()));
+        }
+        Ok(())
+    }
+}
+
+impl Host for FakeHost {
+    fn notify(&self, notice: &Notice) -> Result<(), HostError> {
+        self.refusing()?;
+        self.notices.lock().unwrap().push(notice.clone());
+        Ok(())
+    }
+    fn set_start_at_login(&self, enabled: bool) -> Result<(), HostError> {
+        if self.refuse_autostart {
+            return Err(HostError::Autostart("refused by the test".into()));
+        }
+        *self.login_item.lock().unwrap() = Some(enabled);
+        Ok(())
+    }
+    fn language_changed(&self, language: Language) {
+        self.languages.lock().unwrap().push(language);
+    }
+    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), ShortcutError> {
+        // As a desktop where another program holds Ctrl+Alt+Delete.
+        if shortcut == "Ctrl+Alt+Delete" {
+            return Err(ShortcutError::Refused {
+                shortcut: shortcut.to_owned(),
+                why: "taken in the test".into(),
+            });
+        }
+        verity_app::quick_check::parse_shortcut(shortcut)?;
+        *self.registered.lock().unwrap() = Some(shortcut.to_owned());
+        if self.slow_shortcut == Some(shortcut) {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        Ok(())
+    }
+    fn notify_threats(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
+        self.refusing()?;
+        self.threat_notices
+            .lock()
+            .unwrap()
+            .push((notice.clone(), quiet));
+        Ok(())
+    }
+    fn notify_reminder(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
+        self.refusing()?;
+        self.reminders.lock().unwrap().push((notice.clone(), quiet));
+        Ok(())
+    }
+    fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {
+        self.save_requests.lock().unwrap().push(request.clone());
+        Ok(self.save_answers.lock().unwrap().pop_front().flatten())
+    }
+    fn feed_changed(&self, language: Language, freshness: &Freshness, unread: u32) {
+        let line = verity_app::feed_words::freshness_line(language, freshness);
+        self.tray.lock().unwrap().push((line, unread));
+    }
+}
+
+/// The device settings of a test: a fast key derivation and an OS store entry of its own, never
+/// the real ones.
+pub fn device_config() -> DeviceConfig {
+    let mut config = DeviceConfig::default();
+    config.kdf = KdfParams::INSECURE_FOR_TESTS;
+    config.os_service = "hk.verity.test-app-device-key".into();
+    config
+}
+
+/// The app on the mock runtime, over a temporary directory of its own:
+/// `data/` (the data dir), `exports/` (cleaned copies) and `provisioning.json` (absent unless
+/// the test writes it).
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub host: Arc<FakeHost>,
     pub app: App<MockRuntime>,
     pub webview: WebviewWindow<MockRuntime>,
 }
 
-/// Builds the app on the mock runtime; `manage` gives it its state before the webview `label`
-/// opens.
-pub fn mock_app(label: &str, manage: impl FnOnce(&App<MockRuntime>)) -> MockApp {
-    let specta = verity_app::specta_builder!(MockRuntime);
-    let app = mock_builder()
-        .invoke_handler(specta.invoke_handler())
-        .build(tauri::generate_context!())
-        .unwrap();
-    specta.mount_events(&app);
-    manage(&app);
-    let webview = WebviewWindowBuilder::new(&app, label, Default::default())
+/// How to build a [`Harness`]; [`Harness::new`] takes every default.
+pub struct Builder {
+    host: FakeHost,
+    label: &'static str,
+    device: DeviceConfig,
+}
+
+impl Builder {
+    /// The desktop the app runs on (default: a [`FakeHost`] that accepts everything).
+    pub fn host(mut self, host: FakeHost) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// The webview's label (default `main`, the one window the capability grants commands to).
+    pub fn label(mut self, label: &'static str) -> Self {
+        self.label = label;
+        self
+    }
+
+    /// The device settings (default: [`device_config`]).
+    pub fn device(mut self, device: DeviceConfig) -> Self {
+        self.device = device;
+        self
+    }
+
+    pub fn build(self) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let host = Arc::new(self.host);
+        let specta = verity_app::specta_builder!(MockRuntime);
+        let app = mock_builder()
+            .invoke_handler(specta.invoke_handler())
+            .build(tauri::generate_context!())
+            .unwrap();
+        specta.mount_events(&app);
+        app.manage(AppState::open(dir.path().join("data"), host.clone()));
+        app.manage(ExportDir(dir.path().join("exports")));
+        app.manage(FeedSync::new(dir.path().join("provisioning.json")));
+        app.manage(self.device);
+        let webview = window(&app, self.label);
+        Harness {
+            dir,
+            host,
+            app,
+            webview,
+        }
+    }
+}
+
+/// Opens another webview of `app`, labelled `label`.
+pub fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
+    WebviewWindowBuilder::new(app, label, Default::default())
         .build()
-        .unwrap();
-    MockApp { app, webview }
+        .unwrap()
+}
+
+impl Harness {
+    /// The app with every default: a [`FakeHost`], the `main` window, [`device_config`].
+    pub fn new() -> Harness {
+        Harness::builder().build()
+    }
+
+    pub fn builder() -> Builder {
+        Builder {
+            host: FakeHost::default(),
+            label: "main",
+            device: device_config(),
+        }
+    }
+
+    /// The app's data directory (the store, `device.json`, the device key file).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Where cleaned copies go.
+    pub fn exports_dir(&self) -> PathBuf {
+        self.dir.path().join("exports")
+    }
+
+    /// Where the administrator's provisioning file is looked for.
+    pub fn provisioning(&self) -> PathBuf {
+        self.dir.path().join("provisioning.json")
+    }
+
+    /// The app's state, as the commands see it.
+    pub fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+
+    /// Calls `cmd` as the UI would: the reply, or the `{code, message}` error.
+    pub fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
+        invoke(&self.webview, cmd, body)
+    }
+
+    /// The reply of a call that must succeed.
+    pub fn ok(&self, cmd: &str, body: Value) -> Value {
+        self.invoke(cmd, body)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// The error of a call that must fail: `{code, message[, reason]}`, or Tauri's text when the
+    /// arguments could not be read.
+    pub fn err(&self, cmd: &str, body: Value) -> Value {
+        match self.invoke(cmd, body) {
+            Ok(v) => panic!("{cmd} succeeded: {v}"),
+            Err(e) => e,
+        }
+    }
 }
 
 /// Calls `cmd` from `webview` as the UI would: the reply, or the `{code, message}` error.

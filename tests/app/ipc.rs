@@ -1,81 +1,16 @@
 //! Commands through Tauri's mock runtime: the real IPC path (deserialising arguments, the
 //! capability check, serialising `{code, message}` errors) without a window system.
 
-use crate::harness;
+use crate::harness::{self, FakeHost, Harness};
 
-use std::sync::{Arc, Mutex};
-use tauri::test::MockRuntime;
-use tauri::Manager;
-use verity_app::host::{Host, HostError, Notice, ShortcutError};
 use verity_app::state::AppState;
 
-#[derive(Default)]
-struct FakeHost {
-    notices: Mutex<Vec<Notice>>,
-    login_item: Mutex<Option<bool>>,
-    refuse_autostart: bool,
-    languages: Mutex<Vec<verity_core::Language>>,
-    /// The shortcut the desktop holds for Verity.
-    registered: Mutex<Option<String>>,
-    /// A shortcut whose registration is slow to return (the desktop is busy).
-    slow_shortcut: Option<&'static str>,
-}
-
-impl Host for FakeHost {
-    fn notify(&self, notice: &Notice) -> Result<(), HostError> {
-        self.notices.lock().unwrap().push(notice.clone());
-        Ok(())
-    }
-    fn set_start_at_login(&self, enabled: bool) -> Result<(), HostError> {
-        if self.refuse_autostart {
-            return Err(HostError::Autostart("refused by the test".into()));
-        }
-        *self.login_item.lock().unwrap() = Some(enabled);
-        Ok(())
-    }
-    fn language_changed(&self, language: verity_core::Language) {
-        self.languages.lock().unwrap().push(language);
-    }
-    fn set_check_shortcut(&self, shortcut: &str) -> Result<(), ShortcutError> {
-        // As a desktop where another program holds Ctrl+Alt+Delete.
-        if shortcut == "Ctrl+Alt+Delete" {
-            return Err(ShortcutError::Refused {
-                shortcut: shortcut.to_owned(),
-                why: "taken in the test".into(),
-            });
-        }
-        verity_app::quick_check::parse_shortcut(shortcut)?;
-        *self.registered.lock().unwrap() = Some(shortcut.to_owned());
-        if self.slow_shortcut == Some(shortcut) {
-            std::thread::sleep(std::time::Duration::from_millis(300));
-        }
-        Ok(())
-    }
-}
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    host: Arc<FakeHost>,
-    _app: tauri::App<MockRuntime>,
-    webview: tauri::WebviewWindow<MockRuntime>,
-}
-
-fn harness_with(host: FakeHost, label: &str) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let host = Arc::new(host);
-    let harness::MockApp { app, webview } = harness::mock_app(label, |app| {
-        app.manage(AppState::open(dir.path().to_path_buf(), host.clone()));
-    });
-    Harness {
-        _dir: dir,
-        host,
-        _app: app,
-        webview,
-    }
-}
-
 fn harness() -> Harness {
-    harness_with(FakeHost::default(), "main")
+    Harness::new()
+}
+
+fn harness_with(host: FakeHost, label: &'static str) -> Harness {
+    Harness::builder().host(host).label(label).build()
 }
 
 fn invoke(
@@ -83,7 +18,7 @@ fn invoke(
     cmd: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, serde_json::Value> {
-    harness::invoke(&h.webview, cmd, body)
+    h.invoke(cmd, body)
 }
 
 #[test]
@@ -91,7 +26,7 @@ fn app_status_reads_the_store() {
     let h = harness();
     let v = invoke(&h, "app_status", serde_json::json!({})).unwrap();
     assert_eq!(v["schemaVersion"], verity_store::SCHEMA_VERSION);
-    assert_eq!(v["dataDir"], h._dir.path().display().to_string());
+    assert_eq!(v["dataDir"], h.data_dir().display().to_string());
     assert_eq!(v["databaseFile"], verity_store::DATABASE_FILE);
 }
 
@@ -110,7 +45,7 @@ fn language_round_trips_and_persists() {
         vec![verity_core::Language::Ar]
     );
     // Persisted in the real SQLite file: a fresh store sees it.
-    let store = verity_store::Store::open(h._dir.path()).unwrap();
+    let store = verity_store::Store::open(&h.data_dir()).unwrap();
     assert_eq!(
         store.settings().unwrap().language,
         verity_core::Language::Ar
@@ -288,7 +223,7 @@ fn checks_are_recorded_in_the_history_and_cleared_for_good() {
         serde_json::json!([])
     );
     // Gone from the file, as another process sees it.
-    let store = verity_store::Store::open(h._dir.path()).unwrap();
+    let store = verity_store::Store::open(&h.data_dir()).unwrap();
     assert_eq!(store.check_history_len().unwrap(), 0);
 }
 
@@ -297,7 +232,7 @@ fn a_history_that_cannot_be_written_does_not_fail_the_check() {
     let h = harness();
     // Damage the history table behind the app's back.
     let conn = rusqlite::Connection::open_with_flags(
-        h._dir.path().join(verity_store::DATABASE_FILE),
+        h.data_dir().join(verity_store::DATABASE_FILE),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
     )
     .unwrap();
@@ -423,8 +358,7 @@ fn a_shortcut_refused_at_start_is_reported_until_another_is_saved() {
     };
     assert_eq!(refused(), serde_json::Value::Null);
     // As the app's setup records it when registering the saved shortcut fails.
-    h._app
-        .state::<AppState>()
+    h.state()
         .set_shortcut_refused(Some("CmdOrCtrl+Alt+K".into()));
     assert_eq!(refused(), "CmdOrCtrl+Alt+K");
     // A refused change leaves it reported; a saved one puts a shortcut in force.
@@ -515,7 +449,7 @@ fn reason_codes(v: &serde_json::Value) -> Vec<String> {
 #[test]
 fn a_check_answers_the_same_in_the_app_and_in_verityctl() {
     let h = harness();
-    let data = h._dir.path();
+    let data = &h.data_dir();
     for input in [
         "+852 2123 4567",
         "https://dingtalk-help.example.com/login",
@@ -548,7 +482,7 @@ fn a_text_over_the_limit_is_refused_the_same_in_the_app_and_in_verityctl() {
     let e = invoke(&h, "check", serde_json::json!({ "input": long })).unwrap_err();
     assert_eq!(e["code"], "invalid_input");
     assert_eq!(e["reason"], "too_long");
-    let o = ctl(h._dir.path(), &["check", "--kind", "text", &long]);
+    let o = ctl(&h.data_dir(), &["check", "--kind", "text", &long]);
     assert_eq!(o.status.code(), Some(2));
     let said = String::from_utf8_lossy(&o.stderr);
     assert!(
