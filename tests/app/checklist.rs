@@ -303,10 +303,11 @@ fn all_five_steps_through_commands_then_the_report() {
     // Saved again over a file (the dialog asked before replacing): replaced whole, no leftovers.
     std::fs::write(reports.join("q4.html"), "old").unwrap();
     answer(Some(reports.join("q4.html")));
-    invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
+    let again = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
+    // What this export wrote (the report's footer says when, to the second: not the first's).
     assert_eq!(
         std::fs::read_to_string(reports.join("q4.html")).unwrap(),
-        content
+        again["content"].as_str().unwrap()
     );
     assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
 
