@@ -2,11 +2,15 @@
 //! fixture files, the size limit, the report export and the daily reminder.
 
 use crate::harness::{FakeHost, Harness};
+use crate::replies::{ChecklistStatus, CleanCopies, ExportedReport, ScanResult};
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
+use verity_app::feed_sync::FeedConfig;
 use verity_app::host::Notice;
 use verity_app::state::AppState;
+use verity_core::checklist::{AlertEvidence, Evidence, StepId, StepState, StepStatus};
+use verity_core::scan::Location;
 
 fn harness() -> Harness {
     Harness::new()
@@ -35,15 +39,17 @@ fn file(name: &str, bytes: &[u8]) -> serde_json::Value {
     serde_json::json!({ "name": name, "bytes": bytes })
 }
 
-fn status(h: &Harness) -> serde_json::Value {
-    invoke(h, "checklist_status", serde_json::json!({})).unwrap()
+fn status(h: &Harness) -> ChecklistStatus {
+    h.ok_as("checklist_status", serde_json::json!({}))
 }
 
-fn step_status(h: &Harness, n: usize) -> String {
-    status(h)["steps"][n]["state"]["status"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+fn step_status(h: &Harness, n: usize) -> StepStatus {
+    status(h).steps[n].state.status
+}
+
+/// `export_report` in `format`: the report written, or `None` when the dialog was cancelled.
+fn export(h: &Harness, format: &str) -> Option<ExportedReport> {
+    h.ok_as("export_report", serde_json::json!({ "format": format }))
 }
 
 fn exports(h: &Harness) -> Vec<std::path::PathBuf> {
@@ -58,15 +64,15 @@ fn exports(h: &Harness) -> Vec<std::path::PathBuf> {
 fn a_fresh_checklist_has_five_steps_not_started() {
     let h = harness();
     let s = status(&h);
-    assert_eq!(s["steps"].as_array().unwrap().len(), 5);
-    assert_eq!(s["progress"]["done"], 0);
-    assert_eq!(s["progress"]["total"], 5);
-    assert_eq!(s["nextDrill"], serde_json::Value::Null);
-    assert_eq!(s["nextStep"], "remove_unofficial_numbers");
-    assert_eq!(s["passPercent"], 80);
-    for step in s["steps"].as_array().unwrap() {
-        assert_eq!(step["state"]["status"], "not_started");
-        assert!(!step["summary"].as_str().unwrap().is_empty());
+    assert_eq!(s.steps.len(), 5);
+    assert_eq!(s.progress.done, 0);
+    assert_eq!(s.progress.total, 5);
+    assert_eq!(s.next_drill, None);
+    assert_eq!(s.next_step, Some(StepId::RemoveUnofficialNumbers));
+    assert_eq!(s.pass_percent, 80);
+    for step in &s.steps {
+        assert_eq!(step.state.status, StepStatus::NotStarted);
+        assert!(!step.summary.is_empty());
     }
 }
 
@@ -74,35 +80,38 @@ fn a_fresh_checklist_has_five_steps_not_started() {
 fn a_vcard_scan_flags_support_numbers_and_a_cleaned_copy_completes_step_1() {
     let h = harness();
     let bytes = fixture("ios.vcf");
-    let r = invoke(
-        &h,
+    let r: ScanResult = h.ok_as(
         "scan_files",
         serde_json::json!({ "files": [file("ios.vcf", &bytes)] }),
-    )
-    .unwrap();
-    let findings = r["files"][0]["scan"]["findings"].as_array().unwrap();
-    assert!(!findings.is_empty(), "{r}");
+    );
+    let findings = &r.files[0].scan.as_ref().unwrap().findings;
+    assert!(!findings.is_empty(), "{r:?}");
     for f in findings {
-        assert_eq!(f["file"], "ios.vcf");
-        assert!(f["location"]["line"].as_u64().unwrap() > 0);
-        assert!(f["reason"].is_string());
+        assert_eq!(f.file, "ios.vcf");
+        match &f.location {
+            Location::Line { line } => assert!(*line > 0),
+            other => panic!("a vCard is read by line: {other:?}"),
+        }
     }
-    assert!(findings.iter().any(|f| f["name"] == "DingTalk HK Support"));
-    let flagged = r["summary"]["flagged"].as_u64().unwrap();
+    assert!(findings
+        .iter()
+        .any(|f| f.name.as_deref() == Some("DingTalk HK Support")));
+    let flagged = r.summary.flagged;
     assert!(flagged > 0);
-    assert_eq!(r["summary"]["removed"], 0);
+    assert_eq!(r.summary.removed, 0);
     // Flagged numbers still saved: the step is in progress, and no number is in the evidence.
-    assert_eq!(r["step"]["status"], "in_progress");
-    assert!(!r["step"]["evidence"].to_string().contains("3001"));
+    let step = r.step.unwrap();
+    assert_eq!(step.status, StepStatus::InProgress);
+    assert!(!serde_json::to_string(&step.evidence)
+        .unwrap()
+        .contains("3001"));
 
-    let c = invoke(
-        &h,
+    let c: CleanCopies = h.ok_as(
         "save_clean_copies",
         serde_json::json!({ "files": [file("ios.vcf", &bytes)] }),
-    )
-    .unwrap();
-    assert_eq!(c["copies"][0]["removed"].as_u64().unwrap(), flagged);
-    assert_eq!(c["step"]["status"], "done");
+    );
+    assert_eq!(c.copies[0].removed, flagged);
+    assert_eq!(c.step.unwrap().status, StepStatus::Done);
     let written = exports(&h);
     assert_eq!(written.len(), 1);
     assert_eq!(
@@ -120,7 +129,7 @@ fn a_vcard_scan_flags_support_numbers_and_a_cleaned_copy_completes_step_1() {
     )
     .unwrap();
     assert_eq!(exports(&h).len(), 2);
-    assert_eq!(step_status(&h, 0), "done");
+    assert_eq!(step_status(&h, 0), StepStatus::Done);
 }
 
 #[test]
@@ -135,22 +144,21 @@ fn an_oversized_file_is_refused_and_nothing_is_recorded() {
     .unwrap_err();
     assert_eq!(e["code"], "invalid_input");
     assert_eq!(e["reason"], "too_large");
-    assert_eq!(step_status(&h, 0), "not_started");
+    assert_eq!(step_status(&h, 0), StepStatus::NotStarted);
 }
 
 #[test]
 fn an_unreadable_file_is_reported_per_file() {
     let h = harness();
-    let r = invoke(
-        &h,
+    let r: ScanResult = h.ok_as(
         "scan_files",
         serde_json::json!({ "files": [file("x.bin", &[0u8, 159, 146, 150, 0, 0, 1]), file("ios.vcf", &fixture("ios.vcf"))] }),
-    )
-    .unwrap();
-    assert_eq!(r["files"][0]["error"]["code"], "invalid_input");
-    assert!(r["files"][0]["error"]["reason"].is_string());
-    assert!(r["files"][1]["scan"].is_object());
-    assert_eq!(r["summary"]["files"], 1);
+    );
+    let error = r.files[0].error.as_ref().unwrap();
+    assert_eq!(error.code, "invalid_input");
+    assert!(error.reason.is_some(), "{error:?}");
+    assert!(r.files[1].scan.is_some());
+    assert_eq!(r.summary.files, 1);
     let e = invoke(&h, "scan_files", serde_json::json!({ "files": [] })).unwrap_err();
     assert_eq!(e["code"], "invalid_input");
 }
@@ -159,25 +167,30 @@ fn an_unreadable_file_is_reported_per_file() {
 fn all_five_steps_through_commands_then_the_report() {
     let h = harness();
     // 1: a clean file.
-    let r = invoke(
-        &h,
+    let r: ScanResult = h.ok_as(
         "scan_files",
         serde_json::json!({ "files": [file("clean.vcf", b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Chan Tai Man\r\nTEL:+852 9123 4567\r\nEND:VCARD\r\n")] }),
-    )
-    .unwrap();
-    assert_eq!(r["step"]["status"], "done", "{r}");
+    );
+    assert_eq!(r.step.as_ref().unwrap().status, StepStatus::Done, "{r:?}");
     // 2.
-    let s = invoke(&h, "acknowledge_official_path", serde_json::json!({})).unwrap();
-    assert_eq!(s["status"], "done");
+    let s: StepState = h.ok_as("acknowledge_official_path", serde_json::json!({}));
+    assert_eq!(s.status, StepStatus::Done);
     // 3: start at login goes to the OS.
-    let s = invoke(
-        &h,
+    let s: StepState = h.ok_as(
         "confirm_test_alert",
         serde_json::json!({ "startAtLogin": true }),
-    )
-    .unwrap();
-    assert_eq!(s["status"], "done");
-    assert_eq!(s["evidence"]["start_at_login"], true);
+    );
+    assert_eq!(s.status, StepStatus::Done);
+    assert!(
+        matches!(
+            s.evidence,
+            Some(Evidence::AlertsOn(AlertEvidence {
+                start_at_login: true,
+                ..
+            }))
+        ),
+        "{s:?}"
+    );
     assert_eq!(*h.host.login_item.lock().unwrap(), Some(true));
     // 4: a bad owner is refused with a reason the UI words.
     let e = invoke(
@@ -195,22 +208,21 @@ fn all_five_steps_through_commands_then_the_report() {
     )
     .unwrap_err();
     assert_eq!(e["reason"], "next_drill_not_in_future");
-    let s = invoke(
-        &h,
+    let s: StepState = h.ok_as(
         "set_drill_owner",
         serde_json::json!({ "name": "Ada Lau", "everyMonths": 3, "nextDrill": null }),
-    )
-    .unwrap();
-    assert_eq!(s["status"], "done");
-    assert_eq!(s["evidence"]["owner"], "Ada Lau");
+    );
+    assert_eq!(s.status, StepStatus::Done);
+    match &s.evidence {
+        Some(Evidence::DrillOwner(d)) => assert_eq!(d.owner, "Ada Lau"),
+        other => panic!("{other:?}"),
+    }
     // 5: a failed quiz keeps the step in progress; a pass completes it.
-    let s = invoke(
-        &h,
+    let s: StepState = h.ok_as(
         "record_quiz",
         serde_json::json!({ "score": 7, "total": 12 }),
-    )
-    .unwrap();
-    assert_eq!(s["status"], "in_progress");
+    );
+    assert_eq!(s.status, StepStatus::InProgress);
     let e = invoke(
         &h,
         "record_quiz",
@@ -218,22 +230,17 @@ fn all_five_steps_through_commands_then_the_report() {
     )
     .unwrap_err();
     assert_eq!(e["reason"], "score_above_total");
-    let s = invoke(
-        &h,
+    let s: StepState = h.ok_as(
         "record_quiz",
         serde_json::json!({ "score": 10, "total": 12 }),
-    )
-    .unwrap();
-    assert_eq!(s["status"], "done");
+    );
+    assert_eq!(s.status, StepStatus::Done);
 
     let st = status(&h);
-    assert_eq!(st["progress"]["done"], 5);
-    assert_eq!(st["nextStep"], serde_json::Value::Null);
-    assert!(st["nextDrill"].as_u64().is_some());
-    assert!(st["steps"][3]["summary"]
-        .as_str()
-        .unwrap()
-        .contains("Ada Lau"));
+    assert_eq!(st.progress.done, 5);
+    assert_eq!(st.next_step, None);
+    assert!(st.next_drill.is_some());
+    assert!(st.steps[3].summary.contains("Ada Lau"));
 
     // The report, in each format, where the user said in the Save dialog.
     let reports = h.dir.path().join("reports");
@@ -248,7 +255,7 @@ fn all_five_steps_through_commands_then_the_report() {
         v
     };
     answer(Some(reports.join("q4.html")));
-    let html = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
+    let html = export(&h, "html").unwrap();
     let asked = h
         .host
         .save_requests
@@ -267,27 +274,26 @@ fn all_five_steps_through_commands_then_the_report() {
     assert_eq!(asked.extension, "html");
     assert_eq!(asked.filter_name, "HTML page");
     assert_eq!(asked.title, "Save the checklist report");
-    let head = html["headHash"].as_str().unwrap().to_owned();
+    let head = html.head_hash.clone().unwrap();
     assert_eq!(head.len(), 64);
-    assert_eq!(html["auditIntact"], true);
-    let content = html["content"].as_str().unwrap();
+    assert!(html.audit_intact);
+    let content = html.content.as_str();
     assert!(content.contains(&head));
     assert!(content.contains("Ada Lau"));
-    let path = PathBuf::from(html["path"].as_str().unwrap());
+    let path = PathBuf::from(&html.path);
     assert_eq!(path, reports.join("q4.html"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
     answer(Some(reports.join("q4.json")));
-    let json = invoke(&h, "export_report", serde_json::json!({ "format": "json" })).unwrap();
-    let parsed: serde_json::Value =
-        serde_json::from_str(json["content"].as_str().unwrap()).unwrap();
+    let json = export(&h, "json").unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&json.content).unwrap();
     assert!(parsed.to_string().contains(&head));
     assert_eq!(
-        json["content"].as_str().unwrap(),
+        json.content,
         std::fs::read_to_string(reports.join("q4.json")).unwrap()
     );
     answer(Some(reports.join("q4.csv")));
-    let csv = invoke(&h, "export_report", serde_json::json!({ "format": "csv" })).unwrap();
-    assert!(csv["content"].as_str().unwrap().contains(&head));
+    let csv = export(&h, "csv").unwrap();
+    assert!(csv.content.contains(&head));
     let asked = h
         .host
         .save_requests
@@ -303,18 +309,18 @@ fn all_five_steps_through_commands_then_the_report() {
     // Saved again over a file (the dialog asked before replacing): replaced whole, no leftovers.
     std::fs::write(reports.join("q4.html"), "old").unwrap();
     answer(Some(reports.join("q4.html")));
-    let again = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
+    let again = export(&h, "html").unwrap();
     // What this export wrote (the report's footer says when, to the second: not the first's).
     assert_eq!(
         std::fs::read_to_string(reports.join("q4.html")).unwrap(),
-        again["content"].as_str().unwrap()
+        again.content
     );
     assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
 
     // Cancelled: not an error, nothing written.
     answer(None);
-    let r = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap();
-    assert!(r.is_null(), "{r}");
+    let r = export(&h, "html");
+    assert!(r.is_none(), "{r:?}");
     assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
 
     // A place that cannot be written: a coded reason the UI words, nothing left behind.
@@ -354,7 +360,7 @@ fn a_refused_login_item_is_a_coded_error_and_step_3_is_not_recorded() {
     )
     .unwrap_err();
     assert_eq!(e["code"], "autostart");
-    assert_eq!(step_status(&h, 2), "not_started");
+    assert_eq!(step_status(&h, 2), StepStatus::NotStarted);
 }
 
 #[test]
@@ -453,23 +459,14 @@ fn a_step_falling_due_while_the_app_runs_is_reminded_the_same_day() {
 #[test]
 fn reminders_turned_off_in_settings_show_nothing() {
     let h = harness();
-    assert_eq!(
-        invoke(&h, "feed_config", serde_json::json!({})).unwrap()["reminders"],
-        true,
-        "on by default"
-    );
-    let c = invoke(
-        &h,
+    let config = || h.ok_as::<FeedConfig>("feed_config", serde_json::json!({}));
+    assert!(config().reminders, "on by default");
+    let c: FeedConfig = h.ok_as(
         "set_checklist_reminders",
         serde_json::json!({ "enabled": false }),
-    )
-    .unwrap();
-    assert_eq!(c["reminders"], false);
-    assert_eq!(
-        invoke(&h, "feed_config", serde_json::json!({})).unwrap()["reminders"],
-        false,
-        "persisted"
     );
+    assert!(!c.reminders);
+    assert!(!config().reminders, "persisted");
     drill_recorded_long_ago(&h, T - 10 * DAY);
     assert_eq!(remind(&h, T, HK), Off);
     assert!(reminders(&h).is_empty());
@@ -480,16 +477,11 @@ fn reminders_turned_off_in_settings_show_nothing() {
         serde_json::json!({ "alerts": false, "quiet": false }),
     )
     .unwrap();
-    let c = invoke(
-        &h,
+    let c: FeedConfig = h.ok_as(
         "set_checklist_reminders",
         serde_json::json!({ "enabled": true }),
-    )
-    .unwrap();
-    assert_eq!(
-        (c["reminders"].clone(), c["alerts"].clone()),
-        (true.into(), false.into())
     );
+    assert_eq!((c.reminders, c.alerts), (true, false));
     assert_eq!(remind(&h, T + HOUR, HK), Show);
     assert_eq!(reminders(&h).len(), 1);
 }

@@ -7,11 +7,13 @@
 //! Service when `VERITY_TEST_SECRET_SERVICE=1` (see `crates/verity-device/tests/secret-service.sh`).
 
 use crate::harness::{self, Harness};
+use crate::replies::{DeviceChecks, DeviceEnrolled, DeviceStatus, DeviceUnbound, TwoFactor};
 
 use data_encoding::BASE32_NOPAD;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
+use verity_app::commands::handlers::DeviceKeyStore;
 use verity_desk::{admin, BackgroundDesk, DeskConfig};
 use verity_device::proto::RegionSignals;
 use verity_device::state::DeviceState;
@@ -161,29 +163,35 @@ fn enrol_status_verify_and_unbind() {
     // Enrol with the announced fingerprint: the organisation, its fingerprint, the device's, the
     // expiry and the two-factor set-up come back.
     let fp = desk.fingerprint();
-    let e = app.ok(
+    let e: DeviceEnrolled = app.ok_as(
         "device_enroll",
         enroll_args(&desk.url, &desk.code("e100"), Some(&fp.to_lowercase())),
     );
-    let b = &e["binding"];
-    assert_eq!(b["orgName"], "Acme HK");
-    assert_eq!(b["orgFingerprint"], fp);
-    assert_eq!(b["employeeId"], "e100");
-    assert_eq!(b["employeeName"], "Chan Tai Man");
-    assert_eq!(b["twoFactor"], "pending");
-    assert_eq!(b["certificateOk"], true);
-    assert_eq!(b["keyPresent"], true);
-    assert_eq!(b["keyStore"], if secret_service() { "os" } else { "file" });
-    assert!(b["certificateExpiresAt"].as_i64().unwrap() > START as i64);
-    assert_eq!(b["deviceFingerprint"].as_str().unwrap().len(), 79);
-    let uri = e["totp"]["uri"].as_str().unwrap();
+    let b = &e.binding;
+    assert_eq!(b.org_name, "Acme HK");
+    assert_eq!(b.org_fingerprint, fp);
+    assert_eq!(b.employee_id, "e100");
+    assert_eq!(b.employee_name, "Chan Tai Man");
+    assert_eq!(b.two_factor, TwoFactor::Pending);
+    assert!(b.certificate_ok);
+    assert_eq!(b.key_present, Some(true));
+    let key_store = if secret_service() {
+        DeviceKeyStore::Os
+    } else {
+        DeviceKeyStore::File
+    };
+    assert_eq!(b.key_store, key_store);
+    assert!(b.certificate_expires_at.0 > START as i64);
+    assert_eq!(b.device_fingerprint.len(), 79);
+    let totp = e.totp.as_ref().unwrap();
+    let uri = &totp.uri;
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
-    let secret = e["totp"]["secret"].as_str().unwrap().to_owned();
+    let secret = totp.secret.clone();
     assert!(uri.contains(&secret));
-    assert_eq!(e["totpError"], Value::Null);
+    assert_eq!(e.totp_error, None);
     // No policy on the desk yet: the region check passes with its warning.
-    assert_eq!(e["region"]["ok"], true);
-    assert_eq!(e["region"]["code"], "region_no_policy");
+    assert!(e.region.ok);
+    assert_eq!(e.region.code, "region_no_policy");
 
     // The state is in the app's data dir, where `verityctl device status` reads it.
     let st = device_state(&app).unwrap();
@@ -191,10 +199,11 @@ fn enrol_status_verify_and_unbind() {
     assert_eq!(st.desk_url, format!("{}/", desk.url));
 
     // Status agrees, with no check yet.
-    let s = app.ok("device_status", json!({}));
-    assert_eq!(s["bound"], true);
-    assert_eq!(s["binding"]["deviceId"], b["deviceId"]);
-    assert_eq!(s["binding"]["lastCheck"], Value::Null);
+    let s: DeviceStatus = app.ok_as("device_status", json!({}));
+    assert!(s.bound);
+    let binding = s.binding.unwrap();
+    assert_eq!(binding.device_id, b.device_id);
+    assert!(binding.last_check.is_none());
 
     // Enrolling again is refused: unbind first.
     assert_eq!(
@@ -207,48 +216,60 @@ fn enrol_status_verify_and_unbind() {
 
     // Verify with the right code: all three pass; two-factor is now active.
     desk.clock.advance(1);
-    let v = app.ok(
+    let v: DeviceChecks = app.ok_as(
         "device_verify",
         json!({"totp": totp_now(&secret, &desk.clock), "passphrase": passphrase()}),
     );
-    assert_eq!(v["ok"], true, "{v}");
-    for check in ["deviceBinding", "twoFactor", "region"] {
-        assert_eq!(v[check]["ok"], true, "{check}: {v}");
+    assert!(v.ok, "{v:?}");
+    for (check, c) in [
+        ("deviceBinding", &v.device_binding),
+        ("twoFactor", &v.two_factor),
+        ("region", &v.region),
+    ] {
+        assert!(c.ok, "{check}: {v:?}");
     }
-    assert_eq!(v["twoFactor"]["code"], "ok");
-    assert_eq!(v["region"]["code"], "region_no_policy");
-    let s = app.ok("device_status", json!({}));
-    assert_eq!(s["binding"]["twoFactor"], "active");
-    assert_eq!(s["binding"]["lastCheck"]["checks"]["ok"], true);
-    assert_eq!(s["binding"]["lastCheck"]["at"], START + 1);
+    assert_eq!(v.two_factor.code, "ok");
+    assert_eq!(v.region.code, "region_no_policy");
+    let s: DeviceStatus = app.ok_as("device_status", json!({}));
+    let binding = s.binding.unwrap();
+    assert_eq!(binding.two_factor, TwoFactor::Active);
+    let last = binding.last_check.unwrap();
+    assert!(last.checks.ok);
+    assert_eq!(last.at.0, START as i64 + 1);
 
     // The same code again is refused as reused; a wrong code as invalid. Both are results with
     // their codes, not errors, and the last check records the failure.
     let code = totp_now(&secret, &desk.clock);
-    let v = app.ok(
+    let v: DeviceChecks = app.ok_as(
         "device_verify",
         json!({"totp": code, "passphrase": passphrase()}),
     );
-    assert_eq!(v["ok"], false);
-    assert_eq!(v["twoFactor"]["code"], "totp_reused");
+    assert!(!v.ok);
+    assert_eq!(v.two_factor.code, "totp_reused");
     desk.clock.advance(30);
     let wrong = if totp_now(&secret, &desk.clock) == "000000" {
         "111111"
     } else {
         "000000"
     };
-    let v = app.ok(
+    let v: DeviceChecks = app.ok_as(
         "device_verify",
         json!({"totp": wrong, "passphrase": passphrase()}),
     );
-    assert_eq!(v["ok"], false);
-    assert_eq!(v["deviceBinding"]["ok"], true);
-    assert_eq!(v["twoFactor"]["ok"], false);
-    assert_eq!(v["twoFactor"]["code"], "totp_invalid");
-    assert_eq!(v["region"]["ok"], true);
-    let s = app.ok("device_status", json!({}));
+    assert!(!v.ok);
+    assert!(v.device_binding.ok);
+    assert!(!v.two_factor.ok);
+    assert_eq!(v.two_factor.code, "totp_invalid");
+    assert!(v.region.ok);
+    let s: DeviceStatus = app.ok_as("device_status", json!({}));
     assert_eq!(
-        s["binding"]["lastCheck"]["checks"]["twoFactor"]["code"],
+        s.binding
+            .unwrap()
+            .last_check
+            .unwrap()
+            .checks
+            .two_factor
+            .code,
         "totp_invalid"
     );
 
@@ -294,7 +315,7 @@ fn enrol_status_verify_and_unbind() {
     }
 
     // Unbind: the desk revokes the device; the key and the state are gone.
-    let device_id = b["deviceId"].as_str().unwrap().to_owned();
+    let device_id = b.device_id.clone();
     let u = app.ok(
         "device_unbind",
         json!({"passphrase": passphrase(), "localOnly": false}),
@@ -374,12 +395,12 @@ fn enrolment_link_and_coded_refusals() {
     assert!(device_state(&app).is_none());
 
     // A fingerprint the user typed takes precedence over the link's; the code is still good.
-    let e = app.ok(
+    let e: DeviceEnrolled = app.ok_as(
         "device_enroll_link",
         link_args(&link, Some(&desk.fingerprint())),
     );
-    assert_eq!(e["binding"]["employeeId"], "e3");
-    assert_eq!(e["binding"]["orgFingerprint"], desk.fingerprint());
+    assert_eq!(e.binding.employee_id, "e3");
+    assert_eq!(e.binding.org_fingerprint, desk.fingerprint());
 
     // A used code, from another device.
     let other = app_on(&desk);
@@ -390,22 +411,22 @@ fn enrolment_link_and_coded_refusals() {
     // Revoked by IT: verify reports the binding check failed, with its code.
     let id = device_state(&app).unwrap().device_id;
     admin::revoke_device(desk.dir.path(), &id, "laptop lost", desk.clock.as_ref()).unwrap();
-    let v = app.ok(
+    let v: DeviceChecks = app.ok_as(
         "device_verify",
         json!({"totp": "123456", "passphrase": passphrase()}),
     );
-    assert_eq!(v["ok"], false);
-    assert_eq!(v["deviceBinding"]["code"], "device_revoked");
-    assert_eq!(v["twoFactor"]["code"], "not_checked");
-    assert_eq!(v["region"]["code"], "not_checked");
+    assert!(!v.ok);
+    assert_eq!(v.device_binding.code, "device_revoked");
+    assert_eq!(v.two_factor.code, "not_checked");
+    assert_eq!(v.region.code, "not_checked");
 
     // Unbinding still forgets locally; the desk's refusal is reported.
-    let u = app.ok(
+    let u: DeviceUnbound = app.ok_as(
         "device_unbind",
         json!({"passphrase": passphrase(), "localOnly": false}),
     );
-    assert_eq!(u["deskNotified"], false);
-    assert!(u["deskError"].as_str().unwrap().contains("device_revoked"));
+    assert!(!u.desk_notified);
+    assert!(u.desk_error.unwrap().contains("device_revoked"));
     assert!(device_state(&app).is_none());
 }
 
@@ -476,14 +497,14 @@ fn no_secure_store_is_said_with_its_code() {
     );
     // Nothing was kept, and the code was not spent: the opt-in file store works with it.
     assert!(device_state(&app).is_none());
-    let e = app.ok(
+    let e: DeviceEnrolled = app.ok_as(
         "device_enroll",
         json!({
             "deskUrl": desk.url, "code": code, "fingerprint": null,
             "keyStore": "file", "passphrase": PASSPHRASE, "deskCa": null,
         }),
     );
-    assert_eq!(e["binding"]["keyStore"], "file");
+    assert_eq!(e.binding.key_store, DeviceKeyStore::File);
 }
 
 #[test]

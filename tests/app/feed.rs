@@ -11,7 +11,12 @@ use fixture::{entry, now, v1_list};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tauri::Listener;
-use verity_core::blocklist::EntryKind;
+use verity_app::commands::handlers::ThreatList;
+use verity_app::feed_sync::{FeedConfig, FeedStatus};
+use verity_core::blocklist::{Category, EntryKind};
+use verity_core::check::CheckOutcome;
+use verity_core::feed_schedule::Freshness;
+use verity_core::verdict::Verdict;
 use verity_core::Language;
 use verity_feed::{FeedEntry, PublishInput, PublishOptions, ServerHandle};
 
@@ -75,8 +80,24 @@ fn configure(h: &Harness, feed: &Feed, server: &ServerHandle) {
     h.ok("set_feed_root", serde_json::json!({"json": feed.root()}));
 }
 
-fn status(h: &Harness) -> serde_json::Value {
-    h.ok("feed_status", serde_json::json!({}))
+fn status(h: &Harness) -> FeedStatus {
+    h.ok_as("feed_status", serde_json::json!({}))
+}
+
+fn config(h: &Harness) -> FeedConfig {
+    h.ok_as("feed_config", serde_json::json!({}))
+}
+
+fn sync(h: &Harness) -> FeedStatus {
+    h.ok_as("sync_now", serde_json::json!({}))
+}
+
+fn check_phone(h: &Harness, input: &str) -> Verdict {
+    h.ok_as::<CheckOutcome>(
+        "check",
+        serde_json::json!({"input": input, "kind": "phone"}),
+    )
+    .verdict
 }
 
 fn threat_summaries(h: &Harness) -> Vec<String> {
@@ -93,8 +114,8 @@ fn threat_summaries(h: &Harness) -> Vec<String> {
 fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     let h = Harness::new();
     let st = status(&h);
-    assert_eq!(st["freshness"]["state"], "not_configured");
-    assert!(st["sample"].as_u64().unwrap() > 0, "{st}");
+    assert_eq!(st.freshness, Freshness::NotConfigured);
+    assert!(st.sample > 0, "{st:?}");
     let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
     assert_eq!(err["code"], "feed_not_configured", "{err}");
     let err = h
@@ -116,11 +137,11 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     feed.publish(v1_list());
     let server = feed.serve();
     configure(&h, &feed, &server);
-    let cfg = h.ok("feed_config", serde_json::json!({}));
-    assert_eq!(cfg["url"], server.url());
-    assert_eq!(cfg["locked"], false);
-    assert_eq!(cfg["root"]["version"], 1);
-    assert_eq!(status(&h)["freshness"]["state"], "pending");
+    let cfg = config(&h);
+    assert_eq!(cfg.url, Some(server.url()));
+    assert!(!cfg.locked);
+    assert_eq!(cfg.root.unwrap().version, 1);
+    assert_eq!(status(&h).freshness, Freshness::Pending);
 
     // Progress reaches the UI as events, stage by stage.
     let stages = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -134,20 +155,18 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
 
     // The first sync: the list is version 1, and one summary (not an alert per entry).
     let before = now();
-    let st = h.ok("sync_now", serde_json::json!({}));
-    let f = &st["freshness"];
-    assert_eq!(f["state"], "fresh", "{st}");
-    assert_eq!(f["version"], 1);
-    assert!(f["age"].as_u64().unwrap() < 60);
-    assert_eq!(st["unread"], 1);
-    assert_eq!(
-        st["sample"], 0,
-        "the sample list goes with the first snapshot"
-    );
-    let next = st["nextSync"].as_i64().unwrap();
+    let st = sync(&h);
+    let Freshness::Fresh { version, age, .. } = st.freshness else {
+        panic!("{st:?}")
+    };
+    assert_eq!(version, 1);
+    assert!((0..60).contains(&age), "{age}");
+    assert_eq!(st.unread, 1);
+    assert_eq!(st.sample, 0, "the sample list goes with the first snapshot");
+    let next = st.next_sync.unwrap();
     assert!(
-        next >= before.0 + 3600,
-        "the feed's min_wait (1 h) is honoured: {st}"
+        next.0 >= before.0 + 3600,
+        "the feed's min_wait (1 h) is honoured: {st:?}"
     );
     let stages = stages.lock().unwrap().clone();
     for s in ["metadata", "download", "apply", "index", "done"] {
@@ -167,9 +186,12 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
 
     // v2 brings three new alert numbers: ONE grouped, pluralised notice.
     feed.publish(v2());
-    let st = h.ok("sync_now", serde_json::json!({}));
-    assert_eq!(st["freshness"]["version"], 2);
-    assert_eq!(st["unread"], 4);
+    let st = sync(&h);
+    assert!(
+        matches!(st.freshness, Freshness::Fresh { version: 2, .. }),
+        "{st:?}"
+    );
+    assert_eq!(st.unread, 4);
     assert_eq!(
         threat_summaries(&h).last().unwrap(),
         "3 new scam numbers posing as platform support"
@@ -191,35 +213,27 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     );
 
     // The app's main store sees the new list (data_version), so Check answers from it.
-    let v = h.ok(
-        "check",
-        serde_json::json!({"input": "+852 3001 0005", "kind": "phone"}),
-    );
-    assert_eq!(v["verdict"], "scam");
+    assert_eq!(check_phone(&h, "+852 3001 0005"), Verdict::Scam);
 
     // The Threats screen: newest first, unread, with campaign and date.
-    let list = h.ok("list_threats", serde_json::json!({}));
-    let items = list["items"].as_array().unwrap();
+    let list: ThreatList = h.ok_as("list_threats", serde_json::json!({}));
+    let items = &list.items;
     assert_eq!(items.len(), 4);
-    assert_eq!(list["unread"], 4);
-    assert!(items.iter().all(|t| t["read"] == false));
-    assert_eq!(items[3]["value"], "+85230010001");
-    assert_eq!(items[0]["campaign"], "ads-q4");
-    assert_eq!(items[0]["category"], "fake_support");
-    assert_eq!(items[0]["kind"], "phone");
-    assert_eq!(items[0]["version"], 2);
-    let newest_seen = items
-        .iter()
-        .map(|t| t["id"].as_u64().unwrap())
-        .max()
-        .unwrap();
-    let left = h.ok(
+    assert_eq!(list.unread, 4);
+    assert!(items.iter().all(|t| !t.read));
+    assert_eq!(items[3].value, "+85230010001");
+    assert_eq!(items[0].campaign.as_deref(), Some("ads-q4"));
+    assert_eq!(items[0].category, Category::FakeSupport);
+    assert_eq!(items[0].kind, EntryKind::Phone);
+    assert_eq!(items[0].version, 2);
+    let newest_seen = items.iter().map(|t| t.id).max().unwrap();
+    let left: u32 = h.ok_as(
         "mark_threats_read",
         serde_json::json!({"upTo": newest_seen}),
     );
     assert_eq!(left, 0);
     assert_eq!(h.host.tray.lock().unwrap().last().unwrap().1, 0);
-    assert_eq!(status(&h)["unread"], 0);
+    assert_eq!(status(&h).unread, 0);
 
     // Up to date: no new notice.
     h.ok("sync_now", serde_json::json!({}));
@@ -231,34 +245,45 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
     assert_eq!(err["code"], "feed_failed", "{err}");
     let st = status(&h);
-    let f = &st["freshness"];
-    assert_eq!(f["state"], "failing", "{st}");
-    assert_eq!(f["reason"], "network");
-    assert_eq!(f["version"], 2);
-    assert_eq!(f["failures"], 1);
-    let failed_at = f["since"].as_i64().unwrap();
-    let next = st["nextSync"].as_i64().unwrap() - failed_at;
+    let Freshness::Failing {
+        version,
+        since,
+        ref reason,
+        failures,
+        ..
+    } = st.freshness
+    else {
+        panic!("{st:?}")
+    };
+    assert_eq!(reason, "network");
+    assert_eq!(version, Some(2));
+    assert_eq!(failures, 1);
+    let failed_at = since.0;
+    let next = st.next_sync.unwrap().0 - failed_at;
     assert!(
         (15 * 60..=30 * 60 + 5).contains(&next),
         "first back-off {next} s"
     );
     h.invoke("sync_now", serde_json::json!({})).unwrap_err();
     let st = status(&h);
-    assert_eq!(st["freshness"]["failures"], 2);
-    assert_eq!(
-        st["freshness"]["since"], failed_at,
-        "failing since the first failure"
-    );
-    let next = st["nextSync"].as_i64().unwrap() - now().0;
+    let Freshness::Failing {
+        failures, since, ..
+    } = st.freshness
+    else {
+        panic!("{st:?}")
+    };
+    assert_eq!(failures, 2);
+    assert_eq!(since.0, failed_at, "failing since the first failure");
+    let next = st.next_sync.unwrap().0 - now().0;
     assert!(
         (30 * 60 - 5..=60 * 60 + 5).contains(&next),
         "second back-off {next} s"
     );
-    let v = h.ok(
-        "check",
-        serde_json::json!({"input": "+852 3001 0005", "kind": "phone"}),
+    assert_eq!(
+        check_phone(&h, "+852 3001 0005"),
+        Verdict::Scam,
+        "the last good list stays in force"
     );
-    assert_eq!(v["verdict"], "scam", "the last good list stays in force");
     let (line, _) = h.host.tray.lock().unwrap().last().cloned().unwrap();
     assert_eq!(line, "List v2; updates failing");
 }
@@ -270,17 +295,17 @@ fn notification_preferences_are_respected() {
     feed.publish(v1_list());
     let server = feed.serve();
     configure(&h, &feed, &server);
-    let cfg = h.ok(
+    let cfg: FeedConfig = h.ok_as(
         "set_feed_alerts",
         serde_json::json!({"alerts": false, "quiet": false}),
     );
-    assert_eq!(cfg["alerts"], false);
+    assert!(!cfg.alerts);
     h.ok("sync_now", serde_json::json!({}));
     assert!(
         h.host.threat_notices.lock().unwrap().is_empty(),
         "alerts off: no notice"
     );
-    assert_eq!(status(&h)["unread"], 1, "but the threat is listed");
+    assert_eq!(status(&h).unread, 1, "but the threat is listed");
 
     h.ok(
         "set_feed_alerts",
@@ -293,11 +318,11 @@ fn notification_preferences_are_respected() {
     assert!(notices[0].1, "quiet");
 
     // An emptied address turns the feed off (no fallback to the URL synced before).
-    let cfg = h.ok(
+    let cfg: FeedConfig = h.ok_as(
         "set_feed_source",
         serde_json::json!({"url": "", "proxy": ""}),
     );
-    assert_eq!(cfg["url"], serde_json::Value::Null);
+    assert_eq!(cfg.url, None);
     let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
     assert_eq!(err["code"], "feed_not_configured", "{err}");
 }
@@ -323,10 +348,10 @@ fn provisioning_wins_and_locks_the_settings() {
         serde_json::json!({"url": server.url(), "root": "root.json"}).to_string(),
     )
     .unwrap();
-    let cfg = h.ok("feed_config", serde_json::json!({}));
-    assert_eq!(cfg["locked"], true);
-    assert_eq!(cfg["url"], server.url());
-    assert_eq!(cfg["root"]["version"], 1);
+    let cfg = config(&h);
+    assert!(cfg.locked);
+    assert_eq!(cfg.url, Some(server.url()));
+    assert_eq!(cfg.root.unwrap().version, 1);
     let err = h
         .invoke(
             "set_feed_source",
@@ -341,19 +366,18 @@ fn provisioning_wins_and_locks_the_settings() {
         )
         .unwrap_err();
     assert_eq!(err["code"], "feed_locked", "{err}");
-    let st = h.ok("sync_now", serde_json::json!({}));
-    assert_eq!(st["freshness"]["state"], "fresh");
+    let st = sync(&h);
+    assert!(matches!(st.freshness, Freshness::Fresh { .. }), "{st:?}");
 
     // A broken file keeps the fields locked and stops syncing until it is fixed.
     std::fs::write(h.provisioning(), "{ not json").unwrap();
-    let cfg = h.ok("feed_config", serde_json::json!({}));
-    assert_eq!(cfg["locked"], true);
+    let cfg = config(&h);
+    assert!(cfg.locked);
     assert!(
-        cfg["provisioningError"]
-            .as_str()
-            .unwrap()
-            .contains("not valid"),
-        "{cfg}"
+        cfg.provisioning_error
+            .as_deref()
+            .is_some_and(|e| e.contains("not valid")),
+        "{cfg:?}"
     );
     let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
     assert_eq!(err["code"], "feed_not_configured", "{err}");
@@ -364,12 +388,13 @@ fn a_root_file_is_read_by_rust_from_a_path() {
     let h = Harness::new();
     let feed = Feed::new();
     let path = feed.repo().join("root.json");
-    let cfg = h.ok(
+    let cfg: FeedConfig = h.ok_as(
         "load_feed_root",
         serde_json::json!({"path": path.display().to_string()}),
     );
-    assert_eq!(cfg["root"]["version"], 1);
-    assert_eq!(cfg["root"]["fingerprint"].as_str().unwrap().len(), 79);
+    let root = cfg.root.unwrap();
+    assert_eq!(root.version, 1);
+    assert_eq!(root.fingerprint.len(), 79);
     let err = h
         .invoke(
             "load_feed_root",

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -234,6 +235,19 @@ impl Harness {
             .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
     }
 
+    /// Calls `cmd` and reads its reply as `T` (the app's reply type, or a mirror in
+    /// [`crate::replies`]): a reply that does not fit — a field renamed, missing or of another
+    /// type — fails the test. Errors stay `{code, message}` JSON.
+    pub fn invoke_as<T: DeserializeOwned>(&self, cmd: &str, body: Value) -> Result<T, Value> {
+        self.invoke(cmd, body).map(|v| read(cmd, &v))
+    }
+
+    /// The reply of a call that must succeed, read as `T` (see [`Harness::invoke_as`]).
+    pub fn ok_as<T: DeserializeOwned>(&self, cmd: &str, body: Value) -> T {
+        self.invoke_as(cmd, body)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
     /// The error of a call that must fail: `{code, message[, reason]}`, or Tauri's text when the
     /// arguments could not be read.
     pub fn err(&self, cmd: &str, body: Value) -> Value {
@@ -263,4 +277,14 @@ pub fn invoke(
         },
     )
     .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+/// `reply` (of `what`) read as `T`; a reply that does not fit fails the test with both.
+pub fn read<T: DeserializeOwned>(what: &str, reply: &Value) -> T {
+    T::deserialize(reply).unwrap_or_else(|e| {
+        panic!(
+            "{what}: the reply is not a {}: {e}\n{reply}",
+            std::any::type_name::<T>()
+        )
+    })
 }

@@ -2,8 +2,15 @@
 //! capability check, serialising `{code, message}` errors) without a window system.
 
 use crate::harness::{self, FakeHost, Harness};
+use crate::replies::{AppStatus, ScanResult, ShortcutStatus};
 
+use serde::Deserialize;
 use verity_app::state::AppState;
+use verity_core::check::CheckOutcome;
+use verity_core::checklist::StepState;
+use verity_core::history::{CheckSource, HistoryEntry};
+use verity_core::verdict::{CheckKind, ReasonCode, Verdict};
+use verity_core::{Language, Settings, Timestamp};
 
 fn harness() -> Harness {
     Harness::new()
@@ -24,10 +31,10 @@ fn invoke(
 #[test]
 fn app_status_reads_the_store() {
     let h = harness();
-    let v = invoke(&h, "app_status", serde_json::json!({})).unwrap();
-    assert_eq!(v["schemaVersion"], verity_store::SCHEMA_VERSION);
-    assert_eq!(v["dataDir"], h.data_dir().display().to_string());
-    assert_eq!(v["databaseFile"], verity_store::DATABASE_FILE);
+    let v: AppStatus = h.ok_as("app_status", serde_json::json!({}));
+    assert_eq!(v.schema_version, verity_store::SCHEMA_VERSION);
+    assert_eq!(v.data_dir, h.data_dir().display().to_string());
+    assert_eq!(v.database_file, verity_store::DATABASE_FILE);
 }
 
 #[test]
@@ -38,8 +45,8 @@ fn language_round_trips_and_persists() {
         v,
         serde_json::json!({"language": "en", "startAtLogin": false, "region": "HK", "checkShortcut": "CmdOrCtrl+Alt+K"})
     );
-    let v = invoke(&h, "set_language", serde_json::json!({"language": "ar"})).unwrap();
-    assert_eq!(v["language"], "ar");
+    let v: Settings = h.ok_as("set_language", serde_json::json!({"language": "ar"}));
+    assert_eq!(v.language, Language::Ar);
     assert_eq!(
         *h.host.languages.lock().unwrap(),
         vec![verity_core::Language::Ar]
@@ -66,20 +73,15 @@ fn a_bad_language_is_rejected_and_nothing_changes() {
         err.to_string().contains("klingon") || err.to_string().contains("language"),
         "{err}"
     );
-    let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
-    assert_eq!(v["language"], "en");
+    let v: Settings = h.ok_as("get_settings", serde_json::json!({}));
+    assert_eq!(v.language, Language::En);
 }
 
 #[test]
 fn start_at_login_goes_to_the_os_then_the_store() {
     let h = harness();
-    let v = invoke(
-        &h,
-        "set_start_at_login",
-        serde_json::json!({"enabled": true}),
-    )
-    .unwrap();
-    assert_eq!(v["startAtLogin"], true);
+    let v: Settings = h.ok_as("set_start_at_login", serde_json::json!({"enabled": true}));
+    assert!(v.start_at_login);
     assert_eq!(*h.host.login_item.lock().unwrap(), Some(true));
 }
 
@@ -100,8 +102,8 @@ fn a_refused_login_item_is_a_coded_error_and_not_recorded() {
     .unwrap_err();
     assert_eq!(err["code"], "autostart", "{err}");
     assert!(err["message"].as_str().unwrap().contains("refused"));
-    let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
-    assert_eq!(v["startAtLogin"], false);
+    let v: Settings = h.ok_as("get_settings", serde_json::json!({}));
+    assert!(!v.start_at_login);
 }
 
 #[test]
@@ -129,6 +131,7 @@ fn a_store_that_cannot_open_is_reported_with_a_code() {
     let h = harness();
     let state = AppState::open(file, h.host.clone());
     let err = state.with_store(|s| s.schema_version()).unwrap_err();
+    assert_eq!(err.code, verity_app::error::ErrorCode::Store);
     assert_eq!(serde_json::to_value(&err).unwrap()["code"], "store");
 }
 
@@ -143,24 +146,20 @@ fn other_windows_get_no_commands() {
 #[test]
 fn check_answers_from_the_store_with_codes() {
     let h = harness();
-    let v = invoke(
-        &h,
+    let v: CheckOutcome = h.ok_as(
         "check",
         serde_json::json!({"input": "+852 3001 2345", "kind": null}),
-    )
-    .unwrap();
-    assert_eq!(v["verdict"], "scam");
-    assert_eq!(v["kind"], "phone");
-    assert_eq!(v["normalized"], "+85230012345");
-    assert_eq!(v["reasons"][0]["code"], "on_blocklist");
-    assert_eq!(v["matches"][0]["added"], 1_767_225_600);
-    let v = invoke(
-        &h,
+    );
+    assert_eq!(v.verdict, Verdict::Scam);
+    assert_eq!(v.kind, CheckKind::Phone);
+    assert_eq!(v.normalized.as_deref(), Some("+85230012345"));
+    assert_eq!(v.reasons[0].code, ReasonCode::OnBlocklist);
+    assert_eq!(v.matches[0].added, Timestamp(1_767_225_600));
+    let v: CheckOutcome = h.ok_as(
         "check",
         serde_json::json!({"input": "hello", "kind": "text"}),
-    )
-    .unwrap();
-    assert_eq!(v["verdict"], "no_record");
+    );
+    assert_eq!(v.verdict, Verdict::NoRecord);
 }
 
 #[test]
@@ -184,39 +183,34 @@ fn checks_are_recorded_in_the_history_and_cleared_for_good() {
         .unwrap();
     }
     let v = invoke(&h, "check_history", serde_json::json!({})).unwrap();
-    let list = v.as_array().unwrap();
+    let list: Vec<HistoryEntry> = harness::read("check_history", &v);
     assert_eq!(list.len(), 2, "the unreadable input is not recorded: {v}");
-    assert_eq!(list[0]["kind"], "url");
-    assert_eq!(list[0]["verdict"], "suspicious");
-    assert_eq!(list[0]["source"], "screen");
-    assert_eq!(
-        list[0]["items"],
-        serde_json::json!(["http://dingtalk-hk.com/login"])
-    );
-    assert_eq!(list[0]["itemCount"], 1);
-    assert!(list[0]["checkedAt"].as_i64().unwrap() > 1_700_000_000);
-    assert_eq!(list[1]["items"], serde_json::json!(["+85230012345"]));
-    assert_eq!(list[1]["verdict"], "scam");
+    assert_eq!(list[0].kind, CheckKind::Url);
+    assert_eq!(list[0].verdict, Verdict::Suspicious);
+    assert_eq!(list[0].source, CheckSource::Screen);
+    assert_eq!(list[0].items, ["http://dingtalk-hk.com/login"]);
+    assert_eq!(list[0].item_count, 1);
+    assert!(list[0].checked_at.0 > 1_700_000_000);
+    assert_eq!(list[1].items, ["+85230012345"]);
+    assert_eq!(list[1].verdict, Verdict::Scam);
     assert!(
         !v.to_string().contains("483920"),
         "the query is not kept: {v}"
     );
 
     // Checked again from the history: answered, and the first verdict stays as it was.
-    let again = invoke(
-        &h,
+    let again: CheckOutcome = h.ok_as(
         "check",
         serde_json::json!({"input": "+852 3001 2345", "kind": null, "remember": false}),
-    )
-    .unwrap();
-    assert_eq!(again["verdict"], "scam", "{again}");
+    );
+    assert_eq!(again.verdict, Verdict::Scam, "{again:?}");
     let after = invoke(&h, "check_history", serde_json::json!({})).unwrap();
     assert_eq!(
         after, v,
         "a check with remember: false records nothing (recorded, it would move to the top)"
     );
 
-    let removed = invoke(&h, "clear_check_history", serde_json::json!({})).unwrap();
+    let removed: u32 = h.ok_as("clear_check_history", serde_json::json!({}));
     assert_eq!(removed, 2);
     assert_eq!(
         invoke(&h, "check_history", serde_json::json!({})).unwrap(),
@@ -240,13 +234,11 @@ fn a_history_that_cannot_be_written_does_not_fail_the_check() {
         .unwrap();
     conn.execute_batch("DROP TABLE check_history").unwrap();
     drop(conn);
-    let v = invoke(
-        &h,
+    let v: CheckOutcome = h.ok_as(
         "check",
         serde_json::json!({"input": "+852 3001 2345", "kind": null}),
-    )
-    .unwrap();
-    assert_eq!(v["verdict"], "scam");
+    );
+    assert_eq!(v.verdict, Verdict::Scam);
     let err = invoke(&h, "check_history", serde_json::json!({})).unwrap_err();
     assert_eq!(err["code"], "store", "{err}");
 }
@@ -272,11 +264,11 @@ fn check_rejects_oversized_and_malformed_arguments() {
 #[test]
 fn status_counts_the_blocklist() {
     let h = harness();
-    let v = invoke(&h, "app_status", serde_json::json!({})).unwrap();
-    let b = &v["blocklist"];
-    assert!(b["entries"].as_u64().unwrap() > 0);
+    let v: AppStatus = h.ok_as("app_status", serde_json::json!({}));
+    let b = &v.blocklist;
+    assert!(b.entries > 0);
     assert_eq!(
-        b["entries"], b["sample"],
+        b.entries, b.sample,
         "a fresh install holds only the labelled sample"
     );
 }
@@ -284,22 +276,18 @@ fn status_counts_the_blocklist() {
 #[test]
 fn the_region_setting_changes_how_numbers_are_read() {
     let h = harness();
-    let v = invoke(
-        &h,
+    let v: CheckOutcome = h.ok_as(
         "check",
         serde_json::json!({"input": "2345 6789", "kind": "phone"}),
-    )
-    .unwrap();
-    assert_eq!(v["normalized"], "+85223456789");
-    let v = invoke(&h, "set_region", serde_json::json!({"region": "MO"})).unwrap();
-    assert_eq!(v["region"], "MO");
-    let v = invoke(
-        &h,
+    );
+    assert_eq!(v.normalized.as_deref(), Some("+85223456789"));
+    let v: Settings = h.ok_as("set_region", serde_json::json!({"region": "MO"}));
+    assert_eq!(v.region.as_str(), "MO");
+    let v: CheckOutcome = h.ok_as(
         "check",
         serde_json::json!({"input": "2834 5678", "kind": "phone"}),
-    )
-    .unwrap();
-    assert_eq!(v["normalized"], "+85328345678");
+    );
+    assert_eq!(v.normalized.as_deref(), Some("+85328345678"));
     let err = invoke(&h, "set_region", serde_json::json!({"region": "XX"})).unwrap_err();
     assert!(err.to_string().contains("XX"), "{err}");
 }
@@ -334,10 +322,10 @@ fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
         first.join().unwrap().unwrap();
         second.unwrap();
     });
-    let stored = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
+    let stored: Settings = h.ok_as("get_settings", serde_json::json!({}));
     let registered = h.host.registered.lock().unwrap().clone();
     assert_eq!(
-        stored["checkShortcut"].as_str(),
+        Some(stored.check_shortcut.as_str()),
         registered.as_deref(),
         "stored vs registered"
     );
@@ -347,8 +335,10 @@ fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
 #[test]
 fn a_shortcut_refused_at_start_is_reported_until_another_is_saved() {
     let h = harness();
-    let refused =
-        || invoke(&h, "shortcut_status", serde_json::json!({})).unwrap()["refused"].clone();
+    let refused = || {
+        h.ok_as::<ShortcutStatus>("shortcut_status", serde_json::json!({}))
+            .refused
+    };
     let save = |shortcut: &str| {
         invoke(
             &h,
@@ -356,28 +346,26 @@ fn a_shortcut_refused_at_start_is_reported_until_another_is_saved() {
             serde_json::json!({ "shortcut": shortcut }),
         )
     };
-    assert_eq!(refused(), serde_json::Value::Null);
+    assert_eq!(refused(), None);
     // As the app's setup records it when registering the saved shortcut fails.
     h.state()
         .set_shortcut_refused(Some("CmdOrCtrl+Alt+K".into()));
-    assert_eq!(refused(), "CmdOrCtrl+Alt+K");
+    assert_eq!(refused().as_deref(), Some("CmdOrCtrl+Alt+K"));
     // A refused change leaves it reported; a saved one puts a shortcut in force.
     save("Ctrl+Alt+Delete").unwrap_err();
-    assert_eq!(refused(), "CmdOrCtrl+Alt+K");
+    assert_eq!(refused().as_deref(), Some("CmdOrCtrl+Alt+K"));
     save("Ctrl+Shift+9").unwrap();
-    assert_eq!(refused(), serde_json::Value::Null);
+    assert_eq!(refused(), None);
 }
 
 #[test]
 fn the_check_shortcut_is_validated_before_it_is_stored() {
     let h = harness();
-    let v = invoke(
-        &h,
+    let v: Settings = h.ok_as(
         "set_check_shortcut",
         serde_json::json!({"shortcut": "Ctrl+Shift+9"}),
-    )
-    .unwrap();
-    assert_eq!(v["checkShortcut"], "Ctrl+Shift+9");
+    );
+    assert_eq!(v.check_shortcut, "Ctrl+Shift+9");
     let err = invoke(
         &h,
         "set_check_shortcut",
@@ -386,8 +374,8 @@ fn the_check_shortcut_is_validated_before_it_is_stored() {
     .unwrap_err();
     assert_eq!(err["code"], "invalid_input", "{err}");
     assert_eq!(err["reason"], "shortcut_invalid", "{err}");
-    let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
-    assert_eq!(v["checkShortcut"], "Ctrl+Shift+9");
+    let v: Settings = h.ok_as("get_settings", serde_json::json!({}));
+    assert_eq!(v.check_shortcut, "Ctrl+Shift+9");
     // A shortcut the desktop refuses is not recorded either, and says why.
     let err = invoke(
         &h,
@@ -397,15 +385,10 @@ fn the_check_shortcut_is_validated_before_it_is_stored() {
     .unwrap_err();
     assert_eq!(err["code"], "invalid_input", "{err}");
     assert_eq!(err["reason"], "shortcut_refused", "{err}");
-    let v = invoke(&h, "get_settings", serde_json::json!({})).unwrap();
-    assert_eq!(v["checkShortcut"], "Ctrl+Shift+9");
-    let v = invoke(
-        &h,
-        "set_check_shortcut",
-        serde_json::json!({"shortcut": ""}),
-    )
-    .unwrap();
-    assert_eq!(v["checkShortcut"], "");
+    let v: Settings = h.ok_as("get_settings", serde_json::json!({}));
+    assert_eq!(v.check_shortcut, "Ctrl+Shift+9");
+    let v: Settings = h.ok_as("set_check_shortcut", serde_json::json!({"shortcut": ""}));
+    assert_eq!(v.check_shortcut, "");
 }
 
 // One flow, two front ends: the same data directory through the app's commands and through the
@@ -437,13 +420,30 @@ fn ctl(data: &std::path::Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn reason_codes(v: &serde_json::Value) -> Vec<String> {
-    v["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_str().unwrap().to_owned())
-        .collect()
+/// What `verityctl check --json` says of one input, as far as the app's reply says it too.
+#[derive(Debug, Deserialize)]
+struct CliCheck {
+    kind: CheckKind,
+    #[serde(deserialize_with = "required")]
+    normalized: Option<String>,
+    verdict: Verdict,
+    reasons: Vec<CliReason>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CliReason {
+    code: ReasonCode,
+}
+
+/// An optional field that must be there (serde takes an absent `Option` for `None`).
+fn required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
+}
+
+/// What `verityctl checklist status --json` says of the steps.
+#[derive(Debug, Deserialize)]
+struct CliChecklist {
+    steps: Vec<StepState>,
 }
 
 #[test]
@@ -458,20 +458,20 @@ fn a_check_answers_the_same_in_the_app_and_in_verityctl() {
         "banana",
         "+852 0 2123 4567",
     ] {
-        let app = invoke(
-            &h,
+        let app: CheckOutcome = h.ok_as(
             "check",
             serde_json::json!({ "input": input, "remember": false }),
-        )
-        .unwrap();
+        );
         let o = ctl(data, &["check", "--json", input]);
-        let cli: serde_json::Value = serde_json::from_slice(&o.stdout)
+        let cli: Vec<CliCheck> = serde_json::from_slice(&o.stdout)
             .unwrap_or_else(|e| panic!("{input}: {e}: {}", String::from_utf8_lossy(&o.stderr)));
         let cli = &cli[0];
-        assert_eq!(app["verdict"], cli["verdict"], "{input}");
-        assert_eq!(app["kind"], cli["kind"], "{input}");
-        assert_eq!(app["normalized"], cli["normalized"], "{input}");
-        assert_eq!(reason_codes(&app), reason_codes(cli), "{input}");
+        assert_eq!(app.verdict, cli.verdict, "{input}");
+        assert_eq!(app.kind, cli.kind, "{input}");
+        assert_eq!(app.normalized, cli.normalized, "{input}");
+        let app_codes: Vec<ReasonCode> = app.reasons.iter().map(|r| r.code).collect();
+        let cli_codes: Vec<ReasonCode> = cli.reasons.iter().map(|r| r.code).collect();
+        assert_eq!(app_codes, cli_codes, "{input}");
     }
 }
 
@@ -500,14 +500,12 @@ fn a_text_over_the_limit_is_refused_the_same_in_the_app_and_in_verityctl() {
 fn a_scan_records_the_same_evidence_from_the_app_and_from_verityctl() {
     let contacts = "Name,Phone\nMum,9123 4567\nDingTalk Customer Service,3001 0001\n";
     let h = harness();
-    let r = invoke(
-        &h,
+    let r: ScanResult = h.ok_as(
         "scan_files",
         serde_json::json!({ "files": [{ "name": "contacts.csv", "bytes": contacts.as_bytes() }] }),
-    )
-    .unwrap();
-    let app_evidence = r["step"]["evidence"].clone();
-    assert_eq!(r["summary"]["flagged"], 1, "{r}");
+    );
+    let app_step = r.step.unwrap();
+    assert_eq!(r.summary.flagged, 1, "{:?}", r.summary);
 
     let other = tempfile::tempdir().unwrap();
     let file = other.path().join("contacts.csv");
@@ -521,10 +519,11 @@ fn a_scan_records_the_same_evidence_from_the_app_and_from_verityctl() {
         String::from_utf8_lossy(&o.stderr)
     );
     let o = ctl(&data, &["checklist", "status", "--json"]);
-    let status: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let cli_evidence = status["steps"][0]["evidence"].clone();
-    assert_eq!(app_evidence, cli_evidence);
-    assert_eq!(r["step"]["status"], status["steps"][0]["status"]);
+    let status: CliChecklist = serde_json::from_slice(&o.stdout).unwrap();
+    let cli_step = &status.steps[0];
+    assert_eq!(app_step.evidence, cli_step.evidence);
+    assert!(app_step.evidence.is_some());
+    assert_eq!(app_step.status, cli_step.status);
 }
 
 #[test]

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod harness;
+mod replies;
 
 mod bindings;
 mod checklist;
