@@ -6,7 +6,8 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -42,8 +43,10 @@ pub struct FakeHost {
     pub languages: Mutex<Vec<Language>>,
     /// The shortcut the desktop holds for Verity.
     pub registered: Mutex<Option<String>>,
-    /// A shortcut whose registration is slow to return (the desktop is busy).
-    pub slow_shortcut: Option<&'static str>,
+    /// Signalled whenever `registered` changes.
+    pub registration: Condvar,
+    /// A registration to hold open until the test lets it return (see [`FakeHost::holding`]).
+    pub hold: Mutex<Option<Hold>>,
     /// The Save dialog's answers, in order (`None`: the user cancelled; none left: cancelled).
     pub save_answers: Mutex<VecDeque<Option<PathBuf>>>,
     /// What the Save dialog was asked.
@@ -52,7 +55,66 @@ pub struct FakeHost {
     pub tray: Mutex<Vec<(String, u32)>>,
 }
 
+/// The host's side of a held registration.
+pub struct Hold {
+    shortcut: String,
+    inside: mpsc::Sender<()>,
+    release: mpsc::Receiver<()>,
+}
+
+/// The test's side of a held registration: the desktop has taken the shortcut, and the call
+/// returns (so the app goes on to record it) only when the test releases it.
+pub struct HeldRegistration {
+    inside: mpsc::Receiver<()>,
+    release: mpsc::Sender<()>,
+}
+
+impl HeldRegistration {
+    /// Waits until the registration is inside the desktop, held.
+    pub fn wait_inside(&self) {
+        self.inside
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the held shortcut never reached the desktop");
+    }
+
+    /// Lets the held registration return.
+    pub fn release(&self) {
+        // The registration may be gone already (its test failed): nothing to release then.
+        let _ = self.release.send(());
+    }
+}
+
 impl FakeHost {
+    /// A host whose registration of `shortcut` is held open until the test releases it (the
+    /// desktop is busy), so a test can run something else in between, in an order it chooses.
+    pub fn holding(shortcut: &str) -> (FakeHost, HeldRegistration) {
+        let (inside_tx, inside_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel();
+        let host = FakeHost {
+            hold: Mutex::new(Some(Hold {
+                shortcut: shortcut.to_owned(),
+                inside: inside_tx,
+                release: release_rx,
+            })),
+            ..FakeHost::default()
+        };
+        let held = HeldRegistration {
+            inside: inside_rx,
+            release: release_tx,
+        };
+        (host, held)
+    }
+
+    /// Waits up to `patience` for the desktop to hold `shortcut`; whether it does.
+    pub fn wait_until_registered(&self, shortcut: &str, patience: Duration) -> bool {
+        let registered = self.registered.lock().unwrap();
+        let (registered, _) = self
+            .registration
+            .wait_timeout_while(registered, patience, |r| r.as_deref() != Some(shortcut))
+            .unwrap();
+        registered.as_deref() == Some(shortcut)
+    }
+
     fn refusing(&self) -> Result<(), HostError> {
         if self.refuse_notifications.load(Ordering::SeqCst) {
             return Err(HostError::Notification("refused by the test".into()));
@@ -87,8 +149,18 @@ impl Host for FakeHost {
         }
         verity_app::quick_check::parse_shortcut(shortcut)?;
         *self.registered.lock().unwrap() = Some(shortcut.to_owned());
-        if self.slow_shortcut == Some(shortcut) {
-            std::thread::sleep(std::time::Duration::from_millis(300));
+        self.registration.notify_all();
+        let hold = {
+            let mut hold = self.hold.lock().unwrap();
+            match hold.as_ref() {
+                Some(h) if h.shortcut == shortcut => hold.take(),
+                _ => None,
+            }
+        };
+        if let Some(hold) = hold {
+            // The test may be gone (failed): then nobody waits, and nobody releases.
+            let _ = hold.inside.send(());
+            let _ = hold.release.recv();
         }
         Ok(())
     }

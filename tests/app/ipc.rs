@@ -292,35 +292,45 @@ fn the_region_setting_changes_how_numbers_are_read() {
     assert!(err.to_string().contains("XX"), "{err}");
 }
 
-/// Two changes at once: the first is slow between registering its shortcut and recording it,
+/// Two changes at once: the first is held between registering its shortcut and recording it,
 /// the second starts meanwhile. The shortcut recorded is the one the desktop holds.
+///
+/// No sleep sets the order. The desktop holds the first change inside its registration (it has
+/// taken Ctrl+Shift+1, nothing is recorded yet) while the second starts, and lets it go only
+/// once the second has registered Ctrl+Shift+2 and finished — which it can do only when nothing
+/// makes it wait for the first: then the first records last, over the second — or once the
+/// second has still not reached the desktop after `PATIENCE`, because it waits for the first.
 #[test]
 fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
-    let h = harness_with(
-        FakeHost {
-            slow_shortcut: Some("Ctrl+Shift+1"),
-            ..FakeHost::default()
-        },
-        "main",
-    );
-    std::thread::scope(|scope| {
+    /// Far longer than the second change takes to reach the desktop when nothing holds it back.
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+    let (host, held) = FakeHost::holding("Ctrl+Shift+1");
+    let h = harness_with(host, "main");
+    let change = |shortcut: &'static str| {
         let webview = h.webview.clone();
-        let first = scope.spawn(move || {
+        move || {
             harness::invoke(
                 &webview,
                 "set_check_shortcut",
-                serde_json::json!({"shortcut": "Ctrl+Shift+1"}),
+                serde_json::json!({ "shortcut": shortcut }),
             )
-        });
-        // The first change is inside its registration by now.
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        let second = invoke(
-            &h,
-            "set_check_shortcut",
-            serde_json::json!({"shortcut": "Ctrl+Shift+2"}),
-        );
+        }
+    };
+    let overtook = std::thread::scope(|scope| {
+        let first = scope.spawn(change("Ctrl+Shift+1"));
+        held.wait_inside();
+        let second = scope.spawn(change("Ctrl+Shift+2"));
+        let overtook = h.host.wait_until_registered("Ctrl+Shift+2", PATIENCE);
+        // Overtaking, the second records before the first is let go.
+        let second = if overtook {
+            Ok(second.join().unwrap())
+        } else {
+            Err(second)
+        };
+        held.release();
         first.join().unwrap().unwrap();
-        second.unwrap();
+        second.unwrap_or_else(|s| s.join().unwrap()).unwrap();
+        overtook
     });
     let stored: Settings = h.ok_as("get_settings", serde_json::json!({}));
     let registered = h.host.registered.lock().unwrap().clone();
@@ -328,6 +338,10 @@ fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
         Some(stored.check_shortcut.as_str()),
         registered.as_deref(),
         "stored vs registered"
+    );
+    assert!(
+        !overtook,
+        "the second change reached the desktop while the first was between registering and recording"
     );
 }
 
