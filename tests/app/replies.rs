@@ -231,3 +231,18 @@ pub struct DeviceUnbound {
     #[serde(deserialize_with = "present")]
     pub desk_error: Option<String>,
 }
+
+#[test]
+#[should_panic(expected = "unknown field `refusedShortcut`")]
+fn a_renamed_reply_field_fails_the_read() {
+    crate::harness::read::<ShortcutStatus>(
+        "shortcut_status",
+        &serde_json::json!({ "refusedShortcut": null }),
+    );
+}
+
+#[test]
+#[should_panic(expected = "missing field `refused`")]
+fn an_absent_optional_reply_field_fails_the_read() {
+    crate::harness::read::<ShortcutStatus>("shortcut_status", &serde_json::json!({}));
+}
