@@ -7,7 +7,7 @@ use crate::replies::{AppStatus, ScanResult, ShortcutStatus};
 use serde::Deserialize;
 use verity_app::state::AppState;
 use verity_core::check::CheckOutcome;
-use verity_core::checklist::StepState;
+use verity_core::checklist::{StepId, StepState};
 use verity_core::history::{CheckSource, HistoryEntry};
 use verity_core::verdict::{CheckKind, ReasonCode, Verdict};
 use verity_core::{Language, Settings, Timestamp};
@@ -562,20 +562,18 @@ fn a_check_answers_while_a_large_scan_runs() {
     let mut answered_during_scan = 0;
     // Enough to show it; then the scan gets the CPU back.
     while !scanning.is_finished() && answered_during_scan < 10 {
-        let o = invoke(
-            &h,
+        let o: CheckOutcome = h.ok_as(
             "check",
             serde_json::json!({ "input": "+852 2123 4567", "remember": false }),
-        )
-        .unwrap();
-        assert_eq!(o["kind"], "phone");
+        );
+        assert_eq!(o.kind, CheckKind::Phone);
         if !scanning.is_finished() {
             answered_during_scan += 1;
         }
     }
-    let r = scanning.join().unwrap().unwrap();
-    assert_eq!(r["summary"]["entries"], 5_000, "{}", r["summary"]);
-    assert_eq!(r["step"]["step"], "remove_unofficial_numbers");
+    let r: ScanResult = harness::read("scan_files", &scanning.join().unwrap().unwrap());
+    assert_eq!(r.summary.entries, 5_000, "{:?}", r.summary);
+    assert_eq!(r.step.unwrap().step, StepId::RemoveUnofficialNumbers);
     assert!(
         answered_during_scan >= 10,
         "only {answered_during_scan} checks answered while the scan ran"
