@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -233,6 +233,7 @@ impl Builder {
     }
 
     pub fn build(self) -> Harness {
+        async_runtime();
         let dir = tempfile::tempdir().unwrap();
         let host = Arc::new(self.host);
         let specta = verity_app::specta_builder!(MockRuntime);
@@ -253,6 +254,23 @@ impl Builder {
             webview,
         }
     }
+}
+
+/// Gives Tauri the async runtime of the whole test process, with more workers than the machine
+/// has cores. Every test's commands run on it, and some block their worker while they wait (a
+/// registration a test holds open, SQLite's busy timeout while another connection writes): with
+/// one worker a core, those could keep another test's command from running at all.
+fn async_runtime() {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(8)
+            .enable_all()
+            .build()
+            .unwrap();
+        tauri::async_runtime::set(runtime.handle().clone());
+        runtime
+    });
 }
 
 /// Opens another webview of `app`, labelled `label`.
