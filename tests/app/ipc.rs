@@ -299,13 +299,20 @@ fn the_region_setting_changes_how_numbers_are_read() {
 /// taken Ctrl+Shift+1, nothing is recorded yet) while the second starts, and lets it go only
 /// once the second has registered Ctrl+Shift+2 and finished — which it can do only when nothing
 /// makes it wait for the first: then the first records last, over the second — or once the
-/// second has still not reached the desktop after `PATIENCE`, because it waits for the first.
+/// second has still not reached the desktop after `patience`, because it waits for the first.
+/// With the lock in place the outcome never depends on that bound; without it, the test fails
+/// as long as the second change gets through within twenty times what a whole change takes
+/// just before (a loaded machine gets a longer bound).
 #[test]
 fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
-    /// Far longer than the second change takes to reach the desktop when nothing holds it back.
-    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
     let (host, held) = FakeHost::holding("Ctrl+Shift+1");
     let h = harness_with(host, "main");
+    let started = std::time::Instant::now();
+    h.ok(
+        "set_check_shortcut",
+        serde_json::json!({ "shortcut": "Ctrl+Shift+3" }),
+    );
+    let patience = (started.elapsed() * 20).max(std::time::Duration::from_millis(500));
     let change = |shortcut: &'static str| {
         let webview = h.webview.clone();
         move || {
@@ -320,7 +327,7 @@ fn overlapping_shortcut_changes_record_the_shortcut_in_force() {
         let first = scope.spawn(change("Ctrl+Shift+1"));
         held.wait_inside();
         let second = scope.spawn(change("Ctrl+Shift+2"));
-        let overtook = h.host.wait_until_registered("Ctrl+Shift+2", PATIENCE);
+        let overtook = h.host.wait_until_registered("Ctrl+Shift+2", patience);
         // Overtaking, the second records before the first is let go.
         let second = if overtook {
             Ok(second.join().unwrap())
