@@ -137,6 +137,6 @@ pub const BINDINGS_PATH: &str = "ui/src/lib/ipc/bindings.ts";
 /// When the exporter fails or the file cannot be written.
 pub fn export_bindings(path: &std::path::Path) -> Result<(), specta_typescript::Error> {
     let ts = specta_typescript::Typescript::default()
-        .header("// Generated from Rust by tauri-specta. Do not edit: run `UPDATE_BINDINGS=1 cargo test -p verity --test bindings`.\n// @ts-nocheck");
+        .header("// Generated from Rust by tauri-specta. Do not edit: run `UPDATE_BINDINGS=1 cargo test -p verity --test app bindings::`.\n// @ts-nocheck");
     specta_builder().export(ts, path)
 }
