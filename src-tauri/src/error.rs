@@ -76,6 +76,13 @@ impl IpcError {
             reason: None,
         }
     }
+
+    /// The same error with a finer `reason` code the UI words.
+    #[must_use]
+    pub fn with_reason(mut self, reason: &str) -> Self {
+        self.reason = Some(reason.to_owned());
+        self
+    }
 }
 
 impl From<verity_store::StoreError> for IpcError {

@@ -21,10 +21,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
-use verity_core::feed_config::{self, RootInfo};
+use verity_core::feed_config::{self, RootInfo, TrustAnchor};
 use verity_core::feed_schedule::{self, FeedFacts, Freshness, SyncRecord, DEFAULT_INTERVAL};
 use verity_core::{Language, Timestamp};
-use verity_feed::client::{FEED_DIR, TRUSTED_ROOT_FILE};
 use verity_store::{FeedSettings, FeedState, Store};
 
 /// How long the loop sleeps at most before looking at the clock again (the wall clock moves on
@@ -140,6 +139,11 @@ pub struct FeedConfig {
     pub proxy: Option<String>,
     /// The trusted root given (provisioned or entered), if any.
     pub root: Option<RootInfoView>,
+    /// Who chose the root in force (none before the first sync).
+    pub anchor: Option<TrustAnchor>,
+    /// Whether the organisation pinned the root in force: a root entered here is refused, and
+    /// only the organisation's feed may name official channels.
+    pub pinned: bool,
     /// Whether the administrator's provisioning file sets these (the UI locks them).
     pub locked: bool,
     /// Where the provisioning file is looked for.
@@ -183,6 +187,8 @@ pub struct Effective {
     pub proxy: Option<String>,
     /// Whether it comes from the provisioning file.
     pub provisioned: bool,
+    /// Who chose it.
+    pub anchor: TrustAnchor,
 }
 
 #[derive(Debug, Default)]
@@ -261,6 +267,7 @@ impl FeedSync {
                 root: Some(p.root),
                 proxy: p.proxy,
                 provisioned: true,
+                anchor: TrustAnchor::Provisioned,
             })),
             Loaded::Invalid(why) => Err(why),
             // An empty URL is the user's explicit "no feed": no fallback then.
@@ -271,12 +278,14 @@ impl FeedSync {
                     root: settings.root.clone().map(String::into_bytes),
                     proxy: settings.proxy.clone(),
                     provisioned: false,
+                    anchor: TrustAnchor::Manual,
                 }),
                 None => state.url.clone().map(|url| Effective {
                     url,
                     root: None,
                     proxy: None,
                     provisioned: false,
+                    anchor: settings.root_anchor.unwrap_or(TrustAnchor::Manual),
                 }),
             }),
         }
@@ -319,6 +328,10 @@ pub fn config(state: &AppState, feed: &FeedSync) -> CmdResult<FeedConfig> {
         url,
         proxy,
         root,
+        anchor: settings.root_anchor,
+        pinned: settings
+            .root_anchor
+            .is_some_and(TrustAnchor::is_organisation),
         locked,
         provisioning_path,
         provisioning_error,
@@ -407,26 +420,6 @@ fn emit_progress<R: Runtime>(app: &AppHandle<R>, p: &FeedProgress) {
     }
 }
 
-/// Decides how the trusted root is given to this sync: the configured root is offered for a
-/// first sync, and replaces the kept root once when the user or administrator changed it.
-fn root_for_sync(
-    data_dir: &Path,
-    root: Option<&[u8]>,
-    applied: Option<&str>,
-) -> (Option<Vec<u8>>, bool, Option<String>) {
-    let Some(root) = root else {
-        return (None, false, None);
-    };
-    let fingerprint = feed_config::parse_root(root).ok().map(|i| i.fingerprint);
-    let kept = std::fs::read(data_dir.join(FEED_DIR).join(TRUSTED_ROOT_FILE)).ok();
-    let replace = match &kept {
-        None => false,
-        Some(k) if k.as_slice() == root => false,
-        Some(_) => fingerprint.is_some() && fingerprint.as_deref() != applied,
-    };
-    (Some(root.to_vec()), replace, fingerprint)
-}
-
 /// One sync now, then the new threats recorded and announced, the index rebuilt, the tray and
 /// the UI told, and the next automatic sync scheduled.
 ///
@@ -487,14 +480,14 @@ async fn run_sync<R: Runtime>(
         Err(why) => return Err(IpcError::new(ErrorCode::FeedNotConfigured, why)),
     };
     let data_dir = state.data_dir().to_path_buf();
-    let (root, replace_root, fingerprint) = root_for_sync(
-        &data_dir,
-        eff.root.as_deref(),
-        settings.root_applied.as_deref(),
-    );
+    let source = verity_flows::feed::Source {
+        url: eff.url.clone(),
+        root: eff.root.clone(),
+        anchor: eff.anchor,
+        // A root entered in Settings was confirmed there.
+        replace_manual: true,
+    };
     let mut cfg = verity_feed::SyncConfig::new(eff.url.clone());
-    cfg.root = root;
-    cfg.replace_root = replace_root;
     cfg.proxy = eff.proxy.clone();
     // This store is thrown away after the sync; the app's own store rebuilds below.
     cfg.rebuild_index = false;
@@ -506,12 +499,13 @@ async fn run_sync<R: Runtime>(
         let mut progress = |p: verity_feed::Progress| {
             emit_progress(&handle, &FeedProgress::from_feed(p));
         };
-        // The sync records the new threats too (the same flow `verityctl sync` runs).
-        verity_flows::feed::sync(&mut store, &cfg, at, &mut progress)
+        // The same flow `verityctl sync` runs: the root's anchor weighed, the new threats and
+        // the organisation's changes of trust anchor recorded.
+        verity_flows::feed::sync_source(&mut store, &source, cfg, at, &mut progress)
     })
     .await
     .map_err(|e| IpcError::new(ErrorCode::Internal, format!("the sync task failed: {e}")))?;
-    let report = match synced {
+    let synced = match synced {
         Ok(r) => r,
         Err(verity_feed::FeedError::Busy) => {
             return Err(IpcError::new(
@@ -524,6 +518,7 @@ async fn run_sync<R: Runtime>(
             return Err(IpcError::new(ErrorCode::FeedFailed, e.to_string()));
         }
     };
+    let verity_flows::feed::Synced { report, changes } = synced;
     log::info!(
         "feed version {} ({:?}): {} added, {} removed, {} new alerts",
         report.version,
@@ -532,14 +527,9 @@ async fn run_sync<R: Runtime>(
         report.removed,
         report.new_alerts.len()
     );
-    state.with_store(|s| {
-        if let Some(fp) = &fingerprint {
-            if settings.root_applied.as_deref() != Some(fp.as_str()) {
-                s.set_feed_root_applied(fp)?;
-            }
-        }
-        Ok(())
-    })?;
+    for change in &changes {
+        tell_trust_change(state, change);
+    }
     emit_progress(app, &FeedProgress::stage(SyncStage::Index));
     let rebuilt = tauri::async_runtime::spawn_blocking({
         let handle = app.clone();
@@ -556,6 +546,19 @@ async fn run_sync<R: Runtime>(
     emit_progress(app, &FeedProgress::stage(SyncStage::Done));
     alert(state, &report);
     Ok(())
+}
+
+/// Tells the user of a change of the feed's address or root (already in the trust log): a
+/// desktop notification, whatever the alert preferences (it is not a threat alert: it is the
+/// one thing a fake support agent wants done quietly).
+pub fn tell_trust_change(state: &AppState, change: &verity_store::TrustChange) {
+    let lang = state
+        .with_store(|s| s.settings())
+        .map(|s| s.language)
+        .unwrap_or_default();
+    if let Err(e) = state.host.notify(&feed_words::trust_notice(lang, change)) {
+        log::warn!("cannot show the feed change notification: {e}");
+    }
 }
 
 /// The one notification a sync may raise: a summary after the first sync, else one grouped
@@ -662,27 +665,5 @@ mod tests {
         let xs: Vec<f64> = (0..32).map(|_| random_unit()).collect();
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
         assert!(xs.windows(2).any(|w| (w[0] - w[1]).abs() > f64::EPSILON));
-    }
-
-    #[test]
-    fn a_changed_root_replaces_the_kept_one_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = br#"{"signed":{"_type":"root","version":1,"keys":{"a":{}},"roles":{"r":{}}},"signatures":[{}]}"#;
-        // First sync: no kept root, the given root is offered, nothing replaced.
-        let (r, replace, fp) = root_for_sync(dir.path(), Some(root), None);
-        assert_eq!(r.as_deref(), Some(&root[..]));
-        assert!(!replace);
-        let fp = fp.unwrap();
-        std::fs::create_dir_all(dir.path().join(FEED_DIR)).unwrap();
-        let kept = dir.path().join(FEED_DIR).join(TRUSTED_ROOT_FILE);
-        std::fs::write(&kept, b"{\"rotated\":true}").unwrap();
-        // The kept root differs (rotated) but this root is the one applied: no replacement.
-        assert!(!root_for_sync(dir.path(), Some(root), Some(&fp)).1);
-        // A new root from the user: replaced once.
-        assert!(root_for_sync(dir.path(), Some(root), Some("other")).1);
-        // Same bytes as kept: nothing to replace.
-        std::fs::write(&kept, root).unwrap();
-        assert!(!root_for_sync(dir.path(), Some(root), Some("other")).1);
-        assert_eq!(root_for_sync(dir.path(), None, None), (None, false, None));
     }
 }

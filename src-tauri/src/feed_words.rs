@@ -165,6 +165,45 @@ pub const RUST_KEYS: &[&str] = &[
     "feed.age.days.other",
 ];
 
+/// The notification for a change of the feed's address or trusted root: who made it, what is in
+/// force now, and (for a change made at this computer) that real support never asks for it.
+#[must_use]
+pub fn trust_notice(lang: Language, change: &verity_store::TrustChange) -> Notice {
+    use verity_store::TrustChangeKind;
+    let by_org = change.anchor.is_organisation();
+    let summary = text(
+        lang,
+        match (change.kind, by_org) {
+            (TrustChangeKind::FeedRoot, true) => "feed.trust.root.organisation",
+            (TrustChangeKind::FeedRoot, false) => "feed.trust.root.manual",
+            (TrustChangeKind::FeedUrl, true) => "feed.trust.url.organisation",
+            (TrustChangeKind::FeedUrl, false) => "feed.trust.url.manual",
+        },
+    );
+    let mut lines = Vec::new();
+    match (change.kind, &change.url, &change.fingerprint) {
+        (TrustChangeKind::FeedRoot, _, Some(fp)) => {
+            lines.push(text_with(
+                lang,
+                "feed.trust.body.root",
+                &[("fingerprint", fp)],
+            ));
+        }
+        (TrustChangeKind::FeedUrl, Some(url), _) => {
+            lines.push(text_with(lang, "feed.trust.body.url", &[("url", url)]));
+        }
+        (TrustChangeKind::FeedUrl, None, _) => lines.push(text(lang, "feed.trust.body.off")),
+        (TrustChangeKind::FeedRoot, _, None) => {}
+    }
+    if !by_org {
+        lines.push(text(lang, "feed.trust.warning"));
+    }
+    Notice {
+        summary,
+        body: lines.join("\n"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,17 @@ pub struct SaveRequest {
     pub extension: String,
 }
 
+/// What the Open dialog asks: its title and the one file type offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenRequest {
+    /// The dialog's title.
+    pub title: String,
+    /// The file type's name in the filter list (e.g. "Trusted root (root.json)").
+    pub filter_name: String,
+    /// Its extensions, without the dot.
+    pub extensions: Vec<String>,
+}
+
 /// What the desktop can refuse.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
@@ -97,6 +108,19 @@ pub trait Host: Send + Sync {
         Err(HostError::Dialog(format!(
             "no Save dialog here for {}",
             request.file_name
+        )))
+    }
+
+    /// Asks the user for a file to open with the system's Open dialog, so that a path is never
+    /// taken from the web view. `Ok(None)`: the user cancelled. Blocks until the user answers:
+    /// call it off the main thread. By default there is no dialog.
+    ///
+    /// # Errors
+    /// [`HostError::Dialog`] when no dialog can be shown.
+    fn choose_open_path(&self, request: &OpenRequest) -> Result<Option<PathBuf>, HostError> {
+        Err(HostError::Dialog(format!(
+            "no Open dialog here for {}",
+            request.title
         )))
     }
 

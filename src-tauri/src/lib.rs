@@ -11,7 +11,7 @@ pub mod feed_sync;
 pub mod feed_words;
 pub mod host;
 pub mod i18n;
-pub mod provisioning;
+pub use verity_flows::provisioning;
 pub mod quick_check;
 pub mod reminder;
 pub mod state;

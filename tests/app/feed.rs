@@ -11,11 +11,13 @@ use fixture::{entry, now, v1_list};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tauri::Listener;
-use verity_app::commands::handlers::ThreatList;
-use verity_app::feed_sync::{FeedConfig, FeedStatus};
+use verity_app::commands::handlers::{PickedRoot, ThreatList, TrustLogItem, TrustLogWhat};
+use verity_app::feed_sync::{FeedConfig, FeedStatus, RootInfoView};
 use verity_core::blocklist::{Category, EntryKind};
 use verity_core::check::CheckOutcome;
+use verity_core::feed_config::TrustAnchor;
 use verity_core::feed_schedule::Freshness;
+use verity_core::official::OfficialDirectory;
 use verity_core::verdict::Verdict;
 use verity_core::Language;
 use verity_feed::{FeedEntry, PublishInput, PublishOptions, ServerHandle};
@@ -49,13 +51,14 @@ impl Feed {
         self.dir.path().join("repo")
     }
     fn publish(&self, entries: Vec<FeedEntry>) {
+        self.publish_with(entries, None);
+    }
+    /// Publishes `entries` and, when given, an official-channel directory.
+    fn publish_with(&self, entries: Vec<FeedEntry>, official: Option<OfficialDirectory>) {
         verity_feed::publish(
             &self.repo(),
             &self.dir.path().join("keys"),
-            PublishInput {
-                entries,
-                official: None,
-            },
+            PublishInput { entries, official },
             &PublishOptions {
                 min_wait: Some(3600),
                 ..PublishOptions::default()
@@ -77,7 +80,17 @@ fn configure(h: &Harness, feed: &Feed, server: &ServerHandle) {
         "set_feed_source",
         serde_json::json!({"url": server.url(), "proxy": ""}),
     );
-    h.ok("set_feed_root", serde_json::json!({"json": feed.root()}));
+    set_root(h, &feed.root());
+}
+
+/// Sets the root as Settings does: preview (the confirmation screen shows its fingerprint),
+/// then set with the fingerprint the user saw.
+fn set_root(h: &Harness, json: &str) -> FeedConfig {
+    let info: RootInfoView = h.ok_as("preview_feed_root", serde_json::json!({"json": json}));
+    h.ok_as(
+        "set_feed_root",
+        serde_json::json!({"json": json, "fingerprint": info.fingerprint}),
+    )
 }
 
 fn status(h: &Harness) -> FeedStatus {
@@ -128,7 +141,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     let err = h
         .invoke(
             "set_feed_root",
-            serde_json::json!({"json": "{\"signed\":{}}"}),
+            serde_json::json!({"json": "{\"signed\":{}}", "fingerprint": ""}),
         )
         .unwrap_err();
     assert_eq!(err["code"], "invalid_input", "{err}");
@@ -179,7 +192,8 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
             "feed.alert.initial.title"
         )]
     );
-    assert!(h.host.notices.lock().unwrap().is_empty());
+    // The plain notifications are the two changes made in Settings (address, then root).
+    assert_eq!(h.host.notices.lock().unwrap().len(), 2);
     let (line, unread) = h.host.tray.lock().unwrap().last().cloned().unwrap();
     assert!(line.contains("v1"), "{line}");
     assert_eq!(unread, 1);
@@ -360,10 +374,7 @@ fn provisioning_wins_and_locks_the_settings() {
         .unwrap_err();
     assert_eq!(err["code"], "feed_locked", "{err}");
     let err = h
-        .invoke(
-            "load_feed_root",
-            serde_json::json!({"path": "/nonexistent"}),
-        )
+        .invoke("pick_feed_root", serde_json::json!({}))
         .unwrap_err();
     assert_eq!(err["code"], "feed_locked", "{err}");
     let st = sync(&h);
@@ -384,32 +395,140 @@ fn provisioning_wins_and_locks_the_settings() {
 }
 
 #[test]
-fn a_root_file_is_read_by_rust_from_a_path() {
+fn a_root_file_is_chosen_in_a_dialog_opened_by_rust() {
     let h = Harness::new();
     let feed = Feed::new();
-    let path = feed.repo().join("root.json");
-    let cfg: FeedConfig = h.ok_as(
-        "load_feed_root",
-        serde_json::json!({"path": path.display().to_string()}),
+    let answers = [
+        Some(feed.repo().join("root.json")),
+        None,
+        Some(h.dir.path().join("none.json")),
+        Some(feed.repo().join("metadata").join("1.root.json.missing")),
+    ];
+    h.host.open_answers.lock().unwrap().extend(answers);
+    let picked: Option<PickedRoot> = h.ok_as("pick_feed_root", serde_json::json!({}));
+    let picked = picked.unwrap();
+    assert_eq!(picked.root.version, 1);
+    assert_eq!(picked.root.fingerprint.len(), 79);
+    assert_eq!(picked.json, feed.root().trim());
+    // Nothing is changed until the user confirms it.
+    assert!(config(&h).root.is_none());
+    // Cancelled.
+    let none: Option<PickedRoot> = h.ok_as("pick_feed_root", serde_json::json!({}));
+    assert!(none.is_none());
+    for _ in 0..2 {
+        let err = h
+            .invoke("pick_feed_root", serde_json::json!({}))
+            .unwrap_err();
+        assert_eq!(err["code"], "invalid_input", "{err}");
+    }
+    // The web view cannot name a path: the old command is gone.
+    let err = h
+        .invoke("load_feed_root", serde_json::json!({"path": "/etc/passwd"}))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not allowed") || err.to_string().contains("not found"),
+        "{err}"
     );
-    let root = cfg.root.unwrap();
-    assert_eq!(root.version, 1);
-    assert_eq!(root.fingerprint.len(), 79);
+}
+
+/// Attack: the caller talks the victim into pasting the caller's root. It takes the
+/// confirmation of its own fingerprint; the change is logged and announced with the warning.
+#[test]
+fn a_pasted_root_needs_its_fingerprint_confirmed_and_is_logged_and_announced() {
+    let h = Harness::new();
+    let feed = Feed::new();
+    let root = feed.root();
     let err = h
         .invoke(
-            "load_feed_root",
-            serde_json::json!({"path": h.dir.path().join("none.json").display().to_string()}),
+            "set_feed_root",
+            serde_json::json!({"json": root, "fingerprint": "0000 1111"}),
         )
         .unwrap_err();
     assert_eq!(err["code"], "invalid_input", "{err}");
-    let not_root = feed.repo().join("metadata");
+    assert_eq!(err["reason"], "root_unconfirmed", "{err}");
+    assert!(config(&h).root.is_none());
+    assert!(h.host.notices.lock().unwrap().is_empty());
+
+    h.ok(
+        "set_feed_source",
+        serde_json::json!({"url": "https://feed.example/verity/", "proxy": ""}),
+    );
+    let cfg = set_root(&h, &root);
+    let fp = cfg.root.unwrap().fingerprint;
+    let log: Vec<TrustLogItem> = h.ok_as("feed_trust_log", serde_json::json!({}));
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0].what, TrustLogWhat::FeedRoot);
+    assert_eq!(log[0].anchor, TrustAnchor::Manual);
+    assert_eq!(log[0].fingerprint.as_deref(), Some(fp.as_str()));
+    assert_eq!(log[1].what, TrustLogWhat::FeedUrl);
+    assert_eq!(log[1].url.as_deref(), Some("https://feed.example/verity/"));
+    let notices = h.host.notices.lock().unwrap().clone();
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices[1].body.contains(&fp), "{notices:?}");
+    assert!(
+        notices[1].body.contains("Real support never asks"),
+        "{notices:?}"
+    );
+    // Setting the same URL again is no change: nothing logged.
+    h.ok(
+        "set_feed_source",
+        serde_json::json!({"url": "https://feed.example/verity/", "proxy": ""}),
+    );
+    let log: Vec<TrustLogItem> = h.ok_as("feed_trust_log", serde_json::json!({}));
+    assert_eq!(log.len(), 2);
+}
+
+/// Attack: the caller's own feed lists the caller's number in its "official directory". Entered
+/// by hand, it brings its blocklist only; the administrator's feed brings its directory, pins
+/// its root, and a root pasted later is refused.
+#[test]
+fn only_the_organisations_feed_names_official_channels_and_pins_its_root() {
+    let h = Harness::new();
+    let feed = Feed::new();
+    let mut directory = OfficialDirectory::dingtalk_default();
+    directory.phones.push("+85230010077".into());
+    feed.publish_with(v1_list(), Some(directory.clone()));
+    let server = feed.serve();
+    configure(&h, &feed, &server);
+    sync(&h);
+    assert_ne!(check_phone(&h, "+852 3001 0077"), Verdict::Official);
+    assert!(!config(&h).pinned);
+
+    // The administrator provisions the same feed: its directory now counts.
+    std::fs::copy(
+        feed.repo().join("root.json"),
+        h.dir.path().join("root.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        h.provisioning(),
+        serde_json::json!({"url": server.url(), "root": "root.json"}).to_string(),
+    )
+    .unwrap();
+    feed.publish_with(v2(), Some(directory));
+    sync(&h);
+    assert_eq!(check_phone(&h, "+852 3001 0077"), Verdict::Official);
+    let cfg = config(&h);
+    assert!(cfg.pinned && cfg.locked, "{cfg:?}");
+    assert_eq!(cfg.anchor, Some(TrustAnchor::Provisioned));
+
+    // The provisioning file is gone (or was never on this machine): the pinned root stays, and
+    // the caller's root is refused.
+    std::fs::remove_file(h.provisioning()).unwrap();
+    let attacker = Feed::new();
+    let info: RootInfoView = h.ok_as(
+        "preview_feed_root",
+        serde_json::json!({"json": attacker.root()}),
+    );
     let err = h
         .invoke(
-            "load_feed_root",
-            serde_json::json!({"path": not_root.display().to_string()}),
+            "set_feed_root",
+            serde_json::json!({"json": attacker.root(), "fingerprint": info.fingerprint}),
         )
         .unwrap_err();
-    assert_eq!(err["code"], "invalid_input", "{err}");
+    assert_eq!(err["code"], "feed_locked", "{err}");
+    assert_eq!(err["reason"], "root_pinned", "{err}");
+    assert_eq!(check_phone(&h, "+852 3001 0077"), Verdict::Official);
 }
 
 #[test]

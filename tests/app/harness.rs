@@ -17,7 +17,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 use verity_app::commands::{DeviceConfig, ExportDir};
 use verity_app::feed_sync::FeedSync;
-use verity_app::host::{Host, HostError, Notice, SaveRequest, ShortcutError};
+use verity_app::host::{Host, HostError, Notice, OpenRequest, SaveRequest, ShortcutError};
 use verity_app::state::AppState;
 use verity_core::feed_schedule::Freshness;
 use verity_core::Language;
@@ -53,6 +53,8 @@ pub struct FakeHost {
     pub save_requests: Mutex<Vec<SaveRequest>>,
     /// The tray's feed line and unread count, each time the feed changed.
     pub tray: Mutex<Vec<(String, u32)>>,
+    /// The Open dialog's answers, in order (`None`: the user cancelled; none left: cancelled).
+    pub open_answers: Mutex<VecDeque<Option<PathBuf>>>,
 }
 
 /// The host's side of a held registration.
@@ -180,6 +182,9 @@ impl Host for FakeHost {
     fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {
         self.save_requests.lock().unwrap().push(request.clone());
         Ok(self.save_answers.lock().unwrap().pop_front().flatten())
+    }
+    fn choose_open_path(&self, _request: &OpenRequest) -> Result<Option<PathBuf>, HostError> {
+        Ok(self.open_answers.lock().unwrap().pop_front().flatten())
     }
     fn feed_changed(&self, language: Language, freshness: &Freshness, unread: u32) {
         let line = verity_app::feed_words::freshness_line(language, freshness);

@@ -6,10 +6,13 @@
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::verdict::code_enum;
+
 /// The longest URL accepted.
 pub const MAX_URL_LEN: usize = 2048;
-/// The largest trusted root accepted.
-pub const MAX_ROOT_BYTES: usize = 1024 * 1024;
+/// The largest trusted root accepted. A real root (four roles, a handful of keys) is 2 to 8
+/// KiB; 64 KiB leaves room for many keys and signatures and nothing else.
+pub const MAX_ROOT_BYTES: usize = 64 * 1024;
 /// The largest provisioning file accepted (it may embed a root).
 pub const MAX_PROVISIONING_BYTES: usize = MAX_ROOT_BYTES + 64 * 1024;
 
@@ -148,6 +151,30 @@ pub fn parse_root(bytes: &[u8]) -> Result<RootInfo, FeedConfigError> {
         version: u32::try_from(root.signed.version).unwrap_or(u32::MAX),
         fingerprint,
     })
+}
+
+code_enum! {
+    /// Who put a feed's trusted root in force. Only the organisation's roots (the
+    /// administrator's provisioning file, or the configuration the organisation's desk signed)
+    /// may bring an official-channel directory, and a root they pinned can only be replaced by
+    /// them; a root entered by hand (a trial without a desk) only adds blocklist entries.
+    pub enum TrustAnchor {
+        /// The administrator's provisioning file.
+        Provisioned => "provisioned",
+        /// The organisation's configuration, signed by the organisation key the user confirmed
+        /// at enrolment and handed over by its desk.
+        Organisation => "organisation",
+        /// Entered by hand in Settings (or `verityctl sync --root`), after a confirmation.
+        Manual => "manual",
+    }
+}
+
+impl TrustAnchor {
+    /// Whether the organisation chose this root (it may then name official channels).
+    #[must_use]
+    pub fn is_organisation(self) -> bool {
+        matches!(self, TrustAnchor::Provisioned | TrustAnchor::Organisation)
+    }
 }
 
 /// Where a provisioned root comes from.

@@ -108,6 +108,11 @@ pub struct SyncConfig {
     pub limits: SyncLimits,
     /// Rebuild the in-memory index after a change (the app's checking store); the CLI skips it.
     pub rebuild_index: bool,
+    /// Whether the feed's official-channel directory is applied: only for a root the
+    /// organisation chose (provisioning, or its signed configuration). A root entered by hand
+    /// brings blocklist entries only, so nobody can talk a user into a feed that makes the
+    /// caller's own number "official".
+    pub apply_official: bool,
 }
 
 impl SyncConfig {
@@ -123,6 +128,7 @@ impl SyncConfig {
             timeout: Duration::from_secs(600),
             limits: SyncLimits::default(),
             rebuild_index: true,
+            apply_official: false,
         }
     }
 }
@@ -502,7 +508,7 @@ async fn sync_inner(
     if let Ok(d) = &usable_delta {
         let file = fetch(&repo, DELTA_TARGET, d, &limits, &mut report, progress).await?;
         progress(Progress::stage(Stage::Apply));
-        match apply(store, &file, success.clone(), cfg.rebuild_index) {
+        match apply(store, &file, success.clone(), cfg) {
             Ok(applied) => {
                 report.outcome = SyncOutcome::Delta;
                 fill(&mut report, applied);
@@ -530,7 +536,7 @@ async fn sync_inner(
         )
         .await?;
         progress(Progress::stage(Stage::Apply));
-        match apply(store, &file, success.clone(), cfg.rebuild_index) {
+        match apply(store, &file, success.clone(), cfg) {
             Ok(applied) => {
                 report.outcome = SyncOutcome::Snapshot;
                 fill(&mut report, applied);
@@ -685,7 +691,7 @@ fn apply(
     store: &mut Store,
     file: &FeedFile,
     success: FeedSuccess<'_>,
-    index: bool,
+    cfg: &SyncConfig,
 ) -> Result<verity_store::FeedApplied, StoreError> {
     let update = FeedUpdate {
         mode: match file.kind {
@@ -694,9 +700,9 @@ fn apply(
         },
         removals: &file.removals,
         upserts: &file.entries,
-        official: file.official.as_ref(),
+        official: file.official.as_ref().filter(|_| cfg.apply_official),
         success,
-        index,
+        index: cfg.rebuild_index,
     };
     let expected = file.checksum;
     store.apply_feed_update(&update, &FeedDigest, |sum, count| {

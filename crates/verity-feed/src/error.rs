@@ -150,6 +150,10 @@ pub enum FeedError {
         /// The version being applied.
         version: u64,
     },
+    /// The kept root was pinned by the organisation (its provisioning file or its signed
+    /// configuration) and a root from anywhere else was offered in its place.
+    #[error("the organisation pinned this feed's trusted root; a root entered by hand cannot replace it (only the administrator's provisioning can)")]
+    RootPinned,
     /// Another sync (the app's, or another `verityctl sync`) is running on this data directory.
     #[error("another feed sync is already running on this data directory")]
     Busy,
@@ -207,6 +211,7 @@ impl FeedError {
             FeedError::Format { .. } => "bad_format",
             FeedError::NotAFeed(_) => "not_a_feed",
             FeedError::Checksum { .. } => "checksum",
+            FeedError::RootPinned => "root_pinned",
             FeedError::Busy => "busy",
             FeedError::Clock => "clock",
             FeedError::Store(e) if e.is_busy() => "busy",
@@ -232,6 +237,7 @@ impl FeedError {
                 | FeedError::Input(_)
                 | FeedError::AlreadyExists(_)
                 | FeedError::NoRepository(_)
+                | FeedError::RootPinned
         )
     }
 

@@ -39,7 +39,7 @@ impl FeedTransport {
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.timeout)
             .user_agent(concat!("verity-feed/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(5));
+            .redirect(same_origin_redirects());
         if let Some(p) = opts.proxy {
             let proxy = reqwest::Proxy::all(p).map_err(|e| FeedError::BadUrl {
                 url: p.to_owned(),
@@ -55,6 +55,27 @@ impl FeedTransport {
             max_bytes: opts.max_bytes,
         })
     }
+}
+
+/// At most five redirects, each to the origin the sync started from (same scheme, host and
+/// port): a feed host cannot send the client to another host, nor from HTTPS down to HTTP.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.stop();
+        };
+        if attempt.previous().len() > 5 {
+            attempt.error("more than 5 redirects")
+        } else if attempt.url().origin() != first.origin() {
+            let why = format!(
+                "a redirect to another origin ({}) was refused",
+                attempt.url().origin().ascii_serialization()
+            );
+            attempt.error(why)
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 fn failure(url: &Url, kind: TransportErrorKind, f: TransportFailure) -> TransportError {

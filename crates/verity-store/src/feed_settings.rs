@@ -4,12 +4,14 @@
 //! stored; an administrator's provisioning file wins over them (the app decides).
 
 use crate::{Store, StoreError};
+use verity_core::feed_config::TrustAnchor;
 use verity_core::settings::parse_bool;
 
 const URL: &str = "feed.url";
 const PROXY: &str = "feed.proxy";
 const ROOT: &str = "feed.root";
 const ROOT_APPLIED: &str = "feed.root_applied";
+const ROOT_ANCHOR: &str = "feed.root_anchor";
 const ALERTS: &str = "feed.alerts";
 const QUIET: &str = "feed.quiet";
 
@@ -25,6 +27,9 @@ pub struct FeedSettings {
     /// The fingerprint of the root last put in force by a successful sync, so that a root the
     /// user (or administrator) changes replaces the kept one once, and only once.
     pub root_applied: Option<String>,
+    /// Who put that root in force (none recorded: a root kept by an older Verity, treated as
+    /// entered by hand).
+    pub root_anchor: Option<TrustAnchor>,
     /// Whether new threats raise a desktop notification.
     pub alerts: bool,
     /// Whether those notifications are silent and low-urgency.
@@ -38,6 +43,7 @@ impl Default for FeedSettings {
             proxy: None,
             root: None,
             root_applied: None,
+            root_anchor: None,
             alerts: true,
             quiet: false,
         }
@@ -74,6 +80,12 @@ impl Store {
             root_applied: self.setting(ROOT_APPLIED)?,
             ..FeedSettings::default()
         };
+        if let Some(v) = self.setting(ROOT_ANCHOR)? {
+            s.root_anchor = Some(
+                v.parse()
+                    .map_err(|e| StoreError::Corrupt(format!("{ROOT_ANCHOR}: {e}")))?,
+            );
+        }
         if let Some(v) = self.setting(ALERTS)? {
             s.alerts = parse_bool(ALERTS, &v)?;
         }
@@ -103,12 +115,19 @@ impl Store {
         self.put_feed_settings(&[(ROOT, root)])
     }
 
-    /// Records which root a successful sync put in force (its fingerprint).
+    /// Records which root a successful sync put in force (its fingerprint) and who chose it.
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn set_feed_root_applied(&mut self, fingerprint: &str) -> Result<(), StoreError> {
-        self.put_feed_settings(&[(ROOT_APPLIED, Some(fingerprint))])
+    pub fn set_feed_root_applied(
+        &mut self,
+        fingerprint: &str,
+        anchor: TrustAnchor,
+    ) -> Result<(), StoreError> {
+        self.put_feed_settings(&[
+            (ROOT_APPLIED, Some(fingerprint)),
+            (ROOT_ANCHOR, Some(anchor.as_str())),
+        ])
     }
 
     /// Stores the notification preferences for new threats.
@@ -134,13 +153,16 @@ mod tests {
             .set_feed_source(Some("https://f.example/"), Some("http://p:3128"))
             .unwrap();
         store.set_feed_root(Some("{\"signed\":{}}")).unwrap();
-        store.set_feed_root_applied("abcd").unwrap();
+        store
+            .set_feed_root_applied("abcd", TrustAnchor::Provisioned)
+            .unwrap();
         store.set_feed_alerts(false, true).unwrap();
         let s = Store::open(dir.path()).unwrap().feed_settings().unwrap();
         assert_eq!(s.url.as_deref(), Some("https://f.example/"));
         assert_eq!(s.proxy.as_deref(), Some("http://p:3128"));
         assert_eq!(s.root.as_deref(), Some("{\"signed\":{}}"));
         assert_eq!(s.root_applied.as_deref(), Some("abcd"));
+        assert_eq!(s.root_anchor, Some(TrustAnchor::Provisioned));
         assert!(!s.alerts && s.quiet);
         store
             .set_feed_source(Some("https://g.example/"), None)

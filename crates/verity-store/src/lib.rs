@@ -20,6 +20,7 @@ mod official;
 mod reminder;
 mod settings;
 pub mod threats;
+pub mod trust_log;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ pub use index::BlocklistView;
 pub use migrate::SCHEMA_VERSION;
 pub use reminder::ReminderState;
 pub use threats::{Threat, MAX_THREATS};
+pub use trust_log::{TrustChange, TrustChangeKind, MAX_TRUST_LOG};
 /// The list checksum's arithmetic, shared with the feed (`Store::apply_feed_update` takes them).
 pub use verity_core::list_sum::{ListDigest, ListSum};
 

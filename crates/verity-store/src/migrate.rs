@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     crate::feed::MIGRATION_FEED_LIST,
     crate::history::MIGRATION_HISTORY,
     crate::feed::MIGRATION_FEED_BLOCK,
+    crate::trust_log::MIGRATION_TRUST_LOG,
 ];
 
 /// The schema version this build writes.

@@ -6,11 +6,14 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
+use verity_core::feed_config::TrustAnchor;
 use verity_feed::{Progress, Stage, SyncConfig, SyncOutcome};
-use verity_store::Store;
+use verity_flows::feed::Source;
+use verity_flows::provisioning::{self, Loaded};
+use verity_store::{Store, TrustChangeKind};
 
-/// Largest trusted root file accepted, in bytes.
-const MAX_ROOT_BYTES: u64 = 1024 * 1024;
+/// Largest trusted root file accepted, in bytes (the app's limit).
+const MAX_ROOT_BYTES: u64 = verity_core::feed_config::MAX_ROOT_BYTES as u64;
 
 /// Arguments of `verityctl sync`.
 #[derive(Debug, clap::Args)]
@@ -22,6 +25,7 @@ pub struct SyncArgs {
     #[arg(long, value_name = "FILE")]
     pub root: Option<PathBuf>,
     /// Trust --root instead of the kept root (a new feed, or recovery after a key compromise).
+    /// Refused when the organisation pinned the kept root: only its provisioning changes it.
     #[arg(long, requires = "root")]
     pub replace_root: bool,
     /// An HTTP(S) proxy, e.g. http://proxy.corp:8080 (default: HTTPS_PROXY from the
@@ -91,29 +95,87 @@ fn progress_printer(tty: bool) -> impl FnMut(Progress) + Send {
 
 pub fn run(args: &SyncArgs, data_dir: &Path, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let mut store = Store::open(data_dir)?;
-    let url = match &args.url {
-        Some(u) => u.clone(),
-        None => store.feed_state()?.url.ok_or_else(|| {
-            CliError::Usage("no feed URL: give --url (it is remembered after a sync)".into())
-        })?,
+    let path = provisioning::path_from_env();
+    let (source, proxy) = match provisioning::load(&path) {
+        // The administrator's file wins, as in the app: it is the organisation's choice.
+        Loaded::Found(p) => {
+            if args.url.is_some() || args.root.is_some() {
+                return Err(CliError::Usage(format!(
+                    "the administrator's provisioning file {} sets the feed: drop --url and --root",
+                    path.display()
+                )));
+            }
+            let source = Source {
+                url: p.url,
+                root: Some(p.root),
+                anchor: TrustAnchor::Provisioned,
+                replace_manual: false,
+            };
+            (source, args.proxy.clone().or(p.proxy))
+        }
+        Loaded::Invalid(why) => {
+            return Err(CliError::Usage(format!(
+                "the administrator's provisioning file cannot be used: {why}"
+            )))
+        }
+        Loaded::Absent => {
+            let url = match &args.url {
+                Some(u) => u.clone(),
+                None => store.feed_state()?.url.ok_or_else(|| {
+                    CliError::Usage(
+                        "no feed URL: give --url (it is remembered after a sync)".into(),
+                    )
+                })?,
+            };
+            let root = args.root.as_deref().map(read_root).transpose()?;
+            let anchor = if root.is_some() {
+                TrustAnchor::Manual
+            } else {
+                store
+                    .feed_settings()?
+                    .root_anchor
+                    .unwrap_or(TrustAnchor::Manual)
+            };
+            let source = Source {
+                url,
+                root,
+                anchor,
+                replace_manual: args.replace_root,
+            };
+            (source, args.proxy.clone())
+        }
     };
-    let mut cfg = SyncConfig::new(url);
-    cfg.root = args.root.as_deref().map(read_root).transpose()?;
-    cfg.replace_root = args.replace_root;
-    cfg.proxy.clone_from(&args.proxy);
+    let mut cfg = SyncConfig::new(source.url.clone());
+    cfg.proxy = proxy;
     cfg.timeout = Duration::from_secs(args.timeout.max(1));
     cfg.rebuild_index = false;
     let tty = std::io::stderr().is_terminal();
-    let report = if tty || args.progress {
-        verity_flows::feed::sync(
+    let synced = if tty || args.progress {
+        verity_flows::feed::sync_source(
             &mut store,
-            &cfg,
+            &source,
+            cfg,
             crate::clock::now(),
             &mut progress_printer(tty),
         )
     } else {
-        verity_flows::feed::sync(&mut store, &cfg, crate::clock::now(), &mut |_| {})
+        verity_flows::feed::sync_source(&mut store, &source, cfg, crate::clock::now(), &mut |_| {})
     }?;
+    for change in &synced.changes {
+        eprintln!(
+            "verityctl: the organisation changed the feed's {}: {}",
+            match change.kind {
+                TrustChangeKind::FeedUrl => "address",
+                TrustChangeKind::FeedRoot => "trusted root",
+            },
+            change
+                .fingerprint
+                .as_deref()
+                .or(change.url.as_deref())
+                .unwrap_or("")
+        );
+    }
+    let report = synced.report;
     if args.json {
         serde_json::to_writer(&mut *out, &report)?;
         writeln!(out)?;

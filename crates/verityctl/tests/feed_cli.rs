@@ -8,10 +8,16 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 fn ctl(data: &Path, args: &[&str]) -> Output {
+    ctl_provisioned(data, &data.join("no-provisioning.json"), args)
+}
+
+/// `verityctl` with the administrator's provisioning file looked for at `provisioning`.
+fn ctl_provisioned(data: &Path, provisioning: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_verityctl"))
         .arg("--data-dir")
         .arg(data)
         .args(args)
+        .env("VERITY_PROVISIONING", provisioning)
         .env_remove("VERITY_DATA_DIR")
         .env_remove("HTTPS_PROXY")
         .env_remove("HTTP_PROXY")
@@ -104,19 +110,26 @@ impl Repo {
 
     /// Publishes the entries in `file` as the next version.
     fn publish(&self, file: &Path) {
-        let o = ctl(
-            &self.data,
-            &[
-                "feed",
-                "publish",
-                "--repo",
-                self.repo_s(),
-                "--keys",
-                self.keys_s(),
-                "--entries",
-                file.to_str().unwrap(),
-            ],
-        );
+        self.publish_with(file, None);
+    }
+
+    /// Publishes the entries in `file`, and the official directory in `official`, as the next
+    /// version.
+    fn publish_with(&self, file: &Path, official: Option<&Path>) {
+        let mut args = vec![
+            "feed",
+            "publish",
+            "--repo",
+            self.repo_s(),
+            "--keys",
+            self.keys_s(),
+            "--entries",
+            file.to_str().unwrap(),
+        ];
+        if let Some(o) = official {
+            args.extend(["--official", o.to_str().unwrap()]);
+        }
+        let o = ctl(&self.data, &args);
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
 
@@ -440,4 +453,69 @@ fn a_sync_from_the_command_line_records_the_new_threats_for_the_app() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let store = verity_store::Store::open(data).unwrap();
     assert_eq!(store.threats(10).unwrap().len(), 1);
+}
+
+/// The verdict `verityctl check` gives `input` on `data`'s list.
+fn verdict(data: &Path, input: &str) -> String {
+    let o = ctl(data, &["check", "--json", input]);
+    json(&o)[0]["verdict"].as_str().unwrap().to_owned()
+}
+
+/// Attack: a fake support agent talks the victim into syncing the agent's own feed, whose
+/// "official directory" lists the agent's number. A root entered by hand brings blocklist
+/// entries only; the same directory under the administrator's provisioning counts; and once
+/// the organisation pinned its root, the agent's root is refused even with --replace-root.
+#[test]
+fn a_feed_entered_by_hand_cannot_make_a_number_official_nor_replace_a_pinned_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = Repo::init(dir.path());
+    let entries = dir.path().join("entries.csv");
+    std::fs::write(&entries, ENTRIES).unwrap();
+    let official = dir.path().join("official.csv");
+    std::fs::write(&official, format!("{OFFICIAL}phone,+852 3001 0077,\n")).unwrap();
+    org.publish_with(&entries, Some(&official));
+    let server = serve(&org.data, &org.repo);
+
+    // Entered by hand (a trial): the list arrives, the official directory does not.
+    org.first_sync(&server);
+    assert_eq!(verdict(&org.data, "+85230010001"), "scam");
+    assert_ne!(verdict(&org.data, "+852 3001 0077"), "official");
+
+    // The administrator provisions the same feed: now its directory counts.
+    let provisioning = dir.path().join("provisioning.json");
+    std::fs::write(
+        &provisioning,
+        serde_json::json!({"url": server.url, "root": org.repo.join("root.json")}).to_string(),
+    )
+    .unwrap();
+    let o = ctl_provisioned(&org.data, &provisioning, &["sync", "--url", &server.url]);
+    assert_eq!(o.status.code(), Some(2), "provisioning wins over --url");
+    org.publish_with(&entries, Some(&official));
+    let o = ctl_provisioned(&org.data, &provisioning, &["sync"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(verdict(&org.data, "+852 3001 0077"), "official");
+
+    // The attacker's feed and root, after the provisioning file is gone (or on a machine
+    // where the victim runs the command): refused, and the list is unchanged.
+    let attacker_dir = dir.path().join("attacker");
+    let attacker = Repo::init(&attacker_dir);
+    attacker.publish(&entries);
+    let attacker_server = serve(&attacker.data, &attacker.repo);
+    let root = attacker.repo.join("root.json");
+    let o = ctl(
+        &org.data,
+        &[
+            "sync",
+            "--url",
+            &attacker_server.url,
+            "--root",
+            root.to_str().unwrap(),
+            "--replace-root",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("pinned"), "{}", text(&o.stderr));
+    assert_eq!(verdict(&org.data, "+852 3001 0077"), "official");
+    let s = json(&ctl(&org.data, &["status", "--json"]));
+    assert_eq!(s["feed"]["last_error_code"], "root_pinned", "{s}");
 }

@@ -1,12 +1,14 @@
 use crate::error::{CmdResult, ErrorCode, IpcError};
-use crate::feed_sync::{self, FeedConfig, FeedStatus, FeedSync};
+use crate::feed_sync::{self, FeedConfig, FeedStatus, FeedSync, RootInfoView};
+use crate::host::OpenRequest;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, Runtime, State};
 use verity_core::blocklist::{Category, EntryKind};
-use verity_core::feed_config;
+use verity_core::feed_config::{self, TrustAnchor};
 use verity_core::Timestamp;
+use verity_store::{TrustChange, TrustChangeKind};
 
 /// The most threats one call returns.
 const MAX_LISTED: u32 = 500;
@@ -91,7 +93,8 @@ pub async fn feed_config(
     feed_sync::config(&state, &feed)
 }
 
-/// Sets the feed URL (empty: none) and proxy (empty: the system's), then syncs soon.
+/// Sets the feed URL (empty: none) and proxy (empty: the system's), then syncs soon. A change
+/// of URL is written to the trust log and announced by a desktop notification.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_feed_source<R: Runtime>(
@@ -109,12 +112,42 @@ pub async fn set_feed_source<R: Runtime>(
     };
     let proxy = feed_config::parse_proxy(&proxy).map_err(|e| invalid(&e))?;
     // Empty is recorded as such: the user turned the feed off (no fallback to a past sync's URL).
-    state
-        .with_store(|s| s.set_feed_source(Some(url.as_deref().unwrap_or("")), proxy.as_deref()))?;
+    let change = state.with_store(|s| {
+        let before = s.feed_settings()?.url.filter(|u| !u.is_empty());
+        s.set_feed_source(Some(url.as_deref().unwrap_or("")), proxy.as_deref())?;
+        if before == url {
+            return Ok(None);
+        }
+        let change = TrustChange {
+            at: crate::clock::now(),
+            kind: TrustChangeKind::FeedUrl,
+            anchor: TrustAnchor::Manual,
+            url: url.clone(),
+            fingerprint: None,
+        };
+        s.record_trust_change(&change)?;
+        Ok(Some(change))
+    })?;
+    if let Some(c) = change {
+        feed_sync::tell_trust_change(&state, &c);
+    }
     changed(&app, &feed)
 }
 
-/// Sets the trusted root from pasted `root.json` text.
+/// What a `root.json` says of itself, for the confirmation screen: nothing is changed.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_feed_root(json: String) -> CmdResult<RootInfoView> {
+    Ok(feed_config::parse_root(json.trim().as_bytes())
+        .map_err(|e| invalid(&e))?
+        .into())
+}
+
+/// Sets the trusted root from `root.json` text after the user confirmed it: `fingerprint` is
+/// the one the confirmation screen showed, and must be this root's. Refused while the
+/// organisation pins the feed (provisioning, or a root it put in force: only the administrator
+/// changes that). A root entered here adds blocklist entries only, never official channels.
+/// The change is written to the trust log and announced by a desktop notification.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_feed_root<R: Runtime>(
@@ -122,31 +155,141 @@ pub async fn set_feed_root<R: Runtime>(
     state: State<'_, AppState>,
     feed: State<'_, FeedSync>,
     json: String,
+    fingerprint: String,
 ) -> CmdResult<FeedConfig> {
     locked(&feed)?;
-    feed_config::parse_root(json.as_bytes()).map_err(|e| invalid(&e))?;
-    state.with_store(|s| s.set_feed_root(Some(json.trim())))?;
+    let json = json.trim();
+    let info = feed_config::parse_root(json.as_bytes()).map_err(|e| invalid(&e))?;
+    if info.fingerprint != fingerprint.trim() {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "this root is not the one that was confirmed; review its fingerprint again",
+        )
+        .with_reason("root_unconfirmed"));
+    }
+    let change = state.with_store(|s| {
+        let settings = s.feed_settings()?;
+        if settings
+            .root_anchor
+            .is_some_and(TrustAnchor::is_organisation)
+        {
+            return Ok(Err(()));
+        }
+        s.set_feed_root(Some(json))?;
+        let change = TrustChange {
+            at: crate::clock::now(),
+            kind: TrustChangeKind::FeedRoot,
+            anchor: TrustAnchor::Manual,
+            url: settings.url.filter(|u| !u.is_empty()),
+            fingerprint: Some(info.fingerprint.clone()),
+        };
+        s.record_trust_change(&change)?;
+        Ok(Ok(change))
+    })?;
+    let Ok(change) = change else {
+        return Err(pinned());
+    };
+    feed_sync::tell_trust_change(&state, &change);
     changed(&app, &feed)
 }
 
-/// Sets the trusted root from a `root.json` file the user named (read here: the web view has no
-/// file system access).
+fn pinned() -> IpcError {
+    IpcError::new(
+        ErrorCode::FeedLocked,
+        "your organisation pinned this feed's trusted root; only the administrator can change it",
+    )
+    .with_reason("root_pinned")
+}
+
+/// A `root.json` the user picked in the system's Open dialog (opened here, from Rust: the web
+/// view names no path), read and recognised for the confirmation screen; `None`: cancelled.
+/// Nothing is changed until [`set_feed_root`].
 #[tauri::command]
 #[specta::specta]
-pub async fn load_feed_root<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn pick_feed_root(
     state: State<'_, AppState>,
     feed: State<'_, FeedSync>,
-    path: String,
-) -> CmdResult<FeedConfig> {
+) -> CmdResult<Option<PickedRoot>> {
     locked(&feed)?;
-    let bytes = crate::provisioning::read_root_file(std::path::Path::new(path.trim()))
+    let host = state.host.clone();
+    let lang = state.with_store(|s| s.settings())?.language;
+    let request = OpenRequest {
+        title: crate::i18n::text(lang, "feed.pick_root.title"),
+        filter_name: crate::i18n::text(lang, "feed.pick_root.filter"),
+        extensions: vec!["json".to_owned()],
+    };
+    let picked = tauri::async_runtime::spawn_blocking(move || host.choose_open_path(&request))
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("the dialog task failed: {e}")))?
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+    let Some(path) = picked else {
+        return Ok(None);
+    };
+    let bytes = crate::provisioning::read_root_file(&path)
         .map_err(|e| IpcError::new(ErrorCode::InvalidInput, e))?;
-    feed_config::parse_root(&bytes).map_err(|e| invalid(&e))?;
+    let info = feed_config::parse_root(&bytes).map_err(|e| invalid(&e))?;
     let json = String::from_utf8(bytes)
         .map_err(|_| IpcError::new(ErrorCode::InvalidInput, "root.json is not UTF-8"))?;
-    state.with_store(|s| s.set_feed_root(Some(json.trim())))?;
-    changed(&app, &feed)
+    Ok(Some(PickedRoot {
+        json: json.trim().to_owned(),
+        root: info.into(),
+    }))
+}
+
+/// A `root.json` picked in the Open dialog.
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PickedRoot {
+    /// Its text, to be confirmed with [`set_feed_root`].
+    pub json: String,
+    /// Its version and fingerprint.
+    pub root: RootInfoView,
+}
+
+/// One change of the feed's address or trusted root, newest first in Settings.
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustLogItem {
+    /// When.
+    pub at: Timestamp,
+    /// `feed_url` or `feed_root`.
+    pub what: TrustLogWhat,
+    /// Who made it.
+    pub anchor: TrustAnchor,
+    /// The feed address after it.
+    pub url: Option<String>,
+    /// The trusted root's fingerprint after it.
+    pub fingerprint: Option<String>,
+}
+
+/// What a trust-log entry changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum TrustLogWhat {
+    /// The feed address.
+    FeedUrl,
+    /// The trusted root.
+    FeedRoot,
+}
+
+/// The trust log: every change of the feed's address or root, newest first (at most 50).
+#[tauri::command]
+#[specta::specta]
+pub async fn feed_trust_log(state: State<'_, AppState>) -> CmdResult<Vec<TrustLogItem>> {
+    let log = state.with_store(|s| s.trust_log(50))?;
+    Ok(log
+        .into_iter()
+        .map(|c| TrustLogItem {
+            at: c.at,
+            what: match c.kind {
+                TrustChangeKind::FeedUrl => TrustLogWhat::FeedUrl,
+                TrustChangeKind::FeedRoot => TrustLogWhat::FeedRoot,
+            },
+            anchor: c.anchor,
+            url: c.url,
+            fingerprint: c.fingerprint,
+        })
+        .collect())
 }
 
 /// Sets the notification preferences for new threats.

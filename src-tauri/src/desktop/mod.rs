@@ -8,7 +8,7 @@ pub(crate) mod tray;
 
 pub use notification::show_clickable;
 
-use crate::host::{Host, HostError, Notice, SaveRequest, ShortcutError};
+use crate::host::{Host, HostError, Notice, OpenRequest, SaveRequest, ShortcutError};
 use std::path::PathBuf;
 
 /// The real desktop: notify-rust and the autostart plugin.
@@ -88,6 +88,31 @@ impl Host for DesktopHost {
             dialog = dialog.set_parent(&window);
         }
         match dialog.blocking_save_file() {
+            None => Ok(None),
+            Some(path) => path
+                .into_path()
+                .map(Some)
+                .map_err(|e| HostError::Dialog(e.to_string())),
+        }
+    }
+
+    fn choose_open_path(&self, request: &OpenRequest) -> Result<Option<PathBuf>, HostError> {
+        use tauri::Manager;
+        use tauri_plugin_dialog::DialogExt;
+        let extensions: Vec<&str> = request.extensions.iter().map(String::as_str).collect();
+        let mut dialog = self
+            .app
+            .dialog()
+            .file()
+            .set_title(&request.title)
+            .add_filter(&request.filter_name, &extensions);
+        if let Ok(dir) = self.app.path().home_dir() {
+            dialog = dialog.set_directory(dir);
+        }
+        if let Some(window) = self.app.get_webview_window(crate::MAIN_WINDOW) {
+            dialog = dialog.set_parent(&window);
+        }
+        match dialog.blocking_pick_file() {
             None => Ok(None),
             Some(path) => path
                 .into_path()

@@ -110,6 +110,7 @@ describe('feed words', () => {
       'bad_format',
       'not_a_feed',
       'checksum',
+      'root_pinned',
       'busy',
       'clock',
       'store',

@@ -130,15 +130,29 @@ export const commands = {
 	syncNow: () => typedError<FeedStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("sync_now")),
 	/**  The feed settings: URL, proxy, trusted root, whether the administrator locked them, alerts. */
 	feedConfig: () => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("feed_config")),
-	/**  Sets the feed URL (empty: none) and proxy (empty: the system's), then syncs soon. */
-	setFeedSource: (url: string, proxy: string) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_feed_source", { url, proxy })),
-	/**  Sets the trusted root from pasted `root.json` text. */
-	setFeedRoot: (json: string) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_feed_root", { json })),
 	/**
-	 *  Sets the trusted root from a `root.json` file the user named (read here: the web view has no
-	 *  file system access).
+	 *  Sets the feed URL (empty: none) and proxy (empty: the system's), then syncs soon. A change
+	 *  of URL is written to the trust log and announced by a desktop notification.
 	 */
-	loadFeedRoot: (path: string) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("load_feed_root", { path })),
+	setFeedSource: (url: string, proxy: string) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_feed_source", { url, proxy })),
+	/**
+	 *  Sets the trusted root from `root.json` text after the user confirmed it: `fingerprint` is
+	 *  the one the confirmation screen showed, and must be this root's. Refused while the
+	 *  organisation pins the feed (provisioning, or a root it put in force: only the administrator
+	 *  changes that). A root entered here adds blocklist entries only, never official channels.
+	 *  The change is written to the trust log and announced by a desktop notification.
+	 */
+	setFeedRoot: (json: string, fingerprint: string) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_feed_root", { json, fingerprint })),
+	/**  What a `root.json` says of itself, for the confirmation screen: nothing is changed. */
+	previewFeedRoot: (json: string) => typedError<RootInfoView, IpcError_Serialize>(__TAURI_INVOKE("preview_feed_root", { json })),
+	/**
+	 *  A `root.json` the user picked in the system's Open dialog (opened here, from Rust: the web
+	 *  view names no path), read and recognised for the confirmation screen; `None`: cancelled.
+	 *  Nothing is changed until [`set_feed_root`].
+	 */
+	pickFeedRoot: () => typedError<PickedRoot | null, IpcError_Serialize>(__TAURI_INVOKE("pick_feed_root")),
+	/**  The trust log: every change of the feed's address or root, newest first (at most 50). */
+	feedTrustLog: () => typedError<TrustLogItem_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("feed_trust_log")),
 	/**  Sets the notification preferences for new threats. */
 	setFeedAlerts: (alerts: boolean, quiet: boolean) => typedError<FeedConfig_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_feed_alerts", { alerts, quiet })),
 	/**  The new threats, newest first, with the unread count. */
@@ -694,6 +708,13 @@ export type FeedConfig_Deserialize = {
 	proxy?: string | null,
 	/**  The trusted root given (provisioned or entered), if any. */
 	root?: RootInfoView | null,
+	/**  Who chose the root in force (none before the first sync). */
+	anchor?: TrustAnchor | null,
+	/**
+	 *  Whether the organisation pinned the root in force: a root entered here is refused, and
+	 *  only the organisation's feed may name official channels.
+	 */
+	pinned: boolean,
 	/**  Whether the administrator's provisioning file sets these (the UI locks them). */
 	locked: boolean,
 	/**  Where the provisioning file is looked for. */
@@ -716,6 +737,13 @@ export type FeedConfig_Serialize = {
 	proxy: string | null,
 	/**  The trusted root given (provisioned or entered), if any. */
 	root: RootInfoView | null,
+	/**  Who chose the root in force (none before the first sync). */
+	anchor: TrustAnchor | null,
+	/**
+	 *  Whether the organisation pinned the root in force: a root entered here is refused, and
+	 *  only the organisation's feed may name official channels.
+	 */
+	pinned: boolean,
 	/**  Whether the administrator's provisioning file sets these (the UI locks them). */
 	locked: boolean,
 	/**  Where the provisioning file is looked for. */
@@ -1179,6 +1207,14 @@ export type OpenChecklist = null;
 /**  Sent to the UI to show the Threats screen (the alert or the tray was clicked). */
 export type OpenThreats = null;
 
+/**  A `root.json` picked in the Open dialog. */
+export type PickedRoot = {
+	/**  Its text, to be confirmed with [`set_feed_root`]. */
+	json: string,
+	/**  Its version and fingerprint. */
+	root: RootInfoView,
+};
+
 /**  How far the checklist is. */
 export type Progress = {
 	/**  Steps done. */
@@ -1584,6 +1620,61 @@ export type TotpSetup = {
 	/**  The account the authenticator shows. */
 	account: string,
 };
+
+/**
+ *  Who put a feed's trusted root in force. Only the organisation's roots (the
+ *  administrator's provisioning file, or the configuration the organisation's desk signed)
+ *  may bring an official-channel directory, and a root they pinned can only be replaced by
+ *  them; a root entered by hand (a trial without a desk) only adds blocklist entries.
+ */
+export type TrustAnchor = 
+/**  The administrator's provisioning file. */
+"provisioned" | 
+/**
+ *  The organisation's configuration, signed by the organisation key the user confirmed
+ *  at enrolment and handed over by its desk.
+ */
+"organisation" | 
+/**  Entered by hand in Settings (or `verityctl sync --root`), after a confirmation. */
+"manual";
+
+/**  One change of the feed's address or trusted root, newest first in Settings. */
+export type TrustLogItem = TrustLogItem_Serialize | TrustLogItem_Deserialize;
+
+/**  One change of the feed's address or trusted root, newest first in Settings. */
+export type TrustLogItem_Deserialize = {
+	/**  When. */
+	at: Timestamp,
+	/**  `feed_url` or `feed_root`. */
+	what: TrustLogWhat,
+	/**  Who made it. */
+	anchor: TrustAnchor,
+	/**  The feed address after it. */
+	url?: string | null,
+	/**  The trusted root's fingerprint after it. */
+	fingerprint?: string | null,
+};
+
+/**  One change of the feed's address or trusted root, newest first in Settings. */
+export type TrustLogItem_Serialize = {
+	/**  When. */
+	at: Timestamp,
+	/**  `feed_url` or `feed_root`. */
+	what: TrustLogWhat,
+	/**  Who made it. */
+	anchor: TrustAnchor,
+	/**  The feed address after it. */
+	url: string | null,
+	/**  The trusted root's fingerprint after it. */
+	fingerprint: string | null,
+};
+
+/**  What a trust-log entry changed. */
+export type TrustLogWhat = 
+/**  The feed address. */
+"feed_url" | 
+/**  The trusted root. */
+"feed_root";
 
 /**  Where two-factor authentication stands. */
 export type TwoFactor = 
