@@ -102,3 +102,22 @@ test('the feed settings are locked when the administrator provisioned them', asy
   await expect(card).toContainText('Set by your administrator');
   expect(await axeViolations(page)).toEqual([]);
 });
+
+for (const l of LANGUAGES) {
+  test(`a pasted root is shown for confirmation with the warning and passes axe (${l.language})`, async ({
+    page,
+  }) => {
+    await openApp(page, 'settings', withFeed(l.language));
+    const card = page.getByRole('region', { name: l.feed, exact: true });
+    await card.locator('#feed-root-text').fill('{"signed":{"_type":"root"}}');
+    await card.locator('#feed-root-text ~ .row button').first().click();
+    const confirm = card.locator('.confirm');
+    await expect(confirm).toBeVisible();
+    await expect(confirm.locator('.big-fingerprint bdi')).toHaveAttribute('dir', 'ltr');
+    await expect(confirm.locator('h4')).toBeFocused();
+    expect(await axeViolations(page)).toEqual([]);
+    const calls = (await mockRecord(page)).calls.map((c) => c.cmd);
+    expect(calls).toContain('preview_feed_root');
+    expect(calls).not.toContain('set_feed_root');
+  });
+}

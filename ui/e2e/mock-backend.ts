@@ -242,8 +242,13 @@ export function installMockBackend(options: MockOptions): void {
         return options.feed.config;
       case 'set_feed_source':
       case 'set_feed_root':
-      case 'load_feed_root':
         return options.feed.config;
+      case 'preview_feed_root':
+        return { version: 1, fingerprint: '3f1a 9c2e 77b0 4d18 a5e6 0c9b 2f47 81d3' };
+      case 'pick_feed_root':
+        return null;
+      case 'feed_trust_log':
+        return [];
       case 'set_feed_alerts':
         options.feed.config = {
           ...options.feed.config,

@@ -6,7 +6,7 @@ import { feedFixtures } from '../ipc/feed-testing';
 import FeedSettings from './FeedSettings.svelte';
 
 describe('feed settings', () => {
-  it('saves the address and proxy, and a pasted or loaded trusted root', async () => {
+  it('saves the address and proxy, and a pasted or picked root only once it is confirmed', async () => {
     const backend = mockBackend();
     render(FeedSettings);
     const card = await screen.findByRole('region', { name: 'Threat feed' });
@@ -29,17 +29,62 @@ describe('feed settings', () => {
     expect(paste).toHaveAttribute('dir', 'ltr');
     await userEvent.click(paste);
     await userEvent.paste('{"signed":{"_type":"root"}}');
-    await userEvent.click(within(card).getByRole('button', { name: 'Use pasted root' }));
+    await userEvent.click(within(card).getByRole('button', { name: 'Review pasted root' }));
+    // Nothing is trusted before the confirmation, which shows the fingerprint and the warning.
+    const confirm = await within(card).findByRole('group', {
+      name: 'Check this trusted root before you trust it',
+    });
+    expect(backend.callsTo('set_feed_root')).toHaveLength(0);
+    expect(confirm).toHaveTextContent('aaaa bbbb cccc dddd');
+    expect(confirm).toHaveTextContent('Real support never asks anyone to change this.');
+    expect(confirm).toHaveTextContent('can never mark a number as official');
+    expect(document.activeElement).toHaveTextContent('Check this trusted root');
+    await userEvent.click(within(confirm).getByRole('button', { name: 'Trust this root' }));
     expect(await within(card).findByText('Trusted root saved.')).toBeInTheDocument();
+    expect(backend.callsTo('set_feed_root')[0]?.args).toEqual({
+      json: '{"signed":{"_type":"root"}}',
+      fingerprint: 'aaaa bbbb cccc dddd',
+    });
     expect(card).toHaveTextContent('Version 1, fingerprint aaaa bbbb cccc dddd');
+    // The change is in the trust log, marked as made on this computer.
+    const log = await within(card).findByRole('list', { name: 'Changes to the feed' });
+    expect(log).toHaveTextContent('Trusted root changed');
+    expect(log).toHaveTextContent('on this computer');
 
-    await userEvent.type(
-      within(card).getByLabelText('Or the full path of root.json on this computer'),
-      '/home/ada/root.json',
+    // A file is chosen in the system's dialog (opened by the backend), then confirmed too.
+    await userEvent.click(within(card).getByRole('button', { name: 'Choose root.json…' }));
+    const again = await within(card).findByRole('group', {
+      name: 'Check this trusted root before you trust it',
+    });
+    expect(again).toHaveTextContent('eeee ffff 0000 1111');
+    await userEvent.click(within(again).getByRole('button', { name: 'Cancel' }));
+    expect(backend.callsTo('set_feed_root')).toHaveLength(1);
+    expect(card).toHaveTextContent('Version 1, fingerprint aaaa');
+  });
+
+  it('says when the organisation pinned the root, and refuses a root by its reason', async () => {
+    const backend = mockBackend();
+    backend.feed.config = { ...feedFixtures.feedConfig(), pinned: true, anchor: 'organisation' };
+    const { unmount } = render(FeedSettings);
+    const card = await screen.findByRole('region', { name: 'Threat feed' });
+    expect(card).toHaveTextContent(
+      "Your organisation pinned this feed's trusted root. Only your administrator can change it.",
     );
-    await userEvent.click(within(card).getByRole('button', { name: 'Load file' }));
-    await waitFor(() => expect(card).toHaveTextContent('Version 2, fingerprint eeee'));
-    expect(backend.callsTo('load_feed_root')[0]?.args).toEqual({ path: '/home/ada/root.json' });
+    expect(within(card).queryByLabelText('Paste root.json')).toBeNull();
+    unmount();
+
+    backend.feed.config = feedFixtures.feedConfig();
+    backend.on('set_feed_root', () =>
+      fail({ code: 'feed_locked', message: 'pinned', reason: 'root_pinned' }),
+    );
+    render(FeedSettings);
+    const card2 = await screen.findByRole('region', { name: 'Threat feed' });
+    await userEvent.click(within(card2).getByLabelText('Paste root.json'));
+    await userEvent.paste('{"signed":{"_type":"root"}}');
+    await userEvent.click(within(card2).getByRole('button', { name: 'Review pasted root' }));
+    await userEvent.click(await within(card2).findByRole('button', { name: 'Trust this root' }));
+    const alert = await within(card2).findByRole('alert');
+    expect(alert).toHaveTextContent('Only your administrator can change it.');
   });
 
   it('shows a refused value by its code', async () => {

@@ -59,6 +59,8 @@ export function feedConfig(locked = false): FeedConfig {
             '3f1a 9c2e 77b0 4d18 a5e6 0c9b 2f47 81d3 6e05 b9a2 c4f8 1d70 93e6 5ab1 0f2c 8d44',
         }
       : null,
+    anchor: locked ? 'provisioned' : null,
+    pinned: locked,
     locked,
     provisioningPath: '/etc/verity/provisioning.json',
     provisioningError: null,

@@ -4,7 +4,7 @@
  * them; `emitFeedChanged()` and friends play the backend's events.
  */
 import { emit } from '@tauri-apps/api/event';
-import type { FeedConfig, FeedProgress, FeedStatus, ThreatList } from '.';
+import type { FeedConfig, FeedProgress, FeedStatus, PickedRoot, ThreatList, TrustLogItem } from '.';
 import * as feedFixtures from './feed-fixtures';
 
 export { feedFixtures };
@@ -15,6 +15,10 @@ export type FeedBackend = {
   threats: ThreatList;
   /** What `sync_now` answers (the status after the sync). */
   afterSync: FeedStatus;
+  /** What the Open dialog gives `pick_feed_root` (null: cancelled). */
+  picked: PickedRoot | null;
+  /** The trust log. */
+  trustLog: TrustLogItem[];
 };
 
 export function mockFeed(): FeedBackend {
@@ -23,6 +27,11 @@ export function mockFeed(): FeedBackend {
     config: feedFixtures.feedConfig(),
     threats: feedFixtures.threats(),
     afterSync: feedFixtures.feedStatus(feedFixtures.freshness.fresh(5), 3),
+    picked: {
+      json: '{"signed":{"_type":"root","version":2}}',
+      root: { version: 2, fingerprint: 'eeee ffff 0000 1111' },
+    },
+    trustLog: [],
   };
 }
 
@@ -51,13 +60,29 @@ export function feedHandlers(feed: () => FeedBackend): [string, FeedHandler][] {
       (args) => withConfig({ url: String(args.url) || null, proxy: String(args.proxy) || null }),
     ],
     [
-      'set_feed_root',
-      () => withConfig({ root: { version: 1, fingerprint: 'aaaa bbbb cccc dddd' } }),
+      'preview_feed_root',
+      (args) =>
+        String(args.json).includes('"version":2')
+          ? { version: 2, fingerprint: 'eeee ffff 0000 1111' }
+          : { version: 1, fingerprint: 'aaaa bbbb cccc dddd' },
     ],
     [
-      'load_feed_root',
-      () => withConfig({ root: { version: 2, fingerprint: 'eeee ffff 0000 1111' } }),
+      'set_feed_root',
+      (args) => {
+        const version = String(args.json).includes('"version":2') ? 2 : 1;
+        const fingerprint = String(args.fingerprint);
+        feed().trustLog.unshift({
+          at: 1_764_000_000,
+          what: 'feed_root',
+          anchor: 'manual',
+          url: null,
+          fingerprint,
+        });
+        return withConfig({ root: { version, fingerprint }, anchor: 'manual' });
+      },
     ],
+    ['pick_feed_root', () => feed().picked],
+    ['feed_trust_log', () => feed().trustLog],
     [
       'set_feed_alerts',
       (args) => withConfig({ alerts: Boolean(args.alerts), quiet: Boolean(args.quiet) }),

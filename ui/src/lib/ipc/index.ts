@@ -38,12 +38,16 @@ import type {
   Match_Serialize,
   Reason_Serialize,
   ReasonCode,
+  PickedRoot,
   RootInfoView,
   Settings,
   SyncStage,
   ThreatItem_Serialize,
   ThreatList_Serialize,
   TotpSetup,
+  TrustAnchor,
+  TrustLogItem_Serialize,
+  TrustLogWhat,
   TwoFactor,
   Verdict,
 } from './bindings';
@@ -65,10 +69,13 @@ export type {
   Language,
   LastDeviceCheck,
   ReasonCode,
+  PickedRoot,
   RootInfoView,
   Settings,
   SyncStage,
   TotpSetup,
+  TrustAnchor,
+  TrustLogWhat,
   TwoFactor,
   Verdict,
 };
@@ -87,6 +94,8 @@ export type FeedStatus = FeedStatus_Serialize;
 export type FeedProgress = FeedProgress_Serialize;
 /** The feed settings: URL, proxy, trusted root, lock by the administrator, alert preferences. */
 export type FeedConfig = FeedConfig_Serialize;
+/** One change of the feed's address or trusted root (`at` in Unix seconds). */
+export type TrustLogItem = TrustLogItem_Serialize;
 /** A new threat on the Threats screen (`added` and `received` in Unix seconds). */
 export type ThreatItem = ThreatItem_Serialize;
 /** The new threats, newest first, with the unread count. */
@@ -409,13 +418,22 @@ export const feedConfig = (): Promise<FeedConfig> => call(() => commands.feedCon
 export const setFeedSource = (url: string, proxy: string): Promise<FeedConfig> =>
   call(() => commands.setFeedSource(url, proxy));
 
-/** Sets the trusted root from pasted `root.json` text. */
-export const setFeedRoot = (json: string): Promise<FeedConfig> =>
-  call(() => commands.setFeedRoot(json));
+/** What pasted `root.json` text says of itself (version, fingerprint); nothing is changed. */
+export const previewFeedRoot = (json: string): Promise<RootInfoView> =>
+  call(() => commands.previewFeedRoot(json));
 
-/** Sets the trusted root from a file path on this computer (read by the backend). */
-export const loadFeedRoot = (path: string): Promise<FeedConfig> =>
-  call(() => commands.loadFeedRoot(path));
+/**
+ * Sets the trusted root from `root.json` text once the user confirmed it: `fingerprint` is the
+ * one the confirmation showed (the backend refuses another).
+ */
+export const setFeedRoot = (json: string, fingerprint: string): Promise<FeedConfig> =>
+  call(() => commands.setFeedRoot(json, fingerprint));
+
+/** Opens the system's Open dialog (from the backend) for a `root.json`; null: cancelled. */
+export const pickFeedRoot = (): Promise<PickedRoot | null> => call(() => commands.pickFeedRoot());
+
+/** The feed's trust log: changes of address or root, newest first. */
+export const feedTrustLog = (): Promise<TrustLogItem[]> => call(() => commands.feedTrustLog());
 
 /** Sets the alert preferences: notify about new threats, quietly or not. */
 export const setFeedAlerts = (alerts: boolean, quiet: boolean): Promise<FeedConfig> =>
