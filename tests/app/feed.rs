@@ -41,6 +41,7 @@ impl Feed {
         verity_feed::init(
             &dir.path().join("repo"),
             &dir.path().join("keys"),
+            &dir.path().join("root-keys"),
             &verity_feed::InitOptions::default(),
             now(),
         )

@@ -77,7 +77,7 @@ test('a published feed reaches the app: one grouped alert on D-Bus, the tray, a 
   const repo = join(dir, 'repo');
   const keys = join(dir, 'keys');
   const dataDir = join(dir, 'data');
-  ctl(['feed', 'init', '--repo', repo, '--keys', keys]);
+  ctl(['feed', 'init', '--repo', repo, '--keys', keys, '--root-key-dir', join(dir, 'root-keys')]);
   writeFileSync(join(dir, 'v1.csv'), V1);
   ctl(['feed', 'publish', '--repo', repo, '--keys', keys, '--entries', join(dir, 'v1.csv')]);
   const server = await serve(repo);

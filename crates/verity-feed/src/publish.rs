@@ -61,8 +61,10 @@ impl Default for InitOptions {
 pub struct InitReport {
     /// The file clients must be given as their trusted root.
     pub root_file: PathBuf,
-    /// The private key files made, one per line in the output.
+    /// The online private key files made (targets, snapshot, timestamp): what publishing needs.
     pub key_files: Vec<PathBuf>,
+    /// The root's private key files, in their own directory: keep them offline.
+    pub root_key_files: Vec<PathBuf>,
     /// When the root expires (Unix seconds).
     pub root_expires: i64,
 }
@@ -187,21 +189,34 @@ fn ensure_dir(dir: &Path) -> Result<(), FeedError> {
     std::fs::create_dir_all(dir).map_err(FeedError::io(dir))
 }
 
-/// Creates the signing keys under `keys` and the repository under `repo`, writing the trusted
-/// root to `repo/root.json`. Nothing is published yet: the first `publish` makes version 1.
+/// Creates the signing keys and the repository under `repo`, writing the trusted root to
+/// `repo/root.json`. The root keys go to `root_keys_dir`, their own directory, meant to be kept
+/// offline (a USB key in a safe): they sign only a new root, never a list. The online keys
+/// (targets, snapshot, timestamp) go to `keys_dir`, which is all `publish` and `refresh` need.
+/// Nothing is published yet: the first `publish` makes version 1.
 ///
 /// # Errors
-/// [`FeedError::AlreadyExists`] when either already holds a feed or keys; I/O and signing
-/// errors.
+/// [`FeedError::AlreadyExists`] when either already holds a feed or keys;
+/// [`FeedError::Input`] when the two key directories are the same; I/O and signing errors.
 pub fn init(
     repo: &Path,
     keys_dir: &Path,
+    root_keys_dir: &Path,
     opts: &InitOptions,
     now: Timestamp,
 ) -> Result<InitReport, FeedError> {
     let root_file = repo.join(REPO_ROOT_FILE);
     if root_file.exists() || metadata_dir(repo).join("1.root.json").exists() {
         return Err(FeedError::AlreadyExists(repo.to_path_buf()));
+    }
+    let same = |a: &Path, b: &Path| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    };
+    if same(keys_dir, root_keys_dir) {
+        return Err(FeedError::Input(
+            "the root keys need their own directory, kept offline: give another --root-key-dir"
+                .into(),
+        ));
     }
     let thresholds = [
         (RoleType::Root, nz(opts.threshold_root, "--threshold-root")?),
@@ -236,6 +251,7 @@ pub fn init(
         return Err(FeedError::Input("at most 16 keys per role".into()));
     }
     keys::create_key_dir(keys_dir)?;
+    keys::create_key_dir(root_keys_dir)?;
 
     let mut root = Root {
         spec_version: SPEC_VERSION.to_owned(),
@@ -248,22 +264,28 @@ pub fn init(
     };
     let mut made: Vec<FileKey> = Vec::new();
     let mut key_files = Vec::new();
+    let mut root_key_files = Vec::new();
     for (role, threshold) in thresholds {
-        let count = if role == RoleType::Root {
-            opts.root_keys
+        let (count, dir) = if role == RoleType::Root {
+            (opts.root_keys, root_keys_dir)
         } else {
-            u32::try_from(threshold.get()).unwrap_or(1)
+            (u32::try_from(threshold.get()).unwrap_or(1), keys_dir)
         };
         let mut keyids = Vec::new();
         for n in 1..=count {
-            let key = keys::generate(keys_dir, &role.to_string(), n)?;
+            let key = keys::generate(dir, &role.to_string(), n)?;
             let public = key.keypair()?.tuf_key();
             let id = public
                 .key_id()
                 .map_err(|e| FeedError::Keys(format!("key id: {e}")))?;
             root.keys.insert(id.clone(), public);
             keyids.push(id);
-            key_files.push(keys_dir.join(format!("{role}-{n}.pem")));
+            let file = dir.join(format!("{role}-{n}.pem"));
+            if role == RoleType::Root {
+                root_key_files.push(file);
+            } else {
+                key_files.push(file);
+            }
             made.push(key);
         }
         root.roles.insert(
@@ -293,6 +315,7 @@ pub fn init(
     Ok(InitReport {
         root_file,
         key_files,
+        root_key_files,
         root_expires,
     })
 }
@@ -653,18 +676,29 @@ fn signing_error(e: tough::error::Error) -> FeedError {
 }
 
 /// Re-signs the timestamp (and targets and snapshot, when they would expire before the new
-/// timestamp), keeping the feed version and its files.
+/// timestamp), keeping the feed version and its files. The online keys in `keys_dir` suffice;
+/// renewing the root (`opts.renew_root_days`) also needs the offline root keys, brought back in
+/// `root_keys_dir`.
 ///
 /// # Errors
-/// [`FeedError::Input`] when nothing was published yet; key and I/O errors.
+/// [`FeedError::Input`] when nothing was published yet, or the root is to be renewed without
+/// `root_keys_dir`; key and I/O errors.
 pub fn refresh(
     repo_dir: &Path,
     keys_dir: &Path,
+    root_keys_dir: Option<&Path>,
     opts: &RefreshOptions,
     now: Timestamp,
 ) -> Result<RefreshReport, FeedError> {
     let root_path = latest_root_path(repo_dir)?;
-    let keys = keys::sources(keys::load_all(keys_dir)?);
+    let mut loaded = keys::load_all(keys_dir)?;
+    if opts.renew_root_days.is_some() {
+        let dir = root_keys_dir.ok_or_else(|| {
+            FeedError::Input("renewing the root needs the root keys: give --root-key-dir".into())
+        })?;
+        loaded.extend(keys::load_all(dir)?);
+    }
+    let keys = keys::sources(loaded);
     block_on(refresh_async(repo_dir, &root_path, &keys, opts, now))?
 }
 
@@ -703,7 +737,7 @@ async fn refresh_async(
             .map_or(1, |r| r.threshold.get());
         if (signed.signed().signatures.len() as u64) < threshold {
             return Err(FeedError::Keys(format!(
-                "renewing the root needs {threshold} root keys in the key directory"
+                "renewing the root needs {threshold} root keys in the root key directory"
             )));
         }
         signed

@@ -46,6 +46,7 @@ struct Feed {
     _dir: tempfile::TempDir,
     repo: PathBuf,
     keys: PathBuf,
+    root_keys: PathBuf,
     data: PathBuf,
 }
 
@@ -55,11 +56,13 @@ impl Feed {
         let repo = dir.path().join("repo");
         let keys = dir.path().join("keys");
         let data = dir.path().join("data");
-        init(&repo, &keys, &InitOptions::default(), now()).unwrap();
+        let root_keys = dir.path().join("root-keys");
+        init(&repo, &keys, &root_keys, &InitOptions::default(), now()).unwrap();
         Feed {
             _dir: dir,
             repo,
             keys,
+            root_keys,
             data,
         }
     }
@@ -342,7 +345,14 @@ fn frozen_metadata_is_refused_and_refresh_revives_the_feed() {
     assert!(err.to_string().contains("timestamp"), "{err}");
     assert_eq!(store.feed_state().unwrap().failures, 1);
 
-    let r = refresh(&feed.repo, &feed.keys, &RefreshOptions::default(), now()).unwrap();
+    let r = refresh(
+        &feed.repo,
+        &feed.keys,
+        None,
+        &RefreshOptions::default(),
+        now(),
+    )
+    .unwrap();
     assert!(!r.resigned_metadata);
     assert!(r.timestamp_expires > now().0 + 6 * DAY);
     let r = run(&mut store, &cfg).unwrap();
@@ -368,17 +378,18 @@ fn refresh_resigns_targets_and_snapshot_when_they_would_expire_first() {
         now(),
     )
     .unwrap();
-    let r = refresh(
-        &feed.repo,
-        &feed.keys,
-        &RefreshOptions {
-            timestamp_days: 7,
-            metadata_days: 30,
-            renew_root_days: Some(400),
-        },
-        now(),
-    )
-    .unwrap();
+    let renew = RefreshOptions {
+        timestamp_days: 7,
+        metadata_days: 30,
+        renew_root_days: Some(400),
+    };
+    let err = refresh(&feed.repo, &feed.keys, None, &renew, now()).unwrap_err();
+    assert_eq!(
+        err.code(),
+        "input",
+        "renewing the root needs the offline root keys"
+    );
+    let r = refresh(&feed.repo, &feed.keys, Some(&feed.root_keys), &renew, now()).unwrap();
     assert!(r.resigned_metadata);
     assert_eq!((r.version, r.root_version), (1, 2));
     assert!(r.root_expires > now().0 + 399 * DAY);
@@ -536,9 +547,11 @@ fn url_of(p: &Path) -> String {
 fn thresholds_are_enforced_when_signing() {
     let dir = tempfile::tempdir().unwrap();
     let (repo, keys) = (dir.path().join("repo"), dir.path().join("keys"));
+    let root_keys = dir.path().join("root-keys");
     let r = init(
         &repo,
         &keys,
+        &root_keys,
         &InitOptions {
             root_keys: 3,
             threshold_root: 2,
@@ -548,7 +561,11 @@ fn thresholds_are_enforced_when_signing() {
         now(),
     )
     .unwrap();
-    assert_eq!(r.key_files.len(), 3 + 2 + 1 + 1);
+    assert_eq!(r.key_files.len(), 2 + 1 + 1);
+    assert_eq!(r.root_key_files.len(), 3);
+    assert!(r.root_key_files.iter().all(|f| f.starts_with(&root_keys)));
+    // The root keys go offline: publishing never needs them.
+    std::fs::remove_dir_all(&root_keys).unwrap();
     // With one of the two targets keys missing, publishing must fail.
     std::fs::rename(keys.join("targets-2.pem"), dir.path().join("away.pem")).unwrap();
     let err = publish(
@@ -593,7 +610,7 @@ fn keys_are_owner_only_and_init_never_overwrites() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 3, "the root key lives in its own directory");
     for f in &files {
         assert_eq!(mode(f), 0o600, "{}", f.display());
         let text = std::fs::read_to_string(f).unwrap();
@@ -604,11 +621,39 @@ fn keys_are_owner_only_and_init_never_overwrites() {
         let text = std::fs::read(&e).unwrap();
         assert!(!String::from_utf8_lossy(&text).contains("PRIVATE KEY"));
     }
-    let err = init(&feed.repo, &feed.keys, &InitOptions::default(), now()).unwrap_err();
+    let elsewhere = feed.repo.with_file_name("root-keys-2");
+    let err = init(
+        &feed.repo,
+        &feed.keys,
+        &elsewhere,
+        &InitOptions::default(),
+        now(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "already_exists");
     let other_repo = feed.repo.with_file_name("repo2");
-    let err = init(&other_repo, &feed.keys, &InitOptions::default(), now()).unwrap_err();
+    let err = init(
+        &other_repo,
+        &feed.keys,
+        &elsewhere,
+        &InitOptions::default(),
+        now(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "already_exists", "keys are never overwritten");
+    let err = init(
+        &other_repo,
+        &elsewhere,
+        &elsewhere,
+        &InitOptions::default(),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.code(),
+        "input",
+        "the root keys need their own directory"
+    );
     // A key readable by others is refused.
     std::fs::set_permissions(&files[0], std::fs::Permissions::from_mode(0o644)).unwrap();
     let err = publish(

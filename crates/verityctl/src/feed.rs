@@ -1,7 +1,7 @@
 //! `verityctl feed`: publish the organisation's signed threat feed (for IT staff).
 //!
 //! ```text
-//! verityctl feed init    --repo REPO --keys KEYS [--threshold-root N --root-keys M ...]
+//! verityctl feed init    --repo REPO --keys KEYS --root-key-dir ROOT_KEYS [--threshold-root N ...]
 //! verityctl feed publish --repo REPO --keys KEYS --entries FILE.csv [--official FILE.csv]
 //! verityctl feed refresh --repo REPO --keys KEYS          (cron: daily, before the timestamp expires)
 //! verityctl feed serve   --repo REPO [--listen 127.0.0.1:8787]
@@ -33,16 +33,21 @@ pub struct FeedArgs {
 /// The feed subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum FeedCommand {
-    /// Create the signing keys (root, targets, snapshot, timestamp; Ed25519; private keys only
-    /// under KEYS, owner-only) and the repository; writes the root clients start from to
-    /// REPO/root.json. Never overwrites keys or a repository.
+    /// Create the signing keys (Ed25519, owner-only: the online targets, snapshot and timestamp
+    /// keys under KEYS, the root keys under ROOT_KEYS, to be kept offline) and the repository;
+    /// writes the root clients start from to REPO/root.json. Never overwrites keys or a
+    /// repository. `publish` and `refresh` need KEYS only.
     Init {
         /// The repository directory (what the web server publishes).
         #[arg(long, value_name = "REPO")]
         repo: PathBuf,
-        /// The private key directory (keep it off the web server, ideally offline).
+        /// The online private key directory (keep it off the web server).
         #[arg(long, value_name = "KEYS")]
         keys: PathBuf,
+        /// The root keys' own directory: move it offline once init is done (it is needed only
+        /// to sign a new root).
+        #[arg(long, value_name = "ROOT_KEYS")]
+        root_key_dir: PathBuf,
         /// Root keys to create (default: the root threshold).
         #[arg(long, value_name = "N")]
         root_keys: Option<u32>,
@@ -113,10 +118,13 @@ pub enum FeedCommand {
         /// Days given to targets and snapshot if they are re-signed.
         #[arg(long, value_name = "DAYS", default_value_t = 90)]
         metadata_days: u32,
-        /// Also sign a new root version with the same keys (needs the root keys), before the
-        /// root expires.
-        #[arg(long)]
+        /// Also sign a new root version with the same keys, before the root expires (needs the
+        /// offline root keys: --root-key-dir).
+        #[arg(long, requires = "root_key_dir")]
         renew_root: bool,
+        /// The root keys' directory, brought back from offline for --renew-root.
+        #[arg(long, value_name = "ROOT_KEYS", requires = "renew_root")]
+        root_key_dir: Option<PathBuf>,
         /// Days the renewed root is valid.
         #[arg(
             long,
@@ -173,6 +181,7 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         FeedCommand::Init {
             repo,
             keys,
+            root_key_dir,
             root_keys,
             threshold_root,
             threshold_targets,
@@ -189,7 +198,7 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
                 threshold_timestamp: *threshold_timestamp,
                 root_days: *root_days,
             };
-            let r = verity_feed::init(repo, keys, &opts, now)?;
+            let r = verity_feed::init(repo, keys, root_key_dir, &opts, now)?;
             if *json {
                 json_line(out, &r)?;
             } else {
@@ -205,6 +214,13 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
                     "Private keys (owner-only; keep them off the web server):"
                 )?;
                 for k in &r.key_files {
+                    writeln!(out, "  {}", k.display())?;
+                }
+                writeln!(
+                    out,
+                    "Root keys (needed only to sign a new root; move them offline now):"
+                )?;
+                for k in &r.root_key_files {
                     writeln!(out, "  {}", k.display())?;
                 }
                 writeln!(
@@ -293,6 +309,7 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         FeedCommand::Refresh {
             repo,
             keys,
+            root_key_dir,
             timestamp_days,
             metadata_days,
             renew_root,
@@ -304,7 +321,7 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
                 metadata_days: *metadata_days,
                 renew_root_days: renew_root.then_some(*root_days),
             };
-            let r = verity_feed::refresh(repo, keys, &opts, now)?;
+            let r = verity_feed::refresh(repo, keys, root_key_dir.as_deref(), &opts, now)?;
             if *json {
                 json_line(out, &r)?;
             } else {

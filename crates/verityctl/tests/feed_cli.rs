@@ -94,7 +94,16 @@ impl Repo {
         };
         let o = ctl(
             &r.data,
-            &["feed", "init", "--repo", r.repo_s(), "--keys", r.keys_s()],
+            &[
+                "feed",
+                "init",
+                "--repo",
+                r.repo_s(),
+                "--keys",
+                r.keys_s(),
+                "--root-key-dir",
+                dir.join("root-keys").to_str().unwrap(),
+            ],
         );
         assert!(o.status.success(), "{}", text(&o.stderr));
         r
@@ -159,28 +168,58 @@ fn init_publish_serve_sync_status() {
         dir.path().join("data"),
     );
     let (repo_s, keys_s) = (repo.to_str().unwrap(), keys.to_str().unwrap());
+    let root_keys = dir.path().join("root-keys");
+    let root_keys_s = root_keys.to_str().unwrap();
 
     let o = ctl(
         &data,
-        &["feed", "init", "--repo", repo_s, "--keys", keys_s, "--json"],
+        &[
+            "feed",
+            "init",
+            "--repo",
+            repo_s,
+            "--keys",
+            keys_s,
+            "--root-key-dir",
+            root_keys_s,
+            "--json",
+        ],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let r = json(&o);
-    assert_eq!(r["key_files"].as_array().unwrap().len(), 4);
+    assert_eq!(r["key_files"].as_array().unwrap().len(), 3);
+    assert_eq!(r["root_key_files"].as_array().unwrap().len(), 1);
     assert!(repo.join("root.json").is_file());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&keys), 0o700);
-        for k in r["key_files"].as_array().unwrap() {
+        assert_eq!(mode(&root_keys), 0o700);
+        let files = r["key_files"].as_array().unwrap();
+        for k in files.iter().chain(r["root_key_files"].as_array().unwrap()) {
             assert_eq!(mode(Path::new(k.as_str().unwrap())), 0o600);
         }
     }
     // Again: refused, exit 2, nothing overwritten.
-    let o = ctl(&data, &["feed", "init", "--repo", repo_s, "--keys", keys_s]);
+    let o = ctl(
+        &data,
+        &[
+            "feed",
+            "init",
+            "--repo",
+            repo_s,
+            "--keys",
+            keys_s,
+            "--root-key-dir",
+            root_keys_s,
+        ],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("already exists"));
+    // The root keys go offline: publishing and refreshing never need them.
+    let offline = dir.path().join("offline-root-keys");
+    std::fs::rename(&root_keys, &offline).unwrap();
 
     let entries = dir.path().join("entries.csv");
     let official = dir.path().join("official.csv");
@@ -249,7 +288,8 @@ fn init_publish_serve_sync_status() {
         text(&o.stderr)
     );
 
-    // The official directory came with the feed.
+    // The shipped directory still names the platform's own site (a feed entered by hand never
+    // changes the official directory).
     let o = ctl(&data, &["check", "--json", "https://www.dingtalk.com/"]);
     assert_eq!(json(&o)[0]["verdict"], "official", "{}", text(&o.stdout));
 
@@ -280,11 +320,21 @@ fn a_bad_csv_is_reported_by_line_and_nothing_is_published() {
         dir.path().join("data"),
     );
     let (repo_s, keys_s) = (repo.to_str().unwrap(), keys.to_str().unwrap());
-    assert!(
-        ctl(&data, &["feed", "init", "--repo", repo_s, "--keys", keys_s])
-            .status
-            .success()
-    );
+    assert!(ctl(
+        &data,
+        &[
+            "feed",
+            "init",
+            "--repo",
+            repo_s,
+            "--keys",
+            keys_s,
+            "--root-key-dir",
+            dir.path().join("root-keys").to_str().unwrap(),
+        ],
+    )
+    .status
+    .success());
     let bad = dir.path().join("bad.csv");
     std::fs::write(
         &bad,
