@@ -824,3 +824,43 @@ fn a_root_replacement_switches_feeds_only_when_it_verifies() {
     );
     assert!(!new.data.join("feed/tuf.replacement").exists());
 }
+
+/// A server on 127.0.0.1 that answers every request with a redirect to the same path on
+/// `target` (another origin), as a hijacked or hostile feed host would.
+fn redirector(target: &str) -> (SocketAddr, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let target = target.trim_end_matches('/').to_owned();
+    let handle = std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        for stream in listener.incoming().take(4) {
+            let Ok(mut s) = stream else { return };
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let path = req.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let _ = write!(
+                s,
+                "HTTP/1.1 302 Found\r\nLocation: {target}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (addr, handle)
+}
+
+/// Attack: the feed host redirects to another origin (where an attacker serves files, or to
+/// plain HTTP). The client follows redirects only within the feed's origin.
+#[test]
+fn a_redirect_to_another_origin_is_refused() {
+    let feed = Feed::new();
+    feed.publish(v1_list());
+    let server = feed.serve();
+    let (addr, _handle) = redirector(&server.url());
+    let mut store = feed.store();
+    let mut cfg = feed.config(&server);
+    cfg.url = format!("http://{addr}/");
+    let err = assert_refused(&mut store, &cfg, "network");
+    assert!(err.to_string().contains("another origin"), "{err}");
+    // Straight from the feed's own origin, the same files verify.
+    assert_eq!(run(&mut store, &feed.config(&server)).unwrap().version, 1);
+}
