@@ -333,14 +333,7 @@ fn base_url(s: &str) -> Result<Url, FeedError> {
 }
 
 fn ensure_private_dir(dir: &Path) -> Result<(), FeedError> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir).map_err(FeedError::io(dir))
+    verity_fs::ensure_private_dir(dir).map_err(FeedError::io(dir))
 }
 
 /// The root to start from, and the datastore directory to verify with. Replacing the root

@@ -40,23 +40,48 @@ pub fn resolve_data_dir(
     }
 }
 
-/// Creates the directory (owner-only on Unix) if it does not exist.
+/// Creates the directory owner-only if it does not exist, or checks an existing one (owned by
+/// this user; group and other access taken away): `verity_fs::ensure_private_dir`.
 pub(crate) fn ensure_dir(dir: &Path) -> Result<(), StoreError> {
-    let err = |source| StoreError::DataDir {
+    verity_fs::ensure_private_dir(dir).map_err(|source| StoreError::DataDir {
         path: dir.to_path_buf(),
         source,
-    };
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
+    })
+}
+
+/// Creates the database file owner-only (`create_new`) before SQLite opens it, so that it and
+/// its -wal and -shm files (SQLite copies the database's permissions) are never readable by
+/// others, not even for a moment. An existing file is left to [`restrict_database`].
+pub(crate) fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
     }
-    builder.create(dir).map_err(err)
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::DataDir {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Takes group and other access away from the database and its -wal and -shm files.
+pub(crate) fn restrict_database(path: &Path) -> Result<(), StoreError> {
+    let mut files = vec![path.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        files.push(p.into());
+    }
+    for f in files {
+        verity_fs::restrict_file(&f).map_err(|source| StoreError::DataDir { path: f, source })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -71,5 +96,31 @@ mod tests {
         assert_eq!(got, PathBuf::from("/b"));
         let got = resolve_data_dir(None, Some("".into())).unwrap();
         assert!(got.ends_with(APP_IDENTIFIER));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_wal_and_shm_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let mut store = crate::Store::open(&data).unwrap();
+        store.set_feed_root(Some("{}")).unwrap();
+        assert_eq!(mode(&data), 0o700);
+        let db = data.join(crate::DATABASE_FILE);
+        let wal = data.join(format!("{}-wal", crate::DATABASE_FILE));
+        let shm = data.join(format!("{}-shm", crate::DATABASE_FILE));
+        for f in [&db, &wal, &shm] {
+            assert_eq!(mode(f), 0o600, "{}", f.display());
+        }
+        drop(store);
+        // Made readable by others (an older Verity, a careless copy): tightened at the next open.
+        for f in [&data, &db] {
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let _store = crate::Store::open(&data).unwrap();
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&db), 0o600);
     }
 }

@@ -75,6 +75,7 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         data_dir::ensure_dir(data_dir)?;
         let path = data_dir.join(DATABASE_FILE);
+        data_dir::create_private(&path)?;
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -92,6 +93,9 @@ impl Store {
             log::warn!("SQLite refused WAL mode (got {mode}); concurrent use will be slower");
         }
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        // SQLite gives the -wal and -shm files the database's permissions; a database made by
+        // an older Verity (or another tool) is brought to owner-only here, with them.
+        data_dir::restrict_database(&path)?;
         let mut store = Store {
             conn,
             data_dir: data_dir.to_path_buf(),
