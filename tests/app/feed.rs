@@ -413,6 +413,25 @@ fn a_root_file_is_chosen_in_a_dialog_opened_by_rust() {
     assert_eq!(picked.json, feed.root().trim());
     // Nothing is changed until the user confirms it.
     assert!(config(&h).root.is_none());
+    // What was picked is what gets trusted, with the fingerprint shown.
+    std::fs::write(
+        h.dir.path().join("root.json"),
+        format!("{}\n\n", feed.root()),
+    )
+    .unwrap();
+    h.host
+        .open_answers
+        .lock()
+        .unwrap()
+        .push_front(Some(h.dir.path().join("root.json")));
+    let again: Option<PickedRoot> = h.ok_as("pick_feed_root", serde_json::json!({}));
+    let again = again.unwrap();
+    let cfg: FeedConfig = h.ok_as(
+        "set_feed_root",
+        serde_json::json!({"json": again.json, "fingerprint": again.root.fingerprint}),
+    );
+    assert_eq!(cfg.root.unwrap().fingerprint, picked.root.fingerprint);
+
     // Cancelled.
     let none: Option<PickedRoot> = h.ok_as("pick_feed_root", serde_json::json!({}));
     assert!(none.is_none());

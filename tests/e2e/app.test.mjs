@@ -5,7 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, mkdirSync, mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebDriver } from './lib/webdriver.mjs';
 import { waitForNotification } from './lib/desktop.mjs';
@@ -207,4 +209,32 @@ test('Check in English shows the verdict in words', async () => {
   const h2 = await wd.text(await wd.find('main .result-status [data-verdict] h2'));
   assert.equal(h2, locale('en')['verdict.scam']);
   await shot('check-en.png');
+});
+
+test('Settings: a pasted feed root is trusted only after its fingerprint and the warning were shown', async () => {
+  const feedWords = JSON.parse(readFileSync(join(ROOT, 'locales', 'en', 'feed.json'), 'utf8'));
+  // A real root.json, made by IT's tool in a temporary directory.
+  const dir = mkdtempSync(join(tmpdir(), 'verity-root-'));
+  execFileSync(CTL, ['feed', 'init', '--repo', join(dir, 'repo'), '--keys', join(dir, 'keys'), '--root-key-dir', join(dir, 'root-keys')]);
+  const root = readFileSync(join(dir, 'repo', 'root.json'), 'utf8');
+  const fingerprint = createHash('sha256').update(Buffer.from(root.trim())).digest('hex').match(/.{4}/g).join(' ');
+
+  await go('settings');
+  await wd.execute(
+    `const t = document.querySelector('#feed-root-text'); t.value = arguments[0]; t.dispatchEvent(new Event('input', { bubbles: true }));`,
+    [root],
+  );
+  await wd.click(await wd.find('#feed-root-text ~ .row button'));
+  const confirm = await wd.waitFor('.confirm');
+  const shown = await wd.text(await wd.find('.confirm .big-fingerprint'));
+  assert.equal(shown.trim(), fingerprint, 'the confirmation shows the root file\'s fingerprint');
+  const words = await wd.text(confirm);
+  assert.ok(words.includes(feedWords['settings.feed.root.confirm.warning']), words);
+  // Nothing is trusted yet.
+  assert.equal(ctlStatus().feed.version ?? null, null);
+  await shot('feed-root-confirm.png');
+  await wd.click(await wd.find('.confirm button.primary'));
+  await wd.waitFor('.trust-log li[data-anchor="manual"]');
+  // The change raised a desktop notification that says real support never asks for it.
+  await waitForNotification(feedWords['feed.trust.root.manual']);
 });

@@ -227,11 +227,13 @@ pub async fn pick_feed_root(
     };
     let bytes = crate::provisioning::read_root_file(&path)
         .map_err(|e| IpcError::new(ErrorCode::InvalidInput, e))?;
-    let info = feed_config::parse_root(&bytes).map_err(|e| invalid(&e))?;
     let json = String::from_utf8(bytes)
         .map_err(|_| IpcError::new(ErrorCode::InvalidInput, "root.json is not UTF-8"))?;
+    // The fingerprint of the text `set_feed_root` will be given (trimmed, as it trims).
+    let json = json.trim().to_owned();
+    let info = feed_config::parse_root(json.as_bytes()).map_err(|e| invalid(&e))?;
     Ok(Some(PickedRoot {
-        json: json.trim().to_owned(),
+        json,
         root: info.into(),
     }))
 }
