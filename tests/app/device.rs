@@ -62,6 +62,7 @@ impl Desk {
     fn code(&self, employee: &str) -> String {
         admin::create_enroll_code(
             self.dir.path(),
+            None,
             employee,
             "Chan Tai Man",
             3600,

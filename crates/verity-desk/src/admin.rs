@@ -3,9 +3,9 @@
 
 use crate::orgkey::{self, OrgKeyError};
 use crate::policy::{Policy, PolicyError};
-use crate::service::{code_hash, Desk, DeskConfig, DeskInitError};
+use crate::service::{code_hmac, Desk, DeskConfig, DeskInitError};
 use crate::sqlite::SqliteStore;
-use crate::store::{DeskStore, DeviceRecord, EnrollCodeRecord, OrgRecord, StoreError};
+use crate::store::{code_scheme, DeskStore, DeviceRecord, EnrollCodeRecord, OrgRecord, StoreError};
 use ed25519_dalek::SigningKey;
 use std::path::Path;
 use std::sync::Arc;
@@ -132,12 +132,14 @@ pub fn parse_ttl(s: &str) -> Result<u64, AdminError> {
     Ok(secs)
 }
 
-/// Issues a one-time enrolment code for an employee. Only the code's hash is stored.
+/// Issues a one-time enrolment code for an employee. Only the code's HMAC under a key derived
+/// from the organisation key is stored, so the key (and its `passphrase`, when sealed) is needed.
 ///
 /// # Errors
 /// [`AdminError`].
 pub fn create_enroll_code(
     data_dir: &Path,
+    passphrase: Option<&[u8]>,
     employee_id: &str,
     employee_name: &str,
     ttl_secs: u64,
@@ -151,11 +153,16 @@ pub fn create_enroll_code(
         }
     }
     let store = SqliteStore::open(data_dir)?;
-    store.org()?.ok_or(DeskInitError::NoOrg)?;
+    let org = store.org()?.ok_or(DeskInitError::NoOrg)?;
+    let key = orgkey::load(data_dir, passphrase)?;
+    if org.public_key != proto::b64(key.verifying_key().as_bytes()) {
+        return Err(DeskInitError::KeyMismatch.into());
+    }
     let code = new_code()?;
     let now = clock.now();
     let record = EnrollCodeRecord {
-        code_hash: code_hash(&code),
+        code_hash: code_hmac(&orgkey::enroll_code_key(&key), &code),
+        scheme: code_scheme::HMAC_SHA256,
         employee_id: employee_id.trim().to_owned(),
         employee_name: employee_name.trim().to_owned(),
         created_at: now,
@@ -286,9 +293,16 @@ mod tests {
     fn codes_and_ttls() {
         let c = new_code().unwrap();
         assert_eq!(c.len(), 14);
+        let key = [9u8; 32];
         assert_eq!(
-            code_hash(&c),
-            code_hash(&c.to_lowercase().replace('-', " "))
+            code_hmac(&key, &c),
+            code_hmac(&key, &c.to_lowercase().replace('-', " "))
+        );
+        assert_ne!(code_hmac(&key, &c), code_hmac(&[8u8; 32], &c));
+        assert_ne!(
+            code_hmac(&key, &c),
+            crate::service::legacy_code_hash(&c),
+            "keyed, not the old unsalted hash"
         );
         assert_eq!(parse_ttl("24h").unwrap(), 86_400);
         assert_eq!(parse_ttl("30m").unwrap(), 1800);

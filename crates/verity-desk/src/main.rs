@@ -67,6 +67,13 @@ struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long)]
     log_json: bool,
+    /// A reverse proxy's address range (like 10.0.0.0/8; repeatable): only when the TCP peer is
+    /// inside it is the client address taken from its Forwarded / X-Forwarded-For header.
+    #[arg(long, value_name = "CIDR")]
+    trusted_proxy: Vec<ipnet::IpNet>,
+    /// Connections open at once (more wait).
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    max_connections: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +115,10 @@ struct EnrollCodeArgs {
     /// The desk's public URL: also print a verity://enroll link.
     #[arg(long, value_name = "URL")]
     desk: Option<String>,
+    /// The organisation key's passphrase (first line of FILE), when it has one: codes are
+    /// stored as HMACs under a key derived from it.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,10 +262,17 @@ fn serve(args: &ServeArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(CliError::Output)?;
+    let options = http::ServeOptions {
+        trusted_proxies: args.trusted_proxy.clone(),
+        max_connections: args.max_connections,
+        ..http::ServeOptions::default()
+    };
     rt.block_on(http::serve(
         Arc::new(desk),
         listener,
         tls,
+        options,
+        Arc::default(),
         shutdown_signal(),
     ))?;
     Ok(())
@@ -326,8 +344,16 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         }
         Command::EnrollCode(a) => {
             let ttl = admin::parse_ttl(&a.ttl)?;
-            let (code, rec) =
-                admin::create_enroll_code(&a.data.data, &a.employee, &a.name, ttl, &clock)?;
+            let pass = passphrase(a.passphrase_file.as_deref())?;
+            let (code, rec) = admin::create_enroll_code(
+                &a.data.data,
+                pass.as_deref().map(Vec::as_slice),
+                &a.employee,
+                &a.name,
+                ttl,
+                &clock,
+            )?;
+            drop(pass);
             writeln!(
                 out,
                 "Employee:  {} ({})",

@@ -77,6 +77,8 @@ fn admin_commands() {
         "Chan Tai Man",
         "--ttl",
         "2h",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
         "--desk",
         "https://desk.example.hk",
     ]);

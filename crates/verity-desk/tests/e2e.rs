@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use tempfile::TempDir;
 use verity_desk::admin;
-use verity_desk::{BackgroundDesk, DeskConfig};
+use verity_desk::{BackgroundDesk, DeskConfig, ServeOptions};
 use verity_device::client::DeskClient;
 use verity_device::device::{self, DeviceContext};
 use verity_device::keystore::{FileKeyStore, KeyStore, KeyStoreKind, OsKeyStore};
@@ -71,6 +71,10 @@ impl Fx {
     }
 
     fn with(config: DeskConfig) -> Fx {
+        Fx::with_options(config, ServeOptions::default())
+    }
+
+    fn with_options(config: DeskConfig, options: ServeOptions) -> Fx {
         logs();
         let desk_dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(START));
@@ -89,8 +93,8 @@ impl Fx {
             config,
         )
         .unwrap();
-        let bg =
-            BackgroundDesk::start(Arc::new(desk), "127.0.0.1:0".parse().unwrap(), None).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let bg = BackgroundDesk::start_on(Arc::new(desk), listener, None, options).unwrap();
         let url = format!("http://{}", bg.addr());
         Fx {
             desk_dir,
@@ -103,6 +107,7 @@ impl Fx {
     fn code(&self, employee: &str, ttl: u64) -> String {
         admin::create_enroll_code(
             self.desk_dir.path(),
+            Some(b"org passphrase"),
             employee,
             "Chan Tai Man",
             ttl,
@@ -560,7 +565,8 @@ fn wrong_reused_and_brute_forced_totp_codes_are_refused() {
     let r = device::verify(&dev.ctx, "12ab56").unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_INVALID);
 
-    // Brute force: after five wrong codes in the window, even the right code is refused.
+    // Brute force: after five wrong codes in the window (the fifth is still judged, and says
+    // so), even the right code is refused without being judged.
     let mut last = None;
     for n in 3..7 {
         let mut guess = wrong(n);
@@ -569,7 +575,9 @@ fn wrong_reused_and_brute_forced_totp_codes_are_refused() {
         }
         last = Some(device::verify(&dev.ctx, &guess).unwrap());
     }
-    assert_eq!(last.unwrap().two_factor.code, codes::TOTP_LOCKED);
+    let last = last.unwrap().two_factor;
+    assert_eq!(last.code, codes::TOTP_INVALID);
+    assert!(last.message.contains("now locked"), "{last:?}");
     fx.clock.advance(30);
     let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_LOCKED);
@@ -765,4 +773,418 @@ fn plain_http_is_refused_off_loopback_and_tls_works() {
     let r = device::verify(&plain, "000000").unwrap();
     assert!(r.device_binding.ok, "{r:?}");
     tls.stop().unwrap();
+}
+
+// ---- hostile load ------------------------------------------------------------------------------
+
+/// An HTTP/1.1 answer read off a socket.
+#[derive(Debug)]
+struct RawAnswer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl RawAnswer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn code(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body).unwrap()["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+/// Reads one HTTP/1.1 message (head, then a Content-Length body) from `r`.
+fn read_message(r: &mut impl std::io::Read) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if r.read(&mut b).ok()? == 0 {
+            return None;
+        }
+        head.push(b[0]);
+    }
+    let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let len = text
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body).ok()?;
+    Some((head, body))
+}
+
+fn parse_answer(head: &[u8], body: Vec<u8>) -> RawAnswer {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    RawAnswer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Sends a prepared request over a plain socket, with `extra` headers, and reads the answer.
+fn send_raw(
+    addr: std::net::SocketAddr,
+    req: &verity_device::client::PreparedRequest,
+    extra: &[(&str, &str)],
+) -> RawAnswer {
+    use std::io::Write as _;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let path = match req.url.query() {
+        Some(q) => format!("{}?{q}", req.url.path()),
+        None => req.url.path().to_owned(),
+    };
+    let mut head = format!(
+        "{} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        req.method,
+        req.body.len()
+    );
+    if let Some(a) = &req.auth {
+        head.push_str(&format!(
+            "{}: {}\r\n{}: {}\r\n{}: {}\r\n",
+            proto::H_TIMESTAMP,
+            a.timestamp,
+            proto::H_NONCE,
+            a.nonce,
+            proto::H_SIGNATURE,
+            a.signature
+        ));
+        if let Some(c) = &a.certificate {
+            head.push_str(&format!("{}: {c}\r\n", proto::H_CERTIFICATE));
+        }
+    }
+    for (k, v) in extra {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&req.body).unwrap();
+    let (head, body) = read_message(&mut s).unwrap();
+    parse_answer(&head, body)
+}
+
+/// An enrolment request with `code`, signed by a fresh device key.
+fn enroll_request(
+    client: &DeskClient,
+    code: &str,
+    clock: &ManualClock,
+) -> verity_device::client::PreparedRequest {
+    let key = proto::generate_signing_key().unwrap();
+    let body = serde_json::to_vec(&proto::EnrollRequest {
+        code: code.to_owned(),
+        device_key: proto::b64(key.verifying_key().as_bytes()),
+        facts: DeviceFacts {
+            hostname: "h".into(),
+            os: "linux".into(),
+            app_version: "0.1.0".into(),
+        },
+        signals: RegionSignals::default(),
+    })
+    .unwrap();
+    client
+        .prepare("POST", paths::ENROLL, body, &key, None, clock)
+        .unwrap()
+}
+
+/// Sends `reqs` from `threads` threads at once (each its own connections) and returns the
+/// answers' codes.
+fn send_parallel(
+    addr: std::net::SocketAddr,
+    reqs: &[verity_device::client::PreparedRequest],
+    threads: usize,
+) -> Vec<RawAnswer> {
+    let out = Mutex::new(Vec::new());
+    let start = std::sync::Barrier::new(threads);
+    std::thread::scope(|s| {
+        for chunk in reqs.chunks(reqs.len().div_ceil(threads)) {
+            let (out, start) = (&out, &start);
+            s.spawn(move || {
+                start.wait();
+                for r in chunk {
+                    let a = send_raw(addr, r, &[]);
+                    out.lock().unwrap().push(a);
+                }
+            });
+        }
+    });
+    out.into_inner().unwrap()
+}
+
+fn count(answers: &[String], code: &str) -> usize {
+    answers.iter().filter(|c| c.as_str() == code).count()
+}
+
+#[test]
+fn parallel_wrong_totp_codes_are_judged_against_the_current_count() {
+    let fx = Fx::new();
+    let dev = Dev::enroll(&fx);
+    let state = dev.state();
+    let key = dev.key();
+    let client = dev.client();
+    let now = fx.clock.now();
+    let near: Vec<String> = [now - 30, now, now + 30]
+        .iter()
+        .map(|t| verity_desk::totp::code_at(&dev.totp_secret, *t).unwrap())
+        .collect();
+    let reqs: Vec<_> = (0u32..)
+        .map(|n| format!("{:06}", (n * 7919 + 17) % 1_000_000))
+        .filter(|c| !near.contains(c))
+        .take(100)
+        .map(|c| {
+            let body = serde_json::to_vec(&serde_json::json!({
+                "totp": c, "signals": { "timezone": null, "locale": null }
+            }))
+            .unwrap();
+            client
+                .prepare(
+                    "POST",
+                    paths::VERIFY,
+                    body,
+                    &key,
+                    Some(&state.certificate),
+                    fx.clock.as_ref(),
+                )
+                .unwrap()
+        })
+        .collect();
+    let answers = send_parallel(fx.desk.as_ref().unwrap().addr(), &reqs, 25);
+    let codes_seen: Vec<String> = answers
+        .iter()
+        .map(|a| {
+            assert_eq!(a.status, 200, "{a:?}");
+            assert_eq!(a.header("content-type"), Some("application/json"));
+            let v: proto::VerifyResponse = serde_json::from_slice(&a.body).unwrap();
+            v.two_factor.code
+        })
+        .collect();
+    assert_eq!(codes_seen.len(), 100);
+    assert_eq!(count(&codes_seen, codes::TOTP_INVALID), 5, "{codes_seen:?}");
+    assert_eq!(count(&codes_seen, codes::TOTP_LOCKED), 95, "{codes_seen:?}");
+    // And the right code is locked out too.
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    assert_eq!(r.two_factor.code, codes::TOTP_LOCKED);
+}
+
+#[test]
+fn parallel_wrong_enrolment_codes_are_judged_against_the_current_count() {
+    let fx = Fx::new();
+    let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
+    let reqs: Vec<_> = (0..100)
+        .map(|n| enroll_request(&client, &format!("WRNG-{n:04}-CODE"), &fx.clock))
+        .collect();
+    let answers = send_parallel(fx.desk.as_ref().unwrap().addr(), &reqs, 25);
+    let seen: Vec<String> = answers.iter().map(RawAnswer::code).collect();
+    let max = DeskConfig::default().enroll_max_failures as usize;
+    assert_eq!(count(&seen, codes::ENROLL_CODE_INVALID), max, "{seen:?}");
+    assert_eq!(
+        count(&seen, codes::ENROLL_RATE_LIMITED),
+        100 - max,
+        "{seen:?}"
+    );
+    // Refused over the limit, a request writes nothing: not even its nonce (the same request
+    // after the window is judged, not refused as a replay)... and no device was recorded.
+    assert!(admin::list_devices(fx.desk_dir.path()).unwrap().is_empty());
+}
+
+#[test]
+fn forwarded_addresses_count_only_from_a_trusted_proxy_and_ipv6_by_64() {
+    let config = DeskConfig {
+        enroll_max_failures: 3,
+        ..DeskConfig::default()
+    };
+    // Trusted: the loopback "proxy" reports IPv6 clients; one /64 is one bucket.
+    let fx = Fx::with_options(
+        config.clone(),
+        ServeOptions {
+            trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
+            ..ServeOptions::default()
+        },
+    );
+    let addr = fx.desk.as_ref().unwrap().addr();
+    let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
+    let wrong = |xff: Option<&str>| {
+        let req = enroll_request(&client, "WRNG-WRNG-WRNG", &fx.clock);
+        match xff {
+            Some(x) => send_raw(addr, &req, &[("X-Forwarded-For", x)]).code(),
+            None => send_raw(addr, &req, &[]).code(),
+        }
+    };
+    for x in ["2001:db8:0:7::1", "2001:db8:0:7::2", "2001:db8:0:7:ffff::3"] {
+        assert_eq!(wrong(Some(x)), codes::ENROLL_CODE_INVALID);
+    }
+    assert_eq!(
+        wrong(Some("2001:db8:0:7::abcd")),
+        codes::ENROLL_RATE_LIMITED,
+        "another address of the same /64"
+    );
+    assert_eq!(wrong(Some("2001:db8:0:8::1")), codes::ENROLL_CODE_INVALID);
+    // The standard header too.
+    assert_eq!(
+        send_raw(
+            addr,
+            &enroll_request(&client, "WRNG-WRNG-WRNG", &fx.clock),
+            &[("Forwarded", "for=\"[2001:db8:0:7::9]\"")]
+        )
+        .code(),
+        codes::ENROLL_RATE_LIMITED
+    );
+    // The proxy's own address is a bucket of its own.
+    assert_eq!(wrong(None), codes::ENROLL_CODE_INVALID);
+    drop(fx);
+
+    // Not trusted (the default): the header is the client's own word and is ignored, so
+    // rotating it changes nothing.
+    let fx = Fx::with(config);
+    let addr = fx.desk.as_ref().unwrap().addr();
+    let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
+    let codes_seen: Vec<String> = [
+        "198.51.100.1",
+        "198.51.100.2",
+        "198.51.100.3",
+        "198.51.100.4",
+    ]
+    .iter()
+    .map(|x| {
+        let req = enroll_request(&client, "WRNG-WRNG-WRNG", &fx.clock);
+        send_raw(addr, &req, &[("X-Forwarded-For", x)]).code()
+    })
+    .collect();
+    assert_eq!(
+        codes_seen,
+        [
+            codes::ENROLL_CODE_INVALID,
+            codes::ENROLL_CODE_INVALID,
+            codes::ENROLL_CODE_INVALID,
+            codes::ENROLL_RATE_LIMITED
+        ]
+    );
+}
+
+#[test]
+fn slow_header_clients_hold_no_more_connections_than_the_limit() {
+    use std::io::{Read as _, Write as _};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let fx = Fx::with_options(
+        DeskConfig::default(),
+        ServeOptions {
+            max_connections: 8,
+            header_read_timeout: Duration::from_secs(1),
+            ..ServeOptions::default()
+        },
+    );
+    let bg = fx.desk.as_ref().unwrap();
+    let (addr, stats) = (bg.addr(), bg.conn_stats());
+    let stop = Arc::new(AtomicBool::new(false));
+    // Thirty clients that open a connection and dribble a header line every 100 ms.
+    let dribblers: Vec<_> = (0..30)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                    .is_err()
+                {
+                    return;
+                }
+                while !stop.load(Ordering::SeqCst) {
+                    if s.write_all(b"X-Slow: a\r\n").is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+        })
+        .collect();
+    let waited = Instant::now();
+    while stats.accepted() < 8 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "the desk accepts nothing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A real request, queued behind them, is still served once the header deadline has cut
+    // the dribblers off.
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    stop.store(true, Ordering::SeqCst);
+    for d in dribblers {
+        d.join().unwrap();
+    }
+    assert!(stats.peak() <= 8, "peak {} connections", stats.peak());
+    assert!(stats.accepted() >= 9);
+}
+
+#[test]
+fn a_code_issued_before_the_hmac_still_enrols_until_it_expires() {
+    use verity_desk::store::{code_scheme, DeskStore, EnrollCodeRecord};
+    let fx = Fx::new();
+    let store = verity_desk::SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let code = "ABCD-EFGH-JKMN";
+    let record = |hash: String, scheme: u32| EnrollCodeRecord {
+        code_hash: hash,
+        scheme,
+        employee_id: "e1".into(),
+        employee_name: "Chan".into(),
+        created_at: START,
+        expires_at: START + 600,
+        used_at: None,
+        used_by: None,
+    };
+    // Stored the old way (unsalted SHA-256), as a schema-1 desk did.
+    store
+        .add_enroll_code(&record(
+            verity_desk::service::legacy_code_hash(code),
+            code_scheme::LEGACY_SHA256,
+        ))
+        .unwrap();
+    // A new-scheme row whose hash happens to be a legacy hash is not taken for a legacy code.
+    let other = "WXYZ-WXYZ-WXYZ";
+    store
+        .add_enroll_code(&record(
+            verity_desk::service::legacy_code_hash(other),
+            code_scheme::HMAC_SHA256,
+        ))
+        .unwrap();
+    let a = tempfile::tempdir().unwrap();
+    device::enroll(&fx.ctx(a.path()), &fx.url, &code.to_lowercase(), None).unwrap();
+    let b = tempfile::tempdir().unwrap();
+    assert_eq!(
+        desk_code(device::enroll(&fx.ctx(b.path()), &fx.url, other, None)),
+        codes::ENROLL_CODE_INVALID
+    );
+    // New codes are HMACs: the database holds neither the code nor its plain SHA-256.
+    let fresh = fx.code("e2", 600);
+    let db = std::fs::read(fx.desk_dir.path().join("desk.sqlite3")).unwrap();
+    let db = String::from_utf8_lossy(&db);
+    assert!(!db.contains(&verity_desk::service::legacy_code_hash(&fresh)));
 }

@@ -60,7 +60,7 @@ fn enroll_verify_status_unbind() {
     let url = format!("http://{}", bg.addr());
     let (_, org_fp) = admin::org_show(desk_dir.path()).unwrap();
     let code =
-        admin::create_enroll_code(desk_dir.path(), "e100", "Chan Tai Man", 3600, &SystemClock)
+        admin::create_enroll_code(desk_dir.path(), None, "e100", "Chan Tai Man", 3600, &SystemClock)
             .unwrap()
             .0;
     let pass = work.path().join("pass");
@@ -231,7 +231,7 @@ fn enroll_verify_status_unbind() {
         .is_some());
 
     // An enrolment link, through --link.
-    let code = admin::create_enroll_code(desk_dir.path(), "e101", "Wong", 3600, &SystemClock)
+    let code = admin::create_enroll_code(desk_dir.path(), None, "e101", "Wong", 3600, &SystemClock)
         .unwrap()
         .0;
     let link = verity_device::link::enroll_link(&url, &code, Some(&org_fp));
