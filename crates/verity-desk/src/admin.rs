@@ -5,7 +5,9 @@ use crate::orgkey::{self, OrgKeyError};
 use crate::policy::{Policy, PolicyError};
 use crate::service::{code_hmac, Desk, DeskConfig, DeskInitError};
 use crate::sqlite::SqliteStore;
-use crate::store::{code_scheme, DeskStore, DeviceRecord, EnrollCodeRecord, OrgRecord, StoreError};
+use crate::store::{
+    code_scheme, DeskStore, DeviceRecord, EnrollCodeRecord, OrgFeedRecord, OrgRecord, StoreError,
+};
 use ed25519_dalek::SigningKey;
 use std::path::Path;
 use std::sync::Arc;
@@ -268,6 +270,90 @@ pub fn show_policy(data_dir: &Path) -> Result<Option<Policy>, AdminError> {
 /// [`AdminError`].
 pub fn clear_policy(data_dir: &Path) -> Result<(), AdminError> {
     Ok(SqliteStore::open(data_dir)?.set_policy(None)?)
+}
+
+/// The largest TUF root accepted for the organisation's feed.
+pub const MAX_FEED_ROOT_BYTES: u64 = 64 * 1024;
+
+/// Sets the organisation's threat feed, which the desk gives devices in signed answers: `url`
+/// (`https://`, or `http://` to a loopback address only; no credentials) and the TUF root file at
+/// `root` (at most 64 KiB of UTF-8 JSON, an object). Kept as given, byte for byte.
+///
+/// # Errors
+/// [`AdminError::Usage`] for a bad URL or root file; store failures.
+pub fn set_org_feed(
+    data_dir: &Path,
+    url: &str,
+    root: &Path,
+    clock: &dyn Clock,
+) -> Result<OrgFeedRecord, AdminError> {
+    let url = check_feed_url(url)?;
+    let usage = |why: String| AdminError::Usage(format!("{}: {why}", root.display()));
+    let file = std::fs::File::open(root).map_err(|e| usage(e.to_string()))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_FEED_ROOT_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| usage(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FEED_ROOT_BYTES {
+        return Err(usage("the root file is larger than 64 KiB".into()));
+    }
+    let root_json = String::from_utf8(bytes).map_err(|_| usage("not UTF-8 text".into()))?;
+    match serde_json::from_str::<serde_json::Value>(&root_json) {
+        Ok(serde_json::Value::Object(_)) => {}
+        Ok(_) => return Err(usage("not a JSON object (a TUF root.json is one)".into())),
+        Err(e) => return Err(usage(format!("not JSON: {e}"))),
+    }
+    let store = SqliteStore::open(data_dir)?;
+    store.org()?.ok_or(DeskInitError::NoOrg)?;
+    let record = OrgFeedRecord {
+        url,
+        root_json,
+        updated_at: clock.now(),
+    };
+    store.set_org_feed(Some(&record))?;
+    Ok(record)
+}
+
+fn check_feed_url(s: &str) -> Result<String, AdminError> {
+    let s = s.trim();
+    let bad = |why: &str| AdminError::Usage(format!("the feed URL {s:?} {why}"));
+    if s.len() > 2048 {
+        return Err(bad("is too long"));
+    }
+    let url = url::Url::parse(s).map_err(|_| bad("is not a URL"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(bad("has no host")),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(bad("must be https:// (http:// only to a loopback address)")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry credentials"));
+    }
+    Ok(url.to_string())
+}
+
+/// The organisation's threat feed, if set.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn show_org_feed(data_dir: &Path) -> Result<Option<OrgFeedRecord>, AdminError> {
+    Ok(SqliteStore::open(data_dir)?.org_feed()?)
+}
+
+/// Removes the organisation's threat feed (devices then get none).
+///
+/// # Errors
+/// [`AdminError`].
+pub fn clear_org_feed(data_dir: &Path) -> Result<(), AdminError> {
+    Ok(SqliteStore::open(data_dir)?.set_org_feed(None)?)
 }
 
 /// Opens the desk in `data_dir` for serving.

@@ -15,6 +15,11 @@
 //!
 //! The client address is the TCP peer, or what a proxy inside `--trusted-proxy` reports
 //! ([`crate::addr`]).
+//!
+//! The desk's public origin ([`public_origin`]: `--public-url`, or `http(s)://<listen address>`
+//! on loopback) is what devices must have signed their requests for, and what every answer is
+//! signed for: a middleware signs each answer — errors, 404s, 408s and 413s included — with the
+//! organisation key over the origin, the request's nonce (`""` for `GET /v1/org`) and the body.
 
 use crate::addr::client_addr;
 use crate::service::{ApiError, Desk, Incoming};
@@ -45,9 +50,13 @@ pub const MAX_CONCURRENCY: usize = 256;
 /// How long shutdown waits for requests in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// The connection layer's limits and the proxies whose forwarding headers are believed.
+/// The connection layer's limits, the desk's public URL and the proxies whose forwarding headers
+/// are believed.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    /// The URL devices use to reach the desk (its origin is signed both ways); `None`: only on a
+    /// loopback listen address, where it is `http(s)://<listen address>`.
+    pub public_url: Option<String>,
     /// Proxies (address ranges) whose `Forwarded` / `X-Forwarded-For` give the client address;
     /// empty (the default): the TCP peer is the client.
     pub trusted_proxies: Vec<IpNet>,
@@ -65,6 +74,7 @@ pub struct ServeOptions {
 impl Default for ServeOptions {
     fn default() -> ServeOptions {
         ServeOptions {
+            public_url: None,
             trusted_proxies: Vec::new(),
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
@@ -124,7 +134,41 @@ impl Drop for LiveConn {
 #[derive(Debug)]
 struct HttpState {
     desk: Arc<Desk>,
+    origin: String,
     trusted_proxies: Vec<IpNet>,
+}
+
+/// The desk's public origin: that of `public_url` (http or https, no credentials), or on a
+/// loopback `listen` address without one, `http(s)://<listen>`. Never taken from a request.
+///
+/// # Errors
+/// [`ServeError::PublicUrl`].
+pub fn public_origin(
+    public_url: Option<&str>,
+    listen: SocketAddr,
+    tls: bool,
+) -> Result<String, ServeError> {
+    let text = match public_url {
+        Some(u) => u.trim().to_owned(),
+        None if listen.ip().is_loopback() => {
+            format!("{}://{listen}", if tls { "https" } else { "http" })
+        }
+        None => {
+            return Err(ServeError::PublicUrl(format!(
+                "give --public-url (the address devices use, like https://desk.example.com): \
+                 {listen} is not a loopback address"
+            )))
+        }
+    };
+    let bad = |why: &str| ServeError::PublicUrl(format!("--public-url {text}: {why}"));
+    let url = url::Url::parse(&text).map_err(|_| bad("not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad("use an https:// address"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("credentials are not allowed"));
+    }
+    Ok(proto::origin_of(&url))
 }
 
 /// Serving failures.
@@ -136,6 +180,9 @@ pub enum ServeError {
     /// The TLS files are unusable.
     #[error("cannot use the TLS certificate or key: {0}")]
     Tls(String),
+    /// `--public-url` is needed (off loopback) or unusable.
+    #[error("{0}")]
+    PublicUrl(String),
     /// Binding or serving failed.
     #[error("cannot serve on {addr}: {source}")]
     Io {
@@ -178,6 +225,7 @@ async fn run<T: Serialize + Send + 'static>(
     endpoint: Endpoint<T>,
 ) -> Response {
     let incoming = Incoming {
+        origin: state.origin.clone(),
         method: method.as_str().to_owned(),
         path: uri
             .path_and_query()
@@ -217,8 +265,57 @@ endpoint!(totp_setup, Desk::totp_setup);
 endpoint!(verify, Desk::verify);
 endpoint!(unbind, Desk::unbind);
 
-async fn org(State(state): State<Arc<HttpState>>) -> Response {
-    Json(state.desk.org_info()).into_response()
+async fn org(State(state): State<Arc<HttpState>>, uri: Uri) -> Response {
+    let challenge = uri
+        .query()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == paths::ORG_CHALLENGE)
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default();
+    let desk = state.desk.clone();
+    match tokio::task::spawn_blocking(move || desk.org_answer(&challenge)).await {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "request task failed");
+            ApiError::new(500, codes::INTERNAL, "the desk failed; see its logs").into_response()
+        }
+    }
+}
+
+/// The largest answer the signing middleware reads (the desk's answers are a few KiB; a feed
+/// root is at most 64 KiB).
+const MAX_ANSWER_BYTES: usize = 256 * 1024;
+
+/// Signs every answer with the organisation key ([`proto::response_signing_input`]).
+async fn sign_answers(
+    State(state): State<Arc<HttpState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let nonce = if req.uri().path() == paths::ORG {
+        String::new()
+    } else {
+        header(req.headers(), proto::H_NONCE)
+            .filter(|n| proto::is_valid_nonce(n))
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (mut parts, body) = next.run(req).await.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_ANSWER_BYTES).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read an answer to sign it");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let signature = state.desk.sign_answer(&state.origin, &nonce, &bytes);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&signature) {
+        parts.headers.insert(proto::H_RESPONSE_SIGNATURE, v);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn health() -> &'static str {
@@ -229,8 +326,9 @@ async fn not_found() -> Response {
     ApiError::new(404, codes::NOT_FOUND, "no such endpoint").into_response()
 }
 
-/// The desk's routes with their limits; `trusted_proxies` as in [`ServeOptions`].
-pub fn router(desk: Arc<Desk>, trusted_proxies: Vec<IpNet>) -> Router {
+/// The desk's routes with their limits and answer signatures, for the desk at `origin`
+/// ([`public_origin`]); `trusted_proxies` as in [`ServeOptions`].
+pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> Router {
     use tower_http::trace::{DefaultOnResponse, TraceLayer};
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &axum::http::Request<_>| {
@@ -238,6 +336,11 @@ pub fn router(desk: Arc<Desk>, trusted_proxies: Vec<IpNet>) -> Router {
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
+    let state = Arc::new(HttpState {
+        desk,
+        origin,
+        trusted_proxies,
+    });
     Router::new()
         .route(paths::HEALTH, get(health))
         .route(paths::ORG, get(org))
@@ -246,10 +349,7 @@ pub fn router(desk: Arc<Desk>, trusted_proxies: Vec<IpNet>) -> Router {
         .route(paths::VERIFY, post(verify))
         .route(paths::UNBIND, post(unbind))
         .fallback(not_found)
-        .with_state(Arc::new(HttpState {
-            desk,
-            trusted_proxies,
-        }))
+        .with_state(state.clone())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
@@ -259,6 +359,7 @@ pub fn router(desk: Arc<Desk>, trusted_proxies: Vec<IpNet>) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENCY))
+        .layer(axum::middleware::from_fn_with_state(state, sign_answers))
         .layer(trace)
 }
 
@@ -326,7 +427,8 @@ pub async fn serve(
     let io = |source| ServeError::Io { addr, source };
     listener.set_nonblocking(true).map_err(io)?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(io)?;
-    let app = router(desk, options.trusted_proxies.clone());
+    let origin = public_origin(options.public_url.as_deref(), addr, tls.is_some())?;
+    let app = router(desk, origin.clone(), options.trusted_proxies.clone());
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let max = options
         .max_connections
@@ -334,7 +436,7 @@ pub async fn serve(
     let permits = Arc::new(tokio::sync::Semaphore::new(max));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let options = Arc::new(options);
-    tracing::info!(%addr, tls = acceptor.is_some(), "desk listening");
+    tracing::info!(%addr, %origin, tls = acceptor.is_some(), "desk listening");
     tokio::pin!(shutdown);
     loop {
         // A connection slot first: over the limit, connections wait in the kernel's backlog.
@@ -501,6 +603,7 @@ impl BackgroundDesk {
             source,
         })?;
         check_listen(addr, tls.is_some())?;
+        public_origin(options.public_url.as_deref(), addr, tls.is_some())?;
         let stats = Arc::new(ConnStats::default());
         let served = stats.clone();
         let addr = listener
@@ -567,5 +670,48 @@ impl BackgroundDesk {
 impl Drop for BackgroundDesk {
     fn drop(&mut self) {
         let _ = self.stop_inner();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_origin_is_configured_never_guessed_off_loopback() {
+        let lo: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let lo6: SocketAddr = "[::1]:8080".parse().unwrap();
+        let any: SocketAddr = "0.0.0.0:443".parse().unwrap();
+        assert_eq!(
+            public_origin(None, lo, false).unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            public_origin(None, lo6, false).unwrap(),
+            "http://[::1]:8080"
+        );
+        assert_eq!(
+            public_origin(None, lo, true).unwrap(),
+            "https://127.0.0.1:8080"
+        );
+        assert!(matches!(
+            public_origin(None, any, true),
+            Err(ServeError::PublicUrl(_))
+        ));
+        assert_eq!(
+            public_origin(Some("https://Desk.Example.hk:443/base/"), any, true).unwrap(),
+            "https://desk.example.hk"
+        );
+        assert_eq!(
+            public_origin(Some("https://desk.example.hk:8443"), any, true).unwrap(),
+            "https://desk.example.hk:8443"
+        );
+        for bad in [
+            "desk.example.hk",
+            "ftp://desk.example.hk",
+            "https://u:p@desk.example.hk",
+        ] {
+            assert!(public_origin(Some(bad), any, true).is_err(), "{bad}");
+        }
     }
 }

@@ -30,9 +30,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use verity_device::clock::Clock;
 use verity_device::proto::{
-    self, codes, Certificate, CertificateBody, CheckResult, EnrollRequest, EnrollResponse, OrgInfo,
-    ProtoError, RequestAuth, SignalsRequest, TotpSetupResponse, VerifyRequest, VerifyResponse,
-    MAX_CLOCK_SKEW_SECS,
+    self, codes, Certificate, CertificateBody, CheckResult, EnrollRequest, EnrollResponse,
+    OrgAnswer, OrgFeedConfig, OrgInfo, ProtoError, RequestAuth, SignalsRequest, TotpSetupResponse,
+    VerifyRequest, VerifyResponse, MAX_CLOCK_SKEW_SECS,
 };
 use zeroize::Zeroizing;
 
@@ -92,6 +92,9 @@ impl From<ProtoError> for ApiError {
 /// A request as the rules see it.
 #[derive(Debug, Clone)]
 pub struct Incoming {
+    /// The desk's own public origin (`scheme://host[:port]`, from its configuration, never from
+    /// the request): what the device must have signed.
+    pub origin: String,
     /// HTTP method.
     pub method: String,
     /// Path and query.
@@ -243,7 +246,42 @@ impl Desk {
         })
     }
 
-    /// The organisation, as `GET /v1/org` shows it.
+    /// Signs an answer's `body` for a request with `nonce` (`""` for `GET /v1/org`) to the desk
+    /// at `origin` ([`proto::response_signing_input`]).
+    #[must_use]
+    pub fn sign_answer(&self, origin: &str, nonce: &str, body: &[u8]) -> String {
+        proto::sign_response(&self.org_key, origin, nonce, body)
+    }
+
+    fn feed(&self) -> Result<Option<OrgFeedConfig>, ApiError> {
+        Ok(self.store.org_feed()?.map(|f| OrgFeedConfig {
+            url: f.url,
+            root_json: f.root_json,
+        }))
+    }
+
+    /// `GET /v1/org?challenge=…`: the organisation and its configuration, with the client's
+    /// challenge echoed (the answer is signed, so it is fresh).
+    ///
+    /// # Errors
+    /// [`ApiError`] for a malformed challenge or a store failure.
+    pub fn org_answer(&self, challenge: &str) -> Result<OrgAnswer, ApiError> {
+        if !challenge.is_empty() && !proto::is_valid_nonce(challenge) {
+            return Err(ApiError::bad_request(
+                "the challenge must be 16 to 64 base64url characters",
+            ));
+        }
+        let info = self.org_info();
+        Ok(OrgAnswer {
+            name: info.name,
+            public_key: info.public_key,
+            fingerprint: info.fingerprint,
+            challenge: challenge.to_owned(),
+            feed: self.feed()?,
+        })
+    }
+
+    /// The organisation, as answers name it.
     #[must_use]
     pub fn org_info(&self) -> OrgInfo {
         OrgInfo {
@@ -309,7 +347,7 @@ impl Desk {
                     ApiError::unauthorized(codes::CERTIFICATE_INVALID, other.to_string())
                 }
             })?;
-        proto::verify_request_signature(cert.device_key(), &req.method, &req.path, &req.body, auth)
+        proto::verify_request_signature(cert.device_key(), &req.origin, &req.method, &req.path, &req.body, auth)
             .map_err(|_| {
                 tracing::warn!(peer = %req.peer, device = %cert.body().device_id, "bad request signature");
                 ApiError::unauthorized(codes::SIGNATURE_INVALID, "the request signature does not verify")
@@ -400,13 +438,20 @@ impl Desk {
         let device_key = proto::parse_public_key(&body.device_key, "device key")
             .map_err(|_| ApiError::bad_request("device_key is not an Ed25519 public key"))?;
         // Proof of possession: the request is signed by the key being enrolled.
-        proto::verify_request_signature(&device_key, &req.method, &req.path, &req.body, auth)
-            .map_err(|_| {
-                ApiError::unauthorized(
-                    codes::SIGNATURE_INVALID,
-                    "the request signature does not verify",
-                )
-            })?;
+        proto::verify_request_signature(
+            &device_key,
+            &req.origin,
+            &req.method,
+            &req.path,
+            &req.body,
+            auth,
+        )
+        .map_err(|_| {
+            ApiError::unauthorized(
+                codes::SIGNATURE_INVALID,
+                "the request signature does not verify",
+            )
+        })?;
         let device_id = proto::key_id(&device_key);
 
         // The limit comes before any write: over it, nothing is written. Under it, this attempt
@@ -518,6 +563,7 @@ impl Desk {
             certificate: cert.token().to_owned(),
             org: self.org_info(),
             region,
+            feed: self.feed()?,
         })
     }
 
@@ -684,6 +730,7 @@ impl Desk {
             ),
             two_factor,
             region,
+            feed: self.feed()?,
         })
     }
 

@@ -7,8 +7,8 @@
 
 use crate::policy::Policy;
 use crate::store::{
-    Attempt, DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome, FailureKind, OrgRecord,
-    StoreError, TotpRecord,
+    Attempt, DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome, FailureKind, OrgFeedRecord,
+    OrgRecord, StoreError, TotpRecord,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -18,7 +18,7 @@ use std::time::Duration;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const MIGRATIONS: &[&str] = &[
     r"
@@ -80,6 +80,15 @@ CREATE TABLE policy (
     // issued keep their SHA-256 (scheme 1) and stay usable until they are used or expire.
     r"
 ALTER TABLE enroll_codes ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1;
+",
+    // 3: the organisation's threat feed (URL and TUF root), given to devices in signed answers.
+    r"
+CREATE TABLE org_feed (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    url TEXT NOT NULL,
+    root_json TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
 ",
 ];
 
@@ -528,6 +537,39 @@ impl DeskStore for SqliteStore {
                 )
                 .map_err(db)?;
             Ok(n == 1)
+        })
+    }
+
+    fn org_feed(&self) -> Result<Option<OrgFeedRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT url, root_json, updated_at FROM org_feed WHERE id = 1",
+                [],
+                |r| {
+                    Ok(OrgFeedRecord {
+                        url: r.get(0)?,
+                        root_json: r.get(1)?,
+                        updated_at: to_u64(r.get(2)?),
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn set_org_feed(&self, feed: Option<&OrgFeedRecord>) -> Result<(), StoreError> {
+        self.write(|tx| {
+            match feed {
+                Some(f) => tx.execute(
+                    "INSERT INTO org_feed (id, url, root_json, updated_at) VALUES (1, ?1, ?2, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET url = excluded.url, \
+                     root_json = excluded.root_json, updated_at = excluded.updated_at",
+                    params![f.url, f.root_json, to_i64(f.updated_at)],
+                ),
+                None => tx.execute("DELETE FROM org_feed", []),
+            }
+            .map_err(db)?;
+            Ok(())
         })
     }
 

@@ -39,6 +39,17 @@ pub struct OrgRecord {
     pub created_at: u64,
 }
 
+/// The organisation's threat feed, as the admin set it (`verity-desk org feed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgFeedRecord {
+    /// The feed's base URL.
+    pub url: String,
+    /// Its TUF `root.json`, as given.
+    pub root_json: String,
+    /// Set at, Unix seconds.
+    pub updated_at: u64,
+}
+
 /// How an enrolment code's hash was made.
 pub mod code_scheme {
     /// Unsalted SHA-256 of the normalised code (desks before schema 2); still found until such
@@ -285,6 +296,17 @@ pub trait DeskStore: Send + Sync + std::fmt::Debug {
         expires_at: u64,
         now: u64,
     ) -> Result<bool, StoreError>;
+
+    /// The organisation's threat feed, if set.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn org_feed(&self) -> Result<Option<OrgFeedRecord>, StoreError>;
+    /// Sets (or, with `None`, clears) the organisation's threat feed.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn set_org_feed(&self, feed: Option<&OrgFeedRecord>) -> Result<(), StoreError>;
 
     /// The region policy, if set.
     ///

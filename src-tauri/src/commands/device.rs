@@ -145,6 +145,10 @@ impl From<DeviceError> for IpcError {
             DeviceError::NotEnrolled => (ErrorCode::NotEnrolled, None),
             DeviceError::AlreadyEnrolled { .. } => (ErrorCode::AlreadyEnrolled, None),
             DeviceError::FingerprintMismatch { .. } => (ErrorCode::FingerprintMismatch, None),
+            DeviceError::FingerprintRequired => (
+                ErrorCode::InvalidInput,
+                Some("fingerprint_required".to_owned()),
+            ),
             DeviceError::KeyStore(k) => (
                 match k {
                     KeyStoreError::NoSecureStore { .. } => ErrorCode::NoSecureStore,
@@ -160,6 +164,11 @@ impl From<DeviceError> for IpcError {
                 (ErrorCode::DeskRefused, Some(code.clone()))
             }
             DeviceError::Client(ClientError::BadUrl { .. }) => (ErrorCode::BadDeskUrl, None),
+            // Not the desk's word (an impostor, a relay, a proxy's error page): never a refusal.
+            DeviceError::Client(ClientError::AnswerNotSigned { .. }) => (
+                ErrorCode::DeskUnreachable,
+                Some("answer_unsigned".to_owned()),
+            ),
             DeviceError::Client(_) | DeviceError::BadCertificate(_) => {
                 (ErrorCode::DeskUnreachable, None)
             }
@@ -426,8 +435,9 @@ pub async fn device_status(
 }
 
 /// Binds this device to the desk at `desk_url` with IT's one-time `code`, then sets up
-/// two-factor. With `fingerprint` (the organisation key fingerprint IT announced), a desk with
-/// another key is refused before the code is sent. `key_store` is `os` unless the user opted for
+/// two-factor. `fingerprint` (the organisation key fingerprint IT announced, typed by the user) is
+/// required: without it the answer is `invalid_input` with reason `fingerprint_required`; a desk
+/// with another key is refused before the code is sent. `key_store` is `os` unless the user opted for
 /// the passphrase file (`passphrase` as `verity_flows::device::check_new_passphrase` requires). `desk_ca` is
 /// an extra CA certificate (PEM) for a desk with a private certificate authority.
 #[tauri::command]
@@ -466,8 +476,9 @@ pub async fn device_enroll(
     .await
 }
 
-/// Binds this device with a `verity://enroll?desk=…&code=…[&fp=…]` link from IT. A `fingerprint`
-/// typed by the user takes precedence over the link's.
+/// Binds this device with a `verity://enroll?desk=…&code=…[&fp=…]` link from IT. The
+/// `fingerprint` typed by the user is required; the link's `fp` never counts (the link comes from
+/// the same place as the desk address in it).
 #[tauri::command]
 #[specta::specta]
 pub async fn device_enroll_link(
@@ -489,7 +500,7 @@ pub async fn device_enroll_link(
         Enrolment {
             desk_url: link.desk,
             code: link.code,
-            fingerprint: optional(fingerprint).or(link.fingerprint),
+            fingerprint: optional(fingerprint),
             key_store,
             passphrase,
             desk_ca: optional(desk_ca),
@@ -526,7 +537,12 @@ async fn enroll(
         .run(state.data_dir().to_path_buf(), e.passphrase, move |ctx| {
             ctx.key_store = choice;
             ctx.client.extra_roots_pem = e.desk_ca.map(String::into_bytes);
-            verity_flows::device::enroll(ctx, &e.desk_url, &e.code, e.fingerprint.as_deref())
+            verity_flows::device::enroll(
+                ctx,
+                &e.desk_url,
+                &e.code,
+                e.fingerprint.as_deref().unwrap_or(""),
+            )
         })
         .await?;
     Ok(DeviceEnrolled {
