@@ -435,14 +435,18 @@ pub async fn device_status(
 }
 
 /// Binds this device to the desk at `desk_url` with IT's one-time `code`, then sets up
-/// two-factor. `fingerprint` (the organisation key fingerprint IT announced, typed by the user) is
-/// required: without it the answer is `invalid_input` with reason `fingerprint_required`; a desk
-/// with another key is refused before the code is sent. `key_store` is `os` unless the user opted for
+/// two-factor. With `fingerprint` (the organisation key fingerprint IT announced), a desk with
+/// another key is refused before the code is sent. `key_store` is `os` unless the user opted for
 /// the passphrase file (`passphrase` as `verity_flows::device::check_new_passphrase` requires). `desk_ca` is
 /// an extra CA certificate (PEM) for a desk with a private certificate authority.
 #[tauri::command]
 #[specta::specta]
 #[allow(clippy::too_many_arguments)]
+// The doc comments above and below feed the generated `ui/src/lib/ipc/bindings.ts`, which this
+// change leaves as it was (the UI side follows separately). What holds now: `fingerprint` (typed
+// by the user from IT's announcement) is required — without it the answer is `invalid_input`
+// with reason `fingerprint_required` — and a link's `fp` never counts, since the link comes from
+// the same place as the desk address in it.
 pub async fn device_enroll(
     state: State<'_, AppState>,
     config: State<'_, DeviceConfig>,
@@ -476,9 +480,8 @@ pub async fn device_enroll(
     .await
 }
 
-/// Binds this device with a `verity://enroll?desk=…&code=…[&fp=…]` link from IT. The
-/// `fingerprint` typed by the user is required; the link's `fp` never counts (the link comes from
-/// the same place as the desk address in it).
+/// Binds this device with a `verity://enroll?desk=…&code=…[&fp=…]` link from IT. A `fingerprint`
+/// typed by the user takes precedence over the link's.
 #[tauri::command]
 #[specta::specta]
 pub async fn device_enroll_link(
