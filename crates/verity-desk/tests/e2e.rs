@@ -1635,3 +1635,113 @@ fn the_organisation_feed_round_trip() {
     let none = tempfile::tempdir().unwrap();
     assert!(device::org_feed(&fx.ctx(none.path())).unwrap().is_none());
 }
+
+#[test]
+fn idle_and_old_keep_alive_connections_are_closed() {
+    use std::io::Write as _;
+    use std::time::{Duration, Instant};
+    let fx = Fx::with_options(
+        DeskConfig::default(),
+        ServeOptions {
+            header_read_timeout: Duration::from_secs(1),
+            max_connection_age: Duration::from_secs(2),
+            ..ServeOptions::default()
+        },
+    );
+    let addr = fx.desk.as_ref().unwrap().addr();
+    let get = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    // Idle after an answer: the wait for the next request head is cut off too.
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    s.write_all(get).unwrap();
+    let (head, _) = read_message(&mut s).unwrap();
+    assert!(head.starts_with(b"HTTP/1.1 200"));
+    assert!(
+        read_message(&mut s).is_none(),
+        "the idle connection is closed"
+    );
+
+    // Busy: a connection that keeps asking is still closed (gracefully) once it is old enough.
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let started = Instant::now();
+    let mut answered = 0;
+    loop {
+        assert!(started.elapsed() < Duration::from_secs(60), "never closed");
+        if s.write_all(get).is_err() {
+            break;
+        }
+        match read_message(&mut s) {
+            Some((head, _)) => {
+                assert!(head.starts_with(b"HTTP/1.1 200"));
+                answered += 1;
+            }
+            None => break,
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(answered >= 1);
+}
+
+#[test]
+fn silent_tls_clients_hold_no_more_connections_than_the_limit() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = rcgen::CertifiedIssuer::self_signed(
+        {
+            let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+            p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            p
+        },
+        rcgen::KeyPair::generate().unwrap(),
+    )
+    .unwrap();
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".into()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_file, leaf.pem()).unwrap();
+    std::fs::write(&key_file, leaf_key.serialize_pem()).unwrap();
+
+    let fx = Fx::new();
+    let desk = admin::open_desk(
+        fx.desk_dir.path(),
+        Some(b"org passphrase"),
+        fx.clock.clone(),
+        DeskConfig::default(),
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let url = format!("https://localhost:{}", addr.port());
+    let tls = BackgroundDesk::start_on(
+        Arc::new(desk),
+        listener,
+        Some((&cert_file, &key_file)),
+        ServeOptions {
+            public_url: Some(url.clone()),
+            max_connections: 3,
+            tls_handshake_timeout: Duration::from_secs(1),
+            ..ServeOptions::default()
+        },
+    )
+    .unwrap();
+    let stats = tls.conn_stats();
+    // Ten clients that connect and never start the handshake.
+    let silent: Vec<_> = (0..10)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    // A real client behind them is served once the handshake deadline has freed the slots.
+    let dev_dir = tempfile::tempdir().unwrap();
+    let mut ctx = fx.ctx(dev_dir.path());
+    ctx.client.extra_roots_pem = Some(ca.pem().into_bytes());
+    ctx.client.timeout = Duration::from_secs(120);
+    let p = device::preview(&ctx, &url).unwrap();
+    assert_eq!(p.fingerprint, fx.fp());
+    assert!(stats.peak() <= 3, "peak {}", stats.peak());
+    drop(silent);
+    tls.stop().unwrap();
+}
