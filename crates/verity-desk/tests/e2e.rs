@@ -1012,6 +1012,12 @@ fn parallel_wrong_totp_codes_are_judged_against_the_current_count() {
     assert_eq!(codes_seen.len(), 100);
     assert_eq!(count(&codes_seen, codes::TOTP_INVALID), 5, "{codes_seen:?}");
     assert_eq!(count(&codes_seen, codes::TOTP_LOCKED), 95, "{codes_seen:?}");
+    use verity_desk::store::{DeskStore, FailureKind};
+    let store = verity_desk::SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let (failures, _) = store
+        .failures_since(FailureKind::Totp, &state.device_id, 0)
+        .unwrap();
+    assert_eq!(failures, 5, "only the judged guesses are on record");
     // And the right code is locked out too.
     let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_LOCKED);
@@ -1033,8 +1039,14 @@ fn parallel_wrong_enrolment_codes_are_judged_against_the_current_count() {
         100 - max,
         "{seen:?}"
     );
-    // Refused over the limit, a request writes nothing: not even its nonce (the same request
-    // after the window is judged, not refused as a replay)... and no device was recorded.
+    // Refused over the limit, a request writes nothing: exactly the judged guesses are on
+    // record, and no device.
+    use verity_desk::store::{DeskStore, FailureKind};
+    let store = verity_desk::SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let (failures, _) = store
+        .failures_since(FailureKind::EnrollCode, "127.0.0.1", 0)
+        .unwrap();
+    assert_eq!(failures as usize, max);
     assert!(admin::list_devices(fx.desk_dir.path()).unwrap().is_empty());
 }
 
