@@ -413,12 +413,6 @@ impl Desk {
             .map(|r| (legacy, r)))
     }
 
-    /// The stored form of a new code.
-    #[must_use]
-    pub fn code_hash(&self, code: &str) -> String {
-        code_hmac(&self.code_key, code)
-    }
-
     /// `POST /v1/enroll`.
     ///
     /// # Errors
