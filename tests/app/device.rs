@@ -62,6 +62,7 @@ impl Desk {
     fn code(&self, employee: &str) -> String {
         admin::create_enroll_code(
             self.dir.path(),
+            None,
             employee,
             "Chan Tai Man",
             3600,
@@ -366,7 +367,7 @@ fn enrolment_link_and_coded_refusals() {
     // A code IT never issued: the desk's refusal, with its code as the reason.
     let e = app.err(
         "device_enroll",
-        enroll_args(&desk.url, "ABCD-EFGH-JKMN", None),
+        enroll_args(&desk.url, "ABCD-EFGH-JKMN", Some(&desk.fingerprint())),
     );
     assert_eq!(e["code"], "desk_refused");
     assert_eq!(e["reason"], "enroll_code_invalid");
@@ -375,7 +376,11 @@ fn enrolment_link_and_coded_refusals() {
     // Plain http to another machine is refused before anything is sent.
     let e = app.err(
         "device_enroll",
-        enroll_args("http://desk.example", &desk.code("e1"), None),
+        enroll_args(
+            "http://desk.example",
+            &desk.code("e1"),
+            Some(&desk.fingerprint()),
+        ),
     );
     assert_eq!(e["code"], "bad_desk_url");
 
@@ -383,18 +388,27 @@ fn enrolment_link_and_coded_refusals() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let e = app.err("device_enroll", enroll_args(&dead, &desk.code("e2"), None));
+    let e = app.err(
+        "device_enroll",
+        enroll_args(&dead, &desk.code("e2"), Some(&desk.fingerprint())),
+    );
     assert_eq!(e["code"], "desk_unreachable");
 
-    // A link whose announced fingerprint is not the desk's: refused before the code is sent.
+    // No fingerprint typed: a link's own `fp` never counts (it comes from the same place as the
+    // desk address).
     let code = desk.code("e3");
     let wrong_fp = "0000 ".repeat(16);
-    let link = verity_device::link::enroll_link(&desk.url, &code, Some(&wrong_fp));
+    let link = verity_device::link::enroll_link(&desk.url, &code, Some(&desk.fingerprint()));
     let e = app.err("device_enroll_link", link_args(&link, None));
+    assert_eq!(e["code"], "invalid_input");
+    assert_eq!(e["reason"], "fingerprint_required");
+    // A typed fingerprint that is not the desk's: refused before the code is sent.
+    let e = app.err("device_enroll_link", link_args(&link, Some(&wrong_fp)));
     assert_eq!(e["code"], "fingerprint_mismatch");
     assert!(device_state(&app).is_none());
 
-    // A fingerprint the user typed takes precedence over the link's; the code is still good.
+    // The fingerprint the user typed is the one checked; the code is still good.
+    let link = verity_device::link::enroll_link(&desk.url, &code, Some(&wrong_fp));
     let e: DeviceEnrolled = app.ok_as(
         "device_enroll_link",
         link_args(&link, Some(&desk.fingerprint())),
@@ -404,7 +418,10 @@ fn enrolment_link_and_coded_refusals() {
 
     // A used code, from another device.
     let other = app_on(&desk);
-    let e = other.err("device_enroll", enroll_args(&desk.url, &code, None));
+    let e = other.err(
+        "device_enroll",
+        enroll_args(&desk.url, &code, Some(&desk.fingerprint())),
+    );
     assert_eq!(e["code"], "desk_refused");
     assert_eq!(e["reason"], "enroll_code_used");
 
@@ -480,10 +497,11 @@ fn no_secure_store_is_said_with_its_code() {
     let desk = Desk::start();
     let app = app_on(&desk);
     let code = desk.code("e1");
+    let fp = desk.fingerprint();
     let e = app.err(
         "device_enroll",
         json!({
-            "deskUrl": desk.url, "code": code, "fingerprint": null,
+            "deskUrl": desk.url, "code": code, "fingerprint": fp,
             "keyStore": "os", "passphrase": null, "deskCa": null,
         }),
     );
@@ -500,7 +518,7 @@ fn no_secure_store_is_said_with_its_code() {
     let e: DeviceEnrolled = app.ok_as(
         "device_enroll",
         json!({
-            "deskUrl": desk.url, "code": code, "fingerprint": null,
+            "deskUrl": desk.url, "code": code, "fingerprint": fp,
             "keyStore": "file", "passphrase": PASSPHRASE, "deskCa": null,
         }),
     );

@@ -3,9 +3,11 @@
 
 use crate::orgkey::{self, OrgKeyError};
 use crate::policy::{Policy, PolicyError};
-use crate::service::{code_hash, Desk, DeskConfig, DeskInitError};
+use crate::service::{code_hmac, Desk, DeskConfig, DeskInitError};
 use crate::sqlite::SqliteStore;
-use crate::store::{DeskStore, DeviceRecord, EnrollCodeRecord, OrgRecord, StoreError};
+use crate::store::{
+    code_scheme, DeskStore, DeviceRecord, EnrollCodeRecord, OrgFeedRecord, OrgRecord, StoreError,
+};
 use ed25519_dalek::SigningKey;
 use std::path::Path;
 use std::sync::Arc;
@@ -132,12 +134,14 @@ pub fn parse_ttl(s: &str) -> Result<u64, AdminError> {
     Ok(secs)
 }
 
-/// Issues a one-time enrolment code for an employee. Only the code's hash is stored.
+/// Issues a one-time enrolment code for an employee. Only the code's HMAC under a key derived
+/// from the organisation key is stored, so the key (and its `passphrase`, when sealed) is needed.
 ///
 /// # Errors
 /// [`AdminError`].
 pub fn create_enroll_code(
     data_dir: &Path,
+    passphrase: Option<&[u8]>,
     employee_id: &str,
     employee_name: &str,
     ttl_secs: u64,
@@ -151,11 +155,16 @@ pub fn create_enroll_code(
         }
     }
     let store = SqliteStore::open(data_dir)?;
-    store.org()?.ok_or(DeskInitError::NoOrg)?;
+    let org = store.org()?.ok_or(DeskInitError::NoOrg)?;
+    let key = orgkey::load(data_dir, passphrase)?;
+    if org.public_key != proto::b64(key.verifying_key().as_bytes()) {
+        return Err(DeskInitError::KeyMismatch.into());
+    }
     let code = new_code()?;
     let now = clock.now();
     let record = EnrollCodeRecord {
-        code_hash: code_hash(&code),
+        code_hash: code_hmac(&orgkey::enroll_code_key(&key), &code),
+        scheme: code_scheme::HMAC_SHA256,
         employee_id: employee_id.trim().to_owned(),
         employee_name: employee_name.trim().to_owned(),
         created_at: now,
@@ -263,6 +272,90 @@ pub fn clear_policy(data_dir: &Path) -> Result<(), AdminError> {
     Ok(SqliteStore::open(data_dir)?.set_policy(None)?)
 }
 
+/// The largest TUF root accepted for the organisation's feed.
+pub const MAX_FEED_ROOT_BYTES: u64 = 64 * 1024;
+
+/// Sets the organisation's threat feed, which the desk gives devices in signed answers: `url`
+/// (`https://`, or `http://` to a loopback address only; no credentials) and the TUF root file at
+/// `root` (at most 64 KiB of UTF-8 JSON, an object). Kept as given, byte for byte.
+///
+/// # Errors
+/// [`AdminError::Usage`] for a bad URL or root file; store failures.
+pub fn set_org_feed(
+    data_dir: &Path,
+    url: &str,
+    root: &Path,
+    clock: &dyn Clock,
+) -> Result<OrgFeedRecord, AdminError> {
+    let url = check_feed_url(url)?;
+    let usage = |why: String| AdminError::Usage(format!("{}: {why}", root.display()));
+    let file = std::fs::File::open(root).map_err(|e| usage(e.to_string()))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_FEED_ROOT_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| usage(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FEED_ROOT_BYTES {
+        return Err(usage("the root file is larger than 64 KiB".into()));
+    }
+    let root_json = String::from_utf8(bytes).map_err(|_| usage("not UTF-8 text".into()))?;
+    match serde_json::from_str::<serde_json::Value>(&root_json) {
+        Ok(serde_json::Value::Object(_)) => {}
+        Ok(_) => return Err(usage("not a JSON object (a TUF root.json is one)".into())),
+        Err(e) => return Err(usage(format!("not JSON: {e}"))),
+    }
+    let store = SqliteStore::open(data_dir)?;
+    store.org()?.ok_or(DeskInitError::NoOrg)?;
+    let record = OrgFeedRecord {
+        url,
+        root_json,
+        updated_at: clock.now(),
+    };
+    store.set_org_feed(Some(&record))?;
+    Ok(record)
+}
+
+fn check_feed_url(s: &str) -> Result<String, AdminError> {
+    let s = s.trim();
+    let bad = |why: &str| AdminError::Usage(format!("the feed URL {s:?} {why}"));
+    if s.len() > 2048 {
+        return Err(bad("is too long"));
+    }
+    let url = url::Url::parse(s).map_err(|_| bad("is not a URL"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(bad("has no host")),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(bad("must be https:// (http:// only to a loopback address)")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry credentials"));
+    }
+    Ok(url.to_string())
+}
+
+/// The organisation's threat feed, if set.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn show_org_feed(data_dir: &Path) -> Result<Option<OrgFeedRecord>, AdminError> {
+    Ok(SqliteStore::open(data_dir)?.org_feed()?)
+}
+
+/// Removes the organisation's threat feed (devices then get none).
+///
+/// # Errors
+/// [`AdminError`].
+pub fn clear_org_feed(data_dir: &Path) -> Result<(), AdminError> {
+    Ok(SqliteStore::open(data_dir)?.set_org_feed(None)?)
+}
+
 /// Opens the desk in `data_dir` for serving.
 ///
 /// # Errors
@@ -286,9 +379,16 @@ mod tests {
     fn codes_and_ttls() {
         let c = new_code().unwrap();
         assert_eq!(c.len(), 14);
+        let key = [9u8; 32];
         assert_eq!(
-            code_hash(&c),
-            code_hash(&c.to_lowercase().replace('-', " "))
+            code_hmac(&key, &c),
+            code_hmac(&key, &c.to_lowercase().replace('-', " "))
+        );
+        assert_ne!(code_hmac(&key, &c), code_hmac(&[8u8; 32], &c));
+        assert_ne!(
+            code_hmac(&key, &c),
+            crate::service::legacy_code_hash(&c),
+            "keyed, not the old unsalted hash"
         );
         assert_eq!(parse_ttl("24h").unwrap(), 86_400);
         assert_eq!(parse_ttl("30m").unwrap(), 1800);

@@ -5,7 +5,23 @@
 //! bodies are capped at [`MAX_BODY_BYTES`], each request at [`REQUEST_TIMEOUT`], and concurrent
 //! requests at [`MAX_CONCURRENCY`]. Logs (tracing) carry method, path, status and latency, never
 //! headers or bodies. The rules run on the blocking pool (SQLite, Ed25519, argon2 are blocking).
+//!
+//! The connection layer is ours (hyper's HTTP/1.1 server over a tokio accept loop) so that a
+//! client holding connections open cannot starve the desk ([`ServeOptions`]): at most
+//! `max_connections` are open at once (a semaphore taken *before* `accept`, so the excess waits in
+//! the kernel's backlog and costs nothing), the TLS handshake and the request head (also the
+//! wait for the next request on a kept-alive connection) each have a deadline, and a connection
+//! is closed gracefully after `max_connection_age` however busy. [`ConnStats`] counts them.
+//!
+//! The client address is the TCP peer, or what a proxy inside `--trusted-proxy` reports
+//! ([`crate::addr`]).
+//!
+//! The desk's public origin ([`public_origin`]: `--public-url`, or `http(s)://<listen address>`
+//! on loopback) is what devices must have signed their requests for, and what every answer is
+//! signed for: a middleware signs each answer — errors, 404s, 408s and 413s included — with the
+//! organisation key over the origin, the request's nonce (`""` for `GET /v1/org`) and the body.
 
+use crate::addr::client_addr;
 use crate::service::{ApiError, Desk, Incoming};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -13,12 +29,16 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use ipnet::IpNet;
 use serde::Serialize;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use verity_device::proto::{self, codes, paths, RequestAuth};
 
 /// The largest request body accepted.
@@ -30,6 +50,127 @@ pub const MAX_CONCURRENCY: usize = 256;
 /// How long shutdown waits for requests in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// The connection layer's limits, the desk's public URL and the proxies whose forwarding headers
+/// are believed.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The URL devices use to reach the desk (its origin is signed both ways); `None`: only on a
+    /// loopback listen address, where it is `http(s)://<listen address>`.
+    pub public_url: Option<String>,
+    /// Proxies (address ranges) whose `Forwarded` / `X-Forwarded-For` give the client address;
+    /// empty (the default): the TCP peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Connections open at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// The longest a client may take to send a request head (and the longest a kept-alive
+    /// connection waits idle for the next one).
+    pub header_read_timeout: Duration,
+    /// The longest a TLS handshake may take.
+    pub tls_handshake_timeout: Duration,
+    /// The keep-alive cap: a connection is closed (after the request in flight) once this old.
+    pub max_connection_age: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> ServeOptions {
+        ServeOptions {
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            tls_handshake_timeout: Duration::from_secs(10),
+            max_connection_age: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Connection counters (a gauge of live connections, its peak, and the accepted total).
+#[derive(Debug, Default)]
+pub struct ConnStats {
+    live: AtomicUsize,
+    peak: AtomicUsize,
+    accepted: AtomicU64,
+}
+
+impl ConnStats {
+    /// Connections open now.
+    #[must_use]
+    pub fn live(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// The most connections ever open at once.
+    #[must_use]
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted so far.
+    #[must_use]
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+/// One live connection in [`ConnStats`], for as long as it is held.
+struct LiveConn(Arc<ConnStats>);
+
+impl LiveConn {
+    fn new(stats: Arc<ConnStats>) -> LiveConn {
+        let now = stats.live.fetch_add(1, Ordering::SeqCst) + 1;
+        stats.peak.fetch_max(now, Ordering::SeqCst);
+        stats.accepted.fetch_add(1, Ordering::SeqCst);
+        LiveConn(stats)
+    }
+}
+
+impl Drop for LiveConn {
+    fn drop(&mut self) {
+        self.0.live.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// What the routes share.
+#[derive(Debug)]
+struct HttpState {
+    desk: Arc<Desk>,
+    origin: String,
+    trusted_proxies: Vec<IpNet>,
+}
+
+/// The desk's public origin: that of `public_url` (http or https, no credentials), or on a
+/// loopback `listen` address without one, `http(s)://<listen>`. Never taken from a request.
+///
+/// # Errors
+/// [`ServeError::PublicUrl`].
+pub fn public_origin(
+    public_url: Option<&str>,
+    listen: SocketAddr,
+    tls: bool,
+) -> Result<String, ServeError> {
+    let text = match public_url {
+        Some(u) => u.trim().to_owned(),
+        None if listen.ip().is_loopback() => {
+            format!("{}://{listen}", if tls { "https" } else { "http" })
+        }
+        None => {
+            return Err(ServeError::PublicUrl(format!(
+                "give --public-url (the address devices use, like https://desk.example.com): \
+                 {listen} is not a loopback address"
+            )))
+        }
+    };
+    let bad = |why: &str| ServeError::PublicUrl(format!("--public-url {text}: {why}"));
+    let url = url::Url::parse(&text).map_err(|_| bad("not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad("use an https:// address"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("credentials are not allowed"));
+    }
+    Ok(proto::origin_of(&url))
+}
+
 /// Serving failures.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -39,6 +180,9 @@ pub enum ServeError {
     /// The TLS files are unusable.
     #[error("cannot use the TLS certificate or key: {0}")]
     Tls(String),
+    /// `--public-url` is needed (off loopback) or unusable.
+    #[error("{0}")]
+    PublicUrl(String),
     /// Binding or serving failed.
     #[error("cannot serve on {addr}: {source}")]
     Io {
@@ -72,7 +216,7 @@ fn request_auth(h: &HeaderMap) -> Option<RequestAuth> {
 type Endpoint<T> = fn(&Desk, &Incoming) -> Result<T, ApiError>;
 
 async fn run<T: Serialize + Send + 'static>(
-    desk: Arc<Desk>,
+    state: Arc<HttpState>,
     peer: SocketAddr,
     method: &Method,
     uri: &Uri,
@@ -81,14 +225,16 @@ async fn run<T: Serialize + Send + 'static>(
     endpoint: Endpoint<T>,
 ) -> Response {
     let incoming = Incoming {
+        origin: state.origin.clone(),
         method: method.as_str().to_owned(),
         path: uri
             .path_and_query()
             .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned()),
         auth: request_auth(headers),
         body: body.to_vec(),
-        peer: peer.ip(),
+        peer: client_addr(peer.ip(), headers, &state.trusted_proxies),
     };
+    let desk = state.desk.clone();
     match tokio::task::spawn_blocking(move || endpoint(&desk, &incoming)).await {
         Ok(Ok(v)) => Json(v).into_response(),
         Ok(Err(e)) => e.into_response(),
@@ -102,14 +248,14 @@ async fn run<T: Serialize + Send + 'static>(
 macro_rules! endpoint {
     ($name:ident, $method:path) => {
         async fn $name(
-            State(desk): State<Arc<Desk>>,
+            State(state): State<Arc<HttpState>>,
             ConnectInfo(peer): ConnectInfo<SocketAddr>,
             method: Method,
             uri: Uri,
             headers: HeaderMap,
             body: Bytes,
         ) -> Response {
-            run(desk, peer, &method, &uri, &headers, body, $method).await
+            run(state, peer, &method, &uri, &headers, body, $method).await
         }
     };
 }
@@ -119,8 +265,57 @@ endpoint!(totp_setup, Desk::totp_setup);
 endpoint!(verify, Desk::verify);
 endpoint!(unbind, Desk::unbind);
 
-async fn org(State(desk): State<Arc<Desk>>) -> Response {
-    Json(desk.org_info()).into_response()
+async fn org(State(state): State<Arc<HttpState>>, uri: Uri) -> Response {
+    let challenge = uri
+        .query()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == paths::ORG_CHALLENGE)
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default();
+    let desk = state.desk.clone();
+    match tokio::task::spawn_blocking(move || desk.org_answer(&challenge)).await {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "request task failed");
+            ApiError::new(500, codes::INTERNAL, "the desk failed; see its logs").into_response()
+        }
+    }
+}
+
+/// The largest answer the signing middleware reads (the desk's answers are a few KiB; a feed
+/// root is at most 64 KiB).
+const MAX_ANSWER_BYTES: usize = 256 * 1024;
+
+/// Signs every answer with the organisation key ([`proto::response_signing_input`]).
+async fn sign_answers(
+    State(state): State<Arc<HttpState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let nonce = if req.uri().path() == paths::ORG {
+        String::new()
+    } else {
+        header(req.headers(), proto::H_NONCE)
+            .filter(|n| proto::is_valid_nonce(n))
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (mut parts, body) = next.run(req).await.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_ANSWER_BYTES).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read an answer to sign it");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let signature = state.desk.sign_answer(&state.origin, &nonce, &bytes);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&signature) {
+        parts.headers.insert(proto::H_RESPONSE_SIGNATURE, v);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn health() -> &'static str {
@@ -131,8 +326,9 @@ async fn not_found() -> Response {
     ApiError::new(404, codes::NOT_FOUND, "no such endpoint").into_response()
 }
 
-/// The desk's routes with their limits.
-pub fn router(desk: Arc<Desk>) -> Router {
+/// The desk's routes with their limits and answer signatures, for the desk at `origin`
+/// ([`public_origin`]); `trusted_proxies` as in [`ServeOptions`].
+pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> Router {
     use tower_http::trace::{DefaultOnResponse, TraceLayer};
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &axum::http::Request<_>| {
@@ -140,6 +336,11 @@ pub fn router(desk: Arc<Desk>) -> Router {
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
+    let state = Arc::new(HttpState {
+        desk,
+        origin,
+        trusted_proxies,
+    });
     Router::new()
         .route(paths::HEALTH, get(health))
         .route(paths::ORG, get(org))
@@ -148,7 +349,7 @@ pub fn router(desk: Arc<Desk>) -> Router {
         .route(paths::VERIFY, post(verify))
         .route(paths::UNBIND, post(unbind))
         .fallback(not_found)
-        .with_state(desk)
+        .with_state(state.clone())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
@@ -158,6 +359,7 @@ pub fn router(desk: Arc<Desk>) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENCY))
+        .layer(axum::middleware::from_fn_with_state(state, sign_answers))
         .layer(trace)
 }
 
@@ -177,10 +379,7 @@ pub fn check_listen(addr: SocketAddr, tls: bool) -> Result<(), ServeError> {
 ///
 /// # Errors
 /// [`ServeError::Tls`].
-pub fn tls_config(
-    cert: &Path,
-    key: &Path,
-) -> Result<axum_server::tls_rustls::RustlsConfig, ServeError> {
+pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, ServeError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let tls = |what: &str, e: &dyn std::fmt::Display| ServeError::Tls(format!("{what}: {e}"));
@@ -204,9 +403,7 @@ pub fn tls_config(
     .with_single_cert(certs, key)
     .map_err(|e| tls("certificate and key", &e))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
-        Arc::new(config),
-    ))
+    Ok(Arc::new(config))
 }
 
 /// Serves `desk` on `listener` until `shutdown` completes, then drains requests in flight for up
@@ -217,7 +414,9 @@ pub fn tls_config(
 pub async fn serve(
     desk: Arc<Desk>,
     listener: std::net::TcpListener,
-    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    options: ServeOptions,
+    stats: Arc<ConnStats>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let addr = listener.local_addr().map_err(|source| ServeError::Io {
@@ -225,35 +424,129 @@ pub async fn serve(
         source,
     })?;
     check_listen(addr, tls.is_some())?;
-    let handle = axum_server::Handle::<SocketAddr>::new();
-    let h = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down: draining requests in flight");
-        h.graceful_shutdown(Some(SHUTDOWN_GRACE));
-    });
-    let app = router(desk).into_make_service_with_connect_info::<SocketAddr>();
     let io = |source| ServeError::Io { addr, source };
-    tracing::info!(%addr, tls = tls.is_some(), "desk listening");
-    match tls {
-        Some(config) => {
-            axum_server::from_tcp_rustls(listener, config)
-                .map_err(io)?
-                .handle(handle)
-                .serve(app)
-                .await
-        }
-        None => {
-            axum_server::from_tcp(listener)
-                .map_err(io)?
-                .handle(handle)
-                .serve(app)
-                .await
-        }
+    listener.set_nonblocking(true).map_err(io)?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(io)?;
+    let origin = public_origin(options.public_url.as_deref(), addr, tls.is_some())?;
+    let app = router(desk, origin.clone(), options.trusted_proxies.clone());
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let max = options
+        .max_connections
+        .clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+    let permits = Arc::new(tokio::sync::Semaphore::new(max));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let options = Arc::new(options);
+    tracing::info!(%addr, %origin, tls = acceptor.is_some(), "desk listening");
+    tokio::pin!(shutdown);
+    loop {
+        // A connection slot first: over the limit, connections wait in the kernel's backlog.
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            r = listener.accept() => match r {
+                Ok(v) => v,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let live = LiveConn::new(stats.clone());
+        let _ = stream.set_nodelay(true);
+        let (app, acceptor, options, stop) = (
+            app.clone(),
+            acceptor.clone(),
+            options.clone(),
+            stop_rx.clone(),
+        );
+        tokio::spawn(async move {
+            // Dropped in order: the gauge goes down before the slot is given back.
+            let _held = (live, permit);
+            match acceptor {
+                None => serve_connection(stream, peer, app, &options, stop).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(
+                        options.tls_handshake_timeout,
+                        acceptor.accept(stream),
+                    )
+                    .await
+                    {
+                        Ok(Ok(tls)) => serve_connection(tls, peer, app, &options, stop).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
+            }
+        });
     }
-    .map_err(io)?;
+    tracing::info!("shutting down: draining requests in flight");
+    let _ = stop_tx.send(true);
+    // Every live connection holds a permit: all of them back means all connections are done.
+    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    if tokio::time::timeout(SHUTDOWN_GRACE, permits.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the grace period: closing them");
+    }
     tracing::info!("desk stopped");
     Ok(())
+}
+
+/// Serves one connection: HTTP/1.1 with the head deadline, closed gracefully when it reaches
+/// its age cap or the desk shuts down.
+async fn serve_connection<I>(
+    io: I,
+    peer: SocketAddr,
+    app: Router,
+    options: &ServeOptions,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    use tower::ServiceExt as _;
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(req)
+        });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout)
+        .keep_alive(true);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let age = tokio::time::sleep(options.max_connection_age);
+    tokio::pin!(age);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            r = conn.as_mut() => {
+                if let Err(e) = r {
+                    tracing::debug!(%peer, error = %e, "connection ended");
+                }
+                break;
+            }
+            () = &mut age, if !closing => {
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            r = stop.changed(), if !closing => {
+                let _ = r;
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+        }
+    }
 }
 
 /// Binds `addr` (refusing plain HTTP off loopback first).
@@ -268,6 +561,7 @@ pub fn bind(addr: SocketAddr, tls: bool) -> Result<std::net::TcpListener, ServeE
 /// A desk serving on its own thread and runtime (tests, embedding); stops when dropped.
 pub struct BackgroundDesk {
     addr: SocketAddr,
+    stats: Arc<ConnStats>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), ServeError>>>,
 }
@@ -291,6 +585,27 @@ impl BackgroundDesk {
         tls: Option<(&Path, &Path)>,
     ) -> Result<BackgroundDesk, ServeError> {
         let listener = bind(addr, tls.is_some())?;
+        BackgroundDesk::start_on(desk, listener, tls, ServeOptions::default())
+    }
+
+    /// Starts `desk` on a listener bound already, with `options`.
+    ///
+    /// # Errors
+    /// [`ServeError`].
+    pub fn start_on(
+        desk: Arc<Desk>,
+        listener: std::net::TcpListener,
+        tls: Option<(&Path, &Path)>,
+        options: ServeOptions,
+    ) -> Result<BackgroundDesk, ServeError> {
+        let addr = listener.local_addr().map_err(|source| ServeError::Io {
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            source,
+        })?;
+        check_listen(addr, tls.is_some())?;
+        public_origin(options.public_url.as_deref(), addr, tls.is_some())?;
+        let stats = Arc::new(ConnStats::default());
+        let served = stats.clone();
         let addr = listener
             .local_addr()
             .map_err(|source| ServeError::Io { addr, source })?;
@@ -304,13 +619,14 @@ impl BackgroundDesk {
                     .enable_all()
                     .build()
                     .map_err(|source| ServeError::Io { addr, source })?;
-                rt.block_on(serve(desk, listener, tls, async move {
+                rt.block_on(serve(desk, listener, tls, options, served, async move {
                     let _ = rx.await;
                 }))
             })
             .map_err(|source| ServeError::Io { addr, source })?;
         Ok(BackgroundDesk {
             addr,
+            stats,
             stop: Some(tx),
             thread: Some(thread),
         })
@@ -320,6 +636,12 @@ impl BackgroundDesk {
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Its connection counters.
+    #[must_use]
+    pub fn conn_stats(&self) -> Arc<ConnStats> {
+        self.stats.clone()
     }
 
     /// Stops it and waits.
@@ -348,5 +670,48 @@ impl BackgroundDesk {
 impl Drop for BackgroundDesk {
     fn drop(&mut self) {
         let _ = self.stop_inner();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_origin_is_configured_never_guessed_off_loopback() {
+        let lo: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let lo6: SocketAddr = "[::1]:8080".parse().unwrap();
+        let any: SocketAddr = "0.0.0.0:443".parse().unwrap();
+        assert_eq!(
+            public_origin(None, lo, false).unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            public_origin(None, lo6, false).unwrap(),
+            "http://[::1]:8080"
+        );
+        assert_eq!(
+            public_origin(None, lo, true).unwrap(),
+            "https://127.0.0.1:8080"
+        );
+        assert!(matches!(
+            public_origin(None, any, true),
+            Err(ServeError::PublicUrl(_))
+        ));
+        assert_eq!(
+            public_origin(Some("https://Desk.Example.hk:443/base/"), any, true).unwrap(),
+            "https://desk.example.hk"
+        );
+        assert_eq!(
+            public_origin(Some("https://desk.example.hk:8443"), any, true).unwrap(),
+            "https://desk.example.hk:8443"
+        );
+        for bad in [
+            "desk.example.hk",
+            "ftp://desk.example.hk",
+            "https://u:p@desk.example.hk",
+        ] {
+            assert!(public_origin(Some(bad), any, true).is_err(), "{bad}");
+        }
     }
 }

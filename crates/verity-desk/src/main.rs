@@ -67,6 +67,18 @@ struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long)]
     log_json: bool,
+    /// A reverse proxy's address range (like 10.0.0.0/8; repeatable): only when the TCP peer is
+    /// inside it is the client address taken from its Forwarded / X-Forwarded-For header.
+    #[arg(long, value_name = "CIDR")]
+    trusted_proxy: Vec<ipnet::IpNet>,
+    /// Connections open at once (more wait).
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    max_connections: usize,
+    /// The URL devices use to reach the desk (https://desk.example.com): its origin is signed in
+    /// every request and answer. Required unless listening on loopback, where it defaults to
+    /// http://<listen address> (https:// with TLS).
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +93,26 @@ enum OrgCommand {
         /// Seal the key with this passphrase (first line of FILE); recommended.
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
+    },
+    /// Set the organisation's threat feed (its URL and TUF root.json), given to devices in signed
+    /// answers; or remove it with --clear.
+    Feed {
+        #[command(flatten)]
+        data: DataArg,
+        /// The feed's URL (https://…).
+        #[arg(
+            long,
+            value_name = "URL",
+            required_unless_present = "clear",
+            requires = "root"
+        )]
+        url: Option<String>,
+        /// The feed's TUF root.json (at most 64 KiB).
+        #[arg(long, value_name = "FILE", requires = "url")]
+        root: Option<PathBuf>,
+        /// Remove the feed configuration.
+        #[arg(long, conflicts_with_all = ["url", "root"])]
+        clear: bool,
     },
     /// Show the organisation and its key fingerprint (announce it to employees).
     Show {
@@ -108,6 +140,10 @@ struct EnrollCodeArgs {
     /// The desk's public URL: also print a verity://enroll link.
     #[arg(long, value_name = "URL")]
     desk: Option<String>,
+    /// The organisation key's passphrase (first line of FILE), when it has one: codes are
+    /// stored as HMACs under a key derived from it.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,7 +222,7 @@ impl CliError {
         match self {
             CliError::Admin(AdminError::Usage(_) | AdminError::Policy(_))
             | CliError::Seal(_)
-            | CliError::Serve(ServeError::PlainHttpNotLoopback(_)) => 2,
+            | CliError::Serve(ServeError::PlainHttpNotLoopback(_) | ServeError::PublicUrl(_)) => 2,
             _ => 3,
         }
     }
@@ -234,6 +270,8 @@ async fn shutdown_signal() {
 fn serve(args: &ServeArgs) -> Result<(), CliError> {
     init_logs(args.log_json);
     let tls = args.tls_cert.is_some();
+    http::check_listen(args.listen, tls)?;
+    http::public_origin(args.public_url.as_deref(), args.listen, tls)?;
     let listener = http::bind(args.listen, tls)?;
     let pass = passphrase(args.passphrase_file.as_deref())?;
     let desk = admin::open_desk(
@@ -251,10 +289,18 @@ fn serve(args: &ServeArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(CliError::Output)?;
+    let options = http::ServeOptions {
+        public_url: args.public_url.clone(),
+        trusted_proxies: args.trusted_proxy.clone(),
+        max_connections: args.max_connections,
+        ..http::ServeOptions::default()
+    };
     rt.block_on(http::serve(
         Arc::new(desk),
         listener,
         tls,
+        options,
+        Arc::default(),
         shutdown_signal(),
     ))?;
     Ok(())
@@ -310,24 +356,62 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         }
         Command::Org(OrgCommand::Show { data, json }) => {
             let (org, fp) = admin::org_show(&data.data)?;
+            let feed = admin::show_org_feed(&data.data)?;
             if json {
                 serde_json::to_writer(
                     &mut *out,
                     &serde_json::json!({
                         "name": org.name, "public_key": org.public_key, "fingerprint": fp,
                         "created_at": org.created_at,
+                        "feed": feed.as_ref().map(|f| serde_json::json!({
+                            "url": f.url, "root_sha256": verity_device::proto::sha256_hex(f.root_json.as_bytes()),
+                            "updated_at": f.updated_at,
+                        })),
                     }),
                 )?;
                 writeln!(out)?;
             } else {
                 writeln!(out, "Organisation:     {}", org.name)?;
                 writeln!(out, "Key fingerprint:  {fp}")?;
+                if let Some(f) = &feed {
+                    writeln!(out, "Threat feed:      {}", f.url)?;
+                }
             }
         }
+        Command::Org(OrgCommand::Feed {
+            data,
+            url,
+            root,
+            clear,
+        }) => match (clear, url, root) {
+            (true, _, _) => {
+                admin::clear_org_feed(&data.data)?;
+                writeln!(out, "Threat feed removed: devices get none.")?;
+            }
+            (false, Some(url), Some(root)) => {
+                let f = admin::set_org_feed(&data.data, &url, &root, &clock)?;
+                writeln!(out, "Threat feed:  {}", f.url)?;
+                writeln!(
+                    out,
+                    "Root:         {} bytes, SHA-256 {}",
+                    f.root_json.len(),
+                    verity_device::proto::sha256_hex(f.root_json.as_bytes())
+                )?;
+            }
+            _ => return Err(AdminError::Usage("give --url and --root, or --clear".into()).into()),
+        },
         Command::EnrollCode(a) => {
             let ttl = admin::parse_ttl(&a.ttl)?;
-            let (code, rec) =
-                admin::create_enroll_code(&a.data.data, &a.employee, &a.name, ttl, &clock)?;
+            let pass = passphrase(a.passphrase_file.as_deref())?;
+            let (code, rec) = admin::create_enroll_code(
+                &a.data.data,
+                pass.as_deref().map(Vec::as_slice),
+                &a.employee,
+                &a.name,
+                ttl,
+                &clock,
+            )?;
+            drop(pass);
             writeln!(
                 out,
                 "Employee:  {} ({})",

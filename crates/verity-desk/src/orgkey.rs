@@ -4,7 +4,8 @@
 //! (recommended) the 32-byte seed is sealed with argon2id + XChaCha20-Poly1305 and `serve` needs
 //! the passphrase to start; without one it is kept in the clear, protected only by the file's
 //! permissions, like an SSH host key. The same seed, through HKDF, gives the key that encrypts
-//! the TOTP secrets at rest, so that a copy of the database alone reveals none of them.
+//! the TOTP secrets at rest, so that a copy of the database alone reveals none of them, and the
+//! HMAC key under which enrolment codes are stored (each under its own HKDF label).
 
 use ed25519_dalek::SigningKey;
 use hkdf::Hkdf;
@@ -145,15 +146,42 @@ pub fn load(data_dir: &Path, passphrase: Option<&[u8]>) -> Result<SigningKey, Or
     Ok(key)
 }
 
-/// The key that encrypts TOTP secrets at rest, derived from the organisation key.
-#[must_use]
-pub fn totp_at_rest_key(org_key: &SigningKey) -> Zeroizing<[u8; 32]> {
+/// A 32-byte key derived from the organisation key for one purpose (`label`, a distinct
+/// domain per use).
+fn derive(org_key: &SigningKey, label: &[u8]) -> Zeroizing<[u8; 32]> {
     let seed = Zeroizing::new(org_key.to_bytes());
     let hk = Hkdf::<Sha256>::new(Some(b"verity-desk"), seed.as_ref());
     let mut out = Zeroizing::new([0u8; 32]);
     // 32 bytes is always a valid HKDF-SHA256 output length.
-    if hk.expand(b"totp-at-rest v1", out.as_mut()).is_err() {
+    if hk.expand(label, out.as_mut()).is_err() {
         out.fill(0);
     }
     out
+}
+
+/// The key that encrypts TOTP secrets at rest, derived from the organisation key.
+#[must_use]
+pub fn totp_at_rest_key(org_key: &SigningKey) -> Zeroizing<[u8; 32]> {
+    derive(org_key, b"totp-at-rest v1")
+}
+
+/// The HMAC-SHA256 key under which enrolment codes are stored, derived from the organisation
+/// key: a copy of the database alone does not let anyone test guesses of a code offline.
+#[must_use]
+pub fn enroll_code_key(org_key: &SigningKey) -> Zeroizing<[u8; 32]> {
+    derive(org_key, b"enroll-code-hmac v1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_keys_are_distinct_per_purpose_and_stable() {
+        let k = SigningKey::from_bytes(&[7u8; 32]);
+        assert_ne!(*totp_at_rest_key(&k), *enroll_code_key(&k));
+        assert_eq!(*enroll_code_key(&k), *enroll_code_key(&k));
+        let other = SigningKey::from_bytes(&[8u8; 32]);
+        assert_ne!(*enroll_code_key(&k), *enroll_code_key(&other));
+    }
 }

@@ -5,11 +5,24 @@
 //! [`ApiError`]. The HTTP layer runs them on the blocking pool. Authentication of a device
 //! request, in order: timestamp within ±5 minutes; certificate signed by this organisation and in
 //! date; request signature by the certificate's device key; device known, not revoked, holding
-//! that certificate; nonce not seen before (checked last, so that a forger cannot burn nonces).
+//! that certificate — all reads; then the endpoint's own limits; then the nonce (the first
+//! write, so that a forger cannot burn nonces and a refused request writes nothing).
+//!
+//! Limits come before writes. Enrolment: stateless checks (headers, timestamp, body, proof of
+//! possession) → the per-address limiter (one transaction counts the failures and admits this
+//! attempt as one more; over the limit nothing is written) → nonce → region → code → device row
+//! (the attempt is released when the code was right or the refusal was not a wrong code).
+//! Verify: authentication → region (read) → TOTP lockout (read; a locked device writes nothing)
+//! → nonce → the TOTP attempt, admitted atomically against the current count. TOTP set-up and
+//! unbind: authentication → region (set-up) → nonce → their write.
 
+use crate::addr::rate_bucket;
 use crate::orgkey;
 use crate::policy::check_region;
-use crate::store::{DeskStore, DeviceRecord, EnrollOutcome, FailureKind, StoreError};
+use crate::store::{
+    code_scheme, Attempt, DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome, FailureKind,
+    StoreError,
+};
 use crate::totp;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::Serialize;
@@ -17,9 +30,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use verity_device::clock::Clock;
 use verity_device::proto::{
-    self, codes, Certificate, CertificateBody, CheckResult, EnrollRequest, EnrollResponse, OrgInfo,
-    ProtoError, RequestAuth, SignalsRequest, TotpSetupResponse, VerifyRequest, VerifyResponse,
-    MAX_CLOCK_SKEW_SECS,
+    self, codes, Certificate, CertificateBody, CheckResult, EnrollRequest, EnrollResponse,
+    OrgAnswer, OrgFeedConfig, OrgInfo, ProtoError, RequestAuth, SignalsRequest, TotpSetupResponse,
+    VerifyRequest, VerifyResponse, MAX_CLOCK_SKEW_SECS,
 };
 use zeroize::Zeroizing;
 
@@ -79,6 +92,9 @@ impl From<ProtoError> for ApiError {
 /// A request as the rules see it.
 #[derive(Debug, Clone)]
 pub struct Incoming {
+    /// The desk's own public origin (`scheme://host[:port]`, from its configuration, never from
+    /// the request): what the device must have signed.
+    pub origin: String,
     /// HTTP method.
     pub method: String,
     /// Path and query.
@@ -125,6 +141,7 @@ pub struct Desk {
     org_public: VerifyingKey,
     org_name: String,
     totp_key: Zeroizing<[u8; 32]>,
+    code_key: Zeroizing<[u8; 32]>,
     clock: Arc<dyn Clock>,
     config: DeskConfig,
 }
@@ -154,6 +171,7 @@ pub enum DeskInitError {
 
 struct Authed {
     device: DeviceRecord,
+    now: u64,
 }
 
 const MAX_FIELD: usize = 256;
@@ -167,15 +185,37 @@ fn check_field(name: &str, value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Normalises an enrolment code as typed (case, spaces and dashes do not matter) and hashes it.
+/// An enrolment code as typed, normalised: case, spaces and dashes do not matter.
+fn normalize_code(code: &str) -> Zeroizing<String> {
+    Zeroizing::new(
+        code.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
+    )
+}
+
+/// How an enrolment code is stored: HMAC-SHA256 of the normalised code under `key`
+/// ([`orgkey::enroll_code_key`]), hex.
 #[must_use]
-pub fn code_hash(code: &str) -> String {
-    let norm: String = code
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    proto::sha256_hex(format!("verity-enroll-code-v1:{norm}").as_bytes())
+pub fn code_hmac(key: &[u8; 32], code: &str) -> String {
+    use hmac::Mac;
+    let norm = normalize_code(code);
+    // HMAC takes a key of any length, so this cannot fail.
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(b"verity-enroll-code-v2:");
+    mac.update(norm.as_bytes());
+    data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
+}
+
+/// How desks before schema 2 stored a code (unsalted SHA-256): only to find the codes they
+/// issued, until those are used or expire.
+#[must_use]
+pub fn legacy_code_hash(code: &str) -> String {
+    let norm = normalize_code(code);
+    proto::sha256_hex(format!("verity-enroll-code-v1:{}", norm.as_str()).as_bytes())
 }
 
 impl Desk {
@@ -196,6 +236,7 @@ impl Desk {
         }
         Ok(Desk {
             totp_key: orgkey::totp_at_rest_key(&org_key),
+            code_key: orgkey::enroll_code_key(&org_key),
             store,
             org_key,
             org_public,
@@ -205,7 +246,42 @@ impl Desk {
         })
     }
 
-    /// The organisation, as `GET /v1/org` shows it.
+    /// Signs an answer's `body` for a request with `nonce` (`""` for `GET /v1/org`) to the desk
+    /// at `origin` ([`proto::response_signing_input`]).
+    #[must_use]
+    pub fn sign_answer(&self, origin: &str, nonce: &str, body: &[u8]) -> String {
+        proto::sign_response(&self.org_key, origin, nonce, body)
+    }
+
+    fn feed(&self) -> Result<Option<OrgFeedConfig>, ApiError> {
+        Ok(self.store.org_feed()?.map(|f| OrgFeedConfig {
+            url: f.url,
+            root_json: f.root_json,
+        }))
+    }
+
+    /// `GET /v1/org?challenge=…`: the organisation and its configuration, with the client's
+    /// challenge echoed (the answer is signed, so it is fresh).
+    ///
+    /// # Errors
+    /// [`ApiError`] for a malformed challenge or a store failure.
+    pub fn org_answer(&self, challenge: &str) -> Result<OrgAnswer, ApiError> {
+        if !challenge.is_empty() && !proto::is_valid_nonce(challenge) {
+            return Err(ApiError::bad_request(
+                "the challenge must be 16 to 64 base64url characters",
+            ));
+        }
+        let info = self.org_info();
+        Ok(OrgAnswer {
+            name: info.name,
+            public_key: info.public_key,
+            fingerprint: info.fingerprint,
+            challenge: challenge.to_owned(),
+            feed: self.feed()?,
+        })
+    }
+
+    /// The organisation, as answers name it.
     #[must_use]
     pub fn org_info(&self) -> OrgInfo {
         OrgInfo {
@@ -226,7 +302,8 @@ impl Desk {
         Ok(now)
     }
 
-    fn use_nonce(&self, key_id: &str, auth: &RequestAuth, now: u64) -> Result<(), ApiError> {
+    fn use_nonce(&self, key_id: &str, req: &Incoming, now: u64) -> Result<(), ApiError> {
+        let auth = Self::auth_headers(req)?;
         let expires = auth.timestamp.max(now) + MAX_CLOCK_SKEW_SECS + 60;
         if !self.store.use_nonce(key_id, &auth.nonce, expires, now)? {
             tracing::warn!(key_id, "replayed request refused");
@@ -251,7 +328,8 @@ impl Desk {
         Ok(auth)
     }
 
-    /// Authenticates a device request (see the module docs for the order).
+    /// Authenticates a device request (see the module docs for the order), reading only: the
+    /// caller records the nonce with [`Desk::use_nonce`] once its limits have passed.
     fn authenticate(&self, req: &Incoming) -> Result<Authed, ApiError> {
         let auth = Self::auth_headers(req)?;
         let now = self.check_timestamp(auth)?;
@@ -269,7 +347,7 @@ impl Desk {
                     ApiError::unauthorized(codes::CERTIFICATE_INVALID, other.to_string())
                 }
             })?;
-        proto::verify_request_signature(cert.device_key(), &req.method, &req.path, &req.body, auth)
+        proto::verify_request_signature(cert.device_key(), &req.origin, &req.method, &req.path, &req.body, auth)
             .map_err(|_| {
                 tracing::warn!(peer = %req.peer, device = %cert.body().device_id, "bad request signature");
                 ApiError::unauthorized(codes::SIGNATURE_INVALID, "the request signature does not verify")
@@ -295,8 +373,7 @@ impl Desk {
                 "this certificate is not the device's current one",
             ));
         }
-        self.use_nonce(&device.device_id, auth, now)?;
-        Ok(Authed { device })
+        Ok(Authed { device, now })
     }
 
     fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -322,6 +399,20 @@ impl Desk {
         }
     }
 
+    /// The code's record: by its HMAC, else (a code issued before schema 2) by its legacy hash.
+    fn find_code(&self, code: &str) -> Result<Option<(String, EnrollCodeRecord)>, ApiError> {
+        let hash = code_hmac(&self.code_key, code);
+        if let Some(r) = self.store.enroll_code(&hash)? {
+            return Ok(Some((hash, r)));
+        }
+        let legacy = legacy_code_hash(code);
+        Ok(self
+            .store
+            .enroll_code(&legacy)?
+            .filter(|r| r.scheme == code_scheme::LEGACY_SHA256)
+            .map(|r| (legacy, r)))
+    }
+
     /// `POST /v1/enroll`.
     ///
     /// # Errors
@@ -341,51 +432,72 @@ impl Desk {
         let device_key = proto::parse_public_key(&body.device_key, "device key")
             .map_err(|_| ApiError::bad_request("device_key is not an Ed25519 public key"))?;
         // Proof of possession: the request is signed by the key being enrolled.
-        proto::verify_request_signature(&device_key, &req.method, &req.path, &req.body, auth)
-            .map_err(|_| {
-                ApiError::unauthorized(
-                    codes::SIGNATURE_INVALID,
-                    "the request signature does not verify",
-                )
-            })?;
+        proto::verify_request_signature(
+            &device_key,
+            &req.origin,
+            &req.method,
+            &req.path,
+            &req.body,
+            auth,
+        )
+        .map_err(|_| {
+            ApiError::unauthorized(
+                codes::SIGNATURE_INVALID,
+                "the request signature does not verify",
+            )
+        })?;
         let device_id = proto::key_id(&device_key);
-        self.use_nonce(&device_id, auth, now)?;
-        let region = self.region_gate(req, &body.signals)?;
 
-        let subject = req.peer.to_string();
+        // The limit comes before any write: over it, nothing is written. Under it, this attempt
+        // is counted as a failure in the same transaction that counted the earlier ones, so
+        // parallel guesses cannot all slip under the limit; it is released if the code is right
+        // or the request is refused for another reason.
+        let subject = rate_bucket(req.peer);
         let window_start = now.saturating_sub(self.config.enroll_window_secs);
-        let (failures, _) =
-            self.store
-                .failures_since(FailureKind::EnrollCode, &subject, window_start)?;
-        if failures >= self.config.enroll_max_failures {
-            tracing::warn!(peer = %req.peer, failures, "enrolment rate limit");
-            return Err(ApiError::new(
-                429,
-                codes::ENROLL_RATE_LIMITED,
-                "too many wrong enrolment codes from this address: try again later",
-            ));
-        }
-        let hash = code_hash(&body.code);
-        let fail = |code: &'static str, msg: &str| -> Result<EnrollResponse, ApiError> {
-            self.store
-                .record_failure(FailureKind::EnrollCode, &subject, now)?;
+        let attempt = match self.store.begin_attempt(
+            FailureKind::EnrollCode,
+            &subject,
+            window_start,
+            self.config.enroll_max_failures,
+            now,
+        )? {
+            Attempt::Refused { failures, .. } => {
+                tracing::warn!(peer = %req.peer, failures, "enrolment rate limit");
+                return Err(ApiError::new(
+                    429,
+                    codes::ENROLL_RATE_LIMITED,
+                    "too many wrong enrolment codes from this address: try again later",
+                ));
+            }
+            Attempt::Admitted { id, .. } => id,
+        };
+        let release = |e: ApiError| -> ApiError {
+            if let Err(se) = self.store.release_attempt(attempt) {
+                return se.into();
+            }
+            e
+        };
+        self.use_nonce(&device_id, req, now).map_err(release)?;
+        let region = self.region_gate(req, &body.signals).map_err(release)?;
+
+        let refuse = |code: &'static str, msg: &str| -> Result<EnrollResponse, ApiError> {
             tracing::info!(peer = %req.peer, code, "enrolment refused");
             Err(ApiError::new(403, code, msg))
         };
-        let Some(record) = self.store.enroll_code(&hash)? else {
-            return fail(
+        let Some((hash, record)) = self.find_code(&body.code)? else {
+            return refuse(
                 codes::ENROLL_CODE_INVALID,
                 "this enrolment code is not valid",
             );
         };
         if record.used_at.is_some() {
-            return fail(
+            return refuse(
                 codes::ENROLL_CODE_USED,
                 "this enrolment code was already used",
             );
         }
         if now >= record.expires_at {
-            return fail(
+            return refuse(
                 codes::ENROLL_CODE_EXPIRED,
                 "this enrolment code has expired: ask IT for a new one",
             );
@@ -417,7 +529,7 @@ impl Desk {
             os: body.facts.os.clone(),
             app_version: body.facts.app_version.clone(),
             enrolled_at: now,
-            enrolled_from: subject.clone(),
+            enrolled_from: req.peer.to_string(),
             cert_serial: cert.body().serial.clone(),
             cert_expires_at: cert.body().expires_at,
             revoked_at: None,
@@ -425,19 +537,19 @@ impl Desk {
             totp_confirmed: false,
         };
         match self.store.complete_enrollment(&hash, &device, now)? {
-            EnrollOutcome::Enrolled => {}
+            EnrollOutcome::Enrolled => self.store.release_attempt(attempt)?,
             EnrollOutcome::CodeUsed => {
-                return fail(
+                return refuse(
                     codes::ENROLL_CODE_USED,
                     "this enrolment code was already used",
                 )
             }
             EnrollOutcome::DeviceExists => {
-                return Err(ApiError::new(
+                return Err(release(ApiError::new(
                     409,
                     codes::DEVICE_EXISTS,
                     "this device key is enrolled already",
-                ))
+                )))
             }
         }
         tracing::info!(device = %device_id, employee = %device.employee_id, peer = %req.peer, "device enrolled");
@@ -445,6 +557,7 @@ impl Desk {
             certificate: cert.token().to_owned(),
             org: self.org_info(),
             region,
+            feed: self.feed()?,
         })
     }
 
@@ -466,6 +579,7 @@ impl Desk {
                 ));
             }
         }
+        self.use_nonce(&d.device_id, req, authed.now)?;
         let account = format!("{} ({})", d.employee_name, d.employee_id);
         let s = totp::new_secret(&format!("Verity {}", self.org_name), &account)?;
         let sealed = totp::seal(&self.totp_key, &d.device_id, &s.secret)?;
@@ -480,29 +594,57 @@ impl Desk {
         })
     }
 
-    fn check_totp(&self, device_id: &str, code: &str) -> Result<CheckResult, ApiError> {
-        let now = self.clock.now();
+    fn locked(&self, now: u64, last: Option<u64>) -> CheckResult {
+        let until = last.unwrap_or(now) + self.config.totp_window_secs;
+        let minutes = until.saturating_sub(now).div_ceil(60).max(1);
+        CheckResult::fail(
+            codes::TOTP_LOCKED,
+            format!("too many wrong codes: two-factor is locked for about {minutes} more minutes"),
+        )
+    }
+
+    /// The TOTP lockout, read only: a locked device's request is answered without any write
+    /// (not even its nonce: a "locked" answer spends nothing, so a replay of it gains nothing).
+    fn totp_precheck(&self, device_id: &str, now: u64) -> Result<Option<CheckResult>, ApiError> {
+        if self.store.totp(device_id)?.is_none() {
+            return Ok(Some(CheckResult::fail(
+                codes::TOTP_NOT_SET_UP,
+                "two-factor authentication is not set up for this device",
+            )));
+        }
+        let since = now.saturating_sub(self.config.totp_window_secs);
+        let (failures, last) = self
+            .store
+            .failures_since(FailureKind::Totp, device_id, since)?;
+        Ok((failures >= self.config.totp_max_failures).then(|| {
+            tracing::warn!(device = %device_id, "TOTP locked");
+            self.locked(now, last)
+        }))
+    }
+
+    /// Judges a TOTP code. The attempt is admitted (and counted as a failure) atomically before
+    /// the code is looked at, so that at most `totp_max_failures` codes are ever judged per
+    /// window, however many arrive at once; a right code releases it.
+    fn check_totp(&self, device_id: &str, code: &str, now: u64) -> Result<CheckResult, ApiError> {
         let Some(record) = self.store.totp(device_id)? else {
             return Ok(CheckResult::fail(
                 codes::TOTP_NOT_SET_UP,
                 "two-factor authentication is not set up for this device",
             ));
         };
-        let window = self.config.totp_window_secs;
-        let (failures, last) =
-            self.store
-                .failures_since(FailureKind::Totp, device_id, now.saturating_sub(window))?;
-        if failures >= self.config.totp_max_failures {
-            let until = last.unwrap_or(now) + window;
-            let minutes = until.saturating_sub(now).div_ceil(60).max(1);
-            tracing::warn!(device = %device_id, "TOTP locked");
-            return Ok(CheckResult::fail(
-                codes::TOTP_LOCKED,
-                format!(
-                    "too many wrong codes: two-factor is locked for about {minutes} more minutes"
-                ),
-            ));
-        }
+        let max = self.config.totp_max_failures;
+        let since = now.saturating_sub(self.config.totp_window_secs);
+        let (attempt, earlier) =
+            match self
+                .store
+                .begin_attempt(FailureKind::Totp, device_id, since, max, now)?
+            {
+                Attempt::Refused { last, .. } => {
+                    tracing::warn!(device = %device_id, "TOTP locked");
+                    return Ok(self.locked(now, last));
+                }
+                Attempt::Admitted { id, earlier } => (id, earlier),
+            };
         let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
         let secret = totp::open(&self.totp_key, device_id, &record.sealed_secret)?;
         let step = if well_formed {
@@ -511,25 +653,22 @@ impl Desk {
             None
         };
         let Some(step) = step else {
-            self.store
-                .record_failure(FailureKind::Totp, device_id, now)?;
-            let left = self.config.totp_max_failures.saturating_sub(failures + 1);
+            let left = max.saturating_sub(earlier + 1);
             tracing::info!(device = %device_id, left, "wrong TOTP code");
-            return Ok(if left == 0 {
-                CheckResult::fail(
-                    codes::TOTP_LOCKED,
-                    "wrong code; too many wrong codes: two-factor is now locked for 15 minutes",
-                )
-            } else {
-                CheckResult::fail(
-                    codes::TOTP_INVALID,
-                    format!("wrong code ({left} attempts left)"),
-                )
-            });
+            return Ok(CheckResult::fail(
+                codes::TOTP_INVALID,
+                if left == 0 {
+                    "wrong code; too many wrong codes: two-factor is now locked for a while"
+                        .to_owned()
+                } else {
+                    format!("wrong code ({left} attempts left)")
+                },
+            ));
         };
         if record.last_step.is_some_and(|l| l >= step)
             || !self.store.accept_totp_step(device_id, step)?
         {
+            self.store.release_attempt(attempt)?;
             tracing::warn!(device = %device_id, "reused TOTP code refused");
             return Ok(CheckResult::fail(
                 codes::TOTP_REUSED,
@@ -544,17 +683,29 @@ impl Desk {
     /// and two-factor results are in the answer. Two-factor is not tried when the region check
     /// fails, so that a code cannot be spent or guessed from outside the region.
     ///
+    /// Order: authentication (reads only), the region check (a read), the TOTP lockout (a read:
+    /// a locked device's request writes nothing), then the nonce (the first write), then the
+    /// TOTP attempt (admitted atomically, see [`Desk::check_totp`]).
+    ///
     /// # Errors
     /// [`ApiError`].
     pub fn verify(&self, req: &Incoming) -> Result<VerifyResponse, ApiError> {
         let authed = self.authenticate(req)?;
         let body: VerifyRequest = Self::parse(&req.body)?;
         let d = &authed.device;
+        let now = authed.now;
         let policy = self.store.policy()?;
         let region = check_region(policy.as_ref(), req.peer, &body.signals);
         let two_factor = if region.ok {
-            self.check_totp(&d.device_id, &body.totp)?
+            match self.totp_precheck(&d.device_id, now)? {
+                Some(refused) => refused,
+                None => {
+                    self.use_nonce(&d.device_id, req, now)?;
+                    self.check_totp(&d.device_id, &body.totp, now)?
+                }
+            }
         } else {
+            self.use_nonce(&d.device_id, req, now)?;
             CheckResult::not_checked("the region check failed")
         };
         tracing::info!(
@@ -573,6 +724,7 @@ impl Desk {
             ),
             two_factor,
             region,
+            feed: self.feed()?,
         })
     }
 
@@ -582,6 +734,7 @@ impl Desk {
     /// [`ApiError`].
     pub fn unbind(&self, req: &Incoming) -> Result<serde_json::Value, ApiError> {
         let authed = self.authenticate(req)?;
+        self.use_nonce(&authed.device.device_id, req, authed.now)?;
         self.store.revoke_device(
             &authed.device.device_id,
             self.clock.now(),

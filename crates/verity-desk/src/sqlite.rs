@@ -7,8 +7,8 @@
 
 use crate::policy::Policy;
 use crate::store::{
-    DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome, FailureKind, OrgRecord, StoreError,
-    TotpRecord,
+    Attempt, DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome, FailureKind, OrgFeedRecord,
+    OrgRecord, StoreError, TotpRecord,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -18,9 +18,10 @@ use std::time::Duration;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 3;
 
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE org (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     name TEXT NOT NULL,
@@ -74,7 +75,22 @@ CREATE TABLE policy (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     json TEXT NOT NULL
 );
-"];
+",
+    // 2: enrolment codes are HMACs under a key derived from the organisation key. Codes already
+    // issued keep their SHA-256 (scheme 1) and stay usable until they are used or expire.
+    r"
+ALTER TABLE enroll_codes ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1;
+",
+    // 3: the organisation's threat feed (URL and TUF root), given to devices in signed answers.
+    r"
+CREATE TABLE org_feed (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    url TEXT NOT NULL,
+    root_json TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+",
+];
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -187,6 +203,25 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     tx.commit().map_err(db)
 }
 
+fn count_failures(
+    conn: &Connection,
+    kind: FailureKind,
+    subject: &str,
+    since: u64,
+) -> Result<(u32, Option<u64>), StoreError> {
+    conn.query_row(
+        "SELECT COUNT(*), MAX(at) FROM failures WHERE kind = ?1 AND subject = ?2 AND at >= ?3",
+        params![kind.as_str(), subject, to_i64(since)],
+        |r| {
+            Ok((
+                u32::try_from(r.get::<_, i64>(0)?).unwrap_or(u32::MAX),
+                r.get::<_, Option<i64>>(1)?.map(to_u64),
+            ))
+        },
+    )
+    .map_err(db)
+}
+
 const DEVICE_COLUMNS: &str = "d.device_id, d.public_key, d.employee_id, d.employee_name, \
     d.hostname, d.os, d.app_version, d.enrolled_at, d.enrolled_from, d.cert_serial, \
     d.cert_expires_at, d.revoked_at, d.revoke_reason, COALESCE(t.confirmed, 0)";
@@ -242,10 +277,11 @@ impl DeskStore for SqliteStore {
     fn add_enroll_code(&self, c: &EnrollCodeRecord) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO enroll_codes (code_hash, employee_id, employee_name, created_at, \
-                 expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO enroll_codes (code_hash, scheme, employee_id, employee_name, \
+                 created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     c.code_hash,
+                    c.scheme,
                     c.employee_id,
                     c.employee_name,
                     to_i64(c.created_at),
@@ -260,18 +296,19 @@ impl DeskStore for SqliteStore {
     fn enroll_code(&self, code_hash: &str) -> Result<Option<EnrollCodeRecord>, StoreError> {
         self.conn()
             .query_row(
-                "SELECT code_hash, employee_id, employee_name, created_at, expires_at, used_at, \
-                 used_by FROM enroll_codes WHERE code_hash = ?1",
+                "SELECT code_hash, scheme, employee_id, employee_name, created_at, expires_at, \
+                 used_at, used_by FROM enroll_codes WHERE code_hash = ?1",
                 [code_hash],
                 |r| {
                     Ok(EnrollCodeRecord {
                         code_hash: r.get(0)?,
-                        employee_id: r.get(1)?,
-                        employee_name: r.get(2)?,
-                        created_at: to_u64(r.get(3)?),
-                        expires_at: to_u64(r.get(4)?),
-                        used_at: r.get::<_, Option<i64>>(5)?.map(to_u64),
-                        used_by: r.get(6)?,
+                        scheme: r.get(1)?,
+                        employee_id: r.get(2)?,
+                        employee_name: r.get(3)?,
+                        created_at: to_u64(r.get(4)?),
+                        expires_at: to_u64(r.get(5)?),
+                        used_at: r.get::<_, Option<i64>>(6)?.map(to_u64),
+                        used_by: r.get(7)?,
                     })
                 },
             )
@@ -329,19 +366,44 @@ impl DeskStore for SqliteStore {
         })
     }
 
-    fn record_failure(&self, kind: FailureKind, subject: &str, at: u64) -> Result<(), StoreError> {
+    fn begin_attempt(
+        &self,
+        kind: FailureKind,
+        subject: &str,
+        since: u64,
+        max: u32,
+        at: u64,
+    ) -> Result<Attempt, StoreError> {
+        // One IMMEDIATE transaction: the count and the insert cannot interleave with another
+        // attempt's (the connection mutex serialises this process; the write lock, others).
         self.write(|tx| {
+            let (failures, last) = count_failures(tx, kind, subject, since)?;
+            if failures >= max {
+                return Ok(Attempt::Refused { failures, last });
+            }
             tx.execute(
                 "INSERT INTO failures (kind, subject, at) VALUES (?1, ?2, ?3)",
                 params![kind.as_str(), subject, to_i64(at)],
             )
             .map_err(db)?;
+            let id = tx.last_insert_rowid();
             // Failures older than a day matter to no rule.
             tx.execute(
                 "DELETE FROM failures WHERE at < ?1",
                 [to_i64(at.saturating_sub(86_400))],
             )
             .map_err(db)?;
+            Ok(Attempt::Admitted {
+                id,
+                earlier: failures,
+            })
+        })
+    }
+
+    fn release_attempt(&self, id: i64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM failures WHERE rowid = ?1", [id])
+                .map_err(db)?;
             Ok(())
         })
     }
@@ -352,19 +414,7 @@ impl DeskStore for SqliteStore {
         subject: &str,
         since: u64,
     ) -> Result<(u32, Option<u64>), StoreError> {
-        self.conn()
-            .query_row(
-                "SELECT COUNT(*), MAX(at) FROM failures WHERE kind = ?1 AND subject = ?2 \
-                 AND at >= ?3",
-                params![kind.as_str(), subject, to_i64(since)],
-                |r| {
-                    Ok((
-                        u32::try_from(r.get::<_, i64>(0)?).unwrap_or(u32::MAX),
-                        r.get::<_, Option<i64>>(1)?.map(to_u64),
-                    ))
-                },
-            )
-            .map_err(db)
+        count_failures(&self.conn(), kind, subject, since)
     }
 
     fn clear_failures(&self, kind: FailureKind, subject: &str) -> Result<(), StoreError> {
@@ -490,6 +540,39 @@ impl DeskStore for SqliteStore {
         })
     }
 
+    fn org_feed(&self) -> Result<Option<OrgFeedRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT url, root_json, updated_at FROM org_feed WHERE id = 1",
+                [],
+                |r| {
+                    Ok(OrgFeedRecord {
+                        url: r.get(0)?,
+                        root_json: r.get(1)?,
+                        updated_at: to_u64(r.get(2)?),
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn set_org_feed(&self, feed: Option<&OrgFeedRecord>) -> Result<(), StoreError> {
+        self.write(|tx| {
+            match feed {
+                Some(f) => tx.execute(
+                    "INSERT INTO org_feed (id, url, root_json, updated_at) VALUES (1, ?1, ?2, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET url = excluded.url, \
+                     root_json = excluded.root_json, updated_at = excluded.updated_at",
+                    params![f.url, f.root_json, to_i64(f.updated_at)],
+                ),
+                None => tx.execute("DELETE FROM org_feed", []),
+            }
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
     fn policy(&self) -> Result<Option<Policy>, StoreError> {
         let json: Option<String> = self
             .conn()
@@ -516,5 +599,39 @@ impl DeskStore for SqliteStore {
             .map_err(db)?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::code_scheme;
+
+    #[test]
+    fn a_version_1_database_keeps_its_codes_as_legacy_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open_with_flags(
+                dir.path().join(DATABASE_FILE),
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            )
+            .unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO enroll_codes (code_hash, employee_id, employee_name, created_at, \
+                 expires_at) VALUES ('abc', 'e1', 'Chan', 1, 2)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let r = store.enroll_code("abc").unwrap().unwrap();
+        assert_eq!(r.scheme, code_scheme::LEGACY_SHA256);
+        let v: u32 = store
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
     }
 }

@@ -2,8 +2,9 @@
 //! SQLite one ([`crate::sqlite::SqliteStore`]) without touching the rules.
 //!
 //! Every method that decides something under concurrency (using a code, accepting a TOTP step,
-//! using a nonce) is a single atomic operation of the store, not a read followed by a write in the
-//! caller: two requests racing with the same code, step or nonce cannot both win.
+//! using a nonce, admitting one more guess under a rate limit) is a single atomic operation of the
+//! store, not a read followed by a write in the caller: two requests racing with the same code,
+//! step or nonce cannot both win, and a hundred parallel guesses cannot all slip under a limit.
 
 use crate::policy::Policy;
 use serde::Serialize;
@@ -38,11 +39,33 @@ pub struct OrgRecord {
     pub created_at: u64,
 }
 
-/// A one-time enrolment code. Only its SHA-256 is kept.
+/// The organisation's threat feed, as the admin set it (`verity-desk org feed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgFeedRecord {
+    /// The feed's base URL.
+    pub url: String,
+    /// Its TUF `root.json`, as given.
+    pub root_json: String,
+    /// Set at, Unix seconds.
+    pub updated_at: u64,
+}
+
+/// How an enrolment code's hash was made.
+pub mod code_scheme {
+    /// Unsalted SHA-256 of the normalised code (desks before schema 2); still found until such
+    /// codes expire (90 days at most).
+    pub const LEGACY_SHA256: u32 = 1;
+    /// HMAC-SHA256 under a key derived from the organisation key.
+    pub const HMAC_SHA256: u32 = 2;
+}
+
+/// A one-time enrolment code. Only its keyed hash is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnrollCodeRecord {
-    /// SHA-256 of the normalised code, hex.
+    /// The normalised code's hash, hex ([`code_scheme`] says which).
     pub code_hash: String,
+    /// Which hash ([`code_scheme`]).
+    pub scheme: u32,
     /// The employee it enrols.
     pub employee_id: String,
     /// The employee's name.
@@ -121,6 +144,26 @@ impl FailureKind {
     }
 }
 
+/// What [`DeskStore::begin_attempt`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Under the limit: the attempt is recorded as a failure (until released with
+    /// [`DeskStore::release_attempt`] when it turns out right) and may be judged.
+    Admitted {
+        /// The recorded failure, to release.
+        id: i64,
+        /// Failures in the window before this one.
+        earlier: u32,
+    },
+    /// At the limit: not to be judged. Nothing was written.
+    Refused {
+        /// Failures in the window.
+        failures: u32,
+        /// The latest one's time.
+        last: Option<u64>,
+    },
+}
+
 /// What [`DeskStore::complete_enrollment`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnrollOutcome {
@@ -166,12 +209,29 @@ pub trait DeskStore: Send + Sync + std::fmt::Debug {
         now: u64,
     ) -> Result<EnrollOutcome, StoreError>;
 
-    /// Counts a failed attempt.
+    /// Atomically (one write transaction): counts the subject's failures at or after `since`;
+    /// under `max`, records this attempt as one more failure at `at` and admits it, else refuses
+    /// it without writing. Concurrent attempts are thus judged against the current count: at
+    /// most `max` are admitted per window.
     ///
     /// # Errors
     /// Store failures.
-    fn record_failure(&self, kind: FailureKind, subject: &str, at: u64) -> Result<(), StoreError>;
-    /// Failed attempts at or after `since`, and the latest one's time.
+    fn begin_attempt(
+        &self,
+        kind: FailureKind,
+        subject: &str,
+        since: u64,
+        max: u32,
+        at: u64,
+    ) -> Result<Attempt, StoreError>;
+    /// Forgets an admitted attempt's failure (it turned out right, or was refused for another
+    /// reason than a wrong guess).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn release_attempt(&self, id: i64) -> Result<(), StoreError>;
+    /// Failed attempts at or after `since`, and the latest one's time (a read: a pre-check only;
+    /// the decision is [`DeskStore::begin_attempt`]'s).
     ///
     /// # Errors
     /// Store failures.
@@ -236,6 +296,17 @@ pub trait DeskStore: Send + Sync + std::fmt::Debug {
         expires_at: u64,
         now: u64,
     ) -> Result<bool, StoreError>;
+
+    /// The organisation's threat feed, if set.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn org_feed(&self) -> Result<Option<OrgFeedRecord>, StoreError>;
+    /// Sets (or, with `None`, clears) the organisation's threat feed.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn set_org_feed(&self, feed: Option<&OrgFeedRecord>) -> Result<(), StoreError>;
 
     /// The region policy, if set.
     ///

@@ -77,6 +77,8 @@ fn admin_commands() {
         "Chan Tai Man",
         "--ttl",
         "2h",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
         "--desk",
         "https://desk.example.hk",
     ]);
@@ -137,6 +139,74 @@ fn admin_commands() {
             .status
             .code(),
         Some(3)
+    );
+
+    // The organisation's threat feed.
+    let root = tmp.path().join("root.json");
+    std::fs::write(&root, r#"{"signed":{"_type":"root"},"signatures":[]}"#).unwrap();
+    let root = root.to_str().unwrap();
+    let out = desk(&[
+        "org",
+        "feed",
+        "--data",
+        d,
+        "--url",
+        "https://feed.example.hk/acme/",
+        "--root",
+        root,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = desk(&["org", "show", "--data", d, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["feed"]["url"], "https://feed.example.hk/acme/");
+    let out = desk(&[
+        "org",
+        "feed",
+        "--data",
+        d,
+        "--url",
+        "http://feed.example.hk/",
+        "--root",
+        root,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        desk(&[
+            "org",
+            "feed",
+            "--data",
+            d,
+            "--url",
+            "https://feed.example.hk/"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    assert!(desk(&["org", "feed", "--data", d, "--clear"])
+        .status
+        .success());
+    let out = desk(&["org", "show", "--data", d, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["feed"].is_null());
+
+    // Off loopback the desk needs its public URL (the origin devices sign), never a guess.
+    let out = desk(&[
+        "serve",
+        "--data",
+        d,
+        "--listen",
+        "0.0.0.0:0",
+        "--tls-cert",
+        "c.pem",
+        "--tls-key",
+        "k.pem",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--public-url"),
+        "{}",
+        text(&out.stderr)
     );
 
     // Plain HTTP off loopback: refused before anything else.

@@ -5,10 +5,18 @@
 //! [`MAX_RESPONSE_BYTES`]. Certificates are checked by the OS verifier (so corporate roots work)
 //! plus any extra root the organisation gives (`--desk-ca`). Blocking: the CLI is synchronous,
 //! and the app calls it from a blocking task.
+//!
+//! Requests are signed for this desk's origin, and every answer must carry the organisation
+//! key's signature for that origin and the request's nonce ([`crate::proto`]): [`DeskClient::org`]
+//! checks `GET /v1/org` against the key it contains (self-signed, fresh for our challenge; the
+//! user compares its fingerprint), everything else against the key pinned with
+//! [`DeskClient::with_org_key`]. An answer without a valid signature is [`ClientError::AnswerNotSigned`]
+//! whatever its status: an error page from a reverse proxy (a 502) is shown as an error, never
+//! read as the desk's word — not even as a refusal code.
 
 use crate::clock::Clock;
-use crate::proto::{self, ApiErrorBody, RequestAuth};
-use ed25519_dalek::SigningKey;
+use crate::proto::{self, ApiErrorBody, OrgAnswer, RequestAuth};
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::io::Read;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -44,6 +52,15 @@ pub enum ClientError {
     /// The desk's answer is not what the protocol says.
     #[error("the desk sent an invalid answer: {0}")]
     BadResponse(String),
+    /// The answer is not signed by the organisation key for this desk and this request: it may
+    /// come from an impostor, a relay, or a proxy in between. Never read as the desk's word.
+    #[error("the answer (HTTP {status}) is not signed by the organisation's key ({why}): it may come from an impostor or a proxy, not the desk")]
+    AnswerNotSigned {
+        /// Its HTTP status.
+        status: u16,
+        /// What is wrong.
+        why: &'static str,
+    },
     /// Signing failed.
     #[error(transparent)]
     Proto(#[from] proto::ProtoError),
@@ -85,7 +102,16 @@ pub struct PreparedRequest {
 #[derive(Debug, Clone)]
 pub struct DeskClient {
     base: Url,
+    origin: String,
+    org_key: Option<VerifyingKey>,
     http: reqwest::blocking::Client,
+}
+
+/// An answer as read off the wire, before its signature is checked.
+struct RawAnswer {
+    status: reqwest::StatusCode,
+    signature: Option<String>,
+    body: Vec<u8>,
 }
 
 fn is_loopback_host(url: &Url) -> bool {
@@ -161,13 +187,31 @@ impl DeskClient {
         let http = builder
             .build()
             .map_err(|e| ClientError::Unreachable(format!("cannot set up HTTPS: {e}")))?;
-        Ok(DeskClient { base, http })
+        Ok(DeskClient {
+            origin: proto::origin_of(&base),
+            base,
+            org_key: None,
+            http,
+        })
+    }
+
+    /// The same client, checking answers with the organisation key `key` (the pinned one).
+    #[must_use]
+    pub fn with_org_key(mut self, key: VerifyingKey) -> DeskClient {
+        self.org_key = Some(key);
+        self
     }
 
     /// The desk's base URL.
     #[must_use]
     pub fn base(&self) -> &Url {
         &self.base
+    }
+
+    /// The desk's origin, as requests are signed for it.
+    #[must_use]
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// Signs a request with the device key (and its certificate, except on enrolment).
@@ -194,7 +238,15 @@ impl DeskClient {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_owned(),
         };
-        let auth = proto::sign_request(key, method, &signed_path, &body, clock.now(), certificate)?;
+        let auth = proto::sign_request(
+            key,
+            &self.origin,
+            method,
+            &signed_path,
+            &body,
+            clock.now(),
+            certificate,
+        )?;
         Ok(PreparedRequest {
             method: method.to_owned(),
             url,
@@ -203,11 +255,7 @@ impl DeskClient {
         })
     }
 
-    /// Sends a prepared request; returns the body of a 2xx answer.
-    ///
-    /// # Errors
-    /// [`ClientError::Refused`] with the desk's code, or transport failures.
-    pub fn execute(&self, req: &PreparedRequest) -> Result<Vec<u8>, ClientError> {
+    fn send(&self, req: &PreparedRequest) -> Result<RawAnswer, ClientError> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| ClientError::BadResponse("bad method".into()))?;
         let mut rb = self.http.request(method, req.url.clone());
@@ -229,6 +277,11 @@ impl DeskClient {
             .send()
             .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
         let status = resp.status();
+        let signature = resp
+            .headers()
+            .get(proto::H_RESPONSE_SIGNATURE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let mut body = Vec::new();
         resp.take(MAX_RESPONSE_BYTES + 1)
             .read_to_end(&mut body)
@@ -236,10 +289,41 @@ impl DeskClient {
         if body.len() as u64 > MAX_RESPONSE_BYTES {
             return Err(ClientError::BadResponse("the answer is too large".into()));
         }
+        Ok(RawAnswer {
+            status,
+            signature,
+            body,
+        })
+    }
+
+    /// Sends a prepared request and checks the answer's signature with the pinned organisation
+    /// key; returns the body of a 2xx answer.
+    ///
+    /// # Errors
+    /// [`ClientError::AnswerNotSigned`] for an answer without a valid signature (whatever its
+    /// status), [`ClientError::Refused`] with the desk's code for a signed refusal, or transport
+    /// failures.
+    pub fn execute(&self, req: &PreparedRequest) -> Result<Vec<u8>, ClientError> {
+        let org_key = self.org_key.ok_or(ClientError::BadResponse(
+            "no organisation key to check the answer with".into(),
+        ))?;
+        let answer = self.send(req)?;
+        let status = answer.status;
+        let unsigned = |why| ClientError::AnswerNotSigned {
+            status: status.as_u16(),
+            why,
+        };
+        let signature = answer
+            .signature
+            .as_deref()
+            .ok_or(unsigned("no signature"))?;
+        let nonce = req.auth.as_ref().map_or("", |a| a.nonce.as_str());
+        proto::verify_response(&org_key, &self.origin, nonce, &answer.body, signature)
+            .map_err(|_| unsigned("the signature does not verify"))?;
         if status.is_success() {
-            return Ok(body);
+            return Ok(answer.body);
         }
-        match serde_json::from_slice::<ApiErrorBody>(&body) {
+        match serde_json::from_slice::<ApiErrorBody>(&answer.body) {
             Ok(e) => Err(ClientError::Refused {
                 status: status.as_u16(),
                 code: e.code,
@@ -249,26 +333,63 @@ impl DeskClient {
         }
     }
 
-    /// Sends an unsigned `GET` and decodes the JSON answer (`/v1/org`).
+    /// `GET /v1/org` with a fresh challenge: the organisation as the desk presents it, signed by
+    /// the key it names (self-signed: it proves the answer is fresh, whole and from whoever holds
+    /// that key, for this origin; whether that key is the organisation's is the fingerprint
+    /// comparison's business).
     ///
     /// # Errors
-    /// See [`DeskClient::execute`].
-    pub fn get<Resp: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Resp, ClientError> {
-        let url =
-            self.base
-                .join(path.trim_start_matches('/'))
-                .map_err(|_| ClientError::BadUrl {
-                    url: path.to_owned(),
-                    why: "bad path",
-                })?;
+    /// [`ClientError::AnswerNotSigned`], [`ClientError::BadResponse`], transport failures.
+    pub fn org(&self) -> Result<OrgAnswer, ClientError> {
+        let challenge = proto::new_nonce()?;
+        let mut url = self
+            .base
+            .join(proto::paths::ORG.trim_start_matches('/'))
+            .map_err(|_| ClientError::BadUrl {
+                url: proto::paths::ORG.to_owned(),
+                why: "bad path",
+            })?;
+        url.query_pairs_mut()
+            .append_pair(proto::paths::ORG_CHALLENGE, &challenge);
         let req = PreparedRequest {
             method: "GET".into(),
             url,
             body: Vec::new(),
             auth: None,
         };
-        let out = self.execute(&req)?;
-        serde_json::from_slice(&out).map_err(|e| ClientError::BadResponse(e.to_string()))
+        let answer = self.send(&req)?;
+        let status = answer.status;
+        if !status.is_success() {
+            // No key to check an error with: never more than an error.
+            return Err(ClientError::BadResponse(format!("HTTP {status}")));
+        }
+        let unsigned = |why| ClientError::AnswerNotSigned {
+            status: status.as_u16(),
+            why,
+        };
+        let org: OrgAnswer = serde_json::from_slice(&answer.body)
+            .map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        let key = proto::parse_public_key(&org.public_key, "organisation key")
+            .map_err(|_| ClientError::BadResponse("the organisation key is not valid".into()))?;
+        let signature = answer
+            .signature
+            .as_deref()
+            .ok_or(unsigned("no signature"))?;
+        proto::verify_response(&key, &self.origin, "", &answer.body, signature)
+            .map_err(|_| unsigned("the signature does not verify"))?;
+        if org.challenge != challenge {
+            return Err(unsigned("it answers another challenge: a replay"));
+        }
+        if let Some(pinned) = &self.org_key {
+            if *pinned != key {
+                return Err(unsigned("it is signed by another organisation key"));
+            }
+        }
+        // The fingerprint shown is ours, computed from the key, not the desk's word for it.
+        Ok(OrgAnswer {
+            fingerprint: proto::fingerprint(&key),
+            ..org
+        })
     }
 
     /// Signs, sends and decodes a JSON request.

@@ -18,6 +18,7 @@ use crate::proto::{
 };
 use crate::sealed::{KdfParams, SealError};
 use crate::state::{DeviceState, LastVerify, StateError, TwoFactorState};
+use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -123,6 +124,9 @@ pub enum DeviceError {
         /// The employee.
         employee: String,
     },
+    /// Enrolment needs the organisation key fingerprint IT announced, typed by the user.
+    #[error("give the organisation key fingerprint IT announced (not one from the link or the desk itself)")]
+    FingerprintRequired,
     /// The organisation key does not have the fingerprint IT announced.
     #[error("the desk's organisation key has fingerprint {got}, not the expected {expected}: do not enrol, and tell IT")]
     FingerprintMismatch {
@@ -155,6 +159,7 @@ impl DeviceError {
         match self {
             DeviceError::NotEnrolled => "not_enrolled",
             DeviceError::AlreadyEnrolled { .. } => "already_enrolled",
+            DeviceError::FingerprintRequired => "fingerprint_required",
             DeviceError::FingerprintMismatch { .. } => "fingerprint_mismatch",
             DeviceError::BadCertificate(_) => "bad_certificate",
             DeviceError::KeyStore(e) => match e {
@@ -168,6 +173,7 @@ impl DeviceError {
             DeviceError::State(_) => "state_failed",
             DeviceError::Client(ClientError::Refused { code, .. }) => code,
             DeviceError::Client(ClientError::BadUrl { .. }) => "bad_desk_url",
+            DeviceError::Client(ClientError::AnswerNotSigned { .. }) => "answer_unsigned",
             DeviceError::Client(_) => "desk_unreachable",
             DeviceError::Proto(_) => "internal",
         }
@@ -180,6 +186,7 @@ impl DeviceError {
             self,
             DeviceError::NotEnrolled
                 | DeviceError::AlreadyEnrolled { .. }
+                | DeviceError::FingerprintRequired
                 | DeviceError::Client(ClientError::BadUrl { .. })
                 | DeviceError::KeyStore(
                     KeyStoreError::PassphraseNeeded
@@ -316,9 +323,41 @@ pub fn status(ctx: &DeviceContext) -> Result<DeviceStatus, DeviceError> {
     })
 }
 
+/// What the desk at an address says it is, for the user to compare with IT's announcement
+/// before anything else is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeskPreview {
+    /// The desk's address, normalised (as it will be kept).
+    pub desk_url: String,
+    /// The organisation's name, as the desk gives it.
+    pub org_name: String,
+    /// The organisation key's fingerprint ([`proto::fingerprint`]), computed here from the key
+    /// that signed the answer.
+    pub fingerprint: String,
+}
+
+/// Asks the desk at `desk_url` who it is: its signed, fresh `GET /v1/org` answer. Nothing is sent
+/// but a random challenge; nothing is kept.
+///
+/// # Errors
+/// [`DeviceError`]: a bad address, an unreachable desk, an unsigned or stale answer
+/// (`answer_unsigned`).
+pub fn preview(ctx: &DeviceContext, desk_url: &str) -> Result<DeskPreview, DeviceError> {
+    let client = DeskClient::new(desk_url, &ctx.client)?;
+    let org = client.org()?;
+    Ok(DeskPreview {
+        desk_url: client.base().to_string(),
+        org_name: org.name,
+        fingerprint: org.fingerprint,
+    })
+}
+
 /// Enrols this device with the desk at `desk_url` using the one-time `code`, then sets up
-/// two-factor authentication. When `expected_fingerprint` is given (from IT's announcement or
-/// the link), a desk whose organisation key differs is refused before anything is kept.
+/// two-factor authentication. `expected_fingerprint` is the organisation key fingerprint the user
+/// typed from IT's announcement (never one taken from the enrolment link or the desk, which come
+/// from the same place as the address): the desk's signed, fresh `/v1/org` answer must carry a
+/// key with that fingerprint before the code is sent, and every later answer must be signed by
+/// that key.
 ///
 /// # Errors
 /// [`DeviceError`]; on failure before the binding is kept, the new key is removed again.
@@ -326,7 +365,7 @@ pub fn enroll(
     ctx: &DeviceContext,
     desk_url: &str,
     code: &str,
-    expected_fingerprint: Option<&str>,
+    expected_fingerprint: &str,
 ) -> Result<EnrollOutcome, DeviceError> {
     if let Some(s) = DeviceState::load(&ctx.data_dir)? {
         return Err(DeviceError::AlreadyEnrolled {
@@ -334,25 +373,24 @@ pub fn enroll(
             employee: s.employee_id,
         });
     }
+    let expected = proto::normalize_fingerprint(expected_fingerprint);
+    if expected.is_empty() {
+        return Err(DeviceError::FingerprintRequired);
+    }
     let client = DeskClient::new(desk_url, &ctx.client)?;
-    // With an announced fingerprint, check the desk's key before the code is sent: a code given
-    // to an impostor desk would be spent (and could be replayed to the real one).
-    let pinned = match expected_fingerprint {
-        Some(expected) => {
-            let org: OrgInfo = client.get(paths::ORG)?;
-            let key = proto::parse_public_key(&org.public_key, "organisation key")?;
-            let got = proto::fingerprint(&key);
-            if proto::normalize_fingerprint(expected) != proto::normalize_fingerprint(&got) {
-                return Err(DeviceError::FingerprintMismatch {
-                    expected: expected.to_owned(),
-                    got,
-                });
-            }
-            Some(org.public_key)
-        }
-        None => None,
-    };
+    // "No secure store" is said before anything is sent.
     let store = ctx.new_key_store()?;
+    // Check the desk's key before the code is sent: a code given to an impostor desk would be
+    // spent (and could be replayed to the real one).
+    let org = client.org()?;
+    if expected != proto::normalize_fingerprint(&org.fingerprint) {
+        return Err(DeviceError::FingerprintMismatch {
+            expected: expected_fingerprint.trim().to_owned(),
+            got: org.fingerprint,
+        });
+    }
+    let org_key: VerifyingKey = proto::parse_public_key(&org.public_key, "organisation key")?;
+    let client = client.with_org_key(org_key);
     let key = proto::generate_signing_key()?;
     let public = key.verifying_key();
     let device_id = proto::key_id(&public);
@@ -372,15 +410,11 @@ pub fn enroll(
         };
         let resp: EnrollResponse =
             client.call(paths::ENROLL, &req, &key, None, ctx.clock.as_ref())?;
-        let org_key = proto::parse_public_key(&resp.org.public_key, "organisation key")?;
         let org_fp = proto::fingerprint(&org_key);
-        if let Some(pinned) = &pinned {
-            if *pinned != resp.org.public_key {
-                return Err(DeviceError::FingerprintMismatch {
-                    expected: expected_fingerprint.unwrap_or_default().to_owned(),
-                    got: org_fp,
-                });
-            }
+        if resp.org.public_key != org.public_key {
+            return Err(DeviceError::BadCertificate(
+                "the desk names another organisation key than the one confirmed".into(),
+            ));
         }
         let cert = Certificate::verify(&resp.certificate, &org_key, Some(ctx.clock.now()))
             .map_err(|e| DeviceError::BadCertificate(e.to_string()))?;
@@ -414,6 +448,7 @@ pub fn enroll(
             expires_at: b.expires_at,
             two_factor: TwoFactorState::None,
             last_verify: None,
+            feed: resp.feed.clone(),
         };
         state.save(&ctx.data_dir)?;
         Ok((state, resp.region))
@@ -477,8 +512,14 @@ fn load_bound(
 ) -> Result<(DeviceState, ed25519_dalek::SigningKey, DeskClient), DeviceError> {
     let state = DeviceState::load(&ctx.data_dir)?.ok_or(DeviceError::NotEnrolled)?;
     let key = ctx.key_store_of(&state).load(&state.key_ref)?;
-    let client = DeskClient::new(&state.desk_url, &client_options(ctx, &state))?;
+    let client = pinned_client(ctx, &state)?;
     Ok((state, key, client))
+}
+
+/// A client for the enrolled desk that believes only answers signed by the pinned key.
+fn pinned_client(ctx: &DeviceContext, state: &DeviceState) -> Result<DeskClient, DeviceError> {
+    let org_key = proto::parse_public_key(&state.org.public_key, "organisation key")?;
+    Ok(DeskClient::new(&state.desk_url, &client_options(ctx, state))?.with_org_key(org_key))
 }
 
 /// Sets up two-factor authentication again (allowed until a code has been accepted).
@@ -527,12 +568,17 @@ pub fn verify(ctx: &DeviceContext, totp_code: &str) -> Result<VerifyReport, Devi
                 device_binding: CheckResult::fail(&code, message),
                 two_factor: CheckResult::not_checked("the device binding failed"),
                 region: CheckResult::not_checked("the device binding failed"),
+                feed: None,
             }
         }
         Err(e) => return Err(e.into()),
     };
     if resp.two_factor.ok {
         state.two_factor = TwoFactorState::Active;
+    }
+    // A binding refusal carries no configuration; a signed answer of the checks does.
+    if resp.device_binding.ok {
+        state.feed.clone_from(&resp.feed);
     }
     state.last_verify = Some(LastVerify {
         at: ctx.clock.now(),
@@ -574,7 +620,7 @@ pub fn unbind(ctx: &DeviceContext, tell_desk: bool) -> Result<UnbindOutcome, Dev
         };
         let told = (|| -> Result<(), DeviceError> {
             let key = key?;
-            let client = DeskClient::new(&state.desk_url, &client_options(ctx, &state))?;
+            let client = pinned_client(ctx, &state)?;
             let _: serde_json::Value = client.call(
                 paths::UNBIND,
                 &serde_json::json!({}),
@@ -592,4 +638,31 @@ pub fn unbind(ctx: &DeviceContext, tell_desk: bool) -> Result<UnbindOutcome, Dev
     store.delete(&state.key_ref)?;
     DeviceState::remove(&ctx.data_dir)?;
     Ok(outcome)
+}
+
+/// The organisation's threat feed, for the app to use as its feed trust anchor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgFeed {
+    /// The feed's base URL.
+    pub url: String,
+    /// Its TUF `root.json`.
+    pub root_json: String,
+    /// The fingerprint of the organisation key that signed the configuration (the pinned one).
+    pub org_fingerprint: String,
+}
+
+/// The organisation's threat feed as the desk last gave it (signed by the pinned organisation
+/// key, at enrolment or the last verification), read locally. `None` when the device is not
+/// enrolled or the organisation has set no feed.
+///
+/// # Errors
+/// A damaged state file.
+pub fn org_feed(ctx: &DeviceContext) -> Result<Option<OrgFeed>, DeviceError> {
+    Ok(DeviceState::load(&ctx.data_dir)?.and_then(|s| {
+        s.feed.map(|f| OrgFeed {
+            url: f.url,
+            root_json: f.root_json,
+            org_fingerprint: s.org.fingerprint,
+        })
+    }))
 }

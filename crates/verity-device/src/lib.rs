@@ -7,7 +7,8 @@
 //! never drift apart:
 //!
 //! - [`proto`]: binding certificates (signed by the organisation key), signed requests (signed by
-//!   the device key), the wire types and the closed set of error and check codes;
+//!   the device key, for the desk's origin), signed answers (signed by the organisation key), the
+//!   wire types and the closed set of error and check codes;
 //! - [`region`]: how a time zone or a locale maps to a region code;
 //! - [`sealed`]: passphrase sealing (argon2id + XChaCha20-Poly1305), used for the device key file
 //!   store here and for the organisation key file on the desk;
@@ -41,6 +42,8 @@ pub use proto::{CheckResult, ProtoError};
 pub use sealed::{KdfParams, SealError, SealedBox};
 
 #[cfg(feature = "client")]
-pub use device::{DeviceContext, DeviceError, DeviceStatus, EnrollOutcome, VerifyReport};
+pub use device::{
+    DeskPreview, DeviceContext, DeviceError, DeviceStatus, EnrollOutcome, OrgFeed, VerifyReport,
+};
 #[cfg(feature = "client")]
 pub use keystore::{KeyStoreChoice, KeyStoreError, KeyStoreKind};

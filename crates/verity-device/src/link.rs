@@ -1,8 +1,9 @@
 //! `verity://enroll?desk=URL&code=CODE[&fp=FINGERPRINT]` links, as IT sends them.
 //!
-//! The optional `fp` is the organisation key's fingerprint: when a link carries it, enrolment
-//! refuses a desk whose key does not match, so the comparison the user is asked to make is also
-//! made by the machine.
+//! The optional `fp` is the organisation key's fingerprint, for display only: it is **not** the
+//! confirmation enrolment needs. A link comes from the same place as the desk address in it (a
+//! fake support agent can send one naming a rogue desk and the rogue desk's fingerprint), so the
+//! user must type the fingerprint from IT's own announcement (`device::enroll`).
 
 use url::Url;
 

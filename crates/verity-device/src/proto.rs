@@ -1,4 +1,4 @@
-//! The desk protocol, version 1: binding certificates, signed requests, wire types and codes.
+//! The desk protocol: binding certificates, signed requests, signed answers, wire types and codes.
 //!
 //! **Binding certificate.** A compact token `vc1.<body>.<signature>`: `body` is the base64url
 //! (no padding) of the JSON of [`CertificateBody`], `signature` the base64url of the organisation
@@ -11,9 +11,22 @@
 //! seconds), `verity-nonce` (16 random bytes, base64url), `verity-certificate` (the token; absent
 //! only on enrolment, where the device key travels in the body) and `verity-signature`: the device
 //! key's Ed25519 signature over [`request_signing_input`], which is
-//! `"verity-signed-request-v1\n" METHOD "\n" PATH?QUERY "\n" hex(sha256(body)) "\n" TIMESTAMP "\n"
-//! NONCE "\n" hex(sha256(certificate or ""))`. The desk refuses a timestamp more than
+//! `"verity-signed-request-v2\n" ORIGIN "\n" METHOD "\n" PATH?QUERY "\n" hex(sha256(body)) "\n"
+//! TIMESTAMP "\n" NONCE "\n" hex(sha256(certificate or "")) "\n"`. `ORIGIN` is the desk the device
+//! means to talk to, `scheme://host[:port]` of its URL ([`origin_of`], the default port left out);
+//! the desk checks it against its own configured public origin, never against the request's
+//! `Host` header, so a rogue desk that relays the device's requests (TOTP codes included) to the
+//! real one gets `signature_invalid`. The desk refuses a timestamp more than
 //! [`MAX_CLOCK_SKEW_SECS`] away from its clock and a nonce it has seen from the same key.
+//!
+//! **Signed answer.** Every answer of the desk, errors included, carries `verity-response-signature`:
+//! the organisation key's Ed25519 signature (base64url) over [`response_signing_input`], which is
+//! `"verity-signed-response-v1\n" ORIGIN "\n" NONCE "\n" hex(sha256(body))` — the request's
+//! nonce, or `""` for `GET /v1/org`, whose freshness comes from the client's
+//! `?challenge=<nonce>` echoed in the (signed) body. The client checks it with the organisation
+//! key it trusts (for `/v1/org` the key inside the answer, which the user then compares by
+//! fingerprint; afterwards the key pinned at enrolment) before it reads the body, so that no
+//! answer from an impostor, a relay or a meddling proxy is ever shown as fact.
 //!
 //! **Errors** are `{code, message}` JSON with a code from [`codes`]; the app words them.
 
@@ -38,12 +51,19 @@ pub const MAX_CERTIFICATE_LEN: usize = 4096;
 
 const CERT_PREFIX: &str = "vc1";
 const CERT_DOMAIN: &[u8] = b"verity-device-certificate-v1\n";
-const REQUEST_DOMAIN: &[u8] = b"verity-signed-request-v1\n";
+const REQUEST_DOMAIN: &[u8] = b"verity-signed-request-v2\n";
+const RESPONSE_DOMAIN: &[u8] = b"verity-signed-response-v1\n";
+
+/// Header: the organisation key's signature of an answer.
+pub const H_RESPONSE_SIGNATURE: &str = "verity-response-signature";
 
 /// Paths of the desk's endpoints.
 pub mod paths {
-    /// `GET`: the organisation's name and public key (unauthenticated).
+    /// `GET`: the organisation's name, public key and configuration (unauthenticated; the
+    /// answer is signed, fresh for the [`ORG_CHALLENGE`] the client sends).
     pub const ORG: &str = "/v1/org";
+    /// The query parameter of [`ORG`] that carries the client's challenge.
+    pub const ORG_CHALLENGE: &str = "challenge";
     /// `POST`: enrol a device with a one-time code.
     pub const ENROLL: &str = "/v1/enroll";
     /// `POST`: set up (or set up again, until confirmed) the device's TOTP secret.
@@ -143,6 +163,9 @@ pub enum ProtoError {
     /// The request signature does not verify.
     #[error("the request signature does not verify")]
     RequestSignature,
+    /// The answer's signature does not verify.
+    #[error("the answer is not signed by the organisation key")]
+    ResponseSignature,
     /// The operating system's random generator failed.
     #[error("no randomness available: {0}")]
     Random(String),
@@ -392,9 +415,16 @@ pub struct RequestAuth {
     pub certificate: Option<String>,
 }
 
-/// The bytes a device signs for a request.
+/// The origin of a desk URL as the protocol signs it: `scheme://host[:port]`.
+#[must_use]
+pub fn origin_of(url: &url::Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// The bytes a device signs for a request to the desk at `origin`.
 #[must_use]
 pub fn request_signing_input(
+    origin: &str,
     method: &str,
     path_and_query: &str,
     body: &[u8],
@@ -405,6 +435,7 @@ pub fn request_signing_input(
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(REQUEST_DOMAIN);
     for part in [
+        origin,
         method.to_ascii_uppercase().as_str(),
         path_and_query,
         sha256_hex(body).as_str(),
@@ -424,6 +455,7 @@ pub fn request_signing_input(
 /// [`ProtoError::Random`] when no nonce can be drawn.
 pub fn sign_request(
     key: &SigningKey,
+    origin: &str,
     method: &str,
     path_and_query: &str,
     body: &[u8],
@@ -431,7 +463,15 @@ pub fn sign_request(
     certificate: Option<&str>,
 ) -> Result<RequestAuth, ProtoError> {
     let nonce = new_nonce()?;
-    let input = request_signing_input(method, path_and_query, body, timestamp, &nonce, certificate);
+    let input = request_signing_input(
+        origin,
+        method,
+        path_and_query,
+        body,
+        timestamp,
+        &nonce,
+        certificate,
+    );
     Ok(RequestAuth {
         timestamp,
         signature: b64(&key.sign(&input).to_bytes()),
@@ -447,6 +487,7 @@ pub fn sign_request(
 /// [`ProtoError::RequestSignature`].
 pub fn verify_request_signature(
     key: &VerifyingKey,
+    origin: &str,
     method: &str,
     path_and_query: &str,
     body: &[u8],
@@ -455,6 +496,7 @@ pub fn verify_request_signature(
     let sig = unb64(&auth.signature, "signature").map_err(|_| ProtoError::RequestSignature)?;
     let sig = Signature::from_slice(&sig).map_err(|_| ProtoError::RequestSignature)?;
     let input = request_signing_input(
+        origin,
         method,
         path_and_query,
         body,
@@ -464,6 +506,49 @@ pub fn verify_request_signature(
     );
     key.verify_strict(&input, &sig)
         .map_err(|_| ProtoError::RequestSignature)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signed answers
+
+/// The bytes the organisation key signs for an answer of the desk at `origin` to a request
+/// with `nonce` (`""` for `GET /v1/org`).
+#[must_use]
+pub fn response_signing_input(origin: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(160);
+    out.extend_from_slice(RESPONSE_DOMAIN);
+    out.extend_from_slice(origin.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(nonce.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(sha256_hex(body).as_bytes());
+    out
+}
+
+/// Signs an answer with the organisation key (base64url, for [`H_RESPONSE_SIGNATURE`]).
+#[must_use]
+pub fn sign_response(org_key: &SigningKey, origin: &str, nonce: &str, body: &[u8]) -> String {
+    b64(&org_key
+        .sign(&response_signing_input(origin, nonce, body))
+        .to_bytes())
+}
+
+/// Verifies an answer's signature with the organisation key.
+///
+/// # Errors
+/// [`ProtoError::ResponseSignature`].
+pub fn verify_response(
+    org_key: &VerifyingKey,
+    origin: &str,
+    nonce: &str,
+    body: &[u8],
+    signature: &str,
+) -> Result<(), ProtoError> {
+    let sig = unb64(signature, "signature").map_err(|_| ProtoError::ResponseSignature)?;
+    let sig = Signature::from_slice(&sig).map_err(|_| ProtoError::ResponseSignature)?;
+    org_key
+        .verify_strict(&response_signing_input(origin, nonce, body), &sig)
+        .map_err(|_| ProtoError::ResponseSignature)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,6 +599,31 @@ pub struct OrgInfo {
     pub fingerprint: String,
 }
 
+/// The organisation's threat feed, as its desk's admin set it: the app's feed trust anchor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgFeedConfig {
+    /// The feed's base URL (`https://`, or `http://` to a loopback address).
+    pub url: String,
+    /// The feed's TUF `root.json`, as the admin gave it (a JSON object, at most 64 KiB).
+    pub root_json: String,
+}
+
+/// `GET /v1/org?challenge=…` response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgAnswer {
+    /// Name.
+    pub name: String,
+    /// Ed25519 public key (base64url); the answer is signed with it.
+    pub public_key: String,
+    /// [`fingerprint`] of the key.
+    pub fingerprint: String,
+    /// The client's challenge, echoed: the answer is fresh.
+    pub challenge: String,
+    /// The organisation's threat feed, when its admin set one.
+    #[serde(default)]
+    pub feed: Option<OrgFeedConfig>,
+}
+
 /// `POST /v1/enroll` response.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnrollResponse {
@@ -523,6 +633,9 @@ pub struct EnrollResponse {
     pub org: OrgInfo,
     /// The region check at enrolment (passes, possibly with the no-policy warning).
     pub region: CheckResult,
+    /// The organisation's threat feed, when its admin set one.
+    #[serde(default)]
+    pub feed: Option<OrgFeedConfig>,
 }
 
 /// `POST /v1/totp/setup` and `POST /v1/verify` carry the region signals.
@@ -605,6 +718,9 @@ pub struct VerifyResponse {
     pub two_factor: CheckResult,
     /// The request came from the permitted region.
     pub region: CheckResult,
+    /// The organisation's threat feed as it stands (the device refreshes its copy).
+    #[serde(default)]
+    pub feed: Option<OrgFeedConfig>,
 }
 
 impl VerifyResponse {
@@ -679,18 +795,61 @@ mod tests {
     #[test]
     fn request_signatures_cover_every_part() {
         let dev = generate_signing_key().unwrap();
-        let auth = sign_request(&dev, "POST", "/v1/verify", b"{}", 42, Some("vc1.a.b")).unwrap();
+        let o = "https://desk.example.hk";
+        let auth = sign_request(&dev, o, "POST", "/v1/verify", b"{}", 42, Some("vc1.a.b")).unwrap();
         let vk = dev.verifying_key();
-        verify_request_signature(&vk, "POST", "/v1/verify", b"{}", &auth).unwrap();
-        assert!(verify_request_signature(&vk, "POST", "/v1/verify", b"{ }", &auth).is_err());
-        assert!(verify_request_signature(&vk, "POST", "/v1/enroll", b"{}", &auth).is_err());
+        verify_request_signature(&vk, o, "POST", "/v1/verify", b"{}", &auth).unwrap();
+        assert!(verify_request_signature(&vk, o, "POST", "/v1/verify", b"{ }", &auth).is_err());
+        assert!(verify_request_signature(&vk, o, "POST", "/v1/enroll", b"{}", &auth).is_err());
+        // Another desk (a relay): refused.
+        for other in [
+            "https://desk.example.hk.evil",
+            "http://desk.example.hk",
+            "https://desk.example.hk:8443",
+        ] {
+            assert!(
+                verify_request_signature(&vk, other, "POST", "/v1/verify", b"{}", &auth).is_err()
+            );
+        }
         let mut t = auth.clone();
         t.timestamp = 43;
-        assert!(verify_request_signature(&vk, "POST", "/v1/verify", b"{}", &t).is_err());
+        assert!(verify_request_signature(&vk, o, "POST", "/v1/verify", b"{}", &t).is_err());
         let mut c = auth.clone();
         c.certificate = None;
-        assert!(verify_request_signature(&vk, "POST", "/v1/verify", b"{}", &c).is_err());
+        assert!(verify_request_signature(&vk, o, "POST", "/v1/verify", b"{}", &c).is_err());
         assert!(is_valid_nonce(&auth.nonce));
+    }
+
+    #[test]
+    fn origins_and_answer_signatures() {
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        assert_eq!(
+            origin_of(&url("https://Desk.Example.hk:443/base/")),
+            "https://desk.example.hk"
+        );
+        assert_eq!(
+            origin_of(&url("http://127.0.0.1:8080/")),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(origin_of(&url("http://[::1]:8080")), "http://[::1]:8080");
+        let org = generate_signing_key().unwrap();
+        let vk = org.verifying_key();
+        let o = "https://desk.example.hk";
+        let sig = sign_response(&org, o, "n0nce", b"{}");
+        verify_response(&vk, o, "n0nce", b"{}", &sig).unwrap();
+        for (origin, nonce, body) in [
+            ("https://other.example", "n0nce", &b"{}"[..]),
+            (o, "another", b"{}"),
+            (o, "n0nce", b"{ }"),
+        ] {
+            assert_eq!(
+                verify_response(&vk, origin, nonce, body, &sig),
+                Err(ProtoError::ResponseSignature)
+            );
+        }
+        let other = generate_signing_key().unwrap().verifying_key();
+        assert!(verify_response(&other, o, "n0nce", b"{}", &sig).is_err());
+        assert!(verify_response(&vk, o, "n0nce", b"{}", "not base64!").is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! rename) with owner-only permissions.
 
 use crate::keystore::KeyStoreKind;
-use crate::proto::{CheckResult, OrgInfo};
+use crate::proto::{CheckResult, OrgFeedConfig, OrgInfo};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -75,6 +75,10 @@ pub struct DeviceState {
     pub two_factor: TwoFactorState,
     /// The last verification, if any.
     pub last_verify: Option<LastVerify>,
+    /// The organisation's threat feed (URL and TUF root), from the desk's signed answers at
+    /// enrolment and each verification; absent in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<OrgFeedConfig>,
 }
 
 /// State file failures.

@@ -52,8 +52,11 @@ pub fn check_new_passphrase(passphrase: Option<&[u8]>) -> Result<(), PassphraseE
 }
 
 /// Binds this device to the desk at `desk_url` with IT's one-time `code`, then sets up two-factor
-/// (see `verity_device::device::enroll`). A key file (`ctx.key_store` = file) needs a passphrase
-/// that [`check_new_passphrase`] accepts; it is checked before anything is sent.
+/// (see `verity_device::device::enroll`): `expected_fingerprint` is the organisation key
+/// fingerprint the user typed from IT's announcement (never one from an enrolment link), checked
+/// against the desk's signed answer before the code is sent. A key file (`ctx.key_store` = file)
+/// needs a passphrase that [`check_new_passphrase`] accepts; it is checked before anything is
+/// sent.
 ///
 /// # Errors
 /// [`FlowError::Passphrase`], or the enrolment's [`FlowError::Device`].
@@ -61,7 +64,7 @@ pub fn enroll(
     ctx: &DeviceContext,
     desk_url: &str,
     code: &str,
-    expected_fingerprint: Option<&str>,
+    expected_fingerprint: &str,
 ) -> Result<EnrollOutcome, FlowError> {
     if ctx.key_store == KeyStoreChoice::File {
         check_new_passphrase(ctx.passphrase.as_deref().map(Vec::as_slice))?;

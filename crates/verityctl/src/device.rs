@@ -1,5 +1,11 @@
-//! `verityctl device`: bind this device to the organisation's desk, set up two-factor, run the
-//! three checks (device binding, two-factor, region), show the binding, unbind.
+//! `verityctl device`: see who a desk says it is, bind this device to the organisation's desk,
+//! set up two-factor, run the three checks (device binding, two-factor, region), show the
+//! binding, unbind.
+//!
+//! Enrolment needs the organisation key fingerprint from IT's announcement, typed with
+//! `--fingerprint` (`device preview URL` shows the desk's, to compare): the `fp` of a
+//! `verity://enroll` link never counts, since the link comes from the same place as the desk
+//! address in it.
 //!
 //! The device key lives in the OS secure store (`--key-store auto`, the default, or
 //! `secret-service`); where there is none (a headless Linux) the command says so and the user may
@@ -52,6 +58,18 @@ pub enum KeyStoreArg {
 /// The device commands.
 #[derive(Debug, clap::Subcommand)]
 pub enum DeviceCommand {
+    /// Show who the desk at an address says it is (its signed, fresh answer): the address, the
+    /// organisation's name and key fingerprint. Sends nothing but a random challenge.
+    Preview {
+        /// The desk's address (https://…).
+        desk: String,
+        /// An extra CA certificate (PEM) for a desk with a private certificate authority.
+        #[arg(long, value_name = "FILE")]
+        desk_ca: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Bind this device with a one-time code from IT, then set up two-factor.
     Enroll(EnrollArgs),
     /// Show the binding (no network).
@@ -98,9 +116,10 @@ pub struct EnrollArgs {
     /// A verity://enroll?desk=…&code=… link instead of --desk and --code.
     #[arg(long, value_name = "LINK", conflicts_with_all = ["desk", "code"])]
     pub link: Option<String>,
-    /// The organisation key fingerprint IT announced: refuse a desk with another key.
+    /// The organisation key fingerprint IT announced (required; a link's `fp` does not count):
+    /// a desk with another key is refused before the code is sent.
     #[arg(long, value_name = "FINGERPRINT")]
-    pub fingerprint: Option<String>,
+    pub fingerprint: String,
     /// An extra CA certificate (PEM) for a desk with a private certificate authority.
     #[arg(long, value_name = "FILE")]
     pub desk_ca: Option<PathBuf>,
@@ -204,6 +223,31 @@ pub fn run(args: &DeviceArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
     let mut ctx = context(args, data_dir)?;
     match &args.command {
         DeviceCommand::Enroll(e) => enroll(&mut ctx, e, out),
+        DeviceCommand::Preview {
+            desk,
+            desk_ca,
+            json,
+        } => {
+            if let Some(f) = desk_ca {
+                ctx.client.extra_roots_pem = Some(read_ca(f)?);
+            }
+            let p = match device::preview(&ctx, desk) {
+                Ok(p) => p,
+                Err(e) => return Ok(report(&e)),
+            };
+            if *json {
+                json_line(out, &p)?;
+            } else {
+                writeln!(out, "Desk:                {}", p.desk_url)?;
+                writeln!(out, "Organisation:        {}", p.org_name)?;
+                writeln!(out, "Organisation key:    {}", p.fingerprint)?;
+                writeln!(
+                    out,
+                    "Compare the key with the fingerprint IT announced; enrol only if they are the same."
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         DeviceCommand::Status { json } => {
             let s = match device::status(&ctx) {
                 Ok(s) => s,
@@ -282,29 +326,31 @@ pub fn run(args: &DeviceArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
     }
 }
 
+fn read_ca(f: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(f).map_err(|err| CliError::Usage(format!("cannot read {}: {err}", f.display())))
+}
+
 fn enroll(
     ctx: &mut DeviceContext,
     e: &EnrollArgs,
     out: &mut dyn Write,
 ) -> Result<ExitCode, CliError> {
-    let (desk, code, link_fp) = match &e.link {
+    // A link's own `fp` is not used: it comes from the same place as the desk address.
+    let (desk, code) = match &e.link {
         Some(l) => {
             let link = verity_device::link::parse_enroll_link(l)
                 .map_err(|err| CliError::Usage(format!("bad enrolment link: {err}")))?;
-            (link.desk, link.code, link.fingerprint)
+            (link.desk, link.code)
         }
         None => match (&e.desk, &e.code) {
-            (Some(d), Some(c)) => (d.clone(), c.clone(), None),
+            (Some(d), Some(c)) => (d.clone(), c.clone()),
             _ => return Err(CliError::Usage("give --desk and --code, or --link".into())),
         },
     };
     if let Some(f) = &e.desk_ca {
-        let pem = std::fs::read(f)
-            .map_err(|err| CliError::Usage(format!("cannot read {}: {err}", f.display())))?;
-        ctx.client.extra_roots_pem = Some(pem);
+        ctx.client.extra_roots_pem = Some(read_ca(f)?);
     }
-    let fingerprint = e.fingerprint.clone().or(link_fp);
-    let o = match verity_flows::device::enroll(ctx, &desk, &code, fingerprint.as_deref()) {
+    let o = match verity_flows::device::enroll(ctx, &desk, &code, &e.fingerprint) {
         Ok(o) => o,
         Err(verity_flows::FlowError::Device(err)) => return Ok(report(&err)),
         Err(err) => return Err(err.into()),
@@ -334,7 +380,7 @@ fn enroll(
         print_binding(out, s)?;
         writeln!(
             out,
-            "Compare the organisation key above with the fingerprint IT announced."
+            "The organisation key above matched the fingerprint you gave."
         )?;
         if !o.region.ok || o.region.code != "ok" {
             writeln!(out, "Region: {} ({})", o.region.message, o.region.code)?;

@@ -59,10 +59,16 @@ fn enroll_verify_status_unbind() {
     let bg = BackgroundDesk::start(Arc::new(desk), "127.0.0.1:0".parse().unwrap(), None).unwrap();
     let url = format!("http://{}", bg.addr());
     let (_, org_fp) = admin::org_show(desk_dir.path()).unwrap();
-    let code =
-        admin::create_enroll_code(desk_dir.path(), "e100", "Chan Tai Man", 3600, &SystemClock)
-            .unwrap()
-            .0;
+    let code = admin::create_enroll_code(
+        desk_dir.path(),
+        None,
+        "e100",
+        "Chan Tai Man",
+        3600,
+        &SystemClock,
+    )
+    .unwrap()
+    .0;
     let pass = work.path().join("pass");
     std::fs::write(&pass, "a device passphrase\n").unwrap();
     let pass = pass.to_str().unwrap();
@@ -78,6 +84,8 @@ fn enroll_verify_status_unbind() {
             &url,
             "--code",
             &code,
+            "--fingerprint",
+            &org_fp,
             "--key-store",
             "file",
         ],
@@ -93,6 +101,8 @@ fn enroll_verify_status_unbind() {
             &url,
             "--code",
             &code,
+            "--fingerprint",
+            &org_fp,
             "--key-store",
             "file",
             "--passphrase-file",
@@ -230,18 +240,79 @@ fn enroll_verify_status_unbind() {
         .revoked_at
         .is_some());
 
-    // An enrolment link, through --link.
-    let code = admin::create_enroll_code(desk_dir.path(), "e101", "Wong", 3600, &SystemClock)
+    // `device preview` shows who the desk says it is, to compare before enrolling.
+    let out = verityctl(&dev, &["device", "preview", &url, "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = json(&out);
+    assert_eq!(p["org_name"], "Acme HK");
+    assert_eq!(p["fingerprint"], org_fp.as_str());
+    assert_eq!(p["desk_url"], format!("{url}/"));
+    let out = verityctl(&dev, &["device", "preview", &url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&org_fp) && text.contains("Acme HK"), "{text}");
+
+    // An enrolment link, through --link: its own `fp` does not count, the typed one is needed.
+    let code = admin::create_enroll_code(desk_dir.path(), None, "e101", "Wong", 3600, &SystemClock)
         .unwrap()
         .0;
     let link = verity_device::link::enroll_link(&url, &code, Some(&org_fp));
+    let dev2 = work.path().join("dev2");
     let out = verityctl(
-        &work.path().join("dev2"),
+        &dev2,
         &[
             "device",
             "enroll",
             "--link",
             &link,
+            "--key-store",
+            "file",
+            "--passphrase-file",
+            pass,
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--fingerprint"));
+    let out = verityctl(
+        &dev2,
+        &[
+            "device",
+            "enroll",
+            "--link",
+            &link,
+            "--fingerprint",
+            "0000 0000",
+            "--key-store",
+            "file",
+            "--passphrase-file",
+            pass,
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("(fingerprint_mismatch)"));
+    let out = verityctl(
+        &dev2,
+        &[
+            "device",
+            "enroll",
+            "--link",
+            &link,
+            "--fingerprint",
+            &org_fp,
             "--key-store",
             "file",
             "--passphrase-file",
@@ -273,6 +344,8 @@ fn no_secure_store_is_said_clearly() {
             "http://127.0.0.1:9",
             "--code",
             "ABCD-EFGH-JKMN",
+            "--fingerprint",
+            "0000",
         ])
         .env(
             "DBUS_SESSION_BUS_ADDRESS",

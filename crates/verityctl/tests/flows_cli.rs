@@ -70,6 +70,8 @@ fn a_key_file_needs_the_same_passphrase_as_in_the_app() {
         "http://127.0.0.1:9",
         "--code",
         "ABCD-EFGH",
+        "--fingerprint",
+        "0000",
         "--key-store",
         "file",
         "--passphrase-file",

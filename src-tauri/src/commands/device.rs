@@ -145,6 +145,10 @@ impl From<DeviceError> for IpcError {
             DeviceError::NotEnrolled => (ErrorCode::NotEnrolled, None),
             DeviceError::AlreadyEnrolled { .. } => (ErrorCode::AlreadyEnrolled, None),
             DeviceError::FingerprintMismatch { .. } => (ErrorCode::FingerprintMismatch, None),
+            DeviceError::FingerprintRequired => (
+                ErrorCode::InvalidInput,
+                Some("fingerprint_required".to_owned()),
+            ),
             DeviceError::KeyStore(k) => (
                 match k {
                     KeyStoreError::NoSecureStore { .. } => ErrorCode::NoSecureStore,
@@ -160,6 +164,11 @@ impl From<DeviceError> for IpcError {
                 (ErrorCode::DeskRefused, Some(code.clone()))
             }
             DeviceError::Client(ClientError::BadUrl { .. }) => (ErrorCode::BadDeskUrl, None),
+            // Not the desk's word (an impostor, a relay, a proxy's error page): never a refusal.
+            DeviceError::Client(ClientError::AnswerNotSigned { .. }) => (
+                ErrorCode::DeskUnreachable,
+                Some("answer_unsigned".to_owned()),
+            ),
             DeviceError::Client(_) | DeviceError::BadCertificate(_) => {
                 (ErrorCode::DeskUnreachable, None)
             }
@@ -433,6 +442,11 @@ pub async fn device_status(
 #[tauri::command]
 #[specta::specta]
 #[allow(clippy::too_many_arguments)]
+// The doc comments above and below feed the generated `ui/src/lib/ipc/bindings.ts`, which this
+// change leaves as it was (the UI side follows separately). What holds now: `fingerprint` (typed
+// by the user from IT's announcement) is required — without it the answer is `invalid_input`
+// with reason `fingerprint_required` — and a link's `fp` never counts, since the link comes from
+// the same place as the desk address in it.
 pub async fn device_enroll(
     state: State<'_, AppState>,
     config: State<'_, DeviceConfig>,
@@ -489,7 +503,7 @@ pub async fn device_enroll_link(
         Enrolment {
             desk_url: link.desk,
             code: link.code,
-            fingerprint: optional(fingerprint).or(link.fingerprint),
+            fingerprint: optional(fingerprint),
             key_store,
             passphrase,
             desk_ca: optional(desk_ca),
@@ -526,7 +540,12 @@ async fn enroll(
         .run(state.data_dir().to_path_buf(), e.passphrase, move |ctx| {
             ctx.key_store = choice;
             ctx.client.extra_roots_pem = e.desk_ca.map(String::into_bytes);
-            verity_flows::device::enroll(ctx, &e.desk_url, &e.code, e.fingerprint.as_deref())
+            verity_flows::device::enroll(
+                ctx,
+                &e.desk_url,
+                &e.code,
+                e.fingerprint.as_deref().unwrap_or(""),
+            )
         })
         .await?;
     Ok(DeviceEnrolled {
