@@ -35,6 +35,7 @@ fn verity_commands() -> &'static [&'static str] {
         "export_report",
         "set_checklist_reminders",
         "device_status",
+        "device_preview",
         "device_enroll",
         "device_enroll_link",
         "device_totp_setup",

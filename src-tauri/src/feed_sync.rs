@@ -144,8 +144,11 @@ pub struct FeedConfig {
     /// Whether the organisation pinned the root in force: a root entered here is refused, and
     /// only the organisation's feed may name official channels.
     pub pinned: bool,
-    /// Whether the administrator's provisioning file sets these (the UI locks them).
+    /// Whether the organisation sets these (the UI locks them).
     pub locked: bool,
+    /// Who: the administrator's provisioning file (`provisioned`), or the configuration the
+    /// organisation's desk signed (`organisation`).
+    pub locked_by: Option<TrustAnchor>,
     /// Where the provisioning file is looked for.
     pub provisioning_path: String,
     /// Why the provisioning file there cannot be used, if it cannot.
@@ -185,7 +188,8 @@ pub struct Effective {
     pub root: Option<Vec<u8>>,
     /// The proxy.
     pub proxy: Option<String>,
-    /// Whether it comes from the provisioning file.
+    /// Whether the organisation sets it (its provisioning file, or the configuration its desk
+    /// signed): Settings then shows it locked.
     pub provisioned: bool,
     /// Who chose it.
     pub anchor: TrustAnchor,
@@ -249,18 +253,31 @@ impl FeedSync {
         provisioning::load(&self.provisioning_path)
     }
 
-    /// The feed to sync: the provisioning file wins; then the URL, root and proxy from
-    /// Settings (empty: the user turned the feed off); then the URL a past `verityctl sync`
-    /// recorded (its kept root). `Ok(None)`: none.
+    /// The feed to sync: the provisioning file wins; then the feed the organisation's desk
+    /// handed over, signed (kept in `device.json` in `data_dir` at enrolment and each
+    /// verification); then the URL, root and proxy from Settings (empty: the user turned the feed
+    /// off); then the URL a past `verityctl sync` recorded (its kept root). `Ok(None)`: none.
     ///
     /// # Errors
     /// The provisioning file's problem: it exists but cannot be used, so nothing syncs until it
     /// is fixed (the user's settings do not silently take over an administrator's choice).
     pub fn effective(
         &self,
+        data_dir: &Path,
         settings: &FeedSettings,
         state: &FeedState,
     ) -> Result<Option<Effective>, String> {
+        if matches!(self.provisioning(), Loaded::Absent) {
+            if let Some(org) = organisation_feed(data_dir) {
+                return Ok(Some(Effective {
+                    url: org.url,
+                    root: Some(org.root_json.into_bytes()),
+                    proxy: settings.proxy.clone(),
+                    provisioned: true,
+                    anchor: TrustAnchor::Organisation,
+                }));
+            }
+        }
         match self.provisioning() {
             Loaded::Found(p) => Ok(Some(Effective {
                 url: p.url,
@@ -292,6 +309,19 @@ impl FeedSync {
     }
 }
 
+/// The feed the organisation's desk handed over (signed with the organisation key the user
+/// confirmed at enrolment), read from `device.json`; `None` when not enrolled, none was given, or
+/// the file cannot be read (logged).
+fn organisation_feed(data_dir: &Path) -> Option<verity_device::proto::OrgFeedConfig> {
+    match verity_device::state::DeviceState::load(data_dir) {
+        Ok(state) => state.and_then(|s| s.feed),
+        Err(e) => {
+            log::warn!("cannot read the organisation's feed from the device state: {e}");
+            None
+        }
+    }
+}
+
 /// The feed settings for the Settings screen.
 ///
 /// # Errors
@@ -305,12 +335,18 @@ pub fn config(state: &AppState, feed: &FeedSync) -> CmdResult<FeedConfig> {
         ))
     })?;
     let provisioning_path = feed.provisioning_path.display().to_string();
-    let (effective, provisioning_error, locked) = match feed.effective(&settings, &fstate) {
-        Ok(e) => {
-            let locked = e.as_ref().is_some_and(|e| e.provisioned);
-            (e, None, locked)
-        }
-        Err(why) => (None, Some(why), true),
+    let (effective, provisioning_error, locked) =
+        match feed.effective(state.data_dir(), &settings, &fstate) {
+            Ok(e) => {
+                let locked = e.as_ref().is_some_and(|e| e.provisioned);
+                (e, None, locked)
+            }
+            Err(why) => (None, Some(why), true),
+        };
+    let locked_by = match (&effective, &provisioning_error) {
+        (_, Some(_)) => Some(TrustAnchor::Provisioned),
+        (Some(e), None) if e.provisioned => Some(e.anchor),
+        _ => None,
     };
     let (url, proxy, root) = match effective {
         Some(e) => (Some(e.url), e.proxy, e.root),
@@ -333,6 +369,7 @@ pub fn config(state: &AppState, feed: &FeedSync) -> CmdResult<FeedConfig> {
             .root_anchor
             .is_some_and(TrustAnchor::is_organisation),
         locked,
+        locked_by,
         provisioning_path,
         provisioning_error,
         alerts: settings.alerts,
@@ -371,7 +408,10 @@ pub fn status(state: &AppState, feed: &FeedSync) -> CmdResult<FeedStatus> {
         };
         Ok((s.feed_settings()?, fstate, s.unread_threats()?, sample))
     })?;
-    let configured = !matches!(feed.effective(&settings, &fstate), Ok(None));
+    let configured = !matches!(
+        feed.effective(state.data_dir(), &settings, &fstate),
+        Ok(None)
+    );
     let (syncing, next_sync) = feed.with_live(|l| (l.progress.clone(), l.next_due));
     Ok(FeedStatus {
         freshness: feed_schedule::freshness(&facts(configured, &fstate), crate::clock::now()),
@@ -469,7 +509,7 @@ async fn run_sync<R: Runtime>(
     feed: &FeedSync,
 ) -> CmdResult<()> {
     let (settings, fstate) = state.with_store(|s| Ok((s.feed_settings()?, s.feed_state()?)))?;
-    let eff = match feed.effective(&settings, &fstate) {
+    let eff = match feed.effective(state.data_dir(), &settings, &fstate) {
         Ok(Some(e)) => e,
         Ok(None) => {
             return Err(IpcError::new(
@@ -617,7 +657,9 @@ pub fn start<R: Runtime>(app: AppHandle<R>) {
                     if let Some(state) = app.try_state::<AppState>() {
                         let configured = state
                             .with_store(|s| Ok((s.feed_settings()?, s.feed_state()?)))
-                            .map(|(se, st)| matches!(feed.effective(&se, &st), Ok(Some(_))));
+                            .map(|(se, st)| {
+                                matches!(feed.effective(state.data_dir(), &se, &st), Ok(Some(_)))
+                            });
                         if configured.unwrap_or(false) {
                             feed.with_live(|l| l.next_due = Some(at));
                             continue;

@@ -533,3 +533,94 @@ fn other_windows_get_no_device_commands() {
     assert!(err.to_string().contains("not allowed"), "{err}");
     drop(desk);
 }
+
+/// Attack: a link from the caller names the caller's desk. Before any code is sent the app shows
+/// who the desk says it is (its address, the organisation's name, the fingerprint of the key that
+/// signed its fresh answer) for the user to compare with what IT announced; a link's own `fp`
+/// never stands in for that.
+#[test]
+fn the_desk_is_previewed_before_any_code_is_sent() {
+    let desk = Desk::start();
+    let app = app_on(&desk);
+    let p: Value = app.ok(
+        "device_preview",
+        json!({"target": desk.url, "deskCa": null}),
+    );
+    assert_eq!(p["orgName"], "Acme HK");
+    assert_eq!(p["fingerprint"], desk.fingerprint());
+    assert!(p["deskUrl"].as_str().unwrap().starts_with(&desk.url), "{p}");
+    // From IT's link: the desk it names, and the link's `fp` (here a wrong one) plays no part.
+    let wrong_fp = "0000 ".repeat(16);
+    let link = verity_device::link::enroll_link(&desk.url, &desk.code("e9"), Some(&wrong_fp));
+    let p: Value = app.ok("device_preview", json!({"target": link, "deskCa": null}));
+    assert_eq!(p["fingerprint"], desk.fingerprint());
+    // Nothing was kept, and garbage is refused with a clear error.
+    assert!(device_state(&app).is_none());
+    let e = app.err(
+        "device_preview",
+        json!({"target": "verity://enroll?code=x", "deskCa": null}),
+    );
+    assert_eq!(e["code"], "invalid_input");
+    let e = app.err(
+        "device_preview",
+        json!({"target": "ftp://desk", "deskCa": null}),
+    );
+    assert_eq!(e["code"], "bad_desk_url");
+}
+
+/// The organisation's feed arrives signed with the enrolment: it wins over Settings (locked),
+/// its root is pinned, and its official directory counts; the change is logged and announced.
+#[test]
+fn the_organisations_signed_feed_comes_with_the_enrolment_and_pins_its_root() {
+    use crate::feed::{v1_list, Feed};
+    use verity_app::feed_sync::{FeedConfig, FeedStatus};
+    use verity_core::feed_config::TrustAnchor;
+    use verity_core::official::OfficialDirectory;
+
+    let desk = Desk::start();
+    let feed = Feed::new();
+    let mut directory = OfficialDirectory::dingtalk_default();
+    directory.phones.push("+85230010077".into());
+    feed.publish_with(v1_list(), Some(directory));
+    let server = feed.serve();
+    admin::set_org_feed(
+        desk.dir.path(),
+        &server.url(),
+        &feed.repo().join("root.json"),
+        desk.clock.as_ref(),
+    )
+    .unwrap();
+
+    let app = app_on(&desk);
+    let fp = desk.fingerprint();
+    let _: DeviceEnrolled = app.ok_as(
+        "device_enroll",
+        enroll_args(&desk.url, &desk.code("e200"), Some(&fp)),
+    );
+    let cfg: FeedConfig = app.ok_as("feed_config", json!({}));
+    assert!(cfg.locked, "{cfg:?}");
+    assert_eq!(cfg.locked_by, Some(TrustAnchor::Organisation));
+    assert_eq!(cfg.url.as_deref(), Some(server.url().as_str()));
+    let err = app.err(
+        "set_feed_source",
+        json!({"url": "https://attacker.example/", "proxy": ""}),
+    );
+    assert_eq!(err["code"], "feed_locked", "{err}");
+
+    let _: FeedStatus = app.ok_as("sync_now", json!({}));
+    let v: Value = app.ok("check", json!({"input": "+852 3001 0077", "kind": "phone"}));
+    assert_eq!(v["verdict"], "official", "{v}");
+    let cfg: FeedConfig = app.ok_as("feed_config", json!({}));
+    assert!(cfg.pinned);
+    assert_eq!(cfg.anchor, Some(TrustAnchor::Organisation));
+    let log: Value = app.ok("feed_trust_log", json!({}));
+    assert_eq!(log[0]["anchor"], "organisation", "{log}");
+    assert_eq!(log[0]["what"], "feed_root", "{log}");
+    let notices = app.host.notices.lock().unwrap().clone();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.summary.contains("Your organisation changed")),
+        "{notices:?}"
+    );
+}

@@ -6,7 +6,7 @@
 use crate::harness::{self, Harness};
 #[path = "../../crates/verity-feed/tests/fixture/mod.rs"]
 mod fixture;
-use fixture::{entry, now, v1_list};
+pub(crate) use fixture::{entry, now, v1_list};
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -31,12 +31,12 @@ fn v2() -> Vec<FeedEntry> {
 }
 
 /// A feed repository with its keys, in a temporary directory.
-struct Feed {
+pub(crate) struct Feed {
     dir: tempfile::TempDir,
 }
 
 impl Feed {
-    fn new() -> Feed {
+    pub(crate) fn new() -> Feed {
         let dir = tempfile::tempdir().unwrap();
         verity_feed::init(
             &dir.path().join("repo"),
@@ -48,14 +48,18 @@ impl Feed {
         .unwrap();
         Feed { dir }
     }
-    fn repo(&self) -> PathBuf {
+    pub(crate) fn repo(&self) -> PathBuf {
         self.dir.path().join("repo")
     }
-    fn publish(&self, entries: Vec<FeedEntry>) {
+    pub(crate) fn publish(&self, entries: Vec<FeedEntry>) {
         self.publish_with(entries, None);
     }
     /// Publishes `entries` and, when given, an official-channel directory.
-    fn publish_with(&self, entries: Vec<FeedEntry>, official: Option<OfficialDirectory>) {
+    pub(crate) fn publish_with(
+        &self,
+        entries: Vec<FeedEntry>,
+        official: Option<OfficialDirectory>,
+    ) {
         verity_feed::publish(
             &self.repo(),
             &self.dir.path().join("keys"),
@@ -68,10 +72,10 @@ impl Feed {
         )
         .unwrap();
     }
-    fn serve(&self) -> ServerHandle {
+    pub(crate) fn serve(&self) -> ServerHandle {
         verity_feed::spawn_server(&self.repo(), "127.0.0.1:0".parse().unwrap()).unwrap()
     }
-    fn root(&self) -> String {
+    pub(crate) fn root(&self) -> String {
         std::fs::read_to_string(self.repo().join("root.json")).unwrap()
     }
 }

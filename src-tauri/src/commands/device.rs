@@ -434,19 +434,70 @@ pub async fn device_status(
     })
 }
 
+/// Who the desk at `target` (a desk address, or IT's `verity://enroll` link) says it is, from
+/// its signed, fresh answer: its address, the organisation's name and the fingerprint of the key
+/// that signed (computed here). Nothing but a random challenge is sent; nothing is kept. The
+/// enrolment screen shows it beside the fingerprint the user typed before any code is sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn device_preview(
+    state: State<'_, AppState>,
+    config: State<'_, DeviceConfig>,
+    target: String,
+    desk_ca: Option<String>,
+) -> CmdResult<DeskPreview> {
+    capped(&target, MAX_LINK, "desk address")?;
+    let target = target.trim().to_owned();
+    let from_link = target.starts_with("verity:");
+    let desk_url = if from_link {
+        verity_device::link::parse_enroll_link(&target)
+            .map_err(|e| invalid(format!("bad enrolment link: {e}")))?
+            .desk
+    } else {
+        target
+    };
+    if desk_url.is_empty() {
+        return Err(invalid("give the desk address"));
+    }
+    let desk_ca = optional(desk_ca);
+    if let Some(ca) = &desk_ca {
+        capped(ca, MAX_DESK_CA, "CA certificate")?;
+    }
+    let preview = config
+        .run(state.data_dir().to_path_buf(), None, move |ctx| {
+            ctx.client.extra_roots_pem = desk_ca.map(String::into_bytes);
+            ops::preview(ctx, &desk_url)
+        })
+        .await?;
+    Ok(DeskPreview {
+        desk_url: preview.desk_url,
+        org_name: preview.org_name,
+        fingerprint: preview.fingerprint,
+    })
+}
+
+/// What a desk says it is, for the enrolment confirmation.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DeskPreview {
+    /// The desk's address, as it will be kept.
+    pub desk_url: String,
+    /// The organisation's name, as the desk gives it.
+    pub org_name: String,
+    /// The fingerprint of the key that signed the desk's answer.
+    pub fingerprint: String,
+}
+
 /// Binds this device to the desk at `desk_url` with IT's one-time `code`, then sets up
-/// two-factor. With `fingerprint` (the organisation key fingerprint IT announced), a desk with
-/// another key is refused before the code is sent. `key_store` is `os` unless the user opted for
-/// the passphrase file (`passphrase` as `verity_flows::device::check_new_passphrase` requires). `desk_ca` is
-/// an extra CA certificate (PEM) for a desk with a private certificate authority.
+/// two-factor. `fingerprint` is the organisation key fingerprint the user typed from IT's
+/// announcement (required: null or blank is `invalid_input` with reason `fingerprint_required`): a
+/// desk with another key is refused before the code is sent, and every answer must be signed by
+/// that key. `key_store` is `os` unless the user opted for the passphrase file (`passphrase` as
+/// `verity_flows::device::check_new_passphrase` requires). `desk_ca` is an extra CA certificate
+/// (PEM) for a desk with a private certificate authority.
 #[tauri::command]
 #[specta::specta]
 #[allow(clippy::too_many_arguments)]
-// The doc comments above and below feed the generated `ui/src/lib/ipc/bindings.ts`, which this
-// change leaves as it was (the UI side follows separately). What holds now: `fingerprint` (typed
-// by the user from IT's announcement) is required — without it the answer is `invalid_input`
-// with reason `fingerprint_required` — and a link's `fp` never counts, since the link comes from
-// the same place as the desk address in it.
 pub async fn device_enroll(
     state: State<'_, AppState>,
     config: State<'_, DeviceConfig>,
@@ -480,8 +531,9 @@ pub async fn device_enroll(
     .await
 }
 
-/// Binds this device with a `verity://enroll?desk=…&code=…[&fp=…]` link from IT. A `fingerprint`
-/// typed by the user takes precedence over the link's.
+/// Binds this device with a `verity://enroll?desk=…&code=…[&fp=…]` link from IT. `fingerprint`
+/// is the one the user typed (required, as for [`device_enroll`]); a link's `fp` never counts,
+/// since the link comes from the same place as the desk address in it.
 #[tauri::command]
 #[specta::specta]
 pub async fn device_enroll_link(

@@ -49,9 +49,16 @@ pub struct ThreatList {
     pub unread: u32,
 }
 
-fn locked(feed: &FeedSync) -> CmdResult<()> {
-    match feed.provisioning() {
-        crate::provisioning::Loaded::Absent => Ok(()),
+/// Refuses a change while the organisation sets the feed: its provisioning file (even a broken
+/// one), or the configuration its desk signed.
+fn locked(state: &AppState, feed: &FeedSync) -> CmdResult<()> {
+    let cfg = feed_sync::config(state, feed)?;
+    match cfg.locked_by {
+        None if !cfg.locked => Ok(()),
+        Some(TrustAnchor::Organisation) => Err(IpcError::new(
+            ErrorCode::FeedLocked,
+            "your organisation's desk sets the feed (signed with the organisation key)",
+        )),
         _ => Err(IpcError::new(
             ErrorCode::FeedLocked,
             format!(
@@ -104,7 +111,7 @@ pub async fn set_feed_source<R: Runtime>(
     url: String,
     proxy: String,
 ) -> CmdResult<FeedConfig> {
-    locked(&feed)?;
+    locked(&state, &feed)?;
     let url = if url.trim().is_empty() {
         None
     } else {
@@ -157,7 +164,7 @@ pub async fn set_feed_root<R: Runtime>(
     json: String,
     fingerprint: String,
 ) -> CmdResult<FeedConfig> {
-    locked(&feed)?;
+    locked(&state, &feed)?;
     let json = json.trim();
     let info = feed_config::parse_root(json.as_bytes()).map_err(|e| invalid(&e))?;
     if info.fingerprint != fingerprint.trim() {
@@ -210,7 +217,7 @@ pub async fn pick_feed_root(
     state: State<'_, AppState>,
     feed: State<'_, FeedSync>,
 ) -> CmdResult<Option<PickedRoot>> {
-    locked(&feed)?;
+    locked(&state, &feed)?;
     let host = state.host.clone();
     let lang = state.with_store(|s| s.settings())?.language;
     let request = OpenRequest {

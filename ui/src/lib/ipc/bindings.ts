@@ -95,16 +95,26 @@ export const commands = {
 	/**  Whether this device is bound, read from `device.json` (no network). */
 	deviceStatus: () => typedError<DeviceStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("device_status")),
 	/**
+	 *  Who the desk at `target` (a desk address, or IT's `verity://enroll` link) says it is, from
+	 *  its signed, fresh answer: its address, the organisation's name and the fingerprint of the key
+	 *  that signed (computed here). Nothing but a random challenge is sent; nothing is kept. The
+	 *  enrolment screen shows it beside the fingerprint the user typed before any code is sent.
+	 */
+	devicePreview: (target: string, deskCa: string | null) => typedError<DeskPreview, IpcError_Serialize>(__TAURI_INVOKE("device_preview", { target, deskCa })),
+	/**
 	 *  Binds this device to the desk at `desk_url` with IT's one-time `code`, then sets up
-	 *  two-factor. With `fingerprint` (the organisation key fingerprint IT announced), a desk with
-	 *  another key is refused before the code is sent. `key_store` is `os` unless the user opted for
-	 *  the passphrase file (`passphrase` as `verity_flows::device::check_new_passphrase` requires). `desk_ca` is
-	 *  an extra CA certificate (PEM) for a desk with a private certificate authority.
+	 *  two-factor. `fingerprint` is the organisation key fingerprint the user typed from IT's
+	 *  announcement (required: null or blank is `invalid_input` with reason `fingerprint_required`): a
+	 *  desk with another key is refused before the code is sent, and every answer must be signed by
+	 *  that key. `key_store` is `os` unless the user opted for the passphrase file (`passphrase` as
+	 *  `verity_flows::device::check_new_passphrase` requires). `desk_ca` is an extra CA certificate
+	 *  (PEM) for a desk with a private certificate authority.
 	 */
 	deviceEnroll: (deskUrl: string, code: string, fingerprint: string | null, keyStore: DeviceKeyStore, passphrase: string | null, deskCa: string | null) => typedError<DeviceEnrolled_Serialize, IpcError_Serialize>(__TAURI_INVOKE("device_enroll", { deskUrl, code, fingerprint, keyStore, passphrase, deskCa })),
 	/**
-	 *  Binds this device with a `verity://enroll?desk=…&code=…[&fp=…]` link from IT. A `fingerprint`
-	 *  typed by the user takes precedence over the link's.
+	 *  Binds this device with a `verity://enroll?desk=…&code=…[&fp=…]` link from IT. `fingerprint`
+	 *  is the one the user typed (required, as for [`device_enroll`]); a link's `fp` never counts,
+	 *  since the link comes from the same place as the desk address in it.
 	 */
 	deviceEnrollLink: (link: string, fingerprint: string | null, keyStore: DeviceKeyStore, passphrase: string | null, deskCa: string | null) => typedError<DeviceEnrolled_Serialize, IpcError_Serialize>(__TAURI_INVOKE("device_enroll_link", { link, fingerprint, keyStore, passphrase, deskCa })),
 	/**
@@ -397,6 +407,16 @@ export type CleanCopyOutcome_Serialize = {
 	kept: number,
 	/**  Why no copy was written (a spreadsheet, an unreadable file, a disk error). */
 	error: IpcError_Serialize | null,
+};
+
+/**  What a desk says it is, for the enrolment confirmation. */
+export type DeskPreview = {
+	/**  The desk's address, as it will be kept. */
+	deskUrl: string,
+	/**  The organisation's name, as the desk gives it. */
+	orgName: string,
+	/**  The fingerprint of the key that signed the desk's answer. */
+	fingerprint: string,
 };
 
 /**  A bound device, as the Device screen shows it. */
@@ -715,8 +735,13 @@ export type FeedConfig_Deserialize = {
 	 *  only the organisation's feed may name official channels.
 	 */
 	pinned: boolean,
-	/**  Whether the administrator's provisioning file sets these (the UI locks them). */
+	/**  Whether the organisation sets these (the UI locks them). */
 	locked: boolean,
+	/**
+	 *  Who: the administrator's provisioning file (`provisioned`), or the configuration the
+	 *  organisation's desk signed (`organisation`).
+	 */
+	lockedBy?: TrustAnchor | null,
 	/**  Where the provisioning file is looked for. */
 	provisioningPath: string,
 	/**  Why the provisioning file there cannot be used, if it cannot. */
@@ -744,8 +769,13 @@ export type FeedConfig_Serialize = {
 	 *  only the organisation's feed may name official channels.
 	 */
 	pinned: boolean,
-	/**  Whether the administrator's provisioning file sets these (the UI locks them). */
+	/**  Whether the organisation sets these (the UI locks them). */
 	locked: boolean,
+	/**
+	 *  Who: the administrator's provisioning file (`provisioned`), or the configuration the
+	 *  organisation's desk signed (`organisation`).
+	 */
+	lockedBy: TrustAnchor | null,
 	/**  Where the provisioning file is looked for. */
 	provisioningPath: string,
 	/**  Why the provisioning file there cannot be used, if it cannot. */
