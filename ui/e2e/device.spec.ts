@@ -31,6 +31,23 @@ async function enrolFromKeyboard(page: Page): Promise<void> {
   await page.keyboard.press('Tab');
   await page.keyboard.type(fixtures.ORG_FINGERPRINT);
   await page.keyboard.press('Enter');
+  await confirmBinding(page);
+}
+
+/** The desk's confirmation (who it says it is): checked with axe, then accepted from the keyboard. */
+async function confirmBinding(page: Page): Promise<void> {
+  const confirm = page.locator('.confirm');
+  await expect(confirm).toBeVisible();
+  await expect(confirm.locator('h3')).toBeFocused();
+  expect(await axeViolations(page)).toEqual([]);
+  const enrols = async (): Promise<number> =>
+    (await mockRecord(page)).calls.filter((c) => c.cmd === 'device_enroll').length;
+  const before = await enrols();
+  const last = (await mockRecord(page)).calls.at(-1)?.cmd;
+  expect(last, 'the desk was asked who it is, and nothing else yet').toBe('device_preview');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect.poll(enrols).toBe(before + 1);
 }
 
 /** Types a code into "Verify my device now" and runs the checks. */
@@ -120,6 +137,7 @@ test('no secure store: the key file is offered, and used with its passphrase', a
   await page.keyboard.type('correct horse battery');
   expect(await axeViolations(page)).toEqual([]);
   await page.keyboard.press('Enter');
+  await confirmBinding(page);
   await expect(page.locator('svg.qr')).toBeVisible();
   const enrolCalls = (await mockRecord(page)).calls.filter((c) => c.cmd === 'device_enroll');
   expect(enrolCalls.map((c) => c.args.keyStore)).toEqual(['os', 'file']);

@@ -215,6 +215,12 @@ export function installMockBackend(options: MockOptions): void {
       // Device binding (issue 6).
       case 'device_status':
         return device;
+      case 'device_preview':
+        return {
+          deskUrl: 'https://desk.acme.example/',
+          orgName: options.deviceEnrolled.binding.orgName,
+          fingerprint: options.deviceEnrolled.binding.orgFingerprint,
+        };
       case 'device_enroll':
       case 'device_enroll_link':
         device = { bound: true, binding: options.deviceEnrolled.binding };

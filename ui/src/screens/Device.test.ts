@@ -15,13 +15,26 @@ async function renderDevice(): Promise<void> {
   await waitFor(() => expect(screen.queryByText(t('device.loading'))).toBeNull());
 }
 
+const FINGERPRINT_LABEL = 'Organisation key fingerprint';
+
+async function typeFingerprint(fp: string = outcomes.ORG_FINGERPRINT): Promise<void> {
+  await userEvent.type(screen.getByRole('textbox', { name: FINGERPRINT_LABEL }), fp);
+}
+
 async function fillCodeForm(): Promise<void> {
   await userEvent.type(screen.getByRole('textbox', { name: 'Desk address' }), DESK);
   await userEvent.type(screen.getByRole('textbox', { name: 'One-time code' }), CODE);
+  await typeFingerprint();
 }
 
-const submitEnrol = (): Promise<void> =>
-  userEvent.click(screen.getByRole('button', { name: 'Bind this device' }));
+/** Sends the form; when the desk's confirmation comes up with matching fingerprints, confirms. */
+async function submitEnrol(): Promise<void> {
+  await userEvent.click(screen.getByRole('button', { name: 'Bind this device' }));
+  const confirm = await screen
+    .findByRole('button', { name: 'Yes, bind to Acme HK' }, { timeout: 300 })
+    .catch(() => null);
+  if (confirm) await userEvent.click(confirm);
+}
 
 function valueOf(card: HTMLElement, label: string): HTMLElement {
   const dt = within(card).getByText(label, { selector: 'dt' });
@@ -45,9 +58,10 @@ describe('Device, not bound', () => {
       'dir',
       'ltr',
     );
-    expect(
-      within(form).getByRole('textbox', { name: 'Organisation key fingerprint (optional)' }),
-    ).toBeInTheDocument();
+    expect(within(form).getByRole('textbox', { name: FINGERPRINT_LABEL })).toHaveAttribute(
+      'aria-required',
+      'true',
+    );
     // The key file is not offered while the system's store may work.
     expect(screen.queryByLabelText('Passphrase')).toBeNull();
   });
@@ -64,14 +78,49 @@ describe('Device, not bound', () => {
     expect(backend.callsTo('device_enroll')).toEqual([]);
   });
 
+  it('asks for the fingerprint IT announced, then shows who the desk is before any code is sent', async () => {
+    const backend = mockBackend();
+    await renderDevice();
+    await userEvent.type(screen.getByRole('textbox', { name: 'Desk address' }), DESK);
+    await userEvent.type(screen.getByRole('textbox', { name: 'One-time code' }), CODE);
+    await userEvent.click(screen.getByRole('button', { name: 'Bind this device' }));
+    expect(screen.getByText('Type the organisation key fingerprint IT announced.')).toBeVisible();
+    expect(backend.callsTo('device_preview')).toEqual([]);
+
+    // A fingerprint that is not the desk's: the confirmation says do not bind, and offers no way on.
+    await typeFingerprint('0000 1111 2222 3333');
+    await userEvent.click(screen.getByRole('button', { name: 'Bind this device' }));
+    const confirm = await screen.findByRole('group', {
+      name: 'Check who you are binding this device to',
+    });
+    expect(confirm).toHaveTextContent('Acme HK');
+    expect(confirm).toHaveTextContent(outcomes.ORG_FINGERPRINT);
+    expect(within(confirm).getByRole('alert')).toHaveTextContent('The fingerprints do not match.');
+    expect(within(confirm).queryByRole('button', { name: /Yes, bind/ })).toBeNull();
+    expect(backend.callsTo('device_preview')[0]?.args).toEqual({ target: DESK, deskCa: null });
+    expect(backend.callsTo('device_enroll')).toEqual([]);
+
+    // The right one, typed with other spacing and case: they match, and binding is offered.
+    await userEvent.clear(screen.getByRole('textbox', { name: FINGERPRINT_LABEL }));
+    await typeFingerprint(outcomes.ORG_FINGERPRINT.toLowerCase().replaceAll(' ', ''));
+    await userEvent.click(screen.getByRole('button', { name: 'Bind this device' }));
+    const ok = await screen.findByRole('group', {
+      name: 'Check who you are binding this device to',
+    });
+    expect(ok).toHaveTextContent('The fingerprints match.');
+    expect(ok).toHaveTextContent('Real support never asks you to bind your device during a call.');
+    expect(document.activeElement).toHaveTextContent('Check who you are binding this device to');
+    expect(backend.callsTo('device_enroll')).toEqual([]);
+    await userEvent.click(within(ok).getByRole('button', { name: 'Back' }));
+    expect(
+      screen.queryByRole('group', { name: 'Check who you are binding this device to' }),
+    ).toBeNull();
+  });
+
   it('enrols, then shows the organisation, its fingerprint and the two-factor QR code', async () => {
     const backend = mockBackend();
     await renderDevice();
     await fillCodeForm();
-    await userEvent.type(
-      screen.getByRole('textbox', { name: 'Organisation key fingerprint (optional)' }),
-      outcomes.ORG_FINGERPRINT,
-    );
     await submitEnrol();
 
     const done = await screen.findByText('This device is now bound');
@@ -92,6 +141,10 @@ describe('Device, not bound', () => {
         },
       },
     ]);
+    // The desk was asked who it is first.
+    expect(backend.calls.findIndex((c) => c.cmd === 'device_preview')).toBeLessThan(
+      backend.calls.findIndex((c) => c.cmd === 'device_enroll'),
+    );
 
     const card = screen.getByRole('region', { name: 'This device' });
     expect(within(card).getByText('Acme HK')).toBeInTheDocument();
@@ -130,11 +183,13 @@ describe('Device, not bound', () => {
     expect(screen.getByText('Paste the enrolment link.')).toBeVisible();
     const link = 'verity://enroll?desk=https%3A%2F%2Fdesk.acme.example&code=ABCD-EFGH-JKMN';
     await userEvent.type(screen.getByRole('textbox', { name: 'Enrolment link' }), link);
+    await typeFingerprint();
     await submitEnrol();
     await screen.findByText('This device is now bound');
+    expect(backend.callsTo('device_preview')[0]?.args).toEqual({ target: link, deskCa: null });
     expect(backend.callsTo('device_enroll_link')[0]?.args).toEqual({
       link,
-      fingerprint: null,
+      fingerprint: outcomes.ORG_FINGERPRINT,
       keyStore: 'os',
       passphrase: null,
       deskCa: null,
@@ -230,12 +285,14 @@ describe('Device, not bound', () => {
 
   it('words a bad link as such', async () => {
     const backend = mockBackend();
-    backend.on('device_enroll_link', () =>
+    // The desk is asked who it is first: the link is refused there, before any code is sent.
+    backend.on('device_preview', () =>
       fail({ code: 'invalid_input', message: 'bad enrolment link: not a link' }),
     );
     await renderDevice();
     await userEvent.click(screen.getByRole('radio', { name: 'A verity://enroll link' }));
     await userEvent.type(screen.getByRole('textbox', { name: 'Enrolment link' }), 'hello');
+    await typeFingerprint();
     await submitEnrol();
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'This is not a Verity enrolment link.',

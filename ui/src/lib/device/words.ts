@@ -57,3 +57,9 @@ export function groupFingerprint(fingerprint: string): string {
   const hex = fingerprint.replace(/[^0-9a-f]/gi, '').toUpperCase();
   return hex.match(/.{1,4}/g)?.join(' ') ?? '';
 }
+
+/** Whether two fingerprints are the same, however typed (spaces, colons, case). */
+export function sameFingerprint(a: string, b: string): boolean {
+  const norm = (s: string): string => s.replace(/[^0-9a-f]/gi, '').toUpperCase();
+  return norm(a) !== '' && norm(a) === norm(b);
+}

@@ -62,6 +62,7 @@ export function feedConfig(locked = false): FeedConfig {
     anchor: locked ? 'provisioned' : null,
     pinned: locked,
     locked,
+    lockedBy: locked ? 'provisioned' : null,
     provisioningPath: '/etc/verity/provisioning.json',
     provisioningError: null,
     alerts: true,

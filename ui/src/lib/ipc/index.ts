@@ -18,6 +18,7 @@ import type {
   CheckKind,
   CheckOutcome_Serialize,
   CheckSource,
+  DeskPreview,
   DeviceBinding_Serialize,
   DeviceCheck,
   DeviceChecks,
@@ -59,6 +60,7 @@ export type {
   Category,
   CheckKind,
   CheckSource,
+  DeskPreview,
   DeviceCheck,
   DeviceChecks,
   DeviceKeyStore,
@@ -347,7 +349,10 @@ export const MIN_PASSPHRASE_CHARS = 8;
 
 /** How to enrol: the fingerprint IT announced, where the key goes, an extra CA for the desk. */
 export type EnrollOptions = {
-  /** The organisation key fingerprint IT announced; a desk with another key is refused. */
+  /**
+   * The organisation key fingerprint the user typed from IT's announcement (required: the
+   * backend refuses without it); a desk with another key is refused before the code is sent.
+   */
   fingerprint: string | null;
   /** `os` (the system's secure store) unless the user opted for the passphrase file. */
   keyStore: DeviceKeyStore;
@@ -361,6 +366,14 @@ export type EnrollOptions = {
 export const deviceStatus = (): Promise<DeviceStatus> => call(() => commands.deviceStatus());
 
 /** Binds this device with the desk address and IT's one-time code, then sets up two-factor. */
+/**
+ * Who the desk at `target` (an address, or IT's `verity://enroll` link) says it is: its address,
+ * the organisation's name, the fingerprint of the key that signed its fresh answer. Nothing else
+ * is sent; nothing is kept.
+ */
+export const devicePreview = (target: string, deskCa: string | null): Promise<DeskPreview> =>
+  call(() => commands.devicePreview(target, deskCa));
+
 export const deviceEnroll = (
   deskUrl: string,
   code: string,

@@ -92,6 +92,14 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
   const handlers = new Map<string, Handler>([
     ...feedHandlers(() => backend.feed),
     ['device_status', () => backend.device],
+    [
+      'device_preview',
+      () => ({
+        deskUrl: 'https://desk.acme.example/',
+        orgName: 'Acme HK',
+        fingerprint: outcomes.ORG_FINGERPRINT,
+      }),
+    ],
     ['device_enroll', enrol],
     ['device_enroll_link', enrol],
     ['device_totp_setup', () => outcomes.totpSetup()],
