@@ -267,58 +267,40 @@ impl FeedSync {
         settings: &FeedSettings,
         state: &FeedState,
     ) -> Result<Option<Effective>, String> {
-        if matches!(self.provisioning(), Loaded::Absent) {
-            if let Some(org) = organisation_feed(data_dir) {
-                return Ok(Some(Effective {
-                    url: org.url,
-                    root: Some(org.root_json.into_bytes()),
-                    proxy: settings.proxy.clone(),
-                    provisioned: true,
-                    anchor: TrustAnchor::Organisation,
-                }));
-            }
-        }
-        match self.provisioning() {
-            Loaded::Found(p) => Ok(Some(Effective {
-                url: p.url,
-                root: Some(p.root),
-                proxy: p.proxy,
+        let organisation =
+            verity_flows::feed::organisation_source(data_dir, &self.provisioning_path)?;
+        if let Some((source, proxy)) = organisation {
+            return Ok(Some(Effective {
+                url: source.url,
+                root: source.root,
+                // The desk's feed carries no proxy: the user's (or the system's) applies.
+                proxy: proxy.or_else(|| {
+                    (source.anchor == TrustAnchor::Organisation)
+                        .then(|| settings.proxy.clone())
+                        .flatten()
+                }),
                 provisioned: true,
-                anchor: TrustAnchor::Provisioned,
-            })),
-            Loaded::Invalid(why) => Err(why),
-            // An empty URL is the user's explicit "no feed": no fallback then.
-            Loaded::Absent => Ok(match settings.url.as_deref() {
-                Some("") => None,
-                Some(url) => Some(Effective {
-                    url: url.to_owned(),
-                    root: settings.root.clone().map(String::into_bytes),
-                    proxy: settings.proxy.clone(),
-                    provisioned: false,
-                    anchor: TrustAnchor::Manual,
-                }),
-                None => state.url.clone().map(|url| Effective {
-                    url,
-                    root: None,
-                    proxy: None,
-                    provisioned: false,
-                    anchor: settings.root_anchor.unwrap_or(TrustAnchor::Manual),
-                }),
+                anchor: source.anchor,
+            }));
+        }
+        // An empty URL is the user's explicit "no feed": no fallback then.
+        Ok(match settings.url.as_deref() {
+            Some("") => None,
+            Some(url) => Some(Effective {
+                url: url.to_owned(),
+                root: settings.root.clone().map(String::into_bytes),
+                proxy: settings.proxy.clone(),
+                provisioned: false,
+                anchor: TrustAnchor::Manual,
             }),
-        }
-    }
-}
-
-/// The feed the organisation's desk handed over (signed with the organisation key the user
-/// confirmed at enrolment), read from `device.json`; `None` when not enrolled, none was given, or
-/// the file cannot be read (logged).
-fn organisation_feed(data_dir: &Path) -> Option<verity_device::proto::OrgFeedConfig> {
-    match verity_device::state::DeviceState::load(data_dir) {
-        Ok(state) => state.and_then(|s| s.feed),
-        Err(e) => {
-            log::warn!("cannot read the organisation's feed from the device state: {e}");
-            None
-        }
+            None => state.url.clone().map(|url| Effective {
+                url,
+                root: None,
+                proxy: None,
+                provisioned: false,
+                anchor: settings.root_anchor.unwrap_or(TrustAnchor::Manual),
+            }),
+        })
     }
 }
 

@@ -33,6 +33,56 @@ pub struct Source {
     pub replace_manual: bool,
 }
 
+/// The feed the organisation sets on this computer, with its proxy, if any: the administrator's
+/// provisioning file at `provisioning_path` wins; then the feed the organisation's desk handed
+/// over, signed with the organisation key the user confirmed at enrolment (kept in `device.json`
+/// in `data_dir`). Both front ends weigh it the same way, and it wins over anything a user gives.
+///
+/// # Errors
+/// The provisioning file's problem: it exists but cannot be used, so nothing syncs until it is
+/// fixed (a user's settings do not silently take over an administrator's choice).
+pub fn organisation_source(
+    data_dir: &Path,
+    provisioning_path: &Path,
+) -> Result<Option<(Source, Option<String>)>, String> {
+    use crate::provisioning::{self, Loaded};
+    match provisioning::load(provisioning_path) {
+        Loaded::Found(p) => Ok(Some((
+            Source {
+                url: p.url,
+                root: Some(p.root),
+                anchor: TrustAnchor::Provisioned,
+                replace_manual: false,
+            },
+            p.proxy,
+        ))),
+        Loaded::Invalid(why) => Err(why),
+        Loaded::Absent => Ok(desk_feed(data_dir).map(|f| {
+            (
+                Source {
+                    url: f.url,
+                    root: Some(f.root_json.into_bytes()),
+                    anchor: TrustAnchor::Organisation,
+                    replace_manual: false,
+                },
+                None,
+            )
+        })),
+    }
+}
+
+/// The feed the organisation's desk handed over, read from `device.json`; `None` when not
+/// enrolled, none was given, or the file cannot be read (logged).
+fn desk_feed(data_dir: &Path) -> Option<verity_device::proto::OrgFeedConfig> {
+    match verity_device::state::DeviceState::load(data_dir) {
+        Ok(state) => state.and_then(|s| s.feed),
+        Err(e) => {
+            log::warn!("cannot read the organisation's feed from the device state: {e}");
+            None
+        }
+    }
+}
+
 /// How a sync treats the trusted root, decided by [`plan`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RootPlan {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use verity_core::feed_config::TrustAnchor;
 use verity_feed::{Progress, Stage, SyncConfig, SyncOutcome};
 use verity_flows::feed::Source;
-use verity_flows::provisioning::{self, Loaded};
+use verity_flows::provisioning;
 use verity_store::{Store, TrustChangeKind};
 
 /// Largest trusted root file accepted, in bytes (the app's limit).
@@ -96,29 +96,27 @@ fn progress_printer(tty: bool) -> impl FnMut(Progress) + Send {
 pub fn run(args: &SyncArgs, data_dir: &Path, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let mut store = Store::open(data_dir)?;
     let path = provisioning::path_from_env();
-    let (source, proxy) = match provisioning::load(&path) {
-        // The administrator's file wins, as in the app: it is the organisation's choice.
-        Loaded::Found(p) => {
+    let organisation = verity_flows::feed::organisation_source(data_dir, &path).map_err(|why| {
+        CliError::Usage(format!(
+            "the administrator's provisioning file cannot be used: {why}"
+        ))
+    })?;
+    let (source, proxy) = match organisation {
+        // The organisation's feed wins, as in the app: the administrator's provisioning file, or
+        // the feed its desk handed over (signed) at enrolment.
+        Some((source, proxy)) => {
             if args.url.is_some() || args.root.is_some() {
+                let by = match source.anchor {
+                    TrustAnchor::Organisation => "your organisation's desk".to_owned(),
+                    _ => format!("the administrator's provisioning file {}", path.display()),
+                };
                 return Err(CliError::Usage(format!(
-                    "the administrator's provisioning file {} sets the feed: drop --url and --root",
-                    path.display()
+                    "{by} sets the feed: drop --url and --root"
                 )));
             }
-            let source = Source {
-                url: p.url,
-                root: Some(p.root),
-                anchor: TrustAnchor::Provisioned,
-                replace_manual: false,
-            };
-            (source, args.proxy.clone().or(p.proxy))
+            (source, args.proxy.clone().or(proxy))
         }
-        Loaded::Invalid(why) => {
-            return Err(CliError::Usage(format!(
-                "the administrator's provisioning file cannot be used: {why}"
-            )))
-        }
-        Loaded::Absent => {
+        None => {
             let url = match &args.url {
                 Some(u) => u.clone(),
                 None => store.feed_state()?.url.ok_or_else(|| {
