@@ -149,6 +149,14 @@ fn files(n: usize) -> Files {
         snapshot.len(),
         snapshot.len() as f64 / n as f64
     );
+    // The uncompressed body's length, from the header (bytes 32..40, little-endian): what the
+    // client's `max_body` cap must leave room for.
+    let body_len = u64::from_le_bytes(snapshot[32..40].try_into().unwrap());
+    println!(
+        "  snapshot body            {:>9} bytes uncompressed ({:.2} B/entry)",
+        body_len,
+        body_len as f64 / n as f64
+    );
     let list = std::mem::take(&mut snap.entries);
     // N/100 removals and N/100 additions, spread evenly over the list.
     let k = (n / 100).max(1) as u64;

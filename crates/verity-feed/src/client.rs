@@ -70,17 +70,24 @@ pub struct SyncLimits {
     pub max_entries: u64,
 }
 
+/// The defaults are set from the largest list Verity is built and benchmarked for, 10 million
+/// entries (`cargo bench -p verity-feed --bench apply`), with room to grow but not to be flooded:
+/// the bench's synthetic list takes 5.7 bytes an entry on the wire and 11.6 decompressed, so a
+/// 10M snapshot is about 57 MB and 116 MB: files are capped at 128 MiB, bodies at 512 MiB and
+/// entries at 20 million. TUF metadata for
+/// a single-list feed is a few KiB: 64 KiB for a root (the app takes the same), 16 KiB for a
+/// timestamp, 256 KiB for snapshot and targets metadata.
 impl Default for SyncLimits {
     fn default() -> Self {
         SyncLimits {
-            max_root: 512 * 1024,
+            max_root: 64 * 1024,
             max_root_updates: 64,
-            max_timestamp: 64 * 1024,
-            max_snapshot_meta: 1024 * 1024,
-            max_targets_meta: 1024 * 1024,
-            max_target: 256 * 1024 * 1024,
-            max_body: 2 * 1024 * 1024 * 1024,
-            max_entries: 50_000_000,
+            max_timestamp: 16 * 1024,
+            max_snapshot_meta: 256 * 1024,
+            max_targets_meta: 256 * 1024,
+            max_target: 128 * 1024 * 1024,
+            max_body: 512 * 1024 * 1024,
+            max_entries: 20_000_000,
         }
     }
 }

@@ -163,12 +163,13 @@ pub struct DecodeLimits {
     pub max_entries: u64,
 }
 
+/// The client's caps (`SyncLimits`): sized from the 10-million-entry list Verity is built for.
 impl Default for DecodeLimits {
     fn default() -> Self {
         DecodeLimits {
-            max_file: 512 * 1024 * 1024,
-            max_body: 2 * 1024 * 1024 * 1024,
-            max_entries: 50_000_000,
+            max_file: 128 * 1024 * 1024,
+            max_body: 512 * 1024 * 1024,
+            max_entries: 20_000_000,
         }
     }
 }
