@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, mkdirSync, mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -237,4 +237,80 @@ test('Settings: a pasted feed root is trusted only after its fingerprint and the
   await wd.waitFor('.trust-log li[data-anchor="manual"]');
   // The change raised a desktop notification that says real support never asks for it.
   await waitForNotification(feedWords['feed.trust.root.manual']);
+});
+
+/** Sets an input's value as typing would (Svelte's bindings listen for `input`). */
+async function fill(css, value) {
+  await wd.execute(
+    `const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', { bubbles: true }));`,
+    [css, value],
+  );
+}
+
+test('Device: the desk is shown beside the typed fingerprint, and bound only once they match', async (t) => {
+  const DESK = process.env.VERITY_DESK_BIN;
+  assert.ok(DESK, 'VERITY_DESK_BIN must be set');
+  const deviceWords = JSON.parse(readFileSync(join(ROOT, 'locales', 'en', 'device.json'), 'utf8'));
+  // The organisation's desk, on loopback, with a one-time code for this employee.
+  const dir = mkdtempSync(join(tmpdir(), 'verity-desk-'));
+  const data = join(dir, 'desk');
+  const init = execFileSync(DESK, ['org', 'init', '--data', data, '--name', 'Acme HK'], { encoding: 'utf8' });
+  const fingerprint = /Key fingerprint:\s*([0-9A-F ]+)/.exec(init)?.[1]?.trim();
+  assert.ok(fingerprint, init);
+  const issued = execFileSync(DESK, ['enroll-code', '--data', data, '--employee', 'e100', '--name', 'Chan Tai Man', '--ttl', '2h'], { encoding: 'utf8' });
+  const code = issued.trim().split('\n').at(-1);
+  const server = spawn(DESK, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--log-json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.after(() => server.kill('SIGTERM'));
+  const addr = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`the desk did not start: ${buf}`)), 10000);
+    server.stderr.on('data', (d) => {
+      buf += d;
+      for (const line of buf.split('\n')) {
+        try {
+          const v = JSON.parse(line);
+          if (v.fields?.message === 'desk listening') {
+            clearTimeout(timer);
+            resolve(v.fields.addr);
+          }
+        } catch {
+          // a partial line
+        }
+      }
+    });
+  });
+
+  await go('device');
+  await wd.waitFor('#enroll-desk', 20000);
+  await fill('#enroll-desk', `http://${addr}`);
+  await fill('#enroll-code', code);
+  // A fingerprint read out on the phone by the "engineer": not the organisation's.
+  await fill('#enroll-fingerprint', '0000 1111 2222 3333 4444 5555 6666 7777 8888 9999 AAAA BBBB CCCC DDDD EEEE FFFF');
+  await wd.click(await wd.find('main form button[type="submit"]'));
+  const confirm = await wd.waitFor('.confirm', 15000);
+  const shown = await wd.text(confirm);
+  assert.ok(shown.includes('Acme HK') && shown.includes(fingerprint), shown);
+  assert.ok(shown.includes(deviceWords['device.enroll.confirm.mismatch']), shown);
+  assert.equal((await wd.findAll('.confirm button.primary')).length, 0, 'no way on when they differ');
+  assert.equal(JSON.parse(execFileSync(CTL, ['device', 'status', '--json', '--data-dir', DATA_DIR], { encoding: 'utf8' })).bound, false);
+
+  // The fingerprint IT announced on the intranet: they match, and binding is offered.
+  await fill('#enroll-fingerprint', fingerprint.toLowerCase());
+  await wd.click(await wd.find('main form button[type="submit"]'));
+  await wd.until('the fingerprints to match', async () => (await wd.text(await wd.find('.confirm'))).includes(deviceWords['device.enroll.confirm.match']));
+  await shot('enroll-confirm.png');
+  await wd.click(await wd.find('.confirm button.primary'));
+  // This session has no Secret Service: the key file is offered, then the desk is confirmed again.
+  await wd.waitFor('#enroll-use-file', 15000);
+  await wd.click(await wd.find('#enroll-use-file'));
+  await fill('#enroll-passphrase', 'correct horse battery staple');
+  await fill('#enroll-passphrase-confirm', 'correct horse battery staple');
+  await wd.click(await wd.find('main form button[type="submit"]'));
+  await wd.waitFor('.confirm button.primary', 15000);
+  await wd.click(await wd.find('.confirm button.primary'));
+  await wd.waitFor('svg.qr', 20000);
+  const status = JSON.parse(execFileSync(CTL, ['device', 'status', '--json', '--data-dir', DATA_DIR], { encoding: 'utf8' }));
+  assert.equal(status.bound, true);
+  assert.equal(status.org.fingerprint, fingerprint);
+  assert.equal(status.org.name, "Acme HK");
 });
