@@ -1,8 +1,43 @@
+//! Registers the app's commands with Tauri from `src-tauri/commands.txt` (the one list; each
+//! becomes an `allow-<name>` permission the capability files grant) and generates
+//! `commands::ALL` from the same list.
+
+use std::path::PathBuf;
+
 fn main() {
+    let list = PathBuf::from("src-tauri/commands.txt");
+    println!("cargo:rerun-if-changed={}", list.display());
+    let text = std::fs::read_to_string(&list).unwrap_or_else(|e| {
+        eprintln!("cannot read {}: {e}", list.display());
+        std::process::exit(1);
+    });
+    let commands = parse(&text).unwrap_or_else(|e| {
+        eprintln!("{}: {e}", list.display());
+        std::process::exit(1);
+    });
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("commands.rs");
+    let mut code = String::from(
+        "/// The names of every command (from `src-tauri/commands.txt`).\npub const ALL: &[&str] = &[\n",
+    );
+    for c in &commands {
+        code.push_str(&format!("    \"{c}\",\n"));
+    }
+    code.push_str("];\n");
+    if let Err(e) = std::fs::write(&out, code) {
+        eprintln!("cannot write {}: {e}", out.display());
+        std::process::exit(1);
+    }
+    let names: &'static [&'static str] = Box::leak(
+        commands
+            .into_iter()
+            .map(|c| &*Box::leak(c.into_boxed_str()))
+            .collect::<Vec<&'static str>>()
+            .into_boxed_slice(),
+    );
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("./src-tauri/capabilities/**/*")
-            .app_manifest(tauri_build::AppManifest::new().commands(verity_commands())),
+            .app_manifest(tauri_build::AppManifest::new().commands(names)),
     )
     .unwrap_or_else(|e| {
         eprintln!("tauri-build failed: {e:#}");
@@ -10,47 +45,28 @@ fn main() {
     });
 }
 
-/// Every app command the webview may call; capabilities grant them per window.
-/// Keep in step with `commands::ALL` in src-tauri/src/commands/mod.rs (a test checks it).
-fn verity_commands() -> &'static [&'static str] {
-    &[
-        "app_status",
-        "get_settings",
-        "set_language",
-        "set_start_at_login",
-        "set_region",
-        "set_check_shortcut",
-        "shortcut_status",
-        "send_test_notification",
-        "check",
-        "check_history",
-        "clear_check_history",
-        "checklist_status",
-        "scan_files",
-        "save_clean_copies",
-        "acknowledge_official_path",
-        "confirm_test_alert",
-        "set_drill_owner",
-        "record_quiz",
-        "export_report",
-        "set_checklist_reminders",
-        "device_status",
-        "device_preview",
-        "device_enroll",
-        "device_enroll_link",
-        "device_totp_setup",
-        "device_verify",
-        "device_unbind",
-        "feed_status",
-        "sync_now",
-        "feed_config",
-        "set_feed_source",
-        "set_feed_root",
-        "preview_feed_root",
-        "pick_feed_root",
-        "feed_trust_log",
-        "set_feed_alerts",
-        "list_threats",
-        "mark_threats_read",
-    ]
+/// The command names: one per line, `#` comments and blank lines skipped, snake_case, no
+/// repeats.
+fn parse(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if !line
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(format!(
+                "line {}: {line:?} is not a snake_case command name",
+                n + 1
+            ));
+        }
+        if out.iter().any(|c| c == line) {
+            return Err(format!("line {}: {line} is listed twice", n + 1));
+        }
+        out.push(line.to_owned());
+    }
+    Ok(out)
 }
