@@ -139,9 +139,9 @@ impl From<verity_flows::FlowError> for IpcError {
     }
 }
 
-impl From<crate::quick_check::ShortcutError> for IpcError {
-    fn from(e: crate::quick_check::ShortcutError) -> Self {
-        use crate::quick_check::ShortcutError;
+impl From<crate::shortcut::ShortcutError> for IpcError {
+    fn from(e: crate::shortcut::ShortcutError) -> Self {
+        use crate::shortcut::ShortcutError;
         let (code, reason) = match &e {
             ShortcutError::Invalid { .. } => (ErrorCode::InvalidInput, Some("shortcut_invalid")),
             ShortcutError::Refused { .. } => (ErrorCode::InvalidInput, Some("shortcut_refused")),

@@ -4,7 +4,7 @@
 //! Commands ask the [`Host`] instead of calling the OS, so they run in tests with a fake host
 //! and no window, no D-Bus and no changes to the real login items.
 
-pub use crate::quick_check::ShortcutError;
+pub use crate::shortcut::ShortcutError;
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -14,6 +14,7 @@ pub mod i18n;
 pub use verity_flows::provisioning;
 pub mod quick_check;
 pub mod reminder;
+pub mod shortcut;
 pub mod state;
 
 use desktop::DesktopHost;
@@ -54,7 +55,7 @@ pub fn run() {
         // The Save dialog, called from Rust only (export_report): the web view is granted none of
         // the plugin's commands.
         .plugin(tauri_plugin_dialog::init())
-        .plugin(quick_check::plugin())
+        .plugin(desktop::shortcut::plugin())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
@@ -65,7 +66,7 @@ pub fn run() {
             let state = AppState::open(data_dir, host);
             let settings = state.with_store(|s| s.settings()).unwrap_or_default();
             let lang = settings.language;
-            if let Err(e) = quick_check::register(app.handle(), &settings.check_shortcut) {
+            if let Err(e) = desktop::shortcut::register(app.handle(), &settings.check_shortcut) {
                 // Another app may own the shortcut: Verity still runs, and Settings says that
                 // the saved shortcut does nothing until another is chosen.
                 log::warn!("check-clipboard shortcut not registered: {e}");

@@ -149,7 +149,7 @@ impl Host for FakeHost {
                 why: "taken in the test".into(),
             });
         }
-        verity_app::quick_check::parse_shortcut(shortcut)?;
+        verity_app::shortcut::parse_shortcut(shortcut)?;
         *self.registered.lock().unwrap() = Some(shortcut.to_owned());
         self.registration.notify_all();
         let hold = {

@@ -65,7 +65,7 @@ pub async fn set_check_shortcut<R: Runtime>(
     shortcut: String,
 ) -> CmdResult<Settings> {
     let shortcut = shortcut.trim().to_owned();
-    crate::quick_check::parse_shortcut(&shortcut)?;
+    crate::shortcut::parse_shortcut(&shortcut)?;
     // Registered and recorded as one step: another change waits for this one.
     let settings = state.changing_shortcut(|| {
         state.host.set_check_shortcut(&shortcut)?;

@@ -1,9 +1,10 @@
 //! The real desktop behind [`crate::host::Host`]: notifications (notify-rust, with a click
-//! action on Linux), start at login (the autostart plugin), the tray, the global shortcut (through
-//! `crate::quick_check`), the native Save dialog, and opening screens from a click. Nothing here
+//! action on Linux), start at login (the autostart plugin), the tray, the global shortcut
+//! (`shortcut.rs`), the native Save and Open dialogs, and opening screens from a click. Nothing here
 //! runs in the IPC tests, which use a fake host.
 
 mod notification;
+pub mod shortcut;
 pub(crate) mod tray;
 
 pub use notification::show_clickable;
@@ -52,7 +53,7 @@ impl Host for DesktopHost {
     }
 
     fn set_check_shortcut(&self, shortcut: &str) -> Result<(), ShortcutError> {
-        crate::quick_check::register(&self.app, shortcut)
+        shortcut::register(&self.app, shortcut)
     }
 
     fn notify_threats(&self, notice: &Notice, quiet: bool) -> Result<(), HostError> {
