@@ -376,61 +376,10 @@ async fn sync_inner(
     now: Timestamp,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(SyncReport, Vec<u8>), FeedError> {
-    let base = base_url(&cfg.url)?;
-    let join = |p: &str| {
-        base.join(p).map_err(|e| FeedError::BadUrl {
-            url: cfg.url.clone(),
-            reason: e.to_string(),
-        })
-    };
-    let (metadata_url, targets_url) = (join("metadata/")?, join("targets/")?);
-    let (root, tuf_dir) = trusted_root(store.data_dir(), cfg)?;
-    let l = &cfg.limits;
-    let transport = FeedTransport::new(&TransportOptions {
-        proxy: cfg.proxy.as_deref(),
-        connect_timeout: cfg.connect_timeout,
-        timeout: cfg.timeout,
-        max_bytes: l.max_target.max(l.max_root).max(l.max_targets_meta),
-    })?;
-
     progress(Progress::stage(Stage::Metadata));
-    let repo = RepositoryLoader::new(&root, metadata_url, targets_url)
-        .transport(transport)
-        .limits(Limits {
-            max_root_size: l.max_root,
-            max_targets_size: l.max_targets_meta,
-            max_timestamp_size: l.max_timestamp,
-            max_snapshot_size: l.max_snapshot_meta,
-            max_root_updates: l.max_root_updates,
-        })
-        .datastore(&tuf_dir)
-        .expiration_enforcement(ExpirationEnforcement::Safe)
-        .load()
-        .await
-        .map_err(|e| classify(&e, Phase::Metadata))?;
-
-    // The newest verified root, kept for the next sync once this one succeeds.
-    let root_json = serde_json::to_vec_pretty(repo.root())
-        .map_err(|e| FeedError::Internal(format!("cannot serialise the root: {e}")))?;
-
-    // Our own freeze check with the caller's clock, and the earliest expiry for the status.
-    let expiries = [
-        ("root", from_jiff(repo.root().signed.expires)),
-        ("timestamp", from_jiff(repo.timestamp().signed.expires)),
-        ("snapshot", from_jiff(repo.snapshot().signed.expires)),
-        ("targets", from_jiff(repo.targets().signed.expires)),
-    ];
-    let (role, expires) = expiries
-        .iter()
-        .copied()
-        .min_by_key(|(_, t)| *t)
-        .unwrap_or(("timestamp", now));
-    if expires <= now {
-        return Err(FeedError::Expired {
-            role: role.to_owned(),
-        });
-    }
-
+    let (repo, root_json) = load_verified(store.data_dir(), cfg).await?;
+    let expires = earliest_expiry(&repo, now)?;
+    let l = &cfg.limits;
     let (snap_info, delta_info) = describe(&repo, l)?;
     let state = store.feed_state()?;
     if let Some(local) = state.version {
@@ -480,26 +429,7 @@ async fn sync_inner(
 
     // The delta, when the local list is exactly its base.
     let list_known = store.feed_list_sum()?.is_some();
-    let usable_delta = match (&delta_info, state.version) {
-        (None, _) => Err("the feed has no delta".to_owned()),
-        (Some(_), None) => Err("first sync".to_owned()),
-        (Some(_), Some(_)) if !list_known => Err(
-            "the local list was changed outside a feed update, so its checksum is unknown"
-                .to_owned(),
-        ),
-        (Some(d), Some(local)) => {
-            if d.base != Some(local) {
-                Err(format!(
-                    "the delta applies to version {}, the local list is version {local}",
-                    d.base.unwrap_or(0)
-                ))
-            } else if d.base_checksum.as_deref() != state.checksum.as_deref() {
-                Err("the local list is not the delta's base (checksum)".to_owned())
-            } else {
-                Ok(d.clone())
-            }
-        }
-    };
+    let usable_delta = usable_delta(delta_info.as_ref(), &state, list_known);
     let limits = DecodeLimits {
         max_file: l.max_target,
         max_body: l.max_body,
@@ -559,6 +489,98 @@ async fn sync_inner(
     }
     progress(Progress::stage(Stage::Done));
     Ok((report, root_json))
+}
+
+/// Loads the repository's metadata and verifies it (TUF: signatures, thresholds, rollback,
+/// freeze, mix-and-match, size caps) from the trusted root; returns it with the newest verified
+/// root, to be kept for the next sync once this one succeeds.
+async fn load_verified(
+    data_dir: &Path,
+    cfg: &SyncConfig,
+) -> Result<(Repository, Vec<u8>), FeedError> {
+    let base = base_url(&cfg.url)?;
+    let join = |p: &str| {
+        base.join(p).map_err(|e| FeedError::BadUrl {
+            url: cfg.url.clone(),
+            reason: e.to_string(),
+        })
+    };
+    let (metadata_url, targets_url) = (join("metadata/")?, join("targets/")?);
+    let (root, tuf_dir) = trusted_root(data_dir, cfg)?;
+    let l = &cfg.limits;
+    let transport = FeedTransport::new(&TransportOptions {
+        proxy: cfg.proxy.as_deref(),
+        connect_timeout: cfg.connect_timeout,
+        timeout: cfg.timeout,
+        max_bytes: l.max_target.max(l.max_root).max(l.max_targets_meta),
+    })?;
+    let repo = RepositoryLoader::new(&root, metadata_url, targets_url)
+        .transport(transport)
+        .limits(Limits {
+            max_root_size: l.max_root,
+            max_targets_size: l.max_targets_meta,
+            max_timestamp_size: l.max_timestamp,
+            max_snapshot_size: l.max_snapshot_meta,
+            max_root_updates: l.max_root_updates,
+        })
+        .datastore(&tuf_dir)
+        .expiration_enforcement(ExpirationEnforcement::Safe)
+        .load()
+        .await
+        .map_err(|e| classify(&e, Phase::Metadata))?;
+    let root_json = serde_json::to_vec_pretty(repo.root())
+        .map_err(|e| FeedError::Internal(format!("cannot serialise the root: {e}")))?;
+    Ok((repo, root_json))
+}
+
+/// The earliest expiry of the verified metadata, checked against the caller's clock (our own
+/// freeze check: tough reads the system clock), for the status.
+fn earliest_expiry(repo: &Repository, now: Timestamp) -> Result<Timestamp, FeedError> {
+    let expiries = [
+        ("root", from_jiff(repo.root().signed.expires)),
+        ("timestamp", from_jiff(repo.timestamp().signed.expires)),
+        ("snapshot", from_jiff(repo.snapshot().signed.expires)),
+        ("targets", from_jiff(repo.targets().signed.expires)),
+    ];
+    let (role, expires) = expiries
+        .iter()
+        .copied()
+        .min_by_key(|(_, t)| *t)
+        .unwrap_or(("timestamp", now));
+    if expires <= now {
+        return Err(FeedError::Expired {
+            role: role.to_owned(),
+        });
+    }
+    Ok(expires)
+}
+
+/// The delta to apply, when the local list is exactly its base; else why not (for the report).
+fn usable_delta(
+    delta: Option<&TargetInfo>,
+    state: &verity_store::FeedState,
+    list_known: bool,
+) -> Result<TargetInfo, String> {
+    match (delta, state.version) {
+        (None, _) => Err("the feed has no delta".to_owned()),
+        (Some(_), None) => Err("first sync".to_owned()),
+        (Some(_), Some(_)) if !list_known => Err(
+            "the local list was changed outside a feed update, so its checksum is unknown"
+                .to_owned(),
+        ),
+        (Some(d), Some(local)) => {
+            if d.base != Some(local) {
+                Err(format!(
+                    "the delta applies to version {}, the local list is version {local}",
+                    d.base.unwrap_or(0)
+                ))
+            } else if d.base_checksum.as_deref() != state.checksum.as_deref() {
+                Err("the local list is not the delta's base (checksum)".to_owned())
+            } else {
+                Ok(d.clone())
+            }
+        }
+    }
 }
 
 fn fill(report: &mut SyncReport, a: verity_store::FeedApplied) {
