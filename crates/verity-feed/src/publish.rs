@@ -504,24 +504,7 @@ async fn publish_async(
     // The new list, canonical, keeping the first date of entries already known.
     let mut entries = input.entries;
     format::canonicalize(&mut entries);
-    {
-        let mut i = 0;
-        for e in &mut entries {
-            while i < prev_entries.len()
-                && format::canonical_cmp(
-                    (prev_entries[i].entry.kind, &prev_entries[i].entry.value),
-                    (e.entry.kind, &e.entry.value),
-                ) == std::cmp::Ordering::Less
-            {
-                i += 1;
-            }
-            if let Some(p) = prev_entries.get(i) {
-                if p.entry.kind == e.entry.kind && p.entry.value == e.entry.value {
-                    e.entry.added = p.entry.added;
-                }
-            }
-        }
-    }
+    keep_first_dates(prev_entries, &mut entries);
     let official = input.official.or(prev_official);
     let version = prev_version.map_or(1, |v| v + 1);
     let checksum = format::list_checksum(&entries);
@@ -529,19 +512,7 @@ async fn publish_async(
     let count = u64::try_from(entries.len()).unwrap_or(u64::MAX);
 
     let (removals, upserts) = format::diff(prev_entries, &entries);
-    let added: Vec<&FeedEntry> = upserts
-        .iter()
-        .filter(|u| {
-            prev_entries
-                .binary_search_by(|p| {
-                    format::canonical_cmp(
-                        (p.entry.kind, &p.entry.value),
-                        (u.entry.kind, &u.entry.value),
-                    )
-                })
-                .is_err()
-        })
-        .collect();
+    let added = newly_added(prev_entries, &upserts);
     let report_added = u64::try_from(added.len()).unwrap_or(u64::MAX);
     let report_alerts = u64::try_from(added.iter().filter(|e| e.alert).count()).unwrap_or(0);
 
@@ -569,33 +540,18 @@ async fn publish_async(
     };
 
     let delta = match (prev_version, prev_checksum) {
-        (Some(base), Some(base_checksum)) => {
-            // Self-check: the delta must rebuild exactly the new list.
-            let rebuilt = format::apply(prev_entries, &removals, &upserts);
-            if format::list_checksum(&rebuilt) != checksum {
-                return Err(FeedError::Internal(
-                    "the computed delta does not rebuild the list".into(),
-                ));
-            }
-            let file = FeedFile {
-                kind: FileKind::Delta,
-                version,
-                base,
-                created: now,
-                checksum,
-                official: official.clone(),
-                removals: removals.clone(),
-                entries: upserts.clone(),
-            };
-            let bytes = format::encode(&file).map_err(|e| FeedError::Input(e.to_string()))?;
-            let info = TargetInfo {
-                kind: FileKind::Delta.as_str().to_owned(),
-                base: Some(base),
-                base_checksum: Some(Checksum::to_hex(&base_checksum)),
-                ..snapshot_info.clone()
-            };
-            Some((bytes, info))
-        }
+        (Some(base), Some(base_checksum)) => Some(encode_delta(
+            Base {
+                entries: prev_entries,
+                version: base,
+                checksum: base_checksum,
+            },
+            &entries,
+            (removals.clone(), upserts.clone()),
+            official.clone(),
+            &snapshot_info,
+            now,
+        )?),
         _ => None,
     };
 
@@ -620,7 +576,118 @@ async fn publish_async(
         None => None,
     };
 
-    let (targets_v, snapshot_v, timestamp_v) = match &current {
+    let timestamp_expires =
+        sign_and_install(repo_dir, editor, keys, current.as_ref(), opts, now).await?;
+
+    Ok(PublishReport {
+        version,
+        previous: prev_version,
+        entries: count,
+        added: report_added,
+        changed: u64::try_from(upserts.len() - added.len()).unwrap_or(0),
+        removed: u64::try_from(removals.len()).unwrap_or(u64::MAX),
+        new_alerts: report_alerts,
+        checksum: checksum.to_hex(),
+        snapshot_bytes: u64::try_from(snapshot_bytes.len()).unwrap_or(u64::MAX),
+        delta_bytes,
+        timestamp_expires: timestamp_expires.as_second(),
+    })
+}
+
+/// Gives entries already published the date they were first published (both lists canonical).
+fn keep_first_dates(prev: &[FeedEntry], entries: &mut [FeedEntry]) {
+    let mut i = 0;
+    for e in entries {
+        while i < prev.len()
+            && format::canonical_cmp(
+                (prev[i].entry.kind, &prev[i].entry.value),
+                (e.entry.kind, &e.entry.value),
+            ) == std::cmp::Ordering::Less
+        {
+            i += 1;
+        }
+        if let Some(p) = prev.get(i) {
+            if p.entry.kind == e.entry.kind && p.entry.value == e.entry.value {
+                e.entry.added = p.entry.added;
+            }
+        }
+    }
+}
+
+/// The upserts that are new entries (not changes of published ones).
+fn newly_added<'a>(prev: &[FeedEntry], upserts: &'a [FeedEntry]) -> Vec<&'a FeedEntry> {
+    upserts
+        .iter()
+        .filter(|u| {
+            prev.binary_search_by(|p| {
+                format::canonical_cmp(
+                    (p.entry.kind, &p.entry.value),
+                    (u.entry.kind, &u.entry.value),
+                )
+            })
+            .is_err()
+        })
+        .collect()
+}
+
+/// The version a delta applies to.
+#[derive(Clone, Copy)]
+struct Base<'a> {
+    entries: &'a [FeedEntry],
+    version: u64,
+    checksum: Checksum,
+}
+
+/// The delta from `base` to `entries` (`changes`: its removals and upserts), checked to rebuild
+/// exactly the new list, encoded, with its description.
+fn encode_delta(
+    base: Base<'_>,
+    entries: &[FeedEntry],
+    changes: (Vec<format::EntryKey>, Vec<FeedEntry>),
+    official: Option<OfficialDirectory>,
+    snapshot_info: &TargetInfo,
+    now: Timestamp,
+) -> Result<(Vec<u8>, TargetInfo), FeedError> {
+    let (removals, upserts) = changes;
+    let checksum = format::list_checksum(entries);
+    // Self-check: the delta must rebuild exactly the new list.
+    let rebuilt = format::apply(base.entries, &removals, &upserts);
+    if format::list_checksum(&rebuilt) != checksum {
+        return Err(FeedError::Internal(
+            "the computed delta does not rebuild the list".into(),
+        ));
+    }
+    let file = FeedFile {
+        kind: FileKind::Delta,
+        version: snapshot_info.version,
+        base: base.version,
+        created: now,
+        checksum,
+        official,
+        removals,
+        entries: upserts,
+    };
+    let bytes = format::encode(&file).map_err(|e| FeedError::Input(e.to_string()))?;
+    let info = TargetInfo {
+        kind: FileKind::Delta.as_str().to_owned(),
+        base: Some(base.version),
+        base_checksum: Some(Checksum::to_hex(&base.checksum)),
+        ..snapshot_info.clone()
+    };
+    Ok((bytes, info))
+}
+
+/// Signs the new targets, snapshot and timestamp metadata (versions after `current`'s) and
+/// installs them in `repo_dir`; returns the timestamp's expiry.
+async fn sign_and_install(
+    repo_dir: &Path,
+    mut editor: RepositoryEditor,
+    keys: &[Box<dyn tough::key_source::KeySource>],
+    current: Option<&Current>,
+    opts: &PublishOptions,
+    now: Timestamp,
+) -> Result<jiff::Timestamp, FeedError> {
+    let (targets_v, snapshot_v, timestamp_v) = match current {
         Some(c) => (
             next(c.repo.targets().signed.version),
             next(c.repo.snapshot().signed.version),
@@ -647,19 +714,7 @@ async fn publish_async(
         .map_err(|e| FeedError::Tuf(e.to_string()))?;
     install_metadata(staging.path(), repo_dir)?;
 
-    Ok(PublishReport {
-        version,
-        previous: prev_version,
-        entries: count,
-        added: report_added,
-        changed: u64::try_from(upserts.len() - added.len()).unwrap_or(0),
-        removed: u64::try_from(removals.len()).unwrap_or(u64::MAX),
-        new_alerts: report_alerts,
-        checksum: checksum.to_hex(),
-        snapshot_bytes: u64::try_from(snapshot_bytes.len()).unwrap_or(u64::MAX),
-        delta_bytes,
-        timestamp_expires: timestamp_expires.as_second(),
-    })
+    Ok(timestamp_expires)
 }
 
 fn signing_error(e: tough::error::Error) -> FeedError {
