@@ -29,22 +29,7 @@ pub fn encode(file: &FeedFile) -> Result<Vec<u8>, FormatError> {
         return Err(FormatError::Unencodable("versions start at 1".into()));
     }
 
-    // The string table: every campaign and source, sorted, 1-based.
-    let mut strings: BTreeMap<&str, u64> = BTreeMap::new();
-    for e in &file.entries {
-        for s in [&e.entry.campaign, &e.entry.source].into_iter().flatten() {
-            if s.len() > MAX_STRING_LEN {
-                return Err(FormatError::Unencodable(format!(
-                    "a campaign or source longer than {MAX_STRING_LEN} bytes"
-                )));
-            }
-            strings.insert(s.as_str(), 0);
-        }
-    }
-    for (i, v) in strings.values_mut().enumerate() {
-        *v = usize_of(i) + 1;
-    }
-
+    let strings = string_table(file)?;
     let mut body = Vec::new();
     put_varint(&mut body, usize_of(strings.len()));
     for s in strings.keys() {
@@ -77,56 +62,7 @@ pub fn encode(file: &FeedFile) -> Result<Vec<u8>, FormatError> {
         }
     }
     for kind in KINDS {
-        let mut of_kind: Vec<&FeedEntry> = file
-            .entries
-            .iter()
-            .filter(|e| e.entry.kind == kind)
-            .collect();
-        if kind == EntryKind::Phone {
-            // Sort by the integer value, the order the keys are written in.
-            let mut keyed = Vec::with_capacity(of_kind.len());
-            for e in of_kind {
-                let n = phone_to_int(&e.entry.value).ok_or_else(|| {
-                    FormatError::Unencodable(format!(
-                        "phone value {:?} is not E.164",
-                        e.entry.value
-                    ))
-                })?;
-                keyed.push((n, e));
-            }
-            keyed.sort_by_key(|(n, _)| *n);
-            of_kind = keyed.into_iter().map(|(_, e)| e).collect();
-        } else {
-            of_kind.sort_by(|a, b| a.entry.value.as_bytes().cmp(b.entry.value.as_bytes()));
-        }
-        let mut keys: Vec<&str> = of_kind.iter().map(|e| e.entry.value.as_str()).collect();
-        put_keys(&mut body, kind, &mut keys)?;
-        for e in &of_kind {
-            body.push(category_code(e.entry.category) | if e.alert { 0x80 } else { 0 });
-        }
-        for campaign_column in [true, false] {
-            for e in &of_kind {
-                let s = if campaign_column {
-                    &e.entry.campaign
-                } else {
-                    &e.entry.source
-                };
-                let idx = s
-                    .as_deref()
-                    .and_then(|s| strings.get(s).copied())
-                    .unwrap_or(0);
-                put_varint(&mut body, idx);
-            }
-        }
-        let mut prev = file.created.0;
-        for e in &of_kind {
-            let d =
-                e.entry.added.0.checked_sub(prev).ok_or_else(|| {
-                    FormatError::Unencodable("an entry date is out of range".into())
-                })?;
-            put_varint(&mut body, zigzag(d));
-            prev = e.entry.added.0;
-        }
+        put_entries(&mut body, file, kind, &strings)?;
     }
 
     let mut out = Vec::with_capacity(HEADER_LEN + body.len() / 4);
@@ -144,6 +80,84 @@ pub fn encode(file: &FeedFile) -> Result<Vec<u8>, FormatError> {
         .map_err(|e| FormatError::Unencodable(format!("compression failed: {e}")))?;
     enc.finish()
         .map_err(|e| FormatError::Unencodable(format!("compression failed: {e}")))
+}
+
+/// The string table: every campaign and source, sorted, numbered from 1.
+fn string_table(file: &FeedFile) -> Result<BTreeMap<&str, u64>, FormatError> {
+    let mut strings: BTreeMap<&str, u64> = BTreeMap::new();
+    for e in &file.entries {
+        for s in [&e.entry.campaign, &e.entry.source].into_iter().flatten() {
+            if s.len() > MAX_STRING_LEN {
+                return Err(FormatError::Unencodable(format!(
+                    "a campaign or source longer than {MAX_STRING_LEN} bytes"
+                )));
+            }
+            strings.insert(s.as_str(), 0);
+        }
+    }
+    for (i, v) in strings.values_mut().enumerate() {
+        *v = usize_of(i) + 1;
+    }
+    Ok(strings)
+}
+
+/// Writes the entries of one kind: keys, flags, campaign and source indexes, dates.
+fn put_entries(
+    body: &mut Vec<u8>,
+    file: &FeedFile,
+    kind: EntryKind,
+    strings: &BTreeMap<&str, u64>,
+) -> Result<(), FormatError> {
+    let mut of_kind: Vec<&FeedEntry> = file
+        .entries
+        .iter()
+        .filter(|e| e.entry.kind == kind)
+        .collect();
+    if kind == EntryKind::Phone {
+        // Sort by the integer value, the order the keys are written in.
+        let mut keyed = Vec::with_capacity(of_kind.len());
+        for e in of_kind {
+            let n = phone_to_int(&e.entry.value).ok_or_else(|| {
+                FormatError::Unencodable(format!("phone value {:?} is not E.164", e.entry.value))
+            })?;
+            keyed.push((n, e));
+        }
+        keyed.sort_by_key(|(n, _)| *n);
+        of_kind = keyed.into_iter().map(|(_, e)| e).collect();
+    } else {
+        of_kind.sort_by(|a, b| a.entry.value.as_bytes().cmp(b.entry.value.as_bytes()));
+    }
+    let mut keys: Vec<&str> = of_kind.iter().map(|e| e.entry.value.as_str()).collect();
+    put_keys(body, kind, &mut keys)?;
+    for e in &of_kind {
+        body.push(category_code(e.entry.category) | if e.alert { 0x80 } else { 0 });
+    }
+    for campaign_column in [true, false] {
+        for e in &of_kind {
+            let s = if campaign_column {
+                &e.entry.campaign
+            } else {
+                &e.entry.source
+            };
+            let idx = s
+                .as_deref()
+                .and_then(|s| strings.get(s).copied())
+                .unwrap_or(0);
+            put_varint(body, idx);
+        }
+    }
+    let mut prev = file.created.0;
+    for e in &of_kind {
+        let d = e
+            .entry
+            .added
+            .0
+            .checked_sub(prev)
+            .ok_or_else(|| FormatError::Unencodable("an entry date is out of range".into()))?;
+        put_varint(body, zigzag(d));
+        prev = e.entry.added.0;
+    }
+    Ok(())
 }
 
 /// Writes one kind's keys, sorted for that kind; refuses duplicates.
