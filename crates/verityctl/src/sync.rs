@@ -93,15 +93,21 @@ fn progress_printer(tty: bool) -> impl FnMut(Progress) + Send {
     }
 }
 
-pub fn run(args: &SyncArgs, data_dir: &Path, out: &mut dyn Write) -> Result<ExitCode, CliError> {
-    let mut store = Store::open(data_dir)?;
+/// The feed to sync and its proxy: the organisation's (the administrator's provisioning file,
+/// or the feed its desk handed over, signed), which wins as in the app; else `--url` and
+/// `--root` (a root given by hand), else the URL and kept root of the last sync.
+fn source(
+    args: &SyncArgs,
+    data_dir: &Path,
+    store: &Store,
+) -> Result<(Source, Option<String>), CliError> {
     let path = provisioning::path_from_env();
     let organisation = verity_flows::feed::organisation_source(data_dir, &path).map_err(|why| {
         CliError::Usage(format!(
             "the administrator's provisioning file cannot be used: {why}"
         ))
     })?;
-    let (source, proxy) = match organisation {
+    Ok(match organisation {
         // The organisation's feed wins, as in the app: the administrator's provisioning file, or
         // the feed its desk handed over (signed) at enrolment.
         Some((source, proxy)) => {
@@ -142,7 +148,12 @@ pub fn run(args: &SyncArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Exit
             };
             (source, args.proxy.clone())
         }
-    };
+    })
+}
+
+pub fn run(args: &SyncArgs, data_dir: &Path, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let mut store = Store::open(data_dir)?;
+    let (source, proxy) = source(args, data_dir, &store)?;
     let mut cfg = SyncConfig::new(source.url.clone());
     cfg.proxy = proxy;
     cfg.timeout = Duration::from_secs(args.timeout.max(1));
