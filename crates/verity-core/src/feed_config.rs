@@ -61,12 +61,42 @@ fn check_url(s: &str, schemes: &[&str]) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
-/// A feed URL as entered: `https://`, `http://` (for trials) or `file://`, no query or fragment.
+/// Whether a URL's host (as written between `://` and the path) is this computer: `localhost`, or
+/// a loopback address (`127.x.x.x`, `[::1]`), with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') {
+            h
+        } else {
+            host
+        }
+    });
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A feed URL as entered: `https://`, `http://` only to this computer (a trial server on
+/// loopback), or `file://`; no query or fragment.
 ///
 /// # Errors
 /// [`FeedConfigError::Url`] saying why.
 pub fn parse_feed_url(s: &str) -> Result<String, FeedConfigError> {
     let url = check_url(s, &["https", "http", "file"]).map_err(FeedConfigError::Url)?;
+    if let Some(rest) = url
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("http://"))
+        .map(|_| &url[7..])
+    {
+        let host = rest.split('/').next().unwrap_or_default();
+        if !is_loopback_host(host) {
+            return Err(FeedConfigError::Url(format!(
+                "{url:?} uses plain HTTP: use https (http only for a server on this computer)"
+            )));
+        }
+    }
     if url.contains('?') || url.contains('#') {
         return Err(FeedConfigError::Url(format!(
             "{url:?} must not have a query or fragment"
@@ -261,7 +291,20 @@ mod tests {
             "https://feed.example.com/verity/"
         );
         assert!(parse_feed_url("file:///srv/feed").is_ok());
+        // Plain HTTP only to this computer (a trial server).
+        for ok in [
+            "http://127.0.0.1:8787/",
+            "http://localhost/feed/",
+            "http://[::1]:9000/",
+            "HTTP://127.0.0.2/",
+        ] {
+            assert!(parse_feed_url(ok).is_ok(), "{ok}");
+        }
         for bad in [
+            "http://feed.example.com/verity/",
+            "http://10.0.0.5:8787/",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost.evil.example/",
             "",
             "feed.example.com",
             "ftp://x/",

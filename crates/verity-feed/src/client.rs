@@ -329,6 +329,19 @@ fn base_url(s: &str) -> Result<Url, FeedError> {
     if !matches!(u.scheme(), "https" | "http" | "file") {
         return Err(bad("use https, http or file"));
     }
+    // Plain HTTP only to this computer (a trial server on loopback): the feed's signatures
+    // protect the list, but not who is seen fetching it, nor from a network that rewrites it.
+    let loopback = match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if u.scheme() == "http" && !loopback {
+        return Err(bad(
+            "plain HTTP is only for a feed on this computer (loopback): use https",
+        ));
+    }
     if u.query().is_some() || u.fragment().is_some() {
         return Err(bad("a feed URL takes no query or fragment"));
     }

@@ -519,10 +519,11 @@ fn sync_goes_through_an_http_proxy() {
     let feed = Feed::new();
     feed.publish(v1_list());
     let server = feed.serve();
-    // The feed host does not exist; only the proxy (our server, which serves absolute-form
-    // requests by path) can answer.
+    // Nothing listens at the feed's address (plain HTTP is for loopback only, and port 1 is
+    // closed); only the proxy (our server, which serves absolute-form requests by path) can
+    // answer.
     let mut cfg = feed.config(&server);
-    cfg.url = "http://feed.invalid/".into();
+    cfg.url = "http://127.0.0.9:1/".into();
     cfg.proxy = Some(server.url());
     let mut store = feed.store();
     let r = run(&mut store, &cfg).unwrap();
@@ -846,6 +847,17 @@ fn redirector(target: &str) -> (SocketAddr, std::thread::JoinHandle<()>) {
         }
     });
     (addr, handle)
+}
+
+/// Plain HTTP is only for a feed on this computer: a feed elsewhere must be reached over HTTPS.
+#[test]
+fn plain_http_is_refused_off_loopback() {
+    let feed = Feed::new();
+    let mut cfg = feed.config(&feed.serve());
+    cfg.url = "http://feed.example.com/verity/".into();
+    let mut store = feed.store();
+    let err = assert_refused(&mut store, &cfg, "bad_url");
+    assert!(err.to_string().contains("https"), "{err}");
 }
 
 /// Attack: the feed host redirects to another origin (where an attacker serves files, or to
