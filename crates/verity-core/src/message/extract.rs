@@ -205,15 +205,10 @@ pub(super) fn is_host_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '.' || c == '-'
 }
 
+/// The ASCII digit for a digit in any script the phone reader takes (ASCII, full-width,
+/// Arabic-Indic).
 pub(super) fn digit_value(c: char) -> Option<char> {
-    let base = match c {
-        '0'..='9' => return Some(c),
-        '\u{FF10}'..='\u{FF19}' => 0xFF10,
-        '\u{0660}'..='\u{0669}' => 0x0660,
-        '\u{06F0}'..='\u{06F9}' => 0x06F0,
-        _ => return None,
-    };
-    char::from_digit(u32::from(c) - base, 10)
+    phone::ascii_digit(c)
 }
 
 pub(super) fn is_phone_sep(c: char) -> bool {

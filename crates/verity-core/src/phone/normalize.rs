@@ -25,7 +25,7 @@ pub(super) struct Scanned {
     plus: bool,
 }
 
-pub(super) fn ascii_digit(c: char) -> Option<char> {
+pub(crate) fn ascii_digit(c: char) -> Option<char> {
     let base = match c {
         '0'..='9' => return Some(c),
         '\u{FF10}'..='\u{FF19}' => 0xFF10,
