@@ -55,7 +55,11 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn db(dir: &Path) -> Connection {
-    Connection::open(dir.join(verity_store::DATABASE_FILE)).unwrap()
+    Connection::open_with_flags(
+        dir.join(verity_store::DATABASE_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+    )
+    .unwrap()
 }
 
 fn records(conn: &Connection) -> Vec<AuditRecord> {
