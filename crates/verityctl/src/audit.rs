@@ -73,7 +73,8 @@ struct AnchorOut {
     /// The fingerprint of the key that countersigned.
     org_fingerprint: String,
     /// Whether the countersignature verifies with the organisation key pinned in `device.json`
-    /// for this device (`None`: the device is not enrolled, nothing to check it with).
+    /// for this device (`None`: the device is not enrolled, or the anchor is an earlier
+    /// binding's; nothing to check it with).
     countersigned: Option<bool>,
     /// The chain's break against it, if any.
     first_break: Option<ChainBreak>,
@@ -84,7 +85,8 @@ struct AnchorOut {
 const MAX_REPORT: u64 = 4 * 1024 * 1024;
 
 /// Whether `a` is countersigned by the organisation key pinned in `data_dir`'s `device.json`,
-/// for this device (`None` when the device is not enrolled).
+/// for this device (`None` when the device is not enrolled, or `a` names another device or
+/// organisation key: an earlier binding's, nothing to check it with).
 fn countersigned(data_dir: &Path, a: &AnchoredHead) -> Result<Option<bool>, CliError> {
     use verity_device::proto;
     let state = verity_device::state::DeviceState::load(data_dir)
@@ -96,19 +98,22 @@ fn countersigned(data_dir: &Path, a: &AnchoredHead) -> Result<Option<bool>, CliE
     let Ok(at) = u64::try_from(a.at.0) else {
         return Ok(Some(false));
     };
-    let ok = a.org_key == state.org.public_key
-        && a.device_id == state.device_id
-        && proto::verify_audit_anchor(
-            &key,
-            &state.device_id,
-            &proto::AuditAnchor {
-                seq: a.seq,
-                hash: a.hash.clone(),
-                at,
-                signature: a.signature.clone(),
-            },
-        )
-        .is_ok();
+    // An anchor of an earlier binding (the device enrolled again since) cannot be checked with
+    // this one's key; the chain is still checked against it.
+    if a.org_key != state.org.public_key || a.device_id != state.device_id {
+        return Ok(None);
+    }
+    let ok = proto::verify_audit_anchor(
+        &key,
+        &state.device_id,
+        &proto::AuditAnchor {
+            seq: a.seq,
+            hash: a.hash.clone(),
+            at,
+            signature: a.signature.clone(),
+        },
+    )
+    .is_ok();
     Ok(Some(ok))
 }
 
