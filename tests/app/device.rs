@@ -624,3 +624,56 @@ fn the_organisations_signed_feed_comes_with_the_enrolment_and_pins_its_root() {
         "{notices:?}"
     );
 }
+
+#[test]
+fn verify_my_device_has_the_desk_countersign_the_audit_head_and_keeps_it() {
+    let desk = Desk::start();
+    let app = app_on(&desk);
+    let e: DeviceEnrolled = app.ok_as(
+        "device_enroll",
+        enroll_args(&desk.url, &desk.code("e100"), Some(&desk.fingerprint())),
+    );
+    let secret = e.totp.as_ref().unwrap().secret.clone();
+
+    // An empty log: nothing to anchor.
+    desk.clock.advance(1);
+    let v: DeviceChecks = app.ok_as(
+        "device_verify",
+        json!({"totp": totp_now(&secret, &desk.clock), "passphrase": passphrase()}),
+    );
+    assert!(v.ok, "{v:?}");
+    let store = verity_store::Store::open(&app.data_dir()).unwrap();
+    assert_eq!(store.audit_anchor().unwrap(), None);
+
+    // A checklist step through the app writes a record; the next verify anchors its head.
+    app.ok("acknowledge_official_path", json!({}));
+    let head = store.audit_head().unwrap().unwrap();
+    desk.clock.advance(30);
+    let v: DeviceChecks = app.ok_as(
+        "device_verify",
+        json!({"totp": totp_now(&secret, &desk.clock), "passphrase": passphrase()}),
+    );
+    assert!(v.ok, "{v:?}");
+    let anchor = store.audit_anchor().unwrap().expect("the anchor is kept");
+    assert_eq!(anchor.head(), head);
+    assert_eq!(anchor.at.0, START as i64 + 31);
+    let st = device_state(&app).unwrap();
+    assert_eq!(anchor.device_id, st.device_id);
+    assert_eq!(anchor.org_key, st.org.public_key);
+    // Its countersignature verifies with the pinned organisation key.
+    let org = verity_device::proto::parse_public_key(&st.org.public_key, "org").unwrap();
+    verity_device::proto::verify_audit_anchor(
+        &org,
+        &st.device_id,
+        &verity_device::proto::AuditAnchor {
+            seq: anchor.seq,
+            hash: anchor.hash.clone(),
+            at: anchor.at.0 as u64,
+            signature: anchor.signature.clone(),
+        },
+    )
+    .unwrap();
+    let check = store.verify_audit().unwrap();
+    assert!(check.is_intact(), "{check:?}");
+    assert_eq!(check.anchor, Some(anchor));
+}

@@ -19,6 +19,18 @@
 //! chain: the store therefore also keeps the head (sequence number and hash) in a separate row
 //! written in the same transaction, and a report carries the head hash, so a manager holding an
 //! earlier report can tell.
+//!
+//! # Anchoring
+//! Whoever can write the database can also rewrite the whole chain and its head consistently.
+//! So the head is anchored outside the device: it is signed by the device key and sent with the
+//! next "verify my device" request, and the organisation's desk countersigns it
+//! (`verity_device::proto`: `verity-audit-head-v1` and `verity-audit-anchor-v1`). The device keeps
+//! the countersigned head, an [`AnchoredHead`], beside the log, and the manager's report carries
+//! it. [`check_anchor`] then needs record `#seq` of the anchor to exist with exactly the anchored
+//! hash: a chain cut short of it is [`BreakKind::TruncatedSinceAnchor`], a chain whose record
+//! `#seq` differs (rewritten, at that record or any before it, since every hash covers the one
+//! before) is [`BreakKind::RewrittenSinceAnchor`]. This module only compares; the
+//! countersignature is checked with the organisation key by `verity_device::proto`.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -201,6 +213,12 @@ pub enum BreakKind {
     InconsistentStatus,
     /// The chain's last record is not the head kept beside it.
     HeadMismatch,
+    /// The chain is shorter than the head the organisation's desk countersigned: records were
+    /// cut off since.
+    TruncatedSinceAnchor,
+    /// The record the organisation's desk countersigned no longer has the countersigned hash:
+    /// the chain was rewritten since.
+    RewrittenSinceAnchor,
 }
 
 impl BreakKind {
@@ -214,17 +232,21 @@ impl BreakKind {
             BreakKind::OutOfOrder => "out_of_order",
             BreakKind::InconsistentStatus => "inconsistent_status",
             BreakKind::HeadMismatch => "head_mismatch",
+            BreakKind::TruncatedSinceAnchor => "truncated_since_anchor",
+            BreakKind::RewrittenSinceAnchor => "rewritten_since_anchor",
         }
     }
 
     /// Every kind, for locale completeness tests.
-    pub const ALL: [BreakKind; 6] = [
+    pub const ALL: [BreakKind; 8] = [
         BreakKind::Altered,
         BreakKind::BrokenLink,
         BreakKind::Missing,
         BreakKind::OutOfOrder,
         BreakKind::InconsistentStatus,
         BreakKind::HeadMismatch,
+        BreakKind::TruncatedSinceAnchor,
+        BreakKind::RewrittenSinceAnchor,
     ];
 }
 
@@ -250,6 +272,12 @@ impl std::fmt::Display for ChainBreak {
             BreakKind::OutOfOrder => "is out of order or duplicated",
             BreakKind::InconsistentStatus => "moves a step from a status it was not in",
             BreakKind::HeadMismatch => "is not the head recorded beside the log",
+            BreakKind::TruncatedSinceAnchor => {
+                "is gone: the log was cut short of the head the organisation's desk countersigned"
+            }
+            BreakKind::RewrittenSinceAnchor => {
+                "differs from the head the organisation's desk countersigned: the log was rewritten"
+            }
         };
         write!(f, "record {} {what}", self.seq)
     }
@@ -380,6 +408,73 @@ pub fn verify(records: &[AuditRecord], anchor: Option<&ChainHead>) -> Verificati
         first_break,
         replayed,
     }
+}
+
+/// A chain head the organisation's desk countersigned: what the device sent (`seq`, `hash`),
+/// when the desk signed it (desk time), for which device, by which organisation key, and the
+/// countersignature (see `verity_device::proto::audit_anchor_signing_input`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AnchoredHead {
+    /// The anchored record's sequence number.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub seq: u64,
+    /// Its hash (64 lower-case hex digits).
+    pub hash: String,
+    /// When the desk countersigned it, by the desk's clock.
+    pub at: Timestamp,
+    /// The device whose chain it is (its key id, hex).
+    pub device_id: String,
+    /// The organisation key that countersigned (Ed25519, base64url).
+    pub org_key: String,
+    /// The countersignature (Ed25519, base64url).
+    pub signature: String,
+}
+
+impl AnchoredHead {
+    /// The head it anchors.
+    #[must_use]
+    pub fn head(&self) -> ChainHead {
+        ChainHead {
+            seq: self.seq,
+            hash: self.hash.clone(),
+        }
+    }
+}
+
+/// Checks `records` (as stored, by sequence number) against a countersigned head: record
+/// `#anchor.seq` must be there with exactly the anchored hash. `None` when it is; else the break
+/// at `#anchor.seq`: [`BreakKind::TruncatedSinceAnchor`] when the chain ends before it,
+/// [`BreakKind::Missing`] when it alone is gone, [`BreakKind::RewrittenSinceAnchor`] when its hash
+/// differs. Only the anchor is compared: [`verify`] checks the chain itself.
+#[must_use]
+pub fn check_anchor(records: &[AuditRecord], anchor: &AnchoredHead) -> Option<ChainBreak> {
+    let kind = match records.iter().find(|r| r.seq == anchor.seq) {
+        Some(r) if r.hash == anchor.hash => return None,
+        Some(_) => BreakKind::RewrittenSinceAnchor,
+        None if records.iter().any(|r| r.seq > anchor.seq) => BreakKind::Missing,
+        None => BreakKind::TruncatedSinceAnchor,
+    };
+    Some(ChainBreak {
+        seq: anchor.seq,
+        kind,
+    })
+}
+
+/// [`verify`], then, when the chain itself holds, [`check_anchor`] against `anchored` (the
+/// countersigned head, when there is one): a chain rewritten consistently with its head kept
+/// beside it still fails here.
+#[must_use]
+pub fn verify_anchored(
+    records: &[AuditRecord],
+    head: Option<&ChainHead>,
+    anchored: Option<&AnchoredHead>,
+) -> Verification {
+    let mut v = verify(records, head);
+    if v.first_break.is_none() {
+        v.first_break = anchored.and_then(|a| check_anchor(records, a));
+    }
+    v
 }
 
 #[cfg(test)]
@@ -557,6 +652,67 @@ mod tests {
                 seq: 1,
                 kind: BreakKind::Altered
             })
+        );
+    }
+
+    fn anchor_of(r: &AuditRecord) -> AnchoredHead {
+        AnchoredHead {
+            seq: r.seq,
+            hash: r.hash.clone(),
+            at: Timestamp(5_000),
+            device_id: "d".into(),
+            org_key: "k".into(),
+            signature: "s".into(),
+        }
+    }
+
+    #[test]
+    fn an_anchor_catches_a_consistent_truncation_or_rewrite() {
+        let c = chain(5);
+        let anchor = anchor_of(&c[3]);
+        // Intact, and the chain may grow past the anchor.
+        assert!(verify_anchored(&c, Some(&c[4].head()), Some(&anchor)).is_intact());
+        assert!(verify_anchored(&c[..4], Some(&c[3].head()), Some(&anchor)).is_intact());
+        // Cut short, head rewritten to match: only the anchor tells.
+        let t = c[..3].to_vec();
+        assert!(verify(&t, Some(&t[2].head())).is_intact());
+        assert_eq!(
+            verify_anchored(&t, Some(&t[2].head()), Some(&anchor)).first_break,
+            Some(ChainBreak {
+                seq: 4,
+                kind: BreakKind::TruncatedSinceAnchor
+            })
+        );
+        assert_eq!(
+            check_anchor(&[], &anchor).map(|b| b.kind),
+            Some(BreakKind::TruncatedSinceAnchor)
+        );
+        // A record before the anchor edited and the rest re-hashed consistently.
+        let mut t = c.clone();
+        t[1].evidence = Some(r#"{"step":"training","score":10,"total":10,"passed":false}"#.into());
+        for i in 1..t.len() {
+            if i > 1 {
+                t[i].prev_hash = t[i - 1].hash.clone();
+            }
+            t[i].hash = t[i].compute_hash();
+        }
+        let head = t[4].head();
+        assert!(verify(&t, Some(&head)).is_intact());
+        assert_eq!(
+            verify_anchored(&t, Some(&head), Some(&anchor)).first_break,
+            Some(ChainBreak {
+                seq: 4,
+                kind: BreakKind::RewrittenSinceAnchor
+            })
+        );
+        // The chain's own break comes first.
+        let mut t = c.clone();
+        t[0].at = Timestamp(1);
+        assert_eq!(
+            verify_anchored(&t, Some(&head), Some(&anchor))
+                .first_break
+                .map(|b| b.kind),
+            Some(BreakKind::Altered)
         );
     }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{ChainBreak, Verification};
+use crate::audit::{AnchoredHead, ChainBreak, Verification};
 use crate::checklist::{Checklist, Evidence, Interval, Progress, StepId, StepStatus, PASS_PERCENT};
 use crate::clock::Timestamp;
 use crate::official::SupportStep;
@@ -46,6 +46,11 @@ pub struct AuditSummary {
     pub intact: bool,
     /// The first break, if any.
     pub first_break: Option<ChainBreak>,
+    /// The head the organisation's desk last countersigned, as the device keeps it: a manager
+    /// who keeps this report can later check a device's log against it (`verityctl audit verify
+    /// --report`), even if the log and the device's own copy were rewritten.
+    #[serde(default)]
+    pub anchor: Option<AnchoredHead>,
 }
 
 /// The report.
@@ -66,11 +71,12 @@ pub struct ChecklistReport {
     pub audit: AuditSummary,
 }
 
-/// Builds the report.
+/// Builds the report; `anchor` is the countersigned head kept beside the log, if any.
 #[must_use]
 pub fn build(
     checklist: &Checklist,
     verification: &Verification,
+    anchor: Option<&AnchoredHead>,
     generated_at: Timestamp,
     prepared_for: Option<String>,
 ) -> ChecklistReport {
@@ -98,6 +104,7 @@ pub fn build(
             head_hash: verification.head.as_ref().map(|h| h.hash.clone()),
             intact: verification.is_intact(),
             first_break: verification.first_break.clone(),
+            anchor: anchor.cloned(),
         },
     }
 }
@@ -255,7 +262,22 @@ pub fn to_csv(report: &ChecklistReport, lang: Language) -> Result<String, Report
         "audit_records",
         "audit_intact",
         "audit_head_hash",
+        "audit_anchor_seq",
+        "audit_anchor_hash",
+        "audit_anchor_at",
+        "audit_anchor_device_id",
+        "audit_anchor_org_key",
+        "audit_anchor_signature",
     ])?;
+    let anchor = report.audit.anchor.as_ref();
+    let anchor_cells = [
+        anchor.map(|a| a.seq.to_string()).unwrap_or_default(),
+        anchor.map(|a| a.hash.clone()).unwrap_or_default(),
+        anchor.map(|a| a.at.to_rfc3339()).unwrap_or_default(),
+        anchor.map(|a| csv_safe(&a.device_id)).unwrap_or_default(),
+        anchor.map(|a| csv_safe(&a.org_key)).unwrap_or_default(),
+        anchor.map(|a| csv_safe(&a.signature)).unwrap_or_default(),
+    ];
     for s in &report.steps {
         let evidence_json = match &s.evidence {
             Some(e) => e.to_json()?,
@@ -278,6 +300,12 @@ pub fn to_csv(report: &ChecklistReport, lang: Language) -> Result<String, Report
             report.audit.records.to_string(),
             report.audit.intact.to_string(),
             report.audit.head_hash.clone().unwrap_or_default(),
+            anchor_cells[0].clone(),
+            anchor_cells[1].clone(),
+            anchor_cells[2].clone(),
+            anchor_cells[3].clone(),
+            anchor_cells[4].clone(),
+            anchor_cells[5].clone(),
         ])?;
     }
     let bytes = w
@@ -462,6 +490,17 @@ pub fn to_html(report: &ChecklistReport, lang: Language) -> String {
             esc(hash)
         ));
     }
+    if let Some(a) = &report.audit.anchor {
+        h.push_str(&format!(
+            "<p class=\"anchor\">{}: <code class=\"hash\">{}</code></p>\n",
+            esc(&text_with(
+                lang,
+                "report.audit.anchor",
+                &[("seq", &a.seq.to_string()), ("date", &date_in(lang, a.at))]
+            )),
+            esc(&a.hash)
+        ));
+    }
     h.push_str(&format!(
         "<p class=\"note\">{}</p>\n",
         t("report.audit.note")
@@ -566,7 +605,15 @@ mod tests {
             .unwrap(),
         );
         let v = audit::verify(&recs, None);
-        build(&c, &v, now, Some("Chan Tai Man".into()))
+        let anchor = audit::AnchoredHead {
+            seq: 2,
+            hash: recs[1].hash.clone(),
+            at: Timestamp(now.0 + 60),
+            device_id: "ab".repeat(32),
+            org_key: "-org-key".into(),
+            signature: "sig".into(),
+        };
+        build(&c, &v, Some(&anchor), now, Some("Chan Tai Man".into()))
     }
 
     #[test]
@@ -580,6 +627,13 @@ mod tests {
         assert!(h.contains("&lt;b&gt;Ann&lt;/b&gt;"));
         assert!(h.contains(r.audit.head_hash.as_deref().unwrap()));
         assert!(h.contains("2 of 5 steps done"));
+        let anchor = r.audit.anchor.as_ref().unwrap();
+        assert!(h.contains(&format!(
+            "Countersigned by your organisation&#39;s desk: record 2, 2026-01-01: <code class=\"hash\">{}</code>",
+            anchor.hash
+        )));
+        let json = to_json(&r).unwrap();
+        assert!(json.contains("\"anchor\"") && json.contains(&anchor.hash));
         let ar = to_html(&r, Language::Ar);
         assert!(ar.contains("dir=\"rtl\"") && ar.contains("lang=\"ar\""));
     }
@@ -597,6 +651,12 @@ mod tests {
         assert!(rows[3][9].starts_with('演'), "{}", &rows[3][9]);
         assert!(rows.iter().all(|r| !r.iter().any(|c| c.starts_with('='))));
         assert_eq!(&rows[0][15], r.audit.head_hash.as_deref().unwrap());
+        let anchor = r.audit.anchor.as_ref().unwrap();
+        assert_eq!(&rows[4][16], "2");
+        assert_eq!(&rows[4][17], anchor.hash);
+        assert_eq!(&rows[4][18], "2026-01-01T00:01:00Z");
+        assert_eq!(&rows[4][20], "'-org-key");
+        assert_eq!(&rows[4][21], "sig");
     }
 
     #[test]

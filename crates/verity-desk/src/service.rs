@@ -15,13 +15,21 @@
 //! Verify: authentication → region (read) → TOTP lockout (read; a locked device writes nothing)
 //! → nonce → the TOTP attempt, admitted atomically against the current count. TOTP set-up and
 //! unbind: authentication → region (set-up) → nonce → their write.
+//!
+//! Verify may carry the checklist audit chain's head signed by the device key
+//! ([`proto::SignedHead`]): it is checked with the authenticated certificate's key before any write
+//! (a bad one is `bad_request`, and nothing is written), and once the request's nonce is spent it
+//! is anchored ([`DeskStore::anchor_audit_head`]) and countersigned in the answer — unless it goes
+//! back behind the head already anchored for the device (a lower sequence number, or the same one
+//! with another hash): then a warning is logged and the answer carries no anchor. A request that
+//! spends no nonce (two-factor locked or not set up) anchors nothing either.
 
 use crate::addr::rate_bucket;
 use crate::orgkey;
 use crate::policy::check_region;
 use crate::store::{
-    code_scheme, Attempt, DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome, FailureKind,
-    StoreError,
+    code_scheme, AnchorOutcome, Attempt, DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome,
+    FailureKind, StoreError,
 };
 use crate::totp;
 use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -30,9 +38,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use verity_device::clock::Clock;
 use verity_device::proto::{
-    self, codes, Certificate, CertificateBody, CheckResult, EnrollRequest, EnrollResponse,
-    OrgAnswer, OrgFeedConfig, OrgInfo, ProtoError, RequestAuth, SignalsRequest, TotpSetupResponse,
-    VerifyRequest, VerifyResponse, MAX_CLOCK_SKEW_SECS,
+    self, codes, AuditAnchor, Certificate, CertificateBody, CheckResult, EnrollRequest,
+    EnrollResponse, OrgAnswer, OrgFeedConfig, OrgInfo, ProtoError, RequestAuth, SignalsRequest,
+    SignedHead, TotpSetupResponse, VerifyRequest, VerifyResponse, MAX_CLOCK_SKEW_SECS,
 };
 use zeroize::Zeroizing;
 
@@ -694,19 +702,26 @@ impl Desk {
         let body: VerifyRequest = Self::parse(&req.body)?;
         let d = &authed.device;
         let now = authed.now;
+        if let Some(head) = &body.audit_head {
+            self.check_audit_head(d, head)?;
+        }
         let policy = self.store.policy()?;
         let region = check_region(policy.as_ref(), req.peer, &body.signals);
-        let two_factor = if region.ok {
+        let (two_factor, nonce_spent) = if region.ok {
             match self.totp_precheck(&d.device_id, now)? {
-                Some(refused) => refused,
+                Some(refused) => (refused, false),
                 None => {
                     self.use_nonce(&d.device_id, req, now)?;
-                    self.check_totp(&d.device_id, &body.totp, now)?
+                    (self.check_totp(&d.device_id, &body.totp, now)?, true)
                 }
             }
         } else {
             self.use_nonce(&d.device_id, req, now)?;
-            CheckResult::not_checked("the region check failed")
+            (CheckResult::not_checked("the region check failed"), true)
+        };
+        let audit_anchor = match &body.audit_head {
+            Some(head) if nonce_spent => self.anchor(&d.device_id, head, now)?,
+            _ => None,
         };
         tracing::info!(
             device = %d.device_id,
@@ -725,7 +740,47 @@ impl Desk {
             two_factor,
             region,
             feed: self.feed()?,
+            audit_anchor,
         })
+    }
+
+    /// A signed audit head's shape and signature, by the authenticated device's key.
+    fn check_audit_head(&self, d: &DeviceRecord, head: &SignedHead) -> Result<(), ApiError> {
+        let key = proto::parse_public_key(&d.public_key, "device key")?;
+        proto::verify_audit_head(&key, &d.device_id, head).map_err(|e| {
+            tracing::warn!(device = %d.device_id, error = %e, "audit head refused");
+            ApiError::bad_request(format!("audit_head: {e}"))
+        })
+    }
+
+    /// Anchors a (checked) head and countersigns it, unless it goes back behind the one kept.
+    fn anchor(
+        &self,
+        device_id: &str,
+        head: &SignedHead,
+        now: u64,
+    ) -> Result<Option<AuditAnchor>, ApiError> {
+        match self
+            .store
+            .anchor_audit_head(device_id, head.seq, &head.hash, now)?
+        {
+            AnchorOutcome::Anchored => Ok(Some(proto::sign_audit_anchor(
+                &self.org_key,
+                device_id,
+                head.seq,
+                &head.hash,
+                now,
+            ))),
+            AnchorOutcome::Refused { kept } => {
+                tracing::warn!(
+                    device = %device_id,
+                    sent_seq = head.seq,
+                    anchored_seq = kept.seq,
+                    "audit head goes back behind the one anchored: not countersigned"
+                );
+                Ok(None)
+            }
+        }
     }
 
     /// `POST /v1/unbind`: the device gives up its binding; the desk revokes it.

@@ -7,8 +7,8 @@
 
 use crate::policy::Policy;
 use crate::store::{
-    Attempt, DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome, FailureKind, OrgFeedRecord,
-    OrgRecord, StoreError, TotpRecord,
+    AnchorOutcome, Attempt, AuditAnchorRecord, DeskStore, DeviceRecord, EnrollCodeRecord,
+    EnrollOutcome, FailureKind, OrgFeedRecord, OrgRecord, StoreError, TotpRecord,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -18,7 +18,7 @@ use std::time::Duration;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const MIGRATIONS: &[&str] = &[
     r"
@@ -88,6 +88,15 @@ CREATE TABLE org_feed (
     url TEXT NOT NULL,
     root_json TEXT NOT NULL,
     updated_at INTEGER NOT NULL
+);
+",
+    // 4: the latest checklist audit head countersigned per device.
+    r"
+CREATE TABLE audit_anchors (
+    device_id TEXT PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    anchored_at INTEGER NOT NULL
 );
 ",
 ];
@@ -201,6 +210,26 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .map_err(db)?;
     }
     tx.commit().map_err(db)
+}
+
+fn read_anchor(
+    conn: &Connection,
+    device_id: &str,
+) -> Result<Option<AuditAnchorRecord>, StoreError> {
+    conn.query_row(
+        "SELECT seq, hash, anchored_at FROM audit_anchors WHERE device_id = ?1",
+        [device_id],
+        |r| {
+            Ok(AuditAnchorRecord {
+                device_id: device_id.to_owned(),
+                seq: to_u64(r.get(0)?),
+                hash: r.get(1)?,
+                anchored_at: to_u64(r.get(2)?),
+            })
+        },
+    )
+    .optional()
+    .map_err(db)
 }
 
 fn count_failures(
@@ -571,6 +600,35 @@ impl DeskStore for SqliteStore {
             .map_err(db)?;
             Ok(())
         })
+    }
+
+    fn anchor_audit_head(
+        &self,
+        device_id: &str,
+        seq: u64,
+        hash: &str,
+        at: u64,
+    ) -> Result<AnchorOutcome, StoreError> {
+        self.write(|tx| {
+            let kept = read_anchor(tx, device_id)?;
+            if let Some(k) = kept {
+                if seq < k.seq || (seq == k.seq && hash != k.hash) {
+                    return Ok(AnchorOutcome::Refused { kept: k });
+                }
+            }
+            tx.execute(
+                "INSERT INTO audit_anchors (device_id, seq, hash, anchored_at) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (device_id) DO UPDATE SET \
+                 seq = excluded.seq, hash = excluded.hash, anchored_at = excluded.anchored_at",
+                params![device_id, to_i64(seq), hash, to_i64(at)],
+            )
+            .map_err(db)?;
+            Ok(AnchorOutcome::Anchored)
+        })
+    }
+
+    fn audit_anchor(&self, device_id: &str) -> Result<Option<AuditAnchorRecord>, StoreError> {
+        read_anchor(&self.conn(), device_id)
     }
 
     fn policy(&self) -> Result<Option<Policy>, StoreError> {

@@ -175,6 +175,33 @@ pub enum EnrollOutcome {
     DeviceExists,
 }
 
+/// The latest checklist audit head the desk countersigned for a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditAnchorRecord {
+    /// The device.
+    pub device_id: String,
+    /// The head's sequence number.
+    pub seq: u64,
+    /// Its hash.
+    pub hash: String,
+    /// When it was countersigned, Unix seconds.
+    pub anchored_at: u64,
+}
+
+/// What [`DeskStore::anchor_audit_head`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnchorOutcome {
+    /// The head is the device's latest anchor now (it was later than, or the same as, the one
+    /// kept).
+    Anchored,
+    /// The head is behind the one kept (a lower sequence number), or has its sequence number with
+    /// another hash: the device's chain went back or was rewritten. Nothing was written.
+    Refused {
+        /// The anchor kept.
+        kept: AuditAnchorRecord,
+    },
+}
+
 /// The desk's storage.
 pub trait DeskStore: Send + Sync + std::fmt::Debug {
     /// Records the organisation (once).
@@ -307,6 +334,25 @@ pub trait DeskStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Store failures.
     fn set_org_feed(&self, feed: Option<&OrgFeedRecord>) -> Result<(), StoreError>;
+
+    /// Atomically (one write transaction): makes `seq`/`hash` the device's latest audit anchor,
+    /// countersigned at `at`, unless the anchor kept has a higher sequence number, or the same
+    /// one with another hash ([`AnchorOutcome::Refused`], nothing written).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn anchor_audit_head(
+        &self,
+        device_id: &str,
+        seq: u64,
+        hash: &str,
+        at: u64,
+    ) -> Result<AnchorOutcome, StoreError>;
+    /// The device's latest audit anchor, if any.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn audit_anchor(&self, device_id: &str) -> Result<Option<AuditAnchorRecord>, StoreError>;
 
     /// The region policy, if set.
     ///

@@ -260,7 +260,7 @@ fn enrolment_two_factor_and_region_end_to_end() {
     assert_eq!(devices[0].hostname, "test-host");
 
     // No policy yet: the region check passes with a warning; the right code passes.
-    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(r.ok, "{r:?}");
     assert_eq!(r.region.code, codes::REGION_NO_POLICY);
     assert_eq!(r.two_factor.code, codes::OK);
@@ -273,7 +273,7 @@ fn enrolment_two_factor_and_region_end_to_end() {
     // A policy that admits loopback and Hong Kong.
     fx.policy("HK,MO", "127.0.0.0/8,10.0.0.0/8");
     fx.clock.advance(30);
-    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(r.ok, "{r:?}");
     assert_eq!(r.region.code, codes::OK);
 
@@ -281,7 +281,7 @@ fn enrolment_two_factor_and_region_end_to_end() {
     let mut london = fx.ctx(dev.dir.path());
     london.signals.timezone = Some("Europe/London".into());
     fx.clock.advance(30);
-    let r = device::verify(&london, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&london, &dev.code_now(&fx.clock), None).unwrap();
     assert!(!r.ok);
     assert!(r.device_binding.ok);
     assert_eq!(r.region.code, codes::REGION_TIMEZONE);
@@ -289,7 +289,7 @@ fn enrolment_two_factor_and_region_end_to_end() {
 
     // Address ranges that leave loopback out: refused by the address check.
     fx.policy("HK", "10.0.0.0/8");
-    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert_eq!(r.region.code, codes::REGION_ADDRESS);
     assert!(r.region.message.contains("127.0.0.1"));
 
@@ -476,7 +476,7 @@ fn forged_and_expired_certificates_are_refused() {
 
     // Expired: the three checks report the binding failure, the others are not run.
     fx.clock.advance(3601);
-    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(!r.ok);
     assert_eq!(r.device_binding.code, codes::CERTIFICATE_EXPIRED);
     assert_eq!(r.two_factor.code, codes::NOT_CHECKED);
@@ -565,24 +565,24 @@ fn wrong_reused_and_brute_forced_totp_codes_are_refused() {
     } else {
         wrong(1)
     };
-    let r = device::verify(&dev.ctx, &bad).unwrap();
+    let r = device::verify(&dev.ctx, &bad, None).unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_INVALID);
     assert!(r.device_binding.ok && r.region.ok);
 
     // Right, then the same code again within its window: refused as reused.
-    let r = device::verify(&dev.ctx, &right).unwrap();
+    let r = device::verify(&dev.ctx, &right, None).unwrap();
     assert!(r.ok);
     fx.clock.advance(10);
-    let r = device::verify(&dev.ctx, &right).unwrap();
+    let r = device::verify(&dev.ctx, &right, None).unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_REUSED);
     // One step of skew either way is accepted (the previous step's code, once).
     fx.clock.advance(30);
     let next = dev.code_now(&fx.clock);
     fx.clock.advance(30);
-    let r = device::verify(&dev.ctx, &next).unwrap();
+    let r = device::verify(&dev.ctx, &next, None).unwrap();
     assert!(r.ok, "{r:?}");
     // Malformed codes count as wrong.
-    let r = device::verify(&dev.ctx, "12ab56").unwrap();
+    let r = device::verify(&dev.ctx, "12ab56", None).unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_INVALID);
 
     // Brute force: after five wrong codes in the window (the fifth is still judged, and says
@@ -593,17 +593,17 @@ fn wrong_reused_and_brute_forced_totp_codes_are_refused() {
         if guess == dev.code_now(&fx.clock) {
             guess = wrong(n + 100);
         }
-        last = Some(device::verify(&dev.ctx, &guess).unwrap());
+        last = Some(device::verify(&dev.ctx, &guess, None).unwrap());
     }
     let last = last.unwrap().two_factor;
     assert_eq!(last.code, codes::TOTP_INVALID);
     assert!(last.message.contains("now locked"), "{last:?}");
     fx.clock.advance(30);
-    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_LOCKED);
     // The lock lifts after the window.
     fx.clock.advance(15 * 60 + 30);
-    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(r.ok, "{r:?}");
 
     // A confirmed TOTP cannot be set up again by the device; an admin reset allows it.
@@ -612,7 +612,7 @@ fn wrong_reused_and_brute_forced_totp_codes_are_refused() {
         codes::TOTP_ALREADY_SET_UP
     );
     admin::reset_totp(fx.desk_dir.path(), &dev.state().device_id).unwrap();
-    let r = device::verify(&dev.ctx, "000000").unwrap();
+    let r = device::verify(&dev.ctx, "000000", None).unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_NOT_SET_UP);
     device::totp_setup(&dev.ctx).unwrap();
 }
@@ -621,7 +621,7 @@ fn wrong_reused_and_brute_forced_totp_codes_are_refused() {
 fn a_revoked_device_is_refused_at_once() {
     let fx = Fx::new();
     let dev = Dev::enroll(&fx);
-    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(r.ok);
     let id = dev.state().device_id;
     let (_, changed) = admin::revoke_device(
@@ -633,7 +633,7 @@ fn a_revoked_device_is_refused_at_once() {
     .unwrap();
     assert!(changed);
     fx.clock.advance(30);
-    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(!r.ok);
     assert_eq!(r.device_binding.code, codes::DEVICE_REVOKED);
     assert_eq!(r.region.code, codes::NOT_CHECKED);
@@ -697,8 +697,8 @@ fn secrets_never_reach_disk_in_clear_nor_a_log() {
     let fx = Fx::new();
     let dev = Dev::enroll(&fx);
     // Exercise every endpoint so that the logs hold all there is to log.
-    device::verify(&dev.ctx, "000000").unwrap();
-    device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    device::verify(&dev.ctx, "000000", None).unwrap();
+    device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     device::status(&dev.ctx).unwrap();
     let seed = dev.key().to_bytes();
     let org_seed = verity_desk::orgkey::load(fx.desk_dir.path(), Some(b"org passphrase"))
@@ -799,7 +799,7 @@ fn plain_http_is_refused_off_loopback_and_tls_works() {
     let code = fx.code("e300", 3600);
     device::enroll(&ctx, &url, &code, &fx.fp()).unwrap();
     let plain = fx.ctx(dev_dir.path());
-    let r = device::verify(&plain, "000000").unwrap();
+    let r = device::verify(&plain, "000000", None).unwrap();
     assert!(r.device_binding.ok, "{r:?}");
     tls.stop().unwrap();
 }
@@ -1019,7 +1019,7 @@ fn parallel_wrong_totp_codes_are_judged_against_the_current_count() {
         .unwrap();
     assert_eq!(failures, 5, "only the judged guesses are on record");
     // And the right code is locked out too.
-    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_LOCKED);
 }
 
@@ -1415,7 +1415,7 @@ fn a_relay_cannot_pass_the_devices_requests_off_to_the_real_desk() {
     assert_eq!(answer.status, 401);
     assert_eq!(answer.code(), codes::SIGNATURE_INVALID);
     // The TOTP code was not accepted: it still works at the real desk.
-    let r = device::verify(&dev.ctx, &code).unwrap();
+    let r = device::verify(&dev.ctx, &code, None).unwrap();
     assert!(r.ok, "{r:?}");
 
     // A relayed enrolment, a valid code inside: refused, and the code is not spent.
@@ -1552,12 +1552,18 @@ fn unsigned_or_forged_answers_are_refused_and_nothing_is_kept() {
     ] {
         proxy.set(Tamper::Answer("POST /v1/verify", status, body));
         let code = verity_desk::totp::code_at(&totp, fx.clock.now()).unwrap();
-        assert_eq!(desk_code(device::verify(&ctx, &code)), "answer_unsigned");
+        assert_eq!(
+            desk_code(device::verify(&ctx, &code, None)),
+            "answer_unsigned"
+        );
         assert_eq!(DeviceState::load(dir.path()).unwrap().unwrap(), before);
     }
     proxy.set(Tamper::StripSignature("POST /v1/verify"));
     let code = verity_desk::totp::code_at(&totp, fx.clock.now()).unwrap();
-    assert_eq!(desk_code(device::verify(&ctx, &code)), "answer_unsigned");
+    assert_eq!(
+        desk_code(device::verify(&ctx, &code, None)),
+        "answer_unsigned"
+    );
     assert_eq!(DeviceState::load(dir.path()).unwrap().unwrap(), before);
 }
 
@@ -1623,14 +1629,14 @@ fn the_organisation_feed_round_trip() {
 
     // The admin moves the feed: the next verification brings the change.
     admin::set_org_feed(d, "https://feed2.example.hk/", &root, fx.clock.as_ref()).unwrap();
-    device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert_eq!(
         device::org_feed(&dev.ctx).unwrap().unwrap().url,
         "https://feed2.example.hk/"
     );
     admin::clear_org_feed(d).unwrap();
     fx.clock.advance(30);
-    device::verify(&dev.ctx, &dev.code_now(&fx.clock)).unwrap();
+    device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(device::org_feed(&dev.ctx).unwrap().is_none());
 
     // A device.json written before the field existed still loads.
@@ -1756,4 +1762,123 @@ fn silent_tls_clients_hold_no_more_connections_than_the_limit() {
     assert!(stats.peak() <= 3, "peak {}", stats.peak());
     drop(silent);
     tls.stop().unwrap();
+}
+
+// ---- the anchored audit head -------------------------------------------------------------------
+
+fn hash_of(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+fn desk_anchor(fx: &Fx, device_id: &str) -> Option<verity_desk::store::AuditAnchorRecord> {
+    use verity_desk::DeskStore as _;
+    verity_desk::SqliteStore::open(fx.desk_dir.path())
+        .unwrap()
+        .audit_anchor(device_id)
+        .unwrap()
+}
+
+#[test]
+fn audit_heads_are_countersigned_kept_and_never_rolled_back() {
+    let fx = Fx::new();
+    let dev = Dev::enroll(&fx);
+    let device_id = dev.state().device_id;
+    let org_key = proto::parse_public_key(&dev.state().org.public_key, "org").unwrap();
+
+    // A head is signed, sent, anchored by the desk and countersigned in the answer.
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), Some((3, &hash_of(3)))).unwrap();
+    assert!(r.ok, "{r:?}");
+    let a = r.audit_anchor.clone().expect("countersigned");
+    assert_eq!(
+        (a.seq, a.hash.as_str(), a.at),
+        (3, hash_of(3).as_str(), START)
+    );
+    assert_eq!(a.device_id, device_id);
+    assert_eq!(a.org_fingerprint, fx.fp());
+    proto::verify_audit_anchor(
+        &org_key,
+        &device_id,
+        &proto::AuditAnchor {
+            seq: a.seq,
+            hash: a.hash.clone(),
+            at: a.at,
+            signature: a.signature.clone(),
+        },
+    )
+    .unwrap();
+    let kept = desk_anchor(&fx, &device_id).unwrap();
+    assert_eq!((kept.seq, kept.hash.as_str()), (3, hash_of(3).as_str()));
+
+    // No head: nothing anchored, nothing changed.
+    fx.clock.advance(30);
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
+    assert!(r.audit_anchor.is_none() && r.audit_anchor_problem.is_none());
+
+    // A later head replaces it; the same head again is countersigned again.
+    for (seq, h) in [(5, 5), (5, 5)] {
+        fx.clock.advance(30);
+        let r =
+            device::verify(&dev.ctx, &dev.code_now(&fx.clock), Some((seq, &hash_of(h)))).unwrap();
+        assert_eq!(r.audit_anchor.map(|a| a.seq), Some(seq));
+    }
+
+    // The chain went back (a lower seq), or was rewritten at the same length: not countersigned,
+    // the anchor kept is unchanged, the desk logs a warning.
+    for (seq, h) in [(4, 4), (5, 9)] {
+        fx.clock.advance(30);
+        let r =
+            device::verify(&dev.ctx, &dev.code_now(&fx.clock), Some((seq, &hash_of(h)))).unwrap();
+        assert!(r.ok, "the checks still pass: {r:?}");
+        assert!(r.audit_anchor.is_none(), "{r:?}");
+        assert!(r
+            .audit_anchor_problem
+            .as_deref()
+            .unwrap()
+            .contains("did not countersign"));
+        let kept = desk_anchor(&fx, &device_id).unwrap();
+        assert_eq!((kept.seq, kept.hash.as_str()), (5, hash_of(5).as_str()));
+    }
+    let log = String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned();
+    assert!(log.contains("audit head goes back behind the one anchored"));
+
+    // A head signed by another key (or for another device), in a request the device key signed:
+    // refused as a bad request before anything is written (the nonce is not spent either).
+    let key = dev.key();
+    let state = dev.state();
+    let forger = proto::generate_signing_key().unwrap();
+    for head in [
+        proto::sign_audit_head(&forger, &device_id, 9, &hash_of(9)).unwrap(),
+        proto::sign_audit_head(&key, &hash_of(1), 9, &hash_of(9)).unwrap(),
+        proto::SignedHead {
+            seq: 9,
+            hash: "AB".repeat(32),
+            signature: proto::sign_audit_head(&key, &device_id, 9, &hash_of(9))
+                .unwrap()
+                .signature,
+        },
+    ] {
+        fx.clock.advance(30);
+        let req = proto::VerifyRequest {
+            totp: dev.code_now(&fx.clock),
+            signals: dev.ctx.signals.clone(),
+            audit_head: Some(head),
+        };
+        let r = dev.client().call::<_, proto::VerifyResponse>(
+            paths::VERIFY,
+            &req,
+            &key,
+            Some(&state.certificate),
+            fx.clock.as_ref(),
+        );
+        assert_eq!(refused_code(r), codes::BAD_REQUEST);
+        assert_eq!(desk_anchor(&fx, &device_id).unwrap().seq, 5);
+    }
+
+    // A binding refusal carries no anchor (nothing is kept for a revoked device).
+    admin::revoke_device(fx.desk_dir.path(), &device_id, "lost", fx.clock.as_ref()).unwrap();
+    fx.clock.advance(30);
+    let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), Some((6, &hash_of(6)))).unwrap();
+    assert!(!r.device_binding.ok);
+    assert!(r.audit_anchor.is_none() && r.audit_anchor_problem.is_none());
+    assert_eq!(desk_anchor(&fx, &device_id).unwrap().seq, 5);
 }

@@ -265,6 +265,32 @@ pub struct VerifyReport {
     pub two_factor: CheckResult,
     /// The region check.
     pub region: CheckResult,
+    /// The audit head sent with the request, countersigned by the desk (the countersignature
+    /// verified with the pinned organisation key, the head the one sent).
+    pub audit_anchor: Option<AnchorReceipt>,
+    /// Why a head was sent but no anchor is returned (the desk would not countersign it: the
+    /// chain went back behind the head it anchored; or its countersignature did not verify).
+    pub audit_anchor_problem: Option<String>,
+}
+
+/// A head the organisation's desk countersigned, with what a later check of the countersignature
+/// needs ([`proto::verify_audit_anchor`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnchorReceipt {
+    /// The head's sequence number.
+    pub seq: u64,
+    /// Its hash.
+    pub hash: String,
+    /// When the desk countersigned it (its Unix seconds).
+    pub at: u64,
+    /// The countersignature (base64url).
+    pub signature: String,
+    /// This device's id.
+    pub device_id: String,
+    /// The organisation key that countersigned (the pinned one, base64url).
+    pub org_key: String,
+    /// Its fingerprint.
+    pub org_fingerprint: String,
 }
 
 /// `device unbind`.
@@ -543,15 +569,27 @@ const BINDING_CODES: &[&str] = &[
 ];
 
 /// Runs the three checks against the desk with the current TOTP code, and records the result.
+/// `audit_head` is the checklist audit chain's head (sequence number, hash), if the log has
+/// records: it is signed with the device key and sent for the desk to countersign; the anchor
+/// that comes back is checked (countersigned by the pinned organisation key, for this device,
+/// the head that was sent) before it is returned.
 ///
 /// # Errors
-/// [`DeviceError`] when the checks could not be run at all (not enrolled, key store, network);
-/// a failed check is a result, not an error.
-pub fn verify(ctx: &DeviceContext, totp_code: &str) -> Result<VerifyReport, DeviceError> {
+/// [`DeviceError`] when the checks could not be run at all (not enrolled, key store, network,
+/// a malformed head); a failed check is a result, not an error.
+pub fn verify(
+    ctx: &DeviceContext,
+    totp_code: &str,
+    audit_head: Option<(u64, &str)>,
+) -> Result<VerifyReport, DeviceError> {
     let (mut state, key, client) = load_bound(ctx)?;
+    let signed_head = audit_head
+        .map(|(seq, hash)| proto::sign_audit_head(&key, &state.device_id, seq, hash))
+        .transpose()?;
     let req = VerifyRequest {
         totp: totp_code.trim().to_owned(),
         signals: ctx.signals.clone(),
+        audit_head: signed_head.clone(),
     };
     let resp = match client.call::<_, VerifyResponse>(
         paths::VERIFY,
@@ -569,6 +607,7 @@ pub fn verify(ctx: &DeviceContext, totp_code: &str) -> Result<VerifyReport, Devi
                 two_factor: CheckResult::not_checked("the device binding failed"),
                 region: CheckResult::not_checked("the device binding failed"),
                 feed: None,
+                audit_anchor: None,
             }
         }
         Err(e) => return Err(e.into()),
@@ -587,11 +626,53 @@ pub fn verify(ctx: &DeviceContext, totp_code: &str) -> Result<VerifyReport, Devi
         region: resp.region.clone(),
     });
     state.save(&ctx.data_dir)?;
+    let (audit_anchor, audit_anchor_problem) = match (&signed_head, resp.device_binding.ok) {
+        (Some(sent), true) => match check_anchor(&state, sent, resp.audit_anchor.as_ref()) {
+            Ok(a) => (Some(a), None),
+            Err(why) => {
+                log::warn!("audit head #{} not anchored: {why}", sent.seq);
+                (None, Some(why))
+            }
+        },
+        _ => (None, None),
+    };
     Ok(VerifyReport {
         ok: resp.all_ok(),
         device_binding: resp.device_binding,
         two_factor: resp.two_factor,
         region: resp.region,
+        audit_anchor,
+        audit_anchor_problem,
+    })
+}
+
+/// The desk's answer to the head `sent`: its countersignature verified with the pinned
+/// organisation key, for this device, over the head that was sent.
+fn check_anchor(
+    state: &DeviceState,
+    sent: &proto::SignedHead,
+    anchor: Option<&proto::AuditAnchor>,
+) -> Result<AnchorReceipt, String> {
+    let Some(a) = anchor else {
+        return Err(
+            "the desk did not countersign it: it holds a later or different head for this device"
+                .to_owned(),
+        );
+    };
+    if a.seq != sent.seq || a.hash != sent.hash {
+        return Err("the desk countersigned another head than the one sent".to_owned());
+    }
+    let org_key = proto::parse_public_key(&state.org.public_key, "organisation key")
+        .map_err(|e| e.to_string())?;
+    proto::verify_audit_anchor(&org_key, &state.device_id, a).map_err(|e| e.to_string())?;
+    Ok(AnchorReceipt {
+        seq: a.seq,
+        hash: a.hash.clone(),
+        at: a.at,
+        signature: a.signature.clone(),
+        device_id: state.device_id.clone(),
+        org_key: state.org.public_key.clone(),
+        org_fingerprint: proto::fingerprint(&org_key),
     })
 }
 

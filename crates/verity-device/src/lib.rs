@@ -43,7 +43,8 @@ pub use sealed::{KdfParams, SealError, SealedBox};
 
 #[cfg(feature = "client")]
 pub use device::{
-    DeskPreview, DeviceContext, DeviceError, DeviceStatus, EnrollOutcome, OrgFeed, VerifyReport,
+    AnchorReceipt, DeskPreview, DeviceContext, DeviceError, DeviceStatus, EnrollOutcome, OrgFeed,
+    VerifyReport,
 };
 #[cfg(feature = "client")]
 pub use keystore::{KeyStoreChoice, KeyStoreError, KeyStoreKind};

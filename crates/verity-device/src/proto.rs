@@ -28,6 +28,18 @@
 //! fingerprint; afterwards the key pinned at enrolment) before it reads the body, so that no
 //! answer from an impostor, a relay or a meddling proxy is ever shown as fact.
 //!
+//! **Anchored audit head.** The checklist's audit log is a hash chain on the device
+//! (`verity_core::audit`); whoever can write the database can rewrite it whole. So a
+//! `POST /v1/verify` may carry the chain's head, signed by the device key over
+//! [`audit_head_signing_input`]: `"verity-audit-head-v1\n" DEVICE_ID "\n" SEQ "\n" HASH`
+//! ([`SignedHead`]; `SEQ` in decimal, `HASH` 64 lower-case hex digits). The desk checks it with the
+//! certificate's device key, keeps the latest one per device and countersigns it with the
+//! organisation key over [`audit_anchor_signing_input`]: `"verity-audit-anchor-v1\n" ORG_KEY "\n"
+//! DEVICE_ID "\n" SEQ "\n" HASH "\n" AT` ([`AuditAnchor`]; `ORG_KEY` base64url, `AT` the desk's
+//! Unix seconds in decimal), returned in the (signed) answer. A head whose `SEQ` is below the one
+//! the desk already anchored, or equal with another hash, is not countersigned: the answer leaves
+//! the anchor out. The domain prefixes keep either signature from being usable as any other.
+//!
 //! **Errors** are `{code, message}` JSON with a code from [`codes`]; the app words them.
 
 use data_encoding::{BASE64URL_NOPAD, HEXLOWER, HEXUPPER};
@@ -53,6 +65,8 @@ const CERT_PREFIX: &str = "vc1";
 const CERT_DOMAIN: &[u8] = b"verity-device-certificate-v1\n";
 const REQUEST_DOMAIN: &[u8] = b"verity-signed-request-v2\n";
 const RESPONSE_DOMAIN: &[u8] = b"verity-signed-response-v1\n";
+const AUDIT_HEAD_DOMAIN: &[u8] = b"verity-audit-head-v1\n";
+const AUDIT_ANCHOR_DOMAIN: &[u8] = b"verity-audit-anchor-v1\n";
 
 /// Header: the organisation key's signature of an answer.
 pub const H_RESPONSE_SIGNATURE: &str = "verity-response-signature";
@@ -166,6 +180,16 @@ pub enum ProtoError {
     /// The answer's signature does not verify.
     #[error("the answer is not signed by the organisation key")]
     ResponseSignature,
+    /// An audit head is malformed (a sequence number of 0, a hash that is not 64 lower-case
+    /// hex digits).
+    #[error("the audit head is malformed")]
+    AuditHeadMalformed,
+    /// An audit head's signature does not verify with the device key.
+    #[error("the audit head is not signed by the device key")]
+    AuditHeadSignature,
+    /// An audit anchor's countersignature does not verify with the organisation key.
+    #[error("the audit anchor is not countersigned by the organisation key")]
+    AuditAnchorSignature,
     /// The operating system's random generator failed.
     #[error("no randomness available: {0}")]
     Random(String),
@@ -552,6 +576,169 @@ pub fn verify_response(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Anchored audit heads
+
+/// Whether `s` is an audit record hash: 64 lower-case hex digits.
+#[must_use]
+pub fn is_audit_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The bytes the device key signs for the audit chain's head `seq`/`hash` of device `device_id`.
+#[must_use]
+pub fn audit_head_signing_input(device_id: &str, seq: u64, hash: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(AUDIT_HEAD_DOMAIN.len() + device_id.len() + hash.len() + 24);
+    out.extend_from_slice(AUDIT_HEAD_DOMAIN);
+    out.extend_from_slice(device_id.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(seq.to_string().as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(hash.as_bytes());
+    out
+}
+
+/// The bytes the organisation key signs to countersign device `device_id`'s head `seq`/`hash`
+/// at `at` (the desk's Unix seconds); `org_key` is the organisation key, base64url.
+#[must_use]
+pub fn audit_anchor_signing_input(
+    org_key: &str,
+    device_id: &str,
+    seq: u64,
+    hash: &str,
+    at: u64,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(
+        AUDIT_ANCHOR_DOMAIN.len() + org_key.len() + device_id.len() + hash.len() + 48,
+    );
+    out.extend_from_slice(AUDIT_ANCHOR_DOMAIN);
+    for part in [org_key, device_id, seq.to_string().as_str(), hash] {
+        out.extend_from_slice(part.as_bytes());
+        out.push(b'\n');
+    }
+    out.extend_from_slice(at.to_string().as_bytes());
+    out
+}
+
+fn check_head_shape(seq: u64, hash: &str) -> Result<(), ProtoError> {
+    if seq == 0 || i64::try_from(seq).is_err() || !is_audit_hash(hash) {
+        return Err(ProtoError::AuditHeadMalformed);
+    }
+    Ok(())
+}
+
+/// Signs the audit chain's head with the device key.
+///
+/// # Errors
+/// [`ProtoError::AuditHeadMalformed`] for a `seq` of 0 (or above `i64::MAX`) or a hash that is
+/// not 64 lower-case hex digits.
+pub fn sign_audit_head(
+    key: &SigningKey,
+    device_id: &str,
+    seq: u64,
+    hash: &str,
+) -> Result<SignedHead, ProtoError> {
+    check_head_shape(seq, hash)?;
+    Ok(SignedHead {
+        seq,
+        hash: hash.to_owned(),
+        signature: b64(&key
+            .sign(&audit_head_signing_input(device_id, seq, hash))
+            .to_bytes()),
+    })
+}
+
+/// Verifies a signed head's shape and its signature by `device_key` for device `device_id`.
+///
+/// # Errors
+/// [`ProtoError::AuditHeadMalformed`], [`ProtoError::AuditHeadSignature`].
+pub fn verify_audit_head(
+    device_key: &VerifyingKey,
+    device_id: &str,
+    head: &SignedHead,
+) -> Result<(), ProtoError> {
+    check_head_shape(head.seq, &head.hash)?;
+    let sig = unb64(&head.signature, "signature").map_err(|_| ProtoError::AuditHeadSignature)?;
+    let sig = Signature::from_slice(&sig).map_err(|_| ProtoError::AuditHeadSignature)?;
+    device_key
+        .verify_strict(
+            &audit_head_signing_input(device_id, head.seq, &head.hash),
+            &sig,
+        )
+        .map_err(|_| ProtoError::AuditHeadSignature)
+}
+
+/// Countersigns device `device_id`'s head `seq`/`hash` with the organisation key at `at`.
+#[must_use]
+pub fn sign_audit_anchor(
+    org_key: &SigningKey,
+    device_id: &str,
+    seq: u64,
+    hash: &str,
+    at: u64,
+) -> AuditAnchor {
+    let org = b64(org_key.verifying_key().as_bytes());
+    AuditAnchor {
+        seq,
+        hash: hash.to_owned(),
+        at,
+        signature: b64(&org_key
+            .sign(&audit_anchor_signing_input(&org, device_id, seq, hash, at))
+            .to_bytes()),
+    }
+}
+
+/// Verifies an anchor's countersignature by `org_key` for device `device_id`.
+///
+/// # Errors
+/// [`ProtoError::AuditAnchorSignature`].
+pub fn verify_audit_anchor(
+    org_key: &VerifyingKey,
+    device_id: &str,
+    anchor: &AuditAnchor,
+) -> Result<(), ProtoError> {
+    let sig =
+        unb64(&anchor.signature, "signature").map_err(|_| ProtoError::AuditAnchorSignature)?;
+    let sig = Signature::from_slice(&sig).map_err(|_| ProtoError::AuditAnchorSignature)?;
+    let input = audit_anchor_signing_input(
+        &b64(org_key.as_bytes()),
+        device_id,
+        anchor.seq,
+        &anchor.hash,
+        anchor.at,
+    );
+    org_key
+        .verify_strict(&input, &sig)
+        .map_err(|_| ProtoError::AuditAnchorSignature)
+}
+
+/// The audit chain's head, signed by the device key ([`audit_head_signing_input`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedHead {
+    /// The last record's sequence number (1 or more).
+    pub seq: u64,
+    /// Its hash: 64 lower-case hex digits.
+    pub hash: String,
+    /// The device key's Ed25519 signature (base64url).
+    pub signature: String,
+}
+
+/// A head the desk countersigned ([`audit_anchor_signing_input`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnchor {
+    /// The head's sequence number, as sent.
+    pub seq: u64,
+    /// Its hash, as sent.
+    pub hash: String,
+    /// When the desk countersigned it (its Unix seconds).
+    pub at: u64,
+    /// The organisation key's Ed25519 signature (base64url).
+    pub signature: String,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Wire types
 
 /// Facts about the device, recorded by the desk at enrolment.
@@ -668,6 +855,11 @@ pub struct VerifyRequest {
     /// Time zone and locale.
     #[zeroize(skip)]
     pub signals: RegionSignals,
+    /// The audit chain's head, signed by the device key, for the desk to countersign (absent
+    /// when the log is empty; left out of the JSON then, so older desks accept the request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[zeroize(skip)]
+    pub audit_head: Option<SignedHead>,
 }
 
 /// The result of one check.
@@ -721,6 +913,10 @@ pub struct VerifyResponse {
     /// The organisation's threat feed as it stands (the device refreshes its copy).
     #[serde(default)]
     pub feed: Option<OrgFeedConfig>,
+    /// The request's audit head, countersigned; absent when none was sent or the desk refused
+    /// to countersign it (it went back behind the head already anchored).
+    #[serde(default)]
+    pub audit_anchor: Option<AuditAnchor>,
 }
 
 impl VerifyResponse {
@@ -850,6 +1046,140 @@ mod tests {
         let other = generate_signing_key().unwrap().verifying_key();
         assert!(verify_response(&other, o, "n0nce", b"{}", &sig).is_err());
         assert!(verify_response(&vk, o, "n0nce", b"{}", "not base64!").is_err());
+    }
+
+    #[test]
+    fn audit_heads_are_signed_by_the_device_and_refuse_forgeries() {
+        let dev = generate_signing_key().unwrap();
+        let other = generate_signing_key().unwrap();
+        let id = key_id(&dev.verifying_key());
+        let hash = "ab".repeat(32);
+        let head = sign_audit_head(&dev, &id, 7, &hash).unwrap();
+        let vk = dev.verifying_key();
+        verify_audit_head(&vk, &id, &head).unwrap();
+        let mut want = b"verity-audit-head-v1\n".to_vec();
+        want.extend_from_slice(format!("{id}\n7\n{hash}").as_bytes());
+        assert_eq!(audit_head_signing_input(&id, 7, &hash), want);
+        // Another key, another device, another seq or hash: refused.
+        let forged = sign_audit_head(&other, &id, 7, &hash).unwrap();
+        assert_eq!(
+            verify_audit_head(&vk, &id, &forged),
+            Err(ProtoError::AuditHeadSignature)
+        );
+        assert_eq!(
+            verify_audit_head(&vk, &"00".repeat(32), &head),
+            Err(ProtoError::AuditHeadSignature)
+        );
+        let mut h = head.clone();
+        h.seq = 8;
+        assert_eq!(
+            verify_audit_head(&vk, &id, &h),
+            Err(ProtoError::AuditHeadSignature)
+        );
+        let mut h = head.clone();
+        h.hash = "cd".repeat(32);
+        assert_eq!(
+            verify_audit_head(&vk, &id, &h),
+            Err(ProtoError::AuditHeadSignature)
+        );
+        let mut h = head.clone();
+        h.signature = "not base64!".into();
+        assert_eq!(
+            verify_audit_head(&vk, &id, &h),
+            Err(ProtoError::AuditHeadSignature)
+        );
+        // Malformed heads are refused before any signature is looked at.
+        for (seq, hash) in [
+            (0, "ab".repeat(32)),
+            (1, "AB".repeat(32)),
+            (1, "ab".repeat(31)),
+            (1, "zz".repeat(32)),
+            (u64::MAX, "ab".repeat(32)),
+        ] {
+            assert_eq!(
+                sign_audit_head(&dev, &id, seq, &hash),
+                Err(ProtoError::AuditHeadMalformed)
+            );
+            let h = SignedHead {
+                seq,
+                hash,
+                signature: head.signature.clone(),
+            };
+            assert_eq!(
+                verify_audit_head(&vk, &id, &h),
+                Err(ProtoError::AuditHeadMalformed)
+            );
+        }
+        // A device's head signature is not a request signature, nor the other way round.
+        let as_head = SignedHead {
+            seq: 7,
+            hash: hash.clone(),
+            signature: sign_request(&dev, "o", "POST", "/", b"", 1, None)
+                .unwrap()
+                .signature,
+        };
+        assert!(verify_audit_head(&vk, &id, &as_head).is_err());
+    }
+
+    #[test]
+    fn audit_anchors_are_countersigned_by_the_organisation_and_refuse_forgeries() {
+        let org = generate_signing_key().unwrap();
+        let other = generate_signing_key().unwrap();
+        let id = "ab".repeat(32);
+        let hash = "01".repeat(32);
+        let a = sign_audit_anchor(&org, &id, 3, &hash, 1_700_000_000);
+        let vk = org.verifying_key();
+        verify_audit_anchor(&vk, &id, &a).unwrap();
+        let mut want = b"verity-audit-anchor-v1\n".to_vec();
+        want.extend_from_slice(
+            format!("{}\n{id}\n3\n{hash}\n1700000000", b64(vk.as_bytes())).as_bytes(),
+        );
+        assert_eq!(
+            audit_anchor_signing_input(&b64(vk.as_bytes()), &id, 3, &hash, 1_700_000_000),
+            want
+        );
+        // Signed by another key claiming to be the organisation.
+        let forged = sign_audit_anchor(&other, &id, 3, &hash, 1_700_000_000);
+        assert_eq!(
+            verify_audit_anchor(&vk, &id, &forged),
+            Err(ProtoError::AuditAnchorSignature)
+        );
+        // Any field changed under a real countersignature.
+        let mut t = a.clone();
+        t.seq = 4;
+        assert!(verify_audit_anchor(&vk, &id, &t).is_err());
+        let mut t = a.clone();
+        t.hash = "02".repeat(32);
+        assert!(verify_audit_anchor(&vk, &id, &t).is_err());
+        let mut t = a.clone();
+        t.at += 1;
+        assert!(verify_audit_anchor(&vk, &id, &t).is_err());
+        assert!(verify_audit_anchor(&vk, &"cd".repeat(32), &a).is_err());
+        assert!(verify_audit_anchor(&other.verifying_key(), &id, &a).is_err());
+        // An answer signature is never an anchor.
+        let mut t = a.clone();
+        t.signature = sign_response(&org, "o", "n", b"{}");
+        assert!(verify_audit_anchor(&vk, &id, &t).is_err());
+    }
+
+    #[test]
+    fn verify_requests_without_a_head_stay_as_they_were() {
+        let req = VerifyRequest {
+            totp: "123456".into(),
+            signals: RegionSignals::default(),
+            audit_head: None,
+        };
+        let j = serde_json::to_string(&req).unwrap();
+        assert!(!j.contains("audit_head"), "{j}");
+        let back: VerifyRequest = serde_json::from_str(&j).unwrap();
+        assert!(back.audit_head.is_none());
+        let r: VerifyResponse = serde_json::from_str(
+            r#"{"device_binding":{"ok":true,"code":"ok","message":""},
+                "two_factor":{"ok":true,"code":"ok","message":""},
+                "region":{"ok":true,"code":"ok","message":""}}"#,
+        )
+        .unwrap();
+        assert!(r.audit_anchor.is_none());
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Enrolling this device with the organisation's desk: the rules both front ends apply before
-//! anything leaves the device.
+//! anything leaves the device. Verifying it: the three checks, with the checklist audit chain's
+//! head sent for the desk to countersign, and the countersigned head kept beside the log.
 
 use crate::FlowError;
+use verity_core::audit::AnchoredHead;
+use verity_core::Timestamp;
 use verity_device::device::{self as ops};
-use verity_device::{DeviceContext, EnrollOutcome, KeyStoreChoice};
+use verity_device::{DeviceContext, EnrollOutcome, KeyStoreChoice, VerifyReport};
+use verity_store::Store;
 
 /// The shortest passphrase for a new key file, in characters.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
@@ -70,6 +74,49 @@ pub fn enroll(
         check_new_passphrase(ctx.passphrase.as_deref().map(Vec::as_slice))?;
     }
     Ok(ops::enroll(ctx, desk_url, code, expected_fingerprint)?)
+}
+
+/// "Verify my device": the three checks against the desk with the current TOTP code. When the
+/// checklist's audit log verifies (its own chain and the anchor kept), its head is sent to be
+/// countersigned, and the anchor that comes back (checked by `verity_device::device::verify`) is
+/// kept with [`Store::set_audit_anchor`]. A log that does not verify sends no head (its break is
+/// not to be anchored); the report says so in `audit_anchor_problem`.
+///
+/// # Errors
+/// [`FlowError::Device`] when the checks could not be run; [`FlowError::Store`].
+pub fn verify(
+    store: &mut Store,
+    ctx: &DeviceContext,
+    totp_code: &str,
+) -> Result<VerifyReport, FlowError> {
+    let check = store.verify_audit()?;
+    let head = if check.verification.is_intact() {
+        store.audit_head()?
+    } else {
+        None
+    };
+    let mut report = ops::verify(
+        ctx,
+        totp_code,
+        head.as_ref().map(|h| (h.seq, h.hash.as_str())),
+    )?;
+    if let Some(b) = &check.verification.first_break {
+        log::warn!("the audit log does not verify ({b}): its head was not sent");
+        report.audit_anchor_problem = Some(format!(
+            "the audit log does not verify ({b}): its head was not sent"
+        ));
+    }
+    if let Some(a) = &report.audit_anchor {
+        store.set_audit_anchor(&AnchoredHead {
+            seq: a.seq,
+            hash: a.hash.clone(),
+            at: Timestamp(i64::try_from(a.at).unwrap_or(i64::MAX)),
+            device_id: a.device_id.clone(),
+            org_key: a.org_key.clone(),
+            signature: a.signature.clone(),
+        })?;
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

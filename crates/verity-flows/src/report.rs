@@ -54,7 +54,13 @@ pub fn build(
 ) -> Result<Report, FlowError> {
     let checklist = crate::checklist::current(store, now)?;
     let check = store.verify_audit()?;
-    let r = report::build(&checklist, &check.verification, now, prepared_for);
+    let r = report::build(
+        &checklist,
+        &check.verification,
+        check.anchor.as_ref(),
+        now,
+        prepared_for,
+    );
     let content = match format {
         Format::Csv => report::to_csv(&r, lang)?,
         Format::Html => report::to_html(&r, lang),

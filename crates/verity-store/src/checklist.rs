@@ -7,9 +7,15 @@
 //!
 //! The log is append-only twice over: triggers refuse `UPDATE` and `DELETE` on it (an honest
 //! mistake cannot change history), and the hash chain shows any change made around them.
+//!
+//! Whoever can write the file can still rewrite the whole chain and its head; so the head the
+//! organisation's desk last countersigned ([`AnchoredHead`], stored by the device verification
+//! flow with [`Store::set_audit_anchor`]) is kept too, and [`Store::verify_audit`] checks the
+//! chain against it (`verity_core::audit::check_anchor`). The manager's report carries it as
+//! well, so deleting it with the chain is caught by an earlier report.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use verity_core::audit::{self, AuditRecord, ChainHead, Verification};
+use verity_core::audit::{self, AnchoredHead, AuditRecord, ChainHead, Verification};
 use verity_core::checklist::{
     self, Checklist, Event, Evidence, RecurrencePolicy, StepId, StepState, StepStatus,
     TransitionError,
@@ -61,6 +67,17 @@ pub(crate) const MIGRATION_CHECKLIST: Migration = Migration {
     seed: None,
 };
 
+pub(crate) const MIGRATION_AUDIT_ANCHOR: Migration = Migration {
+    version: 11,
+    name: "audit anchor",
+    // The countersigned head as JSON (`AnchoredHead`); one row.
+    sql: "CREATE TABLE audit_anchor (
+              id   INTEGER PRIMARY KEY CHECK (id = 1),
+              json TEXT NOT NULL
+          ) STRICT;",
+    seed: None,
+};
+
 /// Why a checklist change was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum ChecklistError {
@@ -95,6 +112,9 @@ pub struct AuditCheck {
     /// Steps whose stored status differs from the status the log replays to (the state table
     /// was edited outside Verity).
     pub mismatched_steps: Vec<StepId>,
+    /// The head the organisation's desk countersigned, as kept beside the log (the chain was
+    /// checked against it).
+    pub anchor: Option<AnchoredHead>,
 }
 
 impl AuditCheck {
@@ -378,7 +398,8 @@ impl Store {
     pub fn verify_audit(&self) -> Result<AuditCheck, StoreError> {
         let records = self.audit_records()?;
         let head = self.audit_head()?;
-        let verification = audit::verify(&records, head.as_ref());
+        let anchor = self.audit_anchor()?;
+        let verification = audit::verify_anchored(&records, head.as_ref(), anchor.as_ref());
         let mut mismatched_steps = Vec::new();
         if verification.is_intact() {
             let checklist = self.checklist()?;
@@ -391,7 +412,40 @@ impl Store {
         Ok(AuditCheck {
             verification,
             mismatched_steps,
+            anchor,
         })
+    }
+
+    /// Keeps `anchor`, the head the organisation's desk countersigned (its countersignature is
+    /// checked by the caller, `verity_device::device::verify`), in place of the one kept.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn set_audit_anchor(&mut self, anchor: &AnchoredHead) -> Result<(), StoreError> {
+        let json = serde_json::to_string(anchor).map_err(corrupt)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO audit_anchor (id, json) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+                [json],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The head the organisation's desk last countersigned, if any.
+    ///
+    /// # Errors
+    /// SQLite errors; [`StoreError::Corrupt`] when the stored anchor does not parse.
+    pub fn audit_anchor(&self) -> Result<Option<AnchoredHead>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT json FROM audit_anchor WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        json.map(|j| serde_json::from_str(&j).map_err(|e| corrupt(format!("audit anchor: {e}"))))
+            .transpose()
     }
 }
 
@@ -466,6 +520,38 @@ mod tests {
             .unwrap();
         assert!(s.conn.execute("UPDATE audit_log SET at = 0", []).is_err());
         assert!(s.conn.execute("DELETE FROM audit_log", []).is_err());
+    }
+
+    #[test]
+    fn the_anchor_is_kept_and_checked() {
+        let (_d, mut s) = store();
+        let now = Timestamp(1_767_225_600);
+        s.apply_checklist_event(StepId::Training, &Event::Start, now)
+            .unwrap();
+        let ev = Event::Record(Evidence::Training(QuizEvidence::new(9, 10)));
+        let b = s.apply_checklist_event(StepId::Training, &ev, now).unwrap();
+        assert_eq!(s.audit_anchor().unwrap(), None);
+        let mut anchor = AnchoredHead {
+            seq: 2,
+            hash: b.record.hash.clone(),
+            at: now,
+            device_id: "d".into(),
+            org_key: "k".into(),
+            signature: "s".into(),
+        };
+        s.set_audit_anchor(&anchor).unwrap();
+        assert_eq!(s.audit_anchor().unwrap().as_ref(), Some(&anchor));
+        let check = s.verify_audit().unwrap();
+        assert!(check.is_intact());
+        assert_eq!(check.anchor.as_ref(), Some(&anchor));
+        // An anchor past the chain's end: truncated since.
+        anchor.seq = 3;
+        s.set_audit_anchor(&anchor).unwrap();
+        let check = s.verify_audit().unwrap();
+        assert_eq!(
+            check.verification.first_break.map(|b| b.kind),
+            Some(audit::BreakKind::TruncatedSinceAnchor)
+        );
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = &[
     crate::history::MIGRATION_HISTORY,
     crate::feed::MIGRATION_FEED_BLOCK,
     crate::trust_log::MIGRATION_TRUST_LOG,
+    crate::checklist::MIGRATION_AUDIT_ANCHOR,
 ];
 
 /// The schema version this build writes.

@@ -13,6 +13,9 @@
 //! ever kept in the clear. Exit status: 0 success (for `verify`, all three checks passed); 1 a
 //! check failed; 2 a usage error; 3 an operational failure (desk unreachable, key store). Errors
 //! are one line on stderr ending with their stable code in parentheses.
+//!
+//! `verify` runs `verity_flows::device::verify`: the checklist audit log's head goes with the
+//! request, and the head the desk countersigns is kept beside the log (`audit verify` checks it).
 
 use crate::error::{CliError, EXIT_FAILURE, EXIT_USAGE};
 use serde::Serialize;
@@ -271,9 +274,11 @@ pub fn run(args: &DeviceArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
             Ok(ExitCode::SUCCESS)
         }
         DeviceCommand::Verify { totp, json } => {
-            let r = match device::verify(&ctx, totp) {
+            let mut store = verity_store::Store::open(data_dir)?;
+            let r = match verity_flows::device::verify(&mut store, &ctx, totp) {
                 Ok(r) => r,
-                Err(e) => return Ok(report(&e)),
+                Err(verity_flows::FlowError::Device(e)) => return Ok(report(&e)),
+                Err(e) => return Err(e.into()),
             };
             if *json {
                 json_line(out, &r)?;
@@ -281,6 +286,16 @@ pub fn run(args: &DeviceArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
                 print_check(out, "device binding", &r.device_binding)?;
                 print_check(out, "two-factor", &r.two_factor)?;
                 print_check(out, "region", &r.region)?;
+                if let Some(a) = &r.audit_anchor {
+                    writeln!(
+                        out,
+                        "ok   audit log       head #{} {} countersigned by {} at {} (Unix time)",
+                        a.seq, a.hash, a.org_fingerprint, a.at
+                    )?;
+                }
+                if let Some(p) = &r.audit_anchor_problem {
+                    writeln!(out, "note audit log       {p}")?;
+                }
             }
             Ok(if r.ok {
                 ExitCode::SUCCESS

@@ -626,7 +626,11 @@ pub async fn device_totp_setup(
 }
 
 /// "Verify my device now": the three checks against the desk with the authenticator's current
-/// code. A failed check is a result, not an error.
+/// code. A failed check is a result, not an error. The checklist audit log's head goes with the
+/// request and the head the desk countersigns is kept beside the log
+/// (`verity_flows::device::verify`, the flow `verityctl device verify` runs), through a store
+/// opened on the data directory on the device operation's blocking thread, so the store every
+/// other command uses is never held across the network call.
 #[tauri::command]
 #[specta::specta]
 pub async fn device_verify(
@@ -640,7 +644,9 @@ pub async fn device_verify(
     capped(&totp, 64, "code")?;
     config
         .run(state.data_dir().to_path_buf(), passphrase, move |ctx| {
-            ops::verify(ctx, &totp).map(|r| DeviceChecks {
+            let mut store =
+                verity_store::Store::open(&ctx.data_dir).map_err(verity_flows::FlowError::from)?;
+            verity_flows::device::verify(&mut store, ctx, &totp).map(|r| DeviceChecks {
                 ok: r.ok,
                 device_binding: r.device_binding.into(),
                 two_factor: r.two_factor.into(),

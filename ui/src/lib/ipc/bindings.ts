@@ -124,7 +124,11 @@ export const commands = {
 	deviceTotpSetup: (passphrase: string | null) => typedError<TotpSetup, IpcError_Serialize>(__TAURI_INVOKE("device_totp_setup", { passphrase })),
 	/**
 	 *  "Verify my device now": the three checks against the desk with the authenticator's current
-	 *  code. A failed check is a result, not an error.
+	 *  code. A failed check is a result, not an error. The checklist audit log's head goes with the
+	 *  request and the head the desk countersigns is kept beside the log
+	 *  (`verity_flows::device::verify`, the flow `verityctl device verify` runs), through a store
+	 *  opened on the data directory on the device operation's blocking thread, so the store every
+	 *  other command uses is never held across the network call.
 	 */
 	deviceVerify: (totp: string, passphrase: string | null) => typedError<DeviceChecks, IpcError_Serialize>(__TAURI_INVOKE("device_verify", { totp, passphrase })),
 	/**
