@@ -437,27 +437,40 @@ fn zip_of(members: &[(&str, &[u8])], deflate: bool) -> Vec<u8> {
     z.finish().unwrap().into_inner()
 }
 
+const XLSX_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#;
+
+const XLSX_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+
+const XLSX_WORKBOOK: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Contacts" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+
+const XLSX_WORKBOOK_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#;
+
 /// A one-sheet `.xlsx`: `rows` is the inside of `<sheetData>`, `after` what follows it
 /// (`<mergeCells>`), `shared` the inside of `<sst>`.
 fn xlsx(rows: &str, after: &str, shared: &str, unique: usize) -> Vec<u8> {
-    let types = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#;
-    let rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
-    let workbook = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Contacts" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
-    let wb_rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#;
     let sheet = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData>{after}</worksheet>"#
     );
     let sst = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="{unique}">{shared}</sst>"#
     );
+    xlsx_with_sheet(sheet.as_bytes(), sst.as_bytes())
+}
+
+/// A one-sheet `.xlsx` around the sheet's and the shared strings' XML.
+fn xlsx_with_sheet(sheet: &[u8], sst: &[u8]) -> Vec<u8> {
+    let types = XLSX_TYPES;
+    let rels = XLSX_RELS;
+    let workbook = XLSX_WORKBOOK;
+    let wb_rels = XLSX_WORKBOOK_RELS;
     zip_of(
         &[
             ("[Content_Types].xml", types.as_bytes()),
             ("_rels/.rels", rels.as_bytes()),
             ("xl/workbook.xml", workbook.as_bytes()),
             ("xl/_rels/workbook.xml.rels", wb_rels.as_bytes()),
-            ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
-            ("xl/sharedStrings.xml", sst.as_bytes()),
+            ("xl/worksheets/sheet1.xml", sheet),
+            ("xl/sharedStrings.xml", sst),
         ],
         true,
     )
@@ -818,4 +831,49 @@ fn a_realistic_100k_contact_export_still_scans() {
     let s = scan("big.ods", &ods(&table)).unwrap();
     assert_eq!(s.entries as usize, n - 1);
     assert!(s.flagged >= 99, "{}", s.flagged);
+}
+
+#[test]
+fn xlsx_references_outside_the_grid_or_backwards_are_refused_not_a_panic() {
+    // calamine subtracts a range's start from its end and multiplies column letters and row
+    // digits in u32: a panic where overflow checks are on (tests, the debug app, the fuzzer).
+    let cell = |r: &str| format!(r#"<row><c r="{r}"><v>1</v></c></row>"#);
+    let merge = |m: &str| format!(r#"<mergeCells count="1"><mergeCell ref="{m}"/></mergeCells>"#);
+    for (rows, after) in [
+        (cell("A1"), merge("B2:A1")),
+        (cell("A1"), merge("A2:B1")),
+        (cell("A99999999999"), String::new()),
+        (cell("ZZZZZZZZZZ1"), String::new()),
+        (cell("A1048577"), String::new()),
+        (
+            r#"<row r="99999999999"><c><v>1</v></c></row>"#.to_owned(),
+            String::new(),
+        ),
+    ] {
+        let e = scan("refs.xlsx", &xlsx(&rows, &after, "", 0)).unwrap_err();
+        assert!(
+            matches!(e, ScanError::Spreadsheet(_)),
+            "{rows} {after}: {e}"
+        );
+    }
+    let dimension = r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="C3:A1"/><sheetData/></worksheet>"#;
+    let e = scan(
+        "dim.xlsx",
+        &xlsx_with_sheet(dimension.as_bytes(), b"<sst/>"),
+    )
+    .unwrap_err();
+    assert!(matches!(e, ScanError::Spreadsheet(_)), "{e}");
+    // Found by the xlsx fuzz target (sheet XML, NUL, shared strings XML): a merged range given
+    // backwards.
+    let input = fixture("fuzz/xlsx-reversed-range.bin");
+    let nul = input.iter().position(|b| *b == 0).unwrap_or(input.len());
+    let (sheet, sst) = (&input[..nul], input.get(nul + 1..).unwrap_or(&[]));
+    assert!(scan("fuzz.xlsx", &xlsx_with_sheet(sheet, sst)).is_err());
+    // In range and forwards is fine.
+    let s = scan(
+        "ok.xlsx",
+        &xlsx(&cell("XFD1048576"), &merge("A1:B2"), "", 0),
+    )
+    .unwrap();
+    assert_eq!(s.entries, 0);
 }

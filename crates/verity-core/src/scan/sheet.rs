@@ -4,8 +4,10 @@
 //! Before anything is parsed, the ZIP container is checked: at most [`MAX_ZIP_ENTRIES`]
 //! members, each decompressing to at most [`MAX_MEMBER_BYTES`] and all together to at most
 //! [`MAX_UNZIPPED_BYTES`] (counted while actually decompressing, so a lying header does not
-//! help a bomb), and an `.xlsx` may announce at most [`MAX_SHARED_STRINGS`] shared strings
-//! (`calamine` reserves room for the announced count).
+//! help a bomb), an `.xlsx` may announce at most [`MAX_SHARED_STRINGS`] shared strings
+//! (`calamine` reserves room for the announced count), and its cell references and ranges must
+//! lie inside Excel's grid, ends not before starts (`calamine`'s arithmetic on them would
+//! overflow: a panic where overflow checks are on).
 //!
 //! Then a small file must not expand into a huge one while it is read. Every cell is counted
 //! before its text is copied, against one budget per file: at most [`MAX_CELLS`] filled cells
@@ -160,6 +162,77 @@ fn announced_shared_strings(xml: impl std::io::BufRead) -> Option<u64> {
     }
 }
 
+/// A cell reference (`B7`, `b7`, or a bare row `7`) as `calamine` reads it: letters, then
+/// digits. `None` for text `calamine` refuses (it then fails cleanly); otherwise the 1-based row
+/// and column (0: none), saturating instead of overflowing.
+fn cell_ref(s: &str) -> Option<(u64, u64)> {
+    let b = s.as_bytes();
+    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let digits = &b[letters..];
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let fold = |base: u64, v: u64| move |n: u64| n.saturating_mul(base).saturating_add(v);
+    let col = b[..letters].iter().fold(0u64, |n, c| {
+        fold(26, u64::from(c.to_ascii_uppercase() - b'A') + 1)(n)
+    });
+    let row = digits
+        .iter()
+        .fold(0u64, |n, d| fold(10, u64::from(d - b'0'))(n));
+    Some((row, col))
+}
+
+/// Whether a reference or range (`A1`, `A1:C9`, `7`) is one `calamine` can read without its
+/// arithmetic overflowing: inside Excel's grid, and a range's end not before its start. (An
+/// overflow is a panic in builds with overflow checks, tests and the debug app among them.)
+fn sane_ref(value: &str) -> bool {
+    let parts: Vec<Option<(u64, u64)>> = value.split(':').map(cell_ref).collect();
+    if parts
+        .iter()
+        .flatten()
+        .any(|(r, c)| *r > MAX_ROWS || *c > MAX_COLUMNS)
+    {
+        return false;
+    }
+    match parts.as_slice() {
+        [Some((r0, c0)), Some((r1, c1))] => r1 >= r0 && c1 >= c0,
+        _ => true,
+    }
+}
+
+/// Checks the references of one `.xlsx` part (`row r`, `c r`, `dimension ref`, `mergeCell
+/// ref`, `hyperlink ref`, `f ref`), parsed as `calamine` parses it.
+fn check_xlsx_refs(xml: &[u8]) -> Result<(), ScanError> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    config.trim_text(false);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                let key = match e.local_name().as_ref() {
+                    "row" | "c" => "r",
+                    "dimension" | "mergeCell" | "hyperlink" | "f" => "ref",
+                    _ => continue,
+                };
+                for a in e.attributes().with_checks(false).flatten() {
+                    if a.key.as_ref() == key && !sane_ref(&a.value) {
+                        return Err(ScanError::Spreadsheet(format!(
+                            "a cell reference outside the sheet or backwards: {:?}",
+                            super::excerpt(&a.value)
+                        )));
+                    }
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+}
+
 /// Checks the container and returns the format and, for `.ods`, `content.xml`.
 fn check_zip(bytes: &[u8], ext: &str) -> Result<(Format, Option<Vec<u8>>), ScanError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
@@ -204,7 +277,7 @@ fn check_zip(bytes: &[u8], ext: &str) -> Result<(Format, Option<Vec<u8>>), ScanE
             )));
         }
         let keep = (format == Format::Ods && name == "content.xml")
-            || (format == Format::Xlsx && is_shared_strings(&name));
+            || (format == Format::Xlsx && name.to_ascii_lowercase().ends_with(".xml"));
         let mut buf = Vec::new();
         let mut limited = (&mut member).take(MAX_MEMBER_BYTES + 1);
         let n = if keep {
@@ -220,8 +293,12 @@ fn check_zip(bytes: &[u8], ext: &str) -> Result<(Format, Option<Vec<u8>>), ScanE
         }
         if format == Format::Xlsx && keep {
             let max = u64::try_from(MAX_SHARED_STRINGS).unwrap_or(u64::MAX);
-            if announced_shared_strings(buf.as_slice()).is_some_and(|n| n > max) {
-                return Err(ScanError::OverLimit(Limit::SharedStrings));
+            if is_shared_strings(&name) {
+                if announced_shared_strings(buf.as_slice()).is_some_and(|n| n > max) {
+                    return Err(ScanError::OverLimit(Limit::SharedStrings));
+                }
+            } else {
+                check_xlsx_refs(&buf)?;
             }
         } else if keep {
             content = Some(buf);
