@@ -869,6 +869,10 @@ fn xlsx_references_outside_the_grid_or_backwards_are_refused_not_a_panic() {
     let nul = input.iter().position(|b| *b == 0).unwrap_or(input.len());
     let (sheet, sst) = (&input[..nul], input.get(nul + 1..).unwrap_or(&[]));
     assert!(scan("fuzz.xlsx", &xlsx_with_sheet(sheet, sst)).is_err());
+    let input = fixture("fuzz/xlsx-long-column.bin");
+    let nul = input.iter().position(|b| *b == 0).unwrap_or(input.len());
+    let (sheet, sst) = (&input[..nul], input.get(nul + 1..).unwrap_or(&[]));
+    assert!(scan("fuzz.xlsx", &xlsx_with_sheet(sheet, sst)).is_err());
     // In range and forwards is fine.
     let s = scan(
         "ok.xlsx",
