@@ -162,41 +162,80 @@ fn announced_shared_strings(xml: impl std::io::BufRead) -> Option<u64> {
     }
 }
 
-/// A cell reference (`B7`, `b7`, or a bare row `7`) as `calamine` reads it: letters, then
-/// digits. `None` for text `calamine` refuses (it then fails cleanly); otherwise the 1-based row
-/// and column (0: none), saturating instead of overflowing.
-fn cell_ref(s: &str) -> Option<(u64, u64)> {
+/// A cell reference (`B7`, `b7`, or a bare row `7`) as `calamine` reads it: the letters that
+/// lead, then the digits that follow them, accumulated (saturating here; in `calamine`, in `u32`
+/// before it looks further). The 1-based row and column (0: none), and whether `calamine`
+/// accepts the whole text.
+fn cell_ref(s: &str) -> (u64, u64, bool) {
     let b = s.as_bytes();
     let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
-    let digits = &b[letters..];
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let fold = |base: u64, v: u64| move |n: u64| n.saturating_mul(base).saturating_add(v);
+    let rest = &b[letters..];
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
     let col = b[..letters].iter().fold(0u64, |n, c| {
-        fold(26, u64::from(c.to_ascii_uppercase() - b'A') + 1)(n)
+        n.saturating_mul(26)
+            .saturating_add(u64::from(c.to_ascii_uppercase() - b'A') + 1)
     });
-    let row = digits
-        .iter()
-        .fold(0u64, |n, d| fold(10, u64::from(d - b'0'))(n));
-    Some((row, col))
+    let row = rest[..digits].iter().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    (row, col, digits > 0 && digits == rest.len())
 }
 
 /// Whether a reference or range (`A1`, `A1:C9`, `7`) is one `calamine` can read without its
-/// arithmetic overflowing: inside Excel's grid, and a range's end not before its start. (An
-/// overflow is a panic in builds with overflow checks, tests and the debug app among them.)
+/// arithmetic overflowing: what it accumulates inside Excel's grid, and a range's end not
+/// before its start. (An overflow is a panic in builds with overflow checks, tests and the
+/// debug app among them.)
 fn sane_ref(value: &str) -> bool {
-    let parts: Vec<Option<(u64, u64)>> = value.split(':').map(cell_ref).collect();
+    let parts: Vec<(u64, u64, bool)> = value.split(':').map(cell_ref).collect();
     if parts
         .iter()
-        .flatten()
-        .any(|(r, c)| *r > MAX_ROWS || *c > MAX_COLUMNS)
+        .any(|(r, c, _)| *r > MAX_ROWS || *c > MAX_COLUMNS)
     {
         return false;
     }
     match parts.as_slice() {
-        [Some((r0, c0)), Some((r1, c1))] => r1 >= r0 && c1 >= c0,
+        [(r0, c0, true), (r1, c1, true)] => r1 >= r0 && c1 >= c0,
         _ => true,
+    }
+}
+
+/// A start tag's attributes as `calamine` splits them (its own raw parser: key up to `=`, value
+/// in quotes), up to the first malformed one, where `calamine` stops with an error too.
+fn raw_attrs(raw: &str) -> Vec<(&str, &str)> {
+    let bytes = raw.as_bytes();
+    let len = bytes.len();
+    let mut pos = 0usize;
+    let mut out = Vec::new();
+    loop {
+        while pos < len && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        if pos >= len {
+            return out;
+        }
+        let key_start = pos;
+        while pos < len && bytes[pos] != b'=' {
+            pos += 1;
+        }
+        if pos >= len {
+            return out;
+        }
+        let key = raw[key_start..pos].trim_ascii_end();
+        pos += 1;
+        while pos < len && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let quote = match bytes.get(pos) {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => return out,
+        };
+        pos += 1;
+        let start = pos;
+        while pos < len && bytes[pos] != quote {
+            pos += 1;
+        }
+        out.push((key, &raw[start..pos]));
+        pos = (pos + 1).min(len);
     }
 }
 
@@ -218,11 +257,11 @@ fn check_xlsx_refs(xml: &[u8]) -> Result<(), ScanError> {
                     "dimension" | "mergeCell" | "hyperlink" | "f" => "ref",
                     _ => continue,
                 };
-                for a in e.attributes().with_checks(false).flatten() {
-                    if a.key.as_ref() == key && !sane_ref(&a.value) {
+                for (k, v) in raw_attrs(e.attributes_raw()) {
+                    if k == key && !sane_ref(v) {
                         return Err(ScanError::Spreadsheet(format!(
                             "a cell reference outside the sheet or backwards: {:?}",
-                            super::excerpt(&a.value)
+                            super::excerpt(v)
                         )));
                     }
                 }
