@@ -495,6 +495,10 @@ fn rows_to_entries(
             break;
         }
     }
+    // The last row read and its entry: a row repeated (an `.ods` repeat, a pasted block) is
+    // read once, so a million copies of one row cost a million comparisons, not a million
+    // number parses.
+    let mut last: Option<(Vec<(usize, &str)>, RowEntry)> = None;
     for (r, row) in grid {
         if header.as_ref().is_some_and(|(hr, _)| r <= hr) {
             continue;
@@ -504,9 +508,18 @@ fn rows_to_entries(
             row: r.saturating_add(1),
         };
         let cells = row_cells(row);
-        let entry = match &header {
-            Some((_, h)) => h.entry(&cells, &location, region),
-            None => headerless_entry(&cells, &location, region),
+        let entry = match &last {
+            Some((prev, entry)) if *prev == cells => {
+                entry.as_ref().map(|e| relocated(e, &location))
+            }
+            _ => {
+                let entry = match &header {
+                    Some((_, h)) => h.entry(&cells, &location, region),
+                    None => headerless_entry(&cells, &location, region),
+                };
+                last = Some((cells, entry.clone()));
+                entry
+            }
         };
         if let Some(e) = entry {
             check_entry_cap(out.len())?;
@@ -514,6 +527,19 @@ fn rows_to_entries(
         }
     }
     Ok(())
+}
+
+/// A row's entry, or none for a row without numbers or links.
+type RowEntry = Option<RawEntry>;
+
+/// A copy of a row's entry for another row of the same cells.
+fn relocated(e: &RawEntry, location: &Location) -> RawEntry {
+    let mut e = e.clone();
+    e.location = location.clone();
+    for item in e.numbers.iter_mut().chain(e.links.iter_mut()) {
+        item.location = location.clone();
+    }
+    e
 }
 
 /// One sheet of an `.ods` as read.
