@@ -24,6 +24,10 @@
 //!   [`MAX_MERGE_WORK`] cells in total (the cells a range covers in rows that hold data, whether
 //!   they are written or already filled), each cell written charged like any other.
 //!
+//! Rows then become entries; a row with the same cells as the row before (a repeat) is read
+//! once and its entry copied, so the work is the cells read, not the rows times the number
+//! parser.
+//!
 //! Merged cells: the value of a merged region (kept by the formats in its top-left cell) is
 //! spread over every cell of the region in rows that hold data, so a "DingTalk 客服" category
 //! merged down a column applies to every row beside it.
