@@ -922,3 +922,61 @@ fn a_row_repeated_a_million_times_is_read_once() {
     let rows: Vec<_> = s.findings.iter().map(|f| f.location.to_string()).collect();
     assert_eq!(rows, ["R, row 1", "R, row 2", "R, row 3"]);
 }
+
+#[test]
+fn an_xlsx_naming_one_part_as_many_sheets_is_refused() {
+    // calamine parses each sheet's part twice (merges, cells): one large part listed as 10 000
+    // sheets would be parsed 20 000 times.
+    let sheet = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1"><v>30012345</v></c></row></sheetData></worksheet>"#;
+    let rel = |id: &str| {
+        format!(
+            r#"<Relationship Id="{id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>"#
+        )
+    };
+    let book = |sheets: &[(&str, &str)]| {
+        let list: String = sheets
+            .iter()
+            .enumerate()
+            .map(|(i, (name, id))| {
+                format!(r#"<sheet name="{name}" sheetId="{}" r:id="{id}"/>"#, i + 1)
+            })
+            .collect();
+        format!(
+            r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{list}</sheets></workbook>"#
+        )
+    };
+    let file = |workbook: &str, rels: &str| {
+        let rels = format!(
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+        );
+        zip_of(
+            &[
+                ("[Content_Types].xml", XLSX_TYPES.as_bytes()),
+                ("_rels/.rels", XLSX_RELS.as_bytes()),
+                ("xl/workbook.xml", workbook.as_bytes()),
+                ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+                ("xl/worksheets/sheet1.xml", sheet),
+            ],
+            true,
+        )
+    };
+    // One relationship, two sheets.
+    let e = scan(
+        "twice.xlsx",
+        &file(&book(&[("A", "rId1"), ("B", "rId1")]), &rel("rId1")),
+    )
+    .unwrap_err();
+    assert!(matches!(e, ScanError::Spreadsheet(_)), "{e}");
+    assert!(e.to_string().contains("same part"), "{e}");
+    // Two relationships to one part.
+    let rels = format!("{}{}", rel("rId1"), rel("rId2"));
+    let e = scan(
+        "twice.xlsx",
+        &file(&book(&[("A", "rId1"), ("B", "rId2")]), &rels),
+    )
+    .unwrap_err();
+    assert!(matches!(e, ScanError::Spreadsheet(_)), "{e}");
+    // One sheet, one part: read.
+    let s = scan("once.xlsx", &file(&book(&[("A", "rId1")]), &rel("rId1"))).unwrap();
+    assert_eq!(s.entries, 1);
+}

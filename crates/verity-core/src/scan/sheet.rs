@@ -7,7 +7,8 @@
 //! help a bomb), an `.xlsx` may announce at most [`MAX_SHARED_STRINGS`] shared strings
 //! (`calamine` reserves room for the announced count), and its cell references and ranges must
 //! lie inside Excel's grid, ends not before starts (`calamine`'s arithmetic on them would
-//! overflow: a panic where overflow checks are on).
+//! overflow: a panic where overflow checks are on), and no two sheets may be the same part (a
+//! workbook listing one large part many times would have it parsed again for each).
 //!
 //! Then a small file must not expand into a huge one while it is read. Every cell is counted
 //! before its text is copied, against one budget per file: at most [`MAX_CELLS`] filled cells
@@ -243,9 +244,76 @@ fn raw_attrs(raw: &str) -> Vec<(&str, &str)> {
     }
 }
 
+/// What an `.xlsx`'s parts say about its sheets, to make sure no two sheets are one part read
+/// twice (each sheet is parsed twice by `calamine`, so a workbook listing one large part ten
+/// thousand times would be parsed twenty thousand times).
+#[derive(Debug, Default)]
+struct SheetLinks {
+    /// The relationship id of every `sheet` element, in any part.
+    sheet_ids: Vec<String>,
+    /// Every worksheet, chart sheet or dialog sheet relationship in any `.rels` part: its id and
+    /// its target's file name (lower case).
+    rels: Vec<(String, String)>,
+}
+
+impl SheetLinks {
+    /// Refuses a workbook where two sheets may be the same part: each sheet's possible targets
+    /// (every relationship of its id, in any `.rels` part: more than `calamine` looks at) must
+    /// not meet another sheet's, by file name (more than the part: safe).
+    fn check(&self) -> Result<(), ScanError> {
+        let mut targets: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (id, file) in &self.rels {
+            targets.entry(id).or_default().push(file);
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, id) in self.sheet_ids.iter().enumerate() {
+            for file in targets.get(id.as_str()).into_iter().flatten() {
+                if let Some(other) = seen.insert(file, i) {
+                    if other != i {
+                        return Err(ScanError::Spreadsheet(format!(
+                            "two sheets are the same part ({})",
+                            super::excerpt(file)
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads the relationships of one `.rels` part, as `calamine` splits them.
+fn collect_rels(xml: &[u8], links: &mut SheetLinks) {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "Relationship" => {
+                let attrs = raw_attrs(e.attributes_raw());
+                let get = |k: &str| attrs.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+                let sheet_type = get("Type")
+                    .and_then(|t| t.rsplit('/').next())
+                    .is_some_and(|t| matches!(t, "worksheet" | "chartsheet" | "dialogsheet"));
+                if let (true, Some(id)) = (sheet_type, get("Id")) {
+                    let target = get("Target").unwrap_or("");
+                    let file = target.rsplit(['/', '\\']).next().unwrap_or("");
+                    links.rels.push((id.to_owned(), file.to_ascii_lowercase()));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
 /// Checks the references of one `.xlsx` part (`row r`, `c r`, `dimension ref`, `mergeCell
-/// ref`, `hyperlink ref`, `f ref`), parsed as `calamine` parses it.
-fn check_xlsx_refs(xml: &[u8]) -> Result<(), ScanError> {
+/// ref`, `hyperlink ref`, `f ref`), parsed as `calamine` parses it, and notes its `sheet`
+/// elements' relationship ids.
+fn check_xlsx_refs(xml: &[u8], links: &mut SheetLinks) -> Result<(), ScanError> {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let config = reader.config_mut();
     config.check_end_names = false;
@@ -256,6 +324,14 @@ fn check_xlsx_refs(xml: &[u8]) -> Result<(), ScanError> {
         buf.clear();
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e) | Event::Empty(e)) => {
+                if e.local_name().as_ref() == "sheet" {
+                    let attrs = raw_attrs(e.attributes_raw());
+                    let id = attrs.iter().find(|(k, _)| *k == "id" || k.ends_with(":id"));
+                    if let Some((_, id)) = id {
+                        links.sheet_ids.push((*id).to_owned());
+                    }
+                    continue;
+                }
                 let key = match e.local_name().as_ref() {
                     "row" | "c" => "r",
                     "dimension" | "mergeCell" | "hyperlink" | "f" => "ref",
@@ -307,6 +383,7 @@ fn check_zip(bytes: &[u8], ext: &str) -> Result<(Format, Option<Vec<u8>>), ScanE
     };
     let mut total: u64 = 0;
     let mut content = None;
+    let mut links = SheetLinks::default();
     for i in 0..zip.len() {
         let mut member = zip.by_index(i).map_err(|_| damaged())?;
         if member.is_dir() {
@@ -319,8 +396,9 @@ fn check_zip(bytes: &[u8], ext: &str) -> Result<(Format, Option<Vec<u8>>), ScanE
                 member.size()
             )));
         }
+        let lower = name.to_ascii_lowercase();
         let keep = (format == Format::Ods && name == "content.xml")
-            || (format == Format::Xlsx && name.to_ascii_lowercase().ends_with(".xml"));
+            || (format == Format::Xlsx && (lower.ends_with(".xml") || lower.ends_with(".rels")));
         let mut buf = Vec::new();
         let mut limited = (&mut member).take(MAX_MEMBER_BYTES + 1);
         let n = if keep {
@@ -340,13 +418,16 @@ fn check_zip(bytes: &[u8], ext: &str) -> Result<(Format, Option<Vec<u8>>), ScanE
                 if announced_shared_strings(buf.as_slice()).is_some_and(|n| n > max) {
                     return Err(ScanError::OverLimit(Limit::SharedStrings));
                 }
+            } else if lower.ends_with(".rels") {
+                collect_rels(&buf, &mut links);
             } else {
-                check_xlsx_refs(&buf)?;
+                check_xlsx_refs(&buf, &mut links)?;
             }
         } else if keep {
             content = Some(buf);
         }
     }
+    links.check()?;
     Ok((format, content))
 }
 
