@@ -17,14 +17,15 @@
 //! else a legacy encoding (Big5, then GB18030, then Windows-1252) ([`decode`]).
 //!
 //! Limits: at most [`MAX_FILE_BYTES`] per file and [`MAX_ENTRIES`] entries. Text files decode
-//! to at most [`MAX_TEXT_BYTES`]. Spreadsheets are checked for decompression bombs before they
-//! are read, and then counted while they are read, so that nothing small can expand into
-//! something huge: at most [`sheet::MAX_DECODED_BYTES`] of cell text once shared strings,
-//! repeats and merges are applied, [`sheet::MAX_CELLS`] filled cells, [`sheet::MAX_MERGES`]
-//! merged ranges and [`sheet::MAX_MERGE_WORK`] cells visited while spreading them. Every
-//! parser is linear in its input (a vCard's folded lines are joined once, not re-read at each
-//! fold). A bad file gets a specific [`ScanError`] (a limit names itself: [`Limit`]), never a
-//! panic.
+//! to at most [`MAX_TEXT_BYTES`]. Spreadsheets are checked before they are read (decompression
+//! bombs, the shared strings an `.xlsx` announces, cell references `calamine` would overflow
+//! on, sheets that are one part listed twice), and then counted while they are read, so that
+//! nothing small can expand into something huge: at most [`sheet::MAX_DECODED_BYTES`] of cell
+//! text once shared strings, repeats and merges are applied, [`sheet::MAX_CELLS`] filled cells,
+//! [`sheet::MAX_MERGES`] merged ranges and [`sheet::MAX_MERGE_WORK`] cells visited while
+//! spreading them; a repeated row is read once. Every parser is linear in its input (a vCard's
+//! folded lines are joined once, not re-read at each fold; a table row costs its filled cells).
+//! A bad file gets a specific [`ScanError`] (a limit names itself: [`Limit`]), never a panic.
 
 pub mod csv;
 mod cues;
