@@ -976,6 +976,19 @@ fn an_xlsx_naming_one_part_as_many_sheets_is_refused() {
     )
     .unwrap_err();
     assert!(matches!(e, ScanError::Spreadsheet(_)), "{e}");
+    // Two parts under one name: calamine finds sheets by name, so the second would be the first
+    // read again; it is skipped.
+    let rels = format!(
+        "{}{}",
+        rel("rId1"),
+        rel("rId2").replace("sheet1.xml", "sheet2.xml")
+    );
+    let s = scan(
+        "names.xlsx",
+        &file(&book(&[("A", "rId1"), ("A", "rId2")]), &rels),
+    )
+    .unwrap();
+    assert_eq!(s.entries, 1);
     // One sheet, one part: read.
     let s = scan("once.xlsx", &file(&book(&[("A", "rId1")]), &rel("rId1"))).unwrap();
     assert_eq!(s.entries, 1);

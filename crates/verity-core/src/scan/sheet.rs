@@ -490,7 +490,13 @@ fn read_xlsx(bytes: &[u8], budget: &mut Budget) -> Result<Vec<(String, Grid)>, S
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| ScanError::Spreadsheet(e.to_string()))?;
     let mut out = Vec::new();
+    let mut read = std::collections::BTreeSet::new();
     for name in book.sheet_names() {
+        // calamine finds a sheet by name, the first of that name: another sheet of the same
+        // name would be the first one's part parsed again.
+        if !read.insert(name.clone()) {
+            continue;
+        }
         let merges: Vec<Merge> = book
             .merge_cells_by_sheet_name(&name)
             .map(|v| {
