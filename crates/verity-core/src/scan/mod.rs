@@ -65,7 +65,7 @@ pub enum Limit {
     /// [`MAX_TEXT_BYTES`]: a text file's decoded text.
     TextBytes,
     /// [`sheet::MAX_DECODED_BYTES`]: a spreadsheet's cell text once shared strings, repeats and
-    /// merges are applied.
+    /// merges are applied, and its rows (256 bytes each).
     DecodedBytes,
     /// [`sheet::MAX_CELLS`]: a spreadsheet's filled cells, repeats and merges applied.
     Cells,
@@ -114,7 +114,7 @@ impl std::fmt::Display for Limit {
             Limit::TextBytes => write!(f, "the text decodes to more than {mib} MiB"),
             Limit::DecodedBytes => write!(
                 f,
-                "the spreadsheet expands to more than {mib} MiB of text (shared strings, repeats and merges applied)"
+                "the spreadsheet expands to more than {mib} MiB of text (shared strings, repeats and merges applied; rows count too)"
             ),
             Limit::Cells => write!(f, "the spreadsheet expands to more than {max} filled cells"),
             Limit::MergedRanges => write!(f, "the spreadsheet has more than {max} merged ranges"),

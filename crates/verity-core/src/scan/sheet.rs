@@ -12,7 +12,8 @@
 //!
 //! Then a small file must not expand into a huge one while it is read. Every cell is counted
 //! before its text is copied, against one budget per file: at most [`MAX_CELLS`] filled cells
-//! and [`MAX_DECODED_BYTES`] of cell text, after everything that multiplies text:
+//! and [`MAX_DECODED_BYTES`] of cell text (each row holding a cell charged 256 bytes more, its
+//! place in the grid), after everything that multiplies text:
 //! - an `.xlsx` shared string is stored once but named by any number of cells (a 1 MB string
 //!   named by 100 000 cells is 100 GB of cells): `calamine` lends each cell the one string and
 //!   the budget is charged before the cell gets its own copy;
@@ -67,6 +68,10 @@ pub const MAX_MERGE_WORK: usize = 4_000_000;
 /// The most shared strings an `.xlsx` may announce (`uniqueCount`; `calamine` reserves room for
 /// them up front): as many as there may be cells.
 pub const MAX_SHARED_STRINGS: usize = MAX_CELLS;
+/// What a row costs in memory besides its cells (its map in the grid), charged to the text
+/// budget, so a million rows of one cell each cost what they take: a 100 000-row export is
+/// charged 25 MB for its rows.
+const ROW_BYTES: usize = 256;
 /// How many rows from the top are searched for a header.
 const HEADER_SEARCH_ROWS: usize = 10;
 /// The grid's size, as Excel and LibreOffice have it: cells beyond are not read.
@@ -480,6 +485,9 @@ fn put(
         return Ok(());
     }
     budget.cells(1, value.len())?;
+    if !grid.contains_key(&pos.0) {
+        budget.text(ROW_BYTES)?;
+    }
     grid.entry(pos.0)
         .or_default()
         .insert(pos.1, value.to_owned());
@@ -835,6 +843,8 @@ fn read_ods_row(
     if cells.is_empty() {
         return Ok(()); // an empty row, repeated or not, costs nothing
     }
+    let new_rows = usize::try_from(rows).unwrap_or(usize::MAX);
+    budget.text(new_rows.saturating_mul(ROW_BYTES))?;
     for r in row..row + rows {
         let grid_row = sheet.grid.entry(clamp_u32(r)).or_default();
         for (c0, n, text) in &cells {
