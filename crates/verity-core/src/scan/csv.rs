@@ -3,7 +3,7 @@
 
 use crate::phone::Region;
 
-use super::table::{headerless_entry, Header};
+use super::table::{filled, headerless_entry, Header};
 use super::{check_entry_cap, Location, RawEntry, ScanError};
 
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -64,10 +64,7 @@ pub(crate) fn looks_like_contact_table(text: &str, region: Region) -> bool {
     let mut rdr = records(body, delimiter);
     let mut rec = ::csv::StringRecord::new();
     match rdr.read_record(&mut rec) {
-        Ok(true) if rec.len() >= 2 => {
-            let cells: Vec<String> = rec.iter().map(str::to_owned).collect();
-            Header::detect(&cells, region).is_some()
-        }
+        Ok(true) if rec.len() >= 2 => Header::detect(&filled(rec.iter()), region).is_some(),
         _ => false,
     }
 }
@@ -110,8 +107,8 @@ pub(crate) fn parse(text: &str, region: Region, out: &mut Vec<RawEntry>) -> Resu
         if !more {
             break;
         }
-        let cells: Vec<String> = rec.iter().map(str::to_owned).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
+        let cells = filled(rec.iter());
+        if cells.is_empty() {
             continue;
         }
         let location = Location::Line {

@@ -16,9 +16,16 @@
 //! Text is UTF-8 with or without a BOM, UTF-16 LE/BE (with a BOM, or recognisable without), or
 //! else a legacy encoding (Big5, then GB18030, then Windows-1252) ([`decode`]).
 //!
-//! Limits: at most [`MAX_FILE_BYTES`] per file and [`MAX_ENTRIES`] entries; spreadsheets are
-//! checked for decompression bombs before they are read. A bad file gets a specific
-//! [`ScanError`], never a panic.
+//! Limits: at most [`MAX_FILE_BYTES`] per file and [`MAX_ENTRIES`] entries. Text files decode
+//! to at most [`MAX_TEXT_BYTES`]. Spreadsheets are checked before they are read (decompression
+//! bombs, the shared strings an `.xlsx` announces, cell references `calamine` would overflow
+//! on, sheets that are one part listed twice), and then counted while they are read, so that
+//! nothing small can expand into something huge: at most [`sheet::MAX_DECODED_BYTES`] of cell
+//! text once shared strings, repeats and merges are applied, [`sheet::MAX_CELLS`] filled cells,
+//! [`sheet::MAX_MERGES`] merged ranges and [`sheet::MAX_MERGE_WORK`] cells visited while
+//! spreading them; a repeated row is read once. Every parser is linear in its input (a vCard's
+//! folded lines are joined once, not re-read at each fold; a table row costs its filled cells).
+//! A bad file gets a specific [`ScanError`] (a limit names itself: [`Limit`]), never a panic.
 
 pub mod csv;
 mod cues;
@@ -44,8 +51,81 @@ pub use decode::TextEncoding;
 pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
 /// The most entries (contacts, rows, lines with a number) read from one file.
 pub const MAX_ENTRIES: usize = 100_000;
-/// The most numbers and links read from one entry; the rest are ignored.
+/// The most numbers, links and labels read from one entry; the rest are ignored.
 pub const MAX_ITEMS_PER_ENTRY: usize = 200;
+/// The most bytes a text file (vCard, CSV, text) may decode to, in UTF-8 (100 MiB). A
+/// [`MAX_FILE_BYTES`] file in UTF-8 decodes to its own size; legacy encodings grow by up to half
+/// for real text (Big5 and GB18030: 2 bytes become 3), UTF-16 likewise; only a file made of
+/// nothing but 3-byte characters in a 1-byte encoding goes over.
+pub const MAX_TEXT_BYTES: usize = 100 * 1024 * 1024;
+
+/// A limit a file went over: what was counted, and the figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// [`MAX_TEXT_BYTES`]: a text file's decoded text.
+    TextBytes,
+    /// [`sheet::MAX_DECODED_BYTES`]: a spreadsheet's cell text once shared strings, repeats and
+    /// merges are applied, and its rows (256 bytes each).
+    DecodedBytes,
+    /// [`sheet::MAX_CELLS`]: a spreadsheet's filled cells, repeats and merges applied.
+    Cells,
+    /// [`sheet::MAX_MERGES`]: merged ranges in a spreadsheet.
+    MergedRanges,
+    /// [`sheet::MAX_MERGE_WORK`]: cells merged ranges cover (visited while spreading values).
+    MergeWork,
+    /// [`sheet::MAX_SHARED_STRINGS`]: the shared-strings table an `.xlsx` announces.
+    SharedStrings,
+}
+
+impl Limit {
+    /// The limit's figure.
+    #[must_use]
+    pub fn max(self) -> u64 {
+        let n = match self {
+            Limit::TextBytes => MAX_TEXT_BYTES,
+            Limit::DecodedBytes => sheet::MAX_DECODED_BYTES,
+            Limit::Cells => sheet::MAX_CELLS,
+            Limit::MergedRanges => sheet::MAX_MERGES,
+            Limit::MergeWork => sheet::MAX_MERGE_WORK,
+            Limit::SharedStrings => sheet::MAX_SHARED_STRINGS,
+        };
+        u64::try_from(n).unwrap_or(u64::MAX)
+    }
+
+    /// The constant that holds it, as the documentation names it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::TextBytes => "MAX_TEXT_BYTES",
+            Limit::DecodedBytes => "MAX_DECODED_BYTES",
+            Limit::Cells => "MAX_CELLS",
+            Limit::MergedRanges => "MAX_MERGES",
+            Limit::MergeWork => "MAX_MERGE_WORK",
+            Limit::SharedStrings => "MAX_SHARED_STRINGS",
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let max = self.max();
+        let mib = max / (1024 * 1024);
+        match self {
+            Limit::TextBytes => write!(f, "the text decodes to more than {mib} MiB"),
+            Limit::DecodedBytes => write!(
+                f,
+                "the spreadsheet expands to more than {mib} MiB of text (shared strings, repeats and merges applied; rows count too)"
+            ),
+            Limit::Cells => write!(f, "the spreadsheet expands to more than {max} filled cells"),
+            Limit::MergedRanges => write!(f, "the spreadsheet has more than {max} merged ranges"),
+            Limit::MergeWork => write!(f, "the spreadsheet's merged ranges cover more than {max} cells"),
+            Limit::SharedStrings => {
+                write!(f, "the spreadsheet announces more than {max} shared strings")
+            }
+        }?;
+        write!(f, " (limit {})", self.name())
+    }
+}
 
 code_enum! {
     /// What a file was read as.
@@ -215,6 +295,10 @@ pub enum ScanError {
     /// A spreadsheet that would take too much memory to read (or a decompression bomb).
     #[error("the spreadsheet is too large to read safely: {0}")]
     SpreadsheetTooLarge(String),
+    /// A file that expands past one of the reading limits (a spreadsheet's shared strings,
+    /// repeats or merges; a text file's decoded size): refused before it takes the memory.
+    #[error("the file is too large to read safely: {0}; split it and scan the parts")]
+    OverLimit(Limit),
     /// A spreadsheet the reader refused.
     #[error("the spreadsheet cannot be read: {0}")]
     Spreadsheet(String),
@@ -240,6 +324,8 @@ impl ScanError {
             ScanError::Unsupported(_) => "unsupported",
             ScanError::TooManyEntries { .. } => "too_many_entries",
             ScanError::SpreadsheetTooLarge(_) => "spreadsheet_too_large",
+            ScanError::OverLimit(Limit::TextBytes) => "too_large",
+            ScanError::OverLimit(_) => "spreadsheet_too_large",
             ScanError::Spreadsheet(_) => "spreadsheet",
             ScanError::Blocklist(_) => "blocklist_unavailable",
             ScanError::CleanCopyUnsupported(_) => "clean_copy_unsupported",
@@ -324,6 +410,13 @@ impl RawEntry {
                 label: None,
                 location,
             });
+        }
+    }
+
+    /// Adds a label (a category, a group): at most [`MAX_ITEMS_PER_ENTRY`], the rest ignored.
+    pub(crate) fn push_label(&mut self, label: &str) {
+        if !label.is_empty() && self.labels.len() < MAX_ITEMS_PER_ENTRY {
+            self.labels.push(label.to_owned());
         }
     }
 
@@ -424,6 +517,9 @@ pub(crate) fn parse(file: &str, bytes: &[u8], region: phone::Region) -> Result<P
     }
     let decoded = decode::decode(bytes)?;
     let text = decoded.text;
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(ScanError::OverLimit(Limit::TextBytes));
+    }
     if text.trim().is_empty() {
         return Err(ScanError::Empty);
     }

@@ -1,11 +1,34 @@
-//! Spreadsheets: `.xlsx` and `.ods`, read from memory with `calamine`.
+//! Spreadsheets: `.xlsx` read from memory with `calamine`, `.ods` with our own streaming reader
+//! of `content.xml`.
 //!
-//! Before `calamine` sees a file, the ZIP container is checked: at most [`MAX_ZIP_ENTRIES`]
+//! Before anything is parsed, the ZIP container is checked: at most [`MAX_ZIP_ENTRIES`]
 //! members, each decompressing to at most [`MAX_MEMBER_BYTES`] and all together to at most
 //! [`MAX_UNZIPPED_BYTES`] (counted while actually decompressing, so a lying header does not
-//! help a bomb), and for `.ods` the repeat counts in `content.xml` are added up so that a small
-//! file cannot ask for billions of cells. Cells are then read into a sparse grid of at most
-//! [`MAX_CELLS`] values.
+//! help a bomb), an `.xlsx` may announce at most [`MAX_SHARED_STRINGS`] shared strings
+//! (`calamine` reserves room for the announced count), and its cell references and ranges must
+//! lie inside Excel's grid, ends not before starts (`calamine`'s arithmetic on them would
+//! overflow: a panic where overflow checks are on), and no two sheets may be the same part (a
+//! workbook listing one large part many times would have it parsed again for each).
+//!
+//! Then a small file must not expand into a huge one while it is read. Every cell is counted
+//! before its text is copied, against one budget per file: at most [`MAX_CELLS`] filled cells
+//! and [`MAX_DECODED_BYTES`] of cell text (each row holding a cell charged 256 bytes more, its
+//! place in the grid), after everything that multiplies text:
+//! - an `.xlsx` shared string is stored once but named by any number of cells (a 1 MB string
+//!   named by 100 000 cells is 100 GB of cells): `calamine` lends each cell the one string and
+//!   the budget is charged before the cell gets its own copy;
+//! - an `.ods` cell repeated across columns (`table:number-columns-repeated`) in a row repeated
+//!   down (`table:number-rows-repeated`) is charged columns × rows before anything is copied, and
+//!   `<text:s text:c="…"/>` (a run of spaces) is charged before the spaces are written. `calamine`
+//!   expands `.ods` repeats into a dense grid, and clones every repeated value, before its caller
+//!   can count anything, so `.ods` files are read here instead: empty repeats cost nothing;
+//! - merged ranges: at most [`MAX_MERGES`] per file, and spreading their values may visit at most
+//!   [`MAX_MERGE_WORK`] cells in total (the cells a range covers in rows that hold data, whether
+//!   they are written or already filled), each cell written charged like any other.
+//!
+//! Rows then become entries; a row with the same cells as the row before (a repeat) is read
+//! once and its entry copied, so the work is the cells read, not the rows times the number
+//! parser.
 //!
 //! Merged cells: the value of a merged region (kept by the formats in its top-left cell) is
 //! spread over every cell of the region in rows that hold data, so a "DingTalk 客服" category
@@ -14,12 +37,13 @@
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
-use calamine::{Data, DataRef, Ods, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
+use quick_xml::events::{BytesStart, Event};
 
 use crate::phone::Region;
 
 use super::table::{headerless_entry, Header};
-use super::{check_entry_cap, Format, Location, Parsed, RawEntry, ScanError};
+use super::{check_entry_cap, Format, Limit, Location, Parsed, RawEntry, ScanError};
 
 /// The most members a spreadsheet's ZIP container may have.
 pub const MAX_ZIP_ENTRIES: usize = 10_000;
@@ -27,12 +51,32 @@ pub const MAX_ZIP_ENTRIES: usize = 10_000;
 pub const MAX_MEMBER_BYTES: u64 = 128 * 1024 * 1024;
 /// The most bytes all members may decompress to.
 pub const MAX_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
-/// The most non-empty cells read from one file.
-pub const MAX_CELLS: usize = 1_000_000;
-/// The most cells one `.ods` sheet may expand to (repeats counted).
-pub const MAX_SHEET_CELLS: u64 = 2_000_000;
+/// The most filled (non-blank) cells read from one file, repeats and merges applied (2 million:
+/// a 100 000-contact export with 20 filled columns per contact; a real export fills 5 to 10).
+/// Each costs about 100 bytes in memory besides its text.
+pub const MAX_CELLS: usize = 2_000_000;
+/// The most bytes of cell text read from one file once shared strings, repeats and merges are
+/// applied (128 MiB, as much as one member may hold: a sheet that stores each cell's text once
+/// fits; only sharing and repeating go over). A 100 000-contact export holds 10 to 50 MB.
+pub const MAX_DECODED_BYTES: usize = 128 * 1024 * 1024;
+/// The most merged ranges in one file (100 000: one per row of a 100 000-contact export).
+pub const MAX_MERGES: usize = 100_000;
+/// The most cells merged ranges may cover in total while their values are spread (4 million,
+/// twice [`MAX_CELLS`]): each range visits the cells it covers in rows that hold data, written
+/// or not, so this bounds the work, not only the result.
+pub const MAX_MERGE_WORK: usize = 4_000_000;
+/// The most shared strings an `.xlsx` may announce (`uniqueCount`; `calamine` reserves room for
+/// them up front): as many as there may be cells.
+pub const MAX_SHARED_STRINGS: usize = MAX_CELLS;
+/// What a row costs in memory besides its cells (its map in the grid), charged to the text
+/// budget, so a million rows of one cell each cost what they take: a 100 000-row export is
+/// charged 25 MB for its rows.
+const ROW_BYTES: usize = 256;
 /// How many rows from the top are searched for a header.
 const HEADER_SEARCH_ROWS: usize = 10;
+/// The grid's size, as Excel and LibreOffice have it: cells beyond are not read.
+const MAX_ROWS: u64 = 1_048_576;
+const MAX_COLUMNS: u64 = 16_384;
 
 type Grid = BTreeMap<u32, BTreeMap<u32, String>>;
 
@@ -41,6 +85,276 @@ type Merge = (u32, u32, u32, u32);
 
 fn damaged() -> ScanError {
     ScanError::Truncated("the spreadsheet is damaged or incomplete".to_owned())
+}
+
+/// What one file may still cost: cells, text, merged ranges, merge work.
+#[derive(Debug, Default)]
+struct Budget {
+    cells: usize,
+    bytes: usize,
+    merges: usize,
+    merge_work: usize,
+}
+
+impl Budget {
+    /// Charges `count` cells of `len` bytes each.
+    fn cells(&mut self, count: u64, len: usize) -> Result<(), ScanError> {
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        self.cells = self.cells.saturating_add(count);
+        if self.cells > MAX_CELLS {
+            return Err(ScanError::OverLimit(Limit::Cells));
+        }
+        self.text(count.saturating_mul(len))
+    }
+
+    /// Charges `len` bytes of text.
+    fn text(&mut self, len: usize) -> Result<(), ScanError> {
+        self.bytes = self.bytes.saturating_add(len);
+        if self.bytes > MAX_DECODED_BYTES {
+            return Err(ScanError::OverLimit(Limit::DecodedBytes));
+        }
+        Ok(())
+    }
+
+    fn merges(&mut self, count: usize) -> Result<(), ScanError> {
+        self.merges = self.merges.saturating_add(count);
+        if self.merges > MAX_MERGES {
+            return Err(ScanError::OverLimit(Limit::MergedRanges));
+        }
+        Ok(())
+    }
+
+    fn merge_work(&mut self, cells: u64) -> Result<(), ScanError> {
+        let cells = usize::try_from(cells).unwrap_or(usize::MAX);
+        self.merge_work = self.merge_work.saturating_add(cells);
+        if self.merge_work > MAX_MERGE_WORK {
+            return Err(ScanError::OverLimit(Limit::MergeWork));
+        }
+        Ok(())
+    }
+}
+
+/// Whether a member may be the shared strings `calamine` reads (`xl/sharedStrings.xml`, or
+/// wherever the workbook's relationships put it; matched loosely, to be safe).
+fn is_shared_strings(name: &str) -> bool {
+    name.to_ascii_lowercase()
+        .replace('\\', "/")
+        .ends_with("sharedstrings.xml")
+}
+
+/// The `uniqueCount` of the first `sst` element, as `calamine` reads it (digits only, leading
+/// zeros allowed), saturating.
+fn announced_shared_strings(xml: impl std::io::BufRead) -> Option<u64> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    reader.config_mut().check_end_names = false;
+    reader.config_mut().check_comments = false;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                let count = e
+                    .attributes()
+                    .with_checks(false)
+                    .flatten()
+                    .find(|a| a.key.as_ref() == "uniqueCount")?;
+                let v = count.value.as_bytes();
+                if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
+                    return None;
+                }
+                return Some(v.iter().fold(0u64, |n, d| {
+                    n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                }));
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// A cell reference (`B7`, `b7`, or a bare row `7`) as `calamine` reads it: the letters that
+/// lead, then the digits that follow them, accumulated (saturating here; in `calamine`, in `u32`
+/// before it looks further). The 1-based row and column (0: none), and whether `calamine`
+/// accepts the whole text.
+fn cell_ref(s: &str) -> (u64, u64, bool) {
+    let b = s.as_bytes();
+    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let rest = &b[letters..];
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let col = b[..letters].iter().fold(0u64, |n, c| {
+        n.saturating_mul(26)
+            .saturating_add(u64::from(c.to_ascii_uppercase() - b'A') + 1)
+    });
+    let row = rest[..digits].iter().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    (row, col, digits > 0 && digits == rest.len())
+}
+
+/// Whether a reference or range (`A1`, `A1:C9`, `7`) is one `calamine` can read without its
+/// arithmetic overflowing: what it accumulates inside Excel's grid, and a range's end not
+/// before its start. (An overflow is a panic in builds with overflow checks, tests and the
+/// debug app among them.)
+fn sane_ref(value: &str) -> bool {
+    let parts: Vec<(u64, u64, bool)> = value.split(':').map(cell_ref).collect();
+    if parts
+        .iter()
+        .any(|(r, c, _)| *r > MAX_ROWS || *c > MAX_COLUMNS)
+    {
+        return false;
+    }
+    match parts.as_slice() {
+        [(r0, c0, true), (r1, c1, true)] => r1 >= r0 && c1 >= c0,
+        _ => true,
+    }
+}
+
+/// A start tag's attributes as `calamine` splits them (its own raw parser: key up to `=`, value
+/// in quotes), up to the first malformed one, where `calamine` stops with an error too.
+fn raw_attrs(raw: &str) -> Vec<(&str, &str)> {
+    let bytes = raw.as_bytes();
+    let len = bytes.len();
+    let mut pos = 0usize;
+    let mut out = Vec::new();
+    loop {
+        while pos < len && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        if pos >= len {
+            return out;
+        }
+        let key_start = pos;
+        while pos < len && bytes[pos] != b'=' {
+            pos += 1;
+        }
+        if pos >= len {
+            return out;
+        }
+        let key = raw[key_start..pos].trim_ascii_end();
+        pos += 1;
+        while pos < len && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let quote = match bytes.get(pos) {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => return out,
+        };
+        pos += 1;
+        let start = pos;
+        while pos < len && bytes[pos] != quote {
+            pos += 1;
+        }
+        out.push((key, &raw[start..pos]));
+        pos = (pos + 1).min(len);
+    }
+}
+
+/// What an `.xlsx`'s parts say about its sheets, to make sure no two sheets are one part read
+/// twice (each sheet is parsed twice by `calamine`, so a workbook listing one large part ten
+/// thousand times would be parsed twenty thousand times).
+#[derive(Debug, Default)]
+struct SheetLinks {
+    /// The relationship id of every `sheet` element, in any part.
+    sheet_ids: Vec<String>,
+    /// Every worksheet, chart sheet or dialog sheet relationship in any `.rels` part: its id and
+    /// its target's file name (lower case).
+    rels: Vec<(String, String)>,
+}
+
+impl SheetLinks {
+    /// Refuses a workbook where two sheets may be the same part: each sheet's possible targets
+    /// (every relationship of its id, in any `.rels` part: more than `calamine` looks at) must
+    /// not meet another sheet's, by file name (more than the part: safe).
+    fn check(&self) -> Result<(), ScanError> {
+        let mut targets: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (id, file) in &self.rels {
+            targets.entry(id).or_default().push(file);
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, id) in self.sheet_ids.iter().enumerate() {
+            for file in targets.get(id.as_str()).into_iter().flatten() {
+                if let Some(other) = seen.insert(file, i) {
+                    if other != i {
+                        return Err(ScanError::Spreadsheet(format!(
+                            "two sheets are the same part ({})",
+                            super::excerpt(file)
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads the relationships of one `.rels` part, as `calamine` splits them.
+fn collect_rels(xml: &[u8], links: &mut SheetLinks) {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "Relationship" => {
+                let attrs = raw_attrs(e.attributes_raw());
+                let get = |k: &str| attrs.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+                let sheet_type = get("Type")
+                    .and_then(|t| t.rsplit('/').next())
+                    .is_some_and(|t| matches!(t, "worksheet" | "chartsheet" | "dialogsheet"));
+                if let (true, Some(id)) = (sheet_type, get("Id")) {
+                    let target = get("Target").unwrap_or("");
+                    let file = target.rsplit(['/', '\\']).next().unwrap_or("");
+                    links.rels.push((id.to_owned(), file.to_ascii_lowercase()));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Checks the references of one `.xlsx` part (`row r`, `c r`, `dimension ref`, `mergeCell
+/// ref`, `hyperlink ref`, `f ref`), parsed as `calamine` parses it, and notes its `sheet`
+/// elements' relationship ids.
+fn check_xlsx_refs(xml: &[u8], links: &mut SheetLinks) -> Result<(), ScanError> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    config.trim_text(false);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                if e.local_name().as_ref() == "sheet" {
+                    let attrs = raw_attrs(e.attributes_raw());
+                    let id = attrs.iter().find(|(k, _)| *k == "id" || k.ends_with(":id"));
+                    if let Some((_, id)) = id {
+                        links.sheet_ids.push((*id).to_owned());
+                    }
+                    continue;
+                }
+                let key = match e.local_name().as_ref() {
+                    "row" | "c" => "r",
+                    "dimension" | "mergeCell" | "hyperlink" | "f" => "ref",
+                    _ => continue,
+                };
+                for (k, v) in raw_attrs(e.attributes_raw()) {
+                    if k == key && !sane_ref(v) {
+                        return Err(ScanError::Spreadsheet(format!(
+                            "a cell reference outside the sheet or backwards: {:?}",
+                            super::excerpt(v)
+                        )));
+                    }
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
 }
 
 /// Checks the container and returns the format and, for `.ods`, `content.xml`.
@@ -74,6 +388,7 @@ fn check_zip(bytes: &[u8], ext: &str) -> Result<(Format, Option<Vec<u8>>), ScanE
     };
     let mut total: u64 = 0;
     let mut content = None;
+    let mut links = SheetLinks::default();
     for i in 0..zip.len() {
         let mut member = zip.by_index(i).map_err(|_| damaged())?;
         if member.is_dir() {
@@ -86,7 +401,9 @@ fn check_zip(bytes: &[u8], ext: &str) -> Result<(Format, Option<Vec<u8>>), ScanE
                 member.size()
             )));
         }
-        let keep = format == Format::Ods && name == "content.xml";
+        let lower = name.to_ascii_lowercase();
+        let keep = (format == Format::Ods && name == "content.xml")
+            || (format == Format::Xlsx && (lower.ends_with(".xml") || lower.ends_with(".rels")));
         let mut buf = Vec::new();
         let mut limited = (&mut member).take(MAX_MEMBER_BYTES + 1);
         let n = if keep {
@@ -100,22 +417,36 @@ fn check_zip(bytes: &[u8], ext: &str) -> Result<(Format, Option<Vec<u8>>), ScanE
                 "the archive decompresses to more than {MAX_UNZIPPED_BYTES} bytes"
             )));
         }
-        if keep {
+        if format == Format::Xlsx && keep {
+            let max = u64::try_from(MAX_SHARED_STRINGS).unwrap_or(u64::MAX);
+            if is_shared_strings(&name) {
+                if announced_shared_strings(buf.as_slice()).is_some_and(|n| n > max) {
+                    return Err(ScanError::OverLimit(Limit::SharedStrings));
+                }
+            } else if lower.ends_with(".rels") {
+                collect_rels(&buf, &mut links);
+            } else {
+                check_xlsx_refs(&buf, &mut links)?;
+            }
+        } else if keep {
             content = Some(buf);
         }
     }
+    links.check()?;
     Ok((format, content))
 }
 
 /// Reads an `.xlsx` or `.ods` file into entries.
 ///
 /// # Errors
-/// [`ScanError`] for a damaged, oversized or unsupported archive.
+/// [`ScanError`] for a damaged, oversized or unsupported archive, or one that expands past a
+/// limit ([`ScanError::OverLimit`]).
 pub(crate) fn parse_zip(bytes: &[u8], ext: &str, region: Region) -> Result<Parsed, ScanError> {
     let (format, content) = check_zip(bytes, ext)?;
+    let mut budget = Budget::default();
     let sheets = match (format, content) {
-        (Format::Ods, Some(xml)) => read_ods(bytes, &xml)?,
-        _ => read_xlsx(bytes)?,
+        (Format::Ods, Some(xml)) => read_ods(&xml, &mut budget)?,
+        _ => read_xlsx(bytes, &mut budget)?,
     };
     let mut entries = Vec::new();
     for (name, grid) in sheets {
@@ -142,31 +473,38 @@ fn float_text(f: f64) -> Option<String> {
     }
 }
 
+/// Puts a cell's text in the grid (blank text is no cell), charged to the budget before it is
+/// copied.
 fn put(
     grid: &mut Grid,
-    cells: &mut usize,
+    budget: &mut Budget,
     pos: (u32, u32),
-    value: String,
+    value: &str,
 ) -> Result<(), ScanError> {
     if value.trim().is_empty() {
         return Ok(());
     }
-    *cells += 1;
-    if *cells > MAX_CELLS {
-        return Err(ScanError::SpreadsheetTooLarge(format!(
-            "more than {MAX_CELLS} filled cells"
-        )));
+    budget.cells(1, value.len())?;
+    if !grid.contains_key(&pos.0) {
+        budget.text(ROW_BYTES)?;
     }
-    grid.entry(pos.0).or_default().insert(pos.1, value);
+    grid.entry(pos.0)
+        .or_default()
+        .insert(pos.1, value.to_owned());
     Ok(())
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<(String, Grid)>, ScanError> {
+fn read_xlsx(bytes: &[u8], budget: &mut Budget) -> Result<Vec<(String, Grid)>, ScanError> {
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| ScanError::Spreadsheet(e.to_string()))?;
     let mut out = Vec::new();
-    let mut cells = 0usize;
+    let mut read = std::collections::BTreeSet::new();
     for name in book.sheet_names() {
+        // calamine finds a sheet by name, the first of that name: another sheet of the same
+        // name would be the first one's part parsed again.
+        if !read.insert(name.clone()) {
+            continue;
+        }
         let merges: Vec<Merge> = book
             .merge_cells_by_sheet_name(&name)
             .map(|v| {
@@ -175,6 +513,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<(String, Grid)>, ScanError> {
                     .collect()
             })
             .unwrap_or_default();
+        budget.merges(merges.len())?;
         let mut grid = Grid::new();
         let Ok(mut reader) = book.worksheet_cells_reader(&name) else {
             continue; // a chart sheet or a missing part: nothing to read
@@ -183,83 +522,63 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<(String, Grid)>, ScanError> {
             .next_cell()
             .map_err(|e| ScanError::Spreadsheet(e.to_string()))?
         {
-            let text = match cell.get_value() {
-                DataRef::String(s) => Some(s.clone()),
-                DataRef::SharedString(s) => Some((*s).to_owned()),
-                DataRef::Int(i) => Some(i.to_string()),
-                DataRef::Float(f) => float_text(*f),
-                _ => None,
-            };
-            if let Some(t) = text {
-                put(&mut grid, &mut cells, cell.get_position(), t)?;
+            let pos = cell.get_position();
+            match cell.get_value() {
+                // Borrowed from the one shared copy: charged before this cell gets its own.
+                DataRef::SharedString(s) => put(&mut grid, budget, pos, s)?,
+                DataRef::String(s) => put(&mut grid, budget, pos, s)?,
+                DataRef::Int(i) => put(&mut grid, budget, pos, &i.to_string())?,
+                DataRef::Float(f) => {
+                    if let Some(t) = float_text(*f) {
+                        put(&mut grid, budget, pos, &t)?;
+                    }
+                }
+                _ => {}
             }
         }
-        spread_merges(&mut grid, &merges, &mut cells)?;
-        out.push((name, grid));
-    }
-    Ok(out)
-}
-
-fn read_ods(bytes: &[u8], content: &[u8]) -> Result<Vec<(String, Grid)>, ScanError> {
-    let layout = ods_layout(content)?;
-    let mut book: Ods<_> =
-        Ods::new(Cursor::new(bytes)).map_err(|e| ScanError::Spreadsheet(e.to_string()))?;
-    let mut out = Vec::new();
-    let mut cells = 0usize;
-    for name in book.sheet_names() {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| ScanError::Spreadsheet(e.to_string()))?;
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let mut grid = Grid::new();
-        for (r, c, v) in range.cells() {
-            let text = match v {
-                Data::String(s) => Some(s.clone()),
-                Data::Int(i) => Some(i.to_string()),
-                Data::Float(f) => float_text(*f),
-                _ => None,
-            };
-            if let Some(t) = text {
-                let pos = (
-                    r0.saturating_add(u32::try_from(r).unwrap_or(u32::MAX)),
-                    c0.saturating_add(u32::try_from(c).unwrap_or(u32::MAX)),
-                );
-                put(&mut grid, &mut cells, pos, t)?;
-            }
-        }
-        let merges = layout
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| s.merges.clone())
-            .unwrap_or_default();
-        spread_merges(&mut grid, &merges, &mut cells)?;
+        spread_merges(&mut grid, &merges, budget)?;
         out.push((name, grid));
     }
     Ok(out)
 }
 
 /// Spreads each merged region's value over its cells, in rows that hold data.
-fn spread_merges(grid: &mut Grid, merges: &[Merge], cells: &mut usize) -> Result<(), ScanError> {
-    for &(r0, c0, r1, c1) in merges {
+fn spread_merges(grid: &mut Grid, merges: &[Merge], budget: &mut Budget) -> Result<(), ScanError> {
+    for &(a0, b0, a1, b1) in merges {
+        let (r0, r1) = (a0.min(a1), a0.max(a1));
+        let (c0, c1) = (b0.min(b1), b0.max(b1));
+        budget.merge_work(1)?;
         let Some(value) = grid.get(&r0).and_then(|row| row.get(&c0)).cloned() else {
             continue;
         };
-        let rows: Vec<u32> = grid.range(r0..=r1).map(|(r, _)| *r).collect();
+        let mut rows: Vec<u32> = Vec::new();
+        for (r, _) in grid.range(r0..=r1) {
+            budget.merge_work(1)?;
+            rows.push(*r);
+        }
         for r in rows {
-            let max_col = grid
-                .get(&r)
-                .and_then(|row| row.keys().next_back().copied())
-                .unwrap_or(0);
+            let Some(row) = grid.get_mut(&r) else {
+                continue;
+            };
+            let max_col = row.keys().next_back().copied().unwrap_or(0);
             let last = c1.min(max_col.max(c0));
+            budget.merge_work(u64::from(last - c0) + 1)?;
             for c in c0..=last {
-                let missing = grid.get(&r).is_some_and(|row| !row.contains_key(&c));
-                if missing {
-                    put(grid, cells, (r, c), value.clone())?;
+                if let std::collections::btree_map::Entry::Vacant(slot) = row.entry(c) {
+                    budget.cells(1, value.len())?;
+                    slot.insert(value.clone());
                 }
             }
         }
     }
     Ok(())
+}
+
+/// A row's filled cells in column order, for the table readers.
+fn row_cells(row: &BTreeMap<u32, String>) -> Vec<(usize, &str)> {
+    row.iter()
+        .map(|(c, s)| (usize::try_from(*c).unwrap_or(usize::MAX), s.as_str()))
+        .collect()
 }
 
 fn rows_to_entries(
@@ -268,16 +587,6 @@ fn rows_to_entries(
     region: Region,
     out: &mut Vec<RawEntry>,
 ) -> Result<(), ScanError> {
-    let row_cells = |row: &BTreeMap<u32, String>| -> Vec<String> {
-        let width = row.keys().next_back().map_or(0, |c| *c as usize + 1);
-        let mut v = vec![String::new(); width];
-        for (c, s) in row {
-            if let Some(slot) = v.get_mut(*c as usize) {
-                slot.clone_from(s);
-            }
-        }
-        v
-    };
     let mut header: Option<(u32, Header)> = None;
     for (r, row) in grid.iter().take(HEADER_SEARCH_ROWS) {
         if let Some(h) = Header::detect(&row_cells(row), region) {
@@ -285,6 +594,10 @@ fn rows_to_entries(
             break;
         }
     }
+    // The last row read and its entry: a row repeated (an `.ods` repeat, a pasted block) is
+    // read once, so a million copies of one row cost a million comparisons, not a million
+    // number parses.
+    let mut last: Option<(Vec<(usize, &str)>, RowEntry)> = None;
     for (r, row) in grid {
         if header.as_ref().is_some_and(|(hr, _)| r <= hr) {
             continue;
@@ -294,9 +607,18 @@ fn rows_to_entries(
             row: r.saturating_add(1),
         };
         let cells = row_cells(row);
-        let entry = match &header {
-            Some((_, h)) => h.entry(&cells, &location, region),
-            None => headerless_entry(&cells, &location, region),
+        let entry = match &last {
+            Some((prev, entry)) if *prev == cells => {
+                entry.as_ref().map(|e| relocated(e, &location))
+            }
+            _ => {
+                let entry = match &header {
+                    Some((_, h)) => h.entry(&cells, &location, region),
+                    None => headerless_entry(&cells, &location, region),
+                };
+                last = Some((cells, entry.clone()));
+                entry
+            }
         };
         if let Some(e) = entry {
             check_entry_cap(out.len())?;
@@ -306,156 +628,336 @@ fn rows_to_entries(
     Ok(())
 }
 
-/// What the pre-scan of an `.ods` `content.xml` learns about one sheet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A row's entry, or none for a row without numbers or links.
+type RowEntry = Option<RawEntry>;
+
+/// A copy of a row's entry for another row of the same cells.
+fn relocated(e: &RawEntry, location: &Location) -> RawEntry {
+    let mut e = e.clone();
+    e.location = location.clone();
+    for item in e.numbers.iter_mut().chain(e.links.iter_mut()) {
+        item.location = location.clone();
+    }
+    e
+}
+
+/// One sheet of an `.ods` as read.
 struct OdsSheet {
     name: String,
+    grid: Grid,
     merges: Vec<Merge>,
 }
 
-/// Value of attribute `name` in a start tag's text.
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let mut from = 0;
-    while let Some(i) = tag[from..].find(name) {
-        let at = from + i;
-        let before_ok = at == 0 || tag.as_bytes()[at - 1].is_ascii_whitespace();
-        let rest = &tag[at + name.len()..];
-        if before_ok {
-            if let Some(rest) = rest.trim_start().strip_prefix('=') {
-                let rest = rest.trim_start();
-                let q = rest.chars().next()?;
-                if q == '"' || q == '\'' {
-                    let body = &rest[1..];
-                    return body.find(q).map(|end| &body[..end]);
-                }
-            }
-        }
-        from = at + name.len();
-    }
-    None
+fn xml_error(e: &quick_xml::Error) -> ScanError {
+    ScanError::Spreadsheet(format!("content.xml: {e}"))
 }
 
-fn count_attr(tag: &str, name: &str, cap: u64) -> u64 {
-    attr(tag, name)
-        .and_then(|v| v.trim().parse::<u64>().ok())
+/// An attribute's value, entities resolved.
+fn attr_value(e: &BytesStart<'_>, key: &str) -> Option<String> {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.as_ref() == key)
+        .map(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_or_else(|_| a.value.to_string(), std::borrow::Cow::into_owned)
+        })
+}
+
+/// A count attribute (repeats, spans, spaces): at least 1, saturating; unreadable counts 1.
+fn count_attr(e: &BytesStart<'_>, key: &str) -> u64 {
+    attr_value(e, key)
+        .and_then(|v| {
+            let v = v.trim();
+            if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            Some(v.bytes().fold(0u64, |n, d| {
+                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+            }))
+        })
         .unwrap_or(1)
-        .clamp(1, cap)
+        .max(1)
 }
 
-/// Walks `content.xml`: the sheets, their merged regions, and how many cells each would expand
-/// to once repeats are applied.
-fn ods_layout(xml: &[u8]) -> Result<Vec<OdsSheet>, ScanError> {
-    const ROWS: u64 = 1_048_576;
-    const COLS: u64 = 16_384;
-    let text = String::from_utf8_lossy(xml);
-    let s: &str = &text;
+fn clamp_u32(x: u64) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
+
+/// Reads `content.xml`: every sheet (`table:table` in the body), its rows and cells with their
+/// repeats, and merged regions (`table:number-rows-spanned`, `…-columns-spanned`). Charged to
+/// `budget` as it goes: nothing is expanded before it is counted.
+fn read_ods(xml: &[u8], budget: &mut Budget) -> Result<Vec<(String, Grid)>, ScanError> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    reader.config_mut().trim_text(false);
+    let mut buf = Vec::new();
     let mut sheets: Vec<OdsSheet> = Vec::new();
-    // Per sheet: current row, end of the last row with a value, widest row with a value.
-    let (mut row, mut last_end, mut widest) = (0u64, 0u64, 0u64);
-    // Per row: repeats, current column, extent of values.
-    let (mut row_rep, mut col, mut extent, mut row_has_value) = (1u64, 0u64, 0u64, false);
-    let check = |name: &str, last_end: u64, widest: u64| {
-        let cells = last_end.saturating_mul(widest);
-        if cells > MAX_SHEET_CELLS {
-            Err(ScanError::SpreadsheetTooLarge(format!(
-                "sheet {name:?} expands to about {cells} cells"
-            )))
-        } else {
-            Ok(())
-        }
-    };
-    let mut pos = 0usize;
-    while let Some(i) = s[pos..].find('<') {
-        let start = pos + i;
-        let rest = &s[start + 1..];
-        if rest.starts_with("!--") {
-            pos = rest.find("-->").map_or(s.len(), |e| start + 1 + e + 3);
-            continue;
-        }
-        // The tag runs to the first `>` outside quotes.
-        let mut quote: Option<char> = None;
-        let mut end = None;
-        for (j, c) in rest.char_indices() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (None, '"' | '\'') => quote = Some(c),
-                (None, '>') => {
-                    end = Some(j);
-                    break;
-                }
-                _ => {}
+    loop {
+        buf.clear();
+        match reader
+            .read_event_into(&mut buf)
+            .map_err(|e| xml_error(&e))?
+        {
+            Event::Start(e) if e.name().as_ref() == "table:table" => {
+                let name = attr_value(&e, "table:name").unwrap_or_default();
+                let mut sheet = OdsSheet {
+                    name,
+                    grid: Grid::new(),
+                    merges: Vec::new(),
+                };
+                read_ods_table(&mut reader, &mut sheet, budget)?;
+                sheets.push(sheet);
             }
-        }
-        let Some(end) = end else { break };
-        let tag = &rest[..end];
-        pos = start + 1 + end + 1;
-        let closing = tag.starts_with('/');
-        let self_closing = tag.ends_with('/');
-        let name = tag
-            .trim_start_matches('/')
-            .split(|c: char| c.is_whitespace() || c == '/')
-            .next()
-            .unwrap_or("");
-        match (name, closing) {
-            ("table:table", false) => {
-                if let Some(prev) = sheets.last() {
-                    check(&prev.name, last_end, widest)?;
-                }
+            Event::Empty(e) if e.name().as_ref() == "table:table" => {
                 sheets.push(OdsSheet {
-                    name: attr(tag, "table:name").unwrap_or("").to_owned(),
+                    name: attr_value(&e, "table:name").unwrap_or_default(),
+                    grid: Grid::new(),
                     merges: Vec::new(),
                 });
-                (row, last_end, widest) = (0, 0, 0);
             }
-            ("table:table-row", false) => {
-                row_rep = count_attr(tag, "table:number-rows-repeated", ROWS);
-                (col, extent, row_has_value) = (0, 0, false);
-                if self_closing {
-                    row = row.saturating_add(row_rep);
-                }
-            }
-            ("table:table-row", true) => {
-                if row_has_value {
-                    last_end = row.saturating_add(row_rep);
-                    widest = widest.max(extent);
-                }
-                row = row.saturating_add(row_rep);
-            }
-            ("table:table-cell" | "table:covered-table-cell", false) => {
-                let rep = count_attr(tag, "table:number-columns-repeated", COLS);
-                let has_value = !self_closing || attr(tag, "office:value-type").is_some();
-                if name == "table:table-cell" {
-                    let rs = count_attr(tag, "table:number-rows-spanned", ROWS);
-                    let cs = count_attr(tag, "table:number-columns-spanned", COLS);
-                    if rs > 1 || cs > 1 {
-                        if let Some(sheet) = sheets.last_mut() {
-                            let u = |x: u64| {
-                                u32::try_from(x.min(u64::from(u32::MAX))).unwrap_or(u32::MAX)
-                            };
-                            sheet
-                                .merges
-                                .push((u(row), u(col), u(row + rs - 1), u(col + cs - 1)));
-                        }
-                    }
-                }
-                col = col.saturating_add(rep);
-                if has_value {
-                    row_has_value = true;
-                    extent = col;
-                }
-            }
+            Event::Eof => break,
             _ => {}
         }
-        // A row repeated a million times that holds values expands at once: stop early.
-        if row_has_value {
-            let name = sheets.last().map_or("", |s| s.name.as_str());
-            check(name, row.saturating_add(row_rep), widest.max(extent))?;
+    }
+    let mut out = Vec::new();
+    for mut s in sheets {
+        spread_merges(&mut s.grid, &s.merges, budget)?;
+        out.push((s.name, s.grid));
+    }
+    Ok(out)
+}
+
+type XmlReader<'a> = quick_xml::Reader<&'a [u8]>;
+
+/// Reads one sheet, up to its end tag.
+fn read_ods_table(
+    reader: &mut XmlReader<'_>,
+    sheet: &mut OdsSheet,
+    budget: &mut Budget,
+) -> Result<(), ScanError> {
+    let mut buf = Vec::new();
+    let mut row = 0u64;
+    let mut depth = 0usize;
+    loop {
+        buf.clear();
+        match reader
+            .read_event_into(&mut buf)
+            .map_err(|e| xml_error(&e))?
+        {
+            Event::Start(e) if e.name().as_ref() == "table:table-row" => {
+                let rep = count_attr(&e, "table:number-rows-repeated");
+                read_ods_row(reader, sheet, row, rep, budget)?;
+                row = row.saturating_add(rep);
+            }
+            Event::Empty(e) if e.name().as_ref() == "table:table-row" => {
+                row = row.saturating_add(count_attr(&e, "table:number-rows-repeated"));
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => return Ok(()),
+            Event::End(_) => depth -= 1,
+            Event::Eof => return Err(damaged()),
+            _ => {}
         }
     }
-    if let Some(prev) = sheets.last() {
-        check(&prev.name, last_end, widest)?;
+}
+
+/// Reads one row (repeated `rep` times from `row`), up to its end tag.
+fn read_ods_row(
+    reader: &mut XmlReader<'_>,
+    sheet: &mut OdsSheet,
+    row: u64,
+    rep: u64,
+    budget: &mut Budget,
+) -> Result<(), ScanError> {
+    let mut buf = Vec::new();
+    let mut col = 0u64;
+    // Rows past the grid's end are read but not kept.
+    let rows = rep.min(MAX_ROWS.saturating_sub(row));
+    // The row's filled cells: first column, repeats, text.
+    let mut cells: Vec<(u64, u64, String)> = Vec::new();
+    let mut depth = 0usize;
+    loop {
+        buf.clear();
+        let (e, open) = match reader
+            .read_event_into(&mut buf)
+            .map_err(|e| xml_error(&e))?
+        {
+            Event::Start(e) => (e, true),
+            Event::Empty(e) => (e, false),
+            Event::End(_) if depth == 0 => break,
+            Event::End(_) => {
+                depth -= 1;
+                continue;
+            }
+            Event::Eof => return Err(damaged()),
+            _ => continue,
+        };
+        let name = e.name();
+        let is_cell = name.as_ref() == "table:table-cell";
+        if !(is_cell || name.as_ref() == "table:covered-table-cell") {
+            if open {
+                depth += 1;
+            }
+            continue;
+        }
+        let cols = count_attr(&e, "table:number-columns-repeated");
+        if is_cell {
+            let rs = count_attr(&e, "table:number-rows-spanned");
+            let cs = count_attr(&e, "table:number-columns-spanned");
+            if (rs > 1 || cs > 1) && row < MAX_ROWS && col < MAX_COLUMNS {
+                budget.merges(1)?;
+                sheet.merges.push((
+                    clamp_u32(row),
+                    clamp_u32(col),
+                    clamp_u32(row.saturating_add(rs - 1).min(MAX_ROWS - 1)),
+                    clamp_u32(col.saturating_add(cs - 1).min(MAX_COLUMNS - 1)),
+                ));
+            }
+        }
+        let value_type = attr_value(&e, "office:value-type");
+        let string_value = attr_value(&e, "office:string-value");
+        let number = attr_value(&e, "office:value");
+        let e = e.into_owned();
+        let keep = value_type.as_deref() == Some("string") && string_value.is_none();
+        let content = if open {
+            read_ods_cell_text(reader, &e, keep, budget)?
+        } else {
+            String::new()
+        };
+        let text = match value_type.as_deref() {
+            Some("string") => string_value.unwrap_or(content),
+            Some("float" | "percentage" | "currency") | None => number
+                .and_then(|n| n.trim().parse::<f64>().ok())
+                .and_then(float_text)
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        if !text.trim().is_empty() && col < MAX_COLUMNS && rows > 0 {
+            // Charged for every copy (columns × rows) before any is made.
+            let n = cols.min(MAX_COLUMNS - col);
+            budget.cells(rows.saturating_mul(n), text.len())?;
+            cells.push((col, n, text));
+        }
+        col = col.saturating_add(cols);
     }
-    Ok(sheets)
+    if cells.is_empty() {
+        return Ok(()); // an empty row, repeated or not, costs nothing
+    }
+    let new_rows = usize::try_from(rows).unwrap_or(usize::MAX);
+    budget.text(new_rows.saturating_mul(ROW_BYTES))?;
+    for r in row..row + rows {
+        let grid_row = sheet.grid.entry(clamp_u32(r)).or_default();
+        for (c0, n, text) in &cells {
+            for c in *c0..*c0 + *n {
+                grid_row.insert(clamp_u32(c), text.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The text of a cell (paragraphs on lines, `text:s` spaces, tabs, line breaks; annotations
+/// left out), up to the cell's end tag. Only kept for string cells; it may not grow past what
+/// is left of the budget's text.
+fn read_ods_cell_text(
+    reader: &mut XmlReader<'_>,
+    cell: &BytesStart<'_>,
+    keep: bool,
+    budget: &Budget,
+) -> Result<String, ScanError> {
+    let mut buf = Vec::new();
+    let mut text = String::new();
+    if !keep {
+        reader
+            .read_to_end_into(cell.name(), &mut buf)
+            .map_err(|e| xml_error(&e))?;
+        return Ok(text);
+    }
+    let room = MAX_DECODED_BYTES.saturating_sub(budget.bytes);
+    let fits = |text: &String, more: u64| {
+        usize::try_from(more)
+            .ok()
+            .and_then(|m| text.len().checked_add(m))
+            .is_some_and(|n| n <= room)
+    };
+    let mut depth = 0usize;
+    let mut paragraphs = 0usize;
+    loop {
+        buf.clear();
+        let (e, open) = match reader
+            .read_event_into(&mut buf)
+            .map_err(|e| xml_error(&e))?
+        {
+            Event::Text(t) => {
+                let t = t.xml10_content();
+                if !fits(&text, t.len() as u64) {
+                    return Err(ScanError::OverLimit(Limit::DecodedBytes));
+                }
+                text.push_str(&t);
+                continue;
+            }
+            Event::CData(t) => {
+                let t: &str = &t;
+                if !fits(&text, t.len() as u64) {
+                    return Err(ScanError::OverLimit(Limit::DecodedBytes));
+                }
+                text.push_str(t);
+                continue;
+            }
+            Event::GeneralRef(r) => {
+                let c = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(c),
+                    _ => quick_xml::escape::resolve_predefined_entity(&r)
+                        .and_then(|s| s.chars().next()),
+                };
+                if let Some(c) = c {
+                    if !fits(&text, 4) {
+                        return Err(ScanError::OverLimit(Limit::DecodedBytes));
+                    }
+                    text.push(c);
+                }
+                continue;
+            }
+            Event::Start(e) => (e, true),
+            Event::Empty(e) => (e, false),
+            Event::End(_) if depth == 0 => return Ok(text),
+            Event::End(_) => {
+                depth -= 1;
+                continue;
+            }
+            Event::Eof => return Err(damaged()),
+            _ => continue,
+        };
+        let (add, count): (Option<char>, u64) = match e.name().as_ref() {
+            "office:annotation" => {
+                if open {
+                    let e = e.into_owned();
+                    reader
+                        .read_to_end_into(e.name(), &mut Vec::new())
+                        .map_err(|e| xml_error(&e))?;
+                }
+                continue;
+            }
+            "text:p" | "text:h" => {
+                paragraphs += 1;
+                (Some('\n'), u64::from(paragraphs > 1))
+            }
+            "text:s" => (Some(' '), count_attr(&e, "text:c")),
+            "text:tab" => (Some('\t'), 1),
+            "text:line-break" => (Some('\n'), 1),
+            _ => (None, 0),
+        };
+        if open {
+            depth += 1;
+        }
+        if let Some(c) = add {
+            if !fits(&text, count) {
+                return Err(ScanError::OverLimit(Limit::DecodedBytes));
+            }
+            let n = usize::try_from(count).unwrap_or(0);
+            text.extend(std::iter::repeat_n(c, n));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -463,23 +965,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ods_layout_counts_repeats_and_merges() {
-        let xml = br#"<office:document-content><office:body><office:spreadsheet>
+    fn ods_reads_repeats_merges_and_text() {
+        let xml = r#"<office:document-content><office:body><office:spreadsheet>
 <table:table table:name="Contacts"><table:table-column/>
-<table:table-row><table:table-cell office:value-type="string" table:number-rows-spanned="2"><text:p>DingTalk</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="30012345"><text:p>30012345</text:p></table:table-cell></table:table-row>
-<table:table-row><table:covered-table-cell/><table:table-cell table:number-columns-repeated="3"/></table:table-row>
+<table:table-row><table:table-cell office:value-type="string" table:number-rows-spanned="2"><text:p>Ding<text:s text:c="2"/>Talk &amp; co</text:p><text:p>客服</text:p><office:annotation><text:p>not this</text:p></office:annotation></table:table-cell><table:table-cell office:value-type="float" office:value="30012345"><text:p>30012345</text:p></table:table-cell></table:table-row>
+<table:table-row><table:covered-table-cell/><table:table-cell table:number-columns-repeated="3"/><table:table-cell office:value-type="string" office:string-value="x"/></table:table-row>
+<table:table-row table:number-rows-repeated="2"><table:table-cell/><table:table-cell office:value-type="string" table:number-columns-repeated="2"><text:p>r</text:p></table:table-cell></table:table-row>
 <table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>
-</table:table></office:spreadsheet></office:body></office:document-content>"#;
-        let sheets = ods_layout(xml).unwrap();
-        assert_eq!(sheets.len(), 1);
-        assert_eq!(sheets[0].name, "Contacts");
-        assert_eq!(sheets[0].merges, vec![(0, 0, 1, 0)]);
+</table:table><table:table table:name="Empty"/></office:spreadsheet></office:body></office:document-content>"#;
+        let mut budget = Budget::default();
+        let sheets = read_ods(xml.as_bytes(), &mut budget).unwrap();
+        assert_eq!(sheets.len(), 2);
+        let (name, grid) = &sheets[0];
+        assert_eq!(name, "Contacts");
+        assert_eq!(grid[&0][&0], "Ding  Talk & co\n客服");
+        assert_eq!(grid[&0][&1], "30012345");
+        // The merge spread the name over row 1's first cell.
+        assert_eq!(grid[&1][&0], grid[&0][&0]);
+        assert_eq!(grid[&1][&4], "x");
+        assert_eq!((grid[&2][&1].as_str(), grid[&3][&2].as_str()), ("r", "r"));
+        assert_eq!(grid.len(), 4);
+        assert_eq!(budget.cells, 2 + 1 + 4 + 1);
+        assert_eq!(sheets[1].0, "Empty");
+    }
 
+    #[test]
+    fn ods_repeats_are_charged_before_they_expand() {
         let bomb = br#"<table:table table:name="B"><table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="string" table:number-columns-repeated="16384"><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#;
-        assert!(matches!(
-            ods_layout(bomb),
-            Err(ScanError::SpreadsheetTooLarge(_))
-        ));
+        let e = read_ods(bomb, &mut Budget::default()).unwrap_err();
+        assert!(matches!(e, ScanError::OverLimit(Limit::Cells)), "{e}");
+        let spaces = br#"<table:table table:name="B"><table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="18446744073709551615"/></text:p></table:table-cell></table:table-row></table:table>"#;
+        let e = read_ods(spaces, &mut Budget::default()).unwrap_err();
+        assert!(
+            matches!(e, ScanError::OverLimit(Limit::DecodedBytes)),
+            "{e}"
+        );
     }
 
     #[test]
@@ -489,9 +1009,12 @@ mod tests {
         g.entry(1).or_default().insert(1, "30012345".into());
         g.entry(2).or_default().insert(1, "30019876".into());
         g.entry(3).or_default().insert(1, "91234567".into());
-        let mut cells = 4;
-        spread_merges(&mut g, &[(1, 0, 2, 0)], &mut cells).unwrap();
+        let mut budget = Budget::default();
+        // Corners given the wrong way round (bottom-right first) are the same region.
+        spread_merges(&mut g, &[(2, 0, 1, 0)], &mut budget).unwrap();
         assert_eq!(g[&2][&0], "DingTalk 客服");
         assert!(!g[&3].contains_key(&0));
+        assert_eq!(budget.cells, 1);
+        assert_eq!(budget.merge_work, 1 + 2 + 2);
     }
 }

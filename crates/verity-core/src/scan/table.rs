@@ -1,6 +1,8 @@
 //! Tables (CSV rows, spreadsheet rows) to entries: header detection in English, Chinese and
 //! Arabic, Google's and Outlook's column layouts, and rows without a header.
 
+use std::collections::BTreeMap;
+
 use crate::link;
 use crate::message;
 use crate::phone::{self, Region};
@@ -268,48 +270,77 @@ pub(crate) fn classify(header: &str) -> Role {
 #[derive(Debug, Clone)]
 pub(crate) struct Header {
     roles: Vec<Role>,
+    /// For each Google phone group, the column of its `Phone N - Label` (the first one).
+    group_labels: BTreeMap<String, usize>,
 }
+
+/// A row's filled cells (not blank), in column order: (column, text). Sparse, so that a cell far
+/// to the right costs one cell, not the row's width.
+pub(crate) type Cells<'a> = [(usize, &'a str)];
 
 fn is_number_cell(cell: &str, region: Region) -> bool {
     let t = cell.trim();
     !t.is_empty() && phone::normalize(t, region).is_ok()
 }
 
+/// The filled cells of a dense record (a CSV row).
+pub(crate) fn filled<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<(usize, &'a str)> {
+    cells
+        .into_iter()
+        .enumerate()
+        .filter(|(_, c)| !c.trim().is_empty())
+        .collect()
+}
+
 impl Header {
     /// The row as a header, when it has at least two different cells, names at least one phone
     /// or link column and holds no phone number itself.
-    pub(crate) fn detect(cells: &[String], region: Region) -> Option<Header> {
+    pub(crate) fn detect(cells: &Cells<'_>, region: Region) -> Option<Header> {
         // A title row ("Department phone list") is one cell, or one cell merged across.
-        let mut distinct: Vec<&str> = cells
-            .iter()
-            .map(|c| c.trim())
-            .filter(|c| !c.is_empty())
-            .collect();
+        let mut distinct: Vec<&str> = cells.iter().map(|(_, c)| c.trim()).collect();
         distinct.sort_unstable();
         distinct.dedup();
         if distinct.len() < 2 {
             return None;
         }
-        let roles: Vec<Role> = cells.iter().map(|c| classify(c)).collect();
+        let width = cells.last().map_or(0, |(c, _)| c.saturating_add(1));
+        let mut roles: Vec<Role> = vec![Role::Ignore; width];
+        for (c, text) in cells {
+            if let Some(slot) = roles.get_mut(*c) {
+                *slot = classify(text);
+            }
+        }
         let has_items = roles
             .iter()
             .any(|r| matches!(r, Role::Phone { .. } | Role::Url));
-        let any_number = cells.iter().any(|c| is_number_cell(c, region));
-        (has_items && !any_number).then_some(Header { roles })
+        let any_number = cells.iter().any(|(_, c)| is_number_cell(c, region));
+        let mut group_labels = BTreeMap::new();
+        for (i, r) in roles.iter().enumerate() {
+            if let Role::PhoneLabel(g) = r {
+                group_labels.entry(g.clone()).or_insert(i);
+            }
+        }
+        (has_items && !any_number).then_some(Header {
+            roles,
+            group_labels,
+        })
     }
 
-    /// The entry a data row makes, or none for a row without numbers or links.
+    /// The entry a data row makes, or none for a row without numbers or links. Cells past the
+    /// header's last column are not read.
     pub(crate) fn entry(
         &self,
-        cells: &[String],
+        cells: &Cells<'_>,
         location: &Location,
         region: Region,
     ) -> Option<RawEntry> {
         let mut e = RawEntry::new(location.clone(), ClaimMode::Contact);
         let mut parts: [Option<&str>; 3] = [None; 3];
-        let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
-        for (i, role) in self.roles.iter().enumerate() {
-            let v = cell(i);
+        for (i, raw) in cells {
+            let Some(role) = self.roles.get(*i) else {
+                break;
+            };
+            let v = raw.trim();
             if v.is_empty() {
                 continue;
             }
@@ -326,15 +357,12 @@ impl Header {
                     }
                 }
                 Role::NamePart(p) => parts[usize::from(*p).min(2)] = Some(v),
-                Role::Org => e.org = Some(join_opt(e.org.take(), v)),
-                Role::Note => e.note = Some(join_opt(e.note.take(), v)),
+                Role::Org => join_opt(&mut e.org, v),
+                Role::Note => join_opt(&mut e.note, v),
                 Role::Labels => {
-                    e.labels.extend(
-                        v.split(":::")
-                            .flat_map(|x| x.split([',', ';', '、', '，']))
-                            .map(|x| x.trim().trim_start_matches('*').trim().to_owned())
-                            .filter(|x| !x.is_empty()),
-                    );
+                    for x in v.split(":::").flat_map(|x| x.split([',', ';', '、', '，'])) {
+                        e.push_label(x.trim().trim_start_matches('*').trim());
+                    }
                 }
                 Role::Url => {
                     for piece in v.split(":::") {
@@ -363,21 +391,25 @@ impl Header {
         (!e.numbers.is_empty() || !e.links.is_empty()).then_some(e)
     }
 
-    fn group_label(&self, group: &str, cells: &[String]) -> Option<String> {
-        self.roles.iter().enumerate().find_map(|(i, r)| match r {
-            Role::PhoneLabel(g) if g == group => cells
-                .get(i)
-                .map(|c| c.trim().trim_start_matches('*').trim().to_owned())
-                .filter(|c| !c.is_empty()),
-            _ => None,
-        })
+    fn group_label(&self, group: &str, cells: &Cells<'_>) -> Option<String> {
+        let col = *self.group_labels.get(group)?;
+        let at = cells.binary_search_by_key(&col, |(c, _)| *c).ok()?;
+        cells
+            .get(at)
+            .map(|(_, c)| c.trim().trim_start_matches('*').trim().to_owned())
+            .filter(|c| !c.is_empty())
     }
 }
 
-fn join_opt(prev: Option<String>, v: &str) -> String {
-    match prev {
-        Some(p) => format!("{p} {v}"),
-        None => v.to_owned(),
+/// Appends `v` to a text field, a space between (in place: a row of many note columns stays
+/// linear).
+fn join_opt(field: &mut Option<String>, v: &str) {
+    match field {
+        Some(p) => {
+            p.push(' ');
+            p.push_str(v);
+        }
+        None => *field = Some(v.to_owned()),
     }
 }
 
@@ -414,13 +446,13 @@ fn push_cell_numbers(
 /// links, numbers and links inside text cells count too, and the text cells are the entry's
 /// name and note.
 pub(crate) fn headerless_entry(
-    cells: &[String],
+    cells: &Cells<'_>,
     location: &Location,
     region: Region,
 ) -> Option<RawEntry> {
     let mut e = RawEntry::new(location.clone(), ClaimMode::Contact);
     let mut texts: Vec<&str> = Vec::new();
-    for c in cells {
+    for (_, c) in cells {
         let t = c.trim();
         if t.is_empty() {
             continue;
@@ -503,7 +535,7 @@ mod tests {
 
     #[test]
     fn google_row() {
-        let cells = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let cells = |v: &[&'static str]| filled(v.iter().copied());
         let h = Header::detect(
             &cells(&[
                 "Name",

@@ -9,25 +9,134 @@
 //! Properties used: `FN`, `N`, `ORG`, `NOTE`, `CATEGORIES`, `NICKNAME`, `TEL`, `URL`,
 //! `X-ABLabel`. Binary values (photos) are skipped without being kept.
 
+use std::borrow::Cow;
+
 use crate::phone::Region;
 
 use super::decode::decode_charset;
-use super::{check_entry_cap, ClaimMode, Location, RawEntry, ScanError};
+use super::{check_entry_cap, ClaimMode, Location, RawEntry, ScanError, MAX_ITEMS_PER_ENTRY};
 
 /// The longest logical line kept, in bytes; longer values (inline photos) are cut.
 const MAX_LOGICAL_LINE: usize = 256 * 1024;
 
-/// One unfolded property line.
+/// One unfolded property line: borrowed from the text unless it was folded.
 #[derive(Debug)]
-struct Logical {
+struct Logical<'a> {
     line: u32,
     start: usize,
-    text: String,
+    text: Cow<'a, str>,
 }
 
-fn is_qp(text: &str) -> bool {
-    let head = text.split(':').next().unwrap_or("");
-    head.to_ascii_uppercase().contains("QUOTED-PRINTABLE")
+/// Whether a logical line is quoted-printable: `QUOTED-PRINTABLE` before its first `:`. Decided
+/// as the line grows, looking at each byte once (plus the marker's length of overlap), never by
+/// re-reading the line from its start at every fold.
+#[derive(Debug, Default)]
+struct QpHead {
+    /// The first `:` has been seen: `qp` is final.
+    done: bool,
+    qp: bool,
+    /// Bytes of the line already looked at.
+    scanned: usize,
+}
+
+const QP_MARKER: &[u8] = b"QUOTED-PRINTABLE";
+
+impl QpHead {
+    fn is_qp(&mut self, text: &str) -> bool {
+        if self.done {
+            return self.qp;
+        }
+        let mut from = self.scanned.min(text.len()).saturating_sub(QP_MARKER.len());
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        let rest = &text[from..];
+        let head = match rest.find(':') {
+            Some(colon) => {
+                self.done = true;
+                &rest[..colon]
+            }
+            None => rest,
+        };
+        if head
+            .as_bytes()
+            .windows(QP_MARKER.len())
+            .any(|w| w.eq_ignore_ascii_case(QP_MARKER))
+        {
+            self.qp = true;
+        }
+        self.scanned = text.len();
+        self.qp
+    }
+}
+
+/// The unfolded property lines of a text, one at a time: a line starting with a space or tab
+/// continues the one before (folding), and so does any line after a quoted-printable line that
+/// ends in `=` (a soft line break, vCard 2.1). Blank lines are skipped. Each physical line is
+/// looked at once, so unfolding is linear in the text.
+struct LogicalLines<'a> {
+    text: &'a str,
+    /// Where the next physical line starts, and its number (from 0).
+    pos: usize,
+    index: usize,
+    cur: Option<(Logical<'a>, QpHead)>,
+}
+
+impl<'a> LogicalLines<'a> {
+    fn new(text: &'a str) -> Self {
+        LogicalLines {
+            text,
+            pos: 0,
+            index: 0,
+            cur: None,
+        }
+    }
+}
+
+impl<'a> Iterator for LogicalLines<'a> {
+    type Item = Logical<'a>;
+
+    fn next(&mut self) -> Option<Logical<'a>> {
+        while self.pos < self.text.len() {
+            let start = self.pos;
+            let rest = &self.text[start..];
+            let raw = rest.find('\n').map_or(rest, |i| &rest[..=i]);
+            self.pos += raw.len();
+            let i = self.index;
+            self.index += 1;
+            let content = raw.trim_end_matches(['\r', '\n']);
+            if let Some((cur, head)) = self.cur.as_mut() {
+                let room = cur.text.len() < MAX_LOGICAL_LINE;
+                if cur.text.ends_with('=') && head.is_qp(&cur.text) {
+                    // Quoted-printable soft line break (vCard 2.1): the value goes on.
+                    let t = cur.text.to_mut();
+                    t.pop();
+                    if room {
+                        t.push_str(content.trim_start());
+                    }
+                    continue;
+                }
+                if content.starts_with([' ', '\t']) {
+                    if room {
+                        cur.text.to_mut().push_str(&content[1..]);
+                    }
+                    continue;
+                }
+            }
+            if content.trim().is_empty() {
+                continue;
+            }
+            let next = Logical {
+                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                start,
+                text: Cow::Borrowed(content),
+            };
+            if let Some((done, _)) = self.cur.replace((next, QpHead::default())) {
+                return Some(done);
+            }
+        }
+        self.cur.take().map(|(l, _)| l)
+    }
 }
 
 /// A parsed property: group, upper-case name, parameters (upper-case key, value), raw value.
@@ -221,43 +330,6 @@ fn components(s: &str, sep: char) -> Vec<String> {
     out
 }
 
-/// The unfolded property lines of `text`.
-fn logical_lines(text: &str) -> Vec<Logical> {
-    let mut out: Vec<Logical> = Vec::new();
-    let mut offset = 0usize;
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
-        let start = offset;
-        offset += raw.len();
-        let content = raw.trim_end_matches(['\r', '\n']);
-        if let Some(cur) = out.last_mut() {
-            let room = cur.text.len() < MAX_LOGICAL_LINE;
-            if is_qp(&cur.text) && cur.text.ends_with('=') {
-                // Quoted-printable soft line break (vCard 2.1): the value goes on.
-                cur.text.pop();
-                if room {
-                    cur.text.push_str(content.trim_start());
-                }
-                continue;
-            }
-            if content.starts_with([' ', '\t']) {
-                if room {
-                    cur.text.push_str(&content[1..]);
-                }
-                continue;
-            }
-        }
-        if content.trim().is_empty() {
-            continue;
-        }
-        out.push(Logical {
-            line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            start,
-            text: content.to_owned(),
-        });
-    }
-    out
-}
-
 /// One card being read.
 struct Card {
     entry: RawEntry,
@@ -277,9 +349,13 @@ struct Card {
 /// [`ScanError::Malformed`] for a card inside a card, [`ScanError::Truncated`] for a file that
 /// ends inside a card, [`ScanError::TooManyEntries`].
 pub(crate) fn parse(text: &str, region: Region, out: &mut Vec<RawEntry>) -> Result<(), ScanError> {
-    let lines = logical_lines(text);
     let mut card: Option<Card> = None;
-    for (li, l) in lines.iter().enumerate() {
+    // A card whose END was read: its span runs to the next line's start.
+    let mut ended: Option<Card> = None;
+    for l in LogicalLines::new(text) {
+        if let Some(c) = ended.take() {
+            out.push(finish(c, l.start, region));
+        }
         let Some(p) = parse_property(&l.text) else {
             continue;
         };
@@ -311,8 +387,7 @@ pub(crate) fn parse(text: &str, region: Region, out: &mut Vec<RawEntry>) -> Resu
                         what: "END:VCARD without BEGIN:VCARD".to_owned(),
                     });
                 };
-                let end = lines.get(li + 1).map_or(text.len(), |n| n.start);
-                out.push(finish(c, end, region));
+                ended = Some(c);
             }
             _ => {
                 if let Some(c) = card.as_mut() {
@@ -320,6 +395,9 @@ pub(crate) fn parse(text: &str, region: Region, out: &mut Vec<RawEntry>) -> Resu
                 }
             }
         }
+    }
+    if let Some(c) = ended {
+        out.push(finish(c, text.len(), region));
     }
     if let Some(c) = card {
         return Err(ScanError::Truncated(format!(
@@ -366,18 +444,21 @@ fn property(c: &mut Card, p: &Property<'_>, location: Location) {
             }
         }
         "NOTE" => {
+            // Appended in place: a card of many NOTE lines stays linear.
             let note = unescape(&text());
-            c.entry.note = Some(match c.entry.note.take() {
-                Some(prev) => format!("{prev}\n{note}"),
-                None => note,
-            });
+            match c.entry.note.as_mut() {
+                Some(prev) => {
+                    prev.push('\n');
+                    prev.push_str(&note);
+                }
+                None => c.entry.note = Some(note),
+            }
         }
-        "CATEGORIES" => c.entry.labels.extend(
-            components(&text(), ',')
-                .into_iter()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty()),
-        ),
+        "CATEGORIES" => {
+            for label in components(&text(), ',') {
+                c.entry.push_label(label.trim());
+            }
+        }
         "X-ABLABEL" => {
             let label = unescape(&text());
             let label = label
@@ -386,7 +467,12 @@ fn property(c: &mut Card, p: &Property<'_>, location: Location) {
                 .trim_end_matches(">!$_")
                 .to_owned();
             if let Some(g) = &p.group {
-                c.group_labels.push((g.clone(), label));
+                // The first label of a group counts; at most as many groups as numbers.
+                if c.group_labels.len() < MAX_ITEMS_PER_ENTRY
+                    && !c.group_labels.iter().any(|(x, _)| x == g)
+                {
+                    c.group_labels.push((g.clone(), label));
+                }
             }
         }
         "TEL" => {
