@@ -506,8 +506,9 @@ async fn run_sync<R: Runtime>(
         url: eff.url.clone(),
         root: eff.root.clone(),
         anchor: eff.anchor,
-        // A root entered in Settings was confirmed there.
+        // A root entered in Settings was confirmed there, and logged when it was entered.
         replace_manual: true,
+        log_manual: false,
     };
     let mut cfg = verity_feed::SyncConfig::new(eff.url.clone());
     cfg.proxy = eff.proxy.clone();

@@ -31,6 +31,9 @@ pub struct Source {
     /// it replaces it (the app's Settings, after its confirmation; `verityctl sync
     /// --replace-root`) or is ignored in favour of the kept one.
     pub replace_manual: bool,
+    /// Whether a change of address or root entered by hand is written to the trust log when
+    /// the sync puts it in force (`verityctl sync`); the app logs it when it is entered.
+    pub log_manual: bool,
 }
 
 /// The feed the organisation sets on this computer, with its proxy, if any: the administrator's
@@ -53,6 +56,7 @@ pub fn organisation_source(
                 root: Some(p.root),
                 anchor: TrustAnchor::Provisioned,
                 replace_manual: false,
+                log_manual: false,
             },
             p.proxy,
         ))),
@@ -64,6 +68,7 @@ pub fn organisation_source(
                     root: Some(f.root_json.into_bytes()),
                     anchor: TrustAnchor::Organisation,
                     replace_manual: false,
+                    log_manual: false,
                 },
                 None,
             )
@@ -161,8 +166,9 @@ pub fn plan(
 pub struct Synced {
     /// The feed's report.
     pub report: SyncReport,
-    /// The trust anchors the organisation changed with this sync (already in the trust log):
-    /// the front end tells the user.
+    /// The changes of trust anchor this sync put in force and wrote to the trust log (the
+    /// organisation's; and those entered by hand when [`Source::log_manual`]): the front end
+    /// tells the user.
     pub changes: Vec<TrustChange>,
 }
 
@@ -203,8 +209,8 @@ pub fn sync_source(
         if new_root || settings.root_anchor != Some(plan.anchor) {
             store.set_feed_root_applied(fp, plan.anchor)?;
         }
-        // Roots entered by hand were logged when they were entered.
-        if new_root && plan.anchor.is_organisation() {
+        // Roots entered in the app were logged when they were entered.
+        if new_root && (plan.anchor.is_organisation() || source.log_manual) {
             changes.push(TrustChange {
                 at,
                 kind: TrustChangeKind::FeedRoot,
@@ -214,7 +220,7 @@ pub fn sync_source(
             });
         }
     }
-    if source.anchor.is_organisation()
+    if (source.anchor.is_organisation() || source.log_manual)
         && previous_url.is_some()
         && previous_url.as_deref() != Some(source.url.as_str())
     {
@@ -265,6 +271,7 @@ mod tests {
             root: Some(root.to_vec()),
             anchor,
             replace_manual: true,
+            log_manual: false,
         }
     }
 

@@ -145,6 +145,8 @@ fn source(
                 root,
                 anchor,
                 replace_manual: args.replace_root,
+                // A change made from the command line is in the trust log like one in Settings.
+                log_manual: true,
             };
             (source, args.proxy.clone())
         }
@@ -172,7 +174,12 @@ pub fn run(args: &SyncArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Exit
     }?;
     for change in &synced.changes {
         eprintln!(
-            "verityctl: the organisation changed the feed's {}: {}",
+            "verityctl: {} the feed's {}: {}",
+            if change.anchor.is_organisation() {
+                "the organisation changed"
+            } else {
+                "changed by hand (real support never asks for this)"
+            },
             match change.kind {
                 TrustChangeKind::FeedUrl => "address",
                 TrustChangeKind::FeedRoot => "trusted root",

@@ -526,8 +526,16 @@ fn a_feed_entered_by_hand_cannot_make_a_number_official_nor_replace_a_pinned_roo
     org.publish_with(&entries, Some(&official));
     let server = serve(&org.data, &org.repo);
 
-    // Entered by hand (a trial): the list arrives, the official directory does not.
+    // Entered by hand (a trial): the list arrives, the official directory does not, and the
+    // root put in force is in the trust log, marked as entered by hand.
     org.first_sync(&server);
+    {
+        let store = verity_store::Store::open(&org.data).unwrap();
+        let log = store.trust_log(10).unwrap();
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0].kind, verity_store::TrustChangeKind::FeedRoot);
+        assert_eq!(log[0].anchor, verity_core::feed_config::TrustAnchor::Manual);
+    }
     assert_eq!(verdict(&org.data, "+85230010001"), "scam");
     assert_ne!(verdict(&org.data, "+852 3001 0077"), "official");
 
