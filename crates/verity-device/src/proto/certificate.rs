@@ -1,0 +1,126 @@
+//! Binding certificates: `vc1.<body>.<signature>`, signed by the organisation key.
+
+use super::*;
+
+/// What a binding certificate says. Field order is the encoding order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateBody {
+    /// Format version (1).
+    pub v: u32,
+    /// Random serial, hex; the desk records it with the device.
+    pub serial: String,
+    /// The organisation's name.
+    pub org_name: String,
+    /// The organisation's Ed25519 public key (base64url).
+    pub org_key: String,
+    /// The device id ([`key_id`] of the device key).
+    pub device_id: String,
+    /// The device's Ed25519 public key (base64url).
+    pub device_key: String,
+    /// The employee the device is bound to.
+    pub employee_id: String,
+    /// The employee's display name.
+    pub employee_name: String,
+    /// Issued at, Unix seconds.
+    pub issued_at: u64,
+    /// Expires at, Unix seconds.
+    pub expires_at: u64,
+}
+
+/// A verified binding certificate: its body and the token it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    body: CertificateBody,
+    token: String,
+    device_key: VerifyingKey,
+}
+
+impl Certificate {
+    /// Signs `body` with the organisation key.
+    ///
+    /// # Errors
+    /// [`ProtoError::Json`] or [`ProtoError::Encoding`] when the body names a bad device key.
+    pub fn sign(body: CertificateBody, org_key: &SigningKey) -> Result<Certificate, ProtoError> {
+        let device_key = parse_public_key(&body.device_key, "device key")?;
+        let bytes = serde_json::to_vec(&body).map_err(|e| ProtoError::Json(e.to_string()))?;
+        let sig = org_key.sign(&[CERT_DOMAIN, &bytes].concat());
+        let token = format!("{CERT_PREFIX}.{}.{}", b64(&bytes), b64(&sig.to_bytes()));
+        Ok(Certificate {
+            body,
+            token,
+            device_key,
+        })
+    }
+
+    /// Verifies `token` against the organisation key and, when `now` is given, its validity
+    /// window.
+    ///
+    /// # Errors
+    /// The [`ProtoError`] `Certificate*` variants.
+    pub fn verify(
+        token: &str,
+        org_key: &VerifyingKey,
+        now: Option<u64>,
+    ) -> Result<Certificate, ProtoError> {
+        if token.len() > MAX_CERTIFICATE_LEN {
+            return Err(ProtoError::CertificateMalformed);
+        }
+        let mut parts = token.split('.');
+        let (Some(prefix), Some(body_b64), Some(sig_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(ProtoError::CertificateMalformed);
+        };
+        if prefix != CERT_PREFIX {
+            return Err(ProtoError::CertificateMalformed);
+        }
+        let bytes = unb64(body_b64, "certificate").map_err(|_| ProtoError::CertificateMalformed)?;
+        let sig = unb64(sig_b64, "certificate").map_err(|_| ProtoError::CertificateMalformed)?;
+        let sig = Signature::from_slice(&sig).map_err(|_| ProtoError::CertificateMalformed)?;
+        org_key
+            .verify_strict(&[CERT_DOMAIN, &bytes].concat(), &sig)
+            .map_err(|_| ProtoError::CertificateSignature)?;
+        let body: CertificateBody =
+            serde_json::from_slice(&bytes).map_err(|_| ProtoError::CertificateMalformed)?;
+        if body.v != 1 {
+            return Err(ProtoError::CertificateMalformed);
+        }
+        if body.org_key != b64(org_key.as_bytes()) {
+            return Err(ProtoError::CertificateOrganisation);
+        }
+        let device_key = parse_public_key(&body.device_key, "device key")
+            .map_err(|_| ProtoError::CertificateMalformed)?;
+        if key_id(&device_key) != body.device_id {
+            return Err(ProtoError::CertificateDevice);
+        }
+        if let Some(now) = now {
+            if now < body.issued_at.saturating_sub(MAX_CLOCK_SKEW_SECS) || now >= body.expires_at {
+                return Err(ProtoError::CertificateExpired);
+            }
+        }
+        Ok(Certificate {
+            body,
+            token: token.to_owned(),
+            device_key,
+        })
+    }
+
+    /// What the certificate says.
+    #[must_use]
+    pub fn body(&self) -> &CertificateBody {
+        &self.body
+    }
+
+    /// The compact token, as sent in the `verity-certificate` header.
+    #[must_use]
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The device key the certificate binds.
+    #[must_use]
+    pub fn device_key(&self) -> &VerifyingKey {
+        &self.device_key
+    }
+}

@@ -1,0 +1,268 @@
+use super::*;
+
+fn body(org: &SigningKey, dev: &SigningKey) -> CertificateBody {
+    CertificateBody {
+        v: 1,
+        serial: "01".into(),
+        org_name: "Acme".into(),
+        org_key: b64(org.verifying_key().as_bytes()),
+        device_id: key_id(&dev.verifying_key()),
+        device_key: b64(dev.verifying_key().as_bytes()),
+        employee_id: "e1".into(),
+        employee_name: "Chan Tai Man".into(),
+        issued_at: 1000,
+        expires_at: 2000,
+    }
+}
+
+#[test]
+fn certificate_round_trip_and_forgeries() {
+    let org = generate_signing_key().unwrap();
+    let other = generate_signing_key().unwrap();
+    let dev = generate_signing_key().unwrap();
+    let cert = Certificate::sign(body(&org, &dev), &org).unwrap();
+    let back = Certificate::verify(cert.token(), &org.verifying_key(), Some(1500)).unwrap();
+    assert_eq!(back.body(), cert.body());
+    assert_eq!(
+        Certificate::verify(cert.token(), &org.verifying_key(), Some(2000)),
+        Err(ProtoError::CertificateExpired)
+    );
+    // Signed by another key that claims to be the organisation.
+    let forged = Certificate::sign(body(&org, &dev), &other).unwrap();
+    assert_eq!(
+        Certificate::verify(forged.token(), &org.verifying_key(), Some(1500)),
+        Err(ProtoError::CertificateSignature)
+    );
+    // A body swapped under a valid signature.
+    let parts: Vec<&str> = cert.token().split('.').collect();
+    let mut b = body(&org, &dev);
+    b.employee_id = "boss".into();
+    let swapped = format!("vc1.{}.{}", b64(&serde_json::to_vec(&b).unwrap()), parts[2]);
+    assert_eq!(
+        Certificate::verify(&swapped, &org.verifying_key(), Some(1500)),
+        Err(ProtoError::CertificateSignature)
+    );
+    assert_eq!(
+        Certificate::verify("vc1.x", &org.verifying_key(), None),
+        Err(ProtoError::CertificateMalformed)
+    );
+}
+
+#[test]
+fn request_signatures_cover_every_part() {
+    let dev = generate_signing_key().unwrap();
+    let o = "https://desk.example.hk";
+    let auth = sign_request(&dev, o, "POST", "/v1/verify", b"{}", 42, Some("vc1.a.b")).unwrap();
+    let vk = dev.verifying_key();
+    verify_request_signature(&vk, o, "POST", "/v1/verify", b"{}", &auth).unwrap();
+    assert!(verify_request_signature(&vk, o, "POST", "/v1/verify", b"{ }", &auth).is_err());
+    assert!(verify_request_signature(&vk, o, "POST", "/v1/enroll", b"{}", &auth).is_err());
+    // Another desk (a relay): refused.
+    for other in [
+        "https://desk.example.hk.evil",
+        "http://desk.example.hk",
+        "https://desk.example.hk:8443",
+    ] {
+        assert!(verify_request_signature(&vk, other, "POST", "/v1/verify", b"{}", &auth).is_err());
+    }
+    let mut t = auth.clone();
+    t.timestamp = 43;
+    assert!(verify_request_signature(&vk, o, "POST", "/v1/verify", b"{}", &t).is_err());
+    let mut c = auth.clone();
+    c.certificate = None;
+    assert!(verify_request_signature(&vk, o, "POST", "/v1/verify", b"{}", &c).is_err());
+    assert!(is_valid_nonce(&auth.nonce));
+}
+
+#[test]
+fn origins_and_answer_signatures() {
+    let url = |s: &str| url::Url::parse(s).unwrap();
+    assert_eq!(
+        origin_of(&url("https://Desk.Example.hk:443/base/")),
+        "https://desk.example.hk"
+    );
+    assert_eq!(
+        origin_of(&url("http://127.0.0.1:8080/")),
+        "http://127.0.0.1:8080"
+    );
+    assert_eq!(origin_of(&url("http://[::1]:8080")), "http://[::1]:8080");
+    let org = generate_signing_key().unwrap();
+    let vk = org.verifying_key();
+    let o = "https://desk.example.hk";
+    let sig = sign_response(&org, o, "n0nce", b"{}");
+    verify_response(&vk, o, "n0nce", b"{}", &sig).unwrap();
+    for (origin, nonce, body) in [
+        ("https://other.example", "n0nce", &b"{}"[..]),
+        (o, "another", b"{}"),
+        (o, "n0nce", b"{ }"),
+    ] {
+        assert_eq!(
+            verify_response(&vk, origin, nonce, body, &sig),
+            Err(ProtoError::ResponseSignature)
+        );
+    }
+    let other = generate_signing_key().unwrap().verifying_key();
+    assert!(verify_response(&other, o, "n0nce", b"{}", &sig).is_err());
+    assert!(verify_response(&vk, o, "n0nce", b"{}", "not base64!").is_err());
+}
+
+#[test]
+fn audit_heads_are_signed_by_the_device_and_refuse_forgeries() {
+    let dev = generate_signing_key().unwrap();
+    let other = generate_signing_key().unwrap();
+    let id = key_id(&dev.verifying_key());
+    let hash = "ab".repeat(32);
+    let head = sign_audit_head(&dev, &id, 7, &hash).unwrap();
+    let vk = dev.verifying_key();
+    verify_audit_head(&vk, &id, &head).unwrap();
+    let mut want = b"verity-audit-head-v1\n".to_vec();
+    want.extend_from_slice(format!("{id}\n7\n{hash}").as_bytes());
+    assert_eq!(audit_head_signing_input(&id, 7, &hash), want);
+    // Another key, another device, another seq or hash: refused.
+    let forged = sign_audit_head(&other, &id, 7, &hash).unwrap();
+    assert_eq!(
+        verify_audit_head(&vk, &id, &forged),
+        Err(ProtoError::AuditHeadSignature)
+    );
+    assert_eq!(
+        verify_audit_head(&vk, &"00".repeat(32), &head),
+        Err(ProtoError::AuditHeadSignature)
+    );
+    let mut h = head.clone();
+    h.seq = 8;
+    assert_eq!(
+        verify_audit_head(&vk, &id, &h),
+        Err(ProtoError::AuditHeadSignature)
+    );
+    let mut h = head.clone();
+    h.hash = "cd".repeat(32);
+    assert_eq!(
+        verify_audit_head(&vk, &id, &h),
+        Err(ProtoError::AuditHeadSignature)
+    );
+    let mut h = head.clone();
+    h.signature = "not base64!".into();
+    assert_eq!(
+        verify_audit_head(&vk, &id, &h),
+        Err(ProtoError::AuditHeadSignature)
+    );
+    // Malformed heads are refused before any signature is looked at.
+    for (seq, hash) in [
+        (0, "ab".repeat(32)),
+        (1, "AB".repeat(32)),
+        (1, "ab".repeat(31)),
+        (1, "zz".repeat(32)),
+        (u64::MAX, "ab".repeat(32)),
+    ] {
+        assert_eq!(
+            sign_audit_head(&dev, &id, seq, &hash),
+            Err(ProtoError::AuditHeadMalformed)
+        );
+        let h = SignedHead {
+            seq,
+            hash,
+            signature: head.signature.clone(),
+        };
+        assert_eq!(
+            verify_audit_head(&vk, &id, &h),
+            Err(ProtoError::AuditHeadMalformed)
+        );
+    }
+    // A device's head signature is not a request signature, nor the other way round.
+    let as_head = SignedHead {
+        seq: 7,
+        hash: hash.clone(),
+        signature: sign_request(&dev, "o", "POST", "/", b"", 1, None)
+            .unwrap()
+            .signature,
+    };
+    assert!(verify_audit_head(&vk, &id, &as_head).is_err());
+}
+
+#[test]
+fn audit_anchors_are_countersigned_by_the_organisation_and_refuse_forgeries() {
+    let org = generate_signing_key().unwrap();
+    let other = generate_signing_key().unwrap();
+    let id = "ab".repeat(32);
+    let hash = "01".repeat(32);
+    let a = sign_audit_anchor(&org, &id, 3, &hash, 1_700_000_000);
+    let vk = org.verifying_key();
+    verify_audit_anchor(&vk, &id, &a).unwrap();
+    let mut want = b"verity-audit-anchor-v1\n".to_vec();
+    want.extend_from_slice(
+        format!("{}\n{id}\n3\n{hash}\n1700000000", b64(vk.as_bytes())).as_bytes(),
+    );
+    assert_eq!(
+        audit_anchor_signing_input(&b64(vk.as_bytes()), &id, 3, &hash, 1_700_000_000),
+        want
+    );
+    // Signed by another key claiming to be the organisation.
+    let forged = sign_audit_anchor(&other, &id, 3, &hash, 1_700_000_000);
+    assert_eq!(
+        verify_audit_anchor(&vk, &id, &forged),
+        Err(ProtoError::AuditAnchorSignature)
+    );
+    // Any field changed under a real countersignature.
+    let mut t = a.clone();
+    t.seq = 4;
+    assert!(verify_audit_anchor(&vk, &id, &t).is_err());
+    let mut t = a.clone();
+    t.hash = "02".repeat(32);
+    assert!(verify_audit_anchor(&vk, &id, &t).is_err());
+    let mut t = a.clone();
+    t.at += 1;
+    assert!(verify_audit_anchor(&vk, &id, &t).is_err());
+    assert!(verify_audit_anchor(&vk, &"cd".repeat(32), &a).is_err());
+    assert!(verify_audit_anchor(&other.verifying_key(), &id, &a).is_err());
+    // An answer signature is never an anchor.
+    let mut t = a.clone();
+    t.signature = sign_response(&org, "o", "n", b"{}");
+    assert!(verify_audit_anchor(&vk, &id, &t).is_err());
+}
+
+#[test]
+fn verify_requests_without_a_head_stay_as_they_were() {
+    let req = VerifyRequest {
+        totp: "123456".into(),
+        signals: RegionSignals::default(),
+        audit_head: None,
+    };
+    let j = serde_json::to_string(&req).unwrap();
+    assert!(!j.contains("audit_head"), "{j}");
+    let back: VerifyRequest = serde_json::from_str(&j).unwrap();
+    assert!(back.audit_head.is_none());
+    let r: VerifyResponse = serde_json::from_str(
+        r#"{"device_binding":{"ok":true,"code":"ok","message":""},
+            "two_factor":{"ok":true,"code":"ok","message":""},
+            "region":{"ok":true,"code":"ok","message":""}}"#,
+    )
+    .unwrap();
+    assert!(r.audit_anchor.is_none());
+}
+
+#[test]
+fn fingerprints_are_grouped_hex() {
+    let k = generate_signing_key().unwrap().verifying_key();
+    let fp = fingerprint(&k);
+    assert_eq!(fp.split(' ').count(), 16);
+    assert_eq!(
+        normalize_fingerprint(&fp.to_lowercase()),
+        fp.replace(' ', "")
+    );
+}
+
+#[test]
+fn every_code_is_in_all_once() {
+    let source = include_str!("mod.rs");
+    let start = source.find("pub mod codes {").unwrap();
+    let block = &source[start..];
+    let block = &block[..block.find("\n}\n").unwrap()];
+    let declared = block.matches(": &str = \"").count();
+    assert_eq!(
+        codes::ALL.len(),
+        declared,
+        "codes::ALL must list every code"
+    );
+    let unique: std::collections::BTreeSet<_> = codes::ALL.iter().collect();
+    assert_eq!(unique.len(), codes::ALL.len(), "a code listed twice");
+}
