@@ -9,7 +9,7 @@
 //! says in the desktop's Save dialog, which Rust opens (`Host::choose_save_path`), written
 //! atomically.
 
-use crate::error::{CmdResult, ErrorCode, IpcError};
+use crate::error::{CmdResult, ErrorCode, ErrorReason, IpcError};
 use crate::feed_sync::{FeedConfig, FeedSync};
 use crate::host::SaveRequest;
 use crate::i18n;
@@ -49,9 +49,8 @@ impl ExportDir {
 }
 
 fn scan_error(e: &ScanError) -> IpcError {
-    let mut err = IpcError::new(ErrorCode::InvalidInput, e.to_string());
-    err.reason = Some(e.code().to_owned());
-    err
+    IpcError::new(ErrorCode::InvalidInput, e.to_string())
+        .with_reason(ErrorReason::from_code(e.code()))
 }
 
 fn record(state: &AppState, evidence: Evidence) -> CmdResult<StepState> {
@@ -162,15 +161,14 @@ fn check_sizes(files: &[FileInput]) -> CmdResult<()> {
     for f in files {
         let size = u64::try_from(f.bytes.len()).unwrap_or(u64::MAX);
         if size > MAX_FILE_BYTES {
-            let mut err = IpcError::new(
+            return Err(IpcError::new(
                 ErrorCode::InvalidInput,
                 format!(
                     "{}: {size} bytes; files over {MAX_FILE_BYTES} bytes are not read",
                     f.name
                 ),
-            );
-            err.reason = Some("too_large".to_owned());
-            return Err(err);
+            )
+            .with_reason(ErrorReason::TooLarge));
         }
     }
     Ok(())
@@ -390,9 +388,8 @@ pub async fn set_drill_owner(
         .filter(|d| !d.is_empty())
     {
         Some(d) => parse_date(d).ok_or_else(|| {
-            let mut e = IpcError::new(ErrorCode::InvalidInput, "expected a date as YYYY-MM-DD");
-            e.reason = Some("bad_date".to_owned());
-            e
+            IpcError::new(ErrorCode::InvalidInput, "expected a date as YYYY-MM-DD")
+                .with_reason(ErrorReason::BadDate)
         })?,
         None => schedule.after(crate::clock::now()),
     };

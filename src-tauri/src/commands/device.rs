@@ -8,7 +8,7 @@
 //! `no_secure_store` and the UI offers the opt-in passphrase-encrypted file store; the passphrase
 //! is taken per call, used for the operation, zeroized, and never stored or logged.
 
-use crate::error::{CmdResult, ErrorCode, IpcError};
+use crate::error::{CmdResult, ErrorCode, ErrorReason, IpcError};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -147,7 +147,7 @@ impl From<DeviceError> for IpcError {
             DeviceError::FingerprintMismatch { .. } => (ErrorCode::FingerprintMismatch, None),
             DeviceError::FingerprintRequired => (
                 ErrorCode::InvalidInput,
-                Some("fingerprint_required".to_owned()),
+                Some(ErrorReason::FingerprintRequired),
             ),
             DeviceError::KeyStore(k) => (
                 match k {
@@ -161,13 +161,13 @@ impl From<DeviceError> for IpcError {
                 None,
             ),
             DeviceError::Client(ClientError::Refused { code, .. }) => {
-                (ErrorCode::DeskRefused, Some(code.clone()))
+                (ErrorCode::DeskRefused, Some(ErrorReason::from_code(code)))
             }
             DeviceError::Client(ClientError::BadUrl { .. }) => (ErrorCode::BadDeskUrl, None),
             // Not the desk's word (an impostor, a relay, a proxy's error page): never a refusal.
             DeviceError::Client(ClientError::AnswerNotSigned { .. }) => (
                 ErrorCode::DeskUnreachable,
-                Some("answer_unsigned".to_owned()),
+                Some(ErrorReason::AnswerUnsigned),
             ),
             DeviceError::Client(_) | DeviceError::BadCertificate(_) => {
                 (ErrorCode::DeskUnreachable, None)

@@ -1,4 +1,4 @@
-use crate::error::{CmdResult, ErrorCode, IpcError};
+use crate::error::{CmdResult, ErrorCode, ErrorReason, IpcError};
 use crate::feed_sync::{self, FeedConfig, FeedStatus, FeedSync, RootInfoView};
 use crate::host::OpenRequest;
 use crate::state::AppState;
@@ -172,7 +172,7 @@ pub async fn set_feed_root<R: Runtime>(
             ErrorCode::InvalidInput,
             "this root is not the one that was confirmed; review its fingerprint again",
         )
-        .with_reason("root_unconfirmed"));
+        .with_reason(ErrorReason::RootUnconfirmed));
     }
     let change = state.with_store(|s| {
         let settings = s.feed_settings()?;
@@ -205,7 +205,7 @@ fn pinned() -> IpcError {
         ErrorCode::FeedLocked,
         "your organisation pinned this feed's trusted root; only the administrator can change it",
     )
-    .with_reason("root_pinned")
+    .with_reason(ErrorReason::RootPinned)
 }
 
 /// A `root.json` the user picked in the system's Open dialog (opened here, from Rust: the web

@@ -254,7 +254,7 @@ describe('Device, not bound', () => {
       'Your network address is outside the ranges your organisation allows.',
     ],
     [
-      { code: 'desk_refused', message: 'odd', reason: 'something_new' },
+      { code: 'desk_refused', message: 'odd', reason: 'unknown' },
       "Your organisation's desk refused the request.",
     ],
     [

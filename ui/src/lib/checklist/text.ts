@@ -6,6 +6,7 @@
 import type screenStrings from '../../../../locales/en/checklist_ui.json';
 import type sharedStrings from '../../../../locales/en/checklist.json';
 import { lookup, type Params } from '../i18n';
+import type { ErrorReason } from '../ipc';
 
 export type ChecklistKey = keyof typeof screenStrings | keyof typeof sharedStrings;
 
@@ -20,8 +21,8 @@ export function isoDate(seconds: number): string {
 }
 
 /** The words for a checklist or scanner failure's `reason`, when there are some. */
-export function reasonText(reason: string | null): string | null {
-  if (!reason) return null;
+export function reasonText(reason: ErrorReason | null): string | null {
+  if (!reason || reason === 'unknown') return null;
   for (const prefix of ['checklist.evidence_error.', 'checklist.error.', 'scan.error.']) {
     const text = lookup(prefix + reason);
     if (text) return text;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LANGUAGES, applyLanguage, catalogues } from '../i18n';
-import { IpcFailure } from '../ipc';
+import { IpcFailure, type ErrorReason } from '../ipc';
 import { checkState, checkText, failureText, groupFingerprint } from './words';
 
 /** The codes a check result may carry (`verity_device::proto::codes`), by the check. */
@@ -63,11 +63,11 @@ describe('device words', () => {
   });
 
   it('word a refusal by the desk’s code, else by the error code', () => {
-    const refused = (reason: string | null): IpcFailure =>
+    const refused = (reason: ErrorReason | null): IpcFailure =>
       new IpcFailure('desk_refused', 'refused', reason);
     expect(failureText(refused('enroll_code_used'))).toMatch(/already been used/);
     expect(failureText(refused('device_revoked'))).toMatch(/revoked/);
-    expect(failureText(refused('brand_new'))).toBe("Your organisation's desk refused the request.");
+    expect(failureText(refused('unknown'))).toBe("Your organisation's desk refused the request.");
     expect(failureText(refused(null))).toBe("Your organisation's desk refused the request.");
     expect(failureText(new IpcFailure('no_secure_store', 'x'))).toBe(
       'No secure key store can be used on this computer.',

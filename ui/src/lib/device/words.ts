@@ -44,7 +44,8 @@ export function checkText(name: CheckName, check: DeviceCheck): string {
  * (a used enrolment code, a revoked device, a region refusal…) where Verity knows it.
  */
 export function failureText(failure: IpcFailure): string {
-  if (failure.code === 'desk_refused' && failure.reason) {
+  // A code this build does not know (`unknown`) is worded by the error code alone.
+  if (failure.code === 'desk_refused' && failure.reason && failure.reason !== 'unknown') {
     const why =
       lookup(`device.refusal.${failure.reason}`) ?? lookup(`device.result.${failure.reason}`);
     if (why) return why;

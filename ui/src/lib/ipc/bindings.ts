@@ -662,6 +662,144 @@ export type ErrorCode =
 /**  A bug: something that should not happen. */
 "internal";
 
+/**
+ *  The closed set of finer codes within an [`ErrorCode`], which the UI words: Verity's
+ *  own refusals, the checklist's transition and evidence codes, the scanner's codes and
+ *  the desk's refusal codes. A code this build does not know (a newer desk's) is
+ *  `unknown`; its message still says what happened.
+ */
+export type ErrorReason = 
+/**  A text longer than the checks read. */
+"too_long" | 
+/**  A file or request over its size limit (a file to scan, a desk request). */
+"too_large" | 
+/**  The export file exists and replacing it was not asked for. */
+"exists" | 
+/**  The export place cannot be written. */
+"cannot_write" | 
+/**  A keyboard shortcut that cannot be parsed. */
+"shortcut_invalid" | 
+/**  A keyboard shortcut the system refused (taken by another application). */
+"shortcut_refused" | 
+/**  A feed root other than the one whose fingerprint the user confirmed. */
+"root_unconfirmed" | 
+/**  The organisation pinned the feed's root; it cannot be replaced by hand. */
+"root_pinned" | 
+/**  A date that is not `YYYY-MM-DD`. */
+"bad_date" | 
+/**  Enrolment without the organisation key's fingerprint. */
+"fingerprint_required" | 
+/**  An answer not signed by the organisation (an impostor, a relay, a proxy's page). */
+"answer_unsigned" | 
+/**  The step is already in progress. */
+"already_in_progress" | 
+/**  The step is already done. */
+"already_done" | 
+/**  Evidence given for another step. */
+"evidence_for_other_step" | 
+/**  Malformed evidence (the evidence code says how, where there is one). */
+"invalid_evidence" | 
+/**  The step is not done. */
+"not_done" | 
+/**  The step does not recur. */
+"not_recurring" | 
+/**  The step is not due yet. */
+"not_due_yet" | 
+/**  The step has not been started. */
+"not_started" | 
+/**  No files were scanned. */
+"no_files" | 
+/**  The scan's counts do not add up. */
+"scan_counts" | 
+/**  A date in the future. */
+"in_future" | 
+/**  No drill owner was named. */
+"empty_owner" | 
+/**  The drill owner is not a name. */
+"bad_owner" | 
+/**  The next drill is not in the future. */
+"next_drill_not_in_future" | 
+/**  The drill interval is not allowed. */
+"bad_interval" | 
+/**  A quiz with no questions. */
+"no_questions" | 
+/**  A score above the total. */
+"score_above_total" | 
+/**  The claimed pass does not match the score. */
+"passed_mismatch" | 
+/**  An empty file. */
+"empty" | 
+/**  A binary file. */
+"binary" | 
+/**  A text in an encoding that cannot be read. */
+"encoding" | 
+/**  A file cut short. */
+"truncated" | 
+/**  A malformed file. */
+"malformed" | 
+/**  A format the scanner does not read. */
+"unsupported" | 
+/**  More entries than one scan reads. */
+"too_many_entries" | 
+/**  A spreadsheet too large to read safely. */
+"spreadsheet_too_large" | 
+/**  A spreadsheet the reader refused. */
+"spreadsheet" | 
+/**  The blocklist could not be read. */
+"blocklist_unavailable" | 
+/**  A cleaned copy of a format that has none. */
+"clean_copy_unsupported" | 
+/**  A malformed request. */
+"bad_request" | 
+/**  The desk took too long. */
+"timeout" | 
+/**  An endpoint the desk does not have. */
+"not_found" | 
+/**  The desk failed. */
+"internal" | 
+/**  The request's time is too far from the desk's clock. */
+"timestamp_stale" | 
+/**  A replayed request. */
+"nonce_replayed" | 
+/**  A request signature that does not verify. */
+"signature_invalid" | 
+/**  A missing, malformed or foreign certificate. */
+"certificate_invalid" | 
+/**  An expired certificate. */
+"certificate_expired" | 
+/**  The desk has no record of this device. */
+"device_unknown" | 
+/**  The device was revoked. */
+"device_revoked" | 
+/**  The device key is already enrolled. */
+"device_exists" | 
+/**  An enrolment code the desk never issued. */
+"enroll_code_invalid" | 
+/**  An enrolment code already used. */
+"enroll_code_used" | 
+/**  An expired enrolment code. */
+"enroll_code_expired" | 
+/**  Too many failed enrolments from this address. */
+"enroll_rate_limited" | 
+/**  Two-factor authentication is not set up. */
+"totp_not_set_up" | 
+/**  Two-factor authentication is already confirmed. */
+"totp_already_set_up" | 
+/**  A wrong two-factor code. */
+"totp_invalid" | 
+/**  A two-factor code already used. */
+"totp_reused" | 
+/**  Too many wrong two-factor codes. */
+"totp_locked" | 
+/**  An address outside the allowed ranges. */
+"region_address" | 
+/**  A time zone outside the allowed regions. */
+"region_timezone" | 
+/**  A locale outside the allowed regions. */
+"region_locale" | 
+/**  A code this build does not know. */
+"unknown";
+
 /**  What an employee did for a step, as a small typed summary. */
 export type Evidence = 
 /**  Step 1. */
@@ -1152,7 +1290,7 @@ export type IpcError_Deserialize = {
 	 *  A finer code within `code` for some failures, which the UI may word (for `desk_refused`,
 	 *  the desk's code: `enroll_code_used`, `device_revoked`…). Absent otherwise.
 	 */
-	reason?: string | null,
+	reason?: ErrorReason | null,
 };
 
 /**  What a failed command returns to the UI. */
@@ -1165,7 +1303,7 @@ export type IpcError_Serialize = {
 	 *  A finer code within `code` for some failures, which the UI may word (for `desk_refused`,
 	 *  the desk's code: `enroll_code_used`, `device_revoked`…). Absent otherwise.
 	 */
-	reason?: string,
+	reason?: ErrorReason,
 };
 
 /**  The interface languages Verity ships. Every user-visible string exists in each of them. */

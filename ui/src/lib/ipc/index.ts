@@ -28,6 +28,7 @@ import type {
   DeviceUnbound_Serialize,
   EntryKind,
   ErrorCode,
+  ErrorReason,
   FeedConfig_Serialize,
   FeedProgress_Serialize,
   FeedStatus_Serialize,
@@ -66,6 +67,7 @@ export type {
   DeviceKeyStore,
   EntryKind,
   ErrorCode,
+  ErrorReason,
   HistoryEntry,
   IpcError,
   Language,
@@ -141,6 +143,83 @@ type MissingCodes = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
 const everyCodeListed: [MissingCodes] extends [never] ? true : MissingCodes = true;
 void everyCodeListed;
 
+/**
+ * Every finer reason the backend may send with an error (`unknown`: one this build does not know,
+ * such as a newer desk's), in the order the backend declares them.
+ */
+export const ERROR_REASONS = [
+  'too_long',
+  'too_large',
+  'exists',
+  'cannot_write',
+  'shortcut_invalid',
+  'shortcut_refused',
+  'root_unconfirmed',
+  'root_pinned',
+  'bad_date',
+  'fingerprint_required',
+  'answer_unsigned',
+  'already_in_progress',
+  'already_done',
+  'evidence_for_other_step',
+  'invalid_evidence',
+  'not_done',
+  'not_recurring',
+  'not_due_yet',
+  'not_started',
+  'no_files',
+  'scan_counts',
+  'in_future',
+  'empty_owner',
+  'bad_owner',
+  'next_drill_not_in_future',
+  'bad_interval',
+  'no_questions',
+  'score_above_total',
+  'passed_mismatch',
+  'empty',
+  'binary',
+  'encoding',
+  'truncated',
+  'malformed',
+  'unsupported',
+  'too_many_entries',
+  'spreadsheet_too_large',
+  'spreadsheet',
+  'blocklist_unavailable',
+  'clean_copy_unsupported',
+  'bad_request',
+  'timeout',
+  'not_found',
+  'internal',
+  'timestamp_stale',
+  'nonce_replayed',
+  'signature_invalid',
+  'certificate_invalid',
+  'certificate_expired',
+  'device_unknown',
+  'device_revoked',
+  'device_exists',
+  'enroll_code_invalid',
+  'enroll_code_used',
+  'enroll_code_expired',
+  'enroll_rate_limited',
+  'totp_not_set_up',
+  'totp_already_set_up',
+  'totp_invalid',
+  'totp_reused',
+  'totp_locked',
+  'region_address',
+  'region_timezone',
+  'region_locale',
+  'unknown',
+] as const satisfies readonly ErrorReason[];
+
+// Fails to compile when the backend adds a reason that ERROR_REASONS does not list.
+type MissingReasons = Exclude<ErrorReason, (typeof ERROR_REASONS)[number]>;
+const everyReasonListed: [MissingReasons] extends [never] ? true : MissingReasons = true;
+void everyReasonListed;
+
 /** Every verdict, from the most to the least alarming. */
 export const VERDICTS = [
   'scam',
@@ -167,10 +246,10 @@ void everyKindListed;
 export class IpcFailure extends Error {
   override readonly name = 'IpcFailure';
   readonly code: ErrorCode;
-  /** A finer code for some failures (the checklist's and scanner's codes), or null. */
-  readonly reason: string | null;
+  /** A finer code for some failures (the checklist's, the scanner's, the desk's…), or null. */
+  readonly reason: ErrorReason | null;
 
-  constructor(code: ErrorCode, message: string, reason: string | null = null) {
+  constructor(code: ErrorCode, message: string, reason: ErrorReason | null = null) {
     super(message);
     this.code = code;
     this.reason = reason;
@@ -179,6 +258,12 @@ export class IpcFailure extends Error {
 
 function isErrorCode(value: unknown): value is ErrorCode {
   return (ERROR_CODES as readonly unknown[]).includes(value);
+}
+
+/** A reason from the backend; anything else it might send (it should not) is `unknown`. */
+function toErrorReason(value: unknown): ErrorReason | null {
+  if (value === undefined || value === null) return null;
+  return (ERROR_REASONS as readonly unknown[]).includes(value) ? (value as ErrorReason) : 'unknown';
 }
 
 function isIpcError(value: unknown): value is IpcError {
@@ -194,7 +279,9 @@ function isIpcError(value: unknown): value is IpcError {
  */
 export function toIpcFailure(reason: unknown): IpcFailure {
   if (reason instanceof IpcFailure) return reason;
-  if (isIpcError(reason)) return new IpcFailure(reason.code, reason.message, reason.reason ?? null);
+  if (isIpcError(reason)) {
+    return new IpcFailure(reason.code, reason.message, toErrorReason(reason.reason));
+  }
   if (typeof reason === 'string') return new IpcFailure('internal', reason);
   if (reason instanceof Error) return new IpcFailure('internal', reason.message);
   return new IpcFailure('internal', String(reason));

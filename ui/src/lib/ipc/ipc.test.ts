@@ -7,6 +7,7 @@ import {
   onSettingsChanged,
   setLanguage,
   toIpcFailure,
+  ERROR_REASONS,
 } from '.';
 import { emitSettingsChanged, fail, fixtures, mockBackend, outcomes } from './testing';
 
@@ -72,6 +73,16 @@ describe('toIpcFailure', () => {
 
   it('lists every code once', () => {
     expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
+    expect(new Set(ERROR_REASONS).size).toBe(ERROR_REASONS.length);
+  });
+
+  it.each([
+    [{ code: 'feed_locked', message: 'x', reason: 'root_pinned' }, 'root_pinned'],
+    [{ code: 'desk_refused', message: 'x', reason: 'a_code_from_a_newer_desk' }, 'unknown'],
+    [{ code: 'desk_refused', message: 'x', reason: 42 }, 'unknown'],
+    [{ code: 'internal', message: 'x' }, null],
+  ])('keeps a known reason of %o, and only a known one', (error, reason) => {
+    expect(toIpcFailure(error).reason).toBe(reason);
   });
 });
 
