@@ -460,7 +460,7 @@ async fn sync_inner(
                 log::warn!(
                     "the feed delta did not rebuild the list ({why}); fetching the snapshot"
                 );
-                report.delta_skipped = Some(why);
+                report.delta_skipped = Some(why.to_string());
             }
             Err(e) => return Err(e.into()),
         }

@@ -13,6 +13,7 @@
 //! (whose table migration 2 also creates; `official.rs` reads and writes it): the feed builds on
 //! the local entries, and `list.rs` combines both.
 
+use crate::error::Stored;
 use crate::migrate::Migration;
 use crate::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -70,7 +71,7 @@ pub(crate) fn key_of_sql(k: i64) -> u64 {
 
 pub(crate) fn parse_kind(kind: &str) -> Result<EntryKind, StoreError> {
     kind.parse()
-        .map_err(|_| StoreError::Corrupt(format!("unknown kind {kind:?}")))
+        .map_err(|_| StoreError::corrupt(Stored::Blocklist, format!("unknown kind {kind:?}")))
 }
 
 /// Writes the key of every row that has none.
@@ -263,7 +264,8 @@ pub(crate) fn local_entry(
     let row = stmt
         .query_row(params![kind.as_str(), value], entry_from_row)
         .optional()?;
-    row.map(|r| r.map_err(StoreError::Corrupt)).transpose()
+    row.map(|r| r.map_err(|e| StoreError::corrupt(Stored::Blocklist, e)))
+        .transpose()
 }
 
 /// Every local entry, in no particular order.
@@ -275,7 +277,7 @@ pub(crate) fn local_entries(conn: &Connection) -> Result<Vec<StoredEntry>, Store
     let rows = stmt.query_map([], entry_from_row)?;
     let mut out = Vec::new();
     for row in rows {
-        out.push(row?.map_err(StoreError::Corrupt)?);
+        out.push(row?.map_err(|e| StoreError::corrupt(Stored::Blocklist, e))?);
     }
     Ok(out)
 }

@@ -22,6 +22,7 @@ use verity_core::checklist::{
 };
 use verity_core::Timestamp;
 
+use crate::error::Stored;
 use crate::migrate::Migration;
 use crate::{Store, StoreError};
 
@@ -126,7 +127,7 @@ impl AuditCheck {
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
+    StoreError::corrupt(Stored::Checklist, what)
 }
 
 fn read_state(conn: &Connection, step: StepId) -> Result<StepState, StoreError> {
@@ -444,8 +445,10 @@ impl Store {
                 r.get(0)
             })
             .optional()?;
-        json.map(|j| serde_json::from_str(&j).map_err(|e| corrupt(format!("audit anchor: {e}"))))
-            .transpose()
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| StoreError::corrupt(Stored::AuditAnchor, e))
+        })
+        .transpose()
     }
 }
 

@@ -37,21 +37,124 @@ pub enum StoreError {
     #[error("invalid stored value: {0}")]
     InvalidValue(#[from] verity_core::SettingsError),
     /// Stored data no longer parses (edited by hand, or written by a buggy build).
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
-    /// A write was refused by the caller's check and rolled back (e.g. a feed update whose
-    /// resulting list does not match the feed's checksum).
+    #[error("stored data is corrupt ({what}): {detail}")]
+    Corrupt {
+        /// Where.
+        what: Stored,
+        /// What does not parse.
+        detail: String,
+    },
+    /// A value could not be encoded for storage.
+    #[error("cannot store the {what}: {source}")]
+    Encode {
+        /// What.
+        what: Stored,
+        /// The encoder's error.
+        source: serde_json::Error,
+    },
+    /// A write was refused and rolled back (e.g. a feed update whose resulting list does not
+    /// match the feed's checksum).
     #[error("the update was rejected and nothing was changed: {0}")]
-    Rejected(String),
+    Rejected(#[from] Rejection),
     /// The blocklist's in-memory filter could not be built, or a lookup failed outside SQLite.
     #[error("the blocklist index failed: {0}")]
-    Index(String),
+    Index(#[from] IndexError),
     /// Any other SQLite error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
 
+/// The stored data an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A setting.
+    Setting,
+    /// The feed's settings (address, root, trust anchor).
+    FeedSettings,
+    /// The local blocklist.
+    Blocklist,
+    /// The feed's entries.
+    FeedEntries,
+    /// The feed's strings (campaigns, sources).
+    FeedStrings,
+    /// The feed's packed entry blocks.
+    FeedBlocks,
+    /// The check history.
+    History,
+    /// The threats list.
+    Threats,
+    /// The official-channel directory.
+    Official,
+    /// The checklist (steps, evidence, policy).
+    Checklist,
+    /// The audit log's countersigned anchor.
+    AuditAnchor,
+    /// The trust log.
+    TrustLog,
+}
+
+impl std::fmt::Display for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stored::Setting => "setting",
+            Stored::FeedSettings => "feed settings",
+            Stored::Blocklist => "blocklist",
+            Stored::FeedEntries => "feed entries",
+            Stored::FeedStrings => "feed strings",
+            Stored::FeedBlocks => "feed blocks",
+            Stored::History => "check history",
+            Stored::Threats => "threats",
+            Stored::Official => "official directory",
+            Stored::Checklist => "checklist",
+            Stored::AuditAnchor => "audit anchor",
+            Stored::TrustLog => "trust log",
+        })
+    }
+}
+
+/// Why a write was refused (and rolled back).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// A delta for a list whose checksum is unknown.
+    #[error("the local feed list was changed outside a feed update, so its checksum is unknown")]
+    UnknownChecksum,
+    /// A snapshot whose entries are not in canonical order.
+    #[error("the snapshot is not in canonical order")]
+    NotCanonical,
+    /// Feed entries pushed out of key order.
+    #[error("the feed entries are not in key order")]
+    OutOfOrder,
+    /// The caller's check refused the result (e.g. the feed's checksum does not match).
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Why the blocklist index failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndexError {
+    /// The filter could not be built from the keys.
+    #[error("the filter could not be built: {0}")]
+    Filter(String),
+    /// The thread that digests a snapshot failed.
+    #[error("the snapshot digest thread failed")]
+    Worker,
+    /// A feed block was read with none open (a bug).
+    #[error("no open feed block")]
+    NoOpenBlock,
+    /// A lookup's backing store failed with another error than the store's.
+    #[error("the lookup failed: {0}")]
+    Lookup(String),
+}
+
 impl StoreError {
+    /// Stored data that no longer parses.
+    pub(crate) fn corrupt(what: Stored, detail: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt {
+            what,
+            detail: detail.to_string(),
+        }
+    }
+
     /// Whether the error is another process holding the write lock past the busy timeout.
     #[must_use]
     pub fn is_busy(&self) -> bool {

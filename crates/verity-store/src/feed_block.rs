@@ -15,6 +15,7 @@
 //!
 //! The decoder checks all of this and reports a block that breaks it as corrupt.
 
+use crate::error::{IndexError, Rejection, Stored as Data};
 use crate::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -57,7 +58,7 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 }
 
 fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt(format!("feed block: {what}"))
+    StoreError::corrupt(Data::FeedBlocks, what)
 }
 
 /// Encodes entries in value order into one block's bytes.
@@ -349,9 +350,7 @@ impl<'c> BlockWriter<'c> {
             &self.enc.prev
         };
         if kind < self.kind || (kind == self.kind && value.as_bytes() <= prev.as_slice()) {
-            return Err(StoreError::Rejected(
-                "the feed entries are not in key order".into(),
-            ));
+            return Err(Rejection::OutOfOrder.into());
         }
         if kind != self.kind || self.enc.full() {
             self.flush()?;
@@ -565,7 +564,7 @@ impl<'c> Editor<'c> {
     fn current(&mut self) -> Result<&mut Open, StoreError> {
         self.open
             .as_mut()
-            .ok_or_else(|| StoreError::Index("no open feed block".into()))
+            .ok_or(StoreError::Index(IndexError::NoOpenBlock))
     }
 
     /// Opens a block read from the table, and reads the two after it ahead.
@@ -878,7 +877,7 @@ mod tests {
         let (_, _, second) = e2.take();
         bad.extend_from_slice(&second);
         assert!(
-            matches!(Rows::decode(&bad, 2), Err(StoreError::Corrupt(m)) if m.contains("order"))
+            matches!(Rows::decode(&bad, 2), Err(StoreError::Corrupt { what: Data::FeedBlocks, detail }) if detail.contains("order"))
         );
         // Unknown flags.
         let mut flagged = data.clone();

@@ -3,6 +3,7 @@
 //! notification preferences. Values are validated by `verity_core::feed_config` before they are
 //! stored; an administrator's provisioning file wins over them (the app decides).
 
+use crate::error::Stored;
 use crate::{Store, StoreError};
 use verity_core::feed_config::TrustAnchor;
 use verity_core::settings::parse_bool;
@@ -81,10 +82,9 @@ impl Store {
             ..FeedSettings::default()
         };
         if let Some(v) = self.setting(ROOT_ANCHOR)? {
-            s.root_anchor = Some(
-                v.parse()
-                    .map_err(|e| StoreError::Corrupt(format!("{ROOT_ANCHOR}: {e}")))?,
-            );
+            s.root_anchor = Some(v.parse().map_err(|e| {
+                StoreError::corrupt(Stored::FeedSettings, format!("{ROOT_ANCHOR}: {e}"))
+            })?);
         }
         if let Some(v) = self.setting(ALERTS)? {
             s.alerts = parse_bool(ALERTS, &v)?;

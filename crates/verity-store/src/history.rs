@@ -14,6 +14,7 @@
 //! needs as much free disk again. `secure_delete` is a connection setting: it is switched on for
 //! these writes only, so a feed replacing millions of blocklist rows does not pay for zeroing.
 
+use crate::error::Stored;
 use crate::migrate::Migration;
 use crate::{Store, StoreError};
 use rusqlite::params;
@@ -91,8 +92,10 @@ impl Store {
         record: &HistoryRecord,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let items = serde_json::to_string(&record.items)
-            .map_err(|e| StoreError::Corrupt(format!("check_history items: {e}")))?;
+        let items = serde_json::to_string(&record.items).map_err(|source| StoreError::Encode {
+            what: Stored::History,
+            source,
+        })?;
         // A check must not wait for the history: while another connection holds the write lock
         // (a feed update may for seconds), give up soon and let the caller log it.
         self.conn.busy_timeout(RECORD_BUSY_TIMEOUT)?;
@@ -136,7 +139,7 @@ impl Store {
         let rows = stmt.query_map([MAX_HISTORY], entry_from_row)?;
         let mut out = Vec::new();
         for r in rows {
-            out.push(r?.map_err(StoreError::Corrupt)?);
+            out.push(r?.map_err(|e| StoreError::corrupt(Stored::History, e))?);
         }
         Ok(out)
     }

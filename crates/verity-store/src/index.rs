@@ -15,6 +15,7 @@
 //! official directory (`official`); none of them knows it.
 
 use crate::blocklist::{key_of_sql, local_entry, parse_kind, StoredEntry};
+use crate::error::IndexError;
 use crate::feed::{IndexChange, StringCache};
 use crate::{Store, StoreError};
 use rusqlite::{Connection, Transaction};
@@ -74,7 +75,7 @@ impl Cache {
         if !change.added_keys.is_empty() {
             l.overlay_keys.extend(change.added_keys);
             l.overlay = BlocklistFilter::build(l.overlay_keys.clone())
-                .map_err(|e| StoreError::Index(e.to_string()))?;
+                .map_err(|e| IndexError::Filter(e.to_string()))?;
         }
         l.data_version = change.data_version;
         l.generations = change.after;
@@ -115,7 +116,7 @@ impl Loaded {
         if !added.is_empty() {
             self.overlay_keys.extend(added);
             self.overlay = BlocklistFilter::build(self.overlay_keys.clone())
-                .map_err(|e| StoreError::Index(e.to_string()))?;
+                .map_err(|e| IndexError::Filter(e.to_string()))?;
         }
         self.generations = now;
         Ok(true)
@@ -173,7 +174,7 @@ fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
     let entries = keys.len();
     let official = crate::official::read(tx)?;
     let strings = crate::feed::load_strings(tx)?;
-    let filter = BlocklistFilter::build(keys).map_err(|e| StoreError::Index(e.to_string()))?;
+    let filter = BlocklistFilter::build(keys).map_err(|e| IndexError::Filter(e.to_string()))?;
     Ok(Loaded {
         data_version,
         generations,
@@ -293,7 +294,7 @@ impl From<LookupError> for StoreError {
     fn from(e: LookupError) -> Self {
         match e.into_inner().downcast::<StoreError>() {
             Ok(s) => *s,
-            Err(other) => StoreError::Index(other.to_string()),
+            Err(other) => StoreError::Index(IndexError::Lookup(other.to_string())),
         }
     }
 }

@@ -29,7 +29,7 @@ use std::time::Duration;
 pub use blocklist::{BlocklistSummary, ImportReport, Origin, StoredEntry, SAMPLE_SOURCE};
 pub use checklist::{Applied, AuditCheck, ChecklistError};
 pub use data_dir::{default_data_dir, resolve_data_dir, APP_IDENTIFIER, DATA_DIR_ENV};
-pub use error::StoreError;
+pub use error::{IndexError, Rejection, StoreError, Stored};
 pub use feed::{FeedApplied, FeedMode, FeedRow, FeedState, FeedSuccess, FeedUpdate};
 pub use feed_settings::FeedSettings;
 pub use history::MAX_HISTORY;

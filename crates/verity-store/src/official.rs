@@ -7,6 +7,7 @@
 //! hear of, and a feed version writes it inside its own transaction.
 
 use crate::blocklist::Origin;
+use crate::error::Stored;
 use crate::{Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use verity_core::official::OfficialDirectory;
@@ -23,8 +24,7 @@ pub(crate) fn read(conn: &Connection) -> Result<OfficialDirectory, StoreError> {
         .optional()?;
     match json {
         None => Ok(OfficialDirectory::dingtalk_default()),
-        Some(j) => serde_json::from_str(&j)
-            .map_err(|e| StoreError::Corrupt(format!("official directory: {e}"))),
+        Some(j) => serde_json::from_str(&j).map_err(|e| StoreError::corrupt(Stored::Official, e)),
     }
 }
 
@@ -35,8 +35,10 @@ pub(crate) fn write(
     origin: Origin,
     at: Timestamp,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(directory)
-        .map_err(|e| StoreError::Corrupt(format!("official directory: {e}")))?;
+    let json = serde_json::to_string(directory).map_err(|source| StoreError::Encode {
+        what: Stored::Official,
+        source,
+    })?;
     tx.execute(
         "INSERT INTO official_directory (id, json, origin, updated) VALUES (1, ?1, ?2, ?3)
          ON CONFLICT (id) DO UPDATE SET json = excluded.json, origin = excluded.origin,

@@ -1,5 +1,6 @@
 //! The `setting` table: user settings as key/value text, validated by `verity-core` on read.
 
+use crate::error::Stored;
 use crate::migrate::Migration;
 use crate::{Store, StoreError};
 use rusqlite::OptionalExtension;
@@ -61,7 +62,7 @@ impl Store {
         }
         if let Some(v) = self.setting(REGION)? {
             s.region = v.parse().map_err(|e: verity_core::phone::UnknownRegion| {
-                StoreError::Corrupt(format!("setting region: {e}"))
+                StoreError::corrupt(Stored::Setting, format!("region: {e}"))
             })?;
         }
         Ok(s)

@@ -5,6 +5,7 @@
 //! The same migration adds `feed_state.failing_since`, the start of the current run of failed
 //! syncs ("updates failing since …").
 
+use crate::error::Stored;
 use crate::migrate::Migration;
 use crate::{Store, StoreError};
 use rusqlite::params;
@@ -137,7 +138,7 @@ impl Store {
         let rows = stmt.query_map([limit], threat_from_row)?;
         let mut out = Vec::new();
         for r in rows {
-            out.push(r?.map_err(StoreError::Corrupt)?);
+            out.push(r?.map_err(|e| StoreError::corrupt(Stored::Threats, e))?);
         }
         Ok(out)
     }

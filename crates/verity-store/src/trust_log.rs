@@ -5,6 +5,7 @@
 //! (Settings lists it, the app raises a notification as each change is made). At most
 //! [`MAX_TRUST_LOG`] changes are kept, the oldest dropped first.
 
+use crate::error::Stored;
 use crate::migrate::Migration;
 use crate::{Store, StoreError};
 use rusqlite::params;
@@ -111,11 +112,16 @@ impl Store {
             let kind = match what.as_str() {
                 "feed_url" => TrustChangeKind::FeedUrl,
                 "feed_root" => TrustChangeKind::FeedRoot,
-                other => return Err(StoreError::Corrupt(format!("trust_log what {other:?}"))),
+                other => {
+                    return Err(StoreError::corrupt(
+                        Stored::TrustLog,
+                        format!("what {other:?}"),
+                    ))
+                }
             };
             let anchor = anchor
                 .parse()
-                .map_err(|e| StoreError::Corrupt(format!("trust_log anchor: {e}")))?;
+                .map_err(|e| StoreError::corrupt(Stored::TrustLog, format!("anchor: {e}")))?;
             out.push(TrustChange {
                 at: Timestamp(at),
                 kind,

@@ -11,6 +11,7 @@ use super::schema::{BLOCK_TRIGGERS, DROP_FEED_TRIGGERS, STRING_TRIGGERS};
 use super::state::{record_success, FeedSuccess};
 use super::strings::Strings;
 use crate::blocklist::Origin;
+use crate::error::{IndexError, Rejection, Stored};
 use crate::feed_block::{BlockWriter, Editor};
 use crate::{Store, StoreError};
 use rusqlite::{params, Transaction};
@@ -137,11 +138,7 @@ fn apply_in<R: FeedRow + Sync>(
         }
         FeedMode::Delta => {
             let Some(sum) = before.sum else {
-                return Err(StoreError::Rejected(
-                    "the local feed list was changed outside a feed update, so its \
-                     checksum is unknown"
-                        .into(),
-                ));
+                return Err(Rejection::UnknownChecksum.into());
             };
             let (a, s, k) = apply_delta(
                 tx,
@@ -167,7 +164,7 @@ fn apply_in<R: FeedRow + Sync>(
         crate::official::write(tx, d, Origin::Feed, update.success.at)?;
     }
     record_success(tx, &update.success)?;
-    verify(&sum, applied.entries).map_err(StoreError::Rejected)?;
+    verify(&sum, applied.entries).map_err(Rejection::Refused)?;
     let after = list_state(tx)?;
     let local: i64 = tx.query_row("SELECT count(*) FROM blocklist_entry", [], |r| r.get(0))?;
     applied.entries = after.count;
@@ -212,7 +209,7 @@ fn apply_snapshot<R: FeedRow + Sync>(
             let kind: String = r.get(1)?;
             let kind: EntryKind = kind
                 .parse()
-                .map_err(|_| StoreError::Corrupt(format!("unknown kind {kind:?}")))?;
+                .map_err(|_| StoreError::corrupt(Stored::FeedEntries, format!("kind {kind:?}")))?;
             local.push((r.get(0)?, kind, r.get(2)?, r.get(3)?));
         }
     }
@@ -226,18 +223,14 @@ fn apply_snapshot<R: FeedRow + Sync>(
     std::thread::scope(|scope| -> Result<_, StoreError> {
         let worker = scope.spawn(move || digest_list(list, digest, index.then_some(local_keys)));
         let written = write_snapshot(tx, list, &local, &mut applied);
-        let d = worker
-            .join()
-            .map_err(|_| StoreError::Index("the snapshot digest thread failed".into()))?;
+        let d = worker.join().map_err(|_| IndexError::Worker)?;
         // A list out of order may also have failed the writes (a repeated key): say why.
         if !d.ordered {
-            return Err(StoreError::Rejected(
-                "the snapshot is not in canonical order".into(),
-            ));
+            return Err(Rejection::NotCanonical.into());
         }
         written?;
         applied.entries = u64::try_from(list.len()).unwrap_or(u64::MAX);
-        let filter = d.filter.transpose().map_err(StoreError::Index)?;
+        let filter = d.filter.transpose().map_err(IndexError::Filter)?;
         Ok((applied, d.sum, filter))
     })
 }

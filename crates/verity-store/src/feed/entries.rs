@@ -4,6 +4,7 @@
 
 use super::strings::{StringCache, Strings};
 use crate::blocklist::{ImportReport, Origin, StoredEntry};
+use crate::error::Stored;
 use crate::feed_block::{Attrs, Editor};
 use crate::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -31,7 +32,10 @@ pub(crate) fn kind_of(c: i64) -> Result<EntryKind, StoreError> {
         1 => Ok(EntryKind::Phone),
         2 => Ok(EntryKind::Domain),
         3 => Ok(EntryKind::Url),
-        _ => Err(StoreError::Corrupt(format!("feed entry kind {c}"))),
+        _ => Err(StoreError::corrupt(
+            Stored::FeedEntries,
+            format!("kind {c}"),
+        )),
     }
 }
 
@@ -52,7 +56,12 @@ pub(super) fn category_of(c: i64) -> Result<Category, StoreError> {
         2 => Category::FreezeThreat,
         3 => Category::Phishing,
         4 => Category::Other,
-        _ => return Err(StoreError::Corrupt(format!("feed entry category {c}"))),
+        _ => {
+            return Err(StoreError::corrupt(
+                Stored::FeedEntries,
+                format!("category {c}"),
+            ))
+        }
     })
 }
 
@@ -152,7 +161,10 @@ fn stored(
         };
     for (id, text) in [(a.campaign, &campaign), (a.source, &source)] {
         if let (Some(id), None) = (id, text) {
-            return Err(StoreError::Corrupt(format!("feed string {id} is missing")));
+            return Err(StoreError::corrupt(
+                Stored::FeedStrings,
+                format!("{id} is missing"),
+            ));
         }
     }
     let (entry, alert) = entry_of(kind, value.to_owned(), a, campaign, source)?;

@@ -1,5 +1,6 @@
 //! The feed's campaign and source names, interned in `feed_string` (a block stores their ids).
 
+use crate::error::Stored;
 use crate::StoreError;
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
@@ -62,7 +63,7 @@ impl Strings {
             self.texts
                 .get(&id)
                 .map(String::as_str)
-                .ok_or_else(|| StoreError::Corrupt(format!("feed string {id} is missing")))
+                .ok_or_else(|| StoreError::corrupt(Stored::FeedStrings, format!("{id} is missing")))
         })
         .transpose()
     }
@@ -72,7 +73,7 @@ impl Strings {
             self.texts
                 .get(&id)
                 .cloned()
-                .ok_or_else(|| StoreError::Corrupt(format!("feed string {id} is missing")))
+                .ok_or_else(|| StoreError::corrupt(Stored::FeedStrings, format!("{id} is missing")))
         })
         .transpose()
     }

@@ -5,6 +5,7 @@ use super::entries::{canonical_cmp, feed_entries, feed_entry, kind_code};
 use super::list_state::list_state;
 use super::schema::{MIGRATION_FEED_BLOCK, MIGRATION_FEED_LIST};
 use super::*;
+use crate::error::Rejection;
 use crate::{Origin, Store, StoreError};
 use rusqlite::{params, Connection};
 use std::hash::{Hash, Hasher};
@@ -319,7 +320,7 @@ fn a_change_outside_the_feed_makes_the_next_delta_refused() {
             .apply_feed_update(&delta, &TestDigest, ok)
             .unwrap_err();
         assert!(
-            matches!(&err, StoreError::Rejected(m) if m.contains("checksum")),
+            matches!(&err, StoreError::Rejected(Rejection::UnknownChecksum)),
             "{what}: {err}"
         );
         assert_eq!(store.blocklist_entries().unwrap(), before, "{what}");
