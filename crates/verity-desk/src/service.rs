@@ -426,59 +426,8 @@ impl Desk {
     /// # Errors
     /// [`ApiError`].
     pub fn enroll(&self, req: &Incoming) -> Result<EnrollResponse, ApiError> {
-        let auth = Self::auth_headers(req)?;
-        let now = self.check_timestamp(auth)?;
-        let body: EnrollRequest = Self::parse(&req.body)?;
-        for (name, v) in [
-            ("code", &body.code),
-            ("hostname", &body.facts.hostname),
-            ("os", &body.facts.os),
-            ("app_version", &body.facts.app_version),
-        ] {
-            check_field(name, v)?;
-        }
-        let device_key = proto::parse_public_key(&body.device_key, "device key")
-            .map_err(|_| ApiError::bad_request("device_key is not an Ed25519 public key"))?;
-        // Proof of possession: the request is signed by the key being enrolled.
-        proto::verify_request_signature(
-            &device_key,
-            &req.origin,
-            &req.method,
-            &req.path,
-            &req.body,
-            auth,
-        )
-        .map_err(|_| {
-            ApiError::unauthorized(
-                codes::SIGNATURE_INVALID,
-                "the request signature does not verify",
-            )
-        })?;
-        let device_id = proto::key_id(&device_key);
-
-        // The limit comes before any write: over it, nothing is written. Under it, this attempt
-        // is counted as a failure in the same transaction that counted the earlier ones, so
-        // parallel guesses cannot all slip under the limit; it is released if the code is right
-        // or the request is refused for another reason.
-        let subject = rate_bucket(req.peer);
-        let window_start = now.saturating_sub(self.config.enroll_window_secs);
-        let attempt = match self.store.begin_attempt(
-            FailureKind::EnrollCode,
-            &subject,
-            window_start,
-            self.config.enroll_max_failures,
-            now,
-        )? {
-            Attempt::Refused { failures, .. } => {
-                tracing::warn!(peer = %req.peer, failures, "enrolment rate limit");
-                return Err(ApiError::new(
-                    429,
-                    codes::ENROLL_RATE_LIMITED,
-                    "too many wrong enrolment codes from this address: try again later",
-                ));
-            }
-            Attempt::Admitted { id, .. } => id,
-        };
+        let (now, body, device_id) = self.enroll_request(req)?;
+        let attempt = self.admit_enrollment(req, now)?;
         let release = |e: ApiError| -> ApiError {
             if let Err(se) = self.store.release_attempt(attempt) {
                 return se.into();
@@ -511,6 +460,102 @@ impl Desk {
             );
         }
 
+        let (cert, device) = self.certify(req, &body, device_id, record, now)?;
+        match self.store.complete_enrollment(&hash, &device, now)? {
+            EnrollOutcome::Enrolled => self.store.release_attempt(attempt)?,
+            EnrollOutcome::CodeUsed => {
+                return refuse(
+                    codes::ENROLL_CODE_USED,
+                    "this enrolment code was already used",
+                )
+            }
+            EnrollOutcome::DeviceExists => {
+                return Err(release(ApiError::new(
+                    409,
+                    codes::DEVICE_EXISTS,
+                    "this device key is enrolled already",
+                )))
+            }
+        }
+        tracing::info!(device = %device.device_id, employee = %device.employee_id, peer = %req.peer, "device enrolled");
+        Ok(EnrollResponse {
+            certificate: cert.token().to_owned(),
+            org: self.org_info(),
+            region,
+            feed: self.feed()?,
+        })
+    }
+
+    /// An enrolment request's time, body and device id, once its fields are sane and it is
+    /// signed by the key being enrolled (proof of possession). Nothing is written.
+    fn enroll_request(&self, req: &Incoming) -> Result<(u64, EnrollRequest, String), ApiError> {
+        let auth = Self::auth_headers(req)?;
+        let now = self.check_timestamp(auth)?;
+        let body: EnrollRequest = Self::parse(&req.body)?;
+        for (name, v) in [
+            ("code", &body.code),
+            ("hostname", &body.facts.hostname),
+            ("os", &body.facts.os),
+            ("app_version", &body.facts.app_version),
+        ] {
+            check_field(name, v)?;
+        }
+        let device_key = proto::parse_public_key(&body.device_key, "device key")
+            .map_err(|_| ApiError::bad_request("device_key is not an Ed25519 public key"))?;
+        proto::verify_request_signature(
+            &device_key,
+            &req.origin,
+            &req.method,
+            &req.path,
+            &req.body,
+            auth,
+        )
+        .map_err(|_| {
+            ApiError::unauthorized(
+                codes::SIGNATURE_INVALID,
+                "the request signature does not verify",
+            )
+        })?;
+        Ok((now, body, proto::key_id(&device_key)))
+    }
+
+    /// Counts this enrolment attempt against its address's limit; the attempt's id, to release
+    /// it when the code turns out right or the request is refused for another reason.
+    ///
+    /// The limit comes before any write: over it, nothing is written. Under it, this attempt is
+    /// counted as a failure in the same transaction that counted the earlier ones, so parallel
+    /// guesses cannot all slip under the limit.
+    fn admit_enrollment(&self, req: &Incoming, now: u64) -> Result<i64, ApiError> {
+        let subject = rate_bucket(req.peer);
+        let window_start = now.saturating_sub(self.config.enroll_window_secs);
+        match self.store.begin_attempt(
+            FailureKind::EnrollCode,
+            &subject,
+            window_start,
+            self.config.enroll_max_failures,
+            now,
+        )? {
+            Attempt::Refused { failures, .. } => {
+                tracing::warn!(peer = %req.peer, failures, "enrolment rate limit");
+                Err(ApiError::new(
+                    429,
+                    codes::ENROLL_RATE_LIMITED,
+                    "too many wrong enrolment codes from this address: try again later",
+                ))
+            }
+            Attempt::Admitted { id, .. } => Ok(id),
+        }
+    }
+
+    /// The binding certificate for an accepted enrolment, and the device's record.
+    fn certify(
+        &self,
+        req: &Incoming,
+        body: &EnrollRequest,
+        device_id: String,
+        record: EnrollCodeRecord,
+        now: u64,
+    ) -> Result<(Certificate, DeviceRecord), ApiError> {
         let mut serial = [0u8; 16];
         proto::random_bytes(&mut serial)?;
         let cert = Certificate::sign(
@@ -529,7 +574,7 @@ impl Desk {
             &self.org_key,
         )?;
         let device = DeviceRecord {
-            device_id: device_id.clone(),
+            device_id,
             public_key: body.device_key.clone(),
             employee_id: record.employee_id,
             employee_name: record.employee_name,
@@ -544,29 +589,7 @@ impl Desk {
             revoke_reason: None,
             totp_confirmed: false,
         };
-        match self.store.complete_enrollment(&hash, &device, now)? {
-            EnrollOutcome::Enrolled => self.store.release_attempt(attempt)?,
-            EnrollOutcome::CodeUsed => {
-                return refuse(
-                    codes::ENROLL_CODE_USED,
-                    "this enrolment code was already used",
-                )
-            }
-            EnrollOutcome::DeviceExists => {
-                return Err(release(ApiError::new(
-                    409,
-                    codes::DEVICE_EXISTS,
-                    "this device key is enrolled already",
-                )))
-            }
-        }
-        tracing::info!(device = %device_id, employee = %device.employee_id, peer = %req.peer, "device enrolled");
-        Ok(EnrollResponse {
-            certificate: cert.token().to_owned(),
-            org: self.org_info(),
-            region,
-            feed: self.feed()?,
-        })
+        Ok((cert, device))
     }
 
     /// `POST /v1/totp/setup`.

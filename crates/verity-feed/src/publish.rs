@@ -218,38 +218,7 @@ pub fn init(
                 .into(),
         ));
     }
-    let thresholds = [
-        (RoleType::Root, nz(opts.threshold_root, "--threshold-root")?),
-        (
-            RoleType::Targets,
-            nz(opts.threshold_targets, "--threshold-targets")?,
-        ),
-        (
-            RoleType::Snapshot,
-            nz(opts.threshold_snapshot, "--threshold-snapshot")?,
-        ),
-        (
-            RoleType::Timestamp,
-            nz(opts.threshold_timestamp, "--threshold-timestamp")?,
-        ),
-    ];
-    if opts.root_keys < opts.threshold_root {
-        return Err(FeedError::Input(format!(
-            "--root-keys {} is below --threshold-root {}",
-            opts.root_keys, opts.threshold_root
-        )));
-    }
-    if [
-        opts.root_keys,
-        opts.threshold_targets,
-        opts.threshold_snapshot,
-        opts.threshold_timestamp,
-    ]
-    .iter()
-    .any(|&n| n > 16)
-    {
-        return Err(FeedError::Input("at most 16 keys per role".into()));
-    }
+    let thresholds = thresholds(opts)?;
     keys::create_key_dir(keys_dir)?;
     keys::create_key_dir(root_keys_dir)?;
 
@@ -318,6 +287,43 @@ pub fn init(
         root_key_files,
         root_expires,
     })
+}
+
+/// Each role's threshold, once the options are in bounds.
+fn thresholds(opts: &InitOptions) -> Result<[(RoleType, NonZeroU64); 4], FeedError> {
+    let thresholds = [
+        (RoleType::Root, nz(opts.threshold_root, "--threshold-root")?),
+        (
+            RoleType::Targets,
+            nz(opts.threshold_targets, "--threshold-targets")?,
+        ),
+        (
+            RoleType::Snapshot,
+            nz(opts.threshold_snapshot, "--threshold-snapshot")?,
+        ),
+        (
+            RoleType::Timestamp,
+            nz(opts.threshold_timestamp, "--threshold-timestamp")?,
+        ),
+    ];
+    if opts.root_keys < opts.threshold_root {
+        return Err(FeedError::Input(format!(
+            "--root-keys {} is below --threshold-root {}",
+            opts.root_keys, opts.threshold_root
+        )));
+    }
+    if [
+        opts.root_keys,
+        opts.threshold_targets,
+        opts.threshold_snapshot,
+        opts.threshold_timestamp,
+    ]
+    .iter()
+    .any(|&n| n > 16)
+    {
+        return Err(FeedError::Input("at most 16 keys per role".into()));
+    }
+    Ok(thresholds)
 }
 
 /// The latest `N.root.json` in the repository.

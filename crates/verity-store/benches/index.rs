@@ -34,7 +34,7 @@ use verity_core::check::{check, CheckContext, CheckOutcome};
 use verity_core::phone::{self, Region};
 use verity_core::verdict::{CheckKind, Verdict};
 use verity_core::Timestamp;
-use verity_store::{Origin, Store, SCHEMA_VERSION};
+use verity_store::{BlocklistView, Origin, Store, SCHEMA_VERSION};
 
 /// Bump when the generator changes: cached databases of another version are rebuilt.
 const GENERATOR: u32 = 2;
@@ -324,311 +324,383 @@ fn bench(c: &mut Criterion) {
     for n in sizes() {
         let dir = prepare(n, &phones);
         let input = inputs(n, &phones);
-
-        // Build at open, from a cold process state for this connection (the OS page cache is
-        // warm after the first run, as after any recent use of the app).
-        let rss0 = proc_status("VmRSS:");
-        let hwm0 = proc_status("VmHWM:");
-        let t = Instant::now();
-        let mut store = Store::open(&dir).unwrap();
-        let entries = store.lookup_tables().unwrap().0.len();
-        let build_first = t.elapsed();
-        let rss1 = proc_status("VmRSS:");
-        let hwm1 = proc_status("VmHWM:");
-        assert_eq!(entries, n);
-        let mut builds: Vec<Duration> = (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                let mut s = Store::open(&dir).unwrap();
-                black_box(s.lookup_tables().unwrap().0.len());
-                t.elapsed()
-            })
-            .collect();
-        builds.sort();
-        let build_median = builds[builds.len() / 2];
-
+        let (mut store, build) = measure_build(&dir, n);
         let official = store.official_directory().unwrap();
-        let default_region = Region::HK;
         let (view, _) = store.lookup_tables().unwrap();
-        let filter = view.filter();
-        let filter_bytes = filter.size_in_bytes();
         let ctx = CheckContext {
             index: &view,
             official: &official,
-            default_region,
+            default_region: Region::HK,
         };
+        sanity(&ctx, &view, &input);
+        let choice = filter_choice(n, &phones, &input, &view);
+        let checks = measure_checks(&ctx, &view, &input);
+        drop(view);
+        let app = measure_as_app(&mut store, &input);
+        print_summary(n, &build, &choice, &checks, &app);
+        criterion_runs(c, n, &mut store, &dir, &input);
+    }
+}
 
-        // Sanity: the inputs are what they claim to be.
-        assert!(filter.may_contain(EntryKind::Phone, &input.listed_e164));
-        assert!(view.contains_phone(&input.listed_e164).unwrap());
-        assert!(!view.contains_phone(&input.unlisted_e164).unwrap());
-        let run = |s: &str, k| verdict(check(s, Some(k), &ctx));
-        assert_eq!(run(&input.listed_phone, CheckKind::Phone), Verdict::Scam);
-        assert_eq!(
-            run(&input.unlisted_phone, CheckKind::Phone),
-            Verdict::NoRecord
-        );
-        assert_eq!(run(&input.listed_link, CheckKind::Url), Verdict::Scam);
-        assert_eq!(
-            run(&input.listed_domain_link, CheckKind::Url),
-            Verdict::Scam
-        );
-        assert_ne!(run(&input.unlisted_link, CheckKind::Url), Verdict::Scam);
+/// The index build at open, from a cold process state for this connection (the OS page cache is
+/// warm after the first run, as after any recent use of the app).
+struct Build {
+    first: Duration,
+    median: Duration,
+    rss: (Option<u64>, Option<u64>),
+    hwm: (Option<u64>, Option<u64>),
+}
 
-        // False positives of the filter in use, over a million random keys.
-        let fp16 = input
-            .random_keys
-            .iter()
-            .filter(|k| filter.may_contain_key(**k))
-            .count();
-        // The alternative: BinaryFuse8 over the same keys (regenerated; not stored).
-        let keys: Vec<u64> = entries_keys(n, &phones);
-        let t = Instant::now();
-        let bf8 = BinaryFuse8::try_from(&keys).unwrap();
-        let bf8_build = t.elapsed();
-        let t = Instant::now();
-        let bf16 = BinaryFuse16::try_from(&keys).unwrap();
-        let bf16_build = t.elapsed();
-        drop(keys);
-        let fp8 = input.random_keys.iter().filter(|k| bf8.contains(k)).count();
-        assert_eq!(bf16.fingerprints.len() * 2, filter_bytes);
+fn measure_build(dir: &Path, n: usize) -> (Store, Build) {
+    let rss0 = proc_status("VmRSS:");
+    let hwm0 = proc_status("VmHWM:");
+    let t = Instant::now();
+    let mut store = Store::open(dir).unwrap();
+    let entries = store.lookup_tables().unwrap().0.len();
+    let first = t.elapsed();
+    let rss1 = proc_status("VmRSS:");
+    let hwm1 = proc_status("VmHWM:");
+    assert_eq!(entries, n);
+    let mut builds: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let mut s = Store::open(dir).unwrap();
+            black_box(s.lookup_tables().unwrap().0.len());
+            t.elapsed()
+        })
+        .collect();
+    builds.sort();
+    let build = Build {
+        first,
+        median: builds[builds.len() / 2],
+        rss: (rss0, rss1),
+        hwm: (hwm0, hwm1),
+    };
+    (store, build)
+}
 
-        // Medians.
-        let probe_hit = median_ns(|| {
+/// The inputs are what they claim to be.
+fn sanity(ctx: &CheckContext<'_>, view: &BlocklistView, input: &Inputs) {
+    let filter = view.filter();
+    assert!(filter.may_contain(EntryKind::Phone, &input.listed_e164));
+    assert!(view.contains_phone(&input.listed_e164).unwrap());
+    assert!(!view.contains_phone(&input.unlisted_e164).unwrap());
+    let run = |s: &str, k| verdict(check(s, Some(k), ctx));
+    assert_eq!(run(&input.listed_phone, CheckKind::Phone), Verdict::Scam);
+    assert_eq!(
+        run(&input.unlisted_phone, CheckKind::Phone),
+        Verdict::NoRecord
+    );
+    assert_eq!(run(&input.listed_link, CheckKind::Url), Verdict::Scam);
+    assert_eq!(
+        run(&input.listed_domain_link, CheckKind::Url),
+        Verdict::Scam
+    );
+    assert_ne!(run(&input.unlisted_link, CheckKind::Url), Verdict::Scam);
+}
+
+/// For the choice of filter: BinaryFuse16 (in use) against BinaryFuse8 over the same keys.
+struct FilterChoice {
+    bytes: usize,
+    fp16: usize,
+    fp8: usize,
+    bf8_bytes: usize,
+    bf8_build: Duration,
+    bf16_build: Duration,
+}
+
+fn filter_choice(n: usize, phones: &Phones, input: &Inputs, view: &BlocklistView) -> FilterChoice {
+    let filter = view.filter();
+    // False positives of the filter in use, over a million random keys.
+    let fp16 = input
+        .random_keys
+        .iter()
+        .filter(|k| filter.may_contain_key(**k))
+        .count();
+    // The alternative: BinaryFuse8 over the same keys (regenerated; not stored).
+    let keys: Vec<u64> = entries_keys(n, phones);
+    let t = Instant::now();
+    let bf8 = BinaryFuse8::try_from(&keys).unwrap();
+    let bf8_build = t.elapsed();
+    let t = Instant::now();
+    let bf16 = BinaryFuse16::try_from(&keys).unwrap();
+    let bf16_build = t.elapsed();
+    drop(keys);
+    let fp8 = input.random_keys.iter().filter(|k| bf8.contains(k)).count();
+    assert_eq!(bf16.fingerprints.len() * 2, filter.size_in_bytes());
+    FilterChoice {
+        bytes: filter.size_in_bytes(),
+        fp16,
+        fp8,
+        bf8_bytes: bf8.fingerprints.len(),
+        bf8_build,
+        bf16_build,
+    }
+}
+
+/// Medians (ns) of the probe and the checks on one view.
+struct Checks {
+    probe_hit: f64,
+    probe_miss: f64,
+    probe_random: f64,
+    phone_listed: f64,
+    phone_unlisted: f64,
+    link_listed: f64,
+    link_unlisted: f64,
+    confirm: f64,
+    normalise: f64,
+    normalise_full: f64,
+}
+
+fn measure_checks(ctx: &CheckContext<'_>, view: &BlocklistView, input: &Inputs) -> Checks {
+    let filter = view.filter();
+    let timed_check = |s: &str, k: CheckKind| {
+        median_ns(|| {
+            black_box(check(black_box(s), Some(k), ctx).ok());
+        })
+    };
+    let mut i = 0usize;
+    Checks {
+        probe_hit: median_ns(|| {
             black_box(filter.may_contain(EntryKind::Phone, black_box(&input.listed_e164)));
-        });
-        let probe_miss = median_ns(|| {
+        }),
+        probe_miss: median_ns(|| {
             black_box(filter.may_contain(EntryKind::Phone, black_box(&input.unlisted_e164)));
-        });
-        let mut i = 0usize;
-        let probe_random = median_ns(|| {
+        }),
+        probe_random: median_ns(|| {
             i = (i + 1) % input.random_keys.len();
             black_box(filter.may_contain_key(input.random_keys[i]));
-        });
-        let phone_listed = median_ns(|| {
-            black_box(check(black_box(&input.listed_phone), Some(CheckKind::Phone), &ctx).ok());
-        });
-        let phone_unlisted = median_ns(|| {
-            black_box(
-                check(
-                    black_box(&input.unlisted_phone),
-                    Some(CheckKind::Phone),
-                    &ctx,
-                )
-                .ok(),
-            );
-        });
-        let link_listed = median_ns(|| {
-            black_box(check(black_box(&input.listed_link), Some(CheckKind::Url), &ctx).ok());
-        });
-        let link_unlisted = median_ns(|| {
-            black_box(check(black_box(&input.unlisted_link), Some(CheckKind::Url), &ctx).ok());
-        });
-        let confirm = median_ns(|| {
+        }),
+        phone_listed: timed_check(&input.listed_phone, CheckKind::Phone),
+        phone_unlisted: timed_check(&input.unlisted_phone, CheckKind::Phone),
+        link_listed: timed_check(&input.listed_link, CheckKind::Url),
+        link_unlisted: timed_check(&input.unlisted_link, CheckKind::Url),
+        confirm: median_ns(|| {
             black_box(
                 view.find(EntryKind::Phone, black_box(&input.listed_e164))
                     .unwrap(),
             );
-        });
-        let normalise = median_ns(|| {
-            black_box(phone::normalize(black_box(&input.listed_phone), default_region).ok());
-        });
-        let normalise_full = median_ns(|| {
-            black_box(phone::normalize_full(black_box(&input.listed_phone), default_region).ok());
-        });
-        drop(view);
-        // As the app and verityctl call it: take the view (freshness check, snapshot), check.
-        let mut as_app = |s: &str, k| {
-            let (view, official) = store.lookup_tables().unwrap();
-            let ctx = CheckContext {
-                index: &view,
-                official,
-                default_region,
-            };
-            black_box(check(black_box(s), Some(k), &ctx).ok());
-        };
-        let app_phone_listed = median_ns(|| as_app(&input.listed_phone, CheckKind::Phone));
-        let app_phone_unlisted = median_ns(|| as_app(&input.unlisted_phone, CheckKind::Phone));
-        let sql_hit_plain = median_ns(|| {
-            black_box(
-                store
-                    .blocklist_entry(EntryKind::Phone, black_box(&input.listed_e164))
-                    .unwrap(),
-            );
-        });
-        let sql_miss_plain = median_ns(|| {
-            black_box(
-                store
-                    .blocklist_entry(EntryKind::Phone, black_box(&input.unlisted_e164))
-                    .unwrap(),
-            );
-        });
+        }),
+        normalise: median_ns(|| {
+            black_box(phone::normalize(black_box(&input.listed_phone), Region::HK).ok());
+        }),
+        normalise_full: median_ns(|| {
+            black_box(phone::normalize_full(black_box(&input.listed_phone), Region::HK).ok());
+        }),
+    }
+}
 
-        let per_entry = filter_bytes as f64 / n as f64;
-        let ok = |v: f64, target: f64| if v <= target { "ok" } else { "MISSED" };
-        println!();
-        println!("== blocklist index, {n} entries (median of 31 batches) ==");
-        println!(
-            "  index build at open     {:>10}  (first open {:.0?}; open + read keys + build filter)",
-            format!("{:.0?}", build_median),
-            build_first
-        );
-        println!(
-            "  memory                  {:>10}  {per_entry:.2} B/entry (target <= 8: {}); filter {:.1} MB",
-            "",
-            ok(per_entry, 8.0),
-            filter_bytes as f64 / 1e6
-        );
-        if let (Some(a), Some(b)) = (rss0, rss1) {
-            println!(
-                "  resident growth at open {:>10}  {:.2} B/entry (filter + SQLite cache + allocator slack)",
-                "",
-                b.saturating_sub(a) as f64 / n as f64
-            );
-        }
-        if let (Some(a), Some(b)) = (hwm0, hwm1) {
-            // Meaningful when the database was reused (generating it raises the peak first).
-            println!(
-                "  peak growth during build{:>10}  {:.2} B/entry (keys read + filter construction, freed after)",
-                "",
-                b.saturating_sub(a) as f64 / n as f64
-            );
-        }
-        println!(
-            "  probe, listed number    {:>10}  (target <= 50 ns: {})",
-            human_ns(probe_hit),
-            ok(probe_hit, 50.0)
-        );
-        println!(
-            "  probe, unlisted number  {:>10}  (target <= 50 ns: {})",
-            human_ns(probe_miss),
-            ok(probe_miss, 50.0)
-        );
-        println!(
-            "  probe, 1M random keys   {:>10}  (key precomputed; filter cache-cold)",
-            human_ns(probe_random)
-        );
-        println!(
-            "  phone check, listed     {:>10}  (target <= 5 µs: {}; includes the confirming query)",
-            human_ns(phone_listed),
-            ok(phone_listed, 5_000.0)
-        );
-        println!(
-            "  phone check, unlisted   {:>10}  (target <= 5 µs: {})",
-            human_ns(phone_unlisted),
-            ok(phone_unlisted, 5_000.0)
-        );
-        println!(
-            "    of which normalising  {:>10}  (phone::normalize alone; {} without the Hong Kong fast path)",
-            human_ns(normalise),
-            human_ns(normalise_full)
-        );
-        println!(
-            "    the confirming query  {:>10}  (BlocklistView::find of a listed number: probe + \
-             point query in the view's snapshot)",
-            human_ns(confirm)
-        );
-        println!(
-            "  lookup_tables + check   {:>10}  listed; {} unlisted (as the app calls it: \
-             + the freshness check and the snapshot's file locks)",
-            human_ns(app_phone_listed),
-            human_ns(app_phone_unlisted)
-        );
-        println!("  link check, listed      {:>10}", human_ns(link_listed));
-        println!("  link check, unlisted    {:>10}", human_ns(link_unlisted));
-        println!(
-            "  SQLite point query      {:>10}  hit; {} miss  = {:.0}x / {:.0}x the probe",
-            human_ns(sql_hit_plain),
-            human_ns(sql_miss_plain),
-            sql_hit_plain / probe_hit,
-            sql_miss_plain / probe_miss
-        );
-        println!(
-            "  filter choice           BinaryFuse16 {:.2} B/entry, {fp16} false positives in 1M, built in {:.0?}; \
-             BinaryFuse8 {:.2} B/entry, {fp8} in 1M, built in {:.0?}",
-            per_entry,
-            bf16_build,
-            bf8.fingerprints.len() as f64 / n as f64,
-            bf8_build
-        );
-        println!();
+/// Medians (ns) as the app and verityctl call a check (take the view: freshness check,
+/// snapshot; then check), and of a plain SQLite point query.
+struct AsApp {
+    phone_listed: f64,
+    phone_unlisted: f64,
+    sql_hit: f64,
+    sql_miss: f64,
+}
 
-        // Criterion: the same operations, in detail.
-        let (view, _) = store.lookup_tables().unwrap();
-        let filter = view.filter();
+fn measure_as_app(store: &mut Store, input: &Inputs) -> AsApp {
+    let mut as_app = |s: &str, k| {
+        let (view, official) = store.lookup_tables().unwrap();
         let ctx = CheckContext {
             index: &view,
-            official: &official,
-            default_region,
+            official,
+            default_region: Region::HK,
         };
-        let mut g = c.benchmark_group(format!("index_{n}"));
-        g.warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(2))
-            .sample_size(50);
-        g.bench_function("probe_hit", |b| {
-            b.iter(|| filter.may_contain(EntryKind::Phone, black_box(&input.listed_e164)));
-        });
-        g.bench_function("probe_miss", |b| {
-            b.iter(|| filter.may_contain(EntryKind::Phone, black_box(&input.unlisted_e164)));
-        });
-        g.bench_function("probe_random_keys", |b| {
-            let mut i = 0usize;
-            b.iter(|| {
-                i = (i + 1) % input.random_keys.len();
-                filter.may_contain_key(input.random_keys[i])
-            });
-        });
-        for (name, s, k) in [
-            ("check_phone_listed", &input.listed_phone, CheckKind::Phone),
-            (
-                "check_phone_unlisted",
-                &input.unlisted_phone,
-                CheckKind::Phone,
-            ),
-            ("check_link_listed", &input.listed_link, CheckKind::Url),
-            ("check_link_unlisted", &input.unlisted_link, CheckKind::Url),
-        ] {
-            g.bench_function(name, |b| {
-                b.iter(|| check(black_box(s), Some(k), &ctx).ok());
-            });
-        }
-        g.bench_function("view_find_listed", |b| {
-            b.iter(|| {
-                view.find(EntryKind::Phone, black_box(&input.listed_e164))
-                    .ok()
-            });
-        });
-        drop(g);
-        drop(view);
-        let mut g = c.benchmark_group(format!("index_{n}"));
-        g.warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(2))
-            .sample_size(50);
-        g.bench_function("sqlite_point_query_hit", |b| {
-            b.iter(|| {
+        black_box(check(black_box(s), Some(k), &ctx).ok());
+    };
+    let phone_listed = median_ns(|| as_app(&input.listed_phone, CheckKind::Phone));
+    let phone_unlisted = median_ns(|| as_app(&input.unlisted_phone, CheckKind::Phone));
+    let sql = |value: &str| {
+        median_ns(|| {
+            black_box(
                 store
-                    .blocklist_entry(EntryKind::Phone, black_box(&input.listed_e164))
-                    .ok()
-            });
-        });
-        g.bench_function("sqlite_point_query_miss", |b| {
-            b.iter(|| {
-                store
-                    .blocklist_entry(EntryKind::Phone, black_box(&input.unlisted_e164))
-                    .ok()
-            });
-        });
-        g.sample_size(10)
-            .measurement_time(Duration::from_secs(if n >= 5_000_000 { 20 } else { 5 }));
-        g.bench_with_input(BenchmarkId::new("build_at_open", n), &dir, |b, dir| {
-            b.iter(|| {
-                let mut s = Store::open(dir).unwrap();
-                let len = s.lookup_tables().unwrap().0.len();
-                len
-            });
-        });
-        g.finish();
+                    .blocklist_entry(EntryKind::Phone, black_box(value))
+                    .unwrap(),
+            );
+        })
+    };
+    AsApp {
+        phone_listed,
+        phone_unlisted,
+        sql_hit: sql(&input.listed_e164),
+        sql_miss: sql(&input.unlisted_e164),
     }
+}
+
+fn print_summary(n: usize, build: &Build, choice: &FilterChoice, m: &Checks, app: &AsApp) {
+    let per_entry = choice.bytes as f64 / n as f64;
+    let ok = |v: f64, target: f64| if v <= target { "ok" } else { "MISSED" };
+    println!();
+    println!("== blocklist index, {n} entries (median of 31 batches) ==");
+    println!(
+        "  index build at open     {:>10}  (first open {:.0?}; open + read keys + build filter)",
+        format!("{:.0?}", build.median),
+        build.first
+    );
+    println!(
+        "  memory                  {:>10}  {per_entry:.2} B/entry (target <= 8: {}); filter {:.1} MB",
+        "",
+        ok(per_entry, 8.0),
+        choice.bytes as f64 / 1e6
+    );
+    if let (Some(a), Some(b)) = build.rss {
+        println!(
+            "  resident growth at open {:>10}  {:.2} B/entry (filter + SQLite cache + allocator slack)",
+            "",
+            b.saturating_sub(a) as f64 / n as f64
+        );
+    }
+    if let (Some(a), Some(b)) = build.hwm {
+        // Meaningful when the database was reused (generating it raises the peak first).
+        println!(
+            "  peak growth during build{:>10}  {:.2} B/entry (keys read + filter construction, freed after)",
+            "",
+            b.saturating_sub(a) as f64 / n as f64
+        );
+    }
+    println!(
+        "  probe, listed number    {:>10}  (target <= 50 ns: {})",
+        human_ns(m.probe_hit),
+        ok(m.probe_hit, 50.0)
+    );
+    println!(
+        "  probe, unlisted number  {:>10}  (target <= 50 ns: {})",
+        human_ns(m.probe_miss),
+        ok(m.probe_miss, 50.0)
+    );
+    println!(
+        "  probe, 1M random keys   {:>10}  (key precomputed; filter cache-cold)",
+        human_ns(m.probe_random)
+    );
+    println!(
+        "  phone check, listed     {:>10}  (target <= 5 µs: {}; includes the confirming query)",
+        human_ns(m.phone_listed),
+        ok(m.phone_listed, 5_000.0)
+    );
+    println!(
+        "  phone check, unlisted   {:>10}  (target <= 5 µs: {})",
+        human_ns(m.phone_unlisted),
+        ok(m.phone_unlisted, 5_000.0)
+    );
+    println!(
+        "    of which normalising  {:>10}  (phone::normalize alone; {} without the Hong Kong fast path)",
+        human_ns(m.normalise),
+        human_ns(m.normalise_full)
+    );
+    println!(
+        "    the confirming query  {:>10}  (BlocklistView::find of a listed number: probe + \
+         point query in the view's snapshot)",
+        human_ns(m.confirm)
+    );
+    println!(
+        "  lookup_tables + check   {:>10}  listed; {} unlisted (as the app calls it: \
+         + the freshness check and the snapshot's file locks)",
+        human_ns(app.phone_listed),
+        human_ns(app.phone_unlisted)
+    );
+    println!("  link check, listed      {:>10}", human_ns(m.link_listed));
+    println!(
+        "  link check, unlisted    {:>10}",
+        human_ns(m.link_unlisted)
+    );
+    println!(
+        "  SQLite point query      {:>10}  hit; {} miss  = {:.0}x / {:.0}x the probe",
+        human_ns(app.sql_hit),
+        human_ns(app.sql_miss),
+        app.sql_hit / m.probe_hit,
+        app.sql_miss / m.probe_miss
+    );
+    println!(
+        "  filter choice           BinaryFuse16 {:.2} B/entry, {} false positives in 1M, built in {:.0?}; \
+         BinaryFuse8 {:.2} B/entry, {} in 1M, built in {:.0?}",
+        per_entry,
+        choice.fp16,
+        choice.bf16_build,
+        choice.bf8_bytes as f64 / n as f64,
+        choice.fp8,
+        choice.bf8_build
+    );
+    println!();
+}
+
+/// Criterion: the same operations, in detail.
+fn criterion_runs(c: &mut Criterion, n: usize, store: &mut Store, dir: &Path, input: &Inputs) {
+    let official = store.official_directory().unwrap();
+    let (view, _) = store.lookup_tables().unwrap();
+    let filter = view.filter();
+    let ctx = CheckContext {
+        index: &view,
+        official: &official,
+        default_region: Region::HK,
+    };
+    let mut g = c.benchmark_group(format!("index_{n}"));
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50);
+    g.bench_function("probe_hit", |b| {
+        b.iter(|| filter.may_contain(EntryKind::Phone, black_box(&input.listed_e164)));
+    });
+    g.bench_function("probe_miss", |b| {
+        b.iter(|| filter.may_contain(EntryKind::Phone, black_box(&input.unlisted_e164)));
+    });
+    g.bench_function("probe_random_keys", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i = (i + 1) % input.random_keys.len();
+            filter.may_contain_key(input.random_keys[i])
+        });
+    });
+    for (name, s, k) in [
+        ("check_phone_listed", &input.listed_phone, CheckKind::Phone),
+        (
+            "check_phone_unlisted",
+            &input.unlisted_phone,
+            CheckKind::Phone,
+        ),
+        ("check_link_listed", &input.listed_link, CheckKind::Url),
+        ("check_link_unlisted", &input.unlisted_link, CheckKind::Url),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| check(black_box(s), Some(k), &ctx).ok());
+        });
+    }
+    g.bench_function("view_find_listed", |b| {
+        b.iter(|| {
+            view.find(EntryKind::Phone, black_box(&input.listed_e164))
+                .ok()
+        });
+    });
+    drop(g);
+    drop(view);
+    let mut g = c.benchmark_group(format!("index_{n}"));
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50);
+    g.bench_function("sqlite_point_query_hit", |b| {
+        b.iter(|| {
+            store
+                .blocklist_entry(EntryKind::Phone, black_box(&input.listed_e164))
+                .ok()
+        });
+    });
+    g.bench_function("sqlite_point_query_miss", |b| {
+        b.iter(|| {
+            store
+                .blocklist_entry(EntryKind::Phone, black_box(&input.unlisted_e164))
+                .ok()
+        });
+    });
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(if n >= 5_000_000 { 20 } else { 5 }));
+    g.bench_with_input(BenchmarkId::new("build_at_open", n), &dir, |b, dir| {
+        b.iter(|| {
+            let mut s = Store::open(dir).unwrap();
+            let len = s.lookup_tables().unwrap().0.len();
+            len
+        });
+    });
+    g.finish();
 }
 
 fn entries_keys(n: usize, phones: &Phones) -> Vec<u64> {
