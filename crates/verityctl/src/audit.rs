@@ -223,104 +223,7 @@ pub fn run(args: &AuditArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Exi
     let store = Store::open(data_dir)?;
     match &args.command {
         AuditCommand::Verify { json, lang, report } => {
-            let from_report = report.as_deref().map(report_anchor).transpose()?;
-            let check = store.verify_audit()?;
-            let v = &check.verification;
-            let anchor = match &check.anchor {
-                Some(a) => {
-                    let b = v.first_break.clone().filter(|b| {
-                        matches!(
-                            b.kind,
-                            audit::BreakKind::TruncatedSinceAnchor
-                                | audit::BreakKind::RewrittenSinceAnchor
-                        ) || b.seq == a.seq
-                    });
-                    Some(anchor_out(*lang, data_dir, a, b)?)
-                }
-                None => None,
-            };
-            let report_anchor = match &from_report {
-                Some(a) => {
-                    let records = store.audit_records()?;
-                    Some(anchor_out(
-                        *lang,
-                        data_dir,
-                        a,
-                        audit::check_anchor(&records, a),
-                    )?)
-                }
-                None => None,
-            };
-            let anchors_ok = [&anchor, &report_anchor]
-                .into_iter()
-                .flatten()
-                .all(|a| a.first_break.is_none() && a.countersigned != Some(false));
-            let intact = check.is_intact() && anchors_ok;
-            let message = match (&v.first_break, check.mismatched_steps.first()) {
-                (Some(b), _) => break_text(*lang, b),
-                (None, Some(step)) => text_with(
-                    *lang,
-                    "audit.state_mismatch",
-                    &[(
-                        "step",
-                        &text(*lang, &format!("checklist.step.{step}.title")),
-                    )],
-                ),
-                (None, None) => match [&anchor, &report_anchor]
-                    .into_iter()
-                    .flatten()
-                    .find(|a| a.first_break.is_some() || a.countersigned == Some(false))
-                {
-                    Some(a) => a.message.clone(),
-                    None if v.records == 0 => text(*lang, "audit.empty"),
-                    None => text_with(*lang, "audit.intact", &[("count", &v.records.to_string())]),
-                },
-            };
-            if *json {
-                let o = VerifyOut {
-                    intact,
-                    records: v.records,
-                    head: v.head.clone(),
-                    first_break: v.first_break.clone(),
-                    mismatched_steps: check.mismatched_steps.clone(),
-                    message,
-                    anchor,
-                    report_anchor,
-                };
-                serde_json::to_writer_pretty(&mut *out, &o)?;
-                writeln!(out)?;
-            } else {
-                writeln!(out, "{message}")?;
-                if let Some(h) = &v.head {
-                    writeln!(
-                        out,
-                        "{}: {} (#{})",
-                        text(*lang, "report.audit.head"),
-                        h.hash,
-                        h.seq
-                    )?;
-                }
-                if let Some(a) = &anchor {
-                    print_anchor(out, *lang, a)?;
-                }
-                if let Some(a) = &report_anchor {
-                    writeln!(
-                        out,
-                        "{}:",
-                        report
-                            .as_deref()
-                            .map(Path::display)
-                            .map(|d| d.to_string())
-                            .unwrap_or_default()
-                    )?;
-                    print_anchor(out, *lang, a)?;
-                }
-            }
-            Ok(if intact {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            verify(&store, data_dir, *json, *lang, report.as_deref(), out)
         }
         AuditCommand::List { json } => {
             let records: Vec<AuditRecord> = store.audit_records()?;
@@ -347,4 +250,108 @@ pub fn run(args: &AuditArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Exi
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `verityctl audit verify`: the chain, the local anchor and a report's anchor.
+fn verify(
+    store: &Store,
+    data_dir: &Path,
+    json: bool,
+    lang: Language,
+    report: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
+    let from_report = report.map(report_anchor).transpose()?;
+    let check = store.verify_audit()?;
+    let v = &check.verification;
+    let anchor = match &check.anchor {
+        Some(a) => {
+            let b = v.first_break.clone().filter(|b| {
+                matches!(
+                    b.kind,
+                    audit::BreakKind::TruncatedSinceAnchor | audit::BreakKind::RewrittenSinceAnchor
+                ) || b.seq == a.seq
+            });
+            Some(anchor_out(lang, data_dir, a, b)?)
+        }
+        None => None,
+    };
+    let report_anchor = match &from_report {
+        Some(a) => {
+            let records = store.audit_records()?;
+            Some(anchor_out(
+                lang,
+                data_dir,
+                a,
+                audit::check_anchor(&records, a),
+            )?)
+        }
+        None => None,
+    };
+    let anchors_ok = [&anchor, &report_anchor]
+        .into_iter()
+        .flatten()
+        .all(|a| a.first_break.is_none() && a.countersigned != Some(false));
+    let intact = check.is_intact() && anchors_ok;
+    let message = match (&v.first_break, check.mismatched_steps.first()) {
+        (Some(b), _) => break_text(lang, b),
+        (None, Some(step)) => text_with(
+            lang,
+            "audit.state_mismatch",
+            &[("step", &text(lang, &format!("checklist.step.{step}.title")))],
+        ),
+        (None, None) => match [&anchor, &report_anchor]
+            .into_iter()
+            .flatten()
+            .find(|a| a.first_break.is_some() || a.countersigned == Some(false))
+        {
+            Some(a) => a.message.clone(),
+            None if v.records == 0 => text(lang, "audit.empty"),
+            None => text_with(lang, "audit.intact", &[("count", &v.records.to_string())]),
+        },
+    };
+    if json {
+        let o = VerifyOut {
+            intact,
+            records: v.records,
+            head: v.head.clone(),
+            first_break: v.first_break.clone(),
+            mismatched_steps: check.mismatched_steps.clone(),
+            message,
+            anchor,
+            report_anchor,
+        };
+        serde_json::to_writer_pretty(&mut *out, &o)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{message}")?;
+        if let Some(h) = &v.head {
+            writeln!(
+                out,
+                "{}: {} (#{})",
+                text(lang, "report.audit.head"),
+                h.hash,
+                h.seq
+            )?;
+        }
+        if let Some(a) = &anchor {
+            print_anchor(out, lang, a)?;
+        }
+        if let Some(a) = &report_anchor {
+            writeln!(
+                out,
+                "{}:",
+                report
+                    .map(Path::display)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            )?;
+            print_anchor(out, lang, a)?;
+        }
+    }
+    Ok(if intact {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

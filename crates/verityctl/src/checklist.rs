@@ -234,54 +234,7 @@ pub fn run(
         }
         ChecklistCommand::Status { json, lang } => {
             let mut store = Store::open(data_dir)?;
-            let c = current(&mut store, now)?;
-            if *json {
-                let s = StatusOut {
-                    progress: c.progress(),
-                    next_drill: c.next_drill(),
-                    due_again: c
-                        .steps
-                        .iter()
-                        .filter(|s| s.status == verity_core::checklist::StepStatus::DueAgain)
-                        .map(|s| s.step)
-                        .collect(),
-                    steps: c.steps,
-                };
-                serde_json::to_writer_pretty(&mut *out, &s)?;
-                writeln!(out)?;
-            } else {
-                let p = c.progress();
-                writeln!(
-                    out,
-                    "{}",
-                    text_with(
-                        *lang,
-                        "checklist.progress",
-                        &[
-                            ("done", &p.done.to_string()),
-                            ("total", &p.total.to_string())
-                        ]
-                    )
-                )?;
-                for s in &c.steps {
-                    writeln!(out, "{}", step_line(s, *lang))?;
-                    if s.evidence.is_some() {
-                        writeln!(
-                            out,
-                            "   {}",
-                            report::evidence_summary(s.evidence.as_ref(), *lang)
-                        )?;
-                    }
-                }
-                if let Some(d) = c.next_drill() {
-                    writeln!(
-                        out,
-                        "{}",
-                        text_with(*lang, "checklist.next_drill", &[("date", &d.to_date())])
-                    )?;
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            status(&mut store, now, *json, *lang, out)
         }
         ChecklistCommand::Start { step } => {
             let mut store = Store::open(data_dir)?;
@@ -354,31 +307,15 @@ pub fn run(
             every_days,
             never,
             json,
-        } => {
-            let mut store = Store::open(data_dir)?;
-            let mut policy: RecurrencePolicy = store.checklist_policy()?;
-            if let Some(step) = step {
-                let interval = if *never {
-                    None
-                } else {
-                    interval_of(*every_months, *every_days)
-                };
-                policy.set_interval((*step).into(), interval);
-                store.set_checklist_policy(&policy)?;
-            }
-            if *json {
-                serde_json::to_writer_pretty(&mut *out, &policy)?;
-                writeln!(out)?;
-            } else {
-                for s in StepId::ALL {
-                    let every = policy
-                        .interval(*s)
-                        .map_or_else(|| "never".to_owned(), |i| format!("every {i}"));
-                    writeln!(out, "{}. {s}: {every}", s.number())?;
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => policy(
+            data_dir,
+            *step,
+            *every_months,
+            *every_days,
+            *never,
+            *json,
+            out,
+        ),
         ChecklistCommand::Report {
             format,
             out: file,
@@ -386,27 +323,158 @@ pub fn run(
             lang,
             prepared_for,
         } => {
-            let mut store = Store::open(data_dir)?;
-            let format = match format {
-                FormatArg::Csv => Format::Csv,
-                FormatArg::Html => Format::Html,
-                FormatArg::Json => Format::Json,
+            let request = ReportRequest {
+                format: *format,
+                file: file.as_deref(),
+                force: *force,
+                lang: *lang,
+                prepared_for: prepared_for.as_deref(),
             };
-            let report =
-                verity_flows::report::build(&mut store, format, *lang, now, prepared_for.clone())?;
-            match file {
-                None => out.write_all(report.content.as_bytes())?,
-                Some(path) => match verity_flows::report::save(&report, path, *force) {
-                    Err(verity_flows::FlowError::Exists { .. }) => {
-                        return Err(CliError::Usage(format!(
-                            "{} already exists (use --force to replace it)",
-                            path.display()
-                        )))
-                    }
-                    other => other?,
-                },
-            }
-            Ok(ExitCode::SUCCESS)
+            report(data_dir, now, &request, out)
         }
     }
+}
+
+/// `verityctl checklist status`.
+fn status(
+    store: &mut Store,
+    now: Timestamp,
+    json: bool,
+    lang: Language,
+    out: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
+    let c = current(store, now)?;
+    if json {
+        let s = StatusOut {
+            progress: c.progress(),
+            next_drill: c.next_drill(),
+            due_again: c
+                .steps
+                .iter()
+                .filter(|s| s.status == verity_core::checklist::StepStatus::DueAgain)
+                .map(|s| s.step)
+                .collect(),
+            steps: c.steps,
+        };
+        serde_json::to_writer_pretty(&mut *out, &s)?;
+        writeln!(out)?;
+    } else {
+        let p = c.progress();
+        writeln!(
+            out,
+            "{}",
+            text_with(
+                lang,
+                "checklist.progress",
+                &[
+                    ("done", &p.done.to_string()),
+                    ("total", &p.total.to_string())
+                ]
+            )
+        )?;
+        for s in &c.steps {
+            writeln!(out, "{}", step_line(s, lang))?;
+            if s.evidence.is_some() {
+                writeln!(
+                    out,
+                    "   {}",
+                    report::evidence_summary(s.evidence.as_ref(), lang)
+                )?;
+            }
+        }
+        if let Some(d) = c.next_drill() {
+            writeln!(
+                out,
+                "{}",
+                text_with(lang, "checklist.next_drill", &[("date", &d.to_date())])
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `verityctl checklist policy`: shows the recurrence policy, changing one step's first.
+fn policy(
+    data_dir: &Path,
+    step: Option<StepArg>,
+    every_months: Option<u32>,
+    every_days: Option<u32>,
+    never: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
+    let mut store = Store::open(data_dir)?;
+    let mut policy: RecurrencePolicy = store.checklist_policy()?;
+    if let Some(step) = step {
+        let interval = if never {
+            None
+        } else {
+            interval_of(every_months, every_days)
+        };
+        policy.set_interval((step).into(), interval);
+        store.set_checklist_policy(&policy)?;
+    }
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &policy)?;
+        writeln!(out)?;
+    } else {
+        for s in StepId::ALL {
+            let every = policy
+                .interval(*s)
+                .map_or_else(|| "never".to_owned(), |i| format!("every {i}"));
+            writeln!(out, "{}. {s}: {every}", s.number())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `verityctl checklist report` was asked for.
+struct ReportRequest<'a> {
+    format: FormatArg,
+    file: Option<&'a Path>,
+    force: bool,
+    lang: Language,
+    prepared_for: Option<&'a str>,
+}
+
+/// `verityctl checklist report`.
+fn report(
+    data_dir: &Path,
+    now: Timestamp,
+    request: &ReportRequest<'_>,
+    out: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
+    let ReportRequest {
+        format,
+        file,
+        force,
+        lang,
+        prepared_for,
+    } = *request;
+    let mut store = Store::open(data_dir)?;
+    let format = match format {
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Html => Format::Html,
+        FormatArg::Json => Format::Json,
+    };
+    let report = verity_flows::report::build(
+        &mut store,
+        format,
+        lang,
+        now,
+        prepared_for.map(str::to_owned),
+    )?;
+    match file {
+        None => out.write_all(report.content.as_bytes())?,
+        Some(path) => match verity_flows::report::save(&report, path, force) {
+            Err(verity_flows::FlowError::Exists { .. }) => {
+                return Err(CliError::Usage(format!(
+                    "{} already exists (use --force to replace it)",
+                    path.display()
+                )))
+            }
+            other => other?,
+        },
+    }
+    Ok(ExitCode::SUCCESS)
 }

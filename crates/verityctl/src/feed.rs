@@ -202,33 +202,7 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
             if *json {
                 json_line(out, &r)?;
             } else {
-                writeln!(out, "Created the feed repository {}", repo.display())?;
-                writeln!(
-                    out,
-                    "Trusted root for clients: {} (expires {})",
-                    r.root_file.display(),
-                    when(r.root_expires)
-                )?;
-                writeln!(
-                    out,
-                    "Private keys (owner-only; keep them off the web server):"
-                )?;
-                for k in &r.key_files {
-                    writeln!(out, "  {}", k.display())?;
-                }
-                writeln!(
-                    out,
-                    "Root keys (needed only to sign a new root; move them offline now):"
-                )?;
-                for k in &r.root_key_files {
-                    writeln!(out, "  {}", k.display())?;
-                }
-                writeln!(
-                    out,
-                    "Next: verityctl feed publish --repo {} --keys {} --entries FILE.csv",
-                    repo.display(),
-                    keys.display()
-                )?;
+                print_init(out, &r, repo, keys)?;
             }
         }
         FeedCommand::Publish {
@@ -274,36 +248,7 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
             if *json {
                 json_line(out, &r)?;
             } else {
-                writeln!(
-                    out,
-                    "Published version {}: {} entries ({} added, {} changed, {} removed; {} new alert{})",
-                    r.version,
-                    r.entries,
-                    r.added,
-                    r.changed,
-                    r.removed,
-                    r.new_alerts,
-                    if r.new_alerts == 1 { "" } else { "s" }
-                )?;
-                match r.delta_bytes {
-                    Some(d) => writeln!(
-                        out,
-                        "Snapshot {} bytes, delta from version {} {} bytes",
-                        r.snapshot_bytes,
-                        r.previous.unwrap_or(0),
-                        d
-                    )?,
-                    None => writeln!(
-                        out,
-                        "Snapshot {} bytes (first version, no delta)",
-                        r.snapshot_bytes
-                    )?,
-                }
-                writeln!(
-                    out,
-                    "Timestamp expires {}: run verityctl feed refresh before then",
-                    when(r.timestamp_expires)
-                )?;
+                print_publish(out, &r)?;
             }
         }
         FeedCommand::Refresh {
@@ -325,31 +270,7 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
             if *json {
                 json_line(out, &r)?;
             } else {
-                writeln!(
-                    out,
-                    "Re-signed the timestamp of version {}{}; it expires {}",
-                    r.version,
-                    if r.resigned_metadata {
-                        " (and targets and snapshot)"
-                    } else {
-                        ""
-                    },
-                    when(r.timestamp_expires)
-                )?;
-                if r.renewed_root {
-                    writeln!(
-                        out,
-                        "Signed root version {}; it expires {}",
-                        r.root_version,
-                        when(r.root_expires)
-                    )?;
-                } else if r.root_expires - now.0 < 30 * 86_400 {
-                    writeln!(
-                        out,
-                        "Warning: the root expires {}: run feed refresh --renew-root with the root keys",
-                        when(r.root_expires)
-                    )?;
-                }
+                print_refresh(out, &r, now)?;
             }
         }
         FeedCommand::Serve { repo, listen } => {
@@ -369,4 +290,107 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_init(
+    out: &mut dyn Write,
+    r: &verity_feed::InitReport,
+    repo: &Path,
+    keys: &Path,
+) -> Result<(), CliError> {
+    writeln!(out, "Created the feed repository {}", repo.display())?;
+    writeln!(
+        out,
+        "Trusted root for clients: {} (expires {})",
+        r.root_file.display(),
+        when(r.root_expires)
+    )?;
+    writeln!(
+        out,
+        "Private keys (owner-only; keep them off the web server):"
+    )?;
+    for k in &r.key_files {
+        writeln!(out, "  {}", k.display())?;
+    }
+    writeln!(
+        out,
+        "Root keys (needed only to sign a new root; move them offline now):"
+    )?;
+    for k in &r.root_key_files {
+        writeln!(out, "  {}", k.display())?;
+    }
+    writeln!(
+        out,
+        "Next: verityctl feed publish --repo {} --keys {} --entries FILE.csv",
+        repo.display(),
+        keys.display()
+    )?;
+    Ok(())
+}
+
+fn print_publish(out: &mut dyn Write, r: &verity_feed::PublishReport) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "Published version {}: {} entries ({} added, {} changed, {} removed; {} new alert{})",
+        r.version,
+        r.entries,
+        r.added,
+        r.changed,
+        r.removed,
+        r.new_alerts,
+        if r.new_alerts == 1 { "" } else { "s" }
+    )?;
+    match r.delta_bytes {
+        Some(d) => writeln!(
+            out,
+            "Snapshot {} bytes, delta from version {} {} bytes",
+            r.snapshot_bytes,
+            r.previous.unwrap_or(0),
+            d
+        )?,
+        None => writeln!(
+            out,
+            "Snapshot {} bytes (first version, no delta)",
+            r.snapshot_bytes
+        )?,
+    }
+    writeln!(
+        out,
+        "Timestamp expires {}: run verityctl feed refresh before then",
+        when(r.timestamp_expires)
+    )?;
+    Ok(())
+}
+
+fn print_refresh(
+    out: &mut dyn Write,
+    r: &verity_feed::RefreshReport,
+    now: verity_core::Timestamp,
+) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "Re-signed the timestamp of version {}{}; it expires {}",
+        r.version,
+        if r.resigned_metadata {
+            " (and targets and snapshot)"
+        } else {
+            ""
+        },
+        when(r.timestamp_expires)
+    )?;
+    if r.renewed_root {
+        writeln!(
+            out,
+            "Signed root version {}; it expires {}",
+            r.root_version,
+            when(r.root_expires)
+        )?;
+    } else if r.root_expires - now.0 < 30 * 86_400 {
+        writeln!(
+            out,
+            "Warning: the root expires {}: run feed refresh --renew-root with the root keys",
+            when(r.root_expires)
+        )?;
+    }
+    Ok(())
 }

@@ -216,101 +216,113 @@ pub fn run(args: &ScanArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Exit
         serde_json::to_writer_pretty(&mut *out, &list)?;
         writeln!(out)?;
     } else {
-        for s in &outcome.scans {
-            let enc = s
-                .encoding
-                .map(|e| format!(", {}", e.as_str()))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "{} ({}{enc}): {}",
-                s.file,
-                text(lang, &format!("scan.format.{}", s.format)),
-                text_with(
-                    lang,
-                    "scan.summary",
-                    &[
-                        ("files", "1"),
-                        ("entries", &s.entries.to_string()),
-                        ("flagged", &s.flagged.to_string()),
-                    ]
-                )
-            )?;
-            for f in &s.findings {
-                let what = match (&f.number, &f.link) {
-                    (Some(n), _) => match &f.normalized {
-                        Some(e) if e != n => format!("{n} ({e})"),
-                        _ => n.clone(),
-                    },
-                    (None, Some(l)) => l.clone(),
-                    (None, None) => String::new(),
-                };
-                let name = f.name.as_deref().unwrap_or("—");
-                writeln!(
-                    out,
-                    "  {}: {name} · {what} [{}]",
-                    location_text(&f.location, lang),
-                    f.reason
-                )?;
-                writeln!(
-                    out,
-                    "    {}",
-                    text(lang, &format!("scan.reason.{}", f.reason))
-                )?;
-            }
-        }
-        if outcome.scans.len() > 1 {
-            let e = scan::evidence(&outcome.scans, removed);
-            writeln!(
-                out,
-                "{}",
-                text_with(
-                    lang,
-                    "scan.summary",
-                    &[
-                        ("files", &e.files.to_string()),
-                        ("entries", &e.entries.to_string()),
-                        ("flagged", &e.flagged.to_string()),
-                    ]
-                )
-            )?;
-        }
-        if findings.is_empty() {
-            writeln!(out, "{}", text(lang, "scan.nothing_flagged"))?;
-        }
-        if let Some((path, c)) = &outcome.clean {
-            writeln!(
-                out,
-                "{}",
-                text_with(
-                    lang,
-                    "scan.clean_copy_written",
-                    &[
-                        ("path", &display(path)),
-                        ("removed", &c.removed.to_string()),
-                        ("kept", &c.kept.to_string()),
-                    ]
-                )
-            )?;
-        }
-        if let Some(a) = &recorded {
-            writeln!(
-                out,
-                "{}",
-                text_with(
-                    lang,
-                    "scan.recorded",
-                    &[(
-                        "status",
-                        &text(lang, &format!("checklist.status.{}", a.state.status))
-                    )]
-                )
-            )?;
-        }
+        print_text(out, &outcome, removed, recorded.as_ref(), lang)?;
     }
     Ok(if findings.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The scan's findings and counts as text, in `lang`.
+fn print_text(
+    out: &mut dyn Write,
+    outcome: &Outcome,
+    removed: u32,
+    recorded: Option<&verity_store::Applied>,
+    lang: Language,
+) -> Result<(), CliError> {
+    for s in &outcome.scans {
+        let enc = s
+            .encoding
+            .map(|e| format!(", {}", e.as_str()))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{} ({}{enc}): {}",
+            s.file,
+            text(lang, &format!("scan.format.{}", s.format)),
+            text_with(
+                lang,
+                "scan.summary",
+                &[
+                    ("files", "1"),
+                    ("entries", &s.entries.to_string()),
+                    ("flagged", &s.flagged.to_string()),
+                ]
+            )
+        )?;
+        for f in &s.findings {
+            let what = match (&f.number, &f.link) {
+                (Some(n), _) => match &f.normalized {
+                    Some(e) if e != n => format!("{n} ({e})"),
+                    _ => n.clone(),
+                },
+                (None, Some(l)) => l.clone(),
+                (None, None) => String::new(),
+            };
+            let name = f.name.as_deref().unwrap_or("—");
+            writeln!(
+                out,
+                "  {}: {name} · {what} [{}]",
+                location_text(&f.location, lang),
+                f.reason
+            )?;
+            writeln!(
+                out,
+                "    {}",
+                text(lang, &format!("scan.reason.{}", f.reason))
+            )?;
+        }
+    }
+    if outcome.scans.len() > 1 {
+        let e = scan::evidence(&outcome.scans, removed);
+        writeln!(
+            out,
+            "{}",
+            text_with(
+                lang,
+                "scan.summary",
+                &[
+                    ("files", &e.files.to_string()),
+                    ("entries", &e.entries.to_string()),
+                    ("flagged", &e.flagged.to_string()),
+                ]
+            )
+        )?;
+    }
+    if outcome.scans.iter().all(|s| s.findings.is_empty()) {
+        writeln!(out, "{}", text(lang, "scan.nothing_flagged"))?;
+    }
+    if let Some((path, c)) = &outcome.clean {
+        writeln!(
+            out,
+            "{}",
+            text_with(
+                lang,
+                "scan.clean_copy_written",
+                &[
+                    ("path", &display(path)),
+                    ("removed", &c.removed.to_string()),
+                    ("kept", &c.kept.to_string()),
+                ]
+            )
+        )?;
+    }
+    if let Some(a) = recorded {
+        writeln!(
+            out,
+            "{}",
+            text_with(
+                lang,
+                "scan.recorded",
+                &[(
+                    "status",
+                    &text(lang, &format!("checklist.status.{}", a.state.status))
+                )]
+            )
+        )?;
+    }
+    Ok(())
 }
