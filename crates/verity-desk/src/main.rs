@@ -330,18 +330,47 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     let clock = SystemClock;
     match cli.command {
         Command::Serve(args) => serve(&args)?,
-        Command::Org(OrgCommand::Init {
+        Command::Org(command) => org(command, out, &clock)?,
+        Command::EnrollCode(a) => enroll_code(&a, out, &clock)?,
+        Command::Devices(command) => devices(command, out, &clock)?,
+        Command::Policy(PolicyCommand::Set {
+            data,
+            regions,
+            cidrs,
+        }) => {
+            let p = admin::set_policy(&data.data, &regions, &cidrs, &clock)?;
+            print_policy(out, Some(&p), false)?;
+        }
+        Command::Policy(PolicyCommand::Show { data, json }) => {
+            let p = admin::show_policy(&data.data)?;
+            print_policy(out, p.as_ref(), json)?;
+        }
+        Command::Policy(PolicyCommand::Clear { data }) => {
+            admin::clear_policy(&data.data)?;
+            writeln!(
+                out,
+                "Region policy removed: the region check passes with a warning."
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `verity-desk org …`.
+fn org(command: OrgCommand, out: &mut dyn Write, clock: &SystemClock) -> Result<(), CliError> {
+    match command {
+        OrgCommand::Init {
             data,
             name,
             passphrase_file,
-        }) => {
+        } => {
             let pass = passphrase(passphrase_file.as_deref())?;
             let org = admin::init_org(
                 &data.data,
                 &name,
                 pass.as_deref().map(Vec::as_slice),
                 KdfParams::DEFAULT,
-                &clock,
+                clock,
             )?;
             let (_, fp) = admin::org_show(&data.data)?;
             writeln!(out, "Organisation:     {}", org.name)?;
@@ -350,11 +379,11 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 writeln!(
                     out,
                     "Warning: the key is not passphrase-protected; only file permissions guard it \
-                     (use --passphrase-file to seal it)."
+                 (use --passphrase-file to seal it)."
                 )?;
             }
         }
-        Command::Org(OrgCommand::Show { data, json }) => {
+        OrgCommand::Show { data, json } => {
             let (org, fp) = admin::org_show(&data.data)?;
             let feed = admin::show_org_feed(&data.data)?;
             if json {
@@ -378,18 +407,18 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 }
             }
         }
-        Command::Org(OrgCommand::Feed {
+        OrgCommand::Feed {
             data,
             url,
             root,
             clear,
-        }) => match (clear, url, root) {
+        } => match (clear, url, root) {
             (true, _, _) => {
                 admin::clear_org_feed(&data.data)?;
                 writeln!(out, "Threat feed removed: devices get none.")?;
             }
             (false, Some(url), Some(root)) => {
-                let f = admin::set_org_feed(&data.data, &url, &root, &clock)?;
+                let f = admin::set_org_feed(&data.data, &url, &root, clock)?;
                 writeln!(out, "Threat feed:  {}", f.url)?;
                 writeln!(
                     out,
@@ -400,31 +429,49 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             }
             _ => return Err(AdminError::Usage("give --url and --root, or --clear".into()).into()),
         },
-        Command::EnrollCode(a) => {
-            let ttl = admin::parse_ttl(&a.ttl)?;
-            let pass = passphrase(a.passphrase_file.as_deref())?;
-            let (code, rec) = admin::create_enroll_code(
-                &a.data.data,
-                pass.as_deref().map(Vec::as_slice),
-                &a.employee,
-                &a.name,
-                ttl,
-                &clock,
-            )?;
-            drop(pass);
-            writeln!(
-                out,
-                "Employee:  {} ({})",
-                rec.employee_name, rec.employee_id
-            )?;
-            writeln!(out, "Expires:   {}", when(rec.expires_at))?;
-            if let Some(desk) = &a.desk {
-                let (_, fp) = admin::org_show(&a.data.data)?;
-                writeln!(out, "Link:      {}", verity_device_link(desk, &code, &fp))?;
-            }
-            writeln!(out, "{}", code.as_str())?;
-        }
-        Command::Devices(DevicesCommand::List { data, json }) => {
+    }
+    Ok(())
+}
+
+/// `verity-desk enroll-code`.
+fn enroll_code(
+    a: &EnrollCodeArgs,
+    out: &mut dyn Write,
+    clock: &SystemClock,
+) -> Result<(), CliError> {
+    let ttl = admin::parse_ttl(&a.ttl)?;
+    let pass = passphrase(a.passphrase_file.as_deref())?;
+    let (code, rec) = admin::create_enroll_code(
+        &a.data.data,
+        pass.as_deref().map(Vec::as_slice),
+        &a.employee,
+        &a.name,
+        ttl,
+        clock,
+    )?;
+    drop(pass);
+    writeln!(
+        out,
+        "Employee:  {} ({})",
+        rec.employee_name, rec.employee_id
+    )?;
+    writeln!(out, "Expires:   {}", when(rec.expires_at))?;
+    if let Some(desk) = &a.desk {
+        let (_, fp) = admin::org_show(&a.data.data)?;
+        writeln!(out, "Link:      {}", verity_device_link(desk, &code, &fp))?;
+    }
+    writeln!(out, "{}", code.as_str())?;
+    Ok(())
+}
+
+/// `verity-desk devices …`.
+fn devices(
+    command: DevicesCommand,
+    out: &mut dyn Write,
+    clock: &SystemClock,
+) -> Result<(), CliError> {
+    match command {
+        DevicesCommand::List { data, json } => {
             let devices = admin::list_devices(&data.data)?;
             if json {
                 serde_json::to_writer(&mut *out, &devices)?;
@@ -451,19 +498,19 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 }
             }
         }
-        Command::Devices(DevicesCommand::Revoke {
+        DevicesCommand::Revoke {
             data,
             device,
             reason,
-        }) => {
-            let (d, changed) = admin::revoke_device(&data.data, &device, &reason, &clock)?;
+        } => {
+            let (d, changed) = admin::revoke_device(&data.data, &device, &reason, clock)?;
             if changed {
                 writeln!(out, "Revoked {} ({})", d.device_id, d.employee_id)?;
             } else {
                 writeln!(out, "{} was already revoked", d.device_id)?;
             }
         }
-        Command::Devices(DevicesCommand::ResetTotp { data, device }) => {
+        DevicesCommand::ResetTotp { data, device } => {
             let (d, changed) = admin::reset_totp(&data.data, &device)?;
             if changed {
                 writeln!(
@@ -474,25 +521,6 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             } else {
                 writeln!(out, "{} had no two-factor secret", d.device_id)?;
             }
-        }
-        Command::Policy(PolicyCommand::Set {
-            data,
-            regions,
-            cidrs,
-        }) => {
-            let p = admin::set_policy(&data.data, &regions, &cidrs, &clock)?;
-            print_policy(out, Some(&p), false)?;
-        }
-        Command::Policy(PolicyCommand::Show { data, json }) => {
-            let p = admin::show_policy(&data.data)?;
-            print_policy(out, p.as_ref(), json)?;
-        }
-        Command::Policy(PolicyCommand::Clear { data }) => {
-            admin::clear_policy(&data.data)?;
-            writeln!(
-                out,
-                "Region policy removed: the region check passes with a warning."
-            )?;
         }
     }
     Ok(())
