@@ -199,6 +199,20 @@ pub struct Effective {
 struct Live {
     progress: Option<FeedProgress>,
     next_due: Option<Timestamp>,
+    /// The organisation's source as last read, with the files' stamps it was read at.
+    organisation: Option<(Stamps, OrganisationSource)>,
+}
+
+/// What `verity_flows::feed::organisation_source` answers.
+type OrganisationSource = Result<Option<(verity_flows::feed::Source, Option<String>)>, String>;
+
+/// The provisioning file's and `device.json`'s modification time and length (`None`: absent).
+type Stamps = [Option<(Option<std::time::SystemTime>, u64)>; 2];
+
+fn stamp(path: &Path) -> Option<(Option<std::time::SystemTime>, u64)> {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.modified().ok(), m.len()))
 }
 
 /// The app's feed machinery (managed state): where provisioning is read, the sync in progress,
@@ -247,6 +261,26 @@ impl FeedSync {
         self.wake.notify_one();
     }
 
+    /// The organisation's feed source (`verity_flows::feed::organisation_source`), read again
+    /// only when the provisioning file or `device.json` changed: the status is asked for every
+    /// minute and by every feed command.
+    fn organisation(&self, data_dir: &Path) -> OrganisationSource {
+        let stamps = [
+            stamp(&self.provisioning_path),
+            stamp(&data_dir.join(verity_device::state::STATE_FILE)),
+        ];
+        let cached = self.with_live(|l| match &l.organisation {
+            Some((at, source)) if *at == stamps => Some(source.clone()),
+            _ => None,
+        });
+        if let Some(source) = cached {
+            return source;
+        }
+        let source = verity_flows::feed::organisation_source(data_dir, &self.provisioning_path);
+        self.with_live(|l| l.organisation = Some((stamps, source.clone())));
+        source
+    }
+
     /// The provisioning file's verdict.
     #[must_use]
     pub fn provisioning(&self) -> Loaded {
@@ -267,9 +301,7 @@ impl FeedSync {
         settings: &FeedSettings,
         state: &FeedState,
     ) -> Result<Option<Effective>, String> {
-        let organisation =
-            verity_flows::feed::organisation_source(data_dir, &self.provisioning_path)?;
-        if let Some((source, proxy)) = organisation {
+        if let Some((source, proxy)) = self.organisation(data_dir)? {
             return Ok(Some(Effective {
                 url: source.url,
                 root: source.root,
@@ -420,11 +452,9 @@ pub fn announce<R: Runtime>(app: &AppHandle<R>) {
     };
     match status(&state, &feed) {
         Ok(st) => {
-            let lang = state
-                .with_store(|s| s.settings())
-                .map(|s| s.language)
-                .unwrap_or_default();
-            state.host.feed_changed(lang, &st.freshness, st.unread);
+            state
+                .host
+                .feed_changed(language(state.inner()), &st.freshness, st.unread);
             if let Err(e) = FeedChanged(st).emit(app) {
                 log::warn!("cannot emit feed-changed: {e}");
             }
@@ -575,13 +605,21 @@ async fn run_sync<R: Runtime>(
 /// desktop notification, whatever the alert preferences (it is not a threat alert: it is the
 /// one thing a fake support agent wants done quietly).
 pub fn tell_trust_change(state: &AppState, change: &verity_store::TrustChange) {
-    let lang = state
-        .with_store(|s| s.settings())
-        .map(|s| s.language)
-        .unwrap_or_default();
-    if let Err(e) = state.host.notify(&feed_words::trust_notice(lang, change)) {
+    if let Err(e) = state
+        .host
+        .notify(&feed_words::trust_notice(language(state), change))
+    {
         log::warn!("cannot show the feed change notification: {e}");
     }
+}
+
+/// The language the user chose, for words shown outside the window (the default when the
+/// store cannot be read).
+fn language(state: &AppState) -> Language {
+    state
+        .with_store(|s| s.settings())
+        .map(|s| s.language)
+        .unwrap_or_default()
 }
 
 /// The one notification a sync may raise: a summary after the first sync, else one grouped
@@ -690,5 +728,57 @@ mod tests {
         let xs: Vec<f64> = (0..32).map(|_| random_unit()).collect();
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
         assert!(xs.windows(2).any(|w| (w[0] - w[1]).abs() > f64::EPSILON));
+    }
+
+    /// The organisation's source is read once, and again whenever the provisioning file
+    /// changes, appears or goes: a stale answer would keep a user's hand-entered feed locked,
+    /// or unlock an administrator's.
+    #[test]
+    fn the_organisation_source_is_read_again_when_its_files_change() {
+        const ROOT: &str = r#"{"signed":{"_type":"root","version":1,"keys":{"a":{}},"roles":{"root":{}}},"signatures":[{"keyid":"a","sig":"00"}]}"#;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let path = dir.path().join("provisioning.json");
+        let feed = FeedSync::new(path.clone());
+        let url = |f: &FeedSync| {
+            f.organisation(&data)
+                .map(|o| o.map(|(source, _)| (source.url, source.anchor)))
+        };
+        assert_eq!(url(&feed), Ok(None));
+        std::fs::write(dir.path().join("root.json"), ROOT).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"url":"https://feed.example/a/","root":"root.json"}"#,
+        )
+        .unwrap();
+        let provisioned = |u: &str| Ok(Some((u.to_owned(), TrustAnchor::Provisioned)));
+        assert_eq!(url(&feed), provisioned("https://feed.example/a/"));
+        assert_eq!(url(&feed), provisioned("https://feed.example/a/"));
+        // Another length, then the same length: both are seen.
+        std::fs::write(
+            &path,
+            r#"{"url":"https://feed.example/bb/","root":"root.json"}"#,
+        )
+        .unwrap();
+        assert_eq!(url(&feed), provisioned("https://feed.example/bb/"));
+        let later = std::fs::metadata(&path).unwrap().modified().unwrap()
+            + std::time::Duration::from_secs(5);
+        std::fs::write(
+            &path,
+            r#"{"url":"https://feed.example/cc/","root":"root.json"}"#,
+        )
+        .unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert_eq!(url(&feed), provisioned("https://feed.example/cc/"));
+        std::fs::write(&path, "{").unwrap();
+        assert!(url(&feed).is_err());
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(url(&feed), Ok(None));
     }
 }

@@ -52,21 +52,27 @@ pub struct ThreatList {
 /// Refuses a change while the organisation sets the feed: its provisioning file (even a broken
 /// one), or the configuration its desk signed.
 fn locked(state: &AppState, feed: &FeedSync) -> CmdResult<()> {
-    let cfg = feed_sync::config(state, feed)?;
-    match cfg.locked_by {
-        None if !cfg.locked => Ok(()),
-        Some(TrustAnchor::Organisation) => Err(IpcError::new(
+    let (settings, fstate) = state.with_store(|s| Ok((s.feed_settings()?, s.feed_state()?)))?;
+    let by = match feed.effective(state.data_dir(), &settings, &fstate) {
+        Ok(Some(e)) if e.provisioned => e.anchor,
+        Ok(_) => return Ok(()),
+        // A provisioning file that cannot be used still locks the feed.
+        Err(_) => TrustAnchor::Provisioned,
+    };
+    Err(if by == TrustAnchor::Organisation {
+        IpcError::new(
             ErrorCode::FeedLocked,
             "your organisation's desk sets the feed (signed with the organisation key)",
-        )),
-        _ => Err(IpcError::new(
+        )
+    } else {
+        IpcError::new(
             ErrorCode::FeedLocked,
             format!(
                 "the administrator's provisioning file {} sets the feed",
                 feed.provisioning_path().display()
             ),
-        )),
-    }
+        )
+    })
 }
 
 fn invalid(e: &feed_config::FeedConfigError) -> IpcError {
