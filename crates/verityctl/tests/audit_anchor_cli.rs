@@ -5,44 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::*;
+
 use rusqlite::{params, Connection};
 use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::Arc;
 use verity_core::audit::AuditRecord;
 use verity_core::Timestamp;
-use verity_desk::{admin, BackgroundDesk, DeskConfig};
-use verity_device::{Clock, KdfParams, SystemClock};
-
-fn verityctl(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verityctl"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> &Output {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
+use verity_device::{Clock, SystemClock};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -140,64 +110,20 @@ fn delete_local_anchor(dir: &Path) {
 fn audit_verify(dir: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
     let mut args = vec!["audit", "verify", "--json"];
     args.extend_from_slice(extra);
-    let out = verityctl(dir, &args);
+    let out = ctl(dir, &args);
     (out.status.code(), json(&out))
 }
 
 #[test]
 fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
-    let desk_dir = tempfile::tempdir().unwrap();
+    let desk = LoopbackDesk::start();
     let work = tempfile::tempdir().unwrap();
-    admin::init_org(
-        desk_dir.path(),
-        "Acme HK",
-        None,
-        KdfParams::INSECURE_FOR_TESTS,
-        &SystemClock,
-    )
-    .unwrap();
-    let desk = admin::open_desk(
-        desk_dir.path(),
-        None,
-        Arc::new(SystemClock),
-        DeskConfig::default(),
-    )
-    .unwrap();
-    let bg = BackgroundDesk::start(Arc::new(desk), "127.0.0.1:0".parse().unwrap(), None).unwrap();
-    let url = format!("http://{}", bg.addr());
-    let (_, org_fp) = admin::org_show(desk_dir.path()).unwrap();
-    let code = admin::create_enroll_code(
-        desk_dir.path(),
-        None,
-        "e100",
-        "Chan Tai Man",
-        3600,
-        &SystemClock,
-    )
-    .unwrap()
-    .0;
+    let (_url, org_fp) = (desk.url.clone(), desk.fingerprint.clone());
     let pass = work.path().join("pass");
     std::fs::write(&pass, "a device passphrase\n").unwrap();
     let pass = pass.to_str().unwrap();
     let dev = work.path().join("dev");
-    let e = json(ok(&verityctl(
-        &dev,
-        &[
-            "device",
-            "enroll",
-            "--desk",
-            &url,
-            "--code",
-            &code,
-            "--fingerprint",
-            &org_fp,
-            "--key-store",
-            "file",
-            "--passphrase-file",
-            pass,
-            "--json",
-        ],
-    )));
+    let e = desk.enroll(&dev, pass);
     let secret = data_encoding::BASE32_NOPAD
         .decode(e["totp_secret"].as_str().unwrap().as_bytes())
         .unwrap();
@@ -209,10 +135,10 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
         &["checklist", "ack-official-path"],
         &["checklist", "start", "alerts-on"],
     ] {
-        ok(&verityctl(&dev, args));
+        ok(&ctl(&dev, args));
     }
     let totp = verity_desk::totp::code_at(&secret, SystemClock.now()).unwrap();
-    let v = json(ok(&verityctl(
+    let v = json(ok(&ctl(
         &dev,
         &[
             "device",
@@ -230,7 +156,7 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
     let anchored_hash = v["audit_anchor"]["hash"].as_str().unwrap().to_owned();
 
     // The log verifies, and says who countersigned its head.
-    let out = verityctl(&dev, &["audit", "verify"]);
+    let out = ctl(&dev, &["audit", "verify"]);
     ok(&out);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -246,7 +172,7 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
 
     // The manager's report carries the countersigned head; the log grows past it.
     let report = work.path().join("report.json");
-    ok(&verityctl(
+    ok(&ctl(
         &dev,
         &[
             "checklist",
@@ -259,7 +185,7 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
     ));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(r["audit"]["anchor"]["seq"], anchored);
-    ok(&verityctl(&dev, &["checklist", "confirm-test-alert"]));
+    ok(&ctl(&dev, &["checklist", "confirm-test-alert"]));
     let (status, v) = audit_verify(&dev, &["--report", report.to_str().unwrap()]);
     assert_eq!(status, Some(0), "{v}");
     assert_eq!(v["report_anchor"]["countersigned"], true);
@@ -274,7 +200,7 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
     assert_eq!(v["first_break"]["seq"], anchored);
     assert_eq!(v["anchor"]["seq"], anchored);
     assert_eq!(v["anchor"]["countersigned"], true);
-    let out = verityctl(&cut, &["audit", "verify"]);
+    let out = ctl(&cut, &["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -313,7 +239,7 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
         v["report_anchor"]["first_break"]["kind"], "rewritten_since_anchor",
         "{v}"
     );
-    let out = verityctl(
+    let out = ctl(
         &rewritten,
         &["audit", "verify", "--report", report.to_str().unwrap()],
     );
@@ -339,7 +265,7 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
 
     // The untouched device: a later verify anchors the longer head (the same TOTP code is
     // refused as reused, but the desk still countersigns an authenticated request).
-    let v = json(&verityctl(
+    let v = json(&ctl(
         &dev,
         &[
             "device",
@@ -352,7 +278,7 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
         ],
     ));
     assert_eq!(v["audit_anchor"]["seq"], anchored + 1, "{v}");
-    ok(&verityctl(&dev, &["audit", "verify"]));
+    ok(&ctl(&dev, &["audit", "verify"]));
     // A tampered copy cannot move its anchor back: the desk refuses to countersign a head
     // behind the one it holds, and nothing is kept.
     let totp2 = verity_desk::totp::code_at(&secret, SystemClock.now()).unwrap();
@@ -360,7 +286,7 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
     copy_dir(&dev, &cut2);
     truncate(&cut2, anchored - 1);
     delete_local_anchor(&cut2);
-    let v = json(&verityctl(
+    let v = json(&ctl(
         &cut2,
         &[
             "device",
@@ -382,5 +308,5 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
         v["anchor"].is_null(),
         "no anchor kept for the rolled-back log: {v}"
     );
-    bg.stop().unwrap();
+    desk.stop();
 }

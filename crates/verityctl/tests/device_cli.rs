@@ -2,30 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::Arc;
-use verity_desk::{admin, BackgroundDesk, DeskConfig};
-use verity_device::{Clock, KdfParams, SystemClock};
+mod common;
+use common::*;
 
-fn verityctl(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verityctl"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
+use std::process::Command;
+use verity_desk::admin;
+use verity_device::{Clock, SystemClock};
 
 fn assert_check(v: &serde_json::Value, name: &str, ok: bool, code: &str) {
     let c = &v[name];
@@ -39,43 +21,17 @@ fn assert_check(v: &serde_json::Value, name: &str, ok: bool, code: &str) {
 
 #[test]
 fn enroll_verify_status_unbind() {
-    let desk_dir = tempfile::tempdir().unwrap();
+    let desk = LoopbackDesk::start();
     let work = tempfile::tempdir().unwrap();
-    admin::init_org(
-        desk_dir.path(),
-        "Acme HK",
-        None,
-        KdfParams::INSECURE_FOR_TESTS,
-        &SystemClock,
-    )
-    .unwrap();
-    let desk = admin::open_desk(
-        desk_dir.path(),
-        None,
-        Arc::new(SystemClock),
-        DeskConfig::default(),
-    )
-    .unwrap();
-    let bg = BackgroundDesk::start(Arc::new(desk), "127.0.0.1:0".parse().unwrap(), None).unwrap();
-    let url = format!("http://{}", bg.addr());
-    let (_, org_fp) = admin::org_show(desk_dir.path()).unwrap();
-    let code = admin::create_enroll_code(
-        desk_dir.path(),
-        None,
-        "e100",
-        "Chan Tai Man",
-        3600,
-        &SystemClock,
-    )
-    .unwrap()
-    .0;
+    let (url, org_fp) = (desk.url.clone(), desk.fingerprint.clone());
+    let code = desk.code();
     let pass = work.path().join("pass");
     std::fs::write(&pass, "a device passphrase\n").unwrap();
     let pass = pass.to_str().unwrap();
     let dev = work.path().join("dev");
 
     // The file store needs a passphrase: a usage error.
-    let out = verityctl(
+    let out = ctl(
         &dev,
         &[
             "device",
@@ -92,7 +48,7 @@ fn enroll_verify_status_unbind() {
     );
     assert_eq!(out.status.code(), Some(2));
 
-    let out = verityctl(
+    let out = ctl(
         &dev,
         &[
             "device",
@@ -132,7 +88,7 @@ fn enroll_verify_status_unbind() {
     assert_eq!(e["region"]["code"], "region_no_policy");
 
     // Status, without the passphrase (the key is not opened).
-    let out = verityctl(&dev, &["device", "status", "--json"]);
+    let out = ctl(&dev, &["device", "status", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let s = json(&out);
     assert_eq!(s["bound"], true);
@@ -145,7 +101,7 @@ fn enroll_verify_status_unbind() {
         .decode(e["totp_secret"].as_str().unwrap().as_bytes())
         .unwrap();
     let totp = verity_desk::totp::code_at(&secret, SystemClock.now()).unwrap();
-    let out = verityctl(
+    let out = ctl(
         &dev,
         &[
             "device",
@@ -169,7 +125,7 @@ fn enroll_verify_status_unbind() {
     assert_check(&v, "region", true, "region_no_policy");
 
     // The same code again: refused as reused, exit status 1.
-    let out = verityctl(
+    let out = ctl(
         &dev,
         &[
             "device",
@@ -183,13 +139,13 @@ fn enroll_verify_status_unbind() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert_check(&json(&out), "two_factor", false, "totp_reused");
-    let s = json(&verityctl(&dev, &["device", "status", "--json"]));
+    let s = json(&ctl(&dev, &["device", "status", "--json"]));
     assert_eq!(s["two_factor"], "active");
     assert_eq!(s["last_verify"]["two_factor"]["code"], "totp_reused");
 
     // A region policy that the reported time zone fails.
-    admin::set_policy(desk_dir.path(), "HK", "127.0.0.0/8", &SystemClock).unwrap();
-    let out = verityctl(
+    admin::set_policy(desk.dir.path(), "HK", "127.0.0.0/8", &SystemClock).unwrap();
+    let out = ctl(
         &dev,
         &[
             "device",
@@ -209,7 +165,7 @@ fn enroll_verify_status_unbind() {
     // A wrong passphrase: one line on stderr with its code.
     let wrong = work.path().join("wrong");
     std::fs::write(&wrong, "nope").unwrap();
-    let out = verityctl(
+    let out = ctl(
         &dev,
         &[
             "device",
@@ -226,22 +182,22 @@ fn enroll_verify_status_unbind() {
     assert!(err.contains("(wrong_passphrase)"), "{err}");
 
     // Unbind: the desk revokes the device.
-    let out = verityctl(
+    let out = ctl(
         &dev,
         &["device", "unbind", "--passphrase-file", pass, "--json"],
     );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(json(&out)["desk_notified"], true);
     assert_eq!(
-        json(&verityctl(&dev, &["device", "status", "--json"]))["bound"],
+        json(&ctl(&dev, &["device", "status", "--json"]))["bound"],
         false
     );
-    assert!(admin::list_devices(desk_dir.path()).unwrap()[0]
+    assert!(admin::list_devices(desk.dir.path()).unwrap()[0]
         .revoked_at
         .is_some());
 
     // `device preview` shows who the desk says it is, to compare before enrolling.
-    let out = verityctl(&dev, &["device", "preview", &url, "--json"]);
+    let out = ctl(&dev, &["device", "preview", &url, "--json"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -252,17 +208,17 @@ fn enroll_verify_status_unbind() {
     assert_eq!(p["org_name"], "Acme HK");
     assert_eq!(p["fingerprint"], org_fp.as_str());
     assert_eq!(p["desk_url"], format!("{url}/"));
-    let out = verityctl(&dev, &["device", "preview", &url]);
+    let out = ctl(&dev, &["device", "preview", &url]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&org_fp) && text.contains("Acme HK"), "{text}");
 
     // An enrolment link, through --link: its own `fp` does not count, the typed one is needed.
-    let code = admin::create_enroll_code(desk_dir.path(), None, "e101", "Wong", 3600, &SystemClock)
+    let code = admin::create_enroll_code(desk.dir.path(), None, "e101", "Wong", 3600, &SystemClock)
         .unwrap()
         .0;
     let link = verity_device::link::enroll_link(&url, &code, Some(&org_fp));
     let dev2 = work.path().join("dev2");
-    let out = verityctl(
+    let out = ctl(
         &dev2,
         &[
             "device",
@@ -282,7 +238,7 @@ fn enroll_verify_status_unbind() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fingerprint"));
-    let out = verityctl(
+    let out = ctl(
         &dev2,
         &[
             "device",
@@ -304,7 +260,7 @@ fn enroll_verify_status_unbind() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("(fingerprint_mismatch)"));
-    let out = verityctl(
+    let out = ctl(
         &dev2,
         &[
             "device",
@@ -328,7 +284,7 @@ fn enroll_verify_status_unbind() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    bg.stop().unwrap();
+    desk.stop();
 }
 
 #[test]

@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+mod common;
+use common::*;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -25,14 +28,6 @@ fn ctl_with_stdin(data: &Path, args: &[&str], stdin: &[u8]) -> Output {
     let _ = input.write_all(stdin);
     drop(input);
     child.wait_with_output().unwrap()
-}
-
-fn ctl(data: &Path, args: &[&str]) -> Output {
-    ctl_with_stdin(data, args, b"")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]
