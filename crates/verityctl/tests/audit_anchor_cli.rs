@@ -114,16 +114,32 @@ fn audit_verify(dir: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) 
     (out.status.code(), json(&out))
 }
 
-#[test]
-fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
+/// A device whose checklist log's head the desk countersigned, and the manager's report taken
+/// then (the log has grown by one record since).
+struct Anchored {
+    desk: LoopbackDesk,
+    work: tempfile::TempDir,
+    dev: std::path::PathBuf,
+    pass: String,
+    secret: Vec<u8>,
+    /// The TOTP code the head was countersigned with.
+    totp: String,
+    anchored: u64,
+    anchored_hash: String,
+    org_fp: String,
+    report: std::path::PathBuf,
+    report_json: serde_json::Value,
+}
+
+fn anchored() -> Anchored {
     let desk = LoopbackDesk::start();
     let work = tempfile::tempdir().unwrap();
     let (_url, org_fp) = (desk.url.clone(), desk.fingerprint.clone());
     let pass = work.path().join("pass");
     std::fs::write(&pass, "a device passphrase\n").unwrap();
-    let pass = pass.to_str().unwrap();
+    let pass = pass.to_str().unwrap().to_owned();
     let dev = work.path().join("dev");
-    let e = desk.enroll(&dev, pass);
+    let e = desk.enroll(&dev, &pass);
     let secret = data_encoding::BASE32_NOPAD
         .decode(e["totp_secret"].as_str().unwrap().as_bytes())
         .unwrap();
@@ -146,7 +162,7 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
             "--totp",
             &totp,
             "--passphrase-file",
-            pass,
+            &pass,
             "--json",
         ],
     )));
@@ -190,9 +206,41 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
     assert_eq!(status, Some(0), "{v}");
     assert_eq!(v["report_anchor"]["countersigned"], true);
 
+    Anchored {
+        desk,
+        work,
+        dev,
+        pass,
+        secret,
+        totp,
+        anchored,
+        anchored_hash,
+        org_fp,
+        report,
+        report_json: r,
+    }
+}
+
+#[test]
+fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
+    let a = anchored();
+    a_log_cut_short_is_caught(&a);
+    a_rewritten_log_is_caught(&a);
+    the_desk_never_moves_an_anchor_back(&a);
+    a.desk.stop();
+}
+
+/// Attack 1, with and without the local anchor.
+fn a_log_cut_short_is_caught(a: &Anchored) {
+    let work = &a.work;
+    let dev = &a.dev;
+    let anchored = a.anchored;
+    let anchored_hash = a.anchored_hash.as_str();
+    let org_fp = a.org_fp.as_str();
+    let report = &a.report;
     // Attack 1: the log cut short of the anchor, the head row made to agree.
     let cut = work.path().join("cut");
-    copy_dir(&dev, &cut);
+    copy_dir(dev, &cut);
     truncate(&cut, anchored - 1);
     let (status, v) = audit_verify(&cut, &[]);
     assert_eq!(status, Some(1), "{v}");
@@ -205,8 +253,8 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(&format!("Record {anchored} is gone"))
-            && text.contains(&anchored_hash)
-            && text.contains(&org_fp),
+            && text.contains(anchored_hash)
+            && text.contains(org_fp),
         "{text}"
     );
     // ... and the anchor deleted with it: the manager's report still catches it.
@@ -220,10 +268,18 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
         v["report_anchor"]["first_break"]["kind"], "truncated_since_anchor",
         "{v}"
     );
+}
 
+/// Attack 2, with and without the local anchor, and with a report edited to match.
+fn a_rewritten_log_is_caught(a: &Anchored) {
+    let work = &a.work;
+    let dev = &a.dev;
+    let anchored = a.anchored;
+    let report = &a.report;
+    let r = &a.report_json;
     // Attack 2: record 1 rewritten and every later record re-hashed, the head row made to agree.
     let rewritten = work.path().join("rewritten");
-    copy_dir(&dev, &rewritten);
+    copy_dir(dev, &rewritten);
     rewrite(&rewritten);
     let (status, v) = audit_verify(&rewritten, &[]);
     assert_eq!(status, Some(1), "{v}");
@@ -262,28 +318,36 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
     assert_eq!(status, Some(1), "{v}");
     assert_eq!(v["report_anchor"]["countersigned"], false, "{v}");
     assert!(v["report_anchor"]["first_break"].is_null(), "{v}");
+}
 
+fn the_desk_never_moves_an_anchor_back(a: &Anchored) {
+    let work = &a.work;
+    let dev = &a.dev;
+    let pass = a.pass.as_str();
+    let secret = &a.secret;
+    let totp = &a.totp;
+    let anchored = a.anchored;
     // The untouched device: a later verify anchors the longer head (the same TOTP code is
     // refused as reused, but the desk still countersigns an authenticated request).
     let v = json(&ctl(
-        &dev,
+        dev,
         &[
             "device",
             "verify",
             "--totp",
-            &totp,
+            totp,
             "--passphrase-file",
             pass,
             "--json",
         ],
     ));
     assert_eq!(v["audit_anchor"]["seq"], anchored + 1, "{v}");
-    ok(&ctl(&dev, &["audit", "verify"]));
+    ok(&ctl(dev, &["audit", "verify"]));
     // A tampered copy cannot move its anchor back: the desk refuses to countersign a head
     // behind the one it holds, and nothing is kept.
-    let totp2 = verity_desk::totp::code_at(&secret, SystemClock.now()).unwrap();
+    let totp2 = verity_desk::totp::code_at(secret, SystemClock.now()).unwrap();
     let cut2 = work.path().join("cut2");
-    copy_dir(&dev, &cut2);
+    copy_dir(dev, &cut2);
     truncate(&cut2, anchored - 1);
     delete_local_anchor(&cut2);
     let v = json(&ctl(
@@ -308,5 +372,4 @@ fn a_log_cut_short_or_rewritten_after_the_desk_countersigned_it_is_caught() {
         v["anchor"].is_null(),
         "no anchor kept for the rolled-back log: {v}"
     );
-    desk.stop();
 }

@@ -19,6 +19,20 @@ fn assert_check(v: &serde_json::Value, name: &str, ok: bool, code: &str) {
     );
 }
 
+/// `verityctl device verify --totp CODE --passphrase-file PASS EXTRA…`.
+fn verify(dev: &std::path::Path, totp: &str, pass: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "device",
+        "verify",
+        "--totp",
+        totp,
+        "--passphrase-file",
+        pass,
+    ];
+    args.extend_from_slice(extra);
+    ctl(dev, &args)
+}
+
 #[test]
 fn enroll_verify_status_unbind() {
     let desk = LoopbackDesk::start();
@@ -101,18 +115,7 @@ fn enroll_verify_status_unbind() {
         .decode(e["totp_secret"].as_str().unwrap().as_bytes())
         .unwrap();
     let totp = verity_desk::totp::code_at(&secret, SystemClock.now()).unwrap();
-    let out = ctl(
-        &dev,
-        &[
-            "device",
-            "verify",
-            "--totp",
-            &totp,
-            "--passphrase-file",
-            pass,
-            "--json",
-        ],
-    );
+    let out = verify(&dev, &totp, pass, &["--json"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -125,18 +128,7 @@ fn enroll_verify_status_unbind() {
     assert_check(&v, "region", true, "region_no_policy");
 
     // The same code again: refused as reused, exit status 1.
-    let out = ctl(
-        &dev,
-        &[
-            "device",
-            "verify",
-            "--totp",
-            &totp,
-            "--passphrase-file",
-            pass,
-            "--json",
-        ],
-    );
+    let out = verify(&dev, &totp, pass, &["--json"]);
     assert_eq!(out.status.code(), Some(1));
     assert_check(&json(&out), "two_factor", false, "totp_reused");
     let s = json(&ctl(&dev, &["device", "status", "--json"]));
@@ -145,19 +137,11 @@ fn enroll_verify_status_unbind() {
 
     // A region policy that the reported time zone fails.
     admin::set_policy(desk.dir.path(), "HK", "127.0.0.0/8", &SystemClock).unwrap();
-    let out = ctl(
+    let out = verify(
         &dev,
-        &[
-            "device",
-            "verify",
-            "--totp",
-            "000000",
-            "--passphrase-file",
-            pass,
-            "--time-zone",
-            "Europe/London",
-            "--json",
-        ],
+        "000000",
+        pass,
+        &["--time-zone", "Europe/London", "--json"],
     );
     assert_eq!(out.status.code(), Some(1));
     assert_check(&json(&out), "region", false, "region_timezone");
@@ -165,17 +149,7 @@ fn enroll_verify_status_unbind() {
     // A wrong passphrase: one line on stderr with its code.
     let wrong = work.path().join("wrong");
     std::fs::write(&wrong, "nope").unwrap();
-    let out = ctl(
-        &dev,
-        &[
-            "device",
-            "verify",
-            "--totp",
-            "000000",
-            "--passphrase-file",
-            wrong.to_str().unwrap(),
-        ],
-    );
+    let out = verify(&dev, "000000", wrong.to_str().unwrap(), &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -195,6 +169,19 @@ fn enroll_verify_status_unbind() {
     assert!(admin::list_devices(desk.dir.path()).unwrap()[0]
         .revoked_at
         .is_some());
+
+    desk.stop();
+}
+
+#[test]
+fn preview_and_enrolment_links() {
+    let desk = LoopbackDesk::start();
+    let work = tempfile::tempdir().unwrap();
+    let (url, org_fp) = (desk.url.clone(), desk.fingerprint.clone());
+    let dev = work.path().join("dev");
+    let pass = work.path().join("pass");
+    std::fs::write(&pass, "a device passphrase\n").unwrap();
+    let pass = pass.to_str().unwrap();
 
     // `device preview` shows who the desk says it is, to compare before enrolling.
     let out = ctl(&dev, &["device", "preview", &url, "--json"]);
