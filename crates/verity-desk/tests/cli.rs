@@ -2,12 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::path::Path;
 use std::process::{Command, Output};
 // For the Unix-only tests (file modes, SIGTERM).
 #[cfg(unix)]
 use std::io::{BufRead, BufReader, Read, Write};
-#[cfg(unix)]
-use std::path::Path;
 #[cfg(unix)]
 use std::process::Stdio;
 
@@ -140,7 +139,32 @@ fn admin_commands() {
             .code(),
         Some(3)
     );
+}
 
+/// An organisation initialised in `tmp/desk`, its key sealed with a passphrase.
+fn initialised(tmp: &Path) -> std::path::PathBuf {
+    let data = tmp.join("desk");
+    let pass = tmp.join("pass");
+    std::fs::write(&pass, "org passphrase\n").unwrap();
+    let out = desk(&[
+        "org",
+        "init",
+        "--data",
+        data.to_str().unwrap(),
+        "--name",
+        "Acme HK",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    data
+}
+
+#[test]
+fn the_organisations_feed_is_set_shown_and_cleared() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = initialised(tmp.path());
+    let d = data.to_str().unwrap();
     // The organisation's threat feed.
     let root = tmp.path().join("root.json");
     std::fs::write(&root, r#"{"signed":{"_type":"root"},"signatures":[]}"#).unwrap();
@@ -189,7 +213,13 @@ fn admin_commands() {
     let out = desk(&["org", "show", "--data", d, "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["feed"].is_null());
+}
 
+#[test]
+fn serving_off_loopback_or_without_the_passphrase_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = initialised(tmp.path());
+    let d = data.to_str().unwrap();
     // Off loopback the desk needs its public URL (the origin devices sign), never a guess.
     let out = desk(&[
         "serve",
