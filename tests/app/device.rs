@@ -161,6 +161,40 @@ fn enrol_status_verify_and_unbind() {
         "not_enrolled"
     );
 
+    let enrolled = enrol_and_look(&app, &desk);
+    let secret = enrolled.totp.as_ref().unwrap().secret.clone();
+    let wrong = verify_results(&app, &desk, &secret);
+    // Two-factor is active now: the desk refuses a second set-up.
+    let e = app.err("device_totp_setup", json!({"passphrase": passphrase()}));
+    assert_eq!(e["code"], "desk_refused");
+    assert_eq!(e["reason"], "totp_already_set_up");
+
+    if !secret_service() {
+        // The key file needs its passphrase, and the right one.
+        let e = app.err("device_verify", json!({"totp": wrong, "passphrase": null}));
+        assert_eq!(e["code"], "passphrase_needed");
+        let e = app.err(
+            "device_verify",
+            json!({"totp": wrong, "passphrase": "not the passphrase"}),
+        );
+        assert_eq!(e["code"], "wrong_passphrase");
+        // Unbinding without it would leave the desk holding the binding: refused, nothing
+        // removed.
+        let e = app.err(
+            "device_unbind",
+            json!({"passphrase": null, "localOnly": false}),
+        );
+        assert_eq!(e["code"], "passphrase_needed");
+        assert!(device_state(&app).is_some());
+    }
+
+    nothing_secret_in_clear(&app, &secret);
+    unbind_revokes(&app, &desk, &enrolled.binding.device_id);
+}
+
+/// Enrols with the announced fingerprint and checks what comes back, what is kept and that a
+/// second enrolment is refused.
+fn enrol_and_look(app: &Harness, desk: &Desk) -> DeviceEnrolled {
     // Enrol with the announced fingerprint: the organisation, its fingerprint, the device's, the
     // expiry and the two-factor set-up come back.
     let fp = desk.fingerprint();
@@ -195,7 +229,7 @@ fn enrol_status_verify_and_unbind() {
     assert_eq!(e.region.code, "region_no_policy");
 
     // The state is in the app's data dir, where `verityctl device status` reads it.
-    let st = device_state(&app).unwrap();
+    let st = device_state(app).unwrap();
     assert_eq!(st.org.fingerprint, fp);
     assert_eq!(st.desk_url, format!("{}/", desk.url));
 
@@ -215,11 +249,16 @@ fn enrol_status_verify_and_unbind() {
         "already_enrolled"
     );
 
+    e
+}
+
+/// Verifies with the right code, the same code again and a wrong code; the wrong code.
+fn verify_results(app: &Harness, desk: &Desk, secret: &str) -> &'static str {
     // Verify with the right code: all three pass; two-factor is now active.
     desk.clock.advance(1);
     let v: DeviceChecks = app.ok_as(
         "device_verify",
-        json!({"totp": totp_now(&secret, &desk.clock), "passphrase": passphrase()}),
+        json!({"totp": totp_now(secret, &desk.clock), "passphrase": passphrase()}),
     );
     assert!(v.ok, "{v:?}");
     for (check, c) in [
@@ -240,7 +279,7 @@ fn enrol_status_verify_and_unbind() {
 
     // The same code again is refused as reused; a wrong code as invalid. Both are results with
     // their codes, not errors, and the last check records the failure.
-    let code = totp_now(&secret, &desk.clock);
+    let code = totp_now(secret, &desk.clock);
     let v: DeviceChecks = app.ok_as(
         "device_verify",
         json!({"totp": code, "passphrase": passphrase()}),
@@ -248,7 +287,7 @@ fn enrol_status_verify_and_unbind() {
     assert!(!v.ok);
     assert_eq!(v.two_factor.code, "totp_reused");
     desk.clock.advance(30);
-    let wrong = if totp_now(&secret, &desk.clock) == "000000" {
+    let wrong = if totp_now(secret, &desk.clock) == "000000" {
         "111111"
     } else {
         "000000"
@@ -274,31 +313,11 @@ fn enrol_status_verify_and_unbind() {
         "totp_invalid"
     );
 
-    // Two-factor is active now: the desk refuses a second set-up.
-    let e = app.err("device_totp_setup", json!({"passphrase": passphrase()}));
-    assert_eq!(e["code"], "desk_refused");
-    assert_eq!(e["reason"], "totp_already_set_up");
+    wrong
+}
 
-    if !secret_service() {
-        // The key file needs its passphrase, and the right one.
-        let e = app.err("device_verify", json!({"totp": wrong, "passphrase": null}));
-        assert_eq!(e["code"], "passphrase_needed");
-        let e = app.err(
-            "device_verify",
-            json!({"totp": wrong, "passphrase": "not the passphrase"}),
-        );
-        assert_eq!(e["code"], "wrong_passphrase");
-        // Unbinding without it would leave the desk holding the binding: refused, nothing
-        // removed.
-        let e = app.err(
-            "device_unbind",
-            json!({"passphrase": null, "localOnly": false}),
-        );
-        assert_eq!(e["code"], "passphrase_needed");
-        assert!(device_state(&app).is_some());
-    }
-
-    // The passphrase and the key never reach the data dir in clear.
+/// The passphrase and the key never reach the data dir in clear.
+fn nothing_secret_in_clear(app: &Harness, secret: &str) {
     for f in files_under(&app.data_dir()) {
         let bytes = std::fs::read(&f).unwrap();
         assert!(
@@ -314,9 +333,10 @@ fn enrol_status_verify_and_unbind() {
             f.display()
         );
     }
+}
 
-    // Unbind: the desk revokes the device; the key and the state are gone.
-    let device_id = b.device_id.clone();
+/// Unbind: the desk revokes the device; the key and the state are gone.
+fn unbind_revokes(app: &Harness, desk: &Desk, device_id: &str) {
     let u = app.ok(
         "device_unbind",
         json!({"passphrase": passphrase(), "localOnly": false}),
