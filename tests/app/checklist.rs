@@ -166,6 +166,27 @@ fn an_unreadable_file_is_reported_per_file() {
 #[test]
 fn all_five_steps_through_commands_then_the_report() {
     let h = harness();
+    five_steps_through_commands(&h);
+    let reports = reports_where_the_user_said(&h);
+    a_report_replaced_cancelled_or_refused(&h, &reports);
+}
+
+/// The Save dialog's next answer (`None`: cancelled).
+fn answer_save(h: &Harness, path: Option<PathBuf>) {
+    h.host.save_answers.lock().unwrap().push_back(path);
+}
+
+/// The names of the files in `dir`, sorted.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn five_steps_through_commands(h: &Harness) {
     // 1: a clean file.
     let r: ScanResult = h.ok_as(
         "scan_files",
@@ -194,7 +215,7 @@ fn all_five_steps_through_commands_then_the_report() {
     assert_eq!(*h.host.login_item.lock().unwrap(), Some(true));
     // 4: a bad owner is refused with a reason the UI words.
     let e = invoke(
-        &h,
+        h,
         "set_drill_owner",
         serde_json::json!({ "name": "  ", "everyMonths": 3, "nextDrill": null }),
     )
@@ -202,7 +223,7 @@ fn all_five_steps_through_commands_then_the_report() {
     assert_eq!(e["code"], "invalid_input");
     assert_eq!(e["reason"], "empty_owner");
     let e = invoke(
-        &h,
+        h,
         "set_drill_owner",
         serde_json::json!({ "name": "Ada", "everyMonths": 3, "nextDrill": "2001-01-01" }),
     )
@@ -224,7 +245,7 @@ fn all_five_steps_through_commands_then_the_report() {
     );
     assert_eq!(s.status, StepStatus::InProgress);
     let e = invoke(
-        &h,
+        h,
         "record_quiz",
         serde_json::json!({ "score": 13, "total": 12 }),
     )
@@ -236,26 +257,21 @@ fn all_five_steps_through_commands_then_the_report() {
     );
     assert_eq!(s.status, StepStatus::Done);
 
-    let st = status(&h);
+    let st = status(h);
     assert_eq!(st.progress.done, 5);
     assert_eq!(st.next_step, None);
     assert!(st.next_drill.is_some());
     assert!(st.steps[3].summary.contains("Ada Lau"));
+}
 
+/// The report, in each format, where the user said in the Save dialog; the folder.
+fn reports_where_the_user_said(h: &Harness) -> PathBuf {
     // The report, in each format, where the user said in the Save dialog.
     let reports = h.dir.path().join("reports");
     std::fs::create_dir(&reports).unwrap();
-    let answer = |p: Option<PathBuf>| h.host.save_answers.lock().unwrap().push_back(p);
-    let files_in = |dir: &std::path::Path| {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    };
+    let answer = |p: Option<PathBuf>| answer_save(h, p);
     answer(Some(reports.join("q4.html")));
-    let html = export(&h, "html").unwrap();
+    let html = export(h, "html").unwrap();
     let asked = h
         .host
         .save_requests
@@ -284,7 +300,7 @@ fn all_five_steps_through_commands_then_the_report() {
     assert_eq!(path, reports.join("q4.html"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
     answer(Some(reports.join("q4.json")));
-    let json = export(&h, "json").unwrap();
+    let json = export(h, "json").unwrap();
     let parsed: serde_json::Value = serde_json::from_str(&json.content).unwrap();
     assert!(parsed.to_string().contains(&head));
     assert_eq!(
@@ -292,7 +308,7 @@ fn all_five_steps_through_commands_then_the_report() {
         std::fs::read_to_string(reports.join("q4.json")).unwrap()
     );
     answer(Some(reports.join("q4.csv")));
-    let csv = export(&h, "csv").unwrap();
+    let csv = export(h, "csv").unwrap();
     assert!(csv.content.contains(&head));
     let asked = h
         .host
@@ -306,27 +322,32 @@ fn all_five_steps_through_commands_then_the_report() {
     assert_eq!(asked.filter_name, "CSV spreadsheet");
     assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
 
+    reports
+}
+
+fn a_report_replaced_cancelled_or_refused(h: &Harness, reports: &std::path::Path) {
+    let answer = |p: Option<PathBuf>| answer_save(h, p);
     // Saved again over a file (the dialog asked before replacing): replaced whole, no leftovers.
     std::fs::write(reports.join("q4.html"), "old").unwrap();
     answer(Some(reports.join("q4.html")));
-    let again = export(&h, "html").unwrap();
+    let again = export(h, "html").unwrap();
     // What this export wrote (the report's footer says when, to the second: not the first's).
     assert_eq!(
         std::fs::read_to_string(reports.join("q4.html")).unwrap(),
         again.content
     );
-    assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
+    assert_eq!(files_in(reports), ["q4.csv", "q4.html", "q4.json"]);
 
     // Cancelled: not an error, nothing written.
     answer(None);
-    let r = export(&h, "html");
+    let r = export(h, "html");
     assert!(r.is_none(), "{r:?}");
-    assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
+    assert_eq!(files_in(reports), ["q4.csv", "q4.html", "q4.json"]);
 
     // A place that cannot be written: a coded reason the UI words, nothing left behind.
-    for bad in [reports.join("gone").join("q4.html"), reports.clone()] {
+    for bad in [reports.join("gone").join("q4.html"), reports.to_path_buf()] {
         answer(Some(bad.clone()));
-        let e = invoke(&h, "export_report", serde_json::json!({ "format": "html" })).unwrap_err();
+        let e = invoke(h, "export_report", serde_json::json!({ "format": "html" })).unwrap_err();
         assert_eq!(e["code"], "invalid_input", "{e}");
         assert_eq!(e["reason"], "cannot_write", "{e}");
         assert!(
@@ -336,11 +357,11 @@ fn all_five_steps_through_commands_then_the_report() {
                 .contains(&bad.display().to_string()),
             "{e}"
         );
-        assert_eq!(files_in(&reports), ["q4.csv", "q4.html", "q4.json"]);
+        assert_eq!(files_in(reports), ["q4.csv", "q4.html", "q4.json"]);
     }
     // Reports never go to the export folder of cleaned copies.
-    assert!(exports(&h).is_empty());
-    let e = invoke(&h, "export_report", serde_json::json!({ "format": "pdf" })).unwrap_err();
+    assert!(exports(h).is_empty());
+    let e = invoke(h, "export_report", serde_json::json!({ "format": "pdf" })).unwrap_err();
     assert!(e.is_string() || e["code"] == "invalid_input");
 }
 
