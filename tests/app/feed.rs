@@ -131,7 +131,22 @@ fn threat_summaries(h: &Harness) -> Vec<String> {
 #[test]
 fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     let h = Harness::new();
-    let st = status(&h);
+    nothing_syncs_before_a_feed_is_set(&h);
+    let feed = Feed::new();
+    feed.publish(v1_list());
+    let server = feed.serve();
+    the_first_sync_brings_one_summary(&h, &feed, &server);
+    feed.publish(v2());
+    new_alerts_are_one_notice_and_read_on_the_threats_screen(&h);
+    // Up to date: no new notice.
+    h.ok("sync_now", serde_json::json!({}));
+    assert_eq!(h.host.threat_notices.lock().unwrap().len(), 2);
+    server.stop();
+    a_server_down_keeps_the_list_and_backs_off(&h);
+}
+
+fn nothing_syncs_before_a_feed_is_set(h: &Harness) {
+    let st = status(h);
     assert_eq!(st.freshness, Freshness::NotConfigured);
     assert!(st.sample > 0, "{st:?}");
     let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
@@ -150,16 +165,15 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
         )
         .unwrap_err();
     assert_eq!(err["code"], "invalid_input", "{err}");
+}
 
-    let feed = Feed::new();
-    feed.publish(v1_list());
-    let server = feed.serve();
-    configure(&h, &feed, &server);
-    let cfg = config(&h);
+fn the_first_sync_brings_one_summary(h: &Harness, feed: &Feed, server: &ServerHandle) {
+    configure(h, feed, server);
+    let cfg = config(h);
     assert_eq!(cfg.url, Some(server.url()));
     assert!(!cfg.locked);
     assert_eq!(cfg.root.unwrap().version, 1);
-    assert_eq!(status(&h).freshness, Freshness::Pending);
+    assert_eq!(status(h).freshness, Freshness::Pending);
 
     // Progress reaches the UI as events, stage by stage.
     let stages = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -173,7 +187,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
 
     // The first sync: the list is version 1, and one summary (not an alert per entry).
     let before = now();
-    let st = sync(&h);
+    let st = sync(h);
     let Freshness::Fresh { version, age, .. } = st.freshness else {
         panic!("{st:?}")
     };
@@ -191,7 +205,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
         assert!(stages.iter().any(|x| x == s), "{s} missing from {stages:?}");
     }
     assert_eq!(
-        threat_summaries(&h),
+        threat_summaries(h),
         [verity_app::i18n::text(
             Language::En,
             "feed.alert.initial.title"
@@ -202,17 +216,18 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     let (line, unread) = h.host.tray.lock().unwrap().last().cloned().unwrap();
     assert!(line.contains("v1"), "{line}");
     assert_eq!(unread, 1);
+}
 
-    // v2 brings three new alert numbers: ONE grouped, pluralised notice.
-    feed.publish(v2());
-    let st = sync(&h);
+/// v2 brings three new alert numbers: ONE grouped, pluralised notice.
+fn new_alerts_are_one_notice_and_read_on_the_threats_screen(h: &Harness) {
+    let st = sync(h);
     assert!(
         matches!(st.freshness, Freshness::Fresh { version: 2, .. }),
         "{st:?}"
     );
     assert_eq!(st.unread, 4);
     assert_eq!(
-        threat_summaries(&h).last().unwrap(),
+        threat_summaries(h).last().unwrap(),
         "3 new scam numbers posing as platform support"
     );
     assert_eq!(h.host.threat_notices.lock().unwrap().len(), 2);
@@ -232,7 +247,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     );
 
     // The app's main store sees the new list (data_version), so Check answers from it.
-    assert_eq!(check_phone(&h, "+852 3001 0005"), Verdict::Scam);
+    assert_eq!(check_phone(h, "+852 3001 0005"), Verdict::Scam);
 
     // The Threats screen: newest first, unread, with campaign and date.
     let list: ThreatList = h.ok_as("list_threats", serde_json::json!({}));
@@ -252,18 +267,15 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
     );
     assert_eq!(left, 0);
     assert_eq!(h.host.tray.lock().unwrap().last().unwrap().1, 0);
-    assert_eq!(status(&h).unread, 0);
+    assert_eq!(status(h).unread, 0);
+}
 
-    // Up to date: no new notice.
-    h.ok("sync_now", serde_json::json!({}));
-    assert_eq!(h.host.threat_notices.lock().unwrap().len(), 2);
-
-    // The server goes down: the list stays, the status says why and since when, and the next
-    // sync backs off (15 min × (1 + rand) after one failure, twice that after two).
-    server.stop();
+/// The server went down: the list stays, the status says why and since when, and the next sync
+/// backs off (15 min × (1 + rand) after one failure, twice that after two).
+fn a_server_down_keeps_the_list_and_backs_off(h: &Harness) {
     let err = h.invoke("sync_now", serde_json::json!({})).unwrap_err();
     assert_eq!(err["code"], "feed_failed", "{err}");
-    let st = status(&h);
+    let st = status(h);
     let Freshness::Failing {
         version,
         since,
@@ -284,7 +296,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
         "first back-off {next} s"
     );
     h.invoke("sync_now", serde_json::json!({})).unwrap_err();
-    let st = status(&h);
+    let st = status(h);
     let Freshness::Failing {
         failures, since, ..
     } = st.freshness
@@ -299,7 +311,7 @@ fn configure_sync_alert_read_then_back_off_when_the_server_goes_down() {
         "second back-off {next} s"
     );
     assert_eq!(
-        check_phone(&h, "+852 3001 0005"),
+        check_phone(h, "+852 3001 0005"),
         Verdict::Scam,
         "the last good list stays in force"
     );
