@@ -358,6 +358,20 @@ fn notification_preferences_are_respected() {
     assert_eq!(err["code"], "feed_not_configured", "{err}");
 }
 
+/// The administrator's provisioning file names `server`'s feed, its root beside it.
+fn provision(h: &Harness, feed: &Feed, server: &ServerHandle) {
+    std::fs::copy(
+        feed.repo().join("root.json"),
+        h.dir.path().join("root.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        h.provisioning(),
+        serde_json::json!({"url": server.url(), "root": "root.json"}).to_string(),
+    )
+    .unwrap();
+}
+
 #[test]
 fn provisioning_wins_and_locks_the_settings() {
     let h = Harness::new();
@@ -369,16 +383,7 @@ fn provisioning_wins_and_locks_the_settings() {
         "set_feed_source",
         serde_json::json!({"url": "https://elsewhere.example/feed/", "proxy": ""}),
     );
-    std::fs::copy(
-        feed.repo().join("root.json"),
-        h.dir.path().join("root.json"),
-    )
-    .unwrap();
-    std::fs::write(
-        h.provisioning(),
-        serde_json::json!({"url": server.url(), "root": "root.json"}).to_string(),
-    )
-    .unwrap();
+    provision(&h, &feed, &server);
     let cfg = config(&h);
     assert!(cfg.locked);
     assert_eq!(cfg.url, Some(server.url()));
@@ -531,16 +536,7 @@ fn only_the_organisations_feed_names_official_channels_and_pins_its_root() {
     assert!(!config(&h).pinned);
 
     // The administrator provisions the same feed: its directory now counts.
-    std::fs::copy(
-        feed.repo().join("root.json"),
-        h.dir.path().join("root.json"),
-    )
-    .unwrap();
-    std::fs::write(
-        h.provisioning(),
-        serde_json::json!({"url": server.url(), "root": "root.json"}).to_string(),
-    )
-    .unwrap();
+    provision(&h, &feed, &server);
     feed.publish_with(v2(), Some(directory));
     sync(&h);
     assert_eq!(check_phone(&h, "+852 3001 0077"), Verdict::Official);
