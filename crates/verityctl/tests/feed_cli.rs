@@ -159,20 +159,16 @@ impl Repo {
     }
 }
 
-#[test]
-fn init_publish_serve_sync_status() {
-    let dir = tempfile::tempdir().unwrap();
-    let (repo, keys, data) = (
-        dir.path().join("repo"),
-        dir.path().join("keys"),
-        dir.path().join("data"),
-    );
+/// `feed init` (twice: the second refused), the root keys moved offline, then `feed publish` of
+/// version 1 without them; the repository.
+fn init_and_publish(dir: &Path, data: &Path) -> std::path::PathBuf {
+    let (repo, keys) = (dir.join("repo"), dir.join("keys"));
     let (repo_s, keys_s) = (repo.to_str().unwrap(), keys.to_str().unwrap());
-    let root_keys = dir.path().join("root-keys");
+    let root_keys = dir.join("root-keys");
     let root_keys_s = root_keys.to_str().unwrap();
 
     let o = ctl(
-        &data,
+        data,
         &[
             "feed",
             "init",
@@ -203,7 +199,7 @@ fn init_publish_serve_sync_status() {
     }
     // Again: refused, exit 2, nothing overwritten.
     let o = ctl(
-        &data,
+        data,
         &[
             "feed",
             "init",
@@ -218,15 +214,15 @@ fn init_publish_serve_sync_status() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("already exists"));
     // The root keys go offline: publishing and refreshing never need them.
-    let offline = dir.path().join("offline-root-keys");
+    let offline = dir.join("offline-root-keys");
     std::fs::rename(&root_keys, &offline).unwrap();
 
-    let entries = dir.path().join("entries.csv");
-    let official = dir.path().join("official.csv");
+    let entries = dir.join("entries.csv");
+    let official = dir.join("official.csv");
     std::fs::write(&entries, ENTRIES).unwrap();
     std::fs::write(&official, OFFICIAL).unwrap();
     let o = ctl(
-        &data,
+        data,
         &[
             "feed",
             "publish",
@@ -248,6 +244,14 @@ fn init_publish_serve_sync_status() {
         (Some(1), Some(3))
     );
 
+    repo
+}
+
+#[test]
+fn init_publish_serve_sync_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let repo = init_and_publish(dir.path(), &data);
     let server = serve(&data, &repo);
     // Never synced: no URL to fall back on.
     let o = ctl(&data, &["sync"]);
