@@ -62,33 +62,7 @@ fn enroll_verify_status_unbind() {
     );
     assert_eq!(out.status.code(), Some(2));
 
-    let out = ctl(
-        &dev,
-        &[
-            "device",
-            "enroll",
-            "--desk",
-            &url,
-            "--code",
-            &code,
-            "--fingerprint",
-            &org_fp,
-            "--key-store",
-            "file",
-            "--passphrase-file",
-            pass,
-            "--time-zone",
-            "Asia/Hong_Kong",
-            "--json",
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let e = json(&out);
+    let e = desk.enroll(&dev, pass);
     assert!(e["totp_uri"]
         .as_str()
         .unwrap()
