@@ -408,6 +408,45 @@ pub fn to_html(report: &ChecklistReport, lang: Language) -> String {
     h.push_str(&format!(
         "<style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n"
     ));
+    html_header(&mut h, report, lang);
+    h.push_str("</header>\n<main>\n<table>\n");
+    h.push_str("<colgroup><col class=\"c-step\"><col class=\"c-status\"><col class=\"c-date\"><col class=\"c-date\"><col class=\"c-date\"><col class=\"c-evidence\"></colgroup>\n");
+    h.push_str(&format!(
+        "<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
+        t("report.col.step"),
+        t("report.col.status"),
+        t("report.col.started"),
+        t("report.col.done"),
+        t("report.col.due"),
+        t("report.col.evidence"),
+    ));
+    for s in &report.steps {
+        h.push_str(&format!(
+            "<tr><th scope=\"row\"><span class=\"num\">{}.</span> {}</th><td class=\"status s-{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            s.number,
+            t(&format!("checklist.step.{}.title", s.step)),
+            s.status,
+            t(&format!("checklist.status.{}", s.status)),
+            cell_date(s.started_at),
+            cell_date(s.done_at),
+            cell_date(s.due_at),
+            esc(&evidence_summary(s.evidence.as_ref(), lang)),
+        ));
+    }
+    h.push_str("</tbody>\n</table>\n<section>\n");
+    html_audit(&mut h, report, lang);
+    h.push_str("</section>\n</main>\n");
+    h.push_str(&format!(
+        "<footer>Verity · {} · {}</footer>\n</body>\n</html>\n",
+        t("report.dates_utc"),
+        esc(&report.generated_at.to_rfc3339())
+    ));
+    h
+}
+
+/// The report's heading: title, dates, who it is for, progress and the next drill.
+fn html_header(h: &mut String, report: &ChecklistReport, lang: Language) {
+    let t = |k: &str| esc(&text(lang, k));
     h.push_str(&format!("<h1>{}</h1>\n", t("report.title")));
     h.push_str(&format!(
         "<p class=\"meta\">{}</p>\n",
@@ -448,31 +487,11 @@ pub fn to_html(report: &ChecklistReport, lang: Language) -> String {
             ))
         ));
     }
-    h.push_str("</header>\n<main>\n<table>\n");
-    h.push_str("<colgroup><col class=\"c-step\"><col class=\"c-status\"><col class=\"c-date\"><col class=\"c-date\"><col class=\"c-date\"><col class=\"c-evidence\"></colgroup>\n");
-    h.push_str(&format!(
-        "<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
-        t("report.col.step"),
-        t("report.col.status"),
-        t("report.col.started"),
-        t("report.col.done"),
-        t("report.col.due"),
-        t("report.col.evidence"),
-    ));
-    for s in &report.steps {
-        h.push_str(&format!(
-            "<tr><th scope=\"row\"><span class=\"num\">{}.</span> {}</th><td class=\"status s-{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            s.number,
-            t(&format!("checklist.step.{}.title", s.step)),
-            s.status,
-            t(&format!("checklist.status.{}", s.status)),
-            cell_date(s.started_at),
-            cell_date(s.done_at),
-            cell_date(s.due_at),
-            esc(&evidence_summary(s.evidence.as_ref(), lang)),
-        ));
-    }
-    h.push_str("</tbody>\n</table>\n<section>\n");
+}
+
+/// The audit section: whether the chain is intact, its head and the desk's countersignature.
+fn html_audit(h: &mut String, report: &ChecklistReport, lang: Language) {
+    let t = |k: &str| esc(&text(lang, k));
     h.push_str(&format!("<h2>{}</h2>\n", t("report.audit.title")));
     let class = if report.audit.intact {
         "intact"
@@ -505,13 +524,6 @@ pub fn to_html(report: &ChecklistReport, lang: Language) -> String {
         "<p class=\"note\">{}</p>\n",
         t("report.audit.note")
     ));
-    h.push_str("</section>\n</main>\n");
-    h.push_str(&format!(
-        "<footer>Verity · {} · {}</footer>\n</body>\n</html>\n",
-        t("report.dates_utc"),
-        esc(&report.generated_at.to_rfc3339())
-    ));
-    h
 }
 
 /// The internal announcement an administrator posts (for example as a DingTalk announcement):
