@@ -228,6 +228,9 @@ pub enum ProtoError {
     /// JSON encoding failed.
     #[error("cannot encode JSON: {0}")]
     Json(String),
+    /// An agent certificate's field is out of bounds.
+    #[error("the agent certificate is not acceptable: {0}")]
+    AgentField(AgentFieldError),
 }
 
 /// Encodes bytes as base64url without padding.
@@ -262,7 +265,12 @@ pub fn key_id(key: &VerifyingKey) -> String {
 /// (`3F2A 9C01 …`, 16 groups).
 #[must_use]
 pub fn fingerprint(key: &VerifyingKey) -> String {
-    let hex = HEXUPPER.encode(&Sha256::digest(key.as_bytes()));
+    group_hex(&Sha256::digest(key.as_bytes()))
+}
+
+/// Upper-case hex in groups of four, as fingerprints are shown.
+fn group_hex(bytes: &[u8]) -> String {
+    let hex = HEXUPPER.encode(bytes);
     let groups: Vec<&str> = hex
         .as_bytes()
         .chunks(4)
@@ -329,12 +337,14 @@ pub fn is_valid_nonce(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+mod agent;
 mod answer;
 mod audit;
 mod certificate;
 mod request;
 mod wire;
 
+pub use agent::*;
 pub use answer::*;
 pub use audit::*;
 pub use certificate::*;

@@ -266,3 +266,177 @@ fn every_code_is_in_all_once() {
     let unique: std::collections::BTreeSet<_> = codes::ALL.iter().collect();
     assert_eq!(unique.len(), codes::ALL.len(), "a code listed twice");
 }
+
+fn agent_body(org: &SigningKey, agent: &SigningKey) -> AgentCertificateBody {
+    AgentCertificateBody {
+        v: 1,
+        serial: "02".into(),
+        org_name: "Acme".into(),
+        org_key: b64(org.verifying_key().as_bytes()),
+        agent_id: key_id(&agent.verifying_key()),
+        agent_key: b64(agent.verifying_key().as_bytes()),
+        name: "Wong Siu Ming".into(),
+        role: AgentRole::Agent,
+        team: "Accounts".into(),
+        languages: vec!["zh-HK".into(), "en".into()],
+        regions: vec!["HK".into()],
+        skills: vec!["billing".into(), "login_2fa".into()],
+        capacity: 3,
+        issued_at: 1000,
+        expires_at: 2000,
+    }
+}
+
+#[test]
+fn agent_certificate_round_trip_and_forgeries() {
+    let org = generate_signing_key().unwrap();
+    let agent = generate_signing_key().unwrap();
+    let cert = AgentCertificate::sign(agent_body(&org, &agent), &org).unwrap();
+    assert!(cert.token().starts_with("va1."));
+    let back = AgentCertificate::verify(cert.token(), &org.verifying_key(), Some(1500)).unwrap();
+    assert_eq!(back.body(), cert.body());
+    assert_eq!(back.agent_key(), &agent.verifying_key());
+    let fp = back.fingerprint();
+    assert_eq!(fp.split(' ').count(), 16);
+    assert_eq!(fp, cert.fingerprint());
+
+    // Outside its window.
+    for now in [2000, 1000 - MAX_CLOCK_SKEW_SECS - 1] {
+        assert_eq!(
+            AgentCertificate::verify(cert.token(), &org.verifying_key(), Some(now)),
+            Err(ProtoError::CertificateExpired)
+        );
+    }
+    // Another organisation's key.
+    let other = generate_signing_key().unwrap();
+    assert_eq!(
+        AgentCertificate::verify(cert.token(), &other.verifying_key(), None),
+        Err(ProtoError::CertificateSignature)
+    );
+    // A body edited after signing (a promotion to supervisor, a bigger capacity).
+    let mut parts: Vec<String> = cert.token().split('.').map(str::to_owned).collect();
+    let mut edited = agent_body(&org, &agent);
+    edited.role = AgentRole::Supervisor;
+    parts[1] = b64(&serde_json::to_vec(&edited).unwrap());
+    assert_eq!(
+        AgentCertificate::verify(&parts.join("."), &org.verifying_key(), None),
+        Err(ProtoError::CertificateSignature)
+    );
+    // Garbage, and too long.
+    for token in [
+        "",
+        "va1",
+        "va1..",
+        "va1.!!.!!",
+        "va1.a.b.c",
+        &"x".repeat(MAX_CERTIFICATE_LEN + 1),
+    ] {
+        assert_eq!(
+            AgentCertificate::verify(token, &org.verifying_key(), None),
+            Err(ProtoError::CertificateMalformed),
+            "{token:?}"
+        );
+    }
+}
+
+/// An employee's binding certificate never passes for an agent's, nor the reverse, even with the
+/// same organisation key and the same device key: prefixes and signature domains differ.
+#[test]
+fn device_and_agent_certificates_are_not_interchangeable() {
+    let org = generate_signing_key().unwrap();
+    let dev = generate_signing_key().unwrap();
+    let device = Certificate::sign(body(&org, &dev), &org).unwrap();
+    let agent = AgentCertificate::sign(agent_body(&org, &dev), &org).unwrap();
+    assert_eq!(
+        AgentCertificate::verify(device.token(), &org.verifying_key(), None),
+        Err(ProtoError::CertificateMalformed)
+    );
+    assert_eq!(
+        Certificate::verify(agent.token(), &org.verifying_key(), None),
+        Err(ProtoError::CertificateMalformed)
+    );
+    // The same bytes under the other prefix: the domain makes the signature fail.
+    let swapped = agent.token().replacen("va1.", "vc1.", 1);
+    assert_eq!(
+        Certificate::verify(&swapped, &org.verifying_key(), None),
+        Err(ProtoError::CertificateSignature)
+    );
+    let swapped = device.token().replacen("vc1.", "va1.", 1);
+    assert_eq!(
+        AgentCertificate::verify(&swapped, &org.verifying_key(), None),
+        Err(ProtoError::CertificateSignature)
+    );
+}
+
+#[test]
+fn agent_fields_out_of_bounds_are_refused_on_signing_and_on_verifying() {
+    let org = generate_signing_key().unwrap();
+    let agent = generate_signing_key().unwrap();
+    type Edit = fn(&mut AgentCertificateBody);
+    let cases: [(Edit, AgentFieldError); 12] = [
+        (|b| b.name = String::new(), AgentFieldError::Text("name")),
+        (
+            |b| b.name = "Wong\u{7}".into(),
+            AgentFieldError::Text("name"),
+        ),
+        (|b| b.name = "x".repeat(81), AgentFieldError::Text("name")),
+        (
+            |b| b.team = " Accounts".into(),
+            AgentFieldError::Text("team"),
+        ),
+        (
+            |b| b.languages = vec!["fr".into()],
+            AgentFieldError::Language("fr".into()),
+        ),
+        (
+            |b| b.languages = vec![],
+            AgentFieldError::List("give each language once, at least one"),
+        ),
+        (
+            |b| b.regions = vec!["hk".into()],
+            AgentFieldError::Region("hk".into()),
+        ),
+        (
+            |b| b.regions = vec!["HK".into(), "HK".into()],
+            AgentFieldError::List("give each region once, at least one and at most 32"),
+        ),
+        (
+            |b| b.skills = vec!["Billing".into()],
+            AgentFieldError::Skill("Billing".into()),
+        ),
+        (
+            |b| b.skills = (0..17).map(|i| format!("s{i}")).collect(),
+            AgentFieldError::List("give each skill once, at most 16 skills"),
+        ),
+        (|b| b.capacity = 0, AgentFieldError::Capacity),
+        (|b| b.expires_at = b.issued_at, AgentFieldError::Window),
+    ];
+    for (edit, want) in cases {
+        let mut b = agent_body(&org, &agent);
+        edit(&mut b);
+        assert_eq!(
+            AgentCertificate::sign(b.clone(), &org),
+            Err(ProtoError::AgentField(want.clone()))
+        );
+        // Signed anyway (an older desk, a bug): refused when verified too.
+        let bytes = serde_json::to_vec(&b).unwrap();
+        let sig = org.sign(&[b"verity-agent-certificate-v1\n".as_slice(), &bytes].concat());
+        let token = format!("va1.{}.{}", b64(&bytes), b64(&sig.to_bytes()));
+        assert_eq!(
+            AgentCertificate::verify(&token, &org.verifying_key(), None),
+            Err(ProtoError::AgentField(want))
+        );
+    }
+    // The agent id must be the key's, and the organisation key the signer's.
+    let mut b = agent_body(&org, &agent);
+    b.agent_id = key_id(&org.verifying_key());
+    assert_eq!(
+        AgentCertificate::sign(b, &org),
+        Err(ProtoError::CertificateDevice)
+    );
+    let other = generate_signing_key().unwrap();
+    assert_eq!(
+        AgentCertificate::sign(agent_body(&other, &agent), &org),
+        Err(ProtoError::CertificateOrganisation)
+    );
+}
