@@ -49,6 +49,27 @@ impl AgentRole {
     }
 }
 
+/// Who an agent is and what routing needs to know: what `verity-desk agent add` is given and the
+/// agent certificate carries. Field order is the encoding order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentProfile {
+    /// The agent's display name.
+    pub name: String,
+    /// Agent or supervisor.
+    pub role: AgentRole,
+    /// The team the agent belongs to (routing rules name teams).
+    pub team: String,
+    /// Languages served ([`AGENT_LANGUAGES`]), at least one.
+    pub languages: Vec<String>,
+    /// Regions served (ISO 3166 alpha-2, upper case), at least one.
+    pub regions: Vec<String>,
+    /// Skills (`a-z`, `0-9`, `-`, `_`), possibly none.
+    pub skills: Vec<String>,
+    /// The most sessions at once (1 to [`MAX_AGENT_CAPACITY`]).
+    pub capacity: u32,
+}
+
 /// What an agent certificate says. Field order is the encoding order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,20 +86,8 @@ pub struct AgentCertificateBody {
     pub agent_id: String,
     /// The agent's device Ed25519 public key (base64url).
     pub agent_key: String,
-    /// The agent's display name.
-    pub name: String,
-    /// Agent or supervisor.
-    pub role: AgentRole,
-    /// The team the agent belongs to (routing rules name teams).
-    pub team: String,
-    /// Languages served ([`AGENT_LANGUAGES`]), at least one.
-    pub languages: Vec<String>,
-    /// Regions served (ISO 3166 alpha-2, upper case), at least one.
-    pub regions: Vec<String>,
-    /// Skills (`a-z`, `0-9`, `-`, `_`), possibly none.
-    pub skills: Vec<String>,
-    /// The most sessions at once (1 to [`MAX_AGENT_CAPACITY`]).
-    pub capacity: u32,
+    /// Who the agent is.
+    pub agent: AgentProfile,
     /// Issued at, Unix seconds.
     pub issued_at: u64,
     /// Expires at, Unix seconds.
@@ -122,12 +131,12 @@ fn unique(list: &[String]) -> bool {
         .all(|(i, a)| list[..i].iter().all(|b| b != a))
 }
 
-impl AgentCertificateBody {
-    /// Checks every field's bounds (not the keys or the signature).
+impl AgentProfile {
+    /// Checks every field's bounds.
     ///
     /// # Errors
     /// The first [`AgentFieldError`].
-    pub fn check_fields(&self) -> Result<(), AgentFieldError> {
+    pub fn check(&self) -> Result<(), AgentFieldError> {
         if !printable(&self.name, MAX_AGENT_TEXT_CHARS) {
             return Err(AgentFieldError::Text("name"));
         }
@@ -178,6 +187,17 @@ impl AgentCertificateBody {
         if self.capacity == 0 || self.capacity > MAX_AGENT_CAPACITY {
             return Err(AgentFieldError::Capacity);
         }
+        Ok(())
+    }
+}
+
+impl AgentCertificateBody {
+    /// Checks the profile's bounds and the validity window (not the keys or the signature).
+    ///
+    /// # Errors
+    /// The first [`AgentFieldError`].
+    pub fn check_fields(&self) -> Result<(), AgentFieldError> {
+        self.agent.check()?;
         if self.expires_at <= self.issued_at {
             return Err(AgentFieldError::Window);
         }

@@ -275,13 +275,15 @@ fn agent_body(org: &SigningKey, agent: &SigningKey) -> AgentCertificateBody {
         org_key: b64(org.verifying_key().as_bytes()),
         agent_id: key_id(&agent.verifying_key()),
         agent_key: b64(agent.verifying_key().as_bytes()),
-        name: "Wong Siu Ming".into(),
-        role: AgentRole::Agent,
-        team: "Accounts".into(),
-        languages: vec!["zh-HK".into(), "en".into()],
-        regions: vec!["HK".into()],
-        skills: vec!["billing".into(), "login_2fa".into()],
-        capacity: 3,
+        agent: AgentProfile {
+            name: "Wong Siu Ming".into(),
+            role: AgentRole::Agent,
+            team: "Accounts".into(),
+            languages: vec!["zh-HK".into(), "en".into()],
+            regions: vec!["HK".into()],
+            skills: vec!["billing".into(), "login_2fa".into()],
+            capacity: 3,
+        },
         issued_at: 1000,
         expires_at: 2000,
     }
@@ -316,7 +318,7 @@ fn agent_certificate_round_trip_and_forgeries() {
     // A body edited after signing (a promotion to supervisor, a bigger capacity).
     let mut parts: Vec<String> = cert.token().split('.').map(str::to_owned).collect();
     let mut edited = agent_body(&org, &agent);
-    edited.role = AgentRole::Supervisor;
+    edited.agent.role = AgentRole::Supervisor;
     parts[1] = b64(&serde_json::to_vec(&edited).unwrap());
     assert_eq!(
         AgentCertificate::verify(&parts.join("."), &org.verifying_key(), None),
@@ -374,41 +376,47 @@ fn agent_fields_out_of_bounds_are_refused_on_signing_and_on_verifying() {
     let agent = generate_signing_key().unwrap();
     type Edit = fn(&mut AgentCertificateBody);
     let cases: [(Edit, AgentFieldError); 12] = [
-        (|b| b.name = String::new(), AgentFieldError::Text("name")),
         (
-            |b| b.name = "Wong\u{7}".into(),
+            |b| b.agent.name = String::new(),
             AgentFieldError::Text("name"),
         ),
-        (|b| b.name = "x".repeat(81), AgentFieldError::Text("name")),
         (
-            |b| b.team = " Accounts".into(),
+            |b| b.agent.name = "Wong\u{7}".into(),
+            AgentFieldError::Text("name"),
+        ),
+        (
+            |b| b.agent.name = "x".repeat(81),
+            AgentFieldError::Text("name"),
+        ),
+        (
+            |b| b.agent.team = " Accounts".into(),
             AgentFieldError::Text("team"),
         ),
         (
-            |b| b.languages = vec!["fr".into()],
+            |b| b.agent.languages = vec!["fr".into()],
             AgentFieldError::Language("fr".into()),
         ),
         (
-            |b| b.languages = vec![],
+            |b| b.agent.languages = vec![],
             AgentFieldError::List("give each language once, at least one"),
         ),
         (
-            |b| b.regions = vec!["hk".into()],
+            |b| b.agent.regions = vec!["hk".into()],
             AgentFieldError::Region("hk".into()),
         ),
         (
-            |b| b.regions = vec!["HK".into(), "HK".into()],
+            |b| b.agent.regions = vec!["HK".into(), "HK".into()],
             AgentFieldError::List("give each region once, at least one and at most 32"),
         ),
         (
-            |b| b.skills = vec!["Billing".into()],
+            |b| b.agent.skills = vec!["Billing".into()],
             AgentFieldError::Skill("Billing".into()),
         ),
         (
-            |b| b.skills = (0..17).map(|i| format!("s{i}")).collect(),
+            |b| b.agent.skills = (0..17).map(|i| format!("s{i}")).collect(),
             AgentFieldError::List("give each skill once, at most 16 skills"),
         ),
-        (|b| b.capacity = 0, AgentFieldError::Capacity),
+        (|b| b.agent.capacity = 0, AgentFieldError::Capacity),
         (|b| b.expires_at = b.issued_at, AgentFieldError::Window),
     ];
     for (edit, want) in cases {
