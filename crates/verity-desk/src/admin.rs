@@ -6,13 +6,14 @@ use crate::policy::{Policy, PolicyError};
 use crate::service::{code_hmac, Desk, DeskConfig, DeskInitError};
 use crate::sqlite::SqliteStore;
 use crate::store::{
-    code_scheme, DeskStore, DeviceRecord, EnrollCodeRecord, OrgFeedRecord, OrgRecord, StoreError,
+    code_scheme, AgentRecord, DeskStore, DeviceRecord, EnrollCodeRecord, OrgFeedRecord, OrgRecord,
+    StoreError,
 };
 use ed25519_dalek::SigningKey;
 use std::path::Path;
 use std::sync::Arc;
 use verity_device::clock::Clock;
-use verity_device::proto::{self, ProtoError};
+use verity_device::proto::{self, AgentFieldError, AgentProfile, ProtoError};
 use verity_device::sealed::KdfParams;
 use zeroize::Zeroizing;
 
@@ -28,6 +29,12 @@ pub enum AdminError {
     /// No such device.
     #[error("no device {0} (see `verity-desk devices list`)")]
     NoSuchDevice(String),
+    /// No such agent.
+    #[error("no agent {0} (see `verity-desk agent list`)")]
+    NoSuchAgent(String),
+    /// An agent's profile out of bounds.
+    #[error("{0}")]
+    Agent(#[from] AgentFieldError),
     /// The organisation key.
     #[error(transparent)]
     OrgKey(#[from] OrgKeyError),
@@ -147,6 +154,48 @@ pub fn create_enroll_code(
     ttl_secs: u64,
     clock: &dyn Clock,
 ) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
+    issue_code(
+        data_dir,
+        passphrase,
+        (employee_id, employee_name),
+        None,
+        ttl_secs,
+        clock,
+    )
+}
+
+/// Creates a one-time code that enrols a support agent's app (`POST /v1/agent/enroll`), which
+/// then holds an organisation-signed agent certificate for `profile`. An employee's code never
+/// enrols an agent, nor an agent's code an employee's device.
+///
+/// # Errors
+/// [`AdminError::Agent`] for a profile out of bounds; otherwise as [`create_enroll_code`].
+pub fn create_agent_code(
+    data_dir: &Path,
+    passphrase: Option<&[u8]>,
+    profile: &AgentProfile,
+    ttl_secs: u64,
+    clock: &dyn Clock,
+) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
+    profile.check()?;
+    issue_code(
+        data_dir,
+        passphrase,
+        ("agent", &profile.name),
+        Some(profile.clone()),
+        ttl_secs,
+        clock,
+    )
+}
+
+fn issue_code(
+    data_dir: &Path,
+    passphrase: Option<&[u8]>,
+    (employee_id, employee_name): (&str, &str),
+    agent: Option<AgentProfile>,
+    ttl_secs: u64,
+    clock: &dyn Clock,
+) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
     for (what, v) in [("employee id", employee_id), ("name", employee_name)] {
         if v.trim().is_empty() || v.len() > 128 || v.chars().any(char::is_control) {
             return Err(AdminError::Usage(format!(
@@ -171,6 +220,7 @@ pub fn create_enroll_code(
         expires_at: now + ttl_secs,
         used_at: None,
         used_by: None,
+        agent,
     };
     store.add_enroll_code(&record)?;
     Ok((code, record))
@@ -184,28 +234,72 @@ pub fn list_devices(data_dir: &Path) -> Result<Vec<DeviceRecord>, AdminError> {
     Ok(SqliteStore::open(data_dir)?.list_devices()?)
 }
 
-fn find_device(store: &SqliteStore, id: &str) -> Result<DeviceRecord, AdminError> {
+/// The one item whose id starts with `id` (at least 8 characters).
+fn find_by_prefix<T>(
+    items: Vec<T>,
+    id: &str,
+    id_of: impl Fn(&T) -> &str,
+    what: &str,
+    none: impl FnOnce(String) -> AdminError,
+) -> Result<T, AdminError> {
     let id = id.trim().to_ascii_lowercase();
     if id.len() < 8 {
-        return Err(AdminError::Usage(
-            "give at least 8 characters of the device id".into(),
-        ));
+        return Err(AdminError::Usage(format!(
+            "give at least 8 characters of the {what} id"
+        )));
     }
-    let matches: Vec<DeviceRecord> = store
-        .list_devices()?
+    let mut matches: Vec<T> = items
         .into_iter()
-        .filter(|d| d.device_id.starts_with(&id))
+        .filter(|d| id_of(d).starts_with(&id))
         .collect();
-    match matches.len() {
-        1 => matches
-            .into_iter()
-            .next()
-            .ok_or(AdminError::NoSuchDevice(id)),
-        0 => Err(AdminError::NoSuchDevice(id)),
-        _ => Err(AdminError::Usage(format!(
-            "{id} matches several devices: give more of the id"
+    match (matches.pop(), matches.is_empty()) {
+        (Some(one), true) => Ok(one),
+        (None, _) => Err(none(id)),
+        (Some(_), false) => Err(AdminError::Usage(format!(
+            "{id} matches several {what}s: give more of the id"
         ))),
     }
+}
+
+fn find_device(store: &SqliteStore, id: &str) -> Result<DeviceRecord, AdminError> {
+    find_by_prefix(
+        store.list_devices()?,
+        id,
+        |d| &d.device_id,
+        "device",
+        AdminError::NoSuchDevice,
+    )
+}
+
+/// Every support agent, newest first.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn list_agents(data_dir: &Path) -> Result<Vec<AgentRecord>, AdminError> {
+    Ok(SqliteStore::open(data_dir)?.list_agents()?)
+}
+
+/// Revokes a support agent (by id or a unique prefix of at least 8 characters): the desk
+/// refuses the agent's certificate from the next request on.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn revoke_agent(
+    data_dir: &Path,
+    id: &str,
+    reason: &str,
+    clock: &dyn Clock,
+) -> Result<(AgentRecord, bool), AdminError> {
+    let store = SqliteStore::open(data_dir)?;
+    let a = find_by_prefix(
+        store.list_agents()?,
+        id,
+        |a| &a.agent_id,
+        "agent",
+        AdminError::NoSuchAgent,
+    )?;
+    let changed = store.revoke_agent(&a.agent_id, clock.now(), reason)?;
+    Ok((a, changed))
 }
 
 /// Revokes a device (by its id or a unique prefix of at least 8 characters). Takes effect on

@@ -261,6 +261,7 @@ macro_rules! endpoint {
 }
 
 endpoint!(enroll, Desk::enroll);
+endpoint!(enroll_agent, Desk::enroll_agent);
 endpoint!(totp_setup, Desk::totp_setup);
 endpoint!(verify, Desk::verify);
 endpoint!(unbind, Desk::unbind);
@@ -345,6 +346,7 @@ pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> R
         .route(paths::HEALTH, get(health))
         .route(paths::ORG, get(org))
         .route(paths::ENROLL, post(enroll))
+        .route(paths::AGENT_ENROLL, post(enroll_agent))
         .route(paths::TOTP_SETUP, post(totp_setup))
         .route(paths::VERIFY, post(verify))
         .route(paths::UNBIND, post(unbind))

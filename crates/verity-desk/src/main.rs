@@ -13,6 +13,7 @@ use std::sync::Arc;
 use verity_desk::admin::{self, AdminError};
 use verity_desk::{http, DeskConfig, ServeError};
 use verity_device::clock::SystemClock;
+use verity_device::proto::{AgentProfile, AgentRole};
 use verity_device::sealed::{self, KdfParams, SealError};
 use zeroize::Zeroizing;
 
@@ -46,6 +47,73 @@ enum Command {
     /// The region policy: allowed regions and address ranges.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Support agents: issue an agent's enrolment code, list and revoke agents.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AgentCommand {
+    /// Issue a one-time code that enrols a support agent's Verity app, which then holds an
+    /// organisation-signed agent certificate (the code is printed alone on the last line).
+    Add(AgentAddArgs),
+    /// List support agents.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an agent at once (its id, or a unique prefix of 8+ characters).
+    Revoke {
+        #[command(flatten)]
+        data: DataArg,
+        /// The agent id.
+        agent: String,
+        /// Why (kept with the agent).
+        #[arg(long, default_value = "revoked by an admin")]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Agent,
+    Supervisor,
+}
+
+#[derive(Debug, Args)]
+struct AgentAddArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// The agent's name, as employees will see it.
+    #[arg(long)]
+    name: String,
+    /// Agent, or supervisor (also alerted when deadlines near).
+    #[arg(long, value_enum, default_value = "agent")]
+    role: RoleArg,
+    /// The agent's team (routing rules name teams).
+    #[arg(long)]
+    team: String,
+    /// Languages served, comma-separated: en, zh-HK, zh-CN, ar.
+    #[arg(long, value_delimiter = ',', required = true)]
+    languages: Vec<String>,
+    /// Regions served, comma-separated ISO codes (HK, MO…).
+    #[arg(long, value_delimiter = ',', required = true)]
+    regions: Vec<String>,
+    /// Skills, comma-separated (a-z, 0-9, -, _).
+    #[arg(long, value_delimiter = ',')]
+    skills: Vec<String>,
+    /// The most sessions at once.
+    #[arg(long, default_value_t = 3)]
+    capacity: u32,
+    /// How long the code is valid (like 30m, 24h, 7d).
+    #[arg(long, default_value = "24h")]
+    ttl: String,
+    /// The organisation key's passphrase (first line of FILE), when it has one.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -220,7 +288,9 @@ enum CliError {
 impl CliError {
     fn exit_status(&self) -> u8 {
         match self {
-            CliError::Admin(AdminError::Usage(_) | AdminError::Policy(_))
+            CliError::Admin(
+                AdminError::Usage(_) | AdminError::Policy(_) | AdminError::Agent(_),
+            )
             | CliError::Seal(_)
             | CliError::Serve(ServeError::PlainHttpNotLoopback(_) | ServeError::PublicUrl(_)) => 2,
             _ => 3,
@@ -333,6 +403,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Org(command) => org(command, out, &clock)?,
         Command::EnrollCode(a) => enroll_code(&a, out, &clock)?,
         Command::Devices(command) => devices(command, out, &clock)?,
+        Command::Agent(command) => agent(command, out, &clock)?,
         Command::Policy(PolicyCommand::Set {
             data,
             regions,
@@ -523,6 +594,108 @@ fn devices(
             }
         }
     }
+    Ok(())
+}
+
+/// `verity-desk agent …`.
+fn agent(command: AgentCommand, out: &mut dyn Write, clock: &SystemClock) -> Result<(), CliError> {
+    match command {
+        AgentCommand::Add(a) => {
+            let ttl = admin::parse_ttl(&a.ttl)?;
+            let profile = AgentProfile {
+                name: a.name.trim().to_owned(),
+                role: match a.role {
+                    RoleArg::Agent => AgentRole::Agent,
+                    RoleArg::Supervisor => AgentRole::Supervisor,
+                },
+                team: a.team.trim().to_owned(),
+                languages: trimmed(a.languages),
+                regions: trimmed(a.regions)
+                    .into_iter()
+                    .map(|r| r.to_ascii_uppercase())
+                    .collect(),
+                skills: trimmed(a.skills),
+                capacity: a.capacity,
+            };
+            let pass = passphrase(a.passphrase_file.as_deref())?;
+            let (code, rec) = admin::create_agent_code(
+                &a.data.data,
+                pass.as_deref().map(Vec::as_slice),
+                &profile,
+                ttl,
+                clock,
+            )?;
+            drop(pass);
+            print_agent(out, &profile)?;
+            writeln!(out, "Expires:   {}", when(rec.expires_at))?;
+            writeln!(out, "{}", code.as_str())?;
+        }
+        AgentCommand::List { data, json } => {
+            let agents = admin::list_agents(&data.data)?;
+            if json {
+                serde_json::to_writer(&mut *out, &agents)?;
+                writeln!(out)?;
+            } else if agents.is_empty() {
+                writeln!(out, "No agents enrolled.")?;
+            }
+            for a in agents.iter().filter(|_| !json) {
+                let state = match a.revoked_at {
+                    Some(t) => format!("revoked {}", when(t)),
+                    None => "active".into(),
+                };
+                let p = &a.profile;
+                writeln!(
+                    out,
+                    "{}  {}  {} ({}, {})  {}  {}  capacity {}",
+                    &a.agent_id[..16],
+                    state,
+                    p.name,
+                    p.role.as_str(),
+                    p.team,
+                    p.languages.join(","),
+                    p.regions.join(","),
+                    p.capacity
+                )?;
+            }
+        }
+        AgentCommand::Revoke {
+            data,
+            agent,
+            reason,
+        } => {
+            let (a, changed) = admin::revoke_agent(&data.data, &agent, &reason, clock)?;
+            if changed {
+                writeln!(out, "Revoked agent {} ({})", a.agent_id, a.profile.name)?;
+            } else {
+                writeln!(out, "Agent {} was already revoked", a.agent_id)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The non-empty items of a comma-separated list, trimmed.
+fn trimmed(list: Vec<String>) -> Vec<String> {
+    list.into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn print_agent(out: &mut dyn Write, p: &AgentProfile) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "Agent:     {} ({}, {})",
+        p.name,
+        p.role.as_str(),
+        p.team
+    )?;
+    writeln!(out, "Languages: {}", p.languages.join(", "))?;
+    writeln!(out, "Regions:   {}", p.regions.join(", "))?;
+    if !p.skills.is_empty() {
+        writeln!(out, "Skills:    {}", p.skills.join(", "))?;
+    }
+    writeln!(out, "Capacity:  {} sessions at once", p.capacity)?;
     Ok(())
 }
 

@@ -7,18 +7,19 @@
 
 use crate::policy::Policy;
 use crate::store::{
-    AnchorOutcome, Attempt, AuditAnchorRecord, DeskStore, DeviceRecord, EnrollCodeRecord,
-    EnrollOutcome, FailureKind, OrgFeedRecord, OrgRecord, StoreError, TotpRecord,
+    AgentRecord, AnchorOutcome, Attempt, AuditAnchorRecord, DeskStore, DeviceRecord,
+    EnrollCodeRecord, EnrollOutcome, FailureKind, OrgFeedRecord, OrgRecord, StoreError, TotpRecord,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+use verity_device::proto::AgentProfile;
 
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 const MIGRATIONS: &[&str] = &[
     r"
@@ -97,6 +98,21 @@ CREATE TABLE audit_anchors (
     seq INTEGER NOT NULL,
     hash TEXT NOT NULL,
     anchored_at INTEGER NOT NULL
+);
+",
+    // 5: support agents, enrolled with codes of their own (the profile, as JSON, marks them).
+    r"
+ALTER TABLE enroll_codes ADD COLUMN agent_profile TEXT;
+CREATE TABLE agents (
+    agent_id TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL UNIQUE,
+    profile TEXT NOT NULL,
+    enrolled_at INTEGER NOT NULL,
+    enrolled_from TEXT NOT NULL,
+    cert_serial TEXT NOT NULL,
+    cert_expires_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    revoke_reason TEXT
 );
 ",
 ];
@@ -274,7 +290,142 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
     })
 }
 
+fn profile_json(p: &AgentProfile) -> Result<String, StoreError> {
+    serde_json::to_string(p).map_err(|e| StoreError::Damaged(format!("agent profile: {e}")))
+}
+
+fn parse_profile(json: &str) -> Result<AgentProfile, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Damaged(format!("agent profile: {e}")))
+}
+
+const AGENT_COLUMNS: &str = "agent_id, public_key, profile, enrolled_at, enrolled_from, \
+    cert_serial, cert_expires_at, revoked_at, revoke_reason";
+
+/// An agent row, its profile still JSON (parsed outside rusqlite's row mapping, so that a
+/// damaged profile is reported as such).
+struct AgentRow {
+    agent_id: String,
+    public_key: String,
+    profile: String,
+    enrolled_at: i64,
+    enrolled_from: String,
+    cert_serial: String,
+    cert_expires_at: i64,
+    revoked_at: Option<i64>,
+    revoke_reason: Option<String>,
+}
+
+fn agent_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRow> {
+    Ok(AgentRow {
+        agent_id: r.get(0)?,
+        public_key: r.get(1)?,
+        profile: r.get(2)?,
+        enrolled_at: r.get(3)?,
+        enrolled_from: r.get(4)?,
+        cert_serial: r.get(5)?,
+        cert_expires_at: r.get(6)?,
+        revoked_at: r.get(7)?,
+        revoke_reason: r.get(8)?,
+    })
+}
+
+fn with_profile(row: AgentRow) -> Result<AgentRecord, StoreError> {
+    Ok(AgentRecord {
+        profile: parse_profile(&row.profile)?,
+        agent_id: row.agent_id,
+        public_key: row.public_key,
+        enrolled_at: to_u64(row.enrolled_at),
+        enrolled_from: row.enrolled_from,
+        cert_serial: row.cert_serial,
+        cert_expires_at: to_u64(row.cert_expires_at),
+        revoked_at: row.revoked_at.map(to_u64),
+        revoke_reason: row.revoke_reason,
+    })
+}
+
 impl DeskStore for SqliteStore {
+    fn complete_agent_enrollment(
+        &self,
+        code_hash: &str,
+        a: &AgentRecord,
+        now: u64,
+    ) -> Result<EnrollOutcome, StoreError> {
+        let profile = profile_json(&a.profile)?;
+        self.write(|tx| {
+            let exists: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM agents WHERE agent_id = ?1)",
+                    [&a.agent_id],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if exists {
+                return Ok(EnrollOutcome::DeviceExists);
+            }
+            let n = tx
+                .execute(
+                    "UPDATE enroll_codes SET used_at = ?2, used_by = ?3 \
+                     WHERE code_hash = ?1 AND used_at IS NULL AND agent_profile IS NOT NULL",
+                    params![code_hash, to_i64(now), a.agent_id],
+                )
+                .map_err(db)?;
+            if n != 1 {
+                return Ok(EnrollOutcome::CodeUsed);
+            }
+            tx.execute(
+                &format!("INSERT INTO agents ({AGENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL)"),
+                params![
+                    a.agent_id,
+                    a.public_key,
+                    profile,
+                    to_i64(a.enrolled_at),
+                    a.enrolled_from,
+                    a.cert_serial,
+                    to_i64(a.cert_expires_at)
+                ],
+            )
+            .map_err(db)?;
+            Ok(EnrollOutcome::Enrolled)
+        })
+    }
+
+    fn agent(&self, agent_id: &str) -> Result<Option<AgentRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {AGENT_COLUMNS} FROM agents WHERE agent_id = ?1"),
+                [agent_id],
+                agent_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(with_profile)
+            .transpose()
+    }
+
+    fn list_agents(&self) -> Result<Vec<AgentRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {AGENT_COLUMNS} FROM agents ORDER BY enrolled_at DESC, agent_id"
+            ))
+            .map_err(db)?;
+        let rows = stmt.query_map([], agent_row).map_err(db)?;
+        rows.map(|r| with_profile(r.map_err(db)?)).collect()
+    }
+
+    fn revoke_agent(&self, agent_id: &str, at: u64, reason: &str) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE agents SET revoked_at = ?2, revoke_reason = ?3 \
+                     WHERE agent_id = ?1 AND revoked_at IS NULL",
+                    params![agent_id, to_i64(at), reason],
+                )
+                .map_err(db)?;
+            Ok(n == 1)
+        })
+    }
+
     fn init_org(&self, org: &OrgRecord) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute(
@@ -307,14 +458,15 @@ impl DeskStore for SqliteStore {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO enroll_codes (code_hash, scheme, employee_id, employee_name, \
-                 created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 created_at, expires_at, agent_profile) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     c.code_hash,
                     c.scheme,
                     c.employee_id,
                     c.employee_name,
                     to_i64(c.created_at),
-                    to_i64(c.expires_at)
+                    to_i64(c.expires_at),
+                    c.agent.as_ref().map(profile_json).transpose()?
                 ],
             )
             .map_err(db)?;
@@ -326,23 +478,32 @@ impl DeskStore for SqliteStore {
         self.conn()
             .query_row(
                 "SELECT code_hash, scheme, employee_id, employee_name, created_at, expires_at, \
-                 used_at, used_by FROM enroll_codes WHERE code_hash = ?1",
+                 used_at, used_by, agent_profile FROM enroll_codes WHERE code_hash = ?1",
                 [code_hash],
                 |r| {
-                    Ok(EnrollCodeRecord {
-                        code_hash: r.get(0)?,
-                        scheme: r.get(1)?,
-                        employee_id: r.get(2)?,
-                        employee_name: r.get(3)?,
-                        created_at: to_u64(r.get(4)?),
-                        expires_at: to_u64(r.get(5)?),
-                        used_at: r.get::<_, Option<i64>>(6)?.map(to_u64),
-                        used_by: r.get(7)?,
-                    })
+                    Ok((
+                        EnrollCodeRecord {
+                            code_hash: r.get(0)?,
+                            scheme: r.get(1)?,
+                            employee_id: r.get(2)?,
+                            employee_name: r.get(3)?,
+                            created_at: to_u64(r.get(4)?),
+                            expires_at: to_u64(r.get(5)?),
+                            used_at: r.get::<_, Option<i64>>(6)?.map(to_u64),
+                            used_by: r.get(7)?,
+                            agent: None,
+                        },
+                        r.get::<_, Option<String>>(8)?,
+                    ))
                 },
             )
             .optional()
-            .map_err(db)
+            .map_err(db)?
+            .map(|(mut record, profile)| {
+                record.agent = profile.as_deref().map(parse_profile).transpose()?;
+                Ok(record)
+            })
+            .transpose()
     }
 
     fn complete_enrollment(
@@ -365,7 +526,7 @@ impl DeskStore for SqliteStore {
             let n = tx
                 .execute(
                     "UPDATE enroll_codes SET used_at = ?2, used_by = ?3 \
-                     WHERE code_hash = ?1 AND used_at IS NULL",
+                     WHERE code_hash = ?1 AND used_at IS NULL AND agent_profile IS NULL",
                     params![code_hash, to_i64(now), d.device_id],
                 )
                 .map_err(db)?;

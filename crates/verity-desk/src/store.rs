@@ -8,6 +8,7 @@
 
 use crate::policy::Policy;
 use serde::Serialize;
+use verity_device::proto::AgentProfile;
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +79,32 @@ pub struct EnrollCodeRecord {
     pub used_at: Option<u64>,
     /// The device it enrolled.
     pub used_by: Option<String>,
+    /// For a support agent's code (`verity-desk agent add`), who the agent is; `None` for an
+    /// employee's code. Neither kind of code enrols the other.
+    pub agent: Option<AgentProfile>,
+}
+
+/// An enrolled support agent: the agent's device key, bound by an agent certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentRecord {
+    /// Id: SHA-256 of the agent's device key, hex.
+    pub agent_id: String,
+    /// Ed25519 public key, base64url.
+    pub public_key: String,
+    /// Who the agent is, as the certificate says.
+    pub profile: AgentProfile,
+    /// Enrolled at.
+    pub enrolled_at: u64,
+    /// The source address of the enrolment.
+    pub enrolled_from: String,
+    /// The serial of the certificate issued.
+    pub cert_serial: String,
+    /// Its expiry.
+    pub cert_expires_at: u64,
+    /// Revoked at, if revoked.
+    pub revoked_at: Option<u64>,
+    /// Why.
+    pub revoke_reason: Option<String>,
 }
 
 /// An enrolled device.
@@ -279,6 +306,36 @@ pub trait DeskStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Store failures.
     fn device(&self, device_id: &str) -> Result<Option<DeviceRecord>, StoreError>;
+
+    /// Marks an agent's code used and records the agent, atomically: the code must be unused
+    /// and the agent's key not already enrolled as an agent.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn complete_agent_enrollment(
+        &self,
+        code_hash: &str,
+        agent: &AgentRecord,
+        now: u64,
+    ) -> Result<EnrollOutcome, StoreError>;
+
+    /// An agent, by id.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn agent(&self, agent_id: &str) -> Result<Option<AgentRecord>, StoreError>;
+
+    /// Every agent, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn list_agents(&self) -> Result<Vec<AgentRecord>, StoreError>;
+
+    /// Revokes an agent; `false` when it was already revoked or does not exist.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn revoke_agent(&self, agent_id: &str, at: u64, reason: &str) -> Result<bool, StoreError>;
     /// All devices, newest first.
     ///
     /// # Errors

@@ -325,3 +325,74 @@ fn serves_and_shuts_down_gracefully_on_sigterm() {
     stderr.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("desk stopped"), "{rest}");
 }
+
+#[test]
+fn agent_codes_are_issued_listed_and_refused_with_bad_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = initialised(tmp.path());
+    let d = data.to_str().unwrap();
+    let pass = tmp.path().join("pass");
+    let pass = pass.to_str().unwrap();
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "agent",
+            "add",
+            "--data",
+            d,
+            "--passphrase-file",
+            pass,
+            "--name",
+            "Wong Siu Ming",
+            "--team",
+            "Accounts",
+        ];
+        args.extend_from_slice(extra);
+        desk(&args)
+    };
+    let out = add(&[
+        "--languages",
+        "zh-HK,en",
+        "--regions",
+        "hk",
+        "--skills",
+        "billing",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Agent:     Wong Siu Ming (agent, Accounts)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Regions:   HK"), "{stdout}");
+    let code = stdout.lines().last().unwrap();
+    assert_eq!(code.len(), 14, "{stdout}");
+    // Out of bounds: a usage error, and no code.
+    for bad in [
+        &["--languages", "fr", "--regions", "HK"][..],
+        &["--languages", "en", "--regions", "Hong Kong"],
+        &["--languages", "en", "--regions", "HK", "--capacity", "0"],
+        &[
+            "--languages",
+            "en",
+            "--regions",
+            "HK",
+            "--skills",
+            "Billing!",
+        ],
+    ] {
+        let out = add(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).is_empty(), "{bad:?}");
+    }
+    let out = desk(&["agent", "list", "--data", d]);
+    assert_eq!(text(&out.stdout), "No agents enrolled.\n");
+    let out = desk(&["agent", "list", "--data", d, "--json"]);
+    assert_eq!(text(&out.stdout), "[]\n");
+    let out = desk(&["agent", "revoke", "--data", d, "0123456789abcdef"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no agent"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -236,6 +236,7 @@ fn a_code_issued_before_the_hmac_still_enrols_until_it_expires() {
         expires_at: START + 600,
         used_at: None,
         used_by: None,
+        agent: None,
     };
     // Stored the old way (unsalted SHA-256), as a schema-1 desk did.
     store

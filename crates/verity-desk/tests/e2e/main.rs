@@ -461,6 +461,7 @@ fn tls_desk(fx: &Fx, options: ServeOptions) -> TlsDesk {
     }
 }
 
+mod agents;
 mod audit;
 mod load;
 mod protocol;

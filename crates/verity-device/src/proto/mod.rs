@@ -80,6 +80,8 @@ pub mod paths {
     pub const ORG_CHALLENGE: &str = "challenge";
     /// `POST`: enrol a device with a one-time code.
     pub const ENROLL: &str = "/v1/enroll";
+    /// `POST`: enrol a support agent's app with an agent's one-time code.
+    pub const AGENT_ENROLL: &str = "/v1/agent/enroll";
     /// `POST`: set up (or set up again, until confirmed) the device's TOTP secret.
     pub const TOTP_SETUP: &str = "/v1/totp/setup";
     /// `POST`: run the three checks.

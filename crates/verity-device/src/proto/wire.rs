@@ -196,3 +196,13 @@ pub struct ApiErrorBody {
     /// What happened, in English.
     pub message: String,
 }
+
+/// `POST /v1/agent/enroll`'s answer: the agent certificate (a `va1` token) and the
+/// organisation. The request is an [`EnrollRequest`] (its `device_key` the agent's key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentEnrollResponse {
+    /// The agent certificate token.
+    pub certificate: String,
+    /// The organisation.
+    pub org: OrgInfo,
+}

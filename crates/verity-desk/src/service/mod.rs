@@ -28,8 +28,8 @@ use crate::addr::rate_bucket;
 use crate::orgkey;
 use crate::policy::check_region;
 use crate::store::{
-    code_scheme, AnchorOutcome, Attempt, DeskStore, DeviceRecord, EnrollCodeRecord, EnrollOutcome,
-    FailureKind, StoreError,
+    code_scheme, AgentRecord, AnchorOutcome, Attempt, DeskStore, DeviceRecord, EnrollCodeRecord,
+    EnrollOutcome, FailureKind, StoreError,
 };
 use crate::totp;
 use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -38,11 +38,14 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use verity_device::clock::Clock;
 use verity_device::proto::{
-    self, codes, AuditAnchor, Certificate, CertificateBody, CheckResult, EnrollRequest,
-    EnrollResponse, OrgAnswer, OrgFeedConfig, OrgInfo, ProtoError, RequestAuth, SignalsRequest,
-    SignedHead, TotpSetupResponse, VerifyRequest, VerifyResponse, MAX_CLOCK_SKEW_SECS,
+    self, codes, AgentCertificate, AgentCertificateBody, AgentEnrollResponse, AuditAnchor,
+    Certificate, CertificateBody, CheckResult, EnrollRequest, EnrollResponse, OrgAnswer,
+    OrgFeedConfig, OrgInfo, ProtoError, RequestAuth, SignalsRequest, SignedHead, TotpSetupResponse,
+    VerifyRequest, VerifyResponse, MAX_CLOCK_SKEW_SECS,
 };
 use zeroize::Zeroizing;
+
+mod enroll;
 
 /// An error answer: HTTP status, a code from [`codes`], and a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -405,191 +408,6 @@ impl Desk {
                 message: r.message,
             })
         }
-    }
-
-    /// The code's record: by its HMAC, else (a code issued before schema 2) by its legacy hash.
-    fn find_code(&self, code: &str) -> Result<Option<(String, EnrollCodeRecord)>, ApiError> {
-        let hash = code_hmac(&self.code_key, code);
-        if let Some(r) = self.store.enroll_code(&hash)? {
-            return Ok(Some((hash, r)));
-        }
-        let legacy = legacy_code_hash(code);
-        Ok(self
-            .store
-            .enroll_code(&legacy)?
-            .filter(|r| r.scheme == code_scheme::LEGACY_SHA256)
-            .map(|r| (legacy, r)))
-    }
-
-    /// `POST /v1/enroll`.
-    ///
-    /// # Errors
-    /// [`ApiError`].
-    pub fn enroll(&self, req: &Incoming) -> Result<EnrollResponse, ApiError> {
-        let (now, body, device_id) = self.enroll_request(req)?;
-        let attempt = self.admit_enrollment(req, now)?;
-        let release = |e: ApiError| -> ApiError {
-            if let Err(se) = self.store.release_attempt(attempt) {
-                return se.into();
-            }
-            e
-        };
-        self.use_nonce(&device_id, req, now).map_err(release)?;
-        let region = self.region_gate(req, &body.signals).map_err(release)?;
-
-        let refuse = |code: &'static str, msg: &str| -> Result<EnrollResponse, ApiError> {
-            tracing::info!(peer = %req.peer, code, "enrolment refused");
-            Err(ApiError::new(403, code, msg))
-        };
-        let Some((hash, record)) = self.find_code(&body.code)? else {
-            return refuse(
-                codes::ENROLL_CODE_INVALID,
-                "this enrolment code is not valid",
-            );
-        };
-        if record.used_at.is_some() {
-            return refuse(
-                codes::ENROLL_CODE_USED,
-                "this enrolment code was already used",
-            );
-        }
-        if now >= record.expires_at {
-            return refuse(
-                codes::ENROLL_CODE_EXPIRED,
-                "this enrolment code has expired: ask IT for a new one",
-            );
-        }
-
-        let (cert, device) = self.certify(req, &body, device_id, record, now)?;
-        match self.store.complete_enrollment(&hash, &device, now)? {
-            EnrollOutcome::Enrolled => self.store.release_attempt(attempt)?,
-            EnrollOutcome::CodeUsed => {
-                return refuse(
-                    codes::ENROLL_CODE_USED,
-                    "this enrolment code was already used",
-                )
-            }
-            EnrollOutcome::DeviceExists => {
-                return Err(release(ApiError::new(
-                    409,
-                    codes::DEVICE_EXISTS,
-                    "this device key is enrolled already",
-                )))
-            }
-        }
-        tracing::info!(device = %device.device_id, employee = %device.employee_id, peer = %req.peer, "device enrolled");
-        Ok(EnrollResponse {
-            certificate: cert.token().to_owned(),
-            org: self.org_info(),
-            region,
-            feed: self.feed()?,
-        })
-    }
-
-    /// An enrolment request's time, body and device id, once its fields are sane and it is
-    /// signed by the key being enrolled (proof of possession). Nothing is written.
-    fn enroll_request(&self, req: &Incoming) -> Result<(u64, EnrollRequest, String), ApiError> {
-        let auth = Self::auth_headers(req)?;
-        let now = self.check_timestamp(auth)?;
-        let body: EnrollRequest = Self::parse(&req.body)?;
-        for (name, v) in [
-            ("code", &body.code),
-            ("hostname", &body.facts.hostname),
-            ("os", &body.facts.os),
-            ("app_version", &body.facts.app_version),
-        ] {
-            check_field(name, v)?;
-        }
-        let device_key = proto::parse_public_key(&body.device_key, "device key")
-            .map_err(|_| ApiError::bad_request("device_key is not an Ed25519 public key"))?;
-        proto::verify_request_signature(
-            &device_key,
-            &req.origin,
-            &req.method,
-            &req.path,
-            &req.body,
-            auth,
-        )
-        .map_err(|_| {
-            ApiError::unauthorized(
-                codes::SIGNATURE_INVALID,
-                "the request signature does not verify",
-            )
-        })?;
-        Ok((now, body, proto::key_id(&device_key)))
-    }
-
-    /// Counts this enrolment attempt against its address's limit; the attempt's id, to release
-    /// it when the code turns out right or the request is refused for another reason.
-    ///
-    /// The limit comes before any write: over it, nothing is written. Under it, this attempt is
-    /// counted as a failure in the same transaction that counted the earlier ones, so parallel
-    /// guesses cannot all slip under the limit.
-    fn admit_enrollment(&self, req: &Incoming, now: u64) -> Result<i64, ApiError> {
-        let subject = rate_bucket(req.peer);
-        let window_start = now.saturating_sub(self.config.enroll_window_secs);
-        match self.store.begin_attempt(
-            FailureKind::EnrollCode,
-            &subject,
-            window_start,
-            self.config.enroll_max_failures,
-            now,
-        )? {
-            Attempt::Refused { failures, .. } => {
-                tracing::warn!(peer = %req.peer, failures, "enrolment rate limit");
-                Err(ApiError::new(
-                    429,
-                    codes::ENROLL_RATE_LIMITED,
-                    "too many wrong enrolment codes from this address: try again later",
-                ))
-            }
-            Attempt::Admitted { id, .. } => Ok(id),
-        }
-    }
-
-    /// The binding certificate for an accepted enrolment, and the device's record.
-    fn certify(
-        &self,
-        req: &Incoming,
-        body: &EnrollRequest,
-        device_id: String,
-        record: EnrollCodeRecord,
-        now: u64,
-    ) -> Result<(Certificate, DeviceRecord), ApiError> {
-        let mut serial = [0u8; 16];
-        proto::random_bytes(&mut serial)?;
-        let cert = Certificate::sign(
-            CertificateBody {
-                v: 1,
-                serial: proto::sha256_hex(&serial)[..32].to_owned(),
-                org_name: self.org_name.clone(),
-                org_key: proto::b64(self.org_public.as_bytes()),
-                device_id: device_id.clone(),
-                device_key: body.device_key.clone(),
-                employee_id: record.employee_id.clone(),
-                employee_name: record.employee_name.clone(),
-                issued_at: now,
-                expires_at: now + self.config.cert_ttl_secs,
-            },
-            &self.org_key,
-        )?;
-        let device = DeviceRecord {
-            device_id,
-            public_key: body.device_key.clone(),
-            employee_id: record.employee_id,
-            employee_name: record.employee_name,
-            hostname: body.facts.hostname.clone(),
-            os: body.facts.os.clone(),
-            app_version: body.facts.app_version.clone(),
-            enrolled_at: now,
-            enrolled_from: req.peer.to_string(),
-            cert_serial: cert.body().serial.clone(),
-            cert_expires_at: cert.body().expires_at,
-            revoked_at: None,
-            revoke_reason: None,
-            totp_confirmed: false,
-        };
-        Ok((cert, device))
     }
 
     /// `POST /v1/totp/setup`.

@@ -1,0 +1,146 @@
+//! Support agents: an agent's code enrols an agent's app, which gets an organisation-signed agent
+//! certificate; neither kind of code enrols the other; agents are listed and revoked.
+
+use super::*;
+use verity_device::proto::{AgentCertificate, AgentEnrollResponse, AgentProfile, AgentRole};
+
+fn profile() -> AgentProfile {
+    AgentProfile {
+        name: "Wong Siu Ming".into(),
+        role: AgentRole::Agent,
+        team: "Accounts".into(),
+        languages: vec!["zh-HK".into(), "en".into()],
+        regions: vec!["HK".into()],
+        skills: vec!["billing".into()],
+        capacity: 3,
+    }
+}
+
+fn agent_code(fx: &Fx, p: &AgentProfile) -> String {
+    admin::create_agent_code(
+        fx.desk_dir.path(),
+        Some(b"org passphrase"),
+        p,
+        600,
+        fx.clock.as_ref(),
+    )
+    .unwrap()
+    .0
+    .to_string()
+}
+
+/// A signed enrolment request to `path` with `code`, from a fresh key.
+fn enrol_at(fx: &Fx, path: &str, code: &str) -> (RawAnswer, ed25519_dalek::SigningKey) {
+    let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
+    let key = proto::generate_signing_key().unwrap();
+    let body = serde_json::to_vec(&proto::EnrollRequest {
+        code: code.to_owned(),
+        device_key: proto::b64(key.verifying_key().as_bytes()),
+        facts: DeviceFacts {
+            hostname: "agent-pc".into(),
+            os: "windows".into(),
+            app_version: "0.1.0".into(),
+        },
+        signals: RegionSignals::default(),
+    })
+    .unwrap();
+    let req = client
+        .prepare("POST", path, body, &key, None, fx.clock.as_ref())
+        .unwrap();
+    let addr = fx.url.trim_start_matches("http://").parse().unwrap();
+    (send_raw(addr, &req, &[]), key)
+}
+
+#[test]
+fn an_agents_code_enrols_an_agent_with_a_signed_certificate() {
+    let fx = Fx::new();
+    let p = profile();
+    let code = agent_code(&fx, &p);
+    let (answer, key) = enrol_at(&fx, paths::AGENT_ENROLL, &code);
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert!(answer.header(proto::H_RESPONSE_SIGNATURE).is_some());
+    let r: AgentEnrollResponse = serde_json::from_slice(&answer.body).unwrap();
+    let org = proto::parse_public_key(&r.org.public_key, "org").unwrap();
+    assert_eq!(proto::fingerprint(&org), fx.fp());
+    let cert = AgentCertificate::verify(&r.certificate, &org, Some(fx.clock.now())).unwrap();
+    assert_eq!(cert.body().agent, p);
+    assert_eq!(cert.agent_key(), &key.verifying_key());
+    assert_eq!(cert.body().org_name, "Acme HK");
+
+    // The desk lists the agent; the same code again is used.
+    let agents = admin::list_agents(fx.desk_dir.path()).unwrap();
+    assert_eq!(agents.len(), 1);
+    assert_eq!(agents[0].agent_id, cert.body().agent_id);
+    assert_eq!(agents[0].profile, p);
+    assert_eq!(agents[0].cert_serial, cert.body().serial);
+    let (again, _) = enrol_at(&fx, paths::AGENT_ENROLL, &code);
+    assert_eq!(again.code(), codes::ENROLL_CODE_USED);
+
+    // Revoked by prefix, once.
+    let (a, changed) = admin::revoke_agent(
+        fx.desk_dir.path(),
+        &cert.body().agent_id[..12],
+        "left the team",
+        fx.clock.as_ref(),
+    )
+    .unwrap();
+    assert!(changed);
+    assert_eq!(a.agent_id, cert.body().agent_id);
+    let (_, changed) =
+        admin::revoke_agent(fx.desk_dir.path(), &a.agent_id, "again", fx.clock.as_ref()).unwrap();
+    assert!(!changed);
+    let agents = admin::list_agents(fx.desk_dir.path()).unwrap();
+    assert_eq!(agents[0].revoke_reason.as_deref(), Some("left the team"));
+    assert!(matches!(
+        admin::revoke_agent(fx.desk_dir.path(), "0000000000", "x", fx.clock.as_ref()),
+        Err(admin::AdminError::NoSuchAgent(_))
+    ));
+}
+
+/// An employee's code never makes an agent, nor an agent's code an employee's device, and a
+/// profile out of bounds is refused before any code exists.
+#[test]
+fn codes_enrol_only_their_own_kind() {
+    let fx = Fx::new();
+    let employee = fx.code("e100", 600);
+    let (answer, _) = enrol_at(&fx, paths::AGENT_ENROLL, &employee);
+    assert_eq!(answer.code(), codes::ENROLL_CODE_INVALID);
+    let agent = agent_code(&fx, &profile());
+    let (answer, _) = enrol_at(&fx, paths::ENROLL, &agent);
+    assert_eq!(answer.code(), codes::ENROLL_CODE_INVALID);
+    assert!(admin::list_devices(fx.desk_dir.path()).unwrap().is_empty());
+    assert!(admin::list_agents(fx.desk_dir.path()).unwrap().is_empty());
+    // Both codes still work where they belong.
+    let (answer, _) = enrol_at(&fx, paths::ENROLL, &employee);
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let (answer, _) = enrol_at(&fx, paths::AGENT_ENROLL, &agent);
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+
+    let mut bad = profile();
+    bad.capacity = 0;
+    assert!(matches!(
+        admin::create_agent_code(
+            fx.desk_dir.path(),
+            Some(b"org passphrase"),
+            &bad,
+            600,
+            fx.clock.as_ref()
+        ),
+        Err(admin::AdminError::Agent(_))
+    ));
+}
