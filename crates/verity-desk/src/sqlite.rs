@@ -343,6 +343,48 @@ fn with_profile(row: AgentRow) -> Result<AgentRecord, StoreError> {
     })
 }
 
+/// What an enrolment code enrols.
+#[derive(Clone, Copy)]
+enum Kind {
+    Device,
+    Agent,
+}
+
+/// Inside an enrolment's transaction: refuses a key already enrolled as this kind, else marks
+/// the code used by `id` if it is unused and of this kind; `Some` says why not.
+fn claim_code(
+    tx: &rusqlite::Transaction<'_>,
+    kind: Kind,
+    id: &str,
+    code_hash: &str,
+    now: u64,
+) -> Result<Option<EnrollOutcome>, StoreError> {
+    let (exists_sql, code_kind) = match kind {
+        Kind::Device => (
+            "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
+            "agent_profile IS NULL",
+        ),
+        Kind::Agent => (
+            "SELECT EXISTS (SELECT 1 FROM agents WHERE agent_id = ?1)",
+            "agent_profile IS NOT NULL",
+        ),
+    };
+    let exists: bool = tx.query_row(exists_sql, [id], |r| r.get(0)).map_err(db)?;
+    if exists {
+        return Ok(Some(EnrollOutcome::DeviceExists));
+    }
+    let n = tx
+        .execute(
+            &format!(
+                "UPDATE enroll_codes SET used_at = ?2, used_by = ?3 \
+                 WHERE code_hash = ?1 AND used_at IS NULL AND {code_kind}"
+            ),
+            params![code_hash, to_i64(now), id],
+        )
+        .map_err(db)?;
+    Ok((n != 1).then_some(EnrollOutcome::CodeUsed))
+}
+
 impl DeskStore for SqliteStore {
     fn complete_agent_enrollment(
         &self,
@@ -352,25 +394,8 @@ impl DeskStore for SqliteStore {
     ) -> Result<EnrollOutcome, StoreError> {
         let profile = profile_json(&a.profile)?;
         self.write(|tx| {
-            let exists: bool = tx
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM agents WHERE agent_id = ?1)",
-                    [&a.agent_id],
-                    |r| r.get(0),
-                )
-                .map_err(db)?;
-            if exists {
-                return Ok(EnrollOutcome::DeviceExists);
-            }
-            let n = tx
-                .execute(
-                    "UPDATE enroll_codes SET used_at = ?2, used_by = ?3 \
-                     WHERE code_hash = ?1 AND used_at IS NULL AND agent_profile IS NOT NULL",
-                    params![code_hash, to_i64(now), a.agent_id],
-                )
-                .map_err(db)?;
-            if n != 1 {
-                return Ok(EnrollOutcome::CodeUsed);
+            if let Some(refused) = claim_code(tx, Kind::Agent, &a.agent_id, code_hash, now)? {
+                return Ok(refused);
             }
             tx.execute(
                 &format!("INSERT INTO agents ({AGENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL)"),
@@ -513,25 +538,8 @@ impl DeskStore for SqliteStore {
         now: u64,
     ) -> Result<EnrollOutcome, StoreError> {
         self.write(|tx| {
-            let exists: bool = tx
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
-                    [&d.device_id],
-                    |r| r.get(0),
-                )
-                .map_err(db)?;
-            if exists {
-                return Ok(EnrollOutcome::DeviceExists);
-            }
-            let n = tx
-                .execute(
-                    "UPDATE enroll_codes SET used_at = ?2, used_by = ?3 \
-                     WHERE code_hash = ?1 AND used_at IS NULL AND agent_profile IS NULL",
-                    params![code_hash, to_i64(now), d.device_id],
-                )
-                .map_err(db)?;
-            if n != 1 {
-                return Ok(EnrollOutcome::CodeUsed);
+            if let Some(refused) = claim_code(tx, Kind::Device, &d.device_id, code_hash, now)? {
+                return Ok(refused);
             }
             tx.execute(
                 "INSERT INTO devices (device_id, public_key, employee_id, employee_name, \

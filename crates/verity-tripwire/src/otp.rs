@@ -14,6 +14,8 @@
 //! (`123 456 789`) and phone numbers (`+852 9123 4567`) are not codes. The text is read, never
 //! kept: the caller gets a kind, not the digits.
 
+use verity_core::phone::ascii_digit;
+
 /// The longest text read as a message (a pasted document is not a code message).
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
@@ -79,21 +81,9 @@ const GLUE: &[char] = &['$', '¥', '￥', '€', '£', '%', '#', '@', '_', '+', 
 /// ends a sentence or a label when no digit is on its other side (`… is 482913.`).
 const DIGIT_GLUE: &[char] = &['.', ',', ':', '/'];
 
-/// `c` as an ASCII digit, from ASCII, Arabic-Indic, Extended Arabic-Indic or full-width digits.
-fn digit(c: char) -> Option<char> {
-    let base = match c {
-        '0'..='9' => return Some(c),
-        '\u{0660}'..='\u{0669}' => 0x0660,
-        '\u{06F0}'..='\u{06F9}' => 0x06F0,
-        '\u{FF10}'..='\u{FF19}' => 0xFF10,
-        _ => return None,
-    };
-    char::from_u32(u32::from(c) - base + u32::from(b'0'))
-}
-
 /// The text with every digit in ASCII.
 fn ascii_digits(text: &str) -> Vec<char> {
-    text.chars().map(|c| digit(c).unwrap_or(c)).collect()
+    text.chars().map(|c| ascii_digit(c).unwrap_or(c)).collect()
 }
 
 /// Whether `groups` (digit runs joined by one space or hyphen each) make a code's shape.

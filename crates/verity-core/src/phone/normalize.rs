@@ -25,7 +25,9 @@ pub(super) struct Scanned {
     plus: bool,
 }
 
-pub(crate) fn ascii_digit(c: char) -> Option<char> {
+/// `c` as an ASCII digit, from ASCII, full-width, Arabic-Indic or Extended Arabic-Indic digits.
+#[must_use]
+pub fn ascii_digit(c: char) -> Option<char> {
     let base = match c {
         '0'..='9' => return Some(c),
         '\u{FF10}'..='\u{FF19}' => 0xFF10,

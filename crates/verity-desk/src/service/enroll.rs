@@ -24,60 +24,19 @@ impl Desk {
     /// [`ApiError`].
     pub fn enroll(&self, req: &Incoming) -> Result<EnrollResponse, ApiError> {
         let (now, body, device_id) = self.enroll_request(req)?;
-        let attempt = self.admit_enrollment(req, now)?;
-        let release = |e: ApiError| -> ApiError {
-            if let Err(se) = self.store.release_attempt(attempt) {
-                return se.into();
-            }
-            e
-        };
-        self.use_nonce(&device_id, req, now).map_err(release)?;
-        let region = self.region_gate(req, &body.signals).map_err(release)?;
-
-        let refuse = |code: &'static str, msg: &str| -> Result<EnrollResponse, ApiError> {
-            tracing::info!(peer = %req.peer, code, "enrolment refused");
-            Err(ApiError::new(403, code, msg))
-        };
+        let admitted = self.admit(req, &device_id, now)?;
+        let region = self
+            .region_gate(req, &body.signals)
+            .map_err(|e| admitted.release(e))?;
         // An agent's code is not an employee's: it enrols only at /v1/agent/enroll.
-        let Some((hash, record)) = self
-            .find_code(&body.code)?
-            .filter(|(_, r)| r.agent.is_none())
-        else {
-            return refuse(
-                codes::ENROLL_CODE_INVALID,
-                "this enrolment code is not valid",
-            );
-        };
-        if record.used_at.is_some() {
-            return refuse(
-                codes::ENROLL_CODE_USED,
-                "this enrolment code was already used",
-            );
-        }
-        if now >= record.expires_at {
-            return refuse(
-                codes::ENROLL_CODE_EXPIRED,
-                "this enrolment code has expired: ask IT for a new one",
-            );
-        }
-
+        let (hash, record) = admitted.usable(
+            self.find_code(&body.code)?
+                .filter(|(_, r)| r.agent.is_none()),
+            "this enrolment code is not valid",
+            now,
+        )?;
         let (cert, device) = self.certify(req, &body, device_id, record, now)?;
-        match self.store.complete_enrollment(&hash, &device, now)? {
-            EnrollOutcome::Enrolled => self.store.release_attempt(attempt)?,
-            EnrollOutcome::CodeUsed => {
-                return refuse(
-                    codes::ENROLL_CODE_USED,
-                    "this enrolment code was already used",
-                )
-            }
-            EnrollOutcome::DeviceExists => {
-                return Err(release(ApiError::new(
-                    409,
-                    codes::DEVICE_EXISTS,
-                    "this device key is enrolled already",
-                )))
-            }
-        }
+        admitted.complete(self.store.complete_enrollment(&hash, &device, now)?)?;
         tracing::info!(device = %device.device_id, employee = %device.employee_id, peer = %req.peer, "device enrolled");
         Ok(EnrollResponse {
             certificate: cert.token().to_owned(),
@@ -97,39 +56,20 @@ impl Desk {
     /// [`ApiError`].
     pub fn enroll_agent(&self, req: &Incoming) -> Result<AgentEnrollResponse, ApiError> {
         let (now, body, agent_id) = self.enroll_request(req)?;
-        let attempt = self.admit_enrollment(req, now)?;
-        let release = |e: ApiError| -> ApiError {
-            if let Err(se) = self.store.release_attempt(attempt) {
-                return se.into();
-            }
-            e
+        let admitted = self.admit(req, &agent_id, now)?;
+        let (hash, record) = admitted.usable(
+            self.find_code(&body.code)?
+                .filter(|(_, r)| r.agent.is_some()),
+            "this is not an agent's enrolment code",
+            now,
+        )?;
+        let Some(profile) = record.agent else {
+            return Err(ApiError::new(
+                500,
+                codes::INTERNAL,
+                "an agent's code without a profile",
+            ));
         };
-        self.use_nonce(&agent_id, req, now).map_err(release)?;
-        let refuse = |code: &'static str, msg: &str| -> Result<AgentEnrollResponse, ApiError> {
-            tracing::info!(peer = %req.peer, code, "agent enrolment refused");
-            Err(ApiError::new(403, code, msg))
-        };
-        let Some((hash, record, profile)) = self
-            .find_code(&body.code)?
-            .and_then(|(h, r)| r.agent.clone().map(|p| (h, r, p)))
-        else {
-            return refuse(
-                codes::ENROLL_CODE_INVALID,
-                "this is not an agent's enrolment code",
-            );
-        };
-        if record.used_at.is_some() {
-            return refuse(
-                codes::ENROLL_CODE_USED,
-                "this enrolment code was already used",
-            );
-        }
-        if now >= record.expires_at {
-            return refuse(
-                codes::ENROLL_CODE_EXPIRED,
-                "this enrolment code has expired: ask IT for a new one",
-            );
-        }
         let mut serial = [0u8; 16];
         proto::random_bytes(&mut serial)?;
         let cert = AgentCertificate::sign(
@@ -157,27 +97,29 @@ impl Desk {
             revoked_at: None,
             revoke_reason: None,
         };
-        match self.store.complete_agent_enrollment(&hash, &agent, now)? {
-            EnrollOutcome::Enrolled => self.store.release_attempt(attempt)?,
-            EnrollOutcome::CodeUsed => {
-                return refuse(
-                    codes::ENROLL_CODE_USED,
-                    "this enrolment code was already used",
-                )
-            }
-            EnrollOutcome::DeviceExists => {
-                return Err(release(ApiError::new(
-                    409,
-                    codes::DEVICE_EXISTS,
-                    "this key is enrolled as an agent already",
-                )))
-            }
-        }
+        admitted.complete(self.store.complete_agent_enrollment(&hash, &agent, now)?)?;
         tracing::info!(agent = %agent.agent_id, team = %agent.profile.team, peer = %req.peer, "agent enrolled");
         Ok(AgentEnrollResponse {
             certificate: cert.token().to_owned(),
             org: self.org_info(),
         })
+    }
+
+    /// Admits an enrolment attempt under the per-address limit, then uses the request's nonce.
+    fn admit<'a>(
+        &'a self,
+        req: &'a Incoming,
+        key_id: &str,
+        now: u64,
+    ) -> Result<Admitted<'a>, ApiError> {
+        let admitted = Admitted {
+            desk: self,
+            req,
+            attempt: self.admit_enrollment(req, now)?,
+        };
+        self.use_nonce(key_id, req, now)
+            .map_err(|e| admitted.release(e))?;
+        Ok(admitted)
     }
 
     /// An enrolment request's time, body and device id, once its fields are sane and it is
@@ -284,5 +226,73 @@ impl Desk {
             totp_confirmed: false,
         };
         Ok((cert, device))
+    }
+}
+
+/// An enrolment attempt counted against its address's limit. A wrong code stays counted; the
+/// attempt is released when the code turns out right or the request is refused for another
+/// reason.
+struct Admitted<'a> {
+    desk: &'a Desk,
+    req: &'a Incoming,
+    attempt: i64,
+}
+
+impl Admitted<'_> {
+    /// `e`, once the attempt is released (not a wrong code).
+    fn release(&self, e: ApiError) -> ApiError {
+        match self.desk.store.release_attempt(self.attempt) {
+            Ok(()) => e,
+            Err(se) => se.into(),
+        }
+    }
+
+    /// A refusal about the code (counted as a wrong code).
+    fn refuse(&self, code: &'static str, message: &str) -> ApiError {
+        tracing::info!(peer = %self.req.peer, code, "enrolment refused");
+        ApiError::new(403, code, message)
+    }
+
+    /// The code found, if it is of the right kind (`unknown` is said otherwise), unused and
+    /// unexpired.
+    fn usable(
+        &self,
+        found: Option<(String, EnrollCodeRecord)>,
+        unknown: &str,
+        now: u64,
+    ) -> Result<(String, EnrollCodeRecord), ApiError> {
+        let Some((hash, record)) = found else {
+            return Err(self.refuse(codes::ENROLL_CODE_INVALID, unknown));
+        };
+        if record.used_at.is_some() {
+            return Err(self.refuse(
+                codes::ENROLL_CODE_USED,
+                "this enrolment code was already used",
+            ));
+        }
+        if now >= record.expires_at {
+            return Err(self.refuse(
+                codes::ENROLL_CODE_EXPIRED,
+                "this enrolment code has expired: ask IT for a new one",
+            ));
+        }
+        Ok((hash, record))
+    }
+
+    /// What the store's atomic completion said: enrolled (the attempt released), the code
+    /// used by a racing request, or the key enrolled already.
+    fn complete(&self, outcome: EnrollOutcome) -> Result<(), ApiError> {
+        match outcome {
+            EnrollOutcome::Enrolled => Ok(self.desk.store.release_attempt(self.attempt)?),
+            EnrollOutcome::CodeUsed => Err(self.refuse(
+                codes::ENROLL_CODE_USED,
+                "this enrolment code was already used",
+            )),
+            EnrollOutcome::DeviceExists => Err(self.release(ApiError::new(
+                409,
+                codes::DEVICE_EXISTS,
+                "this key is enrolled already",
+            ))),
+        }
     }
 }

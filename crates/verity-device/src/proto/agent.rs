@@ -8,6 +8,7 @@
 //! never pass for an agent's, nor the reverse. Every field is checked on signing and on
 //! verifying: a certificate whose fields are out of bounds is refused whoever signed it.
 
+use super::certificate::{open_token, seal_token};
 use super::*;
 
 /// The agent certificate's token prefix.
@@ -233,8 +234,7 @@ impl AgentCertificate {
             return Err(ProtoError::CertificateOrganisation);
         }
         let bytes = serde_json::to_vec(&body).map_err(|e| ProtoError::Json(e.to_string()))?;
-        let sig = org_key.sign(&[AGENT_DOMAIN, &bytes].concat());
-        let token = format!("{AGENT_PREFIX}.{}.{}", b64(&bytes), b64(&sig.to_bytes()));
+        let token = seal_token(AGENT_PREFIX, AGENT_DOMAIN, &bytes, org_key);
         Ok(AgentCertificate {
             body,
             token,
@@ -253,24 +253,7 @@ impl AgentCertificate {
         org_key: &VerifyingKey,
         now: Option<u64>,
     ) -> Result<AgentCertificate, ProtoError> {
-        if token.len() > MAX_CERTIFICATE_LEN {
-            return Err(ProtoError::CertificateMalformed);
-        }
-        let mut parts = token.split('.');
-        let (Some(prefix), Some(body_b64), Some(sig_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(ProtoError::CertificateMalformed);
-        };
-        if prefix != AGENT_PREFIX {
-            return Err(ProtoError::CertificateMalformed);
-        }
-        let bytes = unb64(body_b64, "certificate").map_err(|_| ProtoError::CertificateMalformed)?;
-        let sig = unb64(sig_b64, "certificate").map_err(|_| ProtoError::CertificateMalformed)?;
-        let sig = Signature::from_slice(&sig).map_err(|_| ProtoError::CertificateMalformed)?;
-        org_key
-            .verify_strict(&[AGENT_DOMAIN, &bytes].concat(), &sig)
-            .map_err(|_| ProtoError::CertificateSignature)?;
+        let bytes = open_token(token, AGENT_PREFIX, AGENT_DOMAIN, org_key)?;
         let body: AgentCertificateBody =
             serde_json::from_slice(&bytes).map_err(|_| ProtoError::CertificateMalformed)?;
         if body.v != 1 {

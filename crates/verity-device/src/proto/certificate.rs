@@ -44,8 +44,7 @@ impl Certificate {
     pub fn sign(body: CertificateBody, org_key: &SigningKey) -> Result<Certificate, ProtoError> {
         let device_key = parse_public_key(&body.device_key, "device key")?;
         let bytes = serde_json::to_vec(&body).map_err(|e| ProtoError::Json(e.to_string()))?;
-        let sig = org_key.sign(&[CERT_DOMAIN, &bytes].concat());
-        let token = format!("{CERT_PREFIX}.{}.{}", b64(&bytes), b64(&sig.to_bytes()));
+        let token = seal_token(CERT_PREFIX, CERT_DOMAIN, &bytes, org_key);
         Ok(Certificate {
             body,
             token,
@@ -63,24 +62,7 @@ impl Certificate {
         org_key: &VerifyingKey,
         now: Option<u64>,
     ) -> Result<Certificate, ProtoError> {
-        if token.len() > MAX_CERTIFICATE_LEN {
-            return Err(ProtoError::CertificateMalformed);
-        }
-        let mut parts = token.split('.');
-        let (Some(prefix), Some(body_b64), Some(sig_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(ProtoError::CertificateMalformed);
-        };
-        if prefix != CERT_PREFIX {
-            return Err(ProtoError::CertificateMalformed);
-        }
-        let bytes = unb64(body_b64, "certificate").map_err(|_| ProtoError::CertificateMalformed)?;
-        let sig = unb64(sig_b64, "certificate").map_err(|_| ProtoError::CertificateMalformed)?;
-        let sig = Signature::from_slice(&sig).map_err(|_| ProtoError::CertificateMalformed)?;
-        org_key
-            .verify_strict(&[CERT_DOMAIN, &bytes].concat(), &sig)
-            .map_err(|_| ProtoError::CertificateSignature)?;
+        let bytes = open_token(token, CERT_PREFIX, CERT_DOMAIN, org_key)?;
         let body: CertificateBody =
             serde_json::from_slice(&bytes).map_err(|_| ProtoError::CertificateMalformed)?;
         if body.v != 1 {
@@ -123,4 +105,49 @@ impl Certificate {
     pub fn device_key(&self) -> &VerifyingKey {
         &self.device_key
     }
+}
+
+/// `bytes` signed under `domain` by the organisation key, as a compact token
+/// `prefix.<base64url bytes>.<base64url signature>`.
+pub(super) fn seal_token(
+    prefix: &str,
+    domain: &[u8],
+    bytes: &[u8],
+    org_key: &SigningKey,
+) -> String {
+    let sig = org_key.sign(&[domain, bytes].concat());
+    format!("{prefix}.{}.{}", b64(bytes), b64(&sig.to_bytes()))
+}
+
+/// The body bytes of a `prefix` token, once its signature under `domain` verifies with the
+/// organisation key (checked over the bytes received, before anything parses them).
+///
+/// # Errors
+/// [`ProtoError::CertificateMalformed`] for a token of another shape, prefix or size;
+/// [`ProtoError::CertificateSignature`] when the signature does not verify.
+pub(super) fn open_token(
+    token: &str,
+    prefix: &str,
+    domain: &[u8],
+    org_key: &VerifyingKey,
+) -> Result<Vec<u8>, ProtoError> {
+    if token.len() > MAX_CERTIFICATE_LEN {
+        return Err(ProtoError::CertificateMalformed);
+    }
+    let mut parts = token.split('.');
+    let (Some(found), Some(body_b64), Some(sig_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ProtoError::CertificateMalformed);
+    };
+    if found != prefix {
+        return Err(ProtoError::CertificateMalformed);
+    }
+    let bytes = unb64(body_b64, "certificate").map_err(|_| ProtoError::CertificateMalformed)?;
+    let sig = unb64(sig_b64, "certificate").map_err(|_| ProtoError::CertificateMalformed)?;
+    let sig = Signature::from_slice(&sig).map_err(|_| ProtoError::CertificateMalformed)?;
+    org_key
+        .verify_strict(&[domain, &bytes].concat(), &sig)
+        .map_err(|_| ProtoError::CertificateSignature)?;
+    Ok(bytes)
 }

@@ -118,11 +118,3 @@ fn long_text_is_not_read_as_a_message() {
     let just_under = format!("{}verification code 482913", "x".repeat(100));
     assert_eq!(one_time_code(&just_under), Some(CodeKind::Message));
 }
-
-#[test]
-fn digits_are_normalised_from_every_script() {
-    assert_eq!(digit('٤'), Some('4'));
-    assert_eq!(digit('۵'), Some('5'));
-    assert_eq!(digit('９'), Some('9'));
-    assert_eq!(digit('a'), None);
-}
