@@ -8,7 +8,7 @@ const SCREENS = [
   { screen: 'home', label: 'Home', heading: 'Home' },
   { screen: 'check', label: 'Check', heading: 'Check' },
   { screen: 'threats', label: 'Threats', heading: 'Threats' },
-  { screen: 'support', label: 'Support', heading: 'Support' },
+  { screen: 'support', label: 'Support', heading: 'Real support is only inside DingTalk' },
   { screen: 'device', label: 'Device', heading: 'Device' },
   { screen: 'checklist', label: 'Checklist', heading: 'Security checklist' },
   { screen: 'settings', label: 'Settings', heading: 'Settings' },

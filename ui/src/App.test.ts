@@ -7,7 +7,7 @@ import { mockBackend } from './lib/ipc/testing';
 const screens = [
   ['Home', 'Home'],
   ['Check', 'Check'],
-  ['Support', 'Support'],
+  ['Support', 'Real support is only inside DingTalk'],
   ['Checklist', 'Security checklist'],
   ['Settings', 'Settings'],
 ] as const;
@@ -51,12 +51,32 @@ describe('App shell', () => {
     mockBackend();
     window.location.hash = '#/support';
     render(App);
-    expect(screen.getByRole('heading', { level: 1, name: 'Support' })).toBeInTheDocument();
+    expect(
+      screen.getByRole('heading', { level: 1, name: 'Real support is only inside DingTalk' }),
+    ).toBeInTheDocument();
     window.location.hash = '#/checklist';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
     expect(
       await screen.findByRole('heading', { level: 1, name: 'Security checklist' }),
     ).toBeInTheDocument();
+  });
+
+  it('moves focus to the Support screen when a warning links to it', async () => {
+    mockBackend();
+    window.location.hash = '#/threats';
+    render(App);
+    const link = await screen.findByRole('link', { name: 'How to reach real DingTalk support' });
+    link.focus();
+    await userEvent.keyboard('{Enter}');
+    const h1 = await screen.findByRole('heading', {
+      level: 1,
+      name: 'Real support is only inside DingTalk',
+    });
+    await waitFor(() => expect(h1).toHaveFocus());
+    expect(window.location.hash).toBe('#/support');
+    expect(
+      within(screen.getByRole('navigation')).getByRole('link', { name: 'Support' }),
+    ).toHaveAttribute('aria-current', 'page');
   });
 
   it('renders in the stored language from start-up', async () => {

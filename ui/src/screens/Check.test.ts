@@ -329,6 +329,22 @@ describe('Check', () => {
     expect(router.current).toBe('support');
     expect(window.location.hash).toBe('#/support');
   });
+
+  it('offers real support on every scam or suspicious verdict, and opens it from the keyboard', async () => {
+    // A suspicious link whose advice does not name the in-app path still offers it.
+    await checkOutcome({ ...outcomes.suspiciousLink(), advice: [] });
+    const link = screen.getByRole('link', { name: 'How to reach real DingTalk support' });
+    expect(link).toHaveAttribute('href', '#/support');
+    link.focus();
+    await userEvent.keyboard('{Enter}');
+    expect(router.current).toBe('support');
+    router.go('check');
+  });
+
+  it('does not offer the support path on an official verdict', async () => {
+    await checkOutcome(outcomes.officialLink());
+    expect(screen.queryByRole('link', { name: /real DingTalk support/ })).toBeNull();
+  });
 });
 
 describe('Recent checks', () => {

@@ -2,6 +2,7 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { mockBackend, type Backend } from '../lib/ipc/testing';
+import { router } from '../lib/router.svelte';
 import Checklist from './Checklist.svelte';
 
 const STEPS = [
@@ -90,6 +91,16 @@ describe('Checklist', () => {
     await userEvent.click(screen.getByRole('button', { name: /I understand/ }));
     await waitFor(() => expect(backend.callsTo('acknowledge_official_path')).toHaveLength(1));
     expect(await screen.findByText('Acknowledged. Step 2 is done.')).toBeInTheDocument();
+  });
+
+  it('links from the official-path step to the Support screen', async () => {
+    setup();
+    render(Checklist);
+    await userEvent.click(await screen.findByTestId('open-announce_official_path'));
+    await userEvent.click(screen.getByRole('link', { name: 'How to reach real DingTalk support' }));
+    expect(router.current).toBe('support');
+    expect(window.location.hash).toBe('#/support');
+    router.go('home');
   });
 
   it('sends a real test alert, then records the confirmation with start at login', async () => {

@@ -1,4 +1,5 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { applyLanguage } from '../lib/i18n';
 import { fail, mockBackend } from '../lib/ipc/testing';
@@ -55,6 +56,22 @@ describe('Threats', () => {
     expect(alert).toHaveTextContent('The threats could not be loaded.');
   });
 
+  it('links to real support, whether or not there are threats', async () => {
+    const backend = mockBackend();
+    backend.feed.threats = { items: [], unread: 0 };
+    render(Threats);
+    await screen.findByText(/No new threats so far/);
+    expect(screen.getByTestId('threats-support')).toHaveTextContent(
+      'Did one of these numbers or links reach you?',
+    );
+    const link = screen.getByRole('link', { name: 'How to reach real DingTalk support' });
+    link.focus();
+    await userEvent.keyboard('{Enter}');
+    expect(router.current).toBe('support');
+    expect(window.location.hash).toBe('#/support');
+    router.go('home');
+  });
+
   it('reads right to left in Arabic', async () => {
     mockBackend();
     applyLanguage('ar');
@@ -65,6 +82,9 @@ describe('Threats', () => {
     const body = within(table).getAllByRole('rowgroup')[1] as HTMLElement;
     expect(within(body).getAllByText('جديد')).toHaveLength(3);
     expect(within(table).getByText('+85230010005')).toHaveAttribute('dir', 'ltr');
+    expect(
+      screen.getByRole('link', { name: 'كيف تصل إلى الدعم الحقيقي لـ DingTalk' }),
+    ).toHaveAttribute('href', '#/support');
   });
 
   it('opens when the backend asks (a clicked alert or tray item)', async () => {
