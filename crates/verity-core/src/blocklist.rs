@@ -26,7 +26,7 @@ use xorf::{BinaryFuse16, Filter};
 use crate::clock::Timestamp;
 use crate::link::{self, CanonicalUrl, LinkError};
 use crate::phone::{self, PhoneError, Region};
-use crate::verdict::code_enum;
+use crate::code_enum;
 
 code_enum! {
     /// What a blocklist entry holds.

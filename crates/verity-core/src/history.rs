@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::CheckOutcome;
 use crate::clock::Timestamp;
-use crate::verdict::{code_enum, CheckKind, Verdict};
+use crate::code_enum;
+use crate::verdict::{CheckKind, Verdict};
 
 /// The most items a message's record keeps (the count says how many there were).
 pub const MAX_ITEMS: usize = 10;

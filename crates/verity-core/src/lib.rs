@@ -9,6 +9,7 @@ pub mod blocklist;
 pub mod check;
 pub mod checklist;
 pub mod clock;
+pub mod codes;
 pub mod entry_csv;
 pub mod feed_config;
 pub mod feed_schedule;

@@ -6,60 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blocklist::{BlocklistEntry, Category, EntryKind};
 use crate::clock::Timestamp;
-
-/// Declares a closed, snake_case code enum with `ALL`, `as_str`, `Display` and `FromStr`.
-macro_rules! code_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $code:literal, )+ }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
-        #[cfg_attr(feature = "specta", derive(specta::Type))]
-        pub enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $code)] $variant, )+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[ $( $name::$variant, )+ ];
-
-            /// The snake_case code, as serialised.
-            #[must_use]
-            pub fn as_str(self) -> &'static str {
-                match self { $( $name::$variant => $code, )+ }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for $name {
-            type Err = $crate::verdict::UnknownCode;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s.trim() {
-                    $( $code => Ok($name::$variant), )+
-                    _ => Err($crate::verdict::UnknownCode { kind: stringify!($name), code: s.to_owned() }),
-                }
-            }
-        }
-    };
-}
-pub(crate) use code_enum;
-
-/// A code that is not in a closed set.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} {code:?}")]
-pub struct UnknownCode {
-    /// The set (`Verdict`, `Category`, …).
-    pub kind: &'static str,
-    /// The rejected text.
-    pub code: String,
-}
+use crate::code_enum;
 
 code_enum! {
     /// The answer of a check. `no_record` is never "safe".

@@ -35,7 +35,7 @@ pub use recurrence::{parse_date, Interval, RecurrencePolicy};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::verdict::code_enum;
+use crate::code_enum;
 
 code_enum! {
     /// The five steps, in order.

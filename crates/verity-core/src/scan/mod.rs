@@ -43,7 +43,8 @@ use crate::check::CheckContext;
 use crate::checklist::ScanEvidence;
 use crate::link;
 use crate::phone;
-use crate::verdict::{code_enum, Match};
+use crate::code_enum;
+use crate::verdict::Match;
 
 pub use decode::TextEncoding;
 
