@@ -27,7 +27,7 @@ use verity_core::check::CheckContext;
 use verity_core::clock::Timestamp;
 use verity_core::official::OfficialDirectory;
 use verity_core::phone::Region;
-use verity_core::scan::scan_file;
+use verity_core::scan::{clean_copy, scan_file};
 
 fn vcard(n: u32) -> String {
     let mut s = String::new();
@@ -109,6 +109,21 @@ fn bench(c: &mut Criterion) {
     g.bench_function("csv_50k_rows", |b| {
         b.iter(|| scan_file("contacts.csv", black_box(t.as_bytes()), &ctx));
     });
+    g.finish();
+
+    // A scan with its cleaned copy (the app's "Save cleaned copies", `verityctl scan
+    // --clean-copy`): the flagged entries left out.
+    let mut g = c.benchmark_group("scan_with_copy");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    for (name, bytes) in [("contacts.vcf", &v), ("contacts.csv", &t)] {
+        g.bench_function(format!("scan_then_clean_copy/{name}"), |b| {
+            b.iter(|| {
+                let s = scan_file(name, black_box(bytes.as_bytes()), &ctx)
+                    .unwrap_or_else(|e| unreachable!("{e}"));
+                clean_copy(name, bytes.as_bytes(), &s.flagged_entries(), &ctx)
+            });
+        });
+    }
     g.finish();
 
     let mut g = c.benchmark_group("hostile");
