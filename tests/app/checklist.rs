@@ -10,7 +10,7 @@ use verity_app::feed_sync::FeedConfig;
 use verity_app::host::Notice;
 use verity_app::state::AppState;
 use verity_core::checklist::{AlertEvidence, Evidence, StepId, StepState, StepStatus};
-use verity_core::scan::Location;
+use verity_scan::Location;
 
 fn harness() -> Harness {
     Harness::new()
@@ -30,7 +30,7 @@ fn invoke(
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("crates/verity-core/tests/fixtures/scan")
+        .join("crates/verity-scan/tests/fixtures")
         .join(name);
     std::fs::read(path).unwrap()
 }
@@ -135,7 +135,7 @@ fn a_vcard_scan_flags_support_numbers_and_a_cleaned_copy_completes_step_1() {
 #[test]
 fn an_oversized_file_is_refused_and_nothing_is_recorded() {
     let h = harness();
-    let big = vec![b'a'; usize::try_from(verity_core::scan::MAX_FILE_BYTES).unwrap() + 1];
+    let big = vec![b'a'; usize::try_from(verity_scan::MAX_FILE_BYTES).unwrap() + 1];
     let e = invoke(
         &h,
         "scan_files",

@@ -24,9 +24,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use xorf::{BinaryFuse16, Filter};
 
 use crate::clock::Timestamp;
+use crate::code_enum;
 use crate::link::{self, CanonicalUrl, LinkError};
 use crate::phone::{self, PhoneError, Region};
-use crate::code_enum;
 
 code_enum! {
     /// What a blocklist entry holds.

@@ -58,4 +58,3 @@ pub struct UnknownCode {
     /// The rejected text.
     pub code: String,
 }
-

@@ -22,7 +22,6 @@ pub mod official;
 pub mod phone;
 pub mod plural;
 pub mod report;
-pub mod scan;
 pub mod settings;
 pub mod text;
 pub mod verdict;

@@ -1,5 +1,6 @@
-//! Every checklist, scanner and audit code is worded in every language, with the same
-//! placeholders, and `checklist.json` defines no key another locale file defines.
+//! Every checklist and audit code is worded in every language, with the same placeholders, and
+//! `checklist.json` defines no key another locale file defines. (The scanner's codes, worded in
+//! `checklist.json` too, are checked by `verity-scan`'s `tests/locales.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
@@ -8,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use verity_core::audit::BreakKind;
 use verity_core::checklist::{StepId, StepStatus};
 use verity_core::official::SupportStep;
-use verity_core::scan::{FindingReason, Format};
 use verity_core::text::text;
 use verity_core::Language;
 
@@ -68,12 +68,6 @@ fn required() -> Vec<String> {
             .map(|s| format!("checklist.status.{s}")),
     );
     k.extend(
-        FindingReason::ALL
-            .iter()
-            .map(|r| format!("scan.reason.{r}")),
-    );
-    k.extend(Format::ALL.iter().map(|f| format!("scan.format.{f}")));
-    k.extend(
         BreakKind::ALL
             .iter()
             .map(|b| format!("audit.break.{}", b.as_str())),
@@ -83,22 +77,6 @@ fn required() -> Vec<String> {
             .iter()
             .map(|s| format!("announcement.path.{}", s.as_str())),
     );
-    for code in [
-        "empty",
-        "too_large",
-        "binary",
-        "encoding",
-        "truncated",
-        "malformed",
-        "unsupported",
-        "too_many_entries",
-        "spreadsheet_too_large",
-        "spreadsheet",
-        "blocklist_unavailable",
-        "clean_copy_unsupported",
-    ] {
-        k.push(format!("scan.error.{code}"));
-    }
     for code in [
         "already_in_progress",
         "already_done",

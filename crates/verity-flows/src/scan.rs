@@ -4,8 +4,8 @@
 use crate::FlowError;
 use verity_core::checklist::Evidence;
 use verity_core::phone::Region;
-use verity_core::scan::{self, CleanCopy, FileScan, ScanError};
 use verity_core::Timestamp;
+use verity_scan::{self as scan, CleanCopy, FileScan, ScanError};
 use verity_store::{Applied, Store, StoreError};
 
 /// One file to scan.

@@ -30,7 +30,7 @@ fn json(o: &Output) -> serde_json::Value {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../verity-core/tests/fixtures/scan")
+        .join("../verity-scan/tests/fixtures")
         .join(name)
 }
 

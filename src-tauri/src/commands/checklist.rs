@@ -1,5 +1,5 @@
 //! The five-step security checklist (issue 5): thin adapters over `verity_core::checklist`,
-//! `verity_core::scan`, `verity_core::report` and the store's checklist tables. Every change is
+//! `verity_scan`, `verity_core::report` and the store's checklist tables. Every change is
 //! one store transition with its audit record.
 //!
 //! Files come from the web view as bytes (read with the web File API); nothing here reads or
@@ -24,11 +24,11 @@ use verity_core::checklist::{
     Progress, QuizEvidence, StepId, StepState, PASS_PERCENT,
 };
 use verity_core::clock::Timestamp;
-use verity_core::scan::{self, FileScan, ScanError, MAX_FILE_BYTES};
 use verity_core::{report, Language};
 use verity_flows::report::Format;
 use verity_flows::scan::{Copies, Input, Scanned};
 use verity_flows::FlowError;
+use verity_scan::{self as scan, FileScan, ScanError, MAX_FILE_BYTES};
 use verity_store::Store;
 
 /// Where cleaned copies and reports are written (managed state).

@@ -717,30 +717,30 @@ pub(super) fn cues_owned(names: &[String]) -> Vec<Cue> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// For the saved-number scanner (`crate::scan`), which applies the same cues to contact fields.
+// For the saved-number scanner (the `verity-scan` crate), which applies the same cues to contact fields.
 
 /// A compiled cue list, matched against [`normalize_cue_text`] output.
 #[derive(Debug)]
-pub(crate) struct CueSet(Vec<Cue>);
+pub struct CueSet(Vec<Cue>);
 
 impl CueSet {
     /// Cues written as in the tables above (`*` and `|` markers included).
-    pub(crate) fn new(list: &[&'static str]) -> Self {
+    pub fn new(list: &[&'static str]) -> Self {
         CueSet(cues(list))
     }
 
     /// The first cue found in `normalized`, as written in its table.
-    pub(crate) fn first(&self, normalized: &str) -> Option<&'static str> {
+    pub fn first(&self, normalized: &str) -> Option<&'static str> {
         first_hit(normalized, &self.0)
     }
 }
 
 /// Names (the platform's, from the official directory) matched with word boundaries.
 #[derive(Debug)]
-pub(crate) struct NameSet(Vec<(String, Cue)>);
+pub struct NameSet(Vec<(String, Cue)>);
 
 impl NameSet {
-    pub(crate) fn new(names: &[String]) -> Self {
+    pub fn new(names: &[String]) -> Self {
         NameSet(
             names
                 .iter()
@@ -754,7 +754,7 @@ impl NameSet {
     }
 
     /// The first name found in `normalized`, as written in the directory.
-    pub(crate) fn first(&self, normalized: &str) -> Option<&str> {
+    pub fn first(&self, normalized: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(_, c)| occurrences(normalized, c).next().is_some())
@@ -763,11 +763,11 @@ impl NameSet {
 }
 
 /// Text as the cues see it (lower case, full-width folded, Arabic variants unified).
-pub(crate) fn normalize_cue_text(s: &str) -> String {
+pub fn normalize_cue_text(s: &str) -> String {
     normalize_for_cues(s)
 }
 
 /// The first "customer service / hotline" cue of the message rules in `normalized`.
-pub(crate) fn support_cue(normalized: &str) -> Option<&'static str> {
+pub fn support_cue(normalized: &str) -> Option<&'static str> {
     first_hit(normalized, &CUES.support)
 }

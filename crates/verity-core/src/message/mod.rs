@@ -28,7 +28,7 @@ mod scripts;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use cues::{normalize_cue_text, support_cue, CueSet, NameSet};
+pub use cues::{normalize_cue_text, support_cue, CueSet, NameSet};
 pub use extract::extract;
 pub use scripts::detect_scripts;
 

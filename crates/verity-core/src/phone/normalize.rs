@@ -76,7 +76,7 @@ pub(crate) fn is_number_char(c: char) -> bool {
 }
 
 /// Whether `c` is a digit this module reads (ASCII, full-width, Arabic-Indic).
-pub(crate) fn is_digit_char(c: char) -> bool {
+pub fn is_digit_char(c: char) -> bool {
     ascii_digit(c).is_some()
 }
 

@@ -12,9 +12,9 @@
 //! Measured on the 2-core shared dev machine (release, a fuzzer at nice 19 beside it), before →
 //! after the one-pass unfolding: 100 KB 352 ms → 1.1 ms (criterion median); 1 MB 44.9 s (one
 //! run; too slow for criterion) → 8.0 ms. The "before" figures: this file over the previous
-//! `src/scan/vcard.rs`.
+//! `src/scan/vcard.rs` (then in verity-core, now `crates/verity-scan/src/vcard.rs`).
 //!
-//! `cargo bench -p verity-core --bench scan` (or `-- hostile` for the hostile group only)
+//! `cargo bench -p verity-scan --bench scan` (or `-- hostile` for the hostile group only)
 
 use std::fmt::Write;
 use std::hint::black_box;
@@ -27,7 +27,7 @@ use verity_core::check::CheckContext;
 use verity_core::clock::Timestamp;
 use verity_core::official::OfficialDirectory;
 use verity_core::phone::Region;
-use verity_core::scan::{clean_copy, scan_file};
+use verity_scan::{clean_copy, scan_file};
 
 fn vcard(n: u32) -> String {
     let mut s = String::new();

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::link;
-use crate::message;
-use crate::phone::{self, Region};
+use verity_core::link;
+use verity_core::message;
+use verity_core::phone::{self, Region};
 
 use super::{ClaimMode, Location, RawEntry};
 

@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use crate::phone::Region;
+use verity_core::phone::Region;
 
 use super::decode::decode_charset;
 use super::{check_entry_cap, ClaimMode, Location, RawEntry, ScanError, MAX_ITEMS_PER_ENTRY};

@@ -40,7 +40,7 @@ use std::io::{Cursor, Read};
 use calamine::{DataRef, Reader, Xlsx};
 use quick_xml::events::{BytesStart, Event};
 
-use crate::phone::Region;
+use verity_core::phone::Region;
 
 use super::table::{headerless_entry, Header};
 use super::{check_entry_cap, Format, Limit, Location, Parsed, RawEntry, ScanError};

@@ -1,7 +1,7 @@
 //! CSV contact exports: the delimiter sniffed (`,` `;` tab `|`, or Excel's `sep=` line), the
 //! header recognised (see `table`), one entry per row with a number or link.
 
-use crate::phone::Region;
+use verity_core::phone::Region;
 
 use super::table::{filled, headerless_entry, Header};
 use super::{check_entry_cap, Location, RawEntry, ScanError};
