@@ -246,8 +246,55 @@ pub(super) fn looks_like_date(candidate: &str) -> bool {
     )
 }
 
-pub(super) fn extract_phones(text: &str, taken: &[(usize, usize)], region: Region) -> Vec<Found> {
+/// The last digit of the run that starts at `chars[k]`: digits and separators (a `+` only
+/// first), at most two separators in a row. `None` when the run holds no digit.
+fn last_digit_of_run(chars: &[(usize, char)], k: usize) -> Option<usize> {
+    let mut last_digit = None;
+    let mut seps = 0;
+    for (j, &(_, ch)) in chars.iter().enumerate().skip(k) {
+        if digit_value(ch).is_some() {
+            last_digit = Some(j);
+            seps = 0;
+        } else if is_phone_sep(ch)
+            || (j == k && is_plus(ch))
+            || (j == k + 1 && is_plus(ch) && chars[k].1 != '+')
+        {
+            seps += 1;
+            if seps > 2 {
+                break;
+            }
+        } else {
+            break;
+        }
+    }
+    last_digit
+}
+
+/// Whether the words around `text[start..end]` make it an amount (a currency before or after)
+/// or a code, reference or account number (a cue before it), not a phone number.
+fn amount_or_code(text: &str, start: usize, end: usize) -> bool {
     let cues = &*CUES;
+    let before_norm = normalize_for_cues(&last_chars(&text[..start], 16));
+    let before_trim = before_norm.trim_end_matches([' ', ':', '：', '-', '#', '(']);
+    if cues
+        .currency_before
+        .iter()
+        .any(|c| before_trim.ends_with(c.text.as_str()))
+    {
+        return true;
+    }
+    let after_norm = normalize_for_cues(&first_chars(&text[end..], 8));
+    if cues
+        .currency_after
+        .iter()
+        .any(|c| after_norm.trim_start().starts_with(c.text.as_str()))
+    {
+        return true;
+    }
+    first_hit(&before_norm, &cues.not_a_phone_before).is_some()
+}
+
+pub(super) fn extract_phones(text: &str, taken: &[(usize, usize)], region: Region) -> Vec<Found> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut out: Vec<Found> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
@@ -270,29 +317,7 @@ pub(super) fn extract_phones(text: &str, taken: &[(usize, usize)], region: Regio
             k += 1;
             continue;
         }
-        // Consume digits and separators (a `+` only first), at most two separators in a row.
-        let mut j = k;
-        let mut last_digit = None;
-        let mut seps = 0;
-        while j < chars.len() {
-            let ch = chars[j].1;
-            if digit_value(ch).is_some() {
-                last_digit = Some(j);
-                seps = 0;
-            } else if is_phone_sep(ch)
-                || (j == k && is_plus(ch))
-                || (j == k + 1 && is_plus(ch) && chars[k].1 != '+')
-            {
-                seps += 1;
-                if seps > 2 {
-                    break;
-                }
-            } else {
-                break;
-            }
-            j += 1;
-        }
-        let Some(last) = last_digit else {
+        let Some(last) = last_digit_of_run(&chars, k) else {
             k += 1;
             continue;
         };
@@ -326,25 +351,7 @@ pub(super) fn extract_phones(text: &str, taken: &[(usize, usize)], region: Regio
         if tail_decimal {
             continue;
         }
-        // Context: an amount, or a code / reference / account number.
-        let before_norm = normalize_for_cues(&last_chars(&text[..start_byte], 16));
-        let before_trim = before_norm.trim_end_matches([' ', ':', '：', '-', '#', '(']);
-        if cues
-            .currency_before
-            .iter()
-            .any(|c| before_trim.ends_with(c.text.as_str()))
-        {
-            continue;
-        }
-        let after_norm = normalize_for_cues(&first_chars(&text[end_byte..], 8));
-        if cues
-            .currency_after
-            .iter()
-            .any(|c| after_norm.trim_start().starts_with(c.text.as_str()))
-        {
-            continue;
-        }
-        if first_hit(&before_norm, &cues.not_a_phone_before).is_some() {
+        if amount_or_code(text, start_byte, end_byte) {
             continue;
         }
         let with_tel = if text[..start_byte].to_ascii_lowercase().ends_with("tel:") {
