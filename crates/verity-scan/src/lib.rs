@@ -9,8 +9,8 @@
 //!   labels, `N`/`FN`, `ORG`, `NOTE`, `CATEGORIES`, `URL`;
 //! - CSV contact exports ([`csv`]): Google and Outlook layouts and hand-made tables, headers in
 //!   English, Chinese and Arabic, `,` `;` tab or `|` (sniffed, or Excel's `sep=` line);
-//! - spreadsheets ([`sheet`]): `.xlsx` and `.ods` through `calamine`, merged cells spread over
-//!   the cells they cover, every sheet;
+//! - spreadsheets ([`sheet`]): `.xlsx` through `calamine`, `.ods` by our own streaming reader
+//!   (`ods`), merged cells spread over the cells they cover, every sheet;
 //! - anything else as text ([`text`]): pasted group messages, one finding per number.
 //!
 //! Text is UTF-8 with or without a BOM, UTF-16 LE/BE (with a BOM, or recognisable without), or
@@ -30,6 +30,7 @@
 pub mod csv;
 mod cues;
 pub mod decode;
+mod ods;
 pub mod sheet;
 mod table;
 pub mod text;
@@ -561,6 +562,30 @@ pub(crate) fn parse(file: &str, bytes: &[u8], region: phone::Region) -> Result<P
 /// is flagged then.
 pub fn scan_file(file: &str, bytes: &[u8], ctx: &CheckContext<'_>) -> Result<FileScan, ScanError> {
     let parsed = parse(file, bytes, ctx.default_region)?;
+    flag(file, &parsed, ctx)
+}
+
+/// A scan and, when `want_copy` asks for it once it has seen the scan, the cleaned copy without
+/// the flagged entries: the file is read (decoded and parsed) once for both, where
+/// [`scan_file`] then [`clean_copy`] would read it twice.
+///
+/// # Errors
+/// As [`scan_file`]. The copy's own failure ([`ScanError::CleanCopyUnsupported`] for a
+/// spreadsheet) is the copy's result, beside the scan.
+pub fn scan_with_copy(
+    file: &str,
+    bytes: &[u8],
+    ctx: &CheckContext<'_>,
+    want_copy: impl FnOnce(&FileScan) -> bool,
+) -> Result<(FileScan, Option<Result<CleanCopy, ScanError>>), ScanError> {
+    let parsed = parse(file, bytes, ctx.default_region)?;
+    let scan = flag(file, &parsed, ctx)?;
+    let copy = want_copy(&scan).then(|| cut(&parsed, &scan.flagged_entries()));
+    Ok((scan, copy))
+}
+
+/// Flags the entries of a parsed file.
+fn flag(file: &str, parsed: &Parsed, ctx: &CheckContext<'_>) -> Result<FileScan, ScanError> {
     let detector = cues::ClaimDetector::new(ctx.official);
     let mut findings = Vec::new();
     let mut numbers = 0u32;
@@ -707,7 +732,11 @@ pub fn clean_copy(
     drop: &BTreeSet<u32>,
     ctx: &CheckContext<'_>,
 ) -> Result<CleanCopy, ScanError> {
-    let parsed = parse(file, bytes, ctx.default_region)?;
+    cut(&parse(file, bytes, ctx.default_region)?, drop)
+}
+
+/// The cleaned copy of a parsed file without the entries in `drop`.
+fn cut(parsed: &Parsed, drop: &BTreeSet<u32>) -> Result<CleanCopy, ScanError> {
     let (Some(text), Some(encoding)) = (parsed.text.as_deref(), parsed.encoding) else {
         return Err(ScanError::CleanCopyUnsupported(parsed.format));
     };

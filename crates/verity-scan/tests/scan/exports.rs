@@ -260,6 +260,10 @@ fn drop_flagged(name: &str, bytes: &[u8]) -> (FileScan, Vec<u8>, u32) {
         let s = scan_file(name, bytes, ctx).unwrap();
         let c = clean_copy(name, bytes, &s.flagged_entries(), ctx).unwrap();
         assert_eq!(c.removed + c.kept, s.entries);
+        // The same scan and copy from one reading of the file.
+        let (once, copy) = scan_with_copy(name, bytes, ctx, |s| s.flagged > 0).unwrap();
+        assert_eq!(once, s);
+        assert_eq!(copy.map(Result::unwrap), (s.flagged > 0).then(|| c.clone()));
         (s, c.bytes, c.removed)
     })
 }
@@ -306,6 +310,14 @@ fn clean_copies_keep_everything_else_byte_for_byte() {
         .unwrap_err()
     });
     assert!(matches!(e, ScanError::CleanCopyUnsupported(Format::Xlsx)));
+    let (scan, copy) = with_ctx(|ctx| {
+        scan_with_copy("shared.xlsx", &fixture("shared.xlsx"), ctx, |_| true).unwrap()
+    });
+    assert_eq!(scan.format, Format::Xlsx);
+    assert!(matches!(
+        copy,
+        Some(Err(ScanError::CleanCopyUnsupported(Format::Xlsx)))
+    ));
 }
 
 #[test]

@@ -20,8 +20,8 @@ use verity_scan::sheet::{
     MAX_CELLS, MAX_DECODED_BYTES, MAX_MERGES, MAX_MERGE_WORK, MAX_SHARED_STRINGS,
 };
 use verity_scan::{
-    clean_copy, evidence, scan_file, FileScan, Format, Limit, Location, ScanError, TextEncoding,
-    MAX_ENTRIES, MAX_FILE_BYTES, MAX_TEXT_BYTES,
+    clean_copy, evidence, scan_file, scan_with_copy, FileScan, Format, Limit, Location, ScanError,
+    TextEncoding, MAX_ENTRIES, MAX_FILE_BYTES, MAX_TEXT_BYTES,
 };
 
 fn fixture(name: &str) -> Vec<u8> {
