@@ -60,7 +60,19 @@ fn records(text: &str, delimiter: u8) -> ::csv::Reader<&[u8]> {
 /// Whether `text` starts with a contact table header (used for files without a `.csv` name).
 pub(crate) fn looks_like_contact_table(text: &str, region: Region) -> bool {
     let (delimiter, skip) = sniff(text);
-    let body = text.get(skip..).unwrap_or("");
+    starts_with_header(text.get(skip..).unwrap_or(""), delimiter, region)
+}
+
+/// Whether `text` is a tab-delimited table that starts with a contact table header: Excel's
+/// "Unicode Text", which Windows saves as `.txt` (UTF-16 LE with a BOM, CRLF). Pasted messages
+/// in a `.txt` are not read as a table unless they look exactly like that.
+pub(crate) fn looks_like_tab_delimited_contact_table(text: &str, region: Region) -> bool {
+    let (delimiter, skip) = sniff(text);
+    delimiter == b'\t' && starts_with_header(text.get(skip..).unwrap_or(""), delimiter, region)
+}
+
+/// Whether the first record of `body` is a contact table header.
+fn starts_with_header(body: &str, delimiter: u8, region: Region) -> bool {
     let mut rdr = records(body, delimiter);
     let mut rec = ::csv::StringRecord::new();
     match rdr.read_record(&mut rec) {

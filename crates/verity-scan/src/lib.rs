@@ -8,13 +8,17 @@
 //!   `CHARSET`, several `TEL` per card, `tel:` URIs, `TYPE` parameters and iOS `X-ABLabel`
 //!   labels, `N`/`FN`, `ORG`, `NOTE`, `CATEGORIES`, `URL`;
 //! - CSV contact exports ([`csv`]): Google and Outlook layouts and hand-made tables, headers in
-//!   English, Chinese and Arabic, `,` `;` tab or `|` (sniffed, or Excel's `sep=` line);
+//!   English, Chinese and Arabic, `,` `;` tab or `|` (sniffed, or Excel's `sep=` line); a `.txt`
+//!   is read as a table only when it is tab-delimited under a contact header (Excel's "Unicode
+//!   Text");
 //! - spreadsheets ([`sheet`]): `.xlsx` through `calamine`, `.ods` by our own streaming reader
 //!   (`ods`), merged cells spread over the cells they cover, every sheet;
 //! - anything else as text ([`text`]): pasted group messages, one finding per number.
 //!
 //! Text is UTF-8 with or without a BOM, UTF-16 LE/BE (with a BOM, or recognisable without), or
-//! else a legacy encoding (Big5, then GB18030, then Windows-1252) ([`decode`]).
+//! else a legacy encoding (Big5, then GB18030, then Windows-1252) ([`decode`]); lines end in
+//! LF or CRLF (Windows tools: Outlook's vCards and Excel's "Unicode Text" are UTF-16 LE with a
+//! BOM and CRLF), and a cleaned copy keeps the encoding, the BOM and the line ends.
 //!
 //! Limits: at most [`MAX_FILE_BYTES`] per file and [`MAX_ENTRIES`] entries. Text files decode
 //! to at most [`MAX_TEXT_BYTES`]. Spreadsheets are checked before they are read (decompression
@@ -539,6 +543,7 @@ pub(crate) fn parse(file: &str, bytes: &[u8], region: phone::Region) -> Result<P
         Format::VCard
     } else if matches!(ext.as_str(), "csv" | "tsv")
         || (ext != "txt" && csv::looks_like_contact_table(&text, region))
+        || (ext == "txt" && csv::looks_like_tab_delimited_contact_table(&text, region))
     {
         csv::parse(&text, region, &mut entries)?;
         Format::Csv

@@ -10,6 +10,7 @@ use std::io::Write;
 mod exports;
 mod files;
 mod hostile;
+mod windows;
 
 use verity_core::blocklist::{BlocklistEntry, BlocklistIndex, Category, EntryKind};
 use verity_core::check::CheckContext;
