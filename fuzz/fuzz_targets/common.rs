@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::sync::OnceLock;
 
-use verity_core::blocklist::BlocklistIndex;
-use verity_core::check::CheckContext;
-use verity_core::official::OfficialDirectory;
+use verity_check::lookup::BlocklistIndex;
+use verity_check::check::CheckContext;
+use verity_check::official::OfficialDirectory;
 use verity_core::phone::Region;
 use verity_scan::scan_file;
 

@@ -116,7 +116,7 @@ impl From<verity_flows::FlowError> for IpcError {
             FlowError::Feed(f) => IpcError::new(ErrorCode::FeedFailed, f.to_string()),
             FlowError::Transition(t) => {
                 let reason = match &t {
-                    verity_core::checklist::TransitionError::InvalidEvidence(ev) => ev.code(),
+                    verity_checklist::checklist::TransitionError::InvalidEvidence(ev) => ev.code(),
                     other => other.code(),
                 };
                 with_reason(ErrorCode::InvalidInput, t.to_string(), reason)

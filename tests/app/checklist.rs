@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use verity_app::feed_sync::FeedConfig;
 use verity_app::host::Notice;
 use verity_app::state::AppState;
-use verity_core::checklist::{AlertEvidence, Evidence, StepId, StepState, StepStatus};
+use verity_checklist::checklist::{AlertEvidence, Evidence, StepId, StepState, StepStatus};
 use verity_scan::Location;
 
 fn harness() -> Harness {
@@ -270,7 +270,10 @@ fn all_five_steps_through_commands_then_the_report() {
         "{name}"
     );
     let date = &name["verity-checklist-report-".len()..name.len() - ".html".len()];
-    assert!(verity_core::checklist::parse_date(date).is_some(), "{date}");
+    assert!(
+        verity_checklist::checklist::parse_date(date).is_some(),
+        "{date}"
+    );
     assert_eq!(asked.extension, "html");
     assert_eq!(asked.filter_name, "HTML page");
     assert_eq!(asked.title, "Save the checklist report");
@@ -373,7 +376,9 @@ fn other_windows_get_no_checklist_commands() {
 // ---- The daily reminder: time and the local offset are passed in ----------------------------
 
 use verity_app::reminder::remind_if_due;
-use verity_core::checklist::ReminderDecision::{self, AlreadyShownToday, NothingDue, Off, Show};
+use verity_checklist::checklist::ReminderDecision::{
+    self, AlreadyShownToday, NothingDue, Off, Show,
+};
 use verity_core::clock::Timestamp;
 
 /// 2026-03-02T22:00:00Z: 06:00 on 3 March in Hong Kong.
@@ -384,7 +389,7 @@ const HK: i32 = 8 * 3600;
 
 /// Records step 4 long before `T`, with the next drill at `next_drill`.
 fn drill_recorded_long_ago(h: &Harness, next_drill: i64) {
-    use verity_core::checklist::{DrillEvidence, Event, Evidence, Interval, StepId};
+    use verity_checklist::checklist::{DrillEvidence, Event, Evidence, Interval, StepId};
     let mut store = verity_store::Store::open(&h.data_dir()).unwrap();
     let e = Evidence::DrillOwner(DrillEvidence {
         owner: "Ada".into(),
@@ -417,7 +422,7 @@ fn a_due_step_reminds_once_a_local_day() {
     let store = verity_store::Store::open(&h.data_dir()).unwrap();
     assert_eq!(
         store.checklist().unwrap().steps[3].status,
-        verity_core::checklist::StepStatus::DueAgain
+        verity_checklist::checklist::StepStatus::DueAgain
     );
     // Hourly checks the same local day: nothing more, though the UTC date changed at 08:00 HK.
     for hours in 1..=17 {

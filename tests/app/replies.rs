@@ -12,7 +12,7 @@
 
 use serde::Deserialize;
 use verity_app::commands::handlers::DeviceKeyStore;
-use verity_core::checklist::{Progress, ScanEvidence, StepId, StepState};
+use verity_checklist::checklist::{Progress, ScanEvidence, StepId, StepState};
 use verity_core::Timestamp;
 use verity_scan::FileScan;
 

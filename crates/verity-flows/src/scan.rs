@@ -2,7 +2,7 @@
 //! blocklist and official directory, the cleaned copies, and the counts recorded as evidence.
 
 use crate::FlowError;
-use verity_core::checklist::Evidence;
+use verity_checklist::checklist::Evidence;
 use verity_core::phone::Region;
 use verity_core::Timestamp;
 use verity_scan::{self as scan, CleanCopy, FileScan, ScanError};

@@ -22,10 +22,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use verity_core::blocklist::{BlocklistEntry, BlocklistIndex, Category, EntryKind};
-use verity_core::check::CheckContext;
+use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
+
+use verity_check::check::CheckContext;
+use verity_check::lookup::BlocklistIndex;
+use verity_check::official::OfficialDirectory;
 use verity_core::clock::Timestamp;
-use verity_core::official::OfficialDirectory;
 use verity_core::phone::Region;
 use verity_scan::{clean_copy, scan_file, scan_with_copy};
 

@@ -1,9 +1,9 @@
 //! Whether an entry's words present it as platform support or customer service. The cue tables
-//! of `verity_core::message` are reused (the platform's names from the official directory, the
+//! of `verity_check::message` are reused (the platform's names from the official directory, the
 //! "customer service / hotline" cues), with a few more that contacts use as names.
 
-use verity_core::message::{self, CueSet, NameSet};
-use verity_core::official::OfficialDirectory;
+use verity_check::message::{self, CueSet, NameSet};
+use verity_check::official::OfficialDirectory;
 
 use super::{ClaimMode, FindingReason};
 

@@ -44,12 +44,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use verity_core::check::CheckContext;
-use verity_core::checklist::ScanEvidence;
+use verity_check::check::CheckContext;
+use verity_check::verdict::Match;
+use verity_checklist::checklist::ScanEvidence;
 use verity_core::code_enum;
 use verity_core::link;
 use verity_core::phone;
-use verity_core::verdict::Match;
 
 pub use decode::TextEncoding;
 
@@ -310,7 +310,7 @@ pub enum ScanError {
     Spreadsheet(String),
     /// The blocklist could not be read (the store failed under a lookup).
     #[error(transparent)]
-    Blocklist(#[from] verity_core::blocklist::LookupError),
+    Blocklist(#[from] verity_check::lookup::LookupError),
     /// A cleaned copy asked of a format that has none.
     #[error("a cleaned copy can be written for vCard, CSV and text files, not {0} (export it as CSV first)")]
     CleanCopyUnsupported(Format),
@@ -429,7 +429,7 @@ impl RawEntry {
     /// Numbers and links inside the note (a "hotline" typed into the notes field).
     pub(crate) fn take_items_from_note(&mut self, region: phone::Region) {
         if let Some(note) = self.note.clone() {
-            let found = verity_core::message::extract(&note, region);
+            let found = verity_check::message::extract(&note, region);
             let loc = self.location.clone();
             for p in found.phones {
                 self.push_number(&p.text, None, loc.clone());
@@ -708,7 +708,7 @@ fn flag_entry(
     Ok(())
 }
 
-fn blocklist_error(e: verity_core::blocklist::LookupError) -> ScanError {
+fn blocklist_error(e: verity_check::lookup::LookupError) -> ScanError {
     ScanError::Blocklist(e)
 }
 

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use verity_check::message;
 use verity_core::link;
-use verity_core::message;
 use verity_core::phone::{self, Region};
 
 use super::{ClaimMode, Location, RawEntry};

@@ -5,7 +5,7 @@
 //! One line of context, not more: in a chat, the line before is usually the same thread, two
 //! lines up often is not.
 
-use verity_core::message;
+use verity_check::message;
 use verity_core::phone::Region;
 
 use super::{check_entry_cap, excerpt, ClaimMode, Location, RawEntry, ScanError};

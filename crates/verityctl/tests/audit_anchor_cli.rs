@@ -9,7 +9,7 @@ use rusqlite::{params, Connection};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
-use verity_core::audit::AuditRecord;
+use verity_checklist::audit::AuditRecord;
 use verity_core::Timestamp;
 use verity_desk::{admin, BackgroundDesk, DeskConfig};
 use verity_device::{Clock, KdfParams, SystemClock};

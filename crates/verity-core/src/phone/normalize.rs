@@ -25,7 +25,10 @@ pub(super) struct Scanned {
     plus: bool,
 }
 
-pub(crate) fn ascii_digit(c: char) -> Option<char> {
+/// The ASCII digit a digit this module reads stands for (full-width and Arabic-Indic digits
+/// folded), or `None`.
+#[must_use]
+pub fn ascii_digit(c: char) -> Option<char> {
     let base = match c {
         '0'..='9' => return Some(c),
         '\u{FF10}'..='\u{FF19}' => 0xFF10,
@@ -71,7 +74,7 @@ pub(super) fn is_plus(c: char) -> bool {
 }
 
 /// Whether `c` can appear in a phone number as this module reads it (digit, `+`, separator).
-pub(crate) fn is_number_char(c: char) -> bool {
+pub fn is_number_char(c: char) -> bool {
     ascii_digit(c).is_some() || is_plus(c) || is_separator(c)
 }
 

@@ -12,9 +12,11 @@ mod files;
 mod hostile;
 mod windows;
 
-use verity_core::blocklist::{BlocklistEntry, BlocklistIndex, Category, EntryKind};
-use verity_core::check::CheckContext;
-use verity_core::official::OfficialDirectory;
+use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
+
+use verity_check::check::CheckContext;
+use verity_check::lookup::BlocklistIndex;
+use verity_check::official::OfficialDirectory;
 use verity_core::phone::Region;
 use verity_core::Timestamp;
 use verity_scan::sheet::{

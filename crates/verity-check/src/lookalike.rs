@@ -23,9 +23,9 @@
 
 use unicode_security::{RestrictionLevel, RestrictionLevelDetection};
 
-use crate::link::{self, CanonicalUrl};
 use crate::official::OfficialDirectory;
 use crate::verdict::{Reason, ReasonCode};
+use verity_core::link::{self, CanonicalUrl};
 
 /// What the rules found about a link.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -346,7 +346,7 @@ fn tokens(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::canonicalize;
+    use verity_core::link::canonicalize;
 
     fn codes(u: &str) -> Vec<&'static str> {
         let c = canonicalize(u).unwrap();

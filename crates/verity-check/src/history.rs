@@ -17,9 +17,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::check::CheckOutcome;
-use crate::clock::Timestamp;
-use crate::code_enum;
 use crate::verdict::{CheckKind, Verdict};
+use verity_core::clock::Timestamp;
+use verity_core::code_enum;
 
 /// The most items a message's record keeps (the count says how many there were).
 pub const MAX_ITEMS: usize = 10;
@@ -168,10 +168,10 @@ pub struct HistoryEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blocklist::BlocklistIndex;
     use crate::check::{check, CheckContext};
+    use crate::lookup::BlocklistIndex;
     use crate::official::OfficialDirectory;
-    use crate::phone::Region;
+    use verity_core::phone::Region;
 
     fn outcome(input: &str, kind: Option<CheckKind>) -> CheckOutcome {
         let index = BlocklistIndex::build(Vec::new());

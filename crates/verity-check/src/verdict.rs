@@ -4,9 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::blocklist::{BlocklistEntry, Category, EntryKind};
-use crate::clock::Timestamp;
-use crate::code_enum;
+use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
+use verity_core::clock::Timestamp;
+use verity_core::code_enum;
 
 code_enum! {
     /// The answer of a check. `no_record` is never "safe".

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::checklist::{StepId, StepStatus, Transition};
-use crate::clock::Timestamp;
+use verity_core::clock::Timestamp;
 
 /// The domain-separation tag at the start of every record's canonical bytes.
 pub const TAG: &[u8; 16] = b"verity.audit.v1\0";

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{AnchoredHead, ChainBreak, Verification};
 use crate::checklist::{Checklist, Evidence, Interval, Progress, StepId, StepStatus, PASS_PERCENT};
-use crate::clock::Timestamp;
-use crate::official::SupportStep;
-use crate::text::{text, text_with};
-use crate::Language;
+use verity_check::official::SupportStep;
+use verity_core::clock::Timestamp;
+use verity_core::text::{text, text_with};
+use verity_core::Language;
 
 /// One step in the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

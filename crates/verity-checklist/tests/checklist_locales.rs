@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use verity_core::audit::BreakKind;
-use verity_core::checklist::{StepId, StepStatus};
-use verity_core::official::SupportStep;
+use verity_check::official::SupportStep;
+use verity_checklist::audit::BreakKind;
+use verity_checklist::checklist::{StepId, StepStatus};
 use verity_core::text::text;
 use verity_core::Language;
 

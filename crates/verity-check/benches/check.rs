@@ -2,20 +2,22 @@
 //! 300-character message, plus the parts (index probe, phone normalisation, canonicalisation)
 //! and the one-off costs (first phone parse, index build), printed before the runs.
 //!
-//! `CARGO_TARGET_DIR=/work/target-core cargo bench -p verity-core --bench check`
+//! `CARGO_TARGET_DIR=/work/target-core cargo bench -p verity-check --bench check` (in verity-core when these figures were taken)
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use verity_core::blocklist::{BlocklistEntry, BlocklistIndex, Category, EntryKind};
-use verity_core::check::{check, CheckContext};
+use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
+
+use verity_check::check::{check, CheckContext};
+use verity_check::lookup::BlocklistIndex;
+use verity_check::official::OfficialDirectory;
+use verity_check::verdict::CheckKind;
 use verity_core::clock::Timestamp;
 use verity_core::link::canonicalize;
-use verity_core::official::OfficialDirectory;
 use verity_core::phone::{self, Region};
-use verity_core::verdict::CheckKind;
 
 const ENTRIES: usize = 100_000;
 

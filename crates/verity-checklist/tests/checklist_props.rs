@@ -6,8 +6,8 @@
 
 use proptest::prelude::*;
 
-use verity_core::audit::{self, AuditRecord};
-use verity_core::checklist::{
+use verity_checklist::audit::{self, AuditRecord};
+use verity_checklist::checklist::{
     AcknowledgementEvidence, AlertEvidence, Checklist, DrillEvidence, Event, Evidence, Interval,
     QuizEvidence, RecurrencePolicy, ScanEvidence, StepId, StepStatus,
 };

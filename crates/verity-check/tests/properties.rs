@@ -2,11 +2,13 @@
 
 use proptest::prelude::*;
 
-use verity_core::blocklist::{normalize_entry_value, BlocklistIndex, EntryKind};
-use verity_core::check::{check, detect_kind, CheckContext};
+use verity_core::blocklist::{normalize_entry_value, EntryKind};
+
+use verity_check::check::{check, detect_kind, CheckContext};
+use verity_check::lookup::BlocklistIndex;
+use verity_check::message::extract;
+use verity_check::official::OfficialDirectory;
 use verity_core::link::{canonicalize, lookup_expressions};
-use verity_core::message::extract;
-use verity_core::official::OfficialDirectory;
 use verity_core::phone::{normalize, normalize_full, Region};
 
 fn phone_like() -> impl Strategy<Value = String> {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::clock::Timestamp;
+use verity_core::clock::Timestamp;
 
 /// A recurrence interval. Months are calendar months (the 31st becomes the last day of a shorter
 /// month).

@@ -3,7 +3,7 @@
 
 use super::cues::{first_hit, normalize_for_cues, CUES};
 use super::{Extracted, Found, MAX_TEXT_BYTES};
-use crate::phone::{self, Region};
+use verity_core::phone::{self, Region};
 
 pub(super) fn overlaps(spans: &[(usize, usize)], s: usize, e: usize) -> bool {
     spans.iter().any(|&(a, b)| s < b && a < e)

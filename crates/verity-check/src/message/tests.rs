@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::official::OfficialDirectory;
-use crate::phone::Region;
+use verity_core::phone::Region;
 
 fn phones(t: &str) -> Vec<String> {
     extract(t, Region::HK)

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::clock::Timestamp;
+use verity_core::clock::Timestamp;
 
 /// Step 1: what a scan of saved contacts found. Counts only, never the numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,18 +15,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::blocklist::{BlocklistLookup, LookupError};
-use crate::link::{self, LinkError};
 use crate::lookalike;
+use crate::lookup::{BlocklistLookup, LookupError};
 use crate::message::{self, ScriptHit};
 use crate::official::OfficialDirectory;
-use crate::phone::{self, PhoneError, PhoneHint, Region};
 use crate::verdict::{AdviceCode, CheckKind, Match, Reason, ReasonCode, Verdict};
+use verity_core::link::{self, LinkError};
+use verity_core::phone::{self, PhoneError, PhoneHint, Region};
 
 /// What a check needs besides the input.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckContext<'a> {
-    /// The blocklist: the in-memory [`crate::blocklist::BlocklistIndex`], or the store's
+    /// The blocklist: the in-memory [`crate::lookup::BlocklistIndex`], or the store's
     /// filter-backed view.
     pub index: &'a dyn BlocklistLookup,
     /// The official channels.
@@ -384,8 +384,9 @@ fn advice(kind: CheckKind, verdict: Verdict, reasons: &[Reason], remote: bool) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blocklist::{BlocklistEntry, BlocklistIndex, Category, EntryKind};
-    use crate::clock::Timestamp;
+    use crate::lookup::BlocklistIndex;
+    use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
+    use verity_core::clock::Timestamp;
 
     fn index() -> BlocklistIndex {
         let e = |kind, raw: &str, category| {

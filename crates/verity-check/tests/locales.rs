@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use verity_check::official::SupportStep;
+use verity_check::verdict::{AdviceCode, CheckKind, ReasonCode, Verdict};
 use verity_core::blocklist::{Category, EntryKind};
-use verity_core::official::SupportStep;
 use verity_core::phone::PhoneClass;
-use verity_core::verdict::{AdviceCode, CheckKind, ReasonCode, Verdict};
 
 const FILES: [(&str, &str); 4] = [
     ("en", include_str!("../../../locales/en/check.json")),

@@ -34,8 +34,8 @@ pub use recurrence::{parse_date, Interval, RecurrencePolicy};
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Timestamp;
-use crate::code_enum;
+use verity_core::clock::Timestamp;
+use verity_core::code_enum;
 
 code_enum! {
     /// The five steps, in order.
