@@ -575,7 +575,7 @@ fn the_organisations_signed_feed_comes_with_the_enrolment_and_pins_its_root() {
     use crate::feed::{v1_list, Feed};
     use verity_app::feed_sync::{FeedConfig, FeedStatus};
     use verity_check::official::OfficialDirectory;
-    use verity_core::feed_config::TrustAnchor;
+    use verity_feed_policy::config::TrustAnchor;
 
     let desk = Desk::start();
     let feed = Feed::new();

@@ -10,8 +10,6 @@ pub mod blocklist;
 pub mod clock;
 pub mod codes;
 pub mod entry_csv;
-pub mod feed_config;
-pub mod feed_schedule;
 pub mod link;
 pub mod list_sum;
 pub mod phone;

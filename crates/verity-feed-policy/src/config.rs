@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::code_enum;
+use verity_core::code_enum;
 
 /// The longest URL accepted.
 pub const MAX_URL_LEN: usize = 2048;

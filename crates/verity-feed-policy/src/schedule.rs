@@ -14,8 +14,8 @@
 //! that updates have been failing since when and why, that it is stale (the verified metadata
 //! expired without a new sync), or that no feed is configured.
 
-use crate::clock::Timestamp;
 use serde::{Deserialize, Serialize};
+use verity_core::clock::Timestamp;
 
 /// Seconds between syncs when the feed asks for nothing longer: 30 minutes.
 pub const DEFAULT_INTERVAL: i64 = 30 * 60;

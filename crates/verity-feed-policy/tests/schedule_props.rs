@@ -5,11 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use proptest::prelude::*;
-use verity_core::feed_schedule::{
+use verity_core::Timestamp;
+use verity_feed_policy::schedule::{
     backoff, freshness, next_sync, start_delay, success_wait, FeedFacts, Freshness, SyncRecord,
     BACKOFF_BASE, DEFAULT_INTERVAL, MAX_WAIT, START_JITTER,
 };
-use verity_core::Timestamp;
 
 proptest! {
     #[test]
