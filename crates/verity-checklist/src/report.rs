@@ -472,25 +472,36 @@ pub fn to_html(report: &ChecklistReport, lang: Language) -> String {
             esc(&evidence_summary(s.evidence.as_ref(), lang)),
         ));
     }
-    h.push_str("</tbody>\n</table>\n<section>\n");
+    h.push_str("</tbody>\n</table>\n");
+    html_audit(&mut h, &report.audit, lang);
+    h.push_str("</main>\n");
+    h.push_str(&format!(
+        "<footer>Verity · {} · {}</footer>\n</body>\n</html>\n",
+        t("report.dates_utc"),
+        esc(&report.generated_at.to_rfc3339())
+    ));
+    h
+}
+
+/// The report's audit section: whether the chain is intact, its head and the countersigned
+/// anchor.
+fn html_audit(h: &mut String, audit: &AuditSummary, lang: Language) {
+    let t = |k: &str| esc(&text(lang, k));
+    h.push_str("<section>\n");
     h.push_str(&format!("<h2>{}</h2>\n", t("report.audit.title")));
-    let class = if report.audit.intact {
-        "intact"
-    } else {
-        "broken"
-    };
+    let class = if audit.intact { "intact" } else { "broken" };
     h.push_str(&format!(
         "<p class=\"{class}\">{}</p>\n",
-        esc(&audit_sentence(&report.audit, lang))
+        esc(&audit_sentence(audit, lang))
     ));
-    if let Some(hash) = &report.audit.head_hash {
+    if let Some(hash) = &audit.head_hash {
         h.push_str(&format!(
             "<p>{}: <code class=\"hash\">{}</code></p>\n",
             t("report.audit.head"),
             esc(hash)
         ));
     }
-    if let Some(a) = &report.audit.anchor {
+    if let Some(a) = &audit.anchor {
         h.push_str(&format!(
             "<p class=\"anchor\">{}: <code class=\"hash\">{}</code></p>\n",
             esc(&text_with(
@@ -505,13 +516,7 @@ pub fn to_html(report: &ChecklistReport, lang: Language) -> String {
         "<p class=\"note\">{}</p>\n",
         t("report.audit.note")
     ));
-    h.push_str("</section>\n</main>\n");
-    h.push_str(&format!(
-        "<footer>Verity · {} · {}</footer>\n</body>\n</html>\n",
-        t("report.dates_utc"),
-        esc(&report.generated_at.to_rfc3339())
-    ));
-    h
+    h.push_str("</section>\n");
 }
 
 /// The internal announcement an administrator posts (for example as a DingTalk announcement):
