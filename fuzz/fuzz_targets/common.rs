@@ -4,11 +4,11 @@
 use std::io::Write;
 use std::sync::OnceLock;
 
-use verity_core::blocklist::BlocklistIndex;
-use verity_core::check::CheckContext;
-use verity_core::official::OfficialDirectory;
+use verity_check::lookup::BlocklistIndex;
+use verity_check::check::CheckContext;
+use verity_check::official::OfficialDirectory;
 use verity_core::phone::Region;
-use verity_core::scan::scan_file;
+use verity_scan::scan_file;
 
 /// Scans `bytes` as a file named `name`: any error is fine, a panic or a blow-up is not.
 pub fn scan(name: &str, bytes: &[u8]) {

@@ -1,9 +1,9 @@
 #![no_main]
 //! Any text through the whole check: never a panic.
 use libfuzzer_sys::fuzz_target;
-use verity_core::blocklist::BlocklistIndex;
-use verity_core::check::{check, CheckContext};
-use verity_core::official::OfficialDirectory;
+use verity_check::lookup::BlocklistIndex;
+use verity_check::check::{check, CheckContext};
+use verity_check::official::OfficialDirectory;
 use verity_core::phone::Region;
 
 fuzz_target!(|s: &str| {

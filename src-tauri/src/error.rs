@@ -290,7 +290,7 @@ impl From<verity_flows::FlowError> for IpcError {
             FlowError::Feed(f) => IpcError::new(ErrorCode::FeedFailed, f.to_string()),
             FlowError::Transition(t) => {
                 let reason = match &t {
-                    verity_core::checklist::TransitionError::InvalidEvidence(ev) => ev.code(),
+                    verity_checklist::checklist::TransitionError::InvalidEvidence(ev) => ev.code(),
                     other => other.code(),
                 };
                 with_reason(
@@ -403,8 +403,8 @@ mod tests {
 
     #[test]
     fn every_scanner_code_is_a_known_reason() {
-        use verity_core::blocklist::LookupError;
-        use verity_core::scan::{Format, Limit, ScanError as S};
+        use verity_check::lookup::LookupError;
+        use verity_scan::{Format, Limit, ScanError as S};
         let scan = [
             S::Empty,
             S::TooLarge { size: 2, max: 1 },
@@ -450,7 +450,7 @@ mod tests {
 
     #[test]
     fn every_evidence_code_is_a_known_reason() {
-        use verity_core::checklist::{EvidenceError as V, Interval};
+        use verity_checklist::checklist::{EvidenceError as V, Interval};
         let evidence = [
             V::NoFiles,
             V::ScanCounts {
@@ -494,7 +494,7 @@ mod tests {
 
     #[test]
     fn every_transition_code_is_a_known_reason() {
-        use verity_core::checklist::{
+        use verity_checklist::checklist::{
             EvidenceError as V, StepId, StepStatus, TransitionError as T,
         };
         let step = StepId::AlertsOn;

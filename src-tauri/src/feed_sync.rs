@@ -2,7 +2,7 @@
 //! `verityctl sync` used), the background schedule, one sync, and what follows it (new threats
 //! recorded, one grouped alert, the tray and the UI told).
 //!
-//! The schedule's arithmetic is `verity_core::feed_schedule`; this module only waits. A sync holds
+//! The schedule's arithmetic is `verity_feed_policy::schedule`; this module only waits. A sync holds
 //! `&mut Store` through the download, so it uses a second `Store` opened on the data directory;
 //! the app's own store sees the new list through its `data_version`-based index refresh, and the
 //! index is rebuilt right after the sync (so the next check does not pay for it).
@@ -21,9 +21,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
-use verity_core::feed_config::{self, RootInfo, TrustAnchor};
-use verity_core::feed_schedule::{self, FeedFacts, Freshness, SyncRecord, DEFAULT_INTERVAL};
 use verity_core::{Language, Timestamp};
+use verity_feed_policy::config::{self as feed_config, RootInfo, TrustAnchor};
+use verity_feed_policy::schedule::{
+    self as feed_schedule, FeedFacts, Freshness, SyncRecord, DEFAULT_INTERVAL,
+};
 use verity_store::{FeedSettings, FeedState, Store};
 
 /// How long the loop sleeps at most before looking at the clock again (the wall clock moves on
@@ -652,7 +654,7 @@ fn alert(state: &AppState, report: &verity_feed::SyncReport) {
 }
 
 /// Starts the background schedule: a first sync 0–60 s after start, then as
-/// `verity_core::feed_schedule` says. Ticks every minute to keep the tray's age current.
+/// `verity_feed_policy::schedule` says. Ticks every minute to keep the tray's age current.
 pub fn start<R: Runtime>(app: AppHandle<R>) {
     if let Some(feed) = app.try_state::<FeedSync>() {
         let first = crate::clock::now().0 + feed_schedule::start_delay(random_unit());

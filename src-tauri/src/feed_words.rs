@@ -5,9 +5,9 @@
 use crate::host::Notice;
 use crate::i18n::{text, text_with};
 use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
-use verity_core::feed_schedule::{coarse_age, Freshness};
 use verity_core::plural::text_count;
 use verity_core::Language;
+use verity_feed_policy::schedule::{coarse_age, Freshness};
 
 /// How many new threats the alert's body names before "… and N more".
 const NAMED: usize = 3;

@@ -129,7 +129,7 @@ pub trait Host: Send + Sync {
     fn feed_changed(
         &self,
         _language: verity_core::Language,
-        _freshness: &verity_core::feed_schedule::Freshness,
+        _freshness: &verity_feed_policy::schedule::Freshness,
         _unread: u32,
     ) {
     }

@@ -1,6 +1,7 @@
 //! The Verity desktop shell: builder, plugins, tray, window behaviour and IPC adapters.
 //!
-//! Domain logic lives in `verity-core`, storage in `verity-store`; this crate only wires them to
+//! Domain logic lives in the pure crates (`verity-core`, `verity-check`, `verity-checklist`,
+//! `verity-scan`, `verity-feed-policy`), storage in `verity-store`; this crate only wires them to
 //! the desktop. Each command in [`commands`] is a few lines that call a crate.
 
 pub mod clock;

@@ -7,7 +7,7 @@ use crate::i18n::{text, text_with};
 use crate::state::AppState;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_clipboard_manager::ClipboardExt;
-use verity_core::check::CheckOutcome;
+use verity_check::check::CheckOutcome;
 use verity_core::Language;
 
 /// How much of the input the notification repeats.
@@ -62,7 +62,7 @@ pub fn check_clipboard<R: Runtime>(app: &AppHandle<R>) {
             &state,
             &t,
             None,
-            verity_core::history::CheckSource::Clipboard,
+            verity_check::history::CheckSource::Clipboard,
         ) {
             Ok(outcome) => {
                 // An open "Recent checks" list reloads (the check may have been recorded).
@@ -101,9 +101,9 @@ pub fn check_clipboard<R: Runtime>(app: &AppHandle<R>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use verity_core::blocklist::BlocklistIndex;
-    use verity_core::check::{check, CheckContext};
-    use verity_core::official::OfficialDirectory;
+    use verity_check::check::{check, CheckContext};
+    use verity_check::lookup::BlocklistIndex;
+    use verity_check::official::OfficialDirectory;
     use verity_core::phone::Region;
 
     fn outcome(input: &str) -> CheckOutcome {

@@ -2,7 +2,7 @@
 //! most, unless the user turned reminders off in Settings; quiet (low urgency, no sound) when the
 //! notification preferences say so; a click opens the Checklist screen.
 //!
-//! The rule is `verity_core::checklist::reminder_decision`; the day it was last shown is kept in
+//! The rule is `verity_checklist::checklist::reminder_decision`; the day it was last shown is kept in
 //! the store (`checklist.reminded_on`), as a date on the user's **local** calendar: "once a day"
 //! is the user's day (in Hong Kong the UTC date changes at 08:00, so a UTC day would remind twice
 //! in one working morning). The background loop checks at start, then every hour of wall-clock
@@ -18,7 +18,7 @@ use specta::Type;
 use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
-use verity_core::checklist::{reminder_decision, ReminderDecision, StepStatus};
+use verity_checklist::checklist::{reminder_decision, ReminderDecision, StepStatus};
 use verity_core::Timestamp;
 
 /// How often the loop checks for due steps, in seconds of wall-clock time.

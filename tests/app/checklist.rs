@@ -9,8 +9,8 @@ use std::sync::atomic::Ordering;
 use verity_app::feed_sync::FeedConfig;
 use verity_app::host::Notice;
 use verity_app::state::AppState;
-use verity_core::checklist::{AlertEvidence, Evidence, StepId, StepState, StepStatus};
-use verity_core::scan::Location;
+use verity_checklist::checklist::{AlertEvidence, Evidence, StepId, StepState, StepStatus};
+use verity_scan::Location;
 
 fn harness() -> Harness {
     Harness::new()
@@ -30,7 +30,7 @@ fn invoke(
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("crates/verity-core/tests/fixtures/scan")
+        .join("crates/verity-scan/tests/fixtures")
         .join(name);
     std::fs::read(path).unwrap()
 }
@@ -135,7 +135,7 @@ fn a_vcard_scan_flags_support_numbers_and_a_cleaned_copy_completes_step_1() {
 #[test]
 fn an_oversized_file_is_refused_and_nothing_is_recorded() {
     let h = harness();
-    let big = vec![b'a'; usize::try_from(verity_core::scan::MAX_FILE_BYTES).unwrap() + 1];
+    let big = vec![b'a'; usize::try_from(verity_scan::MAX_FILE_BYTES).unwrap() + 1];
     let e = invoke(
         &h,
         "scan_files",
@@ -286,7 +286,10 @@ fn reports_where_the_user_said(h: &Harness) -> PathBuf {
         "{name}"
     );
     let date = &name["verity-checklist-report-".len()..name.len() - ".html".len()];
-    assert!(verity_core::checklist::parse_date(date).is_some(), "{date}");
+    assert!(
+        verity_checklist::checklist::parse_date(date).is_some(),
+        "{date}"
+    );
     assert_eq!(asked.extension, "html");
     assert_eq!(asked.filter_name, "HTML page");
     assert_eq!(asked.title, "Save the checklist report");
@@ -394,7 +397,9 @@ fn other_windows_get_no_checklist_commands() {
 // ---- The daily reminder: time and the local offset are passed in ----------------------------
 
 use verity_app::reminder::remind_if_due;
-use verity_core::checklist::ReminderDecision::{self, AlreadyShownToday, NothingDue, Off, Show};
+use verity_checklist::checklist::ReminderDecision::{
+    self, AlreadyShownToday, NothingDue, Off, Show,
+};
 use verity_core::clock::Timestamp;
 
 /// 2026-03-02T22:00:00Z: 06:00 on 3 March in Hong Kong.
@@ -405,7 +410,7 @@ const HK: i32 = 8 * 3600;
 
 /// Records step 4 long before `T`, with the next drill at `next_drill`.
 fn drill_recorded_long_ago(h: &Harness, next_drill: i64) {
-    use verity_core::checklist::{DrillEvidence, Event, Evidence, Interval, StepId};
+    use verity_checklist::checklist::{DrillEvidence, Event, Evidence, Interval, StepId};
     let mut store = verity_store::Store::open(&h.data_dir()).unwrap();
     let e = Evidence::DrillOwner(DrillEvidence {
         owner: "Ada".into(),
@@ -438,7 +443,7 @@ fn a_due_step_reminds_once_a_local_day() {
     let store = verity_store::Store::open(&h.data_dir()).unwrap();
     assert_eq!(
         store.checklist().unwrap().steps[3].status,
-        verity_core::checklist::StepStatus::DueAgain
+        verity_checklist::checklist::StepStatus::DueAgain
     );
     // Hourly checks the same local day: nothing more, though the UTC date changed at 08:00 HK.
     for hours in 1..=17 {

@@ -594,8 +594,8 @@ fn the_desk_is_previewed_before_any_code_is_sent() {
 fn the_organisations_signed_feed_comes_with_the_enrolment_and_pins_its_root() {
     use crate::feed::{v1_list, Feed};
     use verity_app::feed_sync::{FeedConfig, FeedStatus};
-    use verity_core::feed_config::TrustAnchor;
-    use verity_core::official::OfficialDirectory;
+    use verity_check::official::OfficialDirectory;
+    use verity_feed_policy::config::TrustAnchor;
 
     let desk = Desk::start();
     let feed = Feed::new();

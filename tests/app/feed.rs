@@ -13,14 +13,14 @@ use std::sync::{Arc, Mutex};
 use tauri::Listener;
 use verity_app::commands::handlers::{PickedRoot, ThreatList, TrustLogItem, TrustLogWhat};
 use verity_app::feed_sync::{FeedConfig, FeedStatus, RootInfoView};
+use verity_check::check::CheckOutcome;
+use verity_check::official::OfficialDirectory;
+use verity_check::verdict::Verdict;
 use verity_core::blocklist::{Category, EntryKind};
-use verity_core::check::CheckOutcome;
-use verity_core::feed_config::TrustAnchor;
-use verity_core::feed_schedule::Freshness;
-use verity_core::official::OfficialDirectory;
-use verity_core::verdict::Verdict;
 use verity_core::Language;
 use verity_feed::{FeedEntry, PublishInput, PublishOptions, ServerHandle};
+use verity_feed_policy::config::TrustAnchor;
+use verity_feed_policy::schedule::Freshness;
 
 fn v2() -> Vec<FeedEntry> {
     let mut l = v1_list();

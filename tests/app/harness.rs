@@ -19,9 +19,9 @@ use verity_app::commands::{DeviceConfig, ExportDir};
 use verity_app::feed_sync::FeedSync;
 use verity_app::host::{Host, HostError, Notice, OpenRequest, SaveRequest, ShortcutError};
 use verity_app::state::AppState;
-use verity_core::feed_schedule::Freshness;
 use verity_core::Language;
 use verity_device::KdfParams;
+use verity_feed_policy::schedule::Freshness;
 
 /// The desktop as a test wants it: records what the app asked of it, and refuses or answers as
 /// the test says.

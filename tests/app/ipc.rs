@@ -6,10 +6,10 @@ use crate::replies::{AppStatus, ScanResult, ShortcutStatus};
 
 use serde::Deserialize;
 use verity_app::state::AppState;
-use verity_core::check::CheckOutcome;
-use verity_core::checklist::{StepId, StepState};
-use verity_core::history::{CheckSource, HistoryEntry};
-use verity_core::verdict::{CheckKind, ReasonCode, Verdict};
+use verity_check::check::CheckOutcome;
+use verity_check::history::{CheckSource, HistoryEntry};
+use verity_check::verdict::{CheckKind, ReasonCode, Verdict};
+use verity_checklist::checklist::{StepId, StepState};
 use verity_core::{Language, Settings, Timestamp};
 
 fn harness() -> Harness {

@@ -12,9 +12,9 @@
 
 use serde::Deserialize;
 use verity_app::commands::handlers::DeviceKeyStore;
-use verity_core::checklist::{Progress, ScanEvidence, StepId, StepState};
-use verity_core::scan::FileScan;
+use verity_checklist::checklist::{Progress, ScanEvidence, StepId, StepState};
 use verity_core::Timestamp;
+use verity_scan::FileScan;
 
 /// An optional field that must be in the reply (serde takes an absent `Option` for `None`).
 fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>

@@ -29,7 +29,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = process.env.VERITY_BIN;
 const CTL = process.env.VERITYCTL_BIN;
 const DATA_DIR = process.env.VERITY_DATA_DIR;
-const FIXTURE = join(ROOT, 'crates/verity-core/tests/fixtures/scan/ios.vcf');
+const FIXTURE = join(ROOT, 'crates/verity-scan/tests/fixtures/ios.vcf');
 
 const wd = new WebDriver();
 

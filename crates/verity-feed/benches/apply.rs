@@ -47,7 +47,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use verity_core::blocklist::{BlocklistEntry, BlocklistFilter, Category, EntryKind};
+use verity_check::lookup::BlocklistFilter;
+use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
 use verity_core::Timestamp;
 use verity_feed::format::{
     self, entry_digest, DecodeLimits, FeedDigest, FeedEntry, FeedFile, FileKind,

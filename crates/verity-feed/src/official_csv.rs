@@ -23,8 +23,8 @@
 
 use crate::error::FeedError;
 use std::collections::HashMap;
+use verity_check::official::{OfficialDirectory, ServiceAccount, SupportStep};
 use verity_core::blocklist::{normalize_entry_value, EntryKind};
-use verity_core::official::{OfficialDirectory, ServiceAccount, SupportStep};
 use verity_core::phone::Region;
 
 const MAX_LISTED: usize = 20;

@@ -23,7 +23,7 @@ use tough::editor::RepositoryEditor;
 use tough::schema::{Hashes, KeyHolder, RoleKeys, RoleType, Root, Target};
 use tough::sign::Sign;
 use tough::{ExpirationEnforcement, FilesystemTransport, IntoVec, RepositoryLoader, TargetName};
-use verity_core::official::OfficialDirectory;
+use verity_check::official::OfficialDirectory;
 use verity_core::Timestamp;
 
 /// Options of `feed init`.

@@ -701,7 +701,7 @@ fn publishing_keeps_first_dates_and_reports_changes() {
         &feed.keys,
         PublishInput {
             entries: v2_list(),
-            official: Some(verity_core::official::OfficialDirectory::dingtalk_default()),
+            official: Some(verity_check::official::OfficialDirectory::dingtalk_default()),
         },
         &PublishOptions::default(),
         now(),

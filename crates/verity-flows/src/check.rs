@@ -2,11 +2,11 @@
 //! size limit, and what a check leaves in the history.
 
 use crate::FlowError;
-use verity_core::check::{check as core_check, CheckContext, CheckOutcome};
-use verity_core::history::{CheckSource, HistoryRecord};
-use verity_core::message::MAX_TEXT_BYTES;
+use verity_check::check::{check as core_check, CheckContext, CheckOutcome};
+use verity_check::history::{CheckSource, HistoryRecord};
+use verity_check::message::MAX_TEXT_BYTES;
+use verity_check::verdict::CheckKind;
 use verity_core::phone::Region;
-use verity_core::verdict::CheckKind;
 use verity_core::Timestamp;
 use verity_store::{Store, StoreError};
 
@@ -69,7 +69,7 @@ pub fn check(
 }
 
 /// Checks one input and records it in the history of recent checks (see
-/// `verity_core::history` for what is kept). A history that cannot be written is logged: the
+/// `verity_check::history` for what is kept). A history that cannot be written is logged: the
 /// check still answers.
 ///
 /// # Errors
@@ -93,7 +93,7 @@ pub fn check_and_remember(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use verity_core::verdict::Verdict;
+    use verity_check::verdict::Verdict;
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

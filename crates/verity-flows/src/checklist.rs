@@ -2,7 +2,7 @@
 //! fall due first, then the event is applied with its audit record (one transaction).
 
 use crate::FlowError;
-use verity_core::checklist::{Checklist, Event, Evidence, StepId};
+use verity_checklist::checklist::{Checklist, Event, Evidence, StepId};
 use verity_core::Timestamp;
 use verity_store::{Applied, Store};
 

@@ -3,7 +3,7 @@
 //! head sent for the desk to countersign, and the countersigned head kept beside the log.
 
 use crate::FlowError;
-use verity_core::audit::AnchoredHead;
+use verity_checklist::audit::AnchoredHead;
 use verity_core::Timestamp;
 use verity_device::device::{self as ops};
 use verity_device::{DeviceContext, EnrollOutcome, KeyStoreChoice, VerifyReport};

@@ -19,7 +19,7 @@ pub enum FlowError {
     Store(#[from] verity_store::StoreError),
     /// A checklist change that the rules refuse (illegal transition, malformed evidence).
     #[error(transparent)]
-    Transition(#[from] verity_core::checklist::TransitionError),
+    Transition(#[from] verity_checklist::checklist::TransitionError),
     /// A new key file's passphrase breaks the policy.
     #[error(transparent)]
     Passphrase(#[from] crate::device::PassphraseError),
@@ -31,7 +31,7 @@ pub enum FlowError {
     Feed(#[from] verity_feed::FeedError),
     /// The manager's report could not be encoded.
     #[error(transparent)]
-    Report(#[from] verity_core::report::ReportError),
+    Report(#[from] verity_checklist::report::ReportError),
     /// A file that must be new already exists.
     #[error("{} already exists", path.display())]
     Exists {

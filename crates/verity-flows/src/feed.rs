@@ -12,10 +12,10 @@
 //!   feed adds blocklist entries only, so nobody can make a caller's number "official").
 
 use std::path::Path;
-use verity_core::feed_config::{self, TrustAnchor};
 use verity_core::Timestamp;
 use verity_feed::client::{FEED_DIR, TRUSTED_ROOT_FILE};
 use verity_feed::{FeedError, Progress, SyncConfig, SyncReport};
+use verity_feed_policy::config::{self as feed_config, TrustAnchor};
 use verity_store::{FeedSettings, Store, TrustChange, TrustChangeKind};
 
 /// The feed to sync and who chose it.

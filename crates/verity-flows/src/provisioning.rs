@@ -6,12 +6,14 @@
 //! - macOS: `/Library/Application Support/Verity/provisioning.json`
 //!
 //! `VERITY_PROVISIONING` names another file (tests, trials). The format is parsed by
-//! `verity_core::feed_config::parse_provisioning`; a root given as a path is read relative to the
+//! `verity_feed_policy::config::parse_provisioning`; a root given as a path is read relative to the
 //! file's directory.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use verity_core::feed_config::{self, RootSource, MAX_PROVISIONING_BYTES, MAX_ROOT_BYTES};
+use verity_feed_policy::config::{
+    self as feed_config, RootSource, MAX_PROVISIONING_BYTES, MAX_ROOT_BYTES,
+};
 
 /// The environment variable that overrides the provisioning file's path.
 pub const PROVISIONING_ENV: &str = "VERITY_PROVISIONING";

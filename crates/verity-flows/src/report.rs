@@ -3,7 +3,7 @@
 
 use crate::FlowError;
 use std::path::Path;
-use verity_core::report;
+use verity_checklist::report;
 use verity_core::{Language, Timestamp};
 use verity_store::Store;
 

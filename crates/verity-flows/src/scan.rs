@@ -2,10 +2,10 @@
 //! blocklist and official directory, the cleaned copies, and the counts recorded as evidence.
 
 use crate::FlowError;
-use verity_core::checklist::Evidence;
+use verity_checklist::checklist::Evidence;
 use verity_core::phone::Region;
-use verity_core::scan::{self, CleanCopy, FileScan, ScanError};
 use verity_core::Timestamp;
+use verity_scan::{self as scan, CleanCopy, FileScan, ScanError};
 use verity_store::{Applied, Store, StoreError};
 
 /// One file to scan.
@@ -62,22 +62,20 @@ pub fn scan_files(
         files
             .iter()
             .map(|f| {
-                let scan = per_file(scan::scan_file(f.name, f.bytes, ctx))?;
-                let clean = match &scan {
-                    Ok(s)
-                        if copies == Copies::All
-                            || (copies == Copies::Flagged && s.flagged > 0) =>
-                    {
-                        Some(per_file(scan::clean_copy(
-                            f.name,
-                            f.bytes,
-                            &s.flagged_entries(),
-                            ctx,
-                        ))?)
-                    }
-                    _ => None,
+                // One reading of the file for the scan and its copy.
+                let wanted = |s: &FileScan| {
+                    copies == Copies::All || (copies == Copies::Flagged && s.flagged > 0)
                 };
-                Ok(Scanned { scan, clean })
+                match per_file(scan::scan_with_copy(f.name, f.bytes, ctx, wanted))? {
+                    Ok((scan, clean)) => Ok(Scanned {
+                        scan: Ok(scan),
+                        clean: clean.map(per_file).transpose()?,
+                    }),
+                    Err(e) => Ok(Scanned {
+                        scan: Err(e),
+                        clean: None,
+                    }),
+                }
             })
             .collect()
     })

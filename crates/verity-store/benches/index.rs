@@ -2,7 +2,7 @@
 //! SQLite file, and for each size
 //! - the filter probe alone (hit, miss, and misses over a million random keys),
 //! - a full phone check (normalise + probe + verdict; a listed number also pays the confirming
-//!   point query) and a full link check, through `verity_core::check::check`,
+//!   point query) and a full link check, through `verity_check::check::check`,
 //! - the index build at open (`Store::open` + the first `lookup_tables`),
 //! - memory: the filter's bytes per entry (and the process's resident growth, for scale),
 //! - a plain SQLite point query on the same data, printed as a ratio to the probe,
@@ -29,10 +29,10 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use xorf::{BinaryFuse16, BinaryFuse8, Filter};
 
+use verity_check::check::{check, CheckContext, CheckOutcome};
+use verity_check::verdict::{CheckKind, Verdict};
 use verity_core::blocklist::{entry_key, BlocklistEntry, Category, EntryKind};
-use verity_core::check::{check, CheckContext, CheckOutcome};
 use verity_core::phone::{self, Region};
-use verity_core::verdict::{CheckKind, Verdict};
 use verity_core::Timestamp;
 use verity_store::{BlocklistView, Origin, Store, SCHEMA_VERSION};
 
@@ -258,7 +258,7 @@ fn human_ns(ns: f64) -> String {
     }
 }
 
-fn verdict(o: Result<CheckOutcome, verity_core::blocklist::LookupError>) -> Verdict {
+fn verdict(o: Result<CheckOutcome, verity_check::lookup::LookupError>) -> Verdict {
     o.unwrap().verdict
 }
 

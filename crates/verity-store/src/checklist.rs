@@ -3,7 +3,7 @@
 //! Every transition is one write transaction (`BEGIN IMMEDIATE`): the step's new state, the
 //! audit record that chains onto the last one, and the head kept beside the log are written
 //! together or not at all. The rules (which transitions are legal, what a record's hash covers)
-//! live in `verity_core::checklist` and `verity_core::audit`; this module only stores.
+//! live in `verity_checklist::checklist` and `verity_checklist::audit`; this module only stores.
 //!
 //! The log is append-only twice over: triggers refuse `UPDATE` and `DELETE` on it (an honest
 //! mistake cannot change history), and the hash chain shows any change made around them.
@@ -11,12 +11,12 @@
 //! Whoever can write the file can still rewrite the whole chain and its head; so the head the
 //! organisation's desk last countersigned ([`AnchoredHead`], stored by the device verification
 //! flow with [`Store::set_audit_anchor`]) is kept too, and [`Store::verify_audit`] checks the
-//! chain against it (`verity_core::audit::check_anchor`). The manager's report carries it as
+//! chain against it (`verity_checklist::audit::check_anchor`). The manager's report carries it as
 //! well, so deleting it with the chain is caught by an earlier report.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use verity_core::audit::{self, AnchoredHead, AuditRecord, ChainHead, Verification};
-use verity_core::checklist::{
+use verity_checklist::audit::{self, AnchoredHead, AuditRecord, ChainHead, Verification};
+use verity_checklist::checklist::{
     self, Checklist, Event, Evidence, RecurrencePolicy, StepId, StepState, StepStatus,
     TransitionError,
 };
@@ -455,7 +455,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use verity_core::checklist::{QuizEvidence, ScanEvidence};
+    use verity_checklist::checklist::{QuizEvidence, ScanEvidence};
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

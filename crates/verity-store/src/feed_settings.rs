@@ -1,12 +1,12 @@
 //! The app's feed settings, as rows of the `setting` table (`feed.*` keys): the feed URL, the
 //! proxy and the trusted root the user entered, which root was last put in force, and the
-//! notification preferences. Values are validated by `verity_core::feed_config` before they are
+//! notification preferences. Values are validated by `verity_feed_policy::config` before they are
 //! stored; an administrator's provisioning file wins over them (the app decides).
 
 use crate::error::Stored;
 use crate::{Store, StoreError};
-use verity_core::feed_config::TrustAnchor;
 use verity_core::settings::parse_bool;
+use verity_feed_policy::config::TrustAnchor;
 
 const URL: &str = "feed.url";
 const PROXY: &str = "feed.proxy";

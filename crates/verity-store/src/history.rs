@@ -18,7 +18,7 @@ use crate::error::Stored;
 use crate::migrate::Migration;
 use crate::{Store, StoreError};
 use rusqlite::params;
-use verity_core::history::{HistoryEntry, HistoryRecord};
+use verity_check::history::{HistoryEntry, HistoryRecord};
 use verity_core::Timestamp;
 
 pub(crate) const MIGRATION_HISTORY: Migration = Migration {

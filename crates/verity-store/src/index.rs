@@ -19,10 +19,9 @@ use crate::error::IndexError;
 use crate::feed::{IndexChange, StringCache};
 use crate::{Store, StoreError};
 use rusqlite::{Connection, Transaction};
-use verity_core::blocklist::{
-    entry_key, BlocklistEntry, BlocklistFilter, BlocklistLookup, EntryKind, LookupError,
-};
-use verity_core::official::OfficialDirectory;
+use verity_check::lookup::{BlocklistFilter, BlocklistLookup, LookupError};
+use verity_check::official::OfficialDirectory;
+use verity_core::blocklist::{entry_key, BlocklistEntry, EntryKind};
 
 /// The filter and the directory as last loaded, with the database version they reflect.
 #[derive(Debug, Default)]
@@ -203,7 +202,7 @@ pub(crate) fn point_query(
 
 /// The blocklist as checks see it: the in-memory filter in front of the database. Borrowed from
 /// the [`Store`] by [`Store::lookup_tables`]; implements [`BlocklistLookup`] for
-/// `verity_core::check::CheckContext`.
+/// `verity_check::check::CheckContext`.
 ///
 /// It holds one read transaction until it is dropped: the freshness check, a rebuild and every
 /// confirming query see one snapshot (a message's items agree with each other) and take the

@@ -9,9 +9,9 @@
 use crate::blocklist::{self, BlocklistSummary, ImportReport, Origin, StoredEntry};
 use crate::feed::{self, FeedApplied, FeedRow, FeedUpdate};
 use crate::{index, official, Store, StoreError};
+use verity_check::official::OfficialDirectory;
 use verity_core::blocklist::{BlocklistEntry, EntryKind};
 use verity_core::list_sum::{ListDigest, ListSum};
-use verity_core::official::OfficialDirectory;
 use verity_core::Timestamp;
 
 impl Store {

@@ -10,7 +10,7 @@ use crate::blocklist::Origin;
 use crate::error::Stored;
 use crate::{Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use verity_core::official::OfficialDirectory;
+use verity_check::official::OfficialDirectory;
 use verity_core::Timestamp;
 
 /// The stored directory, else the shipped default.

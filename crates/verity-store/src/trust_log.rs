@@ -9,8 +9,8 @@ use crate::error::Stored;
 use crate::migrate::Migration;
 use crate::{Store, StoreError};
 use rusqlite::params;
-use verity_core::feed_config::TrustAnchor;
 use verity_core::Timestamp;
+use verity_feed_policy::config::TrustAnchor;
 
 pub(crate) const MIGRATION_TRUST_LOG: Migration = Migration {
     version: 10,

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use verity_core::audit::BreakKind;
-use verity_core::checklist::{
+use verity_checklist::audit::BreakKind;
+use verity_checklist::checklist::{
     AcknowledgementEvidence, DrillEvidence, Event, Evidence, Interval, QuizEvidence, ScanEvidence,
     StepId, StepStatus,
 };

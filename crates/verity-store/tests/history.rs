@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use verity_core::history::{CheckSource, HistoryRecord};
-use verity_core::verdict::{CheckKind, Verdict};
+use verity_check::history::{CheckSource, HistoryRecord};
+use verity_check::verdict::{CheckKind, Verdict};
 use verity_core::Timestamp;
 use verity_store::{Store, DATABASE_FILE, MAX_HISTORY};
 

@@ -15,8 +15,8 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-use verity_core::audit::{self, AnchoredHead, AuditRecord, ChainBreak, ChainHead};
-use verity_core::checklist::StepId;
+use verity_checklist::audit::{self, AnchoredHead, AuditRecord, ChainBreak, ChainHead};
+use verity_checklist::checklist::StepId;
 use verity_core::text::{text, text_with};
 use verity_core::Language;
 use verity_store::Store;
@@ -205,12 +205,13 @@ fn report_anchor(path: &Path) -> Result<AnchoredHead, CliError> {
             MAX_REPORT / 1024 / 1024
         )));
     }
-    let r: verity_core::report::ChecklistReport = serde_json::from_slice(&bytes).map_err(|e| {
-        CliError::Usage(format!(
-            "{} is not a JSON checklist report: {e}",
-            path.display()
-        ))
-    })?;
+    let r: verity_checklist::report::ChecklistReport =
+        serde_json::from_slice(&bytes).map_err(|e| {
+            CliError::Usage(format!(
+                "{} is not a JSON checklist report: {e}",
+                path.display()
+            ))
+        })?;
     r.audit.anchor.ok_or_else(|| {
         CliError::Usage(format!(
             "{} carries no countersigned head (it was made before the device was verified)",

@@ -7,10 +7,10 @@ use serde::Serialize;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use verity_core::check::CheckOutcome;
+use verity_check::check::CheckOutcome;
+use verity_check::verdict::{CheckKind, Verdict};
 use verity_core::phone::Region;
 use verity_core::text::text;
-use verity_core::verdict::{CheckKind, Verdict};
 use verity_core::Language;
 
 /// Largest input read from standard input (a pasted message), in bytes: the one limit of a check.

@@ -10,11 +10,11 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use verity_core::checklist::{
+use verity_checklist::checklist::{
     parse_date, AcknowledgementEvidence, AlertEvidence, Checklist, DrillEvidence, Event, Evidence,
     Interval, QuizEvidence, RecurrencePolicy, StepId, StepState,
 };
-use verity_core::report;
+use verity_checklist::report;
 use verity_core::text::{text, text_with};
 use verity_core::{Language, Timestamp};
 use verity_flows::report::Format;
@@ -207,7 +207,7 @@ fn print_applied(out: &mut dyn Write, a: &Applied) -> Result<(), CliError> {
 #[derive(Debug, Serialize)]
 struct StatusOut {
     steps: Vec<StepState>,
-    progress: verity_core::checklist::Progress,
+    progress: verity_checklist::checklist::Progress,
     next_drill: Option<Timestamp>,
     due_again: Vec<StepId>,
 }
@@ -351,7 +351,7 @@ fn status(
             due_again: c
                 .steps
                 .iter()
-                .filter(|s| s.status == verity_core::checklist::StepStatus::DueAgain)
+                .filter(|s| s.status == verity_checklist::checklist::StepStatus::DueAgain)
                 .map(|s| s.step)
                 .collect(),
             steps: c.steps,

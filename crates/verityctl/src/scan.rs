@@ -13,10 +13,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use verity_core::phone::Region;
-use verity_core::scan::{self, FileScan, Finding, Location, ScanError, MAX_FILE_BYTES};
 use verity_core::text::{text, text_with};
 use verity_core::Language;
 use verity_flows::scan::{Copies, Input};
+use verity_scan::{self as scan, FileScan, Finding, Location, ScanError, MAX_FILE_BYTES};
 use verity_store::Store;
 
 /// Arguments of `verityctl scan`.

@@ -6,14 +6,14 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
-use verity_core::feed_config::TrustAnchor;
 use verity_feed::{Progress, Stage, SyncConfig, SyncOutcome};
+use verity_feed_policy::config::TrustAnchor;
 use verity_flows::feed::Source;
 use verity_flows::provisioning;
 use verity_store::{Store, TrustChangeKind};
 
 /// Largest trusted root file accepted, in bytes (the app's limit).
-const MAX_ROOT_BYTES: u64 = verity_core::feed_config::MAX_ROOT_BYTES as u64;
+const MAX_ROOT_BYTES: u64 = verity_feed_policy::config::MAX_ROOT_BYTES as u64;
 
 /// Arguments of `verityctl sync`.
 #[derive(Debug, clap::Args)]

@@ -10,7 +10,7 @@ use common::*;
 
 use rusqlite::{params, Connection};
 use std::path::Path;
-use verity_core::audit::AuditRecord;
+use verity_checklist::audit::AuditRecord;
 use verity_core::Timestamp;
 use verity_device::{Clock, SystemClock};
 

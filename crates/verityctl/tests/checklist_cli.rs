@@ -11,7 +11,7 @@ use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../verity-core/tests/fixtures/scan")
+        .join("../verity-scan/tests/fixtures")
         .join(name)
 }
 

@@ -538,7 +538,10 @@ fn a_feed_entered_by_hand_cannot_make_a_number_official_nor_replace_a_pinned_roo
         let log = store.trust_log(10).unwrap();
         assert_eq!(log.len(), 1, "{log:?}");
         assert_eq!(log[0].kind, verity_store::TrustChangeKind::FeedRoot);
-        assert_eq!(log[0].anchor, verity_core::feed_config::TrustAnchor::Manual);
+        assert_eq!(
+            log[0].anchor,
+            verity_feed_policy::config::TrustAnchor::Manual
+        );
     }
     assert_eq!(verdict(&org.data, "+85230010001"), "scam");
     assert_ne!(verdict(&org.data, "+852 3001 0077"), "official");

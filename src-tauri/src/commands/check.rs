@@ -3,9 +3,9 @@ use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
-use verity_core::check::CheckOutcome;
-use verity_core::history::{CheckSource, HistoryEntry};
-use verity_core::verdict::CheckKind;
+use verity_check::check::CheckOutcome;
+use verity_check::history::{CheckSource, HistoryEntry};
+use verity_check::verdict::CheckKind;
 
 /// Sent to the UI after a check made outside the Check screen ("Check clipboard", from the
 /// tray or the shortcut), so that an open "Recent checks" list shows it.

@@ -1,5 +1,5 @@
-//! The five-step security checklist (issue 5): thin adapters over `verity_core::checklist`,
-//! `verity_core::scan`, `verity_core::report` and the store's checklist tables. Every change is
+//! The five-step security checklist (issue 5): thin adapters over `verity_checklist::checklist`,
+//! `verity_scan`, `verity_checklist::report` and the store's checklist tables. Every change is
 //! one store transition with its audit record.
 //!
 //! Files come from the web view as bytes (read with the web File API); nothing here reads or
@@ -19,16 +19,17 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::path::{Path, PathBuf};
 use tauri::{AppHandle, Manager, Runtime, State};
-use verity_core::checklist::{
+use verity_checklist::checklist::{
     parse_date, AcknowledgementEvidence, AlertEvidence, DrillEvidence, Evidence, Interval,
     Progress, QuizEvidence, StepId, StepState, PASS_PERCENT,
 };
+use verity_checklist::report;
 use verity_core::clock::Timestamp;
-use verity_core::scan::{self, FileScan, ScanError, MAX_FILE_BYTES};
-use verity_core::{report, Language};
+use verity_core::Language;
 use verity_flows::report::Format;
 use verity_flows::scan::{Copies, Input, Scanned};
 use verity_flows::FlowError;
+use verity_scan::{self as scan, FileScan, ScanError, MAX_FILE_BYTES};
 use verity_store::Store;
 
 /// Where cleaned copies and reports are written (managed state).
@@ -97,7 +98,7 @@ fn status_of(store: &mut Store, lang: Language) -> Result<ChecklistStatus, FlowE
     let next_step = c
         .steps
         .iter()
-        .find(|s| s.status != verity_core::checklist::StepStatus::Done)
+        .find(|s| s.status != verity_checklist::checklist::StepStatus::Done)
         .map(|s| s.step);
     Ok(ChecklistStatus {
         progress: c.progress(),
@@ -149,7 +150,7 @@ pub struct ScanResult {
     /// Each file, in the order given.
     pub files: Vec<FileOutcome>,
     /// Files read, entries, flagged (counts only: what is recorded).
-    pub summary: verity_core::checklist::ScanEvidence,
+    pub summary: verity_checklist::checklist::ScanEvidence,
     /// Step 1 after recording, when at least one file could be read.
     pub step: Option<StepState>,
 }

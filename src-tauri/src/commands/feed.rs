@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, Runtime, State};
 use verity_core::blocklist::{Category, EntryKind};
-use verity_core::feed_config::{self, TrustAnchor};
 use verity_core::Timestamp;
+use verity_feed_policy::config::{self as feed_config, TrustAnchor};
 use verity_store::{TrustChange, TrustChangeKind};
 
 /// The most threats one call returns.

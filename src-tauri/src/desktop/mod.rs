@@ -125,7 +125,7 @@ impl Host for DesktopHost {
     fn feed_changed(
         &self,
         language: verity_core::Language,
-        freshness: &verity_core::feed_schedule::Freshness,
+        freshness: &verity_feed_policy::schedule::Freshness,
         unread: u32,
     ) {
         tray::set_feed(&self.app, language, freshness, unread);

@@ -4,8 +4,8 @@ use crate::{feed_words, i18n};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
-use verity_core::feed_schedule::Freshness;
 use verity_core::Language;
+use verity_feed_policy::schedule::Freshness;
 
 const TRAY_ID: &str = "verity";
 const OPEN: &str = "open";

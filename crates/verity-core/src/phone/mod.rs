@@ -29,8 +29,8 @@ mod normalize;
 #[cfg(test)]
 mod tests;
 
-pub use normalize::{ascii_digit, normalize, normalize_full, warm_up};
-pub(crate) use normalize::{is_digit_char, is_number_char};
+pub use normalize::{ascii_digit, is_digit_char, is_number_char};
+pub use normalize::{normalize, normalize_full, warm_up};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -25,7 +25,8 @@ pub(super) struct Scanned {
     plus: bool,
 }
 
-/// `c` as an ASCII digit, from ASCII, full-width, Arabic-Indic or Extended Arabic-Indic digits.
+/// The ASCII digit a digit this module reads stands for (full-width and Arabic-Indic digits
+/// folded), or `None`.
 #[must_use]
 pub fn ascii_digit(c: char) -> Option<char> {
     let base = match c {
@@ -73,12 +74,12 @@ pub(super) fn is_plus(c: char) -> bool {
 }
 
 /// Whether `c` can appear in a phone number as this module reads it (digit, `+`, separator).
-pub(crate) fn is_number_char(c: char) -> bool {
+pub fn is_number_char(c: char) -> bool {
     ascii_digit(c).is_some() || is_plus(c) || is_separator(c)
 }
 
 /// Whether `c` is a digit this module reads (ASCII, full-width, Arabic-Indic).
-pub(crate) fn is_digit_char(c: char) -> bool {
+pub fn is_digit_char(c: char) -> bool {
     ascii_digit(c).is_some()
 }
 

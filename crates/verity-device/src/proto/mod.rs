@@ -29,7 +29,7 @@
 //! answer from an impostor, a relay or a meddling proxy is ever shown as fact.
 //!
 //! **Anchored audit head.** The checklist's audit log is a hash chain on the device
-//! (`verity_core::audit`); whoever can write the database can rewrite it whole. So a
+//! (`verity_checklist::audit`); whoever can write the database can rewrite it whole. So a
 //! `POST /v1/verify` may carry the chain's head, signed by the device key over
 //! [`audit_head_signing_input`]: `"verity-audit-head-v1\n" DEVICE_ID "\n" SEQ "\n" HASH`
 //! ([`SignedHead`]; `SEQ` in decimal, `HASH` 64 lower-case hex digits). The desk checks it with the

@@ -41,8 +41,8 @@ pub use encode::encode;
 use crate::error::FormatError;
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
+use verity_check::official::OfficialDirectory;
 use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
-use verity_core::official::OfficialDirectory;
 use verity_core::Timestamp;
 
 /// The first bytes of every feed file.

@@ -16,9 +16,10 @@ use crate::feed_block::{BlockWriter, Editor};
 use crate::{Store, StoreError};
 use rusqlite::{params, Transaction};
 use std::cmp::Ordering;
-use verity_core::blocklist::{entry_key, BlocklistEntry, BlocklistFilter, EntryKind};
+use verity_check::lookup::BlocklistFilter;
+use verity_check::official::OfficialDirectory;
+use verity_core::blocklist::{entry_key, BlocklistEntry, EntryKind};
 use verity_core::list_sum::{ListDigest, ListSum};
-use verity_core::official::OfficialDirectory;
 
 /// An entry as the feed carries it.
 pub trait FeedRow {

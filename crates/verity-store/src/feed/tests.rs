@@ -9,9 +9,9 @@ use crate::error::Rejection;
 use crate::{Origin, Store, StoreError};
 use rusqlite::{params, Connection};
 use std::hash::{Hash, Hasher};
+use verity_check::official::OfficialDirectory;
 use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
 use verity_core::list_sum::{ListDigest, ListSum};
-use verity_core::official::OfficialDirectory;
 use verity_core::Timestamp;
 
 /// A stand-in for the feed's SHA-256 entry digest (the store only adds and subtracts).

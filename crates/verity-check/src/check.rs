@@ -1,0 +1,677 @@
+//! The check: one input (a number, a link or a message) in, one verdict with reasons, matched
+//! entries and advice out. Pure: the blocklist (any [`BlocklistLookup`]), the official directory
+//! and the default region come in through [`CheckContext`]. The only failure is the blocklist's
+//! own (a store that cannot be read): a check never guesses a verdict without it.
+//!
+//! Precedence: blocklist > official directory > rules. A listed number or link is `scam` (rule
+//! findings are still reported as extra reasons); an official one is `official`; a rule that
+//! fired makes it `suspicious`; a readable input with nothing is `no_record` (never "safe");
+//! an unreadable one is `invalid`. Hints never change a verdict.
+//!
+//! A message is checked item by item (each number and link it contains, in order), then for
+//! scam scripts. Its verdict is the worst of its items and its scripts; an unreadable item
+//! inside a readable message counts as `no_record`. A number in a message that also claims to
+//! be the platform's customer service becomes `suspicious` itself (`presented_as_platform_support`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::lookalike;
+use crate::lookup::{BlocklistLookup, LookupError};
+use crate::message::{self, ScriptHit};
+use crate::official::OfficialDirectory;
+use crate::verdict::{AdviceCode, CheckKind, Match, Reason, ReasonCode, Verdict};
+use verity_core::link::{self, LinkError};
+use verity_core::phone::{self, PhoneError, PhoneHint, Region};
+
+/// What a check needs besides the input.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckContext<'a> {
+    /// The blocklist: the in-memory [`crate::lookup::BlocklistIndex`], or the store's
+    /// filter-backed view.
+    pub index: &'a dyn BlocklistLookup,
+    /// The official channels.
+    pub official: &'a OfficialDirectory,
+    /// How to read numbers written without a country code.
+    pub default_region: Region,
+}
+
+/// The result of a check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CheckOutcome {
+    /// The input as given.
+    pub input: String,
+    /// What it was checked as.
+    pub kind: CheckKind,
+    /// E.164 for a number, the Safe Browsing canonical URL for a link, none for a message or
+    /// an unreadable input.
+    pub normalized: Option<String>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, most important first; hints last.
+    pub reasons: Vec<Reason>,
+    /// The blocklist entries that matched (for a message: those of its items).
+    pub matches: Vec<Match>,
+    /// What to do, in display order.
+    pub advice: Vec<AdviceCode>,
+    /// For a message: one outcome per number and link found, in order of appearance.
+    pub items: Vec<CheckOutcome>,
+}
+
+/// Checks `input` as `kind`, or as the kind [`detect_kind`] finds.
+///
+/// # Errors
+/// [`LookupError`] when the blocklist cannot be read.
+pub fn check(
+    input: &str,
+    kind: Option<CheckKind>,
+    ctx: &CheckContext<'_>,
+) -> Result<CheckOutcome, LookupError> {
+    match kind.unwrap_or_else(|| detect_kind(input)) {
+        CheckKind::Phone => check_phone(input, ctx),
+        CheckKind::Url => check_url(input, ctx),
+        CheckKind::Text => check_text(input, ctx),
+    }
+}
+
+/// Guesses what an input is: a phone number (digits and separators only, a `tel:` URI, or a
+/// single short token that is mostly digits — letters then make it `invalid`), a link (a
+/// single token with a scheme, `www.`, or a host with a known public suffix), else text.
+#[must_use]
+pub fn detect_kind(input: &str) -> CheckKind {
+    let t = input.trim();
+    if t.is_empty() {
+        return CheckKind::Text;
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("tel:") {
+        return CheckKind::Phone;
+    }
+    let digits = t.chars().filter(|c| phone::is_digit_char(*c)).count();
+    if digits >= 3
+        && t.chars()
+            .all(|c| phone::is_number_char(c) || c.is_whitespace())
+    {
+        return CheckKind::Phone;
+    }
+    if t.chars().any(char::is_whitespace) || t.contains('@') && !t.contains('/') {
+        return CheckKind::Text;
+    }
+    if lower.contains("://") || lower.starts_with("www.") {
+        return CheckKind::Url;
+    }
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    if digits >= 4 && letters <= 8 && !t.contains(['.', '/', ':']) {
+        return CheckKind::Phone;
+    }
+    match link::canonicalize(t) {
+        Ok(c) if c.host_is_plausible() => CheckKind::Url,
+        Err(LinkError::UnsupportedScheme(_)) => CheckKind::Url,
+        _ => CheckKind::Text,
+    }
+}
+
+fn outcome(input: &str, kind: CheckKind) -> CheckOutcome {
+    CheckOutcome {
+        input: input.to_owned(),
+        kind,
+        normalized: None,
+        verdict: Verdict::Invalid,
+        reasons: Vec::new(),
+        matches: Vec::new(),
+        advice: Vec::new(),
+        items: Vec::new(),
+    }
+}
+
+fn phone_error_reason(e: &PhoneError) -> Reason {
+    let code = match e {
+        PhoneError::Empty => ReasonCode::EmptyInput,
+        PhoneError::InputTooLong => ReasonCode::InputTooLong,
+        PhoneError::LooksLikeEmail => ReasonCode::LooksLikeEmail,
+        PhoneError::ContainsLetters => ReasonCode::ContainsLetters,
+        PhoneError::InvalidCharacter(_) | PhoneError::MisplacedPlus | PhoneError::NoDigits => {
+            ReasonCode::NotANumber
+        }
+        PhoneError::UnknownCountryCode(_) => ReasonCode::UnknownCountryCode,
+        PhoneError::TooShort { .. } => ReasonCode::NumberTooShort,
+        PhoneError::TooLong { .. } => ReasonCode::NumberTooLong,
+        PhoneError::InvalidForRegion { .. } => ReasonCode::NumberInvalidForRegion,
+    };
+    Reason::with(code, e.to_string())
+}
+
+fn hint_reason(h: PhoneHint) -> Reason {
+    Reason::new(match h {
+        PhoneHint::HkCallerIdSpoof => ReasonCode::HkCallerIdSpoofHint,
+        PhoneHint::HkPrefixNonHkPattern => ReasonCode::HkPrefixNonHkPatternHint,
+        PhoneHint::Overseas => ReasonCode::OverseasNumberHint,
+        PhoneHint::PremiumRate => ReasonCode::PremiumRateHint,
+    })
+}
+
+fn check_phone(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, LookupError> {
+    let mut out = outcome(input, CheckKind::Phone);
+    match phone::normalize(input, ctx.default_region) {
+        Ok(n) => {
+            let hits = ctx.index.lookup_phone(&n.e164)?;
+            if !hits.is_empty() {
+                out.verdict = Verdict::Scam;
+                out.reasons
+                    .push(Reason::with(ReasonCode::OnBlocklist, n.e164.clone()));
+            } else if ctx.official.is_official_phone(&n.e164) {
+                out.verdict = Verdict::Official;
+                out.reasons.push(Reason::new(ReasonCode::OfficialChannel));
+            } else {
+                out.verdict = Verdict::NoRecord;
+                out.reasons.push(Reason::new(ReasonCode::NoRecord));
+            }
+            out.matches = hits.iter().map(Match::from).collect();
+            out.reasons.extend(n.hints.iter().copied().map(hint_reason));
+            out.normalized = Some(n.e164);
+        }
+        Err(e) => {
+            out.reasons.push(phone_error_reason(&e));
+            out.reasons.extend(e.hints().into_iter().map(hint_reason));
+        }
+    }
+    out.advice = advice(CheckKind::Phone, out.verdict, &out.reasons, false);
+    Ok(out)
+}
+
+fn check_url(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, LookupError> {
+    let mut out = outcome(input, CheckKind::Url);
+    match link::canonicalize(input) {
+        Ok(c) if c.host_is_plausible() => {
+            let hits = ctx.index.lookup_url(&c)?;
+            let assessment = lookalike::assess(&c, ctx.official);
+            if let Some(first) = hits.first() {
+                out.verdict = Verdict::Scam;
+                out.reasons
+                    .push(Reason::with(ReasonCode::OnBlocklist, first.value.clone()));
+                out.reasons.extend(assessment.reasons);
+            } else if assessment.official {
+                out.verdict = Verdict::Official;
+                out.reasons
+                    .push(Reason::with(ReasonCode::OfficialChannel, c.host.clone()));
+            } else if !assessment.reasons.is_empty() {
+                out.verdict = Verdict::Suspicious;
+                out.reasons.extend(assessment.reasons);
+            } else {
+                out.verdict = Verdict::NoRecord;
+                out.reasons.push(Reason::new(ReasonCode::NoRecord));
+            }
+            out.matches = hits.iter().map(Match::from).collect();
+            out.normalized = Some(c.canonical);
+        }
+        Ok(_) => out.reasons.push(Reason::new(ReasonCode::NotALink)),
+        Err(e) => {
+            let code = match e {
+                LinkError::Empty => ReasonCode::EmptyInput,
+                LinkError::TooLong => ReasonCode::InputTooLong,
+                LinkError::UnsupportedScheme(_) => ReasonCode::UnsupportedScheme,
+                LinkError::EmptyHost | LinkError::InvalidHost | LinkError::InvalidPort => {
+                    ReasonCode::NotALink
+                }
+            };
+            out.reasons.push(Reason::with(code, e.to_string()));
+        }
+    }
+    out.advice = advice(CheckKind::Url, out.verdict, &out.reasons, false);
+    Ok(out)
+}
+
+fn check_text(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, LookupError> {
+    let mut out = outcome(input, CheckKind::Text);
+    if input.trim().is_empty() {
+        out.reasons.push(Reason::new(ReasonCode::EmptyInput));
+        out.advice = advice(CheckKind::Text, Verdict::Invalid, &out.reasons, false);
+        return Ok(out);
+    }
+    if input.len() > message::MAX_TEXT_BYTES {
+        out.reasons.push(Reason::new(ReasonCode::InputTooLong));
+        out.advice = advice(CheckKind::Text, Verdict::Invalid, &out.reasons, false);
+        return Ok(out);
+    }
+    let found = message::extract(input, ctx.default_region);
+    let mut items: Vec<(usize, CheckOutcome)> = Vec::new();
+    for f in &found.phones {
+        items.push((f.start, check_phone(&f.text, ctx)?));
+    }
+    for f in &found.links {
+        items.push((f.start, check_url(&f.text, ctx)?));
+    }
+    items.sort_by_key(|(start, _)| *start);
+    let mut items: Vec<CheckOutcome> = items.into_iter().map(|(_, o)| o).collect();
+
+    let has_unofficial_phone = items
+        .iter()
+        .any(|i| i.kind == CheckKind::Phone && i.verdict != Verdict::Official);
+    let scripts = message::detect_scripts(input, has_unofficial_phone, ctx.official);
+    let presented = scripts
+        .iter()
+        .any(|s| s.code == ReasonCode::PresentedAsPlatformSupport);
+    let remote = scripts.iter().any(|s| s.remote_access);
+
+    if presented {
+        for item in items.iter_mut().filter(|i| i.kind == CheckKind::Phone) {
+            if item.verdict == Verdict::Official {
+                continue;
+            }
+            if item.verdict == Verdict::NoRecord {
+                item.verdict = Verdict::Suspicious;
+                item.reasons.retain(|r| r.code != ReasonCode::NoRecord);
+            }
+            item.reasons.insert(
+                usize::from(item.verdict == Verdict::Scam),
+                Reason::new(ReasonCode::PresentedAsPlatformSupport),
+            );
+            item.advice = advice(CheckKind::Phone, item.verdict, &item.reasons, false);
+        }
+    }
+
+    let mut verdict = if scripts.is_empty() {
+        Verdict::NoRecord
+    } else {
+        Verdict::Suspicious
+    };
+    let mut any_item_readable_non_official = false;
+    let mut all_official = !items.is_empty();
+    for i in &items {
+        let v = if i.verdict == Verdict::Invalid {
+            Verdict::NoRecord
+        } else {
+            i.verdict
+        };
+        if v != Verdict::Official {
+            all_official = false;
+            any_item_readable_non_official = true;
+        }
+        if v.severity() > verdict.severity() {
+            verdict = v;
+        }
+    }
+    if scripts.is_empty() && all_official && !any_item_readable_non_official {
+        verdict = Verdict::Official;
+    }
+
+    if items.iter().any(|i| i.verdict == Verdict::Scam) {
+        out.reasons
+            .push(Reason::new(ReasonCode::ContainsListedItem));
+    }
+    for s in &scripts {
+        out.reasons.push(script_reason(s));
+    }
+    if items.iter().any(|i| i.verdict == Verdict::Suspicious) {
+        out.reasons
+            .push(Reason::new(ReasonCode::ContainsSuspiciousItem));
+    }
+    match verdict {
+        Verdict::Official => out.reasons.push(Reason::new(ReasonCode::OfficialChannel)),
+        Verdict::NoRecord => out.reasons.push(Reason::new(ReasonCode::NoRecord)),
+        _ => {}
+    }
+
+    let mut matches: Vec<Match> = Vec::new();
+    for m in items.iter().flat_map(|i| i.matches.iter()) {
+        if !matches.contains(m) {
+            matches.push(m.clone());
+        }
+    }
+    let mut adv = advice(CheckKind::Text, verdict, &out.reasons, remote);
+    for i in &items {
+        if i.verdict.is_risky() {
+            adv.extend(i.advice.iter().copied());
+        }
+    }
+    adv.sort_unstable();
+    adv.dedup();
+
+    out.verdict = verdict;
+    out.matches = matches;
+    out.advice = adv;
+    out.items = std::mem::take(&mut items);
+    Ok(out)
+}
+
+fn script_reason(s: &ScriptHit) -> Reason {
+    if s.cues.is_empty() || s.code == ReasonCode::PresentedAsPlatformSupport {
+        Reason::new(s.code)
+    } else {
+        Reason::with(s.code, s.cues.join(", "))
+    }
+}
+
+/// The advice for a verdict, from the kind and the reasons.
+fn advice(kind: CheckKind, verdict: Verdict, reasons: &[Reason], remote: bool) -> Vec<AdviceCode> {
+    use AdviceCode as A;
+    let mut out: Vec<AdviceCode> = Vec::new();
+    match verdict {
+        Verdict::Scam | Verdict::Suspicious => {
+            match kind {
+                CheckKind::Phone => out.extend([A::HangUp, A::DeleteSavedNumber]),
+                CheckKind::Url => out.extend([A::DoNotOpenLink, A::DoNotEnterDetails]),
+                CheckKind::Text => {}
+            }
+            for r in reasons {
+                match r.code {
+                    ReasonCode::ScriptCodeOrRemoteAccess => {
+                        out.extend([A::HangUp, A::NeverShareCode]);
+                        if remote {
+                            out.push(A::DoNotInstallRemoteTool);
+                        }
+                    }
+                    ReasonCode::ScriptPaidUpgrade => out.push(A::DoNotPay),
+                    ReasonCode::ScriptFreezeThreat => out.push(A::HangUp),
+                    ReasonCode::PresentedAsPlatformSupport => {
+                        out.extend([A::HangUp, A::DeleteSavedNumber]);
+                    }
+                    ReasonCode::PlainHttpSensitivePath => out.push(A::DoNotEnterDetails),
+                    _ => {}
+                }
+            }
+            out.extend([A::UseInAppSupport, A::ReportToIt]);
+        }
+        Verdict::Official => out.push(A::NeverShareCode),
+        Verdict::NoRecord => out.extend([A::StayCautious, A::UseInAppSupport]),
+        Verdict::Invalid => out.push(A::CheckInput),
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lookup::BlocklistIndex;
+    use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
+    use verity_core::clock::Timestamp;
+
+    fn index() -> BlocklistIndex {
+        let e = |kind, raw: &str, category| {
+            BlocklistEntry::new(
+                kind,
+                raw,
+                category,
+                Some("sample-2025q3".into()),
+                Some("sample".into()),
+                Timestamp(1_750_000_000),
+                Region::HK,
+            )
+            .unwrap()
+        };
+        BlocklistIndex::build(vec![
+            e(EntryKind::Phone, "+852 3001 2345", Category::FakeSupport),
+            e(
+                EntryKind::Domain,
+                "dingtalk-upgrade.com",
+                Category::FakeUpgrade,
+            ),
+            e(
+                EntryKind::Url,
+                "http://evil-pay.top/pay/",
+                Category::Phishing,
+            ),
+        ])
+    }
+
+    fn run(input: &str, kind: Option<CheckKind>) -> CheckOutcome {
+        let idx = index();
+        let official = OfficialDirectory::dingtalk_default();
+        let ctx = CheckContext {
+            index: &idx,
+            official: &official,
+            default_region: Region::HK,
+        };
+        check(input, kind, &ctx).unwrap()
+    }
+
+    fn codes(o: &CheckOutcome) -> Vec<&'static str> {
+        o.reasons.iter().map(|r| r.code.as_str()).collect()
+    }
+
+    #[test]
+    fn kind_detection() {
+        let cases = [
+            ("+852 9123 4567", CheckKind::Phone),
+            ("9123-4567", CheckKind::Phone),
+            ("tel:+85291234567", CheckKind::Phone),
+            ("1-800-FLOWERS", CheckKind::Phone),
+            ("９１２３４５６７", CheckKind::Phone),
+            ("https://dingtalk.com", CheckKind::Url),
+            ("www.dingtalk-hk.com", CheckKind::Url),
+            ("dingtalk-hk.com/login", CheckKind::Url),
+            ("3279880203", CheckKind::Phone),
+            ("http://3279880203/", CheckKind::Url),
+            ("mailto:x@y.com", CheckKind::Text),
+            ("javascript:alert(1)", CheckKind::Url),
+            ("support@dingtalk.com", CheckKind::Text),
+            ("Call 9123 4567 now", CheckKind::Text),
+            ("hello", CheckKind::Text),
+            ("", CheckKind::Text),
+        ];
+        for (input, want) in cases {
+            assert_eq!(detect_kind(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn phone_verdicts() {
+        let o = run("3001 2345", None);
+        assert_eq!((o.kind, o.verdict), (CheckKind::Phone, Verdict::Scam));
+        assert_eq!(o.normalized.as_deref(), Some("+85230012345"));
+        assert_eq!(codes(&o), ["on_blocklist"]);
+        assert_eq!(o.matches.len(), 1);
+        assert_eq!(o.matches[0].category, Category::FakeSupport);
+        assert_eq!(o.matches[0].campaign.as_deref(), Some("sample-2025q3"));
+        assert!(o.advice.contains(&AdviceCode::HangUp));
+        assert!(o.advice.contains(&AdviceCode::UseInAppSupport));
+
+        let o = run("+852 9123 4567", None);
+        assert_eq!(o.verdict, Verdict::NoRecord);
+        assert_eq!(codes(&o), ["no_record", "hk_caller_id_spoof_hint"]);
+        assert_eq!(
+            o.advice,
+            [AdviceCode::UseInAppSupport, AdviceCode::StayCautious]
+        );
+
+        let o = run("9123 456", None);
+        assert_eq!(o.verdict, Verdict::Invalid);
+        assert_eq!(codes(&o), ["number_too_short"]);
+        assert_eq!(o.normalized, None);
+
+        let o = run("+852 1234 5678", None);
+        assert_eq!(o.verdict, Verdict::Invalid);
+        assert_eq!(
+            codes(&o),
+            ["number_invalid_for_region", "hk_prefix_non_hk_pattern_hint"]
+        );
+
+        let o = run("1-800-FLOWERS", None);
+        assert_eq!(
+            (o.verdict, codes(&o)),
+            (Verdict::Invalid, vec!["contains_letters"])
+        );
+        let o = run("support@dingtalk.com", Some(CheckKind::Phone));
+        assert_eq!(
+            (o.verdict, codes(&o)),
+            (Verdict::Invalid, vec!["looks_like_email"])
+        );
+    }
+
+    #[test]
+    fn url_verdicts() {
+        let cases: &[(&str, Verdict, &[&str])] = &[
+            (
+                "https://h5.dingtalk.com/x",
+                Verdict::Official,
+                &["official_channel"],
+            ),
+            (
+                "https://pay.dingtalk-upgrade.com/",
+                Verdict::Scam,
+                &["on_blocklist", "brand_affix_domain"],
+            ),
+            (
+                "http://evil-pay.top/pay/step1",
+                Verdict::Scam,
+                &["on_blocklist", "plain_http_sensitive_path"],
+            ),
+            (
+                "dingtalk-hk.com",
+                Verdict::Suspicious,
+                &["brand_affix_domain"],
+            ),
+            (
+                "http://dingtalk.com.evil.xyz/login",
+                Verdict::Suspicious,
+                &["official_name_as_subdomain", "plain_http_sensitive_path"],
+            ),
+            ("https://www.google.com/", Verdict::NoRecord, &["no_record"]),
+            ("mailto:a@b.com", Verdict::Invalid, &["unsupported_scheme"]),
+            ("http://a%2Fb.com/", Verdict::Invalid, &["not_a_link"]),
+        ];
+        for (input, verdict, want) in cases {
+            let o = run(input, Some(CheckKind::Url));
+            assert_eq!(o.verdict, *verdict, "{input}: {:?}", o.reasons);
+            assert_eq!(codes(&o), *want, "{input}");
+        }
+        assert_eq!(
+            run("HTTP://WWW.Google.com:80/a/../b#x", None)
+                .normalized
+                .as_deref(),
+            Some("http://www.google.com/b")
+        );
+        let o = run("hello", Some(CheckKind::Url));
+        assert_eq!(
+            (o.verdict, codes(&o)),
+            (Verdict::Invalid, vec!["not_a_link"])
+        );
+    }
+
+    #[test]
+    fn text_verdicts() {
+        let o = run(
+            "釘釘客服熱線 3001 2345，您的帳戶將於24小時內凍結，請立即致電。",
+            None,
+        );
+        assert_eq!(o.kind, CheckKind::Text);
+        assert_eq!(o.verdict, Verdict::Scam);
+        assert_eq!(
+            codes(&o),
+            [
+                "contains_listed_item",
+                "script_freeze_threat",
+                "presented_as_platform_support"
+            ]
+        );
+        assert_eq!(o.items.len(), 1);
+        assert_eq!(
+            codes(&o.items[0]),
+            ["on_blocklist", "presented_as_platform_support"]
+        );
+        assert_eq!(o.matches.len(), 1);
+
+        let o = run("DingTalk customer service hotline 6123 4567", None);
+        assert_eq!(o.verdict, Verdict::Suspicious);
+        assert_eq!(o.items[0].verdict, Verdict::Suspicious);
+        assert_eq!(codes(&o.items[0]), ["presented_as_platform_support"]);
+
+        let o = run(
+            "Your enterprise account needs an upgrade: pay HK$1,500 at https://dingtalk-hk.com/pay",
+            None,
+        );
+        assert_eq!(o.verdict, Verdict::Suspicious);
+        assert!(o.advice.contains(&AdviceCode::DoNotPay));
+        assert!(o.advice.contains(&AdviceCode::DoNotOpenLink));
+
+        let o = run("Please download AnyDesk so our engineer can help", None);
+        assert_eq!(o.verdict, Verdict::Suspicious);
+        assert!(o.advice.contains(&AdviceCode::DoNotInstallRemoteTool));
+
+        let o = run(
+            "Your DingTalk verification code is 482913. Do not share it with anyone.",
+            None,
+        );
+        assert_eq!(
+            (o.verdict, codes(&o)),
+            (Verdict::NoRecord, vec!["no_record"])
+        );
+
+        let o = run("See https://www.dingtalk.com/ for the download.", None);
+        assert_eq!(o.verdict, Verdict::Official);
+
+        let o = run(
+            "Lunch at 12:30? Call me on 9123 4567 or see www.google.com",
+            None,
+        );
+        assert_eq!(o.verdict, Verdict::NoRecord);
+        assert_eq!(o.items.len(), 2);
+        assert_eq!(o.items[0].kind, CheckKind::Phone);
+        assert_eq!(o.items[1].kind, CheckKind::Url);
+
+        let o = run("   ", Some(CheckKind::Text));
+        assert_eq!(
+            (o.verdict, codes(&o)),
+            (Verdict::Invalid, vec!["empty_input"])
+        );
+    }
+
+    /// A blocklist whose store has gone away.
+    #[derive(Debug)]
+    struct Unreadable;
+
+    impl BlocklistLookup for Unreadable {
+        fn lookup_exact(
+            &self,
+            _: EntryKind,
+            _: &str,
+            _: &mut Vec<BlocklistEntry>,
+        ) -> Result<(), LookupError> {
+            Err(LookupError::new("disk I/O error"))
+        }
+    }
+
+    #[test]
+    fn an_unreadable_blocklist_fails_the_check_instead_of_guessing() {
+        let official = OfficialDirectory::dingtalk_default();
+        let ctx = CheckContext {
+            index: &Unreadable,
+            official: &official,
+            default_region: Region::HK,
+        };
+        for input in [
+            "3001 2345",
+            "https://dingtalk-hk.com/",
+            "Call 3001 2345 now",
+        ] {
+            let e = check(input, None, &ctx).unwrap_err();
+            assert!(e.to_string().contains("disk I/O error"), "{input}: {e}");
+        }
+        // Nothing to look up: the rules still answer.
+        assert_eq!(
+            check("9123 456", None, &ctx).unwrap().verdict,
+            Verdict::Invalid
+        );
+        assert_eq!(
+            check("Please download AnyDesk", None, &ctx)
+                .unwrap()
+                .verdict,
+            Verdict::Suspicious
+        );
+    }
+
+    #[test]
+    fn outcome_serialises_with_snake_case_codes() {
+        let o = run("3001 2345", None);
+        let v = serde_json::to_value(&o).unwrap();
+        assert_eq!(v["verdict"], "scam");
+        assert_eq!(v["kind"], "phone");
+        assert_eq!(v["normalized"], "+85230012345");
+        assert_eq!(v["reasons"][0]["code"], "on_blocklist");
+        assert_eq!(v["matches"][0]["category"], "fake_support");
+        assert_eq!(v["matches"][0]["added"], 1_750_000_000);
+        assert_eq!(v["advice"][0], "hang_up");
+    }
+}

@@ -1,0 +1,482 @@
+//! Rules that make a link `suspicious` without any list: look-alikes of official domains,
+//! deceptive hosts, and plain `http` where a login or payment is asked.
+//!
+//! A host under an official domain (`h5.dingtalk.com`) never raises anything. For any other
+//! host, each protected label `L` (from the official directory, e.g. `dingtalk`) is compared with
+//! the registrable label `R` (the label before the public suffix) and with the subdomain labels:
+//! - `R == L` under another suffix (`dingtalk.xyz`), a UTS #39 confusable skeleton equal to `L`
+//!   (`dіngtalk` with a Cyrillic `і`, `d1ngtalk`, `ding-talk`), or a Damerau–Levenshtein distance
+//!   of 1 (labels of 5–7 letters) or 2 (8 or more) → `lookalike_domain`. Labels under 5 letters
+//!   get no distance rule: too many real words sit one edit from a short name;
+//! - `R` containing `L` or a near-miss of it (`dingtalk-support`, `help-dingtalk`, `dingtalkhk`,
+//!   `dingtallk-hk`) → `brand_affix_domain`;
+//! - a subdomain label containing `L` (`dingtalk.com.evil.xyz`, `dingtalk-login.evil.xyz`)
+//!   → `official_name_as_subdomain`.
+//!
+//! Host rules: labels that mix scripts beyond what UTS #39 calls "highly restrictive" (Latin
+//! with Cyrillic, say) → `mixed_script_host`; a punycode label whose skeleton is plain ASCII
+//! (a non-Latin name that renders like a Latin one) → `punycode_host` — a genuinely Chinese or
+//! Arabic domain name is not flagged for being non-ASCII; an IP-address host →
+//! `ip_address_host`; user-info before the host (`dingtalk.com@evil.xyz`) → `userinfo_in_url`.
+//! Scheme rule: plain `http` with a login, verification, payment or upgrade word in the path or
+//! query → `plain_http_sensitive_path`.
+
+use unicode_security::{RestrictionLevel, RestrictionLevelDetection};
+
+use crate::official::OfficialDirectory;
+use crate::verdict::{Reason, ReasonCode};
+use verity_core::link::{self, CanonicalUrl};
+
+/// What the rules found about a link.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LinkAssessment {
+    /// The host is an official domain or one of its subdomains.
+    pub official: bool,
+    /// Risk reasons; empty when official.
+    pub reasons: Vec<Reason>,
+}
+
+/// Runs every link rule against the official directory.
+#[must_use]
+pub fn assess(url: &CanonicalUrl, official: &OfficialDirectory) -> LinkAssessment {
+    if !url.host_is_ip && official.is_official_host(&url.host) {
+        return LinkAssessment {
+            official: true,
+            reasons: Vec::new(),
+        };
+    }
+    let mut reasons = Vec::new();
+    if url.host_is_ip {
+        reasons.push(Reason::with(ReasonCode::IpAddressHost, url.host.clone()));
+    } else {
+        reasons.extend(host_rules(url, official));
+    }
+    if url.had_userinfo {
+        reasons.push(Reason::new(ReasonCode::UserinfoInUrl));
+    }
+    if url.scheme == "http" {
+        if let Some(word) = sensitive_word(url) {
+            reasons.push(Reason::with(ReasonCode::PlainHttpSensitivePath, word));
+        }
+    }
+    LinkAssessment {
+        official: false,
+        reasons,
+    }
+}
+
+/// A label in Unicode (punycode decoded), lower-case.
+fn unicode_label(label: &str) -> String {
+    if label.starts_with("xn--") {
+        let (u, res) = idna::domain_to_unicode(label);
+        if res.is_ok() {
+            return u;
+        }
+    }
+    label.to_lowercase()
+}
+
+/// The UTS #39 skeleton, lower-cased, folded further for look-alikes ASCII itself allows
+/// (`0`/`o`, `1`/`i`/`l`, `rn`/`m`, `vv`/`w`), with hyphens and underscores dropped.
+fn fold(s: &str) -> String {
+    let sk: String = unicode_security::skeleton(s)
+        .collect::<String>()
+        .to_lowercase();
+    let mut out = String::with_capacity(sk.len());
+    for c in sk.chars() {
+        match c {
+            '-' | '_' => {}
+            '0' => out.push('o'),
+            '1' | 'i' | '|' | '!' => out.push('l'),
+            '5' => out.push('s'),
+            c => out.push(c),
+        }
+    }
+    out.replace("rn", "m").replace("vv", "w")
+}
+
+fn distance_limit(len: usize) -> usize {
+    match len {
+        0..=4 => 0,
+        5..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// Within the edit limit. A second edit is only allowed when the first letters agree: the
+/// look-alikes people fall for keep the start of the name (`dingtallk`), while words that
+/// merely share a tail (`tinytalk`) are different names.
+fn near(label: &str, brand: &str, limit: usize) -> bool {
+    if limit == 0 {
+        return false;
+    }
+    let d = dl(label, brand);
+    d <= 1 || (d <= limit && label.chars().next() == brand.chars().next())
+}
+
+fn dl(a: &str, b: &str) -> usize {
+    strsim::damerau_levenshtein(a, b)
+}
+
+/// Whether `hay` contains `needle` up to one edit, in a window of `needle`'s length ± 1.
+fn contains_near(hay: &str, needle: &str) -> bool {
+    if hay.contains(needle) {
+        return true;
+    }
+    let n = needle.chars().count();
+    if n < 6 {
+        return false;
+    }
+    let chars: Vec<char> = hay.chars().collect();
+    for w in [n - 1, n, n + 1] {
+        if w > chars.len() {
+            continue;
+        }
+        for start in 0..=chars.len() - w {
+            let window: String = chars[start..start + w].iter().collect();
+            if dl(&window, needle) <= 1 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
+    let mut reasons: Vec<Reason> = Vec::new();
+    let mut push = |r: Reason| {
+        if !reasons.iter().any(|x| x.code == r.code) {
+            reasons.push(r);
+        }
+    };
+    let labels: Vec<&str> = url.host.split('.').collect();
+    let unicode_labels: Vec<String> = labels.iter().map(|l| unicode_label(l)).collect();
+
+    for (ascii, uni) in labels.iter().zip(&unicode_labels) {
+        let letters: String = uni.chars().filter(|c| *c != '-' && *c != '_').collect();
+        if letters.as_str().detect_restriction_level() > RestrictionLevel::HighlyRestrictive {
+            push(Reason::with(
+                ReasonCode::MixedScriptHost,
+                host_for_display(&unicode_labels),
+            ));
+        }
+        if ascii.starts_with("xn--") && uni != ascii && fold(uni).is_ascii() {
+            push(Reason::with(
+                ReasonCode::PunycodeHost,
+                host_for_display(&unicode_labels),
+            ));
+        }
+    }
+
+    let Some(reg) = url.registrable_domain.as_deref() else {
+        return reasons;
+    };
+    let reg_labels = reg.split('.').count();
+    let Some(reg_index) = labels.len().checked_sub(reg_labels) else {
+        return reasons;
+    };
+    let Some(reg_label) = unicode_labels.get(reg_index) else {
+        return reasons;
+    };
+    let reg_fold = fold(reg_label);
+    let sub_labels = &unicode_labels[..reg_index];
+    let sub_text = labels[..reg_index].join(".");
+
+    for brand in official.protected_labels() {
+        let brand_fold = fold(&brand);
+        let imitated = official
+            .domains
+            .iter()
+            .find(|d| d.split('.').next() == Some(brand.as_str()))
+            .cloned()
+            .unwrap_or_else(|| brand.clone());
+        let limit = distance_limit(brand_fold.chars().count());
+
+        if *reg_label == brand || reg_fold == brand_fold {
+            push(Reason::with(ReasonCode::LookalikeDomain, imitated.clone()));
+        } else if reg_fold.contains(&brand_fold)
+            || (reg_label.contains('-')
+                && reg_label
+                    .split('-')
+                    .any(|t| near(&fold(t), &brand_fold, limit)))
+            || (brand_fold.chars().count() >= 6
+                && reg_fold.chars().count() > brand_fold.chars().count() + 1
+                && contains_near(&reg_fold, &brand_fold))
+        {
+            push(Reason::with(ReasonCode::BrandAffixDomain, imitated.clone()));
+        } else if near(&reg_fold, &brand_fold, limit) {
+            push(Reason::with(ReasonCode::LookalikeDomain, imitated.clone()));
+        }
+
+        let official_in_sub = official.domains.iter().any(|d| {
+            sub_text == *d
+                || sub_text.ends_with(&format!(".{d}"))
+                || sub_text.contains(&format!("{d}."))
+        });
+        if official_in_sub
+            || sub_labels.iter().any(|l| {
+                let f = fold(l);
+                f.contains(&brand_fold) || near(&f, &brand_fold, limit)
+            })
+        {
+            push(Reason::with(
+                ReasonCode::OfficialNameAsSubdomain,
+                imitated.clone(),
+            ));
+        }
+    }
+    reasons
+}
+
+fn host_for_display(unicode_labels: &[String]) -> String {
+    unicode_labels.join(".")
+}
+
+/// Words that mark a login, verification, payment or upgrade page (English, and Chinese as
+/// written in URLs after unescaping).
+const SENSITIVE_TOKENS: &[&str] = &[
+    "login",
+    "logon",
+    "signin",
+    "signon",
+    "sign_in",
+    "log_in",
+    "verify",
+    "verification",
+    "validate",
+    "validation",
+    "authenticate",
+    "auth",
+    "password",
+    "passwd",
+    "otp",
+    "2fa",
+    "pay",
+    "payment",
+    "payments",
+    "paynow",
+    "checkout",
+    "billing",
+    "bill",
+    "invoice",
+    "upgrade",
+    "renew",
+    "renewal",
+    "recharge",
+    "topup",
+    "wallet",
+    "card",
+    "bank",
+    "banking",
+    "transfer",
+    "fps",
+    "unlock",
+    "unfreeze",
+    "reactivate",
+    "activate",
+    "kyc",
+    "credential",
+    "credentials",
+    "account-verify",
+    "secure",
+];
+const SENSITIVE_PAIRS: &[(&str, &str)] = &[
+    ("log", "in"),
+    ("sign", "in"),
+    ("sign", "on"),
+    ("check", "out"),
+    ("top", "up"),
+];
+const SENSITIVE_CJK: &[&str] = &[
+    "登入", "登錄", "登录", "付款", "支付", "繳費", "缴费", "升級", "升级", "驗證", "验证", "解凍",
+    "解冻", "轉賬", "转账", "充值",
+];
+
+fn sensitive_word(url: &CanonicalUrl) -> Option<String> {
+    let mut raw = url.path.clone();
+    if let Some(q) = &url.query {
+        raw.push('?');
+        raw.push_str(q);
+    }
+    let bytes = link::unescape_repeatedly(raw.as_bytes());
+    let text = String::from_utf8_lossy(&bytes);
+    if let Some(w) = SENSITIVE_CJK.iter().find(|w| text.contains(**w)) {
+        return Some((*w).to_owned());
+    }
+    let tokens = tokens(&text);
+    if let Some(t) = tokens
+        .iter()
+        .find(|t| SENSITIVE_TOKENS.contains(&t.as_str()))
+    {
+        return Some(t.clone());
+    }
+    tokens.windows(2).find_map(|w| {
+        SENSITIVE_PAIRS
+            .iter()
+            .find(|(a, b)| w[0] == *a && w[1] == *b)
+            .map(|(a, b)| format!("{a}{b}"))
+    })
+}
+
+/// Splits on non-alphanumerics and on lower→upper case changes (`accountVerify`), lower-cased.
+fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = c.is_ascii_lowercase();
+            cur.push(c.to_ascii_lowercase());
+        } else {
+            prev_lower = false;
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use verity_core::link::canonicalize;
+
+    fn codes(u: &str) -> Vec<&'static str> {
+        let c = canonicalize(u).unwrap();
+        assess(&c, &OfficialDirectory::dingtalk_default())
+            .reasons
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn genuine_official_hosts_never_alarm() {
+        let official = [
+            "https://www.dingtalk.com/",
+            "https://dingtalk.com",
+            "https://h5.dingtalk.com/open/index.html?corpId=ding123",
+            "https://im.dingtalk.com/",
+            "https://login.dingtalk.com/oauth2/auth?redirect_uri=x",
+            "https://oapi.dingtalk.com/gettoken",
+            "https://page.dingtalk.com/wow/dingtalk/act/download",
+            "http://www.dingtalk.com/login",
+            "https://WWW.DINGTALK.COM./",
+            "https://g.alicdn.dingtalk.com/a/b/c",
+        ];
+        for u in official {
+            let c = canonicalize(u).unwrap();
+            let a = assess(&c, &OfficialDirectory::dingtalk_default());
+            assert!(a.official, "{u} should be official");
+            assert!(a.reasons.is_empty(), "{u}: {:?}", a.reasons);
+        }
+    }
+
+    #[test]
+    fn lookalikes() {
+        let cases: &[(&str, &[&str])] = &[
+            ("https://dingtalk.xyz/", &["lookalike_domain"]),
+            ("https://dingtalk.com.hk/", &["lookalike_domain"]),
+            ("https://dingta1k.com/", &["lookalike_domain"]),
+            ("https://dingtaik.com/", &["lookalike_domain"]),
+            ("https://dlngtalk.com/", &["lookalike_domain"]),
+            ("https://dingtlak.com/", &["lookalike_domain"]),
+            ("https://dingtak.com/", &["lookalike_domain"]),
+            ("https://ding-talk.com/", &["lookalike_domain"]),
+            ("https://dingtalkk.net/", &["brand_affix_domain"]),
+            ("https://kingtalk.io/", &["lookalike_domain"]),
+            ("https://dingtallk.com/", &["lookalike_domain"]),
+            ("https://dimgtalc.com/", &["lookalike_domain"]),
+            ("https://dingtalk-support.xyz/", &["brand_affix_domain"]),
+            ("https://dingtalk-hk.com/", &["brand_affix_domain"]),
+            ("https://help-dingtalk.net/", &["brand_affix_domain"]),
+            ("https://dingtalkhk.com/", &["brand_affix_domain"]),
+            ("https://mydingtalk.top/", &["brand_affix_domain"]),
+            ("https://dingtallk-service.com/", &["brand_affix_domain"]),
+            ("https://dingtakhk.com/", &["lookalike_domain"]),
+            ("https://supportdingtak.com/", &["brand_affix_domain"]),
+            (
+                "https://dingtalk.com.evil.xyz/",
+                &["official_name_as_subdomain"],
+            ),
+            (
+                "https://www.dingtalk.evil.xyz/",
+                &["official_name_as_subdomain"],
+            ),
+            (
+                "https://dingtalk-login.example-cdn.net/",
+                &["official_name_as_subdomain"],
+            ),
+            ("http://dingtalk.com@evil.xyz/", &["userinfo_in_url"]),
+            ("http://203.0.113.7/", &["ip_address_host"]),
+            ("https://3279880203/", &["ip_address_host"]),
+            (
+                "http://example.org/login.php",
+                &["plain_http_sensitive_path"],
+            ),
+            (
+                "http://example.org/account/Verify?x=1",
+                &["plain_http_sensitive_path"],
+            ),
+            ("http://example.org/pay/now", &["plain_http_sensitive_path"]),
+            (
+                "http://example.org/enterprise-upgrade",
+                &["plain_http_sensitive_path"],
+            ),
+            (
+                "http://example.org/x?next=sign-in",
+                &["plain_http_sensitive_path"],
+            ),
+            (
+                "http://example.org/%E5%8D%87%E7%B4%9A",
+                &["plain_http_sensitive_path"],
+            ),
+            ("https://example.org/login.php", &[]),
+        ];
+        for (u, want) in cases {
+            assert_eq!(codes(u), *want, "{u}");
+        }
+    }
+
+    #[test]
+    fn homographs_and_scripts() {
+        // Cyrillic і (U+0456) in place of Latin i.
+        let c = codes("https://d\u{0456}ngtalk.com/");
+        assert!(c.contains(&"lookalike_domain"), "{c:?}");
+        assert!(c.contains(&"mixed_script_host"), "{c:?}");
+        // All-Cyrillic label that renders as Latin: punycode_host.
+        let c = codes("https://\u{0430}\u{0440}\u{0440}\u{04CF}\u{0435}.com/");
+        assert!(c.contains(&"punycode_host"), "{c:?}");
+        // A genuinely Chinese domain name raises nothing.
+        assert!(codes("https://例子.香港/").is_empty());
+        assert!(codes("https://香港政府.hk/").is_empty());
+    }
+
+    #[test]
+    fn ordinary_domains_raise_nothing() {
+        for u in [
+            "https://www.google.com/",
+            "https://www.gov.hk/en/residents/",
+            "https://www.hsbc.com.hk/",
+            "http://example.org/display/paypal-help",
+            "http://example.org/news/payload-design",
+            "https://talk.example.com/",
+            "https://dining.hk/",
+            "https://ding.com/",
+            "https://www.alibaba.com/",
+            "https://teams.microsoft.com/",
+            "https://tinytalk.com/",
+            "https://singtao.com/",
+            "http://example.org/",
+        ] {
+            assert_eq!(codes(u), Vec::<&str>::new(), "{u}");
+        }
+    }
+}

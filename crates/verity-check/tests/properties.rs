@@ -1,0 +1,110 @@
+//! Property tests: the normalisers are idempotent, and nothing panics on arbitrary input.
+
+use proptest::prelude::*;
+
+use verity_core::blocklist::{normalize_entry_value, EntryKind};
+
+use verity_check::check::{check, detect_kind, CheckContext};
+use verity_check::lookup::BlocklistIndex;
+use verity_check::message::extract;
+use verity_check::official::OfficialDirectory;
+use verity_core::link::{canonicalize, lookup_expressions};
+use verity_core::phone::{normalize, normalize_full, Region};
+
+fn phone_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(tel:)?[+＋]?(00)?(852)?[ ]?[0-9０-９٠-٩ ()\\-.]{0,20}",
+        "[+]?[0-9]{1,18}",
+        "[2-9][0-9]{3} [0-9]{4}",
+    ]
+}
+
+fn url_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(https?://)?[a-zA-Z0-9.%/_?#@:~\\-]{0,48}",
+        "(https?://)?(www\\.)?[a-z]{1,10}(\\.[a-z]{2,4}){1,2}(/[a-zA-Z0-9%._]{0,8}){0,4}(\\?[a-z=&%]{0,10})?",
+        "http://[0-9x.]{1,20}/",
+        "(https?://)?[\\PC]{0,24}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+        ..ProptestConfig::default()
+    })]
+
+    /// The Hong Kong fast path answers exactly as the full path (`phonenumber`) does: number,
+    /// class, hints and errors, whatever the default region.
+    #[test]
+    fn phone_fast_path_equals_full_path(
+        s in prop_oneof![
+            phone_like(),
+            "(\\+ ?852|00852|852)?[ -]?[0-9]{0,13}",
+            "(\\+852 ?)?[2-9][0-9]{3}[ -]?[0-9]{4}",
+            "(\\+852 ?)?(800|900)[0-9]{2,9}",
+        ],
+        region in prop_oneof![Just("HK"), Just("GB"), Just("CN"), Just("US")],
+    ) {
+        let region: Region = region
+            .parse()
+            .map_err(|e: verity_core::phone::UnknownRegion| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(normalize(&s, region), normalize_full(&s, region), "input {:?}", s);
+    }
+
+    #[test]
+    fn phone_normalisation_is_idempotent(s in phone_like()) {
+        if let Ok(n) = normalize(&s, Region::HK) {
+            let again = normalize(&n.e164, Region::HK);
+            prop_assert!(again.is_ok(), "{} -> {} -> {:?}", s, n.e164, again);
+            if let Ok(again) = again {
+                prop_assert_eq!(&again.e164, &n.e164);
+                prop_assert_eq!(again.class, n.class);
+            }
+        }
+    }
+
+    #[test]
+    fn canonicalisation_is_idempotent(s in url_like()) {
+        if let Ok(c) = canonicalize(&s) {
+            let again = canonicalize(&c.canonical);
+            prop_assert!(again.is_ok(), "{:?} -> {} -> {:?}", s, c.canonical, again);
+            if let Ok(again) = again {
+                prop_assert_eq!(&again.canonical, &c.canonical);
+                prop_assert_eq!(&again.host, &c.host);
+                prop_assert_eq!(&again.registrable_domain, &c.registrable_domain);
+                prop_assert_eq!(lookup_expressions(&again), lookup_expressions(&c));
+            }
+        }
+    }
+
+    #[test]
+    fn entry_values_are_idempotent(s in prop_oneof![phone_like(), url_like()]) {
+        for kind in [EntryKind::Phone, EntryKind::Domain, EntryKind::Url] {
+            if let Ok(v) = normalize_entry_value(kind, &s, Region::HK) {
+                prop_assert_eq!(normalize_entry_value(kind, &v, Region::HK), Ok(v.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_panics_on_arbitrary_text(s in any::<String>()) {
+        let _ = normalize(&s, Region::HK);
+        let _ = canonicalize(&s);
+        let _ = extract(&s, Region::HK);
+        let _ = detect_kind(&s);
+        let idx = BlocklistIndex::default();
+        let official = OfficialDirectory::dingtalk_default();
+        let ctx = CheckContext { index: &idx, official: &official, default_region: Region::HK };
+        let o = check(&s, None, &ctx).unwrap();
+        prop_assert!(!o.reasons.is_empty());
+    }
+
+    #[test]
+    fn extracted_numbers_and_links_check_cleanly(s in "[a-zA-Z0-9 +:/.\\-@釘客服熱線]{0,80}") {
+        let found = extract(&s, Region::HK);
+        for f in found.phones.iter().chain(found.links.iter()) {
+            prop_assert_eq!(&s[f.start..f.end], f.text.as_str());
+        }
+    }
+}
