@@ -114,18 +114,19 @@ struct EntryOut<'a> {
     alert: bool,
 }
 
-fn read_capped(path: &Path) -> Result<Vec<u8>, CliError> {
+/// The file at `path`, refused as a usage error when it cannot be read or is over `max` bytes.
+pub(crate) fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, CliError> {
     let shown = path.display();
     let file = std::fs::File::open(path)
         .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?;
     let mut buf = Vec::new();
-    file.take(MAX_CSV_BYTES + 1)
+    file.take(max + 1)
         .read_to_end(&mut buf)
         .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?;
-    if buf.len() as u64 > MAX_CSV_BYTES {
+    if buf.len() as u64 > max {
         return Err(CliError::Usage(format!(
             "{shown} is larger than {} MiB",
-            MAX_CSV_BYTES / 1024 / 1024
+            max / 1024 / 1024
         )));
     }
     Ok(buf)
@@ -138,7 +139,7 @@ pub fn run(
 ) -> Result<ExitCode, CliError> {
     match &args.command {
         BlocklistCommand::Import { file, region, json } => {
-            let bytes = read_capped(file)?;
+            let bytes = read_capped(file, MAX_CSV_BYTES)?;
             let rows = entry_csv::parse_entries(&bytes, crate::clock::now(), *region)
                 .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
             let mut store = Store::open(data_dir)?;

@@ -12,7 +12,7 @@
 
 use crate::error::CliError;
 use serde::Serialize;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -148,23 +148,6 @@ pub enum FeedCommand {
     },
 }
 
-fn read_capped(path: &Path) -> Result<Vec<u8>, CliError> {
-    let shown = path.display();
-    let file = std::fs::File::open(path)
-        .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?;
-    let mut buf = Vec::new();
-    file.take(MAX_CSV_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?;
-    if buf.len() as u64 > MAX_CSV_BYTES {
-        return Err(CliError::Usage(format!(
-            "{shown} is larger than {} MiB",
-            MAX_CSV_BYTES / 1024 / 1024
-        )));
-    }
-    Ok(buf)
-}
-
 fn json_line(out: &mut dyn Write, v: &impl Serialize) -> Result<(), CliError> {
     serde_json::to_writer(&mut *out, v)?;
     writeln!(out)?;
@@ -216,13 +199,13 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
             min_wait,
             json,
         } => {
-            let bytes = read_capped(entries)?;
+            let bytes = crate::blocklist::read_capped(entries, MAX_CSV_BYTES)?;
             let rows = entry_csv::parse_entries(&bytes, now, *region)
                 .map_err(|e| CliError::Usage(format!("{}: {e}", entries.display())))?;
             let official = match official {
                 None => None,
                 Some(path) => {
-                    let bytes = read_capped(path)?;
+                    let bytes = crate::blocklist::read_capped(path, MAX_CSV_BYTES)?;
                     Some(
                         verity_feed::official_csv::parse(&bytes, *region)
                             .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,

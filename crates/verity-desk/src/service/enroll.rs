@@ -70,12 +70,10 @@ impl Desk {
                 "an agent's code without a profile",
             ));
         };
-        let mut serial = [0u8; 16];
-        proto::random_bytes(&mut serial)?;
         let cert = AgentCertificate::sign(
             AgentCertificateBody {
                 v: 1,
-                serial: proto::sha256_hex(&serial)[..32].to_owned(),
+                serial: new_serial()?,
                 org_name: self.org_name.clone(),
                 org_key: proto::b64(self.org_public.as_bytes()),
                 agent_id: agent_id.clone(),
@@ -192,12 +190,10 @@ impl Desk {
         record: EnrollCodeRecord,
         now: u64,
     ) -> Result<(Certificate, DeviceRecord), ApiError> {
-        let mut serial = [0u8; 16];
-        proto::random_bytes(&mut serial)?;
         let cert = Certificate::sign(
             CertificateBody {
                 v: 1,
-                serial: proto::sha256_hex(&serial)[..32].to_owned(),
+                serial: new_serial()?,
                 org_name: self.org_name.clone(),
                 org_key: proto::b64(self.org_public.as_bytes()),
                 device_id: device_id.clone(),
@@ -295,4 +291,11 @@ impl Admitted<'_> {
             ))),
         }
     }
+}
+
+/// A certificate's random serial: 16 random bytes, as 32 hex digits.
+fn new_serial() -> Result<String, ApiError> {
+    let mut serial = [0u8; 16];
+    proto::random_bytes(&mut serial)?;
+    Ok(proto::sha256_hex(&serial)[..32].to_owned())
 }
