@@ -1,8 +1,11 @@
 //! The device key stores against the real thing.
 //!
-//! The Secret Service test is ignored by a plain `cargo test` (it needs a D-Bus session with an
-//! unlocked gnome-keyring): `tests/secret-service.sh` sets one up and runs it with
-//! `--include-ignored`. The file store with a passphrase always runs.
+//! The OS store test uses the real store of the OS it runs on. On Linux it is ignored by a plain
+//! `cargo test` (it needs a D-Bus session with an unlocked gnome-keyring):
+//! `tests/secret-service.sh` sets one up and runs it with `--include-ignored`. On Windows it
+//! always runs, against Credential Manager (`scripts/windows/test` runs it under Wine, whose
+//! CredWrite/CredRead keep credentials in the prefix's registry). The file store with a
+//! passphrase always runs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,12 +26,15 @@ fn assert_not_in(bytes: &[u8], seed: &[u8; 32]) {
 }
 
 #[test]
-#[ignore = "needs an unlocked Secret Service: run crates/verity-device/tests/secret-service.sh"]
-fn secret_service_store_round_trip() {
+#[cfg_attr(
+    not(windows),
+    ignore = "needs an unlocked Secret Service: run crates/verity-device/tests/secret-service.sh"
+)]
+fn os_store_round_trip() {
     let store = OsKeyStore::new("hk.verity.test-keystore");
     store
         .probe()
-        .expect("an unlocked Secret Service collection");
+        .expect("a usable OS key store (an unlocked Secret Service collection on Linux)");
     let key = generate_signing_key().unwrap();
     let key_ref = format!("device-test-{}", std::process::id());
     assert!(!store.contains(&key_ref).unwrap());

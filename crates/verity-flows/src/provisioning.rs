@@ -23,8 +23,13 @@ pub const PROVISIONING_ENV: &str = "VERITY_PROVISIONING";
 pub fn default_path() -> PathBuf {
     #[cfg(target_os = "windows")]
     {
-        let base = std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into());
-        PathBuf::from(base).join("Verity").join("provisioning.json")
+        // %ProgramData% (FOLDERID_ProgramData) as Windows sets it for every process; a value
+        // that is missing or not absolute would make the path depend on the current folder.
+        let base = std::env::var_os("ProgramData")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| PathBuf::from("C:\\ProgramData"));
+        base.join("Verity").join("provisioning.json")
     }
     #[cfg(target_os = "macos")]
     {
@@ -165,5 +170,32 @@ mod tests {
         assert!(matches!(load(&p), Loaded::Invalid(m) if m.contains("missing.json")));
         std::fs::write(&p, "{").unwrap();
         assert!(matches!(load(&p), Loaded::Invalid(_)));
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_the_file_is_in_program_data() {
+        let path = default_path();
+        let program_data = std::env::var_os("ProgramData").expect("Windows sets %ProgramData%");
+        assert_eq!(
+            path,
+            PathBuf::from(program_data)
+                .join("Verity")
+                .join("provisioning.json")
+        );
+        assert!(path.is_absolute(), "{}", path.display());
+        assert!(
+            path.to_string_lossy()
+                .to_ascii_lowercase()
+                .ends_with("\\programdata\\verity\\provisioning.json"),
+            "{}",
+            path.display()
+        );
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    #[test]
+    fn on_linux_the_file_is_in_etc() {
+        assert_eq!(default_path(), Path::new("/etc/verity/provisioning.json"));
     }
 }

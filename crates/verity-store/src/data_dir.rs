@@ -11,14 +11,17 @@ pub const APP_IDENTIFIER: &str = "hk.verity.desktop";
 pub const DATA_DIR_ENV: &str = "VERITY_DATA_DIR";
 
 /// The OS app-data directory for Verity (e.g. `~/.local/share/hk.verity.desktop` on Linux,
-/// `~/Library/Application Support/hk.verity.desktop` on macOS, `%APPDATA%\hk.verity.desktop`
-/// on Windows).
+/// `~/Library/Application Support/hk.verity.desktop` on macOS, `%LOCALAPPDATA%\hk.verity.desktop`
+/// on Windows: the local, not the roaming, profile folder — the database can be hundreds of MB,
+/// SQLite's WAL does not work on the network share a roaming or redirected profile may live
+/// on, and a device's binding must not follow the user to another computer; Tauri's
+/// `app_local_data_dir`).
 ///
 /// # Errors
 /// [`StoreError::NoDataDir`] when the OS reports no home directory.
 pub fn default_data_dir() -> Result<PathBuf, StoreError> {
     directories::BaseDirs::new()
-        .map(|b| b.data_dir().join(APP_IDENTIFIER))
+        .map(|b| b.data_local_dir().join(APP_IDENTIFIER))
         .ok_or(StoreError::NoDataDir)
 }
 
@@ -96,6 +99,21 @@ mod tests {
         assert_eq!(got, PathBuf::from("/b"));
         let got = resolve_data_dir(None, Some("".into())).unwrap();
         assert!(got.ends_with(APP_IDENTIFIER));
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_the_data_dir_is_in_local_app_data() {
+        let local = std::env::var_os("LOCALAPPDATA").expect("Windows sets %LOCALAPPDATA%");
+        let got = default_data_dir().unwrap();
+        assert_eq!(got, PathBuf::from(local).join(APP_IDENTIFIER));
+        assert!(
+            got.to_string_lossy()
+                .to_ascii_lowercase()
+                .ends_with("\\appdata\\local\\hk.verity.desktop"),
+            "{}",
+            got.display()
+        );
     }
 
     #[cfg(unix)]

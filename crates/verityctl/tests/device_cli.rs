@@ -249,6 +249,10 @@ fn preview_and_enrolment_links() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Windows always has Credential Manager: there is no OS store to take away"
+)]
 fn no_secure_store_is_said_clearly() {
     let work = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_verityctl"))

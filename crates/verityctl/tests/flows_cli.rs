@@ -36,10 +36,13 @@ fn a_text_over_the_checks_limit_is_refused_with_its_reason() {
     // 40 KiB: under the 64 KiB the CLI once read, over the 32 KiB the core reads.
     let long = "Your DingTalk account will be frozen. ".repeat(1100);
     assert!(long.len() > 32 * 1024 && long.len() < 64 * 1024);
-    for (args, stdin) in [
-        (vec!["check", "--kind", "text", "-"], long.as_bytes()),
-        (vec!["check", long.as_str()], &b""[..]),
-    ] {
+    let mut cases = vec![(vec!["check", "--kind", "text", "-"], long.as_bytes())];
+    // Windows caps a whole command line at 32 767 characters: a 40 KiB argument cannot be
+    // passed there (real Windows refuses to start the program; Wine cuts the line short).
+    if cfg!(not(windows)) {
+        cases.push((vec!["check", long.as_str()], &b""[..]));
+    }
+    for (args, stdin) in cases {
         let o = ctl_with_stdin(dir.path(), &args, stdin);
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(stderr(&o).contains("longer than 32 KiB"), "{}", stderr(&o));

@@ -1,8 +1,9 @@
 //! The desk and the device library end to end, over loopback HTTP, with temporary data dirs and
 //! a manual clock shared by both ends.
 //!
-//! The device key is kept in the passphrase file store, or in the Secret Service when
-//! `VERITY_TEST_SECRET_SERVICE=1` (run `crates/verity-device/tests/secret-service.sh`).
+//! The device key is kept in the passphrase file store, or in the OS store: the Secret Service
+//! when `VERITY_TEST_SECRET_SERVICE=1` (run `crates/verity-device/tests/secret-service.sh`),
+//! Credential Manager always on Windows (under Wine in `scripts/windows/test`).
 
 // Helpers outside #[test] functions unwrap too: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -130,10 +131,11 @@ impl Fx {
     }
 
     fn ctx(&self, dir: &Path) -> DeviceContext {
-        let secret_service = std::env::var("VERITY_TEST_SECRET_SERVICE").as_deref() == Ok("1");
+        let os_store =
+            cfg!(windows) || std::env::var("VERITY_TEST_SECRET_SERVICE").as_deref() == Ok("1");
         DeviceContext {
             data_dir: dir.to_path_buf(),
-            key_store: if secret_service {
+            key_store: if os_store {
                 KeyStoreChoice::Os
             } else {
                 KeyStoreChoice::File
