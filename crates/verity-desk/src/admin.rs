@@ -279,8 +279,9 @@ pub fn list_agents(data_dir: &Path) -> Result<Vec<AgentRecord>, AdminError> {
     Ok(SqliteStore::open(data_dir)?.list_agents()?)
 }
 
-/// Revokes a support agent (by id or a unique prefix of at least 8 characters): the desk
-/// refuses the agent's certificate from the next request on.
+/// Marks a support agent revoked (by id or a unique prefix of at least 8 characters). No desk
+/// endpoint accepts an agent certificate yet; the support sessions that will (issue 13) must
+/// refuse a revoked agent's, whose certificate stays signed until it expires.
 ///
 /// # Errors
 /// [`AdminError`].

@@ -65,7 +65,8 @@ enum AgentCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Revoke an agent at once (its id, or a unique prefix of 8+ characters).
+    /// Mark an agent revoked (its id, or a unique prefix of 8+ characters); support sessions
+    /// will refuse the agent.
     Revoke {
         #[command(flatten)]
         data: DataArg,

@@ -28,21 +28,32 @@ impl Desk {
         let region = self
             .region_gate(req, &body.signals)
             .map_err(|e| admitted.release(e))?;
+        // The desk's own failures below are not wrong codes: they release the attempt.
+        let release = |e: ApiError| admitted.release(e);
         // An agent's code is not an employee's: it enrols only at /v1/agent/enroll.
+        let found = self.find_code(&body.code).map_err(release)?;
         let (hash, record) = admitted.usable(
-            self.find_code(&body.code)?
-                .filter(|(_, r)| r.agent.is_none()),
+            found.filter(|(_, r)| r.agent.is_none()),
             "this enrolment code is not valid",
             now,
         )?;
-        let (cert, device) = self.certify(req, &body, device_id, record, now)?;
-        admitted.complete(self.store.complete_enrollment(&hash, &device, now)?)?;
+        let (cert, device) = self
+            .certify(req, &body, device_id, record, now)
+            .map_err(release)?;
+        // Read before the code is spent: a failure here must not leave a device enrolled with
+        // no certificate in hand.
+        let feed = self.feed().map_err(release)?;
+        let outcome = self
+            .store
+            .complete_enrollment(&hash, &device, now)
+            .map_err(|e| release(e.into()))?;
+        admitted.complete(outcome)?;
         tracing::info!(device = %device.device_id, employee = %device.employee_id, peer = %req.peer, "device enrolled");
         Ok(EnrollResponse {
             certificate: cert.token().to_owned(),
             org: self.org_info(),
             region,
-            feed: self.feed()?,
+            feed,
         })
     }
 
@@ -57,33 +68,38 @@ impl Desk {
     pub fn enroll_agent(&self, req: &Incoming) -> Result<AgentEnrollResponse, ApiError> {
         let (now, body, agent_id) = self.enroll_request(req)?;
         let admitted = self.admit(req, &agent_id, now)?;
+        let release = |e: ApiError| admitted.release(e);
+        let found = self.find_code(&body.code).map_err(release)?;
         let (hash, record) = admitted.usable(
-            self.find_code(&body.code)?
-                .filter(|(_, r)| r.agent.is_some()),
+            found.filter(|(_, r)| r.agent.is_some()),
             "this is not an agent's enrolment code",
             now,
         )?;
         let Some(profile) = record.agent else {
-            return Err(ApiError::new(
+            return Err(release(ApiError::new(
                 500,
                 codes::INTERNAL,
                 "an agent's code without a profile",
-            ));
+            )));
         };
-        let cert = AgentCertificate::sign(
-            AgentCertificateBody {
-                v: 1,
-                serial: new_serial()?,
-                org_name: self.org_name.clone(),
-                org_key: proto::b64(self.org_public.as_bytes()),
-                agent_id: agent_id.clone(),
-                agent_key: body.device_key.clone(),
-                agent: profile.clone(),
-                issued_at: now,
-                expires_at: now + self.config.cert_ttl_secs,
-            },
-            &self.org_key,
-        )?;
+        let cert = new_serial()
+            .and_then(|serial| {
+                Ok(AgentCertificate::sign(
+                    AgentCertificateBody {
+                        v: 1,
+                        serial,
+                        org_name: self.org_name.clone(),
+                        org_key: proto::b64(self.org_public.as_bytes()),
+                        agent_id: agent_id.clone(),
+                        agent_key: body.device_key.clone(),
+                        agent: profile.clone(),
+                        issued_at: now,
+                        expires_at: now + self.config.cert_ttl_secs,
+                    },
+                    &self.org_key,
+                )?)
+            })
+            .map_err(release)?;
         let agent = AgentRecord {
             agent_id,
             public_key: body.device_key.clone(),
@@ -95,7 +111,11 @@ impl Desk {
             revoked_at: None,
             revoke_reason: None,
         };
-        admitted.complete(self.store.complete_agent_enrollment(&hash, &agent, now)?)?;
+        let outcome = self
+            .store
+            .complete_agent_enrollment(&hash, &agent, now)
+            .map_err(|e| release(e.into()))?;
+        admitted.complete(outcome)?;
         tracing::info!(agent = %agent.agent_id, team = %agent.profile.team, peer = %req.peer, "agent enrolled");
         Ok(AgentEnrollResponse {
             certificate: cert.token().to_owned(),

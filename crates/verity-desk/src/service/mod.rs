@@ -11,7 +11,8 @@
 //! Limits come before writes. Enrolment: stateless checks (headers, timestamp, body, proof of
 //! possession) → the per-address limiter (one transaction counts the failures and admits this
 //! attempt as one more; over the limit nothing is written) → nonce → region → code → device row
-//! (the attempt is released when the code was right or the refusal was not a wrong code).
+//! (the attempt is released when the code was right or the refusal was not a wrong code, the
+//! desk's own failures included).
 //! Verify: authentication → region (read) → TOTP lockout (read; a locked device writes nothing)
 //! → nonce → the TOTP attempt, admitted atomically against the current count. TOTP set-up and
 //! unbind: authentication → region (set-up) → nonce → their write.
