@@ -73,6 +73,65 @@ const KEYWORDS: &[&str] = &[
     "كلمة المرور لمرة واحدة",
 ];
 
+/// Words before "code" that make it something other than a one-time code (`zip code: 90210`,
+/// `promo code: 2024`).
+const NOT_ONE_TIME: &[&str] = &[
+    "zip",
+    "post",
+    "postal",
+    "area",
+    "country",
+    "promo",
+    "promotion",
+    "discount",
+    "coupon",
+    "voucher",
+    "gift",
+    "referral",
+    "invite",
+    "invitation",
+    "bar",
+    "qr",
+    "product",
+    "item",
+    "order",
+    "booking",
+    "reference",
+    "tracking",
+    "error",
+    "status",
+    "source",
+    "tax",
+    "style",
+];
+
+/// Whether `keyword` is in `lower` as words (a Latin keyword not inside another word: `otp`,
+/// not `hotpot`), and, for the ones made of "code", not after a word that makes it another
+/// kind of code. Chinese and Arabic keywords match anywhere.
+fn has_keyword(lower: &str, keyword: &str) -> bool {
+    if !keyword.is_ascii() {
+        return lower.contains(keyword);
+    }
+    lower.match_indices(keyword).any(|(at, k)| {
+        let before = lower[..at].chars().next_back();
+        let after = lower[at + k.len()..].chars().next();
+        let word_edge = |c: Option<char>| !c.is_some_and(char::is_alphanumeric);
+        word_edge(before)
+            && (k.ends_with(':') || word_edge(after))
+            && !(k.starts_with("code") && qualified(&lower[..at]))
+    })
+}
+
+/// Whether the text before "code" ends with a word of [`NOT_ONE_TIME`].
+fn qualified(before: &str) -> bool {
+    let word = before
+        .trim_end()
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    NOT_ONE_TIME.contains(&word)
+}
+
 /// Characters that make a digit run part of something else when they touch it: currency signs,
 /// order and account marks, and the like.
 const GLUE: &[char] = &['$', '¥', '￥', '€', '£', '%', '#', '@', '_', '+', '=', '·'];
@@ -114,7 +173,7 @@ fn sequences(chars: &[char]) -> Vec<(Vec<&[char]>, bool, usize)> {
             }
             groups.push(&chars[g..i]);
             let joined = i + 1 < chars.len()
-                && (chars[i] == ' ' || chars[i] == '-')
+                && matches!(chars[i], ' ' | '-' | '\u{A0}' | '\u{202F}')
                 && chars[i + 1].is_ascii_digit();
             if !joined {
                 break;
@@ -149,7 +208,7 @@ pub fn one_time_code(text: &str) -> Option<CodeKind> {
         return Some(CodeKind::Bare);
     }
     let lower = text.to_lowercase();
-    let keyword = KEYWORDS.iter().any(|k| lower.contains(k));
+    let keyword = KEYWORDS.iter().any(|k| has_keyword(&lower, k));
     sequences(&chars)
         .iter()
         .any(|(groups, alone, start)| {
@@ -173,7 +232,7 @@ fn ideograph(c: char) -> bool {
 /// 382-119`, `Your code 482913`).
 fn labelled_code(chars: &[char], start: usize) -> bool {
     let mut i = start;
-    while i > 0 && matches!(chars[i - 1], ' ' | ':' | '：') {
+    while i > 0 && matches!(chars[i - 1], ' ' | ':' | '：' | '\u{A0}') {
         i -= 1;
     }
     i >= 4
@@ -182,6 +241,7 @@ fn labelled_code(chars: &[char], start: usize) -> bool {
             .map(|c| c.to_ascii_lowercase())
             .eq("code".chars())
         && (i == 4 || !chars[i - 5].is_alphanumeric())
+        && !qualified(&chars[..i - 4].iter().collect::<String>().to_lowercase())
 }
 
 /// The whole text is a code, and does not read as a year, a date or a Hong Kong number.

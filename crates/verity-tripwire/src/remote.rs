@@ -156,7 +156,9 @@ impl ToolTable {
     }
 
     /// The tool a running process belongs to: by its executable's file name (`AnyDesk.exe`,
-    /// `anydesk`), else by a fragment of its path.
+    /// `anydesk`); else, for a portable copy run from where it was downloaded, by its
+    /// installer's name (`AnyDesk (1).exe`, `RustDesk-1.3.2.exe`); else by a fragment of its
+    /// path.
     #[must_use]
     pub fn process(&self, exe_name: &str, exe_path: Option<&str>) -> Option<&Tool> {
         let name = file_name(exe_name).to_lowercase();
@@ -168,10 +170,23 @@ impl ToolTable {
         {
             return Some(t);
         }
+        if let Some(t) = self.by_installer_name(name) {
+            return Some(t);
+        }
         let path = exe_path?.to_lowercase().replace('\\', "/");
         self.tools
             .iter()
             .find(|t| t.paths.iter().any(|p| path.contains(p.as_str())))
+    }
+
+    /// The tool whose installer names begin `stem`, followed by anything but a letter.
+    fn by_installer_name(&self, stem: &str) -> Option<&Tool> {
+        self.tools.iter().find(|t| {
+            t.installers.iter().any(|prefix| {
+                stem.strip_prefix(prefix.as_str())
+                    .is_some_and(|rest| !rest.starts_with(char::is_alphabetic))
+            })
+        })
     }
 
     /// The tool a downloaded file installs: an installer's or archive's extension, and a name
@@ -188,13 +203,7 @@ impl ToolTable {
             }
         }
         let ext = INSTALLER_EXTENSIONS.iter().find(|e| name.ends_with(*e))?;
-        let stem = &name[..name.len() - ext.len()];
-        self.tools.iter().find(|t| {
-            t.installers.iter().any(|prefix| {
-                stem.strip_prefix(prefix.as_str())
-                    .is_some_and(|rest| !rest.starts_with(char::is_alphabetic))
-            })
-        })
+        self.by_installer_name(&name[..name.len() - ext.len()])
     }
 
     /// The tool with this id.

@@ -11,6 +11,7 @@ const CODE_MESSAGES: &[&str] = &[
     "Use 4821 7730 as your login code for Octopus. It expires in 10 minutes.",
     "Your code: 582-913. Don't share it.",
     "WhatsApp code 382-119. Do not share this code with others",
+    "Your verification code is 123\u{A0}456",
     // Traditional Chinese (Hong Kong)
     "【中銀香港】你的一次性密碼為 283746，有效時間為5分鐘，切勿向任何人透露。",
     "【釘釘】驗證碼：482913，5分鐘內有效，請勿洩露。",
@@ -50,6 +51,13 @@ const ORDINARY: &[&str] = &[
     "wifi password abc12345",
     "https://example.com/path/482913",
     "Room 2601, 26/F, 1 Queen's Road",
+    "hotpot for 4: 2 people at 1930",
+    "footpath 4821 closed",
+    "Zip code: 90210",
+    "Promo code: 2024 for new customers",
+    "Your discount code is 4821",
+    "barcode: 12345678",
+    "postcode: 2000",
     "",
     "   ",
 ];

@@ -71,6 +71,11 @@ fn running_tools_are_recognised_on_each_os() {
             "chrome-remote-desktop",
         ),
         ("todesk", Some("/opt/todesk/bin/ToDesk"), "todesk"),
+        // Portable copies run straight from Downloads, under their downloaded names
+        ("AnyDesk (1).exe", Some(r"C:\Users\chan\Downloads\AnyDesk (1).exe"), "anydesk"),
+        ("RustDesk-1.3.2.exe", Some(r"C:\Users\chan\Downloads\RustDesk-1.3.2.exe"), "rustdesk"),
+        ("TeamViewerQS.exe", None, "teamviewer"),
+        ("rustdesk-1.3.2-x86_64.AppImage", Some("/home/chan/Downloads/rustdesk-1.3.2-x86_64.AppImage"), "rustdesk"),
     ];
     for (name, path, want) in cases {
         assert_eq!(
