@@ -202,19 +202,30 @@ struct Live {
     progress: Option<FeedProgress>,
     next_due: Option<Timestamp>,
     /// The organisation's source as last read, with the files' stamps it was read at.
-    organisation: Option<(Stamps, OrganisationSource)>,
+    organisation: Option<(Stamps, Timestamp, OrganisationSource)>,
 }
+
+/// How long a cached organisation source may be used without reading its files again, however
+/// unchanged they look: a root file the provisioning file names (not stamped) may be rotated.
+const ORGANISATION_MAX_AGE_SECS: i64 = 600;
 
 /// What `verity_flows::feed::organisation_source` answers.
 type OrganisationSource = Result<Option<(verity_flows::feed::Source, Option<String>)>, String>;
 
-/// The provisioning file's and `device.json`'s modification time and length (`None`: absent).
-type Stamps = [Option<(Option<std::time::SystemTime>, u64)>; 2];
+/// A file's modification time and length (`None`: absent).
+type Stamp = Option<(Option<std::time::SystemTime>, u64)>;
 
-fn stamp(path: &Path) -> Option<(Option<std::time::SystemTime>, u64)> {
-    std::fs::metadata(path)
-        .ok()
-        .map(|m| (m.modified().ok(), m.len()))
+/// The provisioning file's and `device.json`'s stamps.
+type Stamps = [Stamp; 2];
+
+/// `path`'s stamp; `Err` when it exists but cannot be inspected (then nothing is cached: that
+/// is not "absent").
+fn stamp(path: &Path) -> Result<Stamp, ()> {
+    match std::fs::metadata(path) {
+        Ok(m) => Ok(Some((m.modified().ok(), m.len()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(_) => Err(()),
+    }
 }
 
 /// The app's feed machinery (managed state): where provisioning is read, the sync in progress,
@@ -264,22 +275,36 @@ impl FeedSync {
     }
 
     /// The organisation's feed source (`verity_flows::feed::organisation_source`), read again
-    /// only when the provisioning file or `device.json` changed: the status is asked for every
-    /// minute and by every feed command.
+    /// when the provisioning file or `device.json` changed, and at least every ten minutes: the
+    /// status is asked for every minute and by every feed command. Only a usable answer is
+    /// kept; a file that cannot be inspected, or a provisioning file that cannot be used, is
+    /// read again each time.
     fn organisation(&self, data_dir: &Path) -> OrganisationSource {
-        let stamps = [
+        let read = || verity_flows::feed::organisation_source(data_dir, &self.provisioning_path);
+        let (Ok(provisioning), Ok(device)) = (
             stamp(&self.provisioning_path),
             stamp(&data_dir.join(verity_device::state::STATE_FILE)),
-        ];
+        ) else {
+            return read();
+        };
+        let stamps = [provisioning, device];
+        let now = crate::clock::now();
         let cached = self.with_live(|l| match &l.organisation {
-            Some((at, source)) if *at == stamps => Some(source.clone()),
+            Some((at, read_at, source))
+                if *at == stamps
+                    && (0..ORGANISATION_MAX_AGE_SECS).contains(&(now.0 - read_at.0)) =>
+            {
+                Some(source.clone())
+            }
             _ => None,
         });
         if let Some(source) = cached {
             return source;
         }
-        let source = verity_flows::feed::organisation_source(data_dir, &self.provisioning_path);
-        self.with_live(|l| l.organisation = Some((stamps, source.clone())));
+        let source = read();
+        self.with_live(|l| {
+            l.organisation = source.is_ok().then(|| (stamps, now, source.clone()));
+        });
         source
     }
 
