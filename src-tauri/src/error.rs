@@ -63,6 +63,10 @@ reasons! {
     RootUnconfirmed => "root_unconfirmed",
     /// The organisation pinned the feed's root; it cannot be replaced by hand.
     RootPinned => "root_pinned",
+    /// The organisation locked the tripwires on; Settings cannot turn them off.
+    TripwireLocked => "tripwire_locked",
+    /// No such tripwire event (it was dropped, or the id is wrong).
+    NoSuchEvent => "no_such_event",
     /// A date that is not `YYYY-MM-DD`.
     BadDate => "bad_date",
     /// Enrolment without the organisation key's fingerprint.

@@ -743,7 +743,13 @@ pub fn show_threat_alert(
     notice: &Notice,
     quiet: bool,
 ) -> Result<(), crate::host::HostError> {
-    crate::desktop::show_clickable(app, notice, quiet, "feed.alert.action", open_threats)
+    crate::desktop::show_clickable(
+        app,
+        notice,
+        crate::desktop::Level::quiet_if(quiet),
+        "feed.alert.action",
+        open_threats,
+    )
 }
 
 #[cfg(test)]

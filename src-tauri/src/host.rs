@@ -97,6 +97,17 @@ pub trait Host: Send + Sync {
         self.notify(notice)
     }
 
+    /// Shows a tripwire's alert (a remote-access tool, a copied one-time code); clicking it opens
+    /// the Support screen (the official path) where the desktop supports it. `strong`: no
+    /// verified support session is open, so the alert is urgent and stays until dismissed.
+    /// By default, a plain notification.
+    ///
+    /// # Errors
+    /// [`HostError::Notification`] when no notification service answers.
+    fn notify_tripwire(&self, notice: &Notice, _strong: bool) -> Result<(), HostError> {
+        self.notify(notice)
+    }
+
     /// Asks the user where to save a file: the desktop's Save dialog, opened in the Downloads
     /// folder with `request.file_name` suggested (the dialog asks before replacing a file).
     /// `Ok(None)`: the user cancelled. Blocks until the user answers: call it off the main

@@ -17,6 +17,7 @@ pub mod quick_check;
 pub mod reminder;
 pub mod shortcut;
 pub mod state;
+pub mod tripwire;
 
 use desktop::DesktopHost;
 use state::AppState;
@@ -77,9 +78,19 @@ pub fn run() {
                 app.path().download_dir().ok(),
                 state.data_dir(),
             ));
+            let prefs = state.with_store(|s| s.tripwire_prefs()).unwrap_or_default();
             app.manage(state);
             app.manage(commands::DeviceConfig::default());
-            app.manage(feed_sync::FeedSync::new(provisioning::path_from_env()));
+            let provisioning_path = provisioning::path_from_env();
+            app.manage(feed_sync::FeedSync::new(provisioning_path.clone()));
+            // The tripwires: remote-access tools (processes, Downloads) and, if the user opted
+            // in, one-time codes on the clipboard.
+            app.manage(tripwire::Tripwires::new(
+                verity_tripwire::remote::ToolTable::builtin(),
+                tripwire::OrgPolicy::from_provisioning(&provisioning_path),
+                prefs,
+            ));
+            tripwire::start(app.handle());
             desktop::tray::create(app.handle(), lang)?;
             // The signed feed: a first sync within a minute, then on its schedule.
             feed_sync::start(app.handle().clone());

@@ -226,7 +226,16 @@ pub struct Provisioning {
     pub root: RootSource,
     /// A proxy URL, if the administrator sets one.
     pub proxy: Option<String>,
+    /// Remote-access tools the organisation uses itself (ids of the tripwire's tool table, such
+    /// as `teamviewer`): the remote-access tripwire stays quiet for them.
+    pub remote_tools_in_use: Vec<String>,
+    /// The administrator locks the tripwires on: Settings cannot turn them off (a caller cannot
+    /// talk the user into it).
+    pub lock_tripwires: bool,
 }
+
+/// Most tools a provisioning file may declare in use.
+pub const MAX_TOOLS_IN_USE: usize = 64;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -235,15 +244,50 @@ struct ProvisioningFile {
     root: serde_json::Value,
     #[serde(default)]
     proxy: Option<String>,
+    #[serde(default)]
+    remote_tools_in_use: Vec<String>,
+    #[serde(default)]
+    lock_tripwires: bool,
+}
+
+/// Checks the tool ids a provisioning file declares in use: at most [`MAX_TOOLS_IN_USE`], each 1
+/// to 64 characters of `a-z`, `0-9` and `-` (the tool table's ids), none twice.
+fn parse_tools_in_use(ids: Vec<String>) -> Result<Vec<String>, String> {
+    if ids.len() > MAX_TOOLS_IN_USE {
+        return Err(format!(
+            "remote_tools_in_use: at most {MAX_TOOLS_IN_USE} tools"
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let ok = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            return Err(format!(
+                "remote_tools_in_use: {id:?} is not a tool id (a-z, 0-9 and -, such as \"teamviewer\")"
+            ));
+        }
+        if out.contains(&id) {
+            return Err(format!("remote_tools_in_use: {id:?} is given twice"));
+        }
+        out.push(id);
+    }
+    Ok(out)
 }
 
 /// Parses a provisioning file:
 ///
 /// ```json
-/// { "url": "https://feed.example.com/verity/", "root": "root.json", "proxy": "http://proxy:8080" }
+/// { "url": "https://feed.example.com/verity/", "root": "root.json", "proxy": "http://proxy:8080",
+///   "remote_tools_in_use": ["teamviewer"], "lock_tripwires": true }
 /// ```
 ///
-/// `root` is a path (relative to the file) or the root metadata object itself; `proxy` is optional.
+/// `root` is a path (relative to the file) or the root metadata object itself; `proxy`,
+/// `remote_tools_in_use` (tool ids the remote-access tripwire stays quiet for) and
+/// `lock_tripwires` (Settings cannot turn the tripwires off) are optional.
 ///
 /// # Errors
 /// [`FeedConfigError::Provisioning`] naming the field at fault.
@@ -275,7 +319,14 @@ pub fn parse_provisioning(bytes: &[u8]) -> Result<Provisioning, FeedConfigError>
             ))
         }
     };
-    Ok(Provisioning { url, root, proxy })
+    let remote_tools_in_use = parse_tools_in_use(file.remote_tools_in_use).map_err(bad)?;
+    Ok(Provisioning {
+        url,
+        root,
+        proxy,
+        remote_tools_in_use,
+        lock_tripwires: file.lock_tripwires,
+    })
 }
 
 #[cfg(test)]
@@ -343,11 +394,32 @@ mod tests {
     }
 
     #[test]
+    fn provisioning_declares_tools_in_use_and_locks_tripwires() {
+        let p = parse_provisioning(
+            br#"{"url":"https://f.example/","root":"r.json","remote_tools_in_use":["teamviewer","quick-assist"],"lock_tripwires":true}"#,
+        )
+        .unwrap();
+        assert_eq!(p.remote_tools_in_use, ["teamviewer", "quick-assist"]);
+        assert!(p.lock_tripwires);
+        let many: Vec<String> = (0..=MAX_TOOLS_IN_USE)
+            .map(|i| format!("\"t{i}\""))
+            .collect();
+        let json = format!(
+            r#"{{"url":"https://f.example/","root":"r.json","remote_tools_in_use":[{}]}}"#,
+            many.join(",")
+        );
+        let e = parse_provisioning(json.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("at most 64"), "{e}");
+    }
+
+    #[test]
     fn provisioning_files() {
         let p =
             parse_provisioning(br#"{"url":"https://f.example/feed/","root":"root.json"}"#).unwrap();
         assert_eq!(p.root, RootSource::Path("root.json".into()));
         assert_eq!(p.proxy, None);
+        assert!(p.remote_tools_in_use.is_empty());
+        assert!(!p.lock_tripwires);
         let inline =
             format!(r#"{{"url":"https://f.example/","root":{ROOT},"proxy":"http://p:3128"}}"#);
         let p = parse_provisioning(inline.as_bytes()).unwrap();
@@ -359,6 +431,11 @@ mod tests {
             br#"{"url":"https://f.example/","root":7}"#,
             br#"{"url":"https://f.example/","root":"r.json","extra":1}"#,
             br#"not json"#,
+            br#"{"url":"https://f.example/","root":"r.json","remote_tools_in_use":["TeamViewer"]}"#,
+            br#"{"url":"https://f.example/","root":"r.json","remote_tools_in_use":["a","a"]}"#,
+            br#"{"url":"https://f.example/","root":"r.json","remote_tools_in_use":[""]}"#,
+            br#"{"url":"https://f.example/","root":"r.json","remote_tools_in_use":"teamviewer"}"#,
+            br#"{"url":"https://f.example/","root":"r.json","lock_tripwires":"yes"}"#,
         ] {
             assert!(
                 parse_provisioning(bad).is_err(),

@@ -59,6 +59,10 @@ pub struct Provisioned {
     pub root: Vec<u8>,
     /// The proxy, if set.
     pub proxy: Option<String>,
+    /// Remote-access tools the organisation uses (the tripwire stays quiet for them).
+    pub remote_tools_in_use: Vec<String>,
+    /// Settings cannot turn the tripwires off.
+    pub lock_tripwires: bool,
 }
 
 /// What is at the provisioning path.
@@ -134,6 +138,8 @@ pub fn load(path: &Path) -> Loaded {
         url: p.url,
         root,
         proxy: p.proxy,
+        remote_tools_in_use: p.remote_tools_in_use,
+        lock_tripwires: p.lock_tripwires,
     })
 }
 

@@ -91,6 +91,8 @@ pub enum Stored {
     AuditAnchor,
     /// The trust log.
     TrustLog,
+    /// The tripwires' events.
+    Tripwire,
 }
 
 impl std::fmt::Display for Stored {
@@ -107,6 +109,7 @@ impl std::fmt::Display for Stored {
             Stored::Official => "official directory",
             Stored::Checklist => "checklist",
             Stored::AuditAnchor => "audit anchor",
+            Stored::Tripwire => "tripwire events",
             Stored::TrustLog => "trust log",
         })
     }

@@ -20,6 +20,7 @@ mod official;
 mod reminder;
 mod settings;
 pub mod threats;
+pub mod tripwire;
 pub mod trust_log;
 
 use rusqlite::{Connection, OpenFlags};

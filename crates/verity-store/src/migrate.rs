@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     crate::feed::MIGRATION_FEED_BLOCK,
     crate::trust_log::MIGRATION_TRUST_LOG,
     crate::checklist::MIGRATION_AUDIT_ANCHOR,
+    crate::tripwire::MIGRATION_TRIPWIRE,
 ];
 
 /// The schema version this build writes.

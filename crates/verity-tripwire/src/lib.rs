@@ -9,8 +9,14 @@
 //! - [`otp`]: whether a text (the clipboard's) is a one-time code or a message carrying one, in
 //!   Verity's four languages, without false alarms on order numbers, dates, times or amounts.
 //!
+//! - [`watch`]: when a tripwire speaks — appearances of tools between two process scans, once
+//!   per appearance and not again within the hour, quiet for tools the organisation declared in
+//!   use; a code reminder at most once an hour; a clipboard change noticed without keeping the
+//!   text.
+//!
 //! No I/O, no clock: the app's watchers (processes, the Downloads folder, the clipboard) feed
 //! these functions and decide what to show.
 
 pub mod otp;
 pub mod remote;
+pub mod watch;

@@ -8,6 +8,7 @@ mod feed;
 mod notify;
 mod settings;
 mod status;
+mod tripwire;
 
 pub use check::{run_check, HistoryChanged};
 pub use checklist::ExportDir;
@@ -68,6 +69,11 @@ macro_rules! specta_builder {
                 set_feed_alerts,
                 list_threats,
                 mark_threats_read::<$runtime>,
+                tripwire_status::<$runtime>,
+                set_remote_tripwire::<$runtime>,
+                set_code_guard::<$runtime>,
+                decline_code_guard::<$runtime>,
+                tripwire_events::<$runtime>,
             ])
             .events(::tauri_specta::collect_events![
                 $crate::feed_sync::FeedProgress,
@@ -75,7 +81,9 @@ macro_rules! specta_builder {
                 $crate::feed_sync::OpenThreats,
                 $crate::reminder::OpenChecklist,
                 $crate::commands::SettingsChanged,
-                $crate::commands::HistoryChanged
+                $crate::commands::HistoryChanged,
+                $crate::tripwire::TripwireRaised,
+                $crate::tripwire::OpenSupport
             ])
     }};
 }
@@ -90,6 +98,7 @@ pub mod handlers {
     pub use super::notify::*;
     pub use super::settings::*;
     pub use super::status::*;
+    pub use super::tripwire::*;
 }
 
 /// The builder for the real app.

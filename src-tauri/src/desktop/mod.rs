@@ -7,7 +7,7 @@ mod notification;
 pub mod shortcut;
 pub(crate) mod tray;
 
-pub use notification::show_clickable;
+pub use notification::{show_clickable, Level};
 
 use crate::host::{Host, HostError, Notice, OpenRequest, SaveRequest, ShortcutError};
 use std::path::PathBuf;
@@ -64,9 +64,19 @@ impl Host for DesktopHost {
         show_clickable(
             &self.app,
             notice,
-            quiet,
+            Level::quiet_if(quiet),
             "notification.checklist_due.action",
             crate::reminder::open_checklist,
+        )
+    }
+
+    fn notify_tripwire(&self, notice: &Notice, strong: bool) -> Result<(), HostError> {
+        show_clickable(
+            &self.app,
+            notice,
+            if strong { Level::Urgent } else { Level::Normal },
+            "tripwire.action",
+            crate::tripwire::open_support,
         )
     }
 

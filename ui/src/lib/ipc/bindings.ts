@@ -176,6 +176,20 @@ export const commands = {
 	 *  Resolves to the unread count left.
 	 */
 	markThreatsRead: (upTo: number | null) => typedError<number, IpcError_Serialize>(__TAURI_INVOKE("mark_threats_read", { upTo })),
+	/**  The tripwires' state. */
+	tripwireStatus: () => typedError<TripwireStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("tripwire_status")),
+	/**
+	 *  Turns the remote-access tripwire on or off. Refused (`invalid_input`, reason
+	 *  `tripwire_locked`) when the organisation locked it on. Turning it off shows a notification:
+	 *  if someone on the phone asked for it, they are not support.
+	 */
+	setRemoteTripwire: (enabled: boolean) => typedError<TripwireStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_remote_tripwire", { enabled })),
+	/**  Turns the one-time-code guard on or off (either answer records that it was offered). */
+	setCodeGuard: (enabled: boolean) => typedError<TripwireStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_code_guard", { enabled })),
+	/**  "Not now" to the code guard's offer on Home: it is not offered again (Settings keeps it). */
+	declineCodeGuard: () => typedError<TripwireStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("decline_code_guard")),
+	/**  The tripwires' events, newest first (at most 100). */
+	tripwireEvents: () => typedError<TripwireEventView_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("tripwire_events")),
 };
 
 /** Events */
@@ -184,8 +198,10 @@ export const events = {
 	feedProgress: makeEvent<FeedProgress_Serialize, FeedProgress_Deserialize>("feed-progress"),
 	historyChanged: makeEvent<HistoryChanged, HistoryChanged>("history-changed"),
 	openChecklist: makeEvent<OpenChecklist, OpenChecklist>("open-checklist"),
+	openSupport: makeEvent<OpenSupport, OpenSupport>("open-support"),
 	openThreats: makeEvent<OpenThreats, OpenThreats>("open-threats"),
 	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
+	tripwireRaised: makeEvent<TripwireRaised, TripwireRaised>("tripwire-raised"),
 };
 
 /* Types */
@@ -685,6 +701,10 @@ export type ErrorReason =
 "root_unconfirmed" | 
 /**  The organisation pinned the feed's root; it cannot be replaced by hand. */
 "root_pinned" | 
+/**  The organisation locked the tripwires on; Settings cannot turn them off. */
+"tripwire_locked" | 
+/**  No such tripwire event (it was dropped, or the id is wrong). */
+"no_such_event" | 
 /**  A date that is not `YYYY-MM-DD`. */
 "bad_date" | 
 /**  Enrolment without the organisation key's fingerprint. */
@@ -799,6 +819,15 @@ export type ErrorReason =
 "region_locale" | 
 /**  A code this build does not know. */
 "unknown";
+
+/**  What a tripwire caught: the moment of the scam it marks. */
+export type EventKind = 
+/**  A remote-access program started (or was running as Verity started). */
+"remote_tool" | 
+/**  A remote-access program's installer landed in Downloads. */
+"installer" | 
+/**  A one-time code was copied while no verified support session was open. */
+"code";
 
 /**  What an employee did for a step, as a small typed summary. */
 export type Evidence = 
@@ -1376,6 +1405,9 @@ export type Match_Serialize = {
 /**  Sent to the UI to show the Checklist screen (the reminder was clicked). */
 export type OpenChecklist = null;
 
+/**  Sent to the UI to show the Support screen (a tripwire's alert was clicked). */
+export type OpenSupport = null;
+
 /**  Sent to the UI to show the Threats screen (the alert or the tray was clicked). */
 export type OpenThreats = null;
 
@@ -1791,6 +1823,79 @@ export type TotpSetup = {
 	issuer: string,
 	/**  The account the authenticator shows. */
 	account: string,
+};
+
+/**  An event, as the Threats screen lists it. */
+export type TripwireEventView = TripwireEventView_Serialize | TripwireEventView_Deserialize;
+
+/**  An event, as the Threats screen lists it. */
+export type TripwireEventView_Deserialize = {
+	/**  Its id. */
+	id: number,
+	/**  When it happened. */
+	at: Timestamp,
+	/**  What was caught. */
+	kind: EventKind,
+	/**  The tool's name (remote-access events), as people know it. */
+	tool?: string | null,
+	/**  When it was sent to IT, if it was. */
+	reportedAt?: Timestamp | null,
+};
+
+/**  An event, as the Threats screen lists it. */
+export type TripwireEventView_Serialize = {
+	/**  Its id. */
+	id: number,
+	/**  When it happened. */
+	at: Timestamp,
+	/**  What was caught. */
+	kind: EventKind,
+	/**  The tool's name (remote-access events), as people know it. */
+	tool: string | null,
+	/**  When it was sent to IT, if it was. */
+	reportedAt: Timestamp | null,
+};
+
+/**  Sent to the UI when a tripwire raised an event (Home's count and the Threats list reload). */
+export type TripwireRaised = null;
+
+/**  The tripwires' state, for Home and Settings. */
+export type TripwireStatus = TripwireStatus_Serialize | TripwireStatus_Deserialize;
+
+/**  The tripwires' state, for Home and Settings. */
+export type TripwireStatus_Deserialize = {
+	/**  The remote-access tripwire is on. */
+	remote: boolean,
+	/**  The one-time-code guard is on. */
+	codeGuard: boolean,
+	/**  The code guard was offered (explained) once, whatever the answer. */
+	codeGuardOffered: boolean,
+	/**  The organisation locked the tripwires on (Settings cannot turn them off). */
+	locked: boolean,
+	/**  Names of the tools the organisation declared in use (no alert for them). */
+	toolsInUse: string[],
+	/**  Events in the last 30 days. */
+	recent: number,
+	/**  The Downloads folder watched for installers, if one is. */
+	downloads?: string | null,
+};
+
+/**  The tripwires' state, for Home and Settings. */
+export type TripwireStatus_Serialize = {
+	/**  The remote-access tripwire is on. */
+	remote: boolean,
+	/**  The one-time-code guard is on. */
+	codeGuard: boolean,
+	/**  The code guard was offered (explained) once, whatever the answer. */
+	codeGuardOffered: boolean,
+	/**  The organisation locked the tripwires on (Settings cannot turn them off). */
+	locked: boolean,
+	/**  Names of the tools the organisation declared in use (no alert for them). */
+	toolsInUse: string[],
+	/**  Events in the last 30 days. */
+	recent: number,
+	/**  The Downloads folder watched for installers, if one is. */
+	downloads: string | null,
 };
 
 /**
