@@ -19,9 +19,11 @@ use verity_app::commands::{DeviceConfig, ExportDir};
 use verity_app::feed_sync::FeedSync;
 use verity_app::host::{Host, HostError, Notice, OpenRequest, SaveRequest, ShortcutError};
 use verity_app::state::AppState;
+use verity_app::tripwire::{OrgPolicy, Tripwires};
 use verity_core::Language;
 use verity_device::KdfParams;
 use verity_feed_policy::schedule::Freshness;
+use verity_tripwire::remote::ToolTable;
 
 /// The desktop as a test wants it: records what the app asked of it, and refuses or answers as
 /// the test says.
@@ -55,6 +57,8 @@ pub struct FakeHost {
     pub tray: Mutex<Vec<(String, u32)>>,
     /// The Open dialog's answers, in order (`None`: the user cancelled; none left: cancelled).
     pub open_answers: Mutex<VecDeque<Option<PathBuf>>>,
+    /// Tripwire alerts shown, with their `strong` flag.
+    pub tripwire_notices: Mutex<Vec<(Notice, bool)>>,
 }
 
 /// The host's side of a held registration.
@@ -179,6 +183,14 @@ impl Host for FakeHost {
         self.reminders.lock().unwrap().push((notice.clone(), quiet));
         Ok(())
     }
+    fn notify_tripwire(&self, notice: &Notice, strong: bool) -> Result<(), HostError> {
+        self.refusing()?;
+        self.tripwire_notices
+            .lock()
+            .unwrap()
+            .push((notice.clone(), strong));
+        Ok(())
+    }
     fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {
         self.save_requests.lock().unwrap().push(request.clone());
         Ok(self.save_answers.lock().unwrap().pop_front().flatten())
@@ -216,6 +228,7 @@ pub struct Builder {
     host: FakeHost,
     label: &'static str,
     device: DeviceConfig,
+    org: OrgPolicy,
 }
 
 impl Builder {
@@ -228,6 +241,12 @@ impl Builder {
     /// The webview's label (default `main`, the one window the capability grants commands to).
     pub fn label(mut self, label: &'static str) -> Self {
         self.label = label;
+        self
+    }
+
+    /// The organisation's tripwire policy (default: none).
+    pub fn org(mut self, org: OrgPolicy) -> Self {
+        self.org = org;
         self
     }
 
@@ -247,7 +266,10 @@ impl Builder {
             .build(tauri::generate_context!())
             .unwrap();
         specta.mount_events(&app);
-        app.manage(AppState::open(dir.path().join("data"), host.clone()));
+        let state = AppState::open(dir.path().join("data"), host.clone());
+        let prefs = state.with_store(|s| s.tripwire_prefs()).unwrap();
+        app.manage(state);
+        app.manage(Tripwires::new(ToolTable::builtin(), self.org, prefs));
         app.manage(ExportDir(dir.path().join("exports")));
         app.manage(FeedSync::new(dir.path().join("provisioning.json")));
         app.manage(self.device);
@@ -296,6 +318,7 @@ impl Harness {
             host: FakeHost::default(),
             label: "main",
             device: device_config(),
+            org: OrgPolicy::default(),
         }
     }
 

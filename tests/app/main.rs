@@ -14,3 +14,4 @@ mod checklist;
 mod device;
 mod feed;
 mod ipc;
+mod tripwire;
