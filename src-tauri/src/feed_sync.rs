@@ -623,6 +623,12 @@ async fn run_sync<R: Runtime>(
     if let Ok(Some(Err(e))) = rebuilt {
         log::warn!("cannot rebuild the index after the sync: {}", e.message);
     }
+    if report.tools_version.is_some() {
+        // The organisation's feed brought a newer tool table: the tripwire watches it now.
+        if let Some(tw) = app.try_state::<crate::tripwire::Tripwires>() {
+            tw.reload_table(state);
+        }
+    }
     emit_progress(app, &FeedProgress::stage(SyncStage::Done));
     alert(state, &report);
     Ok(())

@@ -79,6 +79,9 @@ pub fn run() {
                 state.data_dir(),
             ));
             let prefs = state.with_store(|s| s.tripwire_prefs()).unwrap_or_default();
+            let tools = state
+                .with_store(|s| Ok(tripwire::table_in_force(s)))
+                .unwrap_or_else(|_| verity_tripwire::remote::ToolTable::builtin());
             app.manage(state);
             app.manage(commands::DeviceConfig::default());
             let provisioning_path = provisioning::path_from_env();
@@ -86,7 +89,7 @@ pub fn run() {
             // The tripwires: remote-access tools (processes, Downloads) and, if the user opted
             // in, one-time codes on the clipboard.
             app.manage(tripwire::Tripwires::new(
-                verity_tripwire::remote::ToolTable::builtin(),
+                tools,
                 tripwire::OrgPolicy::from_provisioning(&provisioning_path),
                 prefs,
             ));

@@ -63,11 +63,30 @@ impl Feed {
         verity_feed::publish(
             &self.repo(),
             &self.dir.path().join("keys"),
-            PublishInput { entries, official },
+            PublishInput {
+                entries,
+                official,
+                tools: None,
+            },
             &PublishOptions {
                 min_wait: Some(3600),
                 ..PublishOptions::default()
             },
+            now(),
+        )
+        .unwrap();
+    }
+    /// Publishes `entries` with a tripwire tool table (its JSON).
+    pub(crate) fn publish_tools(&self, entries: Vec<FeedEntry>, tools: &str) {
+        verity_feed::publish(
+            &self.repo(),
+            &self.dir.path().join("keys"),
+            PublishInput {
+                entries,
+                official: None,
+                tools: Some(tools.as_bytes().to_vec()),
+            },
+            &PublishOptions::default(),
             now(),
         )
         .unwrap();
@@ -561,6 +580,36 @@ fn only_the_organisations_feed_names_official_channels_and_pins_its_root() {
     assert_eq!(err["code"], "feed_locked", "{err}");
     assert_eq!(err["reason"], "root_pinned", "{err}");
     assert_eq!(check_phone(&h, "+852 3001 0077"), Verdict::Official);
+}
+
+#[test]
+fn only_the_organisations_feed_widens_the_tripwires_tool_table() {
+    use tauri::Manager;
+    use verity_app::tripwire::{remote_seen, Tripwires};
+    use verity_tripwire::watch::{Decision, EventKind, Strength};
+    const TABLE: &str = r#"{"version": 5, "tools": [{"id": "newdesk", "name": "NewDesk",
+        "processes": ["newdesk"], "paths": [], "installers": ["newdesk-setup"]}]}"#;
+    let h = Harness::new();
+    let feed = Feed::new();
+    feed.publish_tools(v1_list(), TABLE);
+    let server = feed.serve();
+    // A feed entered by hand: its table is not taken.
+    configure(&h, &feed, &server);
+    sync(&h);
+    let tw = h.app.state::<Tripwires>();
+    assert!(tw.table().get("newdesk").is_none());
+    // The organisation's feed: the tool is watched from this sync on, the built-in ones too.
+    provision(&h, &feed, &server);
+    feed.publish_tools(v2(), TABLE);
+    sync(&h);
+    let table = tw.table();
+    assert_eq!(table.version, 5);
+    let tool = table.installer("NewDesk-Setup (2).exe").unwrap().clone();
+    assert!(table.process("AnyDesk.exe", None).is_some());
+    let (d, _) = remote_seen(&h.state(), &tw, EventKind::Installer, &tool, false, now()).unwrap();
+    assert_eq!(d, Decision::Alert(Strength::Strong));
+    let shown = h.host.tripwire_notices.lock().unwrap().clone();
+    assert_eq!(shown[0].0.summary, "NewDesk was downloaded");
 }
 
 #[test]

@@ -226,6 +226,9 @@ pub struct SyncReport {
     pub delta_skipped: Option<String>,
     /// The trusted root's version after the sync (it rises when the publisher rotates keys).
     pub root_version: u64,
+    /// The tripwire's tool table this sync brought (its version), when the organisation's feed
+    /// carried a newer one.
+    pub tools_version: Option<u32>,
 }
 
 /// Syncs the store with the feed, blocking (it runs its own runtime in a worker thread, so it
@@ -430,11 +433,25 @@ async fn sync_inner(
         downloaded: 0,
         delta_skipped: None,
         root_version,
+        tools_version: None,
     };
+
+    // The tripwire's tool table, from an organisation's feed only, verified before anything is
+    // written and kept once the list is in place.
+    let tools = if cfg.apply_official {
+        let have = store.feed_tool_table()?.map(|(v, _)| v);
+        crate::tools::fetch_newer(&repo, have).await?
+    } else {
+        None
+    };
+    report.tools_version = tools.as_ref().map(|t| t.version);
 
     if state.version == Some(snap_info.version)
         && state.checksum.as_deref() == Some(snap_info.checksum.as_str())
     {
+        if let Some(t) = &tools {
+            store.set_feed_tool_table(t.version, &t.json)?;
+        }
         store.record_feed_success(&success)?;
         progress(Progress::stage(Stage::Done));
         return Ok((report, root_json));
@@ -494,6 +511,9 @@ async fn sync_inner(
         }
     }
 
+    if let Some(t) = &tools {
+        store.set_feed_tool_table(t.version, &t.json)?;
+    }
     if cfg.rebuild_index {
         // Usually already current: the apply updated the index (a rebuild happens only when it
         // could not, e.g. the overlay of added keys grew too large).

@@ -11,6 +11,7 @@
 //! REPO/metadata/timestamp.json          the only file replaced in place; written last
 //! REPO/targets/<sha256>.blocklist.snapshot   the whole list at version V   (see `format`)
 //! REPO/targets/<sha256>.blocklist.delta      the changes from V-1 to V
+//! REPO/targets/<sha256>.tripwire.tools.json  the tripwire's tool table, when IT ships one (`tools`)
 //! ```
 //!
 //! - `publish` (feature `publish`): `init` (keys and root), `publish` (a new version from the
@@ -36,6 +37,7 @@ pub mod official_csv;
 pub mod publish;
 #[cfg(feature = "publish")]
 pub mod serve;
+pub mod tools;
 mod transport;
 
 pub use client::{

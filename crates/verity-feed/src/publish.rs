@@ -98,6 +98,9 @@ pub struct PublishInput {
     pub entries: Vec<FeedEntry>,
     /// The official-channel directory; `None` keeps the previous version's.
     pub official: Option<OfficialDirectory>,
+    /// The remote-access tripwire's tool table (its JSON, `crate::tools`); `None` keeps the
+    /// previous version's.
+    pub tools: Option<Vec<u8>>,
 }
 
 /// What `publish` did.
@@ -123,6 +126,8 @@ pub struct PublishReport {
     pub snapshot_bytes: u64,
     /// Bytes of the delta file (none for the first version).
     pub delta_bytes: Option<u64>,
+    /// The version of the tool table the feed carries, if any.
+    pub tools_version: Option<u32>,
     /// When the timestamp expires (Unix seconds): run `refresh` before.
     pub timestamp_expires: i64,
 }
@@ -402,7 +407,7 @@ async fn load_current(repo_dir: &Path) -> Result<Option<Current>, FeedError> {
     }))
 }
 
-fn target_for(bytes: &[u8], info: &TargetInfo) -> Result<(Target, String), FeedError> {
+fn target_for<I: Serialize>(bytes: &[u8], info: &I) -> Result<(Target, String), FeedError> {
     let sha = digest(&SHA256, bytes);
     let mut custom = HashMap::new();
     custom.insert(
@@ -581,6 +586,7 @@ async fn publish_async(
         }
         None => None,
     };
+    let tools_version = add_tools(repo_dir, &mut editor, input.tools, current.as_ref())?;
 
     let timestamp_expires =
         sign_and_install(repo_dir, editor, keys, current.as_ref(), opts, now).await?;
@@ -596,8 +602,36 @@ async fn publish_async(
         checksum: checksum.to_hex(),
         snapshot_bytes: u64::try_from(snapshot_bytes.len()).unwrap_or(u64::MAX),
         delta_bytes,
+        tools_version,
         timestamp_expires: timestamp_expires.as_second(),
     })
+}
+
+/// Lists the tool table in the new targets: the one given (checked as clients will), else the
+/// previous version's. Returns its version.
+fn add_tools(
+    repo_dir: &Path,
+    editor: &mut RepositoryEditor,
+    given: Option<Vec<u8>>,
+    current: Option<&Current>,
+) -> Result<Option<u32>, FeedError> {
+    let (target, version) = match (given, current) {
+        (Some(bytes), _) => {
+            let info = crate::tools::info_for(&bytes)?;
+            let (t, hex) = target_for(&bytes, &info)?;
+            write_target(repo_dir, crate::tools::TOOLS_TARGET, &hex, &bytes)?;
+            (t, info.version)
+        }
+        (None, Some(c)) => match crate::tools::current(&c.repo)? {
+            Some((t, info)) => (t, info.version),
+            None => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    editor
+        .add_target(crate::tools::TOOLS_TARGET, target)
+        .map_err(|e| FeedError::Tuf(e.to_string()))?;
+    Ok(Some(version))
 }
 
 /// Gives entries already published the date they were first published (both lists canonical).

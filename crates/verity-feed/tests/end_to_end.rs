@@ -74,6 +74,7 @@ impl Feed {
             PublishInput {
                 entries: list,
                 official: None,
+                tools: None,
             },
             &PublishOptions {
                 timestamp_days,
@@ -369,6 +370,7 @@ fn refresh_resigns_targets_and_snapshot_when_they_would_expire_first() {
         PublishInput {
             entries: v1_list(),
             official: None,
+            tools: None,
         },
         &PublishOptions {
             metadata_days: 3,
@@ -575,6 +577,7 @@ fn thresholds_are_enforced_when_signing() {
         PublishInput {
             entries: v1_list(),
             official: None,
+            tools: None,
         },
         &PublishOptions::default(),
         now(),
@@ -588,6 +591,7 @@ fn thresholds_are_enforced_when_signing() {
         PublishInput {
             entries: v1_list(),
             official: None,
+            tools: None,
         },
         &PublishOptions::default(),
         now(),
@@ -663,6 +667,7 @@ fn keys_are_owner_only_and_init_never_overwrites() {
         PublishInput {
             entries: v1_list(),
             official: None,
+            tools: None,
         },
         &PublishOptions::default(),
         now(),
@@ -702,6 +707,7 @@ fn publishing_keeps_first_dates_and_reports_changes() {
         PublishInput {
             entries: v2_list(),
             official: Some(verity_check::official::OfficialDirectory::dingtalk_default()),
+            tools: None,
         },
         &PublishOptions::default(),
         now(),

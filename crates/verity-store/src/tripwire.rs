@@ -35,6 +35,8 @@ pub const MAX_EVENTS: u32 = 500;
 const REMOTE: &str = "tripwire.remote";
 const CODE_GUARD: &str = "tripwire.code_guard";
 const CODE_GUARD_OFFERED: &str = "tripwire.code_guard_offered";
+const FEED_TOOLS: &str = "tripwire.feed_tools";
+const FEED_TOOLS_VERSION: &str = "tripwire.feed_tools_version";
 
 /// The user's tripwire choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +145,41 @@ impl Store {
     /// SQLite errors.
     pub fn set_code_guard_offered(&mut self) -> Result<(), StoreError> {
         self.put_setting(CODE_GUARD_OFFERED, "true")
+    }
+
+    /// The tool table the organisation's feed brought last (its version and JSON), if any.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] for a version that does not parse; SQLite errors.
+    pub fn feed_tool_table(&self) -> Result<Option<(u32, String)>, StoreError> {
+        let (Some(v), Some(json)) = (self.setting(FEED_TOOLS_VERSION)?, self.setting(FEED_TOOLS)?)
+        else {
+            return Ok(None);
+        };
+        let v = v.parse().map_err(|_| {
+            StoreError::corrupt(Stored::Tripwire, format!("{FEED_TOOLS_VERSION} {v:?}"))
+        })?;
+        Ok(Some((v, json)))
+    }
+
+    /// Keeps the tool table a sync verified (version and JSON together, in one transaction).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn set_feed_tool_table(&mut self, version: u32, json: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            for (k, v) in [
+                (FEED_TOOLS_VERSION, version.to_string()),
+                (FEED_TOOLS, json.to_owned()),
+            ] {
+                tx.execute(
+                    "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![k, v],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Records an event, then drops the oldest beyond [`MAX_EVENTS`]. Returns its id.

@@ -206,6 +206,35 @@ impl ToolTable {
         self.by_installer_name(&name[..name.len() - ext.len()])
     }
 
+    /// This table with `more`'s tools added (a newer table from the organisation's feed): a new
+    /// tool is appended; for a tool both know, the names of both are kept. Nothing in `self` is
+    /// removed or renamed, so a table from outside can widen what is recognised, never narrow
+    /// it. The version is the higher of the two.
+    #[must_use]
+    pub fn with_additions(&self, more: &ToolTable) -> ToolTable {
+        let mut out = self.clone();
+        out.version = self.version.max(more.version);
+        for t in &more.tools {
+            match out.tools.iter_mut().find(|o| o.id == t.id) {
+                Some(o) => {
+                    for (mine, theirs) in [
+                        (&mut o.processes, &t.processes),
+                        (&mut o.paths, &t.paths),
+                        (&mut o.installers, &t.installers),
+                    ] {
+                        for n in theirs {
+                            if !mine.contains(n) {
+                                mine.push(n.clone());
+                            }
+                        }
+                    }
+                }
+                None => out.tools.push(t.clone()),
+            }
+        }
+        out
+    }
+
     /// The tool with this id.
     #[must_use]
     pub fn get(&self, id: &str) -> Option<&Tool> {

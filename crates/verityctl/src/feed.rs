@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! verityctl feed init    --repo REPO --keys KEYS --root-key-dir ROOT_KEYS [--threshold-root N ...]
-//! verityctl feed publish --repo REPO --keys KEYS --entries FILE.csv [--official FILE.csv]
+//! verityctl feed publish --repo REPO --keys KEYS --entries FILE.csv [--official FILE.csv] [--tools FILE.json]
 //! verityctl feed refresh --repo REPO --keys KEYS          (cron: daily, before the timestamp expires)
 //! verityctl feed serve   --repo REPO [--listen 127.0.0.1:8787]
 //! ```
@@ -87,6 +87,11 @@ pub enum FeedCommand {
         /// previous version's).
         #[arg(long, value_name = "FILE.csv")]
         official: Option<PathBuf>,
+        /// The remote-access tripwire's tool table to ship (JSON, the format of Verity's
+        /// built-in `tools.json`, with a higher `version`): devices add its tools and names to
+        /// their own (default: keep the previous version's).
+        #[arg(long, value_name = "FILE.json")]
+        tools: Option<PathBuf>,
         /// How to read numbers written without a country code.
         #[arg(long, default_value = "HK", value_parser = crate::check::parse_region)]
         region: Region,
@@ -193,6 +198,7 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
             keys,
             entries,
             official,
+            tools,
             region,
             metadata_days,
             timestamp_days,
@@ -221,6 +227,13 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
                     })
                     .collect(),
                 official,
+                tools: match tools {
+                    None => None,
+                    Some(path) => Some(crate::blocklist::read_capped(
+                        path,
+                        verity_tripwire::remote::MAX_TABLE_BYTES as u64,
+                    )?),
+                },
             };
             let opts = PublishOptions {
                 metadata_days: *metadata_days,
@@ -336,6 +349,9 @@ fn print_publish(out: &mut dyn Write, r: &verity_feed::PublishReport) -> Result<
             "Snapshot {} bytes (first version, no delta)",
             r.snapshot_bytes
         )?,
+    }
+    if let Some(v) = r.tools_version {
+        writeln!(out, "Tripwire tool table: version {v}")?;
     }
     writeln!(
         out,

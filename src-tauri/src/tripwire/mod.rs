@@ -116,6 +116,21 @@ impl Tripwires {
         }
     }
 
+    /// Puts the table in force again from the store: the built-in table with the tools the
+    /// organisation's feed added (see [`table_in_force`]).
+    pub fn reload_table(&self, state: &AppState) {
+        match state.with_store(|s| Ok(table_in_force(s))) {
+            Ok(t) => {
+                log::info!("tripwire: tool table version {} in force", t.version);
+                match self.table.write() {
+                    Ok(mut w) => *w = Arc::new(t),
+                    Err(e) => *e.into_inner() = Arc::new(t),
+                }
+            }
+            Err(e) => log::warn!("tripwire: tool table not reloaded: {}", e.message),
+        }
+    }
+
     /// Puts the user's choices in force (locked on: the tripwires stay on whatever they say)
     /// and wakes the watchers.
     pub fn set_prefs(&self, prefs: TripwirePrefs) {
@@ -167,6 +182,27 @@ impl Tripwires {
         match self.clipboard.lock() {
             Ok(mut m) => m.forget(),
             Err(e) => e.into_inner().forget(),
+        }
+    }
+}
+
+/// The tool table in force: the built-in one, with the tools and names the organisation's feed
+/// added (a feed's table never removes one; one that no longer parses is ignored and logged).
+#[must_use]
+pub fn table_in_force(store: &verity_store::Store) -> ToolTable {
+    let builtin = ToolTable::builtin();
+    match store.feed_tool_table() {
+        Ok(Some((_, json))) => match ToolTable::parse(json.as_bytes()) {
+            Ok(feed) => builtin.with_additions(&feed),
+            Err(e) => {
+                log::warn!("tripwire: the kept feed table is unusable: {e}");
+                builtin
+            }
+        },
+        Ok(None) => builtin,
+        Err(e) => {
+            log::warn!("tripwire: the kept feed table cannot be read: {e}");
+            builtin
         }
     }
 }

@@ -220,3 +220,32 @@ fn a_table_from_outside_is_checked() {
         Err(TableError::TooLarge("over 256 tools"))
     );
 }
+
+#[test]
+fn a_table_from_the_feed_adds_tools_and_names_but_never_removes_one() {
+    let base = ToolTable::builtin();
+    let feed = ToolTable::parse(
+        br#"{"version": 7, "tools": [
+            {"id": "anydesk", "name": "Renamed", "processes": ["anydesk-new"], "paths": [], "installers": []},
+            {"id": "newdesk", "name": "NewDesk", "processes": ["newdesk"], "paths": [], "installers": ["newdesk"]}
+        ]}"#,
+    )
+    .unwrap();
+    let merged = base.with_additions(&feed);
+    assert_eq!(merged.version, 7);
+    // Every built-in tool and name is still there.
+    for t in &base.tools {
+        let m = merged.get(&t.id).unwrap();
+        assert_eq!(m.name, t.name);
+        for n in &t.processes {
+            assert!(m.processes.contains(n));
+        }
+    }
+    assert_eq!(merged.process("anydesk", None).unwrap().id, "anydesk");
+    assert_eq!(merged.process("anydesk-new", None).unwrap().id, "anydesk");
+    assert_eq!(merged.process("newdesk", None).unwrap().id, "newdesk");
+    assert_eq!(merged.installer("NewDesk_setup.exe").unwrap().id, "newdesk");
+    // An empty table from outside changes nothing.
+    let empty = ToolTable::parse(br#"{"version": 9, "tools": []}"#).unwrap();
+    assert_eq!(base.with_additions(&empty).tools, base.tools);
+}
