@@ -20,7 +20,14 @@ import type {
 } from '../src/lib/ipc';
 import * as fixtures from '../src/lib/ipc/fixtures';
 import * as feedFixtures from '../src/lib/ipc/feed-fixtures';
-import type { FeedConfig, FeedStatus, ThreatList } from '../src/lib/ipc';
+import * as tripwireFixtures from '../src/lib/ipc/tripwire-fixtures';
+import type {
+  FeedConfig,
+  FeedStatus,
+  ThreatList,
+  TripwireEvent,
+  TripwireStatus,
+} from '../src/lib/ipc';
 
 export type MockOptions = {
   settings: Settings;
@@ -40,6 +47,11 @@ export type MockOptions = {
   feed: { status: FeedStatus; config: FeedConfig; threats: ThreatList };
   /** The saved shortcut another program held when Verity started (saving one clears it). */
   shortcutRefused?: string;
+  /**
+   * The tripwires: their state and events. Turning the remote-access warning off is refused
+   * (`tripwire_locked`) while `locked`; either answer to the code reminder records the offer.
+   */
+  tripwires: { status: TripwireStatus; events: TripwireEvent[] };
 };
 
 export type MockRecord = {
@@ -70,6 +82,10 @@ export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions =>
     status: feedFixtures.feedStatus(feedFixtures.freshness.fresh(), 0),
     config: feedFixtures.feedConfig(),
     threats: feedFixtures.threats(),
+  },
+  tripwires: {
+    status: tripwireFixtures.tripwireStatus(),
+    events: tripwireFixtures.tripwireEvents(),
   },
 });
 
@@ -274,6 +290,24 @@ export function installMockBackend(options: MockOptions): void {
         emit('feed-changed', options.feed.status);
         return 0;
       }
+      // The tripwires (issue 16).
+      case 'tripwire_status':
+        return options.tripwires.status;
+      case 'set_remote_tripwire':
+        options.tripwires.status = { ...options.tripwires.status, remote: Boolean(args.enabled) };
+        return options.tripwires.status;
+      case 'set_code_guard':
+        options.tripwires.status = {
+          ...options.tripwires.status,
+          codeGuard: Boolean(args.enabled),
+          codeGuardOffered: true,
+        };
+        return options.tripwires.status;
+      case 'decline_code_guard':
+        options.tripwires.status = { ...options.tripwires.status, codeGuardOffered: true };
+        return options.tripwires.status;
+      case 'tripwire_events':
+        return options.tripwires.events;
       default:
         return undefined;
     }
@@ -326,13 +360,21 @@ export function installMockBackend(options: MockOptions): void {
   async function invoke(cmd: string, args: Args = {}): Promise<unknown> {
     record.calls.push({ cmd, args });
     await Promise.resolve();
+    const locked =
+      cmd === 'set_remote_tripwire' && !args.enabled && options.tripwires.status.locked;
     const failure =
       options.deviceNoSecureStore && cmd.startsWith('device_enroll') && args.keyStore === 'os'
         ? {
             code: 'no_secure_store',
             message: 'no secure key store is usable on this device (no D-Bus session)',
           }
-        : options.failures?.[cmd];
+        : locked
+          ? {
+              code: 'invalid_input',
+              message: 'your organisation keeps this protection on',
+              reason: 'tripwire_locked',
+            }
+          : options.failures?.[cmd];
     // Tauri rejects with the serialised error value (or a string), never an Error.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (failure) return Promise.reject(failure);
@@ -369,6 +411,8 @@ export function installMockBackend(options: MockOptions): void {
       },
     },
     __VERITY_MOCK__: record,
+    /** Plays a backend event (`open-support`, `tripwire-raised`…) from a test. */
+    __VERITY_EMIT__: emit,
   });
 }
 
@@ -387,5 +431,17 @@ export async function openApp(
 export function mockRecord(page: Page): Promise<MockRecord> {
   return page.evaluate(
     () => (window as unknown as { __VERITY_MOCK__: MockRecord }).__VERITY_MOCK__,
+  );
+}
+
+/** Plays a backend event in the page, as Rust would emit it. */
+export async function emitEvent(page: Page, event: string, payload: unknown = null): Promise<void> {
+  await page.evaluate(
+    ([name, data]) =>
+      (window as unknown as { __VERITY_EMIT__: (e: string, p: unknown) => void }).__VERITY_EMIT__(
+        name,
+        data,
+      ),
+    [event, payload] as const,
   );
 }

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import App from './App.svelte';
 import { mockBackend } from './lib/ipc/testing';
+import { emitOpenSupport } from './lib/ipc/tripwire-testing';
 
 const screens = [
   ['Home', 'Home'],
@@ -77,6 +78,21 @@ describe('App shell', () => {
     expect(
       within(screen.getByRole('navigation')).getByRole('link', { name: 'Support' }),
     ).toHaveAttribute('aria-current', 'page');
+  });
+
+  it('opens Support, focused, when a tripwire alert is clicked', async () => {
+    mockBackend();
+    render(App);
+    await screen.findByText('0.1.0');
+    await waitFor(async () => {
+      await emitOpenSupport();
+      expect(window.location.hash).toBe('#/support');
+    });
+    const h1 = await screen.findByRole('heading', {
+      level: 1,
+      name: 'Real support is only inside DingTalk',
+    });
+    await waitFor(() => expect(h1).toHaveFocus());
   });
 
   it('renders in the stored language from start-up', async () => {

@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from '@testing-library/svelte';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fail, fixtures, mockBackend } from '../lib/ipc/testing';
@@ -73,6 +73,20 @@ describe('Home', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByText(fixtures.status().dataDir)).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('shows the warning signs of the last 30 days and offers the code reminder once', async () => {
+    const backend = mockBackend();
+    render(Home);
+    expect(await screen.findByText('3 warning signs in the last 30 days.')).toBeInTheDocument();
+    expect(
+      screen.getByRole('region', { name: 'Get a reminder when you copy a one-time code?' }),
+    ).toBeInTheDocument();
+    backend.tripwires.status = { ...backend.tripwires.status, codeGuardOffered: true };
+    cleanup();
+    render(Home);
+    await screen.findByText('3 warning signs in the last 30 days.');
+    expect(screen.queryByTestId('code-guard-offer')).toBeNull();
   });
 
   it('sends a test alert and reports the result', async () => {

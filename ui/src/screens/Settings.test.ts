@@ -190,6 +190,16 @@ describe('Settings', () => {
     expect(document.documentElement).toHaveAttribute('lang', 'zh-HK');
   });
 
+  it('holds the warning-sign settings after the general ones', async () => {
+    mockBackend();
+    renderConnected();
+    const section = await screen.findByRole('region', { name: 'Warning signs' });
+    expect(
+      within(section).getByRole('switch', { name: 'Warn me when remote-access software starts' }),
+    ).toBeChecked();
+    expect(screen.getAllByRole('switch')[0]).toHaveAccessibleName('Start Verity when you sign in');
+  });
+
   it('words a load failure by its code', async () => {
     const backend = mockBackend();
     backend.on('get_settings', () => fail('get_settings not allowed'));

@@ -97,3 +97,14 @@ describe('Threats', () => {
     router.go('home');
   });
 });
+
+describe('Threats and the warning signs', () => {
+  it('lists the warning signs below the threats, also when there is no threat', async () => {
+    const backend = mockBackend();
+    backend.feed.threats = { items: [], unread: 0 };
+    render(Threats);
+    expect(await screen.findByText(/No new threats so far/)).toBeInTheDocument();
+    const section = screen.getByRole('region', { name: 'Warning signs on this computer' });
+    expect(await within(section).findByText('AnyDesk was running')).toBeInTheDocument();
+  });
+});

@@ -156,6 +156,8 @@ export const ERROR_REASONS = [
   'shortcut_refused',
   'root_unconfirmed',
   'root_pinned',
+  'tripwire_locked',
+  'no_such_event',
   'bad_date',
   'fingerprint_required',
   'answer_unsigned',
@@ -623,5 +625,73 @@ export const onOpenChecklist = (handler: () => void): Promise<Unsubscribe> =>
 export const onHistoryChanged = (handler: () => void): Promise<Unsubscribe> =>
   listen<null>(
     (h) => events.historyChanged.listen(h),
+    () => handler(),
+  );
+
+// ---- Tripwires (issue 16) -----------------------------------------------------------------------
+
+import type {
+  EventKind as TripwireEventKindGenerated,
+  TripwireEventView_Serialize,
+  TripwireStatus_Serialize,
+} from './bindings';
+
+/** What a tripwire caught: a remote-access program running, its installer downloaded, a code copied. */
+export type TripwireEventKind = TripwireEventKindGenerated;
+/**
+ * The tripwires' state: each one on or off, whether the code guard was offered, the
+ * organisation's lock and tools in use, events in the last 30 days, the Downloads folder watched.
+ */
+export type TripwireStatus = TripwireStatus_Serialize;
+/** One event, as the Threats screen lists it (`at` and `reportedAt` in Unix seconds). */
+export type TripwireEvent = TripwireEventView_Serialize;
+
+/** Every event kind, in the order the backend declares them. */
+export const TRIPWIRE_EVENT_KINDS = [
+  'remote_tool',
+  'installer',
+  'code',
+] as const satisfies readonly TripwireEventKind[];
+
+// Fails to compile when the backend adds an event kind that the list above lacks.
+const everyEventKindListed: [
+  Exclude<TripwireEventKind, (typeof TRIPWIRE_EVENT_KINDS)[number]>,
+] extends [never]
+  ? true
+  : never = true;
+void everyEventKindListed;
+
+/** The tripwires' state. */
+export const tripwireStatus = (): Promise<TripwireStatus> => call(() => commands.tripwireStatus());
+
+/**
+ * Turns the remote-access tripwire on or off; refused (`invalid_input`, reason `tripwire_locked`)
+ * when the organisation locked it on. Turning it off raises a desktop notification (Rust).
+ */
+export const setRemoteTripwire = (enabled: boolean): Promise<TripwireStatus> =>
+  call(() => commands.setRemoteTripwire(enabled));
+
+/** Turns the one-time-code guard on or off (either answer records that it was offered). */
+export const setCodeGuard = (enabled: boolean): Promise<TripwireStatus> =>
+  call(() => commands.setCodeGuard(enabled));
+
+/** "Not now" to the code guard's offer: it is not offered again (Settings keeps it). */
+export const declineCodeGuard = (): Promise<TripwireStatus> =>
+  call(() => commands.declineCodeGuard());
+
+/** The tripwires' events, newest first (at most 100). */
+export const tripwireEvents = (): Promise<TripwireEvent[]> => call(() => commands.tripwireEvents());
+
+/** Calls `handler` when a tripwire recorded an event (counts and lists reload). */
+export const onTripwireRaised = (handler: () => void): Promise<Unsubscribe> =>
+  listen<null>(
+    (h) => events.tripwireRaised.listen(h),
+    () => handler(),
+  );
+
+/** Calls `handler` when the backend asks to show the Support screen (a tripwire alert clicked). */
+export const onOpenSupport = (handler: () => void): Promise<Unsubscribe> =>
+  listen<null>(
+    (h) => events.openSupport.listen(h),
     () => handler(),
   );

@@ -19,6 +19,7 @@ import type {
 } from '.';
 import * as outcomes from './fixtures';
 import { feedHandlers, mockFeed, type FeedBackend } from './feed-testing';
+import { mockTripwires, tripwireHandlers, type TripwireBackend } from './tripwire-testing';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 
@@ -60,6 +61,8 @@ export type Backend = {
   device: DeviceStatus;
   /** The threat feed: status, settings, threats (see `feed-testing.ts`). */
   feed: FeedBackend;
+  /** The tripwires: status and events (see `tripwire-testing.ts`). */
+  tripwires: TripwireBackend;
   /** The saved shortcut the desktop refused at start (saving one clears it). */
   shortcutRefused: string | null;
   /** Replaces the answer of one command. */
@@ -76,6 +79,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
     history: [],
     device: outcomes.deviceNotBound(),
     feed: mockFeed(),
+    tripwires: mockTripwires(),
     shortcutRefused: null,
     on(cmd, handler) {
       handlers.set(cmd, handler);
@@ -91,6 +95,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
   };
   const handlers = new Map<string, Handler>([
     ...feedHandlers(() => backend.feed),
+    ...tripwireHandlers(() => backend.tripwires, fail),
     ['device_status', () => backend.device],
     [
       'device_preview',
