@@ -248,8 +248,11 @@ fn the_code_guard_is_off_until_chosen_and_then_reminds_once_an_hour_without_digi
     let db = std::fs::read(h.data_dir().join(verity_store::DATABASE_FILE)).unwrap();
     let db = String::from_utf8_lossy(&db);
     assert!(!db.contains("664210") && !db.contains("730155"));
-    // Off: the memory goes too, and nothing is read as a code.
+    // Off: the memory goes too, nothing is read as a code, and the user is warned.
     h.ok("set_code_guard", json!({ "enabled": false }));
+    let notices = h.host.notices.lock().unwrap().clone();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].body.contains("never read a code to anyone"));
     assert_eq!(
         copied(&h, "Alipay code: 112233", false, T + 8000),
         Decision::Quiet(Quiet::Nothing)

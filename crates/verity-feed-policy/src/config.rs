@@ -229,8 +229,9 @@ pub struct Provisioning {
     /// Remote-access tools the organisation uses itself (ids of the tripwire's tool table, such
     /// as `teamviewer`): the remote-access tripwire stays quiet for them.
     pub remote_tools_in_use: Vec<String>,
-    /// The administrator locks the tripwires on: Settings cannot turn them off (a caller cannot
-    /// talk the user into it).
+    /// The administrator locks the remote-access tripwire on: Settings cannot turn it off (a
+    /// caller cannot talk the user into it). The code guard stays the user's choice (it reads
+    /// the clipboard).
     pub lock_tripwires: bool,
 }
 
@@ -287,7 +288,7 @@ fn parse_tools_in_use(ids: Vec<String>) -> Result<Vec<String>, String> {
 ///
 /// `root` is a path (relative to the file) or the root metadata object itself; `proxy`,
 /// `remote_tools_in_use` (tool ids the remote-access tripwire stays quiet for) and
-/// `lock_tripwires` (Settings cannot turn the tripwires off) are optional.
+/// `lock_tripwires` (Settings cannot turn the remote-access tripwire off) are optional.
 ///
 /// # Errors
 /// [`FeedConfigError::Provisioning`] naming the field at fault.

@@ -61,7 +61,7 @@ pub struct Provisioned {
     pub proxy: Option<String>,
     /// Remote-access tools the organisation uses (the tripwire stays quiet for them).
     pub remote_tools_in_use: Vec<String>,
-    /// Settings cannot turn the tripwires off.
+    /// Settings cannot turn the remote-access tripwire off.
     pub lock_tripwires: bool,
 }
 

@@ -119,18 +119,14 @@ pub async fn set_remote_tripwire<R: Runtime>(
     })?;
     tw.set_prefs(prefs);
     if was && !enabled {
-        let notice = Notice {
-            summary: i18n::text(lang, "tripwire.off.title"),
-            body: i18n::text(lang, "tripwire.off.remote"),
-        };
-        if let Err(e) = state.host.notify(&notice) {
-            log::warn!("tripwire-off notice not shown: {e}");
-        }
+        warn_off(&state, lang, "tripwire.off.remote");
     }
     status(&app, &state)
 }
 
-/// Turns the one-time-code guard on or off (either answer records that it was offered).
+/// Turns the one-time-code guard on or off (either answer records that it was offered). Turning
+/// it off shows the same warning as the remote-access tripwire's. The organisation's lock does
+/// not cover it: reading the clipboard stays the user's choice.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_code_guard<R: Runtime>(
@@ -139,12 +135,27 @@ pub async fn set_code_guard<R: Runtime>(
     enabled: bool,
 ) -> CmdResult<TripwireStatus> {
     let tw = tripwires(&app)?;
-    let prefs = state.with_store(|s| {
+    let (was, prefs, lang) = state.with_store(|s| {
+        let was = s.tripwire_prefs()?.code_guard;
         s.set_code_guard(enabled)?;
-        s.tripwire_prefs()
+        Ok((was, s.tripwire_prefs()?, s.settings()?.language))
     })?;
     tw.set_prefs(prefs);
+    if was && !enabled {
+        warn_off(&state, lang, "tripwire.off.code");
+    }
     status(&app, &state)
+}
+
+/// The notification shown when the user turns a tripwire off: whoever asked is not support.
+fn warn_off(state: &AppState, lang: verity_core::Language, body_key: &str) {
+    let notice = Notice {
+        summary: i18n::text(lang, "tripwire.off.title"),
+        body: i18n::text(lang, body_key),
+    };
+    if let Err(e) = state.host.notify(&notice) {
+        log::warn!("tripwire-off notice not shown: {e}");
+    }
 }
 
 /// "Not now" to the code guard's offer on Home: it is not offered again (Settings keeps it).

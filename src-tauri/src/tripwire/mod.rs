@@ -12,7 +12,7 @@
 //!
 //! Each catch goes through [`remote_seen`] or [`clipboard_seen`]: the rule
 //! (`verity_tripwire::watch`) with the user's choices, the organisation's policy (tools it uses,
-//! tripwires locked on, from the provisioning file) and the last alerts the store remembers;
+//! the remote-access tripwire locked on, from the provisioning file) and the last alerts the store remembers;
 //! then the event is recorded (Home counts it, the Threats screen lists it, one click sends it
 //! to IT) and the alert is shown, in the user's language, urgent when no verified support
 //! session is open.
@@ -52,7 +52,8 @@ pub struct OpenSupport;
 pub struct OrgPolicy {
     /// Tool ids the organisation uses itself: no alert for them.
     pub tools_in_use: Vec<String>,
-    /// Settings cannot turn the tripwires off.
+    /// Settings cannot turn the remote-access tripwire off (the code guard, which reads the
+    /// clipboard, stays the user's choice).
     pub locked: bool,
 }
 
