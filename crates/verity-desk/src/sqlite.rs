@@ -8,7 +8,9 @@
 use crate::policy::Policy;
 use crate::store::{
     AgentRecord, AnchorOutcome, Attempt, AuditAnchorRecord, DeskStore, DeviceRecord,
-    EnrollCodeRecord, EnrollOutcome, FailureKind, OrgFeedRecord, OrgRecord, StoreError, TotpRecord,
+    EnrollCodeRecord, EnrollOutcome, FailureKind, NewReport, OrgFeedRecord, OrgRecord,
+    ReportAdmission, ReportGroup, ReportRecord, ReportStatus, ResolveOutcome, StoreError,
+    TotpRecord,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -19,7 +21,9 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
+
+mod reports;
 
 const MIGRATIONS: &[&str] = &[
     r"
@@ -115,6 +119,8 @@ CREATE TABLE agents (
     revoke_reason TEXT
 );
 ",
+    // 6: reports to IT and their triage.
+    reports::MIGRATION,
 ];
 
 /// The SQLite store.
@@ -826,6 +832,37 @@ impl DeskStore for SqliteStore {
             .map_err(db)?;
             Ok(())
         })
+    }
+
+    fn reports_since(&self, device_id: &str, since: u64) -> Result<u32, StoreError> {
+        reports::reports_since(&self.conn(), device_id, since)
+    }
+
+    fn add_report(
+        &self,
+        r: &NewReport,
+        since: u64,
+        max: u32,
+    ) -> Result<ReportAdmission, StoreError> {
+        self.write(|tx| reports::add(tx, r, since, max))
+    }
+
+    fn report(&self, id: u64) -> Result<Option<ReportRecord>, StoreError> {
+        reports::get(&self.conn(), id)
+    }
+
+    fn report_groups(&self, status: Option<ReportStatus>) -> Result<Vec<ReportGroup>, StoreError> {
+        reports::groups(&self.conn(), status)
+    }
+
+    fn resolve_reports(
+        &self,
+        id: u64,
+        status: ReportStatus,
+        reason: &str,
+        at: u64,
+    ) -> Result<ResolveOutcome, StoreError> {
+        self.write(|tx| reports::resolve(tx, id, status, reason, at))
     }
 }
 
