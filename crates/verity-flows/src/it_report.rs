@@ -1,0 +1,108 @@
+//! "Report to IT": the employee tells the organisation's desk what they saw — a Check verdict,
+//! a Threats entry, a tripwire, a message claiming to be support — with a note of their own.
+//!
+//! Both front ends call [`report_to_it`]; the report is checked here before anything is sent
+//! (`verity_device::proto::Report::validate`: a refused field is
+//! [`FlowError::Device`] holding `DeviceError::Proto(ProtoError::Report(_))`, whose `code()` is
+//! the field's code, e.g. `report_note_invalid`, and `is_usage()` is true). [`check_report`] builds
+//! the report of a check from what the history of recent checks would keep — the E.164 number,
+//! the link without its query or secret-looking path segments — never the input as typed.
+
+use crate::FlowError;
+use verity_check::check::CheckOutcome;
+use verity_check::history::{CheckSource, HistoryRecord};
+use verity_core::Timestamp;
+use verity_device::proto::{Report, ReportKind, ReportReceipt, MAX_REPORT_VERDICTS};
+use verity_device::DeviceContext;
+
+/// Sends `report` to the organisation's desk this device is bound to, in a signed request, and
+/// returns the desk's signed receipt (its number for the report, when it received it).
+///
+/// # Errors
+/// [`FlowError::Device`]: a field refused before sending (`report_*_invalid` codes), the device
+/// not enrolled (`not_enrolled`), its key store, the network, or the desk's refusal (its code:
+/// `device_revoked`, `report_rate_limited`, …).
+pub fn report_to_it(ctx: &DeviceContext, report: &Report) -> Result<ReportReceipt, FlowError> {
+    Ok(verity_device::device::report(ctx, report)?)
+}
+
+/// The report of a check's `outcome`, seen at `observed_at`, with the employee's `note`: the
+/// item the history would keep (when the check normalised exactly one), the verdict's code and
+/// the reasons' codes (at most 16 in all). `None` for an input that could not be read at all.
+#[must_use]
+pub fn check_report(outcome: &CheckOutcome, note: &str, observed_at: Timestamp) -> Option<Report> {
+    let record = HistoryRecord::from_outcome(outcome, CheckSource::Screen)?;
+    let item = match record.items.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    };
+    let mut verdict = vec![outcome.verdict.as_str().to_owned()];
+    for r in &outcome.reasons {
+        let code = r.code.as_str().to_owned();
+        if !verdict.contains(&code) {
+            verdict.push(code);
+        }
+    }
+    verdict.truncate(MAX_REPORT_VERDICTS);
+    Some(Report {
+        kind: ReportKind::Check,
+        item,
+        verdict,
+        note: note.to_owned(),
+        observed_at: u64::try_from(observed_at.0).unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use verity_check::verdict::{CheckKind, Reason, ReasonCode, Verdict};
+
+    fn outcome(kind: CheckKind, input: &str, normalized: Option<&str>) -> CheckOutcome {
+        CheckOutcome {
+            input: input.into(),
+            kind,
+            normalized: normalized.map(str::to_owned),
+            verdict: Verdict::Suspicious,
+            reasons: vec![
+                Reason::new(ReasonCode::LookalikeDomain),
+                Reason::new(ReasonCode::LookalikeDomain),
+            ],
+            matches: vec![],
+            advice: vec![],
+            items: vec![],
+        }
+    }
+
+    #[test]
+    fn a_checks_report_keeps_what_the_history_keeps_and_passes_the_protocol() {
+        let o = outcome(
+            CheckKind::Url,
+            "https://hsbc-hk.example/verify/483920?session=abc",
+            Some("https://hsbc-hk.example/verify/483920?session=abc"),
+        );
+        let r = check_report(
+            &o,
+            "Sent by \"HSBC support\" on WhatsApp",
+            Timestamp(1_800_000_000),
+        )
+        .unwrap();
+        assert_eq!(
+            r.item.as_deref(),
+            Some("https://hsbc-hk.example/verify/\u{2026}")
+        );
+        assert_eq!(r.verdict, vec!["suspicious", "lookalike_domain"]);
+        assert_eq!(r.observed_at, 1_800_000_000);
+        r.validate(Some(1_800_000_000)).unwrap();
+
+        let o = outcome(CheckKind::Phone, "+852 9123 4567", Some("+85291234567"));
+        let r = check_report(&o, "", Timestamp(1_800_000_000)).unwrap();
+        assert_eq!(r.item.as_deref(), Some("+85291234567"));
+        r.validate(None).unwrap();
+
+        let mut o = outcome(CheckKind::Phone, "call me", None);
+        o.verdict = Verdict::Invalid;
+        assert!(check_report(&o, "", Timestamp(1_800_000_000)).is_none());
+    }
+}
