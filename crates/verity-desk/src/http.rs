@@ -266,6 +266,7 @@ endpoint!(totp_setup, Desk::totp_setup);
 endpoint!(verify, Desk::verify);
 endpoint!(unbind, Desk::unbind);
 endpoint!(report, Desk::report);
+endpoint!(report_status, Desk::report_status);
 
 async fn org(State(state): State<Arc<HttpState>>, uri: Uri) -> Response {
     let challenge = uri
@@ -352,6 +353,7 @@ pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> R
         .route(paths::VERIFY, post(verify))
         .route(paths::UNBIND, post(unbind))
         .route(paths::REPORT, post(report))
+        .route(paths::REPORT_STATUS, post(report_status))
         .fallback(not_found)
         .with_state(state.clone())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

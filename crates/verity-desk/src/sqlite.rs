@@ -855,6 +855,14 @@ impl DeskStore for SqliteStore {
         reports::groups(&self.conn(), status)
     }
 
+    fn reports_of_device(
+        &self,
+        device: &str,
+        ids: &[u64],
+    ) -> Result<Vec<ReportRecord>, StoreError> {
+        reports::of_device(&self.conn(), device, ids)
+    }
+
     fn resolve_reports(
         &self,
         id: u64,
@@ -867,35 +875,4 @@ impl DeskStore for SqliteStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::code_scheme;
-
-    #[test]
-    fn a_version_1_database_keeps_its_codes_as_legacy_hashes() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let conn = Connection::open_with_flags(
-                dir.path().join(DATABASE_FILE),
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-            )
-            .unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
-            conn.pragma_update(None, "user_version", 1).unwrap();
-            conn.execute(
-                "INSERT INTO enroll_codes (code_hash, employee_id, employee_name, created_at, \
-                 expires_at) VALUES ('abc', 'e1', 'Chan', 1, 2)",
-                [],
-            )
-            .unwrap();
-        }
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let r = store.enroll_code("abc").unwrap().unwrap();
-        assert_eq!(r.scheme, code_scheme::LEGACY_SHA256);
-        let v: u32 = store
-            .conn()
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(v, SCHEMA_VERSION);
-    }
-}
+mod tests;

@@ -587,6 +587,15 @@ pub trait DeskStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Store failures.
     fn report_groups(&self, status: Option<ReportStatus>) -> Result<Vec<ReportGroup>, StoreError>;
+    /// The reports among `ids` that `device_id` sent, in the order of `ids`.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn reports_of_device(
+        &self,
+        device_id: &str,
+        ids: &[u64],
+    ) -> Result<Vec<ReportRecord>, StoreError>;
     /// Atomically: gives report `id`, if new, and every other new report of its (kind, item)
     /// `status` (confirmed or rejected) with `reason`, at `at`.
     ///

@@ -13,8 +13,8 @@ use crate::keystore::{
 };
 use crate::proto::{
     self, codes, paths, Certificate, CheckResult, DeviceFacts, EnrollRequest, EnrollResponse,
-    OrgInfo, ProtoError, RegionSignals, Report, ReportReceipt, SignalsRequest, TotpSetupResponse,
-    VerifyRequest, VerifyResponse,
+    OrgInfo, ProtoError, RegionSignals, Report, ReportOutcome, ReportReceipt, ReportStatusAnswer,
+    ReportStatusRequest, SignalsRequest, TotpSetupResponse, VerifyRequest, VerifyResponse,
 };
 use crate::sealed::{KdfParams, SealError};
 use crate::state::{DeviceState, LastVerify, StateError, TwoFactorState};
@@ -697,6 +697,24 @@ pub fn report(ctx: &DeviceContext, report: &Report) -> Result<ReportReceipt, Dev
         Some(&state.certificate),
         ctx.clock.as_ref(),
     )?)
+}
+
+/// Where this device's reports `ids` (numbers from its receipts) stand at the desk: the ones it
+/// sent, in the order asked; numbers the desk does not know, or another device's, are left out.
+///
+/// # Errors
+/// [`DeviceError`]: not enrolled, the key store, the network, or the desk's refusal (more than
+/// [`proto::MAX_REPORT_STATUS_IDS`] numbers, or none: `bad_request`).
+pub fn report_status(ctx: &DeviceContext, ids: &[u64]) -> Result<Vec<ReportOutcome>, DeviceError> {
+    let (state, key, client) = load_bound(ctx)?;
+    let answer: ReportStatusAnswer = client.call(
+        paths::REPORT_STATUS,
+        &ReportStatusRequest { ids: ids.to_vec() },
+        &key,
+        Some(&state.certificate),
+        ctx.clock.as_ref(),
+    )?;
+    Ok(answer.reports)
 }
 
 /// Gives up the binding: tells the desk (which revokes the device) when `tell_desk`, then removes

@@ -12,7 +12,7 @@ use crate::FlowError;
 use verity_check::check::CheckOutcome;
 use verity_check::history::{CheckSource, HistoryRecord};
 use verity_core::Timestamp;
-use verity_device::proto::{Report, ReportKind, ReportReceipt, MAX_REPORT_VERDICTS};
+use verity_device::proto::{Report, ReportKind, ReportOutcome, ReportReceipt, MAX_REPORT_VERDICTS};
 use verity_device::DeviceContext;
 
 /// Sends `report` to the organisation's desk this device is bound to, in a signed request, and
@@ -24,6 +24,16 @@ use verity_device::DeviceContext;
 /// `device_revoked`, `report_rate_limited`, …).
 pub fn report_to_it(ctx: &DeviceContext, report: &Report) -> Result<ReportReceipt, FlowError> {
     Ok(verity_device::device::report(ctx, report)?)
+}
+
+/// Where this device's reports `ids` (numbers from their receipts) stand: new, confirmed or
+/// rejected by IT, and when. Only the device's own reports come back, in the order asked.
+///
+/// # Errors
+/// [`FlowError::Device`]: not enrolled, the key store, the network, or the desk's refusal
+/// (`bad_request` for no numbers or more than 50).
+pub fn report_status(ctx: &DeviceContext, ids: &[u64]) -> Result<Vec<ReportOutcome>, FlowError> {
+    Ok(verity_device::device::report_status(ctx, ids)?)
 }
 
 /// The report of a check's `outcome`, seen at `observed_at`, with the employee's `note`: the

@@ -1,8 +1,11 @@
 //! `POST /v1/report`: "Report to IT" from an enrolled device.
 
 use super::{ApiError, Desk, Incoming};
-use crate::store::{NewReport, ReportAdmission};
-use verity_device::proto::{codes, Report, ReportReceipt, MAX_REPORT_BODY_BYTES};
+use crate::store::{NewReport, ReportAdmission, ReportStatus};
+use verity_device::proto::{
+    codes, Report, ReportOutcome, ReportReceipt, ReportState, ReportStatusAnswer,
+    ReportStatusRequest, MAX_REPORT_BODY_BYTES, MAX_REPORT_STATUS_IDS,
+};
 
 impl Desk {
     fn rate_limited(&self) -> ApiError {
@@ -73,5 +76,40 @@ impl Desk {
                 Err(self.rate_limited())
             }
         }
+    }
+
+    /// `POST /v1/report/status`: where the device's own reports stand (another device's
+    /// reports, and numbers the desk does not have, are left out; IT's reason is not given).
+    ///
+    /// Order: authentication (reads only), the body (1 to [`MAX_REPORT_STATUS_IDS`] numbers),
+    /// the nonce, the read.
+    ///
+    /// # Errors
+    /// [`ApiError`].
+    pub fn report_status(&self, req: &Incoming) -> Result<ReportStatusAnswer, ApiError> {
+        let authed = self.authenticate(req)?;
+        let body: ReportStatusRequest = Self::parse(&req.body)?;
+        if body.ids.is_empty() || body.ids.len() > MAX_REPORT_STATUS_IDS {
+            return Err(ApiError::bad_request(format!(
+                "ask about 1 to {MAX_REPORT_STATUS_IDS} reports"
+            )));
+        }
+        let d = &authed.device;
+        self.use_nonce(&d.device_id, req, authed.now)?;
+        let reports = self
+            .store
+            .reports_of_device(&d.device_id, &body.ids)?
+            .into_iter()
+            .map(|r| ReportOutcome {
+                id: r.id,
+                state: match r.status {
+                    ReportStatus::New => ReportState::New,
+                    ReportStatus::Confirmed => ReportState::Confirmed,
+                    ReportStatus::Rejected => ReportState::Rejected,
+                },
+                resolved_at: r.resolved_at,
+            })
+            .collect();
+        Ok(ReportStatusAnswer { reports })
     }
 }

@@ -191,3 +191,17 @@ pub(super) fn resolve(
         count: u32::try_from(changed).unwrap_or(u32::MAX),
     })
 }
+
+pub(super) fn of_device(
+    conn: &Connection,
+    device_id: &str,
+    ids: &[u64],
+) -> Result<Vec<ReportRecord>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if let Some(r) = get(conn, id)?.filter(|r| r.device_id == device_id) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}

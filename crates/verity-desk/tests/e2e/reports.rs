@@ -397,3 +397,58 @@ fn the_triage_queue_on_the_command_line() {
     let (code, _, err) = desk(&["reports", "show", "999"]);
     assert_eq!(code, Some(3), "{err}");
 }
+
+#[test]
+fn a_device_sees_where_its_own_reports_stand_and_only_its_own() {
+    use verity_device::proto::ReportState;
+    let fx = Fx::new();
+    let (a, b) = (Dev::enroll(&fx), Dev::enroll(&fx));
+    let r1 = device::report(&a.ctx, &number_report(&fx, "+85291234567")).unwrap();
+    let r2 = device::report(&a.ctx, &number_report(&fx, "+85298765432")).unwrap();
+    let theirs = device::report(&b.ctx, &number_report(&fx, "+85291234567")).unwrap();
+    fx.clock.advance(60);
+    admin::resolve_report(
+        fx.desk_dir.path(),
+        r1.id,
+        ReportStatus::Confirmed,
+        "scam line",
+        fx.clock.as_ref(),
+    )
+    .unwrap();
+
+    let s = device::report_status(&a.ctx, &[r2.id, r1.id, theirs.id, 999]).unwrap();
+    let seen: Vec<_> = s.iter().map(|o| (o.id, o.state, o.resolved_at)).collect();
+    assert_eq!(
+        seen,
+        vec![
+            (r2.id, ReportState::New, None),
+            (r1.id, ReportState::Confirmed, Some(START + 60)),
+        ]
+    );
+    // The other device sees its own report confirmed with the line.
+    let s = device::report_status(&b.ctx, &[theirs.id]).unwrap();
+    assert_eq!(s[0].state, ReportState::Confirmed);
+
+    // None, or too many: refused.
+    assert_eq!(
+        desk_code(device::report_status(&a.ctx, &[])),
+        codes::BAD_REQUEST
+    );
+    let many: Vec<u64> = (1..=51).collect();
+    assert_eq!(
+        desk_code(device::report_status(&a.ctx, &many)),
+        codes::BAD_REQUEST
+    );
+    // A revoked device learns nothing.
+    admin::revoke_device(
+        fx.desk_dir.path(),
+        &a.state().device_id,
+        "laptop lost",
+        fx.clock.as_ref(),
+    )
+    .unwrap();
+    assert_eq!(
+        desk_code(device::report_status(&a.ctx, &[r1.id])),
+        codes::DEVICE_REVOKED
+    );
+}

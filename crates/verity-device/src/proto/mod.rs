@@ -43,6 +43,7 @@
 //! **Report to IT.** `POST /v1/report` carries a [`Report`] (what the employee saw: its kind from
 //! a closed set, the normalised item, the verdict's codes, the employee's note, when it was seen),
 //! validated on both ends by [`Report::validate`]; the signed answer is a [`ReportReceipt`].
+//! `POST /v1/report/status` ([`ReportStatusRequest`]) tells a device where its own reports stand.
 //!
 //! **Errors** are `{code, message}` JSON with a code from [`codes`]; the app words them.
 
@@ -94,6 +95,8 @@ pub mod paths {
     pub const UNBIND: &str = "/v1/unbind";
     /// `POST`: "Report to IT": the device reports what it saw ([`super::Report`]).
     pub const REPORT: &str = "/v1/report";
+    /// `POST`: where the device's own reports stand (signed like every device request).
+    pub const REPORT_STATUS: &str = "/v1/report/status";
     /// `GET`: liveness.
     pub const HEALTH: &str = "/healthz";
 }

@@ -119,6 +119,50 @@ pub struct ReportReceipt {
     pub received_at: u64,
 }
 
+/// The most report numbers one `POST /v1/report/status` asks about.
+pub const MAX_REPORT_STATUS_IDS: usize = 50;
+
+/// `POST /v1/report/status` body: the device's own reports it asks about (1 to
+/// [`MAX_REPORT_STATUS_IDS`] numbers from its receipts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportStatusRequest {
+    /// The reports' numbers.
+    pub ids: Vec<u64>,
+}
+
+/// Where a report stands in IT's triage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportState {
+    /// Not looked at yet.
+    New,
+    /// IT confirmed it.
+    Confirmed,
+    /// IT found nothing in it.
+    Rejected,
+}
+
+/// One of the device's reports, as IT left it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportOutcome {
+    /// The report's number.
+    pub id: u64,
+    /// Its state.
+    pub state: ReportState,
+    /// When IT confirmed or rejected it, Unix seconds.
+    #[serde(default)]
+    pub resolved_at: Option<u64>,
+}
+
+/// `POST /v1/report/status` answer: the reports asked about that this device sent (a number
+/// the desk does not have, or another device's report, is left out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportStatusAnswer {
+    /// The device's reports among those asked about, in the order asked.
+    pub reports: Vec<ReportOutcome>,
+}
+
 /// Why a report is refused. [`ReportError::code`] is the desk's refusal code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
