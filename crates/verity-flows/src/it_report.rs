@@ -14,6 +14,9 @@ use verity_check::history::{CheckSource, HistoryRecord};
 use verity_core::Timestamp;
 use verity_device::proto::{Report, ReportKind, ReportOutcome, ReportReceipt, MAX_REPORT_VERDICTS};
 use verity_device::DeviceContext;
+use verity_store::tripwire::TripwireEvent;
+use verity_store::Store;
+use verity_tripwire::watch::EventKind;
 
 /// Sends `report` to the organisation's desk this device is bound to, in a signed request, and
 /// returns the desk's signed receipt (its number for the report, when it received it).
@@ -34,6 +37,52 @@ pub fn report_to_it(ctx: &DeviceContext, report: &Report) -> Result<ReportReceip
 /// (`bad_request` for no numbers or more than 50).
 pub fn report_status(ctx: &DeviceContext, ids: &[u64]) -> Result<Vec<ReportOutcome>, FlowError> {
     Ok(verity_device::device::report_status(ctx, ids)?)
+}
+
+/// The report of a tripwire's event, with the employee's `note`: a remote-access program or
+/// its installer is `tripwire_remote_tool` with the tool's id as the item, a copied one-time
+/// code is `tripwire_code_guard` with no item (nothing a clipboard held is ever kept or sent);
+/// the verdict is the event's kind (`remote_tool`, `installer`, `code`).
+#[must_use]
+pub fn tripwire_report(event: &TripwireEvent, note: &str) -> Report {
+    let (kind, item) = match event.kind {
+        EventKind::RemoteTool | EventKind::Installer => {
+            (ReportKind::TripwireRemoteTool, event.tool.clone())
+        }
+        EventKind::Code => (ReportKind::TripwireCodeGuard, None),
+    };
+    Report {
+        kind,
+        item,
+        verdict: vec![event.kind.as_str().to_owned()],
+        note: note.to_owned(),
+        observed_at: u64::try_from(event.at.0).unwrap_or(0),
+    }
+}
+
+/// Reports tripwire event `event_id` to IT ([`tripwire_report`]) and records in the store that
+/// it was sent (the desk's report number, at `at`). `Ok(None)` when there is no such event (it
+/// was dropped meanwhile). When the desk took the report but the store cannot record it, the
+/// failure is logged and the receipt still returned: IT has the report.
+///
+/// # Errors
+/// The store's reading of the event; [`FlowError::Device`] as for [`report_to_it`] (then nothing
+/// is recorded).
+pub fn report_tripwire(
+    store: &mut Store,
+    ctx: &DeviceContext,
+    event_id: i64,
+    note: &str,
+    at: Timestamp,
+) -> Result<Option<ReportReceipt>, FlowError> {
+    let Some(event) = store.tripwire_event(event_id)? else {
+        return Ok(None);
+    };
+    let receipt = report_to_it(ctx, &tripwire_report(&event, note))?;
+    if let Err(e) = store.mark_tripwire_reported(event_id, &receipt.id.to_string(), at) {
+        log::warn!("tripwire event {event_id} was sent to IT but cannot be marked: {e}");
+    }
+    Ok(Some(receipt))
 }
 
 /// The report of a check's `outcome`, seen at `observed_at`, with the employee's `note`: the
@@ -83,6 +132,51 @@ mod tests {
             advice: vec![],
             items: vec![],
         }
+    }
+
+    #[test]
+    fn a_tripwire_event_is_reported_as_its_tool_never_the_clipboard() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let at = Timestamp(1_800_000_000);
+        let tool = store
+            .record_tripwire(EventKind::Installer, Some("anydesk"), at)
+            .unwrap();
+        let code = store.record_tripwire(EventKind::Code, None, at).unwrap();
+        let r = tripwire_report(&store.tripwire_event(tool).unwrap().unwrap(), "");
+        assert_eq!(
+            (r.kind, r.item.as_deref(), r.verdict.as_slice()),
+            (
+                ReportKind::TripwireRemoteTool,
+                Some("anydesk"),
+                &["installer".to_owned()][..]
+            )
+        );
+        r.validate(Some(1_800_000_000)).unwrap();
+        let r = tripwire_report(&store.tripwire_event(code).unwrap().unwrap(), "he asked");
+        assert_eq!(
+            (r.kind, r.item.as_deref()),
+            (ReportKind::TripwireCodeGuard, None)
+        );
+        r.validate(Some(1_800_000_000)).unwrap();
+
+        // No such event: nothing to send. A device not enrolled: refused, nothing recorded.
+        let mut ctx = DeviceContext::new(dir.path().join("device"), "0.0.0");
+        ctx.clock = std::sync::Arc::new(verity_device::ManualClock::new(1_800_000_000));
+        assert!(report_tripwire(&mut store, &ctx, 999, "", at)
+            .unwrap()
+            .is_none());
+        let e = report_tripwire(&mut store, &ctx, tool, "", at).unwrap_err();
+        assert!(
+            matches!(&e, FlowError::Device(d) if d.code() == "not_enrolled"),
+            "{e}"
+        );
+        assert!(store
+            .tripwire_event(tool)
+            .unwrap()
+            .unwrap()
+            .reported_at
+            .is_none());
     }
 
     #[test]

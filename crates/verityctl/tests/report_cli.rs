@@ -117,3 +117,49 @@ fn an_enrolled_device_reports_to_it_and_refusals_are_coded() {
     );
     desk.stop();
 }
+
+/// The app's flow for a tripwire's event, against the same desk: sent, and marked as sent with
+/// the desk's report number.
+#[test]
+fn a_tripwire_event_is_reported_and_marked_sent() {
+    use verity_device::{DeviceContext, KeyStoreChoice};
+    let desk = LoopbackDesk::start();
+    let work = tempfile::tempdir().unwrap();
+    let pass = work.path().join("pass");
+    std::fs::write(&pass, "a device passphrase\n").unwrap();
+    let dev = work.path().join("dev");
+    desk.enroll(&dev, pass.to_str().unwrap());
+
+    let mut store = verity_store::Store::open(&dev).unwrap();
+    let now =
+        verity_core::Timestamp(i64::try_from(verity_device::Clock::now(&SystemClock)).unwrap());
+    let event = store
+        .record_tripwire(
+            verity_tripwire::watch::EventKind::RemoteTool,
+            Some("anydesk"),
+            now,
+        )
+        .unwrap();
+    let mut ctx = DeviceContext::new(dev.clone(), "0.0.0");
+    ctx.key_store = KeyStoreChoice::File;
+    ctx.passphrase = Some(verity_device::sealed::read_passphrase_file(&pass).unwrap());
+    let receipt = verity_flows::it_report::report_tripwire(
+        &mut store,
+        &ctx,
+        event,
+        "I did not start it",
+        now,
+    )
+    .unwrap()
+    .unwrap();
+    let e = store.tripwire_event(event).unwrap().unwrap();
+    assert_eq!(e.report_id, Some(receipt.id.to_string()));
+    assert_eq!(e.reported_at, Some(now));
+    let d = admin::show_report(desk.dir.path(), receipt.id).unwrap();
+    assert_eq!(
+        (d.report.kind.as_str(), d.report.item.as_deref()),
+        ("tripwire_remote_tool", Some("anydesk"))
+    );
+    assert_eq!(d.report.verdict, vec!["remote_tool"]);
+    desk.stop();
+}
