@@ -7,7 +7,7 @@ use crate::service::{code_hmac, Desk, DeskConfig, DeskInitError};
 use crate::sqlite::SqliteStore;
 use crate::store::{
     code_scheme, AgentRecord, DeskStore, DeviceRecord, EnrollCodeRecord, OrgFeedRecord, OrgRecord,
-    StoreError,
+    ReportGroup, ReportRecord, ReportStatus, ResolveOutcome, StoreError,
 };
 use ed25519_dalek::SigningKey;
 use std::path::Path;
@@ -32,6 +32,9 @@ pub enum AdminError {
     /// No such agent.
     #[error("no agent {0} (see `verity-desk agent list`)")]
     NoSuchAgent(String),
+    /// No such report.
+    #[error("no report {0} (see `verity-desk reports list`)")]
+    NoSuchReport(u64),
     /// An agent's profile out of bounds.
     #[error("{0}")]
     Agent(#[from] AgentFieldError),
@@ -449,6 +452,92 @@ pub fn show_org_feed(data_dir: &Path) -> Result<Option<OrgFeedRecord>, AdminErro
 /// [`AdminError`].
 pub fn clear_org_feed(data_dir: &Path) -> Result<(), AdminError> {
     Ok(SqliteStore::open(data_dir)?.set_org_feed(None)?)
+}
+
+/// The triage queue: reports to IT grouped by (kind, item) and status, optionally only those of
+/// `status`, the most recently reported first.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn list_reports(
+    data_dir: &Path,
+    status: Option<ReportStatus>,
+) -> Result<Vec<ReportGroup>, AdminError> {
+    Ok(SqliteStore::open(data_dir)?.report_groups(status)?)
+}
+
+/// A report, the device that sent it (when the desk still has it), and the line of the triage
+/// queue it is counted in.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportDetail {
+    /// The report.
+    pub report: ReportRecord,
+    /// Its device.
+    pub device: Option<DeviceRecord>,
+    /// Its group: the reports of the same kind and item with the same status.
+    pub group: Option<ReportGroup>,
+}
+
+/// Report `id` in detail.
+///
+/// # Errors
+/// [`AdminError::NoSuchReport`], or the store's.
+pub fn show_report(data_dir: &Path, id: u64) -> Result<ReportDetail, AdminError> {
+    let store = SqliteStore::open(data_dir)?;
+    let report = store.report(id)?.ok_or(AdminError::NoSuchReport(id))?;
+    let device = store.device(&report.device_id)?;
+    let group = store
+        .report_groups(Some(report.status))?
+        .into_iter()
+        .find(|g| g.kind == report.kind && g.item == report.item);
+    Ok(ReportDetail {
+        report,
+        device,
+        group,
+    })
+}
+
+/// The longest reason kept with a resolution, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Confirms or rejects report `id` and every other new report of the same kind and item, with
+/// `reason`; the number of reports changed.
+///
+/// # Errors
+/// [`AdminError::Usage`] for a status other than confirmed or rejected, an empty, too long or
+/// unprintable reason, or a report resolved already; [`AdminError::NoSuchReport`].
+pub fn resolve_report(
+    data_dir: &Path,
+    id: u64,
+    status: ReportStatus,
+    reason: &str,
+    clock: &dyn Clock,
+) -> Result<u32, AdminError> {
+    if status == ReportStatus::New {
+        return Err(AdminError::Usage(
+            "resolve with --confirm or --reject".into(),
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty()
+        || reason.chars().count() > MAX_REASON_CHARS
+        || reason
+            .chars()
+            .any(|c| c.is_control() || proto::is_format_char(c))
+    {
+        return Err(AdminError::Usage(format!(
+            "give a --reason of 1 to {MAX_REASON_CHARS} printable characters"
+        )));
+    }
+    let store = SqliteStore::open(data_dir)?;
+    match store.resolve_reports(id, status, reason, clock.now())? {
+        ResolveOutcome::Resolved { count } => Ok(count),
+        ResolveOutcome::NotFound => Err(AdminError::NoSuchReport(id)),
+        ResolveOutcome::AlreadyResolved(s) => Err(AdminError::Usage(format!(
+            "report {id} is {} already",
+            s.as_str()
+        ))),
+    }
 }
 
 /// Opens the desk in `data_dir` for serving.

@@ -265,6 +265,8 @@ endpoint!(enroll_agent, Desk::enroll_agent);
 endpoint!(totp_setup, Desk::totp_setup);
 endpoint!(verify, Desk::verify);
 endpoint!(unbind, Desk::unbind);
+endpoint!(report, Desk::report);
+endpoint!(report_status, Desk::report_status);
 
 async fn org(State(state): State<Arc<HttpState>>, uri: Uri) -> Response {
     let challenge = uri
@@ -350,6 +352,8 @@ pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> R
         .route(paths::TOTP_SETUP, post(totp_setup))
         .route(paths::VERIFY, post(verify))
         .route(paths::UNBIND, post(unbind))
+        .route(paths::REPORT, post(report))
+        .route(paths::REPORT_STATUS, post(report_status))
         .fallback(not_found)
         .with_state(state.clone())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -17,6 +17,8 @@ use verity_device::proto::{AgentProfile, AgentRole};
 use verity_device::sealed::{self, KdfParams, SealError};
 use zeroize::Zeroizing;
 
+mod reports_cli;
+
 /// Verity's desk: device enrolment, two-factor and region checks for an organisation.
 #[derive(Debug, Parser)]
 #[command(name = "verity-desk", version, about, long_about = None, propagate_version = true)]
@@ -50,6 +52,9 @@ enum Command {
     /// Support agents: issue an agent's enrolment code, list and revoke agents.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Reports to IT from employees' devices: the triage queue, one report, confirm or reject.
+    #[command(subcommand)]
+    Reports(reports_cli::ReportsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -405,6 +410,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::EnrollCode(a) => enroll_code(&a, out, &clock)?,
         Command::Devices(command) => devices(command, out, &clock)?,
         Command::Agent(command) => agent(command, out, &clock)?,
+        Command::Reports(command) => reports_cli::run(command, out)?,
         Command::Policy(PolicyCommand::Set {
             data,
             regions,

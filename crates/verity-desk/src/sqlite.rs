@@ -8,7 +8,9 @@
 use crate::policy::Policy;
 use crate::store::{
     AgentRecord, AnchorOutcome, Attempt, AuditAnchorRecord, DeskStore, DeviceRecord,
-    EnrollCodeRecord, EnrollOutcome, FailureKind, OrgFeedRecord, OrgRecord, StoreError, TotpRecord,
+    EnrollCodeRecord, EnrollOutcome, FailureKind, NewReport, OrgFeedRecord, OrgRecord,
+    ReportAdmission, ReportGroup, ReportRecord, ReportStatus, ResolveOutcome, StoreError,
+    TotpRecord,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -19,7 +21,9 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
+
+mod reports;
 
 const MIGRATIONS: &[&str] = &[
     r"
@@ -115,6 +119,8 @@ CREATE TABLE agents (
     revoke_reason TEXT
 );
 ",
+    // 6: reports to IT and their triage.
+    reports::MIGRATION,
 ];
 
 /// The SQLite store.
@@ -827,38 +833,46 @@ impl DeskStore for SqliteStore {
             Ok(())
         })
     }
+
+    fn reports_since(&self, device_id: &str, since: u64) -> Result<u32, StoreError> {
+        reports::reports_since(&self.conn(), device_id, since)
+    }
+
+    fn add_report(
+        &self,
+        r: &NewReport,
+        since: u64,
+        max: u32,
+    ) -> Result<ReportAdmission, StoreError> {
+        self.write(|tx| reports::add(tx, r, since, max))
+    }
+
+    fn report(&self, id: u64) -> Result<Option<ReportRecord>, StoreError> {
+        reports::get(&self.conn(), id)
+    }
+
+    fn report_groups(&self, status: Option<ReportStatus>) -> Result<Vec<ReportGroup>, StoreError> {
+        reports::groups(&self.conn(), status)
+    }
+
+    fn reports_of_device(
+        &self,
+        device: &str,
+        ids: &[u64],
+    ) -> Result<Vec<ReportRecord>, StoreError> {
+        reports::of_device(&self.conn(), device, ids)
+    }
+
+    fn resolve_reports(
+        &self,
+        id: u64,
+        status: ReportStatus,
+        reason: &str,
+        at: u64,
+    ) -> Result<ResolveOutcome, StoreError> {
+        self.write(|tx| reports::resolve(tx, id, status, reason, at))
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::code_scheme;
-
-    #[test]
-    fn a_version_1_database_keeps_its_codes_as_legacy_hashes() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let conn = Connection::open_with_flags(
-                dir.path().join(DATABASE_FILE),
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-            )
-            .unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
-            conn.pragma_update(None, "user_version", 1).unwrap();
-            conn.execute(
-                "INSERT INTO enroll_codes (code_hash, employee_id, employee_name, created_at, \
-                 expires_at) VALUES ('abc', 'e1', 'Chan', 1, 2)",
-                [],
-            )
-            .unwrap();
-        }
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let r = store.enroll_code("abc").unwrap().unwrap();
-        assert_eq!(r.scheme, code_scheme::LEGACY_SHA256);
-        let v: u32 = store
-            .conn()
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(v, SCHEMA_VERSION);
-    }
-}
+mod tests;

@@ -229,6 +229,142 @@ pub enum AnchorOutcome {
     },
 }
 
+/// Where a report to IT stands in the triage queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    /// Not looked at yet.
+    New,
+    /// IT confirmed it (a real scam, a real attack).
+    Confirmed,
+    /// IT found nothing in it.
+    Rejected,
+}
+
+impl ReportStatus {
+    /// Its name in storage and on the command line.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::New => "new",
+            ReportStatus::Confirmed => "confirmed",
+            ReportStatus::Rejected => "rejected",
+        }
+    }
+
+    /// The status named `s`.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<ReportStatus> {
+        [
+            ReportStatus::New,
+            ReportStatus::Confirmed,
+            ReportStatus::Rejected,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// A report to IT to keep (validated already: `verity_device::proto::Report::from_json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReport {
+    /// The reporting device.
+    pub device_id: String,
+    /// Its kind's code.
+    pub kind: String,
+    /// The normalised item, if any.
+    pub item: Option<String>,
+    /// Kind and item: what reports of the same thing share.
+    pub dedup_key: String,
+    /// The verdict's codes.
+    pub verdict: Vec<String>,
+    /// The employee's note.
+    pub note: String,
+    /// When the employee saw it (the device's clock).
+    pub observed_at: u64,
+    /// When the desk received it (the desk's clock).
+    pub received_at: u64,
+}
+
+/// A report to IT as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportRecord {
+    /// Its number.
+    pub id: u64,
+    /// The reporting device.
+    pub device_id: String,
+    /// Its kind's code.
+    pub kind: String,
+    /// The normalised item, if any.
+    pub item: Option<String>,
+    /// Kind and item.
+    pub dedup_key: String,
+    /// The verdict's codes.
+    pub verdict: Vec<String>,
+    /// The employee's note.
+    pub note: String,
+    /// When the employee saw it (the device's clock).
+    pub observed_at: u64,
+    /// When the desk received it.
+    pub received_at: u64,
+    /// Its triage status.
+    pub status: ReportStatus,
+    /// Why it was confirmed or rejected.
+    pub reason: Option<String>,
+    /// When it was.
+    pub resolved_at: Option<u64>,
+}
+
+/// Reports of one (kind, item) with one status: a line of the triage queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportGroup {
+    /// The group's first report (`reports show` and `reports resolve` take it).
+    pub id: u64,
+    /// The kind's code.
+    pub kind: String,
+    /// The item, if any.
+    pub item: Option<String>,
+    /// The status the group's reports share.
+    pub status: ReportStatus,
+    /// How many reports.
+    pub count: u32,
+    /// How many devices reported it.
+    pub reporters: u32,
+    /// The first report's arrival at the desk.
+    pub first_seen: u64,
+    /// The last report's arrival at the desk.
+    pub last_seen: u64,
+}
+
+/// What [`DeskStore::add_report`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportAdmission {
+    /// Kept, with this number.
+    Added {
+        /// The report's number.
+        id: u64,
+    },
+    /// The device reached its limit: nothing was written.
+    Refused {
+        /// Its reports in the window.
+        count: u32,
+    },
+}
+
+/// What [`DeskStore::resolve_reports`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResolveOutcome {
+    /// The report and every other new report of its (kind, item) now have the status.
+    Resolved {
+        /// How many reports changed.
+        count: u32,
+    },
+    /// No report with that number.
+    NotFound,
+    /// The report was confirmed or rejected already: nothing changed.
+    AlreadyResolved(ReportStatus),
+}
+
 /// The desk's storage.
 pub trait DeskStore: Send + Sync + std::fmt::Debug {
     /// Records the organisation (once).
@@ -421,4 +557,55 @@ pub trait DeskStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Store failures.
     fn set_policy(&self, policy: Option<&Policy>) -> Result<(), StoreError>;
+
+    /// The device's reports received at or after `since` (a read: a pre-check only; the
+    /// decision is [`DeskStore::add_report`]'s).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn reports_since(&self, device_id: &str, since: u64) -> Result<u32, StoreError>;
+    /// Atomically (one write transaction): counts the device's reports received at or after
+    /// `since`; under `max`, keeps `report` (one row, all of it or nothing), else refuses it
+    /// without writing.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn add_report(
+        &self,
+        report: &NewReport,
+        since: u64,
+        max: u32,
+    ) -> Result<ReportAdmission, StoreError>;
+    /// A report by number.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn report(&self, id: u64) -> Result<Option<ReportRecord>, StoreError>;
+    /// The triage queue: reports grouped by (kind, item) and status, optionally of one status,
+    /// the most recently reported first.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn report_groups(&self, status: Option<ReportStatus>) -> Result<Vec<ReportGroup>, StoreError>;
+    /// The reports among `ids` that `device_id` sent, in the order of `ids`.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn reports_of_device(
+        &self,
+        device_id: &str,
+        ids: &[u64],
+    ) -> Result<Vec<ReportRecord>, StoreError>;
+    /// Atomically: gives report `id`, if new, and every other new report of its (kind, item)
+    /// `status` (confirmed or rejected) with `reason`, at `at`.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn resolve_reports(
+        &self,
+        id: u64,
+        status: ReportStatus,
+        reason: &str,
+        at: u64,
+    ) -> Result<ResolveOutcome, StoreError>;
 }

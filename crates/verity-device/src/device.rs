@@ -13,8 +13,8 @@ use crate::keystore::{
 };
 use crate::proto::{
     self, codes, paths, Certificate, CheckResult, DeviceFacts, EnrollRequest, EnrollResponse,
-    OrgInfo, ProtoError, RegionSignals, SignalsRequest, TotpSetupResponse, VerifyRequest,
-    VerifyResponse,
+    OrgInfo, ProtoError, RegionSignals, Report, ReportOutcome, ReportReceipt, ReportStatusAnswer,
+    ReportStatusRequest, SignalsRequest, TotpSetupResponse, VerifyRequest, VerifyResponse,
 };
 use crate::sealed::{KdfParams, SealError};
 use crate::state::{DeviceState, LastVerify, StateError, TwoFactorState};
@@ -175,6 +175,7 @@ impl DeviceError {
             DeviceError::Client(ClientError::BadUrl { .. }) => "bad_desk_url",
             DeviceError::Client(ClientError::AnswerNotSigned { .. }) => "answer_unsigned",
             DeviceError::Client(_) => "desk_unreachable",
+            DeviceError::Proto(ProtoError::Report(r)) => r.code(),
             DeviceError::Proto(_) => "internal",
         }
     }
@@ -188,6 +189,7 @@ impl DeviceError {
                 | DeviceError::AlreadyEnrolled { .. }
                 | DeviceError::FingerprintRequired
                 | DeviceError::Client(ClientError::BadUrl { .. })
+                | DeviceError::Proto(ProtoError::Report(_))
                 | DeviceError::KeyStore(
                     KeyStoreError::PassphraseNeeded
                         | KeyStoreError::Seal(SealError::WrongPassphrase)
@@ -674,6 +676,45 @@ fn check_anchor(
         org_key: state.org.public_key.clone(),
         org_fingerprint: proto::fingerprint(&org_key),
     })
+}
+
+/// "Report to IT": sends `report` to the organisation's desk in a signed request and returns the
+/// desk's (signed) receipt. The report is validated first ([`Report::validate`]): a refused
+/// field is [`DeviceError::Proto`] with [`ProtoError::Report`], and nothing is sent.
+///
+/// # Errors
+/// [`DeviceError`]: not enrolled, a refused field, the key store, the network, or the desk's
+/// refusal (`ClientError::Refused` with its code: a revoked device, `report_rate_limited`…).
+pub fn report(ctx: &DeviceContext, report: &Report) -> Result<ReportReceipt, DeviceError> {
+    report
+        .validate(Some(ctx.clock.now()))
+        .map_err(ProtoError::Report)?;
+    let (state, key, client) = load_bound(ctx)?;
+    Ok(client.call::<_, ReportReceipt>(
+        paths::REPORT,
+        report,
+        &key,
+        Some(&state.certificate),
+        ctx.clock.as_ref(),
+    )?)
+}
+
+/// Where this device's reports `ids` (numbers from its receipts) stand at the desk: the ones it
+/// sent, in the order asked; numbers the desk does not know, or another device's, are left out.
+///
+/// # Errors
+/// [`DeviceError`]: not enrolled, the key store, the network, or the desk's refusal (more than
+/// [`proto::MAX_REPORT_STATUS_IDS`] numbers, or none: `bad_request`).
+pub fn report_status(ctx: &DeviceContext, ids: &[u64]) -> Result<Vec<ReportOutcome>, DeviceError> {
+    let (state, key, client) = load_bound(ctx)?;
+    let answer: ReportStatusAnswer = client.call(
+        paths::REPORT_STATUS,
+        &ReportStatusRequest { ids: ids.to_vec() },
+        &key,
+        Some(&state.certificate),
+        ctx.clock.as_ref(),
+    )?;
+    Ok(answer.reports)
 }
 
 /// Gives up the binding: tells the desk (which revokes the device) when `tell_desk`, then removes

@@ -15,6 +15,7 @@ pub mod device;
 mod error;
 pub mod feed;
 pub mod files;
+pub mod it_report;
 pub mod provisioning;
 pub mod report;
 pub mod scan;

@@ -41,6 +41,8 @@ pub enum Command {
     Checklist(crate::checklist::ChecklistArgs),
     /// The checklist's hash-chained audit log: verify, list.
     Audit(crate::audit::AuditArgs),
+    /// Report to IT: tell the organisation's desk what you saw (needs an enrolled device).
+    Report(crate::it_report::ReportArgs),
 }
 
 /// Runs the parsed command, writing its output to `out`.
@@ -57,5 +59,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         Command::Scan(args) => crate::scan::run(&args, &data_dir, out),
         Command::Checklist(args) => crate::checklist::run(&args, &data_dir, out),
         Command::Audit(args) => crate::audit::run(&args, &data_dir, out),
+        Command::Report(args) => crate::it_report::run(&args, &data_dir, out),
     }
 }

@@ -132,7 +132,7 @@ pub struct EnrollArgs {
 }
 
 /// Prints a device error as one line with its code and returns the exit status.
-fn report(e: &DeviceError) -> ExitCode {
+pub(crate) fn report(e: &DeviceError) -> ExitCode {
     let msg = e
         .to_string()
         .split_whitespace()
@@ -146,24 +146,34 @@ fn report(e: &DeviceError) -> ExitCode {
     })
 }
 
-fn context(args: &DeviceArgs, data_dir: &Path) -> Result<DeviceContext, CliError> {
+/// A device context for `data_dir` with the key store chosen on the command line.
+pub(crate) fn key_context(
+    data_dir: &Path,
+    key_store: KeyStoreArg,
+    passphrase_file: Option<&Path>,
+) -> Result<DeviceContext, CliError> {
     let mut ctx = DeviceContext::new(data_dir.to_path_buf(), env!("CARGO_PKG_VERSION"));
-    ctx.key_store = match args.key_store {
+    ctx.key_store = match key_store {
         KeyStoreArg::Auto => KeyStoreChoice::Auto,
         KeyStoreArg::SecretService => KeyStoreChoice::Os,
         KeyStoreArg::File => KeyStoreChoice::File,
     };
-    if let Some(f) = &args.passphrase_file {
+    if let Some(f) = passphrase_file {
         ctx.passphrase = Some(
             verity_device::sealed::read_passphrase_file(f)
                 .map_err(|e| CliError::Usage(e.to_string()))?,
         );
     }
-    if args.key_store == KeyStoreArg::File && ctx.passphrase.is_none() {
+    if key_store == KeyStoreArg::File && ctx.passphrase.is_none() {
         return Err(CliError::Usage(
             "--key-store file needs --passphrase-file FILE".into(),
         ));
     }
+    Ok(ctx)
+}
+
+fn context(args: &DeviceArgs, data_dir: &Path) -> Result<DeviceContext, CliError> {
+    let mut ctx = key_context(data_dir, args.key_store, args.passphrase_file.as_deref())?;
     if let Some(tz) = &args.time_zone {
         ctx.signals.timezone = Some(tz.clone());
     }

@@ -13,6 +13,7 @@ mod clock;
 mod device;
 mod error;
 mod feed;
+mod it_report;
 mod scan;
 mod status;
 mod sync;

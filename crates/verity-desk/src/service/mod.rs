@@ -15,7 +15,10 @@
 //! desk's own failures included).
 //! Verify: authentication → region (read) → TOTP lockout (read; a locked device writes nothing)
 //! → nonce → the TOTP attempt, admitted atomically against the current count. TOTP set-up and
-//! unbind: authentication → region (set-up) → nonce → their write.
+//! unbind: authentication → region (set-up) → nonce → their write. Report to IT
+//! ([`Desk::report`]): the body's size, then authentication → the report's fields → the
+//! per-device limit (a read) → nonce → the report, kept only if the device is still under its
+//! limit (one transaction).
 //!
 //! Verify may carry the checklist audit chain's head signed by the device key
 //! ([`proto::SignedHead`]): it is checked with the authenticated certificate's key before any write
@@ -47,6 +50,7 @@ use verity_device::proto::{
 use zeroize::Zeroizing;
 
 mod enroll;
+mod report;
 
 /// An error answer: HTTP status, a code from [`codes`], and a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -132,6 +136,10 @@ pub struct DeskConfig {
     pub totp_max_failures: u32,
     /// The window (and lockout) for TOTP failures.
     pub totp_window_secs: u64,
+    /// Reports to IT accepted per device per window.
+    pub report_max: u32,
+    /// The window for reports to IT.
+    pub report_window_secs: u64,
 }
 
 impl Default for DeskConfig {
@@ -142,6 +150,8 @@ impl Default for DeskConfig {
             enroll_window_secs: 15 * 60,
             totp_max_failures: 5,
             totp_window_secs: 15 * 60,
+            report_max: 30,
+            report_window_secs: 3600,
         }
     }
 }

@@ -467,4 +467,5 @@ mod agents;
 mod audit;
 mod load;
 mod protocol;
+mod reports;
 mod rogue;

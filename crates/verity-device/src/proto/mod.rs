@@ -40,6 +40,11 @@
 //! the desk already anchored, or equal with another hash, is not countersigned: the answer leaves
 //! the anchor out. The domain prefixes keep either signature from being usable as any other.
 //!
+//! **Report to IT.** `POST /v1/report` carries a [`Report`] (what the employee saw: its kind from
+//! a closed set, the normalised item, the verdict's codes, the employee's note, when it was seen),
+//! validated on both ends by [`Report::validate`]; the signed answer is a [`ReportReceipt`].
+//! `POST /v1/report/status` ([`ReportStatusRequest`]) tells a device where its own reports stand.
+//!
 //! **Errors** are `{code, message}` JSON with a code from [`codes`]; the app words them.
 
 use data_encoding::{BASE64URL_NOPAD, HEXLOWER, HEXUPPER};
@@ -88,6 +93,10 @@ pub mod paths {
     pub const VERIFY: &str = "/v1/verify";
     /// `POST`: the device gives up its binding (the desk revokes it).
     pub const UNBIND: &str = "/v1/unbind";
+    /// `POST`: "Report to IT": the device reports what it saw ([`super::Report`]).
+    pub const REPORT: &str = "/v1/report";
+    /// `POST`: where the device's own reports stand (signed like every device request).
+    pub const REPORT_STATUS: &str = "/v1/report/status";
     /// `GET`: liveness.
     pub const HEALTH: &str = "/healthz";
 }
@@ -150,6 +159,19 @@ pub mod codes {
     pub const REGION_LOCALE: &str = "region_locale";
     /// No region policy is set: the check passes with this warning.
     pub const REGION_NO_POLICY: &str = "region_no_policy";
+    /// A report of a kind outside the closed set.
+    pub const REPORT_KIND_INVALID: &str = "report_kind_invalid";
+    /// A report's item is not an E.164 number, a link without query or a tool id, or is too
+    /// long or holds control or invisible formatting characters.
+    pub const REPORT_ITEM_INVALID: &str = "report_item_invalid";
+    /// A report's verdict codes: too many, or not short `[a-z0-9_]` codes.
+    pub const REPORT_VERDICT_INVALID: &str = "report_verdict_invalid";
+    /// A report's note: too long, or control or invisible formatting characters.
+    pub const REPORT_NOTE_INVALID: &str = "report_note_invalid";
+    /// A report's time seen is zero or in the future.
+    pub const REPORT_OBSERVED_AT_INVALID: &str = "report_observed_at_invalid";
+    /// Too many reports from this device in the last hour.
+    pub const REPORT_RATE_LIMITED: &str = "report_rate_limited";
 
     /// Every code above, for the front ends that word each one (a test keeps it complete).
     pub const ALL: &[&str] = &[
@@ -181,6 +203,17 @@ pub mod codes {
         REGION_TIMEZONE,
         REGION_LOCALE,
         REGION_NO_POLICY,
+    ];
+
+    /// The codes of "Report to IT" (`POST /v1/report`). Kept out of [`ALL`] until the app words
+    /// them: the app's closed set of refusal reasons must name every code in [`ALL`].
+    pub const REPORT: &[&str] = &[
+        REPORT_KIND_INVALID,
+        REPORT_ITEM_INVALID,
+        REPORT_VERDICT_INVALID,
+        REPORT_NOTE_INVALID,
+        REPORT_OBSERVED_AT_INVALID,
+        REPORT_RATE_LIMITED,
     ];
 }
 
@@ -233,6 +266,9 @@ pub enum ProtoError {
     /// An agent certificate's field is out of bounds.
     #[error("the agent certificate is not acceptable: {0}")]
     AgentField(AgentFieldError),
+    /// A report to IT is refused before it is sent ([`ReportError::code`] is the desk's code).
+    #[error(transparent)]
+    Report(#[from] ReportError),
 }
 
 /// Encodes bytes as base64url without padding.
@@ -343,6 +379,7 @@ mod agent;
 mod answer;
 mod audit;
 mod certificate;
+mod report;
 mod request;
 mod wire;
 
@@ -350,6 +387,7 @@ pub use agent::*;
 pub use answer::*;
 pub use audit::*;
 pub use certificate::*;
+pub use report::*;
 pub use request::*;
 pub use wire::*;
 
