@@ -67,6 +67,10 @@ reasons! {
     TripwireLocked => "tripwire_locked",
     /// No such tripwire event (it was dropped, or the id is wrong).
     NoSuchEvent => "no_such_event",
+    /// A note for IT that is too long or holds control or invisible formatting characters.
+    ReportNoteInvalid => "report_note_invalid",
+    /// This device sent IT too many reports this hour.
+    ReportRateLimited => "report_rate_limited",
     /// A date that is not `YYYY-MM-DD`.
     BadDate => "bad_date",
     /// Enrolment without the organisation key's fingerprint.

@@ -697,3 +697,56 @@ fn verify_my_device_has_the_desk_countersign_the_audit_head_and_keeps_it() {
     assert!(check.is_intact(), "{check:?}");
     assert_eq!(check.anchor, Some(anchor));
 }
+
+#[test]
+fn a_tripwire_event_is_reported_to_it_once_enrolled() {
+    use tauri::Manager;
+    use verity_app::tripwire::{remote_seen, Tripwires};
+    use verity_tripwire::watch::EventKind;
+    let desk = Desk::start();
+    let app = app_on(&desk);
+    let tool = verity_tripwire::remote::ToolTable::builtin()
+        .get("anydesk")
+        .unwrap()
+        .clone();
+    let seen_at = verity_core::Timestamp(i64::try_from(START).unwrap() - 60);
+    let (_, id) = remote_seen(
+        &app.state(),
+        &app.app.state::<Tripwires>(),
+        EventKind::RemoteTool,
+        &tool,
+        false,
+        seen_at,
+    )
+    .unwrap();
+    let id = id.unwrap();
+    let args = |note: &str| json!({ "id": id, "note": note, "passphrase": passphrase() });
+
+    // Not enrolled: nothing to sign with, nothing sent, nothing marked.
+    let e = app.err("report_tripwire", args("the caller asked me to install it"));
+    assert_eq!(e["code"], "not_enrolled", "{e}");
+
+    enrol_and_look(&app, &desk);
+    // A note with a hidden right-to-left override is refused before anything is sent.
+    let e = app.err("report_tripwire", args("call \u{202e}5432 1003 258+"));
+    assert_eq!(e["code"], "invalid_input", "{e}");
+    assert_eq!(e["reason"], "report_note_invalid", "{e}");
+    // An event that does not exist.
+    let e = app.err(
+        "report_tripwire",
+        json!({ "id": 999_999, "note": "", "passphrase": passphrase() }),
+    );
+    assert_eq!(e["reason"], "no_such_event", "{e}");
+
+    let sent = app.ok("report_tripwire", args("the caller asked me to install it"));
+    assert_eq!(sent["tool"], "AnyDesk");
+    assert!(sent["reportedAt"].is_u64(), "{sent}");
+    let listed = app.ok("tripwire_events", json!({}));
+    assert_eq!(listed[0]["reportedAt"], sent["reportedAt"]);
+    // The desk keeps it, as IT's triage queue shows it: the tool and the employee's note.
+    let groups = admin::list_reports(desk.dir.path(), None).unwrap();
+    assert_eq!(groups.len(), 1);
+    let g = serde_json::to_value(&groups[0]).unwrap();
+    assert_eq!(g["item"], "anydesk", "{g}");
+    assert_eq!(g["count"], 1, "{g}");
+}

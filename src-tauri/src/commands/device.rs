@@ -85,7 +85,7 @@ impl DeviceConfig {
     }
 
     /// Runs `op` on a blocking thread with a context for `data_dir`, holding the device lock.
-    async fn run<T: Send + 'static, E: Into<IpcError> + Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static, E: Into<IpcError> + Send + 'static>(
         &self,
         data_dir: PathBuf,
         passphrase: Option<Passphrase>,
@@ -106,11 +106,11 @@ impl DeviceConfig {
 }
 
 /// A passphrase from the UI: held zeroized, never logged.
-struct Passphrase(Zeroizing<Vec<u8>>);
+pub(crate) struct Passphrase(Zeroizing<Vec<u8>>);
 
 impl Passphrase {
     /// `None` for an absent or empty passphrase; too long is refused.
-    fn from_arg(p: Option<String>) -> CmdResult<Option<Passphrase>> {
+    pub(crate) fn from_arg(p: Option<String>) -> CmdResult<Option<Passphrase>> {
         let Some(p) = p else { return Ok(None) };
         // `into_bytes` keeps the same buffer, which is zeroized when dropped.
         let bytes = Zeroizing::new(p.into_bytes());
@@ -171,6 +171,10 @@ impl From<DeviceError> for IpcError {
             ),
             DeviceError::Client(_) | DeviceError::BadCertificate(_) => {
                 (ErrorCode::DeskUnreachable, None)
+            }
+            // A report field refused before sending (the employee's note, in practice).
+            DeviceError::Proto(verity_device::ProtoError::Report(r)) => {
+                (ErrorCode::InvalidInput, Some(ErrorReason::from_code(r.code())))
             }
             DeviceError::State(_) | DeviceError::Proto(_) => (ErrorCode::Internal, None),
         };

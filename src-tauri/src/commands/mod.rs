@@ -3,7 +3,7 @@
 
 mod check;
 mod checklist;
-mod device;
+pub(crate) mod device;
 mod feed;
 mod notify;
 mod settings;
@@ -74,6 +74,7 @@ macro_rules! specta_builder {
                 set_code_guard::<$runtime>,
                 decline_code_guard::<$runtime>,
                 tripwire_events::<$runtime>,
+                report_tripwire::<$runtime>,
             ])
             .events(::tauri_specta::collect_events![
                 $crate::feed_sync::FeedProgress,

@@ -192,3 +192,44 @@ pub async fn tripwire_events<R: Runtime>(
     let events = state.with_store(|s| s.tripwire_events(LIST_LIMIT))?;
     Ok(events.into_iter().map(|e| view(e, &table)).collect())
 }
+
+/// Sends tripwire event `id` to IT as a signed report (the enrolled device's key; the tool's id,
+/// never anything the clipboard held), with the employee's `note`, and returns the event marked
+/// sent. Errors: `not_enrolled`; `invalid_input` with reason `report_note_invalid` (the note)
+/// or `no_such_event`; `desk_refused` with the desk's reason (`report_rate_limited`,
+/// `device_revoked`…); the key store's (`passphrase_needed` for a key in a passphrase file).
+#[tauri::command]
+#[specta::specta]
+pub async fn report_tripwire<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    config: State<'_, crate::commands::DeviceConfig>,
+    id: u32,
+    note: String,
+    passphrase: Option<String>,
+) -> CmdResult<TripwireEventView> {
+    let passphrase = crate::commands::device::Passphrase::from_arg(passphrase)?;
+    let table = tripwires(&app)?.table();
+    let now = crate::clock::now();
+    let sent = config
+        .run(state.data_dir().to_path_buf(), passphrase, move |ctx| {
+            let mut store =
+                verity_store::Store::open(&ctx.data_dir).map_err(verity_flows::FlowError::from)?;
+            verity_flows::it_report::report_tripwire(&mut store, ctx, i64::from(id), &note, now)
+        })
+        .await?;
+    if sent.is_none() {
+        return Err(
+            IpcError::new(ErrorCode::InvalidInput, "there is no such warning sign")
+                .with_reason(ErrorReason::NoSuchEvent),
+        );
+    }
+    let event = state
+        .with_store(|s| s.tripwire_event(i64::from(id)))?
+        .ok_or_else(|| {
+            IpcError::new(ErrorCode::InvalidInput, "there is no such warning sign")
+                .with_reason(ErrorReason::NoSuchEvent)
+        })?;
+    crate::tripwire::announce(&app);
+    Ok(view(event, &table))
+}

@@ -316,6 +316,11 @@ pub fn clipboard_seen(
     Ok((decision, Some(id)))
 }
 
+/// Tells the UI that an event was raised (or changed: sent to IT).
+pub fn announce<R: Runtime>(app: &AppHandle<R>) {
+    raised(app);
+}
+
 /// Tells the UI that an event was raised.
 fn raised<R: Runtime>(app: &AppHandle<R>) {
     if let Err(e) = TripwireRaised.emit(app) {

@@ -184,12 +184,24 @@ export const commands = {
 	 *  if someone on the phone asked for it, they are not support.
 	 */
 	setRemoteTripwire: (enabled: boolean) => typedError<TripwireStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_remote_tripwire", { enabled })),
-	/**  Turns the one-time-code guard on or off (either answer records that it was offered). */
+	/**
+	 *  Turns the one-time-code guard on or off (either answer records that it was offered). Turning
+	 *  it off shows the same warning as the remote-access tripwire's. The organisation's lock does
+	 *  not cover it: reading the clipboard stays the user's choice.
+	 */
 	setCodeGuard: (enabled: boolean) => typedError<TripwireStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_code_guard", { enabled })),
 	/**  "Not now" to the code guard's offer on Home: it is not offered again (Settings keeps it). */
 	declineCodeGuard: () => typedError<TripwireStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("decline_code_guard")),
 	/**  The tripwires' events, newest first (at most 100). */
 	tripwireEvents: () => typedError<TripwireEventView_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("tripwire_events")),
+	/**
+	 *  Sends tripwire event `id` to IT as a signed report (the enrolled device's key; the tool's id,
+	 *  never anything the clipboard held), with the employee's `note`, and returns the event marked
+	 *  sent. Errors: `not_enrolled`; `invalid_input` with reason `report_note_invalid` (the note)
+	 *  or `no_such_event`; `desk_refused` with the desk's reason (`report_rate_limited`,
+	 *  `device_revoked`…); the key store's (`passphrase_needed` for a key in a passphrase file).
+	 */
+	reportTripwire: (id: number, note: string, passphrase: string | null) => typedError<TripwireEventView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("report_tripwire", { id, note, passphrase })),
 };
 
 /** Events */
@@ -705,6 +717,10 @@ export type ErrorReason =
 "tripwire_locked" | 
 /**  No such tripwire event (it was dropped, or the id is wrong). */
 "no_such_event" | 
+/**  A note for IT that is too long or holds control or invisible formatting characters. */
+"report_note_invalid" | 
+/**  This device sent IT too many reports this hour. */
+"report_rate_limited" | 
 /**  A date that is not `YYYY-MM-DD`. */
 "bad_date" | 
 /**  Enrolment without the organisation key's fingerprint. */
