@@ -614,20 +614,18 @@ async fn run_sync<R: Runtime>(
     let rebuilt = tauri::async_runtime::spawn_blocking({
         let handle = app.clone();
         move || {
-            handle
-                .try_state::<AppState>()
-                .map(|st| st.with_store(|s| s.lookup_tables().map(|_| ())))
+            let st = handle.try_state::<AppState>()?;
+            // The tool table the organisation's feed brought (this sync or one that failed after
+            // keeping it, or `verityctl sync`): the tripwire watches it from now on.
+            if let Some(tw) = handle.try_state::<crate::tripwire::Tripwires>() {
+                tw.reload_table(&st);
+            }
+            Some(st.with_store(|s| s.lookup_tables().map(|_| ())))
         }
     })
     .await;
     if let Ok(Some(Err(e))) = rebuilt {
         log::warn!("cannot rebuild the index after the sync: {}", e.message);
-    }
-    if report.tools_version.is_some() {
-        // The organisation's feed brought a newer tool table: the tripwire watches it now.
-        if let Some(tw) = app.try_state::<crate::tripwire::Tripwires>() {
-            tw.reload_table(state);
-        }
     }
     emit_progress(app, &FeedProgress::stage(SyncStage::Done));
     alert(state, &report);

@@ -229,6 +229,39 @@ pub struct SyncReport {
     /// The tripwire's tool table this sync brought (its version), when the organisation's feed
     /// carried a newer one.
     pub tools_version: Option<u32>,
+    /// Why the organisation's tool table was not taken, when it did not check out (the list's
+    /// update went on without it).
+    pub tools_error: Option<String>,
+}
+
+impl SyncReport {
+    /// The report of a sync to the version `snap` describes, before anything is fetched.
+    fn starting(
+        snap: &TargetInfo,
+        previous_version: Option<u64>,
+        expires: Timestamp,
+        root_version: u64,
+    ) -> SyncReport {
+        SyncReport {
+            outcome: SyncOutcome::UpToDate,
+            version: snap.version,
+            previous_version,
+            initial: previous_version.is_none(),
+            added: 0,
+            updated: 0,
+            removed: 0,
+            entries: snap.entries,
+            new_alerts: Vec::new(),
+            published: Timestamp(snap.created),
+            expires,
+            min_wait: snap.min_wait,
+            downloaded: 0,
+            delta_skipped: None,
+            root_version,
+            tools_version: None,
+            tools_error: None,
+        }
+    }
 }
 
 /// Syncs the store with the feed, blocking (it runs its own runtime in a worker thread, so it
@@ -417,34 +450,10 @@ async fn sync_inner(
         expires,
         min_wait: snap_info.min_wait,
     };
-    let mut report = SyncReport {
-        outcome: SyncOutcome::UpToDate,
-        version: snap_info.version,
-        previous_version: state.version,
-        initial: state.version.is_none(),
-        added: 0,
-        updated: 0,
-        removed: 0,
-        entries: snap_info.entries,
-        new_alerts: Vec::new(),
-        published: Timestamp(snap_info.created),
-        expires,
-        min_wait: snap_info.min_wait,
-        downloaded: 0,
-        delta_skipped: None,
-        root_version,
-        tools_version: None,
-    };
+    let mut report = SyncReport::starting(&snap_info, state.version, expires, root_version);
 
-    // The tripwire's tool table, from an organisation's feed only, verified before anything is
-    // written and kept once the list is in place.
-    let tools = if cfg.apply_official {
-        let have = store.feed_tool_table()?.map(|(v, _)| v);
-        crate::tools::fetch_newer(&repo, have).await?
-    } else {
-        None
-    };
-    report.tools_version = tools.as_ref().map(|t| t.version);
+    let have_tools = store.feed_tool_table()?.map(|(v, _)| v);
+    let tools = tools_step(have_tools, &repo, cfg, &mut report).await;
 
     if state.version == Some(snap_info.version)
         && state.checksum.as_deref() == Some(snap_info.checksum.as_str())
@@ -522,6 +531,32 @@ async fn sync_inner(
     }
     progress(Progress::stage(Stage::Done));
     Ok((report, root_json))
+}
+
+/// The tripwire's tool table: from an organisation's feed only, when newer than `have` (the one kept),
+/// verified before anything is written (the caller keeps it once the list is in place). A table
+/// that does not check out (missing from a mirror, tampered, from a newer publisher) is logged
+/// and reported (`tools_error`) but never stops the list's update, and nothing of it is kept.
+async fn tools_step(
+    have: Option<u32>,
+    repo: &Repository,
+    cfg: &SyncConfig,
+    report: &mut SyncReport,
+) -> Option<crate::tools::FeedTools> {
+    if !cfg.apply_official {
+        return None;
+    }
+    match crate::tools::fetch_newer(repo, have).await {
+        Ok(t) => {
+            report.tools_version = t.as_ref().map(|t| t.version);
+            t
+        }
+        Err(e) => {
+            log::warn!("the feed's tool table was not taken ({}): {e}", e.code());
+            report.tools_error = Some(format!("{} ({})", e, e.code()));
+            None
+        }
+    }
 }
 
 /// Loads the repository's metadata and verifies it (TUF: signatures, thresholds, rollback,

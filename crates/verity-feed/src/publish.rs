@@ -615,17 +615,29 @@ fn add_tools(
     given: Option<Vec<u8>>,
     current: Option<&Current>,
 ) -> Result<Option<u32>, FeedError> {
-    let (target, version) = match (given, current) {
-        (Some(bytes), _) => {
+    let previous = match current {
+        Some(c) => crate::tools::current(&c.repo)?,
+        None => None,
+    };
+    let (target, version) = match (given, previous) {
+        (Some(bytes), previous) => {
             let info = crate::tools::info_for(&bytes)?;
+            // Devices take a table only when its version is above theirs: a changed table
+            // under the same version would never reach those that have it.
+            if let Some((t, p)) = &previous {
+                let same = target_for(&bytes, &info)?.0.hashes.sha256 == t.hashes.sha256;
+                if info.version <= p.version && !same {
+                    return Err(FeedError::Input(format!(
+                        "the tool table's version must be above {} (the one published)",
+                        p.version
+                    )));
+                }
+            }
             let (t, hex) = target_for(&bytes, &info)?;
             write_target(repo_dir, crate::tools::TOOLS_TARGET, &hex, &bytes)?;
             (t, info.version)
         }
-        (None, Some(c)) => match crate::tools::current(&c.repo)? {
-            Some((t, info)) => (t, info.version),
-            None => return Ok(None),
-        },
+        (None, Some((t, info))) => (t, info.version),
         (None, None) => return Ok(None),
     };
     editor

@@ -21,9 +21,8 @@ use verity_tripwire::remote::{ToolTable, MAX_TABLE_BYTES};
 pub const TOOLS_TARGET: &str = "tripwire.tools.json";
 const KIND: &str = "tools";
 
-/// The table's signed description (`custom.verity`).
+/// The table's signed description (`custom.verity`). Fields a newer publisher adds are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ToolsInfo {
     /// Always `tools`.
     pub kind: String,
@@ -116,7 +115,8 @@ pub(crate) fn info_for(bytes: &[u8]) -> Result<ToolsInfo, FeedError> {
     })
 }
 
-/// The table target the repository lists now, to carry it into the next version.
+/// The table target the repository lists now, to carry it into the next version (or to check
+/// that a new one has a higher version).
 #[cfg(feature = "publish")]
 pub(crate) fn current(repo: &Repository) -> Result<Option<(Target, ToolsInfo)>, FeedError> {
     let name = TargetName::new(TOOLS_TARGET).map_err(|e| FeedError::Tuf(e.to_string()))?;

@@ -1,6 +1,7 @@
 //! The tripwire's tool table as a feed target: published, served on loopback, synced. Only an
-//! organisation's feed brings it; a tampered or mislabelled table is refused and nothing is
-//! kept; the next version carries it over; an older or equal one is not fetched again.
+//! organisation's feed brings it; a tampered or missing table is refused and nothing of it is
+//! kept, while the list still updates; the next version carries it over; an older or equal one
+//! is not fetched again; a changed table needs a higher version to be published.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
@@ -122,10 +123,44 @@ fn a_tampered_table_is_refused_and_nothing_is_kept() {
     std::fs::write(&target, evil).unwrap();
     let server = spawn_server(&feed.repo, "127.0.0.1:0".parse().unwrap()).unwrap();
     let mut store = feed.store("tampered");
-    let e = run(&mut store, &feed.config(&server, true)).unwrap_err();
-    assert_eq!(e.code(), "bad_target", "{e}");
+    // The list still updates: a bad table never holds back the scam list.
+    let report = run(&mut store, &feed.config(&server, true)).unwrap();
+    assert_eq!(report.tools_version, None);
+    let why = report.tools_error.unwrap();
+    assert!(why.contains("bad_target"), "{why}");
+    assert_eq!(store.feed_tool_table().unwrap(), None, "nothing of it kept");
+    assert_eq!(store.feed_state().unwrap().version, Some(1));
+    // A mirror that lost the file: the same.
+    std::fs::remove_file(&target).unwrap();
+    let mut store = feed.store("mirror");
+    let report = run(&mut store, &feed.config(&server, true)).unwrap();
+    assert!(report.tools_error.is_some());
     assert_eq!(store.feed_tool_table().unwrap(), None);
-    assert_eq!(store.feed_state().unwrap().version, None, "nothing applied");
+    assert_eq!(store.feed_state().unwrap().version, Some(1));
+}
+
+#[test]
+fn a_changed_table_needs_a_higher_version() {
+    let feed = Feed::new();
+    feed.publish(Some(TABLE_V2));
+    // The same table again is fine (nothing changes for devices).
+    assert_eq!(feed.publish(Some(TABLE_V2)).tools_version, Some(2));
+    let edited = TABLE_V2.replace("NewDesk", "NewDesk Pro");
+    let e = publish(
+        &feed.repo,
+        &feed.keys,
+        PublishInput {
+            entries: v1_list(),
+            official: None,
+            tools: Some(edited.as_bytes().to_vec()),
+        },
+        &PublishOptions::default(),
+        now(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("must be above 2"), "{e}");
+    let bumped = edited.replace(r#""version": 2"#, r#""version": 3"#);
+    assert_eq!(feed.publish(Some(&bumped)).tools_version, Some(3));
 }
 
 #[test]

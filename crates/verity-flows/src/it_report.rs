@@ -78,7 +78,21 @@ pub fn report_tripwire(
     let Some(event) = store.tripwire_event(event_id)? else {
         return Ok(None);
     };
-    let receipt = report_to_it(ctx, &tripwire_report(&event, note))?;
+    // Sent already (a double click, a retry): the first receipt stands, nothing is sent again.
+    if let (Some(sent), Some(id)) = (event.reported_at, event.report_id.as_deref()) {
+        if let Ok(id) = id.parse() {
+            return Ok(Some(ReportReceipt {
+                id,
+                received_at: u64::try_from(sent.0).unwrap_or(0),
+            }));
+        }
+    }
+    let mut report = tripwire_report(&event, note);
+    // An event recorded while the clock ran fast is not "seen in the future" now.
+    report.observed_at = report
+        .observed_at
+        .min(u64::try_from(at.0).unwrap_or(report.observed_at));
+    let receipt = report_to_it(ctx, &report)?;
     if let Err(e) = store.mark_tripwire_reported(event_id, &receipt.id.to_string(), at) {
         log::warn!("tripwire event {event_id} was sent to IT but cannot be marked: {e}");
     }

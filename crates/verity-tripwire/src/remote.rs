@@ -80,6 +80,16 @@ pub enum TableError {
     },
 }
 
+/// Most characters in a tool's display name.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 48;
+/// Fewest characters in a path fragment (a shorter one, `/a/`, would match everything).
+pub const MIN_PATH_CHARS: usize = 5;
+
+/// A character a tool's display name may hold.
+fn display_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, ' ' | '(' | ')' | '.' | '-' | '_' | '+' | '\'')
+}
+
 fn valid_name(s: &str) -> bool {
     !s.is_empty()
         && s.chars().count() <= MAX_NAME_CHARS
@@ -133,11 +143,19 @@ impl ToolTable {
             if table.tools[..i].iter().any(|o| o.id == t.id) {
                 return Err(bad("the id is given twice"));
             }
+            // The name is shown in an urgent alert: a product name, never instructions, a
+            // phone number or markup for the notification server.
             if t.name.trim().is_empty()
-                || t.name.chars().count() > MAX_NAME_CHARS
-                || t.name.chars().any(char::is_control)
+                || t.name.chars().count() > MAX_DISPLAY_NAME_CHARS
+                || !t.name.chars().all(display_char)
+                || t.name.chars().filter(char::is_ascii_digit).count() > 4
             {
-                return Err(bad("the name must be 1 to 128 printable characters"));
+                return Err(bad(
+                    "the name must be 1 to 48 letters, digits (at most 4), spaces or ().-_+'",
+                ));
+            }
+            if t.paths.iter().any(|p| p.chars().count() < MIN_PATH_CHARS) {
+                return Err(bad("a path fragment must have at least 5 characters"));
             }
             let lists = [&t.processes, &t.paths, &t.installers];
             if lists.iter().any(|l| l.len() > MAX_NAMES) {

@@ -205,36 +205,8 @@ pub fn run(args: &FeedArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
             min_wait,
             json,
         } => {
-            let bytes = crate::blocklist::read_capped(entries, MAX_CSV_BYTES)?;
-            let rows = entry_csv::parse_entries(&bytes, now, *region)
-                .map_err(|e| CliError::Usage(format!("{}: {e}", entries.display())))?;
-            let official = match official {
-                None => None,
-                Some(path) => {
-                    let bytes = crate::blocklist::read_capped(path, MAX_CSV_BYTES)?;
-                    Some(
-                        verity_feed::official_csv::parse(&bytes, *region)
-                            .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,
-                    )
-                }
-            };
-            let input = PublishInput {
-                entries: rows
-                    .into_iter()
-                    .map(|r| FeedEntry {
-                        entry: r.entry,
-                        alert: r.alert,
-                    })
-                    .collect(),
-                official,
-                tools: match tools {
-                    None => None,
-                    Some(path) => Some(crate::blocklist::read_capped(
-                        path,
-                        verity_tripwire::remote::MAX_TABLE_BYTES as u64,
-                    )?),
-                },
-            };
+            let input =
+                publish_input(entries, official.as_deref(), tools.as_deref(), *region, now)?;
             let opts = PublishOptions {
                 metadata_days: *metadata_days,
                 timestamp_days: *timestamp_days,
@@ -322,6 +294,46 @@ fn print_init(
         keys.display()
     )?;
     Ok(())
+}
+
+/// The new version's input: the list, and the official directory and tool table when given.
+fn publish_input(
+    entries: &Path,
+    official: Option<&Path>,
+    tools: Option<&Path>,
+    region: Region,
+    now: verity_core::Timestamp,
+) -> Result<PublishInput, CliError> {
+    let bytes = crate::blocklist::read_capped(entries, MAX_CSV_BYTES)?;
+    let rows = entry_csv::parse_entries(&bytes, now, region)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", entries.display())))?;
+    let official = match official {
+        None => None,
+        Some(path) => {
+            let bytes = crate::blocklist::read_capped(path, MAX_CSV_BYTES)?;
+            Some(
+                verity_feed::official_csv::parse(&bytes, region)
+                    .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,
+            )
+        }
+    };
+    Ok(PublishInput {
+        entries: rows
+            .into_iter()
+            .map(|r| FeedEntry {
+                entry: r.entry,
+                alert: r.alert,
+            })
+            .collect(),
+        official,
+        tools: match tools {
+            None => None,
+            Some(path) => Some(crate::blocklist::read_capped(
+                path,
+                verity_tripwire::remote::MAX_TABLE_BYTES as u64,
+            )?),
+        },
+    })
 }
 
 fn print_publish(out: &mut dyn Write, r: &verity_feed::PublishReport) -> Result<(), CliError> {

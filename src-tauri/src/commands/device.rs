@@ -173,9 +173,10 @@ impl From<DeviceError> for IpcError {
                 (ErrorCode::DeskUnreachable, None)
             }
             // A report field refused before sending (the employee's note, in practice).
-            DeviceError::Proto(verity_device::ProtoError::Report(r)) => {
-                (ErrorCode::InvalidInput, Some(ErrorReason::from_code(r.code())))
-            }
+            DeviceError::Proto(verity_device::ProtoError::Report(r)) => (
+                ErrorCode::InvalidInput,
+                Some(ErrorReason::from_code(r.code())),
+            ),
             DeviceError::State(_) | DeviceError::Proto(_) => (ErrorCode::Internal, None),
         };
         // The crate's words for these name CLI flags; the app words the code itself.

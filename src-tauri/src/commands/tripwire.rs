@@ -67,9 +67,10 @@ fn status<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> CmdResult<Tripwir
         state.with_store(|s| Ok((s.tripwire_prefs()?, s.tripwire_count_since(since)?)))?;
     let table = tw.table();
     let org = tw.org();
+    // What the watchers do, not only what was stored.
     Ok(TripwireStatus {
-        remote: prefs.remote || org.locked,
-        code_guard: prefs.code_guard,
+        remote: tw.remote_on(),
+        code_guard: tw.code_on(),
         code_guard_offered: prefs.code_guard_offered,
         locked: org.locked,
         tools_in_use: org
@@ -112,12 +113,14 @@ pub async fn set_remote_tripwire<R: Runtime>(
         )
         .with_reason(ErrorReason::TripwireLocked));
     }
-    let (was, prefs, lang) = state.with_store(|s| {
+    // Stored and put in force under the store's lock: two quick changes cannot end with the
+    // store saying one thing and the watchers doing the other.
+    let (was, lang) = state.with_store(|s| {
         let was = s.tripwire_prefs()?.remote;
         s.set_remote_tripwire(enabled)?;
-        Ok((was, s.tripwire_prefs()?, s.settings()?.language))
+        tw.set_prefs(s.tripwire_prefs()?);
+        Ok((was, s.settings()?.language))
     })?;
-    tw.set_prefs(prefs);
     if was && !enabled {
         warn_off(&state, lang, "tripwire.off.remote");
     }
@@ -135,12 +138,12 @@ pub async fn set_code_guard<R: Runtime>(
     enabled: bool,
 ) -> CmdResult<TripwireStatus> {
     let tw = tripwires(&app)?;
-    let (was, prefs, lang) = state.with_store(|s| {
+    let (was, lang) = state.with_store(|s| {
         let was = s.tripwire_prefs()?.code_guard;
         s.set_code_guard(enabled)?;
-        Ok((was, s.tripwire_prefs()?, s.settings()?.language))
+        tw.set_prefs(s.tripwire_prefs()?);
+        Ok((was, s.settings()?.language))
     })?;
-    tw.set_prefs(prefs);
     if was && !enabled {
         warn_off(&state, lang, "tripwire.off.code");
     }

@@ -58,7 +58,8 @@ pub struct OrgPolicy {
 }
 
 impl OrgPolicy {
-    /// The policy in the provisioning file at `path` (none when there is no usable file).
+    /// The policy in the provisioning file at `path`: none when there is no file, locked on with
+    /// no tool exempt when there is one that cannot be used.
     #[must_use]
     pub fn from_provisioning(path: &std::path::Path) -> OrgPolicy {
         match verity_flows::provisioning::load(path) {
@@ -66,7 +67,16 @@ impl OrgPolicy {
                 tools_in_use: p.remote_tools_in_use,
                 locked: p.lock_tripwires,
             },
-            _ => OrgPolicy::default(),
+            verity_flows::provisioning::Loaded::Absent => OrgPolicy::default(),
+            // The administrator meant to set something: fail closed (locked on, no tool exempt)
+            // until the file is fixed, as the feed's fields stay locked.
+            verity_flows::provisioning::Loaded::Invalid(why) => {
+                log::warn!("tripwire: the provisioning file is unusable ({why}): locked on");
+                OrgPolicy {
+                    tools_in_use: Vec::new(),
+                    locked: true,
+                }
+            }
         }
     }
 }
@@ -121,6 +131,7 @@ impl Tripwires {
     /// organisation's feed added (see [`table_in_force`]).
     pub fn reload_table(&self, state: &AppState) {
         match state.with_store(|s| Ok(table_in_force(s))) {
+            Ok(t) if t == *self.table() => {}
             Ok(t) => {
                 log::info!("tripwire: tool table version {} in force", t.version);
                 match self.table.write() {
@@ -169,14 +180,24 @@ impl Tripwires {
         false
     }
 
-    /// Sleeps `timeout`, or until the choices change.
-    fn wait_for_change(&self, timeout: Duration) {
+    /// Sleeps while `on` says the watcher is off, at most `timeout`. The flag is read under the
+    /// lock [`Tripwires::set_prefs`] notifies under (after storing the flags), so a change made
+    /// between a watcher's own check and its sleep is never missed.
+    fn sleep_while_off(&self, on: impl Fn(&Tripwires) -> bool, timeout: Duration) {
         let (lock, cv) = &self.changes;
         let guard = lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let seen = *guard;
-        let _ = cv.wait_timeout_while(guard, timeout, |n| *n == seen);
+        let _ = cv.wait_timeout_while(guard, timeout, |_| !on(self));
+    }
+
+    /// How many times the choices changed (a watcher notices a turn off and on again).
+    fn generation(&self) -> u64 {
+        *self
+            .changes
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn forget_clipboard(&self) {
@@ -224,7 +245,7 @@ pub fn remote_seen(
     at_start: bool,
     now: Timestamp,
 ) -> CmdResult<(Decision, Option<i64>)> {
-    let _one = tw
+    let one = tw
         .deciding
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -247,6 +268,8 @@ pub fn remote_seen(
         return Ok((decision, None));
     };
     let id = state.with_store(|s| s.record_tripwire(kind, Some(&tool.id), now))?;
+    // Recorded: another watcher now sees it. The desktop may take its time to show the alert.
+    drop(one);
     let title_key = match kind {
         EventKind::Installer => "tripwire.installer.title",
         _ => "tripwire.remote.title",
@@ -282,7 +305,7 @@ pub fn clipboard_seen(
     first: bool,
     now: Timestamp,
 ) -> CmdResult<(Decision, Option<i64>)> {
-    let _one = tw
+    let one = tw
         .deciding
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -306,6 +329,7 @@ pub fn clipboard_seen(
         return Ok((decision, None));
     }
     let id = state.with_store(|s| s.record_tripwire(EventKind::Code, None, now))?;
+    drop(one);
     let notice = Notice {
         summary: i18n::text(lang, "tripwire.code.title"),
         body: i18n::text(lang, "tripwire.code.body"),

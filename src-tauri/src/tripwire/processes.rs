@@ -67,7 +67,7 @@ fn run<R: Runtime>(app: &AppHandle<R>) {
             // Off: forget what ran (a tool running when it is turned back on is "found at
             // start") and sleep until the choice changes.
             running = RunningTools::new();
-            tw.wait_for_change(Duration::from_secs(3600));
+            tw.sleep_while_off(Tripwires::remote_on, Duration::from_secs(3600));
             continue;
         }
         sys.refresh_processes_specifics(ProcessesToUpdate::All, true, what);

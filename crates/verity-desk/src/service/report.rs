@@ -57,7 +57,7 @@ impl Desk {
             device_id: d.device_id.clone(),
             kind: report.kind.code().to_owned(),
             item: report.item.clone(),
-            dedup_key: report.dedup_key(),
+            dedup_key: report.dedup_key(&d.device_id),
             verdict: report.verdict.clone(),
             note: report.note.clone(),
             observed_at: report.observed_at,

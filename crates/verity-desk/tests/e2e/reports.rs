@@ -107,10 +107,16 @@ fn reports_are_kept_listed_by_item_from_several_devices_and_resolved() {
     let d = admin::show_report(fx.desk_dir.path(), r.id).unwrap();
     assert_eq!(d.report.reason.as_deref(), Some("known scam line"));
     assert_eq!(d.report.resolved_at, Some(START + 180));
+    // The same tool on another computer is another incident: its own line, and rejecting
+    // device b's (IT's own session) leaves device a's — a live scam — untouched.
+    let ta = device::report(&a.ctx, &tool).unwrap();
+    assert_eq!(queue(&fx, Some(ReportStatus::New)).len(), 3);
     assert_eq!(
         resolve(t.id, ReportStatus::Rejected, "IT's own install").unwrap(),
         1
     );
+    let d = admin::show_report(fx.desk_dir.path(), ta.id).unwrap();
+    assert_eq!(d.report.status, ReportStatus::New);
 
     // The item and the note never reach the desk's log.
     let log = String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned();

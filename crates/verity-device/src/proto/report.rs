@@ -356,15 +356,26 @@ impl Report {
         Ok(report)
     }
 
-    /// The key reports of the same thing share: the kind and the item (`check|+85291234567`).
-    /// The kind is a closed code without `|`, so no two (kind, item) pairs share a key.
+    /// The key that groups reports in IT's triage queue (and that a resolution covers).
+    ///
+    /// Only a shared indicator is grouped across devices: a checked or listed number or link
+    /// (`check|+85291234567`, `threat|…`), the same for everyone. Anything else is an incident
+    /// on one computer at one moment — a remote-access tool started, a code copied, a support
+    /// message, "other", a report without an item — and keeps its own line
+    /// (`tripwire_remote_tool|anydesk|<device>|<observed_at>`), so that resolving one never
+    /// resolves another employee's. The kind is a closed code without `|`; the device id is the
+    /// desk's own.
     #[must_use]
-    pub fn dedup_key(&self) -> String {
-        format!(
-            "{}|{}",
-            self.kind.code(),
-            self.item.as_deref().unwrap_or("")
-        )
+    pub fn dedup_key(&self, device_id: &str) -> String {
+        let kind = self.kind.code();
+        match (&self.kind, self.item.as_deref()) {
+            (ReportKind::Check | ReportKind::Threat, Some(item)) => format!("{kind}|{item}"),
+            (_, item) => format!(
+                "{kind}|{}|{device_id}|{}",
+                item.unwrap_or(""),
+                self.observed_at
+            ),
+        }
     }
 }
 
@@ -515,18 +526,30 @@ mod tests {
     }
 
     #[test]
-    fn reports_of_the_same_thing_share_a_key() {
+    fn only_shared_indicators_share_a_key_incidents_keep_their_own() {
         let a = report(ReportKind::Check, Some("+85291234567"));
         let b = Report {
             note: "another note".into(),
             verdict: vec![],
             ..a.clone()
         };
-        assert_eq!(a.dedup_key(), b.dedup_key());
-        assert_eq!(a.dedup_key(), "check|+85291234567");
+        // A shared indicator: one line whoever reports it.
+        assert_eq!(a.dedup_key("d1"), b.dedup_key("d2"));
+        assert_eq!(a.dedup_key("d1"), "check|+85291234567");
         let c = report(ReportKind::Threat, Some("+85291234567"));
-        assert_ne!(a.dedup_key(), c.dedup_key());
-        assert_eq!(report(ReportKind::Other, None).dedup_key(), "other|");
+        assert_ne!(a.dedup_key("d1"), c.dedup_key("d1"));
+        // An incident on one computer: its own line, never another device's nor another moment's.
+        let t = report(ReportKind::TripwireRemoteTool, Some("anydesk"));
+        assert_ne!(t.dedup_key("d1"), t.dedup_key("d2"));
+        let later = Report {
+            observed_at: t.observed_at + 1,
+            ..t.clone()
+        };
+        assert_ne!(t.dedup_key("d1"), later.dedup_key("d1"));
+        let o = report(ReportKind::Other, None);
+        assert_ne!(o.dedup_key("d1"), o.dedup_key("d2"));
+        let unnamed = report(ReportKind::Check, None);
+        assert_ne!(unnamed.dedup_key("d1"), unnamed.dedup_key("d2"));
     }
 
     #[test]

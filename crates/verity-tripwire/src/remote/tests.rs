@@ -189,7 +189,7 @@ fn a_table_from_outside_is_checked() {
             "lower case",
         ),
         (
-            br#"{"version":1,"tools":[{"id":"a","name":"x","processes":[],"paths":["/a/"],"installers":[]}]}"#,
+            br#"{"version":1,"tools":[{"id":"a","name":"x","processes":[],"paths":["/opt/a/"],"installers":[]}]}"#,
             "needs a process",
         ),
         (
@@ -248,4 +248,28 @@ fn a_table_from_the_feed_adds_tools_and_names_but_never_removes_one() {
     // An empty table from outside changes nothing.
     let empty = ToolTable::parse(br#"{"version": 9, "tools": []}"#).unwrap();
     assert_eq!(base.with_additions(&empty).tools, base.tools);
+}
+
+#[test]
+fn a_tool_name_is_a_product_name_not_instructions_or_markup() {
+    let table = |name: &str, path: &str| {
+        ToolTable::parse(
+            format!(
+                r#"{{"version": 1, "tools": [{{"id": "x", "name": {}, "processes": ["x"], "paths": [{}], "installers": []}}]}}"#,
+                serde_json::to_string(name).unwrap(),
+                serde_json::to_string(path).unwrap()
+            )
+            .as_bytes(),
+        )
+    };
+    assert!(table("Sunlogin (向日葵)", "/opt/sunlogin/").is_ok());
+    for bad in [
+        "Microsoft Support: call +1 800 555 0199",
+        "<a href=\"https://evil.example\">AnyDesk</a>",
+        "AnyDesk & co",
+        "A name far too long to be the name of any remote-access product",
+    ] {
+        assert!(table(bad, "/opt/x-tool/").is_err(), "{bad}");
+    }
+    assert!(table("Tool", "/a/").is_err(), "a short path fragment matches too much");
 }
