@@ -249,7 +249,11 @@ impl Builder {
         specta.mount_events(&app);
         app.manage(AppState::open(dir.path().join("data"), host.clone()));
         app.manage(ExportDir(dir.path().join("exports")));
-        app.manage(FeedSync::new(dir.path().join("provisioning.json")));
+        // A fixture in a temporary folder: not the administrator's, so not ownership-checked.
+        app.manage(FeedSync::with_check(
+            dir.path().join("provisioning.json"),
+            verity_app::provisioning::Check::Fixture,
+        ));
         app.manage(self.device);
         let webview = window(&app, self.label);
         Harness {

@@ -19,8 +19,17 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+mod admin;
 #[cfg(windows)]
 mod windows;
+#[cfg(windows)]
+mod windows_admin;
+
+#[cfg(unix)]
+pub use admin::check_owned_by;
+pub use admin::{check_admin_only, AdminOnlyError};
+#[cfg(windows)]
+pub use windows_admin::program_data;
 
 /// Creates `dir` (and its parents) owner-only, or checks an existing one (see the module docs).
 ///

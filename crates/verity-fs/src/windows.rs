@@ -30,11 +30,11 @@ use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken}
 /// Inheritance flags a directory's entry carries (files and folders created inside inherit it).
 const DIR_INHERIT: u8 = (OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE) as u8;
 
-fn last_error() -> io::Error {
+pub(crate) fn last_error() -> io::Error {
     io::Error::last_os_error()
 }
 
-fn wide(path: &Path) -> Vec<u16> {
+pub(crate) fn wide(path: &Path) -> Vec<u16> {
     path.as_os_str().encode_wide().chain(Some(0)).collect()
 }
 
@@ -103,7 +103,7 @@ pub(crate) struct Dacl {
     pub entries: Vec<Entry>,
 }
 
-struct LocalMem(PSECURITY_DESCRIPTOR);
+pub(crate) struct LocalMem(pub(crate) PSECURITY_DESCRIPTOR);
 
 impl Drop for LocalMem {
     fn drop(&mut self) {
