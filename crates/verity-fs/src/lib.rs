@@ -13,8 +13,9 @@
 //!
 //! On Windows "owner-only" is an ACL (`windows.rs`): a protected DACL with one entry, full
 //! control for the current user, inherited inside a directory; an existing directory or file
-//! gets it unless it already has exactly that. A directory another user owns cannot be changed
-//! (no WRITE_DAC) and is refused like on Unix.
+//! gets it unless it already has exactly that. An existing one must be owned by this user (its
+//! owner SID the process token's user SID, or the token's default owner, Administrators, in an
+//! elevated process), and is refused like on Unix otherwise.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -102,6 +103,17 @@ fn check_private(path: &Path, meta: &std::fs::Metadata, dir: bool) -> io::Result
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("{} is not a directory", path.display()),
+        ));
+    }
+    // Owned by this user, as on Unix: another user who owns it keeps the right to change its
+    // DACL back, even after ours replaced theirs (an administrator's process may rewrite it).
+    if !windows::owned_by_current_user(path)? {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} belongs to another user; Verity keeps its data only where no one else can change it",
+                path.display()
+            ),
         ));
     }
     windows::restrict(path, dir).map_err(|e| {
@@ -266,6 +278,17 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let [_, key, _, _] = windows_private_tree(tmp.path());
         assert_eq!(std::fs::read(&key).unwrap(), b"k");
+    }
+
+    /// A folder this process made is its user's; the system's folder is not (read only: the
+    /// check is what keeps `ensure_private_dir` from rewriting another owner's DACL).
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_the_owner_must_be_the_current_user() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(windows::owned_by_current_user(tmp.path()).unwrap());
+        let system = std::env::var_os("SystemRoot").unwrap_or_else(|| "C:\\Windows".into());
+        assert!(!windows::owned_by_current_user(Path::new(&system)).unwrap());
     }
 
     /// The DACLs read back: protected, one entry, full control for this user, inherited inside
