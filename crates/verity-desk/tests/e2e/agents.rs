@@ -2,7 +2,9 @@
 //! certificate; neither kind of code enrols the other; agents are listed and revoked.
 
 use super::*;
-use verity_device::proto::{AgentCertificate, AgentEnrollResponse, AgentProfile, AgentRole};
+use verity_device::proto::{
+    AgentCertificate, AgentEnrollResponse, AgentFieldError, AgentProfile, AgentRole,
+};
 
 fn profile() -> AgentProfile {
     AgentProfile {
@@ -143,4 +145,49 @@ fn codes_enrol_only_their_own_kind() {
         ),
         Err(admin::AdminError::Agent(_))
     ));
+}
+
+/// Names are shown to people and signed into certificates: bidi controls (which reorder what is
+/// shown) and zero-width characters (which make two names that look alike differ) are refused
+/// for employees and agents alike, before any code is issued.
+#[test]
+fn names_with_bidi_controls_or_zero_width_characters_are_refused() {
+    let fx = Fx::new();
+    let code = |id: &str, name: &str| {
+        admin::create_enroll_code(
+            fx.desk_dir.path(),
+            Some(b"org passphrase"),
+            id,
+            name,
+            600,
+            fx.clock.as_ref(),
+        )
+    };
+    for name in [
+        "Chan\u{202E}naM iaT",
+        "Chan\u{200B}Tai Man",
+        "Chan\u{2066}Tai",
+    ] {
+        assert!(
+            matches!(code("e300", name), Err(admin::AdminError::Usage(_))),
+            "{name:?}"
+        );
+        assert!(matches!(
+            code(name, "Chan Tai Man"),
+            Err(admin::AdminError::Usage(_))
+        ));
+        let mut p = profile();
+        p.name = name.to_owned();
+        assert!(matches!(
+            admin::create_agent_code(
+                fx.desk_dir.path(),
+                Some(b"org passphrase"),
+                &p,
+                600,
+                fx.clock.as_ref()
+            ),
+            Err(admin::AdminError::Agent(AgentFieldError::Text("name")))
+        ));
+    }
+    code("e300", "陳大文").unwrap();
 }

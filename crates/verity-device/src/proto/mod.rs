@@ -344,6 +344,7 @@ mod answer;
 mod audit;
 mod certificate;
 mod request;
+mod text;
 mod wire;
 
 pub use agent::*;
@@ -351,6 +352,7 @@ pub use answer::*;
 pub use audit::*;
 pub use certificate::*;
 pub use request::*;
+pub use text::*;
 pub use wire::*;
 
 #[cfg(test)]

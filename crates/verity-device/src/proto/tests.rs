@@ -375,7 +375,7 @@ fn agent_fields_out_of_bounds_are_refused_on_signing_and_on_verifying() {
     let org = generate_signing_key().unwrap();
     let agent = generate_signing_key().unwrap();
     type Edit = fn(&mut AgentCertificateBody);
-    let cases: [(Edit, AgentFieldError); 12] = [
+    let cases: [(Edit, AgentFieldError); 14] = [
         (
             |b| b.agent.name = String::new(),
             AgentFieldError::Text("name"),
@@ -387,6 +387,14 @@ fn agent_fields_out_of_bounds_are_refused_on_signing_and_on_verifying() {
         (
             |b| b.agent.name = "x".repeat(81),
             AgentFieldError::Text("name"),
+        ),
+        (
+            |b| b.agent.name = "Wong\u{202E}rosivrepuS".into(),
+            AgentFieldError::Text("name"),
+        ),
+        (
+            |b| b.agent.team = "Acc\u{200D}ounts".into(),
+            AgentFieldError::Text("team"),
         ),
         (
             |b| b.agent.team = " Accounts".into(),
