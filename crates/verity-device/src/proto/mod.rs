@@ -230,6 +230,9 @@ pub enum ProtoError {
     /// JSON encoding failed.
     #[error("cannot encode JSON: {0}")]
     Json(String),
+    /// A binding certificate's field is out of bounds.
+    #[error("the certificate is not acceptable: {0}")]
+    CertificateField(CertificateFieldError),
     /// An agent certificate's field is out of bounds.
     #[error("the agent certificate is not acceptable: {0}")]
     AgentField(AgentFieldError),
