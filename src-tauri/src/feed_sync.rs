@@ -232,6 +232,7 @@ fn stamp(path: &Path) -> Result<Stamp, ()> {
 /// the next due time, and the loop's wake-up.
 pub struct FeedSync {
     provisioning_path: PathBuf,
+    check: provisioning::Check,
     interval: i64,
     live: Mutex<Live>,
     wake: tokio::sync::Notify,
@@ -239,11 +240,22 @@ pub struct FeedSync {
 }
 
 impl FeedSync {
-    /// Reads provisioning from `provisioning_path` (see [`provisioning::path_from_env`]).
+    /// Reads provisioning from `provisioning_path` (see [`provisioning::path_from_env`]),
+    /// judged as [`provisioning::check_for`] says: the administrator's file must be the
+    /// administrator's.
     #[must_use]
     pub fn new(provisioning_path: PathBuf) -> Self {
+        let check = provisioning::check_for(&provisioning_path);
+        Self::with_check(provisioning_path, check)
+    }
+
+    /// Reads provisioning from `provisioning_path`, judged as `check` says
+    /// ([`provisioning::Check::Fixture`]: a test's file in a temporary folder).
+    #[must_use]
+    pub fn with_check(provisioning_path: PathBuf, check: provisioning::Check) -> Self {
         FeedSync {
             provisioning_path,
+            check,
             interval: DEFAULT_INTERVAL,
             live: Mutex::new(Live::default()),
             wake: tokio::sync::Notify::new(),
@@ -280,7 +292,9 @@ impl FeedSync {
     /// kept; a file that cannot be inspected, or a provisioning file that cannot be used, is
     /// read again each time.
     fn organisation(&self, data_dir: &Path) -> OrganisationSource {
-        let read = || verity_flows::feed::organisation_source(data_dir, &self.provisioning_path);
+        let read = || {
+            verity_flows::feed::organisation_source(data_dir, &self.provisioning_path, self.check)
+        };
         let (Ok(provisioning), Ok(device)) = (
             stamp(&self.provisioning_path),
             stamp(&data_dir.join(verity_device::state::STATE_FILE)),
@@ -311,7 +325,7 @@ impl FeedSync {
     /// The provisioning file's verdict.
     #[must_use]
     pub fn provisioning(&self) -> Loaded {
-        provisioning::load(&self.provisioning_path)
+        provisioning::load_with(&self.provisioning_path, self.check)
     }
 
     /// The feed to sync: the provisioning file wins; then the feed the organisation's desk
@@ -777,7 +791,7 @@ mod tests {
         let data = dir.path().join("data");
         std::fs::create_dir(&data).unwrap();
         let path = dir.path().join("provisioning.json");
-        let feed = FeedSync::new(path.clone());
+        let feed = FeedSync::with_check(path.clone(), provisioning::Check::Fixture);
         let url = |f: &FeedSync| {
             f.organisation(&data)
                 .map(|o| o.map(|(source, _)| (source.url, source.anchor)))

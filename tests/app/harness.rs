@@ -271,7 +271,11 @@ impl Builder {
         app.manage(state);
         app.manage(Tripwires::new(ToolTable::builtin(), self.org, prefs));
         app.manage(ExportDir(dir.path().join("exports")));
-        app.manage(FeedSync::new(dir.path().join("provisioning.json")));
+        // A fixture in a temporary folder: not the administrator's, so not ownership-checked.
+        app.manage(FeedSync::with_check(
+            dir.path().join("provisioning.json"),
+            verity_app::provisioning::Check::Fixture,
+        ));
         app.manage(self.device);
         let webview = window(&app, self.label);
         Harness {

@@ -67,7 +67,7 @@ pub fn init_org(
     clock: &dyn Clock,
 ) -> Result<OrgRecord, AdminError> {
     let name = name.trim();
-    if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
+    if name.is_empty() || name.len() > 128 || name.chars().any(proto::is_hidden_char) {
         return Err(AdminError::Usage(
             "the organisation name must be 1 to 128 printable characters".into(),
         ));
@@ -200,7 +200,9 @@ fn issue_code(
     clock: &dyn Clock,
 ) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
     for (what, v) in [("employee id", employee_id), ("name", employee_name)] {
-        if v.trim().is_empty() || v.len() > 128 || v.chars().any(char::is_control) {
+        // Control and format characters (bidi overrides, zero-width joiners) are refused: the
+        // name is shown to people and signed into the employee's certificate.
+        if v.trim().is_empty() || v.len() > 128 || v.chars().any(proto::is_hidden_char) {
             return Err(AdminError::Usage(format!(
                 "the {what} must be 1 to 128 printable characters"
             )));

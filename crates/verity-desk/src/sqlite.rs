@@ -356,8 +356,10 @@ enum Kind {
     Agent,
 }
 
-/// Inside an enrolment's transaction: refuses a key already enrolled as this kind, else marks
-/// the code used by `id` if it is unused and of this kind; `Some` says why not.
+/// Inside an enrolment's transaction: refuses a key already enrolled, as a device or as an agent
+/// (both sign requests the same way, so one key in both roles could pass one role's signed
+/// request off as the other's), else marks the code used by `id` if it is unused and of this
+/// kind; `Some` says why not. Device and agent ids are both the key's `proto::key_id`.
 fn claim_code(
     tx: &rusqlite::Transaction<'_>,
     kind: Kind,
@@ -365,17 +367,18 @@ fn claim_code(
     code_hash: &str,
     now: u64,
 ) -> Result<Option<EnrollOutcome>, StoreError> {
-    let (exists_sql, code_kind) = match kind {
-        Kind::Device => (
-            "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
-            "agent_profile IS NULL",
-        ),
-        Kind::Agent => (
-            "SELECT EXISTS (SELECT 1 FROM agents WHERE agent_id = ?1)",
-            "agent_profile IS NOT NULL",
-        ),
+    let code_kind = match kind {
+        Kind::Device => "agent_profile IS NULL",
+        Kind::Agent => "agent_profile IS NOT NULL",
     };
-    let exists: bool = tx.query_row(exists_sql, [id], |r| r.get(0)).map_err(db)?;
+    let exists: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1) \
+             OR EXISTS (SELECT 1 FROM agents WHERE agent_id = ?1)",
+            [id],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
     if exists {
         return Ok(Some(EnrollOutcome::DeviceExists));
     }

@@ -198,7 +198,7 @@ pub enum EnrollOutcome {
     Enrolled,
     /// Someone used the code first.
     CodeUsed,
-    /// The device key is enrolled already.
+    /// The key is enrolled already, as a device or as an agent (one key never holds both).
     DeviceExists,
 }
 

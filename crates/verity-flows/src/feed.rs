@@ -37,7 +37,8 @@ pub struct Source {
 }
 
 /// The feed the organisation sets on this computer, with its proxy, if any: the administrator's
-/// provisioning file at `provisioning_path` wins; then the feed the organisation's desk handed
+/// provisioning file at `provisioning_path` (judged as `check` says: see
+/// [`crate::provisioning::Check`]) wins; then the feed the organisation's desk handed
 /// over, signed with the organisation key the user confirmed at enrolment (kept in `device.json`
 /// in `data_dir`). Both front ends weigh it the same way, and it wins over anything a user gives.
 ///
@@ -47,9 +48,10 @@ pub struct Source {
 pub fn organisation_source(
     data_dir: &Path,
     provisioning_path: &Path,
+    check: crate::provisioning::Check,
 ) -> Result<Option<(Source, Option<String>)>, String> {
     use crate::provisioning::{self, Loaded};
-    match provisioning::load(provisioning_path) {
+    match provisioning::load_with(provisioning_path, check) {
         Loaded::Found(p) => Ok(Some((
             Source {
                 url: p.url,
@@ -60,7 +62,7 @@ pub fn organisation_source(
             },
             p.proxy,
         ))),
-        Loaded::Invalid(why) => Err(why),
+        Loaded::Invalid(why) | Loaded::Untrusted(why) => Err(why),
         Loaded::Absent => Ok(desk_feed(data_dir).map(|f| {
             (
                 Source {

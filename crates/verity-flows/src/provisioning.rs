@@ -5,9 +5,19 @@
 //! - Windows: `%ProgramData%\Verity\provisioning.json`
 //! - macOS: `/Library/Application Support/Verity/provisioning.json`
 //!
-//! `VERITY_PROVISIONING` names another file (tests, trials). The format is parsed by
-//! `verity_feed_policy::config::parse_provisioning`; a root given as a path is read relative to the
-//! file's directory.
+//! The file, the root file it names (a root given as a path is read relative to the file's
+//! directory) and every folder above them must be the administrator's: owned by root (Unix) or by
+//! Administrators, SYSTEM or TrustedInstaller (Windows), and writable by no one else
+//! ([`verity_fs::check_admin_only`]).
+//! A file that fails is refused ([`Loaded::Untrusted`]), never used: a caller who talks the user
+//! into creating it would otherwise pin the caller's feed root. On Windows the folder is
+//! `FOLDERID_ProgramData` from the known-folder API, never the environment's `%ProgramData%`.
+//!
+//! `VERITY_PROVISIONING` names another file, and is read only by debug builds (the test suites
+//! point it at fixtures in temporary folders, owned by the user running them); a file it names is
+//! not ownership-checked there. A release build ignores the variable: it always reads the
+//! platform's file above, checked. The format is parsed by
+//! `verity_feed_policy::config::parse_provisioning`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -23,10 +33,11 @@ pub const PROVISIONING_ENV: &str = "VERITY_PROVISIONING";
 pub fn default_path() -> PathBuf {
     #[cfg(target_os = "windows")]
     {
-        // %ProgramData% (FOLDERID_ProgramData) as Windows sets it for every process; a value
-        // that is missing or not absolute would make the path depend on the current folder.
-        let base = std::env::var_os("ProgramData")
-            .map(PathBuf::from)
+        // FOLDERID_ProgramData from the known-folder API: the environment's %ProgramData% is the
+        // user's to redefine. Should the API fail, Windows' own default (the file is checked
+        // for its owner either way).
+        let base = verity_fs::program_data()
+            .ok()
             .filter(|p| p.is_absolute())
             .unwrap_or_else(|| PathBuf::from("C:\\ProgramData"));
         base.join("Verity").join("provisioning.json")
@@ -41,13 +52,30 @@ pub fn default_path() -> PathBuf {
     }
 }
 
-/// The provisioning file to read: `VERITY_PROVISIONING` if set, else [`default_path`].
+/// The file `VERITY_PROVISIONING` names, in a debug build only (see the module docs).
+fn override_path() -> Option<PathBuf> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    std::env::var_os(PROVISIONING_ENV)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The provisioning file to read: in a debug build `VERITY_PROVISIONING` if set, else (and
+/// always in a release build) [`default_path`].
 #[must_use]
 pub fn path_from_env() -> PathBuf {
-    match std::env::var_os(PROVISIONING_ENV) {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => default_path(),
-    }
+    override_path().unwrap_or_else(default_path)
+}
+
+/// Whether a provisioning file (and its root file) must be the administrator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Owned by an administrator and writable by no one else (every real file).
+    AdminOnly,
+    /// Not checked: a test's fixture, named by `VERITY_PROVISIONING` in a debug build.
+    Fixture,
 }
 
 /// A provisioning file that was read and understood.
@@ -75,6 +103,21 @@ pub enum Loaded {
     /// A file that cannot be used. The fields stay locked (the administrator meant to set
     /// them) and syncing waits until the file is fixed; the message says why.
     Invalid(String),
+    /// A file (or the root file it names) that is not the administrator's: someone else owns
+    /// it or may change it, or a folder above it. Refused like [`Loaded::Invalid`] (nothing
+    /// syncs until an administrator fixes it); the message names the file or folder and why.
+    Untrusted(String),
+}
+
+impl Loaded {
+    /// Why the file cannot be used, if it cannot.
+    #[must_use]
+    pub fn problem(&self) -> Option<&str> {
+        match self {
+            Loaded::Invalid(why) | Loaded::Untrusted(why) => Some(why),
+            Loaded::Absent | Loaded::Found(_) => None,
+        }
+    }
 }
 
 fn read_capped(path: &Path, cap: usize) -> Result<Vec<u8>, String> {
@@ -101,14 +144,47 @@ pub fn read_root_file(path: &Path) -> Result<Vec<u8>, String> {
     read_capped(path, MAX_ROOT_BYTES)
 }
 
-/// Reads the provisioning file at `path`.
+/// How the file at `path` is judged: [`Check::Fixture`] only for the debug build's
+/// `VERITY_PROVISIONING` file, else [`Check::AdminOnly`].
+#[must_use]
+pub fn check_for(path: &Path) -> Check {
+    if override_path().as_deref() == Some(path) {
+        Check::Fixture
+    } else {
+        Check::AdminOnly
+    }
+}
+
+/// Reads the provisioning file at `path`, judged as [`check_for`] says.
 #[must_use]
 pub fn load(path: &Path) -> Loaded {
+    load_with(path, check_for(path))
+}
+
+/// `path` itself when `check` is [`Check::Fixture`], else its resolved path once it passed
+/// [`verity_fs::check_admin_only`].
+fn trusted(path: &Path, check: Check) -> Result<PathBuf, Loaded> {
+    match check {
+        Check::Fixture => Ok(path.to_path_buf()),
+        Check::AdminOnly => {
+            verity_fs::check_admin_only(path).map_err(|e| Loaded::Untrusted(e.to_string()))
+        }
+    }
+}
+
+/// Reads the provisioning file at `path`, judged as `check` says.
+#[must_use]
+pub fn load_with(path: &Path, check: Check) -> Loaded {
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Absent,
         Err(e) => return Loaded::Invalid(format!("{}: {e}", path.display())),
         Ok(_) => {}
     }
+    let resolved = match trusted(path, check) {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let path = resolved.as_path();
     let parsed = read_capped(path, MAX_PROVISIONING_BYTES)
         .and_then(|bytes| feed_config::parse_provisioning(&bytes).map_err(|e| e.to_string()));
     let p = match parsed {
@@ -123,6 +199,12 @@ pub fn load(path: &Path) -> Loaded {
                 rel
             } else {
                 path.parent().unwrap_or_else(|| Path::new(".")).join(rel)
+            };
+            let file = match std::fs::metadata(&file).map(|_| trusted(&file, check)) {
+                Ok(Ok(resolved)) => resolved,
+                Ok(Err(refused)) => return refused,
+                // Missing or unreadable: said by the read below, naming the file.
+                Err(_) => file,
             };
             match read_root_file(&file).and_then(|b| {
                 feed_config::parse_root(&b)
@@ -153,14 +235,14 @@ mod tests {
     fn absent_found_and_invalid() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("provisioning.json");
-        assert_eq!(load(&p), Loaded::Absent);
+        assert_eq!(load_with(&p, Check::Fixture), Loaded::Absent);
         std::fs::write(dir.path().join("root.json"), ROOT).unwrap();
         std::fs::write(
             &p,
             r#"{"url":"https://feed.example/v/","root":"root.json","proxy":"http://p:8080"}"#,
         )
         .unwrap();
-        match load(&p) {
+        match load_with(&p, Check::Fixture) {
             Loaded::Found(f) => {
                 assert_eq!(f.url, "https://feed.example/v/");
                 assert_eq!(f.root, ROOT.as_bytes());
@@ -173,22 +255,48 @@ mod tests {
             r#"{"url":"https://feed.example/","root":"missing.json"}"#,
         )
         .unwrap();
-        assert!(matches!(load(&p), Loaded::Invalid(m) if m.contains("missing.json")));
+        assert!(
+            matches!(load_with(&p, Check::Fixture), Loaded::Invalid(m) if m.contains("missing.json"))
+        );
         std::fs::write(&p, "{").unwrap();
-        assert!(matches!(load(&p), Loaded::Invalid(_)));
+        assert!(matches!(load_with(&p, Check::Fixture), Loaded::Invalid(_)));
+    }
+
+    /// A file in a temporary folder (under the world-writable `/tmp`, or owned by the user
+    /// running the tests) is not the administrator's: refused as untrusted, never used, and so
+    /// is a root file that is not, named by a fixture.
+    #[test]
+    fn a_file_that_is_not_the_administrators_is_untrusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("provisioning.json");
+        std::fs::write(dir.path().join("root.json"), ROOT).unwrap();
+        std::fs::write(
+            &p,
+            r#"{"url":"https://feed.example/v/","root":"root.json"}"#,
+        )
+        .unwrap();
+        let loaded = load_with(&p, Check::AdminOnly);
+        assert!(
+            matches!(&loaded, Loaded::Untrusted(why) if why.contains("administrator")),
+            "{loaded:?}"
+        );
+        assert!(loaded.problem().is_some());
+        // `load` checks any file but the debug build's VERITY_PROVISIONING fixture.
+        if override_path().as_deref() != Some(p.as_path()) {
+            assert!(matches!(load(&p), Loaded::Untrusted(_)));
+        }
+        assert_eq!(
+            load_with(&dir.path().join("absent.json"), Check::AdminOnly),
+            Loaded::Absent
+        );
     }
 
     #[cfg(windows)]
     #[test]
     fn on_windows_the_file_is_in_program_data() {
         let path = default_path();
-        let program_data = std::env::var_os("ProgramData").expect("Windows sets %ProgramData%");
-        assert_eq!(
-            path,
-            PathBuf::from(program_data)
-                .join("Verity")
-                .join("provisioning.json")
-        );
+        let program_data = verity_fs::program_data().expect("FOLDERID_ProgramData");
+        assert_eq!(path, program_data.join("Verity").join("provisioning.json"));
         assert!(path.is_absolute(), "{}", path.display());
         assert!(
             path.to_string_lossy()

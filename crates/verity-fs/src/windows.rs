@@ -18,10 +18,11 @@ use windows_sys::Win32::Security::Authorization::{
 };
 use windows_sys::Win32::Security::{
     AclSizeInformation, AddAccessAllowedAceEx, EqualSid, GetAce, GetAclInformation, GetLengthSid,
-    GetSecurityDescriptorControl, GetTokenInformation, InitializeAcl, TokenUser,
+    GetSecurityDescriptorControl, GetTokenInformation, InitializeAcl, TokenOwner, TokenUser,
     ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_REVISION, ACL_SIZE_INFORMATION, CONTAINER_INHERIT_ACE,
-    DACL_SECURITY_INFORMATION, OBJECT_INHERIT_ACE, PROTECTED_DACL_SECURITY_INFORMATION,
-    PSECURITY_DESCRIPTOR, PSID, SE_DACL_PROTECTED, TOKEN_QUERY, TOKEN_USER,
+    DACL_SECURITY_INFORMATION, OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION,
+    PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, SE_DACL_PROTECTED,
+    TOKEN_INFORMATION_CLASS, TOKEN_OWNER, TOKEN_QUERY, TOKEN_USER,
 };
 use windows_sys::Win32::Storage::FileSystem::FILE_ALL_ACCESS;
 use windows_sys::Win32::System::SystemServices::ACCESS_ALLOWED_ACE_TYPE;
@@ -30,11 +31,11 @@ use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken}
 /// Inheritance flags a directory's entry carries (files and folders created inside inherit it).
 const DIR_INHERIT: u8 = (OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE) as u8;
 
-fn last_error() -> io::Error {
+pub(crate) fn last_error() -> io::Error {
     io::Error::last_os_error()
 }
 
-fn wide(path: &Path) -> Vec<u16> {
+pub(crate) fn wide(path: &Path) -> Vec<u16> {
     path.as_os_str().encode_wide().chain(Some(0)).collect()
 }
 
@@ -47,11 +48,23 @@ impl Drop for Token {
     }
 }
 
-/// The current user's SID: the TOKEN_USER structure, in a buffer aligned for it.
+/// One of the process token's SIDs: the TOKEN_USER (or TOKEN_OWNER) structure, in a buffer
+/// aligned for it. Both structures are one SID pointer into the same buffer.
 struct UserSid(Vec<u64>);
 
 impl UserSid {
+    /// The current user's SID (TokenUser).
     fn current() -> io::Result<UserSid> {
+        Self::query(TokenUser, std::mem::size_of::<TOKEN_USER>())
+    }
+
+    /// The SID this process makes the owner of what it creates (TokenOwner): the user's, or
+    /// Administrators' in an elevated process.
+    fn default_owner() -> io::Result<UserSid> {
+        Self::query(TokenOwner, std::mem::size_of::<TOKEN_OWNER>())
+    }
+
+    fn query(class: TOKEN_INFORMATION_CLASS, min: usize) -> io::Result<UserSid> {
         let mut handle: HANDLE = null_mut();
         // SAFETY: a pseudo-handle for this process; `handle` receives a new token handle.
         if unsafe { OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut handle) } == 0 {
@@ -60,15 +73,14 @@ impl UserSid {
         let token = Token(handle);
         let mut len = 0u32;
         // SAFETY: a size query (no buffer): fails with ERROR_INSUFFICIENT_BUFFER, sets `len`.
-        unsafe { GetTokenInformation(token.0, TokenUser, null_mut(), 0, &mut len) };
-        if (len as usize) < std::mem::size_of::<TOKEN_USER>() {
+        unsafe { GetTokenInformation(token.0, class, null_mut(), 0, &mut len) };
+        if (len as usize) < min {
             return Err(last_error());
         }
         let mut buf = vec![0u64; (len as usize).div_ceil(8)];
         // SAFETY: `buf` holds `len` bytes, 8-aligned, written by the call.
-        if unsafe {
-            GetTokenInformation(token.0, TokenUser, buf.as_mut_ptr().cast(), len, &mut len)
-        } == 0
+        if unsafe { GetTokenInformation(token.0, class, buf.as_mut_ptr().cast(), len, &mut len) }
+            == 0
         {
             return Err(last_error());
         }
@@ -76,10 +88,48 @@ impl UserSid {
     }
 
     fn sid(&self) -> PSID {
-        // SAFETY: GetTokenInformation wrote a TOKEN_USER at the start of the buffer; its SID
-        // points inside the same buffer, which lives as long as `self`.
-        unsafe { (*self.0.as_ptr().cast::<TOKEN_USER>()).User.Sid }
+        // SAFETY: GetTokenInformation wrote a TOKEN_USER or TOKEN_OWNER at the start of the
+        // buffer (a SID pointer first in both); the SID points inside the same buffer, which
+        // lives as long as `self`.
+        unsafe { *self.0.as_ptr().cast::<PSID>() }
     }
+}
+
+/// Whether `path` is owned by this user: its owner SID is the token's user SID, or the token's
+/// default owner (Administrators, for what an elevated process creates).
+pub(crate) fn owned_by_current_user(path: &Path) -> io::Result<bool> {
+    let name = wide(path);
+    let mut owner: PSID = null_mut();
+    let mut sd: PSECURITY_DESCRIPTOR = null_mut();
+    // SAFETY: `name` is NUL-terminated; `owner` points into `sd`, which we free (LocalMem).
+    let rc = unsafe {
+        GetNamedSecurityInfoW(
+            name.as_ptr(),
+            SE_FILE_OBJECT,
+            OWNER_SECURITY_INFORMATION,
+            &mut owner,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            &mut sd,
+        )
+    };
+    if rc != ERROR_SUCCESS {
+        return Err(io::Error::from_raw_os_error(rc as i32));
+    }
+    let sd = LocalMem(sd);
+    if owner.is_null() {
+        return Ok(false);
+    }
+    for me in [UserSid::current()?, UserSid::default_owner()?] {
+        // SAFETY: both SIDs are valid: `owner` while `sd` lives, `me` while it lives.
+        if unsafe { EqualSid(owner, me.sid()) } != 0 {
+            drop(sd);
+            return Ok(true);
+        }
+    }
+    drop(sd);
+    Ok(false)
 }
 
 /// One entry of a DACL, as far as owner-only cares.
@@ -103,7 +153,7 @@ pub(crate) struct Dacl {
     pub entries: Vec<Entry>,
 }
 
-struct LocalMem(PSECURITY_DESCRIPTOR);
+pub(crate) struct LocalMem(pub(crate) PSECURITY_DESCRIPTOR);
 
 impl Drop for LocalMem {
     fn drop(&mut self) {

@@ -102,11 +102,13 @@ fn source(
     store: &Store,
 ) -> Result<(Source, Option<String>), CliError> {
     let path = provisioning::path_from_env();
-    let organisation = verity_flows::feed::organisation_source(data_dir, &path).map_err(|why| {
-        CliError::Usage(format!(
-            "the administrator's provisioning file cannot be used: {why}"
-        ))
-    })?;
+    let organisation =
+        verity_flows::feed::organisation_source(data_dir, &path, provisioning::check_for(&path))
+            .map_err(|why| {
+                CliError::Usage(format!(
+                    "the administrator's provisioning file cannot be used: {why}"
+                ))
+            })?;
     Ok(match organisation {
         // The organisation's feed wins, as in the app: the administrator's provisioning file, or
         // the feed its desk handed over (signed) at enrolment.

@@ -68,9 +68,10 @@ impl OrgPolicy {
                 locked: p.lock_tripwires,
             },
             verity_flows::provisioning::Loaded::Absent => OrgPolicy::default(),
-            // The administrator meant to set something: fail closed (locked on, no tool exempt)
-            // until the file is fixed, as the feed's fields stay locked.
-            verity_flows::provisioning::Loaded::Invalid(why) => {
+            // The administrator meant to set something (or someone planted a file): fail closed
+            // — locked on, no tool exempt — until it is fixed, as the feed's fields stay locked.
+            verity_flows::provisioning::Loaded::Invalid(why)
+            | verity_flows::provisioning::Loaded::Untrusted(why) => {
                 log::warn!("tripwire: the provisioning file is unusable ({why}): locked on");
                 OrgPolicy {
                     tools_in_use: Vec::new(),

@@ -199,7 +199,7 @@ struct Authed {
 const MAX_FIELD: usize = 256;
 
 fn check_field(name: &str, value: &str) -> Result<(), ApiError> {
-    if value.len() > MAX_FIELD || value.chars().any(char::is_control) {
+    if value.len() > MAX_FIELD || value.chars().any(proto::is_hidden_char) {
         return Err(ApiError::bad_request(format!(
             "{name} is too long or not printable"
         )));

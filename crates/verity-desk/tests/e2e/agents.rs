@@ -2,7 +2,9 @@
 //! certificate; neither kind of code enrols the other; agents are listed and revoked.
 
 use super::*;
-use verity_device::proto::{AgentCertificate, AgentEnrollResponse, AgentProfile, AgentRole};
+use verity_device::proto::{
+    AgentCertificate, AgentEnrollResponse, AgentFieldError, AgentProfile, AgentRole,
+};
 
 fn profile() -> AgentProfile {
     AgentProfile {
@@ -31,8 +33,13 @@ fn agent_code(fx: &Fx, p: &AgentProfile) -> String {
 
 /// A signed enrolment request to `path` with `code`, from a fresh key.
 fn enrol_at(fx: &Fx, path: &str, code: &str) -> (RawAnswer, ed25519_dalek::SigningKey) {
-    let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
     let key = proto::generate_signing_key().unwrap();
+    (enrol_key_at(fx, path, code, &key), key)
+}
+
+/// A signed enrolment request to `path` with `code`, from `key`.
+fn enrol_key_at(fx: &Fx, path: &str, code: &str, key: &ed25519_dalek::SigningKey) -> RawAnswer {
+    let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
     let body = serde_json::to_vec(&proto::EnrollRequest {
         code: code.to_owned(),
         device_key: proto::b64(key.verifying_key().as_bytes()),
@@ -45,10 +52,10 @@ fn enrol_at(fx: &Fx, path: &str, code: &str) -> (RawAnswer, ed25519_dalek::Signi
     })
     .unwrap();
     let req = client
-        .prepare("POST", path, body, &key, None, fx.clock.as_ref())
+        .prepare("POST", path, body, key, None, fx.clock.as_ref())
         .unwrap();
     let addr = fx.url.trim_start_matches("http://").parse().unwrap();
-    (send_raw(addr, &req, &[]), key)
+    send_raw(addr, &req, &[])
 }
 
 #[test]
@@ -143,4 +150,77 @@ fn codes_enrol_only_their_own_kind() {
         ),
         Err(admin::AdminError::Agent(_))
     ));
+}
+
+/// Devices and agents sign requests the same way: one key enrolled in both roles could pass a
+/// request signed as one off as the other. The store refuses a key already enrolled in the other
+/// role, in the enrolment's own transaction, and the code is not spent.
+#[test]
+fn one_key_is_never_enrolled_as_both_a_device_and_an_agent() {
+    let fx = Fx::new();
+    let ok = |a: &RawAnswer| {
+        assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    };
+    // A device's key, then an agent's code with the same key.
+    let (answer, device_key) = enrol_at(&fx, paths::ENROLL, &fx.code("e200", 600));
+    ok(&answer);
+    let agent = agent_code(&fx, &profile());
+    let answer = enrol_key_at(&fx, paths::AGENT_ENROLL, &agent, &device_key);
+    assert_eq!(answer.status, 409);
+    assert_eq!(answer.code(), codes::DEVICE_EXISTS);
+    assert!(admin::list_agents(fx.desk_dir.path()).unwrap().is_empty());
+    // The agent's code was not spent: it enrols a key of its own.
+    let (answer, agent_key) = enrol_at(&fx, paths::AGENT_ENROLL, &agent);
+    ok(&answer);
+    // An agent's key, then an employee's code with the same key.
+    let answer = enrol_key_at(&fx, paths::ENROLL, &fx.code("e201", 600), &agent_key);
+    assert_eq!(answer.status, 409);
+    assert_eq!(answer.code(), codes::DEVICE_EXISTS);
+    assert_eq!(admin::list_devices(fx.desk_dir.path()).unwrap().len(), 1);
+    assert_eq!(admin::list_agents(fx.desk_dir.path()).unwrap().len(), 1);
+}
+
+/// Names are shown to people and signed into certificates: bidi controls (which reorder what is
+/// shown) and zero-width characters (which make two names that look alike differ) are refused
+/// for employees and agents alike, before any code is issued.
+#[test]
+fn names_with_bidi_controls_or_zero_width_characters_are_refused() {
+    let fx = Fx::new();
+    let code = |id: &str, name: &str| {
+        admin::create_enroll_code(
+            fx.desk_dir.path(),
+            Some(b"org passphrase"),
+            id,
+            name,
+            600,
+            fx.clock.as_ref(),
+        )
+    };
+    for name in [
+        "Chan\u{202E}naM iaT",
+        "Chan\u{200B}Tai Man",
+        "Chan\u{2066}Tai",
+    ] {
+        assert!(
+            matches!(code("e300", name), Err(admin::AdminError::Usage(_))),
+            "{name:?}"
+        );
+        assert!(matches!(
+            code(name, "Chan Tai Man"),
+            Err(admin::AdminError::Usage(_))
+        ));
+        let mut p = profile();
+        p.name = name.to_owned();
+        assert!(matches!(
+            admin::create_agent_code(
+                fx.desk_dir.path(),
+                Some(b"org passphrase"),
+                &p,
+                600,
+                fx.clock.as_ref()
+            ),
+            Err(admin::AdminError::Agent(AgentFieldError::Text("name")))
+        ));
+    }
+    code("e300", "陳大文").unwrap();
 }

@@ -182,13 +182,24 @@ fn forged_and_expired_certificates_are_refused() {
         client.execute(&req)
     };
 
-    // The same body signed by a key that is not the organisation's.
+    // The same body signed by a key that is not the organisation's (by hand: `sign` refuses a
+    // body naming another organisation key than the signer's).
     let impostor = proto::generate_signing_key().unwrap();
-    let forged = Certificate::sign(real.body().clone(), &impostor).unwrap();
     assert_eq!(
-        refused_code(send(forged.token())),
-        codes::CERTIFICATE_INVALID
+        Certificate::sign(real.body().clone(), &impostor),
+        Err(proto::ProtoError::CertificateOrganisation)
     );
+    let bytes = serde_json::to_vec(real.body()).unwrap();
+    let sig = ed25519_dalek::Signer::sign(
+        &impostor,
+        &[b"verity-device-certificate-v1\n".as_slice(), &bytes].concat(),
+    );
+    let forged = format!(
+        "vc1.{}.{}",
+        BASE64URL_NOPAD.encode(&bytes),
+        BASE64URL_NOPAD.encode(&sig.to_bytes())
+    );
+    assert_eq!(refused_code(send(&forged)), codes::CERTIFICATE_INVALID);
 
     // A body changed under the real signature (another employee).
     let parts: Vec<&str> = state.certificate.split('.').collect();

@@ -98,7 +98,8 @@ pub struct AgentCertificateBody {
 /// Why an agent certificate's fields are refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AgentFieldError {
-    /// A name or team that is empty, too long or holds control characters.
+    /// A name or team that is empty, too long or holds control or format characters (bidi
+    /// controls, zero-width characters: [`is_hidden_char`]).
     #[error("the {0} must be 1 to {MAX_AGENT_TEXT_CHARS} printable characters")]
     Text(&'static str),
     /// A language outside Verity's four.
@@ -121,11 +122,6 @@ pub enum AgentFieldError {
     Window,
 }
 
-fn printable(s: &str, max: usize) -> bool {
-    let n = s.chars().count();
-    n > 0 && n <= max && s.trim() == s && !s.chars().any(char::is_control)
-}
-
 fn unique(list: &[String]) -> bool {
     list.iter()
         .enumerate()
@@ -138,10 +134,10 @@ impl AgentProfile {
     /// # Errors
     /// The first [`AgentFieldError`].
     pub fn check(&self) -> Result<(), AgentFieldError> {
-        if !printable(&self.name, MAX_AGENT_TEXT_CHARS) {
+        if !is_display_text(&self.name, MAX_AGENT_TEXT_CHARS) {
             return Err(AgentFieldError::Text("name"));
         }
-        if !printable(&self.team, MAX_AGENT_TEXT_CHARS) {
+        if !is_display_text(&self.team, MAX_AGENT_TEXT_CHARS) {
             return Err(AgentFieldError::Text("team"));
         }
         if self.languages.is_empty() || !unique(&self.languages) {

@@ -28,6 +28,58 @@ pub struct CertificateBody {
     pub expires_at: u64,
 }
 
+/// Most characters in a binding certificate's organisation name, employee id and employee name
+/// (the desk takes at most 128 bytes for each).
+pub const MAX_CERT_TEXT_CHARS: usize = 128;
+/// Most hexadecimal digits in a certificate's serial (the desk makes 32).
+pub const MAX_SERIAL_CHARS: usize = 64;
+
+/// Why a binding certificate's fields are refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateFieldError {
+    /// A name or id that is empty, too long, padded with spaces or holds control or format
+    /// characters ([`is_hidden_char`]).
+    #[error("the {0} must be 1 to {MAX_CERT_TEXT_CHARS} printable characters")]
+    Text(&'static str),
+    /// A serial that is not 1 to [`MAX_SERIAL_CHARS`] lower-case hexadecimal digits.
+    #[error("the serial must be 1 to {MAX_SERIAL_CHARS} lower-case hexadecimal digits")]
+    Serial,
+    /// A validity window that ends before it starts.
+    #[error("the certificate expires before it is issued")]
+    Window,
+}
+
+impl CertificateBody {
+    /// Checks the names, the serial and the validity window (not the keys or the signature).
+    ///
+    /// # Errors
+    /// The first [`CertificateFieldError`].
+    pub fn check_fields(&self) -> Result<(), CertificateFieldError> {
+        for (what, text) in [
+            ("organisation name", &self.org_name),
+            ("employee id", &self.employee_id),
+            ("employee name", &self.employee_name),
+        ] {
+            if !is_display_text(text, MAX_CERT_TEXT_CHARS) {
+                return Err(CertificateFieldError::Text(what));
+            }
+        }
+        if self.serial.is_empty()
+            || self.serial.len() > MAX_SERIAL_CHARS
+            || !self
+                .serial
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(CertificateFieldError::Serial);
+        }
+        if self.expires_at <= self.issued_at {
+            return Err(CertificateFieldError::Window);
+        }
+        Ok(())
+    }
+}
+
 /// A verified binding certificate: its body and the token it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
@@ -37,12 +89,26 @@ pub struct Certificate {
 }
 
 impl Certificate {
-    /// Signs `body` with the organisation key.
+    /// Signs `body` with the organisation key, once it passes the checks
+    /// [`AgentCertificate::sign`] makes.
     ///
     /// # Errors
-    /// [`ProtoError::Json`] or [`ProtoError::Encoding`] when the body names a bad device key.
+    /// [`ProtoError::CertificateField`] for a field out of bounds (a version other than 1 is
+    /// [`ProtoError::CertificateMalformed`]); [`ProtoError::Encoding`] when the body names a bad
+    /// device key; [`ProtoError::CertificateDevice`] when the device id is not the key's;
+    /// [`ProtoError::CertificateOrganisation`] when it names another organisation key.
     pub fn sign(body: CertificateBody, org_key: &SigningKey) -> Result<Certificate, ProtoError> {
+        if body.v != 1 {
+            return Err(ProtoError::CertificateMalformed);
+        }
+        body.check_fields().map_err(ProtoError::CertificateField)?;
         let device_key = parse_public_key(&body.device_key, "device key")?;
+        if key_id(&device_key) != body.device_id {
+            return Err(ProtoError::CertificateDevice);
+        }
+        if body.org_key != b64(org_key.verifying_key().as_bytes()) {
+            return Err(ProtoError::CertificateOrganisation);
+        }
         let bytes = serde_json::to_vec(&body).map_err(|e| ProtoError::Json(e.to_string()))?;
         let token = seal_token(CERT_PREFIX, CERT_DOMAIN, &bytes, org_key);
         Ok(Certificate {
@@ -53,10 +119,11 @@ impl Certificate {
     }
 
     /// Verifies `token` against the organisation key and, when `now` is given, its validity
-    /// window.
+    /// window; its fields are checked as on signing.
     ///
     /// # Errors
-    /// The [`ProtoError`] `Certificate*` variants.
+    /// The [`ProtoError`] `Certificate*` variants ([`ProtoError::CertificateField`] for a
+    /// signed certificate whose fields are out of bounds).
     pub fn verify(
         token: &str,
         org_key: &VerifyingKey,
@@ -71,6 +138,7 @@ impl Certificate {
         if body.org_key != b64(org_key.as_bytes()) {
             return Err(ProtoError::CertificateOrganisation);
         }
+        body.check_fields().map_err(ProtoError::CertificateField)?;
         let device_key = parse_public_key(&body.device_key, "device key")
             .map_err(|_| ProtoError::CertificateMalformed)?;
         if key_id(&device_key) != body.device_id {

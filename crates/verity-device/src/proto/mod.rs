@@ -263,6 +263,9 @@ pub enum ProtoError {
     /// JSON encoding failed.
     #[error("cannot encode JSON: {0}")]
     Json(String),
+    /// A binding certificate's field is out of bounds.
+    #[error("the certificate is not acceptable: {0}")]
+    CertificateField(CertificateFieldError),
     /// An agent certificate's field is out of bounds.
     #[error("the agent certificate is not acceptable: {0}")]
     AgentField(AgentFieldError),
@@ -381,6 +384,7 @@ mod audit;
 mod certificate;
 mod report;
 mod request;
+mod text;
 mod wire;
 
 pub use agent::*;
@@ -389,6 +393,7 @@ pub use audit::*;
 pub use certificate::*;
 pub use report::*;
 pub use request::*;
+pub use text::*;
 pub use wire::*;
 
 #[cfg(test)]

@@ -27,10 +27,14 @@ fn certificate_round_trip_and_forgeries() {
         Certificate::verify(cert.token(), &org.verifying_key(), Some(2000)),
         Err(ProtoError::CertificateExpired)
     );
-    // Signed by another key that claims to be the organisation.
-    let forged = Certificate::sign(body(&org, &dev), &other).unwrap();
+    // Signed by another key that claims to be the organisation (sign itself refuses to).
     assert_eq!(
-        Certificate::verify(forged.token(), &org.verifying_key(), Some(1500)),
+        Certificate::sign(body(&org, &dev), &other),
+        Err(ProtoError::CertificateOrganisation)
+    );
+    let forged = device_token(&body(&org, &dev), &other);
+    assert_eq!(
+        Certificate::verify(&forged, &org.verifying_key(), Some(1500)),
         Err(ProtoError::CertificateSignature)
     );
     // A body swapped under a valid signature.
@@ -46,6 +50,85 @@ fn certificate_round_trip_and_forgeries() {
         Certificate::verify("vc1.x", &org.verifying_key(), None),
         Err(ProtoError::CertificateMalformed)
     );
+}
+
+/// A binding certificate's token for `b` signed by `key`, as a careless or older signer would
+/// make it (no checks).
+fn device_token(b: &CertificateBody, key: &SigningKey) -> String {
+    let bytes = serde_json::to_vec(b).unwrap();
+    let sig = key.sign(&[CERT_DOMAIN, &bytes].concat());
+    format!("vc1.{}.{}", b64(&bytes), b64(&sig.to_bytes()))
+}
+
+/// `Certificate::sign` checks what `AgentCertificate::sign` checks: names (bidi controls,
+/// zero-width and control characters, length, padding), the serial, the window, that the device
+/// id is the key's and the organisation key the signer's; `verify` refuses the same fields.
+#[test]
+fn device_certificate_fields_out_of_bounds_are_refused_on_signing_and_on_verifying() {
+    let org = generate_signing_key().unwrap();
+    let dev = generate_signing_key().unwrap();
+    type Edit = fn(&mut CertificateBody);
+    let cases: [(Edit, CertificateFieldError); 9] = [
+        (
+            |b| b.employee_name = "Chan\u{202E}naM iaT".into(),
+            CertificateFieldError::Text("employee name"),
+        ),
+        (
+            |b| b.employee_name = "Chan\u{200B}Tai Man".into(),
+            CertificateFieldError::Text("employee name"),
+        ),
+        (
+            |b| b.employee_name = String::new(),
+            CertificateFieldError::Text("employee name"),
+        ),
+        (
+            |b| b.employee_id = "e1\n".into(),
+            CertificateFieldError::Text("employee id"),
+        ),
+        (
+            |b| b.org_name = "x".repeat(129),
+            CertificateFieldError::Text("organisation name"),
+        ),
+        (
+            |b| b.org_name = "Acme\u{2066}".into(),
+            CertificateFieldError::Text("organisation name"),
+        ),
+        (|b| b.serial = String::new(), CertificateFieldError::Serial),
+        (|b| b.serial = "0G".into(), CertificateFieldError::Serial),
+        (
+            |b| b.expires_at = b.issued_at,
+            CertificateFieldError::Window,
+        ),
+    ];
+    for (edit, want) in cases {
+        let mut b = body(&org, &dev);
+        edit(&mut b);
+        assert_eq!(
+            Certificate::sign(b.clone(), &org),
+            Err(ProtoError::CertificateField(want.clone()))
+        );
+        assert_eq!(
+            Certificate::verify(&device_token(&b, &org), &org.verifying_key(), None),
+            Err(ProtoError::CertificateField(want))
+        );
+    }
+    let mut b = body(&org, &dev);
+    b.device_id = key_id(&org.verifying_key());
+    assert_eq!(
+        Certificate::sign(b, &org),
+        Err(ProtoError::CertificateDevice)
+    );
+    let mut b = body(&org, &dev);
+    b.v = 2;
+    assert_eq!(
+        Certificate::sign(b, &org),
+        Err(ProtoError::CertificateMalformed)
+    );
+    // Names in every script pass.
+    let mut b = body(&org, &dev);
+    b.employee_name = "陳大文".into();
+    b.org_name = "شركة أكمي".into();
+    Certificate::sign(b, &org).unwrap();
 }
 
 #[test]
@@ -376,7 +459,7 @@ fn agent_fields_out_of_bounds_are_refused_on_signing_and_on_verifying() {
     let org = generate_signing_key().unwrap();
     let agent = generate_signing_key().unwrap();
     type Edit = fn(&mut AgentCertificateBody);
-    let cases: [(Edit, AgentFieldError); 12] = [
+    let cases: [(Edit, AgentFieldError); 14] = [
         (
             |b| b.agent.name = String::new(),
             AgentFieldError::Text("name"),
@@ -388,6 +471,14 @@ fn agent_fields_out_of_bounds_are_refused_on_signing_and_on_verifying() {
         (
             |b| b.agent.name = "x".repeat(81),
             AgentFieldError::Text("name"),
+        ),
+        (
+            |b| b.agent.name = "Wong\u{202E}rosivrepuS".into(),
+            AgentFieldError::Text("name"),
+        ),
+        (
+            |b| b.agent.team = "Acc\u{200D}ounts".into(),
+            AgentFieldError::Text("team"),
         ),
         (
             |b| b.agent.team = " Accounts".into(),
