@@ -99,7 +99,8 @@ pub trait Host: Send + Sync {
 
     /// Shows a tripwire's alert (a remote-access tool, a copied one-time code); clicking it opens
     /// the Support screen (the official path) where the desktop supports it. `strong`: no
-    /// verified support session is open, so the alert is urgent and stays until dismissed.
+    /// verified support session is open, so the alert is urgent (on Linux: critical urgency, kept
+    /// until dismissed; elsewhere a plain toast for now).
     /// By default, a plain notification.
     ///
     /// # Errors

@@ -203,7 +203,6 @@ impl ReportError {
     }
 }
 
-
 fn is_e164(s: &str) -> bool {
     s.strip_prefix('+').is_some_and(|d| {
         (7..=15).contains(&d.len()) && !d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit())

@@ -271,5 +271,8 @@ fn a_tool_name_is_a_product_name_not_instructions_or_markup() {
     ] {
         assert!(table(bad, "/opt/x-tool/").is_err(), "{bad}");
     }
-    assert!(table("Tool", "/a/").is_err(), "a short path fragment matches too much");
+    assert!(
+        table("Tool", "/a/").is_err(),
+        "a short path fragment matches too much"
+    );
 }
