@@ -182,6 +182,16 @@ describe('"Report to IT" on a warning sign', () => {
     expect(reportCalls(backend)).toEqual([]);
   });
 
+  it('closes a form whose event was sent meanwhile, on reload', async () => {
+    const backend = mockBackend();
+    await openForm();
+    const sent = backend.tripwires.events[1];
+    if (sent) sent.reportedAt = tripwireFixtures.REPORTED_AT;
+    await emitTripwireRaised();
+    await waitFor(() => expect(screen.queryByRole('form')).toBeNull());
+    expect(screen.getAllByText('Sent to IT')).toHaveLength(2);
+  });
+
   it('keeps one form open at a time', async () => {
     mockBackend();
     await openForm();
