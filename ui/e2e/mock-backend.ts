@@ -50,8 +50,11 @@ export type MockOptions = {
   /**
    * The tripwires: their state and events. Turning the remote-access warning off is refused
    * (`tripwire_locked`) while `locked`; either answer to the code reminder records the offer.
+   * Reporting an event marks it sent (and plays `tripwire-raised`); with `keyPassphrase` the
+   * device key is in a passphrase file: a report without it is `passphrase_needed`, with another
+   * `wrong_passphrase`. `failures.report_tripwire` makes every report fail.
    */
-  tripwires: { status: TripwireStatus; events: TripwireEvent[] };
+  tripwires: { status: TripwireStatus; events: TripwireEvent[]; keyPassphrase?: string };
 };
 
 export type MockRecord = {
@@ -308,6 +311,30 @@ export function installMockBackend(options: MockOptions): void {
         return options.tripwires.status;
       case 'tripwire_events':
         return options.tripwires.events;
+      case 'report_tripwire': {
+        const key = options.tripwires.keyPassphrase;
+        if (key !== undefined && args.passphrase !== key) {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          return Promise.reject(
+            args.passphrase === null
+              ? { code: 'passphrase_needed', message: 'the device key is in a passphrase file' }
+              : { code: 'wrong_passphrase', message: 'the passphrase does not open the key file' },
+          );
+        }
+        const event = options.tripwires.events.find((e) => e.id === args.id);
+        if (!event) {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          return Promise.reject({
+            code: 'invalid_input',
+            message: 'no such event',
+            reason: 'no_such_event',
+          });
+        }
+        // Ten minutes after the fixtures' newest event (this runs in the page: no imports).
+        event.reportedAt = 1_772_431_800;
+        setTimeout(() => emit('tripwire-raised', null), 0);
+        return { ...event };
+      }
       default:
         return undefined;
     }

@@ -167,4 +167,127 @@ test.describe('the warning signs in dark mode', () => {
       expect(await axeViolations(page)).toEqual([]);
     });
   }
+
+  test('the open "Report to IT" form has no WCAG 2.1 AA violations', async ({ page }) => {
+    const options = defaultOptions();
+    options.failures = {
+      report_tripwire: {
+        code: 'desk_refused',
+        message: 'too many reports',
+        reason: 'report_rate_limited',
+      },
+    };
+    await openApp(page, 'threats', options);
+    await page.getByRole('button', { name: 'Report to IT AnyDesk was running' }).click();
+    const form = page.getByRole('form', { name: 'Report “AnyDesk was running” to IT' });
+    await form.getByRole('button', { name: 'Send' }).click();
+    await expect(form.getByRole('alert')).toContainText('too many reports this hour');
+    expect(await axeViolations(page)).toEqual([]);
+  });
+});
+
+/** The "Report to IT" button and form of the AnyDesk event, in each language tested. */
+const REPORT = {
+  en: { button: 'Report to IT', send: 'Send', passphrase: 'Passphrase of the device key file' },
+  ar: {
+    button: 'إبلاغ قسم تقنية المعلومات',
+    send: 'إرسال',
+    passphrase: 'عبارة مرور ملف مفتاح الجهاز',
+  },
+} as const;
+
+for (const language of ['en', 'ar'] as const) {
+  test(`the open "Report to IT" form passes axe in ${language}, and with a failure in it`, async ({
+    page,
+  }) => {
+    const options = defaultOptions({ language });
+    options.failures = {
+      report_tripwire: { code: 'not_enrolled', message: 'this device is not enrolled' },
+    };
+    await openApp(page, 'threats', options);
+    const row = page.getByTestId('tripwire-events').locator('li').nth(1);
+    await row.getByRole('button', { name: REPORT[language].button }).click();
+    const form = row.getByRole('form');
+    await expect(form.getByRole('textbox')).toBeFocused();
+    await form.getByRole('textbox').fill('A caller asked me to open AnyDesk');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await form.getByRole('button', { name: REPORT[language].send }).click();
+    await expect(form.getByRole('alert')).toBeVisible();
+    await expect(form.getByRole('link')).toHaveAttribute('href', '#/device');
+    await expect(form.getByRole('textbox')).toHaveValue('A caller asked me to open AnyDesk');
+    expect(await axeViolations(page)).toEqual([]);
+  });
+}
+
+for (const language of ['en', 'ar'] as const) {
+  test(`the passphrase field of the report form passes axe in ${language}`, async ({ page }) => {
+    const options = defaultOptions({ language });
+    options.tripwires.keyPassphrase = 'correct horse battery';
+    await openApp(page, 'threats', options);
+    const row = page.getByTestId('tripwire-events').locator('li').nth(1);
+    await row.getByRole('button', { name: REPORT[language].button }).click();
+    const form = row.getByRole('form');
+    await form.getByRole('button', { name: REPORT[language].send }).click();
+    const field = form.getByLabel(REPORT[language].passphrase);
+    await expect(field).toBeFocused();
+    await expect(field).toHaveAttribute('type', 'password');
+    await field.fill('not it');
+    await form.getByRole('button', { name: REPORT[language].send }).click();
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    await expect(field).toHaveValue('');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await field.fill('correct horse battery');
+    await page.keyboard.press('Enter');
+    await expect(form).toHaveCount(0);
+    await expect(row.getByRole('button')).toHaveCount(0);
+    const calls = (await mockRecord(page)).calls.filter((c) => c.cmd === 'report_tripwire');
+    expect(calls.map((c) => c.args.passphrase)).toEqual([null, 'not it', 'correct horse battery']);
+  });
+}
+
+test('a warning sign is reported to IT from the keyboard alone', async ({ page }) => {
+  await openApp(page, 'threats');
+  const section = page.getByTestId('tripwire-events');
+  const row = section.locator('li').nth(1);
+  const button = row.getByRole('button', { name: 'Report to IT AnyDesk was running' });
+  await button.focus();
+
+  // Escape closes the form, focus back on the button.
+  await page.keyboard.press('Enter');
+  const form = page.getByRole('form', { name: 'Report “AnyDesk was running” to IT' });
+  await expect(form.getByRole('textbox', { name: 'What happened? (optional)' })).toBeFocused();
+  await page.keyboard.type('draft');
+  await page.keyboard.press('Escape');
+  await expect(form).toHaveCount(0);
+  await expect(button).toBeFocused();
+  await expect(button).toHaveAttribute('aria-expanded', 'false');
+
+  // Cancel, reached with Tab, does the same.
+  await page.keyboard.press('Space');
+  await expect(form.getByRole('textbox')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(form.getByRole('button', { name: 'Send' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(form.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(form).toHaveCount(0);
+  await expect(button).toBeFocused();
+
+  // Sent with a note.
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('A man from "DingTalk support" asked me to open AnyDesk');
+  await expect(form).toContainText('54 of 1000 characters');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(section.getByRole('status')).toHaveText('Sent to IT: AnyDesk was running.');
+  await expect(row.getByText('Sent to IT', { exact: true })).toBeFocused();
+  await expect(row.getByRole('button')).toHaveCount(0);
+  await expect(section.getByText('Sent to IT', { exact: true })).toHaveCount(2);
+  expect(await axeViolations(page)).toEqual([]);
+  const calls = (await mockRecord(page)).calls.filter((c) => c.cmd === 'report_tripwire');
+  expect(calls.map((c) => c.args)).toEqual([
+    { id: 2, note: 'A man from "DingTalk support" asked me to open AnyDesk', passphrase: null },
+  ]);
 });

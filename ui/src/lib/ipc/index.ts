@@ -158,6 +158,8 @@ export const ERROR_REASONS = [
   'root_pinned',
   'tripwire_locked',
   'no_such_event',
+  'report_note_invalid',
+  'report_rate_limited',
   'bad_date',
   'fingerprint_required',
   'answer_unsigned',
@@ -681,6 +683,20 @@ export const declineCodeGuard = (): Promise<TripwireStatus> =>
 
 /** The tripwires' events, newest first (at most 100). */
 export const tripwireEvents = (): Promise<TripwireEvent[]> => call(() => commands.tripwireEvents());
+
+/**
+ * Sends event `id` to IT as the enrolled device's signed report (which tool it was and the
+ * employee's `note`, never anything the clipboard held) and returns the event marked sent.
+ * `passphrase` opens a device key kept in a passphrase file (`null` otherwise; never stored).
+ * Fails with `not_enrolled`; `passphrase_needed` / `wrong_passphrase`; `invalid_input` (reason
+ * `report_note_invalid` or `no_such_event`); `desk_refused` (`report_rate_limited`,
+ * `device_revoked`…); `desk_unreachable`.
+ */
+export const reportTripwire = (
+  id: number,
+  note: string,
+  passphrase: string | null,
+): Promise<TripwireEvent> => call(() => commands.reportTripwire(id, note, passphrase));
 
 /** Calls `handler` when a tripwire recorded an event (counts and lists reload). */
 export const onTripwireRaised = (handler: () => void): Promise<Unsubscribe> =>

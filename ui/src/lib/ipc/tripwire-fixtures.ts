@@ -29,3 +29,6 @@ export function tripwireEvents(): TripwireEvent[] {
     { id: 1, at: AT, kind: 'installer', tool: 'AnyDesk', reportedAt: AT + 600 },
   ];
 }
+
+/** When the mocks say a report was sent (ten minutes after the newest event). */
+export const REPORTED_AT = AT + 2 * 3600 + 600;
