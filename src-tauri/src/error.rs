@@ -71,6 +71,8 @@ reasons! {
     ReportNoteInvalid => "report_note_invalid",
     /// This device sent IT too many reports this hour.
     ReportRateLimited => "report_rate_limited",
+    /// A note for IT that holds a one-time code (never sent, not even to IT).
+    ReportNoteHasCode => "report_note_has_code",
     /// A date that is not `YYYY-MM-DD`.
     BadDate => "bad_date",
     /// Enrolment without the organisation key's fingerprint.
@@ -323,6 +325,11 @@ impl From<verity_flows::FlowError> for IpcError {
                 ErrorReason::CannotWrite,
             ),
             e @ FlowError::Report(_) => IpcError::new(ErrorCode::Internal, e.to_string()),
+            e @ FlowError::NoteHoldsCode => with_reason(
+                ErrorCode::InvalidInput,
+                e.to_string(),
+                ErrorReason::ReportNoteHasCode,
+            ),
         }
     }
 }

@@ -750,3 +750,38 @@ fn a_tripwire_event_is_reported_to_it_once_enrolled() {
     assert_eq!(g["item"], "anydesk", "{g}");
     assert_eq!(g["count"], 1, "{g}");
 }
+
+#[test]
+fn a_note_for_it_that_holds_a_one_time_code_is_never_sent() {
+    use tauri::Manager;
+    use verity_app::tripwire::{remote_seen, Tripwires};
+    use verity_tripwire::watch::EventKind;
+    let desk = Desk::start();
+    let app = app_on(&desk);
+    enrol_and_look(&app, &desk);
+    let tool = verity_tripwire::remote::ToolTable::builtin()
+        .get("teamviewer")
+        .unwrap()
+        .clone();
+    let (_, id) = remote_seen(
+        &app.state(),
+        &app.app.state::<Tripwires>(),
+        EventKind::RemoteTool,
+        &tool,
+        false,
+        verity_core::Timestamp(i64::try_from(START).unwrap() - 60),
+    )
+    .unwrap();
+    let e = app.err(
+        "report_tripwire",
+        json!({
+            "id": id.unwrap(),
+            "note": "he asked for my verification code 482913",
+            "passphrase": passphrase(),
+        }),
+    );
+    assert_eq!(e["reason"], "report_note_has_code", "{e}");
+    assert!(admin::list_reports(desk.dir.path(), None)
+        .unwrap()
+        .is_empty());
+}

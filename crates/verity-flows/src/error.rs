@@ -32,6 +32,10 @@ pub enum FlowError {
     /// The manager's report could not be encoded.
     #[error(transparent)]
     Report(#[from] verity_checklist::report::ReportError),
+    /// A note for IT that holds a one-time code: a code is never sent to anyone, IT included
+    /// (the code guard's own reports carry none; the employee's note must not either).
+    #[error("the note holds a one-time code: never send a code to anyone, not even IT")]
+    NoteHoldsCode,
     /// A file that must be new already exists.
     #[error("{} already exists", path.display())]
     Exists {

@@ -22,10 +22,15 @@ use verity_tripwire::watch::EventKind;
 /// returns the desk's signed receipt (its number for the report, when it received it).
 ///
 /// # Errors
+/// [`FlowError::NoteHoldsCode`] for a note that holds a one-time code (nothing is sent);
 /// [`FlowError::Device`]: a field refused before sending (`report_*_invalid` codes), the device
 /// not enrolled (`not_enrolled`), its key store, the network, or the desk's refusal (its code:
 /// `device_revoked`, `report_rate_limited`, …).
 pub fn report_to_it(ctx: &DeviceContext, report: &Report) -> Result<ReportReceipt, FlowError> {
+    // Checked here, before anything leaves: the one-time-code detector is the tripwire's.
+    if verity_tripwire::otp::one_time_code(&report.note).is_some() {
+        return Err(FlowError::NoteHoldsCode);
+    }
     Ok(verity_device::device::report(ctx, report)?)
 }
 

@@ -49,7 +49,8 @@ impl From<verity_flows::FlowError> for CliError {
             e @ (FlowError::TooLong { .. }
             | FlowError::Transition(_)
             | FlowError::Passphrase(_)
-            | FlowError::Exists { .. }) => CliError::Usage(e.to_string()),
+            | FlowError::Exists { .. }
+            | FlowError::NoteHoldsCode) => CliError::Usage(e.to_string()),
             FlowError::Device(d) if d.is_usage() => CliError::Usage(format!("{d} ({})", d.code())),
             FlowError::Device(d) => CliError::Failure(format!("{d} ({})", d.code())),
         }

@@ -721,6 +721,8 @@ export type ErrorReason =
 "report_note_invalid" | 
 /**  This device sent IT too many reports this hour. */
 "report_rate_limited" | 
+/**  A note for IT that holds a one-time code (never sent, not even to IT). */
+"report_note_has_code" | 
 /**  A date that is not `YYYY-MM-DD`. */
 "bad_date" | 
 /**  Enrolment without the organisation key's fingerprint. */

@@ -160,6 +160,7 @@ export const ERROR_REASONS = [
   'no_such_event',
   'report_note_invalid',
   'report_rate_limited',
+  'report_note_has_code',
   'bad_date',
   'fingerprint_required',
   'answer_unsigned',

@@ -35,6 +35,7 @@ describe('tripwire words', () => {
       new IpcFailure('not_enrolled', 'x'),
       new IpcFailure('desk_unreachable', 'x'),
       new IpcFailure('invalid_input', 'x', 'report_note_invalid'),
+      new IpcFailure('invalid_input', 'x', 'report_note_has_code'),
       new IpcFailure('invalid_input', 'x', 'no_such_event'),
       new IpcFailure('desk_refused', 'x', 'report_rate_limited'),
       new IpcFailure('desk_refused', 'x', 'device_revoked'),

@@ -57,8 +57,8 @@ export function reportFailureText(failure: IpcFailure): string | undefined {
     case 'desk_unreachable':
       return t(`tripwire.ui.report.error.${failure.code}`);
     case 'invalid_input':
-      if (reason === 'report_note_invalid')
-        return t('tripwire.ui.report.error.report_note_invalid');
+      if (reason === 'report_note_invalid' || reason === 'report_note_has_code')
+        return t(`tripwire.ui.report.error.${reason}`);
       return reasonText(reason);
     case 'desk_refused':
       if (reason === 'report_rate_limited')
