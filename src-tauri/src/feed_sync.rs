@@ -633,6 +633,7 @@ async fn run_sync<R: Runtime>(
             // keeping it, or `verityctl sync`): the tripwire watches it from now on.
             if let Some(tw) = handle.try_state::<crate::tripwire::Tripwires>() {
                 tw.reload_table(&st);
+                tw.refresh_org();
             }
             Some(st.with_store(|s| s.lookup_tables().map(|_| ())))
         }

@@ -88,9 +88,9 @@ pub fn run() {
             app.manage(feed_sync::FeedSync::new(provisioning_path.clone()));
             // The tripwires: remote-access tools (processes, Downloads) and, if the user opted
             // in, one-time codes on the clipboard.
-            app.manage(tripwire::Tripwires::new(
+            app.manage(tripwire::Tripwires::with_provisioning(
                 tools,
-                tripwire::OrgPolicy::from_provisioning(&provisioning_path),
+                provisioning_path,
                 prefs,
             ));
             tripwire::start(app.handle());

@@ -283,3 +283,32 @@ fn an_alert_the_desktop_refuses_is_still_recorded() {
         1
     );
 }
+
+#[test]
+fn a_lock_the_organisation_deploys_while_verity_runs_takes_effect() {
+    let h = Harness::new();
+    h.ok("set_remote_tripwire", json!({ "enabled": false }));
+    let tw = h.app.state::<Tripwires>();
+    assert!(!tw.remote_on());
+    // IT deploys a provisioning file that locks the tripwire on and exempts TeamViewer.
+    tw.set_org(OrgPolicy {
+        tools_in_use: vec!["teamviewer".into()],
+        locked: true,
+    });
+    assert!(tw.remote_on(), "the watchers run again");
+    let status = h.ok("tripwire_status", json!({}));
+    assert_eq!(status["remote"], true);
+    assert_eq!(status["locked"], true);
+    assert_eq!(
+        seen(&h, EventKind::RemoteTool, "teamviewer", false, T),
+        Decision::Quiet(Quiet::InUse)
+    );
+    assert_eq!(
+        seen(&h, EventKind::RemoteTool, "anydesk", false, T),
+        Decision::Alert(Strength::Strong)
+    );
+    // The lock lifted: the user's own choice (off) is back.
+    tw.set_org(OrgPolicy::default());
+    assert!(!tw.remote_on());
+    assert_eq!(h.ok("tripwire_status", json!({}))["remote"], false);
+}

@@ -62,6 +62,7 @@ fn tripwires<R: Runtime>(app: &AppHandle<R>) -> CmdResult<tauri::State<'_, Tripw
 
 fn status<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> CmdResult<TripwireStatus> {
     let tw = tripwires(app)?;
+    tw.refresh_org();
     let since = Timestamp(crate::clock::now().0.saturating_sub(RECENT_WINDOW));
     let (prefs, recent) =
         state.with_store(|s| Ok((s.tripwire_prefs()?, s.tripwire_count_since(since)?)))?;
@@ -106,6 +107,7 @@ pub async fn set_remote_tripwire<R: Runtime>(
     enabled: bool,
 ) -> CmdResult<TripwireStatus> {
     let tw = tripwires(&app)?;
+    tw.refresh_org();
     if !enabled && tw.org().locked {
         return Err(IpcError::new(
             ErrorCode::InvalidInput,

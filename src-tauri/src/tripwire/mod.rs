@@ -86,7 +86,11 @@ impl OrgPolicy {
 #[derive(Debug)]
 pub struct Tripwires {
     table: RwLock<Arc<ToolTable>>,
-    org: OrgPolicy,
+    org: RwLock<OrgPolicy>,
+    /// Where the organisation's policy is read again (the provisioning file), if anywhere.
+    org_source: Option<std::path::PathBuf>,
+    /// The user's last choices, to put in force again when the organisation's policy changes.
+    prefs: Mutex<TripwirePrefs>,
     remote_on: AtomicBool,
     code_on: AtomicBool,
     /// One decision at a time, so that two watchers seeing the same tool at once alert once.
@@ -102,7 +106,9 @@ impl Tripwires {
     pub fn new(table: ToolTable, org: OrgPolicy, prefs: TripwirePrefs) -> Tripwires {
         let tw = Tripwires {
             table: RwLock::new(Arc::new(table)),
-            org,
+            org: RwLock::new(org),
+            org_source: None,
+            prefs: Mutex::new(prefs),
             remote_on: AtomicBool::new(false),
             code_on: AtomicBool::new(false),
             deciding: Mutex::new(()),
@@ -113,10 +119,54 @@ impl Tripwires {
         tw
     }
 
+    /// The tripwires with the organisation's policy read from the provisioning file at `path`
+    /// now, and again by [`Tripwires::refresh_org`].
+    #[must_use]
+    pub fn with_provisioning(
+        table: ToolTable,
+        path: std::path::PathBuf,
+        prefs: TripwirePrefs,
+    ) -> Tripwires {
+        let mut tw = Tripwires::new(table, OrgPolicy::from_provisioning(&path), prefs);
+        tw.org_source = Some(path);
+        tw
+    }
+
     /// The organisation's policy.
     #[must_use]
-    pub fn org(&self) -> &OrgPolicy {
-        &self.org
+    pub fn org(&self) -> OrgPolicy {
+        match self.org.read() {
+            Ok(o) => o.clone(),
+            Err(e) => e.into_inner().clone(),
+        }
+    }
+
+    /// Puts the organisation's policy `org` in force (a lock added or lifted, tools declared in
+    /// use) with the user's last choices, and wakes the watchers.
+    pub fn set_org(&self, org: OrgPolicy) {
+        match self.org.write() {
+            Ok(mut o) => *o = org,
+            Err(e) => *e.into_inner() = org,
+        }
+        // Held while the flags are set: a choice made meanwhile waits, and is not undone.
+        let prefs = self
+            .prefs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.apply(*prefs);
+    }
+
+    /// Reads the organisation's policy again from the provisioning file, if it came from one
+    /// (after each sync and when Home or Settings ask for the tripwires' state), so that a lock
+    /// IT deploys to running computers takes effect without a restart.
+    pub fn refresh_org(&self) {
+        if let Some(path) = &self.org_source {
+            let org = OrgPolicy::from_provisioning(path);
+            if org != self.org() {
+                log::info!("tripwire: the organisation's policy changed");
+                self.set_org(org);
+            }
+        }
     }
 
     /// The tool table in force.
@@ -147,7 +197,18 @@ impl Tripwires {
     /// Puts the user's choices in force (locked on: the tripwires stay on whatever they say)
     /// and wakes the watchers.
     pub fn set_prefs(&self, prefs: TripwirePrefs) {
-        let remote = prefs.remote || self.org.locked;
+        let mut kept = self
+            .prefs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *kept = prefs;
+        self.apply(prefs);
+    }
+
+    /// Sets the flags the watchers read from `prefs` and the organisation's lock, and wakes
+    /// them. Called with the `prefs` lock held.
+    fn apply(&self, prefs: TripwirePrefs) {
+        let remote = prefs.remote || self.org().locked;
         self.remote_on.store(remote, Ordering::SeqCst);
         self.code_on.store(prefs.code_guard, Ordering::SeqCst);
         if !prefs.code_guard {
@@ -250,7 +311,7 @@ pub fn remote_seen(
         .deciding
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let in_use = tw.org.tools_in_use.contains(&tool.id);
+    let in_use = tw.org().tools_in_use.contains(&tool.id);
     let (last, lang) = state.with_store(|s| {
         Ok((
             s.last_tripwire(kind, Some(&tool.id))?,
