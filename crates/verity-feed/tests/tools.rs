@@ -44,6 +44,10 @@ impl Feed {
     }
 
     fn publish(&self, tools: Option<&str>) -> verity_feed::PublishReport {
+        self.try_publish(tools).unwrap()
+    }
+
+    fn try_publish(&self, tools: Option<&str>) -> Result<verity_feed::PublishReport, FeedError> {
         publish(
             &self.repo,
             &self.keys,
@@ -55,7 +59,6 @@ impl Feed {
             &PublishOptions::default(),
             now(),
         )
-        .unwrap()
     }
 
     fn config(&self, server: &ServerHandle, organisation: bool) -> SyncConfig {
@@ -146,18 +149,7 @@ fn a_changed_table_needs_a_higher_version() {
     // The same table again is fine (nothing changes for devices).
     assert_eq!(feed.publish(Some(TABLE_V2)).tools_version, Some(2));
     let edited = TABLE_V2.replace("NewDesk", "NewDesk Pro");
-    let e = publish(
-        &feed.repo,
-        &feed.keys,
-        PublishInput {
-            entries: v1_list(),
-            official: None,
-            tools: Some(edited.as_bytes().to_vec()),
-        },
-        &PublishOptions::default(),
-        now(),
-    )
-    .unwrap_err();
+    let e = feed.try_publish(Some(&edited)).unwrap_err();
     assert!(e.to_string().contains("must be above 2"), "{e}");
     let bumped = edited.replace(r#""version": 2"#, r#""version": 3"#);
     assert_eq!(feed.publish(Some(&bumped)).tools_version, Some(3));
@@ -171,18 +163,7 @@ fn a_table_clients_would_refuse_is_not_published() {
         "not json",
         r#"{"version": 2}"#,
     ] {
-        let e = publish(
-            &feed.repo,
-            &feed.keys,
-            PublishInput {
-                entries: v1_list(),
-                official: None,
-                tools: Some(bad.as_bytes().to_vec()),
-            },
-            &PublishOptions::default(),
-            now(),
-        )
-        .unwrap_err();
+        let e = feed.try_publish(Some(bad)).unwrap_err();
         assert!(e.to_string().contains("tool table"), "{e}");
     }
     assert!(!feed.repo.join("metadata").join("timestamp.json").exists());

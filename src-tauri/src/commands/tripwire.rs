@@ -235,6 +235,6 @@ pub async fn report_tripwire<R: Runtime>(
             IpcError::new(ErrorCode::InvalidInput, "there is no such warning sign")
                 .with_reason(ErrorReason::NoSuchEvent)
         })?;
-    crate::tripwire::announce(&app);
+    crate::tripwire::raised(&app);
     Ok(view(event, &table))
 }

@@ -403,12 +403,7 @@ pub fn clipboard_seen(
 }
 
 /// Tells the UI that an event was raised (or changed: sent to IT).
-pub fn announce<R: Runtime>(app: &AppHandle<R>) {
-    raised(app);
-}
-
-/// Tells the UI that an event was raised.
-fn raised<R: Runtime>(app: &AppHandle<R>) {
+pub fn raised<R: Runtime>(app: &AppHandle<R>) {
     if let Err(e) = TripwireRaised.emit(app) {
         log::warn!("cannot emit tripwire-raised: {e}");
     }
