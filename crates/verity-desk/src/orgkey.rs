@@ -172,6 +172,13 @@ pub fn enroll_code_key(org_key: &SigningKey) -> Zeroizing<[u8; 32]> {
     derive(org_key, b"enroll-code-hmac v1")
 }
 
+/// The organisation console's key, derived from the organisation key: setup codes are stored as
+/// HMACs under it, and each session's CSRF token is an HMAC under it of the session's token hash.
+#[must_use]
+pub fn console_key(org_key: &SigningKey) -> Zeroizing<[u8; 32]> {
+    derive(org_key, b"console v1")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,8 +21,9 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
+mod console;
 mod reports;
 
 const MIGRATIONS: &[&str] = &[
@@ -121,6 +122,9 @@ CREATE TABLE agents (
 ",
     // 6: reports to IT and their triage.
     reports::MIGRATION,
+    // 7: the organisation console: accounts, passkeys, sessions, the operation log; enrolment
+    // codes can be revoked.
+    console::MIGRATION,
 ];
 
 /// The SQLite store.
@@ -386,7 +390,7 @@ fn claim_code(
         .execute(
             &format!(
                 "UPDATE enroll_codes SET used_at = ?2, used_by = ?3 \
-                 WHERE code_hash = ?1 AND used_at IS NULL AND {code_kind}"
+                 WHERE code_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL AND {code_kind}"
             ),
             params![code_hash, to_i64(now), id],
         )

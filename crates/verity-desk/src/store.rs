@@ -158,6 +158,10 @@ pub enum FailureKind {
     EnrollCode,
     /// A wrong TOTP code; the subject is the device id.
     Totp,
+    /// A failed console sign-in (or setup); the subject is the account name.
+    ConsoleAccount,
+    /// A failed console sign-in (or setup); the subject is the source address's bucket.
+    ConsoleAddress,
 }
 
 impl FailureKind {
@@ -167,6 +171,8 @@ impl FailureKind {
         match self {
             FailureKind::EnrollCode => "enroll_code",
             FailureKind::Totp => "totp",
+            FailureKind::ConsoleAccount => "console_account",
+            FailureKind::ConsoleAddress => "console_address",
         }
     }
 }
@@ -366,7 +372,7 @@ pub enum ResolveOutcome {
 }
 
 /// The desk's storage.
-pub trait DeskStore: Send + Sync + std::fmt::Debug {
+pub trait DeskStore: ConsoleStore + Send + Sync + std::fmt::Debug {
     /// Records the organisation (once).
     ///
     /// # Errors
@@ -608,4 +614,407 @@ pub trait DeskStore: Send + Sync + std::fmt::Debug {
         reason: &str,
         at: u64,
     ) -> Result<ResolveOutcome, StoreError>;
+}
+
+/// What an organisation-console account may do (`docs/console-api.md`): each role can do what
+/// the ones below it can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminRole {
+    /// Read only, the operation log included.
+    Auditor,
+    /// Triage reports, publish the feed, allowlist; read everything.
+    Analyst,
+    /// Everything.
+    Admin,
+}
+
+impl AdminRole {
+    /// Its name in storage, on the command line and in answers.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdminRole::Auditor => "auditor",
+            AdminRole::Analyst => "analyst",
+            AdminRole::Admin => "admin",
+        }
+    }
+
+    /// The role named `s`.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<AdminRole> {
+        [AdminRole::Auditor, AdminRole::Analyst, AdminRole::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    /// Whether this role may do what `needed` may.
+    #[must_use]
+    pub fn allows(self, needed: AdminRole) -> bool {
+        self >= needed
+    }
+}
+
+/// A console account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdminRecord {
+    /// Its number.
+    pub id: i64,
+    /// Its sign-in name.
+    pub name: String,
+    /// Its role.
+    pub role: AdminRole,
+    /// Created at.
+    pub created_at: u64,
+    /// Disabled at, if disabled.
+    pub disabled_at: Option<u64>,
+    /// The pending setup code's HMAC (hex), if a setup is pending.
+    #[serde(skip)]
+    pub setup_hash: Option<String>,
+    /// When the pending setup code expires.
+    pub setup_expires_at: Option<u64>,
+    /// The passphrase's Argon2id hash (PHC string), once set up.
+    #[serde(skip)]
+    pub passphrase_hash: Option<String>,
+    /// The TOTP secret, sealed with the at-rest key, once set up.
+    #[serde(skip)]
+    pub totp_sealed: Option<Vec<u8>>,
+    /// The last accepted TOTP step.
+    #[serde(skip)]
+    pub totp_last_step: Option<u64>,
+    /// The console's language for this account.
+    pub language: String,
+}
+
+impl AdminRecord {
+    /// Whether the account has a passphrase and TOTP (its setup is done).
+    #[must_use]
+    pub fn is_set_up(&self) -> bool {
+        self.passphrase_hash.is_some() && self.totp_sealed.is_some()
+    }
+}
+
+/// A console session. Only the SHA-256 of its token is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// The account.
+    pub admin_id: i64,
+    /// Signed in at (the 12-hour limit counts from here).
+    pub created_at: u64,
+    /// Last request (the 30-minute idle limit counts from here).
+    pub last_seen_at: u64,
+    /// Last sign-in or re-authentication (sensitive actions need one within 5 minutes).
+    pub auth_at: u64,
+    /// The source address it signed in from.
+    pub source: String,
+}
+
+/// A pending console setup: between `POST /console/api/setup` and `.../setup/finish`. Only the
+/// SHA-256 of its token is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSetupRecord {
+    /// SHA-256 of the setup token, hex.
+    pub token_hash: String,
+    /// The account.
+    pub admin_id: i64,
+    /// The setup code's HMAC it was started with (the finish consumes it, if still current).
+    pub setup_hash: String,
+    /// The chosen passphrase's Argon2id hash.
+    pub passphrase_hash: String,
+    /// The new TOTP secret, sealed.
+    pub totp_sealed: Vec<u8>,
+    /// Expires at.
+    pub expires_at: u64,
+}
+
+/// A passkey of a console account (WebAuthn). The credential is opaque here: the passkey
+/// crate serialises and reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PasskeyRecord {
+    /// Its number.
+    pub id: i64,
+    /// The account.
+    #[serde(skip)]
+    pub admin_id: i64,
+    /// The WebAuthn credential id (raw bytes).
+    #[serde(skip)]
+    pub credential_id: Vec<u8>,
+    /// The serialised credential (public key, counter…), opaque to the desk.
+    #[serde(skip)]
+    pub credential: Vec<u8>,
+    /// The name the admin gave it.
+    pub label: String,
+    /// Registered at.
+    pub created_at: u64,
+    /// Last used to sign in, if ever.
+    pub last_used_at: Option<u64>,
+}
+
+/// An enrolment code as the console lists it (never the code nor its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrollCodeListing {
+    /// A stable id derived from the code's stored hash (reveals nothing of it).
+    pub id: String,
+    /// The employee id (`agent` for an agent's code).
+    pub employee: String,
+    /// The employee's (or agent's) name.
+    pub name: String,
+    /// `employee` or `agent`.
+    pub kind: &'static str,
+    /// Created at.
+    pub created_at: u64,
+    /// Expires at.
+    pub expires_at: u64,
+    /// Used at.
+    pub used_at: Option<u64>,
+    /// Revoked at.
+    pub revoked_at: Option<u64>,
+    /// The stored hash (to revoke it by).
+    #[serde(skip)]
+    pub code_hash: String,
+}
+
+/// An entry to append to the operation log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOp {
+    /// When, Unix seconds.
+    pub at: u64,
+    /// Who: `cli`, `console:<name>`, `device:<id>`, or `anonymous` for a failed sign-in.
+    pub actor: String,
+    /// What, like `console.signin`.
+    pub action: String,
+    /// On what (an account, a code id, a device id), or empty.
+    pub target: String,
+    /// The device concerned, or empty.
+    pub device: String,
+    /// `ok`, `refused` or `failed` (or a more specific code).
+    pub outcome: String,
+    /// More, as a JSON object (canonical: serde_json's sorted keys, no white space).
+    pub detail: serde_json::Value,
+}
+
+/// An operation-log entry as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpRecord {
+    /// Its sequence number (1, 2, …, no gaps: the log is append-only).
+    pub seq: u64,
+    /// When.
+    pub at: u64,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// On what.
+    pub target: String,
+    /// The device concerned.
+    pub device: String,
+    /// The outcome.
+    pub outcome: String,
+    /// More, as JSON text (the exact bytes hashed into [`OpRecord::leaf_bytes`]).
+    pub detail: String,
+}
+
+impl OpRecord {
+    /// The entry's canonical bytes, for the operation log's Merkle tree: a domain tag, the
+    /// sequence number and time as big-endian u64, then each text field as a big-endian u32
+    /// length and its UTF-8 bytes, in the order actor, action, target, device, outcome, detail.
+    #[must_use]
+    pub fn leaf_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.detail.len());
+        out.extend_from_slice(b"verity-oplog-leaf-v1\0");
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        out.extend_from_slice(&self.at.to_be_bytes());
+        for field in [
+            &self.actor,
+            &self.action,
+            &self.target,
+            &self.device,
+            &self.outcome,
+            &self.detail,
+        ] {
+            let len = u32::try_from(field.len()).unwrap_or(u32::MAX);
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(field.as_bytes());
+        }
+        out
+    }
+}
+
+/// What [`ConsoleStore::complete_admin_setup`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetupOutcome {
+    /// Done: the account has its passphrase and TOTP, the code is spent.
+    Done,
+    /// The setup code was spent, replaced, expired or the account disabled meanwhile.
+    Stale,
+}
+
+/// The organisation console's storage: accounts, passkeys, sessions, the operation log. A
+/// supertrait of [`DeskStore`].
+pub trait ConsoleStore {
+    /// Adds an account with a pending setup code; `false` when the name is taken.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn add_admin(
+        &self,
+        name: &str,
+        role: AdminRole,
+        setup_hash: &str,
+        setup_expires_at: u64,
+        now: u64,
+    ) -> Result<bool, StoreError>;
+    /// An account by name.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn admin_by_name(&self, name: &str) -> Result<Option<AdminRecord>, StoreError>;
+    /// An account by number.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn admin_by_id(&self, id: i64) -> Result<Option<AdminRecord>, StoreError>;
+    /// Every account, by name.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn list_admins(&self) -> Result<Vec<AdminRecord>, StoreError>;
+    /// Disables an account and ends its sessions; `false` when there is no such account or it
+    /// was disabled already.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn disable_admin(&self, name: &str, at: u64) -> Result<bool, StoreError>;
+    /// Gives an account a new setup code and forgets its passphrase, TOTP, passkeys, sessions
+    /// and pending setups; `false` when there is no such account.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn reset_admin(
+        &self,
+        name: &str,
+        setup_hash: &str,
+        setup_expires_at: u64,
+    ) -> Result<bool, StoreError>;
+    /// Keeps a pending setup (and forgets expired ones).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn add_pending_setup(&self, setup: &PendingSetupRecord, now: u64) -> Result<(), StoreError>;
+    /// A pending setup, if unexpired.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn pending_setup(
+        &self,
+        token_hash: &str,
+        now: u64,
+    ) -> Result<Option<PendingSetupRecord>, StoreError>;
+    /// Atomically: if the account is enabled and its setup code is still `setup.setup_hash`,
+    /// unexpired, sets its passphrase and TOTP (with `step` accepted), spends the code, forgets
+    /// its pending setups and records `session`.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn complete_admin_setup(
+        &self,
+        setup: &PendingSetupRecord,
+        step: u64,
+        session: &SessionRecord,
+        now: u64,
+    ) -> Result<SetupOutcome, StoreError>;
+    /// Atomically accepts TOTP `step` for the account if later than the last accepted one.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn accept_admin_totp_step(&self, admin_id: i64, step: u64) -> Result<bool, StoreError>;
+
+    /// Records a session (and forgets sessions idle or old beyond any limit).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// A session by token hash.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    /// Marks a session used at `at` (and, with `reauth`, re-authenticated).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn touch_session(&self, token_hash: &str, at: u64, reauth: bool) -> Result<(), StoreError>;
+    /// Ends a session.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Registers a passkey; `None` when its credential id is registered already.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn add_passkey(
+        &self,
+        admin_id: i64,
+        credential_id: &[u8],
+        credential: &[u8],
+        label: &str,
+        now: u64,
+    ) -> Result<Option<i64>, StoreError>;
+    /// An account's passkeys, oldest first.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn passkeys(&self, admin_id: i64) -> Result<Vec<PasskeyRecord>, StoreError>;
+    /// The passkey with this credential id (sign-in looks it up).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn passkey_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<PasskeyRecord>, StoreError>;
+    /// After a passkey sign-in: replaces the stored credential (its counter moved) and marks it
+    /// used at `at`; `false` when it no longer exists.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn use_passkey(&self, id: i64, credential: &[u8], at: u64) -> Result<bool, StoreError>;
+    /// Removes one of the account's passkeys; `false` when it has no such passkey.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn remove_passkey(&self, admin_id: i64, id: i64) -> Result<bool, StoreError>;
+
+    /// The numbers of the device's latest `limit` reports, newest first.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn report_ids_of_device(&self, device_id: &str, limit: u32) -> Result<Vec<u64>, StoreError>;
+
+    /// Every enrolment code (employees' and agents'), newest first.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn list_enroll_codes(&self) -> Result<Vec<EnrollCodeListing>, StoreError>;
+    /// Revokes an unused, unrevoked code (its expiry is brought forward to `at`, so that it
+    /// enrols nothing); `false` otherwise.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn revoke_enroll_code(&self, code_hash: &str, at: u64) -> Result<bool, StoreError>;
+
+    /// Appends to the operation log; the entry as kept.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn append_op(&self, op: &NewOp) -> Result<OpRecord, StoreError>;
+    /// Up to `limit` entries after `after_seq`, in order.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn ops_after(&self, after_seq: u64, limit: u32) -> Result<Vec<OpRecord>, StoreError>;
 }

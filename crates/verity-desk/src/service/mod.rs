@@ -49,6 +49,7 @@ use verity_device::proto::{
 };
 use zeroize::Zeroizing;
 
+pub mod console;
 mod enroll;
 mod report;
 
@@ -164,6 +165,7 @@ pub struct Desk {
     org_name: String,
     totp_key: Zeroizing<[u8; 32]>,
     code_key: Zeroizing<[u8; 32]>,
+    console_key: Zeroizing<[u8; 32]>,
     clock: Arc<dyn Clock>,
     config: DeskConfig,
 }
@@ -259,6 +261,7 @@ impl Desk {
         Ok(Desk {
             totp_key: orgkey::totp_at_rest_key(&org_key),
             code_key: orgkey::enroll_code_key(&org_key),
+            console_key: orgkey::console_key(&org_key),
             store,
             org_key,
             org_public,
