@@ -3,11 +3,13 @@
 
 use crate::orgkey::{self, OrgKeyError};
 use crate::policy::{Policy, PolicyError};
+use crate::service::console::{check_admin_name, setup_code_hmac, SETUP_CODE_SECS};
 use crate::service::{code_hmac, Desk, DeskConfig, DeskInitError};
 use crate::sqlite::SqliteStore;
 use crate::store::{
-    code_scheme, AgentRecord, DeskStore, DeviceRecord, EnrollCodeRecord, OrgFeedRecord, OrgRecord,
-    ReportGroup, ReportRecord, ReportStatus, ResolveOutcome, StoreError,
+    code_scheme, AdminRecord, AdminRole, AgentRecord, ConsoleStore, DeskStore, DeviceRecord,
+    EnrollCodeRecord, NewOp, OrgFeedRecord, OrgRecord, ReportGroup, ReportRecord, ReportStatus,
+    ResolveOutcome, StoreError,
 };
 use ed25519_dalek::SigningKey;
 use std::path::Path;
@@ -32,6 +34,9 @@ pub enum AdminError {
     /// No such agent.
     #[error("no agent {0} (see `verity-desk agent list`)")]
     NoSuchAgent(String),
+    /// No such console account.
+    #[error("no console account {0} (see `verity-desk admin list`)")]
+    NoSuchAdmin(String),
     /// No such report.
     #[error("no report {0} (see `verity-desk reports list`)")]
     NoSuchReport(u64),
@@ -540,6 +545,154 @@ pub fn resolve_report(
             s.as_str()
         ))),
     }
+}
+
+/// Loads the organisation key and checks it is the one on record.
+fn org_key(
+    store: &SqliteStore,
+    data_dir: &Path,
+    passphrase: Option<&[u8]>,
+) -> Result<SigningKey, AdminError> {
+    let org = store.org()?.ok_or(DeskInitError::NoOrg)?;
+    let key = orgkey::load(data_dir, passphrase)?;
+    if org.public_key != proto::b64(key.verifying_key().as_bytes()) {
+        return Err(DeskInitError::KeyMismatch.into());
+    }
+    Ok(key)
+}
+
+fn console_name(name: &str) -> Result<String, AdminError> {
+    check_admin_name(name).map_err(|e| AdminError::Usage(e.message))
+}
+
+fn log_cli(
+    store: &SqliteStore,
+    action: &str,
+    target: &str,
+    outcome: &str,
+    detail: serde_json::Value,
+    clock: &dyn Clock,
+) -> Result<(), AdminError> {
+    store.append_op(&NewOp {
+        at: clock.now(),
+        actor: "cli".into(),
+        action: action.into(),
+        target: target.into(),
+        device: String::new(),
+        outcome: outcome.into(),
+        detail,
+    })?;
+    Ok(())
+}
+
+/// A new setup code for a console account: the code and its HMAC under the console key.
+fn setup_code(key: &SigningKey) -> Result<(Zeroizing<String>, String), AdminError> {
+    let code = new_code()?;
+    let hash = setup_code_hmac(&orgkey::console_key(key), &code);
+    Ok((code, hash))
+}
+
+/// Adds a console account with `role`; the one-time setup code it signs up with (valid 24 hours;
+/// only its HMAC under a key derived from the organisation key is stored).
+///
+/// # Errors
+/// [`AdminError::Usage`] for a bad or taken name; the key's and the store's.
+pub fn add_admin(
+    data_dir: &Path,
+    passphrase: Option<&[u8]>,
+    name: &str,
+    role: AdminRole,
+    clock: &dyn Clock,
+) -> Result<(Zeroizing<String>, AdminRecord), AdminError> {
+    let name = console_name(name)?;
+    let store = SqliteStore::open(data_dir)?;
+    let key = org_key(&store, data_dir, passphrase)?;
+    let (code, hash) = setup_code(&key)?;
+    let now = clock.now();
+    if !store.add_admin(&name, role, &hash, now + SETUP_CODE_SECS, now)? {
+        log_cli(
+            &store,
+            "admin.add",
+            &name,
+            "conflict",
+            serde_json::json!({}),
+            clock,
+        )?;
+        return Err(AdminError::Usage(format!(
+            "there is an account {name} already (admin reset gives it a new setup code)"
+        )));
+    }
+    log_cli(
+        &store,
+        "admin.add",
+        &name,
+        "ok",
+        serde_json::json!({ "role": role.as_str() }),
+        clock,
+    )?;
+    let record = store
+        .admin_by_name(&name)?
+        .ok_or_else(|| AdminError::NoSuchAdmin(name.clone()))?;
+    Ok((code, record))
+}
+
+/// Every console account, by name.
+///
+/// # Errors
+/// [`AdminError`].
+pub fn list_admins(data_dir: &Path) -> Result<Vec<AdminRecord>, AdminError> {
+    Ok(SqliteStore::open(data_dir)?.list_admins()?)
+}
+
+/// Disables a console account and ends its sessions; `false` when it was disabled already.
+///
+/// # Errors
+/// [`AdminError::NoSuchAdmin`], the store's.
+pub fn disable_admin(data_dir: &Path, name: &str, clock: &dyn Clock) -> Result<bool, AdminError> {
+    let name = console_name(name)?;
+    let store = SqliteStore::open(data_dir)?;
+    store
+        .admin_by_name(&name)?
+        .ok_or_else(|| AdminError::NoSuchAdmin(name.clone()))?;
+    let changed = store.disable_admin(&name, clock.now())?;
+    log_cli(
+        &store,
+        "admin.disable",
+        &name,
+        if changed { "ok" } else { "unchanged" },
+        serde_json::json!({}),
+        clock,
+    )?;
+    Ok(changed)
+}
+
+/// Gives a console account a new setup code (valid 24 hours) and forgets its passphrase, TOTP,
+/// passkeys and sessions.
+///
+/// # Errors
+/// [`AdminError::NoSuchAdmin`], the key's and the store's.
+pub fn reset_admin(
+    data_dir: &Path,
+    passphrase: Option<&[u8]>,
+    name: &str,
+    clock: &dyn Clock,
+) -> Result<Zeroizing<String>, AdminError> {
+    let name = console_name(name)?;
+    let store = SqliteStore::open(data_dir)?;
+    let key = org_key(&store, data_dir, passphrase)?;
+    let (code, hash) = setup_code(&key)?;
+    if !store.reset_admin(&name, &hash, clock.now() + SETUP_CODE_SECS)? {
+        return Err(AdminError::NoSuchAdmin(name));
+    }
+    log_cli(
+        &store,
+        "admin.reset",
+        &name,
+        "ok",
+        serde_json::json!({}),
+        clock,
+    )?;
+    Ok(code)
 }
 
 /// Opens the desk in `data_dir` for serving.

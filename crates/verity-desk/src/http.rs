@@ -132,10 +132,10 @@ impl Drop for LiveConn {
 
 /// What the routes share.
 #[derive(Debug)]
-struct HttpState {
-    desk: Arc<Desk>,
-    origin: String,
-    trusted_proxies: Vec<IpNet>,
+pub(crate) struct HttpState {
+    pub(crate) desk: Arc<Desk>,
+    pub(crate) origin: String,
+    pub(crate) trusted_proxies: Vec<IpNet>,
 }
 
 /// The desk's public origin: that of `public_url` (http or https, no credentials), or on a
@@ -298,6 +298,11 @@ async fn sign_answers(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    // The console's answers go to browsers, which do not check signatures, and its assets are
+    // larger than the answers read here.
+    if req.uri().path() == "/console" || req.uri().path().starts_with("/console/") {
+        return next.run(req).await;
+    }
     let nonce = if req.uri().path() == paths::ORG {
         String::new()
     } else {
@@ -356,6 +361,7 @@ pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> R
         .route(paths::REPORT_STATUS, post(report_status))
         .fallback(not_found)
         .with_state(state.clone())
+        .merge(crate::console::router(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,

@@ -30,6 +30,7 @@
 
 pub mod addr;
 pub mod admin;
+pub mod console;
 pub mod http;
 pub mod orgkey;
 pub mod policy;

@@ -55,6 +55,59 @@ enum Command {
     /// Reports to IT from employees' devices: the triage queue, one report, confirm or reject.
     #[command(subcommand)]
     Reports(reports_cli::ReportsCommand),
+    /// Organisation console accounts: add (prints a one-time setup code), list, disable, reset.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ConsoleRoleArg {
+    Admin,
+    Analyst,
+    Auditor,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Add a console account; prints its one-time setup code (valid 24 hours) on the last line.
+    Add {
+        #[command(flatten)]
+        data: DataArg,
+        /// The sign-in name (a-z, 0-9, '.', '_', '-', '@').
+        name: String,
+        /// What the account may do.
+        #[arg(long, value_enum)]
+        role: ConsoleRoleArg,
+        /// The organisation key's passphrase (first line of FILE), when it has one.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// List console accounts.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a console account (its sessions end at once).
+    Disable {
+        #[command(flatten)]
+        data: DataArg,
+        /// The account name.
+        name: String,
+    },
+    /// Give an account a new setup code, forgetting its passphrase, two-factor, passkeys and
+    /// sessions (the code is printed on the last line).
+    Reset {
+        #[command(flatten)]
+        data: DataArg,
+        /// The account name.
+        name: String,
+        /// The organisation key's passphrase (first line of FILE), when it has one.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -411,6 +464,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Devices(command) => devices(command, out, &clock)?,
         Command::Agent(command) => agent(command, out, &clock)?,
         Command::Reports(command) => reports_cli::run(command, out)?,
+        Command::Admin(command) => admins(command, out, &clock)?,
         Command::Policy(PolicyCommand::Set {
             data,
             regions,
@@ -429,6 +483,93 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 out,
                 "Region policy removed: the region check passes with a warning."
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// `verity-desk admin …`.
+fn admins(command: AdminCommand, out: &mut dyn Write, clock: &SystemClock) -> Result<(), CliError> {
+    use verity_desk::store::AdminRole;
+    match command {
+        AdminCommand::Add {
+            data,
+            name,
+            role,
+            passphrase_file,
+        } => {
+            let role = match role {
+                ConsoleRoleArg::Admin => AdminRole::Admin,
+                ConsoleRoleArg::Analyst => AdminRole::Analyst,
+                ConsoleRoleArg::Auditor => AdminRole::Auditor,
+            };
+            let pass = passphrase(passphrase_file.as_deref())?;
+            let (code, a) = admin::add_admin(
+                &data.data,
+                pass.as_deref().map(Vec::as_slice),
+                &name,
+                role,
+                clock,
+            )?;
+            writeln!(out, "Account:  {} ({})", a.name, a.role.as_str())?;
+            writeln!(
+                out,
+                "Give this one-time setup code to {} (valid until {}); they choose a passphrase \
+                 and two-factor at /console/:",
+                a.name,
+                when(a.setup_expires_at.unwrap_or_default())
+            )?;
+            writeln!(out, "{}", code.as_str())?;
+        }
+        AdminCommand::List { data, json } => {
+            let list = admin::list_admins(&data.data)?;
+            if json {
+                serde_json::to_writer(&mut *out, &list)?;
+                writeln!(out)?;
+            } else if list.is_empty() {
+                writeln!(
+                    out,
+                    "No console accounts (add one with `verity-desk admin add`)."
+                )?;
+            } else {
+                for a in list {
+                    let state = match (a.disabled_at, a.is_set_up()) {
+                        (Some(t), _) => format!("disabled {}", when(t)),
+                        (None, true) => "active".into(),
+                        (None, false) => "setup pending".into(),
+                    };
+                    writeln!(
+                        out,
+                        "{}  {}  {}  created {}",
+                        a.name,
+                        a.role.as_str(),
+                        state,
+                        when(a.created_at)
+                    )?;
+                }
+            }
+        }
+        AdminCommand::Disable { data, name } => {
+            if admin::disable_admin(&data.data, &name, clock)? {
+                writeln!(out, "Disabled {name}; its sessions have ended.")?;
+            } else {
+                writeln!(out, "{name} was disabled already.")?;
+            }
+        }
+        AdminCommand::Reset {
+            data,
+            name,
+            passphrase_file,
+        } => {
+            let pass = passphrase(passphrase_file.as_deref())?;
+            let code =
+                admin::reset_admin(&data.data, pass.as_deref().map(Vec::as_slice), &name, clock)?;
+            writeln!(
+                out,
+                "Reset {name}: its passphrase, two-factor, passkeys and sessions are gone. \
+                 New one-time setup code (valid 24 hours):"
+            )?;
+            writeln!(out, "{}", code.as_str())?;
         }
     }
     Ok(())
