@@ -726,7 +726,11 @@ fn sessions_end_when_idle_or_old() {
     // The log is append-only, numbered without gaps, and each entry has its canonical bytes.
     assert!(log.windows(2).all(|w| w[1].seq == w[0].seq + 1));
     assert!(log[0].leaf_bytes().starts_with(b"verity-oplog-leaf-v1\0"));
-    let conn = rusqlite::Connection::open(fx.desk_dir.path().join("desk.sqlite3")).unwrap();
+    let conn = rusqlite::Connection::open_with_flags(
+        fx.desk_dir.path().join("desk.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+    )
+    .unwrap();
     assert!(conn.execute("DELETE FROM oplog", []).is_err());
     assert!(conn.execute("UPDATE oplog SET actor = 'x'", []).is_err());
 }
