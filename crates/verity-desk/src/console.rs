@@ -151,9 +151,9 @@ impl FromRequestParts<Arc<HttpState>> for ConsoleUser {
     }
 }
 
-/// A JSON body: `Content-Type: application/json`, at most 64 KiB (the router's cap), no
+/// Parses a JSON body (for console routes): `Content-Type: application/json`, at most 64 KiB (the router's cap), no
 /// unknown fields (the request types say `deny_unknown_fields`).
-fn json_body<T: DeserializeOwned>(
+pub(crate) fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<T, ConsoleError> {
@@ -190,7 +190,7 @@ fn set_cookie(r: &mut Response, value: &str, max_age: u64) {
     }
 }
 
-fn signed_in(s: SignedIn) -> Response {
+pub(crate) fn signed_in(s: SignedIn) -> Response {
     let mut r = Json(s.me).into_response();
     set_cookie(&mut r, &s.token, crate::service::console::SESSION_MAX_SECS);
     r

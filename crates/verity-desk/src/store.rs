@@ -1018,3 +1018,45 @@ pub trait ConsoleStore {
     /// Store failures.
     fn ops_after(&self, after_seq: u64, limit: u32) -> Result<Vec<OpRecord>, StoreError>;
 }
+
+#[cfg(test)]
+mod console_tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_and_named() {
+        assert!(AdminRole::Admin.allows(AdminRole::Analyst));
+        assert!(AdminRole::Analyst.allows(AdminRole::Auditor));
+        assert!(!AdminRole::Auditor.allows(AdminRole::Analyst));
+        assert!(!AdminRole::Analyst.allows(AdminRole::Admin));
+        for r in [AdminRole::Admin, AdminRole::Analyst, AdminRole::Auditor] {
+            assert_eq!(AdminRole::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(AdminRole::parse("root"), None);
+    }
+
+    #[test]
+    fn an_oplog_entry_has_one_unambiguous_encoding() {
+        let op = OpRecord {
+            seq: 7,
+            at: 1_800_000_000,
+            actor: "cli".into(),
+            action: "admin.add".into(),
+            target: "chan".into(),
+            device: String::new(),
+            outcome: "ok".into(),
+            detail: r#"{"role":"admin"}"#.into(),
+        };
+        let b = op.leaf_bytes();
+        assert!(b.starts_with(b"verity-oplog-leaf-v1\0"));
+        assert_eq!(&b[21..29], &7u64.to_be_bytes());
+        // Moving a byte from one field to the next changes the encoding.
+        let shifted = OpRecord {
+            actor: "cl".into(),
+            action: "iadmin.add".into(),
+            ..op.clone()
+        };
+        assert_ne!(shifted.leaf_bytes(), b);
+        assert_eq!(op.leaf_bytes(), b);
+    }
+}

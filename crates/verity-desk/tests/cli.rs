@@ -396,3 +396,60 @@ fn agent_codes_are_issued_listed_and_refused_with_bad_fields() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn console_accounts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("desk");
+    let d = data.to_str().unwrap();
+    let out = desk(&["org", "init", "--data", d, "--name", "Acme HK"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = desk(&["admin", "add", "--data", d, "Chan", "--role", "admin"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let code = stdout.lines().last().unwrap().trim().to_owned();
+    assert_eq!(code.len(), 14, "{stdout}");
+    assert!(stdout.contains("chan (admin)"), "{stdout}");
+    // Only the code's HMAC is kept.
+    let db = std::fs::read(data.join("desk.sqlite3")).unwrap();
+    assert!(!db.windows(code.len()).any(|w| w == code.as_bytes()));
+
+    let again = desk(&["admin", "add", "--data", d, "chan", "--role", "auditor"]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    let bad = desk(&["admin", "add", "--data", d, "no spaces", "--role", "admin"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = desk(&["admin", "add", "--data", d, "x", "--role", "root"]);
+    assert_eq!(bad.status.code(), Some(2));
+
+    let list = text(&desk(&["admin", "list", "--data", d]).stdout);
+    assert!(list.contains("chan  admin  setup pending"), "{list}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&desk(&["admin", "list", "--data", d, "--json"]).stdout).unwrap();
+    assert_eq!(json[0]["name"], "chan");
+    assert!(json[0].get("setup_hash").is_none() && json[0].get("passphrase_hash").is_none());
+
+    let reset = desk(&["admin", "reset", "--data", d, "chan"]);
+    assert!(reset.status.success(), "{}", text(&reset.stderr));
+    let new_code = text(&reset.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_ne!(new_code, code);
+    assert_eq!(
+        desk(&["admin", "reset", "--data", d, "nobody"])
+            .status
+            .code(),
+        Some(3)
+    );
+    let out = desk(&["admin", "disable", "--data", d, "chan"]);
+    assert!(
+        text(&out.stdout).contains("Disabled chan"),
+        "{}",
+        text(&out.stderr)
+    );
+    let list = text(&desk(&["admin", "list", "--data", d]).stdout);
+    assert!(list.contains("disabled"), "{list}");
+}

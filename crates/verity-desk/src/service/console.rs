@@ -380,6 +380,45 @@ pub fn token_hash(token: &str) -> String {
     proto::sha256_hex(format!("verity-console-token:{token}").as_bytes())
 }
 
+/// Passphrase hashes computed at once (each takes 19 MiB: a burst of sign-ins must not take
+/// the desk's memory); more wait.
+const ARGON2_SLOTS: usize = 4;
+
+/// One of [`ARGON2_SLOTS`], held while hashing.
+struct Argon2Slot;
+
+fn argon2_slots() -> &'static (std::sync::Mutex<usize>, std::sync::Condvar) {
+    static SLOTS: OnceLock<(std::sync::Mutex<usize>, std::sync::Condvar)> = OnceLock::new();
+    SLOTS.get_or_init(|| (std::sync::Mutex::new(0), std::sync::Condvar::new()))
+}
+
+impl Argon2Slot {
+    fn take() -> Argon2Slot {
+        let (lock, cv) = argon2_slots();
+        let mut busy = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *busy >= ARGON2_SLOTS {
+            busy = cv
+                .wait(busy)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *busy += 1;
+        Argon2Slot
+    }
+}
+
+impl Drop for Argon2Slot {
+    fn drop(&mut self) {
+        let (lock, cv) = argon2_slots();
+        let mut busy = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *busy = busy.saturating_sub(1);
+        cv.notify_one();
+    }
+}
+
 fn argon2() -> argon2::Argon2<'static> {
     // OWASP's Argon2id minimum: 19 MiB, 2 iterations, 1 lane. These are valid parameters.
     let params = argon2::Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
@@ -398,6 +437,7 @@ pub fn hash_passphrase(passphrase: &str) -> Result<String, ConsoleError> {
         tracing::error!(error = %e, "salt");
         ConsoleError::internal()
     })?;
+    let _slot = Argon2Slot::take();
     argon2()
         .hash_password(passphrase.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -411,7 +451,10 @@ pub fn hash_passphrase(passphrase: &str) -> Result<String, ConsoleError> {
 fn verify_passphrase(stored: &str, passphrase: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     match PasswordHash::new(stored) {
-        Ok(h) => argon2().verify_password(passphrase.as_bytes(), &h).is_ok(),
+        Ok(h) => {
+            let _slot = Argon2Slot::take();
+            argon2().verify_password(passphrase.as_bytes(), &h).is_ok()
+        }
         Err(e) => {
             tracing::error!(error = %e, "a stored passphrase hash does not parse");
             false
@@ -832,6 +875,79 @@ impl Desk {
             me: self.console_me(&admin, &session)?,
             token,
         })
+    }
+
+    /// Starts a session for `admin` after another way of signing in succeeded (a passkey
+    /// ceremony, verified by the caller): the account must be enabled and set up. Logged as
+    /// `action` (like `console.passkey_signin`).
+    ///
+    /// # Errors
+    /// `unauthenticated` for a disabled or unfinished account; store failures.
+    pub fn console_start_session(
+        &self,
+        admin_id: i64,
+        peer: IpAddr,
+        action: &str,
+    ) -> Result<SignedIn, ConsoleError> {
+        let admin = self
+            .store
+            .admin_by_id(admin_id)?
+            .filter(|a| a.disabled_at.is_none() && a.is_set_up())
+            .ok_or_else(|| ConsoleError::unauthenticated("this account cannot sign in"))?;
+        let (token, session) = self.new_session(&admin, peer, self.clock.now())?;
+        self.store.add_session(&session)?;
+        self.log_op(
+            &format!("console:{}", admin.name),
+            action,
+            &admin.name,
+            "",
+            "ok",
+            serde_json::json!({ "source": peer.to_string() }),
+        )?;
+        Ok(SignedIn {
+            me: self.console_me(&admin, &session)?,
+            token,
+        })
+    }
+
+    /// Marks a session re-authenticated now, after another way of re-authenticating succeeded
+    /// (a passkey ceremony, verified by the caller); the new `Me`.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn console_mark_reauth(
+        &self,
+        s: &ConsoleSession,
+        action: &str,
+    ) -> Result<Me, ConsoleError> {
+        let now = self.clock.now();
+        self.store.touch_session(&s.session.token_hash, now, true)?;
+        self.log_op(
+            &s.actor(),
+            action,
+            &s.admin.name,
+            "",
+            "ok",
+            serde_json::json!({}),
+        )?;
+        let session = SessionRecord {
+            auth_at: now,
+            last_seen_at: now,
+            ..s.session.clone()
+        };
+        self.console_me(&s.admin, &session)
+    }
+
+    /// The store (for console routes built elsewhere: passkeys, reports, the oplog).
+    #[must_use]
+    pub fn console_store(&self) -> &dyn crate::store::DeskStore {
+        self.store.as_ref()
+    }
+
+    /// The desk's clock, Unix seconds now.
+    #[must_use]
+    pub fn now(&self) -> u64 {
+        self.clock.now()
     }
 
     /// `POST /console/api/reauth`: passphrase and TOTP again; sensitive actions are allowed for

@@ -61,3 +61,66 @@ fn a_version_5_database_gains_the_reports_table_and_a_report_is_one_row_or_none(
     assert!(store.add_report(&r, 0, 30).is_err());
     assert!(store.report_groups(None).unwrap().is_empty());
 }
+
+#[test]
+fn passkeys_belong_to_one_account_and_a_reset_forgets_them_and_its_sessions() {
+    use crate::store::{AdminRole, ConsoleStore, SessionRecord};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert!(store
+        .add_admin("chan", AdminRole::Admin, "h1", 100, 1)
+        .unwrap());
+    assert!(!store
+        .add_admin("chan", AdminRole::Auditor, "h2", 100, 1)
+        .unwrap());
+    assert!(store
+        .add_admin("lee", AdminRole::Auditor, "h3", 100, 1)
+        .unwrap());
+    let chan = store.admin_by_name("chan").unwrap().unwrap();
+    let lee = store.admin_by_name("lee").unwrap().unwrap();
+    let id = store
+        .add_passkey(chan.id, b"cred-1", b"opaque", "YubiKey", 5)
+        .unwrap()
+        .unwrap();
+    // A credential id is registered once, whoever asks.
+    assert_eq!(
+        store
+            .add_passkey(lee.id, b"cred-1", b"x", "mine", 6)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .passkey_by_credential_id(b"cred-1")
+            .unwrap()
+            .unwrap()
+            .admin_id,
+        chan.id
+    );
+    assert!(store.use_passkey(id, b"opaque-2", 9).unwrap());
+    let keys = store.passkeys(chan.id).unwrap();
+    assert_eq!(
+        (keys[0].credential.as_slice(), keys[0].last_used_at),
+        (b"opaque-2".as_slice(), Some(9))
+    );
+    assert!(!store.remove_passkey(lee.id, id).unwrap(), "not lee's");
+    store
+        .add_session(&SessionRecord {
+            token_hash: "t".into(),
+            admin_id: chan.id,
+            created_at: 10,
+            last_seen_at: 10,
+            auth_at: 10,
+            source: "127.0.0.1".into(),
+        })
+        .unwrap();
+    assert!(store.reset_admin("chan", "h9", 200).unwrap());
+    assert!(store.passkeys(chan.id).unwrap().is_empty());
+    assert!(store.session("t").unwrap().is_none());
+    let chan = store.admin_by_name("chan").unwrap().unwrap();
+    assert_eq!(
+        (chan.setup_hash.as_deref(), chan.passphrase_hash),
+        (Some("h9"), None)
+    );
+    assert!(!store.reset_admin("nobody", "h", 1).unwrap());
+}
