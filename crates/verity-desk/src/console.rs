@@ -39,6 +39,12 @@ mod assets {
 /// Whether this desk was built with its console's web UI (`console/dist`).
 pub const BUILT_WITH_UI: bool = assets::BUILT;
 
+/// The paths of the embedded UI's files (under `console/dist`).
+#[must_use]
+pub fn ui_paths() -> Vec<&'static str> {
+    assets::FILES.iter().map(|(p, _)| *p).collect()
+}
+
 /// The session cookie's name.
 pub const COOKIE: &str = "__Host-verity-console";
 /// The CSRF header.

@@ -756,6 +756,31 @@ fn the_web_ui_is_served_or_its_absence_explained() {
             assert!(String::from_utf8_lossy(&a.body).contains("npm --prefix console run build"));
         }
     }
+    if verity_desk::console::BUILT_WITH_UI {
+        for path in verity_desk::console::ui_paths() {
+            let a = call(&fx, "GET", &format!("/console/{path}"), &[], None);
+            assert_eq!(a.status, 200, "{path}");
+            if path.starts_with("assets/") {
+                assert_eq!(
+                    a.header("cache-control"),
+                    Some("public, max-age=31536000, immutable")
+                );
+            }
+            if path.ends_with(".js") {
+                assert_eq!(
+                    a.header("content-type"),
+                    Some("text/javascript; charset=utf-8")
+                );
+            }
+            if path.ends_with(".css") {
+                assert_eq!(a.header("content-type"), Some("text/css; charset=utf-8"));
+            }
+        }
+        assert_eq!(
+            call(&fx, "GET", "/console/assets/missing.js", &[], None).status,
+            404
+        );
+    }
     // The device API is still signed.
     let h = call(&fx, "GET", "/v1/org", &[], None);
     assert!(h.header(proto::H_RESPONSE_SIGNATURE).is_some());
