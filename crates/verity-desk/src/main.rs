@@ -17,6 +17,7 @@ use verity_device::proto::{AgentProfile, AgentRole};
 use verity_device::sealed::{self, KdfParams, SealError};
 use zeroize::Zeroizing;
 
+mod feed_cli;
 mod reports_cli;
 
 /// Verity's desk: device enrolment, two-factor and region checks for an organisation.
@@ -55,6 +56,9 @@ enum Command {
     /// Reports to IT from employees' devices: the triage queue, one report, confirm or reject.
     #[command(subcommand)]
     Reports(reports_cli::ReportsCommand),
+    /// The organisation's feed as the desk publishes it: where, what waits, publish.
+    #[command(subcommand)]
+    Feed(feed_cli::FeedCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -411,6 +415,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Devices(command) => devices(command, out, &clock)?,
         Command::Agent(command) => agent(command, out, &clock)?,
         Command::Reports(command) => reports_cli::run(command, out)?,
+        Command::Feed(command) => feed_cli::run(command, out)?,
         Command::Policy(PolicyCommand::Set {
             data,
             regions,
