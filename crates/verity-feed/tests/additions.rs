@@ -129,7 +129,12 @@ fn the_first_version_can_be_additions_alone_and_nothing_is_refused() {
     let v1 = publish_additions(
         &repo,
         &keys,
-        vec![entry(EntryKind::Domain, "freeze-notice.example.com", true, "x")],
+        vec![entry(
+            EntryKind::Domain,
+            "freeze-notice.example.com",
+            true,
+            "x",
+        )],
         &PublishOptions::default(),
         now(),
     )
