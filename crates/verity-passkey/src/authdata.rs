@@ -2,7 +2,7 @@
 //! (RFC 9052/9053 as WebAuthn §5.8.5 restricts them) and the signatures made with them.
 
 use ciborium::value::Value;
-use ed25519_dalek::Verifier as _;
+use p256::ecdsa::signature::Verifier as _;
 
 use crate::PasskeyError;
 
@@ -80,10 +80,8 @@ impl PublicKey {
             Self::Ed25519(key) => {
                 let signature = ed25519_dalek::Signature::from_slice(signature)
                     .map_err(|_| PasskeyError::BadSignature)?;
+                // Strict: no small-order R or key, canonical S (RFC 8032 §5.1.7).
                 key.verify_strict(message, &signature)
-                    .map_err(|_| PasskeyError::BadSignature)?;
-                // verify_strict is the stricter superset of Verifier::verify; both must pass.
-                key.verify(message, &signature)
                     .map_err(|_| PasskeyError::BadSignature)
             }
         }

@@ -17,6 +17,30 @@
 //! EdDSA/Ed25519 (-8); attestation is `none` (a `packed` self-attestation is verified and
 //! accepted too; attestation certificates are refused, never trusted).
 //!
+//! # What the desk keeps
+//!
+//! - Per passkey: [`StoredCredential::to_bytes`] (versioned, 90 to 1200 bytes, most near 150; read back with
+//!   [`StoredCredential::from_bytes`]), indexed by [`StoredCredential::id`] (unique across all
+//!   accounts) and linked to the account whose user handle is [`StoredCredential::user_handle`].
+//!   After every successful sign-in, [`Authenticated::updated`] replaces it (counter, backup
+//!   state).
+//! - Per account: a user handle of 16 to 64 random bytes, never personal data, fixed for the
+//!   account's life (browsers return it in usernameless sign-ins; it names the account).
+//! - Per ceremony, in memory: the [`RegistrationState`] / [`AuthenticationState`] under a random
+//!   ceremony id, removed when the `finish` request arrives (success or not: a state is used
+//!   once) or after [`CEREMONY_TIMEOUT_SECS`].
+//!
+//! Every [`PasskeyError`] of a `finish_*` call is a failed sign-in for the console's lockout and
+//! operation log. [`PasskeyError::CounterRegression`] deserves more: the credential may have been
+//! copied; the desk should log it as such (and an admin may remove the passkey).
+//!
+//! # Extensions
+//!
+//! Only the client extension `credProps` is requested (its `rk` answer is kept, for display).
+//! Authenticator extension outputs (the ED flag) are not requested; an authenticator may still
+//! add some (`credProtect`), so they must form a well-formed CBOR map with text keys and are then
+//! ignored. Other `clientExtensionResults` members are ignored.
+//!
 //! # Why hand-written
 //!
 //! `webauthn-rs` (the usual choice) verifies through OpenSSL, which the workspace's

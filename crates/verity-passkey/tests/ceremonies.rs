@@ -25,6 +25,7 @@ const UV: u8 = 0x04;
 const BE: u8 = 0x08;
 const BS: u8 = 0x10;
 const AT: u8 = 0x40;
+const ED: u8 = 0x80;
 const HANDLE: [u8; 16] = *b"user-handle-0001";
 
 fn rp() -> RelyingParty {
@@ -47,6 +48,8 @@ struct Opts {
     counter: u32,
     fmt: &'static str,
     cross_origin: bool,
+    /// Bytes appended after the authenticator data's fixed part and credential (extensions).
+    extensions: Option<Vec<u8>>,
 }
 
 impl Default for Opts {
@@ -60,6 +63,7 @@ impl Default for Opts {
             counter: 0,
             fmt: "none",
             cross_origin: false,
+            extensions: None,
         }
     }
 }
@@ -156,6 +160,7 @@ impl SoftKey {
         data.extend_from_slice(&u16::try_from(self.id.len()).unwrap().to_be_bytes());
         data.extend_from_slice(&self.id);
         data.extend_from_slice(cose_key);
+        data.extend_from_slice(opts.extensions.as_deref().unwrap_or_default());
         data
     }
 
@@ -191,7 +196,8 @@ impl SoftKey {
 
     fn assert(&self, options: &Value, user_handle: Option<&[u8]>, opts: &Opts) -> Vec<u8> {
         let client_data = self.client_data("webauthn.get", options, opts);
-        let auth_data = self.auth_data_head(opts.flags, opts);
+        let mut auth_data = self.auth_data_head(opts.flags, opts);
+        auth_data.extend_from_slice(opts.extensions.as_deref().unwrap_or_default());
         let mut signed = auth_data.clone();
         signed.extend_from_slice(&Sha256::digest(&client_data));
         let signature = self.sign(&signed);
@@ -1009,4 +1015,64 @@ fn stored_credentials_read_back_only_what_was_written() {
         StoredCredential::from_bytes(&off_curve),
         Err(PasskeyError::InvalidStoredCredential("public key"))
     );
+}
+
+#[test]
+fn authenticator_extensions_must_be_a_well_formed_map() {
+    let rp = rp();
+    let key = SoftKey::p256(1);
+    // credProtect, as security keys add to resident credentials unasked: accepted, unused.
+    let cred_protect = cbor(&Cbor::Map(vec![(
+        Cbor::Text("credProtect".into()),
+        Cbor::Integer(2.into()),
+    )]));
+    let with_extensions = Opts {
+        flags: UP | UV | ED,
+        extensions: Some(cred_protect.clone()),
+        ..Opts::default()
+    };
+    let (state, options) = rp
+        .start_registration(&HANDLE, "ana", "Ana", &[], NOW)
+        .unwrap();
+    let stored = rp
+        .finish_registration(state, &key.register(&options, &with_extensions), NOW)
+        .unwrap();
+    assert!(sign_in(&stored, &key, Some(&HANDLE), &with_extensions).is_ok());
+    let refused = [
+        // ED set, no extensions.
+        Opts {
+            flags: UP | UV | ED,
+            ..Opts::default()
+        },
+        // Extensions without ED.
+        Opts {
+            extensions: Some(cred_protect.clone()),
+            ..Opts::default()
+        },
+        // Not a map.
+        Opts {
+            flags: UP | UV | ED,
+            extensions: Some(cbor(&Cbor::Integer(2.into()))),
+            ..Opts::default()
+        },
+        // A map, then bytes.
+        Opts {
+            flags: UP | UV | ED,
+            extensions: Some([cred_protect, vec![0]].concat()),
+            ..Opts::default()
+        },
+    ];
+    for opts in &refused {
+        let (state, options) = rp
+            .start_registration(&HANDLE, "ana", "Ana", &[], NOW)
+            .unwrap();
+        assert!(matches!(
+            rp.finish_registration(state, &key.register(&options, opts), NOW),
+            Err(PasskeyError::Malformed(_))
+        ));
+        assert!(matches!(
+            sign_in(&stored, &key, Some(&HANDLE), opts),
+            Err(PasskeyError::Malformed(_))
+        ));
+    }
 }
