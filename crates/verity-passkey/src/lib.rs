@@ -676,3 +676,6 @@ struct ClientData {
     #[serde(default)]
     top_origin: Option<String>,
 }
+
+#[cfg(test)]
+mod tests;
