@@ -404,14 +404,16 @@ impl RelyingParty {
         if auth_data.attested.is_some() {
             return Err(PasskeyError::UnexpectedAttestedCredential);
         }
-        if auth_data.backup_eligible() != stored.backup_eligible {
-            return Err(PasskeyError::BackupEligibilityChanged);
-        }
         // Steps 19-21: the signature over authData || SHA-256(clientDataJSON).
         let signature = decode(&response.response.signature, "signature")?;
         let mut signed = auth_data_bytes;
         signed.extend_from_slice(&Sha256::digest(&client_data_json));
         stored.public_key.verify(&signed, &signature)?;
+        // Backup eligibility is fixed when a credential is made (§6.1.3); checked on signed data
+        // only, so that only the authenticator can raise it.
+        if auth_data.backup_eligible() != stored.backup_eligible {
+            return Err(PasskeyError::BackupEligibilityChanged);
+        }
         // Step 22: the signature counter.
         let received = auth_data.sign_count;
         if (received != 0 || stored.sign_count != 0) && received <= stored.sign_count {
