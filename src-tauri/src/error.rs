@@ -73,6 +73,9 @@ reasons! {
     ReportRateLimited => "report_rate_limited",
     /// A note for IT that holds a one-time code (never sent, not even to IT).
     ReportNoteHasCode => "report_note_has_code",
+    /// Nothing to report: an input that is not a number, link or message, or an entry no
+    /// longer kept.
+    NothingToReport => "nothing_to_report",
     /// A date that is not `YYYY-MM-DD`.
     BadDate => "bad_date",
     /// Enrolment without the organisation key's fingerprint.
@@ -329,6 +332,11 @@ impl From<verity_flows::FlowError> for IpcError {
                 ErrorCode::InvalidInput,
                 e.to_string(),
                 ErrorReason::ReportNoteHasCode,
+            ),
+            e @ FlowError::NothingToReport(_) => with_reason(
+                ErrorCode::InvalidInput,
+                e.to_string(),
+                ErrorReason::NothingToReport,
             ),
         }
     }

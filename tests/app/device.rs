@@ -27,15 +27,15 @@ fn secret_service() -> bool {
 }
 
 /// The organisation's desk, on loopback, with a manual clock the app shares.
-struct Desk {
-    dir: tempfile::TempDir,
-    clock: Arc<ManualClock>,
+pub(crate) struct Desk {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) clock: Arc<ManualClock>,
     server: Option<BackgroundDesk>,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Desk {
-    fn start() -> Desk {
+    pub(crate) fn start() -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(START));
         admin::init_org(
@@ -87,7 +87,7 @@ impl Drop for Desk {
 }
 
 /// The app with a data dir of its own, talking to `desk`'s clock.
-fn app_on(desk: &Desk) -> Harness {
+pub(crate) fn app_on(desk: &Desk) -> Harness {
     let mut config = harness::device_config();
     config.clock = desk.clock.clone();
     config.signals = Some(RegionSignals {
@@ -111,7 +111,7 @@ fn key_args() -> (Value, Value) {
     }
 }
 
-fn passphrase() -> Value {
+pub(crate) fn passphrase() -> Value {
     key_args().1
 }
 
@@ -194,7 +194,7 @@ fn enrol_status_verify_and_unbind() {
 
 /// Enrols with the announced fingerprint and checks what comes back, what is kept and that a
 /// second enrolment is refused.
-fn enrol_and_look(app: &Harness, desk: &Desk) -> DeviceEnrolled {
+pub(crate) fn enrol_and_look(app: &Harness, desk: &Desk) -> DeviceEnrolled {
     // Enrol with the announced fingerprint: the organisation, its fingerprint, the device's, the
     // expiry and the two-factor set-up come back.
     let fp = desk.fingerprint();

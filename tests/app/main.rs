@@ -14,4 +14,5 @@ mod checklist;
 mod device;
 mod feed;
 mod ipc;
+mod it_report;
 mod tripwire;

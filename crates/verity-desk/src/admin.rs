@@ -58,6 +58,15 @@ pub enum AdminError {
     /// Randomness.
     #[error(transparent)]
     Proto(#[from] ProtoError),
+    /// The desk was not told where to publish the feed.
+    #[error("the desk does not publish the feed: set it with `verity-desk feed publisher --repo REPO --keys KEYS`")]
+    NoPublisher,
+    /// No confirmed item waits for a feed version.
+    #[error("no confirmed item waits for the feed")]
+    NothingToPublish,
+    /// Publishing failed; nothing of the queue changed.
+    #[error("publishing the feed failed: {0}")]
+    Feed(#[from] verity_feed::FeedError),
 }
 
 /// Creates the organisation: its signing key (sealed when a passphrase is given) and its record.
@@ -507,6 +516,25 @@ pub fn show_report(data_dir: &Path, id: u64) -> Result<ReportDetail, AdminError>
 /// The longest reason kept with a resolution, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
 
+/// A resolution's reason, trimmed: 1 to [`MAX_REASON_CHARS`] printable characters.
+///
+/// # Errors
+/// [`AdminError::Usage`].
+pub fn check_reason(reason: &str) -> Result<&str, AdminError> {
+    let reason = reason.trim();
+    if reason.is_empty()
+        || reason.chars().count() > MAX_REASON_CHARS
+        || reason
+            .chars()
+            .any(|c| c.is_control() || proto::is_format_char(c))
+    {
+        return Err(AdminError::Usage(format!(
+            "give a --reason of 1 to {MAX_REASON_CHARS} printable characters"
+        )));
+    }
+    Ok(reason)
+}
+
 /// Confirms or rejects report `id` and every other new report of the same kind and item, with
 /// `reason`; the number of reports changed.
 ///
@@ -525,17 +553,7 @@ pub fn resolve_report(
             "resolve with --confirm or --reject".into(),
         ));
     }
-    let reason = reason.trim();
-    if reason.is_empty()
-        || reason.chars().count() > MAX_REASON_CHARS
-        || reason
-            .chars()
-            .any(|c| c.is_control() || proto::is_format_char(c))
-    {
-        return Err(AdminError::Usage(format!(
-            "give a --reason of 1 to {MAX_REASON_CHARS} printable characters"
-        )));
-    }
+    let reason = check_reason(reason)?;
     let store = SqliteStore::open(data_dir)?;
     match store.resolve_reports(id, status, reason, clock.now())? {
         ResolveOutcome::Resolved { count } => Ok(count),

@@ -17,6 +17,7 @@ use verity_device::proto::{AgentProfile, AgentRole};
 use verity_device::sealed::{self, KdfParams, SealError};
 use zeroize::Zeroizing;
 
+mod feed_cli;
 mod reports_cli;
 
 /// Verity's desk: device enrolment, two-factor and region checks for an organisation.
@@ -58,6 +59,9 @@ enum Command {
     /// Organisation console accounts: add (prints a one-time setup code), list, disable, reset.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The organisation's feed as the desk publishes it: where, what waits, publish.
+    #[command(subcommand)]
+    Feed(feed_cli::FeedCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -465,6 +469,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Agent(command) => agent(command, out, &clock)?,
         Command::Reports(command) => reports_cli::run(command, out)?,
         Command::Admin(command) => admins(command, out, &clock)?,
+        Command::Feed(command) => feed_cli::run(command, out)?,
         Command::Policy(PolicyCommand::Set {
             data,
             regions,

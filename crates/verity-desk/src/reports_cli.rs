@@ -3,9 +3,10 @@
 use super::{when, CliError, DataArg};
 use clap::Subcommand;
 use std::io::Write;
-use verity_desk::admin;
+use verity_desk::admin::{self, AdminError};
+use verity_desk::feedpub;
 use verity_desk::store::{ReportGroup, ReportStatus};
-use verity_device::clock::SystemClock;
+use verity_device::clock::{Clock, SystemClock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum StatusArg {
@@ -64,6 +65,13 @@ pub(crate) enum ReportsCommand {
         /// Why (kept with the reports).
         #[arg(long, value_name = "TEXT")]
         reason: String,
+        /// With --confirm, for a reported number or link: the feed category it goes into the
+        /// next feed version with (fake_support, fake_upgrade, freeze_threat, phishing, other).
+        #[arg(long, value_name = "CATEGORY", conflicts_with = "reject")]
+        category: Option<String>,
+        /// With --category, for a link: list its whole domain rather than that address.
+        #[arg(long, requires = "category")]
+        whole_domain: bool,
     },
 }
 
@@ -146,7 +154,35 @@ pub(crate) fn run(command: ReportsCommand, out: &mut dyn Write) -> Result<(), Cl
             confirm,
             reject: _,
             reason,
+            category,
+            whole_domain,
         } => {
+            if let Some(category) = category {
+                let store = verity_desk::SqliteStore::open(&data.data).map_err(AdminError::from)?;
+                let scope = if whole_domain {
+                    feedpub::LinkScope::Domain
+                } else {
+                    feedpub::LinkScope::Url
+                };
+                let done = feedpub::confirm_report(
+                    &store,
+                    id,
+                    feedpub::parse_category(&category)?,
+                    scope,
+                    &reason,
+                    "cli",
+                    SystemClock.now(),
+                )?;
+                writeln!(out, "confirmed {} report(s) of #{id}", done.reports)?;
+                match done.queued {
+                    Some((kind, value)) => writeln!(
+                        out,
+                        "queued {kind} {value} for the next feed version (verity-desk feed publish)"
+                    )?,
+                    None => writeln!(out, "(an incident: nothing goes into the feed)")?,
+                }
+                return Ok(());
+            }
             let status = if confirm {
                 ReportStatus::Confirmed
             } else {

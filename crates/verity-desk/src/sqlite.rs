@@ -8,9 +8,9 @@
 use crate::policy::Policy;
 use crate::store::{
     AgentRecord, AnchorOutcome, Attempt, AuditAnchorRecord, DeskStore, DeviceRecord,
-    EnrollCodeRecord, EnrollOutcome, FailureKind, NewReport, OrgFeedRecord, OrgRecord,
-    ReportAdmission, ReportGroup, ReportRecord, ReportStatus, ResolveOutcome, StoreError,
-    TotpRecord,
+    EnrollCodeRecord, EnrollOutcome, FailureKind, FeedItemRecord, FeedPublisherRecord, NewFeedItem,
+    NewReport, OrgFeedRecord, OrgRecord, ReportAdmission, ReportGroup, ReportRecord, ReportStatus,
+    ResolveOutcome, StoreError, TotpRecord,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -21,9 +21,10 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 mod console;
+mod feed;
 mod reports;
 
 const MIGRATIONS: &[&str] = &[
@@ -122,7 +123,9 @@ CREATE TABLE agents (
 ",
     // 6: reports to IT and their triage.
     reports::MIGRATION,
-    // 7: the organisation console: accounts, passkeys, sessions, the operation log; enrolment
+    // 7: the feed's publishing: where, and the items IT confirmed.
+    feed::MIGRATION,
+    // 8: the organisation console: accounts, passkeys, sessions, the operation log; enrolment
     // codes can be revoked.
     console::MIGRATION,
 ];
@@ -878,6 +881,43 @@ impl DeskStore for SqliteStore {
         at: u64,
     ) -> Result<ResolveOutcome, StoreError> {
         self.write(|tx| reports::resolve(tx, id, status, reason, at))
+    }
+
+    fn confirm_reports_into_feed(
+        &self,
+        id: u64,
+        reason: &str,
+        at: u64,
+        item: &NewFeedItem,
+    ) -> Result<ResolveOutcome, StoreError> {
+        self.write(|tx| {
+            let outcome = reports::resolve(tx, id, ReportStatus::Confirmed, reason, at)?;
+            if matches!(outcome, ResolveOutcome::Resolved { .. }) {
+                feed::queue(tx, item)?;
+            }
+            Ok(outcome)
+        })
+    }
+
+    fn feed_publisher(&self) -> Result<Option<FeedPublisherRecord>, StoreError> {
+        feed::publisher(&self.conn())
+    }
+
+    fn set_feed_publisher(&self, p: Option<&FeedPublisherRecord>) -> Result<(), StoreError> {
+        self.write(|tx| feed::set_publisher(tx, p))
+    }
+
+    fn feed_items(&self, pending: bool, limit: u32) -> Result<Vec<FeedItemRecord>, StoreError> {
+        feed::items(&self.conn(), pending, limit)
+    }
+
+    fn mark_feed_items_published(
+        &self,
+        ids: &[u64],
+        version: u64,
+        at: u64,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| feed::mark_published(tx, ids, version, at))
     }
 }
 

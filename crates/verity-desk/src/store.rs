@@ -371,6 +371,62 @@ pub enum ResolveOutcome {
     AlreadyResolved(ReportStatus),
 }
 
+/// Where the organisation's feed repository and its online signing keys are (the desk publishes
+/// there; the root keys stay offline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedPublisherRecord {
+    /// The repository directory (`verityctl feed init --repo`).
+    pub repo: String,
+    /// The online keys' directory (`verityctl feed init --keys`).
+    pub keys: String,
+    /// When it was set.
+    pub set_at: u64,
+}
+
+/// An item IT confirmed, to queue for the next feed version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFeedItem {
+    /// `phone`, `domain` or `url`.
+    pub kind: String,
+    /// The normalised value (as the feed lists it).
+    pub value: String,
+    /// The feed category's code (`fake_support`…).
+    pub category: String,
+    /// The report it came from.
+    pub report_id: Option<u64>,
+    /// IT's reason.
+    pub reason: String,
+    /// Who confirmed it (an admin's name, or `cli`).
+    pub actor: String,
+    /// When.
+    pub added_at: u64,
+}
+
+/// A queued or published feed item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedItemRecord {
+    /// Its number.
+    pub id: u64,
+    /// `phone`, `domain` or `url`.
+    pub kind: String,
+    /// The normalised value.
+    pub value: String,
+    /// The feed category's code.
+    pub category: String,
+    /// The report it came from.
+    pub report_id: Option<u64>,
+    /// IT's reason.
+    pub reason: String,
+    /// Who confirmed it.
+    pub actor: String,
+    /// When it was queued.
+    pub added_at: u64,
+    /// The feed version that carries it, once published.
+    pub published_version: Option<u64>,
+    /// When that version was published.
+    pub published_at: Option<u64>,
+}
+
 /// The desk's storage.
 pub trait DeskStore: ConsoleStore + Send + Sync + std::fmt::Debug {
     /// Records the organisation (once).
@@ -614,6 +670,45 @@ pub trait DeskStore: ConsoleStore + Send + Sync + std::fmt::Debug {
         reason: &str,
         at: u64,
     ) -> Result<ResolveOutcome, StoreError>;
+    /// As [`DeskStore::resolve_reports`] with `confirmed`, and in the same transaction queues
+    /// `item` for the next feed version (unless the same kind and value waits already) — only
+    /// when the report was new.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn confirm_reports_into_feed(
+        &self,
+        id: u64,
+        reason: &str,
+        at: u64,
+        item: &NewFeedItem,
+    ) -> Result<ResolveOutcome, StoreError>;
+    /// Where the desk publishes the feed, if it does.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn feed_publisher(&self) -> Result<Option<FeedPublisherRecord>, StoreError>;
+    /// Sets (or with `None` clears) where the desk publishes the feed.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn set_feed_publisher(&self, p: Option<&FeedPublisherRecord>) -> Result<(), StoreError>;
+    /// The items waiting for a feed version (`pending`, oldest first), or the last `limit`
+    /// published (newest first).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn feed_items(&self, pending: bool, limit: u32) -> Result<Vec<FeedItemRecord>, StoreError>;
+    /// Marks the items `ids` as carried by feed `version`, published at `at`.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn mark_feed_items_published(
+        &self,
+        ids: &[u64],
+        version: u64,
+        at: u64,
+    ) -> Result<(), StoreError>;
 }
 
 /// What an organisation-console account may do (`docs/console-api.md`): each role can do what

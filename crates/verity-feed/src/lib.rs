@@ -47,8 +47,8 @@ pub use error::{FeedError, FormatError};
 pub use format::{Checksum, FeedEntry};
 #[cfg(feature = "publish")]
 pub use publish::{
-    init, publish, refresh, InitOptions, InitReport, PublishInput, PublishOptions, PublishReport,
-    RefreshOptions, RefreshReport,
+    init, publish, publish_additions, refresh, InitOptions, InitReport, PublishInput,
+    PublishOptions, PublishReport, RefreshOptions, RefreshReport,
 };
 #[cfg(feature = "publish")]
 pub use serve::{serve, serve_until_interrupted, spawn_server, ServerHandle};

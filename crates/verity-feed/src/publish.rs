@@ -492,6 +492,49 @@ pub fn publish(
     block_on(publish_async(repo_dir, &root_path, &keys, input, opts, now))?
 }
 
+/// Publishes a new version holding the current version's entries plus `additions`: what the
+/// organisation's desk does when IT confirmed reported items. An addition already listed keeps
+/// the listed entry (its category, campaign, source and first date); the official directory,
+/// the tool table and the sync interval are kept. With no version published yet, the new
+/// version holds the additions alone.
+///
+/// # Errors
+/// As [`publish`]; [`FeedError::Input`] when `additions` is empty (nothing would change).
+pub fn publish_additions(
+    repo_dir: &Path,
+    keys_dir: &Path,
+    additions: Vec<FeedEntry>,
+    opts: &PublishOptions,
+    now: Timestamp,
+) -> Result<PublishReport, FeedError> {
+    if additions.is_empty() {
+        return Err(FeedError::Input("there is nothing to add".into()));
+    }
+    let root_path = latest_root_path(repo_dir)?;
+    let keys = keys::sources(keys::load_all(keys_dir)?);
+    block_on(async {
+        let mut entries = match load_current(repo_dir).await? {
+            Some(c) => c.snapshot.entries,
+            None => Vec::new(),
+        };
+        let known: std::collections::HashSet<format::EntryKey> = entries
+            .iter()
+            .map(|e| (e.entry.kind, e.entry.value.clone()))
+            .collect();
+        entries.extend(
+            additions
+                .into_iter()
+                .filter(|a| !known.contains(&(a.entry.kind, a.entry.value.clone()))),
+        );
+        let input = PublishInput {
+            entries,
+            official: None,
+            tools: None,
+        };
+        publish_async(repo_dir, &root_path, &keys, input, opts, now).await
+    })?
+}
+
 async fn publish_async(
     repo_dir: &Path,
     root_path: &Path,

@@ -36,6 +36,10 @@ pub enum FlowError {
     /// (the code guard's own reports carry none; the employee's note must not either).
     #[error("the note holds a one-time code: never send a code to anyone, not even IT")]
     NoteHoldsCode,
+    /// Nothing to report: a check of an input that could not be read at all, or a Threats
+    /// entry or warning sign that is no longer kept.
+    #[error("there is nothing to report: {0}")]
+    NothingToReport(&'static str),
     /// A file that must be new already exists.
     #[error("{} already exists", path.display())]
     Exists {

@@ -11,9 +11,15 @@
 use crate::FlowError;
 use verity_check::check::CheckOutcome;
 use verity_check::history::{CheckSource, HistoryRecord};
+use verity_check::verdict::CheckKind;
+use verity_core::blocklist::EntryKind;
 use verity_core::Timestamp;
-use verity_device::proto::{Report, ReportKind, ReportOutcome, ReportReceipt, MAX_REPORT_VERDICTS};
+use verity_device::proto::{
+    Report, ReportKind, ReportOutcome, ReportReceipt, ReportState, MAX_REPORT_VERDICTS,
+};
 use verity_device::DeviceContext;
+use verity_store::it_reports::ItReportState;
+use verity_store::threats::Threat;
 use verity_store::tripwire::TripwireEvent;
 use verity_store::Store;
 use verity_tripwire::watch::EventKind;
@@ -101,7 +107,169 @@ pub fn report_tripwire(
     if let Err(e) = store.mark_tripwire_reported(event_id, &receipt.id.to_string(), at) {
         log::warn!("tripwire event {event_id} was sent to IT but cannot be marked: {e}");
     }
+    keep_report(store, &receipt, &report);
     Ok(Some(receipt))
+}
+
+/// Keeps a report the desk took in the list of reports sent (logged, never failed: IT has it).
+pub fn keep_report(store: &mut Store, receipt: &ReportReceipt, report: &Report) {
+    let sent = Timestamp(i64::try_from(receipt.received_at).unwrap_or(i64::MAX));
+    if let Err(e) =
+        store.record_it_report(receipt.id, report.kind.code(), report.item.as_deref(), sent)
+    {
+        log::warn!(
+            "report {} was sent to IT but cannot be kept: {e}",
+            receipt.id
+        );
+    }
+}
+
+/// The report of a check of `input`, checked again here (the verdict is this device's, never
+/// one a front end hands over), with the employee's `note` ([`check_report`]: the normalised
+/// item, never the input as typed).
+///
+/// # Errors
+/// [`FlowError::NothingToReport`] for an input that could not be read as a number, link or
+/// message; the check's errors.
+pub fn check_report_of(
+    store: &mut Store,
+    input: &str,
+    kind: Option<CheckKind>,
+    note: &str,
+    at: Timestamp,
+) -> Result<Report, FlowError> {
+    let outcome = crate::check::check(store, input, kind, None)?;
+    check_report(&outcome, note, at).ok_or(FlowError::NothingToReport(
+        "the input is not a number, link or message",
+    ))
+}
+
+/// Reports a check of `input` ([`check_report_of`]) and keeps the receipt.
+///
+/// # Errors
+/// As [`check_report_of`] and [`report_to_it`].
+pub fn report_check(
+    store: &mut Store,
+    ctx: &DeviceContext,
+    input: &str,
+    kind: Option<CheckKind>,
+    note: &str,
+    at: Timestamp,
+) -> Result<ReportReceipt, FlowError> {
+    let report = check_report_of(store, input, kind, note, at)?;
+    let receipt = report_to_it(ctx, &report)?;
+    keep_report(store, &receipt, &report);
+    Ok(receipt)
+}
+
+/// The report of a Threats entry (the organisation's feed listed it, and the employee met it):
+/// kind `threat`, the item as a report carries it — the number, or the domain or address as a
+/// link (`https://host/path`) —, the verdict `listed` and the entry's category.
+#[must_use]
+pub fn threat_report(threat: &Threat, note: &str, observed_at: Timestamp) -> Report {
+    let e = &threat.entry;
+    let item = match e.kind {
+        EntryKind::Phone => e.value.clone(),
+        EntryKind::Domain => format!("https://{}/", e.value),
+        EntryKind::Url => format!("https://{}", e.value),
+    };
+    Report {
+        kind: ReportKind::Threat,
+        item: Some(item),
+        verdict: vec!["listed".to_owned(), e.category.as_str().to_owned()],
+        note: note.to_owned(),
+        observed_at: u64::try_from(observed_at.0).unwrap_or(0),
+    }
+}
+
+/// The report of Threats entry `threat_id` ([`threat_report`]).
+///
+/// # Errors
+/// [`FlowError::NothingToReport`] when the entry is no longer kept; the store's.
+pub fn threat_report_of(
+    store: &Store,
+    threat_id: i64,
+    note: &str,
+    at: Timestamp,
+) -> Result<Report, FlowError> {
+    let threat = store
+        .threat(threat_id)?
+        .ok_or(FlowError::NothingToReport("no such Threats entry"))?;
+    Ok(threat_report(&threat, note, at))
+}
+
+/// Reports Threats entry `threat_id` ([`threat_report_of`]) and keeps the receipt.
+///
+/// # Errors
+/// As [`threat_report_of`] and [`report_to_it`].
+pub fn report_threat(
+    store: &mut Store,
+    ctx: &DeviceContext,
+    threat_id: i64,
+    note: &str,
+    at: Timestamp,
+) -> Result<ReportReceipt, FlowError> {
+    let report = threat_report_of(store, threat_id, note, at)?;
+    let receipt = report_to_it(ctx, &report)?;
+    keep_report(store, &receipt, &report);
+    Ok(receipt)
+}
+
+/// The reports to ask the desk about: the open ones, the least recently asked first, at most
+/// [`verity_device::proto::MAX_REPORT_STATUS_IDS`].
+///
+/// # Errors
+/// The store's.
+pub fn reports_to_ask(store: &Store) -> Result<Vec<u64>, FlowError> {
+    let max = u32::try_from(verity_device::proto::MAX_REPORT_STATUS_IDS).unwrap_or(50);
+    Ok(store.open_it_reports(max)?)
+}
+
+/// Keeps what the desk said of the reports `asked` ([`report_status`]'s answer) at `at`;
+/// returns the reports IT resolved since the last time (their outcome unseen until the list is
+/// seen).
+///
+/// # Errors
+/// The store's.
+pub fn keep_outcomes(
+    store: &mut Store,
+    asked: &[u64],
+    outcomes: &[ReportOutcome],
+    at: Timestamp,
+) -> Result<Vec<u64>, FlowError> {
+    let answers: Vec<_> = outcomes
+        .iter()
+        .map(|o| {
+            let state = match o.state {
+                ReportState::New => ItReportState::New,
+                ReportState::Confirmed => ItReportState::Confirmed,
+                ReportState::Rejected => ItReportState::Rejected,
+            };
+            let resolved = o
+                .resolved_at
+                .map(|t| Timestamp(i64::try_from(t).unwrap_or(i64::MAX)));
+            (o.id, state, resolved)
+        })
+        .collect();
+    Ok(store.update_it_reports(asked, &answers, at)?)
+}
+
+/// Asks the desk where this device's open reports stand ([`reports_to_ask`]) and keeps the
+/// answers ([`keep_outcomes`]).
+///
+/// # Errors
+/// The store's; as [`report_status`].
+pub fn refresh_reports(
+    store: &mut Store,
+    ctx: &DeviceContext,
+    at: Timestamp,
+) -> Result<Vec<u64>, FlowError> {
+    let open = reports_to_ask(store)?;
+    if open.is_empty() {
+        return Ok(Vec::new());
+    }
+    let outcomes = report_status(ctx, &open)?;
+    keep_outcomes(store, &open, &outcomes, at)
 }
 
 /// The report of a check's `outcome`, seen at `observed_at`, with the employee's `note`: the

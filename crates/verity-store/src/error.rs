@@ -93,6 +93,8 @@ pub enum Stored {
     TrustLog,
     /// The tripwires' events.
     Tripwire,
+    /// The reports sent to IT.
+    ItReports,
 }
 
 impl std::fmt::Display for Stored {
@@ -110,6 +112,7 @@ impl std::fmt::Display for Stored {
             Stored::Checklist => "checklist",
             Stored::AuditAnchor => "audit anchor",
             Stored::Tripwire => "tripwire events",
+            Stored::ItReports => "reports to IT",
             Stored::TrustLog => "trust log",
         })
     }

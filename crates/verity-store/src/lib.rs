@@ -14,6 +14,7 @@ mod feed_block;
 mod feed_settings;
 pub mod history;
 mod index;
+pub mod it_reports;
 mod list;
 pub mod migrate;
 mod official;

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     crate::trust_log::MIGRATION_TRUST_LOG,
     crate::checklist::MIGRATION_AUDIT_ANCHOR,
     crate::tripwire::MIGRATION_TRIPWIRE,
+    crate::it_reports::MIGRATION_IT_REPORTS,
 ];
 
 /// The schema version this build writes.

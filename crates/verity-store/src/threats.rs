@@ -8,7 +8,8 @@
 use crate::error::Stored;
 use crate::migrate::Migration;
 use crate::{Store, StoreError};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
+
 use verity_core::blocklist::BlocklistEntry;
 use verity_core::Timestamp;
 
@@ -141,6 +142,25 @@ impl Store {
             out.push(r?.map_err(|e| StoreError::corrupt(Stored::Threats, e))?);
         }
         Ok(out)
+    }
+
+    /// The threat with row id `id`, if still kept.
+    ///
+    /// # Errors
+    /// SQLite errors; [`StoreError`] for a damaged row.
+    pub fn threat(&self, id: i64) -> Result<Option<Threat>, StoreError> {
+        let found = self
+            .conn
+            .query_row(
+                "SELECT id, kind, value, category, campaign, source, added, version, received, read
+                 FROM feed_threat WHERE id = ?1",
+                [id],
+                threat_from_row,
+            )
+            .optional()?;
+        found
+            .map(|r| r.map_err(|e| StoreError::corrupt(Stored::Threats, e)))
+            .transpose()
     }
 
     /// How many threats are unread.

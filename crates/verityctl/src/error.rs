@@ -50,7 +50,8 @@ impl From<verity_flows::FlowError> for CliError {
             | FlowError::Transition(_)
             | FlowError::Passphrase(_)
             | FlowError::Exists { .. }
-            | FlowError::NoteHoldsCode) => CliError::Usage(e.to_string()),
+            | FlowError::NoteHoldsCode
+            | FlowError::NothingToReport(_)) => CliError::Usage(e.to_string()),
             FlowError::Device(d) if d.is_usage() => CliError::Usage(format!("{d} ({})", d.code())),
             FlowError::Device(d) => CliError::Failure(format!("{d} ({})", d.code())),
         }

@@ -5,6 +5,7 @@ mod check;
 mod checklist;
 pub(crate) mod device;
 mod feed;
+mod it_report;
 mod notify;
 mod settings;
 mod status;
@@ -75,6 +76,11 @@ macro_rules! specta_builder {
                 decline_code_guard::<$runtime>,
                 tripwire_events::<$runtime>,
                 report_tripwire::<$runtime>,
+                report_check,
+                report_threat,
+                it_reports,
+                refresh_it_reports,
+                mark_it_reports_seen,
             ])
             .events(::tauri_specta::collect_events![
                 $crate::feed_sync::FeedProgress,
@@ -96,6 +102,7 @@ pub mod handlers {
     pub use super::checklist::*;
     pub use super::device::*;
     pub use super::feed::*;
+    pub use super::it_report::*;
     pub use super::notify::*;
     pub use super::settings::*;
     pub use super::status::*;

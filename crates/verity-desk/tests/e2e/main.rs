@@ -466,6 +466,7 @@ fn tls_desk(fx: &Fx, options: ServeOptions) -> TlsDesk {
 mod agents;
 mod audit;
 mod console;
+mod feedpub;
 mod load;
 mod protocol;
 mod reports;

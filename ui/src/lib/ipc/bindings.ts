@@ -202,6 +202,31 @@ export const commands = {
 	 *  `device_revoked`…); the key store's (`passphrase_needed` for a key in a passphrase file).
 	 */
 	reportTripwire: (id: number, note: string, passphrase: string | null) => typedError<TripwireEventView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("report_tripwire", { id, note, passphrase })),
+	/**
+	 *  Reports a check of `input` to IT with the employee's `note` (the input is checked again on
+	 *  this device; the report carries the normalised number or link and the verdict's codes, never
+	 *  the text as typed). `passphrase` unlocks a key file (not needed with the OS store). Errors:
+	 *  `not_enrolled`; `invalid_input` with reason `nothing_to_report` (an input that is not a
+	 *  number, link or message), `report_note_invalid`, `report_note_has_code` or `too_long`;
+	 *  `passphrase_needed`; `desk_refused` with the desk's reason (`report_rate_limited`, …);
+	 *  `network`.
+	 */
+	reportCheck: (input: string, kind: CheckKind | null, note: string, passphrase: string | null) => typedError<ItReportView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("report_check", { input, kind, note, passphrase })),
+	/**
+	 *  Reports Threats entry `id` to IT ("I met this one") with the employee's `note`. Errors as
+	 *  [`report_check`]; `invalid_input` with reason `nothing_to_report` when the entry is gone.
+	 */
+	reportThreat: (id: number, note: string, passphrase: string | null) => typedError<ItReportView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("report_threat", { id, note, passphrase })),
+	/**  The reports this device sent to IT, newest first, as last heard from the desk. */
+	itReports: () => typedError<ItReportList_Serialize, IpcError_Serialize>(__TAURI_INVOKE("it_reports")),
+	/**
+	 *  Asks the desk where this device's open reports stand (signed with the device key;
+	 *  `passphrase` for a key file) and returns the list. Errors: `not_enrolled`,
+	 *  `passphrase_needed`, `desk_refused`, `network`.
+	 */
+	refreshItReports: (passphrase: string | null) => typedError<ItReportList_Serialize, IpcError_Serialize>(__TAURI_INVOKE("refresh_it_reports", { passphrase })),
+	/**  Marks every outcome seen (the list was shown); how many were unseen. */
+	markItReportsSeen: () => typedError<number, IpcError_Serialize>(__TAURI_INVOKE("mark_it_reports_seen")),
 };
 
 /** Events */
@@ -723,6 +748,11 @@ export type ErrorReason =
 "report_rate_limited" | 
 /**  A note for IT that holds a one-time code (never sent, not even to IT). */
 "report_note_has_code" | 
+/**
+ *  Nothing to report: an input that is not a number, link or message, or an entry no
+ *  longer kept.
+ */
+"nothing_to_report" | 
 /**  A date that is not `YYYY-MM-DD`. */
 "bad_date" | 
 /**  Enrolment without the organisation key's fingerprint. */
@@ -1353,6 +1383,68 @@ export type IpcError_Serialize = {
 	reason?: ErrorReason,
 };
 
+/**  The reports sent, newest first, and how many outcomes are unseen. */
+export type ItReportList = ItReportList_Serialize | ItReportList_Deserialize;
+
+/**  The reports sent, newest first, and how many outcomes are unseen. */
+export type ItReportList_Deserialize = {
+	/**  The reports. */
+	reports: ItReportView_Deserialize[],
+	/**  Outcomes (confirmed or rejected) the user has not seen. */
+	unseen: number,
+};
+
+/**  The reports sent, newest first, and how many outcomes are unseen. */
+export type ItReportList_Serialize = {
+	/**  The reports. */
+	reports: ItReportView_Serialize[],
+	/**  Outcomes (confirmed or rejected) the user has not seen. */
+	unseen: number,
+};
+
+/**  A report this device sent, as the Threats screen lists it. */
+export type ItReportView = ItReportView_Serialize | ItReportView_Deserialize;
+
+/**  A report this device sent, as the Threats screen lists it. */
+export type ItReportView_Deserialize = {
+	/**  The desk's number for it. */
+	id: number,
+	/**  Its kind's code (`check`, `threat`, `tripwire_remote_tool`, `tripwire_code_guard`). */
+	kind: string,
+	/**  What was reported (a number, a link, a tool id), if anything. */
+	item?: string | null,
+	/**  When the desk received it. */
+	sentAt: Timestamp,
+	/**  Where IT's triage stands. */
+	state: ReportState,
+	/**  When IT resolved it. */
+	resolvedAt?: Timestamp | null,
+	/**  When this device last asked the desk. */
+	checkedAt?: Timestamp | null,
+	/**  Whether the user has seen the outcome. */
+	outcomeSeen: boolean,
+};
+
+/**  A report this device sent, as the Threats screen lists it. */
+export type ItReportView_Serialize = {
+	/**  The desk's number for it. */
+	id: number,
+	/**  Its kind's code (`check`, `threat`, `tripwire_remote_tool`, `tripwire_code_guard`). */
+	kind: string,
+	/**  What was reported (a number, a link, a tool id), if anything. */
+	item: string | null,
+	/**  When the desk received it. */
+	sentAt: Timestamp,
+	/**  Where IT's triage stands. */
+	state: ReportState,
+	/**  When IT resolved it. */
+	resolvedAt: Timestamp | null,
+	/**  When this device last asked the desk. */
+	checkedAt: Timestamp | null,
+	/**  Whether the user has seen the outcome. */
+	outcomeSeen: boolean,
+};
+
 /**  The interface languages Verity ships. Every user-visible string exists in each of them. */
 export type Language = 
 /**  English. */
@@ -1562,6 +1654,15 @@ export type ReportFormat =
 "html" | 
 /**  For scripts. */
 "json";
+
+/**  Where IT's triage of a report stands. */
+export type ReportState = 
+/**  Waiting for IT. */
+"new" | 
+/**  IT confirmed it. */
+"confirmed" | 
+/**  IT found nothing in it. */
+"rejected";
 
 /**  A trusted root's version and fingerprint. */
 export type RootInfoView = {
