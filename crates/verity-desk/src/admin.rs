@@ -627,7 +627,9 @@ pub fn add_admin(
     let key = org_key(&store, data_dir, passphrase)?;
     let (code, hash) = setup_code(&key)?;
     let now = clock.now();
-    if !store.add_admin(&name, role, &hash, now + SETUP_CODE_SECS, now)? {
+    let mut handle = [0u8; 32];
+    proto::random_bytes(&mut handle)?;
+    if !store.add_admin(&name, &handle, role, &hash, now + SETUP_CODE_SECS, now)? {
         log_cli(
             &store,
             "admin.add",

@@ -779,6 +779,10 @@ pub struct AdminRecord {
     pub totp_last_step: Option<u64>,
     /// The console's language for this account.
     pub language: String,
+    /// The WebAuthn user handle: 32 random bytes, fixed for the account's life (a reset keeps
+    /// it), naming the account in passkey sign-ins.
+    #[serde(skip)]
+    pub user_handle: Vec<u8>,
 }
 
 impl AdminRecord {
@@ -949,13 +953,15 @@ pub enum SetupOutcome {
 /// The organisation console's storage: accounts, passkeys, sessions, the operation log. A
 /// supertrait of [`DeskStore`].
 pub trait ConsoleStore {
-    /// Adds an account with a pending setup code; `false` when the name is taken.
+    /// Adds an account with a pending setup code; `false` when the name (or the user handle) is
+    /// taken.
     ///
     /// # Errors
     /// Store failures.
     fn add_admin(
         &self,
         name: &str,
+        user_handle: &[u8],
         role: AdminRole,
         setup_hash: &str,
         setup_expires_at: u64,
@@ -966,6 +972,11 @@ pub trait ConsoleStore {
     /// # Errors
     /// Store failures.
     fn admin_by_name(&self, name: &str) -> Result<Option<AdminRecord>, StoreError>;
+    /// An account by WebAuthn user handle.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn admin_by_user_handle(&self, user_handle: &[u8]) -> Result<Option<AdminRecord>, StoreError>;
     /// An account by number.
     ///
     /// # Errors

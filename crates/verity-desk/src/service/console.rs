@@ -476,8 +476,10 @@ fn totp_aad(admin_id: i64) -> String {
     format!("console-admin:{admin_id}")
 }
 
-/// The two admitted attempts of a sign-in (per account, per address).
-struct Attempts {
+/// A sign-in attempt admitted under both limits (per account, per address): end it with
+/// [`Desk::console_attempt_succeeded`] or [`Desk::console_attempt_failed`].
+#[derive(Debug)]
+pub struct Attempts {
     account: i64,
     address: i64,
     name: String,
@@ -519,7 +521,7 @@ impl Desk {
 
     /// Admits a sign-in attempt under both limits (a read first: a locked account or address
     /// writes nothing but the log line), each as one store transaction.
-    fn admit_signin(
+    pub(crate) fn admit_signin(
         &self,
         name: &str,
         peer: IpAddr,
@@ -650,6 +652,43 @@ impl Desk {
                 source: peer.to_string(),
             },
         ))
+    }
+
+    /// Admits a sign-in attempt for account `name` from `peer` (the passkey ceremonies: once
+    /// the credential names the account) under the lockout limits; `locked` over either.
+    ///
+    /// # Errors
+    /// `locked`; store failures.
+    pub fn console_admit(
+        &self,
+        name: &str,
+        peer: IpAddr,
+        action: &str,
+    ) -> Result<Attempts, ConsoleError> {
+        self.admit_signin(name, peer, action, self.clock.now())
+    }
+
+    /// The attempt succeeded: its failures are forgotten.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn console_attempt_succeeded(&self, a: &Attempts) -> Result<(), ConsoleError> {
+        self.succeeded(a)
+    }
+
+    /// The attempt failed (`why` goes to the operation log, never to the client): it stays
+    /// counted; the `unauthenticated` error to answer.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn console_attempt_failed(
+        &self,
+        a: &Attempts,
+        action: &str,
+        peer: IpAddr,
+        why: &str,
+    ) -> Result<ConsoleError, ConsoleError> {
+        self.failed(a, action, peer, why)
     }
 
     /// `Me` for a session.

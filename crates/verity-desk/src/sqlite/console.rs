@@ -14,6 +14,7 @@ ALTER TABLE enroll_codes ADD COLUMN revoked_at INTEGER;
 CREATE TABLE admins (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
+    user_handle BLOB NOT NULL UNIQUE,
     role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'auditor')),
     created_at INTEGER NOT NULL,
     disabled_at INTEGER,
@@ -72,7 +73,7 @@ BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
 const SESSION_PURGE_SECS: u64 = 13 * 3600;
 
 const ADMIN_COLUMNS: &str = "id, name, role, created_at, disabled_at, setup_hash, \
-    setup_expires_at, passphrase_hash, totp_sealed, totp_last_step, language";
+    setup_expires_at, passphrase_hash, totp_sealed, totp_last_step, language, user_handle";
 
 fn admin_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AdminRecord, String)> {
     Ok((
@@ -88,6 +89,7 @@ fn admin_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AdminRecord, String)> {
             totp_sealed: r.get(8)?,
             totp_last_step: r.get::<_, Option<i64>>(9)?.map(to_u64),
             language: r.get(10)?,
+            user_handle: r.get(11)?,
         },
         r.get(2)?,
     ))
@@ -148,6 +150,7 @@ impl ConsoleStore for SqliteStore {
     fn add_admin(
         &self,
         name: &str,
+        user_handle: &[u8],
         role: AdminRole,
         setup_hash: &str,
         setup_expires_at: u64,
@@ -156,19 +159,33 @@ impl ConsoleStore for SqliteStore {
         self.write(|tx| {
             let n = tx
                 .execute(
-                    "INSERT INTO admins (name, role, created_at, setup_hash, setup_expires_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO NOTHING",
+                    "INSERT INTO admins (name, user_handle, role, created_at, setup_hash, \
+                     setup_expires_at) VALUES (?1, ?6, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                     params![
                         name,
                         role.as_str(),
                         to_i64(now),
                         setup_hash,
-                        to_i64(setup_expires_at)
+                        to_i64(setup_expires_at),
+                        user_handle
                     ],
                 )
                 .map_err(db)?;
             Ok(n == 1)
         })
+    }
+
+    fn admin_by_user_handle(&self, user_handle: &[u8]) -> Result<Option<AdminRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {ADMIN_COLUMNS} FROM admins WHERE user_handle = ?1"),
+                [user_handle],
+                admin_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(with_role)
+            .transpose()
     }
 
     fn admin_by_name(&self, name: &str) -> Result<Option<AdminRecord>, StoreError> {

@@ -68,13 +68,13 @@ fn passkeys_belong_to_one_account_and_a_reset_forgets_them_and_its_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     assert!(store
-        .add_admin("chan", AdminRole::Admin, "h1", 100, 1)
+        .add_admin("chan", b"handle-chan", AdminRole::Admin, "h1", 100, 1)
         .unwrap());
     assert!(!store
-        .add_admin("chan", AdminRole::Auditor, "h2", 100, 1)
+        .add_admin("chan", b"handle-other", AdminRole::Auditor, "h2", 100, 1)
         .unwrap());
     assert!(store
-        .add_admin("lee", AdminRole::Auditor, "h3", 100, 1)
+        .add_admin("lee", b"handle-lee", AdminRole::Auditor, "h3", 100, 1)
         .unwrap());
     let chan = store.admin_by_name("chan").unwrap().unwrap();
     let lee = store.admin_by_name("lee").unwrap().unwrap();
@@ -123,4 +123,16 @@ fn passkeys_belong_to_one_account_and_a_reset_forgets_them_and_its_sessions() {
         (Some("h9"), None)
     );
     assert!(!store.reset_admin("nobody", "h", 1).unwrap());
+    // The user handle names the account, and stays through a reset.
+    assert_eq!(
+        store
+            .admin_by_user_handle(b"handle-chan")
+            .unwrap()
+            .unwrap()
+            .name,
+        "chan"
+    );
+    assert!(!store
+        .add_admin("wong", b"handle-lee", AdminRole::Admin, "h", 1, 1)
+        .unwrap());
 }
