@@ -263,7 +263,8 @@ pub struct Dashboard {
     pub devices: DeviceCounts,
     /// Reports.
     pub reports: ReportCounts,
-    /// The organisation's feed (publishing it is not built yet: all `null`).
+    /// The organisation's feed: the latest version the desk published (`feed publish`), if any;
+    /// `stale_devices` is `null` (devices do not report their feed version yet).
     pub feed: FeedSummary,
     /// Console accounts that are enabled.
     pub admins: u32,
@@ -1117,6 +1118,8 @@ impl Desk {
             .iter()
             .filter(|a| a.disabled_at.is_none())
             .count();
+        // The latest version the desk published with confirmed items in it.
+        let last = self.store.feed_items(false, 1)?.into_iter().next();
         Ok(Dashboard {
             devices: DeviceCounts {
                 enrolled: count(devices.len() - revoked),
@@ -1124,8 +1127,8 @@ impl Desk {
             },
             reports: ReportCounts { open },
             feed: FeedSummary {
-                version: None,
-                published_at: None,
+                version: last.as_ref().and_then(|i| i.published_version),
+                published_at: last.as_ref().and_then(|i| i.published_at),
                 stale_devices: None,
             },
             admins: count(admins),

@@ -340,6 +340,8 @@ fn roles_and_recent_sign_in_are_enforced() {
     let dash = audit.call(&fx, "GET", "/console/api/dashboard", None);
     assert_eq!(dash.status, 200, "{:?}", dash.json());
     assert_eq!(dash.json()["admins"], 2);
+    assert_eq!(dash.json()["reports"]["open"], 0);
+    assert_eq!(dash.json()["feed"]["version"], Value::Null);
     let refused = audit.call(
         &fx,
         "POST",
