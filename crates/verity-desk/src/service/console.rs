@@ -328,6 +328,17 @@ fn check_passphrase(p: &str) -> Result<(), ConsoleError> {
     Ok(())
 }
 
+/// A passphrase as typed at sign-in (the 12-character floor is the setup's rule).
+fn check_signin_passphrase(p: &str) -> Result<(), ConsoleError> {
+    if p.is_empty() || p.chars().count() > PASSPHRASE_CHARS.1 {
+        return Err(ConsoleError::invalid(
+            "passphrase",
+            "the passphrase is 12 to 256 characters",
+        ));
+    }
+    Ok(())
+}
+
 fn check_totp_shape(code: &str) -> Result<(), ConsoleError> {
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
@@ -510,6 +521,27 @@ impl Desk {
             detail,
         })?;
         Ok(())
+    }
+
+    /// A sign-in step's malformed input is a failed sign-in for the operation log too (not
+    /// counted for the lockout: it judged nothing).
+    fn logged<T>(
+        &self,
+        action: &str,
+        peer: IpAddr,
+        r: Result<T, ConsoleError>,
+    ) -> Result<T, ConsoleError> {
+        if let Err(e) = &r {
+            self.log_op(
+                "anonymous",
+                action,
+                "",
+                "",
+                "invalid_input",
+                serde_json::json!({ "source": peer.to_string(), "field": e.field }),
+            )?;
+        }
+        r
     }
 
     fn csrf_of(&self, token_hash: &str) -> String {
@@ -724,13 +756,17 @@ impl Desk {
         peer: IpAddr,
     ) -> Result<SetupStarted, ConsoleError> {
         const ACTION: &str = "console.setup";
-        let name = check_admin_name(name)?;
-        check_passphrase(passphrase)?;
+        let name = self.logged(ACTION, peer, check_admin_name(name))?;
+        self.logged(ACTION, peer, check_passphrase(passphrase))?;
         if code.is_empty() || code.len() > 64 {
-            return Err(ConsoleError::invalid(
-                "code",
-                "the setup code is 12 characters",
-            ));
+            return self.logged(
+                ACTION,
+                peer,
+                Err(ConsoleError::invalid(
+                    "code",
+                    "the setup code is 12 characters",
+                )),
+            );
         }
         let now = self.clock.now();
         let attempt = self.admit_signin(&name, peer, ACTION, now)?;
@@ -794,8 +830,8 @@ impl Desk {
         peer: IpAddr,
     ) -> Result<SignedIn, ConsoleError> {
         const ACTION: &str = "console.setup_finish";
-        check_token("setup", setup)?;
-        check_totp_shape(code)?;
+        self.logged(ACTION, peer, check_token("setup", setup))?;
+        self.logged(ACTION, peer, check_totp_shape(code))?;
         let now = self.clock.now();
         let Some(pending) = self.store.pending_setup(&token_hash(setup), now)? else {
             return Err(ConsoleError::unauthenticated(
@@ -891,14 +927,9 @@ impl Desk {
         peer: IpAddr,
     ) -> Result<SignedIn, ConsoleError> {
         const ACTION: &str = "console.signin";
-        let name = check_admin_name(name)?;
-        if passphrase.is_empty() || passphrase.chars().count() > PASSPHRASE_CHARS.1 {
-            return Err(ConsoleError::invalid(
-                "passphrase",
-                "the passphrase is 12 to 256 characters",
-            ));
-        }
-        check_totp_shape(code)?;
+        let name = self.logged(ACTION, peer, check_admin_name(name))?;
+        self.logged(ACTION, peer, check_signin_passphrase(passphrase))?;
+        self.logged(ACTION, peer, check_totp_shape(code))?;
         let admin = self.check_credentials(&name, passphrase, code, peer, ACTION)?;
         let now = self.clock.now();
         let (token, session) = self.new_session(&admin, peer, now)?;
@@ -1003,13 +1034,8 @@ impl Desk {
         peer: IpAddr,
     ) -> Result<Me, ConsoleError> {
         const ACTION: &str = "console.reauth";
-        if passphrase.is_empty() || passphrase.chars().count() > PASSPHRASE_CHARS.1 {
-            return Err(ConsoleError::invalid(
-                "passphrase",
-                "the passphrase is 12 to 256 characters",
-            ));
-        }
-        check_totp_shape(code)?;
+        self.logged(ACTION, peer, check_signin_passphrase(passphrase))?;
+        self.logged(ACTION, peer, check_totp_shape(code))?;
         let admin = self.check_credentials(&s.admin.name, passphrase, code, peer, ACTION)?;
         let now = self.clock.now();
         self.store.touch_session(&s.session.token_hash, now, true)?;

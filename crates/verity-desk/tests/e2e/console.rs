@@ -655,6 +655,17 @@ fn failed_sign_ins_lock_the_account_for_a_while() {
     assert!(log
         .iter()
         .any(|o| o.action == "console.signin" && o.outcome == "ok"));
+    let junk = call(
+        &fx,
+        "POST",
+        "/console/api/signin",
+        &[],
+        Some(&json!({"name": "boss", "passphrase": PASS, "totp": "12ab"})),
+    );
+    assert_eq!(junk.json()["field"], "totp");
+    assert!(ops(&fx)
+        .iter()
+        .any(|o| o.action == "console.signin" && o.outcome == "invalid_input"));
 }
 
 #[test]
