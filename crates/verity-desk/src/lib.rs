@@ -30,6 +30,7 @@
 
 pub mod addr;
 pub mod admin;
+pub mod dashboard;
 pub mod feedpub;
 pub mod http;
 pub mod orgkey;

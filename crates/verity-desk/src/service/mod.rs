@@ -49,6 +49,7 @@ use verity_device::proto::{
 };
 use zeroize::Zeroizing;
 
+mod checkin;
 mod enroll;
 mod report;
 
