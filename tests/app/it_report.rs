@@ -157,3 +157,30 @@ fn after_a_sync_the_desk_hears_from_the_device_and_it_answers_come_back() {
         assert!(notices.is_empty(), "{notices:?}");
     }
 }
+
+#[test]
+fn a_verdict_is_disputed_with_a_reason() {
+    let desk = Desk::start();
+    let app = app_on(&desk);
+    enrol_and_look(&app, &desk);
+    let dispute = |input: &str, note: &str| json!({ "input": input, "kind": null, "note": note, "passphrase": passphrase() });
+    // Why is required; a message naming no single number or link has nothing to dispute.
+    let e = app.err("dispute_check", dispute("+852 3001 5555", " "));
+    assert_eq!(e["reason"], "report_note_invalid", "{e}");
+    let e = app.err(
+        "dispute_check",
+        dispute("your account will be frozen, reply now", "it is our bank"),
+    );
+    assert_eq!(e["reason"], "nothing_to_report", "{e}");
+    let sent = app.ok(
+        "dispute_check",
+        dispute(
+            "+852 3001 5555",
+            "This is Wing Fat Trading, our real supplier",
+        ),
+    );
+    assert_eq!(sent["kind"], "appeal");
+    assert_eq!(sent["item"], "+85230015555");
+    let groups = admin::list_reports(desk.dir.path(), None).unwrap();
+    assert_eq!(groups[0].kind, "appeal");
+}

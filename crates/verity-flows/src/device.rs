@@ -121,35 +121,6 @@ pub fn verify(
     Ok(report)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_policy_counts_characters_not_bytes() {
-        let cases: &[(Option<&str>, Result<(), PassphraseError>)] = &[
-            (None, Err(PassphraseError::Missing)),
-            (Some(""), Err(PassphraseError::Missing)),
-            (Some("1234567"), Err(PassphraseError::TooShort { min: 8 })),
-            (Some("12345678"), Ok(())),
-            // Seven characters of three bytes each: 21 bytes, still too short.
-            (
-                Some("密碼密碼密碼密"),
-                Err(PassphraseError::TooShort { min: 8 }),
-            ),
-            (Some("密碼密碼密碼密碼"), Ok(())),
-        ];
-        for (p, want) in cases {
-            assert_eq!(&check_new_passphrase(p.map(str::as_bytes)), want, "{p:?}");
-        }
-        let long = "x".repeat(MAX_PASSPHRASE_BYTES + 1);
-        assert_eq!(
-            check_new_passphrase(Some(long.as_bytes())),
-            Err(PassphraseError::TooLong { max: 1024 })
-        );
-    }
-}
-
 /// The check-in this device would send now: the app's `app_version`, the feed version held and
 /// when it last synced (and whether the feed is the organisation's own), the checklist's steps
 /// done. Read from the store only; nothing of a check's input or a threat's value.
@@ -188,4 +159,33 @@ pub fn check_in_body(store: &Store, app_version: &str) -> Result<CheckIn, FlowEr
 pub fn check_in(store: &Store, ctx: &DeviceContext) -> Result<CheckInReceipt, FlowError> {
     let body = check_in_body(store, &ctx.facts.app_version)?;
     Ok(ops::check_in(ctx, &body)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_counts_characters_not_bytes() {
+        let cases: &[(Option<&str>, Result<(), PassphraseError>)] = &[
+            (None, Err(PassphraseError::Missing)),
+            (Some(""), Err(PassphraseError::Missing)),
+            (Some("1234567"), Err(PassphraseError::TooShort { min: 8 })),
+            (Some("12345678"), Ok(())),
+            // Seven characters of three bytes each: 21 bytes, still too short.
+            (
+                Some("密碼密碼密碼密"),
+                Err(PassphraseError::TooShort { min: 8 }),
+            ),
+            (Some("密碼密碼密碼密碼"), Ok(())),
+        ];
+        for (p, want) in cases {
+            assert_eq!(&check_new_passphrase(p.map(str::as_bytes)), want, "{p:?}");
+        }
+        let long = "x".repeat(MAX_PASSPHRASE_BYTES + 1);
+        assert_eq!(
+            check_new_passphrase(Some(long.as_bytes())),
+            Err(PassphraseError::TooLong { max: 1024 })
+        );
+    }
 }
