@@ -644,6 +644,10 @@ async fn run_sync<R: Runtime>(
     }
     emit_progress(app, &FeedProgress::stage(SyncStage::Done));
     alert(state, &report);
+    // The desk hears how this device stands, and IT's answers come back (in the background:
+    // never part of the sync's result).
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move { crate::desk_contact::after_sync(&handle).await });
     Ok(())
 }
 

@@ -23,6 +23,12 @@ pub const RUST_KEYS: &[&str] = &[
     "cl.export.dialog.filter.html",
     "cl.export.dialog.filter.csv",
     "cl.export.dialog.filter.json",
+    "notification.it_report.title",
+    "notification.it_report.confirmed",
+    "notification.it_report.confirmed_plain",
+    "notification.it_report.rejected",
+    "notification.it_report.rejected_plain",
+    "notification.it_report.many",
 ];
 
 #[cfg(test)]

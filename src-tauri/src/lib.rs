@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod commands;
+pub mod desk_contact;
 pub mod desktop;
 pub mod error;
 pub mod feed_sync;

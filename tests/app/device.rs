@@ -22,7 +22,7 @@ use verity_device::{Clock as _, KdfParams, ManualClock};
 const START: u64 = 1_800_000_000;
 const PASSPHRASE: &str = "correct horse battery staple";
 
-fn secret_service() -> bool {
+pub(crate) fn secret_service() -> bool {
     std::env::var("VERITY_TEST_SECRET_SERVICE").as_deref() == Ok("1")
 }
 

@@ -116,3 +116,71 @@ fn a_check_and_a_threat_are_reported_and_the_outcome_comes_back() {
     let again = app.ok("refresh_it_reports", json!({ "passphrase": passphrase() }));
     assert_eq!(again["unseen"], 0);
 }
+
+/// After a sync the app checks in with the desk and hears IT's answers — with a key the OS store
+/// holds. With a key file (its passphrase is never asked for in the background) nothing is sent.
+#[test]
+fn after_a_sync_the_desk_hears_from_the_device_and_it_answers_come_back() {
+    let desk = Desk::start();
+    let app = app_on(&desk);
+    enrol_and_look(&app, &desk);
+    let sent = app.ok(
+        "report_check",
+        json!({ "input": "+852 3001 7777", "kind": null, "note": "", "passphrase": passphrase() }),
+    );
+    let id = sent["id"].as_u64().unwrap();
+    admin::resolve_report(
+        desk.dir.path(),
+        id,
+        ReportStatus::Rejected,
+        "Our courier's number",
+        desk.clock.as_ref(),
+    )
+    .unwrap();
+    tauri::async_runtime::block_on(verity_app::desk_contact::after_sync(app.app.handle()));
+    let store = verity_desk::SqliteStore::open(desk.dir.path()).unwrap();
+    let check_ins = verity_desk::DeskStore::check_ins(&store).unwrap();
+    let notices = app.host.notices.lock().unwrap().clone();
+    let list = app.ok("it_reports", json!({}));
+    if crate::device::secret_service() {
+        assert_eq!(check_ins.len(), 1, "checked in");
+        assert_eq!(check_ins[0].checklist_total, Some(5));
+        assert_eq!(list["reports"][0]["state"], "rejected", "{list}");
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(notices[0].body.contains("+85230017777"), "{notices:?}");
+    } else {
+        assert!(
+            check_ins.is_empty(),
+            "a key file is not opened in the background"
+        );
+        assert_eq!(list["reports"][0]["state"], "new", "{list}");
+        assert!(notices.is_empty(), "{notices:?}");
+    }
+}
+
+#[test]
+fn a_verdict_is_disputed_with_a_reason() {
+    let desk = Desk::start();
+    let app = app_on(&desk);
+    enrol_and_look(&app, &desk);
+    let dispute = |input: &str, note: &str| json!({ "input": input, "kind": null, "note": note, "passphrase": passphrase() });
+    // Why is required; a message naming no single number or link has nothing to dispute.
+    let e = app.err("dispute_check", dispute("+852 3001 5555", " "));
+    assert_eq!(e["reason"], "report_note_invalid", "{e}");
+    let e = app.err(
+        "dispute_check",
+        dispute("your account will be frozen, reply now", "it is our bank"),
+    );
+    assert_eq!(e["reason"], "nothing_to_report", "{e}");
+    let sent = app.ok(
+        "dispute_check",
+        dispute(
+            "+852 3001 5555",
+            "This is Wing Fat Trading, our real supplier",
+        ),
+    );
+    assert_eq!(sent["kind"], "appeal");
+    assert_eq!(sent["item"], "+85230015555");
+    let groups = admin::list_reports(desk.dir.path(), None).unwrap();
+    assert_eq!(groups[0].kind, "appeal");
+}

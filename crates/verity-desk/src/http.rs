@@ -267,6 +267,7 @@ endpoint!(verify, Desk::verify);
 endpoint!(unbind, Desk::unbind);
 endpoint!(report, Desk::report);
 endpoint!(report_status, Desk::report_status);
+endpoint!(check_in, Desk::check_in);
 
 async fn org(State(state): State<Arc<HttpState>>, uri: Uri) -> Response {
     let challenge = uri
@@ -359,6 +360,7 @@ pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> R
         .route(paths::UNBIND, post(unbind))
         .route(paths::REPORT, post(report))
         .route(paths::REPORT_STATUS, post(report_status))
+        .route(paths::CHECKIN, post(check_in))
         .fallback(not_found)
         .with_state(state.clone())
         .merge(crate::console::router(state.clone()))

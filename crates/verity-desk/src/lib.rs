@@ -31,6 +31,7 @@
 pub mod addr;
 pub mod admin;
 pub mod console;
+pub mod dashboard;
 pub mod feedpub;
 pub mod http;
 pub mod orgkey;

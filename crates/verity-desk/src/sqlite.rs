@@ -7,7 +7,7 @@
 
 use crate::policy::Policy;
 use crate::store::{
-    AgentRecord, AnchorOutcome, Attempt, AuditAnchorRecord, DeskStore, DeviceRecord,
+    AgentRecord, AnchorOutcome, Attempt, AuditAnchorRecord, CheckInRecord, DeskStore, DeviceRecord,
     EnrollCodeRecord, EnrollOutcome, FailureKind, FeedItemRecord, FeedPublisherRecord, NewFeedItem,
     NewReport, OrgFeedRecord, OrgRecord, ReportAdmission, ReportGroup, ReportRecord, ReportStatus,
     ResolveOutcome, StoreError, TotpRecord,
@@ -21,8 +21,9 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
+mod checkins;
 mod console;
 mod feed;
 mod reports;
@@ -125,7 +126,9 @@ CREATE TABLE agents (
     reports::MIGRATION,
     // 7: the feed's publishing: where, and the items IT confirmed.
     feed::MIGRATION,
-    // 8: the organisation console: accounts, passkeys, sessions, the operation log; enrolment
+    // 8: each device's latest check-in.
+    checkins::MIGRATION,
+    // 9: the organisation console: accounts, passkeys, sessions, the operation log; enrolment
     // codes can be revoked.
     console::MIGRATION,
 ];
@@ -918,6 +921,25 @@ impl DeskStore for SqliteStore {
         at: u64,
     ) -> Result<(), StoreError> {
         self.write(|tx| feed::mark_published(tx, ids, version, at))
+    }
+
+    fn record_check_in(&self, c: &CheckInRecord) -> Result<(), StoreError> {
+        self.write(|tx| checkins::record(tx, c))
+    }
+
+    fn reports_received_since(&self, since: u64) -> Result<u32, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT COUNT(*) FROM reports WHERE received_at >= ?1",
+                [to_i64(since)],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+            .map_err(db)
+    }
+
+    fn check_ins(&self) -> Result<Vec<CheckInRecord>, StoreError> {
+        checkins::all(&self.conn())
     }
 }
 

@@ -427,6 +427,27 @@ pub struct FeedItemRecord {
     pub published_at: Option<u64>,
 }
 
+/// A device's latest check-in (`POST /v1/checkin`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckInRecord {
+    /// The device.
+    pub device_id: String,
+    /// When the desk received it.
+    pub received_at: u64,
+    /// The app's version.
+    pub app_version: String,
+    /// The feed version the device holds.
+    pub feed_version: Option<u64>,
+    /// When its last sync succeeded (its clock).
+    pub feed_synced_at: Option<u64>,
+    /// Whether its feed is the organisation's own.
+    pub feed_organisation: bool,
+    /// Checklist steps done.
+    pub checklist_done: Option<u32>,
+    /// Checklist steps in all.
+    pub checklist_total: Option<u32>,
+}
+
 /// The desk's storage.
 pub trait DeskStore: ConsoleStore + Send + Sync + std::fmt::Debug {
     /// Records the organisation (once).
@@ -709,6 +730,21 @@ pub trait DeskStore: ConsoleStore + Send + Sync + std::fmt::Debug {
         version: u64,
         at: u64,
     ) -> Result<(), StoreError>;
+    /// Keeps a device's check-in, replacing its previous one.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn record_check_in(&self, c: &CheckInRecord) -> Result<(), StoreError>;
+    /// Reports received since `since`, from every device.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn reports_received_since(&self, since: u64) -> Result<u32, StoreError>;
+    /// Every device's latest check-in.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn check_ins(&self) -> Result<Vec<CheckInRecord>, StoreError>;
 }
 
 /// What an organisation-console account may do (`docs/console-api.md`): each role can do what

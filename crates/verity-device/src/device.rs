@@ -12,9 +12,10 @@ use crate::keystore::{
     FileKeyStore, KeyStore, KeyStoreChoice, KeyStoreError, KeyStoreKind, OsKeyStore,
 };
 use crate::proto::{
-    self, codes, paths, Certificate, CheckResult, DeviceFacts, EnrollRequest, EnrollResponse,
-    OrgInfo, ProtoError, RegionSignals, Report, ReportOutcome, ReportReceipt, ReportStatusAnswer,
-    ReportStatusRequest, SignalsRequest, TotpSetupResponse, VerifyRequest, VerifyResponse,
+    self, codes, paths, Certificate, CheckIn, CheckInReceipt, CheckResult, DeviceFacts,
+    EnrollRequest, EnrollResponse, OrgInfo, ProtoError, RegionSignals, Report, ReportOutcome,
+    ReportReceipt, ReportStatusAnswer, ReportStatusRequest, SignalsRequest, TotpSetupResponse,
+    VerifyRequest, VerifyResponse,
 };
 use crate::sealed::{KdfParams, SealError};
 use crate::state::{DeviceState, LastVerify, StateError, TwoFactorState};
@@ -693,6 +694,25 @@ pub fn report(ctx: &DeviceContext, report: &Report) -> Result<ReportReceipt, Dev
     Ok(client.call::<_, ReportReceipt>(
         paths::REPORT,
         report,
+        &key,
+        Some(&state.certificate),
+        ctx.clock.as_ref(),
+    )?)
+}
+
+/// Tells the desk how this device's protection looks ([`proto::CheckIn`]); the desk's receipt.
+///
+/// # Errors
+/// [`DeviceError`]: a field refused before sending ([`ProtoError::CheckIn`]), not enrolled, the
+/// key store, the network, or the desk's refusal.
+pub fn check_in(ctx: &DeviceContext, checkin: &CheckIn) -> Result<CheckInReceipt, DeviceError> {
+    checkin
+        .validate(Some(ctx.clock.now()))
+        .map_err(ProtoError::CheckIn)?;
+    let (state, key, client) = load_bound(ctx)?;
+    Ok(client.call::<_, CheckInReceipt>(
+        paths::CHECKIN,
+        checkin,
         &key,
         Some(&state.certificate),
         ctx.clock.as_ref(),

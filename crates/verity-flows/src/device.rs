@@ -6,7 +6,9 @@ use crate::FlowError;
 use verity_checklist::audit::AnchoredHead;
 use verity_core::Timestamp;
 use verity_device::device::{self as ops};
+use verity_device::proto::{CheckIn, CheckInReceipt, ChecklistState, FeedState};
 use verity_device::{DeviceContext, EnrollOutcome, KeyStoreChoice, VerifyReport};
+use verity_feed_policy::config::TrustAnchor;
 use verity_store::Store;
 
 /// The shortest passphrase for a new key file, in characters.
@@ -117,6 +119,46 @@ pub fn verify(
         })?;
     }
     Ok(report)
+}
+
+/// The check-in this device would send now: the app's `app_version`, the feed version held and
+/// when it last synced (and whether the feed is the organisation's own), the checklist's steps
+/// done. Read from the store only; nothing of a check's input or a threat's value.
+///
+/// # Errors
+/// [`FlowError::Store`].
+pub fn check_in_body(store: &Store, app_version: &str) -> Result<CheckIn, FlowError> {
+    let feed = store.feed_state()?;
+    let settings = store.feed_settings()?;
+    let feed = feed.version.map(|version| FeedState {
+        version,
+        synced_at: feed
+            .last_success
+            .map_or(0, |t| u64::try_from(t.0).unwrap_or(0)),
+        organisation: matches!(
+            settings.root_anchor,
+            Some(TrustAnchor::Organisation | TrustAnchor::Provisioned)
+        ),
+    });
+    let progress = store.checklist()?.progress();
+    Ok(CheckIn {
+        app_version: app_version.to_owned(),
+        feed,
+        checklist: Some(ChecklistState {
+            done: progress.done,
+            total: progress.total,
+        }),
+    })
+}
+
+/// Tells the organisation's desk how this device's protection looks ([`check_in_body`]).
+///
+/// # Errors
+/// [`FlowError::Store`]; [`FlowError::Device`]: not enrolled, the key store (a key file needs its
+/// passphrase), the network, the desk's refusal.
+pub fn check_in(store: &Store, ctx: &DeviceContext) -> Result<CheckInReceipt, FlowError> {
+    let body = check_in_body(store, &ctx.facts.app_version)?;
+    Ok(ops::check_in(ctx, &body)?)
 }
 
 #[cfg(test)]

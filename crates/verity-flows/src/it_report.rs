@@ -144,6 +144,30 @@ pub fn check_report_of(
     ))
 }
 
+/// The appeal of a check of `input` ("this is our real supplier"): as [`check_report_of`], of
+/// kind `appeal`, the employee's `note` saying why (required). IT may add the item to the
+/// organisation's allowlist, signed into its feed.
+///
+/// # Errors
+/// As [`check_report_of`]; [`FlowError::NothingToReport`] for a check that names no single
+/// number or link (a message with several, or none).
+pub fn appeal_report_of(
+    store: &mut Store,
+    input: &str,
+    kind: Option<CheckKind>,
+    note: &str,
+    at: Timestamp,
+) -> Result<Report, FlowError> {
+    let mut report = check_report_of(store, input, kind, note, at)?;
+    if report.item.is_none() {
+        return Err(FlowError::NothingToReport(
+            "an appeal names one number or link",
+        ));
+    }
+    report.kind = ReportKind::Appeal;
+    Ok(report)
+}
+
 /// Reports a check of `input` ([`check_report_of`]) and keeps the receipt.
 ///
 /// # Errors

@@ -27,6 +27,8 @@ pub(crate) const MIGRATION_IT_REPORTS: Migration = Migration {
     seed: None,
 };
 
+const LAST_CHECK_IN: &str = "desk.last_check_in";
+
 /// The most reports kept (the oldest resolved ones go first).
 pub const MAX_IT_REPORTS: u32 = 500;
 
@@ -222,6 +224,25 @@ impl Store {
             }
             Ok(changed)
         })
+    }
+
+    /// When this device last checked in with its desk (the app's background contact).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn last_check_in(&self) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self
+            .setting(LAST_CHECK_IN)?
+            .and_then(|v| v.parse().ok())
+            .map(Timestamp))
+    }
+
+    /// Records that this device checked in with its desk at `at`.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn set_last_check_in(&mut self, at: Timestamp) -> Result<(), StoreError> {
+        self.put_setting(LAST_CHECK_IN, &at.0.to_string())
     }
 
     /// How many outcomes the user has not seen.

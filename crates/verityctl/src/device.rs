@@ -90,6 +90,14 @@ pub enum DeviceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Tell the desk how this device's protection looks (the app's version, the feed version
+    /// held and when it last synced, checklist steps done), for the organisation's console.
+    /// The app does it by itself after syncs.
+    CheckIn {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Set up two-factor again (until a code has been accepted).
     TotpSetup {
         /// Print one JSON object.
@@ -280,6 +288,38 @@ pub fn run(args: &DeviceArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
                 }
             } else {
                 writeln!(out, "This device is not bound to an organisation.")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DeviceCommand::CheckIn { json } => {
+            let mut store = verity_store::Store::open(data_dir)?;
+            let body = verity_flows::device::check_in_body(&store, &ctx.facts.app_version)?;
+            let receipt = match verity_flows::device::check_in(&store, &ctx) {
+                Ok(r) => r,
+                Err(verity_flows::FlowError::Device(e)) => return Ok(report(&e)),
+                Err(e) => return Err(e.into()),
+            };
+            // Not fatal: the desk has it; the app's next contact just comes sooner.
+            let _kept = store.set_last_check_in(verity_core::Timestamp(
+                i64::try_from(receipt.received_at).unwrap_or(i64::MAX),
+            ));
+            if *json {
+                json_line(out, &body)?;
+            } else {
+                writeln!(
+                    out,
+                    "Checked in: app {}, feed {}, checklist {}.",
+                    body.app_version,
+                    body.feed.map_or_else(
+                        || "none".to_owned(),
+                        |f| format!(
+                            "version {} (synced at {} Unix time)",
+                            f.version, f.synced_at
+                        )
+                    ),
+                    body.checklist
+                        .map_or_else(|| "-".to_owned(), |c| format!("{}/{}", c.done, c.total)),
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -28,6 +28,8 @@ pub enum KindArg {
     TripwireCodeGuard,
     /// A message claiming to be support.
     SupportMessage,
+    /// A dispute of a verdict ("this is our real supplier"): --item and --note required.
+    Appeal,
     /// Anything else.
     Other,
 }
@@ -40,6 +42,7 @@ impl From<KindArg> for ReportKind {
             KindArg::TripwireRemoteTool => ReportKind::TripwireRemoteTool,
             KindArg::TripwireCodeGuard => ReportKind::TripwireCodeGuard,
             KindArg::SupportMessage => ReportKind::SupportMessage,
+            KindArg::Appeal => ReportKind::Appeal,
             KindArg::Other => ReportKind::Other,
         }
     }

@@ -161,6 +161,32 @@ pub async fn report_check(
     send(&state, &config, report, passphrase).await
 }
 
+/// Disputes the verdict of a check of `input` with IT ("this is our real supplier"): an appeal
+/// naming the normalised number or link, with the employee's `note` saying why (required). IT may
+/// add it to the organisation's allowlist. Errors as [`report_check`]; `invalid_input` with
+/// reason `nothing_to_report` when the check names no single number or link, and
+/// `report_note_invalid` for an empty note.
+#[tauri::command]
+#[specta::specta]
+pub async fn dispute_check(
+    state: State<'_, AppState>,
+    config: State<'_, DeviceConfig>,
+    input: String,
+    kind: Option<CheckKind>,
+    note: String,
+    passphrase: Option<String>,
+) -> CmdResult<ItReportView> {
+    if input.len() > MAX_INPUT {
+        return Err(too_long("input"));
+    }
+    if note.len() > MAX_NOTE_BYTES {
+        return Err(too_long("note"));
+    }
+    let now = crate::clock::now();
+    let report = state.with_flow(|s| it_report::appeal_report_of(s, &input, kind, &note, now))?;
+    send(&state, &config, report, passphrase).await
+}
+
 /// Reports Threats entry `id` to IT ("I met this one") with the employee's `note`. Errors as
 /// [`report_check`]; `invalid_input` with reason `nothing_to_report` when the entry is gone.
 #[tauri::command]

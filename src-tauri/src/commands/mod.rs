@@ -77,6 +77,7 @@ macro_rules! specta_builder {
                 tripwire_events::<$runtime>,
                 report_tripwire::<$runtime>,
                 report_check,
+                dispute_check,
                 report_threat,
                 it_reports,
                 refresh_it_reports,

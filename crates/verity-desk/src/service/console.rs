@@ -15,8 +15,7 @@ use super::Desk;
 use crate::addr::rate_bucket;
 use crate::store::{
     AdminRecord, AdminRole, Attempt, DeviceRecord, EnrollCodeListing, FailureKind, NewOp,
-    PasskeyRecord, PendingSetupRecord, ReportRecord, ReportStatus, SessionRecord, SetupOutcome,
-    StoreError,
+    PasskeyRecord, PendingSetupRecord, ReportRecord, SessionRecord, SetupOutcome, StoreError,
 };
 use crate::totp;
 use serde::Serialize;
@@ -256,45 +255,41 @@ pub struct DeviceDetail {
     pub reports: Vec<ReportRecord>,
 }
 
-/// The dashboard.
+/// The dashboard: the contract's fields, and what check-ins tell ([`crate::dashboard`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
-    /// Devices.
-    pub devices: DeviceCounts,
+    /// Devices: enrolled (not revoked), revoked, two-factor pending.
+    pub devices: crate::dashboard::DeviceCounts,
     /// Reports.
     pub reports: ReportCounts,
-    /// The organisation's feed: the latest version the desk published (`feed publish`), if any;
-    /// `stale_devices` is `null` (devices do not report their feed version yet).
+    /// The feed: the desk's latest published version, and the devices' freshness.
     pub feed: FeedSummary,
+    /// Checklist completion by team (every device in the team `""` until teams exist).
+    pub checklist: Vec<crate::dashboard::TeamProgress>,
     /// Console accounts that are enabled.
     pub admins: u32,
-}
-
-/// Device counts.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeviceCounts {
-    /// Enrolled and not revoked.
-    pub enrolled: u32,
-    /// Revoked.
-    pub revoked: u32,
 }
 
 /// Report counts.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportCounts {
-    /// Reports not triaged yet.
+    /// Lines of the triage queue waiting (one per normalised item).
     pub open: u32,
+    /// Reports received in the last 24 hours.
+    pub today: u32,
 }
 
 /// The feed's state.
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedSummary {
-    /// The version published.
+    /// The latest version the desk published with confirmed items (`feed publish`), if any.
     pub version: Option<u64>,
     /// When.
     pub published_at: Option<u64>,
-    /// Devices behind it.
-    pub stale_devices: Option<u32>,
+    /// How many devices are behind (see [`crate::dashboard::FeedFreshness`]).
+    pub stale_devices: u32,
+    /// The devices' freshness in detail.
+    pub freshness: crate::dashboard::FeedFreshness,
 }
 
 /// A console account's name: 1 to 64 of `a-z 0-9 . _ - @`, case-insensitive (kept lower case).
@@ -1129,35 +1124,30 @@ impl Desk {
     /// # Errors
     /// Store failures.
     pub fn console_dashboard(&self) -> Result<Dashboard, ConsoleError> {
-        let devices = self.store.list_devices()?;
-        let revoked = devices.iter().filter(|d| d.revoked_at.is_some()).count();
-        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        let open: u32 = self
-            .store
-            .report_groups(Some(ReportStatus::New))?
-            .iter()
-            .map(|g| g.count)
-            .sum();
+        let d =
+            crate::dashboard::dashboard(self.store.as_ref(), self.clock.now(), &|_| String::new())?;
+        // The latest version the desk published with confirmed items in it.
+        let last = self.store.feed_items(false, 1)?.into_iter().next();
         let admins = self
             .store
             .list_admins()?
             .iter()
             .filter(|a| a.disabled_at.is_none())
             .count();
-        // The latest version the desk published with confirmed items in it.
-        let last = self.store.feed_items(false, 1)?.into_iter().next();
         Ok(Dashboard {
-            devices: DeviceCounts {
-                enrolled: count(devices.len() - revoked),
-                revoked: count(revoked),
+            devices: d.devices,
+            reports: ReportCounts {
+                open: d.open_reports,
+                today: d.reports_today,
             },
-            reports: ReportCounts { open },
             feed: FeedSummary {
                 version: last.as_ref().and_then(|i| i.published_version),
                 published_at: last.as_ref().and_then(|i| i.published_at),
-                stale_devices: None,
+                stale_devices: d.feed.stale_count,
+                freshness: d.feed,
             },
-            admins: count(admins),
+            checklist: d.checklist,
+            admins: u32::try_from(admins).unwrap_or(u32::MAX),
         })
     }
 

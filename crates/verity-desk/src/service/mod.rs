@@ -49,6 +49,7 @@ use verity_device::proto::{
 };
 use zeroize::Zeroizing;
 
+mod checkin;
 pub mod console;
 mod enroll;
 mod report;

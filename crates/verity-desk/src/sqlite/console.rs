@@ -1,4 +1,4 @@
-//! The organisation console's tables (schema 8): accounts, their passkeys, sessions, pending
+//! The organisation console's tables (schema 9): accounts, their passkeys, sessions, pending
 //! setups, the operation log; and the revocation of enrolment codes.
 
 use super::{db, to_i64, to_u64, SqliteStore};
@@ -8,7 +8,7 @@ use crate::store::{
 };
 use rusqlite::{params, OptionalExtension};
 
-/// Schema 8.
+/// Schema 9.
 pub(super) const MIGRATION: &str = r"
 ALTER TABLE enroll_codes ADD COLUMN revoked_at INTEGER;
 CREATE TABLE admins (

@@ -490,7 +490,11 @@ fn a_revoked_code_enrols_nothing_and_devices_are_managed_from_the_console() {
     );
     assert_eq!(gone.json()["revoke_reason"], "laptop stolen");
     let dash = boss.call(&fx, "GET", "/console/api/dashboard", None).json();
-    assert_eq!(dash["devices"], json!({"enrolled": 0, "revoked": 1}));
+    assert_eq!(
+        dash["devices"],
+        json!({"enrolled": 0, "revoked": 1, "two_factor_pending": 0})
+    );
+    assert_eq!(dash["feed"]["stale_devices"], 0);
     assert_eq!(
         boss.call(&fx, "GET", "/console/api/devices/nothex", None)
             .json()["code"],

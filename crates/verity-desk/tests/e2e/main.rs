@@ -465,6 +465,7 @@ fn tls_desk(fx: &Fx, options: ServeOptions) -> TlsDesk {
 
 mod agents;
 mod audit;
+mod checkin;
 mod console;
 mod feedpub;
 mod load;

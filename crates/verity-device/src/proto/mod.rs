@@ -45,6 +45,10 @@
 //! validated on both ends by [`Report::validate`]; the signed answer is a [`ReportReceipt`].
 //! `POST /v1/report/status` ([`ReportStatusRequest`]) tells a device where its own reports stand.
 //!
+//! **Check-in.** `POST /v1/checkin` carries a [`CheckIn`] (the app's version, the feed version
+//! held and when it last synced, checklist steps done): what the organisation's console shows
+//! of each device's protection.
+//!
 //! **Errors** are `{code, message}` JSON with a code from [`codes`]; the app words them.
 
 use data_encoding::{BASE64URL_NOPAD, HEXLOWER, HEXUPPER};
@@ -97,6 +101,8 @@ pub mod paths {
     pub const REPORT: &str = "/v1/report";
     /// `POST`: where the device's own reports stand (signed like every device request).
     pub const REPORT_STATUS: &str = "/v1/report/status";
+    /// `POST`: the device's protection at a glance, for the console ([`super::CheckIn`]).
+    pub const CHECKIN: &str = "/v1/checkin";
     /// `GET`: liveness.
     pub const HEALTH: &str = "/healthz";
 }
@@ -272,6 +278,9 @@ pub enum ProtoError {
     /// A report to IT is refused before it is sent ([`ReportError::code`] is the desk's code).
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// A check-in is refused before it is sent.
+    #[error(transparent)]
+    CheckIn(#[from] CheckInError),
 }
 
 /// Encodes bytes as base64url without padding.
@@ -382,6 +391,7 @@ mod agent;
 mod answer;
 mod audit;
 mod certificate;
+mod checkin;
 mod report;
 mod request;
 mod text;
@@ -391,6 +401,7 @@ pub use agent::*;
 pub use answer::*;
 pub use audit::*;
 pub use certificate::*;
+pub use checkin::*;
 pub use report::*;
 pub use request::*;
 pub use text::*;

@@ -35,18 +35,22 @@ pub enum ReportKind {
     TripwireCodeGuard,
     /// A message claiming to come from support.
     SupportMessage,
+    /// A dispute of a verdict ("this is our real supplier"): the item the employee says is
+    /// genuine, and why in the note (required). IT may add it to the organisation's allowlist.
+    Appeal,
     /// Anything else.
     Other,
 }
 
 impl ReportKind {
     /// Every kind.
-    pub const ALL: [ReportKind; 6] = [
+    pub const ALL: [ReportKind; 7] = [
         ReportKind::Check,
         ReportKind::Threat,
         ReportKind::TripwireRemoteTool,
         ReportKind::TripwireCodeGuard,
         ReportKind::SupportMessage,
+        ReportKind::Appeal,
         ReportKind::Other,
     ];
 
@@ -59,6 +63,7 @@ impl ReportKind {
             ReportKind::TripwireRemoteTool => "tripwire_remote_tool",
             ReportKind::TripwireCodeGuard => "tripwire_code_guard",
             ReportKind::SupportMessage => "support_message",
+            ReportKind::Appeal => "appeal",
             ReportKind::Other => "other",
         }
     }
@@ -296,6 +301,21 @@ impl Report {
         }
         check_verdict(&self.verdict)?;
         check_note(&self.note)?;
+        if self.kind == ReportKind::Appeal {
+            // A dispute names what it disputes, and says why.
+            if !self
+                .item
+                .as_deref()
+                .is_some_and(|i| is_e164(i) || is_bare_link(i))
+            {
+                return Err(ReportError::Item("an appeal names a number or a link"));
+            }
+            if self.note.trim().is_empty() {
+                return Err(ReportError::Note(
+                    "an appeal says why (this is our real supplier…)",
+                ));
+            }
+        }
         if self.observed_at == 0 {
             return Err(ReportError::ObservedAt("zero"));
         }
@@ -339,7 +359,9 @@ impl Report {
     pub fn dedup_key(&self, device_id: &str) -> String {
         let kind = self.kind.code();
         match (&self.kind, self.item.as_deref()) {
-            (ReportKind::Check | ReportKind::Threat, Some(item)) => format!("{kind}|{item}"),
+            (ReportKind::Check | ReportKind::Threat | ReportKind::Appeal, Some(item)) => {
+                format!("{kind}|{item}")
+            }
             (_, item) => format!(
                 "{kind}|{}|{device_id}|{}",
                 item.unwrap_or(""),
@@ -537,5 +559,21 @@ mod tests {
         for c in ['a', '字', ' ', '\u{A0}', '\u{1F600}'] {
             assert!(!is_format_char(c), "{c:?}");
         }
+    }
+    #[test]
+    fn an_appeal_names_a_number_or_link_and_says_why() {
+        let mut r = report(ReportKind::Appeal, Some("+85291234567"));
+        r.validate(Some(NOW)).unwrap();
+        assert_eq!(
+            r.dedup_key("dev"),
+            "appeal|+85291234567",
+            "shared by every device"
+        );
+        r.note = "  ".into();
+        assert_eq!(code_of(&r), codes::REPORT_NOTE_INVALID);
+        let r = report(ReportKind::Appeal, Some("anydesk"));
+        assert_eq!(code_of(&r), codes::REPORT_ITEM_INVALID);
+        let r = report(ReportKind::Appeal, None);
+        assert_eq!(code_of(&r), codes::REPORT_ITEM_INVALID);
     }
 }

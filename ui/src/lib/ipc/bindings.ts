@@ -213,6 +213,14 @@ export const commands = {
 	 */
 	reportCheck: (input: string, kind: CheckKind | null, note: string, passphrase: string | null) => typedError<ItReportView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("report_check", { input, kind, note, passphrase })),
 	/**
+	 *  Disputes the verdict of a check of `input` with IT ("this is our real supplier"): an appeal
+	 *  naming the normalised number or link, with the employee's `note` saying why (required). IT may
+	 *  add it to the organisation's allowlist. Errors as [`report_check`]; `invalid_input` with
+	 *  reason `nothing_to_report` when the check names no single number or link, and
+	 *  `report_note_invalid` for an empty note.
+	 */
+	disputeCheck: (input: string, kind: CheckKind | null, note: string, passphrase: string | null) => typedError<ItReportView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("dispute_check", { input, kind, note, passphrase })),
+	/**
 	 *  Reports Threats entry `id` to IT ("I met this one") with the employee's `note`. Errors as
 	 *  [`report_check`]; `invalid_input` with reason `nothing_to_report` when the entry is gone.
 	 */
