@@ -802,3 +802,29 @@ fn the_web_ui_is_served_or_its_absence_explained() {
     let h = call(&fx, "GET", "/v1/org", &[], None);
     assert!(h.header(proto::H_RESPONSE_SIGNATURE).is_some());
 }
+
+#[test]
+fn a_reset_ends_the_sessions_and_the_passphrase() {
+    let fx = Fx::new();
+    let boss = sign_up(&fx, "boss", AdminRole::Admin);
+    let code = admin::reset_admin(
+        fx.desk_dir.path(),
+        Some(b"org passphrase"),
+        "boss",
+        fx.clock.as_ref(),
+    )
+    .unwrap();
+    assert_eq!(boss.call(&fx, "GET", "/console/api/me", None).status, 401);
+    assert_eq!(sign_in(&fx, &boss).json()["code"], "unauthenticated");
+    let again = call(
+        &fx,
+        "POST",
+        "/console/api/setup",
+        &[],
+        Some(&json!({"name": "boss", "code": code.as_str(), "passphrase": PASS})),
+    );
+    assert_eq!(again.status, 200, "{:?}", again.json());
+    assert!(ops(&fx)
+        .iter()
+        .any(|o| o.action == "admin.reset" && o.actor == "cli"));
+}
