@@ -927,6 +927,10 @@ impl DeskStore for SqliteStore {
         self.write(|tx| checkins::record(tx, c))
     }
 
+    fn report_line(&self, id: u64, limit: u32) -> Result<Vec<ReportRecord>, StoreError> {
+        reports::line(&self.conn(), id, limit)
+    }
+
     fn reports_received_since(&self, since: u64) -> Result<u32, StoreError> {
         self.conn()
             .query_row(

@@ -735,6 +735,12 @@ pub trait DeskStore: ConsoleStore + Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Store failures.
     fn record_check_in(&self, c: &CheckInRecord) -> Result<(), StoreError>;
+    /// The reports on report `id`'s line of the triage queue (the same kind and item — or
+    /// incident — and status), newest first, at most `limit`; empty for no such report.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn report_line(&self, id: u64, limit: u32) -> Result<Vec<ReportRecord>, StoreError>;
     /// Reports received since `since`, from every device.
     ///
     /// # Errors

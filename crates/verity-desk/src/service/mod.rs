@@ -53,6 +53,7 @@ mod checkin;
 pub mod console;
 mod enroll;
 mod report;
+pub mod triage;
 
 /// An error answer: HTTP status, a code from [`codes`], and a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

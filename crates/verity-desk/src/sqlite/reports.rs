@@ -205,3 +205,35 @@ pub(super) fn of_device(
     }
     Ok(out)
 }
+
+/// The reports on report `id`'s line of the triage queue (same dedup key and status), newest
+/// first, at most `limit`.
+pub(super) fn line(
+    conn: &Connection,
+    id: u64,
+    limit: u32,
+) -> Result<Vec<ReportRecord>, StoreError> {
+    let Some(first) = get(conn, id)? else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, device_id, kind, item, dedup_key, verdict, note, observed_at, \
+             received_at, status, reason, resolved_at FROM reports \
+             WHERE dedup_key = ?1 AND status = ?2 ORDER BY received_at DESC, id DESC LIMIT ?3",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(
+            params![first.dedup_key, first.status.as_str(), i64::from(limit)],
+            row,
+        )
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (mut rec, status) = r.map_err(db)?;
+        rec.status = status_of(&status)?;
+        out.push(rec);
+    }
+    Ok(out)
+}

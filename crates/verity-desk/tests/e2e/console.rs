@@ -8,7 +8,7 @@ use verity_desk::store::{AdminRole, ConsoleStore};
 const PASS: &str = "a long console passphrase";
 
 /// One HTTP exchange with the desk (a fresh connection each time).
-fn call(
+pub(super) fn call(
     fx: &Fx,
     method: &str,
     path: &str,
@@ -45,13 +45,13 @@ fn call(
 }
 
 impl RawAnswer {
-    fn json(&self) -> Value {
+    pub(super) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 }
 
 /// A signed-in console user.
-struct Admin {
+pub(super) struct Admin {
     name: String,
     cookie: String,
     csrf: String,
@@ -66,7 +66,13 @@ impl Admin {
         ]
     }
 
-    fn call(&self, fx: &Fx, method: &str, path: &str, body: Option<&Value>) -> RawAnswer {
+    pub(super) fn call(
+        &self,
+        fx: &Fx,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> RawAnswer {
         let h = self.headers();
         let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
         call(fx, method, path, &h, body)
@@ -101,7 +107,7 @@ fn cookie_of(a: &RawAnswer) -> String {
 }
 
 /// `admin add`, setup, setup/finish: a signed-in account (the clock moves on a TOTP step).
-fn sign_up(fx: &Fx, name: &str, role: AdminRole) -> Admin {
+pub(super) fn sign_up(fx: &Fx, name: &str, role: AdminRole) -> Admin {
     let code = add(fx, name, role);
     let a = call(
         fx,
@@ -153,7 +159,7 @@ fn sign_in(fx: &Fx, who: &Admin) -> RawAnswer {
     a
 }
 
-fn ops(fx: &Fx) -> Vec<verity_desk::store::OpRecord> {
+pub(super) fn ops(fx: &Fx) -> Vec<verity_desk::store::OpRecord> {
     verity_desk::SqliteStore::open(fx.desk_dir.path())
         .unwrap()
         .ops_after(0, 10_000)
@@ -309,6 +315,12 @@ fn every_console_api_route_needs_a_session() {
         ("GET", format!("/console/api/devices/{id}")),
         ("POST", format!("/console/api/devices/{id}/revoke")),
         ("POST", format!("/console/api/devices/{id}/reset-totp")),
+        ("GET", "/console/api/reports?status=new".to_owned()),
+        ("GET", "/console/api/reports/1".to_owned()),
+        ("POST", "/console/api/reports/1/confirm".to_owned()),
+        ("POST", "/console/api/reports/1/reject".to_owned()),
+        ("GET", "/console/api/feed".to_owned()),
+        ("POST", "/console/api/feed/publish".to_owned()),
     ] {
         for cookie in [
             None,

@@ -32,6 +32,8 @@ use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+mod triage;
+
 mod assets {
     include!(concat!(env!("OUT_DIR"), "/console_assets.rs"));
 }
@@ -234,7 +236,7 @@ struct ReauthBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EmptyBody {}
+pub(crate) struct EmptyBody {}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -250,7 +252,7 @@ struct RevokeBody {
     reason: String,
 }
 
-type Answer = Result<Response, ConsoleError>;
+pub(crate) type Answer = Result<Response, ConsoleError>;
 
 async fn setup(
     State(st): State<Arc<HttpState>>,
@@ -579,6 +581,12 @@ pub(crate) fn router(state: Arc<HttpState>) -> Router {
             "/console/api/devices/{id}/reset-totp",
             post(reset_device_totp),
         )
+        .route("/console/api/reports", get(triage::reports))
+        .route("/console/api/reports/{id}", get(triage::report))
+        .route("/console/api/reports/{id}/confirm", post(triage::confirm))
+        .route("/console/api/reports/{id}/reject", post(triage::reject))
+        .route("/console/api/feed", get(triage::feed))
+        .route("/console/api/feed/publish", post(triage::publish))
         .route("/console/api", any(api_not_found))
         .route("/console/api/", any(api_not_found))
         .route("/console/api/{*rest}", any(api_not_found))
