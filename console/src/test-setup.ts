@@ -1,6 +1,6 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/svelte';
-import { afterEach } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { resetApi } from './lib/api';
 import { applyLanguage } from './lib/i18n.svelte';
 import { session } from './lib/session.svelte';
@@ -18,6 +18,7 @@ if (typeof HTMLDialogElement !== 'undefined' && !HTMLDialogElement.prototype.sho
 
 afterEach(() => {
   cleanup();
+  vi.unstubAllGlobals();
   resetApi();
   session.reset();
   applyLanguage('en');
