@@ -132,7 +132,11 @@ export type Report = {
   observed_at: number | null;
   received_at: number;
 };
-export type ReportGroupDetail = ReportGroup & { reports: Report[] };
+/**
+ * The contract's detail is `{...group, reports: [...]}`: the list replaces the group's `reports`
+ * count (the count is then `reports.length`).
+ */
+export type ReportGroupDetail = Omit<ReportGroup, 'reports'> & { reports: Report[] };
 export type Category = 'scam_phone' | 'scam_link' | 'impersonation' | 'other';
 export const CATEGORIES: readonly Category[] = [
   'scam_phone',
