@@ -13,6 +13,9 @@ export const NOW = 1_796_000_000;
 
 /** Hostile input as an employee might report it: markup, a script URL, bidi tricks. */
 export const HOSTILE = '<img src=x onerror="window.pwned=1">javascript:alert(1)\u202Egnp.exe';
+/** How the console shows it: the same characters, the bidi override made visible. */
+export const HOSTILE_SHOWN =
+  '<img src=x onerror="window.pwned=1">javascript:alert(1)⟨U+202E⟩gnp.exe';
 
 export const groups = (): ReportGroup[] => [
   {

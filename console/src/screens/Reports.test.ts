@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { session } from '../lib/session.svelte';
 import { failure, me, mockDesk } from '../test-fetch';
-import { HOSTILE, groupDetail, groups } from '../test-fixtures';
+import { HOSTILE_SHOWN, groupDetail, groups } from '../test-fixtures';
 import Reports from './Reports.svelte';
 
 function signedInAs(role: 'admin' | 'analyst' | 'auditor'): void {
@@ -16,7 +16,7 @@ describe('Reports', () => {
     mockDesk({ 'GET /reports': groups() });
     const { container } = render(Reports);
     expect(await screen.findByText('+852 5555 0101')).toBeInTheDocument();
-    expect(screen.getByText(HOSTILE)).toBeInTheDocument();
+    expect(screen.getByText(HOSTILE_SHOWN)).toBeInTheDocument();
     expect(container.querySelector('img')).toBeNull();
     expect(container.querySelector('table a')).toBeNull();
     expect((window as unknown as { pwned?: number }).pwned).toBeUndefined();
