@@ -18,9 +18,14 @@ export function strings(lang: Lang): Record<string, string> {
 export type DeskOptions = {
   role?: Role | null;
   lang?: Lang;
-  /** `METHOD /path` → status and body, replacing the default answer. */
-  answers?: Record<string, { status: number; body?: unknown }>;
+  /**
+   * `METHOD /path` → status and body, replacing the default answer; a list is answered in turn
+   * (the last answer then repeats).
+   */
+  answers?: Record<string, Reply | Reply[]>;
 };
+
+export type Reply = { status: number; body?: unknown };
 
 export type DeskRecord = {
   requests: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
@@ -70,6 +75,7 @@ function defaults(role: Role | null): Record<string, { status: number; body?: un
       totp_uri: 'otpauth://totp/Verity:alice?secret=JBSWY3DPEHPK3PXP&issuer=Verity',
     }),
     'POST /setup/finish': ok(me('admin')),
+    'POST /reauth': ok(me(role ?? 'admin')),
     'POST /signout': { status: 204 },
   };
 }
@@ -113,10 +119,10 @@ export async function openConsole(
       headers: headersOf(request),
       body: body ? (JSON.parse(body) as unknown) : undefined,
     });
-    const answer = answers[key] ?? {
-      status: 404,
-      body: { code: 'not_found', message: key },
-    };
+    const listed = answers[key];
+    const answer: Reply = Array.isArray(listed)
+      ? ((listed.length > 1 ? listed.shift() : listed[0]) ?? { status: 500 })
+      : (listed ?? { status: 404, body: { code: 'not_found', message: key } });
     await route.fulfill({
       status: answer.status,
       contentType: 'application/json',
