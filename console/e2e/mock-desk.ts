@@ -3,7 +3,7 @@
  * component tests. Records every API request, console error and CSP violation so that the specs
  * can assert there are none.
  */
-import type { Page, Request } from '@playwright/test';
+import { test, type Page, type Request } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import type { Me, Role } from '../src/lib/api';
 import * as fx from '../src/test-fixtures';
@@ -23,6 +23,8 @@ export type DeskOptions = {
    * (the last answer then repeats).
    */
   answers?: Record<string, Reply | Reply[]>;
+  /** Open the console on another host name for the same server (WebAuthn needs `localhost`). */
+  host?: string;
 };
 
 export type Reply = { status: number; body?: unknown };
@@ -129,7 +131,12 @@ export async function openConsole(
       body: answer.body === undefined ? '' : JSON.stringify(answer.body),
     });
   });
-  await page.goto(hash ? `./${hash}` : './');
+  if (options.host) {
+    const url = new URL(test.info().project.use.baseURL ?? 'http://127.0.0.1/console/');
+    url.hostname = options.host;
+    url.hash = hash;
+    await page.goto(url.toString());
+  } else await page.goto(hash ? `./${hash}` : './');
   return record;
 }
 
