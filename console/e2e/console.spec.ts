@@ -187,3 +187,32 @@ test('runs under the desk CSP: an inline style is refused', async ({ page }) => 
   });
   await expect.poll(() => record.cspViolations).toContainEqual(expect.stringMatching(/^style-src/));
 });
+
+test('every screen has no axe violations in dark mode', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const s = strings('en');
+  const record = await openConsole(page, {}, '#/account');
+  const nav = page.getByRole('navigation', { name: s['nav.label'] });
+  for (const screen of SCREENS) {
+    await nav.getByRole('link', { name: s[screen.nav], exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1, name: s[screen.heading] })).toBeFocused();
+    await expect(page.getByText(s[screen.ready]!, { exact: true }).first()).toBeVisible();
+    expect(await axeViolations(page), screen.hash).toEqual([]);
+  }
+  expect(unexpectedErrors(record)).toEqual([]);
+});
+
+for (const lang of ['zh-HK', 'zh-CN'] as Lang[]) {
+  test(`shows every screen in ${lang}`, async ({ page }) => {
+    const s = strings(lang);
+    const record = await openConsole(page, { lang }, '#/account');
+    await expect(page.locator('html')).toHaveAttribute('lang', lang);
+    const nav = page.getByRole('navigation', { name: s['nav.label'] });
+    for (const screen of SCREENS) {
+      await nav.getByRole('link', { name: s[screen.nav], exact: true }).click();
+      await expect(page.getByRole('heading', { level: 1, name: s[screen.heading] })).toBeFocused();
+    }
+    expect(await axeViolations(page)).toEqual([]);
+    expect(unexpectedErrors(record)).toEqual([]);
+  });
+}

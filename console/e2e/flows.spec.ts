@@ -68,7 +68,7 @@ test('devices: search, open, revoke with a reason the desk checks', async ({ pag
   await expect.poll(() => record.requests.at(-1)?.path).toBe('/devices?q=E10');
 
   await page.getByRole('button', { name: 'Open device dev-7f3a' }).click();
-  const drawer = page.getByRole('dialog', { name: 'Devices' });
+  const drawer = page.getByRole('dialog', { name: 'Device' });
   await expect(drawer).toContainText('Windows 11');
   await drawer.getByRole('button', { name: 'Revoke device' }).click();
   const confirm = page.getByRole('dialog', { name: 'Revoke device' });

@@ -38,6 +38,13 @@ describe('App', () => {
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('举报');
   });
 
+  it("starts in the account's language unless this browser chose one", async () => {
+    mockDesk({ 'GET /me': me({ language: 'zh-HK' }), 'GET /reports': [] });
+    render(App);
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('舉報');
+    expect(document.documentElement).toHaveAttribute('lang', 'zh-HK');
+  });
+
   it('asks to re-authenticate for a sensitive action, then retries it once', async () => {
     const user = userEvent.setup();
     let publishes = 0;

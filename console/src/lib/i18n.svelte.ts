@@ -62,6 +62,15 @@ export function applyLanguage(language: Language, remember = false): void {
   }
 }
 
+/** Whether the user picked a language in this browser (it then wins over the account's). */
+export function languageChosen(): boolean {
+  try {
+    return isLanguage(localStorage.getItem(STORAGE_KEY));
+  } catch {
+    return false;
+  }
+}
+
 /** The language to start in: the one chosen here before, else the browser's, else English. */
 export function initialLanguage(): Language {
   try {

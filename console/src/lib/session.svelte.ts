@@ -3,6 +3,7 @@
  * `#/reports`). A 401 from any signed-in call sends the user back to the sign-in screen.
  */
 import { api, isApiError, resetApi, type Me, type Role } from './api';
+import { applyLanguage, isLanguage, languageChosen } from './i18n.svelte';
 
 export type Screen = 'dashboard' | 'reports' | 'feed' | 'devices' | 'codes' | 'oplog' | 'account';
 export const SCREENS: readonly Screen[] = [
@@ -38,6 +39,10 @@ class Session {
   }
 
   signedIn(me: Me): void {
+    // The account's language (from the desk) applies unless this browser has a choice of its own.
+    if (this.state !== 'signedIn' && isLanguage(me.language) && !languageChosen()) {
+      applyLanguage(me.language);
+    }
     this.me = me;
     this.state = 'signedIn';
   }
