@@ -173,6 +173,38 @@ test('my account: remove a passkey, then sign out', async ({ page }) => {
   ]);
 });
 
+test('after signing out and in again, re-authentication still works', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    {
+      answers: {
+        'POST /feed/publish': [
+          refusal(403, 'reauth_required'),
+          { status: 200, body: { version: 42, added: 2, entries: 120 } },
+        ],
+      },
+    },
+    '#/account',
+  );
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('alice');
+  await page.getByLabel('Passphrase').fill('correct horse battery');
+  await page.getByLabel('6-digit code from your authenticator app').fill('123456');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('link', { name: 'Feed' }).click();
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page
+    .getByRole('dialog', { name: 'Publish now' })
+    .getByRole('button', { name: 'Publish now' })
+    .click();
+  await expect(page.getByRole('dialog', { name: 'Confirm it is you' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Publish now' }).getByRole('alert')).toContainText(
+    'Confirm it is you to continue.',
+  );
+  expect(record.requests.filter((r) => r.path === '/feed/publish')).toHaveLength(1);
+});
+
 test('an ended session goes back to sign-in', async ({ page }) => {
   const record = await openConsole(
     page,

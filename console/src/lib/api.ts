@@ -196,7 +196,12 @@ export function setHandlers(handlers: {
   unauthenticatedHandler = handlers.unauthenticated;
 }
 
-/** Forgets the CSRF token and handlers (sign-out, tests). */
+/** Forgets the CSRF token at sign-out (the handlers stay for the next session). */
+export function forgetSession(): void {
+  csrf = null;
+}
+
+/** Forgets the CSRF token and the handlers (tests). */
 export function resetApi(): void {
   csrf = null;
   reauthHandler = null;

@@ -2,7 +2,7 @@
  * Who is signed in (the desk's `Me`), and where in the console they are (the URL hash,
  * `#/reports`). A 401 from any signed-in call sends the user back to the sign-in screen.
  */
-import { api, isApiError, resetApi, type Me, type Role } from './api';
+import { api, forgetSession, isApiError, type Me, type Role } from './api';
 import { applyLanguage, isLanguage, languageChosen } from './i18n.svelte';
 
 export type Screen = 'dashboard' | 'reports' | 'feed' | 'devices' | 'codes' | 'oplog' | 'account';
@@ -48,6 +48,7 @@ class Session {
   }
 
   signedOut(): void {
+    forgetSession();
     this.me = null;
     this.state = 'signedOut';
   }
@@ -56,7 +57,6 @@ class Session {
     try {
       await api.signOut();
     } finally {
-      resetApi();
       this.signedOut();
     }
   }
