@@ -17,6 +17,7 @@ if (typeof HTMLDialogElement !== 'undefined' && !HTMLDialogElement.prototype.sho
 }
 
 afterEach(() => {
+  if (typeof window === 'undefined') return; // a test file that runs in the node environment
   cleanup();
   vi.unstubAllGlobals();
   resetApi();
