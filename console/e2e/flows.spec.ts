@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { oplog } from '../src/test-fixtures';
 import { openConsole, unexpectedErrors } from './mock-desk';
 
 const refusal = (status: number, code: string, extra: Record<string, unknown> = {}) => ({
@@ -153,6 +154,48 @@ test('operation log: range check, filters, checkpoint, detail, CSV link', async 
   await expect(page.getByRole('dialog', { name: 'Operation 1201' })).toContainText(
     'reason: duplicate of g3',
   );
+});
+
+test('operation log: the CSV export re-authenticates first when needed', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    {
+      answers: {
+        'GET /oplog': [
+          { status: 200, body: oplog() },
+          refusal(403, 'reauth_required'),
+          { status: 200, body: oplog() },
+        ],
+        'GET /oplog/export.csv': {
+          status: 200,
+          raw: {
+            text: 'seq,at,actor\n1201,1796000000,alice\n',
+            headers: {
+              'Content-Type': 'text/csv',
+              'Content-Disposition': 'attachment; filename="oplog.csv"',
+            },
+          },
+        },
+      },
+    },
+    '#/oplog',
+  );
+  await expect(page.getByText('Verified up to checkpoint 1,200')).toBeVisible();
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export as CSV' }).click();
+  const reauth = page.getByRole('dialog', { name: 'Confirm it is you' });
+  await reauth.getByLabel('Passphrase').fill('correct horse battery');
+  await reauth.getByLabel('6-digit code from your authenticator app').fill('111222');
+  await reauth.getByRole('button', { name: 'Confirm', exact: true }).click();
+  expect((await download).suggestedFilename()).toBe('oplog.csv');
+  expect(record.requests.map((r) => r.path.replace(/\?.*/, ''))).toEqual([
+    '/me',
+    '/oplog',
+    '/oplog',
+    '/reauth',
+    '/oplog',
+    '/oplog/export.csv',
+  ]);
 });
 
 test('my account: remove a passkey, then sign out', async ({ page }) => {

@@ -27,7 +27,12 @@ export type DeskOptions = {
   host?: string;
 };
 
-export type Reply = { status: number; body?: unknown };
+export type Reply = {
+  status: number;
+  body?: unknown;
+  /** A body that is not JSON (a CSV), sent as it is with these headers. */
+  raw?: { text: string; headers: Record<string, string> };
+};
 
 export type DeskRecord = {
   requests: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
@@ -125,11 +130,15 @@ export async function openConsole(
     const answer: Reply = Array.isArray(listed)
       ? ((listed.length > 1 ? listed.shift() : listed[0]) ?? { status: 500 })
       : (listed ?? { status: 404, body: { code: 'not_found', message: key } });
-    await route.fulfill({
-      status: answer.status,
-      contentType: 'application/json',
-      body: answer.body === undefined ? '' : JSON.stringify(answer.body),
-    });
+    await route.fulfill(
+      answer.raw
+        ? { status: answer.status, headers: answer.raw.headers, body: answer.raw.text }
+        : {
+            status: answer.status,
+            contentType: 'application/json',
+            body: answer.body === undefined ? '' : JSON.stringify(answer.body),
+          },
+    );
   });
   if (options.host) {
     const url = new URL(test.info().project.use.baseURL ?? 'http://127.0.0.1/console/');
