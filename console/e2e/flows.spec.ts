@@ -1,0 +1,276 @@
+import { expect, test } from '@playwright/test';
+import { oplog } from '../src/test-fixtures';
+import { openConsole, unexpectedErrors } from './mock-desk';
+
+const refusal = (status: number, code: string, extra: Record<string, unknown> = {}) => ({
+  status,
+  body: { code, message: `${code} (English)`, ...extra },
+});
+
+test('feed: publish now, after a confirmation', async ({ page }) => {
+  const record = await openConsole(page, {}, '#/feed');
+  await expect(page.getByText('41', { exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Publish now' });
+  await expect(dialog).toContainText('Publish version 42 with 2 new entries to every device?');
+  await dialog.getByRole('button', { name: 'Publish now' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Published version 42' })).toBeVisible();
+  const publish = record.requests.find((r) => r.path === '/feed/publish');
+  expect(publish?.headers['x-verity-csrf']).toBe('csrf-e2e');
+  expect(unexpectedErrors(record)).toEqual([]);
+});
+
+test('a sensitive action asks to re-authenticate, then is retried once', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    {
+      answers: {
+        'POST /feed/publish': [
+          refusal(403, 'reauth_required'),
+          { status: 200, body: { version: 42, added: 2, entries: 120 } },
+        ],
+      },
+    },
+    '#/feed',
+  );
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page
+    .getByRole('dialog', { name: 'Publish now' })
+    .getByRole('button', { name: 'Publish now' })
+    .click();
+  const reauth = page.getByRole('dialog', { name: 'Confirm it is you' });
+  await reauth.getByLabel('Passphrase').fill('correct horse battery');
+  await reauth.getByLabel('6-digit code from your authenticator app').fill('111222');
+  await reauth.getByRole('button', { name: 'Confirm', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Published version 42' })).toBeVisible();
+  expect(record.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([
+    '/feed/publish',
+    '/reauth',
+    '/feed/publish',
+  ]);
+  expect(unexpectedErrors(record, [403])).toEqual([]);
+});
+
+test('devices: search, open, revoke with a reason the desk checks', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    {
+      answers: {
+        'POST /devices/dev-7f3a/revoke': [
+          refusal(400, 'invalid_input', { field: 'reason' }),
+          { status: 200, body: { id: 'dev-7f3a', employee: 'E1024', revoked_at: 1_796_000_000 } },
+        ],
+      },
+    },
+    '#/devices',
+  );
+  await page.getByLabel('Search by employee, name or device id').fill('E10');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect.poll(() => record.requests.at(-1)?.path).toBe('/devices?q=E10');
+
+  await page.getByRole('button', { name: 'Open device dev-7f3a' }).click();
+  const drawer = page.getByRole('dialog', { name: 'Device' });
+  await expect(drawer).toContainText('Windows 11');
+  await drawer.getByRole('button', { name: 'Revoke device' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke device' });
+  const reason = confirm.getByLabel('Reason (required)');
+  await confirm.getByRole('button', { name: 'Revoke device' }).click();
+  await expect(reason).toHaveAccessibleDescription('Give a reason (1 to 500 characters).');
+  await reason.fill('x');
+  await confirm.getByRole('button', { name: 'Revoke device' }).click();
+  await expect(reason).toHaveAttribute('aria-invalid', 'true');
+  await reason.fill('Laptop stolen, reported to IT on Monday');
+  await confirm.getByRole('button', { name: 'Revoke device' }).click();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'The device was revoked.' }),
+  ).toBeVisible();
+  const revokes = record.requests.filter((r) => r.path === '/devices/dev-7f3a/revoke');
+  expect(revokes.map((r) => r.body)).toEqual([
+    { reason: 'x' },
+    { reason: 'Laptop stolen, reported to IT on Monday' },
+  ]);
+  expect(unexpectedErrors(record, [400])).toEqual([]);
+});
+
+test('devices: reset two-factor after a confirmation', async ({ page }) => {
+  const record = await openConsole(page, {}, '#/devices');
+  await page.getByRole('button', { name: 'Open device dev-7f3a' }).click();
+  await page.getByRole('button', { name: 'Reset two-factor' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Reset two-factor' });
+  await confirm.getByRole('button', { name: 'Reset two-factor' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Two-factor was reset.' })).toBeVisible();
+  expect(record.requests.some((r) => r.path === '/devices/dev-7f3a/reset-totp')).toBe(true);
+});
+
+test('codes: issue a code and get a printable card; revoke another', async ({ page }) => {
+  const record = await openConsole(page, {}, '#/codes');
+  await page.getByRole('button', { name: 'Issue a code' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Issue a code' });
+  await dialog.getByLabel('Employee id').fill('E3003');
+  await dialog.getByLabel('Valid for').selectOption('7d');
+  await dialog.getByRole('button', { name: 'Issue a code' }).click();
+  const card = page.getByRole('article', { name: 'Verity enrolment' });
+  await expect(card).toContainText('For E3003');
+  await expect(card.getByText('K7QF-2M9X-PL4D', { exact: true })).toBeVisible();
+  await expect(card.getByRole('img', { name: 'QR code of the enrolment link' })).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Print' })).toBeVisible();
+  expect(record.requests.find((r) => r.path === '/codes' && r.method === 'POST')?.body).toEqual({
+    employee: 'E3003',
+    ttl: '7d',
+  });
+
+  await page.emulateMedia({ media: 'print' });
+  await expect(card.getByRole('button', { name: 'Print' })).toBeHidden();
+  await expect(page.getByRole('navigation')).toBeHidden();
+  await page.emulateMedia({ media: 'screen' });
+
+  await card.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('button', { name: 'Revoke: E3001' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke' });
+  await confirm.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The code was revoked.' })).toBeVisible();
+  expect(record.requests.some((r) => r.path === '/codes/code-1/revoke')).toBe(true);
+});
+
+test('operation log: range check, filters, checkpoint, detail, CSV link', async ({ page }) => {
+  const record = await openConsole(page, {}, '#/oplog');
+  await expect(page.getByText('Verified up to checkpoint 1,200')).toBeVisible();
+  await page.getByLabel('From', { exact: true }).fill('2026-01-01');
+  await page.getByLabel('To', { exact: true }).fill('2026-03-01');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByRole('alert')).toHaveText(/at most 30 days/);
+
+  await page.getByLabel('From', { exact: true }).fill('2026-11-20');
+  await page.getByLabel('To', { exact: true }).fill('2026-11-29');
+  await page.getByLabel('Actor').fill('alice');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect
+    .poll(() => record.requests.at(-1)?.path)
+    .toMatch(/^\/oplog\?from=\d+&to=\d+&actor=alice$/);
+  const href = await page.getByRole('link', { name: 'Export as CSV' }).getAttribute('href');
+  expect(href).toMatch(/^\/console\/api\/oplog\/export\.csv\?from=\d+&to=\d+&actor=alice$/);
+
+  await page.getByRole('button', { name: 'Open operation 1201' }).click();
+  await expect(page.getByRole('dialog', { name: 'Operation 1201' })).toContainText(
+    'reason: duplicate of g3',
+  );
+});
+
+test('operation log: the CSV export re-authenticates first when needed', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    {
+      answers: {
+        'GET /oplog': [
+          { status: 200, body: oplog() },
+          refusal(403, 'reauth_required'),
+          { status: 200, body: oplog() },
+        ],
+        'GET /oplog/export.csv': {
+          status: 200,
+          raw: {
+            text: 'seq,at,actor\n1201,1796000000,alice\n',
+            headers: {
+              'Content-Type': 'text/csv',
+              'Content-Disposition': 'attachment; filename="oplog.csv"',
+            },
+          },
+        },
+      },
+    },
+    '#/oplog',
+  );
+  await expect(page.getByText('Verified up to checkpoint 1,200')).toBeVisible();
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export as CSV' }).click();
+  const reauth = page.getByRole('dialog', { name: 'Confirm it is you' });
+  await reauth.getByLabel('Passphrase').fill('correct horse battery');
+  await reauth.getByLabel('6-digit code from your authenticator app').fill('111222');
+  await reauth.getByRole('button', { name: 'Confirm', exact: true }).click();
+  expect((await download).suggestedFilename()).toBe('oplog.csv');
+  expect(record.requests.map((r) => r.path.replace(/\?.*/, ''))).toEqual([
+    '/me',
+    '/oplog',
+    '/oplog',
+    '/reauth',
+    '/oplog',
+    '/oplog/export.csv',
+  ]);
+});
+
+test('my account: remove a passkey, then sign out', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    { answers: { 'POST /passkey/pk1/remove': { status: 200, body: { passkeys: [] } } } },
+    '#/account',
+  );
+  await page.getByRole('button', { name: 'Remove passkey YubiKey 5' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Remove passkey YubiKey 5' });
+  await confirm.getByRole('button', { name: 'Remove passkey YubiKey 5' }).click();
+  await expect(page.getByText('No passkeys yet.', { exact: false })).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to the Verity console' })).toBeVisible();
+  expect(record.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([
+    '/passkey/pk1/remove',
+    '/signout',
+  ]);
+});
+
+test('after signing out and in again, re-authentication still works', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    {
+      answers: {
+        'POST /feed/publish': [
+          refusal(403, 'reauth_required'),
+          { status: 200, body: { version: 42, added: 2, entries: 120 } },
+        ],
+      },
+    },
+    '#/account',
+  );
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('alice');
+  await page.getByLabel('Passphrase').fill('correct horse battery');
+  await page.getByLabel('6-digit code from your authenticator app').fill('123456');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('link', { name: 'Feed' }).click();
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page
+    .getByRole('dialog', { name: 'Publish now' })
+    .getByRole('button', { name: 'Publish now' })
+    .click();
+  await expect(page.getByRole('dialog', { name: 'Confirm it is you' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Publish now' }).getByRole('alert')).toContainText(
+    'Confirm it is you to continue.',
+  );
+  expect(record.requests.filter((r) => r.path === '/feed/publish')).toHaveLength(1);
+});
+
+test('an ended session goes back to sign-in', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    { answers: { 'GET /dashboard': refusal(401, 'unauthenticated') } },
+    '#/reports',
+  );
+  await expect(page.getByRole('heading', { level: 1, name: 'Reports' })).toBeVisible();
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to the Verity console' })).toBeVisible();
+  expect(unexpectedErrors(record, [401])).toEqual([]);
+});
+
+test('an auditor sees every screen but no action buttons', async ({ page }) => {
+  await openConsole(page, { role: 'auditor' }, '#/feed');
+  await expect(page.getByText('Auditor (read only)')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Waiting to be published' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Publish now' })).toHaveCount(0);
+  await page.getByRole('link', { name: 'Enrolment codes' }).click();
+  await expect(page.getByText('E3001')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Issue a code' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /Revoke/ })).toHaveCount(0);
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.getByRole('button', { name: 'Open device dev-7f3a' }).click();
+  await expect(page.getByRole('dialog')).toContainText('Windows 11');
+  await expect(page.getByRole('button', { name: 'Revoke device' })).toHaveCount(0);
+});
