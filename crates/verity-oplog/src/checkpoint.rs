@@ -165,7 +165,8 @@ fn parse_root(line: &str) -> Result<Hash, CheckpointError> {
         .decode(line.as_bytes())
         .map_err(|_| CheckpointError::BadRoot)?;
     let root = Hash::try_from(bytes.as_slice()).map_err(|_| CheckpointError::BadRoot)?;
-    // One encoding per hash: no stray padding bits.
+    // One spelling per hash: no stray padding bits. data-encoding's BASE64 already refuses them;
+    // the check keeps that promise here whatever the decoder does.
     if BASE64.encode(&root) != line {
         return Err(CheckpointError::BadRoot);
     }

@@ -152,6 +152,8 @@ fn subtree_hash<S: LeafSource + ?Sized>(
         1 => return source.leaf(start),
         _ => {}
     }
+    // Every power-of-two range the RFC's recursion reaches is aligned; checked anyway, since a
+    // misaligned NodeId would name another subtree.
     if n.is_power_of_two() && start.is_multiple_of(n) {
         let level = n.trailing_zeros();
         if let Some(hash) = source.subtree(NodeId {
@@ -171,6 +173,18 @@ fn subtree_hash<S: LeafSource + ?Sized>(
 /// MTH of the first `size` leaves of `source`: the root a checkpoint of that size signs.
 pub fn root_at<S: LeafSource + ?Sized>(size: u64, source: &S) -> Result<Hash, S::Error> {
     subtree_hash(source, 0, size)
+}
+
+/// The frontier of the first `size` leaves of `source`: to rebuild the desk's persisted frontier
+/// (after a restore, or to check it) from stored hashes.
+pub fn frontier_at<S: LeafSource + ?Sized>(size: u64, source: &S) -> Result<Frontier, S::Error> {
+    let nodes = Frontier::node_ids(size)
+        .map(|id| {
+            let start = id.first_leaf();
+            subtree_hash(source, start, start + (1 << id.level))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Frontier::from_parts(size, nodes).unwrap_or_default())
 }
 
 /// The audit path of leaf `index` in the tree of the first `size` leaves (RFC 9162 §2.1.3.1),

@@ -297,12 +297,33 @@ fn tampered_or_foreign_notes_are_refused() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     /// Any bytes: an answer, never a panic, and never a checkpoint without the desk's key.
     #[test]
     fn any_bytes_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         prop_assert!(Checkpoint::open(&bytes, ORIGIN, &desk_verifier()).is_err());
+    }
+
+    /// Any checkpoint the desk can write reads back the same, and any text that parses as a
+    /// body is the one its checkpoint writes (one spelling per checkpoint).
+    #[test]
+    fn bodies_round_trip(
+        origin in "[^\\x00-\\x1f\\x7f-\\u{9f}]{1,40}",
+        size in any::<u64>(),
+        root in any::<[u8; 32]>(),
+        extensions in proptest::collection::vec("[a-z =+/]{1,20}", 0..3),
+        junk in "[0-9A-Za-z+/=\n]{0,80}",
+    ) {
+        let cp = Checkpoint { origin, size, root, extensions };
+        let body = cp.to_note_body().unwrap();
+        prop_assert_eq!(Checkpoint::parse_body(&body), Ok(cp.clone()));
+        let note = cp.sign(ORIGIN, &desk_key()).unwrap();
+        prop_assert_eq!(Checkpoint::open(note.as_bytes(), &cp.origin, &desk_verifier()), Ok(cp));
+        let text = format!("{ORIGIN}\n{junk}\n");
+        if let Ok(parsed) = Checkpoint::parse_body(&text) {
+            prop_assert_eq!(parsed.to_note_body().unwrap(), text);
+        }
     }
 
     /// Any one byte of a signed checkpoint changed: refused.

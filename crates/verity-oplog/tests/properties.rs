@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 use verity_oplog::{
-    consistency_proof, inclusion_proof, leaf_hash, node_hash, root, root_at, verify_consistency,
-    verify_inclusion, Frontier, Hash, MemoryTree, NodeId,
+    consistency_proof, frontier_at, inclusion_proof, leaf_hash, node_hash, root, root_at,
+    verify_consistency, verify_inclusion, Frontier, Hash, MemoryTree, NodeId,
 };
 
 const MAX: usize = 300;
@@ -211,6 +211,10 @@ fn completed_nodes_are_the_subtree_hashes() {
             assert_eq!(*hash, mth(&d[start..start + (1 << node.level)]), "{node:?}");
             seen += 1;
         });
+        assert_eq!(
+            frontier_at(frontier.size(), d.as_slice()).unwrap(),
+            frontier
+        );
         let ids: Vec<_> = Frontier::node_ids(frontier.size()).collect();
         assert_eq!(ids.len(), frontier.nodes().len());
         for (id, hash) in ids.iter().zip(frontier.nodes()) {
