@@ -1,4 +1,4 @@
-//! Checkpoints in the C2SP tlog-checkpoint format (https://c2sp.org/tlog-checkpoint): a signed
+//! Checkpoints in the C2SP tlog-checkpoint format (<https://c2sp.org/tlog-checkpoint>): a signed
 //! note whose text is the origin, the tree size in decimal, the base64 root hash, then optional
 //! extension lines.
 //!

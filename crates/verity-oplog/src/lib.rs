@@ -22,6 +22,32 @@
 //! - The signed checkpoints it published (the notes as text), so that it can show an old one and
 //!   prove consistency from any size a client holds.
 //!
+//! # The flow
+//!
+//! ```
+//! use ed25519_dalek::SigningKey;
+//! use verity_oplog::*;
+//!
+//! // The desk: append entries, sign a checkpoint, answer a proof request.
+//! let key = SigningKey::from_bytes(&[7; 32]);
+//! let origin = "desk.example/oplog";
+//! let mut log = MemoryTree::new(1); // the desk's tables, in memory
+//! for entry in ["login alice", "export report", "lock device 12"] {
+//!     log.append(leaf_hash(entry.as_bytes()));
+//! }
+//! let (size, root) = (log.size(), log.root());
+//! let checkpoint = Checkpoint { origin: origin.into(), size, root, extensions: vec![] };
+//! let note = checkpoint.sign(origin, &key)?;
+//! let proof = inclusion_proof(1, log.size(), &log)?;
+//!
+//! // The console: trust the desk's key, check the entry it shows.
+//! let trusted = NoteVerifier::new(origin, key.verifying_key())?;
+//! let entry = EntryToVerify { index: 1, data: b"export report", proof: &proof };
+//! let report = verify_entries(note.as_bytes(), origin, &trusted, None, &[entry])?;
+//! assert_eq!(report.summary(), "verified up to checkpoint 3");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Modules: [`hash`] (leaf, node and root hashes), [`frontier`] (the O(log n) state of a growing
 //! tree), [`proof`] (inclusion and consistency proofs), [`note`] (C2SP signed notes, Ed25519),
 //! [`checkpoint`] (the tree head inside a note), [`audit`] (the console's check of a page of
@@ -41,5 +67,5 @@ pub use hash::{leaf_hash, node_hash, root, Hash, EMPTY_ROOT};
 pub use note::{key_id, open_note, sign_note, NoteError, NoteVerifier, MAX_NOTE_BYTES};
 pub use proof::{
     consistency_proof, frontier_at, inclusion_proof, root_at, verify_consistency, verify_inclusion,
-    FnSource, LeafSource, MemoryTree, MissingLeaf, ProveError, VerifyError,
+    LeafSource, MemoryTree, MissingLeaf, ProveError, VerifyError,
 };

@@ -1,4 +1,4 @@
-//! C2SP signed notes (https://c2sp.org/signed-note), Ed25519 only: a text ending in a newline,
+//! C2SP signed notes (<https://c2sp.org/signed-note>), Ed25519 only: a text ending in a newline,
 //! a blank line, then lines `— <key name> <base64(key ID || signature)>`.
 //!
 //! Opening a note follows the spec's rules: signatures from unknown keys (name and key ID not

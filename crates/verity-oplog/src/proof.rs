@@ -7,7 +7,6 @@
 //! reports turns them into lookups.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 
 use thiserror::Error;
 
@@ -386,16 +385,3 @@ pub fn verify_consistency(
     }
     Ok(())
 }
-
-// Infallible sources (a closure over a fully in-memory store) are common in callers' tests.
-impl<F: Fn(u64) -> Hash> LeafSource for FnSource<F> {
-    type Error = Infallible;
-
-    fn leaf(&self, index: u64) -> Result<Hash, Infallible> {
-        Ok((self.0)(index))
-    }
-}
-
-/// A source computed by a function of the leaf index (it keeps no subtrees).
-#[derive(Debug, Clone, Copy)]
-pub struct FnSource<F>(pub F);
