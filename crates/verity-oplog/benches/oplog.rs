@@ -3,7 +3,8 @@
 //! every fourth level kept, leaf hashes only), a consistency proof, and verifying proofs and a
 //! signed checkpoint.
 //!
-//! `cargo bench -p verity-oplog --bench oplog`
+//! `cargo bench -p verity-oplog --bench oplog`. Run by `cargo test --benches` (no `--bench`
+//! flag), it uses 10 000 entries: a smoke run.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -15,11 +16,19 @@ use verity_oplog::{
     Checkpoint, Frontier, Hash, MemoryTree, NoteVerifier,
 };
 
-const SIZE: u64 = 1_000_000;
-const INDEX: u64 = 123_456;
+/// The log's size: 1M entries, or 10 000 for a smoke run. Inclusion proofs are for leaf
+/// `INDEX`, the consistency proof from 1000 entries fewer.
+fn size() -> u64 {
+    if std::env::args().any(|a| a == "--bench") {
+        1_000_000
+    } else {
+        10_000
+    }
+}
+const INDEX: u64 = 1_234;
 
-fn leaves() -> Vec<Hash> {
-    (0..SIZE).map(|i| leaf_hash(&i.to_le_bytes())).collect()
+fn leaves(size: u64) -> Vec<Hash> {
+    (0..size).map(|i| leaf_hash(&i.to_le_bytes())).collect()
 }
 
 fn tree(leaves: &[Hash], stride: u32) -> MemoryTree {
@@ -41,7 +50,7 @@ fn append(c: &mut Criterion) {
         b.iter(|| leaf_hash(black_box(&entry)));
     });
     let mut frontier = Frontier::new();
-    for i in 0..SIZE {
+    for i in 0..size() {
         frontier.append(leaf_hash(&i.to_le_bytes()));
     }
     c.bench_function("frontier root at 1M", |b| {
@@ -53,47 +62,49 @@ fn append(c: &mut Criterion) {
 }
 
 fn proofs(c: &mut Criterion) {
-    let leaves = leaves();
+    let size = size();
+    let old = size - 1000;
+    let leaves = leaves(size);
     let full = tree(&leaves, 1);
     let sparse = tree(&leaves, 4);
     let root = full.root();
-    let proof = inclusion_proof(INDEX, SIZE, &full).unwrap_or_default();
+    let proof = inclusion_proof(INDEX, size, &full).unwrap_or_default();
     println!(
         "subtree hashes kept: {} (every level), {} (every fourth level)",
         full.stored_subtrees(),
         sparse.stored_subtrees()
     );
     c.bench_function("inclusion proof at 1M, every subtree kept", |b| {
-        b.iter(|| inclusion_proof(black_box(INDEX), SIZE, &full));
+        b.iter(|| inclusion_proof(black_box(INDEX), size, &full));
     });
     c.bench_function("inclusion proof at 1M, every 4th level kept", |b| {
-        b.iter(|| inclusion_proof(black_box(INDEX), SIZE, &sparse));
+        b.iter(|| inclusion_proof(black_box(INDEX), size, &sparse));
     });
     c.bench_function("consistency proof 999,000 -> 1M, every subtree kept", |b| {
-        b.iter(|| consistency_proof(black_box(999_000), SIZE, &full));
+        b.iter(|| consistency_proof(black_box(old), size, &full));
     });
     c.bench_function("verify inclusion at 1M", |b| {
         b.iter(|| {
             verify_inclusion(
                 &leaves[INDEX as usize],
                 black_box(INDEX),
-                SIZE,
+                size,
                 &proof,
                 &root,
             )
         });
     });
-    let old_root = verity_oplog::root_at(999_000, &full).unwrap_or_default();
-    let consistency = consistency_proof(999_000, SIZE, &full).unwrap_or_default();
+    let old_root = verity_oplog::root_at(old, &full).unwrap_or_default();
+    let consistency = consistency_proof(old, size, &full).unwrap_or_default();
     c.bench_function("verify consistency 999,000 -> 1M", |b| {
-        b.iter(|| verify_consistency(black_box(999_000), SIZE, &old_root, &root, &consistency));
+        b.iter(|| verify_consistency(black_box(old), size, &old_root, &root, &consistency));
     });
 
     let mut slow = c.benchmark_group("leaf hashes only");
     slow.sample_size(10)
         .measurement_time(Duration::from_secs(5));
     slow.bench_function("inclusion proof at 1M, leaf hashes only", |b| {
-        b.iter(|| inclusion_proof(black_box(INDEX), SIZE, leaves.as_slice()));
+        b.iter(|| inclusion_proof(black_box(INDEX), size, leaves.as_slice()));
     });
     slow.finish();
 }
@@ -103,7 +114,7 @@ fn checkpoints(c: &mut Criterion) {
     let origin = "desk.example/oplog";
     let checkpoint = Checkpoint {
         origin: origin.into(),
-        size: SIZE,
+        size: size(),
         root: [42; 32],
         extensions: vec![],
     };
