@@ -281,3 +281,27 @@ fn trivial_consistency_cases() {
     );
     assert!(verify_inclusion(&r, 0, 0, &[], &EMPTY_ROOT).is_err());
 }
+
+/// Asking for what the log cannot prove is a typed error, and so is a store missing a row.
+#[test]
+fn impossible_proofs_are_typed_errors() {
+    use verity_oplog::{MissingLeaf, ProveError};
+    let leaves = leaf_hashes();
+    assert!(matches!(
+        inclusion_proof(8, 8, leaves.as_slice()),
+        Err(ProveError::IndexOutOfRange { index: 8, size: 8 })
+    ));
+    assert!(matches!(
+        consistency_proof(5, 4, leaves.as_slice()),
+        Err(ProveError::SizeOrder { old: 5, new: 4 })
+    ));
+    // The store has 8 leaves; a proof at size 9 needs the ninth.
+    assert!(matches!(
+        inclusion_proof(0, 9, leaves.as_slice()),
+        Err(ProveError::Source(MissingLeaf(8)))
+    ));
+    assert!(matches!(
+        consistency_proof(3, 9, leaves.as_slice()),
+        Err(ProveError::Source(MissingLeaf(8)))
+    ));
+}
