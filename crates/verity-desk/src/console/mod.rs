@@ -32,6 +32,7 @@ use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+mod passkeys;
 mod triage;
 
 mod assets {
@@ -581,6 +582,31 @@ pub(crate) fn router(state: Arc<HttpState>) -> Router {
             "/console/api/devices/{id}/reset-totp",
             post(reset_device_totp),
         )
+        .route(
+            "/console/api/passkey/register/start",
+            post(passkeys::register_start),
+        )
+        .route(
+            "/console/api/passkey/register/finish",
+            post(passkeys::register_finish),
+        )
+        .route(
+            "/console/api/passkey/signin/start",
+            post(passkeys::signin_start),
+        )
+        .route(
+            "/console/api/passkey/signin/finish",
+            post(passkeys::signin_finish),
+        )
+        .route(
+            "/console/api/passkey/reauth/start",
+            post(passkeys::reauth_start),
+        )
+        .route(
+            "/console/api/passkey/reauth/finish",
+            post(passkeys::reauth_finish),
+        )
+        .route("/console/api/passkey/{id}/remove", post(passkeys::remove))
         .route("/console/api/reports", get(triage::reports))
         .route("/console/api/reports/{id}", get(triage::report))
         .route("/console/api/reports/{id}/confirm", post(triage::confirm))

@@ -52,6 +52,7 @@ use zeroize::Zeroizing;
 mod checkin;
 pub mod console;
 mod enroll;
+pub mod passkeys;
 mod report;
 pub mod triage;
 
@@ -170,6 +171,7 @@ pub struct Desk {
     console_key: Zeroizing<[u8; 32]>,
     clock: Arc<dyn Clock>,
     config: DeskConfig,
+    passkeys: passkeys::Ceremonies,
 }
 
 impl std::fmt::Debug for Desk {
@@ -270,6 +272,7 @@ impl Desk {
             org_name: org.name,
             clock,
             config,
+            passkeys: passkeys::Ceremonies::default(),
         })
     }
 

@@ -321,6 +321,11 @@ fn every_console_api_route_needs_a_session() {
         ("POST", "/console/api/reports/1/reject".to_owned()),
         ("GET", "/console/api/feed".to_owned()),
         ("POST", "/console/api/feed/publish".to_owned()),
+        ("POST", "/console/api/passkey/register/start".to_owned()),
+        ("POST", "/console/api/passkey/register/finish".to_owned()),
+        ("POST", "/console/api/passkey/reauth/start".to_owned()),
+        ("POST", "/console/api/passkey/reauth/finish".to_owned()),
+        ("POST", "/console/api/passkey/1/remove".to_owned()),
     ] {
         for cookie in [
             None,

@@ -23,8 +23,8 @@ fn send(fx: &Fx, dev: &Dev, kind: ReportKind, item: Option<&str>, note: &str) ->
     device::report(&dev.ctx, &r).unwrap().id
 }
 
-fn post(fx: &Fx, who: &Admin, path: &str, body: Value) -> (u16, Value) {
-    let a = who.call(fx, "POST", path, Some(&body));
+fn post(fx: &Fx, who: &Admin, path: &str, body: &Value) -> (u16, Value) {
+    let a = who.call(fx, "POST", path, Some(body));
     (a.status, a.json())
 }
 
@@ -91,32 +91,32 @@ fn reports_are_triaged_confirmed_into_the_feed_and_published_from_the_console() 
     // An auditor reads only; the analyst confirms, with a real category.
     let path = format!("/console/api/reports/{number}/confirm");
     let body = json!({"category": "fake_support", "reason": "Known ad number"});
-    assert_eq!(post(&fx, &auditor, &path, body.clone()).0, 403);
+    assert_eq!(post(&fx, &auditor, &path, &body).0, 403);
     let (s, e) = post(
         &fx,
         &analyst,
         &path,
-        json!({"category": "scam_phone", "reason": "x"}),
+        &json!({"category": "scam_phone", "reason": "x"}),
     );
     assert_eq!((s, e["field"].clone()), (400, json!("category")), "{e}");
     let (s, e) = post(
         &fx,
         &analyst,
         &path,
-        json!({"category": "fake_support", "reason": " "}),
+        &json!({"category": "fake_support", "reason": " "}),
     );
     assert_eq!((s, e["field"].clone()), (400, json!("reason")), "{e}");
-    let (s, confirmed) = post(&fx, &analyst, &path, body.clone());
+    let (s, confirmed) = post(&fx, &analyst, &path, &body);
     assert_eq!(s, 200, "{confirmed}");
     assert_eq!(confirmed["status"], "confirmed");
-    let (s, e) = post(&fx, &analyst, &path, body);
+    let (s, e) = post(&fx, &analyst, &path, &body);
     assert_eq!((s, e["code"].clone()), (409, json!("conflict")), "{e}");
 
     // Reject the incident with a reason.
     let path = format!("/console/api/reports/{tool}/reject");
-    let (s, e) = post(&fx, &analyst, &path, json!({"reason": ""}));
+    let (s, e) = post(&fx, &analyst, &path, &json!({"reason": ""}));
     assert_eq!((s, e["field"].clone()), (400, json!("reason")), "{e}");
-    let (s, rejected) = post(&fx, &analyst, &path, json!({"reason": "IT's own session"}));
+    let (s, rejected) = post(&fx, &analyst, &path, &json!({"reason": "IT's own session"}));
     assert_eq!(
         (s, rejected["status"].clone()),
         (200, json!("rejected")),
@@ -128,7 +128,7 @@ fn reports_are_triaged_confirmed_into_the_feed_and_published_from_the_console() 
     assert_eq!(f["publisher"], false);
     assert_eq!(f["pending"][0]["value"], "+85230016666");
     assert_eq!(f["pending"][0]["from_report"], format!("#{number}"));
-    let (s, e) = post(&fx, &analyst, "/console/api/feed/publish", json!({}));
+    let (s, e) = post(&fx, &analyst, "/console/api/feed/publish", &json!({}));
     assert_eq!((s, e["code"].clone()), (409, json!("conflict")), "{e}");
 
     let feed_dir = tempfile::tempdir().unwrap();
@@ -144,10 +144,10 @@ fn reports_are_triaged_confirmed_into_the_feed_and_published_from_the_console() 
     let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
     feedpub::set_publisher(&store, &repo, &keys, fx.clock.now()).unwrap();
     assert_eq!(
-        post(&fx, &auditor, "/console/api/feed/publish", json!({})).0,
+        post(&fx, &auditor, "/console/api/feed/publish", &json!({})).0,
         403
     );
-    let (s, p) = post(&fx, &analyst, "/console/api/feed/publish", json!({}));
+    let (s, p) = post(&fx, &analyst, "/console/api/feed/publish", &json!({}));
     assert_eq!(
         (s, p["version"].clone(), p["items"].clone()),
         (200, json!(1), json!(1)),
@@ -187,7 +187,7 @@ fn confirming_needs_a_recent_sign_in() {
         &fx,
         &analyst,
         &format!("/console/api/reports/{id}/confirm"),
-        json!({"category": "other", "reason": "seen"}),
+        &json!({"category": "other", "reason": "seen"}),
     );
     assert_eq!(
         (s, e["code"].clone()),

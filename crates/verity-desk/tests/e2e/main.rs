@@ -467,6 +467,7 @@ mod agents;
 mod audit;
 mod checkin;
 mod console;
+mod console_passkeys;
 mod console_triage;
 mod feedpub;
 mod load;
