@@ -6,7 +6,7 @@
  * refreshing applies `answers` (IT's decisions) and marks the list checked, marking seen clears
  * the unseen count.
  */
-import type { IpcError, ItReport, ItReportList, ThreatList } from '.';
+import type { CheckKind, IpcError, ItReport, ItReportList, ThreatList } from '.';
 import * as reportFixtures from './report-fixtures';
 
 export { reportFixtures };
@@ -49,6 +49,8 @@ const copy = (list: ItReportList): ItReportList => ({
 export function reportHandlers(
   reports: () => ReportBackend,
   threats: () => ThreatList,
+  /** What a check of `input` reports (its normalised number or link), `null`: nothing. */
+  checkedItem: (input: string, kind: CheckKind | null) => string | null,
   fail: (error: IpcError) => unknown,
 ): [string, Handler][] {
   const key = (args: Record<string, unknown>): IpcError | null => {
@@ -94,11 +96,11 @@ export function reportHandlers(
       (args) => {
         const refused = key(args) ?? reports().reportFailure;
         if (refused) return fail(refused);
-        const input = String(args.input).trim();
-        if (input === '' || !/[\d.]/.test(input)) {
+        const item = checkedItem(String(args.input), (args.kind ?? null) as CheckKind | null);
+        if (item === null) {
           return fail(invalid('nothing_to_report', 'no number, link or message to report'));
         }
-        return add(args, 'check', input.split(/\s+/)[0] ?? input);
+        return add(args, 'check', item);
       },
     ],
     [

@@ -103,6 +103,11 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
     ...reportHandlers(
       () => backend.reports,
       () => backend.feed.threats,
+      (input, kind) => {
+        const outcome = backend.outcomes.get(input) ?? outcomes.fallbackOutcome(input, kind);
+        if (outcome.verdict === 'invalid') return null;
+        return outcome.normalized ?? outcome.items.find((i) => i.normalized)?.normalized ?? null;
+      },
       fail,
     ),
     ['device_status', () => backend.device],
