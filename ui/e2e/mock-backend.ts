@@ -100,7 +100,8 @@ export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions =>
     status: tripwireFixtures.tripwireStatus(),
     events: tripwireFixtures.tripwireEvents(),
   },
-  reports: { list: reportFixtures.itReports() },
+  // IT's answers all seen (the sidebar shows no count); `report.spec.ts` starts with one unseen.
+  reports: { list: reportFixtures.itReports(true) },
 });
 
 export function installMockBackend(options: MockOptions): void {

@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import * as fixtures from '../src/lib/ipc/fixtures';
-import { HOSTILE_ITEM } from '../src/lib/ipc/report-fixtures';
+import { HOSTILE_ITEM, itReports } from '../src/lib/ipc/report-fixtures';
 import type { Language } from '../src/lib/ipc';
 import { defaultOptions, mockRecord, openApp } from './mock-backend';
 
@@ -16,10 +16,11 @@ async function axeViolations(page: Page): Promise<{ id: string; targets: string[
   }));
 }
 
-/** An enrolled device, in `language`. */
+/** An enrolled device, in `language`, with one answer from IT not seen yet. */
 function enrolled(language: Language) {
   const options = defaultOptions({ language });
   options.device = fixtures.deviceBound();
+  options.reports = { list: itReports() };
   return options;
 }
 
@@ -138,4 +139,15 @@ test.describe('reports to IT in dark mode', () => {
     await expect(page.getByRole('form')).toBeVisible();
     expect(await axeViolations(page)).toEqual([]);
   });
+});
+
+test('the sidebar counts an unseen answer from IT until the list is shown', async ({ page }) => {
+  await openApp(page, 'home', enrolled('en'));
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const link = nav.getByRole('link', { name: 'Threats One new answer from IT' });
+  await expect(link).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+  await link.click();
+  await expect(page.getByTestId('it-reports-unseen')).toHaveText('One new answer from IT');
+  await expect(nav.getByRole('link', { name: 'Threats', exact: true })).toBeVisible();
 });

@@ -19,8 +19,9 @@ export const HOSTILE_ITEM = 'https://evil.example/<img src=x onerror=alert(1)>';
 /**
  * One report of each state and kind, newest first: a confirmed check whose outcome is unseen, a
  * rejected threat (seen), a hostile link still waiting, a warning sign waiting, one with no item.
+ * `allSeen`: the confirmed one was seen too.
  */
-export function itReports(): ItReportList {
+export function itReports(allSeen = false): ItReportList {
   const report = (r: Partial<ItReport> & Pick<ItReport, 'id' | 'kind'>): ItReport => ({
     item: null,
     sentAt: AT,
@@ -54,7 +55,7 @@ export function itReports(): ItReportList {
       report({ id: 43, kind: 'check', item: HOSTILE_ITEM, sentAt: AT + 1800 }),
       report({ id: 42, kind: 'tripwire_remote_tool', item: 'AnyDesk', sentAt: AT + 600 }),
       report({ id: 41, kind: 'tripwire_code_guard', item: null, sentAt: AT }),
-    ],
-    unseen: 1,
+    ].map((r) => (allSeen && r.state !== 'new' ? { ...r, outcomeSeen: true } : r)),
+    unseen: allSeen ? 0 : 1,
   };
 }
