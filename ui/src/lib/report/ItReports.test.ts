@@ -88,10 +88,18 @@ describe('Your reports to IT', () => {
     expect(backend.callsTo('mark_it_reports_seen')).toHaveLength(0);
   });
 
+  it('is not shown on a device that is not enrolled and sent no report', async () => {
+    const backend = mockBackend();
+    backend.reports.list = { reports: [], unseen: 0 };
+    render(ItReports, { enrolled: false });
+    await waitFor(() => expect(backend.callsTo('it_reports')).toHaveLength(1));
+    await waitFor(() => expect(screen.queryByRole('region')).toBeNull());
+  });
+
   it('says when there is none, and words a failure with a retry', async () => {
     const backend = mockBackend();
     backend.reports.list = { reports: [], unseen: 0 };
-    const { unmount } = render(ItReports);
+    const { unmount } = render(ItReports, { enrolled: true });
     expect(await screen.findByText(/You have not sent IT any report yet/)).toBeInTheDocument();
     expect(screen.queryByRole('list')).toBeNull();
     unmount();
