@@ -21,8 +21,11 @@ import type {
 import * as fixtures from '../src/lib/ipc/fixtures';
 import * as feedFixtures from '../src/lib/ipc/feed-fixtures';
 import * as tripwireFixtures from '../src/lib/ipc/tripwire-fixtures';
+import * as reportFixtures from '../src/lib/ipc/report-fixtures';
 import type {
   FeedConfig,
+  ItReport,
+  ItReportList,
   FeedStatus,
   ThreatList,
   TripwireEvent,
@@ -55,6 +58,13 @@ export type MockOptions = {
    * `wrong_passphrase`. `failures.report_tripwire` makes every report fail.
    */
   tripwires: { status: TripwireStatus; events: TripwireEvent[]; keyPassphrase?: string };
+  /**
+   * The reports to IT. A report (`report_check`: the input as typed, trimmed;
+   * `report_threat`: the threat's value) joins the list as waiting; a note with six digits in a
+   * row is refused (`report_note_has_code`); refreshing confirms every waiting report;
+   * `failures.report_check` etc. make a command fail.
+   */
+  reports: { list: ItReportList };
 };
 
 export type MockRecord = {
@@ -90,6 +100,8 @@ export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions =>
     status: tripwireFixtures.tripwireStatus(),
     events: tripwireFixtures.tripwireEvents(),
   },
+  // IT's answers all seen (the sidebar shows no count); `report.spec.ts` starts with one unseen.
+  reports: { list: reportFixtures.itReports(true) },
 });
 
 export function installMockBackend(options: MockOptions): void {
@@ -334,6 +346,61 @@ export function installMockBackend(options: MockOptions): void {
         event.reportedAt = 1_772_431_800;
         setTimeout(() => emit('tripwire-raised', null), 0);
         return { ...event };
+      }
+      // Reports to IT.
+      case 'it_reports':
+        return options.reports.list;
+      case 'report_check':
+      case 'report_threat': {
+        if (/\d{6,}/.test(String(args.note))) {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          return Promise.reject({
+            code: 'invalid_input',
+            message: 'the note holds a one-time code',
+            reason: 'report_note_has_code',
+          });
+        }
+        const item =
+          cmd === 'report_check'
+            ? String(args.input).trim()
+            : (options.feed.threats.items.find((t) => t.id === args.id)?.value ?? null);
+        const report: ItReport = {
+          id: Math.max(0, ...options.reports.list.reports.map((r) => r.id)) + 1,
+          kind: cmd === 'report_check' ? 'check' : 'threat',
+          item,
+          sentAt: Math.floor(Date.now() / 1000) - 5,
+          state: 'new',
+          resolvedAt: null,
+          checkedAt: null,
+          outcomeSeen: false,
+        };
+        options.reports.list = {
+          ...options.reports.list,
+          reports: [report, ...options.reports.list.reports],
+        };
+        return report;
+      }
+      case 'refresh_it_reports': {
+        const now = Math.floor(Date.now() / 1000);
+        let unseen = options.reports.list.unseen;
+        const reports = options.reports.list.reports.map((r) => {
+          if (r.state !== 'new') return r;
+          unseen += 1;
+          return { ...r, state: 'confirmed' as const, resolvedAt: now, checkedAt: now };
+        });
+        options.reports.list = { reports, unseen };
+        return options.reports.list;
+      }
+      case 'mark_it_reports_seen': {
+        const was = options.reports.list.unseen;
+        options.reports.list = {
+          reports: options.reports.list.reports.map((r) => ({
+            ...r,
+            outcomeSeen: r.state !== 'new',
+          })),
+          unseen: 0,
+        };
+        return was;
       }
       default:
         return undefined;

@@ -102,3 +102,20 @@ describe('App shell', () => {
     expect(document.documentElement).toHaveAttribute('dir', 'rtl');
   });
 });
+
+describe('the sidebar and the reports to IT', () => {
+  it("counts IT's unseen answers beside Threats until the list is shown", async () => {
+    const backend = mockBackend();
+    backend.feed.status = { ...backend.feed.status, unread: 0 };
+    render(App);
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    const link = await within(nav).findByRole('link', {
+      name: 'Threats One new answer from IT',
+    });
+    expect(link).toHaveTextContent('1');
+    await userEvent.click(link);
+    await screen.findByRole('region', { name: 'Your reports to IT' });
+    await waitFor(() => expect(backend.callsTo('mark_it_reports_seen')).toHaveLength(1));
+    expect(within(nav).getByRole('link', { name: 'Threats' })).not.toHaveAttribute('aria-label');
+  });
+});

@@ -161,6 +161,7 @@ export const ERROR_REASONS = [
   'report_note_invalid',
   'report_rate_limited',
   'report_note_has_code',
+  'nothing_to_report',
   'bad_date',
   'fingerprint_required',
   'answer_unsigned',
@@ -712,3 +713,65 @@ export const onOpenSupport = (handler: () => void): Promise<Unsubscribe> =>
     (h) => events.openSupport.listen(h),
     () => handler(),
   );
+
+// ---- Reports to IT --------------------------------------------------------------------------------
+
+import type { ItReportList_Serialize, ItReportView_Serialize, ReportState } from './bindings';
+
+export type { ReportState };
+/**
+ * A report this device sent to IT, as the Threats screen lists it (`sentAt`, `resolvedAt`,
+ * `checkedAt` in Unix seconds). `kind` is the backend's code (`check`, `threat`,
+ * `tripwire_remote_tool`, `tripwire_code_guard`); `item` is hostile input: show it as text only.
+ */
+export type ItReport = ItReportView_Serialize;
+/** The reports sent, newest first, and how many outcomes (confirmed or rejected) are unseen. */
+export type ItReportList = ItReportList_Serialize;
+
+/** Every state of IT's triage, in the order the backend declares them. */
+export const REPORT_STATES = [
+  'new',
+  'confirmed',
+  'rejected',
+] as const satisfies readonly ReportState[];
+
+// Fails to compile when the backend adds a state that the list above lacks.
+const everyReportStateListed: [Exclude<ReportState, (typeof REPORT_STATES)[number]>] extends [never]
+  ? true
+  : never = true;
+void everyReportStateListed;
+
+/**
+ * Reports a check of `input` (read as `kind`, `null`: detected) to IT with the employee's `note`;
+ * the backend checks it again and sends the normalised number or link and the verdict's codes,
+ * never the text as typed. `passphrase` opens a device key kept in a passphrase file. Fails with
+ * `not_enrolled`; `passphrase_needed` / `wrong_passphrase`; `invalid_input` (reason
+ * `nothing_to_report`, `report_note_invalid`, `report_note_has_code`, `too_long`);
+ * `desk_refused` (`report_rate_limited`…); `desk_unreachable`.
+ */
+export const reportCheck = (
+  input: string,
+  kind: CheckKind | null,
+  note: string,
+  passphrase: string | null,
+): Promise<ItReport> => call(() => commands.reportCheck(input, kind, note, passphrase));
+
+/** Reports Threats entry `id` to IT ("I met this one"); errors as {@link reportCheck}. */
+export const reportThreat = (
+  id: number,
+  note: string,
+  passphrase: string | null,
+): Promise<ItReport> => call(() => commands.reportThreat(id, note, passphrase));
+
+/** The reports this device sent to IT, newest first, as last heard from the desk. */
+export const itReports = (): Promise<ItReportList> => call(() => commands.itReports());
+
+/**
+ * Asks the desk where this device's open reports stand and resolves to the list. Fails with
+ * `not_enrolled`, `passphrase_needed` / `wrong_passphrase`, `desk_refused`, `desk_unreachable`.
+ */
+export const refreshItReports = (passphrase: string | null): Promise<ItReportList> =>
+  call(() => commands.refreshItReports(passphrase));
+
+/** Marks every outcome seen (the list was shown); resolves to how many were unseen. */
+export const markItReportsSeen = (): Promise<number> => call(() => commands.markItReportsSeen());

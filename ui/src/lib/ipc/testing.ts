@@ -20,6 +20,7 @@ import type {
 import * as outcomes from './fixtures';
 import { feedHandlers, mockFeed, type FeedBackend } from './feed-testing';
 import { mockTripwires, tripwireHandlers, type TripwireBackend } from './tripwire-testing';
+import { mockReports, reportHandlers, type ReportBackend } from './report-testing';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 
@@ -63,6 +64,8 @@ export type Backend = {
   feed: FeedBackend;
   /** The tripwires: status and events (see `tripwire-testing.ts`). */
   tripwires: TripwireBackend;
+  /** The reports to IT: the list, refusals, IT's next answers (see `report-testing.ts`). */
+  reports: ReportBackend;
   /** The saved shortcut the desktop refused at start (saving one clears it). */
   shortcutRefused: string | null;
   /** Replaces the answer of one command. */
@@ -80,6 +83,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
     device: outcomes.deviceNotBound(),
     feed: mockFeed(),
     tripwires: mockTripwires(),
+    reports: mockReports(),
     shortcutRefused: null,
     on(cmd, handler) {
       handlers.set(cmd, handler);
@@ -96,6 +100,16 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
   const handlers = new Map<string, Handler>([
     ...feedHandlers(() => backend.feed),
     ...tripwireHandlers(() => backend.tripwires, fail),
+    ...reportHandlers(
+      () => backend.reports,
+      () => backend.feed.threats,
+      (input, kind) => {
+        const outcome = backend.outcomes.get(input) ?? outcomes.fallbackOutcome(input, kind);
+        if (outcome.verdict === 'invalid') return null;
+        return outcome.normalized ?? outcome.items.find((i) => i.normalized)?.normalized ?? null;
+      },
+      fail,
+    ),
     ['device_status', () => backend.device],
     [
       'device_preview',
