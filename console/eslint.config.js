@@ -29,7 +29,7 @@ export default ts.config(
     },
   },
   {
-    files: ['*.config.{js,ts}', 'e2e/**/*.{js,ts}'],
+    files: ['*.config.{js,ts}', 'e2e/**/*.{js,ts}', 'e2e-desk/**/*.{js,ts}'],
     languageOptions: { globals: { ...globals.node } },
   },
   {
@@ -55,7 +55,7 @@ export default ts.config(
     },
   },
   {
-    files: ['src/lib/api.ts', '**/*.test.ts', 'e2e/**'],
+    files: ['src/lib/api.ts', '**/*.test.ts', 'e2e/**', 'e2e-desk/**'],
     rules: { 'no-restricted-globals': 'off' },
   },
 );
