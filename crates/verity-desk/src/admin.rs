@@ -171,7 +171,7 @@ pub fn create_enroll_code(
     ttl_secs: u64,
     clock: &dyn Clock,
 ) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
-    issue_code(
+    create_team_enroll_code(
         data_dir,
         passphrase,
         (employee_id, employee_name),
@@ -179,6 +179,39 @@ pub fn create_enroll_code(
         ttl_secs,
         clock,
     )
+}
+
+/// As [`create_enroll_code`], for an employee of `team` (the console's dashboard groups
+/// checklist completion by team); `None` or blank for no team.
+///
+/// # Errors
+/// [`AdminError`]; `Usage` for a team over 64 characters or with hidden characters.
+pub fn create_team_enroll_code(
+    data_dir: &Path,
+    passphrase: Option<&[u8]>,
+    employee: (&str, &str),
+    team: Option<&str>,
+    ttl_secs: u64,
+    clock: &dyn Clock,
+) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
+    let team = check_team(team)?;
+    issue_code(data_dir, passphrase, employee, None, team, ttl_secs, clock)
+}
+
+/// A team's name, trimmed: `None` for none or blank; at most 64 printable characters.
+///
+/// # Errors
+/// [`AdminError::Usage`].
+pub fn check_team(team: Option<&str>) -> Result<Option<String>, AdminError> {
+    let Some(t) = team.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if t.chars().count() > 64 || t.chars().any(proto::is_hidden_char) {
+        return Err(AdminError::Usage(
+            "the team must be at most 64 printable characters".into(),
+        ));
+    }
+    Ok(Some(t.to_owned()))
 }
 
 /// Creates a one-time code that enrols a support agent's app (`POST /v1/agent/enroll`), which
@@ -200,6 +233,7 @@ pub fn create_agent_code(
         passphrase,
         ("agent", &profile.name),
         Some(profile.clone()),
+        None,
         ttl_secs,
         clock,
     )
@@ -210,6 +244,7 @@ fn issue_code(
     passphrase: Option<&[u8]>,
     (employee_id, employee_name): (&str, &str),
     agent: Option<AgentProfile>,
+    team: Option<String>,
     ttl_secs: u64,
     clock: &dyn Clock,
 ) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
@@ -240,6 +275,7 @@ fn issue_code(
         used_at: None,
         used_by: None,
         agent,
+        team,
     };
     store.add_enroll_code(&record)?;
     Ok((code, record))

@@ -265,6 +265,9 @@ struct EnrollCodeArgs {
     /// The employee's name.
     #[arg(long)]
     name: String,
+    /// The employee's team (the console groups checklist completion by team).
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
     /// How long the code is valid (like 30m, 24h, 7d).
     #[arg(long, default_value = "24h")]
     ttl: String,
@@ -665,11 +668,11 @@ fn enroll_code(
 ) -> Result<(), CliError> {
     let ttl = admin::parse_ttl(&a.ttl)?;
     let pass = passphrase(a.passphrase_file.as_deref())?;
-    let (code, rec) = admin::create_enroll_code(
+    let (code, rec) = admin::create_team_enroll_code(
         &a.data.data,
         pass.as_deref().map(Vec::as_slice),
-        &a.employee,
-        &a.name,
+        (&a.employee, &a.name),
+        a.team.as_deref(),
         ttl,
         clock,
     )?;

@@ -21,7 +21,7 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 mod checkins;
 mod console;
@@ -131,6 +131,8 @@ CREATE TABLE agents (
     // 9: the organisation console: accounts, passkeys, sessions, the operation log; enrolment
     // codes can be revoked.
     console::MIGRATION,
+    // 10: an enrolment code names the employee's team; the device it enrols is in it.
+    "ALTER TABLE enroll_codes ADD COLUMN team TEXT CHECK (team IS NULL OR length(team) BETWEEN 1 AND 64);",
 ];
 
 /// The SQLite store.
@@ -502,7 +504,8 @@ impl DeskStore for SqliteStore {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO enroll_codes (code_hash, scheme, employee_id, employee_name, \
-                 created_at, expires_at, agent_profile) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 created_at, expires_at, agent_profile, team) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     c.code_hash,
                     c.scheme,
@@ -510,7 +513,8 @@ impl DeskStore for SqliteStore {
                     c.employee_name,
                     to_i64(c.created_at),
                     to_i64(c.expires_at),
-                    c.agent.as_ref().map(profile_json).transpose()?
+                    c.agent.as_ref().map(profile_json).transpose()?,
+                    c.team,
                 ],
             )
             .map_err(db)?;
@@ -522,7 +526,7 @@ impl DeskStore for SqliteStore {
         self.conn()
             .query_row(
                 "SELECT code_hash, scheme, employee_id, employee_name, created_at, expires_at, \
-                 used_at, used_by, agent_profile FROM enroll_codes WHERE code_hash = ?1",
+                 used_at, used_by, agent_profile, team FROM enroll_codes WHERE code_hash = ?1",
                 [code_hash],
                 |r| {
                     Ok((
@@ -536,6 +540,7 @@ impl DeskStore for SqliteStore {
                             used_at: r.get::<_, Option<i64>>(6)?.map(to_u64),
                             used_by: r.get(7)?,
                             agent: None,
+                            team: r.get(9)?,
                         },
                         r.get::<_, Option<String>>(8)?,
                     ))
@@ -940,6 +945,20 @@ impl DeskStore for SqliteStore {
             )
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
             .map_err(db)
+    }
+
+    fn device_teams(&self) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT used_by, team FROM enroll_codes \
+                 WHERE used_by IS NOT NULL AND team IS NOT NULL",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(db)?;
+        rows.collect::<Result<_, _>>().map_err(db)
     }
 
     fn check_ins(&self) -> Result<Vec<CheckInRecord>, StoreError> {

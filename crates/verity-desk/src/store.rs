@@ -82,6 +82,9 @@ pub struct EnrollCodeRecord {
     /// For a support agent's code (`verity-desk agent add`), who the agent is; `None` for an
     /// employee's code. Neither kind of code enrols the other.
     pub agent: Option<AgentProfile>,
+    /// The employee's team (the dashboard groups checklist completion by it); the device the
+    /// code enrols is in it.
+    pub team: Option<String>,
 }
 
 /// An enrolled support agent: the agent's device key, bound by an agent certificate.
@@ -746,6 +749,11 @@ pub trait DeskStore: ConsoleStore + Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Store failures.
     fn reports_received_since(&self, since: u64) -> Result<u32, StoreError>;
+    /// The team of each device enrolled with a code that named one (device id → team).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn device_teams(&self) -> Result<std::collections::HashMap<String, String>, StoreError>;
     /// Every device's latest check-in.
     ///
     /// # Errors

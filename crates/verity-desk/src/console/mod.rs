@@ -245,6 +245,8 @@ struct CodeBody {
     employee: String,
     name: String,
     ttl: String,
+    #[serde(default)]
+    team: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -355,7 +357,7 @@ async fn issue_code(
         crate::admin::parse_ttl(&b.ttl).map_err(|e| ConsoleError::invalid("ttl", e.to_string()))?;
     let origin = st.origin.clone();
     let issued = blocking(&st.desk, move |d| {
-        d.console_issue_code(&user, &b.employee, &b.name, ttl, &origin)
+        d.console_issue_code(&user, &b.employee, &b.name, b.team.as_deref(), ttl, &origin)
     })
     .await?;
     Ok(Json(issued).into_response())

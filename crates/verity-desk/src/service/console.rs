@@ -1124,8 +1124,10 @@ impl Desk {
     /// # Errors
     /// Store failures.
     pub fn console_dashboard(&self) -> Result<Dashboard, ConsoleError> {
-        let d =
-            crate::dashboard::dashboard(self.store.as_ref(), self.clock.now(), &|_| String::new())?;
+        let teams = self.store.device_teams()?;
+        let d = crate::dashboard::dashboard(self.store.as_ref(), self.clock.now(), &|d| {
+            teams.get(&d.device_id).cloned().unwrap_or_default()
+        })?;
         // The latest version the desk published with confirmed items in it.
         let last = self.store.feed_items(false, 1)?.into_iter().next();
         let admins = self
@@ -1169,9 +1171,12 @@ impl Desk {
         s: &ConsoleSession,
         employee: &str,
         name: &str,
+        team: Option<&str>,
         ttl_secs: u64,
         origin: &str,
     ) -> Result<IssuedCode, ConsoleError> {
+        let team = crate::admin::check_team(team)
+            .map_err(|e| ConsoleError::invalid("team", e.to_string()))?;
         for (field, v) in [("employee", employee), ("name", name)] {
             if v.trim().is_empty() || v.len() > 128 || v.chars().any(proto::is_hidden_char) {
                 return Err(ConsoleError::invalid(
@@ -1192,6 +1197,7 @@ impl Desk {
             used_at: None,
             used_by: None,
             agent: None,
+            team,
         };
         self.store.add_enroll_code(&record)?;
         let id = self
@@ -1207,7 +1213,11 @@ impl Desk {
             &id,
             "",
             "ok",
-            serde_json::json!({ "employee": record.employee_id, "expires_at": record.expires_at }),
+            serde_json::json!({
+                "employee": record.employee_id,
+                "team": record.team,
+                "expires_at": record.expires_at,
+            }),
         )?;
         let fp = self.org_info().fingerprint;
         Ok(IssuedCode {

@@ -200,3 +200,48 @@ fn confirming_needs_a_recent_sign_in() {
         .unwrap()
         .is_some_and(|r| r.status == verity_desk::store::ReportStatus::New));
 }
+
+#[test]
+fn a_code_issued_for_a_team_puts_its_device_in_the_teams_checklist_line() {
+    let fx = Fx::new();
+    let admin_user = sign_up(&fx, "root", AdminRole::Admin);
+    let (s, issued) = post(
+        &fx,
+        &admin_user,
+        "/console/api/codes",
+        &json!({"employee": "E7", "name": "Wong Siu Ming", "ttl": "1d", "team": "Finance"}),
+    );
+    assert_eq!(s, 200, "{issued}");
+    let (s, e) = post(
+        &fx,
+        &admin_user,
+        "/console/api/codes",
+        &json!({"employee": "E8", "name": "X", "ttl": "1d", "team": "x".repeat(65)}),
+    );
+    assert_eq!((s, e["field"].clone()), (400, json!("team")), "{e}");
+    let dev = Dev::enroll_with(&fx, issued["code"].as_str().unwrap());
+    device::check_in(
+        &dev.ctx,
+        &verity_device::proto::CheckIn {
+            app_version: "0.1.0".into(),
+            feed: None,
+            checklist: Some(verity_device::proto::ChecklistState { done: 5, total: 5 }),
+        },
+    )
+    .unwrap();
+    Dev::enroll(&fx);
+    let d = admin_user
+        .call(&fx, "GET", "/console/api/dashboard", None)
+        .json();
+    let teams = d["checklist"].as_array().unwrap();
+    let finance = teams.iter().find(|t| t["team"] == "Finance").unwrap();
+    assert_eq!(
+        (finance["devices"].clone(), finance["complete"].clone()),
+        (json!(1), json!(1)),
+        "{d}"
+    );
+    assert!(
+        teams.iter().any(|t| t["team"] == "" && t["devices"] == 1),
+        "{d}"
+    );
+}

@@ -237,6 +237,7 @@ fn a_code_issued_before_the_hmac_still_enrols_until_it_expires() {
         used_at: None,
         used_by: None,
         agent: None,
+        team: None,
     };
     // Stored the old way (unsalted SHA-256), as a schema-1 desk did.
     store

@@ -179,9 +179,14 @@ struct Dev {
 
 impl Dev {
     fn enroll(fx: &Fx) -> Dev {
+        Dev::enroll_with(fx, &fx.code("e100", 3600))
+    }
+
+    /// Enrols with `code` (one a test issued its own way).
+    fn enroll_with(fx: &Fx, code: &str) -> Dev {
         let dir = tempfile::tempdir().unwrap();
         let ctx = fx.ctx(dir.path());
-        let code = fx.code("e100", 3600);
+        let code = code.to_owned();
         let out = device::enroll(&ctx, &fx.url, &code, &fx.fp()).unwrap();
         let totp = out.totp.expect("TOTP set up");
         let totp_secret = BASE32_NOPAD.decode(totp.secret.as_bytes()).unwrap();
