@@ -33,6 +33,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 mod passkeys;
+mod people;
 mod triage;
 
 mod assets {
@@ -609,6 +610,18 @@ pub(crate) fn router(state: Arc<HttpState>) -> Router {
             post(passkeys::reauth_finish),
         )
         .route("/console/api/passkey/{id}/remove", post(passkeys::remove))
+        .route(
+            "/console/api/agents",
+            get(people::agents).post(people::issue_agent_code),
+        )
+        .route(
+            "/console/api/agents/{id}/revoke",
+            post(people::revoke_agent),
+        )
+        .route(
+            "/console/api/policy",
+            get(people::policy).put(people::set_policy),
+        )
         .route("/console/api/reports", get(triage::reports))
         .route("/console/api/reports/{id}", get(triage::report))
         .route("/console/api/reports/{id}/confirm", post(triage::confirm))

@@ -53,6 +53,7 @@ mod checkin;
 pub mod console;
 mod enroll;
 pub mod passkeys;
+pub mod people;
 mod report;
 pub mod triage;
 

@@ -326,6 +326,11 @@ fn every_console_api_route_needs_a_session() {
         ("POST", "/console/api/passkey/reauth/start".to_owned()),
         ("POST", "/console/api/passkey/reauth/finish".to_owned()),
         ("POST", "/console/api/passkey/1/remove".to_owned()),
+        ("GET", "/console/api/agents".to_owned()),
+        ("POST", "/console/api/agents".to_owned()),
+        ("POST", "/console/api/agents/abc/revoke".to_owned()),
+        ("GET", "/console/api/policy".to_owned()),
+        ("PUT", "/console/api/policy".to_owned()),
     ] {
         for cookie in [
             None,

@@ -245,3 +245,78 @@ fn a_code_issued_for_a_team_puts_its_device_in_the_teams_checklist_line() {
         "{d}"
     );
 }
+
+#[test]
+fn agents_and_the_region_policy_are_managed_from_the_console() {
+    let fx = Fx::new();
+    let root = sign_up(&fx, "root", AdminRole::Admin);
+    let auditor = sign_up(&fx, "aud", AdminRole::Auditor);
+    let profile = json!({
+        "name": "Wong Siu Ming", "role": "agent", "team": "Accounts",
+        "languages": ["zh-HK", "en"], "regions": ["HK"], "skills": ["billing"], "capacity": 3,
+    });
+    let (s, _) = post(
+        &fx,
+        &auditor,
+        "/console/api/agents",
+        &json!({"profile": profile, "ttl": "1d"}),
+    );
+    assert_eq!(s, 403);
+    let mut bad = profile.clone();
+    bad["capacity"] = json!(0);
+    let (s, e) = post(
+        &fx,
+        &root,
+        "/console/api/agents",
+        &json!({"profile": bad, "ttl": "1d"}),
+    );
+    assert_eq!((s, e["field"].clone()), (400, json!("profile")), "{e}");
+    let (s, issued) = post(
+        &fx,
+        &root,
+        "/console/api/agents",
+        &json!({"profile": profile, "ttl": "1d"}),
+    );
+    assert_eq!(s, 200, "{issued}");
+    assert!(
+        issued["link"]
+            .as_str()
+            .unwrap()
+            .starts_with("verity://enroll?"),
+        "{issued}"
+    );
+    assert_eq!(
+        auditor.call(&fx, "GET", "/console/api/agents", None).json(),
+        json!([])
+    );
+    let (s, _) = post(
+        &fx,
+        &root,
+        &format!("/console/api/agents/{}/revoke", "a".repeat(64)),
+        &json!({"reason": "left"}),
+    );
+    assert_eq!(s, 404);
+
+    // The region policy: set, refused with its field, cleared.
+    let put = |body: &Value| {
+        let a = root.call(&fx, "PUT", "/console/api/policy", Some(body));
+        (a.status, a.json())
+    };
+    let (s, p) = put(&json!({"regions": ["HK", "MO"], "cidrs": ["10.0.0.0/8"]}));
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["regions"], json!(["HK", "MO"]));
+    let (s, e) = put(&json!({"regions": ["Hong Kong"]}));
+    assert_eq!((s, e["field"].clone()), (400, json!("regions")), "{e}");
+    let (s, e) = put(&json!({"cidrs": ["10.0.0.0/33"]}));
+    assert_eq!((s, e["field"].clone()), (400, json!("cidrs")), "{e}");
+    assert_eq!(
+        auditor.call(&fx, "GET", "/console/api/policy", None).json()["regions"],
+        json!(["HK", "MO"])
+    );
+    let (s, p) = put(&json!({}));
+    assert_eq!((s, p), (200, Value::Null));
+    let ops = super::console::ops(&fx);
+    for action in ["agent.code_issue", "policy.set", "policy.clear"] {
+        assert!(ops.iter().any(|o| o.action == action), "{action}");
+    }
+}
