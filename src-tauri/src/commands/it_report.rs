@@ -139,7 +139,7 @@ async fn send(
 /// `not_enrolled`; `invalid_input` with reason `nothing_to_report` (an input that is not a
 /// number, link or message), `report_note_invalid`, `report_note_has_code` or `too_long`;
 /// `passphrase_needed`; `desk_refused` with the desk's reason (`report_rate_limited`, …);
-/// `network`.
+/// `desk_unreachable`; `wrong_passphrase`.
 #[tauri::command]
 #[specta::specta]
 pub async fn report_check(
@@ -215,7 +215,7 @@ pub async fn it_reports(state: State<'_, AppState>) -> CmdResult<ItReportList> {
 
 /// Asks the desk where this device's open reports stand (signed with the device key;
 /// `passphrase` for a key file) and returns the list. Errors: `not_enrolled`,
-/// `passphrase_needed`, `desk_refused`, `network`.
+/// `passphrase_needed`, `desk_refused`, `desk_unreachable`, `wrong_passphrase`.
 #[tauri::command]
 #[specta::specta]
 pub async fn refresh_it_reports(

@@ -239,3 +239,39 @@ describe('Report to IT from a Check verdict', () => {
     expect(backend.callsTo('report_check')).toHaveLength(1);
   });
 });
+
+describe('Disputing a Check verdict', () => {
+  const DISPUTE = 'This is genuine: dispute the verdict';
+  const DISPUTE_FORM = 'Tell IT this is genuine';
+
+  it('asks why, then sends an appeal naming the checked item', async () => {
+    const backend = enrolledBackend(outcomes.scamPhone());
+    await checkIt(outcomes.scamPhone(), 'Phone number');
+    await userEvent.click(await screen.findByRole('button', { name: DISPUTE }));
+    const form = screen.getByRole('form', { name: DISPUTE_FORM });
+    await userEvent.click(within(form).getByRole('button', { name: 'Send' }));
+    expect(await within(form).findByText(/Say why it is genuine/)).toBeInTheDocument();
+    await userEvent.type(
+      within(form).getByRole('textbox', { name: NOTE }),
+      "Our supplier's support line",
+    );
+    await userEvent.click(within(form).getByRole('button', { name: 'Send' }));
+    expect(await screen.findByText(/Sent to IT \(appeal #/)).toBeInTheDocument();
+    const calls = backend.callsTo('dispute_check').map((c) => c.args);
+    expect(calls.at(-1)).toEqual({
+      input: '2345 6789',
+      kind: 'phone',
+      note: "Our supplier's support line",
+      passphrase: null,
+    });
+    expect(screen.queryByRole('button', { name: DISPUTE })).toBeNull();
+  });
+
+  it('is not offered when the device is not enrolled', async () => {
+    const backend = mockBackend();
+    backend.outcomes.set(outcomes.scamPhone().input, outcomes.scamPhone());
+    await checkIt(outcomes.scamPhone());
+    await waitFor(() => expect(backend.callsTo('device_status')).toHaveLength(1));
+    expect(screen.queryByRole('button', { name: DISPUTE })).toBeNull();
+  });
+});

@@ -756,6 +756,17 @@ export const reportCheck = (
   passphrase: string | null,
 ): Promise<ItReport> => call(() => commands.reportCheck(input, kind, note, passphrase));
 
+/**
+ * Disputes the verdict of a check of `input` with IT ("this is our real supplier"): an appeal
+ * naming the number or link, the note saying why (required); errors as {@link reportCheck}.
+ */
+export const disputeCheck = (
+  input: string,
+  kind: CheckKind | null,
+  note: string,
+  passphrase: string | null,
+): Promise<ItReport> => call(() => commands.disputeCheck(input, kind, note, passphrase));
+
 /** Reports Threats entry `id` to IT ("I met this one"); errors as {@link reportCheck}. */
 export const reportThreat = (
   id: number,

@@ -104,6 +104,21 @@ export function reportHandlers(
       },
     ],
     [
+      'dispute_check',
+      (args) => {
+        const refused = key(args) ?? reports().reportFailure;
+        if (refused) return fail(refused);
+        const item = checkedItem(String(args.input), (args.kind ?? null) as CheckKind | null);
+        if (item === null) {
+          return fail(invalid('nothing_to_report', 'no single number or link to dispute'));
+        }
+        if (String(args.note).trim() === '') {
+          return fail(invalid('report_note_invalid', 'an appeal says why'));
+        }
+        return add(args, 'appeal', item);
+      },
+    ],
+    [
       'report_threat',
       (args) => {
         const refused = key(args) ?? reports().reportFailure;
