@@ -21,11 +21,12 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 mod checkins;
 mod console;
 mod feed;
+mod oplog;
 mod reports;
 
 const MIGRATIONS: &[&str] = &[
@@ -131,6 +132,9 @@ CREATE TABLE agents (
     // 9: the organisation console: accounts, passkeys, sessions, the operation log; enrolment
     // codes can be revoked.
     console::MIGRATION,
+    // 10: the operation log's Merkle tree (leaf and subtree hashes, frontier) and its signed
+    // checkpoints; entries from before are hashed in at open.
+    oplog::MIGRATION,
 ];
 
 /// The SQLite store.
@@ -191,6 +195,7 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(db)?;
         migrate(&mut conn)?;
+        oplog::backfill(&mut conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
