@@ -194,6 +194,41 @@ pub trait OplogStore {
     ) -> Result<VerifyReport, StoreError>;
 }
 
+/// The background signer `serve` runs: every [`SIGNER_TICK`] it signs a checkpoint when
+/// [`CHECKPOINT_EVERY_ENTRIES`] entries are not covered, or [`CHECKPOINT_EVERY_SECS`] after the
+/// last checkpoint (by the desk's clock; before the first, after the signer's start) when any
+/// entry is not; entries written by the admin commands (other processes) count too. It stops
+/// when `stop` turns true (or its sender goes), signing what is left first.
+pub async fn run_signer(
+    desk: std::sync::Arc<crate::Desk>,
+    key_name: String,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    use crate::service::oplog::SignWhen;
+    let since = desk.now();
+    let sign = |when: SignWhen| {
+        let (d, name) = (desk.clone(), key_name.clone());
+        async move {
+            match tokio::task::spawn_blocking(move || d.oplog_sign(&name, when)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "operation log checkpoint failed"),
+                Err(e) => tracing::error!(error = %e, "operation log signer task failed"),
+            }
+        }
+    };
+    loop {
+        tokio::select! {
+            r = stop.changed() => {
+                if r.is_err() || *stop.borrow() {
+                    break;
+                }
+            }
+            () = tokio::time::sleep(SIGNER_TICK) => sign(SignWhen::Due { since }).await,
+        }
+    }
+    sign(SignWhen::Pending).await;
+}
+
 /// A civil date and time (UTC) for Unix seconds: `2027-01-15T08:00:00Z`.
 #[must_use]
 pub fn iso8601(secs: u64) -> String {
