@@ -194,6 +194,26 @@ pub trait OplogStore {
     ) -> Result<VerifyReport, StoreError>;
 }
 
+/// `verity-desk oplog verify`: opens the desk's database in `data_dir` and checks the log with
+/// the organisation's public key as the database records it ([`OplogStore::verify_oplog`]).
+///
+/// # Errors
+/// Store failures; no organisation.
+pub fn verify_data_dir(data_dir: &std::path::Path) -> Result<VerifyReport, StoreError> {
+    use crate::store::DeskStore;
+    let store = crate::SqliteStore::open(data_dir)?;
+    let org = store.org()?.ok_or_else(|| {
+        StoreError::Damaged("the organisation is not initialised (`verity-desk org init`)".into())
+    })?;
+    let key = data_encoding::BASE64URL_NOPAD
+        .decode(org.public_key.as_bytes())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+        .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+        .ok_or_else(|| StoreError::Damaged("the organisation's public key".into()))?;
+    store.verify_oplog(&key)
+}
+
 /// The background signer `serve` runs: every [`SIGNER_TICK`] it signs a checkpoint when
 /// [`CHECKPOINT_EVERY_ENTRIES`] entries are not covered, or [`CHECKPOINT_EVERY_SECS`] after the
 /// last checkpoint (by the desk's clock; before the first, after the signer's start) when any
