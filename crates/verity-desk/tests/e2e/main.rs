@@ -470,6 +470,7 @@ mod console;
 mod console_triage;
 mod feedpub;
 mod load;
+mod oplog;
 mod protocol;
 mod reports;
 mod rogue;
