@@ -23,6 +23,7 @@ fn send(fx: &Fx, dev: &Dev, kind: ReportKind, item: Option<&str>, note: &str) ->
     device::report(&dev.ctx, &r).unwrap().id
 }
 
+#[allow(clippy::needless_pass_by_value)] // callers build the body inline
 fn post(fx: &Fx, who: &Admin, path: &str, body: Value) -> (u16, Value) {
     let a = who.call(fx, "POST", path, Some(&body));
     (a.status, a.json())
