@@ -442,7 +442,11 @@ pub async fn serve(
     listener.set_nonblocking(true).map_err(io)?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(io)?;
     let origin = public_origin(options.public_url.as_deref(), addr, tls.is_some())?;
-    let app = router(desk, origin.clone(), options.trusted_proxies.clone());
+    let app = router(
+        desk.clone(),
+        origin.clone(),
+        options.trusted_proxies.clone(),
+    );
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let max = options
         .max_connections
@@ -450,6 +454,18 @@ pub async fn serve(
     let permits = Arc::new(tokio::sync::Semaphore::new(max));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let options = Arc::new(options);
+    // The operation log's checkpoints (`oplog::run_signer`), stopped with the connections.
+    let signer = match crate::oplog::key_name(&origin) {
+        Ok(name) => Some(tokio::spawn(crate::oplog::run_signer(
+            desk,
+            name,
+            stop_rx.clone(),
+        ))),
+        Err(e) => {
+            tracing::error!(error = %e, "no operation log checkpoints");
+            None
+        }
+    };
     tracing::info!(%addr, %origin, tls = acceptor.is_some(), "desk listening");
     tokio::pin!(shutdown);
     loop {
@@ -510,6 +526,11 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("connections still open after the grace period: closing them");
+    }
+    if let Some(signer) = signer {
+        if let Err(e) = signer.await {
+            tracing::error!(error = %e, "operation log signer failed");
+        }
     }
     tracing::info!("desk stopped");
     Ok(())

@@ -34,6 +34,7 @@ pub mod console;
 pub mod dashboard;
 pub mod feedpub;
 pub mod http;
+pub mod oplog;
 pub mod orgkey;
 pub mod policy;
 pub mod service;

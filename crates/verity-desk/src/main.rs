@@ -1,8 +1,8 @@
 //! `verity-desk`: the organisation's desk server and its admin commands.
 //!
-//! Exit status: 0 success; 2 a usage error; 3 an operational failure. Errors are one line on
-//! stderr. Logs (tracing) go to stderr too, so that stdout carries only results: `enroll-code`
-//! prints the code alone on its last line for scripts.
+//! Exit status: 0 success; 1 `oplog verify` found the log edited; 2 a usage error; 3 an
+//! operational failure. Errors are one line on stderr. Logs (tracing) go to stderr too, so that
+//! stdout carries only results: `enroll-code` prints the code alone on its last line for scripts.
 
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
@@ -18,6 +18,7 @@ use verity_device::sealed::{self, KdfParams, SealError};
 use zeroize::Zeroizing;
 
 mod feed_cli;
+mod oplog_cli;
 mod reports_cli;
 
 /// Verity's desk: device enrolment, two-factor and region checks for an organisation.
@@ -62,6 +63,9 @@ enum Command {
     /// The organisation's feed as the desk publishes it: where, what waits, publish.
     #[command(subcommand)]
     Feed(feed_cli::FeedCommand),
+    /// The operation log: check offline that its database was not edited.
+    #[command(subcommand)]
+    Oplog(oplog_cli::OplogCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -349,6 +353,10 @@ enum CliError {
     Output(#[from] std::io::Error),
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Store(#[from] verity_desk::store::StoreError),
+    #[error("the operation log does not verify: {0}")]
+    Verify(#[from] verity_desk::oplog::VerifyFailure),
 }
 
 impl CliError {
@@ -359,6 +367,7 @@ impl CliError {
             )
             | CliError::Seal(_)
             | CliError::Serve(ServeError::PlainHttpNotLoopback(_) | ServeError::PublicUrl(_)) => 2,
+            CliError::Verify(_) => 1,
             _ => 3,
         }
     }
@@ -473,6 +482,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Reports(command) => reports_cli::run(command, out)?,
         Command::Admin(command) => admins(command, out, &clock)?,
         Command::Feed(command) => feed_cli::run(command, out)?,
+        Command::Oplog(command) => oplog_cli::run(command, out)?,
         Command::Policy(PolicyCommand::Set {
             data,
             regions,

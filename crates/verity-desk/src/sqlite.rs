@@ -21,11 +21,12 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 mod checkins;
 mod console;
 mod feed;
+mod oplog;
 mod reports;
 
 const MIGRATIONS: &[&str] = &[
@@ -133,6 +134,9 @@ CREATE TABLE agents (
     console::MIGRATION,
     // 10: an enrolment code names the employee's team; the device it enrols is in it.
     "ALTER TABLE enroll_codes ADD COLUMN team TEXT CHECK (team IS NULL OR length(team) BETWEEN 1 AND 64);",
+    // 11: the operation log's Merkle tree (leaf and subtree hashes, frontier) and its signed
+    // checkpoints; entries from before are hashed in at open.
+    oplog::MIGRATION,
 ];
 
 /// The SQLite store.
@@ -193,6 +197,7 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(db)?;
         migrate(&mut conn)?;
+        oplog::backfill(&mut conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })

@@ -452,7 +452,9 @@ pub struct CheckInRecord {
 }
 
 /// The desk's storage.
-pub trait DeskStore: ConsoleStore + Send + Sync + std::fmt::Debug {
+pub trait DeskStore:
+    ConsoleStore + crate::oplog::OplogStore + Send + Sync + std::fmt::Debug
+{
     /// Records the organisation (once).
     ///
     /// # Errors

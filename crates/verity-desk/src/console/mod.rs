@@ -32,6 +32,7 @@ use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+mod oplog;
 mod passkeys;
 mod people;
 mod triage;
@@ -628,6 +629,10 @@ pub(crate) fn router(state: Arc<HttpState>) -> Router {
         .route("/console/api/reports/{id}/reject", post(triage::reject))
         .route("/console/api/feed", get(triage::feed))
         .route("/console/api/feed/publish", post(triage::publish))
+        .route("/console/api/oplog", get(oplog::view))
+        .route("/console/api/oplog/consistency", get(oplog::consistency))
+        .route("/console/api/oplog/export.csv", get(oplog::export_csv))
+        .route("/console/api/oplog/evidence.json", get(oplog::evidence))
         .route("/console/api", any(api_not_found))
         .route("/console/api/", any(api_not_found))
         .route("/console/api/{*rest}", any(api_not_found))

@@ -52,6 +52,7 @@ use zeroize::Zeroizing;
 mod checkin;
 pub mod console;
 mod enroll;
+pub mod oplog;
 pub mod passkeys;
 pub mod people;
 mod report;

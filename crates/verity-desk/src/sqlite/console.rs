@@ -127,7 +127,7 @@ fn passkey_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PasskeyRecord> {
     })
 }
 
-fn op_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OpRecord> {
+pub(super) fn op_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OpRecord> {
     Ok(OpRecord {
         seq: to_u64(r.get(0)?),
         at: to_u64(r.get(1)?),
@@ -551,7 +551,7 @@ impl ConsoleStore for SqliteStore {
                 ],
             )
             .map_err(db)?;
-            Ok(OpRecord {
+            let rec = OpRecord {
                 seq: to_u64(tx.last_insert_rowid()),
                 at: op.at,
                 actor: op.actor.clone(),
@@ -560,7 +560,10 @@ impl ConsoleStore for SqliteStore {
                 device: op.device.clone(),
                 outcome: op.outcome.clone(),
                 detail: detail.clone(),
-            })
+            };
+            // The Merkle bookkeeping, in the same transaction (`sqlite/oplog.rs`).
+            super::oplog::append_tree(tx, &rec)?;
+            Ok(rec)
         })
     }
 

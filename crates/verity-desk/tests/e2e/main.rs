@@ -476,6 +476,7 @@ mod console_passkeys;
 mod console_triage;
 mod feedpub;
 mod load;
+mod oplog;
 mod protocol;
 mod reports;
 mod rogue;
