@@ -162,16 +162,15 @@ fn check_phone(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Look
     let mut out = outcome(input, CheckKind::Phone);
     match phone::normalize(input, ctx.default_region) {
         Ok(n) => {
-            let hits = if let Some(k) = ctx.official.known_phone(&n.e164) {
+            let known = ctx.official.known_phone(&n.e164);
+            let hits = match known {
+                Some(_) => Vec::new(),
+                None => ctx.index.lookup_phone(&n.e164)?,
+            };
+            if let Some(k) = known {
                 out.verdict = Verdict::Official;
                 out.reasons
                     .push(Reason::with(ReasonCode::OrgKnown, k.label.clone()));
-                Vec::new()
-            } else {
-                ctx.index.lookup_phone(&n.e164)?
-            };
-            if out.verdict == Verdict::Official {
-                // Known to the organisation: decided above.
             } else if !hits.is_empty() {
                 out.verdict = Verdict::Scam;
                 out.reasons

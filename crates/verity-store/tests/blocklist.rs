@@ -191,7 +191,12 @@ fn the_organisations_allowlist_is_kept_with_the_directory() {
 
     // A row edited by hand: read as corrupt, naming the contact.
     drop(store);
-    let conn = rusqlite::Connection::open(dir.path().join(verity_store::DATABASE_FILE)).unwrap();
+    // A raw connection, as someone editing the file with the sqlite3 tool would have.
+    let conn = rusqlite::Connection::open_with_flags(
+        dir.path().join(verity_store::DATABASE_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+    )
+    .unwrap();
     conn.execute(
         "UPDATE official_directory SET json = replace(json, '+85261234567', '61234567')",
         [],
