@@ -3,10 +3,18 @@
 //! and the default region come in through [`CheckContext`]. The only failure is the blocklist's
 //! own (a store that cannot be read): a check never guesses a verdict without it.
 //!
-//! Precedence: blocklist > official directory > rules. A listed number or link is `scam` (rule
-//! findings are still reported as extra reasons); an official one is `official`; a rule that
-//! fired makes it `suspicious`; a readable input with nothing is `no_record` (never "safe");
-//! an unreadable one is `invalid`. Hints never change a verdict.
+//! Precedence: organisation's allowlist > blocklist > official directory > rules. A number or
+//! link the organisation knows (`OfficialDirectory::known`, confirmed by its IT after an appeal)
+//! is `official` with `org_known` and the contact's label, whatever the blocklist or the
+//! look-alike rules say (its blocklist entries are not reported as matches); a listed one is
+//! `scam` (rule findings are still reported as extra reasons); an official one is `official`; a
+//! rule that fired makes it `suspicious`; a readable input with nothing is `no_record` (never
+//! "safe"); an unreadable one is `invalid`. Hints never change a verdict.
+//!
+//! The allowlist vouches for a number or a domain, never for what a message says: scam scripts
+//! in a message make it `suspicious` even when every item in it is known (a supplier's account
+//! taken over, a spoofed caller ID), and a known number presented as the platform's customer
+//! service is `suspicious` (`presented_as_platform_support`): it is no official channel.
 //!
 //! A message is checked item by item (each number and link it contains, in order), then for
 //! scam scripts. Its verdict is the worst of its items and its scripts; an unreadable item
@@ -154,8 +162,16 @@ fn check_phone(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Look
     let mut out = outcome(input, CheckKind::Phone);
     match phone::normalize(input, ctx.default_region) {
         Ok(n) => {
-            let hits = ctx.index.lookup_phone(&n.e164)?;
-            if !hits.is_empty() {
+            let known = ctx.official.known_phone(&n.e164);
+            let hits = match known {
+                Some(_) => Vec::new(),
+                None => ctx.index.lookup_phone(&n.e164)?,
+            };
+            if let Some(k) = known {
+                out.verdict = Verdict::Official;
+                out.reasons
+                    .push(Reason::with(ReasonCode::OrgKnown, k.label.clone()));
+            } else if !hits.is_empty() {
                 out.verdict = Verdict::Scam;
                 out.reasons
                     .push(Reason::with(ReasonCode::OnBlocklist, n.e164.clone()));
@@ -183,6 +199,19 @@ fn check_url(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Lookup
     let mut out = outcome(input, CheckKind::Url);
     match link::canonicalize(input) {
         Ok(c) if c.host_is_plausible() => {
+            let known = if c.host_is_ip {
+                None
+            } else {
+                ctx.official.known_host(&c.host)
+            };
+            if let Some(k) = known {
+                out.verdict = Verdict::Official;
+                out.reasons
+                    .push(Reason::with(ReasonCode::OrgKnown, k.label.clone()));
+                out.normalized = Some(c.canonical);
+                out.advice = advice(CheckKind::Url, out.verdict, &out.reasons, false);
+                return Ok(out);
+            }
             let hits = ctx.index.lookup_url(&c)?;
             let assessment = lookalike::assess(&c, ctx.official);
             if let Some(first) = hits.first() {
@@ -244,9 +273,16 @@ fn check_text(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Looku
     items.sort_by_key(|(start, _)| *start);
     let mut items: Vec<CheckOutcome> = items.into_iter().map(|(_, o)| o).collect();
 
+    // A number the organisation knows is still no official channel of the platform.
+    let official_channel = |i: &CheckOutcome| {
+        i.verdict == Verdict::Official
+            && i.reasons
+                .iter()
+                .any(|r| r.code == ReasonCode::OfficialChannel)
+    };
     let has_unofficial_phone = items
         .iter()
-        .any(|i| i.kind == CheckKind::Phone && i.verdict != Verdict::Official);
+        .any(|i| i.kind == CheckKind::Phone && !official_channel(i));
     let scripts = message::detect_scripts(input, has_unofficial_phone, ctx.official);
     let presented = scripts
         .iter()
@@ -255,10 +291,10 @@ fn check_text(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Looku
 
     if presented {
         for item in items.iter_mut().filter(|i| i.kind == CheckKind::Phone) {
-            if item.verdict == Verdict::Official {
+            if official_channel(item) {
                 continue;
             }
-            if item.verdict == Verdict::NoRecord {
+            if matches!(item.verdict, Verdict::NoRecord | Verdict::Official) {
                 item.verdict = Verdict::Suspicious;
                 item.reasons.retain(|r| r.code != ReasonCode::NoRecord);
             }
@@ -307,9 +343,22 @@ fn check_text(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Looku
             .push(Reason::new(ReasonCode::ContainsSuspiciousItem));
     }
     match verdict {
-        Verdict::Official => out.reasons.push(Reason::new(ReasonCode::OfficialChannel)),
+        Verdict::Official if items.iter().any(official_channel) => {
+            out.reasons.push(Reason::new(ReasonCode::OfficialChannel));
+        }
         Verdict::NoRecord => out.reasons.push(Reason::new(ReasonCode::NoRecord)),
         _ => {}
+    }
+    // Who the organisation knows in the message, whatever the verdict: context for the reader
+    // (a known supplier's number in a message asking for a code is a taken-over account).
+    for r in items
+        .iter()
+        .flat_map(|i| i.reasons.iter())
+        .filter(|r| r.code == ReasonCode::OrgKnown)
+    {
+        if !out.reasons.contains(r) {
+            out.reasons.push(r.clone());
+        }
     }
 
     let mut matches: Vec<Match> = Vec::new();
@@ -616,6 +665,267 @@ mod tests {
             (o.verdict, codes(&o)),
             (Verdict::Invalid, vec!["empty_input"])
         );
+    }
+
+    /// The default directory plus the organisation's allowlist: a number and a domain that are
+    /// on the blocklist (an appeal upheld), a number and a domain that are not.
+    fn with_known() -> OfficialDirectory {
+        use crate::official::{KnownContact, KnownKind};
+        let mut d = OfficialDirectory::dingtalk_default();
+        let k = |kind, v: &str, label: &str| KnownContact::new(kind, v, label, Region::HK).unwrap();
+        d.add_known(vec![
+            k(KnownKind::Phone, "3001 2345", "Acme Supplies, accounts"),
+            k(KnownKind::Phone, "+852 6123 4567", "Courier desk"),
+            k(KnownKind::Domain, "dingtalk-upgrade.com", "Upgrade partner"),
+            k(
+                KnownKind::Domain,
+                "https://Acme-Supplies.HK/",
+                "Acme Supplies",
+            ),
+        ])
+        .unwrap();
+        d.validate().unwrap();
+        d
+    }
+
+    fn run_known(input: &str, kind: Option<CheckKind>) -> CheckOutcome {
+        let idx = index();
+        let official = with_known();
+        let ctx = CheckContext {
+            index: &idx,
+            official: &official,
+            default_region: Region::HK,
+        };
+        check(input, kind, &ctx).unwrap()
+    }
+
+    #[test]
+    fn a_known_number_is_known_to_the_organisation_even_when_listed() {
+        // Listed as fake support, and on the allowlist: the allowlist wins, with its label.
+        let o = run_known("3001 2345", None);
+        assert_eq!(o.verdict, Verdict::Official, "{:?}", o.reasons);
+        assert_eq!(
+            o.reasons[0],
+            Reason::with(ReasonCode::OrgKnown, "Acme Supplies, accounts")
+        );
+        assert!(o.matches.is_empty(), "no blocklist match is reported");
+        assert!(!o.advice.contains(&AdviceCode::HangUp));
+        assert!(o.advice.contains(&AdviceCode::NeverShareCode));
+        // Not listed: known all the same; the caller-ID hint stays.
+        let o = run_known("+852 6123 4567", None);
+        assert_eq!(o.verdict, Verdict::Official);
+        assert_eq!(codes(&o), ["org_known", "hk_caller_id_spoof_hint"]);
+        assert_eq!(o.reasons[0].detail.as_deref(), Some("Courier desk"));
+        // Another number is untouched.
+        assert_eq!(run_known("6123 4568", None).verdict, Verdict::NoRecord);
+        // Without the allowlist the same number is a scam.
+        assert_eq!(run("3001 2345", None).verdict, Verdict::Scam);
+    }
+
+    #[test]
+    fn a_known_domain_covers_its_subdomains_and_beats_list_and_lookalike_rules() {
+        let cases: &[(&str, &str)] = &[
+            ("https://acme-supplies.hk/invoice", "Acme Supplies"),
+            ("http://portal.acme-supplies.hk/login", "Acme Supplies"),
+            // Listed, and a brand-affix look-alike: known all the same.
+            ("https://dingtalk-upgrade.com/", "Upgrade partner"),
+            ("https://pay.dingtalk-upgrade.com/pay", "Upgrade partner"),
+        ];
+        for (input, label) in cases {
+            let o = run_known(input, Some(CheckKind::Url));
+            assert_eq!(o.verdict, Verdict::Official, "{input}: {:?}", o.reasons);
+            assert_eq!(
+                o.reasons,
+                [Reason::with(ReasonCode::OrgKnown, *label)],
+                "{input}"
+            );
+            assert!(o.matches.is_empty(), "{input}");
+        }
+        assert_eq!(
+            run("https://pay.dingtalk-upgrade.com/", None).verdict,
+            Verdict::Scam
+        );
+    }
+
+    #[test]
+    fn look_alikes_of_a_known_domain_are_still_flagged() {
+        let cases: &[(&str, &str)] = &[
+            ("https://dingtalk-upgrade.co/", "brand_affix_domain"),
+            ("https://dingtalk-upgrades.com/", "brand_affix_domain"),
+            (
+                "https://dingtalk-upgrade.com.evil.xyz/",
+                "official_name_as_subdomain",
+            ),
+            ("https://xdingtalk-upgrade.com/", "brand_affix_domain"),
+        ];
+        for (input, code) in cases {
+            let o = run_known(input, Some(CheckKind::Url));
+            assert_eq!(o.verdict, Verdict::Suspicious, "{input}: {:?}", o.reasons);
+            assert!(codes(&o).contains(code), "{input}: {:?}", o.reasons);
+            assert!(!codes(&o).contains(&"org_known"), "{input}");
+        }
+        // A domain that merely ends like a known one is not under it.
+        let o = run_known("https://evilacme-supplies.hk/", Some(CheckKind::Url));
+        assert_eq!(o.verdict, Verdict::NoRecord);
+    }
+
+    #[test]
+    fn scam_scripts_still_apply_to_a_message_from_a_known_number() {
+        // A supplier's account taken over, or its number spoofed: the script decides.
+        let o = run_known(
+            "Acme accounts here (6123 4567). Please tell me the verification code we just sent.",
+            None,
+        );
+        assert_eq!(o.verdict, Verdict::Suspicious, "{:?}", o.reasons);
+        assert_eq!(codes(&o), ["script_code_or_remote_access", "org_known"]);
+        assert_eq!(o.items.len(), 1);
+        assert_eq!(o.items[0].verdict, Verdict::Official);
+        assert!(o.advice.contains(&AdviceCode::NeverShareCode));
+
+        // Remote access and payment too.
+        let o = run_known(
+            "Call 3001 2345: please download AnyDesk so our engineer can help",
+            None,
+        );
+        assert_eq!(o.verdict, Verdict::Suspicious);
+        assert!(o.advice.contains(&AdviceCode::DoNotInstallRemoteTool));
+
+        // A known number presented as the platform's customer service is no official channel.
+        let o = run_known("DingTalk customer service hotline 6123 4567", None);
+        assert_eq!(o.verdict, Verdict::Suspicious);
+        assert_eq!(o.items[0].verdict, Verdict::Suspicious);
+        assert_eq!(
+            codes(&o.items[0]),
+            ["presented_as_platform_support", "org_known"]
+        );
+
+        // Nothing asked: the message is known to the organisation.
+        let o = run_known(
+            "Your parcel from https://acme-supplies.hk/track arrives today; questions: 6123 4567",
+            None,
+        );
+        assert_eq!(o.verdict, Verdict::Official, "{:?}", o.reasons);
+        assert_eq!(codes(&o), ["org_known", "org_known"]);
+    }
+
+    #[test]
+    fn known_contacts_are_read_strictly() {
+        use crate::official::{KnownContact, KnownError, KnownKind, MAX_KNOWN};
+        let k = |kind, v: &str, label: &str| KnownContact::new(kind, v, label, Region::HK);
+        assert_eq!(
+            k(KnownKind::Domain, "WWW.Acme.HK.", " Acme ").unwrap(),
+            KnownContact {
+                kind: KnownKind::Domain,
+                value: "www.acme.hk".into(),
+                label: "Acme".into()
+            }
+        );
+        for bad in [
+            "com.hk",
+            "com",
+            "127.0.0.1",
+            "localhost",
+            "acme.hk/pay",
+            "not a domain",
+        ] {
+            assert!(
+                matches!(
+                    k(KnownKind::Domain, bad, "x"),
+                    Err(KnownError::BadDomain { .. })
+                ),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            k(KnownKind::Phone, "1234", "x"),
+            Err(KnownError::BadPhone { .. })
+        ));
+        assert_eq!(
+            k(KnownKind::Phone, "61234567", ""),
+            Err(KnownError::EmptyLabel)
+        );
+        assert_eq!(
+            k(KnownKind::Phone, "61234567", &"x".repeat(81)),
+            Err(KnownError::LabelTooLong { chars: 81 })
+        );
+        for hidden in [
+            "Acme\u{202E}ylppuS",
+            "A\u{200B}cme",
+            "Acme\nSupplies",
+            "Acme\u{2028}Supplies",
+        ] {
+            assert!(
+                matches!(
+                    k(KnownKind::Phone, "61234567", hidden),
+                    Err(KnownError::LabelHiddenChar(_))
+                ),
+                "{hidden:?}"
+            );
+        }
+        assert!(k(KnownKind::Phone, "61234567", &"栗".repeat(80)).is_ok());
+
+        // As received: normalised values only, no repeats, a cap on the count.
+        let ok = KnownContact {
+            kind: KnownKind::Phone,
+            value: "+85261234567".into(),
+            label: "Courier".into(),
+        };
+        assert_eq!(ok.validate(), Ok(()));
+        for (kind, value) in [
+            (KnownKind::Phone, "61234567"),
+            (KnownKind::Phone, "+852 6123 4567"),
+            (KnownKind::Domain, "Acme.hk"),
+            (KnownKind::Domain, "com"),
+        ] {
+            let c = KnownContact {
+                kind,
+                value: value.into(),
+                ..ok.clone()
+            };
+            assert!(c.validate().is_err(), "{value}");
+        }
+        let mut d = OfficialDirectory::dingtalk_default();
+        d.known = vec![ok.clone(), ok.clone()];
+        assert!(matches!(d.validate(), Err(KnownError::Duplicate { .. })));
+        d.known = vec![
+            ok.clone(),
+            KnownContact {
+                label: " padded".into(),
+                ..ok.clone()
+            },
+        ];
+        let e = d.validate().unwrap_err().to_string();
+        assert!(
+            e.starts_with("known contact #2 (phone \"+85261234567\")"),
+            "{e}"
+        );
+        d.known = vec![ok.clone(); MAX_KNOWN + 1];
+        assert!(matches!(d.validate(), Err(KnownError::TooMany { .. })));
+
+        // Adding: a later label replaces, new ones are appended, the cap holds.
+        let mut d = OfficialDirectory::dingtalk_default();
+        d.add_known(vec![ok.clone()]).unwrap();
+        let relabelled = KnownContact {
+            label: "Courier, night desk".into(),
+            ..ok.clone()
+        };
+        d.add_known(vec![relabelled.clone()]).unwrap();
+        assert_eq!(d.known, [relabelled]);
+        let many: Vec<KnownContact> = (0..MAX_KNOWN)
+            .map(|i| KnownContact {
+                kind: KnownKind::Domain,
+                value: format!("s{i}.example.com"),
+                label: "x".into(),
+            })
+            .collect();
+        assert!(matches!(d.add_known(many), Err(KnownError::TooMany { .. })));
+        assert_eq!(d.known.len(), 1, "nothing changed");
+
+        // Older directories (no `known`) still read.
+        let mut v = serde_json::to_value(OfficialDirectory::dingtalk_default()).unwrap();
+        v.as_object_mut().unwrap().remove("known");
+        let d: OfficialDirectory = serde_json::from_value(v).unwrap();
+        assert!(d.known.is_empty());
     }
 
     /// A blocklist whose store has gone away.

@@ -107,6 +107,9 @@ code_enum! {
         ScriptFreezeThreat => "script_freeze_threat",
         /// In the directory of official channels.
         OfficialChannel => "official_channel",
+        /// Known to the organisation: on its allowlist, confirmed by its IT (the detail is the
+        /// contact's label, who it is).
+        OrgKnown => "org_known",
         /// Nothing known: not a guarantee of safety.
         NoRecord => "no_record",
         /// Nothing to read.
@@ -163,7 +166,7 @@ impl ReasonCode {
             | R::ScriptCodeOrRemoteAccess
             | R::ScriptPaidUpgrade
             | R::ScriptFreezeThreat => ReasonRole::Risk,
-            R::OfficialChannel => ReasonRole::Official,
+            R::OfficialChannel | R::OrgKnown => ReasonRole::Official,
             R::NoRecord => ReasonRole::Neutral,
             R::EmptyInput
             | R::InputTooLong

@@ -47,7 +47,7 @@ pub use error::{FeedError, FormatError};
 pub use format::{Checksum, FeedEntry};
 #[cfg(feature = "publish")]
 pub use publish::{
-    init, publish, publish_additions, refresh, InitOptions, InitReport, PublishInput,
+    init, publish, publish_additions, refresh, Additions, InitOptions, InitReport, PublishInput,
     PublishOptions, PublishReport, RefreshOptions, RefreshReport,
 };
 #[cfg(feature = "publish")]

@@ -9,21 +9,32 @@
 //! service_account,DingTalk Security Centre,dt-sec-001
 //! support_step,open_my_tab,
 //! phone,+852 1234 5678,
+//! known,+852 6123 4567,"Acme Supplies, accounts"
+//! known,acme-supplies.example.com,Acme Supplies
 //! ```
 //!
 //! Columns `kind` and `value` are required, `account_id` is optional (used by
 //! `service_account` rows), other columns are ignored. Kinds: `platform_name`, `domain`
 //! (normalised like a blocklist domain; every subdomain is official too), `brand_label`,
 //! `service_account`, `support_step` (`open_my_tab`, `help_and_feedback`, `contact_support`, in
-//! order) and `phone` (normalised to E.164; DingTalk publishes none in Hong Kong).
+//! order), `phone` (normalised to E.164; DingTalk publishes none in Hong Kong), and `known`: the
+//! organisation's allowlist (`OfficialDirectory::known`), a contact its IT confirmed, with its
+//! label (who it is) in the third column (or in a `label` column when the header has one). A
+//! `known` value with a letter in it is a domain (it and its subdomains), else a phone number;
+//! `known_phone` and `known_domain` say so explicitly. A kind and value given twice keep the
+//! later label.
 //!
 //! Each kind present in the file replaces that part of the shipped DingTalk default; a kind
 //! absent from the file keeps the default (so a file listing only extra domains must also list
-//! `dingtalk.com` to keep it). Parsing is all or nothing, with bad rows reported by line.
+//! `dingtalk.com` to keep it). The default allowlist is empty: a file without `known` rows
+//! publishes none, even when the previous version (or the desk) had some. Parsing is all or
+//! nothing, with bad rows reported by line.
 
 use crate::error::FeedError;
 use std::collections::HashMap;
-use verity_check::official::{OfficialDirectory, ServiceAccount, SupportStep};
+use verity_check::official::{
+    KnownContact, KnownKind, OfficialDirectory, ServiceAccount, SupportStep, MAX_KNOWN,
+};
 use verity_core::blocklist::{normalize_entry_value, EntryKind};
 use verity_core::phone::Region;
 
@@ -61,6 +72,8 @@ pub fn parse(bytes: &[u8], default_region: Region) -> Result<OfficialDirectory, 
         ));
     };
     let account_i = col.get("account_id").copied();
+    // A known contact's label: the `label` column, else the third one.
+    let label_i = col.get("label").copied().or(Some(2));
 
     let mut d = OfficialDirectory::dingtalk_default();
     let mut seen: Vec<&'static str> = Vec::new();
@@ -71,11 +84,13 @@ pub fn parse(bytes: &[u8], default_region: Region) -> Result<OfficialDirectory, 
             Ok(r) => {
                 let line = r.position().map_or(0, csv::Position::line);
                 let field = |i: Option<usize>| i.and_then(|i| r.get(i)).unwrap_or("").trim();
-                let row = (
-                    field(Some(kind_i)).to_ascii_lowercase(),
-                    field(Some(value_i)).to_owned(),
-                    field(account_i).to_owned(),
-                );
+                let kind = field(Some(kind_i)).to_ascii_lowercase();
+                let extra = if kind.starts_with("known") {
+                    field(label_i)
+                } else {
+                    field(account_i)
+                };
+                let row = (kind, field(Some(value_i)).to_owned(), extra.to_owned());
                 (line, Ok(row))
             }
             Err(e) => (
@@ -92,13 +107,23 @@ pub fn parse(bytes: &[u8], default_region: Region) -> Result<OfficialDirectory, 
                 seen.push(part);
                 clear(&mut d, part);
             }
-            add(&mut d, part, &value, &account, default_region)
+            add(&mut d, (part, &kind), &value, &account, default_region)
         });
         if let Err(message) = applied {
             total_bad += 1;
             if bad.len() < MAX_LISTED {
                 bad.push(format!("line {line}: {message}"));
             }
+        }
+    }
+    if total_bad == 0 {
+        // A kind and value given twice keep the later label.
+        let rows = std::mem::take(&mut d.known);
+        let merged = d.add_known(rows);
+        if let Err(e) = merged.and_then(|()| d.validate()) {
+            return Err(FeedError::Input(format!(
+                "official CSV: the allowlist (nothing published): {e}"
+            )));
         }
     }
     if total_bad > 0 {
@@ -120,10 +145,11 @@ fn part_of(kind: &str) -> Result<&'static str, String> {
         "service_account" => "service_account",
         "support_step" => "support_step",
         "phone" => "phone",
+        "known" | "known_phone" | "known_domain" => "known",
         other => {
             return Err(format!(
                 "unknown kind {other:?} (expected platform_name, domain, brand_label, \
-                 service_account, support_step or phone)"
+                 service_account, support_step, phone, known, known_phone or known_domain)"
             ))
         }
     })
@@ -136,6 +162,7 @@ fn clear(d: &mut OfficialDirectory, part: &str) {
         "brand_label" => d.brand_labels.clear(),
         "service_account" => d.service_accounts.clear(),
         "support_step" => d.support_path.clear(),
+        "known" => d.known.clear(),
         _ => d.phones.clear(),
     }
 }
@@ -146,13 +173,16 @@ fn push_unique(v: &mut Vec<String>, s: String) {
     }
 }
 
+/// Adds one row: `part` from [`part_of`], `kind` as written; `extra` is the `account_id` of a
+/// service account, the label of a known contact.
 fn add(
     d: &mut OfficialDirectory,
-    part: &str,
+    (part, kind): (&str, &str),
     value: &str,
-    account: &str,
+    extra: &str,
     region: Region,
 ) -> Result<(), String> {
+    let account = extra;
     match part {
         "platform_name" => push_unique(&mut d.platform_names, value.to_owned()),
         "domain" => {
@@ -191,6 +221,21 @@ fn add(
                 })?;
             d.support_path.push(step);
         }
+        "known" => {
+            let kind = match kind {
+                "known_phone" => KnownKind::Phone,
+                "known_domain" => KnownKind::Domain,
+                _ if value.chars().any(char::is_alphabetic) => KnownKind::Domain,
+                _ => KnownKind::Phone,
+            };
+            if d.known.len() >= MAX_KNOWN {
+                return Err(format!("more than {MAX_KNOWN} known rows"));
+            }
+            let c = KnownContact::new(kind, value, extra, region)
+                .map_err(|e| format!("known {kind} {value:?}: {e}"))?;
+            // Repeats are merged once the file is read.
+            d.known.push(c);
+        }
         _ => {
             let v = normalize_entry_value(EntryKind::Phone, value, region)
                 .map_err(|e| format!("phone {value:?}: {e}"))?;
@@ -221,6 +266,73 @@ mod tests {
             OfficialDirectory::dingtalk_default().platform_names
         );
         assert!(d.phones.is_empty());
+    }
+
+    #[test]
+    fn known_rows_make_the_allowlist() {
+        let d = parse(
+            "kind,value,account_id\n\
+              known,+852 6123 4567,\"Acme Supplies, accounts\"\n\
+              known,https://Portal.Acme.example.com/,Acme portal\n\
+              known_domain,acme.example.com,Acme\n\
+              known_phone,6123 4567,Acme accounts (new desk)\n\
+              domain,dingtalk.com,\n"
+                .as_bytes(),
+            Region::HK,
+        )
+        .unwrap();
+        let got: Vec<(KnownKind, &str, &str)> = d
+            .known
+            .iter()
+            .map(|k| (k.kind, k.value.as_str(), k.label.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (KnownKind::Phone, "+85261234567", "Acme accounts (new desk)"),
+                (KnownKind::Domain, "portal.acme.example.com", "Acme portal"),
+                (KnownKind::Domain, "acme.example.com", "Acme"),
+            ]
+        );
+        // A `label` column wins over the third one.
+        let d = parse(
+            b"kind,value,account_id,label\nknown,61234567,,Courier\n",
+            Region::HK,
+        )
+        .unwrap();
+        assert_eq!(d.known[0].label, "Courier");
+        // No known rows: no allowlist.
+        assert!(parse(b"kind,value\ndomain,dingtalk.com\n", Region::HK)
+            .unwrap()
+            .known
+            .is_empty());
+
+        let err = parse(
+            "kind,value,label\n\
+              known,61234567,\n\
+              known,com,Everyone\n\
+              known,1-800-FLOWERS,Florist\n\
+              known_phone,acme.example.com,Acme\n\
+              known,61234567,Acme\u{202E}\n"
+                .as_bytes(),
+            Region::HK,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("5 bad rows"), "{err}");
+        assert!(
+            err.contains("line 2: known phone \"61234567\": the label is empty"),
+            "{err}"
+        );
+        assert!(err.contains("line 3: known domain \"com\""), "{err}");
+        assert!(err.contains("line 4: known domain"), "{err}");
+        assert!(err.contains("line 5: known phone"), "{err}");
+        assert!(
+            err.contains(
+                "line 6: known phone \"61234567\": the label contains the hidden character U+202E"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use tough::editor::RepositoryEditor;
 use tough::schema::{Hashes, KeyHolder, RoleKeys, RoleType, Root, Target};
 use tough::sign::Sign;
 use tough::{ExpirationEnforcement, FilesystemTransport, IntoVec, RepositoryLoader, TargetName};
-use verity_check::official::OfficialDirectory;
+use verity_check::official::{KnownContact, OfficialDirectory};
 use verity_core::Timestamp;
 
 /// Options of `feed init`.
@@ -128,6 +128,8 @@ pub struct PublishReport {
     pub delta_bytes: Option<u64>,
     /// The version of the tool table the feed carries, if any.
     pub tools_version: Option<u32>,
+    /// The contacts on the organisation's allowlist in the new version.
+    pub known_contacts: u64,
     /// When the timestamp expires (Unix seconds): run `refresh` before.
     pub timestamp_expires: i64,
 }
@@ -492,43 +494,91 @@ pub fn publish(
     block_on(publish_async(repo_dir, &root_path, &keys, input, opts, now))?
 }
 
+/// What [`publish_additions`] adds to the current version.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Additions {
+    /// Blocklist entries (normalised). One already listed keeps the listed entry.
+    pub block: Vec<FeedEntry>,
+    /// Contacts the organisation knows, for its allowlist (`OfficialDirectory::known`; build
+    /// them with `KnownContact::new`). One whose kind and value are already known replaces the
+    /// known one's label.
+    pub known: Vec<KnownContact>,
+}
+
+impl Additions {
+    /// Whether there is nothing to add.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.block.is_empty() && self.known.is_empty()
+    }
+}
+
+/// Blocklist entries alone.
+impl From<Vec<FeedEntry>> for Additions {
+    fn from(block: Vec<FeedEntry>) -> Self {
+        Additions {
+            block,
+            known: Vec::new(),
+        }
+    }
+}
+
 /// Publishes a new version holding the current version's entries plus `additions`: what the
-/// organisation's desk does when IT confirmed reported items. An addition already listed keeps
-/// the listed entry (its category, campaign, source and first date); the official directory,
-/// the tool table and the sync interval are kept. With no version published yet, the new
-/// version holds the additions alone.
+/// organisation's desk does when IT confirmed reported items or upheld an appeal. A blocklist
+/// addition already listed keeps the listed entry (its category, campaign, source and first
+/// date). Known contacts join the official directory's allowlist (deduplicated by kind and
+/// value, the later label winning); the rest of the directory, the tool table and the sync
+/// interval are kept. With no version published yet, the new version holds the additions alone
+/// (and, when there are known contacts, the shipped DingTalk directory with them).
 ///
 /// # Errors
-/// As [`publish`]; [`FeedError::Input`] when `additions` is empty (nothing would change).
+/// As [`publish`]; [`FeedError::Input`] when `additions` is empty (nothing would change), when
+/// a known contact does not check out (`KnownContact::validate`) or the allowlist would pass its
+/// cap.
 pub fn publish_additions(
     repo_dir: &Path,
     keys_dir: &Path,
-    additions: Vec<FeedEntry>,
+    additions: impl Into<Additions>,
     opts: &PublishOptions,
     now: Timestamp,
 ) -> Result<PublishReport, FeedError> {
+    let additions = additions.into();
     if additions.is_empty() {
         return Err(FeedError::Input("there is nothing to add".into()));
+    }
+    for k in &additions.known {
+        k.validate().map_err(|e| {
+            FeedError::Input(format!("known contact {} {:?}: {e}", k.kind, k.value))
+        })?;
     }
     let root_path = latest_root_path(repo_dir)?;
     let keys = keys::sources(keys::load_all(keys_dir)?);
     block_on(async {
-        let mut entries = match load_current(repo_dir).await? {
-            Some(c) => c.snapshot.entries,
-            None => Vec::new(),
+        let (mut entries, official) = match load_current(repo_dir).await? {
+            Some(c) => (c.snapshot.entries, c.snapshot.official),
+            None => (Vec::new(), None),
         };
-        let known: std::collections::HashSet<format::EntryKey> = entries
+        let listed: std::collections::HashSet<format::EntryKey> = entries
             .iter()
             .map(|e| (e.entry.kind, e.entry.value.clone()))
             .collect();
         entries.extend(
             additions
+                .block
                 .into_iter()
-                .filter(|a| !known.contains(&(a.entry.kind, a.entry.value.clone()))),
+                .filter(|a| !listed.contains(&(a.entry.kind, a.entry.value.clone()))),
         );
+        let official = if additions.known.is_empty() {
+            None
+        } else {
+            let mut d = official.unwrap_or_default();
+            d.add_known(additions.known)
+                .map_err(|e| FeedError::Input(format!("the allowlist: {e}")))?;
+            Some(d)
+        };
         let input = PublishInput {
             entries,
-            official: None,
+            official,
             tools: None,
         };
         publish_async(repo_dir, &root_path, &keys, input, opts, now).await
@@ -646,6 +696,9 @@ async fn publish_async(
         snapshot_bytes: u64::try_from(snapshot_bytes.len()).unwrap_or(u64::MAX),
         delta_bytes,
         tools_version,
+        known_contacts: official
+            .as_ref()
+            .map_or(0, |d| u64::try_from(d.known.len()).unwrap_or(u64::MAX)),
         timestamp_expires: timestamp_expires.as_second(),
     })
 }

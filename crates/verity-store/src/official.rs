@@ -2,12 +2,17 @@
 //! migration 2), from the feed or an administrator's import; without one, the shipped default
 //! for DingTalk.
 //!
+//! It carries the organisation's allowlist (`OfficialDirectory::known`, a JSON field older rows
+//! lack, read as empty), so the allowlist is kept, and replaced, with the directory. A
+//! directory whose allowlist does not check out (`OfficialDirectory::validate`) is never
+//! written, and read back as corrupt.
+//!
 //! Checks read it through the index (`index.rs`), which keeps it with the filter; so
 //! `Store::set_official_directory` lives in `list.rs`, with every other change the index must
 //! hear of, and a feed version writes it inside its own transaction.
 
 use crate::blocklist::Origin;
-use crate::error::Stored;
+use crate::error::{Rejection, Stored};
 use crate::{Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use verity_check::official::OfficialDirectory;
@@ -24,7 +29,13 @@ pub(crate) fn read(conn: &Connection) -> Result<OfficialDirectory, StoreError> {
         .optional()?;
     match json {
         None => Ok(OfficialDirectory::dingtalk_default()),
-        Some(j) => serde_json::from_str(&j).map_err(|e| StoreError::corrupt(Stored::Official, e)),
+        Some(j) => {
+            let d: OfficialDirectory =
+                serde_json::from_str(&j).map_err(|e| StoreError::corrupt(Stored::Official, e))?;
+            d.validate()
+                .map_err(|e| StoreError::corrupt(Stored::Official, e))?;
+            Ok(d)
+        }
     }
 }
 
@@ -35,6 +46,11 @@ pub(crate) fn write(
     origin: Origin,
     at: Timestamp,
 ) -> Result<(), StoreError> {
+    directory.validate().map_err(|e| {
+        StoreError::Rejected(Rejection::Refused(format!(
+            "the official directory's allowlist: {e}"
+        )))
+    })?;
     let json = serde_json::to_string(directory).map_err(|source| StoreError::Encode {
         what: Stored::Official,
         source,

@@ -156,6 +156,62 @@ fn a_bad_csv_imports_nothing() {
 }
 
 #[test]
+fn the_organisations_allowlist_is_kept_with_the_directory() {
+    use verity_check::official::{KnownContact, KnownKind};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    assert!(store.official_directory().unwrap().known.is_empty());
+    let mut d = store.official_directory().unwrap();
+    d.add_known(vec![
+        KnownContact::new(KnownKind::Phone, "6123 4567", "Courier desk", Region::HK).unwrap(),
+        KnownContact::new(KnownKind::Domain, "acme.example.com", "Acme", Region::HK).unwrap(),
+    ])
+    .unwrap();
+    store.set_official_directory(&d, Origin::Feed, NOW).unwrap();
+    drop(store);
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.official_directory().unwrap(),
+        d,
+        "kept across a restart"
+    );
+    {
+        let (_, official) = store.lookup_tables().unwrap();
+        assert_eq!(official.known.len(), 2, "the checks see it");
+    }
+
+    // A directory whose allowlist does not check out is refused, and the stored one stays.
+    let mut bad = d.clone();
+    bad.known.push(bad.known[0].clone());
+    let err = store
+        .set_official_directory(&bad, Origin::Feed, NOW)
+        .unwrap_err();
+    assert!(err.to_string().contains("listed twice"), "{err}");
+    assert_eq!(store.official_directory().unwrap(), d);
+
+    // A row edited by hand: read as corrupt, naming the contact.
+    drop(store);
+    // A raw connection, as someone editing the file with the sqlite3 tool would have.
+    let conn = rusqlite::Connection::open_with_flags(
+        dir.path().join(verity_store::DATABASE_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE official_directory SET json = replace(json, '+85261234567', '61234567')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(dir.path()).unwrap();
+    let err = store.official_directory().unwrap_err().to_string();
+    assert!(
+        err.contains("corrupt") && err.contains("known contact #1"),
+        "{err}"
+    );
+}
+
+#[test]
 fn official_directory_defaults_then_persists() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();

@@ -234,10 +234,11 @@ pub(super) fn decode_body(
             return Err(FormatError::BadOfficial("too large".into()));
         }
         let json = r.bytes(off_len)?;
-        Some(
-            serde_json::from_slice::<OfficialDirectory>(json)
-                .map_err(|e| FormatError::BadOfficial(e.to_string()))?,
-        )
+        let d = serde_json::from_slice::<OfficialDirectory>(json)
+            .map_err(|e| FormatError::BadOfficial(e.to_string()))?;
+        d.validate()
+            .map_err(|e| FormatError::BadOfficial(e.to_string()))?;
+        Some(d)
     };
 
     // Each kind's keys are strictly increasing (checked as they are read), so the canonical

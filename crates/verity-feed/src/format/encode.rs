@@ -39,12 +39,16 @@ pub fn encode(file: &FeedFile) -> Result<Vec<u8>, FormatError> {
     match &file.official {
         None => put_varint(&mut body, 0),
         Some(d) => {
+            d.validate()
+                .map_err(|e| FormatError::Unencodable(format!("official directory: {e}")))?;
             let json = serde_json::to_vec(d)
                 .map_err(|e| FormatError::Unencodable(format!("official directory: {e}")))?;
-            if json.len() > MAX_OFFICIAL_LEN {
-                return Err(FormatError::Unencodable(
-                    "the official directory is too large".into(),
-                ));
+            if json.len() > MAX_OFFICIAL_WRITE_LEN {
+                return Err(FormatError::Unencodable(format!(
+                    "the official directory is too large: {} bytes, at most {MAX_OFFICIAL_WRITE_LEN} \
+                     (fewer known contacts, or shorter labels)",
+                    json.len()
+                )));
             }
             put_varint(&mut body, usize_of(json.len()));
             body.extend_from_slice(&json);

@@ -9,7 +9,9 @@
 //!           all integers little-endian
 //! body   := strings | official | removals (delta only) | entries
 //! strings:= n | n × (len | UTF-8 bytes)      campaigns and sources, sorted, referenced by 1-based index
-//! official := len | JSON of the official-channel directory   (len 0: no directory in this file)
+//! official := len | JSON of the official-channel directory   (len 0: no directory in this file;
+//!             its `known` contacts, the organisation's allowlist, are checked as a whole:
+//!             one bad contact refuses the file)
 //! removals := for kind in phone, domain, url: keys
 //! entries  := for kind in phone, domain, url: keys | n × flags u8 | n × campaign idx
 //!             | n × source idx | n × zigzag(added − previous added), the first from `created`
@@ -56,8 +58,12 @@ pub const HEADER_LEN: usize = 72;
 pub const MAX_VALUE_LEN: usize = 2048;
 /// The longest campaign or source name accepted, in bytes.
 pub const MAX_STRING_LEN: usize = 1024;
-/// The largest official-directory JSON accepted, in bytes.
-pub const MAX_OFFICIAL_LEN: usize = 1024 * 1024;
+/// The largest official-directory JSON accepted, in bytes: room for the organisation's
+/// allowlist at its cap (10,000 contacts of up to 80 characters) with any script.
+pub const MAX_OFFICIAL_LEN: usize = 8 * 1024 * 1024;
+/// The largest official-directory JSON written, in bytes: what Verity before the allowlist
+/// reads (it refuses a whole file whose directory is larger), about 5,000 known contacts.
+pub const MAX_OFFICIAL_WRITE_LEN: usize = 1024 * 1024;
 /// Phone values are E.164: at most 15 digits.
 pub(super) const PHONE_LIMIT: u64 = 1_000_000_000_000_000;
 

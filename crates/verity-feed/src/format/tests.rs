@@ -214,3 +214,156 @@ fn a_body_larger_than_the_limit_is_refused_before_inflating() {
         Err(FormatError::TooLarge { .. })
     ));
 }
+
+fn known(kind: verity_check::official::KnownKind, value: &str, label: &str) -> serde_json::Value {
+    serde_json::json!({ "kind": kind.as_str(), "value": value, "label": label })
+}
+
+/// A snapshot body with no entries and `official` as its directory's JSON.
+fn body_with_official(official: &serde_json::Value) -> (Header, Vec<u8>) {
+    let json = serde_json::to_vec(official).unwrap();
+    let mut body = Vec::new();
+    put_varint(&mut body, 0);
+    put_varint(&mut body, usize_of(json.len()));
+    body.extend_from_slice(&json);
+    for _ in KINDS {
+        put_varint(&mut body, 0);
+    }
+    let h = Header {
+        kind: FileKind::Snapshot,
+        version: 1,
+        base: 0,
+        created: Timestamp(0),
+        body_len: usize_of(body.len()),
+        checksum: Checksum([0; 32]),
+    };
+    (h, body)
+}
+
+#[test]
+fn the_organisations_known_contacts_round_trip_and_bad_ones_refuse_the_file() {
+    use verity_check::official::{KnownContact, KnownKind};
+    use verity_core::phone::Region;
+    let mut d = OfficialDirectory::dingtalk_default();
+    d.add_known(vec![
+        KnownContact::new(KnownKind::Phone, "6123 4567", "Acme, accounts", Region::HK).unwrap(),
+        KnownContact::new(
+            KnownKind::Domain,
+            "acme.example.com",
+            "Acme 供應商",
+            Region::HK,
+        )
+        .unwrap(),
+    ])
+    .unwrap();
+    let f = FeedFile {
+        kind: FileKind::Snapshot,
+        version: 1,
+        base: 0,
+        created: Timestamp(100),
+        checksum: list_checksum(&[]),
+        official: Some(d.clone()),
+        removals: vec![],
+        entries: vec![],
+    };
+    let back = decode(&encode(&f).unwrap(), &DecodeLimits::default()).unwrap();
+    assert_eq!(back.official.as_ref().map(|o| &o.known), Some(&d.known));
+
+    // A directory from before the allowlist (no `known`) still reads.
+    let mut old = serde_json::to_value(OfficialDirectory::dingtalk_default()).unwrap();
+    old.as_object_mut().unwrap().remove("known");
+    let (h, body) = body_with_official(&old);
+    let back = decode_body(&h, &body, &DecodeLimits::default()).unwrap();
+    assert_eq!(back.official, Some(OfficialDirectory::dingtalk_default()));
+    // And an older client ignores the new field: nothing in the directory denies unknown fields.
+    let mut newer = serde_json::to_value(&d).unwrap();
+    newer["a_field_from_the_future"] = serde_json::json!([1, 2]);
+    let (h, body) = body_with_official(&newer);
+    assert!(decode_body(&h, &body, &DecodeLimits::default()).is_ok());
+
+    // Garbage refuses the file, saying which contact and why.
+    let bad: &[(serde_json::Value, &str)] = &[
+        (
+            serde_json::json!([known(KnownKind::Phone, "61234567", "Acme")]),
+            "known contact #1 (phone \"61234567\")",
+        ),
+        (
+            serde_json::json!([known(KnownKind::Domain, "Acme.Example.com", "Acme")]),
+            "not normalised",
+        ),
+        (
+            serde_json::json!([known(KnownKind::Domain, "com.hk", "Acme")]),
+            "\"com.hk\" is not a domain name",
+        ),
+        (
+            serde_json::json!([known(KnownKind::Domain, "10.0.0.1", "Acme")]),
+            "not a domain name",
+        ),
+        (
+            serde_json::json!([
+                known(KnownKind::Phone, "+85261234567", "Acme"),
+                known(KnownKind::Phone, "+85261234567", "Other")
+            ]),
+            "listed twice",
+        ),
+        (
+            serde_json::json!([known(
+                KnownKind::Phone,
+                "+85261234567",
+                "Acme\u{202E}ylppuS"
+            )]),
+            "hidden character U+202E",
+        ),
+        (
+            serde_json::json!([known(KnownKind::Phone, "+85261234567", "")]),
+            "label is empty",
+        ),
+        (
+            serde_json::json!([known(KnownKind::Phone, "+85261234567", &"x".repeat(81))]),
+            "81 characters",
+        ),
+        (
+            serde_json::json!([{ "kind": "email", "value": "a@b.c", "label": "x" }]),
+            "unknown variant",
+        ),
+        (
+            serde_json::json!([{ "kind": "phone", "value": "+85261234567" }]),
+            "missing field `label`",
+        ),
+        (serde_json::json!("everyone"), "invalid type"),
+    ];
+    for (known_json, want) in bad {
+        let mut v = serde_json::to_value(OfficialDirectory::dingtalk_default()).unwrap();
+        v["known"] = known_json.clone();
+        let (h, body) = body_with_official(&v);
+        match decode_body(&h, &body, &DecodeLimits::default()) {
+            Err(FormatError::BadOfficial(m)) => assert!(m.contains(want), "{want}: {m}"),
+            other => panic!("{want}: {other:?}"),
+        }
+    }
+    let too_many: Vec<serde_json::Value> = (0..=verity_check::official::MAX_KNOWN)
+        .map(|i| known(KnownKind::Domain, &format!("s{i}.example.com"), "x"))
+        .collect();
+    let mut v = serde_json::to_value(OfficialDirectory::dingtalk_default()).unwrap();
+    v["known"] = serde_json::Value::Array(too_many);
+    let (h, body) = body_with_official(&v);
+    match decode_body(&h, &body, &DecodeLimits::default()) {
+        Err(FormatError::BadOfficial(m)) => assert!(m.contains("at most 10000"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+
+    // The publisher refuses what clients would.
+    let mut d = OfficialDirectory::dingtalk_default();
+    d.known.push(KnownContact {
+        kind: KnownKind::Phone,
+        value: "61234567".into(),
+        label: "Acme".into(),
+    });
+    let f = FeedFile {
+        official: Some(d),
+        ..f
+    };
+    assert!(
+        matches!(encode(&f), Err(FormatError::Unencodable(m)) if m.contains("known contact #1"))
+    );
+}

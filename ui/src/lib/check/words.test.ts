@@ -24,6 +24,7 @@ const REASONS = [
   'script_paid_upgrade',
   'script_freeze_threat',
   'official_channel',
+  'org_known',
   'no_record',
   'empty_input',
   'input_too_long',

@@ -1599,6 +1599,11 @@ export type ReasonCode =
 "script_freeze_threat" | 
 /**  In the directory of official channels. */
 "official_channel" | 
+/**
+ *  Known to the organisation: on its allowlist, confirmed by its IT (the detail is the
+ *  contact's label, who it is).
+ */
+"org_known" | 
 /**  Nothing known: not a guarantee of safety. */
 "no_record" | 
 /**  Nothing to read. */
