@@ -9,8 +9,8 @@ import {
   toHex,
   verifyConsistency,
   verifyInclusion,
-  type Hash,
 } from './merkle';
+import { inclusionPath, subproof } from '../test-merkle';
 
 /** transparency-dev/merkle `testonly.LeafInputs()`. */
 const LEAVES = [
@@ -37,31 +37,7 @@ const ROOTS = [
   '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
 ];
 
-const largestPow2Below = (n: number): number => {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-};
-
-/** RFC 9162 §2.1.3.1 PATH(m, D[n]), as the spec defines it (independent of the verifier). */
-async function path(m: number, leaves: Uint8Array[]): Promise<Hash[]> {
-  if (leaves.length <= 1) return [];
-  const k = largestPow2Below(leaves.length);
-  if (m < k) return [...(await path(m, leaves.slice(0, k))), await rootOf(leaves.slice(k))];
-  return [...(await path(m - k, leaves.slice(k))), await rootOf(leaves.slice(0, k))];
-}
-
-/** RFC 9162 §2.1.4.1 SUBPROOF(m, D[n], b). */
-async function subproof(m: number, leaves: Uint8Array[], b: boolean): Promise<Hash[]> {
-  const n = leaves.length;
-  if (m === n) return b ? [] : [await rootOf(leaves)];
-  const k = largestPow2Below(n);
-  if (m <= k) return [...(await subproof(m, leaves.slice(0, k), b)), await rootOf(leaves.slice(k))];
-  return [
-    ...(await subproof(m - k, leaves.slice(k), false)),
-    await rootOf(leaves.slice(0, k)),
-  ];
-}
+const path = inclusionPath;
 
 describe('merkle (RFC 6962 / RFC 9162)', () => {
   it('computes the published test-tree roots for sizes 0..8', async () => {
