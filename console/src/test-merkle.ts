@@ -11,7 +11,8 @@ const largestPow2Below = (n: number): number => {
 export async function inclusionPath(m: number, leaves: Uint8Array[]): Promise<Hash[]> {
   if (leaves.length <= 1) return [];
   const k = largestPow2Below(leaves.length);
-  if (m < k) return [...(await inclusionPath(m, leaves.slice(0, k))), await rootOf(leaves.slice(k))];
+  if (m < k)
+    return [...(await inclusionPath(m, leaves.slice(0, k))), await rootOf(leaves.slice(k))];
   return [...(await inclusionPath(m - k, leaves.slice(k))), await rootOf(leaves.slice(0, k))];
 }
 

@@ -73,9 +73,7 @@ describe('merkle (RFC 6962 / RFC 9162)', () => {
         expect(await verifyInclusion(m, n, leaf, proof, root), `${m} in ${n}`).toBe(true);
         // A wrong leaf, index, root, or a shortened/extended/flipped proof all fail (the size is
         // bound by the signed checkpoint, not by the proof).
-        expect(await verifyInclusion(m, n, await leafHash(fromHex('ff')), proof, root)).toBe(
-          false,
-        );
+        expect(await verifyInclusion(m, n, await leafHash(fromHex('ff')), proof, root)).toBe(false);
         if (n > 1) {
           expect(await verifyInclusion((m + 1) % n, n, leaf, proof, root)).toBe(false);
         }
@@ -84,7 +82,7 @@ describe('merkle (RFC 6962 / RFC 9162)', () => {
         if (proof.length > 0) {
           expect(await verifyInclusion(m, n, leaf, proof.slice(1), root)).toBe(false);
           const flipped = proof.map((h) => h.slice());
-          flipped[0]![0] ^= 1;
+          flipped[0]![0]! ^= 1;
           expect(await verifyInclusion(m, n, leaf, flipped, root)).toBe(false);
         }
       }
@@ -106,7 +104,7 @@ describe('merkle (RFC 6962 / RFC 9162)', () => {
           expect(await verifyConsistency(m, n, proof.slice(1), r1, r2)).toBe(false);
           expect(await verifyConsistency(m, n, [...proof, r1], r1, r2)).toBe(false);
           const flipped = proof.map((h) => h.slice());
-          flipped[flipped.length - 1]![31] ^= 1;
+          flipped[flipped.length - 1]![31]! ^= 1;
           expect(await verifyConsistency(m, n, flipped, r1, r2)).toBe(false);
         }
       }

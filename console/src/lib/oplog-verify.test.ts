@@ -62,13 +62,18 @@ describe('the operation log verification', () => {
     log.entries[2] = { ...log.entries[2]!, outcome: 'ok ' };
     const v = await verifyLog(log, memory(), noConsistency);
     expect(v.state).toBe('failed');
-    expect(v.failure).toEqual({ what: 'entry', seq: log.entries[2]!.seq });
+    expect(v.failure).toEqual({ what: 'entry', seq: log.entries[2].seq });
   });
 
   it('refuses a forged note and a changed key', async () => {
     const log = await fx.oplog();
-    const forged = { ...log, checkpoint: { ...log.checkpoint!, note: log.checkpoint!.note.replace('\n6\n', '\n7\n') } };
-    expect((await verifyLog(forged, memory(), noConsistency)).failure).toEqual({ what: 'checkpoint' });
+    const forged = {
+      ...log,
+      checkpoint: { ...log.checkpoint!, note: log.checkpoint!.note.replace('\n6\n', '\n7\n') },
+    };
+    expect((await verifyLog(forged, memory(), noConsistency)).failure).toEqual({
+      what: 'checkpoint',
+    });
     const storage = memory();
     storage.setItem(PIN_KEY, JSON.stringify({ name: log.key.name, public_key: 'AAAA' }));
     const v = await verifyLog(log, storage, noConsistency);

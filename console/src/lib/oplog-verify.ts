@@ -39,9 +39,13 @@ export function leafBytes(op: Op): Uint8Array {
 }
 
 /** A C2SP signed note's parts: the signed text and its signature lines. */
-export function parseNote(
-  note: string,
-): { text: string; origin: string; size: number; root: string; sigs: { name: string; sig: string }[] } | null {
+export function parseNote(note: string): {
+  text: string;
+  origin: string;
+  size: number;
+  root: string;
+  sigs: { name: string; sig: string }[];
+} | null {
   const split = note.indexOf('\n\n');
   if (split < 0) return null;
   const text = note.slice(0, split + 1);
@@ -76,7 +80,13 @@ export async function checkNoteSignature(note: string, key: LogKey): Promise<Sig
   if (!equalBytes(raw.slice(0, 4), await keyHash(key.name, pub))) return 'invalid';
   let cryptoKey: CryptoKey;
   try {
-    cryptoKey = await crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
+    cryptoKey = await crypto.subtle.importKey(
+      'raw',
+      new Uint8Array(pub),
+      { name: 'Ed25519' },
+      false,
+      ['verify'],
+    );
   } catch {
     return 'unsupported';
   }
@@ -162,7 +172,13 @@ export async function verifyLog(
   // The note must say what the checkpoint says, and be signed by the (pinned) key.
   const note = parseNote(cp.note);
   const root = fromBase64(cp.root);
-  if (!note || !root || note.size !== cp.size || note.root !== cp.root || note.origin !== log.key.name) {
+  if (
+    !note ||
+    !root ||
+    note.size !== cp.size ||
+    note.root !== cp.root ||
+    note.origin !== log.key.name
+  ) {
     return fail({ what: 'checkpoint' });
   }
   result.signature = await checkNoteSignature(cp.note, log.key);
@@ -171,7 +187,8 @@ export async function verifyLog(
   // Each entry: its leaf from the shown fields, its proof to the root.
   for (const op of log.entries) {
     const proof = op.proof.map(fromBase64);
-    if (proof.some((p) => p === null || p.length !== 32)) return fail({ what: 'entry', seq: op.seq });
+    if (proof.some((p) => p === null || p.length !== 32))
+      return fail({ what: 'entry', seq: op.seq });
     const leaf = await leafHash(leafBytes(op));
     const ok = await verifyInclusion(op.seq - 1, cp.size, leaf, proof as Uint8Array[], root);
     if (!ok) return fail({ what: 'entry', seq: op.seq });
