@@ -67,6 +67,10 @@ test('devices: search, open, revoke with a reason the desk checks', async ({ pag
     },
     '#/devices',
   );
+  // An employee name is hostile text too: shown, inert.
+  await expect(page.getByText(HOSTILE_SHOWN)).toBeVisible();
+  expect(await page.locator('main img').count()).toBe(0);
+  expect(await page.evaluate(() => 'pwned' in window)).toBe(false);
   await page.getByLabel('Search by employee, name or device id').fill('E10');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect.poll(() => record.requests.at(-1)?.path).toBe('/devices?q=E10');

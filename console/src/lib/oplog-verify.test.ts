@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Op } from './api';
 import * as fx from '../test-fixtures';
 import { checkNoteSignature, KEPT_KEY, leafBytes, PIN_KEY, verifyLog } from './oplog-verify';
@@ -100,5 +100,34 @@ describe('the operation log verification', () => {
     });
     expect(bad.failure).toEqual({ what: 'consistency', from: 4 });
     expect(JSON.parse(other.data.get(KEPT_KEY)!)).toMatchObject({ size: 4 });
+  });
+
+  it('checks the golden signed checkpoint of the verity-oplog crate', async () => {
+    // crates/verity-oplog/tests/checkpoint.rs `golden_signed_checkpoint` (key seed [7; 32]).
+    const golden =
+      'desk.example/oplog\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n' +
+      '\u2014 desk.example/oplog 8UokGjXwcUI+we8Y8HBuKxymwu7jpHsbtOp2D4ReMz0BgBFAuxWijtNuk5OjWTXiN5mraEPbpPYOlzwBGdiLBaBEbAU=\n';
+    const deskKey = {
+      name: 'desk.example/oplog',
+      vkey: '',
+      public_key: '6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=',
+    };
+    expect(await checkNoteSignature(golden, deskKey)).toBe('valid');
+    expect(await checkNoteSignature(golden.replace('20852163', '20852164'), deskKey)).toBe(
+      'invalid',
+    );
+  });
+
+  it('says so when the browser has no Ed25519, rather than pretend', async () => {
+    const log = await fx.oplog();
+    const importKey = vi
+      .spyOn(crypto.subtle, 'importKey')
+      .mockRejectedValue(new DOMException('Unrecognized name', 'NotSupportedError'));
+    try {
+      const v = await verifyLog(log, memory(), noConsistency);
+      expect(v).toMatchObject({ state: 'verified', signature: 'unsupported' });
+    } finally {
+      importKey.mockRestore();
+    }
   });
 });
