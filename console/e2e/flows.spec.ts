@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { devices, feed, HOSTILE_SHOWN, oplog } from '../src/test-fixtures';
+import { devices, feed, HOSTILE_SHOWN, oplog, opLeafHash, OPS } from '../src/test-fixtures';
 import { openConsole, unexpectedErrors } from './mock-desk';
 
 const refusal = (status: number, code: string, extra: Record<string, unknown> = {}) => ({
@@ -194,6 +194,7 @@ test('operation log: verified, range check, filters, consistency, detail, export
   const drawer = page.getByRole('dialog', { name: 'Operation 4' });
   await expect(drawer).toContainText('{"reason":"duplicate of 3"}');
   await expect(drawer).toContainText('Verified');
+  await expect(drawer).toContainText(await opLeafHash(OPS[3]!));
   expect(unexpectedErrors(record)).toEqual([]);
 });
 
