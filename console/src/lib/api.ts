@@ -77,7 +77,7 @@ export type Me = {
   /** Until when sensitive actions need no re-authentication (0 or past when they do). */
   reauth_until: number;
   passkeys: Passkey[];
-  /** The account's language, `""` when none was chosen. */
+  /** The account's language (`en` unless set otherwise). */
   language: string;
 };
 
