@@ -17,7 +17,7 @@ async function axeViolations(page: Page): Promise<{ id: string; targets: string[
 const SCREENS = [
   { hash: 'reports', nav: 'nav.reports', heading: 'reports.title', ready: 'reports.item' },
   { hash: 'feed', nav: 'nav.feed', heading: 'feed.title', ready: 'feed.pending' },
-  { hash: 'devices', nav: 'nav.devices', heading: 'devices.title', ready: 'devices.lastSeen' },
+  { hash: 'devices', nav: 'nav.devices', heading: 'devices.title', ready: 'devices.hostname' },
   { hash: 'codes', nav: 'nav.codes', heading: 'codes.title', ready: 'codes.expires' },
   {
     hash: 'dashboard',
@@ -25,7 +25,7 @@ const SCREENS = [
     heading: 'dashboard.title',
     ready: 'dashboard.admins',
   },
-  { hash: 'oplog', nav: 'nav.oplog', heading: 'oplog.title', ready: 'oplog.actor' },
+  { hash: 'oplog', nav: 'nav.oplog', heading: 'oplog.title', ready: 'oplog.entryOk' },
   { hash: 'account', nav: 'nav.account', heading: 'account.title', ready: 'account.passkeys' },
 ] as const;
 
@@ -78,16 +78,28 @@ for (const lang of ['en', 'ar'] as Lang[]) {
   test(`drawers and dialogs have no axe violations (${lang})`, async ({ page }) => {
     const record = await openConsole(page, { lang }, '#/reports');
     await page
-      .getByRole('button', { name: s['reports.open']!.replace('{item}', '+852 5555 0101') })
+      .getByRole('button', { name: s['reports.open']!.replace('{item}', '+85255550101') })
       .click();
     const drawer = page.getByRole('dialog', { name: s['reports.detail'] });
-    await expect(drawer.getByText('E1024 Chan Tai Man')).toBeVisible();
+    await expect(drawer.getByText('Chan Tai Man')).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await drawer.getByRole('button', { name: s['common.close'] }).click();
+
+    // A link line: the scope choice; an appeal: its meaning.
+    await page
+      .getByRole('button', {
+        name: s['reports.open']!.replace('{item}', 'https://bank.example/login'),
+      })
+      .click();
+    await expect(drawer.getByText(s['reports.appealExplain']!)).toBeVisible();
     expect(await axeViolations(page)).toEqual([]);
     await drawer.getByRole('button', { name: s['common.close'] }).click();
 
     await page.goto('./#/devices');
     await page
-      .getByRole('button', { name: s['devices.open']!.replace('{id}', 'dev-7f3a') })
+      .getByRole('button', {
+        name: s['devices.open']!.replace('{id}', 'CTM-LAPTOP — Chan Tai Man'),
+      })
       .click();
     await page.getByRole('button', { name: s['devices.revoke'] }).click();
     const confirm = page.getByRole('dialog', { name: s['devices.revoke'] });
@@ -99,6 +111,7 @@ for (const lang of ['en', 'ar'] as Lang[]) {
     await page.getByRole('button', { name: s['codes.issue'] }).click();
     const issue = page.getByRole('dialog', { name: s['codes.issue'] });
     await issue.getByLabel(s['codes.employee']!).fill('E3003');
+    await issue.getByLabel(s['codes.name']!).fill('Lam Mei Ling');
     expect(await axeViolations(page)).toEqual([]);
     await issue.getByRole('button', { name: s['codes.issue'] }).click();
     await expect(page.getByText('K7QF-2M9X-PL4D', { exact: true })).toBeVisible();
@@ -150,15 +163,22 @@ test('triage: a hostile item stays text, confirm sends the CSRF header', async (
   expect(await page.locator('main img, main table a').count()).toBe(0);
   expect(await page.evaluate(() => 'pwned' in window)).toBe(false);
 
-  await page.getByRole('button', { name: 'Open report of +852 5555 0101' }).click();
+  await page.getByRole('button', { name: 'Open report of +85255550101' }).click();
   const drawer = page.getByRole('dialog', { name: 'Reported item' });
-  await drawer.getByLabel('Category').selectOption('impersonation');
+  await expect(drawer.getByLabel('Category').locator('option')).toHaveText([
+    'Fake technical support',
+    'Fake upgrade or update',
+    'Threat to freeze an account',
+    'Phishing',
+    'Other',
+  ]);
+  await drawer.getByLabel('Category').selectOption('freeze_threat');
   await drawer.getByLabel('Reason (optional)').fill('bank impersonation');
   await drawer.getByRole('button', { name: 'Confirm' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Confirmed.' })).toBeVisible();
-  const confirm = record.requests.find((r) => r.path === '/reports/g1/confirm');
+  const confirm = record.requests.find((r) => r.path === '/reports/11/confirm');
   expect(confirm?.headers['x-verity-csrf']).toBe('csrf-e2e');
-  expect(confirm?.body).toEqual({ category: 'impersonation', reason: 'bank impersonation' });
+  expect(confirm?.body).toEqual({ category: 'freeze_threat', reason: 'bank impersonation' });
   expect(record.cspViolations).toEqual([]);
 });
 
@@ -178,7 +198,8 @@ test('is usable from the keyboard: skip link, then the navigation', async ({ pag
 
 test('runs under the desk CSP: an inline style is refused', async ({ page }) => {
   const record = await openConsole(page, {}, '#/dashboard');
-  await expect(page.getByRole('img', { name: /Chart of devices and reports/ })).toBeVisible();
+  await expect(page.getByRole('img', { name: /Devices by feed freshness/ })).toBeVisible();
+  await expect(page.getByRole('img', { name: /checklist complete, by team/ })).toBeVisible();
   expect(record.cspViolations).toEqual([]);
   await page.evaluate(() => {
     const probe = document.createElement('div');

@@ -44,38 +44,50 @@ const me = (role: Role): Me => ({
   name: 'alice',
   role,
   csrf: 'csrf-e2e',
-  reauth_until: null,
-  passkeys: [{ id: 'pk1', label: 'YubiKey 5', created_at: fx.NOW - 86_400, last_used_at: null }],
-  language: null,
+  reauth_until: 0,
+  passkeys: [{ id: 1, label: 'YubiKey 5', created_at: fx.NOW - 86_400, last_used_at: null }],
+  language: '',
 });
 
-function defaults(role: Role | null): Record<string, { status: number; body?: unknown }> {
+function defaults(
+  role: Role | null,
+  oplog: unknown,
+  consistency: unknown,
+): Record<string, { status: number; body?: unknown }> {
   const ok = (body: unknown) => ({ status: 200, body });
   return {
     'GET /me': role
       ? ok(me(role))
       : { status: 401, body: { code: 'unauthenticated', message: 'no session' } },
     'GET /reports': ok(fx.groups()),
-    'GET /reports/g1': ok(fx.groupDetail('g1')),
-    'GET /reports/g2': ok(fx.groupDetail('g2')),
-    'POST /reports/g1/confirm': ok({ ...fx.groups()[0], status: 'confirmed' }),
-    'POST /reports/g1/reject': ok({ ...fx.groups()[0], status: 'rejected' }),
+    'GET /reports/11': ok(fx.groupDetail(11)),
+    'GET /reports/12': ok(fx.groupDetail(12)),
+    'GET /reports/13': ok(fx.groupDetail(13)),
+    'GET /reports/14': ok(fx.groupDetail(14)),
+    'POST /reports/11/confirm': ok({ ...fx.groupDetail(11), status: 'confirmed' }),
+    'POST /reports/11/reject': ok({ ...fx.groupDetail(11), status: 'rejected' }),
     'GET /feed': ok(fx.feed()),
-    'POST /feed/publish': ok({ version: 42, added: 2, entries: 120 }),
+    'POST /feed/publish': ok({ version: 42, added: 2, entries: 120, items: 2 }),
     'GET /devices': ok(fx.devices()),
-    'GET /devices/dev-7f3a': ok({ ...fx.devices()[0], reports: [] }),
-    'POST /devices/dev-7f3a/revoke': ok({ ...fx.devices()[0], revoked_at: fx.NOW }),
-    'POST /devices/dev-7f3a/reset-totp': ok(fx.devices()[0]),
+    'GET /devices/a3f09c1d7e5b': ok(fx.deviceDetail()),
+    'GET /devices/91cc04be22d8': ok({ ...fx.devices()[1], reports: [] }),
+    'POST /devices/a3f09c1d7e5b/revoke': ok({
+      ...fx.devices()[0],
+      revoked_at: fx.NOW,
+      revoke_reason: 'Lost',
+    }),
+    'POST /devices/a3f09c1d7e5b/reset-totp': ok({ ...fx.devices()[0], totp_confirmed: false }),
     'GET /codes': ok(fx.codes()),
     'POST /codes': ok({
-      id: 'code-3',
+      id: 'c0de03',
       code: 'K7QF-2M9X-PL4D',
       link: 'https://desk.example/enrol#K7QF-2M9X-PL4D',
       expires_at: fx.NOW + 3 * 86_400,
     }),
-    'POST /codes/code-1/revoke': ok({ id: 'code-1', revoked_at: fx.NOW }),
+    'POST /codes/c0de01/revoke': ok({ id: 'c0de01', revoked_at: fx.NOW }),
     'GET /dashboard': ok(fx.dashboard()),
-    'GET /oplog': ok(fx.oplog()),
+    'GET /oplog': ok(oplog),
+    'GET /oplog/consistency': ok(consistency),
     'POST /signin': role ? ok(me(role)) : ok(me('admin')),
     'POST /setup': ok({
       setup: 'setup-token',
@@ -98,7 +110,11 @@ export async function openConsole(
 ): Promise<DeskRecord> {
   const record: DeskRecord = { requests: [], consoleErrors: [], cspViolations: [] };
   const answers = {
-    ...defaults(options.role === undefined ? 'admin' : options.role),
+    ...defaults(
+      options.role === undefined ? 'admin' : options.role,
+      await fx.oplog(),
+      await fx.oplogConsistency(4),
+    ),
     ...options.answers,
   };
   page.on('console', (message) => {

@@ -58,8 +58,8 @@ test('adds a passkey, then signs in with it', async ({ page }) => {
           status: 200,
           body: {
             passkeys: [
-              { id: 'pk1', label: 'YubiKey 5', created_at: 1_796_000_000, last_used_at: null },
-              { id: 'pk2', label: 'This laptop', created_at: 1_796_000_100, last_used_at: null },
+              { id: 1, label: 'YubiKey 5', created_at: 1_796_000_000, last_used_at: null },
+              { id: 2, label: 'This laptop', created_at: 1_796_000_100, last_used_at: null },
             ],
           },
         },

@@ -22,9 +22,9 @@ export const me = (over: Partial<Me> = {}): Me => ({
   name: 'alice',
   role: 'admin',
   csrf: 'csrf-token-1',
-  reauth_until: null,
+  reauth_until: 0,
   passkeys: [],
-  language: null,
+  language: '',
   ...over,
 });
 

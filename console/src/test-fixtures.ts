@@ -2,12 +2,18 @@
 import type {
   Dashboard,
   Device,
+  DeviceDetail,
   EnrolmentCode,
   Feed,
+  Consistency,
+  Op,
   OpLog,
   ReportGroup,
   ReportGroupDetail,
 } from './lib/api';
+import { leafHash, rootOf, toBase64 } from './lib/merkle';
+import { leafBytes } from './lib/oplog-verify';
+import { inclusionPath, subproof } from './test-merkle';
 
 export const NOW = 1_796_000_000;
 
@@ -19,19 +25,20 @@ export const HOSTILE_SHOWN =
 
 export const groups = (): ReportGroup[] => [
   {
-    id: 'g1',
-    kind: 'phone',
-    item: '+852 5555 0101',
+    id: 11,
+    kind: 'check',
+    item: '+85255550101',
     status: 'new',
     reports: 3,
     devices: 2,
     first_received: NOW - 7200,
     last_received: NOW - 60,
-    verdict: null,
+    verdict: 'fake_support,urgent_payment',
+    feed_item: true,
   },
   {
-    id: 'g2',
-    kind: 'link',
+    id: 12,
+    kind: 'threat',
     item: HOSTILE,
     status: 'new',
     reports: 1,
@@ -39,81 +46,162 @@ export const groups = (): ReportGroup[] => [
     first_received: NOW - 3600,
     last_received: NOW - 3600,
     verdict: null,
+    feed_item: true,
+  },
+  {
+    id: 13,
+    kind: 'appeal',
+    item: 'https://bank.example/login',
+    status: 'new',
+    reports: 1,
+    devices: 1,
+    first_received: NOW - 1800,
+    last_received: NOW - 1800,
+    verdict: 'phishing',
+    feed_item: false,
+  },
+  {
+    id: 14,
+    kind: 'tripwire_remote_tool',
+    item: null,
+    status: 'new',
+    reports: 1,
+    devices: 1,
+    first_received: NOW - 900,
+    last_received: NOW - 900,
+    verdict: null,
+    feed_item: false,
   },
 ];
 
-export const groupDetail = (id = 'g1'): ReportGroupDetail => {
-  const group = groups().find((g) => g.id === id) ?? groups()[0]!;
+export const groupDetail = (id = 11): ReportGroupDetail => {
+  const { reports: count, ...group } = groups().find((g) => g.id === id) ?? groups()[0]!;
   return {
     ...group,
+    count,
     reports: [
       {
-        id: `${id}-r1`,
-        device_id: 'dev-7f3a',
-        employee: 'E1024 Chan Tai Man',
+        id: id * 10 + 1,
+        device_id: 'a3f09c1d7e5b',
+        employee: 'E1024',
+        employee_name: 'Chan Tai Man',
         note: '<b>called me</b> claiming to be <a href="https://evil.example">the bank</a>',
         observed_at: NOW - 7300,
         received_at: NOW - 7200,
+        reason: null,
+        resolved_at: null,
       },
       {
-        id: `${id}-r2`,
-        device_id: 'dev-91cc',
-        employee: 'E2048 Wong Siu Ming',
-        note: null,
-        observed_at: null,
+        id: id * 10 + 2,
+        device_id: '91cc04be22d8',
+        employee: null,
+        employee_name: null,
+        note: '',
+        observed_at: NOW - 70,
         received_at: NOW - 60,
+        reason: null,
+        resolved_at: null,
       },
     ],
   };
 };
 
 export const feed = (): Feed => ({
+  publisher: true,
   version: 41,
   published_at: NOW - 86_400,
   pending: [
-    { kind: 'phone', value: '+852 5555 0101', category: 'scam_phone', from_report: 'g1' },
-    { kind: 'link', value: HOSTILE, category: 'scam_link', from_report: 'g2' },
+    {
+      kind: 'phone',
+      value: '+85255550101',
+      category: 'fake_support',
+      from_report: '#11',
+      actor: 'console:alice',
+      added_at: NOW - 600,
+    },
+    {
+      kind: 'url',
+      value: HOSTILE,
+      category: 'phishing',
+      from_report: '#12',
+      actor: 'console:bob',
+      added_at: NOW - 300,
+    },
   ],
   allow_pending: [],
 });
 
 export const devices = (): Device[] => [
   {
-    id: 'dev-7f3a',
-    employee: 'E1024',
-    name: 'Chan Tai Man’s laptop',
-    platform: 'Windows 11',
+    device_id: 'a3f09c1d7e5b',
+    public_key: 'r0XQ2mYk6aO1bqvJ9y3C7zU8pL5wN4tE2sD1fG0hJkM',
+    employee_id: 'E1024',
+    employee_name: 'Chan Tai Man',
+    hostname: 'CTM-LAPTOP',
+    os: 'Windows 11 23H2',
+    app_version: '1.4.2',
     enrolled_at: NOW - 30 * 86_400,
-    last_seen_at: NOW - 300,
+    enrolled_from: '203.0.113.7',
+    cert_serial: '7f3a91',
+    cert_expires_at: NOW + 335 * 86_400,
     revoked_at: null,
-    feed_version: 41,
+    revoke_reason: null,
+    totp_confirmed: true,
   },
   {
-    id: 'dev-91cc',
-    employee: 'E2048',
-    name: 'Reception PC',
-    platform: 'macOS 15',
+    device_id: '91cc04be22d8',
+    public_key: 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5',
+    employee_id: 'E2048',
+    employee_name: HOSTILE,
+    hostname: 'RECEPTION-PC',
+    os: 'macOS 15.1',
+    app_version: '1.3.9',
     enrolled_at: NOW - 60 * 86_400,
-    last_seen_at: NOW - 9 * 86_400,
+    enrolled_from: '203.0.113.9',
+    cert_serial: '7f3a92',
+    cert_expires_at: NOW + 305 * 86_400,
     revoked_at: NOW - 86_400,
-    feed_version: 38,
+    revoke_reason: 'Laptop lost on the MTR',
+    totp_confirmed: false,
   },
 ];
 
+export const deviceDetail = (): DeviceDetail => ({
+  ...devices()[0]!,
+  reports: [
+    {
+      id: 111,
+      device_id: 'a3f09c1d7e5b',
+      kind: 'check',
+      item: '+85255550101',
+      dedup_key: 'check|+85255550101',
+      verdict: ['fake_support'],
+      note: 'He said he was from Microsoft',
+      observed_at: NOW - 7300,
+      received_at: NOW - 7200,
+      status: 'new',
+      reason: null,
+      resolved_at: null,
+    },
+  ],
+});
+
 export const codes = (): EnrolmentCode[] => [
   {
-    id: 'code-1',
+    id: 'c0de01',
     employee: 'E3001',
-    kind: 'device',
+    name: 'Lee Ka Yan',
+    kind: 'employee',
     created_at: NOW - 3600,
     expires_at: 4_000_000_000,
     used_at: null,
     revoked_at: null,
   },
   {
-    id: 'code-2',
+    id: 'c0de02',
     employee: 'E3002',
-    kind: 'device',
+    name: 'Ho Wing Sze',
+    kind: 'employee',
     created_at: NOW - 10 * 86_400,
     expires_at: NOW - 7 * 86_400,
     used_at: NOW - 9 * 86_400,
@@ -122,35 +210,126 @@ export const codes = (): EnrolmentCode[] => [
 ];
 
 export const dashboard = (): Dashboard => ({
-  devices: { enrolled: 128, revoked: 4 },
-  reports: { open: 7 },
-  feed: { version: 41, published_at: NOW - 86_400, stale_devices: 3 },
+  devices: { enrolled: 128, revoked: 4, two_factor_pending: 5 },
+  reports: { open: 7, today: 3 },
+  feed: {
+    version: 41,
+    published_at: NOW - 86_400,
+    stale_devices: 2,
+    freshness: {
+      newest_version: 41,
+      current: 120,
+      stale: [
+        {
+          device_id: '91cc04be22d8',
+          employee_id: 'E2048',
+          employee_name: 'Wong Siu Ming',
+          feed_version: 38,
+          synced_at: NOW - 9 * 86_400,
+          last_check_in: NOW - 9 * 86_400,
+        },
+        {
+          device_id: 'b7710e9a03c4',
+          employee_id: 'E4096',
+          employee_name: HOSTILE,
+          feed_version: null,
+          synced_at: null,
+          last_check_in: NOW - 3 * 86_400,
+        },
+      ],
+      stale_count: 2,
+      never_checked_in: 6,
+    },
+  },
+  checklist: [
+    { team: '', devices: 128, reporting: 96, complete: 80, steps_done: 610, steps_total: 768 },
+  ],
   admins: 3,
 });
 
-export const oplog = (): OpLog => ({
-  entries: [
-    {
-      seq: 1201,
-      at: NOW - 600,
-      actor: 'alice',
-      action: 'report.reject',
-      target: 'g9',
-      device: null,
-      outcome: 'ok',
-      detail: 'reason: duplicate of g3',
-    },
-    {
-      seq: 1202,
-      at: NOW - 300,
-      actor: 'bob',
-      action: 'signin',
-      target: null,
-      device: null,
-      outcome: 'failed',
-      detail: null,
-    },
+/** The operation log's records, oldest first (seq 1..n). */
+export const OPS: Omit<Op, 'proof'>[] = [
+  ['console:alice', 'console.signin', 'alice', '', 'ok', '{}'],
+  ['console:alice', 'codes.issue', 'c0de01', '', 'ok', '{"employee":"E3001","ttl":"72h"}'],
+  ['anonymous', 'console.signin', 'mallory', '', 'refused', '{"reason":"unauthenticated"}'],
+  ['console:bob', 'reports.reject', '9', '', 'ok', '{"reason":"duplicate of 3"}'],
+  ['cli', 'feed.publish', '41', '', 'ok', '{"added":2}'],
+  [
+    'console:alice',
+    'devices.revoke',
+    '91cc04be22d8',
+    '91cc04be22d8',
+    'ok',
+    `{"reason":${JSON.stringify(HOSTILE)}}`,
   ],
-  checkpoint: { size: 1200, root: 'b3f1c0ffee', signed_at: NOW - 900 },
-  verified_to: 1200,
-});
+].map(([actor, action, target, device, outcome, detail], i) => ({
+  seq: i + 1,
+  at: NOW - 3600 + i * 300,
+  actor: actor!,
+  action: action!,
+  target: target!,
+  device: device!,
+  outcome: outcome!,
+  detail: detail!,
+}));
+
+export const OPLOG_ORIGIN = 'desk.example/verity-desk/oplog';
+/** A fixed Ed25519 test key (seed 0x11…11): tests only. */
+const PKCS8_PREFIX = [
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+export const OPLOG_PUBLIC_KEY = '0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc=';
+
+async function signNote(text: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'pkcs8',
+    new Uint8Array([...PKCS8_PREFIX, ...new Array<number>(32).fill(0x11)]),
+    { name: 'Ed25519' },
+    false,
+    ['sign'],
+  );
+  const pub = Uint8Array.from(atob(OPLOG_PUBLIC_KEY), (c) => c.charCodeAt(0));
+  const hashInput = new Uint8Array([...new TextEncoder().encode(`${OPLOG_ORIGIN}\n`), 1, ...pub]);
+  const keyHash = new Uint8Array(await crypto.subtle.digest('SHA-256', hashInput)).slice(0, 4);
+  const sig = new Uint8Array(
+    await crypto.subtle.sign({ name: 'Ed25519' }, key, new TextEncoder().encode(text)),
+  );
+  return `${text}\n\u2014 ${OPLOG_ORIGIN} ${toBase64(new Uint8Array([...keyHash, ...sig]))}\n`;
+}
+
+/**
+ * `GET /oplog` as the desk answers it, over the first `size` records: real leaf hashes, real
+ * inclusion proofs, a checkpoint note really signed (Ed25519). Newest first.
+ */
+export async function oplog(size = OPS.length): Promise<OpLog> {
+  const records = OPS.slice(0, size);
+  const leaves = records.map((op) => leafBytes({ ...op, proof: [] }));
+  const root = toBase64(await rootOf(leaves));
+  const note = await signNote(`${OPLOG_ORIGIN}\n${size}\n${root}\n`);
+  const entries: Op[] = [];
+  for (const op of records) {
+    const proof = await inclusionPath(op.seq - 1, leaves);
+    entries.push({ ...op, proof: proof.map(toBase64) });
+  }
+  return {
+    entries: entries.reverse(),
+    checkpoint: { size, root, signed_at: NOW - 60, note },
+    key: {
+      name: OPLOG_ORIGIN,
+      vkey: `${OPLOG_ORIGIN}+bc15674d+AdBKsjJ0K7SrOhNovUYV5ObQIkq3GgFrr4UgozLJd4c3`,
+      public_key: OPLOG_PUBLIC_KEY,
+    },
+    truncated: false,
+  };
+}
+
+/** `GET /oplog/consistency?from=N` to the full log. */
+export async function oplogConsistency(from: number): Promise<Consistency> {
+  const leaves = OPS.map((op) => leafBytes({ ...op, proof: [] }));
+  const proof = await subproof(from, leaves);
+  return { old_size: from, new_size: OPS.length, proof: proof.map(toBase64) };
+}
+
+/** A leaf hash of a record (to check fixtures). */
+export const opLeafHash = async (op: Omit<Op, 'proof'>): Promise<string> =>
+  toBase64(await leafHash(leafBytes({ ...op, proof: [] })));

@@ -6,12 +6,12 @@ describe('api', () => {
   it('sends the session cookie, and the CSRF token from /me on every non-GET', async () => {
     const calls = mockDesk({
       'GET /me': me({ csrf: 'tok-42' }),
-      'POST /reports/g1/reject': { id: 'g1' },
+      'POST /reports/12/reject': { id: 12 },
       'GET /reports': [],
     });
     await api.me();
     await api.reports('new');
-    await api.rejectReport('g1', 'not a scam');
+    await api.rejectReport(12, 'not a scam');
     expect(calls.map((c) => c.credentials)).toEqual(['same-origin', 'same-origin', 'same-origin']);
     expect(calls[1]?.headers['X-Verity-CSRF']).toBeUndefined();
     expect(calls[1]?.url).toBe('/console/api/reports?status=new');
@@ -28,7 +28,7 @@ describe('api', () => {
     const locked = await api.signIn('a', 'b', '123456').catch((e: unknown) => e);
     expect(locked).toBeInstanceOf(ApiError);
     expect(locked).toMatchObject({ code: 'locked', status: 429, retryAfter: 600 });
-    await expect(api.issueCode('e1', '9y')).rejects.toMatchObject({
+    await expect(api.issueCode('e1', 'Chan Tai Man', '9y')).rejects.toMatchObject({
       code: 'invalid_input',
       field: 'ttl',
     });

@@ -64,7 +64,8 @@ export function asApiError(value: unknown): ApiError {
 
 export type Role = 'admin' | 'analyst' | 'auditor';
 export type Passkey = {
-  id: string;
+  /** The desk's number for it (`PasskeyRecord.id`, an integer). */
+  id: number;
   label: string;
   created_at: number;
   last_used_at: number | null;
@@ -73,24 +74,61 @@ export type Me = {
   name: string;
   role: Role;
   csrf: string;
-  reauth_until: number | null;
+  /** Until when sensitive actions need no re-authentication (0 or past when they do). */
+  reauth_until: number;
   passkeys: Passkey[];
-  language: string | null;
+  /** The account's language (`en` unless set otherwise). */
+  language: string;
 };
 
 export type Ceremony<O> = { ceremony: string; options: O };
 
+/** `dashboard.rs`'s `StaleDevice`: a device behind on the feed. */
+export type StaleDevice = {
+  device_id: string;
+  employee_id: string;
+  employee_name: string;
+  /** The feed version it last synced, `null` when it never did. */
+  feed_version: number | null;
+  synced_at: number | null;
+  last_check_in: number | null;
+};
+export type FeedFreshness = {
+  newest_version: number | null;
+  current: number;
+  stale: StaleDevice[];
+  stale_count: number;
+  never_checked_in: number;
+};
+export type TeamProgress = {
+  /** `""` until teams exist: the whole organisation. */
+  team: string;
+  devices: number;
+  reporting: number;
+  complete: number;
+  steps_done: number;
+  steps_total: number;
+};
 export type Dashboard = {
-  devices: { enrolled: number; revoked: number };
-  reports: { open: number };
-  feed: { version: number; published_at: number | null; stale_devices: number };
+  devices: { enrolled: number; revoked: number; two_factor_pending: number };
+  reports: { open: number; today: number };
+  feed: {
+    version: number | null;
+    published_at: number | null;
+    stale_devices: number;
+    freshness: FeedFreshness;
+  };
+  checklist: TeamProgress[];
   admins: number;
 };
 
+/** `store::EnrollCodeListing`. */
 export type EnrolmentCode = {
   id: string;
+  /** The employee id (`agent` for an agent's code). */
   employee: string;
-  kind: string;
+  name: string;
+  kind: 'employee' | 'agent';
   created_at: number;
   expires_at: number;
   used_at: number | null;
@@ -98,77 +136,129 @@ export type EnrolmentCode = {
 };
 export type IssuedCode = { id: string; code: string; link: string; expires_at: number };
 
-/** Not spelled out by the contract (`Device` is named, not defined): the fields the UI reads. */
+/** `store::DeviceRecord`. */
 export type Device = {
-  id: string;
-  employee: string;
-  name?: string | null;
-  platform?: string | null;
-  enrolled_at?: number | null;
-  last_seen_at?: number | null;
-  revoked_at?: number | null;
-  feed_version?: number | null;
-  reports?: unknown[];
+  /** SHA-256 of the public key, hex. */
+  device_id: string;
+  /** Ed25519 public key, base64url. */
+  public_key: string;
+  employee_id: string;
+  employee_name: string;
+  hostname: string;
+  os: string;
+  app_version: string;
+  enrolled_at: number;
+  enrolled_from: string;
+  cert_serial: string;
+  cert_expires_at: number;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+  totp_confirmed: boolean;
 };
+/** `store::ReportRecord`: a report as a device's detail lists it. */
+export type DeviceReport = {
+  id: number;
+  device_id: string;
+  kind: string;
+  item: string | null;
+  dedup_key: string;
+  verdict: string[];
+  note: string;
+  observed_at: number;
+  received_at: number;
+  status: ReportStatus;
+  reason: string | null;
+  resolved_at: number | null;
+};
+/** `service::console::DeviceDetail`: the device with its latest 100 reports. */
+export type DeviceDetail = Device & { reports: DeviceReport[] };
 
 export type ReportStatus = 'new' | 'confirmed' | 'rejected';
 export const REPORT_STATUSES: readonly ReportStatus[] = ['new', 'confirmed', 'rejected'];
+/** `service::triage::TriageLine`. */
 export type ReportGroup = {
-  id: string;
+  id: number;
+  /** `check`, `threat`, `appeal`, `tripwire_remote_tool`, `tripwire_code_guard`, `support_message`, `other`. */
   kind: string;
-  item: string;
+  item: string | null;
   status: ReportStatus;
+  /** How many reports. */
   reports: number;
   devices: number;
   first_received: number;
   last_received: number;
+  /** The first report's verdict codes, comma-separated. */
   verdict: string | null;
+  /** Whether confirming adds a feed entry. */
+  feed_item: boolean;
 };
+/** `service::triage::LineReport`. */
 export type Report = {
-  id: string;
+  id: number;
   device_id: string;
-  employee: string;
-  note: string | null;
-  observed_at: number | null;
+  employee: string | null;
+  employee_name: string | null;
+  note: string;
+  observed_at: number;
   received_at: number;
+  reason: string | null;
+  resolved_at: number | null;
 };
-/**
- * The contract's detail is `{...group, reports: [...]}`: the list replaces the group's `reports`
- * count (the count is then `reports.length`).
- */
-export type ReportGroupDetail = Omit<ReportGroup, 'reports'> & { reports: Report[] };
-export type Category = 'scam_phone' | 'scam_link' | 'impersonation' | 'other';
+/** `service::triage::TriageDetail`. */
+export type ReportGroupDetail = Omit<ReportGroup, 'reports'> & { count: number; reports: Report[] };
+export type Category = 'fake_support' | 'fake_upgrade' | 'freeze_threat' | 'phishing' | 'other';
 export const CATEGORIES: readonly Category[] = [
-  'scam_phone',
-  'scam_link',
-  'impersonation',
+  'fake_support',
+  'fake_upgrade',
+  'freeze_threat',
+  'phishing',
   'other',
 ];
+export type LinkScope = 'url' | 'domain';
 
-export type PendingEntry = { kind: string; value: string; category: string; from_report: string };
+/** `service::triage::PendingItem`. */
+export type PendingEntry = {
+  kind: string;
+  value: string;
+  category: string;
+  from_report: string;
+  actor: string;
+  added_at: number;
+};
+/** `service::triage::FeedView`. */
 export type Feed = {
-  version: number;
+  publisher: boolean;
+  version: number | null;
   published_at: number | null;
   pending: PendingEntry[];
   allow_pending: PendingEntry[];
 };
-export type Published = { version: number; added: number; entries: number };
+/** `feedpub::Published`. */
+export type Published = { version: number; added: number; entries: number; items: number };
 
+/** An operation-log entry (`store::OpRecord` with its inclusion proof). */
 export type Op = {
   seq: number;
   at: number;
   actor: string;
   action: string;
-  target: string | null;
-  device: string | null;
+  target: string;
+  device: string;
   outcome: string;
-  detail: string | null;
+  /** The JSON text as stored (the exact bytes hashed). */
+  detail: string;
+  /** The inclusion proof of leaf `seq - 1`, base64 hashes. */
+  proof: string[];
 };
+export type Checkpoint = { size: number; root: string; signed_at: number; note: string };
+export type LogKey = { name: string; vkey: string; public_key: string };
 export type OpLog = {
   entries: Op[];
-  checkpoint: { size: number; root: string; signed_at: number } | null;
-  verified_to: number | null;
+  checkpoint: Checkpoint | null;
+  key: LogKey;
+  truncated: boolean;
 };
+export type Consistency = { old_size: number; new_size: number; proof: string[] };
 export type OpLogQuery = {
   from: number;
   to: number;
@@ -333,32 +423,42 @@ export const api = {
   passkeyRegisterStart: () => post<Ceremony<unknown>>('/passkey/register/start'),
   passkeyRegisterFinish: (ceremony: string, credential: unknown, label: string) =>
     post<{ passkeys: Passkey[] }>('/passkey/register/finish', { ceremony, credential, label }),
-  passkeyRemove: (id: string) =>
-    post<{ passkeys: Passkey[] }>(`/passkey/${encodeURIComponent(id)}/remove`),
+  passkeyRemove: (id: number) =>
+    post<{ passkeys: Passkey[] }>(`/passkey/${encodeURIComponent(String(id))}/remove`),
   signOut: () => post<undefined>('/signout'),
 
   dashboard: () => get<Dashboard>('/dashboard'),
   codes: () => get<EnrolmentCode[]>('/codes'),
-  issueCode: (employee: string, ttl: string) => post<IssuedCode>('/codes', { employee, ttl }),
+  issueCode: (employee: string, name: string, ttl: string) =>
+    post<IssuedCode>('/codes', { employee, name, ttl }),
   revokeCode: (id: string) =>
     post<{ id: string; revoked_at: number }>(`/codes/${encodeURIComponent(id)}/revoke`),
   devices: (q: string) => get<Device[]>(`/devices${query({ q })}`),
-  device: (id: string) => get<Device>(`/devices/${encodeURIComponent(id)}`),
+  device: (id: string) => get<DeviceDetail>(`/devices/${encodeURIComponent(id)}`),
   revokeDevice: (id: string, reason: string) =>
     post<Device>(`/devices/${encodeURIComponent(id)}/revoke`, { reason }),
   resetTotp: (id: string) => post<Device>(`/devices/${encodeURIComponent(id)}/reset-totp`),
 
   reports: (status: ReportStatus) => get<ReportGroup[]>(`/reports${query({ status })}`),
-  report: (id: string) => get<ReportGroupDetail>(`/reports/${encodeURIComponent(id)}`),
-  confirmReport: (id: string, category: Category, reason: string) =>
-    post<ReportGroup>(`/reports/${encodeURIComponent(id)}/confirm`, { category, reason }),
-  rejectReport: (id: string, reason: string) =>
-    post<ReportGroup>(`/reports/${encodeURIComponent(id)}/reject`, { reason }),
+  report: (id: number) => get<ReportGroupDetail>(`/reports/${id}`),
+  confirmReport: (id: number, category: Category, reason: string, scope?: LinkScope) =>
+    post<ReportGroupDetail>(
+      `/reports/${id}/confirm`,
+      scope ? { category, reason, scope } : { category, reason },
+    ),
+  rejectReport: (id: number, reason: string) =>
+    post<ReportGroupDetail>(`/reports/${id}/reject`, { reason }),
   feed: () => get<Feed>('/feed'),
   publishFeed: () => post<Published>('/feed/publish'),
 
   oplog: (q: OpLogQuery) => get<OpLog>(`/oplog${query(q)}`),
+  oplogConsistency: (from: number) => get<Consistency>(`/oplog/consistency${query({ from })}`),
 };
+
+/** The evidence export's address (`{checkpoint, key, entries}` for a third party). */
+export function oplogEvidenceHref(q: OpLogQuery): string {
+  return `${API_BASE}/oplog/evidence.json${query(q)}`;
+}
 
 /** The CSV export's address (a plain link: the browser downloads it with the session cookie). */
 export function oplogExportHref(q: OpLogQuery): string {

@@ -11,7 +11,7 @@ describe('inert', () => {
 
 describe('word', () => {
   it('words a known code and passes an unknown one through', () => {
-    expect(word('category', 'scam_link')).toBe('Scam link');
+    expect(word('category', 'phishing')).toBe('Phishing');
     expect(word('kind', 'carrier_pigeon')).toBe('carrier_pigeon');
   });
 });
