@@ -173,7 +173,9 @@ test('triage: a hostile item stays text, confirm sends the CSRF header', async (
     'Other',
   ]);
   await drawer.getByLabel('Category').selectOption('freeze_threat');
-  await drawer.getByLabel('Reason (optional)').fill('bank impersonation');
+  await drawer
+    .getByLabel('Why you confirm it (required, up to 500 characters)')
+    .fill('bank impersonation');
   await drawer.getByRole('button', { name: 'Confirm' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Confirmed.' })).toBeVisible();
   const confirm = record.requests.find((r) => r.path === '/reports/11/confirm');

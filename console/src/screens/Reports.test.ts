@@ -54,7 +54,10 @@ describe('Reports', () => {
       'Fake technical support, urgent_payment',
     );
     await user.selectOptions(within(drawer).getByLabelText('Category'), 'freeze_threat');
-    await user.type(within(drawer).getByLabelText('Reason (optional)'), 'bank impersonation');
+    await user.type(
+      within(drawer).getByLabelText('Why you confirm it (required, up to 500 characters)'),
+      'bank impersonation',
+    );
     await user.click(within(drawer).getByRole('button', { name: 'Confirm' }));
     expect(await screen.findByRole('status')).toHaveTextContent(
       'Confirmed. It will be in the next',
@@ -117,11 +120,15 @@ describe('Reports', () => {
     expect(within(drawer).getByLabelText('Category')).toHaveValue('phishing');
     expect(within(drawer).getByRole('radio', { name: 'This address only' })).toBeChecked();
     await user.click(within(drawer).getByRole('radio', { name: 'The whole domain' }));
+    await user.type(
+      within(drawer).getByLabelText('Why you confirm it (required, up to 500 characters)'),
+      'seen twice',
+    );
     await user.click(within(drawer).getByRole('button', { name: 'Confirm' }));
     await waitFor(() =>
       expect(calls.find((c) => c.path === '/reports/12/confirm')?.body).toEqual({
         category: 'phishing',
-        reason: '',
+        reason: 'seen twice',
         scope: 'domain',
       }),
     );
@@ -147,11 +154,15 @@ describe('Reports', () => {
     await within(drawer).findByText('Chan Tai Man');
     expect(within(drawer).getByText(/adds no feed entry yet/)).toBeInTheDocument();
     expect(within(drawer).queryByRole('radio', { name: 'The whole domain' })).toBeNull();
+    await user.type(
+      within(drawer).getByLabelText('Why you confirm it (required, up to 500 characters)'),
+      'seen twice',
+    );
     await user.click(within(drawer).getByRole('button', { name: 'Uphold the appeal' }));
     expect(await screen.findByRole('status')).toHaveTextContent('The appeal was upheld.');
     expect(calls.find((c) => c.path === '/reports/13/confirm')?.body).toEqual({
       category: 'fake_support',
-      reason: '',
+      reason: 'seen twice',
     });
   });
 });
