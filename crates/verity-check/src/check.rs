@@ -69,7 +69,7 @@ pub fn check(
 ) -> Result<CheckOutcome, LookupError> {
     match kind.unwrap_or_else(|| detect_kind(input)) {
         CheckKind::Phone => check_phone(input, ctx),
-        CheckKind::Url => check_url(input, ctx),
+        CheckKind::Url => check_url(input, ctx, kind.is_some()),
         CheckKind::Text => check_text(input, ctx),
     }
 }
@@ -179,10 +179,23 @@ fn check_phone(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Look
     Ok(out)
 }
 
-fn check_url(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, LookupError> {
+/// Whether an input said to be a link is written as one: with an `http(s):` scheme, or without
+/// blanks. Safe Browsing reads `http:// leadingspace.com/` as a host with a space, but a phrase
+/// such as `not a link at all` is not a link the user meant.
+fn written_as_link(input: &str) -> bool {
+    let t = input.trim();
+    let lower = t.get(..6).unwrap_or(t).to_ascii_lowercase();
+    lower.starts_with("http:") || lower.starts_with("https:") || !t.contains(char::is_whitespace)
+}
+
+fn check_url(
+    input: &str,
+    ctx: &CheckContext<'_>,
+    explicit: bool,
+) -> Result<CheckOutcome, LookupError> {
     let mut out = outcome(input, CheckKind::Url);
     match link::canonicalize(input) {
-        Ok(c) if c.host_is_plausible() => {
+        Ok(c) if explicit && written_as_link(input) || c.host_is_plausible() => {
             let hits = ctx.index.lookup_url(&c)?;
             let assessment = lookalike::assess(&c, ctx.official);
             if let Some(first) = hits.first() {
@@ -239,7 +252,7 @@ fn check_text(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Looku
         items.push((f.start, check_phone(&f.text, ctx)?));
     }
     for f in &found.links {
-        items.push((f.start, check_url(&f.text, ctx)?));
+        items.push((f.start, check_url(&f.text, ctx, false)?));
     }
     items.sort_by_key(|(start, _)| *start);
     let mut items: Vec<CheckOutcome> = items.into_iter().map(|(_, o)| o).collect();
@@ -543,11 +556,24 @@ mod tests {
                 .as_deref(),
             Some("http://www.google.com/b")
         );
+        // Said to be a link: a single-label (intranet) host is one, as Safe Browsing reads it.
         let o = run("hello", Some(CheckKind::Url));
         assert_eq!(
-            (o.verdict, codes(&o)),
-            (Verdict::Invalid, vec!["not_a_link"])
+            (o.verdict, codes(&o), o.normalized.as_deref()),
+            (Verdict::NoRecord, vec!["no_record"], Some("http://hello/"))
         );
+        // Detected, or in a message: the host must look real.
+        for input in ["http://hello/", "http://host%23.com/x"] {
+            let o = run(input, None);
+            assert_eq!(
+                (o.kind, o.verdict, codes(&o)),
+                (CheckKind::Url, Verdict::Invalid, vec!["not_a_link"]),
+                "{input}"
+            );
+        }
+        let o = run("see http://intranet/login now", None);
+        assert_eq!(o.items.len(), 1);
+        assert_eq!(codes(&o.items[0]), ["not_a_link"]);
     }
 
     #[test]
