@@ -117,7 +117,11 @@ fn escaped_and_single_label_hosts_are_looked_up_on_the_list() {
     let o = run("http://%65%76%69%6c.com/x", Some(CheckKind::Url));
     assert_eq!(o.normalized.as_deref(), Some("http://evil.com/x"));
     assert_eq!(o.verdict, Verdict::Scam);
-    for input in ["http://intranet/wiki", "http://HR-Portal:8080/a/../b", "wiki"] {
+    for input in [
+        "http://intranet/wiki",
+        "http://HR-Portal:8080/a/../b",
+        "wiki",
+    ] {
         let o = run(input, Some(CheckKind::Url));
         assert_eq!(o.verdict, Verdict::NoRecord, "{input}: {:?}", o.reasons);
     }
@@ -134,7 +138,13 @@ fn escaped_and_single_label_hosts_are_looked_up_on_the_list() {
 
 #[test]
 fn what_no_canonicalisation_reads_stays_refused() {
-    for input in ["", "http:///x", "http://a%2Fb.com/", "http://x.com:port/", "mailto:a@b.com"] {
+    for input in [
+        "",
+        "http:///x",
+        "http://a%2Fb.com/",
+        "http://x.com:port/",
+        "mailto:a@b.com",
+    ] {
         let o = run(input, Some(CheckKind::Url));
         assert_eq!(o.verdict, Verdict::Invalid, "{input:?}");
     }
