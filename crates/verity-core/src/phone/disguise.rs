@@ -203,9 +203,7 @@ fn consider(text: &str, chars: &[(usize, char)], run: &[Group], out: &mut Vec<Di
         return;
     }
     let start = chars[first.a].0;
-    let end = chars
-        .get(last.b)
-        .map_or(text.len(), |&(byte, _)| byte);
+    let end = chars.get(last.b).map_or(text.len(), |&(byte, _)| byte);
     let revealed: String = text[start..end]
         .chars()
         .map(|c| lookalike_digit(c).unwrap_or(c))
@@ -246,7 +244,10 @@ pub fn reveal(input: &str) -> Option<Disguised> {
     let [d] = found.as_slice() else {
         return None;
     };
-    let only_seps = |s: &str| s.chars().all(|c| c.is_whitespace() || class(c) == Class::Sep);
+    let only_seps = |s: &str| {
+        s.chars()
+            .all(|c| c.is_whitespace() || class(c) == Class::Sep)
+    };
     if !(only_seps(&input[..d.start]) && only_seps(&input[d.end..])) {
         return None;
     }
@@ -307,17 +308,17 @@ mod tests {
             "lol",
             "I",
             "Illinois",
-            "9123 4567",     // no look-alike: an ordinary number
-            "٩١٢٣٤٥٦٧",      // real Arabic-Indic digits
+            "9123 4567",        // no look-alike: an ordinary number
+            "٩١٢٣٤٥٦٧",         // real Arabic-Indic digits
             "９１２３４５６７", // real full-width digits
-            "6l45 880",      // 7 positions: too short
-            "9lO2 l456",     // group 9lO2: 2 look-alikes for 2 digits
-            "lO12 3456",     // a third: 2 of 8 is fine, but lO12 has 2 vs 2
-            "9l2l4l67",      // 3 of 8 is more than a third
-            "2O25-03-01",    // a date
+            "6l45 880",         // 7 positions: too short
+            "9lO2 l456",        // group 9lO2: 2 look-alikes for 2 digits
+            "lO12 3456",        // a third: 2 of 8 is fine, but lO12 has 2 vs 2
+            "9l2l4l67",         // 3 of 8 is more than a third
+            "2O25-03-01",       // a date
             "01.O3.2025",
             "1O/03/2025",
-            "SO12345678",    // an order number: glued to S
+            "SO12345678", // an order number: glued to S
             "A1O234567",
             "No1O234567",
             "#1O234567",
