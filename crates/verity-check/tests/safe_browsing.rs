@@ -2,6 +2,8 @@
 //! hashing", canonicalisation) reads them: every example of the specification, through the
 //! whole check. Auto-detection stays stricter (see `check::check_url`).
 
+#![allow(clippy::unwrap_used)] // tests fail loudly
+
 use verity_check::check::{check, detect_kind, CheckContext, CheckOutcome};
 use verity_check::lookup::BlocklistIndex;
 use verity_check::official::OfficialDirectory;
