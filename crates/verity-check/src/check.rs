@@ -75,24 +75,31 @@ pub fn check(
     kind: Option<CheckKind>,
     ctx: &CheckContext<'_>,
 ) -> Result<CheckOutcome, LookupError> {
-    match kind.unwrap_or_else(|| detect_kind(input)) {
+    match kind.unwrap_or_else(|| detect_kind_in(input, ctx.default_region)) {
         CheckKind::Phone => check_phone(input, ctx),
-        CheckKind::Url => check_url(input, ctx),
+        CheckKind::Url => check_url(input, ctx, kind.is_some()),
         CheckKind::Text => check_text(input, ctx),
     }
 }
 
-/// Guesses what an input is: a phone number (digits and separators only, a `tel:` URI, or a
+/// Guesses what an input is: a phone number (digits and separators only, a `tel:` URI, a
+/// number disguised with look-alike letters that stands for a valid number of Hong Kong, or a
 /// single short token that is mostly digits — letters then make it `invalid`), a link (a
 /// single token with a scheme, `www.`, or a host with a known public suffix), else text.
 #[must_use]
 pub fn detect_kind(input: &str) -> CheckKind {
+    detect_kind_in(input, Region::HK)
+}
+
+/// [`detect_kind`], reading disguised numbers (see [`phone::reveal`]) in `region`.
+#[must_use]
+pub fn detect_kind_in(input: &str, region: Region) -> CheckKind {
     let t = input.trim();
     if t.is_empty() {
         return CheckKind::Text;
     }
     let lower = t.to_ascii_lowercase();
-    if lower.starts_with("tel:") {
+    if lower.starts_with("tel:") || disguised_number(t, region).is_some() {
         return CheckKind::Phone;
     }
     let digits = t.chars().filter(|c| phone::is_digit_char(*c)).count();
@@ -158,9 +165,85 @@ fn hint_reason(h: PhoneHint) -> Reason {
     })
 }
 
+/// The number `input` stands for when the whole of it is a number disguised with look-alike
+/// letters ([`phone::reveal`]): the digits as revealed, and how they read. Only a valid number,
+/// or one written internationally (`+852 5O88 l234`) with an assigned country code and the
+/// length of that country's numbers, counts: anything else is not taken for a number at all
+/// (so a valid number with a letter glued on, `+852 2123 4567I`, is not one).
+pub(crate) fn disguised_number(
+    input: &str,
+    region: Region,
+) -> Option<(String, Result<phone::PhoneNumber, PhoneError>)> {
+    let d = phone::reveal(input)?;
+    match phone::normalize(&d.revealed, region) {
+        Ok(n) => Some((d.revealed, Ok(n))),
+        Err(e @ PhoneError::InvalidForRegion { .. }) if written_internationally(&d.revealed) => {
+            Some((d.revealed, Err(e)))
+        }
+        Err(_) => None,
+    }
+}
+
+/// Starts with `+` or `00` (after an opening bracket): written with a country code.
+pub(crate) fn written_internationally(number: &str) -> bool {
+    let t = number.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '(' | '\u{FF08}'));
+    let double_zero = t.chars().count() > 2
+        && t.chars()
+            .take(2)
+            .all(|c| phone::ascii_digit(c) == Some('0'));
+    t.starts_with(['+', '\u{FF0B}']) || double_zero
+}
+
+/// A number disguised with look-alike letters: `scam` when the number it stands for is listed,
+/// else `suspicious` (`disguised_digits`, with the number revealed as its detail), whatever the
+/// official directory says: an official channel does not hide its digits. An official number
+/// says so as a further reason; a number no plan has says why after the disguise.
+fn check_disguised(
+    out: &mut CheckOutcome,
+    revealed: &str,
+    read: Result<phone::PhoneNumber, PhoneError>,
+    ctx: &CheckContext<'_>,
+) -> Result<(), LookupError> {
+    let disguised = Reason::with(ReasonCode::DisguisedDigits, revealed.trim());
+    let n = match read {
+        Ok(n) => n,
+        Err(e) => {
+            out.verdict = Verdict::Suspicious;
+            out.reasons.push(disguised);
+            out.reasons.push(phone_error_reason(&e));
+            out.reasons.extend(e.hints().into_iter().map(hint_reason));
+            return Ok(());
+        }
+    };
+    let hits = ctx.index.lookup_phone(&n.e164)?;
+    if hits.is_empty() {
+        out.verdict = Verdict::Suspicious;
+    } else {
+        out.verdict = Verdict::Scam;
+        out.reasons
+            .push(Reason::with(ReasonCode::OnBlocklist, n.e164.clone()));
+    }
+    out.reasons.push(disguised);
+    if hits.is_empty() && ctx.official.is_official_phone(&n.e164) {
+        out.reasons.push(Reason::new(ReasonCode::OfficialChannel));
+    }
+    out.matches = hits.iter().map(Match::from).collect();
+    out.reasons.extend(n.hints.iter().copied().map(hint_reason));
+    out.normalized = Some(n.e164);
+    Ok(())
+}
+
 fn check_phone(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, LookupError> {
     let mut out = outcome(input, CheckKind::Phone);
-    match phone::normalize(input, ctx.default_region) {
+    let read = phone::normalize(input, ctx.default_region);
+    if read.is_err() {
+        if let Some((revealed, read)) = disguised_number(input, ctx.default_region) {
+            check_disguised(&mut out, &revealed, read, ctx)?;
+            out.advice = advice(CheckKind::Phone, out.verdict, &out.reasons, false);
+            return Ok(out);
+        }
+    }
+    match read {
         Ok(n) => {
             let known = ctx.official.known_phone(&n.e164);
             let hits = match known {
@@ -195,10 +278,29 @@ fn check_phone(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Look
     Ok(out)
 }
 
-fn check_url(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, LookupError> {
+/// Whether an input said to be a link is written as one: with an `http(s):` scheme, or without
+/// blanks. Safe Browsing reads `http:// leadingspace.com/` as a host with a space, but a phrase
+/// such as `not a link at all` is not a link the user meant.
+fn written_as_link(input: &str) -> bool {
+    let t = input.trim();
+    let lower = t.get(..6).unwrap_or(t).to_ascii_lowercase();
+    lower.starts_with("http:") || lower.starts_with("https:") || !t.contains(char::is_whitespace)
+}
+
+/// Checks a link. `explicit`: the user said the input is a link (`--kind url`, the Link
+/// choice), so every host that Safe Browsing canonicalisation accepts is checked, single-label
+/// intranet names (`http://host/`) and escaped hosts (`http://host%23.com/`) included, as long
+/// as it is written as a link ([`written_as_link`]). Otherwise (auto-detected, or found in a
+/// message) the host must look like a real one ([`link::CanonicalUrl::host_is_plausible`]), so
+/// that ordinary words are not read as links.
+fn check_url(
+    input: &str,
+    ctx: &CheckContext<'_>,
+    explicit: bool,
+) -> Result<CheckOutcome, LookupError> {
     let mut out = outcome(input, CheckKind::Url);
     match link::canonicalize(input) {
-        Ok(c) if c.host_is_plausible() => {
+        Ok(c) if explicit && written_as_link(input) || c.host_is_plausible() => {
             let known = if c.host_is_ip {
                 None
             } else {
@@ -268,7 +370,7 @@ fn check_text(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Looku
         items.push((f.start, check_phone(&f.text, ctx)?));
     }
     for f in &found.links {
-        items.push((f.start, check_url(&f.text, ctx)?));
+        items.push((f.start, check_url(&f.text, ctx, false)?));
     }
     items.sort_by_key(|(start, _)| *start);
     let mut items: Vec<CheckOutcome> = items.into_iter().map(|(_, o)| o).collect();
@@ -334,6 +436,18 @@ fn check_text(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Looku
     if items.iter().any(|i| i.verdict == Verdict::Scam) {
         out.reasons
             .push(Reason::new(ReasonCode::ContainsListedItem));
+    }
+    let disguised: Vec<&str> = items
+        .iter()
+        .flat_map(|i| &i.reasons)
+        .filter(|r| r.code == ReasonCode::DisguisedDigits)
+        .filter_map(|r| r.detail.as_deref())
+        .collect();
+    if !disguised.is_empty() {
+        out.reasons.push(Reason::with(
+            ReasonCode::DisguisedDigits,
+            disguised.join(", "),
+        ));
     }
     for s in &scripts {
         out.reasons.push(script_reason(s));
@@ -592,11 +706,24 @@ mod tests {
                 .as_deref(),
             Some("http://www.google.com/b")
         );
+        // Said to be a link: a single-label (intranet) host is one, as Safe Browsing reads it.
         let o = run("hello", Some(CheckKind::Url));
         assert_eq!(
-            (o.verdict, codes(&o)),
-            (Verdict::Invalid, vec!["not_a_link"])
+            (o.verdict, codes(&o), o.normalized.as_deref()),
+            (Verdict::NoRecord, vec!["no_record"], Some("http://hello/"))
         );
+        // Detected, or in a message: the host must look real.
+        for input in ["http://hello/", "http://host%23.com/x"] {
+            let o = run(input, None);
+            assert_eq!(
+                (o.kind, o.verdict, codes(&o)),
+                (CheckKind::Url, Verdict::Invalid, vec!["not_a_link"]),
+                "{input}"
+            );
+        }
+        let o = run("see http://intranet/login now", None);
+        assert_eq!(o.items.len(), 1);
+        assert_eq!(codes(&o.items[0]), ["not_a_link"]);
     }
 
     #[test]
@@ -926,6 +1053,89 @@ mod tests {
         v.as_object_mut().unwrap().remove("known");
         let d: OfficialDirectory = serde_json::from_value(v).unwrap();
         assert!(d.known.is_empty());
+    }
+
+    #[test]
+    fn numbers_disguised_with_letters() {
+        // Unlisted: suspicious, the number revealed as the reason's detail.
+        for (input, revealed, e164) in [
+            ("6l45 8802", "6145 8802", "+85261458802"),
+            ("+852 5l23 4567", "+852 5123 4567", "+85251234567"),
+            ("9I23-4567", "9123-4567", "+85291234567"),
+            ("９ｌ２３ ４５６Ｏ", "９1２３ ４５６0", "+85291234560"),
+            ("٩ا٢٣ ٤٥٦٧", "٩1٢٣ ٤٥٦٧", "+85291234567"),
+        ] {
+            for kind in [None, Some(CheckKind::Phone)] {
+                let o = run(input, kind);
+                assert_eq!(
+                    (o.kind, o.verdict, o.normalized.as_deref()),
+                    (CheckKind::Phone, Verdict::Suspicious, Some(e164)),
+                    "{input}"
+                );
+                assert_eq!(o.reasons[0].code, ReasonCode::DisguisedDigits, "{input}");
+                assert_eq!(o.reasons[0].detail.as_deref(), Some(revealed));
+                assert!(o.advice.contains(&AdviceCode::HangUp));
+            }
+        }
+        // Written internationally, but no Hong Kong number: still disguised, and says why.
+        let o = run("+852 5O88 l234", None);
+        assert_eq!((o.kind, o.verdict), (CheckKind::Phone, Verdict::Suspicious));
+        assert_eq!(
+            codes(&o),
+            [
+                "disguised_digits",
+                "number_invalid_for_region",
+                "hk_prefix_non_hk_pattern_hint"
+            ]
+        );
+        assert_eq!(o.reasons[0].detail.as_deref(), Some("+852 5088 1234"));
+        // Listed: found, scam.
+        for input in ["300l 2345", "+852 3O01 2345", "3OO12345"] {
+            let o = run(input, None);
+            assert_eq!(o.verdict, Verdict::Scam, "{input}: {:?}", o.reasons);
+            assert_eq!(
+                codes(&o)[..2],
+                ["on_blocklist", "disguised_digits"],
+                "{input}"
+            );
+            assert_eq!(o.matches.len(), 1);
+        }
+        // Not disguises: ordinary words, too few digits, numbers no plan has, dates, a valid
+        // number with a letter glued on.
+        let o = run("+852 2123 4567I", Some(CheckKind::Phone));
+        assert_eq!(codes(&o), ["contains_letters"]);
+        for (input, kind) in [
+            ("Hello", CheckKind::Text),
+            ("OIL", CheckKind::Text),
+            ("lol", CheckKind::Text),
+            ("6l45 880", CheckKind::Text),
+            ("lO12 3456", CheckKind::Text),
+            ("2O25-03-01", CheckKind::Phone),
+            ("1O23 4567", CheckKind::Text),
+        ] {
+            let o = run(input, None);
+            assert_eq!(o.kind, kind, "{input}");
+            assert!(!codes(&o).contains(&"disguised_digits"), "{input}");
+        }
+        // In a message: the item and the message say so.
+        let o = run(
+            "DingTalk customer service hotline 300l 2345, call now",
+            None,
+        );
+        assert_eq!(o.verdict, Verdict::Scam);
+        assert_eq!(
+            codes(&o),
+            [
+                "contains_listed_item",
+                "disguised_digits",
+                "presented_as_platform_support"
+            ]
+        );
+        assert_eq!(o.reasons[1].detail.as_deref(), Some("3001 2345"));
+        let o = run("請致電 6l45 88O2 查詢", None);
+        assert_eq!(o.verdict, Verdict::Suspicious);
+        assert_eq!(codes(&o), ["disguised_digits", "contains_suspicious_item"]);
+        assert_eq!(o.items[0].normalized.as_deref(), Some("+85261458802"));
     }
 
     /// A blocklist whose store has gone away.

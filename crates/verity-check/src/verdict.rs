@@ -99,6 +99,9 @@ code_enum! {
         UserinfoInUrl => "userinfo_in_url",
         /// A number presented as the platform's customer service (it publishes none).
         PresentedAsPlatformSupport => "presented_as_platform_support",
+        /// Digits of a number were disguised as look-alike letters (`6l45 8802`) to slip past
+        /// filters; the detail is the number they stand for.
+        DisguisedDigits => "disguised_digits",
         /// Scam script: asks for a verification code or remote access.
         ScriptCodeOrRemoteAccess => "script_code_or_remote_access",
         /// Scam script: a paid upgrade, fee or transfer.
@@ -163,6 +166,7 @@ impl ReasonCode {
             | R::IpAddressHost
             | R::UserinfoInUrl
             | R::PresentedAsPlatformSupport
+            | R::DisguisedDigits
             | R::ScriptCodeOrRemoteAccess
             | R::ScriptPaidUpgrade
             | R::ScriptFreezeThreat => ReasonRole::Risk,

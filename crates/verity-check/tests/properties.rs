@@ -108,3 +108,185 @@ proptest! {
         }
     }
 }
+
+/// Words of ordinary messages in the four languages, with the letters that look like digits
+/// (`Hello`, `OIL`, `lol`, `I`, `ا`), and the numbers they carry: dates, times, amounts, order
+/// numbers, codes, plain phone numbers.
+const ORDINARY_WORDS: &[&str] = &[
+    "Hello",
+    "OIL",
+    "lol",
+    "I",
+    "O",
+    "Illinois",
+    "pool",
+    "look",
+    "IO",
+    "Io",
+    "OOO",
+    "lll",
+    "No.",
+    "Oil",
+    "ill",
+    "Il",
+    "Ollie",
+    "bOOk",
+    "call",
+    "me",
+    "on",
+    "at",
+    "tomorrow",
+    "Order",
+    "ref",
+    "2025-03-01",
+    "12:30",
+    "HK$1,500",
+    "#A1234567",
+    "SO12345678",
+    "12345678",
+    "9123 4567",
+    "+852 2123 4567",
+    "3.14",
+    "100%",
+    "v1.2.3",
+    "2025",
+    "10",
+    "1",
+    "0",
+    "2O",
+    "—",
+    "(",
+    ")",
+    ".",
+    "您好",
+    "請",
+    "致電",
+    "訂單",
+    "編號",
+    "今天",
+    "下午",
+    "三點",
+    "〇",
+    "二〇二五年",
+    "丨",
+    "谢谢",
+    "请",
+    "联系",
+    "客服",
+    "电话",
+    "明天",
+    "مرحبا",
+    "اتصل",
+    "على",
+    "الرقم",
+    "ا",
+    "الآن",
+    "شكرا",
+    "رمز",
+    "٩١٢٣٤٥٦٧",
+    "٢٠٢٥",
+];
+
+fn ordinary_sentence() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(prop::sample::select(ORDINARY_WORDS), 1..14),
+        prop::sample::select(&[" ", "", ", ", " - ", "\u{3000}", "/"][..]),
+    )
+        .prop_map(|(words, sep)| words.join(sep))
+}
+
+fn says_disguised(o: &verity_check::check::CheckOutcome) -> bool {
+    o.reasons
+        .iter()
+        .any(|r| r.code == verity_check::verdict::ReasonCode::DisguisedDigits)
+        || o.items.iter().any(says_disguised)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024),
+        ..ProptestConfig::default()
+    })]
+
+    /// Ordinary text of the four languages never reads as a number disguised with letters.
+    #[test]
+    fn ordinary_text_is_never_a_disguised_number(s in ordinary_sentence()) {
+        let idx = BlocklistIndex::default();
+        let official = OfficialDirectory::dingtalk_default();
+        let ctx = CheckContext { index: &idx, official: &official, default_region: Region::HK };
+        let o = check(&s, None, &ctx).unwrap();
+        prop_assert!(!says_disguised(&o), "{:?}: {:?}", s, o);
+    }
+
+    /// A number disguised with one or two look-alikes is found, amid ordinary words of the four
+    /// languages, and reads as the number it stands for.
+    #[test]
+    fn disguised_numbers_are_found_in_messages(
+        prefix in prop::collection::vec(prop::sample::select(NEUTRAL_WORDS), 0..5),
+        suffix in prop::collection::vec(prop::sample::select(NEUTRAL_WORDS), 0..5),
+        first in prop::sample::select(&['6', '9'][..]),
+        rest in "[0-9]{7}",
+        a in prop::option::of(1usize..4),
+        b in prop::option::of(4usize..8),
+        look in prop::sample::select(&['l', 'I', '|', 'O', 'o', 'ｌ', 'Ｏ', 'Ο', '〇'][..]),
+    ) {
+        prop_assume!(a.is_some() || b.is_some());
+        let digit = verity_core::phone::lookalike_digit(look).unwrap_or('1');
+        let mut plain: Vec<char> = std::iter::once(first).chain(rest.chars()).collect();
+        let mut written = plain.clone();
+        for i in [a, b].into_iter().flatten() {
+            plain[i] = digit;
+            written[i] = look;
+        }
+        let plain: String = plain.into_iter().collect();
+        let number = normalize(&plain, Region::HK);
+        prop_assume!(number.is_ok());
+        let written: String = written.into_iter().collect();
+        let disguised = format!("{} {}", &written[..written.char_indices().nth(4).map_or(0, |(i, _)| i)],
+            &written[written.char_indices().nth(4).map_or(0, |(i, _)| i)..]);
+        let text = format!("{} {} {}", prefix.join(" "), disguised, suffix.join(" "));
+        let idx = BlocklistIndex::default();
+        let official = OfficialDirectory::dingtalk_default();
+        let ctx = CheckContext { index: &idx, official: &official, default_region: Region::HK };
+        let o = check(&text, Some(verity_check::verdict::CheckKind::Text), &ctx).unwrap();
+        let want = number.map(|n| n.e164).ok();
+        prop_assert!(
+            o.items.iter().any(|i| says_disguised(i) && i.normalized == want),
+            "{:?}: {:?}", text, o
+        );
+    }
+}
+
+/// Words without digits nor code cues, for the text around a disguised number.
+const NEUTRAL_WORDS: &[&str] = &[
+    "Hello",
+    "OIL",
+    "lol",
+    "I",
+    "O",
+    "Illinois",
+    "call",
+    "me",
+    "tomorrow",
+    "DingTalk",
+    "hotline",
+    "(",
+    ")",
+    "—",
+    "您好",
+    "請",
+    "致電",
+    "今天",
+    "〇",
+    "丨",
+    "谢谢",
+    "联系",
+    "客服",
+    "电话",
+    "مرحبا",
+    "اتصل",
+    "على",
+    "ا",
+    "الآن",
+    "شكرا",
+];

@@ -155,6 +155,54 @@ fn check_json_follows_the_contract() {
 }
 
 #[test]
+fn check_json_reveals_a_number_disguised_with_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    // The sample list's fake hotline +852 3001 2345, written with an `l` for the 1.
+    let o = ctl(dir.path(), &["check", "--json", "300l 2345", "6l45 88O2"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(v[0]["kind"], "phone");
+    assert_eq!(v[0]["normalized"], "+85230012345");
+    assert_eq!(v[0]["verdict"], "scam");
+    assert_eq!(v[0]["reasons"][0]["code"], "on_blocklist");
+    assert_eq!(v[0]["reasons"][1]["code"], "disguised_digits");
+    assert_eq!(v[0]["reasons"][1]["detail"], "3001 2345");
+    assert_eq!(v[0]["matches"][0]["category"], "fake_support");
+    assert_eq!(v[1]["normalized"], "+85261458802");
+    assert_eq!(v[1]["verdict"], "suspicious");
+    assert_eq!(v[1]["reasons"][0]["code"], "disguised_digits");
+    assert_eq!(v[1]["reasons"][0]["detail"], "6145 8802");
+    let message = v[1]["reasons"][0]["message"].as_str().unwrap();
+    assert!(message.contains("disguised"), "{message}");
+}
+
+#[test]
+fn check_kind_url_reads_links_as_safe_browsing_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = ctl(
+        dir.path(),
+        &[
+            "check",
+            "--json",
+            "--kind",
+            "url",
+            "http://%31%36%38%2e%31%38%38%2e%39%39%2e%32%36/%2E%73%65%63%75%72%65/",
+            "http://intranet/wiki",
+            "http://host%23.com/%257Ea",
+        ],
+    );
+    let v = json(&o);
+    assert_eq!(v[0]["normalized"], "http://168.188.99.26/.secure/");
+    assert_eq!(v[1]["normalized"], "http://intranet/wiki");
+    assert_eq!(v[1]["verdict"], "no_record");
+    assert_eq!(v[2]["normalized"], "http://host%23.com/~a");
+    // Detected rather than said: a single-label host is still not taken for a link.
+    let o = ctl(dir.path(), &["check", "--json", "http://intranet/wiki"]);
+    assert_eq!(json(&o)[0]["verdict"], "invalid");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
 fn no_record_reads_the_same_in_every_language() {
     let dir = tempfile::tempdir().unwrap();
     for lang in ["en", "zh-HK", "zh-CN", "ar"] {

@@ -401,8 +401,61 @@ pub fn extract(text: &str, default_region: Region) -> Extracted {
     };
     let mut taken = email_spans(text);
     let links = extract_links(text, &mut taken);
-    let phones = extract_phones(text, &taken, default_region);
+    let mut phones = extract_phones(text, &taken, default_region);
+    add_disguised(text, &taken, &mut phones, default_region);
     Extracted { phones, links }
+}
+
+/// Adds the numbers disguised with look-alike letters ([`phone::find_disguised`]) that stand
+/// for a valid number, outside links, e-mails and the numbers already found, and not after an
+/// amount or a code cue (`order`, `訂單`, …). A disguised number replaces the same number
+/// written plainly elsewhere in the message: the item then says it was disguised.
+fn add_disguised(text: &str, taken: &[(usize, usize)], phones: &mut Vec<Found>, region: Region) {
+    let found = disguised_in(text, taken, phones, region);
+    if found.is_empty() {
+        return;
+    }
+    let revealed: Vec<&str> = found.iter().map(|(_, e164)| e164.as_str()).collect();
+    phones.retain(|f| {
+        phone::normalize(&f.text, region).map_or(true, |n| !revealed.contains(&n.e164.as_str()))
+    });
+    phones.extend(found.into_iter().map(|(f, _)| f));
+    phones.sort_by_key(|f| f.start);
+}
+
+fn disguised_in(
+    text: &str,
+    taken: &[(usize, usize)],
+    phones: &[Found],
+    region: Region,
+) -> Vec<(Found, String)> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for d in phone::find_disguised(text) {
+        if overlaps(taken, d.start, d.end)
+            || phones.iter().any(|f| d.start < f.end && f.start < d.end)
+            || amount_or_code(text, d.start, d.end)
+        {
+            continue;
+        }
+        // The same reading as the check's: a valid number, or one written internationally.
+        let key = match crate::check::disguised_number(&text[d.start..d.end], region) {
+            Some((_, Ok(n))) => n.e164,
+            Some((revealed, Err(_))) => revealed.chars().filter_map(phone::ascii_digit).collect(),
+            None => continue,
+        };
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key.clone());
+        let f = Found {
+            text: text[d.start..d.end].to_owned(),
+            start: d.start,
+            end: d.end,
+        };
+        out.push((f, key));
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------

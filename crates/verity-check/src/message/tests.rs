@@ -192,3 +192,52 @@ fn remote_flag() {
     );
     assert!(hits.first().is_some_and(|h| h.remote_access));
 }
+
+#[test]
+fn extracts_numbers_disguised_with_letters() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "DingTalk customer service hotline 6l45 8802, call now",
+            &["6l45 8802"],
+        ),
+        ("Call +852 5O88 l234 today", &["+852 5O88 l234"]),
+        ("釘釘客服熱線：6l45 88O2，請立即致電", &["6l45 88O2"]),
+        (
+            "钉钉客服电话９ｌ２３４５６７请尽快联系",
+            &["９ｌ２３４５６７"],
+        ),
+        ("اتصل بخدمة العملاء على ٩ا٢٣ ٤٥٦٧ الآن", &["٩ا٢٣ ٤٥٦٧"]),
+        // An ordinary number and a disguised one, in order; a repeat is one item.
+        (
+            "Call 2123 4567 or 9l23 4567 (or 91234567)",
+            &["2123 4567", "9l23 4567"],
+        ),
+    ];
+    for (t, want) in cases {
+        assert_eq!(phones(t), *want, "{t}");
+    }
+}
+
+#[test]
+fn ordinary_words_and_codes_are_not_disguised_numbers() {
+    for t in [
+        "Hello, OIL prices are up lol",
+        "I will call 9123 4567 tomorrow, lol",
+        "Meeting on 2O25-03-14 at 1O:30",
+        "Order 1O234567 has shipped",
+        "Order No. SO12345678 has shipped",
+        "Your OTP: 9l234567",
+        "訂單編號 8888 6l66 已發貨",
+        "Pay HK$ 9l234567 now",
+        "Ref A9l234567 and id 9l234567x",
+        "see http://example.com/9l23-4567 and a@9l234567.com",
+        "您好，請問今天下午三點開會嗎？",
+        "مرحبا، كيف حالك اليوم؟",
+    ] {
+        let found = phones(t);
+        assert!(
+            found.iter().all(|p| !p.chars().any(char::is_alphabetic)),
+            "{t}: {found:?}"
+        );
+    }
+}

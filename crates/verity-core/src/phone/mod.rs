@@ -25,9 +25,12 @@
 //!   "local hotline" that is not local.
 //! - [`PhoneHint::PremiumRate`]: a premium-rate number, charged to the caller.
 
+mod disguise;
 mod normalize;
 #[cfg(test)]
 mod tests;
+
+pub use disguise::{find_disguised, lookalike_digit, reveal, Disguised};
 
 pub use normalize::{ascii_digit, is_digit_char, is_number_char};
 pub use normalize::{normalize, normalize_full, warm_up};

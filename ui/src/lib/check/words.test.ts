@@ -20,6 +20,7 @@ const REASONS = [
   'ip_address_host',
   'userinfo_in_url',
   'presented_as_platform_support',
+  'disguised_digits',
   'script_code_or_remote_access',
   'script_paid_upgrade',
   'script_freeze_threat',

@@ -1591,6 +1591,11 @@ export type ReasonCode =
 "userinfo_in_url" | 
 /**  A number presented as the platform's customer service (it publishes none). */
 "presented_as_platform_support" | 
+/**
+ *  Digits of a number were disguised as look-alike letters (`6l45 8802`) to slip past
+ *  filters; the detail is the number they stand for.
+ */
+"disguised_digits" | 
 /**  Scam script: asks for a verification code or remote access. */
 "script_code_or_remote_access" | 
 /**  Scam script: a paid upgrade, fee or transfer. */
