@@ -209,7 +209,7 @@ export const commands = {
 	 *  `not_enrolled`; `invalid_input` with reason `nothing_to_report` (an input that is not a
 	 *  number, link or message), `report_note_invalid`, `report_note_has_code` or `too_long`;
 	 *  `passphrase_needed`; `desk_refused` with the desk's reason (`report_rate_limited`, …);
-	 *  `network`.
+	 *  `desk_unreachable`; `wrong_passphrase`.
 	 */
 	reportCheck: (input: string, kind: CheckKind | null, note: string, passphrase: string | null) => typedError<ItReportView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("report_check", { input, kind, note, passphrase })),
 	/**
@@ -230,7 +230,7 @@ export const commands = {
 	/**
 	 *  Asks the desk where this device's open reports stand (signed with the device key;
 	 *  `passphrase` for a key file) and returns the list. Errors: `not_enrolled`,
-	 *  `passphrase_needed`, `desk_refused`, `network`.
+	 *  `passphrase_needed`, `desk_refused`, `desk_unreachable`, `wrong_passphrase`.
 	 */
 	refreshItReports: (passphrase: string | null) => typedError<ItReportList_Serialize, IpcError_Serialize>(__TAURI_INVOKE("refresh_it_reports", { passphrase })),
 	/**  Marks every outcome seen (the list was shown); how many were unseen. */
