@@ -9,16 +9,17 @@
 
 use crate::admin::{check_reason, AdminError};
 use crate::store::{
-    DeskStore, FeedItemRecord, FeedPublisherRecord, NewFeedItem, ReportRecord, ReportStatus,
-    ResolveOutcome,
+    DeskStore, FeedItemRecord, FeedPublisherRecord, KnownItemRecord, NewFeedItem, NewKnownItem,
+    ReportRecord, ReportStatus, ResolveOutcome,
 };
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Mutex;
+use verity_check::official::{KnownContact, KnownError, KnownKind};
 use verity_core::blocklist::{BlocklistEntry, Category, EntryKind};
 use verity_core::phone::Region;
 use verity_core::Timestamp;
-use verity_feed::{FeedEntry, PublishOptions};
+use verity_feed::{Additions, FeedEntry, PublishOptions};
 
 /// How much of a reported link goes into the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -154,6 +155,65 @@ pub fn confirm_report(
     }
 }
 
+/// Upholds appeal `id` (an employee said the number or link is genuine) and every other new
+/// appeal of the same item, and queues it for the organisation's allowlist in the next feed
+/// version as `label` (who it is) — both or neither. Devices then check it as known to the
+/// organisation (`org_known`), while scam scripts in messages from it are still flagged.
+///
+/// # Errors
+/// [`AdminError::NoSuchReport`]; [`AdminError::Usage`] for a report that is not an appeal, a bad
+/// label (mentions "label") or reason, an item that cannot be allowlisted, or a resolved report.
+pub fn confirm_appeal(
+    store: &dyn DeskStore,
+    id: u64,
+    label: &str,
+    reason: &str,
+    actor: &str,
+    now: u64,
+) -> Result<Confirmed, AdminError> {
+    let reason = check_reason(reason)?;
+    let report = store.report(id)?.ok_or(AdminError::NoSuchReport(id))?;
+    let (Some(item), "appeal") = (report.item.as_deref(), report.kind.as_str()) else {
+        return Err(AdminError::Usage(format!("report {id} is not an appeal")));
+    };
+    let kind = if item.starts_with('+') {
+        KnownKind::Phone
+    } else {
+        KnownKind::Domain
+    };
+    let contact = KnownContact::new(kind, item, label, Region::HK).map_err(|e| match e {
+        KnownError::EmptyLabel
+        | KnownError::LabelTooLong { .. }
+        | KnownError::LabelHiddenChar(_) => AdminError::Usage(format!("the label: {e}")),
+        other => AdminError::Usage(format!("report {id}: {other}")),
+    })?;
+    let outcome = store.confirm_reports_into_allowlist(
+        id,
+        reason,
+        now,
+        &NewKnownItem {
+            kind: contact.kind.as_str().to_owned(),
+            value: contact.value.clone(),
+            label: contact.label.clone(),
+            report_id: Some(id),
+            reason: reason.to_owned(),
+            actor: actor.to_owned(),
+            added_at: now,
+        },
+    )?;
+    match outcome {
+        ResolveOutcome::Resolved { count } => Ok(Confirmed {
+            reports: count,
+            queued: Some((format!("known {}", contact.kind.as_str()), contact.value)),
+        }),
+        ResolveOutcome::NotFound => Err(AdminError::NoSuchReport(id)),
+        ResolveOutcome::AlreadyResolved(s) => Err(AdminError::Usage(format!(
+            "report {id} is {} already",
+            s.as_str()
+        ))),
+    }
+}
+
 /// Sets where the desk publishes: a repository `verityctl feed init` made (its `root.json` is
 /// there) and the directory of its online keys. Both are kept as absolute paths.
 ///
@@ -207,13 +267,20 @@ pub fn publish(store: &dyn DeskStore, now: u64) -> Result<Published, AdminError>
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let publisher = store.feed_publisher()?.ok_or(AdminError::NoPublisher)?;
     let pending = store.feed_items(true, 10_000)?;
-    if pending.is_empty() {
+    let known = store.known_items(true, 10_000)?;
+    if pending.is_empty() && known.is_empty() {
         return Err(AdminError::NothingToPublish);
     }
-    let additions = pending
-        .iter()
-        .map(feed_entry)
-        .collect::<Result<Vec<_>, _>>()?;
+    let additions = Additions {
+        block: pending
+            .iter()
+            .map(feed_entry)
+            .collect::<Result<Vec<_>, _>>()?,
+        known: known
+            .iter()
+            .map(known_contact)
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     let at = Timestamp(i64::try_from(now).unwrap_or(i64::MAX));
     let report = verity_feed::publish_additions(
         Path::new(&publisher.repo),
@@ -224,12 +291,21 @@ pub fn publish(store: &dyn DeskStore, now: u64) -> Result<Published, AdminError>
     )?;
     let ids: Vec<u64> = pending.iter().map(|i| i.id).collect();
     store.mark_feed_items_published(&ids, report.version, now)?;
+    let known_ids: Vec<u64> = known.iter().map(|i| i.id).collect();
+    store.mark_known_items_published(&known_ids, report.version, now)?;
     Ok(Published {
         version: report.version,
         added: report.added,
         entries: report.entries,
-        items: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+        items: u32::try_from(ids.len() + known_ids.len()).unwrap_or(u32::MAX),
     })
+}
+
+fn known_contact(item: &KnownItemRecord) -> Result<KnownContact, AdminError> {
+    let kind = KnownKind::from_str(&item.kind)
+        .map_err(|_| AdminError::Usage(format!("queued contact {}: unknown kind", item.id)))?;
+    KnownContact::new(kind, &item.value, &item.label, Region::HK)
+        .map_err(|e| AdminError::Usage(format!("queued contact {}: {e}", item.id)))
 }
 
 fn feed_entry(item: &FeedItemRecord) -> Result<FeedEntry, AdminError> {

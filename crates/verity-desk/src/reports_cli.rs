@@ -72,6 +72,10 @@ pub(crate) enum ReportsCommand {
         /// With --category, for a link: list its whole domain rather than that address.
         #[arg(long, requires = "category")]
         whole_domain: bool,
+        /// With --confirm, for an appeal: uphold it and add its number or link to the
+        /// organisation's allowlist in the next feed version, as LABEL (who it is).
+        #[arg(long, value_name = "LABEL", conflicts_with_all = ["reject", "category"])]
+        known_as: Option<String>,
     },
 }
 
@@ -156,7 +160,22 @@ pub(crate) fn run(command: ReportsCommand, out: &mut dyn Write) -> Result<(), Cl
             reason,
             category,
             whole_domain,
+            known_as,
         } => {
+            if let Some(label) = known_as {
+                let store = verity_desk::SqliteStore::open(&data.data).map_err(AdminError::from)?;
+                let done =
+                    feedpub::confirm_appeal(&store, id, &label, &reason, "cli", SystemClock.now())?;
+                writeln!(out, "upheld {} appeal(s) of #{id}", done.reports)?;
+                if let Some((kind, value)) = done.queued {
+                    writeln!(
+                        out,
+                        "queued {kind} {value} for the allowlist in the next feed version \
+                         (verity-desk feed publish)"
+                    )?;
+                }
+                return Ok(());
+            }
             if let Some(category) = category {
                 let store = verity_desk::SqliteStore::open(&data.data).map_err(AdminError::from)?;
                 let scope = if whole_domain {

@@ -21,7 +21,7 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 mod checkins;
 mod console;
@@ -137,6 +137,8 @@ CREATE TABLE agents (
     // 11: the operation log's Merkle tree (leaf and subtree hashes, frontier) and its signed
     // checkpoints; entries from before are hashed in at open.
     oplog::MIGRATION,
+    // 12: allowlist entries from upheld appeals, queued for the feed.
+    feed::MIGRATION_KNOWN,
 ];
 
 /// The SQLite store.
@@ -910,6 +912,39 @@ impl DeskStore for SqliteStore {
             }
             Ok(outcome)
         })
+    }
+
+    fn confirm_reports_into_allowlist(
+        &self,
+        id: u64,
+        reason: &str,
+        at: u64,
+        item: &crate::store::NewKnownItem,
+    ) -> Result<ResolveOutcome, StoreError> {
+        self.write(|tx| {
+            let outcome = reports::resolve(tx, id, ReportStatus::Confirmed, reason, at)?;
+            if matches!(outcome, ResolveOutcome::Resolved { .. }) {
+                feed::queue_known(tx, item)?;
+            }
+            Ok(outcome)
+        })
+    }
+
+    fn known_items(
+        &self,
+        pending: bool,
+        limit: u32,
+    ) -> Result<Vec<crate::store::KnownItemRecord>, StoreError> {
+        feed::known_items(&self.conn(), pending, limit)
+    }
+
+    fn mark_known_items_published(
+        &self,
+        ids: &[u64],
+        version: u64,
+        at: u64,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| feed::mark_known_published(tx, ids, version, at))
     }
 
     fn feed_publisher(&self) -> Result<Option<FeedPublisherRecord>, StoreError> {

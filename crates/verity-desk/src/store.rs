@@ -405,6 +405,51 @@ pub struct NewFeedItem {
     pub added_at: u64,
 }
 
+/// An upheld appeal's contact, to queue for the organisation's allowlist in the next feed
+/// version (`KnownContact` of `verity_check::official`, already validated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewKnownItem {
+    /// `phone` or `domain`.
+    pub kind: String,
+    /// The normalised value.
+    pub value: String,
+    /// Who it is ("Wing Fat Trading, our supplier").
+    pub label: String,
+    /// The appeal it came from.
+    pub report_id: Option<u64>,
+    /// IT's reason.
+    pub reason: String,
+    /// Who upheld it.
+    pub actor: String,
+    /// When.
+    pub added_at: u64,
+}
+
+/// A queued or published allowlist entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownItemRecord {
+    /// Its number.
+    pub id: u64,
+    /// `phone` or `domain`.
+    pub kind: String,
+    /// The normalised value.
+    pub value: String,
+    /// Who it is.
+    pub label: String,
+    /// The appeal it came from.
+    pub report_id: Option<u64>,
+    /// IT's reason.
+    pub reason: String,
+    /// Who upheld it.
+    pub actor: String,
+    /// When it was queued.
+    pub added_at: u64,
+    /// The feed version that carries it, once published.
+    pub published_version: Option<u64>,
+    /// When that version was published.
+    pub published_at: Option<u64>,
+}
+
 /// A queued or published feed item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FeedItemRecord {
@@ -709,6 +754,34 @@ pub trait DeskStore:
         at: u64,
         item: &NewFeedItem,
     ) -> Result<ResolveOutcome, StoreError>;
+    /// As [`DeskStore::confirm_reports_into_feed`] for an appeal upheld: the line confirmed and
+    /// `item` queued for the organisation's allowlist, in one transaction.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn confirm_reports_into_allowlist(
+        &self,
+        id: u64,
+        reason: &str,
+        at: u64,
+        item: &NewKnownItem,
+    ) -> Result<ResolveOutcome, StoreError>;
+    /// The allowlist entries waiting for a feed version (`pending`), or the last `limit`
+    /// published.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn known_items(&self, pending: bool, limit: u32) -> Result<Vec<KnownItemRecord>, StoreError>;
+    /// Marks the allowlist entries `ids` as carried by feed `version`.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn mark_known_items_published(
+        &self,
+        ids: &[u64],
+        version: u64,
+        at: u64,
+    ) -> Result<(), StoreError>;
     /// Where the desk publishes the feed, if it does.
     ///
     /// # Errors

@@ -22,6 +22,8 @@ struct ConfirmBody {
     reason: String,
     #[serde(default)]
     scope: LinkScope,
+    #[serde(default)]
+    label: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -82,7 +84,13 @@ pub(super) async fn confirm(
     let id = report_id(&id)?;
     let b: ConfirmBody = json_body(&headers, body)?;
     let detail = blocking(&st.desk, move |d| {
-        d.console_confirm_report(&user, id, &b.category, b.scope, &b.reason)
+        let confirm = crate::service::triage::Confirm {
+            category: &b.category,
+            reason: &b.reason,
+            scope: b.scope,
+            label: b.label.as_deref(),
+        };
+        d.console_confirm_report(&user, id, &confirm)
     })
     .await?;
     Ok(Json(detail).into_response())

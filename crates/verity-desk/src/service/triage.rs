@@ -15,6 +15,20 @@ use serde::Serialize;
 /// The most reports a line's detail lists.
 const LINE_LIMIT: u32 = 200;
 
+/// What a confirmation says: the feed category, IT's reason, a link's scope, and for an appeal
+/// the allowlist's label (who it is).
+#[derive(Debug, Clone, Copy)]
+pub struct Confirm<'a> {
+    /// The feed category's code (a blocklist entry's).
+    pub category: &'a str,
+    /// Why.
+    pub reason: &'a str,
+    /// That address or its whole domain.
+    pub scope: LinkScope,
+    /// For an appeal: who the number or link belongs to (1 to 80 characters).
+    pub label: Option<&'a str>,
+}
+
 /// A line of the triage queue, as the console shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TriageLine {
@@ -106,6 +120,9 @@ pub struct PendingItem {
     pub actor: String,
     /// When.
     pub added_at: u64,
+    /// For an allowlist entry: who it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// The feed as the console shows it.
@@ -145,6 +162,7 @@ fn admin_error(e: AdminError) -> ConsoleError {
         AdminError::NothingToPublish => ConsoleError::conflict(e.to_string()),
         AdminError::Usage(m) if m.contains("already") => ConsoleError::conflict(m),
         AdminError::Usage(m) if m.contains("reason") => ConsoleError::invalid("reason", m),
+        AdminError::Usage(m) if m.starts_with("the label") => ConsoleError::invalid("label", m),
         AdminError::Usage(m) => ConsoleError::invalid("item", m),
         AdminError::Store(s) => s.into(),
         AdminError::Feed(f) => {
@@ -237,21 +255,33 @@ impl Desk {
         &self,
         s: &ConsoleSession,
         id: u64,
-        category: &str,
-        scope: LinkScope,
-        reason: &str,
+        confirm: &Confirm<'_>,
     ) -> Result<TriageDetail, ConsoleError> {
-        let category = feedpub::parse_category(category)
+        let category = feedpub::parse_category(confirm.category)
             .map_err(|e| ConsoleError::invalid("category", e.to_string()))?;
-        let done = feedpub::confirm_report(
-            self.store.as_ref(),
-            id,
-            category,
-            scope,
-            reason,
-            &s.actor(),
-            self.clock.now(),
-        );
+        let appeal = self.store.report(id)?.is_some_and(|r| r.kind == "appeal");
+        let done = if appeal {
+            let label = confirm.label.unwrap_or_default();
+            feedpub::confirm_appeal(
+                self.store.as_ref(),
+                id,
+                label,
+                confirm.reason,
+                &s.actor(),
+                self.clock.now(),
+            )
+        } else {
+            feedpub::confirm_report(
+                self.store.as_ref(),
+                id,
+                category,
+                confirm.scope,
+                confirm.reason,
+                &s.actor(),
+                self.clock.now(),
+            )
+        };
+        let reason = confirm.reason;
         let (outcome, detail) = match &done {
             Ok(c) => (
                 "ok",
@@ -334,6 +364,7 @@ impl Desk {
                 category: i.category,
                 actor: i.actor,
                 added_at: i.added_at,
+                label: None,
             })
             .collect();
         Ok(FeedView {
@@ -341,7 +372,22 @@ impl Desk {
             version: last.as_ref().and_then(|i| i.published_version),
             published_at: last.as_ref().and_then(|i| i.published_at),
             pending,
-            allow_pending: Vec::new(),
+            allow_pending: self
+                .store
+                .known_items(true, 1000)?
+                .into_iter()
+                .map(|i| PendingItem {
+                    from_report: i
+                        .report_id
+                        .map_or_else(|| i.actor.clone(), |r| format!("#{r}")),
+                    kind: i.kind,
+                    value: i.value,
+                    category: String::new(),
+                    label: Some(i.label),
+                    actor: i.actor,
+                    added_at: i.added_at,
+                })
+                .collect(),
         })
     }
 

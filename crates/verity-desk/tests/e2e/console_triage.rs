@@ -320,3 +320,98 @@ fn agents_and_the_region_policy_are_managed_from_the_console() {
         assert!(ops.iter().any(|o| o.action == action), "{action}");
     }
 }
+
+#[test]
+fn an_upheld_appeal_reaches_devices_as_a_contact_known_to_the_organisation() {
+    use verity_check::check::{check, CheckContext};
+    use verity_check::verdict::{ReasonCode, Verdict};
+    let fx = Fx::new();
+    let a = Dev::enroll(&fx);
+    // The number was listed as a scam; the employee says it is the supplier's.
+    let appeal = send(
+        &fx,
+        &a,
+        ReportKind::Appeal,
+        Some("+85230017777"),
+        "Wing Fat's accounts line",
+    );
+    let analyst = sign_up(&fx, "ana", AdminRole::Analyst);
+    let path = format!("/console/api/reports/{appeal}/confirm");
+    let (s, e) = post(
+        &fx,
+        &analyst,
+        &path,
+        &json!({"category": "other", "reason": "checked"}),
+    );
+    assert_eq!(
+        (s, e["field"].clone()),
+        (400, json!("label")),
+        "an appeal needs a label: {e}"
+    );
+    let (s, e) = post(
+        &fx,
+        &analyst,
+        &path,
+        &json!({"category": "other", "reason": "checked", "label": "Wing\u{202e} Fat"}),
+    );
+    assert_eq!((s, e["field"].clone()), (400, json!("label")), "{e}");
+    let (s, d) = post(
+        &fx,
+        &analyst,
+        &path,
+        &json!({"category": "other", "reason": "Called them back", "label": "Wing Fat Trading"}),
+    );
+    assert_eq!((s, d["status"].clone()), (200, json!("confirmed")), "{d}");
+    let f = analyst.call(&fx, "GET", "/console/api/feed", None).json();
+    assert_eq!(
+        f["pending"],
+        json!([]),
+        "an appeal never goes into the blocklist"
+    );
+    assert_eq!(f["allow_pending"][0]["value"], "+85230017777");
+    assert_eq!(f["allow_pending"][0]["label"], "Wing Fat Trading");
+
+    let feed_dir = tempfile::tempdir().unwrap();
+    let (repo, keys) = (feed_dir.path().join("repo"), feed_dir.path().join("keys"));
+    let now = Timestamp(i64::try_from(fx.clock.now()).unwrap());
+    verity_feed::init(
+        &repo,
+        &keys,
+        &feed_dir.path().join("rk"),
+        &Default::default(),
+        now,
+    )
+    .unwrap();
+    feedpub::set_publisher(
+        &SqliteStore::open(fx.desk_dir.path()).unwrap(),
+        &repo,
+        &keys,
+        fx.clock.now(),
+    )
+    .unwrap();
+    let (s, p) = post(&fx, &analyst, "/console/api/feed/publish", &json!({}));
+    assert_eq!((s, p["items"].clone()), (200, json!(1)), "{p}");
+
+    // A device syncing the organisation's feed checks the number as known, with the label.
+    let server = verity_feed::spawn_server(&repo, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut cfg = verity_feed::SyncConfig::new(server.url());
+    cfg.root = Some(std::fs::read(repo.join("root.json")).unwrap());
+    cfg.apply_official = true;
+    let store_dir = tempfile::tempdir().unwrap();
+    let mut store = verity_store::Store::open(store_dir.path()).unwrap();
+    verity_feed::sync(&mut store, &cfg, now, &mut |_| {}).unwrap();
+    let (index, official) = store.lookup_tables().unwrap();
+    let ctx = CheckContext {
+        index: &index,
+        official,
+        default_region: verity_core::phone::Region::HK,
+    };
+    let o = check("+852 3001 7777", None, &ctx).unwrap();
+    assert_eq!(o.verdict, Verdict::Official, "{:?}", o.reasons);
+    assert_eq!(o.reasons[0].code, ReasonCode::OrgKnown);
+    assert_eq!(o.reasons[0].detail.as_deref(), Some("Wing Fat Trading"));
+    assert_eq!(
+        device::report_status(&a.ctx, &[appeal]).unwrap()[0].state,
+        ReportState::Confirmed
+    );
+}
