@@ -117,6 +117,7 @@ test('codes: issue a code and get a printable card; revoke another', async ({ pa
   const dialog = page.getByRole('dialog', { name: 'Issue a code' });
   await dialog.getByLabel('Employee id').fill('E3003');
   await dialog.getByLabel('Employee name').fill('Lam Mei Ling');
+  await dialog.getByLabel('Team (optional)').fill('Hong Kong desk');
   const validity = dialog.getByLabel('Valid for');
   await expect(validity).toHaveValue('72h');
   await validity.fill('2w');
@@ -134,6 +135,7 @@ test('codes: issue a code and get a printable card; revoke another', async ({ pa
     employee: 'E3003',
     name: 'Lam Mei Ling',
     ttl: '7d',
+    team: 'Hong Kong desk',
   });
 
   await page.emulateMedia({ media: 'print' });

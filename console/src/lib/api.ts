@@ -429,8 +429,9 @@ export const api = {
 
   dashboard: () => get<Dashboard>('/dashboard'),
   codes: () => get<EnrolmentCode[]>('/codes'),
-  issueCode: (employee: string, name: string, ttl: string) =>
-    post<IssuedCode>('/codes', { employee, name, ttl }),
+  /** `team` is omitted when blank. */
+  issueCode: (employee: string, name: string, ttl: string, team = '') =>
+    post<IssuedCode>('/codes', team ? { employee, name, ttl, team } : { employee, name, ttl }),
   revokeCode: (id: string) =>
     post<{ id: string; revoked_at: number }>(`/codes/${encodeURIComponent(id)}/revoke`),
   devices: (q: string) => get<Device[]>(`/devices${query({ q })}`),
