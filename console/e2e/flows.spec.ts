@@ -12,7 +12,7 @@ test('feed: publish now, after a confirmation', async ({ page }) => {
   await expect(page.getByText('41', { exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'Publish now' }).click();
   const dialog = page.getByRole('dialog', { name: 'Publish now' });
-  await expect(dialog).toContainText('Publish version 42 with 2 new entries to every device?');
+  await expect(dialog).toContainText('Publish version 42 with 3 new entries to every device?');
   await dialog.getByRole('button', { name: 'Publish now' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Published version 42' })).toBeVisible();
   const publish = record.requests.find((r) => r.path === '/feed/publish');

@@ -128,7 +128,17 @@ export const feed = (): Feed => ({
       added_at: NOW - 300,
     },
   ],
-  allow_pending: [],
+  allow_pending: [
+    {
+      kind: 'url',
+      value: 'https://bank.example/login',
+      category: 'other',
+      from_report: '#13',
+      actor: 'console:alice',
+      added_at: NOW - 200,
+      label: 'Bank of Example sign-in',
+    },
+  ],
 });
 
 export const devices = (): Device[] => [

@@ -225,13 +225,15 @@ export type PendingEntry = {
   actor: string;
   added_at: number;
 };
+/** An upheld appeal waiting for the next feed version: `PendingEntry` with the allowlist's name. */
+export type AllowPendingEntry = PendingEntry & { label: string };
 /** `service::triage::FeedView`. */
 export type Feed = {
   publisher: boolean;
   version: number | null;
   published_at: number | null;
   pending: PendingEntry[];
-  allow_pending: PendingEntry[];
+  allow_pending: AllowPendingEntry[];
 };
 /** `feedpub::Published`. */
 export type Published = { version: number; added: number; entries: number; items: number };
@@ -442,11 +444,19 @@ export const api = {
 
   reports: (status: ReportStatus) => get<ReportGroup[]>(`/reports${query({ status })}`),
   report: (id: number) => get<ReportGroupDetail>(`/reports/${id}`),
-  confirmReport: (id: number, category: Category, reason: string, scope?: LinkScope) =>
-    post<ReportGroupDetail>(
-      `/reports/${id}/confirm`,
-      scope ? { category, reason, scope } : { category, reason },
-    ),
+  /** `scope` for a link, `label` (the allowlist's name for it) for an appeal. */
+  confirmReport: (
+    id: number,
+    category: Category,
+    reason: string,
+    extra: { scope?: LinkScope; label?: string } = {},
+  ) =>
+    post<ReportGroupDetail>(`/reports/${id}/confirm`, {
+      category,
+      reason,
+      ...(extra.scope ? { scope: extra.scope } : {}),
+      ...(extra.label !== undefined ? { label: extra.label } : {}),
+    }),
   rejectReport: (id: number, reason: string) =>
     post<ReportGroupDetail>(`/reports/${id}/reject`, { reason }),
   feed: () => get<Feed>('/feed'),
