@@ -19,6 +19,8 @@ const SCREENS = [
   { hash: 'feed', nav: 'nav.feed', heading: 'feed.title', ready: 'feed.pending' },
   { hash: 'devices', nav: 'nav.devices', heading: 'devices.title', ready: 'devices.hostname' },
   { hash: 'codes', nav: 'nav.codes', heading: 'codes.title', ready: 'codes.expires' },
+  { hash: 'agents', nav: 'nav.agents', heading: 'agents.title', ready: 'agents.capacity' },
+  { hash: 'policy', nav: 'nav.policy', heading: 'policy.title', ready: 'policy.updated' },
   {
     hash: 'dashboard',
     nav: 'nav.dashboard',

@@ -136,6 +136,36 @@ export type EnrolmentCode = {
 };
 export type IssuedCode = { id: string; code: string; link: string; expires_at: number };
 
+export type AgentRole = 'agent' | 'supervisor';
+export const AGENT_ROLES: readonly AgentRole[] = ['agent', 'supervisor'];
+/** A support agent's profile, signed into the agent certificate at enrolment. */
+export type AgentProfile = {
+  name: string;
+  role: AgentRole;
+  team: string;
+  /** Language tags, like `zh-HK`. */
+  languages: string[];
+  /** ISO 3166 region codes, like `HK`. */
+  regions: string[];
+  skills: string[];
+  /** Conversations at once, 1–50. */
+  capacity: number;
+};
+/** An enrolled support agent (`GET /agents`). */
+export type Agent = {
+  agent_id: string;
+  public_key: string;
+  profile: AgentProfile;
+  enrolled_at: number;
+  enrolled_from: string;
+  cert_serial: string;
+  cert_expires_at: number;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+};
+/** Where support agents may work from; `null` when none is set. */
+export type RegionPolicy = { regions: string[]; cidrs: string[]; updated_at: number };
+
 /** `store::DeviceRecord`. */
 export type Device = {
   /** SHA-256 of the public key, hex. */
@@ -436,6 +466,15 @@ export const api = {
     post<IssuedCode>('/codes', team ? { employee, name, ttl, team } : { employee, name, ttl }),
   revokeCode: (id: string) =>
     post<{ id: string; revoked_at: number }>(`/codes/${encodeURIComponent(id)}/revoke`),
+  agents: () => get<Agent[]>('/agents'),
+  issueAgentCode: (profile: AgentProfile, ttl: string) =>
+    post<IssuedCode>('/agents', { profile, ttl }),
+  revokeAgent: (id: string, reason: string) =>
+    post<Agent>(`/agents/${encodeURIComponent(id)}/revoke`, { reason }),
+  policy: () => get<RegionPolicy | null>('/policy'),
+  /** Both empty removes the policy. */
+  setPolicy: (regions: string[], cidrs: string[]) =>
+    request<RegionPolicy | null>('PUT', '/policy', { body: { regions, cidrs } }),
   devices: (q: string) => get<Device[]>(`/devices${query({ q })}`),
   device: (id: string) => get<DeviceDetail>(`/devices/${encodeURIComponent(id)}`),
   revokeDevice: (id: string, reason: string) =>
