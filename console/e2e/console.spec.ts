@@ -120,6 +120,45 @@ for (const lang of ['en', 'ar'] as Lang[]) {
     await expect(page.getByRole('img', { name: s['codes.cardQr'] })).toBeVisible();
     expect(await axeViolations(page)).toEqual([]);
 
+    // The appeal's allowlist name, with the field's error shown.
+    await page.goto('./#/reports');
+    await page
+      .getByRole('button', {
+        name: s['reports.open']!.replace('{item}', 'https://bank.example/login'),
+      })
+      .click();
+    await expect(drawer.getByText(s['reports.upholdNoFeed']!)).toBeVisible();
+    await drawer.getByRole('button', { name: s['reports.uphold'] }).click();
+    await expect(drawer.getByLabel(s['reports.label']!)).toHaveAttribute('aria-invalid', 'true');
+    expect(await axeViolations(page)).toEqual([]);
+    await drawer.getByRole('button', { name: s['common.close'] }).click();
+
+    await page.goto('./#/agents');
+    await page.getByRole('button', { name: s['agents.issue'] }).click();
+    const agent = page.getByRole('dialog', { name: s['agents.issue'] });
+    await agent.getByRole('button', { name: s['agents.issue'] }).click();
+    await expect(agent.getByLabel(s['agents.name']!)).toHaveAttribute('aria-invalid', 'true');
+    expect(await axeViolations(page)).toEqual([]);
+    await agent.getByLabel(s['agents.name']!).fill('Lau Ka Wai');
+    await agent.getByLabel(s['agents.languages']!).fill('zh-HK, en');
+    await agent.getByRole('button', { name: s['agents.issue'] }).click();
+    await expect(page.getByText('R2TX-8HNB-QW5C', { exact: true })).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: s['codes.done'] }).click();
+    await page.getByRole('button', { name: `${s['agents.revoke']!}: Wong Siu Ming` }).click();
+    await expect(
+      page.getByRole('dialog', { name: s['agents.revoke'] }).getByLabel(s['devices.revokeReason']!),
+    ).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+
+    await page.goto('./#/policy');
+    await page.getByRole('button', { name: s['policy.remove'] }).click();
+    await expect(page.getByRole('dialog', { name: s['policy.remove'] })).toContainText(
+      s['policy.removeConfirm']!,
+    );
+    expect(await axeViolations(page)).toEqual([]);
+
     expect(unexpectedErrors(record)).toEqual([]);
     expect(record.cspViolations).toEqual([]);
   });

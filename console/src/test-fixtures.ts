@@ -136,7 +136,7 @@ export const feed = (): Feed => ({
       value: 'https://bank.example/login',
       category: 'other',
       from_report: '#13',
-      actor: 'console:alice',
+      actor: 'console:carol',
       added_at: NOW - 200,
       label: 'Bank of Example sign-in',
     },
