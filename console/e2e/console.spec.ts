@@ -19,6 +19,8 @@ const SCREENS = [
   { hash: 'feed', nav: 'nav.feed', heading: 'feed.title', ready: 'feed.pending' },
   { hash: 'devices', nav: 'nav.devices', heading: 'devices.title', ready: 'devices.hostname' },
   { hash: 'codes', nav: 'nav.codes', heading: 'codes.title', ready: 'codes.expires' },
+  { hash: 'agents', nav: 'nav.agents', heading: 'agents.title', ready: 'agents.capacity' },
+  { hash: 'policy', nav: 'nav.policy', heading: 'policy.title', ready: 'policy.updated' },
   {
     hash: 'dashboard',
     nav: 'nav.dashboard',
@@ -116,6 +118,45 @@ for (const lang of ['en', 'ar'] as Lang[]) {
     await issue.getByRole('button', { name: s['codes.issue'] }).click();
     await expect(page.getByText('K7QF-2M9X-PL4D', { exact: true })).toBeVisible();
     await expect(page.getByRole('img', { name: s['codes.cardQr'] })).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+
+    // The appeal's allowlist name, with the field's error shown.
+    await page.goto('./#/reports');
+    await page
+      .getByRole('button', {
+        name: s['reports.open']!.replace('{item}', 'https://bank.example/login'),
+      })
+      .click();
+    await expect(drawer.getByText(s['reports.upholdNoFeed']!)).toBeVisible();
+    await drawer.getByRole('button', { name: s['reports.uphold'] }).click();
+    await expect(drawer.getByLabel(s['reports.label']!)).toHaveAttribute('aria-invalid', 'true');
+    expect(await axeViolations(page)).toEqual([]);
+    await drawer.getByRole('button', { name: s['common.close'] }).click();
+
+    await page.goto('./#/agents');
+    await page.getByRole('button', { name: s['agents.issue'] }).click();
+    const agent = page.getByRole('dialog', { name: s['agents.issue'] });
+    await agent.getByRole('button', { name: s['agents.issue'] }).click();
+    await expect(agent.getByLabel(s['agents.name']!)).toHaveAttribute('aria-invalid', 'true');
+    expect(await axeViolations(page)).toEqual([]);
+    await agent.getByLabel(s['agents.name']!).fill('Lau Ka Wai');
+    await agent.getByLabel(s['agents.languages']!).fill('zh-HK, en');
+    await agent.getByRole('button', { name: s['agents.issue'] }).click();
+    await expect(page.getByText('R2TX-8HNB-QW5C', { exact: true })).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: s['codes.done'] }).click();
+    await page.getByRole('button', { name: `${s['agents.revoke']!}: Wong Siu Ming` }).click();
+    await expect(
+      page.getByRole('dialog', { name: s['agents.revoke'] }).getByLabel(s['devices.revokeReason']!),
+    ).toBeVisible();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+
+    await page.goto('./#/policy');
+    await page.getByRole('button', { name: s['policy.remove'] }).click();
+    await expect(page.getByRole('dialog', { name: s['policy.remove'] })).toContainText(
+      s['policy.removeConfirm']!,
+    );
     expect(await axeViolations(page)).toEqual([]);
 
     expect(unexpectedErrors(record)).toEqual([]);

@@ -12,7 +12,7 @@ test('feed: publish now, after a confirmation', async ({ page }) => {
   await expect(page.getByText('41', { exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'Publish now' }).click();
   const dialog = page.getByRole('dialog', { name: 'Publish now' });
-  await expect(dialog).toContainText('Publish version 42 with 2 new entries to every device?');
+  await expect(dialog).toContainText('Publish version 42 with 3 new entries to every device?');
   await dialog.getByRole('button', { name: 'Publish now' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Published version 42' })).toBeVisible();
   const publish = record.requests.find((r) => r.path === '/feed/publish');
@@ -117,6 +117,7 @@ test('codes: issue a code and get a printable card; revoke another', async ({ pa
   const dialog = page.getByRole('dialog', { name: 'Issue a code' });
   await dialog.getByLabel('Employee id').fill('E3003');
   await dialog.getByLabel('Employee name').fill('Lam Mei Ling');
+  await dialog.getByLabel('Team (optional)').fill('Hong Kong desk');
   const validity = dialog.getByLabel('Valid for');
   await expect(validity).toHaveValue('72h');
   await validity.fill('2w');
@@ -134,6 +135,7 @@ test('codes: issue a code and get a printable card; revoke another', async ({ pa
     employee: 'E3003',
     name: 'Lam Mei Ling',
     ttl: '7d',
+    team: 'Hong Kong desk',
   });
 
   await page.emulateMedia({ media: 'print' });
@@ -148,6 +150,110 @@ test('codes: issue a code and get a printable card; revoke another', async ({ pa
   await confirm.getByRole('button', { name: 'Revoke' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'The code was revoked.' })).toBeVisible();
   expect(record.requests.some((r) => r.path === '/codes/c0de01/revoke')).toBe(true);
+});
+
+test('agents: issue an agent code with a profile (role chosen with the keyboard); revoke another', async ({
+  page,
+}) => {
+  const record = await openConsole(page, {}, '#/agents');
+  await expect(page.getByRole('cell', { name: 'Wong Siu Ming', exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Issue an agent code' }).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Issue an agent code' });
+  await dialog.getByLabel('Name').focus();
+  await page.keyboard.type('Lau Ka Wai');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('ArrowDown');
+  await dialog.getByLabel('Team').fill('Hong Kong desk');
+  await dialog.getByLabel('Languages').fill('zh-HK, en');
+  await dialog.getByLabel('Regions').fill('HK, MO');
+  await dialog.getByLabel('Skills').fill('billing, account');
+  await dialog.getByLabel('Capacity').fill('12');
+  await dialog.getByLabel('Valid for').fill('7d');
+  await dialog.getByLabel('Valid for').press('Enter');
+  const card = page.getByRole('article', { name: 'Verity support agent enrolment' });
+  await expect(card).toContainText('For Lau Ka Wai');
+  await expect(card.getByRole('img', { name: 'QR code of the enrolment link' })).toBeVisible();
+  expect(record.requests.find((r) => r.path === '/agents' && r.method === 'POST')?.body).toEqual({
+    profile: {
+      name: 'Lau Ka Wai',
+      role: 'supervisor',
+      team: 'Hong Kong desk',
+      languages: ['zh-HK', 'en'],
+      regions: ['HK', 'MO'],
+      skills: ['billing', 'account'],
+      capacity: 12,
+    },
+    ttl: '7d',
+  });
+  await card.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('button', { name: 'Revoke agent: Wong Siu Ming' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke agent' });
+  await confirm.getByLabel('Reason (required)').fill('Moved team');
+  await confirm.getByRole('button', { name: 'Revoke agent' }).click();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'The agent was revoked.' }),
+  ).toBeVisible();
+  expect(record.requests.find((r) => r.path === '/agents/ag01/revoke')?.body).toEqual({
+    reason: 'Moved team',
+  });
+  expect(unexpectedErrors(record)).toEqual([]);
+});
+
+test('region policy: a field error from the desk, save, then remove', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    {
+      answers: {
+        'PUT /policy': [
+          { status: 400, body: { code: 'invalid_input', message: 'bad', field: 'regions' } },
+          { status: 200, body: { regions: ['HK'], cidrs: [], updated_at: 1_796_000_000 } },
+          { status: 200, body: null },
+        ],
+      },
+    },
+    '#/policy',
+  );
+  const regions = page.getByLabel('Allowed regions');
+  await expect(regions).toHaveValue('HK, MO');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(regions).toHaveAttribute('aria-invalid', 'true');
+  await regions.fill('HK');
+  await page.getByLabel('Allowed address ranges').fill('');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The policy was saved.' })).toBeVisible();
+  await page.getByRole('button', { name: 'Remove the policy' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Remove the policy' });
+  await confirm.getByRole('button', { name: 'Remove the policy' }).click();
+  await expect(page.getByText(/No policy is set/)).toBeVisible();
+  const puts = record.requests.filter((r) => r.method === 'PUT');
+  expect(puts.map((r) => r.body)).toEqual([
+    { regions: ['HK', 'MO'], cidrs: ['10.0.0.0/8', '2001:db8::/32'] },
+    { regions: ['HK'], cidrs: [] },
+    { regions: [], cidrs: [] },
+  ]);
+  expect(unexpectedErrors(record, [400])).toEqual([]);
+});
+
+test('reports: upholding an appeal sends the allowlist name', async ({ page }) => {
+  const record = await openConsole(
+    page,
+    { answers: { 'POST /reports/13/confirm': { status: 200, body: {} } } },
+    '#/reports',
+  );
+  await page.getByRole('button', { name: 'Open report of https://bank.example/login' }).click();
+  const drawer = page.getByRole('dialog', { name: 'Reported item' });
+  await drawer.getByLabel('Name for the allowlist (who it is)').fill('Bank of Example sign-in');
+  await drawer.getByLabel('Why you confirm it (required, up to 500 characters)').fill('genuine');
+  await drawer.getByRole('button', { name: 'Uphold the appeal' }).click();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'The appeal was upheld.' }),
+  ).toBeVisible();
+  expect(record.requests.find((r) => r.path === '/reports/13/confirm')?.body).toEqual({
+    category: 'fake_support',
+    reason: 'genuine',
+    label: 'Bank of Example sign-in',
+  });
 });
 
 test('operation log: verified, range check, filters, consistency, detail, export links', async ({
@@ -358,6 +464,10 @@ test('feed: without a publisher, Publish is off and says how to set one', async 
   await expect(publish).toHaveAccessibleDescription(/does not publish the feed yet/);
   // The queue shows who queued each item, and when.
   await expect(page.getByRole('row', { name: /console:alice/ })).toContainText('#11');
+  // An upheld appeal waits to be allowed, with its name.
+  await expect(
+    page.getByRole('table', { name: 'Waiting to be allowed' }).getByRole('row', { name: /#13/ }),
+  ).toContainText('Bank of Example sign-in');
   expect(unexpectedErrors(record)).toEqual([]);
 });
 

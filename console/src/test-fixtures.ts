@@ -1,5 +1,6 @@
 /** Realistic desk answers, shared by the component tests and the Playwright mocks. */
 import type {
+  Agent,
   Dashboard,
   Device,
   DeviceDetail,
@@ -9,6 +10,7 @@ import type {
   Op,
   OpLog,
   ReportGroup,
+  RegionPolicy,
   ReportGroupDetail,
 } from './lib/api';
 import { leafHash, rootOf, toBase64 } from './lib/merkle';
@@ -128,7 +130,17 @@ export const feed = (): Feed => ({
       added_at: NOW - 300,
     },
   ],
-  allow_pending: [],
+  allow_pending: [
+    {
+      kind: 'url',
+      value: 'https://bank.example/login',
+      category: 'other',
+      from_report: '#13',
+      actor: 'console:carol',
+      added_at: NOW - 200,
+      label: 'Bank of Example sign-in',
+    },
+  ],
 });
 
 export const devices = (): Device[] => [
@@ -208,6 +220,53 @@ export const codes = (): EnrolmentCode[] => [
     revoked_at: null,
   },
 ];
+
+export const agents = (): Agent[] => [
+  {
+    agent_id: 'ag01',
+    public_key: 'bWFkZS11cC1hZ2VudC1rZXktMQ',
+    profile: {
+      name: 'Wong Siu Ming',
+      role: 'supervisor',
+      team: 'Hong Kong desk',
+      languages: ['zh-HK', 'en'],
+      regions: ['HK', 'MO'],
+      skills: ['billing', 'account'],
+      capacity: 8,
+    },
+    enrolled_at: NOW - 20 * 86_400,
+    enrolled_from: '203.0.113.7',
+    cert_serial: '5a01',
+    cert_expires_at: NOW + 345 * 86_400,
+    revoked_at: null,
+    revoke_reason: null,
+  },
+  {
+    agent_id: 'ag02',
+    public_key: 'bWFkZS11cC1hZ2VudC1rZXktMg',
+    profile: {
+      name: HOSTILE,
+      role: 'agent',
+      team: '',
+      languages: ['ar'],
+      regions: [],
+      skills: [],
+      capacity: 3,
+    },
+    enrolled_at: NOW - 10 * 86_400,
+    enrolled_from: '203.0.113.8',
+    cert_serial: '5a02',
+    cert_expires_at: NOW + 355 * 86_400,
+    revoked_at: NOW - 86_400,
+    revoke_reason: 'Left the company',
+  },
+];
+
+export const policy = (): RegionPolicy => ({
+  regions: ['HK', 'MO'],
+  cidrs: ['10.0.0.0/8', '2001:db8::/32'],
+  updated_at: NOW - 3 * 86_400,
+});
 
 export const dashboard = (): Dashboard => ({
   devices: { enrolled: 128, revoked: 4, two_factor_pending: 5 },

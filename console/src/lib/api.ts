@@ -136,6 +136,36 @@ export type EnrolmentCode = {
 };
 export type IssuedCode = { id: string; code: string; link: string; expires_at: number };
 
+export type AgentRole = 'agent' | 'supervisor';
+export const AGENT_ROLES: readonly AgentRole[] = ['agent', 'supervisor'];
+/** A support agent's profile, signed into the agent certificate at enrolment. */
+export type AgentProfile = {
+  name: string;
+  role: AgentRole;
+  team: string;
+  /** Language tags, like `zh-HK`. */
+  languages: string[];
+  /** ISO 3166 region codes, like `HK`. */
+  regions: string[];
+  skills: string[];
+  /** Conversations at once, 1–50. */
+  capacity: number;
+};
+/** An enrolled support agent (`GET /agents`). */
+export type Agent = {
+  agent_id: string;
+  public_key: string;
+  profile: AgentProfile;
+  enrolled_at: number;
+  enrolled_from: string;
+  cert_serial: string;
+  cert_expires_at: number;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+};
+/** Where support agents may work from; `null` when none is set. */
+export type RegionPolicy = { regions: string[]; cidrs: string[]; updated_at: number };
+
 /** `store::DeviceRecord`. */
 export type Device = {
   /** SHA-256 of the public key, hex. */
@@ -225,13 +255,15 @@ export type PendingEntry = {
   actor: string;
   added_at: number;
 };
+/** An upheld appeal waiting for the next feed version: `PendingEntry` with the allowlist's name. */
+export type AllowPendingEntry = PendingEntry & { label: string };
 /** `service::triage::FeedView`. */
 export type Feed = {
   publisher: boolean;
   version: number | null;
   published_at: number | null;
   pending: PendingEntry[];
-  allow_pending: PendingEntry[];
+  allow_pending: AllowPendingEntry[];
 };
 /** `feedpub::Published`. */
 export type Published = { version: number; added: number; entries: number; items: number };
@@ -429,10 +461,20 @@ export const api = {
 
   dashboard: () => get<Dashboard>('/dashboard'),
   codes: () => get<EnrolmentCode[]>('/codes'),
-  issueCode: (employee: string, name: string, ttl: string) =>
-    post<IssuedCode>('/codes', { employee, name, ttl }),
+  /** `team` is omitted when blank. */
+  issueCode: (employee: string, name: string, ttl: string, team = '') =>
+    post<IssuedCode>('/codes', team ? { employee, name, ttl, team } : { employee, name, ttl }),
   revokeCode: (id: string) =>
     post<{ id: string; revoked_at: number }>(`/codes/${encodeURIComponent(id)}/revoke`),
+  agents: () => get<Agent[]>('/agents'),
+  issueAgentCode: (profile: AgentProfile, ttl: string) =>
+    post<IssuedCode>('/agents', { profile, ttl }),
+  revokeAgent: (id: string, reason: string) =>
+    post<Agent>(`/agents/${encodeURIComponent(id)}/revoke`, { reason }),
+  policy: () => get<RegionPolicy | null>('/policy'),
+  /** Both empty removes the policy. */
+  setPolicy: (regions: string[], cidrs: string[]) =>
+    request<RegionPolicy | null>('PUT', '/policy', { body: { regions, cidrs } }),
   devices: (q: string) => get<Device[]>(`/devices${query({ q })}`),
   device: (id: string) => get<DeviceDetail>(`/devices/${encodeURIComponent(id)}`),
   revokeDevice: (id: string, reason: string) =>
@@ -441,11 +483,19 @@ export const api = {
 
   reports: (status: ReportStatus) => get<ReportGroup[]>(`/reports${query({ status })}`),
   report: (id: number) => get<ReportGroupDetail>(`/reports/${id}`),
-  confirmReport: (id: number, category: Category, reason: string, scope?: LinkScope) =>
-    post<ReportGroupDetail>(
-      `/reports/${id}/confirm`,
-      scope ? { category, reason, scope } : { category, reason },
-    ),
+  /** `scope` for a link, `label` (the allowlist's name for it) for an appeal. */
+  confirmReport: (
+    id: number,
+    category: Category,
+    reason: string,
+    extra: { scope?: LinkScope; label?: string } = {},
+  ) =>
+    post<ReportGroupDetail>(`/reports/${id}/confirm`, {
+      category,
+      reason,
+      ...(extra.scope ? { scope: extra.scope } : {}),
+      ...(extra.label !== undefined ? { label: extra.label } : {}),
+    }),
   rejectReport: (id: number, reason: string) =>
     post<ReportGroupDetail>(`/reports/${id}/reject`, { reason }),
   feed: () => get<Feed>('/feed'),

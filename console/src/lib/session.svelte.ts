@@ -5,12 +5,23 @@
 import { api, forgetSession, isApiError, type Me, type Role } from './api';
 import { applyLanguage, isLanguage, languageChosen } from './i18n.svelte';
 
-export type Screen = 'dashboard' | 'reports' | 'feed' | 'devices' | 'codes' | 'oplog' | 'account';
+export type Screen =
+  | 'dashboard'
+  | 'reports'
+  | 'feed'
+  | 'devices'
+  | 'codes'
+  | 'agents'
+  | 'policy'
+  | 'oplog'
+  | 'account';
 export const SCREENS: readonly Screen[] = [
   'reports',
   'feed',
   'devices',
   'codes',
+  'agents',
+  'policy',
   'dashboard',
   'oplog',
   'account',

@@ -134,7 +134,7 @@ describe('Reports', () => {
     );
   });
 
-  it('words an appeal and makes Confirm mean upholding it, with no feed entry', async () => {
+  it('words an appeal, asks the allowlist name and sends it when upholding', async () => {
     const user = userEvent.setup();
     signedInAs('analyst');
     const calls = mockDesk({
@@ -144,7 +144,7 @@ describe('Reports', () => {
     });
     render(Reports);
     expect(
-      await screen.findByText('Dispute: the employee says this is genuine'),
+      await screen.findByText(/Dispute: the employee says this is genuine/),
     ).toBeInTheDocument();
     expect(screen.getByText('Remote-control tool started')).toBeInTheDocument();
     await user.click(
@@ -152,17 +152,62 @@ describe('Reports', () => {
     );
     const drawer = await screen.findByRole('dialog');
     await within(drawer).findByText('Chan Tai Man');
-    expect(within(drawer).getByText(/adds no feed entry yet/)).toBeInTheDocument();
+    expect(
+      within(drawer).getByText(/list of known contacts in the next feed version/),
+    ).toBeInTheDocument();
     expect(within(drawer).queryByRole('radio', { name: 'The whole domain' })).toBeNull();
     await user.type(
       within(drawer).getByLabelText('Why you confirm it (required, up to 500 characters)'),
       'seen twice',
     );
+    const label = within(drawer).getByLabelText('Name for the allowlist (who it is)');
+    await user.click(within(drawer).getByRole('button', { name: 'Uphold the appeal' }));
+    expect(label).toHaveAccessibleDescription(/Give a name \(1 to 80 characters\)/);
+    expect(calls.some((c) => c.path === '/reports/13/confirm')).toBe(false);
+
+    await user.type(label, ' Bank of Example sign-in ');
     await user.click(within(drawer).getByRole('button', { name: 'Uphold the appeal' }));
     expect(await screen.findByRole('status')).toHaveTextContent('The appeal was upheld.');
     expect(calls.find((c) => c.path === '/reports/13/confirm')?.body).toEqual({
       category: 'fake_support',
       reason: 'seen twice',
+      label: 'Bank of Example sign-in',
     });
+  });
+
+  it('shows the desk refusal of the allowlist name at its field', async () => {
+    const user = userEvent.setup();
+    signedInAs('analyst');
+    mockDesk({
+      'GET /reports': groups(),
+      'GET /reports/13': groupDetail(13),
+      'POST /reports/13/confirm': failure(400, 'invalid_input', { field: 'label' }),
+    });
+    render(Reports);
+    await user.click(
+      await screen.findByRole('button', { name: 'Open report of https://bank.example/login' }),
+    );
+    const drawer = await screen.findByRole('dialog');
+    await within(drawer).findByText('Chan Tai Man');
+    await user.type(
+      within(drawer).getByLabelText('Why you confirm it (required, up to 500 characters)'),
+      'seen twice',
+    );
+    const label = within(drawer).getByLabelText('Name for the allowlist (who it is)');
+    await user.type(label, 'Bank');
+    await user.click(within(drawer).getByRole('button', { name: 'Uphold the appeal' }));
+    await waitFor(() => expect(label).toHaveAttribute('aria-invalid', 'true'));
+    expect(screen.getByRole('dialog')).toBeInTheDocument();
+  });
+
+  it('does not ask a name for a number it confirms', async () => {
+    const user = userEvent.setup();
+    signedInAs('analyst');
+    mockDesk({ 'GET /reports': groups(), 'GET /reports/11': groupDetail(11) });
+    render(Reports);
+    await user.click(await screen.findByRole('button', { name: 'Open report of +85255550101' }));
+    const drawer = await screen.findByRole('dialog');
+    await within(drawer).findByText('Chan Tai Man');
+    expect(within(drawer).queryByLabelText('Name for the allowlist (who it is)')).toBeNull();
   });
 });
