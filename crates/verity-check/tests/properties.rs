@@ -190,7 +190,9 @@ const ORDINARY_WORDS: &[&str] = &[
 fn ordinary_sentence() -> impl Strategy<Value = String> {
     (
         prop::collection::vec(prop::sample::select(ORDINARY_WORDS), 1..14),
-        prop::sample::select(&[" ", "", ", ", " - ", "\u{3000}", "/"][..]),
+        // Words are separated as people separate them: words glued with nothing between them
+        // (`3.14〇2025`) are not ordinary text, and can spell a number.
+        prop::sample::select(&[" ", ", ", " - ", "\u{3000}", "/"][..]),
     )
         .prop_map(|(words, sep)| words.join(sep))
 }

@@ -24,7 +24,10 @@
 //! 3. every group has more real digits than look-alikes (so `5O88` and `l234` pass, `O8` not);
 //! 4. it stands alone: no Latin, Greek, Cyrillic or Arabic letter, digit or `$ # % @ & _ = ~`
 //!    glued to either end (Chinese text may touch it, as it touches numbers);
-//! 5. it is not shaped like a date (`2O25-03-01`).
+//! 5. it is not shaped like a date (`2O25-03-01`);
+//! 6. it does not open with two or more look-alikes (`OOO12345678` is a reference code), and
+//!    its real digits are of one script (ASCII, full-width or Arabic-Indic), and no `:` (a time)
+//!    touches it.
 //!
 //! The check adds one more condition: the number it stands for must be a valid phone number
 //! (`phone::normalize`). So "Hello", "OIL", "lol", dates, amounts and order numbers never
@@ -88,6 +91,17 @@ fn class(c: char) -> Class {
     }
 }
 
+/// The script of a real digit, as a bit: ASCII, full-width, Arabic-Indic, extended Arabic-Indic.
+fn digit_script(c: char) -> Option<u8> {
+    match c {
+        '0'..='9' => Some(1),
+        '\u{FF10}'..='\u{FF19}' => Some(2),
+        '\u{0660}'..='\u{0669}' => Some(4),
+        '\u{06F0}'..='\u{06F9}' => Some(8),
+        _ => None,
+    }
+}
+
 /// Whether a character glued to a number makes it part of a word or a code.
 fn glues(c: char) -> bool {
     let cjk = ('\u{2E80}'..='\u{9FFF}').contains(&c)
@@ -96,7 +110,12 @@ fn glues(c: char) -> bool {
     if cjk {
         return false;
     }
-    c.is_alphanumeric() || matches!(c, '$' | '#' | '%' | '@' | '&' | '_' | '=' | '~' | '\\')
+    // `:` too: a time (`12:30`) glued to digits is not a phone number.
+    c.is_alphanumeric()
+        || matches!(
+            c,
+            '$' | '#' | '%' | '@' | '&' | '_' | '=' | '~' | '\\' | ':'
+        )
 }
 
 /// A group: chars `[a, b)` of the char table, with its counts.
@@ -195,6 +214,26 @@ fn consider(text: &str, chars: &[(usize, char)], run: &[Group], out: &mut Vec<Di
         || subs * 3 > positions
         || !(MIN_POSITIONS..=MAX_POSITIONS).contains(&positions)
     {
+        return;
+    }
+    // Two or more look-alikes opening the number are a letter prefix (`OO12345678`,
+    // `OOO12345678`: an order or reference code), not digits in disguise.
+    let opening = chars[first.a..last.b]
+        .iter()
+        .map(|&(_, c)| c)
+        .skip_while(|c| is_plus(*c))
+        .take_while(|c| lookalike_digit(*c).is_some())
+        .count();
+    if opening >= 2 {
+        return;
+    }
+    // Real digits of two scripts (ASCII and Arabic-Indic, or full-width) in one run: words and
+    // numbers glued together, not one number.
+    let scripts = chars[first.a..last.b]
+        .iter()
+        .filter_map(|&(_, c)| digit_script(c))
+        .fold(0u8, |seen, s| seen | s);
+    if scripts.count_ones() > 1 {
         return;
     }
     let before = first.a.checked_sub(1).map(|p| chars[p].1);
@@ -315,6 +354,9 @@ mod tests {
             "9lO2 l456",        // group 9lO2: 2 look-alikes for 2 digits
             "lO12 3456",        // a third: 2 of 8 is fine, but lO12 has 2 vs 2
             "9l2l4l67",         // 3 of 8 is more than a third
+            "OOO12345678",      // a letter prefix: a reference code
+            "OO1234 5678",      // the same, spaced
+            "12:302O٢٠٢٥",      // a time glued to digits of two scripts
             "2O25-03-01",       // a date
             "01.O3.2025",
             "1O/03/2025",
