@@ -1185,18 +1185,41 @@ impl Desk {
                 ));
             }
         }
+        let detail = serde_json::json!({ "employee": employee.trim(), "team": team });
+        self.issue_console_code(
+            s,
+            (employee.trim(), name.trim()),
+            (None, team),
+            ttl_secs,
+            ("code.issue", detail),
+            origin,
+        )
+    }
+
+    /// Stores a new one-time code for `employee` (id, name) — an agent's when `agent` is set —
+    /// in `team`, valid `ttl_secs`; logs `action` with `detail` (and the expiry); answers the
+    /// code (shown once) and its enrolment link for the desk's public `origin`.
+    pub(super) fn issue_console_code(
+        &self,
+        s: &ConsoleSession,
+        (employee_id, employee_name): (&str, &str),
+        (agent, team): (Option<verity_device::proto::AgentProfile>, Option<String>),
+        ttl_secs: u64,
+        (action, mut detail): (&str, serde_json::Value),
+        origin: &str,
+    ) -> Result<IssuedCode, ConsoleError> {
         let code = crate::admin::new_code()?;
         let now = self.clock.now();
         let record = crate::store::EnrollCodeRecord {
             code_hash: super::code_hmac(&self.code_key, &code),
             scheme: crate::store::code_scheme::HMAC_SHA256,
-            employee_id: employee.trim().to_owned(),
-            employee_name: name.trim().to_owned(),
+            employee_id: employee_id.to_owned(),
+            employee_name: employee_name.to_owned(),
             created_at: now,
             expires_at: now + ttl_secs,
             used_at: None,
             used_by: None,
-            agent: None,
+            agent,
             team,
         };
         self.store.add_enroll_code(&record)?;
@@ -1207,18 +1230,8 @@ impl Desk {
             .find(|c| c.code_hash == record.code_hash)
             .map(|c| c.id)
             .unwrap_or_default();
-        self.log_op(
-            &s.actor(),
-            "code.issue",
-            &id,
-            "",
-            "ok",
-            serde_json::json!({
-                "employee": record.employee_id,
-                "team": record.team,
-                "expires_at": record.expires_at,
-            }),
-        )?;
+        detail["expires_at"] = serde_json::json!(record.expires_at);
+        self.log_op(&s.actor(), action, &id, "", "ok", detail)?;
         let fp = self.org_info().fingerprint;
         Ok(IssuedCode {
             link: verity_device::link::enroll_link(origin, &code, Some(&fp)),

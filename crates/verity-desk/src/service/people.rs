@@ -6,7 +6,7 @@
 use super::console::{ConsoleError, ConsoleSession, IssuedCode};
 use super::Desk;
 use crate::policy::Policy;
-use crate::store::{AgentRecord, EnrollCodeRecord};
+use crate::store::AgentRecord;
 use verity_device::proto::{self, AgentProfile};
 
 /// The longest reason kept with a revocation.
@@ -36,44 +36,15 @@ impl Desk {
         profile
             .check()
             .map_err(|e| ConsoleError::invalid("profile", e.to_string()))?;
-        let code = crate::admin::new_code()?;
-        let now = self.clock.now();
-        let record = EnrollCodeRecord {
-            code_hash: super::code_hmac(&self.code_key, &code),
-            scheme: crate::store::code_scheme::HMAC_SHA256,
-            employee_id: "agent".to_owned(),
-            employee_name: profile.name.clone(),
-            created_at: now,
-            expires_at: now + ttl_secs,
-            used_at: None,
-            used_by: None,
-            agent: Some(profile.clone()),
-            team: None,
-        };
-        self.store.add_enroll_code(&record)?;
-        let id = self
-            .store
-            .list_enroll_codes()?
-            .into_iter()
-            .find(|c| c.code_hash == record.code_hash)
-            .map(|c| c.id)
-            .unwrap_or_default();
-        self.log_op(
-            &s.actor(),
-            "agent.code_issue",
-            &id,
-            "",
-            "ok",
-            serde_json::json!({ "agent": profile.name, "team": profile.team,
-                                "expires_at": record.expires_at }),
-        )?;
-        let fp = self.org_info().fingerprint;
-        Ok(IssuedCode {
-            link: verity_device::link::enroll_link(origin, &code, Some(&fp)),
-            code: code.to_string(),
-            id,
-            expires_at: record.expires_at,
-        })
+        let detail = serde_json::json!({ "agent": profile.name, "team": profile.team });
+        self.issue_console_code(
+            s,
+            ("agent", &profile.name),
+            (Some(profile.clone()), None),
+            ttl_secs,
+            ("agent.code_issue", detail),
+            origin,
+        )
     }
 
     /// `POST /console/api/agents/{id}/revoke`.
