@@ -103,6 +103,14 @@ pub mod paths {
     pub const REPORT_STATUS: &str = "/v1/report/status";
     /// `POST`: the device's protection at a glance, for the console ([`super::CheckIn`]).
     pub const CHECKIN: &str = "/v1/checkin";
+    /// `POST`: open a verified support session ([`super::OpenRequest`]).
+    pub const SUPPORT_OPEN: &str = "/v1/support/open";
+    /// `POST`: the organisation's signed statement of what support is doing with this employee.
+    pub const SUPPORT_STATUS: &str = "/v1/support/status";
+    /// `POST`: an app's sealed transcript of a session, at close.
+    pub const SUPPORT_TRANSCRIPT: &str = "/v1/support/transcript";
+    /// `GET` with a WebSocket upgrade, signed: the support relay (both apps).
+    pub const SUPPORT_WS: &str = "/v1/support/ws";
     /// `GET`: liveness.
     pub const HEALTH: &str = "/healthz";
 }
@@ -178,6 +186,30 @@ pub mod codes {
     pub const REPORT_OBSERVED_AT_INVALID: &str = "report_observed_at_invalid";
     /// Too many reports from this device in the last hour.
     pub const REPORT_RATE_LIMITED: &str = "report_rate_limited";
+    /// Support: the session is not this app's, or does not exist.
+    pub const SESSION_UNKNOWN: &str = "session_unknown";
+    /// Support: the session is closed.
+    pub const SESSION_CLOSED: &str = "session_closed";
+    /// Support: this employee already has an open session.
+    pub const SESSION_OPEN: &str = "session_open";
+    /// Support: the sender's role may not do this (an employee's app acting as an agent).
+    pub const FORBIDDEN: &str = "forbidden";
+    /// Support: another agent took the session first.
+    pub const ALREADY_TAKEN: &str = "already_taken";
+    /// Support: the agent holds as many sessions as their capacity allows.
+    pub const AT_CAPACITY: &str = "at_capacity";
+    /// Support: a frame out of order, of the wrong direction, or malformed.
+    pub const FRAME_INVALID: &str = "frame_invalid";
+    /// Support: too many frames, too fast, or a session over its size caps.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// Support: the agent was revoked, or the certificate is not an agent's.
+    pub const AGENT_REVOKED: &str = "agent_revoked";
+    /// Support: no team serves this category, region and language.
+    pub const NO_ROUTE: &str = "no_route";
+    /// Support: the WebSocket upgrade came from a web page of another origin.
+    pub const ORIGIN_REFUSED: &str = "origin_refused";
+    /// Support: the desk has no audit recipient configured, so no session can be archived.
+    pub const NO_AUDIT_KEY: &str = "no_audit_key";
 
     /// Every code above, for the front ends that word each one (a test keeps it complete).
     pub const ALL: &[&str] = &[
@@ -220,6 +252,18 @@ pub mod codes {
         REPORT_NOTE_INVALID,
         REPORT_OBSERVED_AT_INVALID,
         REPORT_RATE_LIMITED,
+        SESSION_UNKNOWN,
+        SESSION_CLOSED,
+        SESSION_OPEN,
+        FORBIDDEN,
+        ALREADY_TAKEN,
+        AT_CAPACITY,
+        FRAME_INVALID,
+        RATE_LIMITED,
+        AGENT_REVOKED,
+        NO_ROUTE,
+        ORIGIN_REFUSED,
+        NO_AUDIT_KEY,
     ];
 }
 
@@ -394,6 +438,7 @@ mod certificate;
 mod checkin;
 mod report;
 mod request;
+mod support;
 mod text;
 mod wire;
 
@@ -404,6 +449,7 @@ pub use certificate::*;
 pub use checkin::*;
 pub use report::*;
 pub use request::*;
+pub use support::*;
 pub use text::*;
 pub use wire::*;
 
