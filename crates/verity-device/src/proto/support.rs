@@ -12,7 +12,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::RegionSignals;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+
+use super::certificate::{open_token, seal_token};
+use super::{b64, ProtoError, RegionSignals};
 
 /// Largest WebSocket message either way (frames and control alike).
 pub const MAX_WS_MESSAGE: usize = 64 * 1024;
@@ -175,6 +178,86 @@ pub struct StatusBody {
     pub issued_at: u64,
     /// The app's nonce, echoed.
     pub nonce: String,
+}
+
+/// The status token's prefix and signature domain.
+const STATUS_PREFIX: &str = "vs1";
+const STATUS_DOMAIN: &[u8] = b"verity-support-status-v1\n";
+/// How far a statement's `issued_at` may be from the app's clock, either way.
+pub const STATUS_MAX_AGE_SECS: u64 = 60;
+
+/// Why a status statement is not believed (the app then says "can't check").
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// Not a `vs1.` token, or its signature does not verify with the organisation key.
+    #[error("the status is not signed by the organisation: {0}")]
+    Signature(ProtoError),
+    /// Signed, but for another organisation, device or request (the nonce), or stale.
+    #[error("the status is not an answer to this request: {0}")]
+    Mismatch(&'static str),
+}
+
+impl StatusBody {
+    /// Signs the statement with the organisation key (`vs1.` token).
+    ///
+    /// # Errors
+    /// [`ProtoError::Json`] (never, for this type).
+    pub fn sign(&self, org_key: &SigningKey) -> Result<String, ProtoError> {
+        let bytes = serde_json::to_vec(self).map_err(|e| ProtoError::Json(e.to_string()))?;
+        Ok(seal_token(STATUS_PREFIX, STATUS_DOMAIN, &bytes, org_key))
+    }
+
+    /// Verifies a statement the app asked for with `nonce`, for its own `device_id`, at `now`.
+    ///
+    /// # Errors
+    /// [`StatusError`].
+    pub fn verify(
+        token: &str,
+        org_key: &VerifyingKey,
+        device_id: &str,
+        nonce: &str,
+        now: u64,
+    ) -> Result<StatusBody, StatusError> {
+        let bytes = open_token(token, STATUS_PREFIX, STATUS_DOMAIN, org_key)
+            .map_err(StatusError::Signature)?;
+        let body: StatusBody = serde_json::from_slice(&bytes)
+            .map_err(|_| StatusError::Signature(ProtoError::CertificateMalformed))?;
+        if body.v != 1 {
+            return Err(StatusError::Mismatch("version"));
+        }
+        if body.org_key != b64(org_key.as_bytes()) {
+            return Err(StatusError::Mismatch("organisation"));
+        }
+        if body.device_id != device_id {
+            return Err(StatusError::Mismatch("device"));
+        }
+        if body.nonce != nonce {
+            return Err(StatusError::Mismatch("nonce"));
+        }
+        if body.issued_at.abs_diff(now) > STATUS_MAX_AGE_SECS {
+            return Err(StatusError::Mismatch("stale"));
+        }
+        let consistent = match body.state {
+            SupportState::None => body.session_id.is_none() && body.agent_name.is_none(),
+            SupportState::Queued => body.session_id.is_some() && body.agent_name.is_none(),
+            SupportState::Chatting => {
+                body.session_id.is_some()
+                    && body.agent_name.is_some()
+                    && body.agent_fingerprint.is_some()
+                    && body.call_id.is_none()
+            }
+            SupportState::Calling => {
+                body.session_id.is_some()
+                    && body.agent_name.is_some()
+                    && body.agent_fingerprint.is_some()
+                    && body.call_id.is_some()
+            }
+        };
+        if !consistent {
+            return Err(StatusError::Mismatch("state"));
+        }
+        Ok(body)
+    }
 }
 
 /// `POST /v1/support/status` answer.
@@ -595,6 +678,58 @@ mod tests {
             Frame::from_cbor(&out),
             Err(FrameError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn a_status_verifies_only_for_its_request() {
+        let org = SigningKey::from_bytes(&[7; 32]);
+        let other = SigningKey::from_bytes(&[8; 32]);
+        let body = StatusBody {
+            v: 1,
+            org_key: b64(org.verifying_key().as_bytes()),
+            device_id: "dev".into(),
+            employee_id: "e1".into(),
+            state: SupportState::Chatting,
+            session_id: Some("0123456789abcdef0123456789abcdef".into()),
+            agent_name: Some("Mei".into()),
+            agent_fingerprint: Some("ABCD".into()),
+            call_id: None,
+            issued_at: 1000,
+            nonce: "n1".into(),
+        };
+        let token = body.sign(&org).unwrap();
+        let vk = org.verifying_key();
+        assert_eq!(
+            StatusBody::verify(&token, &vk, "dev", "n1", 1030).unwrap(),
+            body
+        );
+        assert!(matches!(
+            StatusBody::verify(&token, &other.verifying_key(), "dev", "n1", 1000),
+            Err(StatusError::Signature(_))
+        ));
+        for (dev, nonce, now, why) in [
+            ("dev2", "n1", 1000, "device"),
+            ("dev", "n2", 1000, "nonce"),
+            ("dev", "n1", 1061, "stale"),
+            ("dev", "n1", 900, "stale"),
+        ] {
+            assert!(matches!(
+                StatusBody::verify(&token, &vk, dev, nonce, now),
+                Err(StatusError::Mismatch(w)) if w == why
+            ));
+        }
+        let calling_without_call = StatusBody {
+            state: SupportState::Calling,
+            ..body.clone()
+        };
+        let t = calling_without_call.sign(&org).unwrap();
+        assert!(matches!(
+            StatusBody::verify(&t, &vk, "dev", "n1", 1000),
+            Err(StatusError::Mismatch("state"))
+        ));
+        // A certificate's token is not a status.
+        let forged = token.replacen("vs1", "vc1", 1);
+        assert!(StatusBody::verify(&forged, &vk, "dev", "n1", 1000).is_err());
     }
 
     #[test]
