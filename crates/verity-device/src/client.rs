@@ -202,6 +202,12 @@ impl DeskClient {
         self
     }
 
+    /// The organisation key answers are checked with, once pinned.
+    #[must_use]
+    pub fn org_key(&self) -> Option<VerifyingKey> {
+        self.org_key
+    }
+
     /// The desk's base URL.
     #[must_use]
     pub fn base(&self) -> &Url {

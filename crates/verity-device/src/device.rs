@@ -13,12 +13,12 @@ use crate::keystore::{
 };
 use crate::proto::{
     self, codes, paths, Certificate, CheckIn, CheckInReceipt, CheckResult, DeviceFacts,
-    EnrollRequest, EnrollResponse, OrgInfo, ProtoError, RegionSignals, Report, ReportOutcome,
+    AgentCertificate, AgentProfile, EnrollRequest, EnrollResponse, OrgAnswer, OrgInfo, ProtoError, RegionSignals, Report, ReportOutcome,
     ReportReceipt, ReportStatusAnswer, ReportStatusRequest, SignalsRequest, TotpSetupResponse,
     VerifyRequest, VerifyResponse,
 };
 use crate::sealed::{KdfParams, SealError};
-use crate::state::{DeviceState, LastVerify, StateError, TwoFactorState};
+use crate::state::{DeviceRole, DeviceState, LastVerify, StateError, TwoFactorState};
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -86,7 +86,7 @@ impl DeviceContext {
 
     /// The store for a new key: the OS store unless the file store was asked for. The OS store
     /// is probed first, so that "no secure store" is said before anything is sent.
-    fn new_key_store(&self) -> Result<Box<dyn KeyStore>, DeviceError> {
+    pub(crate) fn new_key_store(&self) -> Result<Box<dyn KeyStore>, DeviceError> {
         match self.key_store {
             KeyStoreChoice::File => {
                 if self.passphrase.is_none() {
@@ -139,6 +139,14 @@ pub enum DeviceError {
     /// The desk returned a certificate that does not bind this device.
     #[error("the desk returned an invalid certificate: {0}")]
     BadCertificate(String),
+    /// The operation is an employee's and this is an agent's app, or the reverse.
+    #[error("this is {actual} app; the operation needs {needed} app")]
+    WrongRole {
+        /// What the operation needs ("an employee's", "an agent's").
+        needed: &'static str,
+        /// What this app is.
+        actual: &'static str,
+    },
     /// A key store failure.
     #[error(transparent)]
     KeyStore(#[from] KeyStoreError),
@@ -163,6 +171,7 @@ impl DeviceError {
             DeviceError::FingerprintRequired => "fingerprint_required",
             DeviceError::FingerprintMismatch { .. } => "fingerprint_mismatch",
             DeviceError::BadCertificate(_) => "bad_certificate",
+            DeviceError::WrongRole { .. } => "wrong_role",
             DeviceError::KeyStore(e) => match e {
                 KeyStoreError::NoSecureStore { .. } => "no_secure_store",
                 KeyStoreError::Missing { .. } => "device_key_missing",
@@ -189,6 +198,7 @@ impl DeviceError {
             DeviceError::NotEnrolled
                 | DeviceError::AlreadyEnrolled { .. }
                 | DeviceError::FingerprintRequired
+                | DeviceError::WrongRole { .. }
                 | DeviceError::Client(ClientError::BadUrl { .. })
                 | DeviceError::Proto(ProtoError::Report(_))
                 | DeviceError::KeyStore(
@@ -202,6 +212,12 @@ impl DeviceError {
 /// The binding, as `device status` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct BindingStatus {
+    /// An employee's device or an agent's app.
+    pub role: DeviceRole,
+    /// An agent's app: who the agent is, from its certificate (verified with the pinned key;
+    /// `None` when it does not verify).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentProfile>,
     /// The desk.
     pub desk_url: String,
     /// The pinned organisation.
@@ -305,18 +321,32 @@ pub struct UnbindOutcome {
     pub desk_error: Option<String>,
 }
 
-fn status_of(ctx: &DeviceContext, state: &DeviceState) -> BindingStatus {
+pub(crate) fn status_of(ctx: &DeviceContext, state: &DeviceState) -> BindingStatus {
     let store = ctx.key_store_of(state);
     let (key_present, key_problem) = match store.contains(&state.key_ref) {
         Ok(p) => (Some(p), None),
         Err(e) => (None, Some(e.to_string())),
     };
-    let cert_check = proto::parse_public_key(&state.org.public_key, "organisation key")
-        .and_then(|k| Certificate::verify(&state.certificate, &k, Some(ctx.clock.now())));
+    let org_key = proto::parse_public_key(&state.org.public_key, "organisation key");
+    let now = Some(ctx.clock.now());
+    let (cert_check, agent) = match state.role {
+        DeviceRole::Employee => (
+            org_key.and_then(|k| Certificate::verify(&state.certificate, &k, now).map(|_| ())),
+            None,
+        ),
+        DeviceRole::Agent => {
+            match org_key.and_then(|k| AgentCertificate::verify(&state.certificate, &k, now)) {
+                Ok(c) => (Ok(()), Some(c.body().agent.clone())),
+                Err(e) => (Err(e), None),
+            }
+        }
+    };
     let device_fingerprint = proto::parse_public_key(&state.device_public_key, "device key")
         .map(|k| proto::fingerprint(&k))
         .unwrap_or_default();
     BindingStatus {
+        role: state.role,
+        agent,
         desk_url: state.desk_url.clone(),
         org: state.org.clone(),
         employee_id: state.employee_id.clone(),
@@ -381,21 +411,15 @@ pub fn preview(ctx: &DeviceContext, desk_url: &str) -> Result<DeskPreview, Devic
     })
 }
 
-/// Enrols this device with the desk at `desk_url` using the one-time `code`, then sets up
-/// two-factor authentication. `expected_fingerprint` is the organisation key fingerprint the user
-/// typed from IT's announcement (never one taken from the enrolment link or the desk, which come
-/// from the same place as the address): the desk's signed, fresh `/v1/org` answer must carry a
-/// key with that fingerprint before the code is sent, and every later answer must be signed by
-/// that key.
-///
-/// # Errors
-/// [`DeviceError`]; on failure before the binding is kept, the new key is removed again.
-pub fn enroll(
+/// The checks before any enrolment sends its code: not enrolled yet, a fingerprint typed, a key
+/// store that works, and the desk's signed, fresh `/v1/org` answer carrying a key with the typed
+/// fingerprint. Returns the client pinned to that key, the answer, the key and the store for the
+/// new key.
+pub(crate) fn confirmed_desk(
     ctx: &DeviceContext,
     desk_url: &str,
-    code: &str,
     expected_fingerprint: &str,
-) -> Result<EnrollOutcome, DeviceError> {
+) -> Result<(DeskClient, OrgAnswer, VerifyingKey, Box<dyn KeyStore>), DeviceError> {
     if let Some(s) = DeviceState::load(&ctx.data_dir)? {
         return Err(DeviceError::AlreadyEnrolled {
             org: s.org.name,
@@ -419,7 +443,25 @@ pub fn enroll(
         });
     }
     let org_key: VerifyingKey = proto::parse_public_key(&org.public_key, "organisation key")?;
-    let client = client.with_org_key(org_key);
+    Ok((client.with_org_key(org_key), org, org_key, store))
+}
+
+/// Enrols this device with the desk at `desk_url` using the one-time `code`, then sets up
+/// two-factor authentication. `expected_fingerprint` is the organisation key fingerprint the user
+/// typed from IT's announcement (never one taken from the enrolment link or the desk, which come
+/// from the same place as the address): the desk's signed, fresh `/v1/org` answer must carry a
+/// key with that fingerprint before the code is sent, and every later answer must be signed by
+/// that key.
+///
+/// # Errors
+/// [`DeviceError`]; on failure before the binding is kept, the new key is removed again.
+pub fn enroll(
+    ctx: &DeviceContext,
+    desk_url: &str,
+    code: &str,
+    expected_fingerprint: &str,
+) -> Result<EnrollOutcome, DeviceError> {
+    let (client, org, org_key, store) = confirmed_desk(ctx, desk_url, expected_fingerprint)?;
     let key = proto::generate_signing_key()?;
     let public = key.verifying_key();
     let device_id = proto::key_id(&public);
@@ -465,6 +507,7 @@ pub fn enroll(
             key_ref: key_ref.clone(),
             device_id: device_id.clone(),
             device_public_key: proto::b64(public.as_bytes()),
+            role: DeviceRole::Employee,
             certificate: cert.token().to_owned(),
             org: OrgInfo {
                 name: b.org_name.clone(),
@@ -539,14 +582,38 @@ fn client_options(ctx: &DeviceContext, state: &DeviceState) -> ClientOptions {
 fn load_bound(
     ctx: &DeviceContext,
 ) -> Result<(DeviceState, ed25519_dalek::SigningKey, DeskClient), DeviceError> {
+    load_as(ctx, DeviceRole::Employee)
+}
+
+/// The state, key and pinned client of an app enrolled as `role`.
+///
+/// # Errors
+/// [`DeviceError::NotEnrolled`], [`DeviceError::WrongRole`], the key store, the client.
+pub(crate) fn load_as(
+    ctx: &DeviceContext,
+    role: DeviceRole,
+) -> Result<(DeviceState, ed25519_dalek::SigningKey, DeskClient), DeviceError> {
     let state = DeviceState::load(&ctx.data_dir)?.ok_or(DeviceError::NotEnrolled)?;
+    if state.role != role {
+        return Err(DeviceError::WrongRole {
+            needed: role_words(role),
+            actual: role_words(state.role),
+        });
+    }
     let key = ctx.key_store_of(&state).load(&state.key_ref)?;
     let client = pinned_client(ctx, &state)?;
     Ok((state, key, client))
 }
 
+fn role_words(role: DeviceRole) -> &'static str {
+    match role {
+        DeviceRole::Employee => "an employee's",
+        DeviceRole::Agent => "an agent's",
+    }
+}
+
 /// A client for the enrolled desk that believes only answers signed by the pinned key.
-fn pinned_client(ctx: &DeviceContext, state: &DeviceState) -> Result<DeskClient, DeviceError> {
+pub(crate) fn pinned_client(ctx: &DeviceContext, state: &DeviceState) -> Result<DeskClient, DeviceError> {
     let org_key = proto::parse_public_key(&state.org.public_key, "organisation key")?;
     Ok(DeskClient::new(&state.desk_url, &client_options(ctx, state))?.with_org_key(org_key))
 }

@@ -27,6 +27,8 @@ pub mod region;
 pub mod sealed;
 
 #[cfg(feature = "client")]
+pub mod agent;
+#[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "client")]
 pub mod device;
@@ -36,6 +38,10 @@ pub mod facts;
 pub mod keystore;
 #[cfg(feature = "client")]
 pub mod state;
+#[cfg(feature = "client")]
+pub mod support;
+#[cfg(feature = "client")]
+pub mod ws;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use proto::{CheckResult, ProtoError};

@@ -41,6 +41,18 @@ pub struct LastVerify {
     pub region: CheckResult,
 }
 
+/// Whose app this is: an employee's (a `vc1.` binding certificate) or a support agent's (a `va1.`
+/// agent certificate, issue 13).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceRole {
+    /// An employee's device (the default: files written before agents existed).
+    #[default]
+    Employee,
+    /// A support agent's app.
+    Agent,
+}
+
 /// What the device remembers about its binding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceState {
@@ -59,13 +71,16 @@ pub struct DeviceState {
     pub device_id: String,
     /// The device public key (base64url).
     pub device_public_key: String,
-    /// The binding certificate token.
+    /// Employee or agent (absent in files written before agents existed: an employee's).
+    #[serde(default)]
+    pub role: DeviceRole,
+    /// The binding certificate token (`vc1.`), or an agent's the agent certificate (`va1.`).
     pub certificate: String,
     /// The pinned organisation.
     pub org: OrgInfo,
-    /// The employee the device is bound to.
+    /// The employee the device is bound to (an agent's app: the agent's id, its device id).
     pub employee_id: String,
-    /// The employee's name.
+    /// The employee's name (an agent's app: the agent's name).
     pub employee_name: String,
     /// Certificate issue time, Unix seconds.
     pub issued_at: u64,

@@ -5,6 +5,7 @@
 use crate::FlowError;
 use verity_checklist::audit::AnchoredHead;
 use verity_core::Timestamp;
+use verity_device::agent::AgentEnrollOutcome;
 use verity_device::device::{self as ops};
 use verity_device::proto::{CheckIn, CheckInReceipt, ChecklistState, FeedState};
 use verity_device::{DeviceContext, EnrollOutcome, KeyStoreChoice, VerifyReport};
@@ -76,6 +77,29 @@ pub fn enroll(
         check_new_passphrase(ctx.passphrase.as_deref().map(Vec::as_slice))?;
     }
     Ok(ops::enroll(ctx, desk_url, code, expected_fingerprint)?)
+}
+
+/// Enrols this app as a support agent's with an agent's one-time `code` (`verity-desk agent
+/// add`), with the same rules as [`enroll`]: the typed fingerprint checked against the desk's
+/// signed answer before the code is sent, a key file's passphrase checked first.
+///
+/// # Errors
+/// [`FlowError::Passphrase`], or the enrolment's [`FlowError::Device`].
+pub fn enroll_agent(
+    ctx: &DeviceContext,
+    desk_url: &str,
+    code: &str,
+    expected_fingerprint: &str,
+) -> Result<AgentEnrollOutcome, FlowError> {
+    if ctx.key_store == KeyStoreChoice::File {
+        check_new_passphrase(ctx.passphrase.as_deref().map(Vec::as_slice))?;
+    }
+    Ok(verity_device::agent::enroll_agent(
+        ctx,
+        desk_url,
+        code,
+        expected_fingerprint,
+    )?)
 }
 
 /// "Verify my device": the three checks against the desk with the current TOTP code. When the

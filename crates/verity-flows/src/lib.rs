@@ -19,5 +19,6 @@ pub mod it_report;
 pub mod provisioning;
 pub mod report;
 pub mod scan;
+pub mod support;
 
 pub use error::FlowError;

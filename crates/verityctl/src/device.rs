@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use verity_device::device::{self, BindingStatus};
 use verity_device::proto::CheckResult;
+use verity_device::state::DeviceRole;
 use verity_device::{DeviceContext, DeviceError, KeyStoreChoice};
 
 /// Arguments of `verityctl device`.
@@ -134,6 +135,10 @@ pub struct EnrollArgs {
     /// An extra CA certificate (PEM) for a desk with a private certificate authority.
     #[arg(long, value_name = "FILE")]
     pub desk_ca: Option<PathBuf>,
+    /// Enrol this app as a support agent's, with an agent's code (`verity-desk agent add`):
+    /// the desk answers with the organisation-signed agent certificate; no two-factor set-up.
+    #[arg(long)]
+    pub agent: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -217,11 +222,26 @@ fn json_line(out: &mut dyn Write, v: &impl Serialize) -> Result<(), CliError> {
 fn print_binding(out: &mut dyn Write, s: &BindingStatus) -> Result<(), CliError> {
     writeln!(out, "Organisation:        {}", s.org.name)?;
     writeln!(out, "Organisation key:    {}", s.org.fingerprint)?;
-    writeln!(
-        out,
-        "Employee:            {} ({})",
-        s.employee_name, s.employee_id
-    )?;
+    match &s.agent {
+        Some(a) => writeln!(
+            out,
+            "Support agent:       {} ({}, team {}, capacity {})",
+            a.name,
+            a.role.as_str(),
+            a.team,
+            a.capacity
+        )?,
+        None if s.role == DeviceRole::Agent => writeln!(
+            out,
+            "Support agent:       {} (the certificate does not verify)",
+            s.employee_name
+        )?,
+        None => writeln!(
+            out,
+            "Employee:            {} ({})",
+            s.employee_name, s.employee_id
+        )?,
+    }
     writeln!(out, "Device key:          {}", s.device_fingerprint)?;
     writeln!(out, "Key store:           {}", s.key_store)?;
     writeln!(out, "Desk:                {}", s.desk_url)?;
@@ -278,7 +298,9 @@ pub fn run(args: &DeviceArgs, data_dir: &Path, out: &mut dyn Write) -> Result<Ex
                 json_line(out, &s)?;
             } else if let Some(b) = &s.binding {
                 print_binding(out, b)?;
-                writeln!(out, "Two-factor:          {:?}", b.two_factor)?;
+                if b.role == DeviceRole::Employee {
+                    writeln!(out, "Two-factor:          {:?}", b.two_factor)?;
+                }
                 if !b.certificate_ok {
                     writeln!(
                         out,
@@ -415,6 +437,9 @@ fn enroll(
     if let Some(f) = &e.desk_ca {
         ctx.client.extra_roots_pem = Some(read_ca(f)?);
     }
+    if e.agent {
+        return enroll_agent(ctx, &desk, &code, e, out);
+    }
     let o = match verity_flows::device::enroll(ctx, &desk, &code, &e.fingerprint) {
         Ok(o) => o,
         Err(verity_flows::FlowError::Device(err)) => return Ok(report(&err)),
@@ -468,4 +493,59 @@ fn enroll(
     } else {
         ExitCode::from(EXIT_FAILURE)
     })
+}
+
+#[derive(Debug, Serialize)]
+struct AgentEnrollJson<'a> {
+    bound: bool,
+    role: DeviceRole,
+    org_name: &'a str,
+    org_fingerprint: &'a str,
+    device_id: &'a str,
+    device_fingerprint: &'a str,
+    agent: Option<&'a verity_device::proto::AgentProfile>,
+    certificate_fingerprint: &'a str,
+    certificate_expires_at: u64,
+    key_store: String,
+}
+
+fn enroll_agent(
+    ctx: &DeviceContext,
+    desk: &str,
+    code: &str,
+    e: &EnrollArgs,
+    out: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
+    let o = match verity_flows::device::enroll_agent(ctx, desk, code, &e.fingerprint) {
+        Ok(o) => o,
+        Err(verity_flows::FlowError::Device(err)) => return Ok(report(&err)),
+        Err(err) => return Err(err.into()),
+    };
+    let s = &o.status;
+    if e.json {
+        json_line(
+            out,
+            &AgentEnrollJson {
+                bound: true,
+                role: s.role,
+                org_name: &s.org.name,
+                org_fingerprint: &s.org.fingerprint,
+                device_id: &s.device_id,
+                device_fingerprint: &s.device_fingerprint,
+                agent: s.agent.as_ref(),
+                certificate_fingerprint: &o.certificate_fingerprint,
+                certificate_expires_at: s.certificate_expires_at,
+                key_store: s.key_store.to_string(),
+            },
+        )?;
+    } else {
+        writeln!(out, "This app is now a support agent's.")?;
+        print_binding(out, s)?;
+        writeln!(out, "Agent certificate:   {}", o.certificate_fingerprint)?;
+        writeln!(
+            out,
+            "The organisation key above matched the fingerprint you gave."
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
