@@ -12,10 +12,10 @@ use crate::keystore::{
     FileKeyStore, KeyStore, KeyStoreChoice, KeyStoreError, KeyStoreKind, OsKeyStore,
 };
 use crate::proto::{
-    self, codes, paths, Certificate, CheckIn, CheckInReceipt, CheckResult, DeviceFacts,
-    AgentCertificate, AgentProfile, EnrollRequest, EnrollResponse, OrgAnswer, OrgInfo, ProtoError, RegionSignals, Report, ReportOutcome,
-    ReportReceipt, ReportStatusAnswer, ReportStatusRequest, SignalsRequest, TotpSetupResponse,
-    VerifyRequest, VerifyResponse,
+    self, codes, paths, AgentCertificate, AgentProfile, Certificate, CheckIn, CheckInReceipt,
+    CheckResult, DeviceFacts, EnrollRequest, EnrollResponse, OrgAnswer, OrgInfo, ProtoError,
+    RegionSignals, Report, ReportOutcome, ReportReceipt, ReportStatusAnswer, ReportStatusRequest,
+    SignalsRequest, TotpSetupResponse, VerifyRequest, VerifyResponse,
 };
 use crate::sealed::{KdfParams, SealError};
 use crate::state::{DeviceRole, DeviceState, LastVerify, StateError, TwoFactorState};
@@ -613,7 +613,10 @@ fn role_words(role: DeviceRole) -> &'static str {
 }
 
 /// A client for the enrolled desk that believes only answers signed by the pinned key.
-pub(crate) fn pinned_client(ctx: &DeviceContext, state: &DeviceState) -> Result<DeskClient, DeviceError> {
+pub(crate) fn pinned_client(
+    ctx: &DeviceContext,
+    state: &DeviceState,
+) -> Result<DeskClient, DeviceError> {
     let org_key = proto::parse_public_key(&state.org.public_key, "organisation key")?;
     Ok(DeskClient::new(&state.desk_url, &client_options(ctx, state))?.with_org_key(org_key))
 }

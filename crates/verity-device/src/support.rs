@@ -109,9 +109,9 @@ impl Binding {
     pub fn open(&self, ctx: &DeviceContext, req: &OpenRequest) -> Result<OpenAnswer, DeviceError> {
         let a: OpenAnswer = self.call(ctx, paths::SUPPORT_OPEN, req)?;
         if !proto::is_session_id(&a.session_id) {
-            return Err(DeviceError::Client(crate::client::ClientError::BadResponse(
-                "the session id is malformed".into(),
-            )));
+            return Err(DeviceError::Client(
+                crate::client::ClientError::BadResponse("the session id is malformed".into()),
+            ));
         }
         Ok(a)
     }

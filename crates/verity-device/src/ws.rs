@@ -92,7 +92,9 @@ impl WsError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            WsError::Unreachable(_) | WsError::Closed { .. } | WsError::Client(ClientError::Unreachable(_))
+            WsError::Unreachable(_)
+                | WsError::Closed { .. }
+                | WsError::Client(ClientError::Unreachable(_))
         )
     }
 }
@@ -199,11 +201,19 @@ impl SupportSocket {
         clock: &dyn Clock,
         poll: Duration,
     ) -> Result<SupportSocket, WsError> {
-        let org_key = client.org_key().ok_or(WsError::Client(ClientError::BadResponse(
-            "no organisation key to check the answer with".into(),
-        )))?;
-        let prepared =
-            client.prepare("GET", paths::SUPPORT_WS, Vec::new(), key, Some(certificate), clock)?;
+        let org_key = client
+            .org_key()
+            .ok_or(WsError::Client(ClientError::BadResponse(
+                "no organisation key to check the answer with".into(),
+            )))?;
+        let prepared = client.prepare(
+            "GET",
+            paths::SUPPORT_WS,
+            Vec::new(),
+            key,
+            Some(certificate),
+            clock,
+        )?;
         let auth = prepared
             .auth
             .as_ref()
@@ -218,10 +228,7 @@ impl SupportSocket {
             .host_str()
             .ok_or_else(|| WsError::Malformed("no host".into()))?
             .to_owned();
-        let addrs: Vec<SocketAddr> = prepared
-            .url
-            .socket_addrs(|| None)
-            .map_err(unreachable)?;
+        let addrs: Vec<SocketAddr> = prepared.url.socket_addrs(|| None).map_err(unreachable)?;
         let mut last = None;
         let mut tcp = None;
         for a in addrs {
@@ -400,5 +407,195 @@ fn map_err(e: tungstenite::Error) -> WsError {
         tungstenite::Error::Protocol(p) => WsError::Malformed(p.to_string()),
         tungstenite::Error::Utf8(m) => WsError::Malformed(m),
         other => WsError::Unreachable(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::proto::{Cursor, Direction, FrameKind, RequestAuth};
+    use std::net::TcpListener;
+    use tungstenite::handshake::server::{ErrorResponse, Request, Response};
+
+    /// What the test server does with an upgrade whose signature verifies.
+    #[derive(Clone, Copy)]
+    enum Mode {
+        /// Accept, then echo each message, then send one of 70 KiB.
+        Echo,
+        /// Refuse with a signed `{code, message}`.
+        RefuseSigned,
+        /// Refuse with the same body, unsigned (a proxy's page).
+        RefuseUnsigned,
+    }
+
+    fn header(req: &Request, name: &str) -> String {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// A one-connection WebSocket server on loopback that checks the device's signature on the
+    /// upgrade; returns its URL.
+    fn serve(org: SigningKey, device: ed25519_dalek::VerifyingKey, mode: Mode) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let origin = url.clone();
+        std::thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            let cb = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
+                let auth = RequestAuth {
+                    timestamp: header(req, proto::H_TIMESTAMP).parse().unwrap(),
+                    nonce: header(req, proto::H_NONCE),
+                    signature: header(req, proto::H_SIGNATURE),
+                    certificate: Some(header(req, proto::H_CERTIFICATE)),
+                };
+                assert_eq!(req.uri().path(), paths::SUPPORT_WS);
+                assert_eq!(header(req, proto::H_CERTIFICATE), "vc1.test");
+                proto::verify_request_signature(
+                    &device,
+                    &origin,
+                    "GET",
+                    paths::SUPPORT_WS,
+                    &[],
+                    &auth,
+                )
+                .expect("a signed upgrade");
+                let body = r#"{"code":"origin_refused","message":"no web pages"}"#;
+                let sig = proto::sign_response(&org, &origin, &auth.nonce, body.as_bytes());
+                let refuse = |signed: bool| {
+                    let mut r = tungstenite::http::Response::builder().status(403);
+                    if signed {
+                        r = r.header(proto::H_RESPONSE_SIGNATURE, sig.clone());
+                    }
+                    Err(r.body(Some(body.to_owned())).unwrap())
+                };
+                match mode {
+                    Mode::Echo => Ok(resp),
+                    Mode::RefuseSigned => refuse(true),
+                    Mode::RefuseUnsigned => refuse(false),
+                }
+            };
+            let Ok(mut ws) = tungstenite::accept_hdr(tcp, cb) else {
+                return;
+            };
+            for _ in 0..2 {
+                let m = ws.read().unwrap();
+                ws.send(m).unwrap();
+            }
+            ws.send(Message::binary(vec![0u8; 70 * 1024])).unwrap();
+            let _ = ws.read();
+        });
+        url
+    }
+
+    fn connect(mode: Mode) -> Result<SupportSocket, WsError> {
+        let org = SigningKey::from_bytes(&[3; 32]);
+        let device = SigningKey::from_bytes(&[4; 32]);
+        let url = serve(org.clone(), device.verifying_key(), mode);
+        let options = ClientOptions::default();
+        let client = DeskClient::new(&url, &options)
+            .unwrap()
+            .with_org_key(org.verifying_key());
+        SupportSocket::connect(
+            &client,
+            &options,
+            &device,
+            "vc1.test",
+            &SystemClock,
+            Duration::from_millis(100),
+        )
+    }
+
+    #[test]
+    fn a_signed_upgrade_carries_controls_and_frames_capped_at_64_kib() {
+        let mut ws = connect(Mode::Echo).unwrap();
+        // Nothing yet: the poll interval passes.
+        assert!(ws.recv().unwrap().is_none());
+        let join = Control::Join {
+            session_id: "0123456789abcdef0123456789abcdef".into(),
+            cursor: Cursor {
+                leg: 1,
+                hs: 0,
+                tx: 0,
+            },
+        };
+        ws.send_control(&join).unwrap();
+        let frame = Frame {
+            v: 1,
+            session_id: "0123456789abcdef0123456789abcdef".into(),
+            leg: 1,
+            dir: Direction::E2a,
+            kind: FrameKind::Hs,
+            seq: 0,
+            body: vec![7; 32],
+        };
+        ws.send_frame(&frame).unwrap();
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            if let Some(m) = ws.recv().unwrap() {
+                got.push(m);
+            }
+        }
+        assert_eq!(got, vec![Incoming::Control(join), Incoming::Frame(frame)]);
+        // A 70 KiB message is refused, not read.
+        let err = loop {
+            match ws.recv() {
+                Ok(None) => continue,
+                Ok(Some(m)) => panic!("read {m:?}"),
+                Err(e) => break e,
+            }
+        };
+        assert!(matches!(err, WsError::TooLarge), "{err:?}");
+        // And none is sent.
+        let big = Frame {
+            v: 1,
+            session_id: "0123456789abcdef0123456789abcdef".into(),
+            leg: 1,
+            dir: Direction::E2a,
+            kind: FrameKind::Tx,
+            seq: 1,
+            body: vec![0; MAX_WS_MESSAGE],
+        };
+        assert!(matches!(ws.send_frame(&big), Err(WsError::TooLarge)));
+    }
+
+    #[test]
+    fn a_signed_refusal_gives_the_desks_code_an_unsigned_one_does_not() {
+        let e = connect(Mode::RefuseSigned).unwrap_err();
+        assert_eq!(e.code(), "origin_refused", "{e:?}");
+        assert!(!e.is_transient());
+        let e = connect(Mode::RefuseUnsigned).unwrap_err();
+        assert!(
+            matches!(e, WsError::AnswerNotSigned { status: 403, .. }),
+            "{e:?}"
+        );
+        assert_eq!(e.code(), "answer_unsigned");
+    }
+
+    #[test]
+    fn nothing_listening_is_unreachable_and_transient() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        drop(l);
+        let org = SigningKey::from_bytes(&[3; 32]);
+        let options = ClientOptions::default();
+        let client = DeskClient::new(&url, &options)
+            .unwrap()
+            .with_org_key(org.verifying_key());
+        let e = SupportSocket::connect(
+            &client,
+            &options,
+            &org,
+            "vc1.test",
+            &SystemClock,
+            Duration::from_millis(100),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "desk_unreachable");
+        assert!(e.is_transient());
     }
 }

@@ -139,6 +139,49 @@ impl LoopbackDesk {
         )))
     }
 
+    /// A one-hour agent's code for Mei Lam (Accounts, en and zh-HK, HK, capacity 3).
+    pub fn agent_code(&self) -> String {
+        let profile = verity_device::proto::AgentProfile {
+            name: "Mei Lam".into(),
+            role: verity_device::proto::AgentRole::Agent,
+            team: "Accounts".into(),
+            languages: vec!["en".into(), "zh-HK".into()],
+            regions: vec!["HK".into()],
+            skills: vec![],
+            capacity: 3,
+        };
+        admin::create_agent_code(self.dir.path(), None, &profile, 3600, &SystemClock)
+            .unwrap()
+            .0
+            .as_str()
+            .to_owned()
+    }
+
+    /// `verityctl device enroll --agent` of `dev` with a fresh agent's code, the key in a file
+    /// sealed with the passphrase in `pass_file`; the JSON answer.
+    pub fn enroll_agent(&self, dev: &Path, pass_file: &str) -> serde_json::Value {
+        let code = self.agent_code();
+        json(ok(&ctl(
+            dev,
+            &[
+                "device",
+                "enroll",
+                "--agent",
+                "--desk",
+                &self.url,
+                "--code",
+                &code,
+                "--fingerprint",
+                &self.fingerprint,
+                "--key-store",
+                "file",
+                "--passphrase-file",
+                pass_file,
+                "--json",
+            ],
+        )))
+    }
+
     pub fn stop(self) {
         self.desk.stop().unwrap();
     }
