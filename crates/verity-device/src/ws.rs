@@ -411,7 +411,13 @@ fn map_err(e: tungstenite::Error) -> WsError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// tungstenite's server callback has this error type.
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::result_large_err
+)]
 mod tests {
     use super::*;
     use crate::clock::SystemClock;
