@@ -10,7 +10,15 @@
 //! Everything that comes out is serde-serialisable with closed `code`s and no words: the front
 //! ends word them.
 
+pub mod agent;
 pub mod backoff;
+pub mod employee;
+pub mod events;
+mod link;
+
+pub use agent::{agent_connect, AgentConnection};
+pub use employee::{open, CodeAnswer, EmployeeSession, OpenParams};
+pub use events::{AgentEvent, DeliveryState, SessionEvent, VerifiedAgent, VerifiedEmployee};
 
 use serde::Serialize;
 use verity_device::proto::{StatusError, SupportState};
@@ -199,4 +207,73 @@ pub fn status_with(ctx: &DeviceContext, binding: &Binding) -> LiveStatus {
         })(),
     };
     made.unwrap_or_else(|()| cannot(cannot_check::MISMATCH))
+}
+
+/// Why a support flow did not start or a command was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SupportFlowError {
+    /// An input refused before anything was sent (`message_length`, `message_characters`,
+    /// `language`).
+    #[error("the input is refused: {0}")]
+    Input(&'static str),
+    /// The desk, the key store, the state (the desk's code when it refused).
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    /// The channel refused the command (a code of `verity-support`, or `no_channel`).
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The session's driver has stopped.
+    #[error("the session is no longer running")]
+    Stopped,
+}
+
+impl SupportFlowError {
+    /// A stable code.
+    #[must_use]
+    pub fn code(&self) -> &str {
+        match self {
+            SupportFlowError::Input(c) => c,
+            SupportFlowError::Device(e) => e.code(),
+            SupportFlowError::Refused(c) => c,
+            SupportFlowError::Stopped => "stopped",
+        }
+    }
+
+    /// Whether the user can fix it by changing the input.
+    #[must_use]
+    pub fn is_usage(&self) -> bool {
+        match self {
+            SupportFlowError::Input(_) => true,
+            SupportFlowError::Device(e) => e.is_usage(),
+            _ => false,
+        }
+    }
+}
+
+/// The guard-rail codes of a message (what it asks for that support never needs).
+#[must_use]
+pub fn guard_codes(text: &str) -> Vec<String> {
+    verity_support::assess(text)
+        .into_iter()
+        .map(|g| g.as_str().to_owned())
+        .collect()
+}
+
+/// The context's clock, in milliseconds (messages carry the sender's time).
+pub(crate) fn now_ms(ctx: &DeviceContext) -> u64 {
+    ctx.clock.now().saturating_mul(1000)
+}
+
+/// 32 random bytes (a code exchange's value).
+pub(crate) fn random32() -> Result<[u8; 32], &'static str> {
+    let mut r = [0u8; 32];
+    verity_device::proto::random_bytes(&mut r).map_err(|_| "no_randomness")?;
+    Ok(r)
+}
+
+/// A fresh call id (32 lower-case hex digits).
+pub(crate) fn new_call_id() -> Result<String, &'static str> {
+    let mut r = [0u8; 16];
+    verity_device::proto::random_bytes(&mut r).map_err(|_| "no_randomness")?;
+    Ok(r.iter().map(|b| format!("{b:02x}")).collect())
 }
