@@ -3,6 +3,9 @@
 //! the relay (stored, relayed, acknowledged, duplicates, order, direction, replay on `Join`),
 //! the signed status, and the refusals.
 
+// Helpers outside #[test] functions fail the test by panicking.
+#![allow(clippy::panic)]
+
 use super::*;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
