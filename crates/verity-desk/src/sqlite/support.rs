@@ -451,7 +451,7 @@ impl SupportStore for SqliteStore {
     fn live_sessions(&self) -> Result<Vec<SupportSessionRecord>, StoreError> {
         sessions(
             &self.conn(),
-            "WHERE state != 'closed' ORDER BY priority DESC, enqueued_at, opened_at, session_id",
+            "WHERE state != 'closed' ORDER BY priority DESC, enqueued_at, rowid",
             [],
         )
     }
