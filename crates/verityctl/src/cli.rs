@@ -43,6 +43,10 @@ pub enum Command {
     Audit(crate::audit::AuditArgs),
     /// Report to IT: tell the organisation's desk what you saw (needs an enrolled device).
     Report(crate::it_report::ReportArgs),
+    /// Verified support sessions: is support really talking to me? Open a session.
+    Support(crate::support::SupportArgs),
+    /// A support agent's app (enrolled with `device enroll --agent`): a headless agent.
+    Agent(crate::support::AgentArgs),
 }
 
 /// Runs the parsed command, writing its output to `out`.
@@ -60,5 +64,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         Command::Checklist(args) => crate::checklist::run(&args, &data_dir, out),
         Command::Audit(args) => crate::audit::run(&args, &data_dir, out),
         Command::Report(args) => crate::it_report::run(&args, &data_dir, out),
+        Command::Support(args) => crate::support::run(&args, &data_dir, out),
+        Command::Agent(args) => crate::support::run_agent(&args, &data_dir, out),
     }
 }

@@ -16,6 +16,7 @@ mod feed;
 mod it_report;
 mod scan;
 mod status;
+mod support;
 mod sync;
 
 use clap::Parser;

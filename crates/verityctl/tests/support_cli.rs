@@ -173,3 +173,505 @@ fn an_agents_app_enrols_with_the_typed_fingerprint_and_says_so() {
     assert!(s.get("agent").is_none());
     desk.stop();
 }
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use verity_desk::support::store::SupportStore;
+use verity_device::{Clock, SystemClock};
+
+/// The organisation's audit key: the desk seals nothing, the apps seal transcripts to it.
+fn set_audit_recipient(desk: &LoopbackDesk) -> String {
+    let (identity, recipient) = verity_support::audit_keygen();
+    verity_desk::SqliteStore::open(desk.dir.path())
+        .unwrap()
+        .set_audit_recipient(Some(&recipient), SystemClock.now())
+        .unwrap();
+    identity
+}
+
+/// A passphrase file in `work`.
+fn pass_file(work: &std::path::Path) -> String {
+    let pass = work.join("pass");
+    std::fs::write(&pass, "a device passphrase\n").unwrap();
+    pass.to_str().unwrap().to_owned()
+}
+
+/// The current TOTP code of an enrolment's answer.
+fn totp_now(enrolled: &serde_json::Value) -> String {
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(enrolled["totp_secret"].as_str().unwrap().as_bytes())
+        .unwrap();
+    verity_desk::totp::code_at(&secret, SystemClock.now()).unwrap()
+}
+
+/// `verityctl agent serve` in the background, its JSON lines on a channel.
+struct AgentProcess {
+    child: Child,
+    lines: mpsc::Receiver<serde_json::Value>,
+    seen: Vec<serde_json::Value>,
+}
+
+impl AgentProcess {
+    fn start(dir: &std::path::Path, pass: &str, extra: &[&str]) -> AgentProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_verityctl"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["agent", "serve", "--json", "--passphrase-file", pass])
+            .args(extra)
+            .env_remove("VERITY_DATA_DIR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let v: serde_json::Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        });
+        AgentProcess {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (30 s at most) for an event that `pred` accepts.
+    fn wait_for(
+        &mut self,
+        what: &str,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        if let Some(v) = self.seen.iter().find(|v| pred(v)) {
+            return v.clone();
+        }
+        let until = Instant::now() + Duration::from_secs(30);
+        while let Ok(v) = self
+            .lines
+            .recv_timeout(until.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(v.clone());
+            if pred(&v) {
+                return v;
+            }
+        }
+        panic!("the agent never said {what}: {:?}", self.seen);
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn event(v: &serde_json::Value, name: &str) -> bool {
+    v["event"] == name
+}
+
+#[test]
+fn a_session_from_the_command_line_shows_the_verified_agent_and_the_status_follows() {
+    let desk = LoopbackDesk::start();
+    set_audit_recipient(&desk);
+    let work = tempfile::tempdir().unwrap();
+    let pass = pass_file(work.path());
+    let (emp, agent_dir) = (work.path().join("emp"), work.path().join("agent"));
+    let enrolled = desk.enroll(&emp, &pass);
+    let a = desk.enroll_agent(&agent_dir, &pass);
+
+    // Before: verified, no one.
+    let s = json(ok(&ctl(
+        &emp,
+        &["support", "status", "--json", "--passphrase-file", &pass],
+    )));
+    assert_eq!(s["state"], "none", "{s}");
+
+    let mut agent = AgentProcess::start(
+        &agent_dir,
+        &pass,
+        &["--reply", "Hello, this is Mei from support."],
+    );
+    agent.wait_for("connected", |v| {
+        event(v, "connection") && v["connected"] == true
+    });
+    std::thread::sleep(Duration::from_millis(300));
+
+    let out = ctl(
+        &emp,
+        &[
+            "support",
+            "open",
+            "--category",
+            "account",
+            "--message",
+            "My account is locked",
+            "--totp",
+            &totp_now(&enrolled),
+            "--language",
+            "en",
+            "--locale",
+            "en-HK",
+            "--time-zone",
+            "Asia/Hong_Kong",
+            "--wait-agent",
+            "30",
+            "--wait-reply",
+            "30",
+            "--json",
+            "--passphrase-file",
+            &pass,
+        ],
+    );
+    let o = json(ok(&out));
+    // The agent's identity, from the certificate the handshake verified.
+    assert_eq!(o["agent"]["name"], "Mei Lam", "{o}");
+    assert_eq!(o["agent"]["team"], "Accounts");
+    assert_eq!(o["agent"]["role"], "agent");
+    assert_eq!(o["agent"]["organisation"], "Acme HK");
+    assert_eq!(o["agent"]["fingerprint"], a["certificate_fingerprint"]);
+    assert_eq!(o["reply"]["text"], "Hello, this is Mei from support.");
+    assert_eq!(o["reply"]["guard"], serde_json::json!([]));
+    assert_eq!(o["region"], "HK");
+    let sid = o["session_id"].as_str().unwrap().to_owned();
+
+    // The agent saw the employee as their certificate says, and the first message.
+    let v = agent.wait_for("verified", |v| event(v, "verified"));
+    assert_eq!(v["session_id"], sid.as_str());
+    assert_eq!(v["employee"]["name"], "Chan Tai Man");
+    assert_eq!(v["employee"]["employee_id"], "e100");
+    let m = agent.wait_for("the first message", |v| event(v, "message"));
+    assert_eq!(m["text"], "My account is locked");
+
+    // During: chatting, with the agent's name and certificate.
+    let s = json(ok(&ctl(
+        &emp,
+        &["support", "status", "--json", "--passphrase-file", &pass],
+    )));
+    assert_eq!(s["state"], "chatting", "{s}");
+    assert_eq!(s["session_id"], sid.as_str());
+    assert_eq!(s["agent_name"], "Mei Lam");
+    assert_eq!(s["agent_fingerprint"], a["certificate_fingerprint"]);
+    let text = stdout(ok(&ctl(
+        &emp,
+        &["support", "status", "--passphrase-file", &pass],
+    )));
+    assert!(text.contains("Mei Lam is chatting with you"), "{text}");
+
+    // A second open while one is open: the desk's code, exit status 3.
+    let out = ctl(
+        &emp,
+        &[
+            "support",
+            "open",
+            "--category",
+            "login",
+            "--message",
+            "again",
+            "--totp",
+            "000000",
+            "--passphrase-file",
+            &pass,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).ends_with(")\n"), "{}", stderr(&out));
+
+    // Closed: the agent is told; after, no one.
+    let c = json(ok(&ctl(
+        &emp,
+        &[
+            "support",
+            "close",
+            "--session",
+            &sid,
+            "--json",
+            "--passphrase-file",
+            &pass,
+        ],
+    )));
+    assert_eq!(c["outcome"], "abandoned");
+    let closed = agent.wait_for("closed", |v| event(v, "closed"));
+    assert_eq!(closed["session_id"], sid.as_str());
+    let s = json(ok(&ctl(
+        &emp,
+        &["support", "status", "--json", "--passphrase-file", &pass],
+    )));
+    assert_eq!(s["state"], "none", "{s}");
+    drop(agent);
+    desk.stop();
+}
+
+#[test]
+fn the_status_says_it_cannot_check_with_its_own_exit_status() {
+    let desk = LoopbackDesk::start();
+    let work = tempfile::tempdir().unwrap();
+    let pass = pass_file(work.path());
+    // Not enrolled.
+    let out = ctl(&work.path().join("none"), &["support", "status", "--json"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(json(&out)["state"], "cannot_check");
+    assert_eq!(json(&out)["reason"], "not_enrolled");
+    // Offline: the desk stopped.
+    let emp = work.path().join("emp");
+    desk.enroll(&emp, &pass);
+    desk.stop();
+    let out = ctl(&emp, &["support", "status", "--passphrase-file", &pass]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stdout(&out).contains("Can't check (offline)"),
+        "{}",
+        stdout(&out)
+    );
+    // An agent's app has no status of its own.
+    let desk = LoopbackDesk::start();
+    let agent = work.path().join("agent");
+    desk.enroll_agent(&agent, &pass);
+    let out = ctl(
+        &agent,
+        &["support", "status", "--json", "--passphrase-file", &pass],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(json(&out)["reason"], "wrong_role");
+    desk.stop();
+}
+
+/// A device context for a data directory enrolled by the command line (key file).
+fn context(dir: &std::path::Path, pass: &str) -> Arc<verity_device::DeviceContext> {
+    let mut ctx = verity_device::DeviceContext::new(dir.to_path_buf(), "0.1.0");
+    ctx.passphrase =
+        Some(verity_device::sealed::read_passphrase_file(std::path::Path::new(pass)).unwrap());
+    ctx.key_store = verity_device::KeyStoreChoice::File;
+    ctx.signals.timezone = Some("Asia/Hong_Kong".into());
+    ctx.signals.locale = Some("en-HK".into());
+    Arc::new(ctx)
+}
+
+fn next_agent_event(
+    a: &verity_flows::support::AgentConnection,
+    what: &str,
+    pred: impl Fn(&verity_flows::support::AgentEvent) -> bool,
+) -> verity_flows::support::AgentEvent {
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until {
+        if let Some(e) = a.next_event(Duration::from_millis(200)) {
+            if pred(&e) {
+                return e;
+            }
+        }
+    }
+    panic!("the agent never got {what}");
+}
+
+#[test]
+fn a_dropped_connection_loses_no_message_and_shows_none_twice() {
+    use verity_device::proto::{Outcome, SupportCategory};
+    use verity_flows::support::{self as flows, AgentEvent, OpenParams, SessionEvent};
+
+    let desk = LoopbackDesk::start();
+    set_audit_recipient(&desk);
+    let work = tempfile::tempdir().unwrap();
+    let pass = pass_file(work.path());
+    let (emp_dir, agent_dir) = (work.path().join("emp"), work.path().join("agent"));
+    let enrolled = desk.enroll(&emp_dir, &pass);
+    desk.enroll_agent(&agent_dir, &pass);
+
+    let agent = flows::agent_connect(context(&agent_dir, &pass)).unwrap();
+    next_agent_event(&agent, "connected", |e| {
+        matches!(e, AgentEvent::Connection { connected: true })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let emp = flows::open(
+        context(&emp_dir, &pass),
+        OpenParams {
+            category: SupportCategory::Billing,
+            language: "en".into(),
+            totp: totp_now(&enrolled),
+            first_message: "first".into(),
+        },
+    )
+    .unwrap();
+    let sid = emp.session_id().to_owned();
+    let AgentEvent::Offer { session_id, .. } = next_agent_event(&agent, "an offer", |e| {
+        matches!(e, AgentEvent::Offer { .. })
+    }) else {
+        unreachable!()
+    };
+    assert_eq!(session_id, sid);
+    agent.accept(&sid).unwrap();
+    next_agent_event(&agent, "the verified employee", |e| {
+        matches!(e, AgentEvent::Verified { .. })
+    });
+
+    // Both sides talk while each drops its connection once mid-stream.
+    let (mut to_agent, mut to_emp) = (vec!["first".to_owned()], Vec::new());
+    let (mut agent_got, mut emp_got) = (Vec::new(), Vec::new());
+    let mut emp_events = Vec::new();
+    let drain = |agent_got: &mut Vec<String>,
+                 emp_got: &mut Vec<String>,
+                 emp_events: &mut Vec<SessionEvent>| {
+        while let Some(e) = agent.next_event(Duration::from_millis(10)) {
+            if let AgentEvent::Message { text, .. } = e {
+                agent_got.push(text);
+            }
+        }
+        while let Some(e) = emp.next_event(Duration::from_millis(10)) {
+            if let SessionEvent::Message { text, .. } = &e {
+                emp_got.push(text.clone());
+            }
+            emp_events.push(e);
+        }
+    };
+    for i in 0..6 {
+        let (e, a) = (
+            format!("from the employee {i}"),
+            format!("from the agent {i}"),
+        );
+        emp.send_text(&e).unwrap();
+        agent.send_text(&sid, &a).unwrap();
+        to_agent.push(e);
+        to_emp.push(a);
+        if i == 2 {
+            emp.reconnect().unwrap();
+        }
+        if i == 4 {
+            agent.reconnect().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(400));
+        drain(&mut agent_got, &mut emp_got, &mut emp_events);
+    }
+    let until = Instant::now() + Duration::from_secs(30);
+    while (agent_got.len() < to_agent.len() || emp_got.len() < to_emp.len())
+        && Instant::now() < until
+    {
+        drain(&mut agent_got, &mut emp_got, &mut emp_events);
+    }
+    // Settle: nothing arrives twice afterwards.
+    std::thread::sleep(Duration::from_millis(1500));
+    drain(&mut agent_got, &mut emp_got, &mut emp_events);
+    assert_eq!(agent_got, to_agent, "the agent's view");
+    assert_eq!(emp_got, to_emp, "the employee's view");
+    assert!(emp_events
+        .iter()
+        .any(|e| matches!(e, SessionEvent::Connection { connected: false })));
+    // Every one of the employee's messages was delivered, once each.
+    let delivered: Vec<u64> = emp_events
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::Delivery {
+                seq,
+                state: flows::DeliveryState::Delivered,
+            } => Some(*seq),
+            _ => None,
+        })
+        .collect();
+    let mut unique = delivered.clone();
+    unique.dedup();
+    assert_eq!(delivered, unique, "a delivery said twice");
+    assert!(delivered.len() >= to_agent.len(), "{delivered:?}");
+
+    // The agent closes with a summary: the employee gets it from the channel, then the
+    // transcript is sealed and uploaded.
+    agent
+        .close(&sid, Outcome::Resolved, "Your account is unlocked.")
+        .unwrap();
+    let mut closed = None;
+    let mut uploaded = false;
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until && !uploaded {
+        match emp.next_event(Duration::from_millis(200)) {
+            Some(SessionEvent::Closed { outcome, summary }) => closed = Some((outcome, summary)),
+            Some(SessionEvent::TranscriptUploaded { .. }) => uploaded = true,
+            Some(SessionEvent::Error { code }) => panic!("error {code}"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        closed,
+        Some((
+            Outcome::Resolved,
+            Some("Your account is unlocked.".to_owned())
+        ))
+    );
+    assert!(uploaded, "the transcript was not uploaded");
+    emp.stop();
+    agent.stop();
+    desk.stop();
+}
+
+#[test]
+fn each_role_is_refused_where_the_other_is_needed() {
+    use verity_device::proto::{Control, OpenRequest, SupportCategory};
+    use verity_device::state::DeviceRole;
+    use verity_device::support::Binding;
+    use verity_device::ws::Incoming;
+
+    let desk = LoopbackDesk::start();
+    set_audit_recipient(&desk);
+    let work = tempfile::tempdir().unwrap();
+    let pass = pass_file(work.path());
+    let (emp_dir, agent_dir) = (work.path().join("emp"), work.path().join("agent"));
+    desk.enroll(&emp_dir, &pass);
+    desk.enroll_agent(&agent_dir, &pass);
+
+    // Locally: an employee's device cannot serve as an agent, nor the reverse.
+    let out = ctl(&emp_dir, &["agent", "serve", "--passphrase-file", &pass]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("(wrong_role)"), "{}", stderr(&out));
+    let out = ctl(
+        &agent_dir,
+        &[
+            "support",
+            "open",
+            "--category",
+            "other",
+            "--message",
+            "hi",
+            "--passphrase-file",
+            &pass,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("(wrong_role)"), "{}", stderr(&out));
+
+    // At the desk: an agent's certificate cannot open a session…
+    let actx = context(&agent_dir, &pass);
+    let agent = Binding::load(&actx, DeviceRole::Agent).unwrap();
+    let err = agent
+        .open(
+            &actx,
+            &OpenRequest {
+                category: SupportCategory::Other,
+                language: "en".into(),
+                totp: "000000".into(),
+                signals: actx.signals.clone(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "forbidden", "{err}");
+    // …and an employee's cannot go online as an agent.
+    let ectx = context(&emp_dir, &pass);
+    let emp = Binding::load(&ectx, DeviceRole::Employee).unwrap();
+    let mut ws = emp.connect(&ectx, Duration::from_millis(200)).unwrap();
+    ws.send_control(&Control::Presence { online: true })
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        assert!(Instant::now() < until, "no refusal");
+        if let Some(Incoming::Control(Control::Error { code, .. })) = ws.recv().unwrap() {
+            break code;
+        }
+    };
+    assert_eq!(code, "forbidden");
+    ws.close();
+    desk.stop();
+}
