@@ -478,7 +478,7 @@ fn a_dropped_connection_loses_no_message_and_shows_none_twice() {
     use verity_flows::support::{self as flows, AgentEvent, OpenParams, SessionEvent};
 
     let desk = LoopbackDesk::start();
-    set_audit_recipient(&desk);
+    let identity = set_audit_recipient(&desk);
     let work = tempfile::tempdir().unwrap();
     let pass = pass_file(work.path());
     let (emp_dir, agent_dir) = (work.path().join("emp"), work.path().join("agent"));
@@ -603,6 +603,39 @@ fn a_dropped_connection_loses_no_message_and_shows_none_twice() {
         ))
     );
     assert!(uploaded, "the transcript was not uploaded");
+    // The auditor opens it with the organisation's identity: both certificates, both chains.
+    let sealed = verity_desk::SqliteStore::open(desk.dir.path())
+        .unwrap()
+        .transcript(&sid, "e2a")
+        .unwrap()
+        .expect("the employee's transcript");
+    let org_key = verity_device::proto::parse_public_key(
+        verity_device::device::status(&context(&emp_dir, &pass))
+            .unwrap()
+            .binding
+            .unwrap()
+            .org
+            .public_key
+            .as_str(),
+        "org",
+    )
+    .unwrap();
+    let t = verity_support::open_and_verify(&sealed, &identity, &org_key).unwrap();
+    assert_eq!(t.session_id, sid);
+    assert_eq!(t.agent.agent.name, "Mei Lam");
+    assert_eq!(t.employee.employee_id, "e100");
+    let texts: Vec<String> = t.legs[0]
+        .messages
+        .iter()
+        .filter_map(|e| match &e.message {
+            verity_support::Message::Text { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts.len(), to_agent.len() + to_emp.len(), "{texts:?}");
+    for m in to_agent.iter().chain(&to_emp) {
+        assert_eq!(texts.iter().filter(|t| *t == m).count(), 1, "{m}");
+    }
     emp.stop();
     agent.stop();
     desk.stop();
@@ -673,5 +706,107 @@ fn each_role_is_refused_where_the_other_is_needed() {
     };
     assert_eq!(code, "forbidden");
     ws.close();
+    desk.stop();
+}
+
+#[test]
+fn the_spoken_code_matches_on_both_sides_and_a_mismatch_is_reported_to_it() {
+    use verity_device::proto::SupportCategory;
+    use verity_flows::support::{self as flows, AgentEvent, OpenParams, SessionEvent};
+
+    let desk = LoopbackDesk::start();
+    set_audit_recipient(&desk);
+    let work = tempfile::tempdir().unwrap();
+    let pass = pass_file(work.path());
+    let (emp_dir, agent_dir) = (work.path().join("emp"), work.path().join("agent"));
+    let enrolled = desk.enroll(&emp_dir, &pass);
+    desk.enroll_agent(&agent_dir, &pass);
+    let agent = flows::agent_connect(context(&agent_dir, &pass)).unwrap();
+    next_agent_event(&agent, "connected", |e| {
+        matches!(e, AgentEvent::Connection { connected: true })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let emp = flows::open(
+        context(&emp_dir, &pass),
+        OpenParams {
+            category: SupportCategory::Security,
+            language: "en".into(),
+            totp: totp_now(&enrolled),
+            first_message: "Someone called me".into(),
+        },
+    )
+    .unwrap();
+    let sid = emp.session_id().to_owned();
+    next_agent_event(&agent, "an offer", |e| {
+        matches!(e, AgentEvent::Offer { .. })
+    });
+    agent.accept(&sid).unwrap();
+    next_agent_event(&agent, "the first message", |e| {
+        matches!(e, AgentEvent::Message { .. })
+    });
+
+    let next_emp = |what: &str, pred: &dyn Fn(&SessionEvent) -> bool| -> SessionEvent {
+        let until = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < until {
+            if let Some(e) = emp.next_event(Duration::from_millis(200)) {
+                if pred(&e) {
+                    return e;
+                }
+            }
+        }
+        panic!("the employee never got {what}");
+    };
+
+    // A call: the agent's app commits, the employee's replies, the agent's reveals; both derive
+    // the same code; the organisation's status says "calling".
+    let call = agent.start_call(&sid).unwrap();
+    let AgentEvent::CodeToRead { call_id, code, .. } =
+        next_agent_event(&agent, "the code to read", |e| {
+            matches!(e, AgentEvent::CodeToRead { .. })
+        })
+    else {
+        unreachable!()
+    };
+    assert_eq!(call_id, call);
+    let SessionEvent::CodeToCompare {
+        call_id: c2,
+        code: shown,
+    } = next_emp("the code to compare", &|e| {
+        matches!(e, SessionEvent::CodeToCompare { .. })
+    })
+    else {
+        unreachable!()
+    };
+    assert_eq!(c2, call);
+    assert_eq!(shown, code);
+    assert_eq!(shown.len(), 7, "{shown}");
+    let s = verity_flows::support::status(&context(&emp_dir, &pass));
+    assert!(
+        matches!(&s, verity_flows::support::LiveStatus::Calling { call_id, agent_name, .. } if *call_id == call && agent_name == "Mei Lam"),
+        "{s:?}"
+    );
+
+    // The employee says the caller read another code: an alert, a report to IT, and the
+    // agent's app learns the result.
+    let answer = emp.confirm_code(&call, false).unwrap();
+    assert_eq!(answer.alert.as_deref(), Some("code_mismatch"));
+    assert!(answer.report_id.is_some(), "{answer:?}");
+    let AgentEvent::CodeResult { matched, .. } = next_agent_event(&agent, "the result", |e| {
+        matches!(e, AgentEvent::CodeResult { .. })
+    }) else {
+        unreachable!()
+    };
+    assert!(!matched);
+    // One comparison per call.
+    assert!(emp.confirm_code(&call, true).is_err());
+    let filed =
+        verity_desk::admin::show_report(desk.dir.path(), answer.report_id.unwrap()).unwrap();
+    assert_eq!(filed.report.kind, "support_message");
+    assert_eq!(
+        filed.report.verdict,
+        vec!["support_code_mismatch".to_owned(), format!("session_{sid}")]
+    );
+    emp.stop();
+    agent.stop();
     desk.stop();
 }
