@@ -42,6 +42,11 @@ pub mod sas;
 pub mod session;
 pub mod transcript;
 
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
+
 pub use chain::Checkpoint;
 pub use encode::Role;
 pub use error::{CertificateError, HandshakeError, SessionError, SupportError, TranscriptError};

@@ -98,7 +98,7 @@ pub struct Session {
     due: bool,
     own_checkpoint: Option<Checkpoint>,
     peer_checkpoint: Option<Checkpoint>,
-    calls: BTreeMap<String, Call>,
+    pub(crate) calls: BTreeMap<String, Call>,
     closed: bool,
 }
 
@@ -210,7 +210,7 @@ impl Session {
 
     // ---- sending --------------------------------------------------------------------------
 
-    fn seal(&mut self, message: Message, ts_ms: u64) -> Result<Frame, SessionError> {
+    pub(crate) fn seal(&mut self, message: Message, ts_ms: u64) -> Result<Frame, SessionError> {
         let seq = self.out.held() + 1;
         if seq >= MAX_SEQ {
             return Err(SessionError::NonceOverflow);
