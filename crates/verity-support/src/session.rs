@@ -100,6 +100,8 @@ pub struct Session {
     peer_checkpoint: Option<Checkpoint>,
     pub(crate) calls: BTreeMap<String, Call>,
     closed: bool,
+    /// The peer sent its `close`: nothing but checkpoints may follow from it.
+    peer_closed: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -149,6 +151,7 @@ impl Session {
             peer_checkpoint: None,
             calls: BTreeMap::new(),
             closed: false,
+            peer_closed: false,
         }
     }
 
@@ -578,7 +581,8 @@ impl Session {
         let bad = |w| Err(SessionError::Malformed(w));
         let from_agent = self.role == Role::Employee;
         match m {
-            Message::Text { .. } | Message::Close { .. } if self.closed => {
+            // Our own close may cross the peer's last messages: only the peer's close ends them.
+            Message::Text { .. } | Message::Close { .. } if self.peer_closed => {
                 bad("a message after close")
             }
             Message::SasCommit { call_id, .. }
@@ -633,6 +637,7 @@ impl Session {
             }
             Message::Close { .. } => {
                 self.closed = true;
+                self.peer_closed = true;
                 self.due = true;
             }
             Message::SasCommit {

@@ -86,3 +86,11 @@ fn codes_are_snake_case() {
     assert_eq!(Pay.as_str(), "asks_for_payment");
     assert_eq!(Remote.as_str(), "asks_for_remote_access");
 }
+
+proptest::proptest! {
+    #[test]
+    fn any_text_is_assessed_without_panic(text in "\\PC{0,300}") {
+        let codes = assess(&text);
+        proptest::prop_assert!(codes.windows(2).all(|w| w[0] < w[1]));
+    }
+}

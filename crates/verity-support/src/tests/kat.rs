@@ -65,3 +65,55 @@ fn the_chains_and_the_checkpoint_input() {
         "83442cd57e33896215475532939980acf771234bb1fe17a9767d01785064aaab"
     );
 }
+
+proptest::proptest! {
+    /// Garbage never decodes as a message, and never panics the decoder.
+    #[test]
+    fn garbage_is_not_a_message(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+        let _ = crate::message::Inner::decode(&bytes);
+        let _ = crate::transcript::Transcript::from_cbor(&bytes);
+    }
+}
+
+#[test]
+fn oversized_or_mistyped_messages_are_refused() {
+    use crate::message::{Inner, Message};
+    let m = |message| Inner {
+        session_id: SID.into(),
+        leg: 1,
+        seq: 1,
+        ts_ms: 0,
+        prev: [0; 32],
+        message,
+    };
+    let ok = m(Message::Text { text: "hi".into() }).encode().unwrap();
+    assert_eq!(
+        Inner::decode(&ok).unwrap(),
+        m(Message::Text { text: "hi".into() })
+    );
+    assert!(Inner::decode(&vec![0; verity_device::proto::MAX_PLAINTEXT + 1]).is_err());
+    assert!(m(Message::SasResult {
+        call_id: "nope".into(),
+        matched: true
+    })
+    .encode()
+    .is_err());
+    // A text body under another type's name.
+    let swapped: Vec<u8> = {
+        let mut v: ciborium::Value = ciborium::from_reader(ok.as_slice()).unwrap();
+        if let ciborium::Value::Map(entries) = &mut v {
+            for (k, val) in entries.iter_mut() {
+                if k.as_text() == Some("type") {
+                    *val = ciborium::Value::Text("sas_reply".into());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        ciborium::into_writer(&v, &mut out).unwrap();
+        out
+    };
+    assert_eq!(
+        Inner::decode(&swapped),
+        Err("the body does not fit its type")
+    );
+}

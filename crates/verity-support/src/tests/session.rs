@@ -332,3 +332,26 @@ fn close_ends_the_chat_and_asks_for_a_checkpoint() {
     deliver(&mut a, &e.checkpoint(&w.employee_key, 4).unwrap());
     deliver(&mut e, &a.checkpoint(&w.agent_key, 5).unwrap());
 }
+
+#[test]
+fn closes_that_cross_are_both_taken() {
+    let w = world();
+    let (mut e, mut a, _) = w.pair(1);
+    let late = e.send_text("one more thing", 1).unwrap();
+    let ec = e.close("", 2).unwrap();
+    let ac = a.close("Resolved", 2).unwrap();
+    deliver(&mut a, &late);
+    deliver(&mut a, &ec);
+    deliver(&mut e, &ac);
+    // Nothing but checkpoints after the peer's close.
+    let after = a.seal(Message::Text { text: "x".into() }, 3).unwrap();
+    assert!(matches!(e.receive(&after), Err(SessionError::Malformed(_))));
+}
+
+#[test]
+fn sessions_can_move_between_threads() {
+    fn send<T: Send>() {}
+    send::<Session>();
+    send::<crate::handshake::Initiator>();
+    send::<crate::handshake::ResponderWaiting>();
+}
