@@ -52,6 +52,9 @@ fn sealed_opened_and_verified() {
     assert_eq!(leg.messages.len(), 11);
     assert_eq!((leg.covered_e2a, leg.covered_a2e), (4, 5));
     assert_eq!(leg.uncovered, 0);
+    assert!(v.fully_signed());
+    assert!(crate::transcript::check_audit_recipient(&recipient).is_ok());
+    assert!(crate::transcript::check_audit_recipient(&identity).is_err());
     assert!(leg.messages.iter().any(|m| m.message
         == Message::Text {
             text: "My account is locked".into()
@@ -192,6 +195,7 @@ fn a_rekeyed_session_keeps_both_legs() {
     assert_eq!(v.legs.len(), 2);
     assert_eq!(v.legs[0].uncovered, 1, "leg 1 ended before any checkpoint");
     assert_eq!(v.legs[1].uncovered, 0);
+    assert!(!v.fully_signed());
     let back = Transcript::from_cbor(&t.to_cbor().unwrap()).unwrap();
     assert_eq!(back, t);
     let swapped = Transcript::new(
