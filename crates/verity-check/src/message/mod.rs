@@ -32,6 +32,14 @@ pub use cues::{normalize_cue_text, support_cue, CueSet, NameSet};
 pub use extract::extract;
 pub use scripts::detect_scripts;
 
+/// `normalized` text ([`normalize_cue_text`]) with its negated requests blanked out ("do not
+/// share", 請勿告訴, لا تشارك), as the request rules read it (the support session's guard rails
+/// read it the same way).
+#[must_use]
+pub fn blank_negated_requests(normalized: &str) -> String {
+    scripts::blank_negations(normalized)
+}
+
 use crate::verdict::ReasonCode;
 
 /// The longest message read, in bytes.
