@@ -192,6 +192,39 @@ reasons! {
     RegionTimezone => "region_timezone",
     /// A locale outside the allowed regions.
     RegionLocale => "region_locale",
+    /// Support: no such session, or not this app's.
+    SessionUnknown => "session_unknown",
+    /// Support: the session is closed.
+    SessionClosed => "session_closed",
+    /// Support: a session is already open.
+    SessionOpen => "session_open",
+    /// Support: this app's role may not do that.
+    Forbidden => "forbidden",
+    /// Support: another agent took the session first.
+    AlreadyTaken => "already_taken",
+    /// Support: the agent holds as many sessions as they can.
+    AtCapacity => "at_capacity",
+    /// Support: a frame out of order or malformed.
+    FrameInvalid => "frame_invalid",
+    /// Support: too many messages, too fast.
+    RateLimited => "rate_limited",
+    /// Support: the agent was revoked.
+    AgentRevoked => "agent_revoked",
+    /// Support: no team serves this request.
+    NoRoute => "no_route",
+    /// Support: a web page tried to open the relay.
+    OriginRefused => "origin_refused",
+    /// Support: the organisation has not set its audit key yet.
+    NoAuditKey => "no_audit_key",
+    /// Support: the other app's certificate did not verify (wrong role, expired, another
+    /// organisation, a bad key): not support.
+    PeerUnverified => "peer_unverified",
+    /// Support: the spoken code's commitment did not match (a man in the middle).
+    CodeCommitmentBroken => "code_commitment_broken",
+    /// Support: the caller's code did not match: an alert was raised and IT told.
+    CodeMismatch => "code_mismatch",
+    /// Support: a message was altered or replayed on the way.
+    ChannelBroken => "channel_broken",
 }
 
 /// The closed set of error codes that cross IPC. Add a code only when the UI must branch on it.

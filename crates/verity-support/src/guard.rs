@@ -439,7 +439,8 @@ pub fn assess(text: &str) -> Vec<GuardCode> {
     if has(&t.remote) && has(&t.remote_act) {
         out.push(GuardCode::AsksForRemoteAccess);
     }
-    for hit in detect_scripts(text, false, &OfficialDirectory::default()) {
+    // The scam-script rules, on the text with its denials blanked.
+    for hit in detect_scripts(&open, false, &OfficialDirectory::default()) {
         match hit.code {
             ReasonCode::ScriptCodeOrRemoteAccess if hit.remote_access => {
                 out.push(GuardCode::AsksForRemoteAccess);

@@ -42,6 +42,11 @@ pub mod sas;
 pub mod session;
 pub mod transcript;
 
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
+
 pub use chain::Checkpoint;
 pub use encode::Role;
 pub use error::{CertificateError, HandshakeError, SessionError, SupportError, TranscriptError};
@@ -51,4 +56,6 @@ pub use message::{Message, MessageType};
 pub use peer::PeerCertificate;
 pub use sas::SpokenCode;
 pub use session::{Incoming, Received, Session};
-pub use transcript::{audit_keygen, open_and_verify, LegRecord, Transcript, VerifiedTranscript};
+pub use transcript::{
+    audit_keygen, check_audit_recipient, open_and_verify, LegRecord, Transcript, VerifiedTranscript,
+};

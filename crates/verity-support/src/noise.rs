@@ -127,7 +127,7 @@ pub fn os_seed() -> Result<[u8; 32], getrandom::Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The Curve25519 points of small order (and their non-canonical encodings).

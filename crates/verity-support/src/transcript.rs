@@ -113,6 +113,8 @@ pub struct VerifiedLeg {
     /// Messages other than checkpoints that no common checkpoint covers (a leg cut short by a
     /// restart, or a party's last words after the other's final checkpoint).
     pub uncovered: usize,
+    /// Both parties' final checkpoints are present.
+    pub both_final: bool,
 }
 
 /// A transcript whose certificates, chains and signatures verify.
@@ -130,6 +132,26 @@ pub struct VerifiedTranscript {
     pub agent_fingerprint: String,
     /// Every leg.
     pub legs: Vec<VerifiedLeg>,
+}
+
+impl VerifiedTranscript {
+    /// Every message but trailing checkpoints is covered by both parties' final checkpoints,
+    /// and the last leg has both. When false, the auditor shows what is not covered (a leg cut
+    /// short by a restart, a party that left before the final checkpoints).
+    #[must_use]
+    pub fn fully_signed(&self) -> bool {
+        self.legs.iter().all(|l| l.uncovered == 0) && self.legs.last().is_some_and(|l| l.both_final)
+    }
+}
+
+/// Checks an audit recipient (`age1…`), as the desk's configuration takes it.
+///
+/// # Errors
+/// [`TranscriptError::Key`].
+pub fn check_audit_recipient(recipient: &str) -> Result<(), TranscriptError> {
+    age::x25519::Recipient::from_str(recipient.trim())
+        .map(|_| ())
+        .map_err(|_| TranscriptError::Key("recipient"))
 }
 
 impl Transcript {
@@ -321,6 +343,7 @@ impl Transcript {
             covered_e2a: covered[0],
             covered_a2e: covered[1],
             uncovered,
+            both_final: l.checkpoints.employee.is_some() && l.checkpoints.agent.is_some(),
         })
     }
 }

@@ -235,10 +235,55 @@ export const commands = {
 	refreshItReports: (passphrase: string | null) => typedError<ItReportList_Serialize, IpcError_Serialize>(__TAURI_INVOKE("refresh_it_reports", { passphrase })),
 	/**  Marks every outcome seen (the list was shown); how many were unseen. */
 	markItReportsSeen: () => typedError<number, IpcError_Serialize>(__TAURI_INVOKE("mark_it_reports_seen")),
+	/**  The organisation's signed live status: is support really talking to me? */
+	supportStatus: () => typedError<LiveStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("support_status")),
+	/**
+	 *  Opens a verified session: proves the device, checks the TOTP code; the desk checks the region
+	 *  and routes it. `message` is sent to the agent, encrypted, as soon as the channel is up.
+	 */
+	supportOpen: (category: SupportCategory, message: string, totp: string, passphrase: string | null) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("support_open", { category, message, totp, passphrase })),
+	/**  The current (or last) session. */
+	supportSession: () => typedError<SessionView_Serialize | null, IpcError_Serialize>(__TAURI_INVOKE("support_session")),
+	/**  Sends a message in the current session. */
+	supportSend: (text: string) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("support_send", { text })),
+	/**  The user is typing. */
+	supportTyping: () => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("support_typing")),
+	/**
+	 *  The employee's answer to "did the caller say exactly this code?". A mismatch raises an alert
+	 *  and files a report to IT.
+	 */
+	supportAnswerCode: (callId: string, matched: boolean) => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("support_answer_code", { callId, matched })),
+	/**  Closes the current session. */
+	supportClose: () => typedError<SessionView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("support_close")),
+	/**  The agent's workplace; `None` when this app is not an agent's. */
+	agentDesk: () => typedError<AgentDeskView_Serialize | null, IpcError_Serialize>(__TAURI_INVOKE("agent_desk")),
+	/**  Online (taking sessions) or away. */
+	agentSetOnline: (online: boolean, passphrase: string | null) => typedError<AgentDeskView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("agent_set_online", { online, passphrase })),
+	/**  Accepts an offer (of two agents accepting at once, exactly one gets it). */
+	agentAccept: (sessionId: string) => typedError<AgentDeskView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("agent_accept", { sessionId })),
+	/**  Lets an offer go to the next agent. */
+	agentDecline: (sessionId: string) => typedError<AgentDeskView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("agent_decline", { sessionId })),
+	/**  Sends a message in one of the agent's sessions. */
+	agentSend: (sessionId: string, text: string) => typedError<AgentDeskView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("agent_send", { sessionId, text })),
+	/**  The agent is typing in a session. */
+	agentTyping: (sessionId: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("agent_typing", { sessionId })),
+	/**  Sends a session back to the queue for another team. */
+	agentTransfer: (sessionId: string, team: string) => typedError<AgentDeskView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("agent_transfer", { sessionId, team })),
+	/**  Starts a phone call: both apps derive the spoken code (commit, then reveal). */
+	agentStartCall: (sessionId: string) => typedError<AgentDeskView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("agent_start_call", { sessionId })),
+	/**  Closes a session with its outcome and a summary for the employee. */
+	agentClose: (sessionId: string, outcome: SessionOutcome, summary: string | null) => typedError<AgentDeskView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("agent_close", { sessionId, outcome, summary })),
+	/**
+	 *  Enrols this app as a support agent's with an agent's one-time `code` (from `verity-desk
+	 *  agent add`), with the same confirmation as an employee's enrolment: the organisation key's
+	 *  `fingerprint` the user typed must match the desk's. The Agent screen then appears.
+	 */
+	deviceEnrollAgent: (deskUrl: string, code: string, fingerprint: string | null, keyStore: DeviceKeyStore, passphrase: string | null, deskCa: string | null) => typedError<AgentEnrolled, IpcError_Serialize>(__TAURI_INVOKE("device_enroll_agent", { deskUrl, code, fingerprint, keyStore, passphrase, deskCa })),
 };
 
 /** Events */
 export const events = {
+	agentChanged: makeEvent<AgentChanged, AgentChanged>("agent-changed"),
 	feedChanged: makeEvent<FeedChanged_Serialize, FeedChanged_Deserialize>("feed-changed"),
 	feedProgress: makeEvent<FeedProgress_Serialize, FeedProgress_Deserialize>("feed-progress"),
 	historyChanged: makeEvent<HistoryChanged, HistoryChanged>("history-changed"),
@@ -246,6 +291,7 @@ export const events = {
 	openSupport: makeEvent<OpenSupport, OpenSupport>("open-support"),
 	openThreats: makeEvent<OpenThreats, OpenThreats>("open-threats"),
 	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
+	supportChanged: makeEvent<SupportChanged, SupportChanged>("support-changed"),
 	tripwireRaised: makeEvent<TripwireRaised, TripwireRaised>("tripwire-raised"),
 };
 
@@ -281,6 +327,131 @@ export type AdviceCode =
 /**  Check what was entered. */
 "check_input";
 
+/**
+ *  The agent's identity card, entirely from the organisation-signed agent certificate the app
+ *  verified in the handshake.
+ */
+export type AgentCard = {
+	/**  Name. */
+	name: string,
+	/**  Role. */
+	role: AgentRoleCode,
+	/**  Team. */
+	team: string,
+	/**  The organisation that signed the certificate (the one this device is enrolled with). */
+	organisation: string,
+	/**  The certificate's fingerprint (upper-case hex in groups of four). */
+	fingerprint: string,
+};
+
+/**  The agent's workplace changed: reload it. */
+export type AgentChanged = null;
+
+/**  The agent's workplace. */
+export type AgentDeskView = AgentDeskView_Serialize | AgentDeskView_Deserialize;
+
+/**  The agent's workplace. */
+export type AgentDeskView_Deserialize = {
+	/**  This agent, from their own certificate. */
+	me: AgentCard,
+	/**  Taking sessions. */
+	online: boolean,
+	/**  Connected to the desk (false: reconnecting). */
+	connected: boolean,
+	/**  The most sessions at once. */
+	capacity: number,
+	/**  Sessions waiting for this agent's team. */
+	waiting: number,
+	/**  Offers to accept or decline. */
+	offers: OfferView[],
+	/**  Open and recently closed sessions. */
+	sessions: AgentSessionView_Deserialize[],
+};
+
+/**  The agent's workplace. */
+export type AgentDeskView_Serialize = {
+	/**  This agent, from their own certificate. */
+	me: AgentCard,
+	/**  Taking sessions. */
+	online: boolean,
+	/**  Connected to the desk (false: reconnecting). */
+	connected: boolean,
+	/**  The most sessions at once. */
+	capacity: number,
+	/**  Sessions waiting for this agent's team. */
+	waiting: number,
+	/**  Offers to accept or decline. */
+	offers: OfferView[],
+	/**  Open and recently closed sessions. */
+	sessions: AgentSessionView_Serialize[],
+};
+
+/**  What an agent's enrolment produced. */
+export type AgentEnrolled = {
+	/**  The desk's address, as kept. */
+	deskUrl: string,
+	/**  The agent, from the certificate the organisation signed. */
+	agent: AgentCard,
+};
+
+/**  Agent or supervisor. */
+export type AgentRoleCode = 
+/**  Answers sessions. */
+"agent" | 
+/**  Answers sessions; alerted when deadlines near. */
+"supervisor";
+
+/**  One of the agent's sessions. */
+export type AgentSessionView = AgentSessionView_Serialize | AgentSessionView_Deserialize;
+
+/**  One of the agent's sessions. */
+export type AgentSessionView_Deserialize = {
+	/**  The session. */
+	sessionId: string,
+	/**  Where it stands. */
+	phase: SessionPhase,
+	/**  Its category. */
+	category: SupportCategory,
+	/**  The employee's language. */
+	language: string,
+	/**  The verified employee, once the handshake proved them. */
+	employee?: EmployeeCard | null,
+	/**  The messages, oldest first. */
+	messages: ChatMessage_Deserialize[],
+	/**  The employee is typing. */
+	peerTyping: boolean,
+	/**  The employee's app is connected. */
+	peerOnline: boolean,
+	/**  The current call and its code. */
+	call?: CallView_Deserialize | null,
+	/**  How it ended, once closed. */
+	outcome?: SessionOutcome | null,
+};
+
+/**  One of the agent's sessions. */
+export type AgentSessionView_Serialize = {
+	/**  The session. */
+	sessionId: string,
+	/**  Where it stands. */
+	phase: SessionPhase,
+	/**  Its category. */
+	category: SupportCategory,
+	/**  The employee's language. */
+	language: string,
+	/**  The verified employee, once the handshake proved them. */
+	employee: EmployeeCard | null,
+	/**  The messages, oldest first. */
+	messages: ChatMessage_Serialize[],
+	/**  The employee is typing. */
+	peerTyping: boolean,
+	/**  The employee's app is connected. */
+	peerOnline: boolean,
+	/**  The current call and its code. */
+	call: CallView_Serialize | null,
+	/**  How it ended, once closed. */
+	outcome: SessionOutcome | null,
+};
+
 /**  Step 3: a real test alert was shown and the employee confirmed seeing it. */
 export type AlertEvidence = {
 	/**  When the employee confirmed the test alert. */
@@ -315,6 +486,43 @@ export type BlocklistState = {
 	sample: number,
 };
 
+/**  A phone call the agent started, and its spoken code. */
+export type CallView = CallView_Serialize | CallView_Deserialize;
+
+/**  A phone call the agent started, and its spoken code. */
+export type CallView_Deserialize = {
+	/**  The call. */
+	callId: string,
+	/**  The 6-digit code (`123 456`), once both apps derived it. */
+	code?: string | null,
+	/**  The employee's answer: did the caller say exactly this code? */
+	matched?: boolean | null,
+};
+
+/**  A phone call the agent started, and its spoken code. */
+export type CallView_Serialize = {
+	/**  The call. */
+	callId: string,
+	/**  The 6-digit code (`123 456`), once both apps derived it. */
+	code: string | null,
+	/**  The employee's answer: did the caller say exactly this code? */
+	matched: boolean | null,
+};
+
+/**  Why the status cannot be checked. */
+export type CannotCheckReason = 
+/**  This device is not enrolled with an organisation. */
+"not_enrolled" | 
+/**  The desk could not be reached. */
+"offline" | 
+/**  The answer was not signed by the organisation, or not for this request. */
+"unverified" | 
+/**
+ *  The device key is in a passphrase file: the status is checked only while a session holds
+ *  it open.
+ */
+"passphrase_needed";
+
 /**  The scam an entry belongs to. */
 export type Category = 
 /**  Fake customer service / technical support. */
@@ -327,6 +535,41 @@ export type Category =
 "phishing" | 
 /**  Anything else. */
 "other";
+
+/**  One chat message. */
+export type ChatMessage = ChatMessage_Serialize | ChatMessage_Deserialize;
+
+/**  One chat message. */
+export type ChatMessage_Deserialize = {
+	/**  Stable id within the session (`leg-dir-seq`), for keyed lists. */
+	id: string,
+	/**  Who wrote it. */
+	from: MessageFrom,
+	/**  The text (at most 4,000 characters). */
+	text: string,
+	/**  When it was written (the sender's clock). */
+	at: Timestamp,
+	/**  For this app's own messages. */
+	delivery?: Delivery | null,
+	/**  What it asks for that support never needs. */
+	guard: GuardCue[],
+};
+
+/**  One chat message. */
+export type ChatMessage_Serialize = {
+	/**  Stable id within the session (`leg-dir-seq`), for keyed lists. */
+	id: string,
+	/**  Who wrote it. */
+	from: MessageFrom,
+	/**  The text (at most 4,000 characters). */
+	text: string,
+	/**  When it was written (the sender's clock). */
+	at: Timestamp,
+	/**  For this app's own messages. */
+	delivery: Delivery | null,
+	/**  What it asks for that support never needs. */
+	guard: GuardCue[],
+};
 
 /**  What was checked. */
 export type CheckKind = 
@@ -473,6 +716,15 @@ export type CleanCopyOutcome_Serialize = {
 	/**  Why no copy was written (a spreadsheet, an unreadable file, a disk error). */
 	error: IpcError_Serialize | null,
 };
+
+/**  Where a message this app sent stands. */
+export type Delivery = 
+/**  Not yet stored by the desk (offline: sent when back). */
+"sending" | 
+/**  Stored by the desk. */
+"sent" | 
+/**  The other app has it. */
+"delivered";
 
 /**  What a desk says it is, for the enrolment confirmation. */
 export type DeskPreview = {
@@ -664,6 +916,16 @@ export type DrillEvidence = {
 	schedule: Interval,
 	/**  The next drill; the step falls due again on this date. */
 	next_drill: Timestamp,
+};
+
+/**  The employee as the agent's app sees them, from the device certificate the handshake verified. */
+export type EmployeeCard = {
+	/**  Display name. */
+	name: string,
+	/**  Employee id. */
+	employeeId: string,
+	/**  The device certificate's fingerprint. */
+	fingerprint: string,
 };
 
 /**  What a blocklist entry holds. */
@@ -873,6 +1135,41 @@ export type ErrorReason =
 "region_timezone" | 
 /**  A locale outside the allowed regions. */
 "region_locale" | 
+/**  Support: no such session, or not this app's. */
+"session_unknown" | 
+/**  Support: the session is closed. */
+"session_closed" | 
+/**  Support: a session is already open. */
+"session_open" | 
+/**  Support: this app's role may not do that. */
+"forbidden" | 
+/**  Support: another agent took the session first. */
+"already_taken" | 
+/**  Support: the agent holds as many sessions as they can. */
+"at_capacity" | 
+/**  Support: a frame out of order or malformed. */
+"frame_invalid" | 
+/**  Support: too many messages, too fast. */
+"rate_limited" | 
+/**  Support: the agent was revoked. */
+"agent_revoked" | 
+/**  Support: no team serves this request. */
+"no_route" | 
+/**  Support: a web page tried to open the relay. */
+"origin_refused" | 
+/**  Support: the organisation has not set its audit key yet. */
+"no_audit_key" | 
+/**
+ *  Support: the other app's certificate did not verify (wrong role, expired, another
+ *  organisation, a bad key): not support.
+ */
+"peer_unverified" | 
+/**  Support: the spoken code's commitment did not match (a man in the middle). */
+"code_commitment_broken" | 
+/**  Support: the caller's code did not match: an alert was raised and IT told. */
+"code_mismatch" | 
+/**  Support: a message was altered or replayed on the way. */
+"channel_broken" | 
 /**  A code this build does not know. */
 "unknown";
 
@@ -1329,6 +1626,20 @@ expired: Timestamp;
 reason: string | null };
 
 /**
+ *  What a message asks for that real support never needs (said beside the message, even from a
+ *  verified agent).
+ */
+export type GuardCue = 
+/**  A one-time or verification code. */
+"asks_for_code" | 
+/**  A password. */
+"asks_for_password" | 
+/**  A payment. */
+"asks_for_payment" | 
+/**  A remote-access tool. */
+"asks_for_remote_access";
+
+/**
  *  Sent to the UI after a check made outside the Check screen ("Check clipboard", from the
  *  tray or the shortcut), so that an open "Recent checks" list shows it.
  */
@@ -1472,6 +1783,50 @@ export type LastDeviceCheck = {
 	checks: DeviceChecks,
 };
 
+/**  What support is doing with this employee, as the organisation signed it. */
+export type LiveState = 
+/**  "No one from support is talking to you — hang up." */
+"none" | 
+/**  Your session waits for an agent. */
+"queued" | 
+/**  "Chatting with <agent>." */
+"chatting" | 
+/**  "<agent> is calling you now." */
+"calling" | 
+/**  "Can't check — don't talk to anyone who says they are support." */
+"cannot_check";
+
+/**  The live status, for Home and the tray. */
+export type LiveStatus = LiveStatus_Serialize | LiveStatus_Deserialize;
+
+/**  The live status, for Home and the tray. */
+export type LiveStatus_Deserialize = {
+	/**  The state. */
+	state: LiveState,
+	/**  The agent's name (from their certificate), when chatting or calling. */
+	agentName?: string | null,
+	/**  The agent certificate's fingerprint, when chatting or calling. */
+	agentFingerprint?: string | null,
+	/**  Why it cannot be checked. */
+	reason?: CannotCheckReason | null,
+	/**  When this app last asked. */
+	checkedAt: Timestamp,
+};
+
+/**  The live status, for Home and the tray. */
+export type LiveStatus_Serialize = {
+	/**  The state. */
+	state: LiveState,
+	/**  The agent's name (from their certificate), when chatting or calling. */
+	agentName: string | null,
+	/**  The agent certificate's fingerprint, when chatting or calling. */
+	agentFingerprint: string | null,
+	/**  Why it cannot be checked. */
+	reason: CannotCheckReason | null,
+	/**  When this app last asked. */
+	checkedAt: Timestamp,
+};
+
 /**  Where in a file something is. */
 export type Location = 
 /**  A line of a text file (vCard, CSV, text), from 1. */
@@ -1518,6 +1873,29 @@ export type Match_Serialize = {
 	source: string | null,
 	/**  When it was added. */
 	added: Timestamp,
+};
+
+/**  Who wrote a message. */
+export type MessageFrom = 
+/**  This app's user. */
+"me" | 
+/**  The other party. */
+"peer";
+
+/**  A session offered to this agent. */
+export type OfferView = {
+	/**  The session. */
+	sessionId: string,
+	/**  Its category. */
+	category: SupportCategory,
+	/**  The employee's language. */
+	language: string,
+	/**  The employee's region. */
+	region: string,
+	/**  Seconds waited before the offer. */
+	waitedSecs: number,
+	/**  When the offer lapses. */
+	expiresAt: Timestamp,
 };
 
 /**  Sent to the UI to show the Checklist screen (the reminder was clicked). */
@@ -1725,6 +2103,101 @@ export type ScanResult_Serialize = {
 	step: StepState_Serialize | null,
 };
 
+/**  How a session ended. */
+export type SessionOutcome = 
+/**  Solved. */
+"resolved" | 
+/**  Handed on outside the session. */
+"escalated" | 
+/**  The employee left or asked to close. */
+"abandoned" | 
+/**  It looked like an attack. */
+"suspicious" | 
+/**  Closed by the desk: idle, too long, or no agent in time. */
+"expired";
+
+/**  Where a session stands. */
+export type SessionPhase = 
+/**  Waiting for an agent. */
+"queued" | 
+/**  An agent took it; the apps are proving who they are to each other. */
+"connecting" | 
+/**  Verified both ways; chatting. */
+"chatting" | 
+/**  Over. */
+"closed";
+
+/**  The employee's session, as the Support screen shows it. */
+export type SessionView = SessionView_Serialize | SessionView_Deserialize;
+
+/**  The employee's session, as the Support screen shows it. */
+export type SessionView_Deserialize = {
+	/**  The session. */
+	sessionId: string,
+	/**  Where it stands. */
+	phase: SessionPhase,
+	/**  What it is about. */
+	category: SupportCategory,
+	/**  Place in the queue while queued (1: next). */
+	position?: number | null,
+	/**  The desk's estimate while queued, seconds. */
+	expectedWaitSecs?: number | null,
+	/**  The verified agent, once the handshake proved them. */
+	agent?: AgentCard | null,
+	/**  The messages, oldest first. */
+	messages: ChatMessage_Deserialize[],
+	/**  The agent is typing. */
+	peerTyping: boolean,
+	/**  The agent's app is connected. */
+	peerOnline: boolean,
+	/**  This app is connected to the desk (false: reconnecting). */
+	connected: boolean,
+	/**  The current call, if the agent started one. */
+	call?: CallView_Deserialize | null,
+	/**  How it ended, once closed. */
+	outcome?: SessionOutcome | null,
+	/**  The agent's closing summary. */
+	summary?: string | null,
+	/**  A refusal or failure to word (a bad certificate, a code that did not match…). */
+	problem?: ErrorReason | null,
+	/**  When it was opened. */
+	openedAt: Timestamp,
+};
+
+/**  The employee's session, as the Support screen shows it. */
+export type SessionView_Serialize = {
+	/**  The session. */
+	sessionId: string,
+	/**  Where it stands. */
+	phase: SessionPhase,
+	/**  What it is about. */
+	category: SupportCategory,
+	/**  Place in the queue while queued (1: next). */
+	position: number | null,
+	/**  The desk's estimate while queued, seconds. */
+	expectedWaitSecs: number | null,
+	/**  The verified agent, once the handshake proved them. */
+	agent: AgentCard | null,
+	/**  The messages, oldest first. */
+	messages: ChatMessage_Serialize[],
+	/**  The agent is typing. */
+	peerTyping: boolean,
+	/**  The agent's app is connected. */
+	peerOnline: boolean,
+	/**  This app is connected to the desk (false: reconnecting). */
+	connected: boolean,
+	/**  The current call, if the agent started one. */
+	call: CallView_Serialize | null,
+	/**  How it ended, once closed. */
+	outcome: SessionOutcome | null,
+	/**  The agent's closing summary. */
+	summary: string | null,
+	/**  A refusal or failure to word (a bad certificate, a code that did not match…). */
+	problem: ErrorReason | null,
+	/**  When it was opened. */
+	openedAt: Timestamp,
+};
+
 /**  Every user setting, with its default. */
 export type Settings = {
 	/**  The interface language. */
@@ -1842,6 +2315,22 @@ export type StepView_Serialize = {
 	/**  The evidence in words, in the user's language ("No evidence yet" when none). */
 	summary: string,
 };
+
+/**  What a session is about. */
+export type SupportCategory = 
+/**  The account itself. */
+"account" | 
+/**  Signing in and verification codes. */
+"login" | 
+/**  Billing and payments. */
+"billing" | 
+/**  A security incident. */
+"security" | 
+/**  Anything else. */
+"other";
+
+/**  The support view changed: reload it. */
+export type SupportChanged = null;
 
 /**  What a sync is doing, for the UI. */
 export type SyncStage = 

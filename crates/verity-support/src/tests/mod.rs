@@ -1,0 +1,6 @@
+mod guard;
+mod handshake;
+mod kat;
+mod lossy;
+mod session;
+mod transcript;
