@@ -383,6 +383,7 @@ impl Desk {
                 "region": placed, "team": team}),
         );
         self.drain(now)?;
+        self.announce_queue()?;
         let position = self.position(&session_id)?.unwrap_or(1);
         Ok(OpenAnswer {
             session_id,
@@ -547,7 +548,7 @@ impl Desk {
         if !last {
             return;
         }
-        self.tell_peers(party, false);
+        // Recorded before the peers hear of it: what they are told is in the store already.
         if let Party::Agent { agent, .. } = party {
             let now = self.clock.now();
             match self.store.agent_dropped(&agent.agent_id, now) {
@@ -562,6 +563,7 @@ impl Desk {
                 Err(e) => tracing::error!(error = %e, "cannot record an agent's drop"),
             }
         }
+        self.tell_peers(party, false);
     }
 
     fn tell_peers(&self, party: &Party, online: bool) {
@@ -601,6 +603,9 @@ impl Desk {
     /// # Errors
     /// Store failures (the connection is then closed).
     pub fn support_frame(&self, party: &Party, bytes: &[u8]) -> Result<Vec<Out>, ApiError> {
+        if let Some(refused) = self.revoked_since(party)? {
+            return Ok(vec![refused]);
+        }
         let frame = match Frame::from_cbor(bytes) {
             Ok(f) => f,
             Err(FrameError::TooLarge) => {
@@ -726,6 +731,9 @@ impl Desk {
     /// # Errors
     /// Store failures (the connection is then closed).
     pub fn support_control(&self, party: &Party, msg: &str) -> Result<Vec<Out>, ApiError> {
+        if let Some(refused) = self.revoked_since(party)? {
+            return Ok(vec![refused]);
+        }
         let c: Control = match serde_json::from_str(msg) {
             Ok(c) => c,
             Err(e) => {
@@ -826,6 +834,7 @@ impl Desk {
                     serde_json::json!({"online": online}),
                 );
                 self.drain(now)?;
+                self.announce_queue()?;
                 Ok(vec![])
             }
             Control::Heartbeat {} => {
@@ -935,6 +944,35 @@ impl Desk {
                 "the desk's message, not an app's",
             )]),
         }
+    }
+
+    /// A party revoked while its socket is open is refused from then on (the socket was
+    /// authenticated once, at the upgrade).
+    fn revoked_since(&self, party: &Party) -> Result<Option<Out>, ApiError> {
+        Ok(match party {
+            Party::Employee { device, .. } => self
+                .store
+                .device(&device.device_id)?
+                .is_none_or(|d| d.revoked_at.is_some())
+                .then(|| {
+                    error(
+                        None,
+                        codes::DEVICE_REVOKED,
+                        "this device's binding was revoked",
+                    )
+                }),
+            Party::Agent { agent, .. } => self
+                .store
+                .agent(&agent.agent_id)?
+                .is_none_or(|a| a.revoked_at.is_some())
+                .then(|| {
+                    error(
+                        None,
+                        codes::AGENT_REVOKED,
+                        "this agent's certificate was revoked",
+                    )
+                }),
+        })
     }
 
     fn member_session(
@@ -1118,9 +1156,42 @@ impl Desk {
         Ok(true)
     }
 
-    /// Tells every waiting employee their place.
+    /// Tells every waiting employee their place, and every online agent how many sessions wait
+    /// for their team (or for anyone) and how many they hold ([`Control::QueueView`]).
     fn announce_queue(&self) -> Result<(), ApiError> {
         let live = self.store.live_sessions()?;
+        let online: Vec<String> = self
+            .store
+            .presences()?
+            .into_iter()
+            .filter(|p| p.online)
+            .map(|p| p.agent_id)
+            .collect();
+        for a in self
+            .store
+            .list_agents()?
+            .into_iter()
+            .filter(|a| a.revoked_at.is_none() && online.contains(&a.agent_id))
+        {
+            let waiting = live
+                .iter()
+                .filter(|s| matches!(s.state, SessionState::Queued | SessionState::Offered))
+                .filter(|s| s.team.as_ref().is_none_or(|t| *t == a.profile.team))
+                .count();
+            let mine = live
+                .iter()
+                .filter(|s| {
+                    s.state == SessionState::Assigned && s.agent_id.as_ref() == Some(&a.agent_id)
+                })
+                .count();
+            self.hub.send(
+                &agent_key(&a.agent_id),
+                &text(&Control::QueueView {
+                    waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+                    mine: u32::try_from(mine).unwrap_or(u32::MAX),
+                }),
+            );
+        }
         for (i, s) in live
             .iter()
             .filter(|s| matches!(s.state, SessionState::Queued | SessionState::Offered))

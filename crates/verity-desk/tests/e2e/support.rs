@@ -294,6 +294,12 @@ impl Ws {
                 self.seen.push(m);
             }
         }
+        let l = String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned();
+        let tail: Vec<&str> = l
+            .lines()
+            .filter(|x| x.contains("support") || x.contains("ERROR"))
+            .collect();
+        eprintln!("{}", tail[tail.len().saturating_sub(30)..].join("\n"));
         panic!("no {what}; seen {:?}", self.seen);
     }
 
@@ -329,8 +335,18 @@ impl Ws {
         }
     }
 
+    /// An agent's presence, processed (a refused decline after it is answered in order).
     fn online(&mut self) {
         self.send(&Control::Presence { online: true });
+        self.sync();
+    }
+
+    /// Waits until the desk has processed what this agent sent so far.
+    fn sync(&mut self) {
+        self.send(&Control::Decline {
+            session_id: "0".repeat(32),
+        });
+        self.error(codes::ALREADY_TAKEN);
     }
 
     fn offer(&mut self) -> String {
@@ -672,7 +688,6 @@ fn an_offer_that_lapses_or_is_declined_moves_to_the_next_agent() {
     let mut w1 = connect(&fx, &a1);
     let mut w2 = connect(&fx, &a2);
     w1.online();
-    std::thread::sleep(Duration::from_millis(100));
     fx.clock.advance(1);
     w2.online();
     let sid = opened(&fx, &d, &e).session_id;
@@ -915,4 +930,79 @@ fn a_transcript_once_per_side_from_a_party_only() {
         store.transcript(&sid, "a2e").unwrap().unwrap().len(),
         200_000
     );
+}
+
+#[test]
+fn silent_agents_are_away_first_responses_are_due_and_revocation_bites_open_sockets() {
+    let (fx, dev, e, a) = setup();
+    let sid = opened(&fx, &dev, &e).session_id;
+    let mut aw = connect(&fx, &a);
+    aw.online();
+    aw.offer();
+    aw.send(&Control::Accept {
+        session_id: sid.clone(),
+    });
+    aw.ctl("assigned", |c| matches!(c, Control::Assigned { .. }));
+    aw.ctl("queue view", |c| {
+        matches!(
+            c,
+            Control::QueueView {
+                waiting: 0,
+                mine: 1
+            }
+        )
+    });
+    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    // No first message by 80 % of the 2 minutes: a supervisor alert, once. The agent's app
+    // keeps beating meanwhile (each heartbeat processed before the clock moves on).
+    let beat = |aw: &mut Ws| {
+        aw.send(&Control::Heartbeat {});
+        aw.send(&Control::Decline {
+            session_id: "0".repeat(32),
+        });
+        aw.error(codes::ALREADY_TAKEN);
+    };
+    for step in [30, 30, 30, 7] {
+        fx.clock.advance(step);
+        beat(&mut aw);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !store
+        .alerts(10)
+        .unwrap()
+        .iter()
+        .any(|x| x.kind == "first_response")
+    {
+        assert!(Instant::now() < deadline, "no first-response alert");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(store.alerts(10).unwrap().len(), 1);
+    // No heartbeat for 45 s: away (dropped), though the socket is open; the grace, then the queue.
+    let p = store.presences().unwrap();
+    assert!(p[0].online);
+    let mut ew = connect(&fx, &e);
+    fx.clock.advance(proto::AWAY_AFTER_SECS);
+    std::thread::sleep(Duration::from_millis(1300));
+    assert!(
+        store.presences().unwrap()[0].online,
+        "a heartbeat 45 s old is still fresh"
+    );
+    fx.clock.advance(2);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while store.presences().unwrap()[0].online {
+        assert!(Instant::now() < deadline, "still online");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    fx.clock.advance(proto::DROP_GRACE_SECS);
+    ew.ctl("requeued", |c| {
+        matches!(c, Control::Queued { position: 1, .. })
+    });
+    let ops = verity_desk::store::ConsoleStore::ops_after(&store, 0, 1000).unwrap();
+    assert!(ops.iter().any(|o| o.action == "support.requeue"));
+    assert!(ops.iter().any(|o| o.action == "support.alert"));
+    // Revoked while connected: refused from then on.
+    admin::revoke_agent(fx.desk_dir.path(), &a.id, "left", fx.clock.as_ref()).unwrap();
+    aw.send(&Control::Heartbeat {});
+    aw.error(codes::AGENT_REVOKED);
 }
