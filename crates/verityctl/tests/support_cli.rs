@@ -633,6 +633,7 @@ fn a_dropped_connection_loses_no_message_and_shows_none_twice() {
         })
         .collect();
     assert_eq!(texts.len(), to_agent.len() + to_emp.len(), "{texts:?}");
+    assert!(t.fully_signed(), "{:?}", t.legs);
     for m in to_agent.iter().chain(&to_emp) {
         assert_eq!(texts.iter().filter(|t| *t == m).count(), 1, "{m}");
     }

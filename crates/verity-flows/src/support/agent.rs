@@ -433,7 +433,7 @@ impl Driver {
     fn checkpoint_if_due(&mut self, sid: &str) {
         let due = matches!(
             self.sessions.get(sid).map(|s| &s.phase),
-            Some(Phase::Established(s)) if s.checkpoint_due() && !s.is_closed()
+            Some(Phase::Established(s)) if s.checkpoint_due()
         );
         if due {
             self.checkpoint(sid);

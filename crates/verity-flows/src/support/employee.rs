@@ -724,8 +724,10 @@ impl Driver {
             Message::Close { summary } => self.summary = Some(summary),
             Message::Checkpoint(_) | Message::SasReply { .. } | Message::SasResult { .. } => {}
         }
+        // Due after 50 messages, a code's result and a close (received too: each party's
+        // final checkpoint goes into the transcript).
         if let Phase::Established(s) = &self.phase {
-            if s.checkpoint_due() && !s.is_closed() {
+            if s.checkpoint_due() {
                 self.send_checkpoint();
             }
         }
