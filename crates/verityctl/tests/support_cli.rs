@@ -811,3 +811,111 @@ fn the_spoken_code_matches_on_both_sides_and_a_mismatch_is_reported_to_it() {
     agent.stop();
     desk.stop();
 }
+
+#[test]
+fn one_agent_holds_two_sessions_and_each_message_goes_to_its_own() {
+    use verity_device::proto::SupportCategory;
+    use verity_flows::support::{self as flows, AgentEvent, OpenParams, SessionEvent};
+
+    let desk = LoopbackDesk::start();
+    set_audit_recipient(&desk);
+    let work = tempfile::tempdir().unwrap();
+    let pass = pass_file(work.path());
+    let agent_dir = work.path().join("agent");
+    desk.enroll_agent(&agent_dir, &pass);
+    let agent = flows::agent_connect(context(&agent_dir, &pass)).unwrap();
+    assert_eq!(agent.capacity(), 3);
+    next_agent_event(&agent, "connected", |e| {
+        matches!(e, AgentEvent::Connection { connected: true })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+
+    let mut sessions = Vec::new();
+    for (i, who) in ["e201", "e202"].into_iter().enumerate() {
+        let dir = work.path().join(who);
+        let code = verity_desk::admin::create_enroll_code(
+            desk.dir.path(),
+            None,
+            who,
+            &format!("Employee {who}"),
+            3600,
+            &SystemClock,
+        )
+        .unwrap()
+        .0
+        .as_str()
+        .to_owned();
+        let enrolled = json(ok(&ctl(
+            &dir,
+            &[
+                "device",
+                "enroll",
+                "--desk",
+                &desk.url,
+                "--code",
+                &code,
+                "--fingerprint",
+                &desk.fingerprint,
+                "--key-store",
+                "file",
+                "--passphrase-file",
+                &pass,
+                "--time-zone",
+                "Asia/Hong_Kong",
+                "--json",
+            ],
+        )));
+        let emp = flows::open(
+            context(&dir, &pass),
+            OpenParams {
+                category: SupportCategory::Login,
+                language: "en".into(),
+                totp: totp_now(&enrolled),
+                first_message: format!("hello from {who}"),
+            },
+        )
+        .unwrap();
+        let sid = emp.session_id().to_owned();
+        next_agent_event(
+            &agent,
+            "an offer",
+            |e| matches!(e, AgentEvent::Offer { session_id, .. } if *session_id == sid),
+        );
+        agent.accept(&sid).unwrap();
+        let AgentEvent::Message {
+            session_id, text, ..
+        } = next_agent_event(&agent, "the first message", |e| {
+            matches!(e, AgentEvent::Message { .. })
+        })
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            (session_id.as_str(), text.as_str()),
+            (sid.as_str(), format!("hello from {who}").as_str()),
+            "session {i}"
+        );
+        sessions.push((sid, emp));
+    }
+    // Answers go to their own session only.
+    for (sid, _) in &sessions {
+        agent.send_text(sid, &format!("answer for {sid}")).unwrap();
+    }
+    for (sid, emp) in &sessions {
+        let until = Instant::now() + Duration::from_secs(30);
+        let got = loop {
+            assert!(Instant::now() < until, "no answer in {sid}");
+            if let Some(SessionEvent::Message { text, .. }) =
+                emp.next_event(Duration::from_millis(200))
+            {
+                break text;
+            }
+        };
+        assert_eq!(got, format!("answer for {sid}"));
+    }
+    for (_, emp) in sessions {
+        emp.stop();
+    }
+    agent.stop();
+    desk.stop();
+}
