@@ -637,6 +637,31 @@ fn a_dropped_connection_loses_no_message_and_shows_none_twice() {
     for m in to_agent.iter().chain(&to_emp) {
         assert_eq!(texts.iter().filter(|t| *t == m).count(), 1, "{m}");
     }
+    // The screen's view: every message once, in order per side, the employee's delivered.
+    let v = emp.view();
+    assert_eq!(v.phase, flows::SessionPhase::Closed);
+    assert!(v.transcript_uploaded);
+    assert_eq!(v.agent.as_ref().map(|a| a.name.as_str()), Some("Mei Lam"));
+    let side = |from| -> Vec<&str> {
+        v.messages
+            .iter()
+            .filter(|m| m.from == from)
+            .map(|m| m.text.as_str())
+            .collect()
+    };
+    assert_eq!(
+        side(flows::MessageFrom::Me),
+        to_agent.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        side(flows::MessageFrom::Peer),
+        to_emp.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(v
+        .messages
+        .iter()
+        .filter(|m| m.from == flows::MessageFrom::Me)
+        .all(|m| m.delivery == Some(flows::ViewDelivery::Delivered)));
     emp.stop();
     agent.stop();
     desk.stop();

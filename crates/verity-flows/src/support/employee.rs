@@ -11,10 +11,11 @@
 
 use super::events::{DeliveryState, SessionEvent, VerifiedAgent};
 use super::link::{Link, LinkEvent};
+use super::view::SessionView;
 use super::{guard_codes, now_ms, random32, SupportFlowError};
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use verity_device::proto::{
@@ -74,6 +75,7 @@ enum Cmd {
 /// An open session and the thread that drives it.
 pub struct EmployeeSession {
     answer: OpenAnswer,
+    view: Arc<Mutex<SessionView>>,
     ctx: Arc<DeviceContext>,
     cmds: Sender<Cmd>,
     events: Receiver<SessionEvent>,
@@ -132,12 +134,14 @@ pub fn open(
     let (ev_tx, ev_rx) = mpsc::channel();
     let mut outbox = VecDeque::new();
     outbox.push_back(params.first_message);
+    let view = Arc::new(Mutex::new(SessionView::new(&answer, params.category)));
     let driver = Driver {
         link: Link::new(ctx.clone()),
         ctx: ctx.clone(),
         binding,
         answer: answer.clone(),
         events: ev_tx,
+        view: view.clone(),
         phase: Phase::Waiting,
         leg: 1,
         got_hs1: false,
@@ -158,6 +162,7 @@ pub fn open(
         .map_err(|_| SupportFlowError::Stopped)?;
     Ok(EmployeeSession {
         answer,
+        view,
         ctx,
         cmds: cmd_tx,
         events: ev_rx,
@@ -176,6 +181,16 @@ impl EmployeeSession {
     #[must_use]
     pub fn session_id(&self) -> &str {
         &self.answer.session_id
+    }
+
+    /// The session as the Support screen shows it: every event so far applied
+    /// ([`SessionView::apply`]).
+    #[must_use]
+    pub fn view(&self) -> SessionView {
+        self.view
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     /// The events, in order.
@@ -318,6 +333,7 @@ struct Driver {
     binding: Binding,
     answer: OpenAnswer,
     events: Sender<SessionEvent>,
+    view: Arc<Mutex<SessionView>>,
     phase: Phase,
     leg: u32,
     got_hs1: bool,
@@ -336,6 +352,9 @@ struct Driver {
 
 impl Driver {
     fn emit(&self, e: SessionEvent) {
+        if let Ok(mut v) = self.view.lock() {
+            v.apply(&e);
+        }
         let _ = self.events.send(e);
     }
 
@@ -464,6 +483,10 @@ impl Driver {
             .map_err(|e| SupportError::from(e).code().to_owned())?;
         self.link.send_frame(f);
         self.send_checkpoint();
+        self.emit(SessionEvent::CodeAnswered {
+            call_id: call_id.to_owned(),
+            matched,
+        });
         if !matched {
             self.emit(SessionEvent::CodeAlert {
                 call_id: call_id.to_owned(),
@@ -489,29 +512,32 @@ impl Driver {
         let Phase::Established(s) = &mut self.phase else {
             return;
         };
-        let mut sealed = Vec::new();
+        let mut sent = Vec::new();
+        let mut failed = None;
         while let Some(text) = self.outbox.pop_front() {
             match s.send_text(&text, ts) {
-                Ok(f) => sealed.push(f),
+                Ok(f) => sent.push((f, text)),
                 Err(e) => {
-                    sealed.clear();
-                    self.outbox.push_front(text);
                     log::warn!("support: cannot seal a message: {e}");
-                    let _ = self.events.send(SessionEvent::Error {
-                        code: SupportError::from(e).code().to_owned(),
-                    });
+                    failed = Some(SupportError::from(e).code());
                     break;
                 }
             }
-            if let Some(f) = sealed.last() {
-                self.texts.insert(f.seq);
-                let _ = self.events.send(SessionEvent::Sending { seq: f.seq });
-            }
-            for f in sealed.drain(..) {
-                self.link.send_frame(f);
-            }
         }
-        if s.checkpoint_due() {
+        let due = s.checkpoint_due();
+        for (f, text) in sent {
+            self.texts.insert(f.seq);
+            self.emit(SessionEvent::Sending {
+                seq: f.seq,
+                text,
+                ts_ms: ts,
+            });
+            self.link.send_frame(f);
+        }
+        if let Some(code) = failed {
+            self.error(code);
+        }
+        if due {
             self.send_checkpoint();
         }
     }

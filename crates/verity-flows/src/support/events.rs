@@ -100,6 +100,10 @@ pub enum SessionEvent {
     Sending {
         /// Its seq.
         seq: u64,
+        /// The text.
+        text: String,
+        /// This app's clock, Unix milliseconds.
+        ts_ms: u64,
     },
     /// A message from the agent, shown once.
     Message {
@@ -132,6 +136,13 @@ pub enum SessionEvent {
         call_id: String,
         /// The code, `123 456`.
         code: String,
+    },
+    /// The employee answered "did the caller say exactly this code?".
+    CodeAnswered {
+        /// The call.
+        call_id: String,
+        /// The answer.
+        matched: bool,
     },
     /// The code exchange failed or the employee said the code did not match: an alert (a
     /// report to IT is filed with it).

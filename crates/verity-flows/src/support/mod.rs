@@ -15,10 +15,12 @@ pub mod backoff;
 pub mod employee;
 pub mod events;
 mod link;
+pub mod view;
 
 pub use agent::{agent_connect, AgentConnection};
 pub use employee::{open, CodeAnswer, EmployeeSession, OpenParams};
 pub use events::{AgentEvent, DeliveryState, SessionEvent, VerifiedAgent, VerifiedEmployee};
+pub use view::{CallView, MessageFrom, SessionPhase, SessionView, ViewDelivery, ViewMessage};
 
 use serde::Serialize;
 use verity_device::proto::{StatusError, SupportState};
