@@ -944,3 +944,137 @@ fn one_agent_holds_two_sessions_and_each_message_goes_to_its_own() {
     agent.stop();
     desk.stop();
 }
+
+/// Enrols `who` (a new employee) from the command line; the enrolment's JSON.
+fn enroll_employee(
+    desk: &LoopbackDesk,
+    dir: &std::path::Path,
+    who: &str,
+    pass: &str,
+) -> serde_json::Value {
+    let code = verity_desk::admin::create_enroll_code(
+        desk.dir.path(),
+        None,
+        who,
+        &format!("Employee {who}"),
+        3600,
+        &SystemClock,
+    )
+    .unwrap()
+    .0
+    .as_str()
+    .to_owned();
+    json(ok(&ctl(
+        dir,
+        &[
+            "device",
+            "enroll",
+            "--desk",
+            &desk.url,
+            "--code",
+            &code,
+            "--fingerprint",
+            &desk.fingerprint,
+            "--key-store",
+            "file",
+            "--passphrase-file",
+            pass,
+            "--time-zone",
+            "Asia/Hong_Kong",
+            "--json",
+        ],
+    )))
+}
+
+fn open_args<'a>(totp: &'a str, pass: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "support",
+        "open",
+        "--category",
+        "billing",
+        "--message",
+        "A charge I do not know",
+        "--totp",
+        totp,
+        "--locale",
+        "en-HK",
+        "--time-zone",
+        "Asia/Hong_Kong",
+        "--wait-agent",
+        "30",
+        "--wait-reply",
+        "30",
+        "--json",
+        "--passphrase-file",
+        pass,
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn the_employee_closes_and_uploads_the_transcript_from_the_command_line() {
+    let desk = LoopbackDesk::start();
+    set_audit_recipient(&desk);
+    let work = tempfile::tempdir().unwrap();
+    let pass = pass_file(work.path());
+    let agent_dir = work.path().join("agent");
+    desk.enroll_agent(&agent_dir, &pass);
+    let mut agent = AgentProcess::start(&agent_dir, &pass, &["--reply", "Let me look."]);
+    agent.wait_for("connected", |v| {
+        event(v, "connection") && v["connected"] == true
+    });
+    std::thread::sleep(Duration::from_millis(300));
+
+    let emp = work.path().join("e301");
+    let enrolled = enroll_employee(&desk, &emp, "e301", &pass);
+    let totp = totp_now(&enrolled);
+    let o = json(ok(&ctl(&emp, &open_args(&totp, &pass, &["--close"]))));
+    assert_eq!(o["reply"]["text"], "Let me look.", "{o}");
+    assert_eq!(o["outcome"], "abandoned");
+    assert_eq!(o["transcript_uploaded"], true);
+    let sid = o["session_id"].as_str().unwrap().to_owned();
+    let closed = agent.wait_for("closed", |v| event(v, "closed"));
+    assert_eq!(closed["session_id"], sid.as_str());
+    assert!(verity_desk::SqliteStore::open(desk.dir.path())
+        .unwrap()
+        .transcript(&sid, "e2a")
+        .unwrap()
+        .is_some());
+    drop(agent);
+    desk.stop();
+}
+
+#[test]
+fn the_headless_agent_closes_after_n_messages_and_the_status_says_none() {
+    let desk = LoopbackDesk::start();
+    set_audit_recipient(&desk);
+    let work = tempfile::tempdir().unwrap();
+    let pass = pass_file(work.path());
+    let agent_dir = work.path().join("agent");
+    desk.enroll_agent(&agent_dir, &pass);
+    let mut agent = AgentProcess::start(
+        &agent_dir,
+        &pass,
+        &["--reply", "Done, goodbye.", "--close-after", "1"],
+    );
+    agent.wait_for("connected", |v| {
+        event(v, "connection") && v["connected"] == true
+    });
+    std::thread::sleep(Duration::from_millis(300));
+
+    let emp = work.path().join("e302");
+    let enrolled = enroll_employee(&desk, &emp, "e302", &pass);
+    let totp = totp_now(&enrolled);
+    let o = json(ok(&ctl(&emp, &open_args(&totp, &pass, &[]))));
+    assert_eq!(o["reply"]["text"], "Done, goodbye.", "{o}");
+    let closed = agent.wait_for("closed", |v| event(v, "closed"));
+    assert_eq!(closed["outcome"], "resolved");
+    let s = json(ok(&ctl(
+        &emp,
+        &["support", "status", "--json", "--passphrase-file", &pass],
+    )));
+    assert_eq!(s["state"], "none", "{s}");
+    drop(agent);
+    desk.stop();
+}
