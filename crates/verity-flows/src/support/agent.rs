@@ -362,6 +362,12 @@ impl Driver {
                     if let Some(s) = self.sessions.get_mut(&sid) {
                         s.texts.insert(f.seq);
                     }
+                    self.emit(AgentEvent::Sending {
+                        session_id: sid.clone(),
+                        seq: f.seq,
+                        text,
+                        ts_ms: ts,
+                    });
                     self.link.send_frame(f);
                     self.checkpoint_if_due(&sid);
                 }

@@ -236,6 +236,17 @@ pub enum AgentEvent {
         /// The sender's clock, Unix milliseconds.
         ts_ms: u64,
     },
+    /// This app sealed one of its messages (not yet stored by the desk).
+    Sending {
+        /// The session.
+        session_id: String,
+        /// Its seq.
+        seq: u64,
+        /// The text.
+        text: String,
+        /// This app's clock, Unix milliseconds.
+        ts_ms: u64,
+    },
     /// One of this app's messages moved on.
     Delivery {
         /// The session.
