@@ -26,7 +26,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 use verity_device::proto::{Control, Outcome, SupportCategory};
 use verity_device::state::DeviceRole;
@@ -346,6 +346,7 @@ fn open(
     let mut deadline = Instant::now() + Duration::from_secs(wait_agent);
     let mut phase_reply = false;
     let mut failure: Option<String> = None;
+    let mut last_error: Option<String> = None;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -356,8 +357,16 @@ fn open(
             });
             break;
         }
-        let Some(ev) = session.next_event(left.min(Duration::from_millis(500))) else {
-            continue;
+        let ev = match session
+            .events()
+            .recv_timeout(left.min(Duration::from_millis(500)))
+        {
+            Ok(ev) => ev,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                failure = Some(last_error.take().unwrap_or_else(|| "stopped".into()));
+                break;
+            }
         };
         match ev {
             SessionEvent::Assigned { agent } => {
@@ -404,11 +413,17 @@ fn open(
                 failure = Some("session_closed".into());
                 break;
             }
-            SessionEvent::Error { code } if code.starts_with("peer_") => {
+            SessionEvent::Error { code }
+                if code.starts_with("peer_") || code == "handshake_failed" =>
+            {
                 failure = Some(code);
                 break;
             }
-            SessionEvent::Error { code } => log_event(&code),
+            // The driver says why before it stops (a refused connection); else a note.
+            SessionEvent::Error { code } => {
+                log_event(&code);
+                last_error = Some(code);
+            }
             _ => {}
         }
     }
@@ -553,8 +568,14 @@ fn serve(
         if stop_at.is_some_and(|t| Instant::now() >= t) {
             break;
         }
-        let Some(ev) = conn.next_event(Duration::from_millis(200)) else {
-            continue;
+        let ev = match conn.events().recv_timeout(Duration::from_millis(200)) {
+            Ok(ev) => ev,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            // The driver stopped (a refused connection: its error was printed).
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                conn.stop();
+                return Ok(fail_code("the agent's connection stopped", "stopped"));
+            }
         };
         if json {
             json_line(out, &ev)?;

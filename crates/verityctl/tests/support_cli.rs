@@ -1078,3 +1078,30 @@ fn the_headless_agent_closes_after_n_messages_and_the_status_says_none() {
     drop(agent);
     desk.stop();
 }
+
+#[test]
+fn with_no_agent_online_the_session_waits_and_the_status_says_queued() {
+    let desk = LoopbackDesk::start();
+    set_audit_recipient(&desk);
+    let work = tempfile::tempdir().unwrap();
+    let pass = pass_file(work.path());
+    let emp = work.path().join("e303");
+    let enrolled = enroll_employee(&desk, &emp, "e303", &pass);
+    let totp = totp_now(&enrolled);
+    let mut args = open_args(&totp, &pass, &[]);
+    let at = args.iter().position(|a| *a == "--wait-agent").unwrap();
+    args[at + 1] = "2";
+    let out = ctl(&emp, &args);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("(no_agent)"), "{}", stderr(&out));
+    let o = json(&out);
+    assert_eq!(o["position"], 1);
+    assert!(o["agent"].is_null());
+    let s = json(ok(&ctl(
+        &emp,
+        &["support", "status", "--json", "--passphrase-file", &pass],
+    )));
+    assert_eq!(s["state"], "queued", "{s}");
+    assert_eq!(s["session_id"], o["session_id"]);
+    desk.stop();
+}
