@@ -643,6 +643,17 @@ fn a_new_leg_after_an_app_restart() {
     });
     assert_eq!(aw.frame().leg, 1);
     assert_eq!(aw.frame().leg, 2);
+    // Thirty minutes without a frame: the desk closes it.
+    fx.clock.advance(proto::IDLE_SECS);
+    ew.ctl("idle", |c| {
+        matches!(
+            c,
+            Control::Closed {
+                outcome: Outcome::Expired,
+                ..
+            }
+        )
+    });
 }
 
 #[test]
@@ -807,6 +818,25 @@ fn rules_route_by_team_region_and_language_and_without_an_agent_a_session_waits(
     let mut wb = connect(&fx, &billing);
     wb.online();
     assert_eq!(wb.offer(), sid);
+    // Accepted, then transferred to Accounts: the Accounts agent is offered it.
+    wb.send(&Control::Accept {
+        session_id: sid.clone(),
+    });
+    wb.ctl("assigned", |c| matches!(c, Control::Assigned { .. }));
+    wb.send(&Control::Transfer {
+        session_id: sid.clone(),
+        team: "Accounts".into(),
+    });
+    assert_eq!(wa.offer(), sid);
+    assert_eq!(
+        store
+            .support_session(&sid)
+            .unwrap()
+            .unwrap()
+            .team
+            .as_deref(),
+        Some("Accounts")
+    );
     // The wait deadline's alert at 80 %, then expiry at 10 minutes.
     let (d2, e2) = employee(&fx, "e2");
     let s2 = opened(&fx, &d2, &e2).session_id;
