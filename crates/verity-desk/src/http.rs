@@ -43,6 +43,10 @@ use verity_device::proto::{self, codes, paths, RequestAuth};
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest `POST /v1/support/transcript` body: the sealed transcript and its JSON.
+pub const MAX_TRANSCRIPT_BODY: usize = verity_device::proto::MAX_SEALED_TRANSCRIPT + 4096;
+/// Transcript uploads served at once (more wait).
+pub const MAX_TRANSCRIPT_CONCURRENCY: usize = 8;
 /// The longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Requests served at once (more wait).
@@ -204,7 +208,7 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn request_auth(h: &HeaderMap) -> Option<RequestAuth> {
+pub(crate) fn request_auth(h: &HeaderMap) -> Option<RequestAuth> {
     Some(RequestAuth {
         timestamp: header(h, proto::H_TIMESTAMP)?.parse().ok()?,
         nonce: header(h, proto::H_NONCE)?.to_owned(),
@@ -268,6 +272,9 @@ endpoint!(unbind, Desk::unbind);
 endpoint!(report, Desk::report);
 endpoint!(report_status, Desk::report_status);
 endpoint!(check_in, Desk::check_in);
+endpoint!(support_open, Desk::support_open);
+endpoint!(support_status, Desk::support_status);
+endpoint!(support_transcript, Desk::support_transcript);
 
 async fn org(State(state): State<Arc<HttpState>>, uri: Uri) -> Response {
     let challenge = uri
@@ -361,6 +368,9 @@ pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> R
         .route(paths::REPORT, post(report))
         .route(paths::REPORT_STATUS, post(report_status))
         .route(paths::CHECKIN, post(check_in))
+        .route(paths::SUPPORT_OPEN, post(support_open))
+        .route(paths::SUPPORT_STATUS, post(support_status))
+        .route(paths::SUPPORT_WS, get(crate::support::ws::upgrade))
         .fallback(not_found)
         .with_state(state.clone())
         .merge(crate::console::router(state.clone()))
@@ -368,6 +378,20 @@ pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> R
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
         ))
+        // A sealed transcript is larger than any other request: its own cap.
+        .merge(
+            Router::new()
+                .route(paths::SUPPORT_TRANSCRIPT, post(support_transcript))
+                .with_state(state.clone())
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_TRANSCRIPT_BODY))
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                    MAX_TRANSCRIPT_BODY,
+                ))
+                // Large bodies are read before the request is authenticated: few at once.
+                .layer(tower::limit::ConcurrencyLimitLayer::new(
+                    MAX_TRANSCRIPT_CONCURRENCY,
+                )),
+        )
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -455,6 +479,7 @@ pub async fn serve(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let options = Arc::new(options);
     // The operation log's checkpoints (`oplog::run_signer`), stopped with the connections.
+    let desk_for_sweep = desk.clone();
     let signer = match crate::oplog::key_name(&origin) {
         Ok(name) => Some(tokio::spawn(crate::oplog::run_signer(
             desk,
@@ -466,6 +491,8 @@ pub async fn serve(
             None
         }
     };
+    // The support sweep: lapsed offers, heartbeats, grace, deadlines, every second.
+    let sweeper = tokio::spawn(run_sweeper(desk_for_sweep, stop_rx.clone()));
     tracing::info!(%addr, %origin, tls = acceptor.is_some(), "desk listening");
     tokio::pin!(shutdown);
     loop {
@@ -527,6 +554,7 @@ pub async fn serve(
     {
         tracing::warn!("connections still open after the grace period: closing them");
     }
+    let _ = sweeper.await;
     if let Some(signer) = signer {
         if let Err(e) = signer.await {
             tracing::error!(error = %e, "operation log signer failed");
@@ -558,7 +586,10 @@ async fn serve_connection<I>(
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
         .keep_alive(true);
-    let conn = builder.serve_connection(TokioIo::new(io), service);
+    // With upgrades: a WebSocket leaves this connection (and its age cap) once upgraded.
+    let conn = builder
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
     tokio::pin!(conn);
     let age = tokio::time::sleep(options.max_connection_age);
     tokio::pin!(age);
@@ -579,6 +610,28 @@ async fn serve_connection<I>(
                 let _ = r;
                 conn.as_mut().graceful_shutdown();
                 closing = true;
+            }
+        }
+    }
+}
+
+/// Runs [`Desk::support_sweep`] every second until `stop`.
+async fn run_sweeper(desk: Arc<Desk>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let d = desk.clone();
+                match tokio::task::spawn_blocking(move || d.support_sweep()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(code = e.code, "support sweep failed"),
+                    Err(e) => tracing::error!(error = %e, "support sweep task failed"),
+                }
+            }
+            r = stop.changed() => {
+                let _ = r;
+                break;
             }
         }
     }

@@ -40,6 +40,7 @@ pub mod policy;
 pub mod service;
 pub mod sqlite;
 pub mod store;
+pub mod support;
 pub mod totp;
 
 pub use http::{BackgroundDesk, ConnStats, ServeError, ServeOptions};

@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 mod feed_cli;
 mod oplog_cli;
 mod reports_cli;
+mod support_cli;
 
 /// Verity's desk: device enrolment, two-factor and region checks for an organisation.
 #[derive(Debug, Parser)]
@@ -66,6 +67,9 @@ enum Command {
     /// The operation log: check offline that its database was not edited.
     #[command(subcommand)]
     Oplog(oplog_cli::OplogCommand),
+    /// Verified support sessions: routing rules, recent sessions, the audit recipient.
+    #[command(subcommand)]
+    Support(support_cli::SupportCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -483,6 +487,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Admin(command) => admins(command, out, &clock)?,
         Command::Feed(command) => feed_cli::run(command, out)?,
         Command::Oplog(command) => oplog_cli::run(command, out)?,
+        Command::Support(command) => support_cli::run(command, out)?,
         Command::Policy(PolicyCommand::Set {
             data,
             regions,

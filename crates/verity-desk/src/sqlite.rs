@@ -21,13 +21,14 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 12;
+pub const SCHEMA_VERSION: u32 = 13;
 
 mod checkins;
 mod console;
 mod feed;
 mod oplog;
 mod reports;
+mod support;
 
 const MIGRATIONS: &[&str] = &[
     r"
@@ -139,6 +140,9 @@ CREATE TABLE agents (
     oplog::MIGRATION,
     // 12: allowlist entries from upheld appeals, queued for the feed.
     feed::MIGRATION_KNOWN,
+    // 13: verified support sessions: sessions, frames, cursors, routes, presence, transcripts,
+    // alerts, the audit recipient.
+    support::MIGRATION,
 ];
 
 /// The SQLite store.

@@ -498,7 +498,12 @@ pub struct CheckInRecord {
 
 /// The desk's storage.
 pub trait DeskStore:
-    ConsoleStore + crate::oplog::OplogStore + Send + Sync + std::fmt::Debug
+    ConsoleStore
+    + crate::oplog::OplogStore
+    + crate::support::store::SupportStore
+    + Send
+    + Sync
+    + std::fmt::Debug
 {
     /// Records the organisation (once).
     ///

@@ -453,3 +453,72 @@ fn console_accounts() {
     let list = text(&desk(&["admin", "list", "--data", d]).stdout);
     assert!(list.contains("disabled"), "{list}");
 }
+
+#[test]
+fn support_routes_sessions_and_the_audit_recipient() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = initialised(tmp.path());
+    let d = data.to_str().unwrap();
+    let out = desk(&["support", "audit-recipient", "show", "--data", d]);
+    assert!(text(&out.stdout).contains("No audit recipient"));
+    for bad in [
+        "age1short",
+        "AGE1QL3Z7HJY54PW3HYWW5AYYFG7ZQGVC7W3J2ELW8ZMRJ2KG5SFN9AQMCAC8P",
+        "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8b",
+        "age2ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+    ] {
+        let out = desk(&["support", "audit-recipient", "set", "--data", d, bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stdout));
+    }
+    let age = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    let out = desk(&["support", "audit-recipient", "set", "--data", d, age]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = desk(&["support", "audit-recipient", "show", "--data", d]);
+    assert_eq!(text(&out.stdout).trim(), age);
+
+    let add = |c: &str, r: &str, l: &str, t: &str| {
+        desk(&[
+            "support",
+            "route",
+            "add",
+            "--data",
+            d,
+            "--category",
+            c,
+            "--region",
+            r,
+            "--language",
+            l,
+            "--team",
+            t,
+        ])
+    };
+    let out = add("billing", "HK", "*", "Billing");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Rule 1: billing HK * -> Billing"));
+    for (c, r, l, t) in [
+        ("refund", "HK", "*", "T"),
+        ("*", "hk", "*", "T"),
+        ("*", "HK", "fr", "T"),
+        ("*", "*", "*", ""),
+    ] {
+        assert_eq!(add(c, r, l, t).status.code(), Some(2), "{c} {r} {l} {t}");
+    }
+    let out = desk(&["support", "route", "list", "--data", d, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["team"], "Billing");
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert!(desk(&["support", "route", "remove", "--data", d, "1"])
+        .status
+        .success());
+    assert_eq!(
+        desk(&["support", "route", "remove", "--data", d, "1"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = desk(&["support", "sessions", "--data", d]);
+    assert!(text(&out.stdout).contains("No support sessions."));
+    let out = desk(&["oplog", "verify", "--data", d]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+}

@@ -56,6 +56,7 @@ pub mod oplog;
 pub mod passkeys;
 pub mod people;
 mod report;
+pub mod support;
 pub mod triage;
 
 /// An error answer: HTTP status, a code from [`codes`], and a message.
@@ -174,6 +175,7 @@ pub struct Desk {
     clock: Arc<dyn Clock>,
     config: DeskConfig,
     passkeys: passkeys::Ceremonies,
+    hub: crate::support::Hub,
 }
 
 impl std::fmt::Debug for Desk {
@@ -275,6 +277,7 @@ impl Desk {
             clock,
             config,
             passkeys: passkeys::Ceremonies::default(),
+            hub: crate::support::Hub::default(),
         })
     }
 
@@ -549,6 +552,36 @@ impl Desk {
         Ok(CheckResult::pass(codes::OK, "the code is right"))
     }
 
+    /// The region and two-factor checks of an authenticated device's request (`/v1/verify`,
+    /// `/v1/support/open`): the region (a read), the TOTP lockout (a read: a locked device's
+    /// request writes nothing), then the nonce (the first write), then the TOTP attempt. Two-factor
+    /// is not tried when the region check fails. Returns both results and whether the nonce was
+    /// spent.
+    fn three_checks(
+        &self,
+        req: &Incoming,
+        device_id: &str,
+        now: u64,
+        signals: &proto::RegionSignals,
+        code: &str,
+    ) -> Result<(CheckResult, CheckResult, bool), ApiError> {
+        let policy = self.store.policy()?;
+        let region = check_region(policy.as_ref(), req.peer, signals);
+        let (two_factor, nonce_spent) = if region.ok {
+            match self.totp_precheck(device_id, now)? {
+                Some(refused) => (refused, false),
+                None => {
+                    self.use_nonce(device_id, req, now)?;
+                    (self.check_totp(device_id, code, now)?, true)
+                }
+            }
+        } else {
+            self.use_nonce(device_id, req, now)?;
+            (CheckResult::not_checked("the region check failed"), true)
+        };
+        Ok((region, two_factor, nonce_spent))
+    }
+
     /// `POST /v1/verify`: the three checks. A binding failure is an error (401/403); the region
     /// and two-factor results are in the answer. Two-factor is not tried when the region check
     /// fails, so that a code cannot be spent or guessed from outside the region.
@@ -567,20 +600,8 @@ impl Desk {
         if let Some(head) = &body.audit_head {
             self.check_audit_head(d, head)?;
         }
-        let policy = self.store.policy()?;
-        let region = check_region(policy.as_ref(), req.peer, &body.signals);
-        let (two_factor, nonce_spent) = if region.ok {
-            match self.totp_precheck(&d.device_id, now)? {
-                Some(refused) => (refused, false),
-                None => {
-                    self.use_nonce(&d.device_id, req, now)?;
-                    (self.check_totp(&d.device_id, &body.totp, now)?, true)
-                }
-            }
-        } else {
-            self.use_nonce(&d.device_id, req, now)?;
-            (CheckResult::not_checked("the region check failed"), true)
-        };
+        let (region, two_factor, nonce_spent) =
+            self.three_checks(req, &d.device_id, now, &body.signals, &body.totp)?;
         let audit_anchor = match &body.audit_head {
             Some(head) if nonce_spent => self.anchor(&d.device_id, head, now)?,
             _ => None,

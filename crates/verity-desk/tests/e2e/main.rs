@@ -480,3 +480,4 @@ mod oplog;
 mod protocol;
 mod reports;
 mod rogue;
+mod support;

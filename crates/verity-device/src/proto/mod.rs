@@ -210,6 +210,8 @@ pub mod codes {
     pub const ORIGIN_REFUSED: &str = "origin_refused";
     /// Support: the desk has no audit recipient configured, so no session can be archived.
     pub const NO_AUDIT_KEY: &str = "no_audit_key";
+    /// Support: this side's sealed transcript of the session is stored already.
+    pub const TRANSCRIPT_EXISTS: &str = "transcript_exists";
 
     /// Every code above, for the front ends that word each one (a test keeps it complete).
     pub const ALL: &[&str] = &[
@@ -264,6 +266,7 @@ pub mod codes {
         NO_ROUTE,
         ORIGIN_REFUSED,
         NO_AUDIT_KEY,
+        TRANSCRIPT_EXISTS,
     ];
 }
 

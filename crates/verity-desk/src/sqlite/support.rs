@@ -1,0 +1,1052 @@
+//! The support tables (schema 13): sessions, frames, read cursors, routing rules, agents'
+//! presence, declined offers, sealed transcripts, supervisor alerts and the audit recipient.
+//! Claims and offers are compare-and-set updates inside `BEGIN IMMEDIATE` transactions.
+
+use super::{db, to_i64, to_u64, SqliteStore};
+use crate::store::StoreError;
+use crate::support::store::{
+    AlertRecord, ClaimOutcome, FrameIn, FrameOutcome, FrameRefusal, PresenceRecord, RouteRecord,
+    SessionState, StoredCursor, StoredFrame, SupportSessionRecord, SupportStore,
+};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+/// Schema 13.
+pub(super) const MIGRATION: &str = r"
+CREATE TABLE support_settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    audit_recipient TEXT,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE support_sessions (
+    session_id TEXT PRIMARY KEY,
+    employee_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    employee_certificate TEXT NOT NULL,
+    category TEXT NOT NULL,
+    language TEXT NOT NULL,
+    region TEXT NOT NULL,
+    team TEXT,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'offered', 'assigned', 'closed')),
+    priority INTEGER NOT NULL DEFAULT 0,
+    enqueued_at INTEGER NOT NULL,
+    offered_to TEXT,
+    offer_expires_at INTEGER,
+    agent_id TEXT,
+    agent_certificate TEXT,
+    leg INTEGER NOT NULL DEFAULT 1,
+    wait_deadline INTEGER NOT NULL,
+    first_response_deadline INTEGER,
+    first_response_at INTEGER,
+    wait_alerted INTEGER NOT NULL DEFAULT 0,
+    response_alerted INTEGER NOT NULL DEFAULT 0,
+    call_id TEXT,
+    outcome TEXT,
+    opened_at INTEGER NOT NULL,
+    assigned_at INTEGER,
+    closed_at INTEGER,
+    last_frame_at INTEGER NOT NULL,
+    frames INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX support_one_open_per_employee ON support_sessions (employee_id)
+    WHERE state != 'closed';
+CREATE INDEX support_sessions_live ON support_sessions (state, priority, enqueued_at);
+CREATE INDEX support_sessions_opened ON support_sessions (opened_at);
+CREATE TABLE support_frames (
+    session_id TEXT NOT NULL REFERENCES support_sessions(session_id),
+    leg INTEGER NOT NULL,
+    dir TEXT NOT NULL CHECK (dir IN ('e2a', 'a2e')),
+    kind TEXT NOT NULL CHECK (kind IN ('hs', 'tx')),
+    seq INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    stored_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, leg, dir, kind, seq)
+) WITHOUT ROWID;
+CREATE TABLE support_acks (
+    session_id TEXT NOT NULL REFERENCES support_sessions(session_id),
+    dir TEXT NOT NULL CHECK (dir IN ('e2a', 'a2e')),
+    leg INTEGER NOT NULL,
+    hs INTEGER NOT NULL,
+    tx INTEGER NOT NULL,
+    PRIMARY KEY (session_id, dir)
+) WITHOUT ROWID;
+CREATE TABLE support_routes (
+    id INTEGER PRIMARY KEY,
+    category TEXT NOT NULL,
+    region TEXT NOT NULL,
+    language TEXT NOT NULL,
+    team TEXT NOT NULL
+);
+CREATE TABLE support_presence (
+    agent_id TEXT PRIMARY KEY,
+    online INTEGER NOT NULL,
+    last_heartbeat INTEGER NOT NULL,
+    last_idle_at INTEGER,
+    dropped_at INTEGER
+);
+CREATE TABLE support_declines (
+    session_id TEXT NOT NULL REFERENCES support_sessions(session_id),
+    agent_id TEXT NOT NULL,
+    PRIMARY KEY (session_id, agent_id)
+) WITHOUT ROWID;
+CREATE TABLE support_transcripts (
+    session_id TEXT NOT NULL REFERENCES support_sessions(session_id),
+    sealed_by TEXT NOT NULL CHECK (sealed_by IN ('e2a', 'a2e')),
+    sealed BLOB NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, sealed_by)
+) WITHOUT ROWID;
+CREATE TABLE support_alerts (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES support_sessions(session_id),
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+";
+
+const SESSION_COLUMNS: &str = "session_id, employee_id, device_id, employee_certificate, \
+    category, language, region, team, state, priority, enqueued_at, offered_to, \
+    offer_expires_at, agent_id, agent_certificate, leg, wait_deadline, first_response_deadline, \
+    first_response_at, wait_alerted, response_alerted, call_id, outcome, opened_at, assigned_at, \
+    closed_at, last_frame_at, frames, bytes";
+
+fn opt_u64(v: Option<i64>) -> Option<u64> {
+    v.map(to_u64)
+}
+
+fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(SupportSessionRecord, String)> {
+    let state: String = r.get(8)?;
+    Ok((
+        SupportSessionRecord {
+            session_id: r.get(0)?,
+            employee_id: r.get(1)?,
+            device_id: r.get(2)?,
+            employee_certificate: r.get(3)?,
+            category: r.get(4)?,
+            language: r.get(5)?,
+            region: r.get(6)?,
+            team: r.get(7)?,
+            state: SessionState::Queued,
+            priority: r.get(9)?,
+            enqueued_at: to_u64(r.get(10)?),
+            offered_to: r.get(11)?,
+            offer_expires_at: opt_u64(r.get(12)?),
+            agent_id: r.get(13)?,
+            agent_certificate: r.get(14)?,
+            leg: r.get(15)?,
+            wait_deadline: to_u64(r.get(16)?),
+            first_response_deadline: opt_u64(r.get(17)?),
+            first_response_at: opt_u64(r.get(18)?),
+            wait_alerted: r.get(19)?,
+            response_alerted: r.get(20)?,
+            call_id: r.get(21)?,
+            outcome: r.get(22)?,
+            opened_at: to_u64(r.get(23)?),
+            assigned_at: opt_u64(r.get(24)?),
+            closed_at: opt_u64(r.get(25)?),
+            last_frame_at: to_u64(r.get(26)?),
+            frames: to_u64(r.get(27)?),
+            bytes: to_u64(r.get(28)?),
+        },
+        state,
+    ))
+}
+
+fn with_state(
+    row: rusqlite::Result<(SupportSessionRecord, String)>,
+) -> Result<SupportSessionRecord, StoreError> {
+    let (mut s, state) = row.map_err(db)?;
+    s.state = SessionState::parse(&state)
+        .ok_or_else(|| StoreError::Damaged(format!("session state {state}")))?;
+    Ok(s)
+}
+
+fn sessions(
+    conn: &Connection,
+    filter: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<SupportSessionRecord>, StoreError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {SESSION_COLUMNS} FROM support_sessions {filter}"
+        ))
+        .map_err(db)?;
+    let rows = stmt.query_map(p, session_row).map_err(db)?;
+    rows.map(with_state).collect()
+}
+
+fn one_session(
+    conn: &Connection,
+    session_id: &str,
+) -> Result<Option<SupportSessionRecord>, StoreError> {
+    Ok(sessions(conn, "WHERE session_id = ?1", [session_id])?
+        .into_iter()
+        .next())
+}
+
+/// Where the stored frames of `(leg, dir)` end.
+fn cursor_of(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    leg: u32,
+    dir: &str,
+) -> Result<StoredCursor, StoreError> {
+    let (hs, txs): (Option<i64>, Option<i64>) = tx
+        .query_row(
+            "SELECT MAX(CASE WHEN kind = 'hs' THEN seq END), MAX(CASE WHEN kind = 'tx' THEN seq END) \
+             FROM support_frames WHERE session_id = ?1 AND leg = ?2 AND dir = ?3",
+            params![session_id, leg, dir],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(db)?;
+    Ok(StoredCursor {
+        leg,
+        hs: hs.map_or(0, |h| u32::try_from(h + 1).unwrap_or(u32::MAX)),
+        tx: txs.map_or(0, to_u64),
+    })
+}
+
+fn has_frame(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    leg: u32,
+    dir: &str,
+    kind: &str,
+    seq: u64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    tx.query_row(
+        "SELECT body FROM support_frames WHERE session_id = ?1 AND leg = ?2 AND dir = ?3 \
+         AND kind = ?4 AND seq = ?5",
+        params![session_id, leg, dir, kind, to_i64(seq)],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(db)
+}
+
+/// The handshake message that must precede `(dir, seq)` in Noise XX (`e2a` 0, `a2e` 1,
+/// `e2a` 2), or `None` for a seq that is no handshake message of `dir`.
+fn handshake_before(dir: &str, seq: u64) -> Option<Option<(&'static str, u64)>> {
+    match (dir, seq) {
+        ("e2a", 0) => Some(None),
+        ("a2e", 1) => Some(Some(("e2a", 0))),
+        ("e2a", 2) => Some(Some(("a2e", 1))),
+        _ => None,
+    }
+}
+
+fn store_frame_tx(
+    tx: &Transaction<'_>,
+    f: &FrameIn<'_>,
+    now: u64,
+    max_frames: u64,
+    max_bytes: u64,
+) -> Result<FrameOutcome, StoreError> {
+    let Some(s) = one_session(tx, f.session_id)? else {
+        return Ok(FrameOutcome::Refused(FrameRefusal::Unknown));
+    };
+    match s.state {
+        SessionState::Closed => return Ok(FrameOutcome::Refused(FrameRefusal::Closed)),
+        SessionState::Assigned => {}
+        _ => return Ok(FrameOutcome::Refused(FrameRefusal::NotAssigned)),
+    }
+    // A duplicate of a stored frame (any leg) is acknowledged again, never stored twice.
+    if let Some(body) = has_frame(tx, f.session_id, f.leg, f.dir, f.kind, f.seq)? {
+        if body != f.body {
+            return Ok(FrameOutcome::Refused(FrameRefusal::Conflict));
+        }
+        return Ok(FrameOutcome::Duplicate {
+            cursor: cursor_of(tx, f.session_id, f.leg, f.dir)?,
+        });
+    }
+    let new_leg =
+        f.leg == s.leg.saturating_add(1) && f.dir == "e2a" && f.kind == "hs" && f.seq == 0;
+    if f.leg != s.leg && !new_leg {
+        return Ok(FrameOutcome::Refused(FrameRefusal::Leg));
+    }
+    let in_order = match f.kind {
+        "hs" => match handshake_before(f.dir, f.seq) {
+            None => false,
+            Some(None) => true,
+            Some(Some((d, q))) => has_frame(tx, f.session_id, f.leg, d, "hs", q)?.is_some(),
+        },
+        _ => {
+            let done = has_frame(tx, f.session_id, f.leg, "e2a", "hs", 2)?.is_some();
+            done && f.seq == cursor_of(tx, f.session_id, f.leg, f.dir)?.tx + 1
+        }
+    };
+    if !in_order {
+        return Ok(FrameOutcome::Refused(FrameRefusal::Order));
+    }
+    let len = u64::try_from(f.body.len()).unwrap_or(u64::MAX);
+    if s.frames + 1 > max_frames || s.bytes.saturating_add(len) > max_bytes {
+        return Ok(FrameOutcome::Refused(FrameRefusal::Full));
+    }
+    tx.execute(
+        "INSERT INTO support_frames (session_id, leg, dir, kind, seq, body, stored_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            f.session_id,
+            f.leg,
+            f.dir,
+            f.kind,
+            to_i64(f.seq),
+            f.body,
+            to_i64(now)
+        ],
+    )
+    .map_err(db)?;
+    let first_response = f.dir == "a2e" && f.kind == "tx" && s.first_response_at.is_none();
+    tx.execute(
+        "UPDATE support_sessions SET frames = frames + 1, bytes = bytes + ?2, last_frame_at = ?3, \
+         leg = MAX(leg, ?4), \
+         first_response_at = CASE WHEN ?5 THEN ?3 ELSE first_response_at END \
+         WHERE session_id = ?1",
+        params![
+            f.session_id,
+            to_i64(len),
+            to_i64(now),
+            f.leg,
+            first_response
+        ],
+    )
+    .map_err(db)?;
+    Ok(FrameOutcome::Stored {
+        cursor: cursor_of(tx, f.session_id, f.leg, f.dir)?,
+        new_leg,
+        first_response,
+    })
+}
+
+impl SupportStore for SqliteStore {
+    fn audit_recipient(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT audit_recipient FROM support_settings WHERE id = 1",
+                [],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .map_err(db)?
+            .flatten())
+    }
+
+    fn set_audit_recipient(&self, recipient: Option<&str>, at: u64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO support_settings (id, audit_recipient, updated_at) VALUES (1, ?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET audit_recipient = excluded.audit_recipient, \
+                 updated_at = excluded.updated_at",
+                params![recipient, to_i64(at)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn add_route(
+        &self,
+        category: &str,
+        region: &str,
+        language: &str,
+        team: &str,
+    ) -> Result<i64, StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO support_routes (category, region, language, team) VALUES (?1, ?2, ?3, ?4)",
+                params![category, region, language, team],
+            )
+            .map_err(db)?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    fn routes(&self) -> Result<Vec<RouteRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, category, region, language, team FROM support_routes ORDER BY id")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RouteRecord {
+                    id: r.get(0)?,
+                    category: r.get(1)?,
+                    region: r.get(2)?,
+                    language: r.get(3)?,
+                    team: r.get(4)?,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db)
+    }
+
+    fn remove_route(&self, id: i64) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .execute("DELETE FROM support_routes WHERE id = ?1", [id])
+                .map_err(db)?
+                == 1)
+        })
+    }
+
+    fn open_support_session(&self, s: &SupportSessionRecord) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let open: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM support_sessions WHERE employee_id = ?1 \
+                     AND state != 'closed')",
+                    [&s.employee_id],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if open {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO support_sessions (session_id, employee_id, device_id, \
+                 employee_certificate, category, language, region, team, state, priority, \
+                 enqueued_at, leg, wait_deadline, opened_at, last_frame_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, 1, ?11, ?12, ?12)",
+                params![
+                    s.session_id,
+                    s.employee_id,
+                    s.device_id,
+                    s.employee_certificate,
+                    s.category,
+                    s.language,
+                    s.region,
+                    s.team,
+                    s.priority,
+                    to_i64(s.enqueued_at),
+                    to_i64(s.wait_deadline),
+                    to_i64(s.opened_at),
+                ],
+            )
+            .map_err(db)?;
+            Ok(true)
+        })
+    }
+
+    fn support_session(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<SupportSessionRecord>, StoreError> {
+        one_session(&self.conn(), session_id)
+    }
+
+    fn open_session_of(
+        &self,
+        employee_id: &str,
+    ) -> Result<Option<SupportSessionRecord>, StoreError> {
+        Ok(sessions(
+            &self.conn(),
+            "WHERE employee_id = ?1 AND state != 'closed'",
+            [employee_id],
+        )?
+        .into_iter()
+        .next())
+    }
+
+    fn live_sessions(&self) -> Result<Vec<SupportSessionRecord>, StoreError> {
+        sessions(
+            &self.conn(),
+            "WHERE state != 'closed' ORDER BY priority DESC, enqueued_at, rowid",
+            [],
+        )
+    }
+
+    fn recent_sessions(&self, limit: u32) -> Result<Vec<SupportSessionRecord>, StoreError> {
+        sessions(
+            &self.conn(),
+            "ORDER BY opened_at DESC, session_id LIMIT ?1",
+            [limit],
+        )
+    }
+
+    fn offer_session(
+        &self,
+        session_id: &str,
+        agent_id: &str,
+        expires_at: u64,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .execute(
+                    "UPDATE support_sessions SET state = 'offered', offered_to = ?2, \
+                     offer_expires_at = ?3 WHERE session_id = ?1 AND state = 'queued'",
+                    params![session_id, agent_id, to_i64(expires_at)],
+                )
+                .map_err(db)?
+                == 1)
+        })
+    }
+
+    fn claim_session(
+        &self,
+        session_id: &str,
+        agent_id: &str,
+        agent_certificate: &str,
+        capacity: u32,
+        now: u64,
+        first_response_deadline: u64,
+    ) -> Result<ClaimOutcome, StoreError> {
+        self.write(|tx| {
+            let load: u32 = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM support_sessions WHERE agent_id = ?1 AND state = 'assigned'",
+                    [agent_id],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if load >= capacity {
+                return Ok(ClaimOutcome::AtCapacity);
+            }
+            let n = tx
+                .execute(
+                    "UPDATE support_sessions SET state = 'assigned', agent_id = ?2, \
+                     agent_certificate = ?3, assigned_at = ?4, first_response_deadline = ?5, \
+                     first_response_at = NULL, response_alerted = 0, offered_to = NULL, \
+                     offer_expires_at = NULL, last_frame_at = ?4 \
+                     WHERE session_id = ?1 AND state = 'offered' AND offered_to = ?2 \
+                     AND offer_expires_at > ?4",
+                    params![
+                        session_id,
+                        agent_id,
+                        agent_certificate,
+                        to_i64(now),
+                        to_i64(first_response_deadline)
+                    ],
+                )
+                .map_err(db)?;
+            Ok(if n == 1 {
+                ClaimOutcome::Claimed
+            } else {
+                ClaimOutcome::AlreadyTaken
+            })
+        })
+    }
+
+    fn withdraw_offer(&self, session_id: &str, agent_id: &str) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE support_sessions SET state = 'queued', offered_to = NULL, \
+                     offer_expires_at = NULL WHERE session_id = ?1 AND state = 'offered' \
+                     AND offered_to = ?2",
+                    params![session_id, agent_id],
+                )
+                .map_err(db)?;
+            if n == 1 {
+                tx.execute(
+                    "INSERT OR IGNORE INTO support_declines (session_id, agent_id) VALUES (?1, ?2)",
+                    params![session_id, agent_id],
+                )
+                .map_err(db)?;
+            }
+            Ok(n == 1)
+        })
+    }
+
+    fn requeue_session(
+        &self,
+        session_id: &str,
+        agent_id: &str,
+        team: Option<&str>,
+        head: bool,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE support_sessions SET state = 'queued', agent_id = NULL, \
+                     agent_certificate = NULL, call_id = NULL, first_response_deadline = NULL, \
+                     team = COALESCE(?3, team), \
+                     priority = CASE WHEN ?4 THEN priority + 1 ELSE priority END, \
+                     wait_deadline = MAX(wait_deadline, ?5) \
+                     WHERE session_id = ?1 AND state = 'assigned' AND agent_id = ?2",
+                    params![session_id, agent_id, team, head, to_i64(now)],
+                )
+                .map_err(db)?;
+            if n == 1 {
+                tx.execute(
+                    "DELETE FROM support_declines WHERE session_id = ?1",
+                    [session_id],
+                )
+                .map_err(db)?;
+                if team.is_some() {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO support_declines (session_id, agent_id) VALUES (?1, ?2)",
+                        params![session_id, agent_id],
+                    )
+                    .map_err(db)?;
+                }
+            }
+            Ok(n == 1)
+        })
+    }
+
+    fn declined_by(&self, session_id: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT agent_id FROM support_declines WHERE session_id = ?1 ORDER BY agent_id",
+            )
+            .map_err(db)?;
+        let rows = stmt.query_map([session_id], |r| r.get(0)).map_err(db)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db)
+    }
+
+    fn close_support_session(
+        &self,
+        session_id: &str,
+        outcome: &str,
+        now: u64,
+    ) -> Result<Option<SupportSessionRecord>, StoreError> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE support_sessions SET state = 'closed', outcome = ?2, closed_at = ?3, \
+                     call_id = NULL, offered_to = NULL, offer_expires_at = NULL \
+                     WHERE session_id = ?1 AND state != 'closed'",
+                    params![session_id, outcome, to_i64(now)],
+                )
+                .map_err(db)?;
+            if n == 0 {
+                return Ok(None);
+            }
+            one_session(tx, session_id)
+        })
+    }
+
+    fn set_call(
+        &self,
+        session_id: &str,
+        agent_id: &str,
+        call_id: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .execute(
+                    "UPDATE support_sessions SET call_id = ?3 WHERE session_id = ?1 \
+                     AND state = 'assigned' AND agent_id = ?2",
+                    params![session_id, agent_id, call_id],
+                )
+                .map_err(db)?
+                == 1)
+        })
+    }
+
+    fn raise_alert(&self, session_id: &str, kind: &str, now: u64) -> Result<bool, StoreError> {
+        let column = match kind {
+            "wait" => "wait_alerted",
+            "first_response" => "response_alerted",
+            other => return Err(StoreError::Damaged(format!("alert kind {other}"))),
+        };
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    &format!(
+                        "UPDATE support_sessions SET {column} = 1 WHERE session_id = ?1 \
+                         AND {column} = 0"
+                    ),
+                    [session_id],
+                )
+                .map_err(db)?;
+            if n == 1 {
+                tx.execute(
+                    "INSERT INTO support_alerts (session_id, kind, at) VALUES (?1, ?2, ?3)",
+                    params![session_id, kind, to_i64(now)],
+                )
+                .map_err(db)?;
+            }
+            Ok(n == 1)
+        })
+    }
+
+    fn alerts(&self, limit: u32) -> Result<Vec<AlertRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, session_id, kind, at FROM support_alerts ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                Ok(AlertRecord {
+                    id: r.get(0)?,
+                    session_id: r.get(1)?,
+                    kind: r.get(2)?,
+                    at: to_u64(r.get(3)?),
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db)
+    }
+
+    fn store_frame(
+        &self,
+        f: &FrameIn<'_>,
+        now: u64,
+        max_frames: u64,
+        max_bytes: u64,
+    ) -> Result<FrameOutcome, StoreError> {
+        self.write(|tx| store_frame_tx(tx, f, now, max_frames, max_bytes))
+    }
+
+    fn frames_after(
+        &self,
+        session_id: &str,
+        dir: &str,
+        c: StoredCursor,
+    ) -> Result<Vec<StoredFrame>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT leg, dir, kind, seq, body FROM support_frames \
+                 WHERE session_id = ?1 AND dir = ?2 AND (leg > ?3 OR (leg = ?3 AND \
+                 ((kind = 'hs' AND seq >= ?4) OR (kind = 'tx' AND seq > ?5)))) \
+                 ORDER BY leg, kind = 'tx', seq",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![session_id, dir, c.leg, c.hs, to_i64(c.tx)], |r| {
+                Ok(StoredFrame {
+                    leg: r.get(0)?,
+                    dir: r.get(1)?,
+                    kind: r.get(2)?,
+                    seq: to_u64(r.get(3)?),
+                    body: r.get(4)?,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db)
+    }
+
+    fn set_ack(&self, session_id: &str, dir: &str, c: StoredCursor) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO support_acks (session_id, dir, leg, hs, tx) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (session_id, dir) DO UPDATE SET leg = excluded.leg, hs = excluded.hs, \
+                 tx = excluded.tx",
+                params![session_id, dir, c.leg, c.hs, to_i64(c.tx)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn set_presence(&self, agent_id: &str, online: bool, now: u64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO support_presence (agent_id, online, last_heartbeat, last_idle_at, \
+                 dropped_at) VALUES (?1, ?2, ?3, ?3, NULL) \
+                 ON CONFLICT (agent_id) DO UPDATE SET online = excluded.online, \
+                 last_heartbeat = excluded.last_heartbeat, dropped_at = NULL, \
+                 last_idle_at = COALESCE(last_idle_at, excluded.last_idle_at)",
+                params![agent_id, online, to_i64(now)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn heartbeat(&self, agent_id: &str, now: u64) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .execute(
+                    "UPDATE support_presence SET last_heartbeat = ?2, dropped_at = NULL \
+                     WHERE agent_id = ?1 AND online = 1",
+                    params![agent_id, to_i64(now)],
+                )
+                .map_err(db)?
+                == 1)
+        })
+    }
+
+    fn agent_dropped(&self, agent_id: &str, at: u64) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .execute(
+                    "UPDATE support_presence SET online = 0, dropped_at = ?2 \
+                     WHERE agent_id = ?1 AND dropped_at IS NULL",
+                    params![agent_id, to_i64(at)],
+                )
+                .map_err(db)?
+                == 1)
+        })
+    }
+
+    fn presences(&self) -> Result<Vec<PresenceRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT agent_id, online, last_heartbeat, last_idle_at, dropped_at \
+                 FROM support_presence ORDER BY agent_id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(PresenceRecord {
+                    agent_id: r.get(0)?,
+                    online: r.get(1)?,
+                    last_heartbeat: to_u64(r.get(2)?),
+                    last_idle_at: opt_u64(r.get(3)?),
+                    dropped_at: opt_u64(r.get(4)?),
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db)
+    }
+
+    fn set_idle(&self, agent_id: &str, now: u64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE support_presence SET last_idle_at = ?2 WHERE agent_id = ?1",
+                params![agent_id, to_i64(now)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn put_transcript(
+        &self,
+        session_id: &str,
+        sealed_by: &str,
+        sealed: &[u8],
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .execute(
+                    "INSERT OR IGNORE INTO support_transcripts (session_id, sealed_by, sealed, \
+                     received_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![session_id, sealed_by, sealed, to_i64(now)],
+                )
+                .map_err(db)?
+                == 1)
+        })
+    }
+
+    fn transcript(&self, session_id: &str, sealed_by: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT sealed FROM support_transcripts WHERE session_id = ?1 AND sealed_by = ?2",
+                params![session_id, sealed_by],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: &str, employee: &str, at: u64) -> SupportSessionRecord {
+        SupportSessionRecord {
+            session_id: id.into(),
+            employee_id: employee.into(),
+            device_id: format!("dev-{employee}"),
+            employee_certificate: "vc1.x".into(),
+            category: "billing".into(),
+            language: "en".into(),
+            region: "HK".into(),
+            team: None,
+            state: SessionState::Queued,
+            priority: 0,
+            enqueued_at: at,
+            offered_to: None,
+            offer_expires_at: None,
+            agent_id: None,
+            agent_certificate: None,
+            leg: 1,
+            wait_deadline: at + 600,
+            first_response_deadline: None,
+            first_response_at: None,
+            wait_alerted: false,
+            response_alerted: false,
+            call_id: None,
+            outcome: None,
+            opened_at: at,
+            assigned_at: None,
+            closed_at: None,
+            last_frame_at: at,
+            frames: 0,
+            bytes: 0,
+        }
+    }
+
+    #[test]
+    fn claims_are_atomic_and_capacity_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(SqliteStore::open(dir.path()).unwrap());
+        assert!(store
+            .open_support_session(&session("s1", "e1", 100))
+            .unwrap());
+        // One open session per employee.
+        assert!(!store
+            .open_support_session(&session("s1b", "e1", 100))
+            .unwrap());
+        assert!(store
+            .open_support_session(&session("s2", "e2", 100))
+            .unwrap());
+        assert!(store.offer_session("s1", "a", 130).unwrap());
+        assert!(
+            !store.offer_session("s1", "b", 130).unwrap(),
+            "offered already"
+        );
+        // Eight racing claims of one offer: exactly one wins.
+        let wins: Vec<ClaimOutcome> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let store = store.clone();
+                    s.spawn(move || {
+                        store
+                            .claim_session("s1", "a", "va1.a", 3, 110, 230)
+                            .unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(
+            wins.iter().filter(|w| **w == ClaimOutcome::Claimed).count(),
+            1
+        );
+        assert_eq!(
+            wins.iter()
+                .filter(|w| **w == ClaimOutcome::AlreadyTaken)
+                .count(),
+            7
+        );
+        // Another agent, never offered: taken. A lapsed offer: taken. Capacity: refused.
+        assert!(store.offer_session("s2", "a", 120).unwrap());
+        assert_eq!(
+            store
+                .claim_session("s2", "b", "va1.b", 3, 110, 230)
+                .unwrap(),
+            ClaimOutcome::AlreadyTaken
+        );
+        assert_eq!(
+            store
+                .claim_session("s2", "a", "va1.a", 3, 120, 240)
+                .unwrap(),
+            ClaimOutcome::AlreadyTaken
+        );
+        assert_eq!(
+            store
+                .claim_session("s2", "a", "va1.a", 1, 110, 240)
+                .unwrap(),
+            ClaimOutcome::AtCapacity
+        );
+        assert!(store.withdraw_offer("s2", "a").unwrap());
+        assert_eq!(store.declined_by("s2").unwrap(), ["a"]);
+    }
+
+    #[test]
+    fn frames_keep_their_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store
+            .open_support_session(&session("s1", "e1", 100))
+            .unwrap();
+        let f = |leg, dir, kind, seq, body: &'static [u8]| FrameIn {
+            session_id: "s1",
+            leg,
+            dir,
+            kind,
+            seq,
+            body,
+        };
+        let put = |fr: &FrameIn<'_>| store.store_frame(fr, 200, 5, 40).unwrap();
+        assert_eq!(
+            put(&f(1, "e2a", "hs", 0, b"a")),
+            FrameOutcome::Refused(FrameRefusal::NotAssigned)
+        );
+        store.offer_session("s1", "a", 130).unwrap();
+        store
+            .claim_session("s1", "a", "va1.a", 3, 110, 230)
+            .unwrap();
+        assert_eq!(
+            put(&f(1, "a2e", "hs", 1, b"b")),
+            FrameOutcome::Refused(FrameRefusal::Order)
+        );
+        assert!(matches!(
+            put(&f(1, "e2a", "hs", 0, b"a")),
+            FrameOutcome::Stored { new_leg: false, .. }
+        ));
+        assert!(matches!(
+            put(&f(1, "e2a", "hs", 0, b"a")),
+            FrameOutcome::Duplicate { .. }
+        ));
+        assert_eq!(
+            put(&f(1, "e2a", "hs", 0, b"z")),
+            FrameOutcome::Refused(FrameRefusal::Conflict)
+        );
+        assert!(matches!(
+            put(&f(1, "a2e", "hs", 1, b"b")),
+            FrameOutcome::Stored { .. }
+        ));
+        assert_eq!(
+            put(&f(1, "e2a", "tx", 1, b"c")),
+            FrameOutcome::Refused(FrameRefusal::Order)
+        );
+        assert!(matches!(
+            put(&f(1, "e2a", "hs", 2, b"c")),
+            FrameOutcome::Stored { .. }
+        ));
+        let first = put(&f(1, "a2e", "tx", 1, b"d"));
+        assert!(
+            matches!(first, FrameOutcome::Stored { first_response: true, cursor, .. }
+            if cursor == StoredCursor { leg: 1, hs: 2, tx: 1 })
+        );
+        // The byte cap (40), then the frame cap (5).
+        assert_eq!(
+            put(&f(1, "a2e", "tx", 2, &[0; 40])),
+            FrameOutcome::Refused(FrameRefusal::Full)
+        );
+        assert!(matches!(
+            put(&f(2, "e2a", "hs", 0, b"e")),
+            FrameOutcome::Stored { new_leg: true, .. }
+        ));
+        assert_eq!(
+            put(&f(2, "a2e", "hs", 1, b"f")),
+            FrameOutcome::Refused(FrameRefusal::Full)
+        );
+        assert_eq!(
+            put(&f(1, "e2a", "hs", 0, b"a")),
+            FrameOutcome::Duplicate {
+                cursor: StoredCursor {
+                    leg: 1,
+                    hs: 3,
+                    tx: 0
+                }
+            }
+        );
+        assert_eq!(
+            put(&f(4, "e2a", "hs", 0, b"g")),
+            FrameOutcome::Refused(FrameRefusal::Leg)
+        );
+        let replay = store
+            .frames_after(
+                "s1",
+                "e2a",
+                StoredCursor {
+                    leg: 1,
+                    hs: 1,
+                    tx: 0,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            replay
+                .iter()
+                .map(|r| (r.leg, r.kind.as_str(), r.seq))
+                .collect::<Vec<_>>(),
+            [(1, "hs", 2), (2, "hs", 0)]
+        );
+    }
+}
