@@ -45,6 +45,8 @@ use verity_device::proto::{self, codes, paths, RequestAuth};
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The largest `POST /v1/support/transcript` body: the sealed transcript and its JSON.
 pub const MAX_TRANSCRIPT_BODY: usize = verity_device::proto::MAX_SEALED_TRANSCRIPT + 4096;
+/// Transcript uploads served at once (more wait).
+pub const MAX_TRANSCRIPT_CONCURRENCY: usize = 8;
 /// The longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Requests served at once (more wait).
@@ -384,6 +386,10 @@ pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> R
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_TRANSCRIPT_BODY))
                 .layer(tower_http::limit::RequestBodyLimitLayer::new(
                     MAX_TRANSCRIPT_BODY,
+                ))
+                // Large bodies are read before the request is authenticated: few at once.
+                .layer(tower::limit::ConcurrencyLimitLayer::new(
+                    MAX_TRANSCRIPT_CONCURRENCY,
                 )),
         )
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -17,6 +17,7 @@ use verity_device::proto::{AgentProfile, AgentRole};
 use verity_device::sealed::{self, KdfParams, SealError};
 use zeroize::Zeroizing;
 
+mod audit_cli;
 mod feed_cli;
 mod oplog_cli;
 mod reports_cli;
@@ -70,6 +71,10 @@ enum Command {
     /// Verified support sessions: routing rules, recent sessions, the audit recipient.
     #[command(subcommand)]
     Support(support_cli::SupportCommand),
+    /// The audit key, and opening a session's sealed transcript offline (verified against both
+    /// parties' signatures).
+    #[command(subcommand)]
+    Audit(audit_cli::AuditCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -488,6 +493,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Feed(command) => feed_cli::run(command, out)?,
         Command::Oplog(command) => oplog_cli::run(command, out)?,
         Command::Support(command) => support_cli::run(command, out)?,
+        Command::Audit(command) => audit_cli::run(command, out)?,
         Command::Policy(PolicyCommand::Set {
             data,
             regions,

@@ -522,3 +522,74 @@ fn support_routes_sessions_and_the_audit_recipient() {
     let out = desk(&["oplog", "verify", "--data", d]);
     assert!(out.status.success(), "{}", text(&out.stdout));
 }
+
+#[test]
+fn the_audit_key_is_made_owner_only_never_overwritten_and_its_recipient_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = initialised(tmp.path());
+    let data = data.to_str().unwrap();
+    let id_path = tmp.path().join("audit.key");
+    let id = id_path.to_str().unwrap();
+    let out = desk(&["audit", "keygen", "--out", id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let recipient = text(&out.stdout).lines().last().unwrap().to_owned();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    let file = std::fs::read_to_string(&id_path).unwrap();
+    assert!(file.contains("AGE-SECRET-KEY-1"));
+    assert!(
+        !text(&out.stdout).contains("AGE-SECRET-KEY"),
+        "the secret is never printed"
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&id_path), 0o600);
+    // Never overwritten.
+    let again = desk(&["audit", "keygen", "--out", id]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("never overwritten"));
+    assert_eq!(std::fs::read_to_string(&id_path).unwrap(), file);
+    // The printed recipient is what the desk takes.
+    let set = desk(&[
+        "support",
+        "audit-recipient",
+        "set",
+        "--data",
+        data,
+        &recipient,
+    ]);
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    // Opening a session the desk never saw: a clear refusal, and bad ids are usage errors.
+    let none = desk(&[
+        "audit",
+        "open",
+        "--data",
+        data,
+        "--identity",
+        id,
+        "0123456789abcdef0123456789abcdef",
+    ]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(
+        text(&none.stdout).contains("missing"),
+        "{}",
+        text(&none.stdout)
+    );
+    let bad = desk(&["audit", "open", "--data", data, "--identity", id, "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let not_a_key = tmp.path().join("not-a-key");
+    std::fs::write(&not_a_key, "hello\n").unwrap();
+    let wrong = desk(&[
+        "audit",
+        "open",
+        "--data",
+        data,
+        "--identity",
+        not_a_key.to_str().unwrap(),
+        "0123456789abcdef0123456789abcdef",
+    ]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        text(&wrong.stderr).contains("no audit identity"),
+        "{}",
+        text(&wrong.stderr)
+    );
+}

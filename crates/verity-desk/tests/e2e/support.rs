@@ -207,16 +207,22 @@ fn try_connect(fx: &Fx, p: &Party, extra: &[(&str, &str)]) -> Result<Ws, (u16, S
     }
     let stream = TcpStream::connect(addr(fx)).unwrap();
     stream
-        .set_read_timeout(Some(Duration::from_millis(200)))
+        .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
     let config = tungstenite::protocol::WebSocketConfig::default()
         .max_message_size(Some(4 * MAX_WS_MESSAGE))
         .max_frame_size(Some(4 * MAX_WS_MESSAGE));
     match tungstenite::client::client_with_config(req, stream, Some(config)) {
-        Ok((ws, _)) => Ok(Ws {
-            ws,
-            seen: Vec::new(),
-        }),
+        Ok((ws, _)) => {
+            // Short reads from now on: `next` polls with its own deadline.
+            ws.get_ref()
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            Ok(Ws {
+                ws,
+                seen: Vec::new(),
+            })
+        }
         Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(r))) => {
             let code = r
                 .body()
@@ -280,12 +286,12 @@ impl Ws {
     }
 
     /// The first message kept or read that matches (others are kept in `seen`, in order);
-    /// fails after 5 s.
+    /// fails after 10 s.
     fn until(&mut self, what: &str, f: impl Fn(&Msg) -> bool) -> Msg {
         if let Some(i) = self.seen.iter().position(&f) {
             return self.seen.remove(i);
         }
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Some(m) = self.next(Duration::from_millis(200)) {
                 if f(&m) {
@@ -643,6 +649,17 @@ fn a_new_leg_after_an_app_restart() {
     });
     assert_eq!(aw.frame().leg, 1);
     assert_eq!(aw.frame().leg, 2);
+    // Thirty minutes without a frame: the desk closes it.
+    fx.clock.advance(proto::IDLE_SECS);
+    ew.ctl("idle", |c| {
+        matches!(
+            c,
+            Control::Closed {
+                outcome: Outcome::Expired,
+                ..
+            }
+        )
+    });
 }
 
 #[test]
@@ -807,6 +824,25 @@ fn rules_route_by_team_region_and_language_and_without_an_agent_a_session_waits(
     let mut wb = connect(&fx, &billing);
     wb.online();
     assert_eq!(wb.offer(), sid);
+    // Accepted, then transferred to Accounts: the Accounts agent is offered it.
+    wb.send(&Control::Accept {
+        session_id: sid.clone(),
+    });
+    wb.ctl("assigned", |c| matches!(c, Control::Assigned { .. }));
+    wb.send(&Control::Transfer {
+        session_id: sid.clone(),
+        team: "Accounts".into(),
+    });
+    assert_eq!(wa.offer(), sid);
+    assert_eq!(
+        store
+            .support_session(&sid)
+            .unwrap()
+            .unwrap()
+            .team
+            .as_deref(),
+        Some("Accounts")
+    );
     // The wait deadline's alert at 80 %, then expiry at 10 minutes.
     let (d2, e2) = employee(&fx, "e2");
     let s2 = opened(&fx, &d2, &e2).session_id;
@@ -1005,4 +1041,31 @@ fn silent_agents_are_away_first_responses_are_due_and_revocation_bites_open_sock
     admin::revoke_agent(fx.desk_dir.path(), &a.id, "left", fx.clock.as_ref()).unwrap();
     aw.send(&Control::Heartbeat {});
     aw.error(codes::AGENT_REVOKED);
+}
+
+#[test]
+fn a_socket_outlives_the_connection_age_cap() {
+    let fx = Fx::with_options(
+        DeskConfig::default(),
+        ServeOptions {
+            max_connection_age: Duration::from_millis(500),
+            ..ServeOptions::default()
+        },
+    );
+    set_audit(&fx);
+    let (dev, e) = employee(&fx, "e1");
+    let sid = opened(&fx, &dev, &e).session_id;
+    let mut ew = connect(&fx, &e);
+    std::thread::sleep(Duration::from_secs(2));
+    ew.send(&Control::Join {
+        session_id: sid,
+        cursor: Cursor {
+            leg: 1,
+            hs: 0,
+            tx: 0,
+        },
+    });
+    ew.ctl("queued", |c| {
+        matches!(c, Control::Queued { position: 1, .. })
+    });
 }
