@@ -168,3 +168,76 @@ impl Link {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use verity_device::proto::Direction;
+
+    const S1: &str = "0123456789abcdef0123456789abcdef";
+    const S2: &str = "fedcba9876543210fedcba9876543210";
+
+    fn frame(sid: &str, leg: u32, kind: FrameKind, seq: u64) -> Frame {
+        Frame {
+            v: 1,
+            session_id: sid.into(),
+            leg,
+            dir: Direction::E2a,
+            kind,
+            seq,
+            body: vec![1],
+        }
+    }
+
+    #[test]
+    fn frames_are_kept_until_the_desk_stored_them_per_session_and_leg() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Arc::new(DeviceContext::new(dir.path().to_path_buf(), "0"));
+        let mut link = Link::new(ctx);
+        assert!(!link.connected());
+        for f in [
+            frame(S1, 1, FrameKind::Hs, 0),
+            frame(S1, 1, FrameKind::Hs, 2),
+            frame(S1, 1, FrameKind::Tx, 1),
+            frame(S1, 1, FrameKind::Tx, 2),
+            frame(S1, 2, FrameKind::Hs, 0),
+            frame(S2, 1, FrameKind::Tx, 1),
+        ] {
+            // Not connected: kept, not lost.
+            link.send_frame(f);
+        }
+        assert_eq!((link.unstored(S1), link.unstored(S2)), (5, 1));
+        // hs = highest handshake seq held + 1: seq 0 is stored, seq 2 not yet.
+        link.stored(
+            S1,
+            Cursor {
+                leg: 1,
+                hs: 1,
+                tx: 0,
+            },
+        );
+        assert_eq!(link.unstored(S1), 4);
+        link.stored(
+            S1,
+            Cursor {
+                leg: 1,
+                hs: 3,
+                tx: 1,
+            },
+        );
+        assert_eq!(link.unstored(S1), 2, "tx 2 and leg 2 remain");
+        // A later leg's cursor covers every frame of the earlier legs.
+        link.stored(
+            S1,
+            Cursor {
+                leg: 2,
+                hs: 1,
+                tx: 0,
+            },
+        );
+        assert_eq!((link.unstored(S1), link.unstored(S2)), (0, 1));
+        link.forget(S2);
+        assert_eq!(link.unstored(S2), 0);
+    }
+}
