@@ -421,9 +421,13 @@ fn the_status_says_it_cannot_check_with_its_own_exit_status() {
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(json(&out)["state"], "cannot_check");
     assert_eq!(json(&out)["reason"], "not_enrolled");
-    // Offline: the desk stopped.
+    // A key file without its passphrase.
     let emp = work.path().join("emp");
     desk.enroll(&emp, &pass);
+    let out = ctl(&emp, &["support", "status", "--json"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(json(&out)["reason"], "passphrase_needed");
+    // Offline: the desk stopped.
     desk.stop();
     let out = ctl(&emp, &["support", "status", "--passphrase-file", &pass]);
     assert_eq!(out.status.code(), Some(4));

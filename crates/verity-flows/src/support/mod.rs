@@ -82,7 +82,9 @@ pub mod cannot_check {
     pub const NOT_ENROLLED: &str = "not_enrolled";
     /// This is an agent's app (the status is an employee's).
     pub const WRONG_ROLE: &str = "wrong_role";
-    /// The device key could not be opened (no store, a passphrase).
+    /// The device key is in a passphrase file and no passphrase was given.
+    pub const PASSPHRASE_NEEDED: &str = "passphrase_needed";
+    /// The device key could not be opened (no store, a wrong passphrase, damaged).
     pub const KEY_STORE: &str = "key_store";
     /// The desk could not be reached (offline).
     pub const OFFLINE: &str = "offline";
@@ -100,6 +102,7 @@ pub mod cannot_check {
     pub const ALL: &[&str] = &[
         NOT_ENROLLED,
         WRONG_ROLE,
+        PASSPHRASE_NEEDED,
         KEY_STORE,
         OFFLINE,
         REFUSED,
@@ -141,6 +144,9 @@ fn device_reason(e: &DeviceError) -> &'static str {
     match e {
         DeviceError::NotEnrolled => cannot_check::NOT_ENROLLED,
         DeviceError::WrongRole { .. } => cannot_check::WRONG_ROLE,
+        DeviceError::KeyStore(verity_device::KeyStoreError::PassphraseNeeded) => {
+            cannot_check::PASSPHRASE_NEEDED
+        }
         DeviceError::KeyStore(_) => cannot_check::KEY_STORE,
         DeviceError::Client(ClientError::Unreachable(_)) => cannot_check::OFFLINE,
         DeviceError::Client(ClientError::Refused { .. }) => cannot_check::REFUSED,
