@@ -145,6 +145,10 @@ pub trait Host: Send + Sync {
         _unread: u32,
     ) {
     }
+
+    /// The live support status was checked: the tray's support line follows. By default,
+    /// nothing.
+    fn support_status(&self, _status: &crate::commands::support::LiveStatus) {}
 }
 
 /// A shared host.

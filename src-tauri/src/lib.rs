@@ -18,6 +18,7 @@ pub mod quick_check;
 pub mod reminder;
 pub mod shortcut;
 pub mod state;
+pub mod support;
 pub mod tripwire;
 
 use desktop::DesktopHost;
@@ -100,6 +101,7 @@ pub fn run() {
             feed_sync::start(app.handle().clone());
             // The checklist reminder: at start, then hourly; at most once a day.
             app.manage(reminder::Reminder::default());
+            app.manage(support::Support::default());
             reminder::start(app.handle().clone());
             if !std::env::args().any(|a| a == HIDDEN_FLAG) {
                 show_main_window(app.handle());

@@ -277,6 +277,7 @@ impl Builder {
             verity_app::provisioning::Check::Fixture,
         ));
         app.manage(self.device);
+        app.manage(verity_app::support::Support::default());
         let webview = window(&app, self.label);
         Harness {
             dir,

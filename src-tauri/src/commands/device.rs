@@ -72,6 +72,20 @@ impl std::fmt::Debug for DeviceConfig {
 }
 
 impl DeviceConfig {
+    /// A context for a long-lived operation (a support session's driver), with `passphrase`.
+    pub(crate) fn context_for(
+        &self,
+        data_dir: PathBuf,
+        passphrase: Option<Passphrase>,
+    ) -> DeviceContext {
+        self.context(data_dir, passphrase)
+    }
+
+    /// The configured clock's time, Unix seconds.
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
     fn context(&self, data_dir: PathBuf, passphrase: Option<Passphrase>) -> DeviceContext {
         let mut ctx = DeviceContext::new(data_dir, env!("CARGO_PKG_VERSION"));
         ctx.kdf = self.kdf;
@@ -177,6 +191,10 @@ impl From<DeviceError> for IpcError {
                 ErrorCode::InvalidInput,
                 Some(ErrorReason::from_code(r.code())),
             ),
+            // An employee's operation on an agent's app, or the reverse.
+            DeviceError::WrongRole { .. } => {
+                (ErrorCode::InvalidInput, Some(ErrorReason::Forbidden))
+            }
             DeviceError::State(_) | DeviceError::Proto(_) => (ErrorCode::Internal, None),
         };
         // The crate's words for these name CLI flags; the app words the code itself.

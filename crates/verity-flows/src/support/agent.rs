@@ -4,7 +4,7 @@
 //! WebSocket; commands go in through [`AgentConnection`]'s methods, [`AgentEvent`]s come out.
 //! The employee's identity comes only from the device certificate the handshake verified.
 
-use super::events::{AgentEvent, DeliveryState, VerifiedEmployee};
+use super::events::{AgentEvent, DeliveryState, VerifiedAgent, VerifiedEmployee};
 use super::link::{Link, LinkEvent};
 use super::{new_call_id, now_ms, random32, SupportFlowError};
 use std::collections::{BTreeMap, BTreeSet};
@@ -99,6 +99,12 @@ impl AgentConnection {
     #[must_use]
     pub fn events(&self) -> &Receiver<AgentEvent> {
         &self.events
+    }
+
+    /// Takes the events' receiving end for a thread of the caller's (an app pumps them into its
+    /// window); afterwards [`Self::events`] and [`Self::next_event`] see nothing.
+    pub fn take_events(&mut self) -> Receiver<AgentEvent> {
+        std::mem::replace(&mut self.events, mpsc::channel().1)
     }
 
     /// The next event within `timeout`.
@@ -735,4 +741,40 @@ fn cursor_of(s: &AgentSession) -> Cursor {
             _ => 0,
         },
     }
+}
+
+/// This agent's own identity, from the agent certificate `device.json` keeps (verified with
+/// the pinned organisation key; the key store is not opened): `None` when this app is not an
+/// agent's.
+///
+/// # Errors
+/// [`SupportFlowError::Device`] when the state cannot be read or the certificate no longer
+/// verifies.
+pub fn agent_identity(
+    ctx: &DeviceContext,
+) -> Result<Option<(VerifiedAgent, u32)>, SupportFlowError> {
+    use verity_device::state::DeviceState;
+    let Some(state) = DeviceState::load(&ctx.data_dir)
+        .map_err(|e| SupportFlowError::Device(verity_device::DeviceError::from(e)))?
+    else {
+        return Ok(None);
+    };
+    if state.role != DeviceRole::Agent {
+        return Ok(None);
+    }
+    let org_key = verity_device::proto::parse_public_key(&state.org.public_key, "organisation key")
+        .map_err(|e| SupportFlowError::Device(verity_device::DeviceError::Proto(e)))?;
+    let cert = AgentCertificate::verify(&state.certificate, &org_key, None)
+        .map_err(|e| SupportFlowError::Device(verity_device::DeviceError::Proto(e)))?;
+    let body = cert.body();
+    Ok(Some((
+        VerifiedAgent {
+            name: body.agent.name.clone(),
+            role: body.agent.role,
+            team: body.agent.team.clone(),
+            organisation: body.org_name.clone(),
+            fingerprint: cert.fingerprint(),
+        },
+        body.agent.capacity,
+    )))
 }

@@ -199,6 +199,12 @@ impl EmployeeSession {
         &self.events
     }
 
+    /// Takes the events' receiving end for a thread of the caller's (an app pumps them into its
+    /// window); afterwards [`Self::events`] and [`Self::next_event`] see nothing.
+    pub fn take_events(&mut self) -> Receiver<SessionEvent> {
+        std::mem::replace(&mut self.events, mpsc::channel().1)
+    }
+
     /// The next event within `timeout`.
     #[must_use]
     pub fn next_event(&self, timeout: Duration) -> Option<SessionEvent> {

@@ -17,7 +17,7 @@ pub mod events;
 mod link;
 pub mod view;
 
-pub use agent::{agent_connect, AgentConnection};
+pub use agent::{agent_connect, agent_identity, AgentConnection};
 pub use employee::{open, CodeAnswer, EmployeeSession, OpenParams};
 pub use events::{AgentEvent, DeliveryState, SessionEvent, VerifiedAgent, VerifiedEmployee};
 pub use view::{CallView, MessageFrom, SessionPhase, SessionView, ViewDelivery, ViewMessage};
