@@ -27,6 +27,7 @@ export const guardText = (cue: GuardCue): string => t(`support.guard.${cue}`);
 
 /** A session's problem (a refusal, a bad certificate, a code that did not match…), in words. */
 export function problemText(reason: ErrorReason): string {
+  if (reason === 'unknown') return t('support.problem.unknown', { code: reason });
   return (
     lookup(`support.problem.${reason}`) ??
     lookup(`device.refusal.${reason}`) ??
@@ -37,7 +38,7 @@ export function problemText(reason: ErrorReason): string {
 
 /** A failed support command, worded from its reason when Verity knows it, else from its code. */
 export function supportFailureText(failure: IpcFailure): string {
-  if (failure.reason && failure.reason !== 'unknown') {
+  if (failure.reason && failure.reason !== 'unknown' && failure.reason !== 'internal') {
     const why = lookup(`support.problem.${failure.reason}`);
     if (why) return why;
   }
