@@ -104,7 +104,9 @@ test('Home shows the backend state and sends a test alert', async ({ page }) => 
   await expect(dataDir).toBeVisible();
   await expect(dataDir).toHaveAttribute('dir', 'ltr');
   await page.getByRole('button', { name: 'Send a test alert' }).click();
-  await expect(page.getByRole('status')).toHaveText(/Test alert sent/);
+  await expect(page.getByRole('region', { name: 'Desktop alerts' }).getByRole('status')).toHaveText(
+    /Test alert sent/,
+  );
   const { calls } = await mockRecord(page);
   expect(calls.map((c) => c.cmd)).toContain('send_test_notification');
 });

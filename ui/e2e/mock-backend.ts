@@ -22,7 +22,11 @@ import * as fixtures from '../src/lib/ipc/fixtures';
 import * as feedFixtures from '../src/lib/ipc/feed-fixtures';
 import * as tripwireFixtures from '../src/lib/ipc/tripwire-fixtures';
 import * as reportFixtures from '../src/lib/ipc/report-fixtures';
+import * as supportFixtures from '../src/lib/ipc/support-fixtures';
 import type {
+  AgentDeskView,
+  LiveStatus,
+  SessionView,
   FeedConfig,
   ItReport,
   ItReportList,
@@ -65,6 +69,21 @@ export type MockOptions = {
    * `failures.report_check` etc. make a command fail.
    */
   reports: { list: ItReportList };
+  /**
+   * Support sessions (issue 13): the live status, the employee's session, the agent's workplace
+   * (null: not an agent's app). Opening queues `queued` (status `queued`); a message joins as
+   * sent; a "no" to the call's code raises `code_mismatch`; ending closes as `abandoned`.
+   * Accepting an offer opens it as a session, starting a call derives `CALL_CODE`, closing sets
+   * the outcome; an agent's enrolment makes `desk` the workplace given (`enrolledDesk`). A test
+   * changes `window.__VERITY_SUPPORT__` and plays `support-changed` / `agent-changed`.
+   */
+  support: {
+    status: LiveStatus;
+    session: SessionView | null;
+    queued: SessionView;
+    desk: AgentDeskView | null;
+    enrolledDesk: AgentDeskView;
+  };
 };
 
 export type MockRecord = {
@@ -102,6 +121,13 @@ export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions =>
   },
   // IT's answers all seen (the sidebar shows no count); `report.spec.ts` starts with one unseen.
   reports: { list: reportFixtures.itReports(true) },
+  support: {
+    status: supportFixtures.liveStatus.none(),
+    session: null,
+    queued: supportFixtures.queuedSession(),
+    desk: null,
+    enrolledDesk: supportFixtures.agentDesk(Math.floor(Date.now() / 1000)),
+  },
 });
 
 export function installMockBackend(options: MockOptions): void {
@@ -121,6 +147,28 @@ export function installMockBackend(options: MockOptions): void {
 
   let history: HistoryEntry[] = [];
   let nextHistoryId = 1;
+
+  const support = options.support;
+  type Refusal = { code: string; message: string; reason: string };
+  const refusal = Symbol('refusal');
+  /** A support command refused as the backend does (`invalid_input` with a reason). */
+  function fail(reason: string): { [refusal]: Refusal } {
+    return { [refusal]: { code: 'invalid_input', message: reason, reason } };
+  }
+  function desk(change: (d: AgentDeskView) => AgentDeskView): unknown {
+    if (!support.desk) return fail('forbidden');
+    support.desk = change(support.desk);
+    return support.desk;
+  }
+  function session(
+    id: string,
+    change: (s: AgentDeskView['sessions'][number]) => AgentDeskView['sessions'][number],
+  ): unknown {
+    return desk((d) => ({
+      ...d,
+      sessions: d.sessions.map((s) => (s.sessionId === id ? change(s) : s)),
+    }));
+  }
 
   /** Any input the options do not list: a `no_record` phone number. */
   function unknown(input: string, kind: CheckKind | null): CheckOutcome {
@@ -272,6 +320,138 @@ export function installMockBackend(options: MockOptions): void {
       case 'device_unbind':
         device = { bound: false, binding: null };
         return { deskNotified: true, deskError: null };
+      // Support sessions (issue 13).
+      case 'support_status':
+        return support.status;
+      case 'support_session':
+        return support.session;
+      case 'support_open':
+        support.session = {
+          ...support.queued,
+          category: args.category as SessionView['category'],
+          messages: support.queued.messages.map((m) => ({ ...m, text: String(args.message) })),
+        };
+        support.status = { ...support.status, state: 'queued' };
+        return support.session;
+      case 'support_send': {
+        const s = support.session;
+        if (!s) return fail('session_unknown');
+        support.session = {
+          ...s,
+          messages: [
+            ...s.messages,
+            {
+              id: `e-${s.messages.length}`,
+              from: 'me',
+              text: String(args.text),
+              at: Math.floor(Date.now() / 1000),
+              delivery: 'sent',
+              guard: [],
+            },
+          ],
+        };
+        return support.session;
+      }
+      case 'support_typing':
+      case 'agent_typing':
+        return null;
+      case 'support_answer_code': {
+        const s = support.session;
+        if (!s?.call) return fail('session_unknown');
+        support.session = {
+          ...s,
+          call: { ...s.call, matched: Boolean(args.matched) },
+          problem: args.matched ? s.problem : 'code_mismatch',
+        };
+        return support.session;
+      }
+      case 'support_close': {
+        const s = support.session;
+        if (!s) return fail('session_unknown');
+        support.session = { ...s, phase: 'closed', outcome: 'abandoned', peerTyping: false };
+        support.status = { ...support.status, state: 'none', agentName: null };
+        return support.session;
+      }
+      case 'agent_desk':
+        return support.desk;
+      case 'agent_set_online':
+        return desk((d) => ({ ...d, online: Boolean(args.online) }));
+      case 'agent_accept':
+        return desk((d) => {
+          const offer = d.offers.find((o) => o.sessionId === args.sessionId);
+          return {
+            ...d,
+            offers: d.offers.filter((o) => o.sessionId !== args.sessionId),
+            sessions: [
+              ...d.sessions,
+              {
+                sessionId: String(args.sessionId),
+                phase: 'chatting',
+                category: offer?.category ?? 'other',
+                language: offer?.language ?? 'en',
+                employee: {
+                  name: 'Lee Siu Ming',
+                  employeeId: 'e207',
+                  fingerprint: '77C1 0B9E 42D3 A815 6F0C E927 3B54 D06A',
+                },
+                messages: [
+                  {
+                    id: 'e-0',
+                    from: 'peer',
+                    text: 'My DingTalk asks me to verify again and again.',
+                    at: Math.floor(Date.now() / 1000) - 30,
+                    delivery: null,
+                    guard: [],
+                  },
+                ],
+                peerTyping: false,
+                peerOnline: true,
+                call: null,
+                outcome: null,
+              },
+            ],
+          };
+        });
+      case 'agent_decline':
+        return desk((d) => ({
+          ...d,
+          offers: d.offers.filter((o) => o.sessionId !== args.sessionId),
+        }));
+      case 'agent_send':
+        return session(String(args.sessionId), (s) => ({
+          ...s,
+          messages: [
+            ...s.messages,
+            {
+              id: `a-${s.messages.length}`,
+              from: 'me',
+              text: String(args.text),
+              at: Math.floor(Date.now() / 1000),
+              delivery: 'sent',
+              guard: [],
+            },
+          ],
+        }));
+      case 'agent_transfer':
+        return desk((d) => ({
+          ...d,
+          sessions: d.sessions.filter((s) => s.sessionId !== args.sessionId),
+        }));
+      case 'agent_start_call':
+        return session(String(args.sessionId), (s) => ({
+          ...s,
+          call: { callId: 'c-1', code: '482 915', matched: null },
+        }));
+      case 'agent_close':
+        return session(String(args.sessionId), (s) => ({
+          ...s,
+          phase: 'closed',
+          outcome: args.outcome as SessionView['outcome'],
+        }));
+      case 'device_enroll_agent':
+        support.desk = support.enrolledDesk;
+        device = { bound: true, binding: options.deviceEnrolled.binding };
+        return { deskUrl: 'https://desk.acme.example/', agent: support.enrolledDesk.me };
       case 'feed_status':
       case 'sync_now':
         return options.feed.status;
@@ -475,6 +655,9 @@ export function installMockBackend(options: MockOptions): void {
     const result = answer(cmd, args);
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (result === undefined) return Promise.reject(`command ${cmd} not found`);
+    if (typeof result === 'object' && result !== null && refusal in result)
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject((result as { [refusal]: Refusal })[refusal]);
     return result;
   }
 
@@ -505,6 +688,8 @@ export function installMockBackend(options: MockOptions): void {
       },
     },
     __VERITY_MOCK__: record,
+    /** The support state, for a test to change (then play `support-changed`). */
+    __VERITY_SUPPORT__: support,
     /** Plays a backend event (`open-support`, `tripwire-raised`…) from a test. */
     __VERITY_EMIT__: emit,
   });

@@ -2,7 +2,10 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import * as fixtures from '../src/lib/ipc/fixtures';
-import { defaultOptions, mockRecord, openApp } from './mock-backend';
+import * as supportFixtures from '../src/lib/ipc/support-fixtures';
+import type { SessionView } from '../src/lib/ipc';
+import { defaultOptions, emitEvent, mockRecord, openApp } from './mock-backend';
+import type { MockOptions } from './mock-backend';
 
 const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
@@ -124,4 +127,224 @@ test.describe('the Support screen in dark mode', () => {
     await expect(page.getByRole('table')).toBeVisible();
     expect(await axeViolations(page)).toEqual([]);
   });
+});
+
+// ---- Verified support sessions (issue 13) -------------------------------------------------------
+
+type Support = MockOptions['support'];
+
+/** Changes the mocked support state in the page and plays `support-changed`, as Rust would. */
+async function setSession(page: Page, session: SessionView | null): Promise<void> {
+  await page.evaluate((s) => {
+    (window as unknown as { __VERITY_SUPPORT__: Support }).__VERITY_SUPPORT__.session = s;
+  }, session);
+  await emitEvent(page, 'support-changed');
+}
+
+const bound = (language: 'en' | 'ar' = 'en'): MockOptions => ({
+  ...defaultOptions({ language }),
+  device: fixtures.deviceBound(),
+});
+
+test('open → queued → connecting → verified agent → chat with a warning → the code dialog → closed, keyboard only', async ({
+  page,
+}) => {
+  await openApp(page, 'support', bound());
+  const form = page.getByTestId('support-open');
+  await expect(form).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+
+  // The form from the keyboard: a category (arrow keys in the radio group), the message, the code.
+  await form.getByRole('radio', { name: 'Account' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(form.getByRole('radio', { name: 'Login and verification' })).toBeChecked();
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(supportFixtures.FIRST_MESSAGE);
+  await expect(form).toContainText('48 of 4,000 characters');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('123456');
+  await page.keyboard.press('Enter');
+
+  const queued = page.getByTestId('session-queued');
+  await expect(queued).toContainText('Your place in the queue: 2');
+  await expect(queued).toContainText('Expected wait: about 3 min');
+  await expect(queued).toContainText('You can keep using your computer');
+  const open = (await mockRecord(page)).calls.find((c) => c.cmd === 'support_open');
+  expect(open?.args).toEqual({
+    category: 'login',
+    message: supportFixtures.FIRST_MESSAGE,
+    totp: '123456',
+    passphrase: null,
+  });
+  expect(await axeViolations(page)).toEqual([]);
+
+  await setSession(page, supportFixtures.connectingSession());
+  await expect(page.getByTestId('session-connecting')).toContainText(
+    'proving who you are to each other',
+  );
+
+  await setSession(page, supportFixtures.chattingSession());
+  const card = page.getByTestId('agent-card');
+  await expect(card).toContainText('Verified by Acme HK');
+  await expect(card).toContainText('Wong Ka Yan');
+  await expect(card).toContainText('Accounts and sign-in');
+  await expect(card).toContainText(supportFixtures.agentCard().fingerprint);
+  const asking = page.getByTestId('chat-message').filter({ hasText: supportFixtures.CODE_REQUEST });
+  await expect(asking.locator('.guard')).toHaveText(
+    "Real support never asks for a one-time code — even a verified agent. Don't give it.",
+  );
+  await expect(page.getByRole('img', { name: 'Sending' })).toBeVisible();
+  await expect(page.getByText('Wong Ka Yan is typing…')).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+
+  // The composer: Shift+Enter is a new line, Enter sends.
+  const composer = page.getByLabel('Your message');
+  await composer.focus();
+  await page.keyboard.type('No, I will not read it.');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('Who are you?');
+  await expect(composer).toHaveValue('No, I will not read it.\nWho are you?');
+  await page.keyboard.press('Enter');
+  await expect(composer).toHaveValue('');
+  await expect(page.getByTestId('chat-message').last()).toContainText('Who are you?');
+  await expect(
+    page.getByTestId('chat-message').last().getByRole('img', { name: 'Sent' }),
+  ).toBeVisible();
+
+  // The agent starts a call: the dialog takes the focus and keeps it.
+  await setSession(page, supportFixtures.callingSession());
+  const dialog = page.getByRole('alertdialog', { name: 'Wong Ka Yan is calling you' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('Did the caller say exactly this code?');
+  await expect(dialog).toContainText('482 915');
+  const yes = dialog.getByRole('button', { name: 'Yes, exactly' });
+  const no = dialog.getByRole('button', { name: 'No / different' });
+  await expect(yes).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(no).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(yes).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(no).toBeFocused();
+  expect(await axeViolations(page)).toEqual([]);
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('code-mismatch')).toHaveText(
+    'Hang up. This call is not from support. IT has been told.',
+  );
+  const answer = (await mockRecord(page)).calls.find((c) => c.cmd === 'support_answer_code');
+  expect(answer?.args).toEqual({ callId: 'c-1', matched: false });
+
+  // The agent closes it with a summary.
+  await setSession(page, supportFixtures.closedSession());
+  const closed = page.getByTestId('session-closed');
+  await expect(closed).toContainText('Outcome: Solved');
+  await expect(closed).toContainText('Your sign-in was reset.');
+  await expect(page.getByLabel('Your message')).toHaveCount(0);
+  expect(await axeViolations(page)).toEqual([]);
+  await closed.getByRole('button', { name: 'Start a new session' }).click();
+  await expect(page.getByTestId('support-open')).toBeVisible();
+  expect((await mockRecord(page)).cspViolations).toEqual([]);
+});
+
+test('"Yes, exactly" confirms the caller, and "End chat" closes the session', async ({ page }) => {
+  const options = bound();
+  options.support.session = supportFixtures.callingSession();
+  await openApp(page, 'support', options);
+  const dialog = page.getByRole('alertdialog');
+  await expect(dialog.getByRole('button', { name: 'Yes, exactly' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden();
+  await expect(
+    page.getByText("You confirmed the caller's code: the call is from Wong Ka Yan."),
+  ).toBeVisible();
+  await page.getByRole('button', { name: 'End chat' }).click();
+  await expect(page.getByTestId('session-closed')).toContainText(
+    'Outcome: Closed before it was solved',
+  );
+});
+
+test('a session whose agent did not verify says so, and the connection loss says reconnecting', async ({
+  page,
+}) => {
+  const options = bound();
+  options.support.session = supportFixtures.chattingSession({
+    problem: 'peer_unverified',
+    connected: false,
+  });
+  await openApp(page, 'support', options);
+  await expect(page.getByTestId('session-problem')).toHaveText(
+    "This is not your organisation's support: its certificate did not verify. Close the chat and report it.",
+  );
+  await expect(page.getByText('Connection lost: reconnecting…', { exact: false })).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+});
+
+test.describe('the verified session in Arabic', () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`is right to left, does not overflow, and passes axe (${scheme})`, async ({ page }) => {
+      await page.emulateMedia({ colorScheme: scheme });
+      const options = bound('ar');
+      options.support.session = supportFixtures.chattingSession();
+      await openApp(page, 'support', options);
+      await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+      await expect(page.getByTestId('agent-card')).toContainText('موثَّق من Acme HK');
+      await expect(page.locator('.guard').first()).toContainText('الدعم الحقيقي لا يطلب أبدًا');
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+      // My messages sit at the end of the line: the left in Arabic.
+      const log = await page.getByTestId('chat-log').boundingBox();
+      const mine = await page.locator('li.me .bubble').first().boundingBox();
+      const theirs = await page.locator('li.peer .bubble').first().boundingBox();
+      if (!log || !mine || !theirs) throw new Error('the chat is not laid out');
+      expect(mine.x - log.x).toBeLessThan(log.x + log.width - (mine.x + mine.width));
+      expect(theirs.x + theirs.width).toBeGreaterThan(mine.x + mine.width);
+      expect(await axeViolations(page)).toEqual([]);
+    });
+  }
+});
+
+// ---- Home: "Is support really talking to you?" -----------------------------------------------------
+
+const LIVE: { state: keyof typeof supportFixtures.liveStatus; text: string }[] = [
+  {
+    state: 'none',
+    text: 'No one from support is talking to you. If someone says they are, hang up.',
+  },
+  { state: 'queued', text: 'Your support request is waiting for an agent.' },
+  { state: 'chatting', text: 'You are chatting with Wong Ka Yan (verified).' },
+  { state: 'calling', text: 'Wong Ka Yan is calling you now — check the code in Verity.' },
+  {
+    state: 'cannotCheck',
+    text: "Can't check — don't talk to anyone who says they are support.",
+  },
+];
+
+for (const { state, text } of LIVE) {
+  test(`Home says who from support is talking to you: ${state}`, async ({ page }) => {
+    const options = defaultOptions();
+    options.support.status = supportFixtures.liveStatus[state]();
+    await openApp(page, 'home', options);
+    const card = page.getByTestId('live-status');
+    await expect(card.getByRole('heading', { level: 2 })).toHaveText(
+      'Is support really talking to you?',
+    );
+    await expect(card.getByRole('status')).toHaveText(text);
+    if (state === 'cannotCheck')
+      await expect(card).toContainText("Verity cannot reach your organisation's desk (offline).");
+    expect(await axeViolations(page)).toEqual([]);
+  });
+}
+
+test('Home follows support-changed', async ({ page }) => {
+  await openApp(page, 'home');
+  const status = page.getByTestId('live-status').getByRole('status');
+  await expect(status).toContainText('No one from support is talking to you');
+  await page.evaluate((s) => {
+    (window as unknown as { __VERITY_SUPPORT__: Support }).__VERITY_SUPPORT__.status = s;
+  }, supportFixtures.liveStatus.calling());
+  await emitEvent(page, 'support-changed');
+  await expect(status).toHaveText('Wong Ka Yan is calling you now — check the code in Verity.');
 });

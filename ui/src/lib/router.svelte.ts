@@ -7,6 +7,7 @@ export const SCREENS = [
   'check',
   'threats',
   'support',
+  'agent',
   'device',
   'checklist',
   'settings',

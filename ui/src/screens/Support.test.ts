@@ -1,7 +1,11 @@
-import { render, screen, within } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { LANGUAGES, applyLanguage, catalogues } from '../lib/i18n';
 import type { Language } from '../lib/ipc';
+import { deviceBound } from '../lib/ipc/fixtures';
+import { supportFixtures } from '../lib/ipc/support-testing';
+import { mockBackend, type Backend } from '../lib/ipc/testing';
 import Support from './Support.svelte';
 
 /** The headline and the session's line, typed here (not read from the catalogue) per language. */
@@ -10,22 +14,22 @@ const WORDS: Record<Language, { headline: string; steps: string[]; session: stri
     headline: 'Real support is only inside DingTalk',
     steps: ['Open “My”', 'Tap “Help & Feedback”', 'Tap “Contact Support”'],
     session:
-      "Verified chat with your organisation's support will appear here when your organisation turns it on.",
+      'This computer is not bound to your organisation yet, so Verity cannot prove it is you.',
   },
   'zh-HK': {
     headline: '真正的客服只在釘釘 App 內',
     steps: ['開啟「我的」', '點選「幫助與反饋」', '點選「聯絡客服」'],
-    session: '當你的機構啟用後，與機構支援團隊經驗證的對話會在這裏顯示。',
+    session: '這部電腦尚未綁定到你的機構，因此 Verity 無法證明是你本人。',
   },
   'zh-CN': {
     headline: '真正的客服只在钉钉 App 内',
     steps: ['打开“我的”', '点击“帮助与反馈”', '点击“联系客服”'],
-    session: '当你的组织启用后，与组织支持团队经过验证的聊天会显示在这里。',
+    session: '这台电脑尚未绑定到你的组织，因此 Verity 无法证明是你本人。',
   },
   ar: {
     headline: 'الدعم الحقيقي موجود داخل DingTalk فقط',
     steps: ['افتح «حسابي»', 'اضغط «المساعدة والملاحظات»', 'اضغط «التواصل مع الدعم»'],
-    session: 'ستظهر هنا المحادثة الموثّقة مع دعم مؤسستك عندما تفعّلها مؤسستك.',
+    session: 'هذا الحاسوب غير مربوط بمؤسستك بعد، لذا لا يستطيع Verity إثبات أنك أنت.',
   },
 };
 
@@ -34,6 +38,11 @@ function section(name: string): HTMLElement {
 }
 
 describe('Support', () => {
+  let backend: Backend;
+  beforeEach(() => {
+    backend = mockBackend();
+  });
+
   it('leads with the headline, what to do on a call, and that no number online is support', () => {
     render(Support);
     expect(
@@ -84,20 +93,110 @@ describe('Support', () => {
     );
   });
 
-  it('keeps a place for the verified session without a control that pretends to open one', () => {
+  it('without a binding, explains why no session can be opened and leads to the Device screen', async () => {
     render(Support);
-    const session = section('Verified support session');
-    expect(session).toHaveTextContent(WORDS.en.session);
-    expect(screen.queryAllByRole('button')).toEqual([]);
-    expect(screen.queryAllByRole('link')).toEqual([]);
-    expect(screen.queryAllByRole('textbox')).toEqual([]);
+    const session = section('Open a verified session');
+    await waitFor(() => expect(session).toHaveTextContent(WORDS.en.session));
+    expect(within(session).getByRole('link', { name: 'Go to the Device screen' })).toHaveAttribute(
+      'href',
+      '#/device',
+    );
+    expect(within(session).queryAllByRole('textbox')).toEqual([]);
+  });
+
+  it('opens a session with a category, a first message and the 6-digit code', async () => {
+    backend.device = deviceBound();
+    const user = userEvent.setup();
+    render(Support);
+    const form = await screen.findByTestId('support-open');
+    expect(within(form).queryByLabelText('Passphrase of the device key file')).toBeNull();
+    await user.click(within(form).getByRole('radio', { name: 'Billing' }));
+    await user.type(within(form).getByLabelText('Your first message'), 'My invoice is wrong');
+    expect(form).toHaveTextContent('19 of 4,000 characters');
+    await user.type(within(form).getByLabelText(/authenticator/), '12345');
+    await user.click(within(form).getByRole('button', { name: 'Open' }));
+    expect(form).toHaveTextContent('Type the 6 digits your authenticator app shows.');
+    expect(backend.callsTo('support_open')).toEqual([]);
+    await user.type(within(form).getByLabelText(/authenticator/), '6');
+    await user.click(within(form).getByRole('button', { name: 'Open' }));
+    const queued = await screen.findByTestId('session-queued');
+    expect(queued).toHaveTextContent('Your place in the queue: 2');
+    expect(queued).toHaveTextContent('Expected wait: about 3 min');
+    expect(queued).toHaveTextContent('You can keep using your computer.');
+    expect(backend.callsTo('support_open')[0]?.args).toEqual({
+      category: 'billing',
+      message: 'My invoice is wrong',
+      totp: '123456',
+      passphrase: null,
+    });
+  });
+
+  it('asks for the passphrase when the device key is in a passphrase file', async () => {
+    backend.device = deviceBound({ keyStore: 'file' });
+    render(Support);
+    expect(await screen.findByLabelText('Passphrase of the device key file')).toHaveAttribute(
+      'type',
+      'password',
+    );
+  });
+
+  it("shows the agent's verified card, warns beside a message asking for a code, and asks about the call's code", async () => {
+    backend.device = deviceBound();
+    backend.support.session = supportFixtures.callingSession();
+    const user = userEvent.setup();
+    render(Support);
+    const dialog = await screen.findByRole('alertdialog', { name: 'Wong Ka Yan is calling you' });
+    expect(dialog).toHaveTextContent('Did the caller say exactly this code?');
+    expect(dialog).toHaveTextContent('482 915');
+    expect(within(dialog).getByRole('button', { name: 'Yes, exactly' })).toHaveFocus();
+    const card = screen.getByTestId('agent-card');
+    expect(card).toHaveTextContent('Verified by Acme HK');
+    expect(card).toHaveTextContent('Accounts and sign-in');
+    expect(card).toHaveTextContent('certificate signed by your organisation');
+    const warning = screen.getByText(
+      "Real support never asks for a one-time code — even a verified agent. Don't give it.",
+    );
+    expect(warning.closest('li')).toHaveTextContent(supportFixtures.CODE_REQUEST);
+    expect(screen.getByRole('img', { name: 'Sending' })).toBeInTheDocument();
+    expect(screen.getAllByRole('img', { name: 'Delivered' })).toHaveLength(1);
+
+    await user.click(within(dialog).getByRole('button', { name: 'No / different' }));
+    expect(await screen.findByTestId('code-mismatch')).toHaveTextContent(
+      'Hang up. This call is not from support. IT has been told.',
+    );
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(backend.callsTo('support_answer_code')[0]?.args).toEqual({
+      callId: 'c-1',
+      matched: false,
+    });
+  });
+
+  it('sends with Enter, keeps Shift+Enter as a new line, and closes with a summary', async () => {
+    backend.device = deviceBound();
+    backend.support.session = supportFixtures.chattingSession();
+    const user = userEvent.setup();
+    render(Support);
+    const composer = await screen.findByLabelText('Your message');
+    expect(screen.getByText('Wong Ka Yan is typing…')).toBeInTheDocument();
+    await user.type(composer, 'first line{Shift>}{Enter}{/Shift}second');
+    expect(composer).toHaveValue('first line\nsecond');
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(composer).toHaveValue(''));
+    expect(backend.callsTo('support_send')[0]?.args).toEqual({ text: 'first line\nsecond' });
+
+    await user.click(screen.getByRole('button', { name: 'End chat' }));
+    const closed = await screen.findByTestId('session-closed');
+    expect(closed).toHaveTextContent('Outcome: Closed before it was solved');
+    await user.click(within(closed).getByRole('button', { name: 'Start a new session' }));
+    expect(await screen.findByTestId('support-open')).toBeInTheDocument();
   });
 
   it.each(LANGUAGES.map((l) => [l.code, l.dir] as const))(
     'is fully worded in %s, in its direction (%s)',
-    (language, dir) => {
+    async (language, dir) => {
       applyLanguage(language);
       const { container } = render(Support);
+      await waitFor(() => expect(container).toHaveTextContent(WORDS[language].session));
       expect(document.documentElement).toHaveAttribute('lang', language);
       expect(document.documentElement).toHaveAttribute('dir', dir);
       const words = WORDS[language];
@@ -118,7 +217,8 @@ describe('Support', () => {
         'support.never.remote',
         'support.never.payment',
         'support.never.call',
-        'support.session.title',
+        'support.open.title',
+        'support.open.toDevice',
         'announcement.path_heading',
         'cl.path.intro',
         'cl.path.never',

@@ -10,20 +10,22 @@ import type english from '../../../../locales/en/app.json';
 import type englishDevice from '../../../../locales/en/device.json';
 import type englishFeed from '../../../../locales/en/feed.json';
 import type englishReport from '../../../../locales/en/report.json';
+import type englishSupport from '../../../../locales/en/support.json';
 import type englishTripwire from '../../../../locales/en/tripwire.json';
 import { LANGUAGES } from './languages';
 import type { Language } from '../ipc';
 
 /**
  * A key of the UI's own strings, typed from the English `app.json`, `device.json`, `feed.json`,
- * `tripwire.json` and `report.json`.
+ * `tripwire.json`, `report.json` and `support.json`.
  */
 export type MessageKey =
   | keyof typeof english
   | keyof typeof englishDevice
   | keyof typeof englishFeed
   | keyof typeof englishTripwire
-  | keyof typeof englishReport;
+  | keyof typeof englishReport
+  | keyof typeof englishSupport;
 
 export type Messages = Readonly<Record<string, string>>;
 

@@ -218,6 +218,22 @@ export const ERROR_REASONS = [
   'region_address',
   'region_timezone',
   'region_locale',
+  'session_unknown',
+  'session_closed',
+  'session_open',
+  'forbidden',
+  'already_taken',
+  'at_capacity',
+  'frame_invalid',
+  'rate_limited',
+  'agent_revoked',
+  'no_route',
+  'origin_refused',
+  'no_audit_key',
+  'peer_unverified',
+  'code_commitment_broken',
+  'code_mismatch',
+  'channel_broken',
   'unknown',
 ] as const satisfies readonly ErrorReason[];
 
@@ -786,3 +802,208 @@ export const refreshItReports = (passphrase: string | null): Promise<ItReportLis
 
 /** Marks every outcome seen (the list was shown); resolves to how many were unseen. */
 export const markItReportsSeen = (): Promise<number> => call(() => commands.markItReportsSeen());
+
+// ---- Verified support sessions (issue 13) -------------------------------------------------------
+
+import type {
+  AgentCard,
+  AgentDeskView_Serialize,
+  AgentEnrolled,
+  AgentRoleCode,
+  AgentSessionView_Serialize,
+  CallView_Serialize,
+  CannotCheckReason,
+  ChatMessage_Serialize,
+  Delivery,
+  EmployeeCard,
+  GuardCue,
+  LiveState,
+  LiveStatus_Serialize,
+  MessageFrom,
+  OfferView,
+  SessionOutcome,
+  SessionPhase,
+  SessionView_Serialize,
+  SupportCategory,
+} from './bindings';
+
+export type {
+  AgentCard,
+  AgentEnrolled,
+  AgentRoleCode,
+  CannotCheckReason,
+  Delivery,
+  EmployeeCard,
+  GuardCue,
+  LiveState,
+  MessageFrom,
+  OfferView,
+  SessionOutcome,
+  SessionPhase,
+  SupportCategory,
+};
+/** The organisation's signed live status, for Home (`checkedAt` in Unix seconds). */
+export type LiveStatus = LiveStatus_Serialize;
+/** The employee's session as the Support screen shows it. */
+export type SessionView = SessionView_Serialize;
+/** One chat message (`at` in Unix seconds, the sender's clock). */
+export type ChatMessage = ChatMessage_Serialize;
+/** A phone call the agent started, and its spoken code. */
+export type CallView = CallView_Serialize;
+/** The agent's workplace. */
+export type AgentDeskView = AgentDeskView_Serialize;
+/** One of the agent's sessions. */
+export type AgentSessionView = AgentSessionView_Serialize;
+
+/** The categories an employee picks from, in the order the Support screen lists them. */
+export const SUPPORT_CATEGORIES = [
+  'account',
+  'login',
+  'billing',
+  'security',
+  'other',
+] as const satisfies readonly SupportCategory[];
+
+/** How an agent may close a session, in the order the Agent screen lists them. */
+export const SESSION_OUTCOMES = [
+  'resolved',
+  'escalated',
+  'abandoned',
+  'suspicious',
+  'expired',
+] as const satisfies readonly SessionOutcome[];
+
+/** What a message may ask for that real support never needs. */
+export const GUARD_CUES = [
+  'asks_for_code',
+  'asks_for_password',
+  'asks_for_payment',
+  'asks_for_remote_access',
+] as const satisfies readonly GuardCue[];
+
+// Fail to compile when the backend adds a category, an outcome or a cue that the lists lack.
+const everyCategoryListed: [Exclude<SupportCategory, (typeof SUPPORT_CATEGORIES)[number]>] extends [
+  never,
+]
+  ? true
+  : never = true;
+const everyOutcomeListed: [Exclude<SessionOutcome, (typeof SESSION_OUTCOMES)[number]>] extends [
+  never,
+]
+  ? true
+  : never = true;
+const everyCueListed: [Exclude<GuardCue, (typeof GUARD_CUES)[number]>] extends [never]
+  ? true
+  : never = true;
+void everyCategoryListed;
+void everyOutcomeListed;
+void everyCueListed;
+
+/** The longest chat message (characters), as the desk and both apps enforce it. */
+export const MAX_MESSAGE_CHARS = 4000;
+
+/** The organisation's signed live status: is support really talking to me? */
+export const supportStatus = (): Promise<LiveStatus> => call(() => commands.supportStatus());
+
+/**
+ * Opens a verified session: proves the device, checks the TOTP code; the desk checks the region
+ * and routes it. `passphrase` opens a device key kept in a passphrase file (`null` otherwise).
+ */
+export const supportOpen = (
+  category: SupportCategory,
+  message: string,
+  totp: string,
+  passphrase: string | null,
+): Promise<SessionView> => call(() => commands.supportOpen(category, message, totp, passphrase));
+
+/** The current (or last) session, or null. */
+export const supportSession = (): Promise<SessionView | null> =>
+  call(() => commands.supportSession());
+
+/** Sends a message in the current session. */
+export const supportSend = (text: string): Promise<SessionView> =>
+  call(() => commands.supportSend(text));
+
+/** Tells the agent the employee is typing. */
+export const supportTyping = (): Promise<null> => call(() => commands.supportTyping());
+
+/** The answer to "did the caller say exactly this code?" (a mismatch alerts IT). */
+export const supportAnswerCode = (callId: string, matched: boolean): Promise<SessionView> =>
+  call(() => commands.supportAnswerCode(callId, matched));
+
+/** Closes the current session. */
+export const supportClose = (): Promise<SessionView> => call(() => commands.supportClose());
+
+/** The agent's workplace; null when this app is not an agent's. */
+export const agentDesk = (): Promise<AgentDeskView | null> => call(() => commands.agentDesk());
+
+/** Online (taking sessions) or away. */
+export const agentSetOnline = (
+  online: boolean,
+  passphrase: string | null,
+): Promise<AgentDeskView> => call(() => commands.agentSetOnline(online, passphrase));
+
+/** Accepts an offer (of two agents accepting at once, exactly one gets it: `already_taken`). */
+export const agentAccept = (sessionId: string): Promise<AgentDeskView> =>
+  call(() => commands.agentAccept(sessionId));
+
+/** Lets an offer go to the next agent. */
+export const agentDecline = (sessionId: string): Promise<AgentDeskView> =>
+  call(() => commands.agentDecline(sessionId));
+
+/** Sends a message in one of the agent's sessions. */
+export const agentSend = (sessionId: string, text: string): Promise<AgentDeskView> =>
+  call(() => commands.agentSend(sessionId, text));
+
+/** Tells the employee the agent is typing. */
+export const agentTyping = (sessionId: string): Promise<null> =>
+  call(() => commands.agentTyping(sessionId));
+
+/** Sends a session back to the queue for another team. */
+export const agentTransfer = (sessionId: string, team: string): Promise<AgentDeskView> =>
+  call(() => commands.agentTransfer(sessionId, team));
+
+/** Starts a phone call: both apps derive the spoken code (commit, then reveal). */
+export const agentStartCall = (sessionId: string): Promise<AgentDeskView> =>
+  call(() => commands.agentStartCall(sessionId));
+
+/** Closes a session with its outcome and a summary for the employee. */
+export const agentClose = (
+  sessionId: string,
+  outcome: SessionOutcome,
+  summary: string | null,
+): Promise<AgentDeskView> => call(() => commands.agentClose(sessionId, outcome, summary));
+
+/**
+ * Enrols this app as a support agent's with an agent's one-time code, with the same
+ * confirmation of the organisation key's fingerprint as an employee's enrolment.
+ */
+export const deviceEnrollAgent = (
+  deskUrl: string,
+  code: string,
+  options: EnrollOptions,
+): Promise<AgentEnrolled> =>
+  call(() =>
+    commands.deviceEnrollAgent(
+      deskUrl,
+      code,
+      options.fingerprint,
+      options.keyStore,
+      options.passphrase,
+      options.deskCa,
+    ),
+  );
+
+/** Calls `handler` when the employee's support view changed (reload it). */
+export const onSupportChanged = (handler: () => void): Promise<Unsubscribe> =>
+  listen<null>(
+    (h) => events.supportChanged.listen(h),
+    () => handler(),
+  );
+
+/** Calls `handler` when the agent's workplace changed (reload it). */
+export const onAgentChanged = (handler: () => void): Promise<Unsubscribe> =>
+  listen<null>(
+    (h) => events.agentChanged.listen(h),
+    () => handler(),
+  );

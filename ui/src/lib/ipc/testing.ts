@@ -21,6 +21,7 @@ import * as outcomes from './fixtures';
 import { feedHandlers, mockFeed, type FeedBackend } from './feed-testing';
 import { mockTripwires, tripwireHandlers, type TripwireBackend } from './tripwire-testing';
 import { mockReports, reportHandlers, type ReportBackend } from './report-testing';
+import { mockSupport, supportHandlers, type SupportBackend } from './support-testing';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 
@@ -66,6 +67,8 @@ export type Backend = {
   tripwires: TripwireBackend;
   /** The reports to IT: the list, refusals, IT's next answers (see `report-testing.ts`). */
   reports: ReportBackend;
+  /** Support sessions and the agent's workplace (see `support-testing.ts`). */
+  support: SupportBackend;
   /** The saved shortcut the desktop refused at start (saving one clears it). */
   shortcutRefused: string | null;
   /** Replaces the answer of one command. */
@@ -84,6 +87,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
     feed: mockFeed(),
     tripwires: mockTripwires(),
     reports: mockReports(),
+    support: mockSupport(),
     shortcutRefused: null,
     on(cmd, handler) {
       handlers.set(cmd, handler);
@@ -100,6 +104,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
   const handlers = new Map<string, Handler>([
     ...feedHandlers(() => backend.feed),
     ...tripwireHandlers(() => backend.tripwires, fail),
+    ...supportHandlers(() => backend.support, fail),
     ...reportHandlers(
       () => backend.reports,
       () => backend.feed.threats,

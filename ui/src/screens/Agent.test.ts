@@ -1,0 +1,69 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { emitAgentChanged, supportFixtures } from '../lib/ipc/support-testing';
+import { mockBackend } from '../lib/ipc/testing';
+import Agent from './Agent.svelte';
+
+const NOW = Math.floor(Date.now() / 1000);
+
+describe('Agent', () => {
+  it('says so in an app that is not an agent’s', async () => {
+    mockBackend();
+    render(Agent);
+    expect(await screen.findByText(/This app is not a support agent's/)).toBeInTheDocument();
+  });
+
+  it('asks for the passphrase when going online needs it, and leaves the switch as it was', async () => {
+    const backend = mockBackend();
+    backend.support.desk = { ...supportFixtures.agentDesk(NOW), online: false };
+    backend.support.failures.agent_set_online = {
+      code: 'passphrase_needed',
+      message: 'the device key is in a passphrase file',
+    };
+    const user = userEvent.setup();
+    render(Agent);
+    const online = await screen.findByRole('switch', { name: 'Online (taking sessions)' });
+    await user.click(online);
+    expect(await screen.findByLabelText('Passphrase of the device key file')).toBeInTheDocument();
+    expect(online).not.toBeChecked();
+
+    delete backend.support.failures.agent_set_online;
+    await user.type(screen.getByLabelText('Passphrase of the device key file'), 'correct horse');
+    await user.click(online);
+    await waitFor(() => expect(online).toBeChecked());
+    expect(backend.callsTo('agent_set_online').at(-1)?.args).toEqual({
+      online: true,
+      passphrase: 'correct horse',
+    });
+  });
+
+  it('reloads on agent-changed and shows the employee’s answer to the call', async () => {
+    const backend = mockBackend();
+    backend.support.desk = {
+      ...supportFixtures.agentDesk(NOW),
+      sessions: [
+        supportFixtures.agentSession({
+          call: { callId: 'c-1', code: supportFixtures.CALL_CODE, matched: null },
+        }),
+      ],
+    };
+    render(Agent);
+    const panel = await screen.findByRole('tabpanel');
+    expect(panel).toHaveTextContent('Read this code to the employee:');
+    expect(panel).toHaveTextContent('482 915');
+    expect(panel).toHaveTextContent("Waiting for the employee's answer…");
+    backend.support.desk = {
+      ...backend.support.desk,
+      sessions: [
+        supportFixtures.agentSession({
+          call: { callId: 'c-1', code: supportFixtures.CALL_CODE, matched: false },
+        }),
+      ],
+    };
+    await emitAgentChanged();
+    await waitFor(() =>
+      expect(within(panel).getByText(/The employee said the code was different/)).toBeVisible(),
+    );
+  });
+});
