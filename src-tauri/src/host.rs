@@ -148,7 +148,12 @@ pub trait Host: Send + Sync {
 
     /// The live support status was checked: the tray's support line follows. By default,
     /// nothing.
-    fn support_status(&self, _status: &crate::commands::support::LiveStatus) {}
+    fn support_status(
+        &self,
+        _language: verity_core::Language,
+        _status: &crate::commands::support::LiveStatus,
+    ) {
+    }
 }
 
 /// A shared host.

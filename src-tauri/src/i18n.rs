@@ -29,6 +29,15 @@ pub const RUST_KEYS: &[&str] = &[
     "notification.it_report.rejected",
     "notification.it_report.rejected_plain",
     "notification.it_report.many",
+    "notification.support.calling.title",
+    "notification.support.calling.body",
+    "notification.support.code_alert.title",
+    "notification.support.code_alert.body",
+    "tray.support.none",
+    "tray.support.queued",
+    "tray.support.chatting",
+    "tray.support.calling",
+    "tray.support.cannot_check",
 ];
 
 #[cfg(test)]

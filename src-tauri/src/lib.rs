@@ -101,8 +101,10 @@ pub fn run() {
             feed_sync::start(app.handle().clone());
             // The checklist reminder: at start, then hourly; at most once a day.
             app.manage(reminder::Reminder::default());
-            app.manage(support::Support::default());
             reminder::start(app.handle().clone());
+            // Support sessions, and the tray's "is support really talking to me?" line.
+            app.manage(support::Support::default());
+            support::spawn_status_loop(app.handle().clone());
             if !std::env::args().any(|a| a == HIDDEN_FLAG) {
                 show_main_window(app.handle());
             }

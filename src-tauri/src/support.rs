@@ -606,3 +606,42 @@ pub(crate) fn session_view(
         opened_at,
     }
 }
+
+/// How often the tray's support line is checked again in the background.
+const STATUS_EVERY: Duration = Duration::from_secs(60);
+
+/// Checks the live support status every minute (first a few seconds after start) for the tray's
+/// support line, so that it says the truth with the window closed. A device that is not an
+/// enrolled employee's, or whose key is in a passphrase file, answers `cannot_check` at once
+/// without asking the desk.
+pub fn spawn_status_loop(app: tauri::AppHandle) {
+    use tauri::Manager;
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        loop {
+            let (Some(state), Some(config)) = (
+                app.try_state::<crate::state::AppState>(),
+                app.try_state::<crate::commands::DeviceConfig>(),
+            ) else {
+                return;
+            };
+            let now = Timestamp(i64::try_from(config.now()).unwrap_or(i64::MAX));
+            let ctx = config.context_for(state.data_dir().to_path_buf(), None);
+            let checked =
+                tauri::async_runtime::spawn_blocking(move || verity_flows::support::status(&ctx))
+                    .await;
+            match checked {
+                Ok(status) => {
+                    let view = crate::commands::support::live_view(&status, now);
+                    let lang = state
+                        .with_store(|s| s.settings())
+                        .map(|s| s.language)
+                        .unwrap_or_default();
+                    state.host.support_status(lang, &view);
+                }
+                Err(e) => log::warn!("the support status check failed: {e}"),
+            }
+            tokio::time::sleep(STATUS_EVERY).await;
+        }
+    });
+}

@@ -84,7 +84,7 @@ macro_rules! specta_builder {
                 it_reports,
                 refresh_it_reports,
                 mark_it_reports_seen,
-                support_status::<$runtime>,
+                support_status,
                 support_open::<$runtime>,
                 support_session,
                 support_send,

@@ -391,7 +391,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| IpcError::new(ErrorCode::Internal, format!("support task failed: {e}")))?
 }
 
-fn live_view(s: &flows::LiveStatus, checked_at: Timestamp) -> LiveStatus {
+pub(crate) fn live_view(s: &flows::LiveStatus, checked_at: Timestamp) -> LiveStatus {
     let (state, agent_name, agent_fingerprint, reason) = match s {
         flows::LiveStatus::None { .. } => (LiveState::None, None, None, None),
         flows::LiveStatus::Queued { .. } => (LiveState::Queued, None, None, None),
@@ -440,8 +440,7 @@ fn live_view(s: &flows::LiveStatus, checked_at: Timestamp) -> LiveStatus {
 /// tray's status line follows.
 #[tauri::command]
 #[specta::specta]
-pub async fn support_status<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn support_status(
     state: State<'_, AppState>,
     config: State<'_, DeviceConfig>,
 ) -> CmdResult<LiveStatus> {
@@ -449,8 +448,11 @@ pub async fn support_status<R: Runtime>(
     let ctx = Arc::new(config.context_for(state.data_dir().to_path_buf(), None));
     let status = blocking(move || Ok(flows::status(&ctx))).await?;
     let view = live_view(&status, checked_at);
-    state.host.support_status(&view);
-    let _ = app;
+    let lang = state
+        .with_store(|s| s.settings())
+        .map(|s| s.language)
+        .unwrap_or_default();
+    state.host.support_status(lang, &view);
     Ok(view)
 }
 

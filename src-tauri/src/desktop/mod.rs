@@ -140,4 +140,12 @@ impl Host for DesktopHost {
     ) {
         tray::set_feed(&self.app, language, freshness, unread);
     }
+
+    fn support_status(
+        &self,
+        language: verity_core::Language,
+        status: &crate::commands::support::LiveStatus,
+    ) {
+        tray::set_support(&self.app, language, status);
+    }
 }

@@ -7,11 +7,14 @@ use tauri::{AppHandle, Manager};
 use verity_core::Language;
 use verity_feed_policy::schedule::Freshness;
 
+use crate::commands::support::{LiveState, LiveStatus};
+
 const TRAY_ID: &str = "verity";
 const OPEN: &str = "open";
 const CHECK_CLIPBOARD: &str = "check-clipboard";
 const THREATS: &str = "threats";
 const FEED_STATUS: &str = "feed-status";
+const SUPPORT_STATUS: &str = "support-status";
 const QUIT: &str = "quit";
 
 /// The menu items, kept so their titles can follow the language.
@@ -23,10 +26,29 @@ struct TrayItems {
     /// The list's freshness, disabled (the tooltip is not shown by every desktop: on Linux the
     /// menu is where it can be read).
     feed_status: MenuItem<tauri::Wry>,
+    /// "Is support really talking to me?", from the organisation's signed status: opens Support.
+    support_status: MenuItem<tauri::Wry>,
     quit: MenuItem<tauri::Wry>,
     tray: TrayIcon<tauri::Wry>,
     /// The last feed state shown, to reword it when the language changes.
     feed: std::sync::Mutex<Option<(Freshness, u32)>>,
+    /// The last support status shown, likewise.
+    support: std::sync::Mutex<Option<LiveStatus>>,
+}
+
+/// The tray's support line for `status` (anything unverified says "can't check").
+fn support_line(lang: Language, status: Option<&LiveStatus>) -> String {
+    let agent = status
+        .and_then(|s| s.agent_name.clone())
+        .unwrap_or_default();
+    let key = match status.map(|s| s.state) {
+        Some(LiveState::None) => "tray.support.none",
+        Some(LiveState::Queued) => "tray.support.queued",
+        Some(LiveState::Chatting) => "tray.support.chatting",
+        Some(LiveState::Calling) => "tray.support.calling",
+        Some(LiveState::CannotCheck) | None => "tray.support.cannot_check",
+    };
+    i18n::text_with(lang, key, &[("agent", &agent)])
 }
 
 /// Creates the tray icon with its menu in `lang`.
@@ -56,6 +78,13 @@ pub fn create(app: &AppHandle, lang: Language) -> tauri::Result<()> {
         false,
         None::<&str>,
     )?;
+    let support_status = MenuItem::with_id(
+        app,
+        SUPPORT_STATUS,
+        support_line(lang, None),
+        true,
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, QUIT, i18n::text(lang, "tray.quit"), true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let separator2 = PredefinedMenuItem::separator(app)?;
@@ -67,6 +96,7 @@ pub fn create(app: &AppHandle, lang: Language) -> tauri::Result<()> {
             &threats,
             &separator,
             &feed_status,
+            &support_status,
             &separator2,
             &quit,
         ],
@@ -85,6 +115,7 @@ pub fn create(app: &AppHandle, lang: Language) -> tauri::Result<()> {
                 std::thread::spawn(move || crate::quick_check::check_clipboard(&app));
             }
             THREATS => crate::feed_sync::open_threats(app),
+            SUPPORT_STATUS => crate::tripwire::open_support(app),
             QUIT => app.exit(0),
             _ => {}
         })
@@ -104,9 +135,11 @@ pub fn create(app: &AppHandle, lang: Language) -> tauri::Result<()> {
         check_clipboard,
         threats,
         feed_status,
+        support_status,
         quit,
         tray,
         feed: std::sync::Mutex::new(None),
+        support: std::sync::Mutex::new(None),
     });
     Ok(())
 }
@@ -127,6 +160,13 @@ pub fn retitle(app: &AppHandle, lang: Language) {
         if let Err(e) = r {
             log::warn!("cannot retitle the tray: {e}");
         }
+    }
+    let support = items.support.lock().ok().and_then(|s| s.clone());
+    if let Err(e) = items
+        .support_status
+        .set_text(support_line(lang, support.as_ref()))
+    {
+        log::warn!("cannot retitle the tray: {e}");
     }
     let feed = items.feed.lock().ok().and_then(|f| f.clone());
     let (freshness, unread) = feed.unwrap_or((Freshness::NotConfigured, 0));
@@ -160,5 +200,21 @@ fn show_feed(items: &TrayItems, lang: Language, freshness: &Freshness, unread: u
         if let Err(e) = r {
             log::warn!("cannot show the feed in the tray: {e}");
         }
+    }
+}
+
+/// Shows the live support status in the tray's support line.
+pub fn set_support(app: &AppHandle, lang: Language, status: &LiveStatus) {
+    let Some(items) = app.try_state::<TrayItems>() else {
+        return;
+    };
+    if let Ok(mut s) = items.support.lock() {
+        *s = Some(status.clone());
+    }
+    if let Err(e) = items
+        .support_status
+        .set_text(support_line(lang, Some(status)))
+    {
+        log::warn!("cannot show the support status in the tray: {e}");
     }
 }

@@ -235,7 +235,11 @@ export const commands = {
 	refreshItReports: (passphrase: string | null) => typedError<ItReportList_Serialize, IpcError_Serialize>(__TAURI_INVOKE("refresh_it_reports", { passphrase })),
 	/**  Marks every outcome seen (the list was shown); how many were unseen. */
 	markItReportsSeen: () => typedError<number, IpcError_Serialize>(__TAURI_INVOKE("mark_it_reports_seen")),
-	/**  The organisation's signed live status: is support really talking to me? */
+	/**
+	 *  The organisation's signed live status: is support really talking to me? Never an error: what
+	 *  cannot be verified is `cannot_check` ("don't talk to anyone who says they are support"). The
+	 *  tray's status line follows.
+	 */
 	supportStatus: () => typedError<LiveStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("support_status")),
 	/**
 	 *  Opens a verified session: proves the device, checks the TOTP code; the desk checks the region
@@ -276,7 +280,8 @@ export const commands = {
 	/**
 	 *  Enrols this app as a support agent's with an agent's one-time `code` (from `verity-desk
 	 *  agent add`), with the same confirmation as an employee's enrolment: the organisation key's
-	 *  `fingerprint` the user typed must match the desk's. The Agent screen then appears.
+	 *  `fingerprint` the user typed must match the desk's (checked before the code is sent). The
+	 *  Agent screen then appears.
 	 */
 	deviceEnrollAgent: (deskUrl: string, code: string, fingerprint: string | null, keyStore: DeviceKeyStore, passphrase: string | null, deskCa: string | null) => typedError<AgentEnrolled, IpcError_Serialize>(__TAURI_INVOKE("device_enroll_agent", { deskUrl, code, fingerprint, keyStore, passphrase, deskCa })),
 };
