@@ -59,7 +59,7 @@ impl Desk {
         }
     }
 
-    fn code(&self, employee: &str) -> String {
+    pub(crate) fn code(&self, employee: &str) -> String {
         admin::create_enroll_code(
             self.dir.path(),
             None,
@@ -73,7 +73,7 @@ impl Desk {
         .to_string()
     }
 
-    fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         admin::org_show(self.dir.path()).unwrap().1
     }
 }
@@ -115,7 +115,7 @@ pub(crate) fn passphrase() -> Value {
     key_args().1
 }
 
-fn enroll_args(desk_url: &str, code: &str, fingerprint: Option<&str>) -> Value {
+pub(crate) fn enroll_args(desk_url: &str, code: &str, fingerprint: Option<&str>) -> Value {
     let (key_store, passphrase) = key_args();
     json!({
         "deskUrl": desk_url,
@@ -127,7 +127,7 @@ fn enroll_args(desk_url: &str, code: &str, fingerprint: Option<&str>) -> Value {
     })
 }
 
-fn totp_now(secret_b32: &str, clock: &ManualClock) -> String {
+pub(crate) fn totp_now(secret_b32: &str, clock: &ManualClock) -> String {
     let secret = BASE32_NOPAD.decode(secret_b32.as_bytes()).unwrap();
     verity_desk::totp::code_at(&secret, clock.now()).unwrap()
 }

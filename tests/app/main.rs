@@ -15,4 +15,5 @@ mod device;
 mod feed;
 mod ipc;
 mod it_report;
+mod support;
 mod tripwire;

@@ -18,5 +18,5 @@ exec dbus-run-session -- bash -euo pipefail -c '
   echo -n pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo test -p verity-device --test keystore "$@" -- --include-ignored
   cargo test -p verity-desk --test e2e "$@"
-  cargo test -p verity --test app "$@" -- device:: it_report::
+  cargo test -p verity --test app "$@" -- device:: it_report:: support::
 ' secret-service "$@"
