@@ -297,3 +297,65 @@ fn bad_arguments_are_refused_before_anything_is_sent() {
         assert_eq!(e["code"], code, "{cmd}: {e}");
     }
 }
+
+#[test]
+fn a_session_a_previous_run_left_open_is_closed_so_a_new_one_opens() {
+    let desk = Desk::start();
+    let (_identity, recipient) = verity_support::audit_keygen();
+    verity_desk::SqliteStore::open(desk.dir.path())
+        .unwrap()
+        .set_audit_recipient(Some(&recipient), 0)
+        .unwrap();
+    let app = app_on(&desk);
+    let enrolled = app.ok(
+        "device_enroll",
+        enroll_args(&desk.url, &desk.code("e100"), Some(&desk.fingerprint())),
+    );
+    let secret = enrolled["totp"]["secret"].as_str().unwrap().to_owned();
+
+    // A previous run of Verity on this device opened a session, then quit: its driver is gone,
+    // the desk still holds the session (one per employee).
+    let mut ctx = verity_device::DeviceContext::new(app.data_dir(), "0.1.0");
+    ctx.clock = desk.clock.clone();
+    ctx.kdf = verity_device::KdfParams::INSECURE_FOR_TESTS;
+    if let Some(p) = passphrase().as_str() {
+        ctx.passphrase = Some(zeroize::Zeroizing::new(p.as_bytes().to_vec()));
+    }
+    ctx.signals = verity_device::proto::RegionSignals {
+        timezone: Some("Asia/Hong_Kong".into()),
+        locale: Some("zh-HK".into()),
+    };
+    let old = verity_flows::support::open(
+        std::sync::Arc::new(ctx),
+        verity_flows::support::OpenParams {
+            category: verity_device::proto::SupportCategory::Login,
+            language: "en".into(),
+            totp: totp_now(&secret, &desk.clock),
+            first_message: "from the run before".into(),
+        },
+    )
+    .unwrap();
+    let old_id = old.session_id().to_owned();
+    old.stop();
+
+    // This run opens a new one: the old one is closed as abandoned first.
+    desk.clock.advance(30);
+    let opened = app.ok(
+        "support_open",
+        json!({
+            "category": "account",
+            "message": "Is my account really frozen?",
+            "totp": totp_now(&secret, &desk.clock),
+            "passphrase": passphrase(),
+        }),
+    );
+    assert_eq!(opened["phase"], "queued", "{opened}");
+    assert_ne!(opened["sessionId"], old_id.as_str());
+    let store = verity_desk::SqliteStore::open(desk.dir.path()).unwrap();
+    let old_row = store.support_session(&old_id).unwrap().unwrap();
+    assert_eq!(
+        old_row.state,
+        verity_desk::support::store::SessionState::Closed,
+        "{old_row:?}"
+    );
+}

@@ -28,10 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
-use verity_device::proto::{Control, Outcome, SupportCategory};
-use verity_device::state::DeviceRole;
-use verity_device::support::Binding;
-use verity_device::ws::Incoming;
+use verity_device::proto::{Outcome, SupportCategory};
 use verity_device::DeviceContext;
 use verity_flows::support::{
     self as flows, AgentEvent, LiveStatus, OpenParams, SessionEvent, SupportFlowError,
@@ -479,43 +476,15 @@ fn close(
     if !verity_device::proto::is_session_id(session_id) {
         return Err(CliError::Usage("a session id is 32 hex digits".into()));
     }
-    let binding = match Binding::load(ctx, DeviceRole::Employee) {
-        Ok(b) => b,
-        Err(e) => return Ok(crate::device::report(&e)),
-    };
-    let mut socket = match binding.connect(ctx, Duration::from_millis(500)) {
-        Ok(s) => s,
-        Err(e) => return Ok(fail_code(&e.to_string(), e.code())),
-    };
-    let sent = socket.send_control(&Control::Close {
-        session_id: session_id.to_owned(),
-        outcome: Outcome::Abandoned,
-    });
-    if let Err(e) = sent {
-        return Ok(fail_code(&e.to_string(), e.code()));
-    }
-    let until = Instant::now() + Duration::from_secs(10);
-    let mut outcome = None;
-    while Instant::now() < until {
-        match socket.recv() {
-            Ok(Some(Incoming::Control(Control::Closed {
-                session_id: s,
-                outcome: o,
-            }))) if s == session_id => {
-                outcome = Some(o);
-                break;
-            }
-            Ok(Some(Incoming::Control(Control::Error { code, .. }))) => {
-                socket.close();
-                return Ok(fail_code("the desk refused to close the session", &code));
-            }
-            Ok(_) => {}
-            Err(e) => return Ok(fail_code(&e.to_string(), e.code())),
+    let outcome = match verity_flows::support::close_left_session(ctx, Some(session_id)) {
+        Ok(_) => Outcome::Abandoned,
+        Err(verity_flows::support::SupportFlowError::Device(e)) => {
+            return Ok(crate::device::report(&e))
         }
-    }
-    socket.close();
-    let Some(outcome) = outcome else {
-        return Ok(fail_code("the desk did not confirm the close", "timeout"));
+        Err(verity_flows::support::SupportFlowError::Refused(code)) if code == "timeout" => {
+            return Ok(fail_code("the desk did not confirm the close", &code));
+        }
+        Err(e) => return Ok(fail_code("the desk refused to close the session", e.code())),
     };
     if json {
         json_line(

@@ -517,7 +517,23 @@ pub async fn support_open<R: Runtime>(
         totp: totp.trim().to_owned(),
         first_message: message,
     };
-    let mut session = blocking(move || flows::open(ctx, params).map_err(IpcError::from)).await?;
+    let mut session = blocking(move || {
+        match flows::open(ctx.clone(), params.clone()) {
+            // The desk still holds a session a previous run of Verity opened (this process
+            // drives none: checked above); its keys died with that run, so it cannot go on.
+            // Close it as abandoned and open the new one (the desk checked no code yet).
+            Err(SupportFlowError::Device(verity_device::DeviceError::Client(
+                verity_device::client::ClientError::Refused { code, .. },
+            ))) if code == verity_device::proto::codes::SESSION_OPEN => {
+                log::info!("closing the support session a previous run left open");
+                flows::close_left_session(&ctx, None)?;
+                flows::open(ctx, params)
+            }
+            other => other,
+        }
+        .map_err(IpcError::from)
+    })
+    .await?;
     let events = session.take_events();
     let view = session_view(&session.view(), opened_at);
     // A closed session before it is replaced (its driver stops when dropped).

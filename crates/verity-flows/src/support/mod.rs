@@ -14,12 +14,14 @@ pub mod agent;
 pub mod backoff;
 pub mod employee;
 pub mod events;
+mod leftover;
 mod link;
 pub mod view;
 
 pub use agent::{agent_connect, agent_identity, AgentConnection};
 pub use employee::{open, CodeAnswer, EmployeeSession, OpenParams};
 pub use events::{AgentEvent, DeliveryState, SessionEvent, VerifiedAgent, VerifiedEmployee};
+pub use leftover::close_left_session;
 pub use view::{CallView, MessageFrom, SessionPhase, SessionView, ViewDelivery, ViewMessage};
 
 use serde::Serialize;
