@@ -66,4 +66,41 @@ describe('Agent', () => {
       expect(within(panel).getByText(/The employee said the code was different/)).toBeVisible(),
     );
   });
+
+  it('keeps an event that arrived while an action ran, though the action answers later with an older view', async () => {
+    const backend = mockBackend();
+    backend.support.desk = {
+      ...supportFixtures.agentDesk(NOW),
+      sessions: [supportFixtures.agentSession()],
+    };
+    // As in the real app: the close's own event (closed) reaches the page before the command's
+    // answer, which Rust built before the session closed.
+    let answered = false;
+    backend.on('agent_close', async () => {
+      const answer = structuredClone(backend.support.desk);
+      const desk = backend.support.desk;
+      if (!desk) throw new Error('not an agent');
+      backend.support.desk = {
+        ...desk,
+        sessions: desk.sessions.map((s) => ({
+          ...s,
+          phase: 'closed' as const,
+          outcome: 'resolved' as const,
+        })),
+      };
+      await emitAgentChanged();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      answered = true;
+      return answer;
+    });
+    const user = userEvent.setup();
+    render(Agent);
+    const panel = await screen.findByRole('tabpanel');
+    await user.click(within(panel).getByRole('button', { name: 'Close session' }));
+    // Once the answer is in and the page settled, the view is the newer one (closed).
+    await waitFor(() => expect(answered).toBe(true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => expect(panel).toHaveTextContent('Outcome: Solved'), { timeout: 200 });
+    expect(within(panel).queryByLabelText('Your message')).toBeNull();
+  });
 });

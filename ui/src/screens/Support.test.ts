@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { LANGUAGES, applyLanguage, catalogues } from '../lib/i18n';
 import type { Language } from '../lib/ipc';
 import { deviceBound } from '../lib/ipc/fixtures';
-import { supportFixtures } from '../lib/ipc/support-testing';
+import { emitSupportChanged, supportFixtures } from '../lib/ipc/support-testing';
 import { mockBackend, type Backend } from '../lib/ipc/testing';
 import Support from './Support.svelte';
 
@@ -234,4 +234,31 @@ describe('Support', () => {
       );
     },
   );
+
+  it('keeps the call that arrived while a message was sending, though the send answers later with an older view', async () => {
+    backend.device = deviceBound();
+    backend.support.session = supportFixtures.chattingSession();
+    // The agent's call reaches the page before the send's answer, which Rust built before it.
+    let answered = false;
+    backend.on('support_send', async () => {
+      const answer = structuredClone(backend.support.session);
+      backend.support.session = supportFixtures.callingSession();
+      await emitSupportChanged();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      answered = true;
+      return answer;
+    });
+    const user = userEvent.setup();
+    render(Support);
+    await user.type(await screen.findByLabelText('Your message'), 'Hello?{Enter}');
+    await waitFor(() => expect(answered).toBe(true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(
+      await screen.findByRole(
+        'alertdialog',
+        { name: 'Wong Ka Yan is calling you' },
+        { timeout: 200 },
+      ),
+    ).toHaveTextContent('482 915');
+  });
 });
