@@ -21,10 +21,11 @@ use crate::support::{
 };
 use std::collections::HashMap;
 use verity_device::proto::{
-    self, codes, AgentCertificate, Control, Cursor, Direction, Frame, FrameError, FrameKind,
-    OpenAnswer, OpenRequest, Outcome, ProtoError, StatusAnswer, StatusBody, StatusRequest,
-    SupportState, TranscriptReceipt, TranscriptUpload, AGENT_LANGUAGES, DROP_GRACE_SECS, IDLE_SECS,
-    MAX_SEALED_TRANSCRIPT, MAX_SESSION_BYTES, MAX_SESSION_FRAMES, MAX_SESSION_SECS, OFFER_SECS,
+    self, codes, AgentCertificate, AgentRole, Control, Cursor, Direction, Frame, FrameError,
+    FrameKind, OpenAnswer, OpenRequest, Outcome, ProtoError, StatusAnswer, StatusBody,
+    StatusRequest, SupportState, TranscriptReceipt, TranscriptUpload, AGENT_LANGUAGES,
+    DROP_GRACE_SECS, IDLE_SECS, MAX_SEALED_TRANSCRIPT, MAX_SESSION_BYTES, MAX_SESSION_FRAMES,
+    MAX_SESSION_SECS, OFFER_SECS,
 };
 
 /// An authenticated app: an employee's device or an agent.
@@ -1158,6 +1159,38 @@ impl Desk {
 
     /// Tells every waiting employee their place, and every online agent how many sessions wait
     /// for their team (or for anyone) and how many they hold ([`Control::QueueView`]).
+    /// Tells the supervisors online (of `team`, or all when the session has none) that a
+    /// deadline is 80 % gone.
+    fn alert_supervisors(
+        &self,
+        session_id: &str,
+        kind: &str,
+        deadline: u64,
+        team: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let online: Vec<String> = self
+            .store
+            .presences()?
+            .into_iter()
+            .filter(|p| p.online)
+            .map(|p| p.agent_id)
+            .collect();
+        let msg = text(&Control::SupervisorAlert {
+            session_id: session_id.to_owned(),
+            kind: kind.to_owned(),
+            deadline,
+        });
+        for a in self.store.list_agents()?.into_iter().filter(|a| {
+            a.revoked_at.is_none()
+                && a.profile.role == AgentRole::Supervisor
+                && online.contains(&a.agent_id)
+                && team.is_none_or(|t| t == a.profile.team)
+        }) {
+            self.hub.send(&agent_key(&a.agent_id), &msg);
+        }
+        Ok(())
+    }
+
     fn announce_queue(&self) -> Result<(), ApiError> {
         let live = self.store.live_sessions()?;
         let online: Vec<String> = self
@@ -1376,6 +1409,12 @@ impl Desk {
                         if now >= at && self.store.raise_alert(sid, "first_response", now)? {
                             self.support_log("desk", "support.alert", sid, &s.device_id,
                                 serde_json::json!({"kind": "first_response", "deadline": deadline, "agent": agent}));
+                            self.alert_supervisors(
+                                sid,
+                                "first_response",
+                                deadline,
+                                s.team.as_deref(),
+                            )?;
                         }
                     }
                 }
@@ -1395,6 +1434,7 @@ impl Desk {
                         &s.device_id,
                         serde_json::json!({"kind": "wait", "deadline": s.wait_deadline}),
                     );
+                    self.alert_supervisors(sid, "wait", s.wait_deadline, s.team.as_deref())?;
                 }
             }
         }

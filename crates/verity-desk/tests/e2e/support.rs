@@ -843,12 +843,44 @@ fn rules_route_by_team_region_and_language_and_without_an_agent_a_session_waits(
             .as_deref(),
         Some("Accounts")
     );
-    // The wait deadline's alert at 80 %, then expiry at 10 minutes.
+    // The wait deadline's alert at 80 %, then expiry at 10 minutes. The session's team's
+    // supervisors online are told at once (not another team's; none is offered it: they serve
+    // another language).
+    let mut sup = profile("Sup", "Billing", &["ar"], 1);
+    sup.role = AgentRole::Supervisor;
+    let mut other_sup = profile("Sup2", "Accounts", &["ar"], 1);
+    other_sup.role = AgentRole::Supervisor;
+    let (sup, other_sup) = (agent(&fx, &sup), agent(&fx, &other_sup));
+    let (mut ws, mut wo) = (connect(&fx, &sup), connect(&fx, &other_sup));
+    ws.online();
+    wo.online();
     let (d2, e2) = employee(&fx, "e2");
     let s2 = opened(&fx, &d2, &e2).session_id;
-    fx.clock.advance(8 * 60);
+    // Eight minutes pass; the supervisors' apps keep their heartbeats.
+    // (30 s steps: a heartbeat more than 45 s old would make them away; at most 5 messages a
+    // second per connection.)
+    for _ in 0..16 {
+        fx.clock.advance(30);
+        for w in [&mut ws, &mut wo] {
+            w.send(&Control::Heartbeat {});
+        }
+        std::thread::sleep(Duration::from_millis(210));
+    }
     let mut ew = connect(&fx, &e2);
-    std::thread::sleep(Duration::from_millis(1300));
+    let alert = ws.ctl(
+        "a supervisor alert",
+        |c| matches!(c, Control::SupervisorAlert { session_id, .. } if *session_id == s2),
+    );
+    assert!(
+        matches!(&alert, Control::SupervisorAlert { session_id, kind, .. } if *session_id == s2 && kind == "wait"),
+        "{alert:?}"
+    );
+    // The other team's supervisor hears of its own team's session (the first, transferred to
+    // Accounts, waits too), never of this one.
+    wo.quiet(
+        Duration::from_millis(300),
+        |m| matches!(m, Msg::Ctl(Control::SupervisorAlert { session_id, .. }) if *session_id == s2),
+    );
     assert!(store
         .alerts(10)
         .unwrap()

@@ -527,6 +527,16 @@ pub enum Control {
         /// The session.
         session_id: String,
     },
+    /// To supervisors online (of the session's team, or all when it has none): a session's
+    /// wait or first-response deadline is 80 % gone.
+    SupervisorAlert {
+        /// The session.
+        session_id: String,
+        /// `wait` (no agent yet) or `first_response` (an agent took it and has not answered).
+        kind: String,
+        /// The deadline, Unix seconds.
+        deadline: u64,
+    },
     /// Sessions waiting for the agent's team, for the queue view.
     QueueView {
         /// How many wait.
