@@ -348,7 +348,11 @@ struct AgentWorker {
     thread: JoinHandle<()>,
 }
 
-fn start_agent(dir: PathBuf, shared: Arc<Shared>, connected: Arc<(Mutex<usize>, Condvar)>) -> AgentWorker {
+fn start_agent(
+    dir: PathBuf,
+    shared: Arc<Shared>,
+    connected: Arc<(Mutex<usize>, Condvar)>,
+) -> AgentWorker {
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = stop.clone();
     let thread = std::thread::spawn(move || {
@@ -371,15 +375,21 @@ fn start_agent(dir: PathBuf, shared: Arc<Shared>, connected: Arc<(Mutex<usize>, 
                 }
                 AgentEvent::Offer { session_id, .. } => conn.accept(&session_id).unwrap(),
                 AgentEvent::Verified { session_id, .. } => {
-                    conn.send_text(&session_id, "hello, this is support").unwrap();
+                    conn.send_text(&session_id, "hello, this is support")
+                        .unwrap();
                 }
                 AgentEvent::Message {
                     session_id, text, ..
                 } => {
-                    if !seen.entry(session_id.clone()).or_default().insert(text.clone()) {
+                    if !seen
+                        .entry(session_id.clone())
+                        .or_default()
+                        .insert(text.clone())
+                    {
                         shared.error(format!("the agent was shown {text:?} twice"));
                     }
-                    conn.send_text(&session_id, &format!("echo {text}")).unwrap();
+                    conn.send_text(&session_id, &format!("echo {text}"))
+                        .unwrap();
                 }
                 AgentEvent::Error { code, .. } if code == "session_closed" => {
                     // The agent's final checkpoint after the employee's close (reported).
@@ -425,7 +435,10 @@ fn next_message(
 
 /// Opens a session, waits for the greeting and the echo of the first message; the time from
 /// `open` to the greeting, and the agent's fingerprint.
-fn open_session(emp: &Employee, first: &str) -> Result<(EmployeeSession, Duration, String), String> {
+fn open_session(
+    emp: &Employee,
+    first: &str,
+) -> Result<(EmployeeSession, Duration, String), String> {
     let ctx = Arc::new(context(emp.dir.clone()));
     let totp = verity_desk::totp::code_at(&emp.secret, SystemClock.now()).unwrap();
     let t0 = Instant::now();
@@ -447,7 +460,9 @@ fn open_session(emp: &Employee, first: &str) -> Result<(EmployeeSession, Duratio
     }
     let echo = next_message(&s, &mut agent, Instant::now() + STEP)?;
     if echo != format!("echo {first}") {
-        return Err(format!("expected the echo of the first message, got {echo:?}"));
+        return Err(format!(
+            "expected the echo of the first message, got {echo:?}"
+        ));
     }
     let agent = agent.ok_or("a message before the agent was verified")?;
     Ok((s, to_first, agent))
@@ -519,7 +534,9 @@ fn employee_load(emp: Employee, i: usize, messages: usize, shared: Arc<Shared>) 
         match next_message(&s, &mut dummy, Instant::now() + STEP) {
             Ok(got) if got == format!("echo {text}") => rtts.push(t.elapsed()),
             Ok(got) => {
-                shared.error(format!("session {i}: expected the echo of {text:?}, got {got:?}"));
+                shared.error(format!(
+                    "session {i}: expected the echo of {text:?}, got {got:?}"
+                ));
                 return;
             }
             Err(e) => {
@@ -573,7 +590,10 @@ fn main() {
     // Each open costs its agent's connection about 8 messages: a quarter of a session a second
     // per agent keeps them at 2 of the 5 a second the desk allows.
     let open_rate = env_f64("SUPPORT_OPEN_RATE", 0.25 * agents as f64);
-    assert!(agents > 0 && sessions <= agents * 10, "capacity 10 per agent: more agents");
+    assert!(
+        agents > 0 && sessions <= agents * 10,
+        "capacity 10 per agent: more agents"
+    );
 
     let work = tempfile::tempdir().unwrap();
     let desk_dir = work.path().join("desk");
@@ -618,7 +638,11 @@ fn main() {
 
     // 1. One agent waiting, one session at a time.
     let connected = Arc::new((Mutex::new(0), Condvar::new()));
-    let single_agent = start_agent(work.path().join("agent0"), shared.clone(), connected.clone());
+    let single_agent = start_agent(
+        work.path().join("agent0"),
+        shared.clone(),
+        connected.clone(),
+    );
     wait_agents(&connected, 1);
     let mut single = Vec::new();
     for (i, emp) in single_emps.iter().enumerate() {
@@ -648,7 +672,13 @@ fn main() {
     let load_start = Instant::now();
     let connected = Arc::new((Mutex::new(0), Condvar::new()));
     let workers: Vec<AgentWorker> = (1..=agents)
-        .map(|a| start_agent(work.path().join(format!("agent{a}")), shared.clone(), connected.clone()))
+        .map(|a| {
+            start_agent(
+                work.path().join(format!("agent{a}")),
+                shared.clone(),
+                connected.clone(),
+            )
+        })
         .collect();
     wait_agents(&connected, agents);
     let gap = Duration::from_secs_f64(1.0 / open_rate);
@@ -656,7 +686,9 @@ fn main() {
     let mut employees = Vec::new();
     for (i, emp) in load_emps.into_iter().enumerate() {
         let sh = shared.clone();
-        employees.push(std::thread::spawn(move || employee_load(emp, i, messages, sh)));
+        employees.push(std::thread::spawn(move || {
+            employee_load(emp, i, messages, sh)
+        }));
         std::thread::sleep(gap);
     }
     {
@@ -743,7 +775,9 @@ fn main() {
     );
     println!(
         "| load average after | {} |",
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
 
     let mut errors = shared.errors.lock().unwrap().clone();
