@@ -500,9 +500,9 @@ fn close_session(s: &EmployeeSession, shared: &Shared) -> Result<(), String> {
     }
 }
 
-fn employee_load(emp: Employee, i: usize, messages: usize, shared: Arc<Shared>) {
+fn employee_load(emp: &Employee, i: usize, messages: usize, shared: &Shared) {
     let first = format!("s{i} m0");
-    let (s, to_first, agent) = match open_session(&emp, &first) {
+    let (s, to_first, agent) = match open_session(emp, &first) {
         Ok(v) => v,
         Err(e) => {
             shared.error(format!("session {i}: {e}"));
@@ -549,7 +549,7 @@ fn employee_load(emp: Employee, i: usize, messages: usize, shared: Arc<Shared>) 
     // Close: the agent's app acknowledges the close and the employee's checkpoint and sends its
     // own checkpoint.
     bucket.take(4.0);
-    if let Err(e) = close_session(&s, &shared) {
+    if let Err(e) = close_session(&s, shared) {
         shared.error(format!("session {i}: {e}"));
     }
     s.stop();
@@ -687,7 +687,7 @@ fn main() {
     for (i, emp) in load_emps.into_iter().enumerate() {
         let sh = shared.clone();
         employees.push(std::thread::spawn(move || {
-            employee_load(emp, i, messages, sh)
+            employee_load(&emp, i, messages, &sh);
         }));
         std::thread::sleep(gap);
     }
