@@ -19,12 +19,13 @@
 //! margin under the desk's) keyed by the agent's certificate fingerprint. The pacing wait is
 //! before `send_text` and is not part of the round trip.
 //!
-//! `cargo bench -p verity-desk --bench support_load` (defaults: 20 sessions, 2 agents, 10
-//! messages, 20 single-session repetitions); the size:
-//! `SUPPORT_SESSIONS=200 SUPPORT_AGENTS=20 SUPPORT_MESSAGES=20 cargo bench -p verity-desk --bench
-//! support_load`. Run by `cargo test --benches` (no `--bench` flag) it is a smoke run (2
-//! sessions, 1 agent, 3 messages, 2 repetitions). It exits non-zero when a session does not open,
-//! a message is lost, shown twice or out of order, or the desk dies.
+//! `cargo bench -p verity-desk --bench support_load` (defaults: 10 sessions, 2 agents, 10
+//! messages, 10 single-session repetitions, about a minute and a half); the size:
+//! `SUPPORT_SESSIONS=200 SUPPORT_AGENTS=20 SUPPORT_MESSAGES=20 SUPPORT_SINGLE_REPS=20 cargo bench
+//! -p verity-desk --bench support_load`. Run by `cargo test --benches` (no `--bench` flag) it is
+//! a smoke run (2 sessions, 1 agent, 3 messages, 2 repetitions). It exits non-zero when a session
+//! does not open, a message is lost, shown twice or out of order, a connection drops, or the desk
+//! dies.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark fails loudly
 
@@ -583,10 +584,10 @@ fn wait_agents(connected: &(Mutex<usize>, Condvar), n: usize) {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let sessions = env_usize("SUPPORT_SESSIONS", if full { 20 } else { 2 });
+    let sessions = env_usize("SUPPORT_SESSIONS", if full { 10 } else { 2 });
     let agents = env_usize("SUPPORT_AGENTS", if full { 2 } else { 1 });
     let messages = env_usize("SUPPORT_MESSAGES", if full { 10 } else { 3 });
-    let reps = env_usize("SUPPORT_SINGLE_REPS", if full { 20 } else { 2 });
+    let reps = env_usize("SUPPORT_SINGLE_REPS", if full { 10 } else { 2 });
     // Each open costs its agent's connection about 8 messages: a quarter of a session a second
     // per agent keeps them at 2 of the 5 a second the desk allows.
     let open_rate = env_f64("SUPPORT_OPEN_RATE", 0.25 * agents as f64);
