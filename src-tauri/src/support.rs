@@ -19,9 +19,9 @@ use verity_flows::support::{
 };
 
 use crate::commands::support::{
-    AgentCard, AgentDeskView, AgentRoleCode, AgentSessionView, CallView, ChatMessage, Delivery,
-    EmployeeCard, GuardCue, MessageFrom, OfferView, SessionOutcome, SessionPhase, SessionView,
-    SupportCategory,
+    AgentCard, AgentDeskView, AgentRoleCode, AgentSessionView, CallView, ChatMessage, DeadlineKind,
+    Delivery, EmployeeCard, GuardCue, MessageFrom, OfferView, SessionOutcome, SessionPhase,
+    SessionView, SupervisorAlertView, SupportCategory,
 };
 use crate::error::ErrorReason;
 
@@ -31,6 +31,8 @@ const TYPING_SHOWS: Duration = Duration::from_secs(6);
 const MAX_VIEW_MESSAGES: usize = 5000;
 /// Closed agent sessions kept in the workplace view.
 const KEEP_CLOSED: usize = 10;
+/// Deadline alerts kept in a supervisor's view.
+const KEEP_ALERTS: usize = 10;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -324,6 +326,8 @@ pub(crate) struct AgentView {
     offered: BTreeMap<String, (SupportCategory, String)>,
     next_order: u64,
     pub(crate) problem: Option<(Option<String>, ErrorReason)>,
+    /// Deadline alerts (a supervisor's), newest first.
+    alerts: std::collections::VecDeque<SupervisorAlertView>,
 }
 
 impl AgentView {
@@ -340,6 +344,7 @@ impl AgentView {
             offered: BTreeMap::new(),
             next_order: 0,
             problem: None,
+            alerts: std::collections::VecDeque::new(),
         }
     }
 
@@ -413,6 +418,23 @@ impl AgentView {
                 self.offers.remove(&session_id);
             }
             AgentEvent::Queue { waiting, .. } => self.waiting = waiting,
+            AgentEvent::SupervisorAlert {
+                session_id,
+                kind,
+                deadline,
+            } => {
+                let kind = if kind == "first_response" {
+                    DeadlineKind::FirstResponse
+                } else {
+                    DeadlineKind::Wait
+                };
+                self.alerts.push_front(SupervisorAlertView {
+                    session_id,
+                    kind,
+                    deadline: Timestamp(i64::try_from(deadline).unwrap_or(i64::MAX)),
+                });
+                self.alerts.truncate(KEEP_ALERTS);
+            }
             AgentEvent::Assigned { session_id, .. } => {
                 self.offers.remove(&session_id);
                 let s = self.session(&session_id);
@@ -545,6 +567,7 @@ impl AgentView {
                     outcome: s.outcome,
                 })
                 .collect(),
+            alerts: self.alerts.iter().cloned().collect(),
         }
     }
 }

@@ -1019,7 +1019,7 @@ fn open_args<'a>(totp: &'a str, pass: &'a str, extra: &[&'a str]) -> Vec<&'a str
 #[test]
 fn the_employee_closes_and_uploads_the_transcript_from_the_command_line() {
     let desk = LoopbackDesk::start();
-    set_audit_recipient(&desk);
+    let identity = set_audit_recipient(&desk);
     let work = tempfile::tempdir().unwrap();
     let pass = pass_file(work.path());
     let agent_dir = work.path().join("agent");
@@ -1040,11 +1040,23 @@ fn the_employee_closes_and_uploads_the_transcript_from_the_command_line() {
     let sid = o["session_id"].as_str().unwrap().to_owned();
     let closed = agent.wait_for("closed", |v| event(v, "closed"));
     assert_eq!(closed["session_id"], sid.as_str());
-    assert!(verity_desk::SqliteStore::open(desk.dir.path())
+    let sealed = verity_desk::SqliteStore::open(desk.dir.path())
         .unwrap()
         .transcript(&sid, "e2a")
         .unwrap()
-        .is_some());
+        .unwrap();
+    // The employee closed, yet the agent's final checkpoint is in it: the employee's app told
+    // the desk only once it had come back.
+    let org_key = verity_device::proto::parse_public_key(
+        &verity_desk::admin::org_show(desk.dir.path())
+            .unwrap()
+            .0
+            .public_key,
+        "org",
+    )
+    .unwrap();
+    let t = verity_support::open_and_verify(&sealed, &identity, &org_key).unwrap();
+    assert!(t.fully_signed(), "{:?}", t.legs);
     drop(agent);
     desk.stop();
 }

@@ -306,6 +306,28 @@ pub struct AgentSessionView {
     pub outcome: Option<SessionOutcome>,
 }
 
+/// Which deadline is near.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    /// No agent has taken the session yet.
+    Wait,
+    /// An agent took it and has not answered yet.
+    FirstResponse,
+}
+
+/// To a supervisor: a session's deadline is 80 % gone.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SupervisorAlertView {
+    /// The session.
+    pub session_id: String,
+    /// Which deadline.
+    pub kind: DeadlineKind,
+    /// When it falls.
+    pub deadline: Timestamp,
+}
+
 /// The agent's workplace.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -324,6 +346,8 @@ pub struct AgentDeskView {
     pub offers: Vec<OfferView>,
     /// Open and recently closed sessions.
     pub sessions: Vec<AgentSessionView>,
+    /// For a supervisor: the latest deadline alerts, newest first.
+    pub alerts: Vec<SupervisorAlertView>,
 }
 
 /// The support view changed: reload it.

@@ -38,6 +38,31 @@ describe('Agent', () => {
     });
   });
 
+  it('shows a supervisor the deadlines that are near, and nothing when there are none', async () => {
+    const backend = mockBackend();
+    backend.support.desk = supportFixtures.agentDesk(NOW);
+    const { unmount } = render(Agent);
+    await screen.findByTestId('agent-offers');
+    expect(screen.queryByTestId('agent-alerts')).toBeNull();
+    unmount();
+    backend.support.desk = {
+      ...supportFixtures.agentDesk(NOW),
+      alerts: [
+        { sessionId: '0123456789abcdef0123456789abcdef', kind: 'wait', deadline: NOW + 120 },
+        {
+          sessionId: 'fedcba9876543210fedcba9876543210',
+          kind: 'first_response',
+          deadline: NOW + 30,
+        },
+      ],
+    };
+    render(Agent);
+    const alerts = await screen.findByRole('alert', { name: 'Deadlines near' });
+    const items = within(alerts).getAllByTestId('agent-alert');
+    expect(items[0]).toHaveTextContent('Session 01234567: no agent has taken it yet');
+    expect(items[1]).toHaveTextContent('Session fedcba98: the agent has not answered yet');
+  });
+
   it('reloads on agent-changed and shows the employee’s answer to the call', async () => {
     const backend = mockBackend();
     backend.support.desk = {

@@ -495,6 +495,15 @@ impl Driver {
             Control::QueueView { waiting, mine } => {
                 self.emit(AgentEvent::Queue { waiting, mine });
             }
+            Control::SupervisorAlert {
+                session_id,
+                kind,
+                deadline,
+            } => self.emit(AgentEvent::SupervisorAlert {
+                session_id,
+                kind,
+                deadline,
+            }),
             Control::Assigned {
                 session_id, leg, ..
             } => self.assigned(session_id, leg),

@@ -31,6 +31,10 @@ use verity_support::{
     Transcript,
 };
 
+/// How long the employee's app waits, after sealing its close, for the agent's final
+/// checkpoint before telling the desk the session is over.
+const CLOSE_WAIT: Duration = Duration::from_secs(3);
+
 /// What the employee asks for.
 #[derive(Debug, Clone)]
 pub struct OpenParams {
@@ -154,6 +158,7 @@ pub fn open(
         summary: None,
         close_requested: false,
         close_sent: false,
+        close_wait_until: None,
         closed: None,
     };
     let thread = std::thread::Builder::new()
@@ -353,6 +358,9 @@ struct Driver {
     summary: Option<String>,
     close_requested: bool,
     close_sent: bool,
+    /// After this app sealed its close, the desk is told only once the agent's final checkpoint
+    /// came back (so both final checkpoints reach the transcript), or at this deadline.
+    close_wait_until: Option<Instant>,
     closed: Option<Outcome>,
 }
 
@@ -396,6 +404,13 @@ impl Driver {
                     Ok(c) => self.command(c),
                     Err(mpsc::TryRecvError::Empty) => break,
                 }
+            }
+            if self.close_requested
+                && !self.close_sent
+                && self.close_wait_until.is_some_and(|t| Instant::now() >= t)
+            {
+                self.close_wait_until = None;
+                self.send_close_control();
             }
             match self.link.poll(&self.binding) {
                 Ok(Some(LinkEvent::Connected)) => {
@@ -461,7 +476,13 @@ impl Driver {
                     }
                 }
                 self.send_checkpoint();
-                self.send_close_control();
+                if matches!(self.phase, Phase::Established(_)) {
+                    // The agent's app answers a close with its final checkpoint; the desk stops
+                    // relaying once told, so wait for it (briefly) first.
+                    self.close_wait_until = Some(Instant::now() + CLOSE_WAIT);
+                } else {
+                    self.send_close_control();
+                }
             }
             Cmd::Reconnect => {
                 self.link.drop_socket();
@@ -754,7 +775,13 @@ impl Driver {
                 }
             }
             Message::Close { summary } => self.summary = Some(summary),
-            Message::Checkpoint(_) | Message::SasReply { .. } | Message::SasResult { .. } => {}
+            Message::Checkpoint(_) => {
+                // The agent's final checkpoint, after this app's close: tell the desk now.
+                if self.close_requested && self.close_wait_until.is_some() {
+                    self.close_wait_until = Some(Instant::now());
+                }
+            }
+            Message::SasReply { .. } | Message::SasResult { .. } => {}
         }
         // Due after 50 messages, a code's result and a close (received too: each party's
         // final checkpoint goes into the transcript).

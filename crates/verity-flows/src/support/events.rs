@@ -211,6 +211,15 @@ pub enum AgentEvent {
         /// This agent's open sessions.
         mine: u32,
     },
+    /// To a supervisor: a session's deadline is 80 % gone.
+    SupervisorAlert {
+        /// The session.
+        session_id: String,
+        /// `wait` or `first_response`.
+        kind: String,
+        /// The deadline, Unix seconds.
+        deadline: u64,
+    },
     /// The session is this agent's; the handshake runs.
     Assigned {
         /// The session.

@@ -11,7 +11,7 @@ use verity_device::ws::{Incoming, SupportSocket, WsError};
 use verity_device::DeviceContext;
 
 /// How long a read waits before the driver looks at its commands again.
-pub(crate) const POLL: Duration = Duration::from_millis(100);
+pub(crate) const POLL: Duration = Duration::from_millis(20);
 
 /// What the link has for its driver.
 #[derive(Debug)]

@@ -371,6 +371,8 @@ export type AgentDeskView_Deserialize = {
 	offers: OfferView[],
 	/**  Open and recently closed sessions. */
 	sessions: AgentSessionView_Deserialize[],
+	/**  For a supervisor: the latest deadline alerts, newest first. */
+	alerts: SupervisorAlertView[],
 };
 
 /**  The agent's workplace. */
@@ -389,6 +391,8 @@ export type AgentDeskView_Serialize = {
 	offers: OfferView[],
 	/**  Open and recently closed sessions. */
 	sessions: AgentSessionView_Serialize[],
+	/**  For a supervisor: the latest deadline alerts, newest first. */
+	alerts: SupervisorAlertView[],
 };
 
 /**  What an agent's enrolment produced. */
@@ -721,6 +725,13 @@ export type CleanCopyOutcome_Serialize = {
 	/**  Why no copy was written (a spreadsheet, an unreadable file, a disk error). */
 	error: IpcError_Serialize | null,
 };
+
+/**  Which deadline is near. */
+export type DeadlineKind = 
+/**  No agent has taken the session yet. */
+"wait" | 
+/**  An agent took it and has not answered yet. */
+"first_response";
 
 /**  Where a message this app sent stands. */
 export type Delivery = 
@@ -2319,6 +2330,16 @@ export type StepView_Serialize = {
 	state: StepState_Serialize,
 	/**  The evidence in words, in the user's language ("No evidence yet" when none). */
 	summary: string,
+};
+
+/**  To a supervisor: a session's deadline is 80 % gone. */
+export type SupervisorAlertView = {
+	/**  The session. */
+	sessionId: string,
+	/**  Which deadline. */
+	kind: DeadlineKind,
+	/**  When it falls. */
+	deadline: Timestamp,
 };
 
 /**  What a session is about. */

@@ -193,6 +193,7 @@ export function agentDesk(nowSeconds: number): AgentDeskView {
     waiting: 4,
     offers: [offer(nowSeconds)],
     sessions: [agentSession()],
+    alerts: [],
   };
 }
 
