@@ -318,6 +318,9 @@ fn a_session_a_previous_run_left_open_is_closed_so_a_new_one_opens() {
     let mut ctx = verity_device::DeviceContext::new(app.data_dir(), "0.1.0");
     ctx.clock = desk.clock.clone();
     ctx.kdf = verity_device::KdfParams::INSECURE_FOR_TESTS;
+    // The app's key store, as the harness configures it (the Secret Service run keeps the key
+    // there under the tests' own service name).
+    ctx.os_service = crate::harness::device_config().os_service;
     if let Some(p) = passphrase().as_str() {
         ctx.passphrase = Some(zeroize::Zeroizing::new(p.as_bytes().to_vec()));
     }
