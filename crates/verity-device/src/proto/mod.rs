@@ -111,6 +111,10 @@ pub mod paths {
     pub const SUPPORT_TRANSCRIPT: &str = "/v1/support/transcript";
     /// `GET` with a WebSocket upgrade, signed: the support relay (both apps).
     pub const SUPPORT_WS: &str = "/v1/support/ws";
+    /// `POST`: this device's scam-drill lures and the drill programme ([`super::drill`]).
+    pub const DRILL_LURES: &str = "/v1/drill/lures";
+    /// `POST`: what became of a drill lure ([`super::drill::DrillOutcome`]).
+    pub const DRILL_OUTCOME: &str = "/v1/drill/outcome";
     /// `GET`: liveness.
     pub const HEALTH: &str = "/healthz";
 }
@@ -212,6 +216,10 @@ pub mod codes {
     pub const NO_AUDIT_KEY: &str = "no_audit_key";
     /// Support: this side's sealed transcript of the session is stored already.
     pub const TRANSCRIPT_EXISTS: &str = "transcript_exists";
+    /// Drills: no such drill, or this device is not in its audience.
+    pub const DRILL_UNKNOWN: &str = "drill_unknown";
+    /// Drills: an outcome whose fields do not hold (event and how disagree, a time in the future).
+    pub const DRILL_OUTCOME_INVALID: &str = "drill_outcome_invalid";
 
     /// Every code above, for the front ends that word each one (a test keeps it complete).
     pub const ALL: &[&str] = &[
@@ -267,6 +275,8 @@ pub mod codes {
         ORIGIN_REFUSED,
         NO_AUDIT_KEY,
         TRANSCRIPT_EXISTS,
+        DRILL_UNKNOWN,
+        DRILL_OUTCOME_INVALID,
     ];
 }
 
@@ -439,6 +449,7 @@ mod answer;
 mod audit;
 mod certificate;
 mod checkin;
+pub mod drill;
 mod report;
 mod request;
 mod support;
