@@ -1023,10 +1023,7 @@ fn the_drill_command_line_makes_an_at_once_drill_a_device_gets_at_once() {
     );
     // The command line's clock is the system's, the desk's the test's: start at the later of
     // the two, and put the desk's clock there.
-    let sys = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let sys = verity_device::clock::SystemClock.now();
     let start = sys.max(fx.clock.now());
     let start_text = verity_desk::oplog::iso8601(start);
     let (c, o, e) = run(&[
