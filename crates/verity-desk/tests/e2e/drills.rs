@@ -21,6 +21,9 @@ const HK: i32 = 8 * 3600;
 
 /// A device enrolled over HTTP with a key held in memory.
 struct Sim {
+    /// One client per simulated device, cloned from its enrolling thread's (making one reads
+    /// the system's root certificates: a thousand of those dominated this file's run time).
+    client: DeskClient,
     key: ed25519_dalek::SigningKey,
     cert: String,
     device_id: String,
@@ -87,6 +90,7 @@ fn enroll_many(fx: &Fx, n: usize, team: impl Fn(usize) -> String + Sync) -> Vec<
                     let r: proto::EnrollResponse = serde_json::from_slice(&a.body).unwrap();
                     let cert = proto::Certificate::verify(&r.certificate, &org, None).unwrap();
                     out.lock().unwrap().push(Sim {
+                        client: client.clone(),
                         device_id: cert.body().device_id.clone(),
                         cert: r.certificate,
                         key,
@@ -104,8 +108,8 @@ fn enroll_many(fx: &Fx, n: usize, team: impl Fn(usize) -> String + Sync) -> Vec<
 
 impl Sim {
     fn post(&self, fx: &Fx, path: &str, body: &impl serde::Serialize) -> RawAnswer {
-        let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
-        let req = client
+        let req = self
+            .client
             .prepare(
                 "POST",
                 path,
