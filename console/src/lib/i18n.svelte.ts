@@ -170,7 +170,7 @@ export function formatDuration(seconds: number | null | undefined): string {
     if (parts.length === 2) break;
     if (parts.length === 1 && n > 0 && unit !== 'second' && rest === 0) break;
   }
-  return new Intl.ListFormat(localeTags[current], { style: 'narrow', type: 'unit' }).format(parts);
+  return new Intl.ListFormat(localeTags[current], { style: 'short', type: 'unit' }).format(parts);
 }
 
 /** A Unix time (seconds) as a date in the UI language; `—` for none. */
