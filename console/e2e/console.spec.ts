@@ -21,6 +21,7 @@ const SCREENS = [
   { hash: 'codes', nav: 'nav.codes', heading: 'codes.title', ready: 'codes.expires' },
   { hash: 'agents', nav: 'nav.agents', heading: 'agents.title', ready: 'agents.capacity' },
   { hash: 'policy', nav: 'nav.policy', heading: 'policy.title', ready: 'policy.updated' },
+  { hash: 'drills', nav: 'nav.drills', heading: 'drills.title', ready: 'drills.reportRate' },
   {
     hash: 'dashboard',
     nav: 'nav.dashboard',

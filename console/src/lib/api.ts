@@ -121,7 +121,7 @@ export type Dashboard = {
   checklist: TeamProgress[];
   admins: number;
   /** The drill programme's reminder (absent from a desk before drills). */
-  drills?: { owner: string; next_due: number | null; due_soon: boolean };
+  drills?: { owner: string | null; next_due: number | null; due_soon: boolean };
 };
 
 /** `store::EnrollCodeListing`. */
@@ -392,7 +392,8 @@ export type QuarterTrend = {
 };
 export type DrillTrend = { quarters: QuarterTrend[]; repeat_engagers: number };
 export type Programme = {
-  owner: string;
+  /** `null` until an owner is named. */
+  owner: string | null;
   every_months: number;
   next_due: number | null;
   due_soon: boolean;

@@ -95,7 +95,7 @@ describe('Drills', () => {
     await user.clear(date);
     await user.type(date, '2020-01-06');
     await user.click(within(dialog).getByRole('button', { name: 'Create drill' }));
-    expect(within(dialog).getByLabelText('Name')).toHaveAccessibleDescription(/1 to 128/);
+    expect(within(dialog).getByLabelText('Name')).toHaveAccessibleDescription(/1 to 100/);
     expect(days).toHaveAccessibleDescription(/from 1 to 30/);
     expect(hours).toHaveAccessibleDescription(/from 1 to 336/);
     expect(date).toHaveAccessibleDescription(/not in the past/);
