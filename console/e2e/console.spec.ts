@@ -62,6 +62,8 @@ for (const lang of ['en', 'ar'] as Lang[]) {
   });
 
   test(`every screen renders with no axe violations (${lang})`, async ({ page }) => {
+    // Ten screens, each with an axe run: more than the default budget on a loaded machine.
+    test.slow();
     // Start elsewhere, so that the first click is a navigation too.
     const record = await openConsole(page, { lang }, '#/account');
     await expect(page.locator('html')).toHaveAttribute('dir', dir);
