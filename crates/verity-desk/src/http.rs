@@ -272,6 +272,8 @@ endpoint!(unbind, Desk::unbind);
 endpoint!(report, Desk::report);
 endpoint!(report_status, Desk::report_status);
 endpoint!(check_in, Desk::check_in);
+endpoint!(drill_lures, Desk::drill_lures);
+endpoint!(drill_outcome, Desk::drill_outcome);
 endpoint!(support_open, Desk::support_open);
 endpoint!(support_status, Desk::support_status);
 endpoint!(support_transcript, Desk::support_transcript);
@@ -368,6 +370,8 @@ pub fn router(desk: Arc<Desk>, origin: String, trusted_proxies: Vec<IpNet>) -> R
         .route(paths::REPORT, post(report))
         .route(paths::REPORT_STATUS, post(report_status))
         .route(paths::CHECKIN, post(check_in))
+        .route(paths::DRILL_LURES, post(drill_lures))
+        .route(paths::DRILL_OUTCOME, post(drill_outcome))
         .route(paths::SUPPORT_OPEN, post(support_open))
         .route(paths::SUPPORT_STATUS, post(support_status))
         .route(paths::SUPPORT_WS, get(crate::support::ws::upgrade))

@@ -32,6 +32,7 @@ pub mod addr;
 pub mod admin;
 pub mod console;
 pub mod dashboard;
+pub mod drill;
 pub mod feedpub;
 pub mod http;
 pub mod oplog;

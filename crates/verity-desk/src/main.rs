@@ -18,6 +18,7 @@ use verity_device::sealed::{self, KdfParams, SealError};
 use zeroize::Zeroizing;
 
 mod audit_cli;
+mod drill_cli;
 mod feed_cli;
 mod oplog_cli;
 mod reports_cli;
@@ -42,6 +43,9 @@ struct DataArg {
 enum Command {
     /// Serve the desk.
     Serve(ServeArgs),
+    /// Scam drills: the reserved drill list, make a drill, list drills, a drill's results.
+    #[command(subcommand)]
+    Drill(drill_cli::DrillCommand),
     /// The organisation: create its signing key, show its fingerprint.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -223,6 +227,9 @@ struct ServeArgs {
     /// http://<listen address> (https:// with TLS).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// The drill time zone (working hours 09:00–18:00 and quarters), like +08:00.
+    #[arg(long, value_name = "OFFSET", default_value = "+08:00")]
+    drill_utc_offset: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -427,12 +434,18 @@ fn serve(args: &ServeArgs) -> Result<(), CliError> {
     http::check_listen(args.listen, tls)?;
     http::public_origin(args.public_url.as_deref(), args.listen, tls)?;
     let listener = http::bind(args.listen, tls)?;
+    let drill_utc_offset_secs =
+        verity_desk::drill::schedule::parse_utc_offset(&args.drill_utc_offset)
+            .map_err(|e| CliError::Admin(AdminError::Usage(format!("--drill-utc-offset {e}"))))?;
     let pass = passphrase(args.passphrase_file.as_deref())?;
     let desk = admin::open_desk(
         &args.data.data,
         pass.as_deref().map(Vec::as_slice),
         Arc::new(SystemClock),
-        DeskConfig::default(),
+        DeskConfig {
+            drill_utc_offset_secs,
+            ..DeskConfig::default()
+        },
     )?;
     drop(pass);
     let tls = match (&args.tls_cert, &args.tls_key) {
@@ -484,6 +497,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     let clock = SystemClock;
     match cli.command {
         Command::Serve(args) => serve(&args)?,
+        Command::Drill(command) => drill_cli::run(command, out)?,
         Command::Org(command) => org(command, out, &clock)?,
         Command::EnrollCode(a) => enroll_code(&a, out, &clock)?,
         Command::Devices(command) => devices(command, out, &clock)?,

@@ -21,10 +21,11 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 13;
+pub const SCHEMA_VERSION: u32 = 14;
 
 mod checkins;
 mod console;
+mod drills;
 mod feed;
 mod oplog;
 mod reports;
@@ -143,6 +144,8 @@ CREATE TABLE agents (
     // 13: verified support sessions: sessions, frames, cursors, routes, presence, transcripts,
     // alerts, the audit recipient.
     support::MIGRATION,
+    // 14: scam drills: the reserved drill list, drills, their targets, the programme.
+    drills::MIGRATION,
 ];
 
 /// The SQLite store.

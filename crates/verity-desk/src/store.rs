@@ -501,6 +501,7 @@ pub trait DeskStore:
     ConsoleStore
     + crate::oplog::OplogStore
     + crate::support::store::SupportStore
+    + crate::drill::DrillStore
     + Send
     + Sync
     + std::fmt::Debug

@@ -32,6 +32,7 @@ use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+mod drills;
 mod oplog;
 mod passkeys;
 mod people;
@@ -633,6 +634,35 @@ pub(crate) fn router(state: Arc<HttpState>) -> Router {
         .route("/console/api/oplog/consistency", get(oplog::consistency))
         .route("/console/api/oplog/export.csv", get(oplog::export_csv))
         .route("/console/api/oplog/evidence.json", get(oplog::evidence))
+        .route(
+            "/console/api/drills",
+            get(drills::list).post(drills::create),
+        )
+        .route("/console/api/drills/scenarios", get(drills::scenarios))
+        .route(
+            "/console/api/drills/reserved",
+            get(drills::reserved).post(drills::add_reserved),
+        )
+        .route(
+            "/console/api/drills/reserved/{id}/remove",
+            post(drills::remove_reserved),
+        )
+        .route("/console/api/drills/trend", get(drills::trend))
+        .route(
+            "/console/api/drills/programme",
+            get(drills::programme).put(drills::set_programme),
+        )
+        .route("/console/api/drills/{id}", get(drills::results))
+        .route("/console/api/drills/{id}/cancel", post(drills::cancel))
+        .route("/console/api/drills/{id}/people", get(drills::people))
+        .route(
+            "/console/api/drills/{id}/export.csv",
+            get(drills::export_csv),
+        )
+        .route(
+            "/console/api/drills/{id}/export.pdf",
+            get(drills::export_pdf),
+        )
         .route("/console/api", any(api_not_found))
         .route("/console/api/", any(api_not_found))
         .route("/console/api/{*rest}", any(api_not_found))

@@ -268,6 +268,8 @@ pub struct Dashboard {
     pub checklist: Vec<crate::dashboard::TeamProgress>,
     /// Console accounts that are enabled.
     pub admins: u32,
+    /// The drill programme: owner, next drill due, whether the reminder shows.
+    pub drills: super::drills::DrillsDashboard,
 }
 
 /// Report counts.
@@ -1150,6 +1152,7 @@ impl Desk {
             },
             checklist: d.checklist,
             admins: u32::try_from(admins).unwrap_or(u32::MAX),
+            drills: self.drills_dashboard()?,
         })
     }
 

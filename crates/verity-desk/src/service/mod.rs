@@ -51,6 +51,7 @@ use zeroize::Zeroizing;
 
 mod checkin;
 pub mod console;
+pub mod drills;
 mod enroll;
 pub mod oplog;
 pub mod passkeys;
@@ -147,6 +148,9 @@ pub struct DeskConfig {
     pub report_max: u32,
     /// The window for reports to IT.
     pub report_window_secs: u64,
+    /// The drill time zone, seconds east of UTC (`--drill-utc-offset`, +08:00 by default):
+    /// drills' working hours and quarters are in it.
+    pub drill_utc_offset_secs: i32,
 }
 
 impl Default for DeskConfig {
@@ -159,6 +163,7 @@ impl Default for DeskConfig {
             totp_window_secs: 15 * 60,
             report_max: 30,
             report_window_secs: 3600,
+            drill_utc_offset_secs: crate::drill::schedule::DEFAULT_UTC_OFFSET_SECS,
         }
     }
 }

@@ -474,6 +474,7 @@ mod checkin;
 mod console;
 mod console_passkeys;
 mod console_triage;
+mod drills;
 mod feedpub;
 mod load;
 mod oplog;
