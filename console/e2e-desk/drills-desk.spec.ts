@@ -99,12 +99,12 @@ test('an admin reserves a number and a link, makes a drill, and sees it listed',
   await page.getByLabel(s['drills.value']!).fill(DRILL_NUMBER);
   await page.getByLabel(s['drills.label']!).fill('Drill line');
   await page.getByRole('button', { name: s['drills.reservedAddButton'], exact: true }).click();
-  await expect(page.getByRole('cell', { name: DRILL_NUMBER })).toBeVisible();
+  await expect(page.getByRole('cell', { name: DRILL_NUMBER, exact: true })).toBeVisible();
   await page.getByRole('radio', { name: s['reservedKind.link'] }).check();
   await page.getByLabel(s['drills.value']!).fill(DRILL_LINK);
   await page.getByLabel(s['drills.label']!).fill('Drill site');
   await page.getByRole('button', { name: s['drills.reservedAddButton'], exact: true }).click();
-  await expect(page.getByRole('cell', { name: DRILL_LINK })).toBeVisible();
+  await expect(page.getByRole('cell', { name: DRILL_LINK, exact: true })).toBeVisible();
 
   // A drill for everyone, from the next working day.
   await page.getByRole('button', { name: s['drills.new'], exact: true }).click();
