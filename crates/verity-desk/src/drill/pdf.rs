@@ -262,7 +262,8 @@ mod tests {
             .and_then(|n| n.parse().ok())
             .unwrap();
         assert!(pdf[start..].starts_with(b"xref"));
-        let first = text[start..].lines().nth(3).unwrap();
+        let tail = std::str::from_utf8(&pdf[start..]).unwrap();
+        let first = tail.lines().nth(3).unwrap();
         let off: usize = first[..10].parse().unwrap();
         assert!(pdf[off..].starts_with(b"1 0 obj"));
     }

@@ -11,13 +11,12 @@ use super::console::{ConsoleError, ConsoleSession};
 use super::{ApiError, Desk, Incoming};
 use crate::drill::results::{self, QuarterTotals, TeamTotals, Totals};
 use crate::drill::schedule;
-use crate::drill::DrillStore;
 use crate::drill::{
     pdf, Audience, DrillRecord, OutcomeResult, RemoveReserved, ReservedKind, ReservedRecord,
     TargetRecord, MAX_AUDIENCE_TEAMS, MAX_LABEL_CHARS, MAX_NAME_CHARS, MAX_RESERVED,
 };
 use crate::oplog::{csv_line, iso8601};
-use crate::store::{ConsoleStore, DeskStore, NewOp};
+use crate::store::{DeskStore, NewOp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use verity_device::proto::drill::{
