@@ -21,6 +21,7 @@ const SCREENS = [
   { hash: 'codes', nav: 'nav.codes', heading: 'codes.title', ready: 'codes.expires' },
   { hash: 'agents', nav: 'nav.agents', heading: 'agents.title', ready: 'agents.capacity' },
   { hash: 'policy', nav: 'nav.policy', heading: 'policy.title', ready: 'policy.updated' },
+  { hash: 'drills', nav: 'nav.drills', heading: 'drills.title', ready: 'drills.reportRate' },
   {
     hash: 'dashboard',
     nav: 'nav.dashboard',
@@ -61,6 +62,8 @@ for (const lang of ['en', 'ar'] as Lang[]) {
   });
 
   test(`every screen renders with no axe violations (${lang})`, async ({ page }) => {
+    // Ten screens, each with an axe run: more than the default budget on a loaded machine.
+    test.slow();
     // Start elsewhere, so that the first click is a navigation too.
     const record = await openConsole(page, { lang }, '#/account');
     await expect(page.locator('html')).toHaveAttribute('dir', dir);
@@ -78,6 +81,8 @@ for (const lang of ['en', 'ar'] as Lang[]) {
   });
 
   test(`drawers and dialogs have no axe violations (${lang})`, async ({ page }) => {
+    // Many dialogs, each with an axe run: 20 s is too tight on a loaded machine (load 12 on 2 cores).
+    test.slow();
     const record = await openConsole(page, { lang }, '#/reports');
     await page
       .getByRole('button', { name: s['reports.open']!.replace('{item}', '+85255550101') })
@@ -253,6 +258,7 @@ test('runs under the desk CSP: an inline style is refused', async ({ page }) => 
 });
 
 test('every screen has no axe violations in dark mode', async ({ page }) => {
+  test.slow(); // ten screens, each with an axe run
   await page.emulateMedia({ colorScheme: 'dark' });
   const s = strings('en');
   const record = await openConsole(page, {}, '#/account');

@@ -49,11 +49,7 @@ const me = (role: Role): Me => ({
   language: '',
 });
 
-function defaults(
-  role: Role | null,
-  oplog: unknown,
-  consistency: unknown,
-): Record<string, { status: number; body?: unknown }> {
+function defaults(role: Role | null, oplog: unknown, consistency: unknown): Record<string, Reply> {
   const ok = (body: unknown) => ({ status: 200, body });
   return {
     'GET /me': role
@@ -100,6 +96,30 @@ function defaults(
     'GET /policy': ok(fx.policy()),
     'PUT /policy': ok({ ...fx.policy(), updated_at: fx.NOW }),
     'GET /dashboard': ok(fx.dashboard()),
+    // Drills (docs/drills.md, "Console API").
+    'GET /drills/programme': ok(fx.programme()),
+    'PUT /drills/programme': ok(fx.programme({ owner: 'Lee', every_months: 6, due_soon: false })),
+    'GET /drills': ok(fx.drillSummaries()),
+    'POST /drills': ok(fx.drillSummaries()[0]),
+    'GET /drills/trend': ok(fx.drillTrend()),
+    'GET /drills/scenarios': ok(fx.drillScenarios()),
+    'GET /drills/reserved': ok(fx.reservedList()),
+    'POST /drills/reserved': ok(fx.reservedList()),
+    'POST /drills/reserved/1/remove': ok(fx.reservedList().slice(1)),
+    'GET /drills/d-00112233aabbccdd': ok(fx.drillResults()),
+    'GET /drills/d-00112233aabbccdd/people': ok(fx.drillPeople()),
+    'POST /drills/d-00112233aabbccdd/cancel': ok({
+      ...fx.drillSummaries()[0],
+      state: 'cancelled',
+      cancelled_at: fx.NOW,
+    }),
+    'GET /drills/d-00112233aabbccdd/export.csv': {
+      status: 200,
+      raw: {
+        text: 'drill,scope,team,targets\r\nd-00112233aabbccdd,drill,,40\r\n',
+        headers: { 'Content-Type': 'text/csv' },
+      },
+    },
     'GET /oplog': ok(oplog),
     'GET /oplog/consistency': ok(consistency),
     'POST /signin': role ? ok(me(role)) : ok(me('admin')),

@@ -4,6 +4,15 @@ import type {
   Dashboard,
   Device,
   DeviceDetail,
+  DrillPerson,
+  DrillResults,
+  DrillScenario,
+  DrillSummary,
+  DrillTotals,
+  DrillTrend,
+  LureText,
+  Programme,
+  Reserved,
   EnrolmentCode,
   Feed,
   Consistency,
@@ -304,6 +313,7 @@ export const dashboard = (): Dashboard => ({
     { team: '', devices: 128, reporting: 96, complete: 80, steps_done: 610, steps_total: 768 },
   ],
   admins: 3,
+  drills: { owner: 'Security team', next_due: NOW + 10 * 86_400, due_soon: true },
 });
 
 /** The operation log's records, oldest first (seq 1..n). */
@@ -392,3 +402,188 @@ export async function oplogConsistency(from: number): Promise<Consistency> {
 /** A leaf hash of a record (to check fixtures). */
 export const opLeafHash = async (op: Omit<Op, 'proof'>): Promise<string> =>
   toBase64(await leafHash(leafBytes({ ...op, proof: [] })));
+
+// Drills (docs/drills.md)
+
+const lure = (sender: string, body: string, follow_ups: string[] = []): LureText => ({
+  sender,
+  body,
+  follow_ups,
+});
+
+export const drillScenarios = (): DrillScenario[] => [
+  {
+    id: 'support_code',
+    channel: 'support_chat',
+    text: {
+      en: lure('DingTalk Support', 'Please tell me the 6-digit verification code.', [
+        'Call our hotline +852 3000 0001.',
+      ]),
+      'zh-HK': lure('釘釘客服', '請把 6 位數驗證碼告訴我。', ['可致電客服熱線 +852 3000 0001。']),
+      'zh-CN': lure('钉钉客服', '请把 6 位验证码告诉我。', ['可拨打客服热线 +852 3000 0001。']),
+      ar: lure('دعم DingTalk', 'أرسل لي رمز التحقق المكوّن من 6 أرقام.', [
+        'اتصل بخط الدعم +852 3000 0001.',
+      ]),
+    },
+  },
+  {
+    id: 'freeze_threat',
+    channel: 'notification',
+    text: {
+      en: lure(
+        'DingTalk Service',
+        'Your account will be frozen today. Verify at https://drill.acme.example/v',
+      ),
+      'zh-HK': lure('釘釘服務', '你的帳戶今日將被凍結。請到 https://drill.acme.example/v 驗證。'),
+      'zh-CN': lure('钉钉服务', '您的账号今天将被冻结。请到 https://drill.acme.example/v 验证。'),
+      ar: lure('خدمة DingTalk', 'سيُجمَّد حسابك اليوم. تحقّق على https://drill.acme.example/v'),
+    },
+  },
+];
+
+export const reservedList = (): Reserved[] => [
+  {
+    id: 1,
+    kind: 'number',
+    value: '+85230000001',
+    label: 'Drill line 1',
+    added_by: 'alice',
+    added_at: NOW - 10 * 86_400,
+  },
+  {
+    id: 2,
+    kind: 'link',
+    value: 'https://drill.acme.example/v',
+    label: 'Drill site',
+    added_by: 'alice',
+    added_at: NOW - 10 * 86_400,
+  },
+];
+
+const totals = (over: Partial<DrillTotals> = {}): DrillTotals => ({
+  targets: 40,
+  delivered: 38,
+  reported: 19,
+  engaged: 6,
+  ignored: 9,
+  pending: 4,
+  report_rate: 0.5,
+  engage_rate: 6 / 38,
+  median_report_secs: 1_380,
+  ...over,
+});
+
+export const drillSummaries = (): DrillSummary[] => [
+  {
+    id: 'd-00112233aabbccdd',
+    name: 'Q4 code drill',
+    scenario: 'support_code',
+    channel: 'support_chat',
+    number: '+85230000001',
+    link: 'https://drill.acme.example/v',
+    audience: { all: true },
+    window_start: NOW - 5 * 86_400,
+    window_end: NOW + 9 * 86_400,
+    working_days: 10,
+    act_secs: 72 * 3600,
+    created_by: 'alice',
+    created_at: NOW - 6 * 86_400,
+    cancelled_at: null,
+    state: 'running',
+    totals: totals(),
+  },
+  {
+    id: 'd-99887766ffeeddcc',
+    name: HOSTILE,
+    scenario: 'freeze_threat',
+    channel: 'notification',
+    number: '+85230000001',
+    link: 'https://drill.acme.example/v',
+    audience: { teams: ['Finance'] },
+    window_start: NOW - 100 * 86_400,
+    window_end: NOW - 86 * 86_400,
+    working_days: 10,
+    act_secs: 72 * 3600,
+    created_by: 'alice',
+    created_at: NOW - 101 * 86_400,
+    cancelled_at: null,
+    state: 'ended',
+    totals: totals({
+      targets: 12,
+      delivered: 0,
+      reported: 0,
+      engaged: 0,
+      ignored: 0,
+      pending: 0,
+      report_rate: null,
+      engage_rate: null,
+      median_report_secs: null,
+    }),
+  },
+];
+
+export const drillResults = (): DrillResults => ({
+  ...drillSummaries()[0]!,
+  teams: [
+    {
+      team: 'Finance',
+      ...totals({ targets: 15, delivered: 15, reported: 9, engaged: 4 }),
+      report_rate: 0.6,
+      engage_rate: 4 / 15,
+      median_report_secs: 600,
+    },
+    {
+      team: 'Sales',
+      ...totals({ targets: 25, delivered: 23, reported: 10, engaged: 2 }),
+      report_rate: 10 / 23,
+      engage_rate: 2 / 23,
+      median_report_secs: 5_400,
+    },
+  ],
+  repeat_engagers: 3,
+});
+
+export const drillPeople = (): DrillPerson[] => [
+  {
+    employee_id: 'E1001',
+    employee_name: 'Chan Tai Man',
+    team: 'Finance',
+    device_id: 'a3f09c1d7e5b',
+    deliver_at: NOW - 4 * 86_400,
+    delivered_at: NOW - 4 * 86_400 + 30,
+    outcome: 'engaged',
+    how: 'typed_code',
+    outcome_at: NOW - 4 * 86_400 + 400,
+    engaged_before: true,
+  },
+];
+
+export const drillTrend = (): DrillTrend => ({
+  quarters: [
+    {
+      quarter: '2026-Q3',
+      drills: 1,
+      delivered: 30,
+      report_rate: 0.3,
+      engage_rate: 0.25,
+      median_report_secs: 7_200,
+    },
+    {
+      quarter: '2026-Q4',
+      drills: 1,
+      delivered: 38,
+      report_rate: 0.5,
+      engage_rate: 6 / 38,
+      median_report_secs: 1_380,
+    },
+  ],
+  repeat_engagers: 3,
+});
+
+export const programme = (over: Partial<Programme> = {}): Programme => ({
+  owner: 'Security team',
+  every_months: 3,
+  next_due: NOW + 10 * 86_400,
+  due_soon: true,
+  ...over,
+});

@@ -120,6 +120,8 @@ export type Dashboard = {
   };
   checklist: TeamProgress[];
   admins: number;
+  /** The drill programme's reminder (absent from a desk before drills). */
+  drills?: { owner: string | null; next_due: number | null; due_soon: boolean };
 };
 
 /** `store::EnrollCodeListing`. */
@@ -299,6 +301,114 @@ export type OpLogQuery = {
   target?: string;
   device?: string;
   outcome?: string;
+};
+
+// Drills (docs/drills.md)
+
+export type Scenario = 'support_code' | 'remote_access' | 'paid_upgrade' | 'freeze_threat';
+export const SCENARIOS: readonly Scenario[] = [
+  'support_code',
+  'remote_access',
+  'paid_upgrade',
+  'freeze_threat',
+];
+export type Channel = 'notification' | 'support_chat';
+export const LURE_LANGUAGES = ['en', 'zh-HK', 'zh-CN', 'ar'] as const;
+export type LureLanguage = (typeof LURE_LANGUAGES)[number];
+/** `proto::drill::LureText`: a lure's words in one language. */
+export type LureText = { sender: string; body: string; follow_ups: string[] };
+/** A scenario of the library with its words in the four languages. */
+export type DrillScenario = {
+  id: Scenario;
+  channel: Channel;
+  text: Record<LureLanguage, LureText>;
+};
+export type ReservedKind = 'number' | 'link';
+/** A number or link on the organisation's reserved drill list. */
+export type Reserved = {
+  id: number;
+  kind: ReservedKind;
+  value: string;
+  label: string;
+  added_by: string;
+  added_at: number;
+};
+export type Audience = { all: true } | { teams: string[] };
+export type DrillState = 'scheduled' | 'running' | 'ended' | 'cancelled';
+/** A drill's (or a team's) counts and rates; rates are 0–1, `null` when nothing was delivered. */
+export type DrillTotals = {
+  targets: number;
+  delivered: number;
+  reported: number;
+  engaged: number;
+  ignored: number;
+  pending: number;
+  report_rate: number | null;
+  engage_rate: number | null;
+  median_report_secs: number | null;
+};
+export type DrillSummary = {
+  id: string;
+  name: string;
+  scenario: Scenario;
+  channel: Channel;
+  number: string;
+  link: string;
+  audience: Audience;
+  window_start: number;
+  window_end: number;
+  working_days: number;
+  act_secs: number;
+  created_by: string;
+  created_at: number;
+  cancelled_at: number | null;
+  state: DrillState;
+  totals: DrillTotals;
+};
+export type TeamTotals = DrillTotals & { team: string };
+export type DrillResults = DrillSummary & { teams: TeamTotals[]; repeat_engagers: number };
+export type DrillOutcomeName = 'reported' | 'engaged' | 'ignored';
+/** One employee's result in a drill (admins only; each view is logged). */
+export type DrillPerson = {
+  employee_id: string;
+  employee_name: string;
+  team: string;
+  device_id: string;
+  deliver_at: number;
+  delivered_at: number | null;
+  outcome: DrillOutcomeName | null;
+  how: string | null;
+  outcome_at: number | null;
+  engaged_before: boolean;
+};
+export type QuarterTrend = {
+  /** Like `2026-Q4`. */
+  quarter: string;
+  drills: number;
+  delivered: number;
+  report_rate: number | null;
+  engage_rate: number | null;
+  median_report_secs: number | null;
+};
+export type DrillTrend = { quarters: QuarterTrend[]; repeat_engagers: number };
+export type Programme = {
+  /** `null` until an owner is named. */
+  owner: string | null;
+  every_months: number;
+  next_due: number | null;
+  due_soon: boolean;
+};
+export const EVERY_MONTHS: readonly number[] = [1, 2, 3, 4, 6, 12];
+export type NewDrill = {
+  name: string;
+  scenario: Scenario;
+  number: string;
+  link: string;
+  audience: Audience;
+  /** Unix seconds. */
+  start: number;
+  working_days: number;
+  act_hours?: number;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -503,7 +613,28 @@ export const api = {
 
   oplog: (q: OpLogQuery) => get<OpLog>(`/oplog${query(q)}`),
   oplogConsistency: (from: number) => get<Consistency>(`/oplog/consistency${query({ from })}`),
+
+  drillScenarios: () => get<DrillScenario[]>('/drills/scenarios'),
+  drillReserved: () => get<Reserved[]>('/drills/reserved'),
+  addReserved: (kind: ReservedKind, value: string, label: string) =>
+    post<Reserved[]>('/drills/reserved', { kind, value, label }),
+  removeReserved: (id: number) =>
+    post<Reserved[]>(`/drills/reserved/${encodeURIComponent(String(id))}/remove`),
+  drills: () => get<DrillSummary[]>('/drills'),
+  createDrill: (drill: NewDrill) => post<DrillSummary>('/drills', drill),
+  cancelDrill: (id: string) => post<DrillSummary>(`/drills/${encodeURIComponent(id)}/cancel`),
+  drill: (id: string) => get<DrillResults>(`/drills/${encodeURIComponent(id)}`),
+  drillPeople: (id: string) => get<DrillPerson[]>(`/drills/${encodeURIComponent(id)}/people`),
+  drillTrend: () => get<DrillTrend>('/drills/trend'),
+  programme: () => get<Programme>('/drills/programme'),
+  setProgramme: (owner: string, every_months: number) =>
+    request<Programme>('PUT', '/drills/programme', { body: { owner, every_months } }),
 };
+
+/** A drill's export (`csv` or `pdf`): a plain link, downloaded with the session cookie. */
+export function drillExportHref(id: string, format: 'csv' | 'pdf'): string {
+  return `${API_BASE}/drills/${encodeURIComponent(id)}/export.${format}`;
+}
 
 /** The evidence export's address (`{checkpoint, key, entries}` for a third party). */
 export function oplogEvidenceHref(q: OpLogQuery): string {

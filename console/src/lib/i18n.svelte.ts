@@ -131,3 +131,52 @@ export function formatTime(seconds: number | null | undefined): string {
 export function formatNumber(value: number): string {
   return new Intl.NumberFormat(localeTags[current]).format(value);
 }
+
+/** A rate from 0 to 1 as a percentage in the UI language; `—` for none. */
+export function formatPercent(rate: number | null | undefined): string {
+  if (rate === null || rate === undefined) return t('common.none');
+  return new Intl.NumberFormat(localeTags[current], {
+    style: 'percent',
+    maximumFractionDigits: 0,
+  }).format(rate);
+}
+
+/**
+ * A duration in seconds in words of the UI language ("2 hr, 5 min"), to the two largest units
+ * among days, hours, minutes and seconds; `—` for none.
+ */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return t('common.none');
+  const units = [
+    ['day', 86_400],
+    ['hour', 3_600],
+    ['minute', 60],
+    ['second', 1],
+  ] as const;
+  let rest = Math.max(0, Math.round(seconds));
+  const parts: string[] = [];
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || (parts.length === 0 && unit === 'second')) {
+      parts.push(
+        new Intl.NumberFormat(localeTags[current], {
+          style: 'unit',
+          unit,
+          unitDisplay: 'short',
+        }).format(n),
+      );
+    }
+    if (parts.length === 2) break;
+    if (parts.length === 1 && n > 0 && unit !== 'second' && rest === 0) break;
+  }
+  return new Intl.ListFormat(localeTags[current], { style: 'short', type: 'unit' }).format(parts);
+}
+
+/** A Unix time (seconds) as a date in the UI language; `—` for none. */
+export function formatDate(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return t('common.none');
+  return new Intl.DateTimeFormat(localeTags[current], { dateStyle: 'medium' }).format(
+    seconds * 1000,
+  );
+}

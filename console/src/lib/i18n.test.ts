@@ -41,3 +41,34 @@ describe('catalogues', () => {
     expect(matchLanguage(['fr'])).toBeUndefined();
   });
 });
+
+describe('drill formats', () => {
+  it('words durations to their two largest units, per language', async () => {
+    const { formatDuration, formatPercent } = await import('./i18n.svelte');
+    applyLanguage('en');
+    expect(formatDuration(null)).toBe('—');
+    expect(formatDuration(0)).toBe('0 secs');
+    expect(formatDuration(45)).toBe('45 secs');
+    expect(formatDuration(3_600)).toBe('1 hr');
+    expect(formatDuration(3_725)).toBe('1 hr, 2 mins');
+    expect(formatDuration(72 * 3_600)).toBe('3 days');
+    expect(formatPercent(0.125)).toBe('13%');
+    expect(formatPercent(null)).toBe('—');
+    applyLanguage('zh-HK');
+    expect(formatDuration(3_725)).toBe(
+      new Intl.ListFormat('zh-HK', { style: 'short', type: 'unit' }).format([
+        new Intl.NumberFormat('zh-HK', {
+          style: 'unit',
+          unit: 'hour',
+          unitDisplay: 'short',
+        }).format(1),
+        new Intl.NumberFormat('zh-HK', {
+          style: 'unit',
+          unit: 'minute',
+          unitDisplay: 'short',
+        }).format(2),
+      ]),
+    );
+    applyLanguage('en');
+  });
+});

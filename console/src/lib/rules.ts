@@ -42,3 +42,31 @@ export function cidr(value: string): boolean {
     parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255)
   );
 }
+
+/** A drill number as the reserved list keeps it: `+` and 8–15 digits, not starting with 0. */
+export const e164 = (value: string): boolean => /^\+[1-9][0-9]{7,14}$/.test(value);
+
+/**
+ * A drill link (`proto::drill::valid_drill_link`): `https://`, a host, printable ASCII without
+ * spaces, quotes or angle brackets, at most 256 characters.
+ */
+export function drillLink(value: string): boolean {
+  const m = /^https:\/\/([^/?#]*)/.exec(value);
+  if (!m) return false;
+  const host = m[1] ?? '';
+  return (
+    value.length <= 256 &&
+    /^[A-Za-z0-9.:-]+$/.test(host) &&
+    /^[\x21-\x7e]+$/.test(value) &&
+    !/["'<>`]/.test(value)
+  );
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** The next working day (Monday to Friday) after `now`, as `YYYY-MM-DD` in local time. */
+export function nextWorkingDay(now: Date): string {
+  const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
+  while (d.getDay() === 0 || d.getDay() === 6) d.setDate(d.getDate() + 1);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}

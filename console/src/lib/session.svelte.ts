@@ -13,6 +13,7 @@ export type Screen =
   | 'codes'
   | 'agents'
   | 'policy'
+  | 'drills'
   | 'oplog'
   | 'account';
 export const SCREENS: readonly Screen[] = [
@@ -22,6 +23,7 @@ export const SCREENS: readonly Screen[] = [
   'codes',
   'agents',
   'policy',
+  'drills',
   'dashboard',
   'oplog',
   'account',
