@@ -859,9 +859,7 @@ pub fn drill_outcome(
 ///
 /// # Errors
 /// [`DeviceError::NotEnrolled`], a damaged state file or pinned key.
-pub fn drill_identity(
-    data_dir: &std::path::Path,
-) -> Result<(VerifyingKey, String), DeviceError> {
+pub fn drill_identity(data_dir: &std::path::Path) -> Result<(VerifyingKey, String), DeviceError> {
     let state = DeviceState::load(data_dir)?.ok_or(DeviceError::NotEnrolled)?;
     let key = proto::parse_public_key(&state.org.public_key, "organisation key")?;
     Ok((key, state.device_id))

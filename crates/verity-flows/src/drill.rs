@@ -17,11 +17,10 @@ use verity_checklist::checklist::{
     DrillEvidence, DrillOutcomeKind, Evidence, Interval, LastDrill, StepId, MAX_OWNER_CHARS,
 };
 use verity_core::Timestamp;
-use verity_device::proto::drill::{
-    lure_text, Channel, DrillOutcome, LureBody, LuresAnswer, OutcomeEvent, OutcomeHow,
-    Programme,
-};
 use verity_device::proto::codes;
+use verity_device::proto::drill::{
+    lure_text, Channel, DrillOutcome, LureBody, LuresAnswer, OutcomeEvent, OutcomeHow, Programme,
+};
 use verity_device::{DeviceContext, DeviceError};
 use verity_store::drills::{DrillChatLine, NewDrillLure, UnsentDrillOutcome};
 use verity_store::Store;
@@ -224,7 +223,11 @@ pub fn keep(
     now: Timestamp,
 ) -> Result<Refreshed, FlowError> {
     let mut out = Refreshed::default();
-    for token in answer.lures.iter().take(verity_device::proto::drill::MAX_LURES) {
+    for token in answer
+        .lures
+        .iter()
+        .take(verity_device::proto::drill::MAX_LURES)
+    {
         let body = match LureBody::verify(token, &identity.org_key, &identity.device_id) {
             Ok(b) => b,
             Err(e) => {
@@ -326,11 +329,7 @@ fn apply_programme(store: &mut Store, p: &Programme, now: Timestamp) -> Result<b
 /// Records the last drill's outcome in step 4's evidence (keeping its owner and schedule; the
 /// programme's when the employee named none). Nothing when no owner is known at all: the drill
 /// list still shows it.
-fn record_last_drill(
-    store: &mut Store,
-    last: LastDrill,
-    now: Timestamp,
-) -> Result<(), FlowError> {
+fn record_last_drill(store: &mut Store, last: LastDrill, now: Timestamp) -> Result<(), FlowError> {
     let step = crate::checklist::current(store, now)?.get(StepId::DrillOwner);
     let base = match step.evidence {
         Some(Evidence::DrillOwner(d)) => Some(d),
@@ -441,7 +440,12 @@ pub fn mark_shown(
         return Ok(false);
     }
     if lure.body.channel == Channel::SupportChat {
-        let text = lure_text(lure.body.scenario, language, &lure.body.number, &lure.body.link);
+        let text = lure_text(
+            lure.body.scenario,
+            language,
+            &lure.body.number,
+            &lure.body.link,
+        );
         store.append_drill_chat(
             drill_id,
             &DrillChatLine {
@@ -588,7 +592,12 @@ pub fn chat_send(
             at: now,
         },
     )?;
-    let words = lure_text(lure.body.scenario, language, &lure.body.number, &lure.body.link);
+    let words = lure_text(
+        lure.body.scenario,
+        language,
+        &lure.body.number,
+        &lure.body.link,
+    );
     let theirs = lure.chat.iter().filter(|l| !l.from_me).count();
     if !words.follow_ups.is_empty() {
         // The follow-ups in turn, then the first again: it keeps asking for the code.
@@ -745,11 +754,10 @@ pub fn flush(store: &mut Store, ctx: &DeviceContext) -> Result<Flushed, FlowErro
 }
 
 fn refused_for_good(e: &DeviceError) -> bool {
-    matches!(e.code(), codes::DRILL_UNKNOWN | codes::DRILL_OUTCOME_INVALID)
-        || matches!(
-            e,
-            DeviceError::Proto(verity_device::ProtoError::Json(_))
-        )
+    matches!(
+        e.code(),
+        codes::DRILL_UNKNOWN | codes::DRILL_OUTCOME_INVALID
+    ) || matches!(e, DeviceError::Proto(verity_device::ProtoError::Json(_)))
 }
 
 #[cfg(test)]
@@ -758,7 +766,13 @@ mod tests {
 
     #[test]
     fn codes_are_runs_of_four_to_eight_digits() {
-        for yes in ["123456", "my code is 4821", "12 34 56", "12-34", "１２３４５６"] {
+        for yes in [
+            "123456",
+            "my code is 4821",
+            "12 34 56",
+            "12-34",
+            "１２３４５６",
+        ] {
             assert!(holds_code(yes), "{yes}");
         }
         for no in [

@@ -363,21 +363,39 @@ fn the_first_act_is_recorded_once_and_sent_once() {
     assert!(again.new.is_empty());
     assert_eq!(d.store.drill_lures().unwrap().len(), 1);
     // Not shown before its moment.
-    assert!(drill::due(&d.store, &d.identity, time(&d.clock)).unwrap().is_empty());
+    assert!(drill::due(&d.store, &d.identity, time(&d.clock))
+        .unwrap()
+        .is_empty());
     d.set(NOW + 120);
     assert!(drill::mark_shown(&mut d.store, &d.identity, "d-once", "en", time(&d.clock)).unwrap());
     assert!(!drill::mark_shown(&mut d.store, &d.identity, "d-once", "en", time(&d.clock)).unwrap());
     d.set(NOW + 180);
-    let first = drill::act(&mut d.store, &d.identity, "d-once", Act::ReportToIt, time(&d.clock)).unwrap();
+    let first = drill::act(
+        &mut d.store,
+        &d.identity,
+        "d-once",
+        Act::ReportToIt,
+        time(&d.clock),
+    )
+    .unwrap();
     assert!(first.recorded);
     assert_eq!(first.lure.outcome, Some(DrillOutcomeKind::Reported));
     assert_eq!(first.lure.how, Some(OutcomeHow::ReportToIt));
     d.set(NOW + 200);
-    let second =
-        drill::act(&mut d.store, &d.identity, "d-once", Act::OpenedLink, time(&d.clock)).unwrap();
+    let second = drill::act(
+        &mut d.store,
+        &d.identity,
+        "d-once",
+        Act::OpenedLink,
+        time(&d.clock),
+    )
+    .unwrap();
     assert!(!second.recorded);
     assert_eq!(second.lure.outcome, Some(DrillOutcomeKind::Reported));
-    assert_eq!(second.lure.acted_at, Some(Timestamp(i64::try_from(NOW).unwrap() + 180)));
+    assert_eq!(
+        second.lure.acted_at,
+        Some(Timestamp(i64::try_from(NOW).unwrap() + 180))
+    );
 
     let f = drill::flush(&mut d.store, &d.ctx).unwrap();
     assert_eq!(f.sent, 2, "delivered, then reported");
@@ -407,7 +425,14 @@ fn flush_retries_after_the_desk_was_unreachable() {
     drill::refresh(&mut d.store, &d.ctx, now).unwrap();
     d.set(NOW + 100);
     drill::mark_shown(&mut d.store, &d.identity, "d-retry", "en", time(&d.clock)).unwrap();
-    drill::act(&mut d.store, &d.identity, "d-retry", Act::Dismissed, time(&d.clock)).unwrap();
+    drill::act(
+        &mut d.store,
+        &d.identity,
+        "d-retry",
+        Act::Dismissed,
+        time(&d.clock),
+    )
+    .unwrap();
     desk.down.store(true, Ordering::SeqCst);
     let e = drill::flush(&mut d.store, &d.ctx).unwrap_err();
     assert!(matches!(e, FlowError::Device(_)), "{e}");
@@ -451,12 +476,21 @@ fn a_check_of_the_number_or_link_reports_and_an_unanswered_lure_expires() {
     drill::refresh(&mut d.store, &d.ctx, now).unwrap();
     // Not shown yet: a check of its number acts on nothing.
     let o = verity_flows::check::check(&mut d.store, "+852 3001 9999", None, None).unwrap();
-    assert!(drill::match_check(&mut d.store, &d.identity, &o, time(&d.clock))
-        .unwrap()
-        .is_empty());
+    assert!(
+        drill::match_check(&mut d.store, &d.identity, &o, time(&d.clock))
+            .unwrap()
+            .is_empty()
+    );
     d.set(NOW + 61);
     for l in drill::due(&d.store, &d.identity, time(&d.clock)).unwrap() {
-        drill::mark_shown(&mut d.store, &d.identity, &l.body.drill_id, "en", time(&d.clock)).unwrap();
+        drill::mark_shown(
+            &mut d.store,
+            &d.identity,
+            &l.body.drill_id,
+            "en",
+            time(&d.clock),
+        )
+        .unwrap();
     }
     // The number as the employee would type it: normalised, it is the lure's.
     let o = verity_flows::check::check(&mut d.store, "+852 3001 9999", None, None).unwrap();
@@ -467,13 +501,20 @@ fn a_check_of_the_number_or_link_reports_and_an_unanswered_lure_expires() {
     let l = drill::get(&d.store, &d.identity, "d-num").unwrap();
     assert_eq!(l.how, Some(OutcomeHow::Check));
     // The same check again reveals nothing new.
-    assert!(drill::match_check(&mut d.store, &d.identity, &o, time(&d.clock))
+    assert!(
+        drill::match_check(&mut d.store, &d.identity, &o, time(&d.clock))
+            .unwrap()
+            .is_empty()
+    );
+    // The other lure is left unanswered past its expiry: ignored, expired.
+    assert!(drill::expire(&mut d.store, time(&d.clock))
         .unwrap()
         .is_empty());
-    // The other lure is left unanswered past its expiry: ignored, expired.
-    assert!(drill::expire(&mut d.store, time(&d.clock)).unwrap().is_empty());
     d.set(NOW + 60 + 3600);
-    assert_eq!(drill::expire(&mut d.store, time(&d.clock)).unwrap(), ["d-late"]);
+    assert_eq!(
+        drill::expire(&mut d.store, time(&d.clock)).unwrap(),
+        ["d-late"]
+    );
     let l = drill::get(&d.store, &d.identity, "d-late").unwrap();
     assert_eq!(l.outcome, Some(DrillOutcomeKind::Ignored));
     assert_eq!(l.how, Some(OutcomeHow::Expired));
@@ -497,27 +538,72 @@ fn the_fake_chat_keeps_asking_and_a_typed_code_is_engaged() {
     assert_eq!(l.chat.len(), 1);
     assert!(!l.chat[0].from_me);
     assert!(l.chat[0].text.contains("驗證碼"), "{}", l.chat[0].text);
-    let a = drill::chat_send(&mut d.store, &d.identity, "d-chat", "Who are you?", "zh-HK", time(&d.clock))
-        .unwrap();
+    let a = drill::chat_send(
+        &mut d.store,
+        &d.identity,
+        "d-chat",
+        "Who are you?",
+        "zh-HK",
+        time(&d.clock),
+    )
+    .unwrap();
     assert!(!a.recorded);
     assert_eq!(a.lure.chat.len(), 3);
-    assert!(a.lure.chat[2].text.contains("10"), "{}", a.lure.chat[2].text);
+    assert!(
+        a.lure.chat[2].text.contains("10"),
+        "{}",
+        a.lure.chat[2].text
+    );
     assert!(matches!(
-        drill::chat_send(&mut d.store, &d.identity, "d-chat", "   ", "en", time(&d.clock)),
+        drill::chat_send(
+            &mut d.store,
+            &d.identity,
+            "d-chat",
+            "   ",
+            "en",
+            time(&d.clock)
+        ),
         Err(FlowError::Drill(drill::DrillError::BadMessage))
     ));
     let long = "x".repeat(drill::MAX_CHAT_CHARS + 1);
-    assert!(drill::chat_send(&mut d.store, &d.identity, "d-chat", &long, "en", time(&d.clock)).is_err());
-    let a = drill::chat_send(&mut d.store, &d.identity, "d-chat", "ok it is 482 913", "en", time(&d.clock))
-        .unwrap();
+    assert!(drill::chat_send(
+        &mut d.store,
+        &d.identity,
+        "d-chat",
+        &long,
+        "en",
+        time(&d.clock)
+    )
+    .is_err());
+    let a = drill::chat_send(
+        &mut d.store,
+        &d.identity,
+        "d-chat",
+        "ok it is 482 913",
+        "en",
+        time(&d.clock),
+    )
+    .unwrap();
     assert!(a.recorded);
     assert_eq!(a.lure.outcome, Some(DrillOutcomeKind::Engaged));
     assert_eq!(a.lure.how, Some(OutcomeHow::TypedCode));
     let mine = a.lure.chat.last().unwrap();
     assert!(mine.from_me);
-    assert!(!mine.text.contains("482"), "the code is never kept: {}", mine.text);
+    assert!(
+        !mine.text.contains("482"),
+        "the code is never kept: {}",
+        mine.text
+    );
     // Later messages change nothing.
-    let b = drill::chat_send(&mut d.store, &d.identity, "d-chat", "hello?", "en", time(&d.clock)).unwrap();
+    let b = drill::chat_send(
+        &mut d.store,
+        &d.identity,
+        "d-chat",
+        "hello?",
+        "en",
+        time(&d.clock),
+    )
+    .unwrap();
     assert_eq!(b.lure, a.lure);
     // A notification lure is no chat.
     hand_out(
@@ -527,7 +613,14 @@ fn the_fake_chat_keeps_asking_and_a_typed_code_is_engaged() {
     );
     drill::refresh(&mut d.store, &d.ctx, time(&d.clock)).unwrap();
     assert!(matches!(
-        drill::chat_send(&mut d.store, &d.identity, "d-note", "hi", "en", time(&d.clock)),
+        drill::chat_send(
+            &mut d.store,
+            &d.identity,
+            "d-note",
+            "hi",
+            "en",
+            time(&d.clock)
+        ),
         Err(FlowError::Drill(drill::DrillError::NotAChat))
     ));
 }
@@ -556,11 +649,21 @@ fn the_programme_fills_step_four_and_the_last_drill_is_recorded() {
         panic!("no drill evidence: {step:?}");
     };
     assert_eq!(e.owner, "IT Security (Wong)");
-    assert_eq!(e.next_drill, Timestamp(i64::try_from(NOW).unwrap() + 30 * 86_400));
+    assert_eq!(
+        e.next_drill,
+        Timestamp(i64::try_from(NOW).unwrap() + 30 * 86_400)
+    );
     assert!(e.last_drill.is_none());
     d.set(NOW + 61);
     drill::mark_shown(&mut d.store, &d.identity, "d-prog", "en", time(&d.clock)).unwrap();
-    drill::act(&mut d.store, &d.identity, "d-prog", Act::OpenedLink, time(&d.clock)).unwrap();
+    drill::act(
+        &mut d.store,
+        &d.identity,
+        "d-prog",
+        Act::OpenedLink,
+        time(&d.clock),
+    )
+    .unwrap();
     let step = verity_flows::checklist::current(&mut d.store, time(&d.clock))
         .unwrap()
         .get(StepId::DrillOwner);
@@ -577,7 +680,8 @@ fn the_programme_fills_step_four_and_the_last_drill_is_recorded() {
         owner: "Ms Lee".into(),
         ..e
     };
-    verity_flows::checklist::record(&mut d.store, Evidence::DrillOwner(mine), time(&d.clock)).unwrap();
+    verity_flows::checklist::record(&mut d.store, Evidence::DrillOwner(mine), time(&d.clock))
+        .unwrap();
     let r = drill::refresh(&mut d.store, &d.ctx, time(&d.clock)).unwrap();
     assert!(!r.programme_recorded);
     let step = verity_flows::checklist::current(&mut d.store, time(&d.clock))

@@ -501,8 +501,12 @@ mod tests {
     fn the_first_act_wins_and_outcomes_are_sent_once() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();
-        assert!(s.insert_drill_lure(&lure("d-1", 100), Timestamp(50)).unwrap());
-        assert!(!s.insert_drill_lure(&lure("d-1", 100), Timestamp(60)).unwrap());
+        assert!(s
+            .insert_drill_lure(&lure("d-1", 100), Timestamp(50))
+            .unwrap());
+        assert!(!s
+            .insert_drill_lure(&lure("d-1", 100), Timestamp(60))
+            .unwrap());
         assert_eq!(s.drill_lures().unwrap().len(), 1);
         assert!(s.due_drill_lures(Timestamp(99)).unwrap().is_empty());
         assert_eq!(s.due_drill_lures(Timestamp(100)).unwrap().len(), 1);
@@ -522,7 +526,9 @@ mod tests {
         s.mark_drill_sent("d-1", true).unwrap();
         assert!(s.unsent_drill_outcomes().unwrap().is_empty());
         // An unknown outcome is refused by the table, and changes nothing.
-        assert!(s.insert_drill_lure(&lure("d-2", 100), Timestamp(50)).unwrap());
+        assert!(s
+            .insert_drill_lure(&lure("d-2", 100), Timestamp(50))
+            .unwrap());
         assert!(s
             .record_drill_act("d-2", "maybe", "x", Timestamp(1))
             .is_err());
@@ -533,8 +539,10 @@ mod tests {
     fn expiry_ignores_shown_lures_and_forgets_unshown_ones() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();
-        s.insert_drill_lure(&lure("d-a", 100), Timestamp(1)).unwrap();
-        s.insert_drill_lure(&lure("d-b", 100), Timestamp(1)).unwrap();
+        s.insert_drill_lure(&lure("d-a", 100), Timestamp(1))
+            .unwrap();
+        s.insert_drill_lure(&lure("d-b", 100), Timestamp(1))
+            .unwrap();
         s.mark_drill_shown("d-a", Timestamp(100)).unwrap();
         assert!(s.expire_drill_lures(Timestamp(3699)).unwrap().is_empty());
         assert_eq!(s.expire_drill_lures(Timestamp(3700)).unwrap(), ["d-a"]);
@@ -548,7 +556,8 @@ mod tests {
     fn chat_lines_are_capped() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();
-        s.insert_drill_lure(&lure("d-c", 100), Timestamp(1)).unwrap();
+        s.insert_drill_lure(&lure("d-c", 100), Timestamp(1))
+            .unwrap();
         for i in 0..MAX_DRILL_CHAT_LINES {
             let line = DrillChatLine {
                 from_me: i % 2 == 0,

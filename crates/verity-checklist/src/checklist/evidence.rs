@@ -290,7 +290,10 @@ impl Evidence {
                 if let Some(last) = &d.last_drill {
                     if last.drill_id.is_empty()
                         || last.drill_id.len() > 64
-                        || last.drill_id.chars().any(|c| c.is_control() || c.is_whitespace())
+                        || last
+                            .drill_id
+                            .chars()
+                            .any(|c| c.is_control() || c.is_whitespace())
                     {
                         return Err(EvidenceError::BadDrill);
                     }
