@@ -361,7 +361,7 @@ fn record_last_drill(store: &mut Store, last: LastDrill, now: Timestamp) -> Resu
 pub fn list(store: &Store, identity: &Identity) -> Result<Vec<Lure>, FlowError> {
     let mut out = Vec::new();
     for row in store.drill_lures()? {
-        if let Some(l) = read(store, identity, row)? {
+        if let Some(l) = read(store, identity, &row)? {
             out.push(l);
         }
     }
@@ -374,13 +374,13 @@ pub fn list(store: &Store, identity: &Identity) -> Result<Vec<Lure>, FlowError> 
 /// [`DrillError::Unknown`]; store errors.
 pub fn get(store: &Store, identity: &Identity, drill_id: &str) -> Result<Lure, FlowError> {
     let row = store.drill_lure(drill_id)?.ok_or(DrillError::Unknown)?;
-    Ok(read(store, identity, row)?.ok_or(DrillError::Unknown)?)
+    Ok(read(store, identity, &row)?.ok_or(DrillError::Unknown)?)
 }
 
 fn read(
     store: &Store,
     identity: &Identity,
-    row: verity_store::drills::DrillLure,
+    row: &verity_store::drills::DrillLure,
 ) -> Result<Option<Lure>, FlowError> {
     let Ok(body) = LureBody::verify(&row.token, &identity.org_key, &identity.device_id) else {
         return Ok(None);
@@ -416,7 +416,7 @@ fn read(
 pub fn due(store: &Store, identity: &Identity, now: Timestamp) -> Result<Vec<Lure>, FlowError> {
     let mut out = Vec::new();
     for row in store.due_drill_lures(now)? {
-        if let Some(l) = read(store, identity, row)? {
+        if let Some(l) = read(store, identity, &row)? {
             out.push(l);
         }
     }

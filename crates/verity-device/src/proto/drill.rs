@@ -47,6 +47,7 @@ pub const MAX_LINK_CHARS: usize = 256;
 pub const MAX_OWNER_CHARS: usize = 128;
 
 /// The scenario library: the seed's three scripts, as a scammer brings them to a desktop.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scenario {
@@ -100,6 +101,7 @@ impl Scenario {
 }
 
 /// How a lure reaches the employee.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -307,6 +309,7 @@ impl OutcomeEvent {
 }
 
 /// How the outcome came about.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeHow {
