@@ -103,7 +103,9 @@ impl Scenario {
 /// How a lure reaches the employee.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+// The container's name only (JSON is unchanged): in the app's bindings `DrillChannel`, since
+// `Channel` is the Tauri runtime's own name.
+#[serde(rename = "DrillChannel", rename_all = "snake_case")]
 pub enum Channel {
     /// A desktop notification that imitates a support message; a click opens it in Verity.
     Notification,
