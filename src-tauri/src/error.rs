@@ -114,6 +114,8 @@ reasons! {
     NextDrillNotInFuture => "next_drill_not_in_future",
     /// The drill interval is not allowed.
     BadInterval => "bad_interval",
+    /// The last drill's id is not usable.
+    BadDrill => "bad_drill",
     /// A quiz with no questions.
     NoQuestions => "no_questions",
     /// A score above the total.
@@ -225,6 +227,10 @@ reasons! {
     CodeMismatch => "code_mismatch",
     /// Support: a message was altered or replayed on the way.
     ChannelBroken => "channel_broken",
+    /// Drills: the desk does not know the drill, or this device is not in its audience.
+    DrillUnknown => "drill_unknown",
+    /// Drills: an outcome the desk refused (event and how disagree, a time in the future).
+    DrillOutcomeInvalid => "drill_outcome_invalid",
 }
 
 /// The closed set of error codes that cross IPC. Add a code only when the UI must branch on it.
@@ -371,6 +377,10 @@ impl From<verity_flows::FlowError> for IpcError {
                 e.to_string(),
                 ErrorReason::NothingToReport,
             ),
+            FlowError::Drill(d @ verity_flows::drill::DrillError::Unknown) => {
+                IpcError::new(ErrorCode::NotFound, d.to_string())
+            }
+            FlowError::Drill(d) => IpcError::new(ErrorCode::InvalidInput, d.to_string()),
         }
     }
 }
@@ -449,7 +459,12 @@ mod tests {
     fn every_desk_code_is_a_known_reason() {
         use verity_device::proto::codes;
         let not_refusals = [codes::OK, codes::NOT_CHECKED, codes::REGION_NO_POLICY];
-        for code in codes::ALL.iter().filter(|c| !not_refusals.contains(c)) {
+        let drills = [codes::DRILL_UNKNOWN, codes::DRILL_OUTCOME_INVALID];
+        for code in codes::ALL
+            .iter()
+            .chain(drills.iter())
+            .filter(|c| !not_refusals.contains(c))
+        {
             assert_ne!(ErrorReason::from_code(code), ErrorReason::Unknown, "{code}");
         }
     }
@@ -519,6 +534,7 @@ mod tests {
             V::BadOwner,
             V::NextDrillNotInFuture(String::new()),
             V::BadInterval(Interval::QUARTER),
+            V::BadDrill,
             V::NoQuestions,
             V::ScoreAboveTotal { score: 2, total: 1 },
             V::PassedMismatch {
@@ -536,6 +552,7 @@ mod tests {
                 | V::BadOwner
                 | V::NextDrillNotInFuture(_)
                 | V::BadInterval(_)
+                | V::BadDrill
                 | V::NoQuestions
                 | V::ScoreAboveTotal { .. }
                 | V::PassedMismatch { .. } => {}

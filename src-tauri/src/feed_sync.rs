@@ -647,7 +647,10 @@ async fn run_sync<R: Runtime>(
     // The desk hears how this device stands, and IT's answers come back (in the background:
     // never part of the sync's result).
     let handle = app.clone();
-    tauri::async_runtime::spawn(async move { crate::desk_contact::after_sync(&handle).await });
+    tauri::async_runtime::spawn(async move {
+        crate::desk_contact::after_sync(&handle).await;
+        crate::drill::after_sync(&handle).await;
+    });
     Ok(())
 }
 

@@ -109,6 +109,17 @@ pub trait Host: Send + Sync {
         self.notify(notice)
     }
 
+    /// Shows a scam drill's lure as the scam would arrive: a notification whose title is the
+    /// lure's sender and whose text is its message; clicking it opens the lure view
+    /// (`open-drill` with `drill_id`) where the desktop supports it. By default, a plain
+    /// notification.
+    ///
+    /// # Errors
+    /// [`HostError::Notification`] when no notification service answers.
+    fn notify_drill_lure(&self, notice: &Notice, _drill_id: &str) -> Result<(), HostError> {
+        self.notify(notice)
+    }
+
     /// Asks the user where to save a file: the desktop's Save dialog, opened in the Downloads
     /// folder with `request.file_name` suggested (the dialog asks before replacing a file).
     /// `Ok(None)`: the user cancelled. Blocks until the user answers: call it off the main

@@ -38,6 +38,7 @@ pub const RUST_KEYS: &[&str] = &[
     "tray.support.chatting",
     "tray.support.calling",
     "tray.support.cannot_check",
+    "notification.drill.action",
 ];
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod commands;
 pub mod desk_contact;
 pub mod desktop;
+pub mod drill;
 pub mod error;
 pub mod feed_sync;
 pub mod feed_words;
@@ -105,6 +106,8 @@ pub fn run() {
             // Support sessions, and the tray's "is support really talking to me?" line.
             app.manage(support::Support::default());
             support::spawn_status_loop(app.handle().clone());
+            // Scam drills: the organisation's signed lures, shown when due (docs/drills.md).
+            drill::start(app.handle().clone());
             if !std::env::args().any(|a| a == HIDDEN_FLAG) {
                 show_main_window(app.handle());
             }

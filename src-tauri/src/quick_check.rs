@@ -65,6 +65,11 @@ pub fn check_clipboard<R: Runtime>(app: &AppHandle<R>) {
             verity_check::history::CheckSource::Clipboard,
         ) {
             Ok(outcome) => {
+                // A drill's number or link reports that drill, and its reveal shows in the
+                // window, brought forward.
+                if crate::drill::after_check(app, &state, &outcome) {
+                    crate::show_main_window(app);
+                }
                 // An open "Recent checks" list reloads (the check may have been recorded).
                 if let Err(e) = tauri_specta::Event::emit(&crate::commands::HistoryChanged, app) {
                     log::warn!("cannot emit history-changed: {e}");

@@ -413,6 +413,7 @@ fn drill_recorded_long_ago(h: &Harness, next_drill: i64) {
     use verity_checklist::checklist::{DrillEvidence, Event, Evidence, Interval, StepId};
     let mut store = verity_store::Store::open(&h.data_dir()).unwrap();
     let e = Evidence::DrillOwner(DrillEvidence {
+        last_drill: None,
         owner: "Ada".into(),
         schedule: Interval::QUARTER,
         next_drill: Timestamp(next_drill),

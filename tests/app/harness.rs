@@ -59,6 +59,8 @@ pub struct FakeHost {
     pub open_answers: Mutex<VecDeque<Option<PathBuf>>>,
     /// Tripwire alerts shown, with their `strong` flag.
     pub tripwire_notices: Mutex<Vec<(Notice, bool)>>,
+    /// Drill lures shown, with their drill id.
+    pub drill_lures: Mutex<Vec<(Notice, String)>>,
 }
 
 /// The host's side of a held registration.
@@ -189,6 +191,14 @@ impl Host for FakeHost {
             .lock()
             .unwrap()
             .push((notice.clone(), strong));
+        Ok(())
+    }
+    fn notify_drill_lure(&self, notice: &Notice, drill_id: &str) -> Result<(), HostError> {
+        self.refusing()?;
+        self.drill_lures
+            .lock()
+            .unwrap()
+            .push((notice.clone(), drill_id.to_owned()));
         Ok(())
     }
     fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {

@@ -12,6 +12,7 @@ mod replies;
 mod bindings;
 mod checklist;
 mod device;
+mod drill;
 mod feed;
 mod ipc;
 mod it_report;

@@ -591,6 +591,7 @@ mod tests {
             c.apply(
                 StepId::DrillOwner,
                 &Event::Record(Evidence::DrillOwner(DrillEvidence {
+                    last_drill: None,
                     owner: "=HYPERLINK(\"x\") <b>Ann</b>".into(),
                     schedule: Interval::QUARTER,
                     next_drill: Interval::QUARTER.after(now),

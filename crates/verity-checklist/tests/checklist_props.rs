@@ -50,6 +50,7 @@ fn evidence() -> impl Strategy<Value = (Evidence, i64)> {
     let drill =
         ("[ a-zA-Z陳]{0,8}", interval(), -30i64..400).prop_map(|(owner, schedule, days)| {
             Evidence::DrillOwner(DrillEvidence {
+                last_drill: None,
                 owner,
                 schedule,
                 // Placeholder; made relative to now when applied.

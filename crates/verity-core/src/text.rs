@@ -27,6 +27,7 @@ macro_rules! catalog {
             include_str!(concat!("../../../locales/", $lang, "/check.json")),
             include_str!(concat!("../../../locales/", $lang, "/checklist.json")),
             include_str!(concat!("../../../locales/", $lang, "/checklist_ui.json")),
+            include_str!(concat!("../../../locales/", $lang, "/drill_notice.json")),
             include_str!(concat!("../../../locales/", $lang, "/feed.json")),
             include_str!(concat!("../../../locales/", $lang, "/support.json")),
             include_str!(concat!("../../../locales/", $lang, "/tripwire.json")),

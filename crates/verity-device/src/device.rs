@@ -807,6 +807,64 @@ pub fn report_status(ctx: &DeviceContext, ids: &[u64]) -> Result<Vec<ReportOutco
     Ok(answer.reports)
 }
 
+/// Asks the desk for this device's scam-drill lures and the organisation's drill programme
+/// (`POST /v1/drill/lures`). The answer is signed by the organisation key like every answer; the
+/// lures in it are **not** verified here: the caller verifies each token with
+/// [`proto::drill::LureBody::verify`] under [`drill_identity`] before believing it is a drill.
+///
+/// # Errors
+/// [`DeviceError`]: not enrolled (or an agent's app), the key store, the network, or the desk's
+/// refusal.
+pub fn drill_lures(ctx: &DeviceContext) -> Result<proto::drill::LuresAnswer, DeviceError> {
+    let (state, key, client) = load_bound(ctx)?;
+    let answer: proto::drill::LuresAnswer = client.call(
+        paths::DRILL_LURES,
+        &proto::drill::LuresRequest {},
+        &key,
+        Some(&state.certificate),
+        ctx.clock.as_ref(),
+    )?;
+    if answer.lures.len() > proto::drill::MAX_LURES {
+        return Err(ClientError::BadResponse("too many drill lures".into()).into());
+    }
+    Ok(answer)
+}
+
+/// Tells the desk what became of a drill lure (`POST /v1/drill/outcome`); the desk's receipt
+/// (what it holds: the first final outcome wins). The outcome is validated first: a refused
+/// field is `ProtoError::Json` naming it, and nothing is sent.
+///
+/// # Errors
+/// [`DeviceError`]: a field refused, not enrolled, the key store, the network, or the desk's
+/// refusal (`drill_unknown`, `drill_outcome_invalid`).
+pub fn drill_outcome(
+    ctx: &DeviceContext,
+    outcome: &proto::drill::DrillOutcome,
+) -> Result<proto::drill::OutcomeReceipt, DeviceError> {
+    outcome
+        .validate(Some(ctx.clock.now()))
+        .map_err(|e| ProtoError::Json(e.to_string()))?;
+    let (state, key, client) = load_bound(ctx)?;
+    Ok(client.call(
+        paths::DRILL_OUTCOME,
+        outcome,
+        &key,
+        Some(&state.certificate),
+        ctx.clock.as_ref(),
+    )?)
+}
+
+/// What a lure must be signed for to be believed a drill: the organisation key this device
+/// pinned at enrolment and its own device id. Read locally (no key store, no network).
+///
+/// # Errors
+/// [`DeviceError::NotEnrolled`], a damaged state file or pinned key.
+pub fn drill_identity(data_dir: &std::path::Path) -> Result<(VerifyingKey, String), DeviceError> {
+    let state = DeviceState::load(data_dir)?.ok_or(DeviceError::NotEnrolled)?;
+    let key = proto::parse_public_key(&state.org.public_key, "organisation key")?;
+    Ok((key, state.device_id))
+}
+
 /// Gives up the binding: tells the desk (which revokes the device) when `tell_desk`, then removes
 /// the key and the state. The local unbinding happens even when the desk cannot be reached.
 ///

@@ -40,6 +40,9 @@ pub enum FlowError {
     /// entry or warning sign that is no longer kept.
     #[error("there is nothing to report: {0}")]
     NothingToReport(&'static str),
+    /// A drill flow refused (an unknown drill, a chat message that does not hold).
+    #[error(transparent)]
+    Drill(#[from] crate::drill::DrillError),
     /// A file that must be new already exists.
     #[error("{} already exists", path.display())]
     Exists {

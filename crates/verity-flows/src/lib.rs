@@ -12,6 +12,7 @@
 pub mod check;
 pub mod checklist;
 pub mod device;
+pub mod drill;
 mod error;
 pub mod feed;
 pub mod files;

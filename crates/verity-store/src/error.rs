@@ -95,6 +95,8 @@ pub enum Stored {
     Tripwire,
     /// The reports sent to IT.
     ItReports,
+    /// The scam-drill lures.
+    Drills,
 }
 
 impl std::fmt::Display for Stored {
@@ -113,6 +115,7 @@ impl std::fmt::Display for Stored {
             Stored::AuditAnchor => "audit anchor",
             Stored::Tripwire => "tripwire events",
             Stored::ItReports => "reports to IT",
+            Stored::Drills => "drill lures",
             Stored::TrustLog => "trust log",
         })
     }

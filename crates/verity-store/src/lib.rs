@@ -8,6 +8,7 @@
 pub mod blocklist;
 pub mod checklist;
 mod data_dir;
+pub mod drills;
 mod error;
 pub mod feed;
 mod feed_block;

@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     crate::checklist::MIGRATION_AUDIT_ANCHOR,
     crate::tripwire::MIGRATION_TRIPWIRE,
     crate::it_reports::MIGRATION_IT_REPORTS,
+    crate::drills::MIGRATION_DRILLS,
 ];
 
 /// The schema version this build writes.

@@ -67,6 +67,7 @@ fn filled(dir: &Path) -> Store {
     go(
         StepId::DrillOwner,
         Event::Record(Evidence::DrillOwner(DrillEvidence {
+            last_drill: None,
             owner: "Chan Tai Man".into(),
             schedule: Interval::QUARTER,
             next_drill: Interval::QUARTER.after(t(2)),

@@ -285,6 +285,7 @@ pub fn run(
                 None => schedule.after(now),
             };
             let e = Evidence::DrillOwner(DrillEvidence {
+                last_drill: None,
                 owner: name.trim().to_owned(),
                 schedule,
                 next_drill: next,

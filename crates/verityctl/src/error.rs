@@ -51,7 +51,8 @@ impl From<verity_flows::FlowError> for CliError {
             | FlowError::Passphrase(_)
             | FlowError::Exists { .. }
             | FlowError::NoteHoldsCode
-            | FlowError::NothingToReport(_)) => CliError::Usage(e.to_string()),
+            | FlowError::NothingToReport(_)
+            | FlowError::Drill(_)) => CliError::Usage(e.to_string()),
             FlowError::Device(d) if d.is_usage() => CliError::Usage(format!("{d} ({})", d.code())),
             FlowError::Device(d) => CliError::Failure(format!("{d} ({})", d.code())),
         }

@@ -2,7 +2,7 @@ use crate::error::CmdResult;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 use verity_check::check::CheckOutcome;
 use verity_check::history::{CheckSource, HistoryEntry};
 use verity_check::verdict::CheckKind;
@@ -36,16 +36,21 @@ pub fn run_check(
 /// replace the first verdict with a weaker one.
 #[tauri::command]
 #[specta::specta]
-pub async fn check(
+pub async fn check<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     input: String,
     kind: Option<CheckKind>,
     remember: Option<bool>,
 ) -> CmdResult<CheckOutcome> {
-    if remember == Some(false) {
-        return state.with_flow(|s| verity_flows::check::check(s, &input, kind, None));
-    }
-    run_check(&state, &input, kind, CheckSource::Screen)
+    let outcome = if remember == Some(false) {
+        state.with_flow(|s| verity_flows::check::check(s, &input, kind, None))?
+    } else {
+        run_check(&state, &input, kind, CheckSource::Screen)?
+    };
+    // A Check of an open drill's number or link reports it and reveals it; the verdict stays.
+    let _reported = crate::drill::after_check(&app, &state, &outcome);
+    Ok(outcome)
 }
 
 /// The recent checks, newest first (at most `verity_store::MAX_HISTORY`).

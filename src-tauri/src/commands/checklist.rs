@@ -397,6 +397,7 @@ pub async fn set_drill_owner(
     record(
         &state,
         Evidence::DrillOwner(DrillEvidence {
+            last_drill: None,
             owner: name.trim().to_owned(),
             schedule,
             next_drill: next,

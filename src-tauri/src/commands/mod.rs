@@ -4,6 +4,7 @@
 mod check;
 mod checklist;
 pub(crate) mod device;
+pub mod drill;
 mod feed;
 mod it_report;
 mod notify;
@@ -42,7 +43,7 @@ macro_rules! specta_builder {
                 set_check_shortcut::<$runtime>,
                 shortcut_status,
                 send_test_notification,
-                check,
+                check::<$runtime>,
                 check_history,
                 clear_check_history,
                 checklist_status,
@@ -101,6 +102,10 @@ macro_rules! specta_builder {
                 agent_start_call,
                 agent_close,
                 device_enroll_agent::<$runtime>,
+                drill_list,
+                drill_get,
+                drill_act::<$runtime>,
+                drill_chat_send::<$runtime>,
             ])
             .events(::tauri_specta::collect_events![
                 $crate::feed_sync::FeedProgress,
@@ -112,7 +117,9 @@ macro_rules! specta_builder {
                 $crate::tripwire::TripwireRaised,
                 $crate::tripwire::OpenSupport,
                 $crate::commands::SupportChanged,
-                $crate::commands::AgentChanged
+                $crate::commands::AgentChanged,
+                $crate::drill::DrillChanged,
+                $crate::drill::DrillRevealed
             ])
     }};
 }
@@ -123,6 +130,7 @@ pub mod handlers {
     pub use super::check::*;
     pub use super::checklist::*;
     pub use super::device::*;
+    pub use super::drill::*;
     pub use super::feed::*;
     pub use super::it_report::*;
     pub use super::notify::*;

@@ -80,6 +80,17 @@ impl Host for DesktopHost {
         )
     }
 
+    fn notify_drill_lure(&self, notice: &Notice, drill_id: &str) -> Result<(), HostError> {
+        let id = drill_id.to_owned();
+        show_clickable(
+            &self.app,
+            notice,
+            Level::Normal,
+            "notification.drill.action",
+            move |app| crate::drill::open_drill(app, &id),
+        )
+    }
+
     fn choose_save_path(&self, request: &SaveRequest) -> Result<Option<PathBuf>, HostError> {
         use tauri::Manager;
         use tauri_plugin_dialog::DialogExt;

@@ -40,7 +40,7 @@ pub fn show_clickable(
     notice: &Notice,
     level: Level,
     action_key: &str,
-    on_click: fn(&tauri::AppHandle),
+    on_click: impl Fn(&tauri::AppHandle) + Send + 'static,
 ) -> Result<(), HostError> {
     let mut n = notify_rust::Notification::new();
     n.summary(&notice.summary)

@@ -47,6 +47,59 @@ pub struct DrillEvidence {
     pub schedule: Interval,
     /// The next drill; the step falls due again on this date.
     pub next_drill: Timestamp,
+    /// The employee's last scam drill (issue 15) and what they did, once there was one. Absent
+    /// in evidence recorded before drills existed (still readable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_drill: Option<LastDrill>,
+}
+
+/// What an employee did with a scam drill's lure, first: the final outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum DrillOutcomeKind {
+    /// Reported it (Report to IT, or a Check of its number or link).
+    Reported,
+    /// Opened its link or typed a code into the fake chat.
+    Engaged,
+    /// Dismissed it, or let it expire.
+    Ignored,
+}
+
+impl DrillOutcomeKind {
+    /// The wire name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DrillOutcomeKind::Reported => "reported",
+            DrillOutcomeKind::Engaged => "engaged",
+            DrillOutcomeKind::Ignored => "ignored",
+        }
+    }
+
+    /// The kind of a wire name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<DrillOutcomeKind> {
+        [
+            DrillOutcomeKind::Reported,
+            DrillOutcomeKind::Engaged,
+            DrillOutcomeKind::Ignored,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// Step 4's record of the last scam drill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LastDrill {
+    /// The drill's id (1–64 characters).
+    pub drill_id: String,
+    /// What the employee did first.
+    pub outcome: DrillOutcomeKind,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// Step 5: the quiz result.
@@ -128,6 +181,9 @@ pub enum EvidenceError {
     /// The next drill is not after now.
     #[error("the next drill date ({0}) must be in the future")]
     NextDrillNotInFuture(String),
+    /// The last drill's id is empty, too long or not printable.
+    #[error("the last drill's id must be 1 to 64 printable characters")]
+    BadDrill,
     /// An interval out of bounds.
     #[error("the interval {0} is out of bounds (1 to 3650 days, or 1 to 120 months)")]
     BadInterval(Interval),
@@ -168,6 +224,7 @@ impl EvidenceError {
             EvidenceError::BadOwner => "bad_owner",
             EvidenceError::NextDrillNotInFuture(_) => "next_drill_not_in_future",
             EvidenceError::BadInterval(_) => "bad_interval",
+            EvidenceError::BadDrill => "bad_drill",
             EvidenceError::NoQuestions => "no_questions",
             EvidenceError::ScoreAboveTotal { .. } => "score_above_total",
             EvidenceError::PassedMismatch { .. } => "passed_mismatch",
@@ -229,6 +286,18 @@ impl Evidence {
                 }
                 if d.next_drill <= now {
                     return Err(EvidenceError::NextDrillNotInFuture(d.next_drill.to_date()));
+                }
+                if let Some(last) = &d.last_drill {
+                    if last.drill_id.is_empty()
+                        || last.drill_id.len() > 64
+                        || last
+                            .drill_id
+                            .chars()
+                            .any(|c| c.is_control() || c.is_whitespace())
+                    {
+                        return Err(EvidenceError::BadDrill);
+                    }
+                    not_future(last.at)?;
                 }
                 Ok(())
             }

@@ -27,8 +27,8 @@ mod recurrence;
 mod tests;
 
 pub use evidence::{
-    quiz_passes, AcknowledgementEvidence, AlertEvidence, DrillEvidence, Evidence, EvidenceError,
-    QuizEvidence, ScanEvidence,
+    quiz_passes, AcknowledgementEvidence, AlertEvidence, DrillEvidence, DrillOutcomeKind, Evidence,
+    EvidenceError, LastDrill, QuizEvidence, ScanEvidence,
 };
 pub use recurrence::{parse_date, Interval, RecurrencePolicy};
 

@@ -54,6 +54,7 @@ fn a_full_round_of_the_drill_step() {
         (StepStatus::NotStarted, StepStatus::InProgress)
     );
     let drill = Evidence::DrillOwner(DrillEvidence {
+        last_drill: None,
         owner: "Chan Tai Man".into(),
         schedule: Interval::QUARTER,
         next_drill: Interval::QUARTER.after(at(1)),
@@ -180,6 +181,7 @@ fn malformed_evidence_is_named() {
     let v = |e: Evidence| e.validate(now).err().map(|e| e.code());
     let drill = |owner: &str, next: Timestamp| {
         Evidence::DrillOwner(DrillEvidence {
+            last_drill: None,
             owner: owner.into(),
             schedule: Interval::QUARTER,
             next_drill: next,
@@ -223,6 +225,7 @@ fn evidence_json_is_tagged_and_stable() {
     let back: Evidence = serde_json::from_str(&e.to_json().unwrap()).unwrap();
     assert_eq!(back, e);
     let d = Evidence::DrillOwner(DrillEvidence {
+        last_drill: None,
         owner: "Ann".into(),
         schedule: Interval::QUARTER,
         next_drill: T0,

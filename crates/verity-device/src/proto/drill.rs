@@ -47,6 +47,7 @@ pub const MAX_LINK_CHARS: usize = 256;
 pub const MAX_OWNER_CHARS: usize = 128;
 
 /// The scenario library: the seed's three scripts, as a scammer brings them to a desktop.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scenario {
@@ -100,8 +101,11 @@ impl Scenario {
 }
 
 /// How a lure reaches the employee.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+// The container's name only (JSON is unchanged): in the app's bindings `DrillChannel`, since
+// `Channel` is the Tauri runtime's own name.
+#[serde(rename = "DrillChannel", rename_all = "snake_case")]
 pub enum Channel {
     /// A desktop notification that imitates a support message; a click opens it in Verity.
     Notification,
@@ -307,6 +311,7 @@ impl OutcomeEvent {
 }
 
 /// How the outcome came about.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeHow {

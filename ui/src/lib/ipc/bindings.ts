@@ -284,11 +284,32 @@ export const commands = {
 	 *  Agent screen then appears.
 	 */
 	deviceEnrollAgent: (deskUrl: string, code: string, fingerprint: string | null, keyStore: DeviceKeyStore, passphrase: string | null, deskCa: string | null) => typedError<AgentEnrolled, IpcError_Serialize>(__TAURI_INVOKE("device_enroll_agent", { deskUrl, code, fingerprint, keyStore, passphrase, deskCa })),
+	/**
+	 *  The employee's own drills that were shown, newest first (after letting expired ones
+	 *  expire). Empty when this device is not enrolled.
+	 */
+	drillList: () => typedError<DrillView_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("drill_list")),
+	/**  One drill; `not_found` for an id this device does not hold (or a lure not shown yet). */
+	drillGet: (drillId: string) => typedError<DrillView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("drill_get", { drillId })),
+	/**
+	 *  Acts on a shown lure: the first act decides (reported, engaged, ignored) and the reveal
+	 *  shows ([`crate::drill::DrillRevealed`]); a later act returns the view unchanged. Opening the
+	 *  link never opens a browser.
+	 */
+	drillAct: (drillId: string, act: DrillAct) => typedError<DrillView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("drill_act", { drillId, act })),
+	/**
+	 *  Writes into a `support_chat` lure's fake chat (1–2,000 characters): a message with a run of
+	 *  4–8 digits is `engaged` (typed_code) and the reveal shows (the code is never kept);
+	 *  otherwise the fake agent asks again.
+	 */
+	drillChatSend: (drillId: string, text: string) => typedError<DrillView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("drill_chat_send", { drillId, text })),
 };
 
 /** Events */
 export const events = {
 	agentChanged: makeEvent<AgentChanged, AgentChanged>("agent-changed"),
+	drillChanged: makeEvent<DrillChanged, DrillChanged>("drill-changed"),
+	drillRevealed: makeEvent<DrillRevealed, DrillRevealed>("drill-revealed"),
 	feedChanged: makeEvent<FeedChanged_Serialize, FeedChanged_Deserialize>("feed-changed"),
 	feedProgress: makeEvent<FeedProgress_Serialize, FeedProgress_Deserialize>("feed-progress"),
 	historyChanged: makeEvent<HistoryChanged, HistoryChanged>("history-changed"),
@@ -924,14 +945,162 @@ export type DeviceUnbound_Serialize = {
 	deskError: string | null,
 };
 
+/**  An act on a lure view. */
+export type DrillAct = 
+/**  Report to IT. */
+"report_to_it" | 
+/**  Opened the link (never opened: the reveal replaces it). */
+"opened_link" | 
+/**  Dismissed (or declined the chat request). */
+"dismissed";
+
+/**  Any drill changed (fetched, shown, acted on, expired): reload the list. */
+export type DrillChanged = null;
+
+/**  How a lure reaches the employee. */
+export type DrillChannel = 
+/**  A desktop notification that imitates a support message; a click opens it in Verity. */
+"notification" | 
+/**  An unverified chat request on the Support screen. */
+"support_chat";
+
+/**  Who wrote a line of the fake chat. */
+export type DrillChatFrom = 
+/**  The fake agent. */
+"them" | 
+/**  The employee. */
+"me";
+
+/**  A line of the fake chat. */
+export type DrillChatLine = {
+	/**  Who wrote it. */
+	from: DrillChatFrom,
+	/**  The text (a code the employee typed is kept masked). */
+	text: string,
+	/**  When. */
+	at: Timestamp,
+};
+
 /**  Step 4: the drill owner and the schedule. */
-export type DrillEvidence = {
+export type DrillEvidence = DrillEvidence_Serialize | DrillEvidence_Deserialize;
+
+/**  Step 4: the drill owner and the schedule. */
+export type DrillEvidence_Deserialize = {
 	/**  Who runs the drills. */
 	owner: string,
 	/**  How often. */
 	schedule: Interval,
 	/**  The next drill; the step falls due again on this date. */
 	next_drill: Timestamp,
+	/**
+	 *  The employee's last scam drill (issue 15) and what they did, once there was one. Absent
+	 *  in evidence recorded before drills existed (still readable).
+	 */
+	last_drill?: LastDrill | null,
+};
+
+/**  Step 4: the drill owner and the schedule. */
+export type DrillEvidence_Serialize = {
+	/**  Who runs the drills. */
+	owner: string,
+	/**  How often. */
+	schedule: Interval,
+	/**  The next drill; the step falls due again on this date. */
+	next_drill: Timestamp,
+	/**
+	 *  The employee's last scam drill (issue 15) and what they did, once there was one. Absent
+	 *  in evidence recorded before drills existed (still readable).
+	 */
+	last_drill?: LastDrill,
+};
+
+/**  What an employee did with a scam drill's lure, first: the final outcome. */
+export type DrillOutcomeKind = 
+/**  Reported it (Report to IT, or a Check of its number or link). */
+"reported" | 
+/**  Opened its link or typed a code into the fake chat. */
+"engaged" | 
+/**  Dismissed it, or let it expire. */
+"ignored";
+
+/**  Show the reveal for this drill now, wherever the user is. */
+export type DrillRevealed = {
+	/**  The drill. */
+	drillId: string,
+};
+
+/**  Whether a drill still waits for the employee. */
+export type DrillState = 
+/**  Shown, no act yet. */
+"open" | 
+/**  Acted on, or expired. */
+"done";
+
+/**  One drill lure as this employee sees it (only lures that were shown; the employee's own). */
+export type DrillView = DrillView_Serialize | DrillView_Deserialize;
+
+/**  One drill lure as this employee sees it (only lures that were shown; the employee's own). */
+export type DrillView_Deserialize = {
+	/**  The drill. */
+	drillId: string,
+	/**  The script. */
+	scenario: Scenario,
+	/**  How it arrived. */
+	channel: DrillChannel,
+	/**  Who it claims to be from, in the app's language. */
+	sender: string,
+	/**  Its message, in the app's language. */
+	body: string,
+	/**  The drill number as a scam text prints it (`+852 3001 9999`). */
+	number: string,
+	/**  The drill link. */
+	link: string,
+	/**  When it was shown. */
+	shownAt: Timestamp,
+	/**  When an unanswered lure counts as ignored. */
+	expiresAt: Timestamp,
+	/**  Open or done. */
+	state: DrillState,
+	/**  What the employee did first. */
+	outcome?: DrillOutcomeKind | null,
+	/**  How. */
+	how?: OutcomeHow | null,
+	/**  When. */
+	actedAt?: Timestamp | null,
+	/**  The fake chat's lines so far (a `support_chat` lure). */
+	chat: DrillChatLine[],
+};
+
+/**  One drill lure as this employee sees it (only lures that were shown; the employee's own). */
+export type DrillView_Serialize = {
+	/**  The drill. */
+	drillId: string,
+	/**  The script. */
+	scenario: Scenario,
+	/**  How it arrived. */
+	channel: DrillChannel,
+	/**  Who it claims to be from, in the app's language. */
+	sender: string,
+	/**  Its message, in the app's language. */
+	body: string,
+	/**  The drill number as a scam text prints it (`+852 3001 9999`). */
+	number: string,
+	/**  The drill link. */
+	link: string,
+	/**  When it was shown. */
+	shownAt: Timestamp,
+	/**  When an unanswered lure counts as ignored. */
+	expiresAt: Timestamp,
+	/**  Open or done. */
+	state: DrillState,
+	/**  What the employee did first. */
+	outcome: DrillOutcomeKind | null,
+	/**  How. */
+	how: OutcomeHow | null,
+	/**  When. */
+	actedAt: Timestamp | null,
+	/**  The fake chat's lines so far (a `support_chat` lure). */
+	chat: DrillChatLine[],
 };
 
 /**  The employee as the agent's app sees them, from the device certificate the handshake verified. */
@@ -1075,6 +1244,8 @@ export type ErrorReason =
 "next_drill_not_in_future" | 
 /**  The drill interval is not allowed. */
 "bad_interval" | 
+/**  The last drill's id is not usable. */
+"bad_drill" | 
 /**  A quiz with no questions. */
 "no_questions" | 
 /**  A score above the total. */
@@ -1186,6 +1357,10 @@ export type ErrorReason =
 "code_mismatch" | 
 /**  Support: a message was altered or replayed on the way. */
 "channel_broken" | 
+/**  Drills: the desk does not know the drill, or this device is not in its audience. */
+"drill_unknown" | 
+/**  Drills: an outcome the desk refused (event and how disagree, a time in the future). */
+"drill_outcome_invalid" | 
 /**  A code this build does not know. */
 "unknown";
 
@@ -1199,7 +1374,10 @@ export type EventKind =
 "code";
 
 /**  What an employee did for a step, as a small typed summary. */
-export type Evidence = 
+export type Evidence = Evidence_Serialize | Evidence_Deserialize;
+
+/**  What an employee did for a step, as a small typed summary. */
+export type Evidence_Deserialize = 
 /**  Step 1. */
 {
 	step: "remove_unofficial_numbers",
@@ -1215,7 +1393,30 @@ export type Evidence =
 /**  Step 4. */
 {
 	step: "drill_owner",
-} & DrillEvidence | 
+} & DrillEvidence_Deserialize | 
+/**  Step 5. */
+{
+	step: "training",
+} & QuizEvidence;
+
+/**  What an employee did for a step, as a small typed summary. */
+export type Evidence_Serialize = 
+/**  Step 1. */
+{
+	step: "remove_unofficial_numbers",
+} & ScanEvidence | 
+/**  Step 2. */
+{
+	step: "announce_official_path",
+} & AcknowledgementEvidence | 
+/**  Step 3. */
+{
+	step: "alerts_on",
+} & AlertEvidence | 
+/**  Step 4. */
+{
+	step: "drill_owner",
+} & DrillEvidence_Serialize | 
 /**  Step 5. */
 {
 	step: "training",
@@ -1799,6 +2000,16 @@ export type LastDeviceCheck = {
 	checks: DeviceChecks,
 };
 
+/**  Step 4's record of the last scam drill. */
+export type LastDrill = {
+	/**  The drill's id (1–64 characters). */
+	drill_id: string,
+	/**  What the employee did first. */
+	outcome: DrillOutcomeKind,
+	/**  When. */
+	at: Timestamp,
+};
+
 /**  What support is doing with this employee, as the organisation signed it. */
 export type LiveState = 
 /**  "No one from support is talking to you — hang up." */
@@ -1922,6 +2133,23 @@ export type OpenSupport = null;
 
 /**  Sent to the UI to show the Threats screen (the alert or the tray was clicked). */
 export type OpenThreats = null;
+
+/**  How the outcome came about. */
+export type OutcomeHow = 
+/**  `delivered`: the notification or the chat request was shown. */
+"shown" | 
+/**  `reported`: Report to IT on the lure. */
+"report_to_it" | 
+/**  `reported`: a Check of the drill number or link. */
+"check" | 
+/**  `engaged`: the drill link was opened. */
+"opened_link" | 
+/**  `engaged`: a code was typed into the fake chat. */
+"typed_code" | 
+/**  `ignored`: dismissed. */
+"dismissed" | 
+/**  `ignored`: expired unanswered. */
+"expired";
 
 /**  A `root.json` picked in the Open dialog. */
 export type PickedRoot = {
@@ -2119,6 +2347,20 @@ export type ScanResult_Serialize = {
 	step: StepState_Serialize | null,
 };
 
+/**  The scenario library: the seed's three scripts, as a scammer brings them to a desktop. */
+export type Scenario = 
+/**
+ *  Fake technical support: an unverified chat request from "DingTalk Support" on the
+ *  Support screen that asks for the verification code.
+ */
+"support_code" | 
+/**  Fake technical support: a notification asking to install a remote-access tool. */
+"remote_access" | 
+/**  A fake paid upgrade: a notification that the plan ends unless paid for. */
+"paid_upgrade" | 
+/**  A freeze threat: a notification that the account will be frozen in 24 hours. */
+"freeze_threat";
+
 /**  How a session ended. */
 export type SessionOutcome = 
 /**  Solved. */
@@ -2281,7 +2523,7 @@ export type StepState_Deserialize = {
 	/**  When a `done` step falls due again (recurring steps only; kept while `due_again`). */
 	due_at?: Timestamp | null,
 	/**  The latest evidence. */
-	evidence?: Evidence | null,
+	evidence?: Evidence_Deserialize | null,
 };
 
 /**  The state of one step. */
@@ -2299,7 +2541,7 @@ export type StepState_Serialize = {
 	/**  When a `done` step falls due again (recurring steps only; kept while `due_again`). */
 	due_at: Timestamp | null,
 	/**  The latest evidence. */
-	evidence: Evidence | null,
+	evidence: Evidence_Serialize | null,
 };
 
 /**  Where a step stands. */
