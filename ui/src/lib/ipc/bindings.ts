@@ -284,11 +284,28 @@ export const commands = {
 	 *  Agent screen then appears.
 	 */
 	deviceEnrollAgent: (deskUrl: string, code: string, fingerprint: string | null, keyStore: DeviceKeyStore, passphrase: string | null, deskCa: string | null) => typedError<AgentEnrolled, IpcError_Serialize>(__TAURI_INVOKE("device_enroll_agent", { deskUrl, code, fingerprint, keyStore, passphrase, deskCa })),
+	/**  The employee's own drills (lures that were shown), newest first. */
+	drillList: () => typedError<DrillView_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("drill_list")),
+	/**  One of the employee's drills. Errors: `not_found` for an unknown id. */
+	drillGet: (drillId: string) => typedError<DrillView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("drill_get", { drillId })),
+	/**
+	 *  The employee acted on a lure: the first act decides (a later one returns the view unchanged).
+	 *  Opening the link never opens a browser: it records `engaged` and the reveal shows.
+	 */
+	drillAct: (drillId: string, act: DrillAct) => typedError<DrillView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("drill_act", { drillId, act })),
+	/**
+	 *  Sends a message into a `support_chat` lure's fake chat (1–2,000 characters): a run of 4–8
+	 *  digits records `engaged` (`typed_code`) and the reveal; otherwise the fake agent's next line
+	 *  follows.
+	 */
+	drillChatSend: (drillId: string, text: string) => typedError<DrillView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("drill_chat_send", { drillId, text })),
 };
 
 /** Events */
 export const events = {
 	agentChanged: makeEvent<AgentChanged, AgentChanged>("agent-changed"),
+	drillChanged: makeEvent<DrillChanged, DrillChanged>("drill-changed"),
+	drillRevealed: makeEvent<DrillRevealed, DrillRevealed>("drill-revealed"),
 	feedChanged: makeEvent<FeedChanged_Serialize, FeedChanged_Deserialize>("feed-changed"),
 	feedProgress: makeEvent<FeedProgress_Serialize, FeedProgress_Deserialize>("feed-progress"),
 	historyChanged: makeEvent<HistoryChanged, HistoryChanged>("history-changed"),
@@ -544,6 +561,13 @@ export type Category =
 "phishing" | 
 /**  Anything else. */
 "other";
+
+/**  How a lure reaches the employee. */
+export type Channel = 
+/**  A desktop notification that imitates a support message; a click opens it in Verity. */
+"notification" | 
+/**  An unverified chat request on the Support screen. */
+"support_chat";
 
 /**  One chat message. */
 export type ChatMessage = ChatMessage_Serialize | ChatMessage_Deserialize;
@@ -924,6 +948,35 @@ export type DeviceUnbound_Serialize = {
 	deskError: string | null,
 };
 
+/**  What the employee did with a lure (the first act decides). */
+export type DrillAct = 
+/**  Report to IT. */
+"report_to_it" | 
+/**  Opened the lure's link (never opened in a browser). */
+"opened_link" | 
+/**  Dismissed the lure, or declined the chat request. */
+"dismissed";
+
+/**  Sent to the UI when the employee's drills changed (reload them). */
+export type DrillChanged = null;
+
+/**  Who wrote a line of the fake chat. */
+export type DrillChatFrom = 
+/**  The fake agent. */
+"them" | 
+/**  The employee. */
+"me";
+
+/**  One line of a `support_chat` lure's fake chat. */
+export type DrillChatLine = {
+	/**  Who wrote it. */
+	from: DrillChatFrom,
+	/**  What it says. */
+	text: string,
+	/**  When. */
+	at: Timestamp,
+};
+
 /**  Step 4: the drill owner and the schedule. */
 export type DrillEvidence = {
 	/**  Who runs the drills. */
@@ -932,6 +985,95 @@ export type DrillEvidence = {
 	schedule: Interval,
 	/**  The next drill; the step falls due again on this date. */
 	next_drill: Timestamp,
+};
+
+/**  The final outcome of a lure. */
+export type DrillOutcomeKind = 
+/**  Report to IT on the lure, or a Check of its number or link. */
+"reported" | 
+/**  Opened the link, or typed a code into the fake chat. */
+"engaged" | 
+/**  Dismissed, or expired unanswered. */
+"ignored";
+
+/**  Sent to the UI to show the reveal of a drill now, wherever the user is. */
+export type DrillRevealed = {
+	/**  The drill. */
+	drillId: string,
+};
+
+/**  Where a lure stands. */
+export type DrillState = 
+/**  Shown, no act yet. */
+"open" | 
+/**  Acted on, or expired. */
+"done";
+
+/**  One drill lure as this employee sees it (only lures that were shown; the employee's own). */
+export type DrillView = DrillView_Serialize | DrillView_Deserialize;
+
+/**  One drill lure as this employee sees it (only lures that were shown; the employee's own). */
+export type DrillView_Deserialize = {
+	/**  The drill. */
+	drillId: string,
+	/**  The script. */
+	scenario: Scenario,
+	/**  How it reached the employee. */
+	channel: Channel,
+	/**  Who it claims to be from, in the app's language. */
+	sender: string,
+	/**  The message, in the app's language. */
+	body: string,
+	/**  The drill number, as displayed (e.g. `+852 3001 9999`). */
+	number: string,
+	/**  The drill link. */
+	link: string,
+	/**  When it was shown. */
+	shownAt: Timestamp,
+	/**  When an unanswered lure counts as ignored. */
+	expiresAt: Timestamp,
+	/**  Open (shown, no act yet) or done (acted on, or expired). */
+	state: DrillState,
+	/**  The final outcome, once done. */
+	outcome?: DrillOutcomeKind | null,
+	/**  How the outcome came about. */
+	how?: OutcomeHow | null,
+	/**  When the employee acted (or it expired). */
+	actedAt?: Timestamp | null,
+	/**  `support_chat` only: the fake agent's lines shown so far and the employee's, oldest first. */
+	chat: DrillChatLine[],
+};
+
+/**  One drill lure as this employee sees it (only lures that were shown; the employee's own). */
+export type DrillView_Serialize = {
+	/**  The drill. */
+	drillId: string,
+	/**  The script. */
+	scenario: Scenario,
+	/**  How it reached the employee. */
+	channel: Channel,
+	/**  Who it claims to be from, in the app's language. */
+	sender: string,
+	/**  The message, in the app's language. */
+	body: string,
+	/**  The drill number, as displayed (e.g. `+852 3001 9999`). */
+	number: string,
+	/**  The drill link. */
+	link: string,
+	/**  When it was shown. */
+	shownAt: Timestamp,
+	/**  When an unanswered lure counts as ignored. */
+	expiresAt: Timestamp,
+	/**  Open (shown, no act yet) or done (acted on, or expired). */
+	state: DrillState,
+	/**  The final outcome, once done. */
+	outcome: DrillOutcomeKind | null,
+	/**  How the outcome came about. */
+	how: OutcomeHow | null,
+	/**  When the employee acted (or it expired). */
+	actedAt: Timestamp | null,
+	/**  `support_chat` only: the fake agent's lines shown so far and the employee's, oldest first. */
+	chat: DrillChatLine[],
 };
 
 /**  The employee as the agent's app sees them, from the device certificate the handshake verified. */
@@ -1923,6 +2065,23 @@ export type OpenSupport = null;
 /**  Sent to the UI to show the Threats screen (the alert or the tray was clicked). */
 export type OpenThreats = null;
 
+/**  How the outcome came about. */
+export type OutcomeHow = 
+/**  `delivered`: the notification or the chat request was shown. */
+"shown" | 
+/**  `reported`: Report to IT on the lure. */
+"report_to_it" | 
+/**  `reported`: a Check of the drill number or link. */
+"check" | 
+/**  `engaged`: the drill link was opened. */
+"opened_link" | 
+/**  `engaged`: a code was typed into the fake chat. */
+"typed_code" | 
+/**  `ignored`: dismissed. */
+"dismissed" | 
+/**  `ignored`: expired unanswered. */
+"expired";
+
 /**  A `root.json` picked in the Open dialog. */
 export type PickedRoot = {
 	/**  Its text, to be confirmed with [`set_feed_root`]. */
@@ -2118,6 +2277,20 @@ export type ScanResult_Serialize = {
 	/**  Step 1 after recording, when at least one file could be read. */
 	step: StepState_Serialize | null,
 };
+
+/**  The scenario library: the seed's three scripts, as a scammer brings them to a desktop. */
+export type Scenario = 
+/**
+ *  Fake technical support: an unverified chat request from "DingTalk Support" on the
+ *  Support screen that asks for the verification code.
+ */
+"support_code" | 
+/**  Fake technical support: a notification asking to install a remote-access tool. */
+"remote_access" | 
+/**  A fake paid upgrade: a notification that the plan ends unless paid for. */
+"paid_upgrade" | 
+/**  A freeze threat: a notification that the account will be frozen in 24 hours. */
+"freeze_threat";
 
 /**  How a session ended. */
 export type SessionOutcome = 
