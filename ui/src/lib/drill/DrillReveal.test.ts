@@ -53,7 +53,7 @@ describe('DrillReveal', () => {
     expect(dialog).toHaveAccessibleDescription(
       'The message from “DingTalk Service” was not real: your organisation sent it so that you can practise spotting fake support.',
     );
-    const words = DID[how as Exclude<OutcomeHow, 'shown'>];
+    const words = DID[how];
     expect(screen.getByTestId('drill-reveal-how')).toHaveTextContent(words.did);
     expect(dialog).toHaveTextContent(words.verdict);
     expect(screen.getByTestId('drill-reveal-lesson')).toHaveTextContent(LESSON.en);
