@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyLanguage } from '../i18n';
 import { DRILL_SCENARIOS } from '../ipc';
 import { drillFixtures } from '../ipc/drill-testing';
-import { formatDuration, outcomeText, scenarioText, secondsToReport, splitAtLink } from './words';
+import { formatDuration, outcomeText, scenarioText, secondsToReport, splitLure } from './words';
 
 describe('drill words', () => {
   it('names every scenario in every language', () => {
@@ -31,17 +31,16 @@ describe('drill words', () => {
     expect(outcomeText(notificationDrill())).toBe('Not answered yet');
   });
 
-  it('cuts the message where its link is', () => {
-    expect(splitAtLink('go to https://x.example/a now', 'https://x.example/a')).toEqual([
-      { text: 'go to ', link: false },
-      { text: 'https://x.example/a', link: true },
-      { text: ' now', link: false },
+  it('cuts the message where its link and number are', () => {
+    const link = 'https://x.example/a';
+    expect(splitLure(`go to ${link} or call +852 3001 9999.`, link, '+852 3001 9999')).toEqual([
+      { text: 'go to ', kind: 'text' },
+      { text: link, kind: 'link' },
+      { text: ' or call ', kind: 'text' },
+      { text: '+852 3001 9999', kind: 'number' },
+      { text: '.', kind: 'text' },
     ]);
-    expect(splitAtLink('https://x.example/a', 'https://x.example/a')).toEqual([
-      { text: 'https://x.example/a', link: true },
-    ]);
-    expect(splitAtLink('no link here', 'https://x.example/a')).toEqual([
-      { text: 'no link here', link: false },
-    ]);
+    expect(splitLure(link, link, '+852 3001 9999')).toEqual([{ text: link, kind: 'link' }]);
+    expect(splitLure('no link here', link, '')).toEqual([{ text: 'no link here', kind: 'text' }]);
   });
 });

@@ -39,16 +39,30 @@ export function formatDuration(seconds: number): string {
   return t('drill.ui.duration.days', { d: n(Math.floor(hours / 24)), h: n(hours % 24) });
 }
 
+/** A piece of a lure's message: text, its link, or its number. */
+export type LurePart = { text: string; kind: 'text' | 'link' | 'number' };
+
 /**
- * The lure's message cut where its link appears, so that the link can be drawn as a link inside
- * the text (as the real message would show it). Without the link in it, the text is one part.
+ * The lure's message cut where its link and its number appear, so that the link can be drawn as a
+ * link inside the text (as the real message would show it) and the number kept left to right in
+ * an Arabic sentence. A message without them is one part.
  */
-export function splitAtLink(body: string, link: string): { text: string; link: boolean }[] {
-  if (link === '' || !body.includes(link)) return [{ text: body, link: false }];
-  const parts: { text: string; link: boolean }[] = [];
-  body.split(link).forEach((text, i) => {
-    if (i > 0) parts.push({ text: link, link: true });
-    if (text !== '') parts.push({ text, link: false });
-  });
+export function splitLure(body: string, link: string, number: string): LurePart[] {
+  const marks = [
+    ...(link === '' ? [] : [{ value: link, kind: 'link' as const }]),
+    ...(number === '' ? [] : [{ value: number, kind: 'number' as const }]),
+  ];
+  let parts: LurePart[] = [{ text: body, kind: 'text' }];
+  for (const mark of marks) {
+    parts = parts.flatMap((part) => {
+      if (part.kind !== 'text' || !part.text.includes(mark.value)) return [part];
+      const cut: LurePart[] = [];
+      part.text.split(mark.value).forEach((text, i) => {
+        if (i > 0) cut.push({ text: mark.value, kind: mark.kind });
+        if (text !== '') cut.push({ text, kind: 'text' });
+      });
+      return cut;
+    });
+  }
   return parts;
 }
