@@ -1328,6 +1328,10 @@ export type ErrorReason =
 "code_mismatch" | 
 /**  Support: a message was altered or replayed on the way. */
 "channel_broken" | 
+/**  Drills: the desk does not know the drill, or this device is not in its audience. */
+"drill_unknown" | 
+/**  Drills: an outcome the desk refused (event and how disagree, a time in the future). */
+"drill_outcome_invalid" | 
 /**  A code this build does not know. */
 "unknown";
 

@@ -234,6 +234,8 @@ export const ERROR_REASONS = [
   'code_commitment_broken',
   'code_mismatch',
   'channel_broken',
+  'drill_unknown',
+  'drill_outcome_invalid',
   'unknown',
 ] as const satisfies readonly ErrorReason[];
 
