@@ -23,8 +23,10 @@ import * as feedFixtures from '../src/lib/ipc/feed-fixtures';
 import * as tripwireFixtures from '../src/lib/ipc/tripwire-fixtures';
 import * as reportFixtures from '../src/lib/ipc/report-fixtures';
 import * as supportFixtures from '../src/lib/ipc/support-fixtures';
+import * as drillFixtures from '../src/lib/ipc/drill-fixtures';
 import type {
   AgentDeskView,
+  DrillView,
   LiveStatus,
   SessionView,
   FeedConfig,
@@ -84,6 +86,13 @@ export type MockOptions = {
     desk: AgentDeskView | null;
     enrolledDesk: AgentDeskView;
   };
+  /**
+   * The employee's drills (issue 15), newest first. The first act decides (`drill_act`); a chat
+   * message with 4–8 digits in a row is `engaged`, another one gets `chatFollowUp`; a `check` of
+   * an open lure's number or link reports it and plays `drill-revealed`. Every change plays
+   * `drill-changed`.
+   */
+  drills: { list: DrillView[]; chatFollowUp: string };
 };
 
 export type MockRecord = {
@@ -128,6 +137,7 @@ export const defaultOptions = (settings: Partial<Settings> = {}): MockOptions =>
     desk: null,
     enrolledDesk: supportFixtures.agentDesk(Math.floor(Date.now() / 1000)),
   },
+  drills: { list: [], chatFollowUp: drillFixtures.SUPPORT_CODE.en.followUps[0] ?? '' },
 });
 
 export function installMockBackend(options: MockOptions): void {
@@ -188,6 +198,44 @@ export function installMockBackend(options: MockOptions): void {
     for (const id of listeners.get(event) ?? []) callbacks.get(id)?.({ event, id, payload });
   }
 
+  const drills = { list: options.drills.list };
+  type Drill = DrillView;
+  type How = 'report_to_it' | 'check' | 'opened_link' | 'typed_code' | 'dismissed';
+  const OUTCOME: Record<How, Drill['outcome']> = {
+    report_to_it: 'reported',
+    check: 'reported',
+    opened_link: 'engaged',
+    typed_code: 'engaged',
+    dismissed: 'ignored',
+  };
+  function notFound(): { [refusal]: Refusal } {
+    return { [refusal]: { code: 'not_found', message: 'no such drill', reason: '' } };
+  }
+  /** The first act decides; a decided drill stays as it is. */
+  function decide(d: Drill, how: How): Drill {
+    if (d.state === 'done') return d;
+    const actedAt = Math.floor(Date.now() / 1000);
+    return { ...d, state: 'done', outcome: OUTCOME[how], how, actedAt };
+  }
+  function changeDrill(id: string, change: (d: Drill) => Drill): unknown {
+    const drill = drills.list.find((d) => d.drillId === id);
+    if (!drill) return notFound();
+    const next = change(drill);
+    drills.list = drills.list.map((d) => (d.drillId === id ? next : d));
+    if (next !== drill) setTimeout(() => emit('drill-changed', null), 0);
+    return next;
+  }
+  /** The backend's `match_check`: a Check of an open lure's number or link reports it. */
+  function matchCheck(input: string): void {
+    const bare = (v: string): string => v.replace(/[\s-]/g, '');
+    const drill = drills.list.find(
+      (d) => d.state === 'open' && (bare(d.number) === bare(input) || d.link === input.trim()),
+    );
+    if (!drill) return;
+    changeDrill(drill.drillId, (d) => decide(d, 'check'));
+    setTimeout(() => emit('drill-revealed', { drillId: drill.drillId }), 0);
+  }
+
   function answer(cmd: string, args: Args): unknown {
     switch (cmd) {
       case 'plugin:event|listen': {
@@ -238,6 +286,7 @@ export function installMockBackend(options: MockOptions): void {
       case 'check': {
         const input = String(args.input);
         const outcome = options.outcomes[input] ?? unknown(input, args.kind as CheckKind | null);
+        matchCheck(input);
         // As the backend keeps it: normalised items only, the same kind and items replaced.
         const found = outcome.kind === 'text' ? outcome.items : [outcome];
         const items = [
@@ -321,6 +370,28 @@ export function installMockBackend(options: MockOptions): void {
         device = { bound: false, binding: null };
         return { deskNotified: true, deskError: null };
       // Support sessions (issue 13).
+      // Scam drills (issue 15).
+      case 'drill_list':
+        return drills.list;
+      case 'drill_get':
+        return drills.list.find((d) => d.drillId === args.drillId) ?? notFound();
+      case 'drill_act': {
+        const how = String(args.act) as 'report_to_it' | 'opened_link' | 'dismissed';
+        return changeDrill(String(args.drillId), (d) => decide(d, how));
+      }
+      case 'drill_chat_send': {
+        const text = String(args.text);
+        return changeDrill(String(args.drillId), (d) => {
+          if (d.state === 'done') return d;
+          const at = Math.floor(Date.now() / 1000);
+          const chat = [...d.chat, { from: 'me' as const, text, at }];
+          if (/(?<!\d)\d{4,8}(?!\d)/.test(text)) return decide({ ...d, chat }, 'typed_code');
+          return {
+            ...d,
+            chat: [...chat, { from: 'them' as const, text: options.drills.chatFollowUp, at }],
+          };
+        });
+      }
       case 'support_status':
         return support.status;
       case 'support_session':
@@ -690,6 +761,8 @@ export function installMockBackend(options: MockOptions): void {
     __VERITY_MOCK__: record,
     /** The support state, for a test to change (then play `support-changed`). */
     __VERITY_SUPPORT__: support,
+    /** The drills, for a test to read or change (then play `drill-changed`). */
+    __VERITY_DRILLS__: drills,
     /** Plays a backend event (`open-support`, `tripwire-raised`…) from a test. */
     __VERITY_EMIT__: emit,
   });

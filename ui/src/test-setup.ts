@@ -1,6 +1,7 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/svelte';
 import { afterEach } from 'vitest';
+import { reveal } from './lib/drill/reveal.svelte';
 import { feed } from './lib/feed/feed.svelte';
 import { applyLanguage } from './lib/i18n';
 import { clearMocks } from './lib/ipc/testing';
@@ -12,6 +13,7 @@ afterEach(() => {
   clearMocks();
   settings.reset();
   feed.reset();
+  reveal.close();
   applyLanguage('en');
   window.location.hash = '';
 });

@@ -8,6 +8,7 @@
  */
 import type english from '../../../../locales/en/app.json';
 import type englishDevice from '../../../../locales/en/device.json';
+import type englishDrill from '../../../../locales/en/drill_ui.json';
 import type englishFeed from '../../../../locales/en/feed.json';
 import type englishReport from '../../../../locales/en/report.json';
 import type englishSupport from '../../../../locales/en/support.json';
@@ -17,7 +18,7 @@ import type { Language } from '../ipc';
 
 /**
  * A key of the UI's own strings, typed from the English `app.json`, `device.json`, `feed.json`,
- * `tripwire.json`, `report.json` and `support.json`.
+ * `tripwire.json`, `report.json`, `support.json` and `drill_ui.json`.
  */
 export type MessageKey =
   | keyof typeof english
@@ -25,7 +26,8 @@ export type MessageKey =
   | keyof typeof englishFeed
   | keyof typeof englishTripwire
   | keyof typeof englishReport
-  | keyof typeof englishSupport;
+  | keyof typeof englishSupport
+  | keyof typeof englishDrill;
 
 export type Messages = Readonly<Record<string, string>>;
 

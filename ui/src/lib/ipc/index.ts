@@ -234,6 +234,8 @@ export const ERROR_REASONS = [
   'code_commitment_broken',
   'code_mismatch',
   'channel_broken',
+  'drill_unknown',
+  'drill_outcome_invalid',
   'unknown',
 ] as const satisfies readonly ErrorReason[];
 
@@ -1006,4 +1008,126 @@ export const onAgentChanged = (handler: () => void): Promise<Unsubscribe> =>
   listen<null>(
     (h) => events.agentChanged.listen(h),
     () => handler(),
+  );
+
+// ---- Scam drills (issue 15) ---------------------------------------------------------------------
+
+import { listen as listenToEvent } from '@tauri-apps/api/event';
+import type {
+  Channel as DrillChannelGenerated,
+  DrillAct,
+  DrillChatFrom,
+  DrillChatLine,
+  DrillOutcomeKind,
+  DrillState,
+  DrillView_Serialize,
+  OutcomeHow,
+  Scenario as DrillScenarioGenerated,
+} from './bindings';
+
+export type { DrillAct, DrillChatFrom, DrillChatLine, DrillOutcomeKind, DrillState, OutcomeHow };
+/** A drill's script (`support_code`, `remote_access`, `paid_upgrade`, `freeze_threat`). */
+export type DrillScenario = DrillScenarioGenerated;
+/** How a lure reaches the employee: a `notification`, or a `support_chat` request. */
+export type DrillChannel = DrillChannelGenerated;
+/**
+ * One drill lure as the employee sees it (`shownAt`, `expiresAt`, `actedAt` in Unix seconds).
+ * `sender`, `body`, `number`, `link` and the chat's lines are the lure's words, in the app's
+ * language: show them as text only.
+ */
+export type DrillView = DrillView_Serialize;
+
+/** Every scenario, in the order the backend declares them. */
+export const DRILL_SCENARIOS = [
+  'support_code',
+  'remote_access',
+  'paid_upgrade',
+  'freeze_threat',
+] as const satisfies readonly DrillScenario[];
+
+/** Every way an outcome comes about, in the order the backend declares them. */
+export const OUTCOME_HOWS = [
+  'shown',
+  'report_to_it',
+  'check',
+  'opened_link',
+  'typed_code',
+  'dismissed',
+  'expired',
+] as const satisfies readonly OutcomeHow[];
+
+/** Every final outcome, in the order the backend declares them. */
+export const DRILL_OUTCOMES = [
+  'reported',
+  'engaged',
+  'ignored',
+] as const satisfies readonly DrillOutcomeKind[];
+
+// Fail to compile when the backend adds a scenario, a way or an outcome that the lists lack.
+const everyScenarioListed: [Exclude<DrillScenario, (typeof DRILL_SCENARIOS)[number]>] extends [
+  never,
+]
+  ? true
+  : never = true;
+const everyHowListed: [Exclude<OutcomeHow, (typeof OUTCOME_HOWS)[number]>] extends [never]
+  ? true
+  : never = true;
+const everyDrillOutcomeListed: [
+  Exclude<DrillOutcomeKind, (typeof DRILL_OUTCOMES)[number]>,
+] extends [never]
+  ? true
+  : never = true;
+void everyScenarioListed;
+void everyHowListed;
+void everyDrillOutcomeListed;
+
+/** The longest message the fake chat takes (characters), as the backend enforces it. */
+export const MAX_DRILL_CHAT_CHARS = 2000;
+
+/** The employee's own drills (lures that were shown), newest first. */
+export const drillList = (): Promise<DrillView[]> => call(() => commands.drillList());
+
+/** One of the employee's drills; `not_found` for an unknown id. */
+export const drillGet = (drillId: string): Promise<DrillView> =>
+  call(() => commands.drillGet(drillId));
+
+/**
+ * The employee acted on a lure (Report to IT, opened its link, dismissed or declined it). The
+ * first act decides; a later one resolves to the view unchanged. Opening the link never opens a
+ * browser.
+ */
+export const drillAct = (drillId: string, act: DrillAct): Promise<DrillView> =>
+  call(() => commands.drillAct(drillId, act));
+
+/**
+ * Sends `text` into a `support_chat` lure's fake chat: a code (4–8 digits) records `engaged`;
+ * otherwise the fake agent's next line follows.
+ */
+export const drillChatSend = (drillId: string, text: string): Promise<DrillView> =>
+  call(() => commands.drillChatSend(drillId, text));
+
+/** Calls `handler` when the employee's drills changed (reload them). */
+export const onDrillChanged = (handler: () => void): Promise<Unsubscribe> =>
+  listen<null>(
+    (h) => events.drillChanged.listen(h),
+    () => handler(),
+  );
+
+/** Calls `handler` with a drill's id when the backend asks to show its reveal now. */
+export const onDrillRevealed = (handler: (drillId: string) => void): Promise<Unsubscribe> =>
+  listen<{ drillId: string }>(
+    (h) => events.drillRevealed.listen(h),
+    (payload) => handler(payload.drillId),
+  );
+
+/**
+ * Calls `handler` with a drill's id when the backend asks to open its lure (the notification was
+ * clicked). `open-drill` is a plain event whose payload is the id.
+ */
+export const onOpenDrill = (handler: (drillId: string) => void): Promise<Unsubscribe> =>
+  listen<unknown>(
+    (h) => listenToEvent<unknown>('open-drill', h),
+    (payload) => {
+      if (typeof payload === 'string' && payload !== '') handler(payload);
+    },
   );

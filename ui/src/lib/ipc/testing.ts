@@ -22,6 +22,7 @@ import { feedHandlers, mockFeed, type FeedBackend } from './feed-testing';
 import { mockTripwires, tripwireHandlers, type TripwireBackend } from './tripwire-testing';
 import { mockReports, reportHandlers, type ReportBackend } from './report-testing';
 import { mockSupport, supportHandlers, type SupportBackend } from './support-testing';
+import { drillHandlers, matchCheck, mockDrills, type DrillBackend } from './drill-testing';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 
@@ -69,6 +70,8 @@ export type Backend = {
   reports: ReportBackend;
   /** Support sessions and the agent's workplace (see `support-testing.ts`). */
   support: SupportBackend;
+  /** The employee's drills (see `drill-testing.ts`); a `check` of an open lure's number reports it. */
+  drills: DrillBackend;
   /** The saved shortcut the desktop refused at start (saving one clears it). */
   shortcutRefused: string | null;
   /** Replaces the answer of one command. */
@@ -88,6 +91,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
     tripwires: mockTripwires(),
     reports: mockReports(),
     support: mockSupport(),
+    drills: mockDrills(),
     shortcutRefused: null,
     on(cmd, handler) {
       handlers.set(cmd, handler);
@@ -105,6 +109,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
     ...feedHandlers(() => backend.feed),
     ...tripwireHandlers(() => backend.tripwires, fail),
     ...supportHandlers(() => backend.support, fail),
+    ...drillHandlers(() => backend.drills, fail),
     ...reportHandlers(
       () => backend.reports,
       () => backend.feed.threats,
@@ -196,6 +201,7 @@ export function mockBackend(initial: Partial<Settings> = {}): Backend {
         if (args.remember !== false) {
           backend.history = outcomes.recordInHistory(backend.history, outcome);
         }
+        matchCheck(backend.drills, input);
         return outcome;
       },
     ],
