@@ -331,6 +331,38 @@ mod linux {
         }
         after("delta sync");
 
+        // A first sync on the full disk fails at the list; the root that verified the feed is
+        // kept all the same, before the list is applied (regression: a first sync killed between
+        // the list's commit and the root's file left a version that `sync` refused to update
+        // without --root; found by the kill sweep). With room, `sync --url` alone works.
+        let fresh = mnt.join("fresh");
+        ok_json(&ctl(&fresh, &["status", "--json"]));
+        {
+            let _full = Filler::fill(&mnt, 256 * 1024);
+            let o = ctl(
+                &fresh,
+                &[
+                    "sync",
+                    "--url",
+                    &server.url,
+                    "--root",
+                    root.to_str().unwrap(),
+                ],
+            );
+            assert_disk_full(&o, "first sync");
+        }
+        assert_eq!(kept(&fresh).version, None);
+        let kept_root = fresh
+            .join(verity_feed::client::FEED_DIR)
+            .join(verity_feed::client::TRUSTED_ROOT_FILE);
+        assert!(
+            kept_root.is_file(),
+            "no root kept after the first sync failed"
+        );
+        let r = ok_json(&ctl(&fresh, &["sync", "--url", &server.url, "--json"]));
+        assert_eq!(r["version"], 2);
+        std::fs::remove_dir_all(&fresh).unwrap();
+
         // A snapshot sync: version 3 has no delta from version 1.
         publish(&entries_csv(62_000, 1_000, "three"));
         {

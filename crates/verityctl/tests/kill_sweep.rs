@@ -24,6 +24,8 @@
 //! binary, e.g. a copy kept apart from cargo's rebuilds); figures in docs/benchmarks.md.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+// The seed and the app-sync's clock, read once as the app's clock.rs does.
+#![allow(clippy::disallowed_methods)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
