@@ -477,6 +477,7 @@ async fn sync_inner(
     if let Ok(d) = &usable_delta {
         let file = fetch(&repo, DELTA_TARGET, d, &limits, &mut report, progress).await?;
         progress(Progress::stage(Stage::Apply));
+        keep_first_root(store.data_dir(), cfg, &root_json)?;
         match apply(store, &file, success.clone(), cfg) {
             Ok(applied) => {
                 report.outcome = SyncOutcome::Delta;
@@ -505,6 +506,7 @@ async fn sync_inner(
         )
         .await?;
         progress(Progress::stage(Stage::Apply));
+        keep_first_root(store.data_dir(), cfg, &root_json)?;
         match apply(store, &file, success.clone(), cfg) {
             Ok(applied) => {
                 report.outcome = SyncOutcome::Snapshot;
@@ -531,6 +533,20 @@ async fn sync_inner(
     }
     progress(Progress::stage(Stage::Done));
     Ok((report, root_json))
+}
+
+/// On a first sync (no root kept yet, none being replaced), keeps the root that verified the
+/// feed *before* the list is applied: the list's commit and the root's file cannot be one write,
+/// and a process killed between them used to hold a version with no root kept, so that the next
+/// `verityctl sync` refused to run without `--root` (found by the kill sweep,
+/// `crates/verityctl/tests/kill_sweep.rs`). The root is kept again after the sync (it may have
+/// been rotated).
+fn keep_first_root(data_dir: &Path, cfg: &SyncConfig, root: &[u8]) -> Result<(), FeedError> {
+    let kept = data_dir.join(FEED_DIR).join(TRUSTED_ROOT_FILE);
+    if cfg.replace_root || kept.exists() {
+        return Ok(());
+    }
+    write_atomic(&kept, root, 0o600)
 }
 
 /// The tripwire's tool table: from an organisation's feed only, when newer than `have` (the one kept),

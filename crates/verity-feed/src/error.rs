@@ -257,6 +257,17 @@ impl FeedError {
         )
     }
 
+    /// Whether the failure is the disk (or the user's quota) being full: the list is
+    /// unchanged, and the same sync succeeds once there is room.
+    #[must_use]
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            FeedError::Store(e) => e.is_disk_full(),
+            FeedError::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> FeedError {
         let path = path.into();
         move |source| FeedError::Io { path, source }
@@ -279,6 +290,14 @@ pub(crate) enum TransportFailure {
 pub(crate) enum Phase {
     Metadata,
     Target(&'static str),
+}
+
+/// [`FeedError::Io`] with the "storage full" kind, for a write to `path` that failed with `why`.
+fn disk_full(path: &std::path::Path, why: &dyn std::fmt::Display) -> FeedError {
+    FeedError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::StorageFull, why.to_string()),
+    }
 }
 
 fn one_line(s: &str) -> String {
@@ -331,6 +350,19 @@ pub(crate) fn classify(e: &tough::error::Error, phase: Phase) -> FeedError {
                     detail: one_line(&source.to_string()),
                 }),
                 T::SystemTimeSteppedBackward { .. } => Some(FeedError::Clock),
+                // The disk filling up while tough writes its metadata is said as such.
+                T::DatastoreCreate { path, source, .. }
+                | T::DatastoreOpen { path, source, .. }
+                | T::DatastoreRemove { path, source, .. }
+                    if source.kind() == std::io::ErrorKind::StorageFull =>
+                {
+                    Some(disk_full(path, source))
+                }
+                T::DatastoreSerialize { path, source, .. }
+                    if source.io_error_kind() == Some(std::io::ErrorKind::StorageFull) =>
+                {
+                    Some(disk_full(path, source))
+                }
                 T::DatastoreInit { .. }
                 | T::DatastoreCreate { .. }
                 | T::DatastoreOpen { .. }

@@ -75,7 +75,16 @@ impl FlowError {
     pub fn is_disk_full(&self) -> bool {
         match self {
             FlowError::Write { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
-            _ => false,
+            FlowError::Store(e) => e.is_disk_full(),
+            FlowError::Feed(e) => e.is_disk_full(),
+            FlowError::Device(_)
+            | FlowError::TooLong { .. }
+            | FlowError::Transition(_)
+            | FlowError::Passphrase(_)
+            | FlowError::Report(_)
+            | FlowError::NoteHoldsCode
+            | FlowError::NothingToReport(_)
+            | FlowError::Exists { .. } => false,
         }
     }
 }

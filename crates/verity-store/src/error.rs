@@ -164,6 +164,22 @@ impl StoreError {
         }
     }
 
+    /// Whether the failure is the disk (or the user's quota) being full: SQLite's `SQLITE_FULL`,
+    /// or the system's "no space left on device" while creating the data directory or the
+    /// database.
+    #[must_use]
+    pub fn is_disk_full(&self) -> bool {
+        let sqlite_full = |e: &rusqlite::Error| {
+            matches!(e, rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::DiskFull)
+        };
+        match self {
+            StoreError::Sqlite(e) | StoreError::Open { source: e, .. } => sqlite_full(e),
+            StoreError::DataDir { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
+
     /// Whether the error is another process holding the write lock past the busy timeout.
     #[must_use]
     pub fn is_busy(&self) -> bool {
@@ -172,5 +188,36 @@ impl StoreError {
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::DatabaseBusy
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: std::ffi::c_int) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn sqlite_full_and_no_space_are_disk_full_and_nothing_else_is() {
+        assert!(StoreError::Sqlite(sqlite(rusqlite::ffi::SQLITE_FULL)).is_disk_full());
+        assert!(StoreError::Open {
+            path: "verity.db".into(),
+            source: sqlite(rusqlite::ffi::SQLITE_FULL),
+        }
+        .is_disk_full());
+        assert!(StoreError::DataDir {
+            path: "data".into(),
+            source: std::io::ErrorKind::StorageFull.into(),
+        }
+        .is_disk_full());
+        assert!(!StoreError::Sqlite(sqlite(rusqlite::ffi::SQLITE_BUSY)).is_disk_full());
+        assert!(!StoreError::DataDir {
+            path: "data".into(),
+            source: std::io::ErrorKind::PermissionDenied.into(),
+        }
+        .is_disk_full());
+        assert!(!StoreError::NoDataDir.is_disk_full());
     }
 }

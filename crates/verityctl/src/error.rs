@@ -29,6 +29,10 @@ pub enum CliError {
     /// failed: not something the arguments can fix.
     #[error("{0}")]
     Failure(String),
+    /// A file could not be written because the disk is full (the path and the system's
+    /// reason).
+    #[error("{0}")]
+    DiskFull(String),
 }
 
 impl From<verity_store::ChecklistError> for CliError {
@@ -43,6 +47,7 @@ impl From<verity_flows::FlowError> for CliError {
         match e {
             FlowError::Store(s) => CliError::Store(s),
             FlowError::Feed(f) => CliError::Feed(f),
+            e @ FlowError::Write { .. } if e.is_disk_full() => CliError::DiskFull(e.to_string()),
             e @ (FlowError::Write { .. } | FlowError::Report(_)) => {
                 CliError::Failure(e.to_string())
             }
@@ -60,6 +65,20 @@ impl From<verity_flows::FlowError> for CliError {
 }
 
 impl CliError {
+    /// Whether the failure is the disk (or the user's quota) being full, wherever it came
+    /// from: SQLite's "database or disk is full", a file the command writes, the feed's
+    /// metadata.
+    #[must_use]
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            CliError::DiskFull(_) => true,
+            CliError::Store(e) => e.is_disk_full(),
+            CliError::Feed(e) => e.is_disk_full(),
+            CliError::Output(e) => e.kind() == std::io::ErrorKind::StorageFull,
+            CliError::Usage(_) | CliError::Json(_) | CliError::Failure(_) => false,
+        }
+    }
+
     fn exit_status(&self) -> u8 {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
@@ -68,7 +87,8 @@ impl CliError {
             | CliError::Output(_)
             | CliError::Json(_)
             | CliError::Feed(_)
-            | CliError::Failure(_) => EXIT_FAILURE,
+            | CliError::Failure(_)
+            | CliError::DiskFull(_) => EXIT_FAILURE,
         }
     }
 }
@@ -76,7 +96,11 @@ impl CliError {
 /// Prints `e` as one line on stderr and returns its exit status.
 pub fn report(e: &CliError) -> ExitCode {
     let msg = one_line(&e.to_string());
-    eprintln!("verityctl: error: {msg}");
+    if e.is_disk_full() {
+        eprintln!("verityctl: error: disk full: free some space and try again ({msg})");
+    } else {
+        eprintln!("verityctl: error: {msg}");
+    }
     ExitCode::from(e.exit_status())
 }
 
