@@ -84,7 +84,8 @@ impl FlowError {
             | FlowError::Report(_)
             | FlowError::NoteHoldsCode
             | FlowError::NothingToReport(_)
-            | FlowError::Exists { .. } => false,
+            | FlowError::Exists { .. }
+            | FlowError::Drill(_) => false,
         }
     }
 }
