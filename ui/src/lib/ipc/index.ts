@@ -180,6 +180,7 @@ export const ERROR_REASONS = [
   'bad_owner',
   'next_drill_not_in_future',
   'bad_interval',
+  'bad_drill',
   'no_questions',
   'score_above_total',
   'passed_mismatch',
@@ -1014,7 +1015,7 @@ export const onAgentChanged = (handler: () => void): Promise<Unsubscribe> =>
 
 import { listen as listenToEvent } from '@tauri-apps/api/event';
 import type {
-  Channel as DrillChannelGenerated,
+  DrillChannel as DrillChannelGenerated,
   DrillAct,
   DrillChatFrom,
   DrillChatLine,
