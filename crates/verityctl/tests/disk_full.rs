@@ -12,7 +12,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use std::path::Path;
 use std::process::Command;
 
 const INSIDE: &str = "VERITY_DISK_FULL_DIR";
@@ -24,8 +23,9 @@ fn each_write_on_a_full_disk_fails_as_disk_full_and_keeps_the_list_and_checklist
         println!("{TEST}: skipped: the small filesystem is a tmpfs in a Linux user namespace");
         return;
     }
+    #[cfg(target_os = "linux")]
     if let Some(dir) = std::env::var_os(INSIDE) {
-        linux::inside(Path::new(&dir));
+        linux::inside(std::path::Path::new(&dir));
         return;
     }
     let probe = Command::new("unshare")
