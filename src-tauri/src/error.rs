@@ -55,6 +55,8 @@ reasons! {
     Exists => "exists",
     /// The export place cannot be written.
     CannotWrite => "cannot_write",
+    /// The disk (or the user's quota) is full: nothing was changed.
+    DiskFull => "disk_full",
     /// A keyboard shortcut that cannot be parsed.
     ShortcutInvalid => "shortcut_invalid",
     /// A keyboard shortcut the system refused (taken by another application).
@@ -322,66 +324,82 @@ impl From<verity_store::StoreError> for IpcError {
             ErrorCode::Store
         };
         log::warn!("store error: {e}");
-        IpcError::new(code, e.to_string())
+        let err = IpcError::new(code, e.to_string());
+        if e.is_disk_full() {
+            err.with_reason(ErrorReason::DiskFull)
+        } else {
+            err
+        }
     }
 }
 
 impl From<verity_flows::FlowError> for IpcError {
+    /// A full disk keeps its code (what failed) and says so in its reason, whatever the flow.
     fn from(e: verity_flows::FlowError) -> Self {
-        use verity_flows::device::PassphraseError;
-        use verity_flows::FlowError;
-        let with_reason =
-            |code, message: String, reason| IpcError::new(code, message).with_reason(reason);
-        match e {
-            FlowError::Store(s) => s.into(),
-            FlowError::Device(d) => d.into(),
-            FlowError::Feed(verity_feed::FeedError::Busy) => IpcError::new(
-                ErrorCode::FeedBusy,
-                "another feed sync is running on this data directory",
-            ),
-            FlowError::Feed(f) => IpcError::new(ErrorCode::FeedFailed, f.to_string()),
-            FlowError::Transition(t) => {
-                let reason = match &t {
-                    verity_checklist::checklist::TransitionError::InvalidEvidence(ev) => ev.code(),
-                    other => other.code(),
-                };
-                with_reason(
-                    ErrorCode::InvalidInput,
-                    t.to_string(),
-                    ErrorReason::from_code(reason),
-                )
-            }
-            FlowError::Passphrase(p @ PassphraseError::Missing) => {
-                IpcError::new(ErrorCode::PassphraseNeeded, p.to_string())
-            }
-            e @ FlowError::TooLong { .. } => {
-                with_reason(ErrorCode::InvalidInput, e.to_string(), ErrorReason::TooLong)
-            }
-            e @ FlowError::Passphrase(_) => IpcError::new(ErrorCode::InvalidInput, e.to_string()),
-            e @ FlowError::Exists { .. } => {
-                with_reason(ErrorCode::InvalidInput, e.to_string(), ErrorReason::Exists)
-            }
-            e @ FlowError::Write { .. } => with_reason(
-                ErrorCode::InvalidInput,
-                e.to_string(),
-                ErrorReason::CannotWrite,
-            ),
-            e @ FlowError::Report(_) => IpcError::new(ErrorCode::Internal, e.to_string()),
-            e @ FlowError::NoteHoldsCode => with_reason(
-                ErrorCode::InvalidInput,
-                e.to_string(),
-                ErrorReason::ReportNoteHasCode,
-            ),
-            e @ FlowError::NothingToReport(_) => with_reason(
-                ErrorCode::InvalidInput,
-                e.to_string(),
-                ErrorReason::NothingToReport,
-            ),
-            FlowError::Drill(d @ verity_flows::drill::DrillError::Unknown) => {
-                IpcError::new(ErrorCode::NotFound, d.to_string())
-            }
-            FlowError::Drill(d) => IpcError::new(ErrorCode::InvalidInput, d.to_string()),
+        let full = e.is_disk_full();
+        let err = flow_error(e);
+        if full {
+            err.with_reason(ErrorReason::DiskFull)
+        } else {
+            err
         }
+    }
+}
+
+fn flow_error(e: verity_flows::FlowError) -> IpcError {
+    use verity_flows::device::PassphraseError;
+    use verity_flows::FlowError;
+    let with_reason =
+        |code, message: String, reason| IpcError::new(code, message).with_reason(reason);
+    match e {
+        FlowError::Store(s) => s.into(),
+        FlowError::Device(d) => d.into(),
+        FlowError::Feed(verity_feed::FeedError::Busy) => IpcError::new(
+            ErrorCode::FeedBusy,
+            "another feed sync is running on this data directory",
+        ),
+        FlowError::Feed(f) => IpcError::new(ErrorCode::FeedFailed, f.to_string()),
+        FlowError::Transition(t) => {
+            let reason = match &t {
+                verity_checklist::checklist::TransitionError::InvalidEvidence(ev) => ev.code(),
+                other => other.code(),
+            };
+            with_reason(
+                ErrorCode::InvalidInput,
+                t.to_string(),
+                ErrorReason::from_code(reason),
+            )
+        }
+        FlowError::Passphrase(p @ PassphraseError::Missing) => {
+            IpcError::new(ErrorCode::PassphraseNeeded, p.to_string())
+        }
+        e @ FlowError::TooLong { .. } => {
+            with_reason(ErrorCode::InvalidInput, e.to_string(), ErrorReason::TooLong)
+        }
+        e @ FlowError::Passphrase(_) => IpcError::new(ErrorCode::InvalidInput, e.to_string()),
+        e @ FlowError::Exists { .. } => {
+            with_reason(ErrorCode::InvalidInput, e.to_string(), ErrorReason::Exists)
+        }
+        e @ FlowError::Write { .. } => with_reason(
+            ErrorCode::InvalidInput,
+            e.to_string(),
+            ErrorReason::CannotWrite,
+        ),
+        e @ FlowError::Report(_) => IpcError::new(ErrorCode::Internal, e.to_string()),
+        e @ FlowError::NoteHoldsCode => with_reason(
+            ErrorCode::InvalidInput,
+            e.to_string(),
+            ErrorReason::ReportNoteHasCode,
+        ),
+        e @ FlowError::NothingToReport(_) => with_reason(
+            ErrorCode::InvalidInput,
+            e.to_string(),
+            ErrorReason::NothingToReport,
+        ),
+        FlowError::Drill(d @ verity_flows::drill::DrillError::Unknown) => {
+            IpcError::new(ErrorCode::NotFound, d.to_string())
+        }
+        FlowError::Drill(d) => IpcError::new(ErrorCode::InvalidInput, d.to_string()),
     }
 }
 
@@ -422,6 +440,20 @@ pub type CmdResult<T> = Result<T, IpcError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A full disk says so in its reason, whatever else failed; another write failure does not.
+    #[test]
+    fn a_full_disk_is_the_reason_whatever_failed() {
+        let write = |kind| verity_flows::FlowError::Write {
+            path: "/media/usb/report.html".into(),
+            source: std::io::Error::from(kind),
+        };
+        let full = IpcError::from(write(std::io::ErrorKind::StorageFull));
+        assert_eq!(full.reason, Some(ErrorReason::DiskFull));
+        assert_eq!(full.code, ErrorCode::InvalidInput);
+        let denied = IpcError::from(write(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(denied.reason, Some(ErrorReason::CannotWrite));
+    }
 
     #[test]
     fn serializes_as_code_and_message() {

@@ -53,4 +53,25 @@ describe('the report export', () => {
     expect(screen.queryByTestId('export-path')).toBeNull();
     applyLanguage('en');
   });
+
+  for (const [language, words] of [
+    ['en', 'Your disk is full. Verity changed nothing: free some space and try again.'],
+    ['ar', 'القرص ممتلئ. لم يغيّر Verity شيئًا: أفرغ بعض المساحة ثم حاول مرة أخرى.'],
+  ] as const) {
+    it(`says a full disk is full (${language})`, async () => {
+      const backend = mockBackend();
+      backend.on('export_report', () =>
+        fail({
+          code: 'invalid_input',
+          message: 'cannot write /media/usb/r.json: No space left on device (os error 28)',
+          reason: 'disk_full',
+        }),
+      );
+      applyLanguage(language);
+      render(ExportPanel);
+      await userEvent.click(screen.getByTestId('export-json'));
+      expect(await screen.findByRole('alert')).toHaveTextContent(words);
+      applyLanguage('en');
+    });
+  }
 });

@@ -152,6 +152,7 @@ export const ERROR_REASONS = [
   'too_large',
   'exists',
   'cannot_write',
+  'disk_full',
   'shortcut_invalid',
   'shortcut_refused',
   'root_unconfirmed',
