@@ -1185,6 +1185,8 @@ export type ErrorReason =
 "exists" | 
 /**  The export place cannot be written. */
 "cannot_write" | 
+/**  The disk (or the user's quota) is full: nothing was changed. */
+"disk_full" | 
 /**  A keyboard shortcut that cannot be parsed. */
 "shortcut_invalid" | 
 /**  A keyboard shortcut the system refused (taken by another application). */
