@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebDriver, sleep } from './lib/webdriver.mjs';
-import { busNames, notificationLog, notificationMark, waitForNotification } from './lib/desktop.mjs';
+import { busNames, gdbus, notificationLog, notificationMark, waitForNotification } from './lib/desktop.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = process.env.VERITY_BIN;
@@ -63,18 +63,30 @@ async function until(what, fn, timeoutMs = 15000) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** gnome-keyring's Secret Service on the harness's bus, unlocked, in the foreground (ours to stop). */
+/**
+ * gnome-keyring's Secret Service on the harness's bus, unlocked, in the foreground (ours to stop),
+ * its keyrings in a directory of this test's. `--replace`: an earlier app on this bus may have had
+ * D-Bus activate a locked one (the bus knows the service's activation file).
+ */
 async function startKeyring() {
   for (const v of ['HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR']) {
     assert.ok(process.env[v]?.includes('/verity-e2e.'), `${v} must be the harness's temporary dir, not ${process.env[v]}`);
   }
-  assert.ok(!(await busNames()).includes('org.freedesktop.secrets'), 'a Secret Service already runs on this bus');
-  const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const env = { ...process.env, XDG_DATA_HOME: join(TMP, 'keyring') };
+  mkdirSync(env.XDG_DATA_HOME, { recursive: true });
+  const keyring = spawn('gnome-keyring-daemon', ['--replace', '--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
   children.push(keyring);
   let err = '';
   keyring.stderr.on('data', (d) => (err += d));
   keyring.stdin.end('pass');
-  await until(`the Secret Service on the bus (${err})`, async () => (await busNames()).includes('org.freedesktop.secrets'));
+  const owner = async () => {
+    const out = await gdbus('--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.GetConnectionUnixProcessID', 'org.freedesktop.secrets').catch(() => '');
+    return Number(/uint32 (\d+)/.exec(out)?.[1]);
+  };
+  await until('our gnome-keyring to own org.freedesktop.secrets', async () => {
+    if (keyring.exitCode !== null) throw new Error(`gnome-keyring-daemon exited ${keyring.exitCode}: ${err}`);
+    return (await owner()) === keyring.pid;
+  });
 }
 
 /** The desk on 127.0.0.1:0; resolves with its URL. */
