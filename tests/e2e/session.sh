@@ -29,7 +29,7 @@ for _ in $(seq 1 100); do curl -sf "$WEBDRIVER_URL/status" >/dev/null 2>&1 && br
 cd "$ROOT"
 status=0
 if [ -n "${E2E_SCRIPT:-}" ]; then if [[ "$E2E_SCRIPT" == *.sh ]]; then bash "$E2E_SCRIPT"; else node "$E2E_SCRIPT"; fi; exit; fi
-node --test --test-concurrency=1 --test-timeout=120000 "$@" tests/e2e/app.test.mjs tests/e2e/tray.test.mjs tests/e2e/shortcut.test.mjs tests/e2e/feed.test.mjs tests/e2e/checklist.test.mjs tests/e2e/tripwire.test.mjs tests/e2e/support.test.mjs || status=$?
+node --test --test-concurrency=1 --test-timeout=120000 "$@" tests/e2e/app.test.mjs tests/e2e/tray.test.mjs tests/e2e/shortcut.test.mjs tests/e2e/feed.test.mjs tests/e2e/checklist.test.mjs tests/e2e/tripwire.test.mjs tests/e2e/support.test.mjs tests/e2e/drill.test.mjs || status=$?
 if [ "$status" -ne 0 ]; then
   echo "---- tauri-driver log (tail) ----"; tail -n 40 "$VERITY_NOTIFY_LOG.driver" || true
 fi
