@@ -14,6 +14,8 @@
 
 use std::process::Command;
 
+mod common;
+
 const INSIDE: &str = "VERITY_DISK_FULL_DIR";
 const TEST: &str = "each_write_on_a_full_disk_fails_as_disk_full_and_keeps_the_list_and_checklist";
 
@@ -66,9 +68,10 @@ fn each_write_on_a_full_disk_fails_as_disk_full_and_keeps_the_list_and_checklist
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use std::io::{BufRead, BufReader, Write};
+    use super::common::{ctl_command, serve_feed, FeedServer};
+    use std::io::Write;
     use std::path::{Path, PathBuf};
-    use std::process::{Child, Command, Output, Stdio};
+    use std::process::{Command, Output};
 
     fn ctl(data: &Path, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_verityctl"))
@@ -135,39 +138,8 @@ mod linux {
         }
     }
 
-    /// A running `verityctl feed serve`, killed when dropped.
-    struct Server {
-        child: Child,
-        url: String,
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    fn serve(data: &Path, repo: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_verityctl"))
-            .arg("--data-dir")
-            .arg(data)
-            .args(["feed", "serve", "--listen", "127.0.0.1:0", "--repo"])
-            .arg(repo)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_owned();
-        Server { child, url }
+    fn serve(data: &Path, repo: &Path) -> FeedServer {
+        serve_feed(ctl_command(data), repo)
     }
 
     fn entries_csv(n: u32, offset: u32, campaign: &str) -> String {

@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::{ctl_command, serve_feed, FeedServer};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn ctl(data: &Path, args: &[&str]) -> Output {
     ctl_provisioned(data, &data.join("no-provisioning.json"), args)
@@ -43,39 +45,8 @@ const OFFICIAL: &str = "kind,value,account_id\n\
     domain,dingtalk.com,\n\
     service_account,DingTalk Security Centre,dt-sec-1\n";
 
-/// A running `verityctl feed serve`, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &Path, repo: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_verityctl"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["feed", "serve", "--listen", "127.0.0.1:0", "--repo"])
-        .arg(repo)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_owned();
-    Server { child, url }
+fn serve(data: &Path, repo: &Path) -> FeedServer {
+    serve_feed(ctl_command(data), repo)
 }
 
 /// A feed repository and its keys made with `verityctl feed init`, and a data directory.
@@ -143,7 +114,7 @@ impl Repo {
     }
 
     /// The first sync from `server`, trusting the repository's root.
-    fn first_sync(&self, server: &Server) {
+    fn first_sync(&self, server: &FeedServer) {
         let root = self.repo.join("root.json");
         let o = ctl(
             &self.data,
@@ -405,6 +376,8 @@ fn a_bad_csv_is_reported_by_line_and_nothing_is_published() {
 #[cfg(unix)]
 #[test]
 fn sigkill_while_applying_leaves_one_whole_version() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let feed = Repo::init(dir.path());
     let (repo, data) = (&feed.repo, &feed.data);

@@ -27,6 +27,9 @@
 // The seed and the app-sync's clock, read once as the app's clock.rs does.
 #![allow(clippy::disallowed_methods)]
 
+mod common;
+
+use common::{serve_feed, FeedServer};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -215,37 +218,8 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A running `verityctl feed serve`, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &Path, repo: &Path) -> Server {
-    let mut child = ctl_command(data)
-        .args(["feed", "serve", "--listen", "127.0.0.1:0", "--repo"])
-        .arg(repo)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_owned();
-    Server { child, url }
+fn serve(data: &Path, repo: &Path) -> FeedServer {
+    serve_feed(ctl_command(data), repo)
 }
 
 /// The feed's entries as CSV: `n` numbers and `n / 8` domains from `offset`, a tenth flagged
@@ -326,7 +300,7 @@ impl Start {
 
 struct Feed {
     dir: PathBuf,
-    server: Server,
+    server: FeedServer,
     root: PathBuf,
     /// Each published version's checksum and entry count, as `feed publish` printed them.
     published: BTreeMap<u64, (String, u64)>,

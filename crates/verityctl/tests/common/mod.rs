@@ -186,3 +186,48 @@ impl LoopbackDesk {
         self.desk.stop().unwrap();
     }
 }
+
+/// The real `verityctl` on `data`, as a command to add arguments to.
+pub fn ctl_command(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_verityctl"));
+    c.arg("--data-dir").arg(data).env_remove("VERITY_DATA_DIR");
+    c
+}
+
+/// A running `verityctl feed serve`, killed when dropped.
+pub struct FeedServer {
+    child: std::process::Child,
+    /// Where it serves the feed.
+    pub url: String,
+}
+
+impl Drop for FeedServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Serves the feed repository `repo` on 127.0.0.1 with `verityctl` (`ctl`, its data directory
+/// given), once it says where.
+pub fn serve_feed(mut ctl: Command, repo: &Path) -> FeedServer {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = ctl
+        .args(["feed", "serve", "--listen", "127.0.0.1:0", "--repo"])
+        .arg(repo)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    FeedServer { child, url }
+}
