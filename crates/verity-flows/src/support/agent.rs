@@ -533,6 +533,22 @@ impl Driver {
                 });
             }
             Control::Error {
+                session_id: Some(sid),
+                code,
+                ..
+            } if code == verity_device::proto::codes::SESSION_CLOSED => {
+                // A late frame crossed the desk's close: the session is over, not in error. A
+                // session this app still holds learns its outcome from a join.
+                if let Some(s) = self.sessions.get(&sid) {
+                    log::info!("support: the desk closed a session; asking for its outcome");
+                    let join = Control::Join {
+                        session_id: sid,
+                        cursor: cursor_of(s),
+                    };
+                    self.link.send_control(&join);
+                }
+            }
+            Control::Error {
                 session_id, code, ..
             } => self.error(session_id.as_deref(), &code),
             _ => {}

@@ -622,6 +622,17 @@ impl Driver {
             } if session_id == sid => {
                 self.closed = Some(outcome);
             }
+            Control::Error { code, .. } if code == proto::codes::SESSION_CLOSED => {
+                // A late frame (a final checkpoint, a message typed as the agent closed) crossed
+                // the desk's close. The session is over, which is not an error to show: a join
+                // answers with `Closed` and its outcome.
+                log::info!("support: the desk closed the session; asking for its outcome");
+                let join = Control::Join {
+                    session_id: self.sid(),
+                    cursor: self.cursor(),
+                };
+                self.link.send_control(&join);
+            }
             Control::Error { code, .. } => self.error(&code),
             _ => {}
         }
