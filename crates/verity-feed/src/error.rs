@@ -215,6 +215,7 @@ impl FeedError {
             FeedError::Busy => "busy",
             FeedError::Clock => "clock",
             FeedError::Store(e) if e.is_busy() => "busy",
+            e if e.is_disk_full() => "disk_full",
             FeedError::Store(_) => "store",
             FeedError::Io { .. } => "io",
             FeedError::Input(_) => "input",

@@ -302,6 +302,9 @@ mod linux {
             assert_disk_full(&ctl(&data, &["sync"]), "delta sync");
         }
         after("delta sync");
+        // The status (what the app's feed screen shows after a background sync) names it too.
+        let status = ok_json(&ctl(&data, &["status", "--json"]));
+        assert_eq!(status["feed"]["last_error_code"], "disk_full", "{status}");
 
         // A first sync on the full disk fails at the list; the root that verified the feed is
         // kept all the same, before the list is applied (regression: a first sync killed between

@@ -115,6 +115,7 @@ describe('feed words', () => {
       'clock',
       'store',
       'io',
+      'disk_full',
       'input',
       'tuf',
       'internal',
