@@ -1,0 +1,465 @@
+//! The traits not yet ported to PostgreSQL: each method answers that it is not implemented on
+//! PostgreSQL yet ([`unfinished`]). Because of them the store is not selectable:
+//! `verity-desk --database postgres://…` refuses with a clear error (`crate::admin::open_store`)
+//! until this file is gone. Port one trait at a time into a file of its own (as `sqlite/`), with
+//! its tables as a new migration, and delete its block here.
+
+#![allow(unused_variables)]
+
+use super::PgStore;
+use crate::drill::{
+    AudienceMember, DrillRecord, OutcomeResult, ProgrammeRecord, RemoveReserved, ReservedKind,
+    ReservedRecord, TargetRecord,
+};
+use crate::oplog::{CheckpointRecord, OpFilter, VerifyReport};
+use crate::store::{
+    AdminRecord, AdminRole, EnrollCodeListing, NewOp, OpRecord, PasskeyRecord, PendingSetupRecord,
+    SessionRecord, SetupOutcome, StoreError,
+};
+use crate::support::store::{
+    AlertRecord, ClaimOutcome, FrameIn, FrameOutcome, PresenceRecord, RouteRecord, StoredCursor,
+    StoredFrame, SupportSessionRecord,
+};
+use verity_device::proto::drill::OutcomeHow;
+use verity_oplog::Hash;
+
+/// The error of a method not yet ported.
+fn unfinished(what: &str) -> StoreError {
+    StoreError::Db(format!("{what} is not implemented on PostgreSQL yet"))
+}
+
+impl crate::store::ConsoleStore for PgStore {
+    fn add_admin(
+        &self,
+        name: &str,
+        user_handle: &[u8],
+        role: AdminRole,
+        setup_hash: &str,
+        setup_expires_at: u64,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        Err(unfinished("ConsoleStore::add_admin"))
+    }
+
+    fn admin_by_name(&self, name: &str) -> Result<Option<AdminRecord>, StoreError> {
+        Err(unfinished("ConsoleStore::admin_by_name"))
+    }
+
+    fn admin_by_user_handle(&self, user_handle: &[u8]) -> Result<Option<AdminRecord>, StoreError> {
+        Err(unfinished("ConsoleStore::admin_by_user_handle"))
+    }
+
+    fn admin_by_id(&self, id: i64) -> Result<Option<AdminRecord>, StoreError> {
+        Err(unfinished("ConsoleStore::admin_by_id"))
+    }
+
+    fn list_admins(&self) -> Result<Vec<AdminRecord>, StoreError> {
+        Err(unfinished("ConsoleStore::list_admins"))
+    }
+
+    fn disable_admin(&self, name: &str, at: u64) -> Result<bool, StoreError> {
+        Err(unfinished("ConsoleStore::disable_admin"))
+    }
+
+    fn reset_admin(
+        &self,
+        name: &str,
+        setup_hash: &str,
+        setup_expires_at: u64,
+    ) -> Result<bool, StoreError> {
+        Err(unfinished("ConsoleStore::reset_admin"))
+    }
+
+    fn add_pending_setup(&self, setup: &PendingSetupRecord, now: u64) -> Result<(), StoreError> {
+        Err(unfinished("ConsoleStore::add_pending_setup"))
+    }
+
+    fn pending_setup(
+        &self,
+        token_hash: &str,
+        now: u64,
+    ) -> Result<Option<PendingSetupRecord>, StoreError> {
+        Err(unfinished("ConsoleStore::pending_setup"))
+    }
+
+    fn complete_admin_setup(
+        &self,
+        setup: &PendingSetupRecord,
+        step: u64,
+        session: &SessionRecord,
+        now: u64,
+    ) -> Result<SetupOutcome, StoreError> {
+        Err(unfinished("ConsoleStore::complete_admin_setup"))
+    }
+
+    fn accept_admin_totp_step(&self, admin_id: i64, step: u64) -> Result<bool, StoreError> {
+        Err(unfinished("ConsoleStore::accept_admin_totp_step"))
+    }
+
+    fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        Err(unfinished("ConsoleStore::add_session"))
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        Err(unfinished("ConsoleStore::session"))
+    }
+
+    fn touch_session(&self, token_hash: &str, at: u64, reauth: bool) -> Result<(), StoreError> {
+        Err(unfinished("ConsoleStore::touch_session"))
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        Err(unfinished("ConsoleStore::delete_session"))
+    }
+
+    fn add_passkey(
+        &self,
+        admin_id: i64,
+        credential_id: &[u8],
+        credential: &[u8],
+        label: &str,
+        now: u64,
+    ) -> Result<Option<i64>, StoreError> {
+        Err(unfinished("ConsoleStore::add_passkey"))
+    }
+
+    fn passkeys(&self, admin_id: i64) -> Result<Vec<PasskeyRecord>, StoreError> {
+        Err(unfinished("ConsoleStore::passkeys"))
+    }
+
+    fn passkey_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<PasskeyRecord>, StoreError> {
+        Err(unfinished("ConsoleStore::passkey_by_credential_id"))
+    }
+
+    fn use_passkey(&self, id: i64, credential: &[u8], at: u64) -> Result<bool, StoreError> {
+        Err(unfinished("ConsoleStore::use_passkey"))
+    }
+
+    fn remove_passkey(&self, admin_id: i64, id: i64) -> Result<bool, StoreError> {
+        Err(unfinished("ConsoleStore::remove_passkey"))
+    }
+
+    fn report_ids_of_device(&self, device_id: &str, limit: u32) -> Result<Vec<u64>, StoreError> {
+        Err(unfinished("ConsoleStore::report_ids_of_device"))
+    }
+
+    fn list_enroll_codes(&self) -> Result<Vec<EnrollCodeListing>, StoreError> {
+        Err(unfinished("ConsoleStore::list_enroll_codes"))
+    }
+
+    fn revoke_enroll_code(&self, code_hash: &str, at: u64) -> Result<bool, StoreError> {
+        Err(unfinished("ConsoleStore::revoke_enroll_code"))
+    }
+
+    fn append_op(&self, op: &NewOp) -> Result<OpRecord, StoreError> {
+        Err(unfinished("ConsoleStore::append_op"))
+    }
+
+    fn ops_after(&self, after_seq: u64, limit: u32) -> Result<Vec<OpRecord>, StoreError> {
+        Err(unfinished("ConsoleStore::ops_after"))
+    }
+}
+
+impl crate::oplog::OplogStore for PgStore {
+    fn oplog_head(&self) -> Result<(u64, Hash), StoreError> {
+        Err(unfinished("OplogStore::oplog_head"))
+    }
+
+    fn last_checkpoint(&self) -> Result<Option<CheckpointRecord>, StoreError> {
+        Err(unfinished("OplogStore::last_checkpoint"))
+    }
+
+    fn add_checkpoint(&self, cp: &CheckpointRecord) -> Result<bool, StoreError> {
+        Err(unfinished("OplogStore::add_checkpoint"))
+    }
+
+    fn query_ops(
+        &self,
+        filter: &OpFilter,
+        max_seq: u64,
+        limit: u32,
+    ) -> Result<(Vec<OpRecord>, bool), StoreError> {
+        Err(unfinished("OplogStore::query_ops"))
+    }
+
+    fn inclusion_proofs(&self, size: u64, indices: &[u64]) -> Result<Vec<Vec<Hash>>, StoreError> {
+        Err(unfinished("OplogStore::inclusion_proofs"))
+    }
+
+    fn consistency(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
+        Err(unfinished("OplogStore::consistency"))
+    }
+
+    fn verify_oplog(
+        &self,
+        org_key: &ed25519_dalek::VerifyingKey,
+    ) -> Result<VerifyReport, StoreError> {
+        Err(unfinished("OplogStore::verify_oplog"))
+    }
+}
+
+impl crate::support::store::SupportStore for PgStore {
+    fn audit_recipient(&self) -> Result<Option<String>, StoreError> {
+        Err(unfinished("SupportStore::audit_recipient"))
+    }
+
+    fn set_audit_recipient(&self, recipient: Option<&str>, at: u64) -> Result<(), StoreError> {
+        Err(unfinished("SupportStore::set_audit_recipient"))
+    }
+
+    fn add_route(
+        &self,
+        category: &str,
+        region: &str,
+        language: &str,
+        team: &str,
+    ) -> Result<i64, StoreError> {
+        Err(unfinished("SupportStore::add_route"))
+    }
+
+    fn routes(&self) -> Result<Vec<RouteRecord>, StoreError> {
+        Err(unfinished("SupportStore::routes"))
+    }
+
+    fn remove_route(&self, id: i64) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::remove_route"))
+    }
+
+    fn open_support_session(&self, s: &SupportSessionRecord) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::open_support_session"))
+    }
+
+    fn support_session(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<SupportSessionRecord>, StoreError> {
+        Err(unfinished("SupportStore::support_session"))
+    }
+
+    fn open_session_of(
+        &self,
+        employee_id: &str,
+    ) -> Result<Option<SupportSessionRecord>, StoreError> {
+        Err(unfinished("SupportStore::open_session_of"))
+    }
+
+    fn live_sessions(&self) -> Result<Vec<SupportSessionRecord>, StoreError> {
+        Err(unfinished("SupportStore::live_sessions"))
+    }
+
+    fn recent_sessions(&self, limit: u32) -> Result<Vec<SupportSessionRecord>, StoreError> {
+        Err(unfinished("SupportStore::recent_sessions"))
+    }
+
+    fn offer_session(
+        &self,
+        session_id: &str,
+        agent_id: &str,
+        expires_at: u64,
+    ) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::offer_session"))
+    }
+
+    fn claim_session(
+        &self,
+        session_id: &str,
+        agent_id: &str,
+        agent_certificate: &str,
+        capacity: u32,
+        now: u64,
+        first_response_deadline: u64,
+    ) -> Result<ClaimOutcome, StoreError> {
+        Err(unfinished("SupportStore::claim_session"))
+    }
+
+    fn withdraw_offer(&self, session_id: &str, agent_id: &str) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::withdraw_offer"))
+    }
+
+    fn requeue_session(
+        &self,
+        session_id: &str,
+        agent_id: &str,
+        team: Option<&str>,
+        head: bool,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::requeue_session"))
+    }
+
+    fn declined_by(&self, session_id: &str) -> Result<Vec<String>, StoreError> {
+        Err(unfinished("SupportStore::declined_by"))
+    }
+
+    fn close_support_session(
+        &self,
+        session_id: &str,
+        outcome: &str,
+        now: u64,
+    ) -> Result<Option<SupportSessionRecord>, StoreError> {
+        Err(unfinished("SupportStore::close_support_session"))
+    }
+
+    fn set_call(
+        &self,
+        session_id: &str,
+        agent_id: &str,
+        call_id: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::set_call"))
+    }
+
+    fn raise_alert(&self, session_id: &str, kind: &str, now: u64) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::raise_alert"))
+    }
+
+    fn alerts(&self, limit: u32) -> Result<Vec<AlertRecord>, StoreError> {
+        Err(unfinished("SupportStore::alerts"))
+    }
+
+    fn store_frame(
+        &self,
+        f: &FrameIn<'_>,
+        now: u64,
+        max_frames: u64,
+        max_bytes: u64,
+    ) -> Result<FrameOutcome, StoreError> {
+        Err(unfinished("SupportStore::store_frame"))
+    }
+
+    fn frames_after(
+        &self,
+        session_id: &str,
+        dir: &str,
+        cursor: StoredCursor,
+    ) -> Result<Vec<StoredFrame>, StoreError> {
+        Err(unfinished("SupportStore::frames_after"))
+    }
+
+    fn set_ack(&self, session_id: &str, dir: &str, c: StoredCursor) -> Result<(), StoreError> {
+        Err(unfinished("SupportStore::set_ack"))
+    }
+
+    fn set_presence(&self, agent_id: &str, online: bool, now: u64) -> Result<(), StoreError> {
+        Err(unfinished("SupportStore::set_presence"))
+    }
+
+    fn heartbeat(&self, agent_id: &str, now: u64) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::heartbeat"))
+    }
+
+    fn agent_dropped(&self, agent_id: &str, at: u64) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::agent_dropped"))
+    }
+
+    fn presences(&self) -> Result<Vec<PresenceRecord>, StoreError> {
+        Err(unfinished("SupportStore::presences"))
+    }
+
+    fn set_idle(&self, agent_id: &str, now: u64) -> Result<(), StoreError> {
+        Err(unfinished("SupportStore::set_idle"))
+    }
+
+    fn put_transcript(
+        &self,
+        session_id: &str,
+        sealed_by: &str,
+        sealed: &[u8],
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        Err(unfinished("SupportStore::put_transcript"))
+    }
+
+    fn transcript(&self, session_id: &str, sealed_by: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Err(unfinished("SupportStore::transcript"))
+    }
+}
+
+impl crate::drill::DrillStore for PgStore {
+    fn add_reserved(
+        &self,
+        kind: ReservedKind,
+        value: &str,
+        label: &str,
+        by: &str,
+        at: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        Err(unfinished("DrillStore::add_reserved"))
+    }
+
+    fn reserved(&self) -> Result<Vec<ReservedRecord>, StoreError> {
+        Err(unfinished("DrillStore::reserved"))
+    }
+
+    fn remove_reserved(&self, id: u64, now: u64) -> Result<RemoveReserved, StoreError> {
+        Err(unfinished("DrillStore::remove_reserved"))
+    }
+
+    fn drill_audience(&self, teams: Option<&[String]>) -> Result<Vec<AudienceMember>, StoreError> {
+        Err(unfinished("DrillStore::drill_audience"))
+    }
+
+    fn create_drill(
+        &self,
+        drill: &DrillRecord,
+        targets: &[TargetRecord],
+    ) -> Result<(), StoreError> {
+        Err(unfinished("DrillStore::create_drill"))
+    }
+
+    fn drills(&self) -> Result<Vec<DrillRecord>, StoreError> {
+        Err(unfinished("DrillStore::drills"))
+    }
+
+    fn drill(&self, id: &str) -> Result<Option<DrillRecord>, StoreError> {
+        Err(unfinished("DrillStore::drill"))
+    }
+
+    fn cancel_drill(&self, id: &str, at: u64) -> Result<bool, StoreError> {
+        Err(unfinished("DrillStore::cancel_drill"))
+    }
+
+    fn drill_targets(&self, drill_id: Option<&str>) -> Result<Vec<TargetRecord>, StoreError> {
+        Err(unfinished("DrillStore::drill_targets"))
+    }
+
+    fn issue_lures(
+        &self,
+        device_id: &str,
+        now: u64,
+        lookahead: u64,
+        max: usize,
+    ) -> Result<Vec<(DrillRecord, TargetRecord)>, StoreError> {
+        Err(unfinished("DrillStore::issue_lures"))
+    }
+
+    fn record_outcome(
+        &self,
+        drill_id: &str,
+        device_id: &str,
+        how: OutcomeHow,
+        at: u64,
+    ) -> Result<OutcomeResult, StoreError> {
+        Err(unfinished("DrillStore::record_outcome"))
+    }
+
+    fn programme(&self) -> Result<Option<ProgrammeRecord>, StoreError> {
+        Err(unfinished("DrillStore::programme"))
+    }
+
+    fn set_programme(
+        &self,
+        owner: &str,
+        every_months: u32,
+        next_due: u64,
+    ) -> Result<(), StoreError> {
+        Err(unfinished("DrillStore::set_programme"))
+    }
+
+    fn mark_reminded(&self, due: u64) -> Result<bool, StoreError> {
+        Err(unfinished("DrillStore::mark_reminded"))
+    }
+}
