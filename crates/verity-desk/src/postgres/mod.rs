@@ -21,6 +21,7 @@ use crate::store::StoreError;
 use std::time::Duration;
 
 mod checkins;
+mod console;
 mod desk;
 mod feed;
 mod pending;
@@ -33,7 +34,7 @@ mod tests;
 pub use pool::Pool;
 
 /// The schema version this desk writes on PostgreSQL.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Migrations, in order, each in parts run one after the other; `verity_schema.version` says
 /// how many ran.
@@ -129,6 +130,8 @@ CREATE TABLE agents (
         feed::MIGRATION,
         checkins::MIGRATION,
     ],
+    // 2: the organisation console: accounts, passkeys, sessions, pending setups.
+    &[console::MIGRATION],
 ];
 
 /// A database error as a [`StoreError`] (the driver's messages carry no password).

@@ -1,4 +1,5 @@
-//! The traits not yet ported to PostgreSQL: each method answers that it is not implemented on
+//! The traits not yet ported to PostgreSQL (and `ConsoleStore`'s two operation-log methods,
+//! in `console.rs`): each method answers that it is not implemented on
 //! PostgreSQL yet ([`unfinished`]). Because of them the store is not selectable:
 //! `verity-desk --database postgres://…` refuses with a clear error (`crate::admin::open_store`)
 //! until this file is gone. Port one trait at a time into a file of its own (as `sqlite/`), with
@@ -12,10 +13,7 @@ use crate::drill::{
     ReservedRecord, TargetRecord,
 };
 use crate::oplog::{CheckpointRecord, OpFilter, VerifyReport};
-use crate::store::{
-    AdminRecord, AdminRole, EnrollCodeListing, NewOp, OpRecord, PasskeyRecord, PendingSetupRecord,
-    SessionRecord, SetupOutcome, StoreError,
-};
+use crate::store::{OpRecord, StoreError};
 use crate::support::store::{
     AlertRecord, ClaimOutcome, FrameIn, FrameOutcome, PresenceRecord, RouteRecord, StoredCursor,
     StoredFrame, SupportSessionRecord,
@@ -24,143 +22,8 @@ use verity_device::proto::drill::OutcomeHow;
 use verity_oplog::Hash;
 
 /// The error of a method not yet ported.
-fn unfinished(what: &str) -> StoreError {
+pub(super) fn unfinished(what: &str) -> StoreError {
     StoreError::Db(format!("{what} is not implemented on PostgreSQL yet"))
-}
-
-impl crate::store::ConsoleStore for PgStore {
-    fn add_admin(
-        &self,
-        name: &str,
-        user_handle: &[u8],
-        role: AdminRole,
-        setup_hash: &str,
-        setup_expires_at: u64,
-        now: u64,
-    ) -> Result<bool, StoreError> {
-        Err(unfinished("ConsoleStore::add_admin"))
-    }
-
-    fn admin_by_name(&self, name: &str) -> Result<Option<AdminRecord>, StoreError> {
-        Err(unfinished("ConsoleStore::admin_by_name"))
-    }
-
-    fn admin_by_user_handle(&self, user_handle: &[u8]) -> Result<Option<AdminRecord>, StoreError> {
-        Err(unfinished("ConsoleStore::admin_by_user_handle"))
-    }
-
-    fn admin_by_id(&self, id: i64) -> Result<Option<AdminRecord>, StoreError> {
-        Err(unfinished("ConsoleStore::admin_by_id"))
-    }
-
-    fn list_admins(&self) -> Result<Vec<AdminRecord>, StoreError> {
-        Err(unfinished("ConsoleStore::list_admins"))
-    }
-
-    fn disable_admin(&self, name: &str, at: u64) -> Result<bool, StoreError> {
-        Err(unfinished("ConsoleStore::disable_admin"))
-    }
-
-    fn reset_admin(
-        &self,
-        name: &str,
-        setup_hash: &str,
-        setup_expires_at: u64,
-    ) -> Result<bool, StoreError> {
-        Err(unfinished("ConsoleStore::reset_admin"))
-    }
-
-    fn add_pending_setup(&self, setup: &PendingSetupRecord, now: u64) -> Result<(), StoreError> {
-        Err(unfinished("ConsoleStore::add_pending_setup"))
-    }
-
-    fn pending_setup(
-        &self,
-        token_hash: &str,
-        now: u64,
-    ) -> Result<Option<PendingSetupRecord>, StoreError> {
-        Err(unfinished("ConsoleStore::pending_setup"))
-    }
-
-    fn complete_admin_setup(
-        &self,
-        setup: &PendingSetupRecord,
-        step: u64,
-        session: &SessionRecord,
-        now: u64,
-    ) -> Result<SetupOutcome, StoreError> {
-        Err(unfinished("ConsoleStore::complete_admin_setup"))
-    }
-
-    fn accept_admin_totp_step(&self, admin_id: i64, step: u64) -> Result<bool, StoreError> {
-        Err(unfinished("ConsoleStore::accept_admin_totp_step"))
-    }
-
-    fn add_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        Err(unfinished("ConsoleStore::add_session"))
-    }
-
-    fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        Err(unfinished("ConsoleStore::session"))
-    }
-
-    fn touch_session(&self, token_hash: &str, at: u64, reauth: bool) -> Result<(), StoreError> {
-        Err(unfinished("ConsoleStore::touch_session"))
-    }
-
-    fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        Err(unfinished("ConsoleStore::delete_session"))
-    }
-
-    fn add_passkey(
-        &self,
-        admin_id: i64,
-        credential_id: &[u8],
-        credential: &[u8],
-        label: &str,
-        now: u64,
-    ) -> Result<Option<i64>, StoreError> {
-        Err(unfinished("ConsoleStore::add_passkey"))
-    }
-
-    fn passkeys(&self, admin_id: i64) -> Result<Vec<PasskeyRecord>, StoreError> {
-        Err(unfinished("ConsoleStore::passkeys"))
-    }
-
-    fn passkey_by_credential_id(
-        &self,
-        credential_id: &[u8],
-    ) -> Result<Option<PasskeyRecord>, StoreError> {
-        Err(unfinished("ConsoleStore::passkey_by_credential_id"))
-    }
-
-    fn use_passkey(&self, id: i64, credential: &[u8], at: u64) -> Result<bool, StoreError> {
-        Err(unfinished("ConsoleStore::use_passkey"))
-    }
-
-    fn remove_passkey(&self, admin_id: i64, id: i64) -> Result<bool, StoreError> {
-        Err(unfinished("ConsoleStore::remove_passkey"))
-    }
-
-    fn report_ids_of_device(&self, device_id: &str, limit: u32) -> Result<Vec<u64>, StoreError> {
-        Err(unfinished("ConsoleStore::report_ids_of_device"))
-    }
-
-    fn list_enroll_codes(&self) -> Result<Vec<EnrollCodeListing>, StoreError> {
-        Err(unfinished("ConsoleStore::list_enroll_codes"))
-    }
-
-    fn revoke_enroll_code(&self, code_hash: &str, at: u64) -> Result<bool, StoreError> {
-        Err(unfinished("ConsoleStore::revoke_enroll_code"))
-    }
-
-    fn append_op(&self, op: &NewOp) -> Result<OpRecord, StoreError> {
-        Err(unfinished("ConsoleStore::append_op"))
-    }
-
-    fn ops_after(&self, after_seq: u64, limit: u32) -> Result<Vec<OpRecord>, StoreError> {
-        Err(unfinished("ConsoleStore::ops_after"))
-    }
 }
 
 impl crate::oplog::OplogStore for PgStore {
