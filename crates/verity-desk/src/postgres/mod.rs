@@ -23,6 +23,7 @@ use std::time::Duration;
 mod checkins;
 mod console;
 mod desk;
+mod drills;
 mod feed;
 mod pending;
 pub mod pool;
@@ -34,7 +35,7 @@ mod tests;
 pub use pool::Pool;
 
 /// The schema version this desk writes on PostgreSQL.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Migrations, in order, each in parts run one after the other; `verity_schema.version` says
 /// how many ran.
@@ -132,6 +133,8 @@ CREATE TABLE agents (
     ],
     // 2: the organisation console: accounts, passkeys, sessions, pending setups.
     &[console::MIGRATION],
+    // 3: scam drills: the reserved drill list, drills, their targets, the programme.
+    &[drills::MIGRATION],
 ];
 
 /// A database error as a [`StoreError`] (the driver's messages carry no password).

@@ -8,17 +8,12 @@
 #![allow(unused_variables)]
 
 use super::PgStore;
-use crate::drill::{
-    AudienceMember, DrillRecord, OutcomeResult, ProgrammeRecord, RemoveReserved, ReservedKind,
-    ReservedRecord, TargetRecord,
-};
 use crate::oplog::{CheckpointRecord, OpFilter, VerifyReport};
 use crate::store::{OpRecord, StoreError};
 use crate::support::store::{
     AlertRecord, ClaimOutcome, FrameIn, FrameOutcome, PresenceRecord, RouteRecord, StoredCursor,
     StoredFrame, SupportSessionRecord,
 };
-use verity_device::proto::drill::OutcomeHow;
 use verity_oplog::Hash;
 
 /// The error of a method not yet ported.
@@ -238,91 +233,5 @@ impl crate::support::store::SupportStore for PgStore {
 
     fn transcript(&self, session_id: &str, sealed_by: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Err(unfinished("SupportStore::transcript"))
-    }
-}
-
-impl crate::drill::DrillStore for PgStore {
-    fn add_reserved(
-        &self,
-        kind: ReservedKind,
-        value: &str,
-        label: &str,
-        by: &str,
-        at: u64,
-    ) -> Result<Option<u64>, StoreError> {
-        Err(unfinished("DrillStore::add_reserved"))
-    }
-
-    fn reserved(&self) -> Result<Vec<ReservedRecord>, StoreError> {
-        Err(unfinished("DrillStore::reserved"))
-    }
-
-    fn remove_reserved(&self, id: u64, now: u64) -> Result<RemoveReserved, StoreError> {
-        Err(unfinished("DrillStore::remove_reserved"))
-    }
-
-    fn drill_audience(&self, teams: Option<&[String]>) -> Result<Vec<AudienceMember>, StoreError> {
-        Err(unfinished("DrillStore::drill_audience"))
-    }
-
-    fn create_drill(
-        &self,
-        drill: &DrillRecord,
-        targets: &[TargetRecord],
-    ) -> Result<(), StoreError> {
-        Err(unfinished("DrillStore::create_drill"))
-    }
-
-    fn drills(&self) -> Result<Vec<DrillRecord>, StoreError> {
-        Err(unfinished("DrillStore::drills"))
-    }
-
-    fn drill(&self, id: &str) -> Result<Option<DrillRecord>, StoreError> {
-        Err(unfinished("DrillStore::drill"))
-    }
-
-    fn cancel_drill(&self, id: &str, at: u64) -> Result<bool, StoreError> {
-        Err(unfinished("DrillStore::cancel_drill"))
-    }
-
-    fn drill_targets(&self, drill_id: Option<&str>) -> Result<Vec<TargetRecord>, StoreError> {
-        Err(unfinished("DrillStore::drill_targets"))
-    }
-
-    fn issue_lures(
-        &self,
-        device_id: &str,
-        now: u64,
-        lookahead: u64,
-        max: usize,
-    ) -> Result<Vec<(DrillRecord, TargetRecord)>, StoreError> {
-        Err(unfinished("DrillStore::issue_lures"))
-    }
-
-    fn record_outcome(
-        &self,
-        drill_id: &str,
-        device_id: &str,
-        how: OutcomeHow,
-        at: u64,
-    ) -> Result<OutcomeResult, StoreError> {
-        Err(unfinished("DrillStore::record_outcome"))
-    }
-
-    fn programme(&self) -> Result<Option<ProgrammeRecord>, StoreError> {
-        Err(unfinished("DrillStore::programme"))
-    }
-
-    fn set_programme(
-        &self,
-        owner: &str,
-        every_months: u32,
-        next_due: u64,
-    ) -> Result<(), StoreError> {
-        Err(unfinished("DrillStore::set_programme"))
-    }
-
-    fn mark_reminded(&self, due: u64) -> Result<bool, StoreError> {
-        Err(unfinished("DrillStore::mark_reminded"))
     }
 }

@@ -731,3 +731,165 @@ fn a_passkey_credential_is_registered_once_under_a_race() {
     });
     assert_eq!(out.iter().filter(|o| o.is_some()).count(), 1);
 }
+
+// --- Drills ---
+
+fn drill_and_target(s: &PgStore) -> crate::drill::DrillRecord {
+    use crate::drill::{Audience, DrillRecord, DrillStore, TargetRecord};
+    enrolled(s, "d1");
+    let d = DrillRecord {
+        id: "drill-1".into(),
+        name: "Q1".into(),
+        scenario: verity_device::proto::drill::Scenario::FreezeThreat,
+        number: "+85230019999".into(),
+        link: "https://drill.example.com/verify".into(),
+        audience: Audience::All { all: true },
+        window_start: 1_000,
+        window_end: 2_000,
+        working_days: 31,
+        act_secs: 600,
+        created_by: "cli".into(),
+        created_at: 900,
+        cancelled_at: None,
+    };
+    let t = TargetRecord {
+        drill_id: d.id.clone(),
+        device_id: "d1".into(),
+        employee_id: "e1".into(),
+        employee_name: "Chan Tai Man".into(),
+        team: "finance".into(),
+        deliver_at: 1_100,
+        expires_at: 1_700,
+        issued_at: None,
+        delivered_at: None,
+        outcome: None,
+        how: None,
+        outcome_at: None,
+    };
+    s.create_drill(&d, &[t]).unwrap();
+    d
+}
+
+#[test]
+fn the_drill_store_round_trips() {
+    use crate::drill::{DrillStore, OutcomeResult, RemoveReserved, ReservedKind};
+    use verity_device::proto::drill::{OutcomeEvent, OutcomeHow};
+    let s = store();
+    let r = s
+        .add_reserved(
+            ReservedKind::Number,
+            "+85230019999",
+            "drill line",
+            "cli",
+            10,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.add_reserved(ReservedKind::Number, "+85230019999", "again", "cli", 11)
+            .unwrap(),
+        None
+    );
+    assert_eq!(s.reserved().unwrap().len(), 1);
+    let d = drill_and_target(&s);
+    assert_eq!(s.drill_audience(None).unwrap().len(), 1);
+    assert_eq!(
+        s.drill_audience(Some(&["finance".to_owned()])).unwrap()[0].team,
+        "finance"
+    );
+    assert!(s
+        .drill_audience(Some(&["legal".to_owned()]))
+        .unwrap()
+        .is_empty());
+    assert_eq!(s.remove_reserved(r, 1_500).unwrap(), RemoveReserved::InUse);
+    assert_eq!(s.drill(&d.id).unwrap(), Some(d.clone()));
+    assert_eq!(s.drills().unwrap(), vec![d.clone()]);
+    assert!(
+        s.issue_lures("d1", 1_000, 0, 5).unwrap().is_empty(),
+        "not yet"
+    );
+    let lures = s.issue_lures("d1", 1_100, 0, 5).unwrap();
+    assert_eq!(lures.len(), 1);
+    assert_eq!(
+        (lures[0].0.id.as_str(), lures[0].1.issued_at),
+        ("drill-1", Some(1_100))
+    );
+    assert_eq!(
+        s.record_outcome(&d.id, "d1", OutcomeHow::Shown, 1_200)
+            .unwrap(),
+        OutcomeResult::Held {
+            recorded: true,
+            delivered_at: Some(1_200),
+            outcome: None
+        }
+    );
+    assert_eq!(
+        s.record_outcome(&d.id, "d1", OutcomeHow::ReportToIt, 1_300)
+            .unwrap(),
+        OutcomeResult::Held {
+            recorded: true,
+            delivered_at: Some(1_200),
+            outcome: Some(OutcomeEvent::Reported)
+        }
+    );
+    assert_eq!(
+        s.record_outcome(&d.id, "nobody", OutcomeHow::Shown, 1)
+            .unwrap(),
+        OutcomeResult::Unknown
+    );
+    let t = &s.drill_targets(Some(&d.id)).unwrap()[0];
+    assert_eq!(
+        (t.outcome, t.how, t.outcome_at),
+        (
+            Some(OutcomeEvent::Reported),
+            Some(OutcomeHow::ReportToIt),
+            Some(1_300)
+        )
+    );
+    assert_eq!(s.drill_targets(None).unwrap().len(), 1);
+    assert!(s.cancel_drill(&d.id, 1_400).unwrap());
+    assert!(!s.cancel_drill(&d.id, 1_401).unwrap());
+    assert_eq!(
+        s.remove_reserved(r, 1_500).unwrap(),
+        RemoveReserved::Removed
+    );
+    assert_eq!(
+        s.remove_reserved(r, 1_500).unwrap(),
+        RemoveReserved::NotFound
+    );
+    assert_eq!(s.programme().unwrap(), None);
+    s.set_programme("Mei", 3, 5_000).unwrap();
+    assert_eq!(s.programme().unwrap().unwrap().every_months, 3);
+    assert!(s.mark_reminded(5_000).unwrap());
+    assert!(!s.mark_reminded(5_000).unwrap());
+}
+
+#[test]
+fn a_drill_outcome_is_recorded_once_under_a_race() {
+    use crate::drill::{DrillStore, OutcomeResult};
+    use verity_device::proto::drill::OutcomeHow;
+    let s = Arc::new(store());
+    drill_and_target(&s);
+    let out = race(&s, |s, i| {
+        let how = if i % 2 == 0 {
+            OutcomeHow::ReportToIt
+        } else {
+            OutcomeHow::OpenedLink
+        };
+        s.record_outcome("drill-1", "d1", how, 1_200).unwrap()
+    });
+    let recorded = out
+        .iter()
+        .filter(|o| matches!(o, OutcomeResult::Held { recorded: true, .. }))
+        .count();
+    assert_eq!(recorded, 1);
+}
+
+#[test]
+fn a_programme_reminder_is_sent_once_under_a_race() {
+    use crate::drill::DrillStore;
+    let s = Arc::new(store());
+    s.set_programme("Mei", 3, 5_000).unwrap();
+    let out = race(&s, |s, _| s.mark_reminded(5_000).unwrap());
+    assert_eq!(out.iter().filter(|w| **w).count(), 1);
+}
