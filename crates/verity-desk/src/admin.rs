@@ -65,7 +65,7 @@ pub enum AdminError {
     #[error("no confirmed item waits for the feed")]
     NothingToPublish,
     /// `--database` names PostgreSQL, whose store is not complete yet (the URL is masked).
-    #[error("{0}: the PostgreSQL store is not complete yet (the operation log and support tables are still to be ported): run the desk on its embedded SQLite database (no --database)")]
+    #[error("{0}: the PostgreSQL store is not complete yet (the support sessions' tables are still to be ported): run the desk on its embedded SQLite database (no --database)")]
     PostgresUnfinished(String),
     /// `--database` names no database this desk knows.
     #[error("{0}: not a database URL: give postgres://user:password@host:port/name, or no --database for the embedded SQLite database")]

@@ -1,8 +1,7 @@
 //! [`ConsoleStore`] on PostgreSQL (as `sqlite/console.rs`): accounts, passkeys, sessions,
-//! pending setups, the listing and revocation of enrolment codes. The operation log's append
-//! and read come with its Merkle tree (`OplogStore`, not ported yet: see `pending.rs`).
+//! pending setups, the listing and revocation of enrolment codes; the operation log's append and
+//! read are in `oplog.rs`, with its Merkle tree.
 
-use super::pending::unfinished;
 use super::{col, db, to_i64, to_u64, PgStore};
 use crate::store::{
     AdminRecord, AdminRole, ConsoleStore, EnrollCodeListing, NewOp, OpRecord, PasskeyRecord,
@@ -526,15 +525,11 @@ impl ConsoleStore for PgStore {
         })
     }
 
-    fn append_op(&self, _op: &NewOp) -> Result<OpRecord, StoreError> {
-        Err(unfinished(
-            "ConsoleStore::append_op (with the oplog's Merkle tree)",
-        ))
+    fn append_op(&self, op: &NewOp) -> Result<OpRecord, StoreError> {
+        self.write(|tx| super::oplog::append(tx, op))
     }
 
-    fn ops_after(&self, _after_seq: u64, _limit: u32) -> Result<Vec<OpRecord>, StoreError> {
-        Err(unfinished(
-            "ConsoleStore::ops_after (with the oplog's Merkle tree)",
-        ))
+    fn ops_after(&self, after_seq: u64, limit: u32) -> Result<Vec<OpRecord>, StoreError> {
+        self.read(|c| super::oplog::after(c, after_seq, limit))
     }
 }

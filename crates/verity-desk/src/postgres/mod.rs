@@ -25,6 +25,7 @@ mod console;
 mod desk;
 mod drills;
 mod feed;
+mod oplog;
 mod pending;
 pub mod pool;
 mod reports;
@@ -35,7 +36,7 @@ mod tests;
 pub use pool::Pool;
 
 /// The schema version this desk writes on PostgreSQL.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Migrations, in order, each in parts run one after the other; `verity_schema.version` says
 /// how many ran.
@@ -135,12 +136,18 @@ CREATE TABLE agents (
     &[console::MIGRATION],
     // 3: scam drills: the reserved drill list, drills, their targets, the programme.
     &[drills::MIGRATION],
+    // 4: the operation log, its Merkle tree and signed checkpoints (append-only).
+    &[oplog::MIGRATION],
 ];
 
 /// A database error as a [`StoreError`] (the driver's messages carry no password).
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(db)`
 pub(crate) fn db(e: postgres::Error) -> StoreError {
-    StoreError::Db(e.to_string())
+    // The driver's own text is only "db error" for a server's error: its message is inside.
+    match e.as_db_error() {
+        Some(d) => StoreError::Db(format!("{} ({})", d.message(), d.code().code())),
+        None => StoreError::Db(e.to_string()),
+    }
 }
 
 pub(crate) fn to_i64(v: u64) -> i64 {

@@ -1,62 +1,21 @@
-//! The traits not yet ported to PostgreSQL (and `ConsoleStore`'s two operation-log methods,
-//! in `console.rs`): each method answers that it is not implemented on
+//! The trait not yet ported to PostgreSQL: each method answers that it is not implemented on
 //! PostgreSQL yet ([`unfinished`]). Because of them the store is not selectable:
-//! `verity-desk --database postgres://…` refuses with a clear error (`crate::admin::open_store`)
+//! `verity-desk --database postgres://…` refuses with a clear error (`crate::admin::check_database`)
 //! until this file is gone. Port one trait at a time into a file of its own (as `sqlite/`), with
 //! its tables as a new migration, and delete its block here.
 
 #![allow(unused_variables)]
 
 use super::PgStore;
-use crate::oplog::{CheckpointRecord, OpFilter, VerifyReport};
-use crate::store::{OpRecord, StoreError};
+use crate::store::StoreError;
 use crate::support::store::{
     AlertRecord, ClaimOutcome, FrameIn, FrameOutcome, PresenceRecord, RouteRecord, StoredCursor,
     StoredFrame, SupportSessionRecord,
 };
-use verity_oplog::Hash;
 
 /// The error of a method not yet ported.
 pub(super) fn unfinished(what: &str) -> StoreError {
     StoreError::Db(format!("{what} is not implemented on PostgreSQL yet"))
-}
-
-impl crate::oplog::OplogStore for PgStore {
-    fn oplog_head(&self) -> Result<(u64, Hash), StoreError> {
-        Err(unfinished("OplogStore::oplog_head"))
-    }
-
-    fn last_checkpoint(&self) -> Result<Option<CheckpointRecord>, StoreError> {
-        Err(unfinished("OplogStore::last_checkpoint"))
-    }
-
-    fn add_checkpoint(&self, cp: &CheckpointRecord) -> Result<bool, StoreError> {
-        Err(unfinished("OplogStore::add_checkpoint"))
-    }
-
-    fn query_ops(
-        &self,
-        filter: &OpFilter,
-        max_seq: u64,
-        limit: u32,
-    ) -> Result<(Vec<OpRecord>, bool), StoreError> {
-        Err(unfinished("OplogStore::query_ops"))
-    }
-
-    fn inclusion_proofs(&self, size: u64, indices: &[u64]) -> Result<Vec<Vec<Hash>>, StoreError> {
-        Err(unfinished("OplogStore::inclusion_proofs"))
-    }
-
-    fn consistency(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
-        Err(unfinished("OplogStore::consistency"))
-    }
-
-    fn verify_oplog(
-        &self,
-        org_key: &ed25519_dalek::VerifyingKey,
-    ) -> Result<VerifyReport, StoreError> {
-        Err(unfinished("OplogStore::verify_oplog"))
-    }
 }
 
 impl crate::support::store::SupportStore for PgStore {
