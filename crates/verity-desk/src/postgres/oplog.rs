@@ -265,7 +265,7 @@ fn check_checkpoint(
 
 impl OplogStore for PgStore {
     fn oplog_head(&self) -> Result<(u64, Hash), StoreError> {
-        let f = self.read(|c| read_frontier(c))?;
+        let f = self.read(read_frontier)?;
         Ok((f.size(), f.root()))
     }
 
