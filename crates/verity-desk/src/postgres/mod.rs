@@ -291,16 +291,24 @@ impl PgStore {
         tx.commit().map_err(db)
     }
 
-    /// Runs `f` in one transaction and commits it (rolled back when `f` fails).
+    /// Runs `f` in one transaction and commits it (rolled back when `f` fails). A deadlock,
+    /// which PostgreSQL breaks by aborting one side (two purges of old sessions, say), is retried
+    /// twice with a fresh transaction.
     fn write<T>(
         &self,
-        f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, StoreError>,
+        mut f: impl FnMut(&mut postgres::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.pool.get()?;
-        let mut tx = conn.transaction().map_err(db)?;
-        let out = f(&mut tx)?;
-        tx.commit().map_err(db)?;
-        Ok(out)
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let mut tx = conn.transaction().map_err(db)?;
+            let out = f(&mut tx).and_then(|v| tx.commit().map(|()| v).map_err(db));
+            match out {
+                Err(e) if tries < 3 && retryable(&e) => {}
+                other => return other,
+            }
+        }
     }
 
     /// Runs `f` on a pooled connection, outside any explicit transaction (one statement).
@@ -311,4 +319,10 @@ impl PgStore {
         let mut conn = self.pool.get()?;
         f(&mut conn)
     }
+}
+
+/// Whether a failure is PostgreSQL breaking a deadlock or a serialisation conflict ([`db`] ends
+/// the message with the SQLSTATE).
+fn retryable(e: &StoreError) -> bool {
+    matches!(e, StoreError::Db(m) if m.ends_with("(40P01)") || m.ends_with("(40001)"))
 }

@@ -957,3 +957,26 @@ fn racing_appends_number_the_log_without_gaps() {
     assert_eq!(report.entries, RACERS as u64);
     assert!(report.failure.is_none(), "{:?}", report.failure);
 }
+
+#[test]
+fn deadlocks_and_serialisation_conflicts_are_retried_and_nothing_else() {
+    assert!(retryable(&StoreError::Db(
+        "deadlock detected (40P01)".into()
+    )));
+    assert!(retryable(&StoreError::Db(
+        "could not serialize access (40001)".into()
+    )));
+    assert!(!retryable(&StoreError::Db(
+        "duplicate key value (23505)".into()
+    )));
+    assert!(!retryable(&StoreError::Damaged("x (40P01)".into())));
+    // A server's error keeps its message and code.
+    let s = store();
+    let e = s
+        .read(|c| c.execute("SELECT * FROM no_such_table", &[]).map_err(db))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("no_such_table") && e.to_string().ends_with("(42P01)"),
+        "{e}"
+    );
+}
