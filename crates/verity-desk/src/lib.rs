@@ -38,6 +38,7 @@ pub mod http;
 pub mod oplog;
 pub mod orgkey;
 pub mod policy;
+pub mod postgres;
 pub mod service;
 pub mod sqlite;
 pub mod store;
@@ -45,6 +46,7 @@ pub mod support;
 pub mod totp;
 
 pub use http::{BackgroundDesk, ConnStats, ServeError, ServeOptions};
+pub use postgres::PgStore;
 pub use service::{ApiError, Desk, DeskConfig};
 pub use sqlite::SqliteStore;
 pub use store::DeskStore;

@@ -28,6 +28,18 @@ mod support_cli;
 #[derive(Debug, Parser)]
 #[command(name = "verity-desk", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    /// The database: `postgres://user:password@host:port/name` for PostgreSQL (or the
+    /// VERITY_DESK_DATABASE environment variable, which keeps the password out of the process
+    /// list); the default is the embedded SQLite database in the data directory. The organisation
+    /// key and other files stay in the data directory either way.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "VERITY_DESK_DATABASE",
+        hide_env_values = true
+    )]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -379,7 +391,11 @@ impl CliError {
     fn exit_status(&self) -> u8 {
         match self {
             CliError::Admin(
-                AdminError::Usage(_) | AdminError::Policy(_) | AdminError::Agent(_),
+                AdminError::Usage(_)
+                | AdminError::Policy(_)
+                | AdminError::Agent(_)
+                | AdminError::PostgresUnfinished(_)
+                | AdminError::UnknownDatabase(_),
             )
             | CliError::Seal(_)
             | CliError::Serve(ServeError::PlainHttpNotLoopback(_) | ServeError::PublicUrl(_)) => 2,
@@ -495,6 +511,9 @@ fn when(secs: u64) -> String {
 
 fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     let clock = SystemClock;
+    if let Some(url) = cli.database.as_deref() {
+        admin::check_database(url)?;
+    }
     match cli.command {
         Command::Serve(args) => serve(&args)?,
         Command::Drill(command) => drill_cli::run(command, out)?,

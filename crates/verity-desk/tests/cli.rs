@@ -593,3 +593,57 @@ fn the_audit_key_is_made_owner_only_never_overwritten_and_its_recipient_set() {
         text(&wrong.stderr)
     );
 }
+
+#[test]
+fn a_postgres_database_is_refused_until_its_store_is_complete_and_its_password_never_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("desk");
+    let d = d.to_str().unwrap();
+    let url = "postgres://desk:s3cret-pw@db.example:5432/verity";
+    for args in [
+        vec![
+            "serve",
+            "--data",
+            d,
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            url,
+        ],
+        vec!["--database", url, "devices", "list", "--data", d],
+    ] {
+        let out = desk(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("PostgreSQL store is not complete yet"),
+            "{err}"
+        );
+        assert!(
+            err.contains("postgres://desk:***@db.example:5432/verity"),
+            "{err}"
+        );
+        assert!(!err.contains("s3cret-pw"), "{err}");
+        assert!(!d.is_empty() && !Path::new(d).exists(), "nothing written");
+    }
+    // Also from the environment (which keeps the password out of the process list).
+    let out = Command::new(env!("CARGO_BIN_EXE_verity-desk"))
+        .args(["devices", "list", "--data", d])
+        .env("VERITY_DESK_DATABASE", url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!text(&out.stderr).contains("s3cret-pw"));
+    // Something else than a database URL.
+    let out = desk(&[
+        "--database",
+        "mysql://desk:s3cret-pw@db/verity",
+        "devices",
+        "list",
+        "--data",
+        d,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not a database URL"));
+    assert!(!text(&out.stderr).contains("s3cret-pw"));
+}
