@@ -132,7 +132,11 @@ fn contains_near(hay: &str, needle: &str) -> bool {
     [n - 1, n, n + 1]
         .into_iter()
         .filter(|w| *w <= chars.len())
-        .any(|w| chars.windows(w).any(|window| within_one_edit(window, &needle)))
+        .any(|w| {
+            chars
+                .windows(w)
+                .any(|window| within_one_edit(window, &needle))
+        })
 }
 
 /// Whether the Damerau–Levenshtein distance between `a` and `b` is at most 1 (as
@@ -141,12 +145,17 @@ fn contains_near(hay: &str, needle: &str) -> bool {
 fn within_one_edit(a: &[char], b: &[char]) -> bool {
     // The common prefix, then what follows it must be one edit.
     let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let (a, b) = (a.get(p..).unwrap_or_default(), b.get(p..).unwrap_or_default());
+    let (a, b) = (
+        a.get(p..).unwrap_or_default(),
+        b.get(p..).unwrap_or_default(),
+    );
     match a.len().abs_diff(b.len()) {
         0 => {
             a.is_empty()
                 || a.get(1..) == b.get(1..)
-                || (a.get(..2).is_some_and(|x| b.get(..2).is_some_and(|y| x[0] == y[1] && x[1] == y[0]))
+                || (a
+                    .get(..2)
+                    .is_some_and(|x| b.get(..2).is_some_and(|y| x[0] == y[1] && x[1] == y[0]))
                     && a.get(2..) == b.get(2..))
         }
         1 => {
@@ -194,7 +203,10 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
         return reasons;
     };
     let reg_fold = fold(reg_label);
-    let sub_folds: Vec<String> = unicode_labels[..reg_index].iter().map(|l| fold(l)).collect();
+    let sub_folds: Vec<String> = unicode_labels[..reg_index]
+        .iter()
+        .map(|l| fold(l))
+        .collect();
     let sub_text = labels[..reg_index].join(".");
     let official_in_sub = official.domains.iter().any(|d| {
         sub_text == *d

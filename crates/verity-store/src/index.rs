@@ -416,7 +416,10 @@ impl Store {
     /// SQLite errors; [`StoreError::Corrupt`] for rows that no longer parse.
     pub fn lookup_tables(&mut self) -> Result<(BlocklistView<'_>, &OfficialDirectory), StoreError> {
         // Read before any SQL check, so that a commit landing during the check changes it.
-        let header = self.cache.shm.read(&self.data_dir.join(crate::DATABASE_FILE));
+        let header = self
+            .cache
+            .shm
+            .read(&self.data_dir.join(crate::DATABASE_FILE));
         let snapshot = OnceCell::new();
         let current = self.cache.loaded.is_some()
             && header.is_some()
@@ -621,10 +624,7 @@ mod tests {
         // A write on an unrelated table is a commit too: checked, the filter kept.
         other
             .conn
-            .execute(
-                "INSERT INTO setting (key, value) VALUES ('test', '1')",
-                [],
-            )
+            .execute("INSERT INTO setting (key, value) VALUES ('test', '1')", [])
             .unwrap();
         let before = app.cache.sql_checks;
         drop(app.lookup_tables().unwrap());
