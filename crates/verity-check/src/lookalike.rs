@@ -123,23 +123,47 @@ fn contains_near(hay: &str, needle: &str) -> bool {
     if hay.contains(needle) {
         return true;
     }
-    let n = needle.chars().count();
+    let needle: Vec<char> = needle.chars().collect();
+    let n = needle.len();
     if n < 6 {
         return false;
     }
     let chars: Vec<char> = hay.chars().collect();
-    for w in [n - 1, n, n + 1] {
-        if w > chars.len() {
-            continue;
+    [n - 1, n, n + 1]
+        .into_iter()
+        .filter(|w| *w <= chars.len())
+        .any(|w| {
+            chars
+                .windows(w)
+                .any(|window| within_one_edit(window, &needle))
+        })
+}
+
+/// Whether the Damerau–Levenshtein distance between `a` and `b` is at most 1 (as
+/// [`strsim::damerau_levenshtein`] counts it: one insertion, deletion, substitution or swap of
+/// adjacent characters), in one pass and without allocating.
+fn within_one_edit(a: &[char], b: &[char]) -> bool {
+    // The common prefix, then what follows it must be one edit.
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (
+        a.get(p..).unwrap_or_default(),
+        b.get(p..).unwrap_or_default(),
+    );
+    match a.len().abs_diff(b.len()) {
+        0 => {
+            a.is_empty()
+                || a.get(1..) == b.get(1..)
+                || (a
+                    .get(..2)
+                    .is_some_and(|x| b.get(..2).is_some_and(|y| x[0] == y[1] && x[1] == y[0]))
+                    && a.get(2..) == b.get(2..))
         }
-        for start in 0..=chars.len() - w {
-            let window: String = chars[start..start + w].iter().collect();
-            if dl(&window, needle) <= 1 {
-                return true;
-            }
+        1 => {
+            let (long, short) = if a.len() > b.len() { (a, b) } else { (b, a) };
+            long.get(1..) == Some(short)
         }
+        _ => false,
     }
-    false
 }
 
 fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
@@ -179,8 +203,18 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
         return reasons;
     };
     let reg_fold = fold(reg_label);
-    let sub_labels = &unicode_labels[..reg_index];
+    let sub_folds: Vec<String> = unicode_labels[..reg_index]
+        .iter()
+        .map(|l| fold(l))
+        .collect();
     let sub_text = labels[..reg_index].join(".");
+    let official_in_sub = official.domains.iter().any(|d| {
+        sub_text == *d
+            || sub_text
+                .strip_suffix(d.as_str())
+                .is_some_and(|rest| rest.ends_with('.'))
+            || sub_text.contains(&format!("{d}."))
+    });
 
     for brand in official.protected_labels() {
         let brand_fold = fold(&brand);
@@ -208,16 +242,10 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
             push(Reason::with(ReasonCode::LookalikeDomain, imitated.clone()));
         }
 
-        let official_in_sub = official.domains.iter().any(|d| {
-            sub_text == *d
-                || sub_text.ends_with(&format!(".{d}"))
-                || sub_text.contains(&format!("{d}."))
-        });
         if official_in_sub
-            || sub_labels.iter().any(|l| {
-                let f = fold(l);
-                f.contains(&brand_fold) || near(&f, &brand_fold, limit)
-            })
+            || sub_folds
+                .iter()
+                .any(|f| f.contains(&brand_fold) || near(f, &brand_fold, limit))
         {
             push(Reason::with(
                 ReasonCode::OfficialNameAsSubdomain,
@@ -347,6 +375,46 @@ fn tokens(text: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use verity_core::link::canonicalize;
+
+    proptest::proptest! {
+        /// The one-pass test agrees with the full distance, on short strings over a small
+        /// alphabet (where swaps, repeats and near-misses are common).
+        #[test]
+        fn within_one_edit_is_the_distance_at_most_one(a in "[abc-]{0,7}", b in "[abc-]{0,7}") {
+            let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            proptest::prop_assert_eq!(within_one_edit(&x, &y), dl(&a, &b) <= 1, "{:?} {:?}", a, b);
+        }
+    }
+
+    #[test]
+    fn within_one_edit_cases() {
+        let one = |a: &str, b: &str| {
+            let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            within_one_edit(&x, &y)
+        };
+        for (a, b) in [
+            ("", ""),
+            ("", "a"),
+            ("dingtalk", "dingtalk"),
+            ("dingtalk", "dingta1k"),
+            ("dingtalk", "idngtalk"),
+            ("dingtalk", "dingtakl"),
+            ("dingtalk", "dingtallk"),
+            ("dingtalk", "ingtalk"),
+            ("釘釘", "釘"),
+        ] {
+            assert!(one(a, b) && one(b, a), "{a} {b}");
+        }
+        for (a, b) in [
+            ("", "ab"),
+            ("dingtalk", "dingtlak1"),
+            ("dingtalk", "gnidtalk"),
+            ("dingtalk", "dingtalkhk"),
+            ("abc", "cba"),
+        ] {
+            assert!(!one(a, b) && !one(b, a), "{a} {b}");
+        }
+    }
 
     fn codes(u: &str) -> Vec<&'static str> {
         let c = canonicalize(u).unwrap();

@@ -11,6 +11,12 @@
 //! data_version` and the generation counters in `feed_list`: feed deltas are caught up from the
 //! log of their added keys, anything else rebuilds it.
 //!
+//! Those SQL checks cost a transaction and the database's file locks, so a lookup first reads
+//! the WAL-index header (the `-shm` file's first 96 bytes, [`WalHeader`]) with one positioned
+//! read: every commit by any connection rewrites it, so when it is byte for byte the header
+//! seen before the last SQL check, nothing was committed since and the filter is current. The
+//! view then opens its read transaction only when a filter hit needs confirming.
+//!
 //! The index reads the local entries (`blocklist`), the feed's (`feed`, `feed_block`) and the
 //! official directory (`official`); none of them knows it.
 
@@ -19,6 +25,7 @@ use crate::error::IndexError;
 use crate::feed::{IndexChange, StringCache};
 use crate::{Store, StoreError};
 use rusqlite::{Connection, Transaction};
+use std::cell::OnceCell;
 use verity_check::lookup::{BlocklistFilter, BlocklistLookup, LookupError};
 use verity_check::official::OfficialDirectory;
 use verity_core::blocklist::{entry_key, BlocklistEntry, EntryKind};
@@ -27,6 +34,86 @@ use verity_core::blocklist::{entry_key, BlocklistEntry, EntryKind};
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
     loaded: Option<Loaded>,
+    /// The `-shm` file and the WAL-index header read just before the last SQL freshness check.
+    shm: WalHeader,
+    /// How many lookups checked freshness through SQL (for tests).
+    sql_checks: u64,
+}
+
+/// The WAL-index header of the database, read from its `-shm` file without SQLite.
+///
+/// SQLite keeps two copies of a 48-byte header at the start of the wal-index (documented in
+/// "WAL-mode File Format", sqlite.org/walformat.html) and every commit rewrites both (the frame
+/// count, the running checksum, the salts after a restart, and a change counter). A writer
+/// updates the second copy and then the first, so a read that finds both copies equal and
+/// equal to a header seen earlier ran before any later commit finished: nothing changed. Any
+/// other outcome (the file unreadable, the copies differing mid-write, a database not in WAL
+/// mode) falls back to the SQL check, so there is no staleness window.
+///
+/// The file stays the one SQLite uses while this store's connection is open: SQLite deletes or
+/// truncates it only when the last connection closes or the first opens, and ours is open.
+#[derive(Debug, Default)]
+struct WalHeader {
+    file: Option<std::fs::File>,
+    opened: bool,
+    /// The header read before the last SQL check that found (or made) the filter current.
+    validated: Option<[u8; WAL_HEADER]>,
+}
+
+/// One copy of SQLite's `WalIndexHdr`.
+const WAL_HEADER: usize = 48;
+/// `WALINDEX_MAX_VERSION`, the header's first field (native byte order).
+const WAL_INDEX_VERSION: u32 = 3_007_000;
+
+impl WalHeader {
+    /// The current header, or `None` when it cannot be read or is being written.
+    fn read(&mut self, database: &std::path::Path) -> Option<[u8; WAL_HEADER]> {
+        if !self.opened {
+            self.opened = true;
+            let mut shm = database.as_os_str().to_owned();
+            shm.push("-shm");
+            self.file = std::fs::File::open(shm).ok();
+        }
+        let mut both = [0u8; 2 * WAL_HEADER];
+        read_exact_at(self.file.as_ref()?, &mut both).ok()?;
+        parse_wal_header(&both)
+    }
+}
+
+/// The header when both copies agree and it is initialised.
+fn parse_wal_header(both: &[u8; 2 * WAL_HEADER]) -> Option<[u8; WAL_HEADER]> {
+    let (first, second) = both.split_at(WAL_HEADER);
+    let version = u32::from_ne_bytes(first.get(..4)?.try_into().ok()?);
+    // `isInit` is the byte after `iVersion`, the unused field and `iChange`.
+    if first != second || version != WAL_INDEX_VERSION || first.get(12) != Some(&1) {
+        return None;
+    }
+    first.try_into().ok()
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, 0)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8]) -> std::io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        let rest = buf.get_mut(done..).unwrap_or_default();
+        let at = u64::try_from(done).unwrap_or(u64::MAX);
+        let n = std::os::windows::fs::FileExt::seek_read(file, rest, at)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        done += n;
+    }
+    Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_exact_at(_: &std::fs::File, _: &mut [u8]) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Feed keys added since the base filter was built may grow to this many (or a quarter of the
@@ -37,6 +124,7 @@ impl Cache {
     /// Forgets the index: the next lookup rebuilds it (after a write outside this module).
     pub(crate) fn invalidate(&mut self) {
         self.loaded = None;
+        self.shm.validated = None;
     }
 
     /// Brings the index up to date after this store applied a feed version: a snapshot's filter
@@ -48,6 +136,8 @@ impl Cache {
         official: OfficialDirectory,
         strings: StringCache,
     ) -> Result<(), StoreError> {
+        // The write changed the header anyway; the next lookup checks through SQL.
+        self.shm.validated = None;
         let entries = change.local_entries + change.feed_entries;
         if let Some(filter) = change.filter {
             self.loaded = Some(Loaded {
@@ -204,12 +294,16 @@ pub(crate) fn point_query(
 /// the [`Store`] by [`Store::lookup_tables`]; implements [`BlocklistLookup`] for
 /// `verity_check::check::CheckContext`.
 ///
-/// It holds one read transaction until it is dropped: the freshness check, a rebuild and every
-/// confirming query see one snapshot (a message's items agree with each other) and take the
-/// database's file locks once, not once a query. Drop it when the check is done: while a
-/// reader holds a snapshot, checkpoints cannot reset the write-ahead log.
+/// Its confirming queries run in one read transaction, opened at the first filter hit (or
+/// already open when the lookup checked freshness through SQL) and held until the view is
+/// dropped: a message's confirmed items see one snapshot and take the database's file locks
+/// once, not once a query. The filter was current when the view was made, so every answer
+/// reflects the list as it was at that moment or later (a commit landing between the view's
+/// making and its first filter hit is seen by the confirming queries). Drop it when the check
+/// is done: while a reader holds a snapshot, checkpoints cannot reset the write-ahead log.
 pub struct BlocklistView<'a> {
-    snapshot: Transaction<'a>,
+    conn: &'a Connection,
+    snapshot: OnceCell<Transaction<'a>>,
     filter: &'a BlocklistFilter,
     overlay: &'a BlocklistFilter,
     strings: &'a StringCache,
@@ -262,7 +356,17 @@ impl<'a> BlocklistView<'a> {
         if !self.filter.may_contain_key(key) && !self.overlay.may_contain_key(key) {
             return Ok(None);
         }
-        point_query(&self.snapshot, kind, value, Some(self.strings))
+        point_query(self.snapshot()?, kind, value, Some(self.strings))
+    }
+
+    /// The view's read transaction, begun on first use (`BEGIN` is deferred: the snapshot is
+    /// taken by the first query in it).
+    fn snapshot(&self) -> Result<&Transaction<'a>, StoreError> {
+        if let Some(tx) = self.snapshot.get() {
+            return Ok(tx);
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        Ok(self.snapshot.get_or_init(|| tx))
     }
 
     /// Whether an E.164 number is listed (exactly: a filter hit is confirmed).
@@ -311,37 +415,31 @@ impl Store {
     /// # Errors
     /// SQLite errors; [`StoreError::Corrupt`] for rows that no longer parse.
     pub fn lookup_tables(&mut self) -> Result<(BlocklistView<'_>, &OfficialDirectory), StoreError> {
-        // Rolled back (a read-only transaction just ends) when the view is dropped.
-        let snapshot = self.conn.unchecked_transaction()?;
-        let version = data_version(&snapshot)?;
-        if let Some(l) = &mut self.cache.loaded {
-            if l.data_version != version {
-                // Another connection committed: keep the filters if no entry changed, or if
-                // only feed deltas did (their added keys join the overlay).
-                let now = crate::feed::generations(&snapshot)?;
-                let caught_up = if now == l.generations {
-                    true
-                } else if now.1 == l.generations.1 && now.0 > l.generations.0 {
-                    l.catch_up(&snapshot, now)?
-                } else {
-                    false
-                };
-                if caught_up {
-                    l.official = crate::official::read(&snapshot)?;
-                    l.data_version = version;
-                    l.entries = count_entries(&snapshot)?;
-                } else {
-                    // Free the old filter before building the new one.
-                    self.cache.loaded = None;
-                }
-            }
+        // Read before any SQL check, so that a commit landing during the check changes it.
+        let header = self
+            .cache
+            .shm
+            .read(&self.data_dir.join(crate::DATABASE_FILE));
+        let snapshot = OnceCell::new();
+        let current = self.cache.loaded.is_some()
+            && header.is_some()
+            && self.cache.shm.validated.is_some()
+            && header == self.cache.shm.validated;
+        if !current {
+            self.cache.shm.validated = None;
+            self.cache.sql_checks += 1;
+            // Rolled back (a read-only transaction just ends) when the view is dropped.
+            let tx = self.conn.unchecked_transaction()?;
+            self.cache.refresh(&tx)?;
+            self.cache.shm.validated = header;
+            let _ = snapshot.set(tx);
         }
-        let loaded: &Loaded = match &mut self.cache.loaded {
-            Some(l) => l,
-            slot => slot.insert(load(&snapshot, version)?),
+        let Some(loaded) = self.cache.loaded.as_ref() else {
+            return Err(IndexError::Lookup("the index was not loaded".to_owned()).into());
         };
         Ok((
             BlocklistView {
+                conn: &self.conn,
                 snapshot,
                 filter: &loaded.filter,
                 overlay: &loaded.overlay,
@@ -350,6 +448,39 @@ impl Store {
             },
             &loaded.official,
         ))
+    }
+}
+
+impl Cache {
+    /// Brings the filter up to date inside `snapshot`: keeps it if no other connection
+    /// committed, or if no entry changed, or if only feed deltas did (their added keys join the
+    /// overlay); else rebuilds it.
+    fn refresh(&mut self, snapshot: &Connection) -> Result<(), StoreError> {
+        let version = data_version(snapshot)?;
+        if let Some(l) = &mut self.loaded {
+            if l.data_version != version {
+                let now = crate::feed::generations(snapshot)?;
+                let caught_up = if now == l.generations {
+                    true
+                } else if now.1 == l.generations.1 && now.0 > l.generations.0 {
+                    l.catch_up(snapshot, now)?
+                } else {
+                    false
+                };
+                if caught_up {
+                    l.official = crate::official::read(snapshot)?;
+                    l.data_version = version;
+                    l.entries = count_entries(snapshot)?;
+                } else {
+                    // Free the old filter before building the new one.
+                    self.loaded = None;
+                }
+            }
+        }
+        if self.loaded.is_none() {
+            self.loaded = Some(load(snapshot, version)?);
+        }
+        Ok(())
     }
 }
 
@@ -462,5 +593,83 @@ mod tests {
                 Some(s)
             );
         }
+    }
+
+    #[test]
+    fn the_header_alone_answers_until_another_connection_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = Store::open(dir.path()).unwrap();
+        let mut other = Store::open(dir.path()).unwrap();
+        let listed = "+85261234567";
+        drop(app.lookup_tables().unwrap());
+        let checks = app.cache.sql_checks;
+        for _ in 0..3 {
+            let (view, _) = app.lookup_tables().unwrap();
+            assert!(!view.contains_phone(listed).unwrap());
+        }
+        assert_eq!(app.cache.sql_checks, checks, "no commit, no SQL check");
+        // Another connection adds the number, then takes the list back to the sample: each
+        // time the next lookup sees it.
+        other
+            .import_entries(&[entry(EntryKind::Phone, listed)], Origin::Import)
+            .unwrap();
+        let (view, _) = app.lookup_tables().unwrap();
+        assert!(view.contains_phone(listed).unwrap());
+        drop(view);
+        assert_eq!(app.cache.sql_checks, checks + 1);
+        other.replace_entries(&[], Origin::Import).unwrap();
+        let (view, _) = app.lookup_tables().unwrap();
+        assert!(!view.contains_phone(listed).unwrap());
+        drop(view);
+        // A write on an unrelated table is a commit too: checked, the filter kept.
+        other
+            .conn
+            .execute("INSERT INTO setting (key, value) VALUES ('test', '1')", [])
+            .unwrap();
+        let before = app.cache.sql_checks;
+        drop(app.lookup_tables().unwrap());
+        assert_eq!(app.cache.sql_checks, before + 1);
+        drop(app.lookup_tables().unwrap());
+        assert_eq!(app.cache.sql_checks, before + 1);
+    }
+
+    #[test]
+    fn a_header_being_written_or_unreadable_falls_back_to_sql() {
+        let mut both = [0u8; 2 * WAL_HEADER];
+        both[..4].copy_from_slice(&WAL_INDEX_VERSION.to_ne_bytes());
+        both[12] = 1;
+        both.copy_within(..WAL_HEADER, WAL_HEADER);
+        assert!(parse_wal_header(&both).is_some());
+        // The writer has updated the second copy, not yet the first.
+        let mut torn = both;
+        torn[WAL_HEADER + 16] ^= 1;
+        assert_eq!(parse_wal_header(&torn), None);
+        let mut uninit = both;
+        uninit[12] = 0;
+        uninit[WAL_HEADER + 12] = 0;
+        assert_eq!(parse_wal_header(&uninit), None);
+
+        // No -shm file to read (here: the path is wrong): every lookup checks through SQL,
+        // and still sees another connection's commit.
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = Store::open(dir.path()).unwrap();
+        app.cache.shm = WalHeader {
+            opened: true,
+            ..WalHeader::default()
+        };
+        let mut other = Store::open(dir.path()).unwrap();
+        drop(app.lookup_tables().unwrap());
+        let checks = app.cache.sql_checks;
+        drop(app.lookup_tables().unwrap());
+        assert_eq!(app.cache.sql_checks, checks + 1);
+        other
+            .import_entries(&[entry(EntryKind::Phone, "+85261234567")], Origin::Import)
+            .unwrap();
+        assert!(app
+            .lookup_tables()
+            .unwrap()
+            .0
+            .contains_phone("+85261234567")
+            .unwrap());
     }
 }
