@@ -185,17 +185,20 @@ def cpu_ticks(pids):
 
 
 def pss_kib(pids):
-    """{process name: PSS KiB} summed by name, over `pids`."""
+    """{process name: PSS KiB} summed by name over `pids`, and the same for anonymous memory
+    (heaps, JS heap, caches: `Pss_Anon`) under "NAME anon"."""
     out = {}
     for p in pids:
         try:
             with open(f"/proc/{p}/comm") as f:
                 comm = f.read().strip()
             with open(f"/proc/{p}/smaps_rollup") as f:
-                pss = next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
-        except (OSError, StopIteration):
+                fields = {line.split(":")[0]: int(line.split()[1]) for line in f
+                          if line.startswith("Pss")}
+        except OSError:
             continue
-        out[comm] = out.get(comm, 0) + pss
+        out[comm] = out.get(comm, 0) + fields.get("Pss", 0)
+        out[f"{comm} anon"] = out.get(f"{comm} anon", 0) + fields.get("Pss_Anon", 0)
     return out
 
 
@@ -267,7 +270,7 @@ def main():
     for r in range(1, runs + 1):
         for name, binary, title in apps:
             v, p, cpu, mem = launch(binary, title, idle)
-            total = sum(mem.values())
+            total = sum(v_ for k, v_ in mem.items() if not k.endswith(" anon"))
             parts = ", ".join(f"{k} {v_ / 1024:.1f}" for k, v_ in sorted(mem.items()))
             print(f"run {r} {name:7} visible {v:6.0f} ms  painted {p:6.0f} ms  "
                   f"idle CPU {cpu:5.2f}%  PSS {total / 1024:6.1f} MiB ({parts})", flush=True)
