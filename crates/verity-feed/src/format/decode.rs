@@ -317,6 +317,26 @@ pub(super) fn decode_body(
     })
 }
 
+/// `+` and the number's digits: what `format!("+{v}")` gives, without the formatting
+/// machinery (a snapshot decodes millions of numbers; this took a tenth of its decode).
+pub(super) fn phone_value(v: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut x = v;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + u8::try_from(x % 10).unwrap_or(0);
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(1 + digits.len() - at);
+    s.push('+');
+    s.extend(digits[at..].iter().map(|d| char::from(*d)));
+    s
+}
+
 pub(super) fn read_keys(r: &mut Reader<'_>, kind: EntryKind) -> Result<Vec<String>, FormatError> {
     let n = r.count("keys")?;
     let mut out = Vec::with_capacity(n);
@@ -331,7 +351,7 @@ pub(super) fn read_keys(r: &mut Reader<'_>, kind: EntryKind) -> Result<Vec<Strin
             if v == 0 || v >= PHONE_LIMIT {
                 return Err(FormatError::BadPhone);
             }
-            out.push(format!("+{v}"));
+            out.push(phone_value(v));
             prev = v;
         }
     } else {

@@ -367,3 +367,10 @@ fn the_organisations_known_contacts_round_trip_and_bad_ones_refuse_the_file() {
         matches!(encode(&f), Err(FormatError::Unencodable(m)) if m.contains("known contact #1"))
     );
 }
+
+#[test]
+fn phone_values_are_written_as_format_writes_them() {
+    for v in [1u64, 9, 10, 85_250_000_000, 99_999_999_999_999, u64::MAX] {
+        assert_eq!(super::decode::phone_value(v), format!("+{v}"));
+    }
+}
