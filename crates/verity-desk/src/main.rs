@@ -22,6 +22,7 @@ mod drill_cli;
 mod feed_cli;
 mod oplog_cli;
 mod reports_cli;
+mod serve_config;
 mod support_cli;
 
 /// Verity's desk: device enrolment, two-factor and region checks for an organisation.
@@ -210,11 +211,17 @@ struct AgentAddArgs {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    #[command(flatten)]
-    data: DataArg,
-    /// The address to listen on, like 0.0.0.0:8443 (plain HTTP only on loopback).
+    /// A TOML file of these settings (keys as the options' names with `_`, like
+    /// /etc/verity-desk/desk.toml); each option given here overrides the file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The desk's data directory (database, organisation key). Required, here or in the file.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// The address to listen on, like 0.0.0.0:8443 (plain HTTP only on loopback). Required,
+    /// here or in the file.
     #[arg(long, value_name = "ADDR")]
-    listen: SocketAddr,
+    listen: Option<SocketAddr>,
     /// TLS certificate chain (PEM).
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -231,17 +238,18 @@ struct ServeArgs {
     /// inside it is the client address taken from its Forwarded / X-Forwarded-For header.
     #[arg(long, value_name = "CIDR")]
     trusted_proxy: Vec<ipnet::IpNet>,
-    /// Connections open at once (more wait).
-    #[arg(long, value_name = "N", default_value_t = 1024)]
-    max_connections: usize,
+    /// Connections open at once (more wait) [default: 1024].
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
     /// The URL devices use to reach the desk (https://desk.example.com): its origin is signed in
     /// every request and answer. Required unless listening on loopback, where it defaults to
     /// http://<listen address> (https:// with TLS).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
-    /// The drill time zone (working hours 09:00–18:00 and quarters), like +08:00.
-    #[arg(long, value_name = "OFFSET", default_value = "+08:00")]
-    drill_utc_offset: String,
+    /// The drill time zone (working hours 09:00–18:00 and quarters), like +08:00 [default:
+    /// +08:00].
+    #[arg(long, value_name = "OFFSET")]
+    drill_utc_offset: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -383,6 +391,8 @@ enum CliError {
     Json(#[from] serde_json::Error),
     #[error(transparent)]
     Store(#[from] verity_desk::store::StoreError),
+    #[error(transparent)]
+    Config(#[from] serve_config::ConfigError),
     #[error("the operation log does not verify: {0}")]
     Verify(#[from] verity_desk::oplog::VerifyFailure),
 }
@@ -398,6 +408,7 @@ impl CliError {
                 | AdminError::UnknownDatabase(_),
             )
             | CliError::Seal(_)
+            | CliError::Config(_)
             | CliError::Serve(ServeError::PlainHttpNotLoopback(_) | ServeError::PublicUrl(_)) => 2,
             CliError::Verify(_) => 1,
             _ => 3,
@@ -444,9 +455,28 @@ async fn shutdown_signal() {
     }
 }
 
-fn serve(args: &ServeArgs) -> Result<(), CliError> {
+fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let file = match &args.config {
+        Some(path) => serve_config::FileConfig::load(path)?,
+        None => serve_config::FileConfig::default(),
+    };
+    let args = serve_config::merge(
+        serve_config::CliValues {
+            data: args.data,
+            listen: args.listen,
+            public_url: args.public_url,
+            tls_cert: args.tls_cert,
+            tls_key: args.tls_key,
+            passphrase_file: args.passphrase_file,
+            log_json: args.log_json,
+            trusted_proxy: args.trusted_proxy,
+            max_connections: args.max_connections,
+            drill_utc_offset: args.drill_utc_offset,
+        },
+        file,
+    )?;
     init_logs(args.log_json);
-    let tls = args.tls_cert.is_some();
+    let tls = args.tls.is_some();
     http::check_listen(args.listen, tls)?;
     http::public_origin(args.public_url.as_deref(), args.listen, tls)?;
     let listener = http::bind(args.listen, tls)?;
@@ -455,7 +485,7 @@ fn serve(args: &ServeArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Admin(AdminError::Usage(format!("--drill-utc-offset {e}"))))?;
     let pass = passphrase(args.passphrase_file.as_deref())?;
     let desk = admin::open_desk(
-        &args.data.data,
+        &args.data,
         pass.as_deref().map(Vec::as_slice),
         Arc::new(SystemClock),
         DeskConfig {
@@ -464,9 +494,9 @@ fn serve(args: &ServeArgs) -> Result<(), CliError> {
         },
     )?;
     drop(pass);
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(c), Some(k)) => Some(http::tls_config(c, k)?),
-        _ => None,
+    let tls = match &args.tls {
+        Some((c, k)) => Some(http::tls_config(c, k)?),
+        None => None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -515,7 +545,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         admin::check_database(url)?;
     }
     match cli.command {
-        Command::Serve(args) => serve(&args)?,
+        Command::Serve(args) => serve(args)?,
         Command::Drill(command) => drill_cli::run(command, out)?,
         Command::Org(command) => org(command, out, &clock)?,
         Command::EnrollCode(a) => enroll_code(&a, out, &clock)?,

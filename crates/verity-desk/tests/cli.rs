@@ -257,6 +257,58 @@ fn serving_off_loopback_or_without_the_passphrase_is_refused() {
     );
 }
 
+#[test]
+fn serve_reads_a_configuration_file_that_options_override() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = initialised(tmp.path());
+    let config = tmp.path().join("desk.toml");
+    // The file alone: its data directory is used (the key there needs its passphrase).
+    std::fs::write(
+        &config,
+        format!(
+            "data = {:?}\nlisten = \"127.0.0.1:0\"\n",
+            data.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let c = config.to_str().unwrap();
+    let out = desk(&["serve", "--config", c]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("passphrase"),
+        "{}",
+        text(&out.stderr)
+    );
+    // An option overrides the file's key: plain HTTP off loopback is refused.
+    let out = desk(&["serve", "--config", c, "--listen", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("refusing plain HTTP"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A misspelt key, a missing file, and neither file nor options: usage errors, one line.
+    std::fs::write(&config, "listn = \"127.0.0.1:0\"\n").unwrap();
+    let out = desk(&["serve", "--config", c]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("listn") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    let missing = tmp.path().join("nope.toml");
+    let out = desk(&["serve", "--config", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read the configuration file"));
+    let out = desk(&["serve"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--data"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn serves_and_shuts_down_gracefully_on_sigterm() {

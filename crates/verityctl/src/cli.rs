@@ -47,10 +47,17 @@ pub enum Command {
     Support(crate::support::SupportArgs),
     /// A support agent's app (enrolled with `device enroll --agent`): a headless agent.
     Agent(crate::support::AgentArgs),
+    /// For packagers: write the manual pages and shell completions into a directory.
+    #[command(hide = true)]
+    GenerateDocs(crate::docs::GenerateDocsArgs),
 }
 
 /// Runs the parsed command, writing its output to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    // Needs no data directory.
+    if let Command::GenerateDocs(args) = &cli.command {
+        return crate::docs::run(args, out);
+    }
     let data_dir =
         verity_store::resolve_data_dir(cli.data_dir, std::env::var_os(verity_store::DATA_DIR_ENV))?;
     match cli.command {
@@ -66,5 +73,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         Command::Report(args) => crate::it_report::run(&args, &data_dir, out),
         Command::Support(args) => crate::support::run(&args, &data_dir, out),
         Command::Agent(args) => crate::support::run_agent(&args, &data_dir, out),
+        Command::GenerateDocs(args) => crate::docs::run(&args, out),
     }
 }

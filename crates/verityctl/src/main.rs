@@ -11,6 +11,7 @@ mod checklist;
 mod cli;
 mod clock;
 mod device;
+mod docs;
 mod error;
 mod feed;
 mod it_report;
