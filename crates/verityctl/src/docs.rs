@@ -28,7 +28,7 @@ pub fn run(args: &GenerateDocsArgs, out: &mut dyn Write) -> Result<ExitCode, Cli
         ))
     };
     std::fs::create_dir_all(&args.out).map_err(|e| fail("the directory", e))?;
-    let cmd = crate::cli::Cli::command();
+    let cmd = public_command();
     clap_mangen::generate_to(cmd.clone(), &args.out).map_err(|e| fail("the manual pages", e))?;
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
         let mut cmd = cmd.clone();
@@ -38,6 +38,31 @@ pub fn run(args: &GenerateDocsArgs, out: &mut dyn Write) -> Result<ExitCode, Cli
     }
     writeln!(out, "{}", args.out.join("verityctl.1").display())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The command line as documented: `verityctl` without its hidden subcommands. clap_complete
+/// writes hidden subcommands into the bash, zsh and fish completions, and clap has no way to
+/// remove a subcommand, so the top level is rebuilt from its parts.
+fn public_command() -> clap::Command {
+    let full = crate::cli::Cli::command();
+    let mut cmd = clap::Command::new("verityctl")
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned())
+        .subcommand_required(full.is_subcommand_required_set())
+        .arg_required_else_help(full.is_arg_required_else_help_set());
+    if full.get_version().is_some() {
+        cmd = cmd.version(env!("CARGO_PKG_VERSION"));
+    }
+    if let Some(a) = full.get_about() {
+        cmd = cmd.about(a.clone());
+    }
+    if let Some(a) = full.get_long_about() {
+        cmd = cmd.long_about(a.clone());
+    }
+    if let Some(a) = full.get_after_help() {
+        cmd = cmd.after_help(a.clone());
+    }
+    cmd
 }
 
 #[cfg(test)]
@@ -65,7 +90,8 @@ mod tests {
         assert!(bash.contains("complete -F") && bash.contains("blocklist"));
         assert!(read("_verityctl").starts_with("#compdef verityctl"));
         assert!(read("verityctl.fish").contains("complete -c verityctl"));
-        for text in [man, bash] {
+        assert!(!args.out.join("verityctl-generate-docs.1").exists());
+        for text in [man, bash, read("_verityctl"), read("verityctl.fish")] {
             assert!(
                 !text.contains("generate-docs"),
                 "the packagers' command is hidden"
