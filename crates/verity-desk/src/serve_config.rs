@@ -201,7 +201,9 @@ mod tests {
         std::fs::write(&path, FULL).unwrap();
         let file = FileConfig::load(&path).unwrap();
         let s = merge(CliValues::default(), file).unwrap();
-        assert_eq!(s.data, PathBuf::from("/var/lib/verity-desk"));
+        // An absolute path is kept (joining onto the file's directory keeps it: on Windows, where
+        // `/var/…` has no drive, it takes the file's drive, as Windows itself resolves it).
+        assert_eq!(s.data, dir.path().join("/var/lib/verity-desk"));
         assert_eq!(s.listen, "127.0.0.1:8480".parse().unwrap());
         assert_eq!(s.public_url.as_deref(), Some("https://desk.example.com"));
         // Relative paths are the file's directory's.
@@ -209,7 +211,7 @@ mod tests {
             s.tls,
             Some((
                 dir.path().join("cert.pem"),
-                PathBuf::from("/etc/verity-desk/key.pem")
+                dir.path().join("/etc/verity-desk/key.pem")
             ))
         );
         assert_eq!(s.passphrase_file, Some(dir.path().join("pass")));
