@@ -203,7 +203,8 @@ mod tests {
         let s = merge(CliValues::default(), file).unwrap();
         // An absolute path is kept (joining onto the file's directory keeps it: on Windows, where
         // `/var/…` has no drive, it takes the file's drive, as Windows itself resolves it).
-        assert_eq!(s.data, dir.path().join("/var/lib/verity-desk"));
+        let resolved = |p: &str| dir.path().join(p);
+        assert_eq!(s.data, resolved("/var/lib/verity-desk"));
         assert_eq!(s.listen, "127.0.0.1:8480".parse().unwrap());
         assert_eq!(s.public_url.as_deref(), Some("https://desk.example.com"));
         // Relative paths are the file's directory's.
@@ -211,7 +212,7 @@ mod tests {
             s.tls,
             Some((
                 dir.path().join("cert.pem"),
-                dir.path().join("/etc/verity-desk/key.pem")
+                resolved("/etc/verity-desk/key.pem")
             ))
         );
         assert_eq!(s.passphrase_file, Some(dir.path().join("pass")));
