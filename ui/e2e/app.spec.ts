@@ -217,6 +217,36 @@ test('switching to Arabic lays the window out right to left', async ({ page }) =
   expect(record.cspViolations).toEqual([]);
 });
 
+test("the app's first frame is already in the user's language, its catalogue fetched on its own", async ({
+  page,
+}) => {
+  // Record the first heading the page ever shows, and the scripts it fetches.
+  await page.addInitScript(() => {
+    const seen = window as unknown as { __FIRST_H1__?: string; __FIRST_DIR__?: string };
+    new MutationObserver((_, observer) => {
+      const h1 = document.querySelector('h1');
+      if (h1?.textContent) {
+        seen.__FIRST_H1__ = h1.textContent;
+        seen.__FIRST_DIR__ = document.documentElement.dir;
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+  });
+  const scripts: string[] = [];
+  page.on('request', (r) => {
+    if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
+  });
+  await openApp(page, 'settings', defaultOptions({ language: 'ar' }));
+  const first = await page.evaluate(() => {
+    const seen = window as unknown as { __FIRST_H1__?: string; __FIRST_DIR__?: string };
+    return [seen.__FIRST_H1__, seen.__FIRST_DIR__];
+  });
+  expect(first).toEqual(['الإعدادات', 'rtl']);
+  // Arabic's strings came in a chunk of their own; no other language's were fetched.
+  expect(scripts.some((s) => /\/ar-[\w-]+\.js$/.test(s))).toBe(true);
+  expect(scripts.some((s) => /\/zh-(HK|CN)-[\w-]+\.js$/.test(s))).toBe(false);
+});
+
 for (const language of ['en', 'ar'] as const) {
   test.describe(`accessibility in ${language}`, () => {
     for (const { screen } of SCREENS) {

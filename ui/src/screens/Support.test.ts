@@ -1,7 +1,8 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LANGUAGES, applyLanguage, catalogues } from '../lib/i18n';
+import { LANGUAGES, applyLanguage } from '../lib/i18n';
+import { catalogues } from '../lib/i18n/all';
 import type { Language } from '../lib/ipc';
 import { deviceBound } from '../lib/ipc/fixtures';
 import { emitSupportChanged, supportFixtures } from '../lib/ipc/support-testing';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LANGUAGES, applyLanguage, catalogues } from '../i18n';
+import { LANGUAGES, applyLanguage } from '../i18n';
+import { catalogues } from '../i18n/all';
 import { CHECK_KINDS, VERDICTS } from '../ipc';
 import type { AdviceCode, Category, EntryKind, ReasonCode } from '../ipc';
 import { evidenceDir, formatDate, isoDate, reasonText, verdictText } from './words';

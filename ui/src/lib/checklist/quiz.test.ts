@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalogues } from '../i18n';
+import { catalogues } from '../i18n/all';
 import { buildQuiz, passes, PASS_PERCENT, QUESTION_IDS, shuffle } from './quiz';
 
 /** A seeded generator (mulberry32), so shuffles are repeatable. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LANGUAGES, applyLanguage, catalogues } from '../i18n';
+import { LANGUAGES, applyLanguage } from '../i18n';
+import { catalogues } from '../i18n/all';
 import { IpcFailure, type ErrorReason } from '../ipc';
 import { checkState, checkText, failureText, groupFingerprint } from './words';
 

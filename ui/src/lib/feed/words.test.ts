@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyLanguage, catalogues, localeFiles } from '../i18n';
+import { applyLanguage } from '../i18n';
+import { catalogues, localeFiles } from '../i18n/all';
 import { feedFixtures } from '../ipc/feed-testing';
 import {
   ago,

@@ -1,5 +1,7 @@
 /**
- * The translation catalogues, read at build time from the repository's `locales/<lang>/*.json`.
+ * The translation catalogues, read at build time from the repository's `locales/<lang>/*.json`:
+ * English in the first bundle, the other languages as chunks loaded when first applied (the page
+ * parses one language's strings at start, not four).
  *
  * Those files are shared with the Rust side (tray menu, notifications), so they stay flat JSON
  * objects of key → string, with `{name}` placeholders. Every file of a language is merged into
@@ -13,7 +15,6 @@ import type englishFeed from '../../../../locales/en/feed.json';
 import type englishReport from '../../../../locales/en/report.json';
 import type englishSupport from '../../../../locales/en/support.json';
 import type englishTripwire from '../../../../locales/en/tripwire.json';
-import { LANGUAGES } from './languages';
 import type { Language } from '../ipc';
 
 /**
@@ -33,26 +34,31 @@ export type Messages = Readonly<Record<string, string>>;
 
 export type LocaleFile = { language: string; file: string; messages: Messages };
 
-const modules = import.meta.glob<Messages>('../../../../locales/*/*.json', {
-  eager: true,
-  import: 'default',
-});
-
-/** Every locale file found, for the completeness tests. */
-export const localeFiles: readonly LocaleFile[] = Object.entries(modules)
-  .map(([path, messages]) => {
-    const match = /\/locales\/([^/]+)\/([^/]+)\.json$/.exec(path);
-    if (!match) throw new Error(`unexpected locale path ${path}`);
-    return { language: match[1] ?? '', file: match[2] ?? '', messages };
-  })
-  .sort((a, b) => a.language.localeCompare(b.language) || a.file.localeCompare(b.file));
-
-function merge(language: Language): Messages {
-  const merged: Record<string, string> = {};
-  for (const f of localeFiles) if (f.language === language) Object.assign(merged, f.messages);
-  return merged;
+/** The merged catalogue of one language's files. */
+function merged(files: readonly Messages[]): Messages {
+  return Object.assign({}, ...files) as Messages;
 }
 
-export const catalogues: Readonly<Record<Language, Messages>> = Object.fromEntries(
-  LANGUAGES.map((l) => [l.code, merge(l.code)]),
-) as Record<Language, Messages>;
+/**
+ * English, in the first bundle: the fallback for any key another language lacks, and the language
+ * the page is drawn in when the user's own cannot be loaded.
+ */
+export const ENGLISH: Messages = merged(
+  Object.values(
+    import.meta.glob<Messages>('../../../../locales/en/*.json', {
+      eager: true,
+      import: 'default',
+    }),
+  ),
+);
+
+/** The other languages, a chunk each (`lang/<code>.ts`), fetched when a language is first applied. */
+const lazy = import.meta.glob<Messages>('./lang/*.ts', { import: 'default' });
+
+/** Loads one language's catalogue (its files merged); English is already here. */
+export async function fetchCatalogue(language: Language): Promise<Messages> {
+  if (language === 'en') return ENGLISH;
+  const load = lazy[`./lang/${language}.ts`];
+  if (!load) throw new Error(`no catalogue for ${language}`);
+  return load();
+}

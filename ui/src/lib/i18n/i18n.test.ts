@@ -1,15 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ERROR_CODES } from '../ipc';
-import {
-  LANGUAGES,
-  applyLanguage,
-  catalogues,
-  currentLanguage,
-  interpolate,
-  localeFiles,
-  lookup,
-  t,
-} from '.';
+import { LANGUAGES, applyLanguage, currentLanguage, interpolate, lookup, t } from '.';
+import { catalogues, localeFiles } from './all';
+import type * as I18n from './i18n.svelte';
+import { ENGLISH, fetchCatalogue } from './catalogue';
 
 const languages = LANGUAGES.map((l) => l.code);
 const placeholders = (text: string): string[] =>
@@ -94,5 +88,42 @@ describe('t', () => {
       '3 numbers from feed',
     );
     expect(interpolate('{missing} stays', {})).toBe('{missing} stays');
+  });
+});
+
+describe('loading a language', () => {
+  it('fetches each language as its files merged, English from the first bundle', async () => {
+    expect(await fetchCatalogue('en')).toBe(ENGLISH);
+    expect(ENGLISH).toEqual(catalogues.en);
+    for (const l of languages) expect(await fetchCatalogue(l)).toEqual(catalogues[l]);
+  });
+});
+
+describe('applying a language not loaded yet', () => {
+  // A fresh copy of the module: only English is loaded, as at the app's start.
+  async function fresh(): Promise<typeof I18n> {
+    vi.resetModules();
+    return import('./i18n.svelte');
+  }
+
+  it('keeps the current language and direction until the catalogue is in, then switches', async () => {
+    const i18n = await fresh();
+    i18n.applyLanguage('ar');
+    expect(i18n.currentLanguage()).toBe('en');
+    expect(document.documentElement.dir).not.toBe('rtl');
+    await i18n.loadLanguage('ar');
+    expect(i18n.currentLanguage()).toBe('ar');
+    expect(document.documentElement.dir).toBe('rtl');
+    expect(i18n.lookup('nav.check')).toBe(catalogues.ar['nav.check']);
+    i18n.applyLanguage('en');
+  });
+
+  it('lets the latest choice win over a slower load of an earlier one', async () => {
+    const i18n = await fresh();
+    i18n.applyLanguage('zh-HK');
+    i18n.applyLanguage('en');
+    await i18n.loadLanguage('zh-HK');
+    expect(i18n.currentLanguage()).toBe('en');
+    expect(document.documentElement.lang).toBe('en');
   });
 });
