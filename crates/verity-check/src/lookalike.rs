@@ -79,9 +79,7 @@ fn unicode_label(label: &str) -> String {
 /// The UTS #39 skeleton, lower-cased, folded further for look-alikes ASCII itself allows
 /// (`0`/`o`, `1`/`i`/`l`, `rn`/`m`, `vv`/`w`), with hyphens and underscores dropped.
 fn fold(s: &str) -> String {
-    let sk: String = unicode_security::skeleton(s)
-        .collect::<String>()
-        .to_lowercase();
+    let sk: String = skeleton(s).to_lowercase();
     let mut out = String::with_capacity(sk.len());
     for c in sk.chars() {
         match c {
@@ -93,6 +91,41 @@ fn fold(s: &str) -> String {
         }
     }
     out.replace("rn", "m").replace("vv", "w")
+}
+
+/// The UTS #39 skeleton of `s`. An ASCII string whose characters' prototypes are all ASCII
+/// (every ASCII character's are, checked once) is the concatenation of those prototypes: each
+/// character is its own decomposition, none is default-ignorable, and ASCII has nothing for the
+/// final decomposition to reorder. That is read from a table; anything else goes through
+/// `unicode_security::skeleton`.
+fn skeleton(s: &str) -> String {
+    if s.is_ascii() {
+        let table = ascii_skeletons();
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            match table.get(usize::from(b)).and_then(Option::as_deref) {
+                Some(p) => out.push_str(p),
+                None => return unicode_security::skeleton(s).collect(),
+            }
+        }
+        return out;
+    }
+    unicode_security::skeleton(s).collect()
+}
+
+/// Each ASCII character's skeleton, when it is ASCII.
+fn ascii_skeletons() -> &'static [Option<String>] {
+    static TABLE: std::sync::OnceLock<Vec<Option<String>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0u8..128)
+            .map(|b| {
+                let c = [b];
+                let one = std::str::from_utf8(&c).unwrap_or_default();
+                let sk: String = unicode_security::skeleton(one).collect();
+                sk.is_ascii().then_some(sk)
+            })
+            .collect()
+    })
 }
 
 fn distance_limit(len: usize) -> usize {
@@ -108,6 +141,10 @@ fn distance_limit(len: usize) -> usize {
 /// merely share a tail (`tinytalk`) are different names.
 fn near(label: &str, brand: &str, limit: usize) -> bool {
     if limit == 0 {
+        return false;
+    }
+    // The distance is at least the difference in length: past the limit, no need to count it.
+    if label.chars().count().abs_diff(brand.chars().count()) > limit.max(1) {
         return false;
     }
     let d = dl(label, brand);
@@ -384,6 +421,39 @@ mod tests {
             let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
             proptest::prop_assert_eq!(within_one_edit(&x, &y), dl(&a, &b) <= 1, "{:?} {:?}", a, b);
         }
+
+        /// The table's skeleton is the library's, on any ASCII text (and on mixed text, which
+        /// goes to the library anyway).
+        #[test]
+        fn the_ascii_skeleton_is_the_librarys(s in "[\\x00-\\x7f]{0,24}|[a-z0-9.-]{0,12}[\u{400}-\u{4ff}\u{300}]{0,3}") {
+            let library: String = unicode_security::skeleton(&s).collect();
+            proptest::prop_assert_eq!(skeleton(&s), library);
+        }
+
+        /// Skipping the distance when the lengths alone rule it out changes no answer.
+        #[test]
+        fn near_is_the_full_rule(a in "[a-dl1-]{0,11}", b in "[a-dl1]{1,10}") {
+            for limit in 0..=2 {
+                let d = dl(&a, &b);
+                let full = limit > 0
+                    && (d <= 1 || (d <= limit && a.chars().next() == b.chars().next()));
+                proptest::prop_assert_eq!(near(&a, &b, limit), full, "{:?} {:?} {}", a, b, limit);
+            }
+        }
+    }
+
+    #[test]
+    fn every_ascii_characters_skeleton_is_the_librarys() {
+        for b in 0u8..128 {
+            let one = char::from(b).to_string();
+            let library: String = unicode_security::skeleton(&one).collect();
+            assert_eq!(skeleton(&one), library, "{b:#x}");
+        }
+        let all: String = (0u8..128).map(char::from).collect();
+        assert_eq!(
+            skeleton(&all),
+            unicode_security::skeleton(&all).collect::<String>()
+        );
     }
 
     #[test]

@@ -51,10 +51,7 @@ pub fn for_each_url_probe<E>(
     for host in url.host_and_parents() {
         probe(EntryKind::Domain, host)?;
     }
-    for expr in link::lookup_expressions(url) {
-        probe(EntryKind::Url, &expr)?;
-    }
-    Ok(())
+    link::for_each_lookup_expression(url, |expr| probe(EntryKind::Url, expr))
 }
 
 /// The blocklist could not be read (the store's database failed under a lookup).

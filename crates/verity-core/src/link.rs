@@ -458,18 +458,40 @@ fn canonical_path(unescaped: &[u8]) -> String {
 /// without query, then `/` and up to three directory prefixes), host-major, without duplicates.
 #[must_use]
 pub fn lookup_expressions(url: &CanonicalUrl) -> Vec<String> {
+    let mut out = Vec::new();
+    let _ = for_each_lookup_expression(url, |e| {
+        out.push(e.to_owned());
+        Ok::<(), std::convert::Infallible>(())
+    });
+    out
+}
+
+/// Calls `f` with each of [`lookup_expressions`], in the same order, built in one buffer (no
+/// allocation per expression). Stops at the first error.
+///
+/// Hosts and paths are each without duplicates, and a host holds no `/` while every path
+/// starts with one, so no two (host, path) pairs make the same expression.
+///
+/// # Errors
+/// The first error `f` returns.
+pub fn for_each_lookup_expression<E>(
+    url: &CanonicalUrl,
+    mut f: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
     let hosts = host_suffixes(url);
     let paths = path_prefixes(url);
-    let mut out = Vec::with_capacity(hosts.len() * paths.len());
+    let mut buf = String::with_capacity(
+        url.host.len() + url.path.len() + 1 + url.query.as_ref().map_or(0, String::len),
+    );
     for h in &hosts {
         for p in &paths {
-            let e = format!("{h}{p}");
-            if !out.contains(&e) {
-                out.push(e);
-            }
+            buf.clear();
+            buf.push_str(h);
+            buf.push_str(p);
+            f(&buf)?;
         }
     }
-    out
+    Ok(())
 }
 
 fn host_suffixes(url: &CanonicalUrl) -> Vec<&str> {
@@ -739,6 +761,21 @@ mod tests {
                 "x.com/a/b/c/",
             ]
         );
+    }
+
+    #[test]
+    fn lookup_expressions_never_repeat() {
+        for u in [
+            "http://a.b.c.d.e.f.g/a/a/a/?a",
+            "http://a.a.a.a/a/a/a/a?",
+            "http://1.2.3.4/",
+            "http://host/",
+            "http://a.b/a/b/a/b/../a.html?x=/a/",
+        ] {
+            let e = lookup_expressions(&canonicalize(u).unwrap());
+            let distinct: std::collections::HashSet<&String> = e.iter().collect();
+            assert_eq!(distinct.len(), e.len(), "{u}: {e:?}");
+        }
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //! the WAL-index header (the `-shm` file's first 96 bytes, [`WalHeader`]) with one positioned
 //! read: every commit by any connection rewrites it, so when it is byte for byte the header
 //! seen before the last SQL check, nothing was committed since and the filter is current. The
-//! view then opens its read transaction only when a filter hit needs confirming.
+//! view then opens its read transaction only when a filter hit needs confirming, and not even
+//! then when the same entry was confirmed since the list last changed ([`Answers`]).
 //!
 //! The index reads the local entries (`blocklist`), the feed's (`feed`, `feed_block`) and the
 //! official directory (`official`); none of them knows it.
@@ -24,8 +25,8 @@ use crate::blocklist::{key_of_sql, local_entry, parse_kind, StoredEntry};
 use crate::error::IndexError;
 use crate::feed::{IndexChange, StringCache};
 use crate::{Store, StoreError};
-use rusqlite::{Connection, Transaction};
-use std::cell::OnceCell;
+use rusqlite::Connection;
+use std::cell::{OnceCell, RefCell};
 use verity_check::lookup::{BlocklistFilter, BlocklistLookup, LookupError};
 use verity_check::official::OfficialDirectory;
 use verity_core::blocklist::{entry_key, BlocklistEntry, EntryKind};
@@ -149,6 +150,7 @@ impl Cache {
                 entries,
                 official,
                 strings,
+                answers: RefCell::default(),
             });
             return Ok(());
         }
@@ -167,6 +169,9 @@ impl Cache {
                 .map_err(|e| IndexError::Filter(e.to_string()))?;
         }
         l.data_version = change.data_version;
+        if l.generations != change.after {
+            l.answers.get_mut().clear();
+        }
         l.generations = change.after;
         l.entries = entries;
         l.official = official;
@@ -190,6 +195,46 @@ struct Loaded {
     /// The feed's interned strings, for confirming queries (an id missing here is read from
     /// the table: a delta another process applied may add strings).
     strings: StringCache,
+    /// The last confirmed answers, for the list at `generations` (emptied when they change).
+    answers: RefCell<Answers>,
+}
+
+/// How many confirmed answers [`Answers`] keeps.
+const ANSWERS: usize = 64;
+
+/// The last [`ANSWERS`] confirming queries' answers (kind, value → the entry or none), so that
+/// the same number or link checked again (a clipboard check, a message read twice) costs no
+/// read transaction. They hold for the list at the generations the index reflects: every
+/// change to an entry, local or feed, any connection's, moves a generation (the triggers of
+/// `feed::schema`, the feed apply's own count), and the index empties them whenever it takes
+/// on new generations, just as it keeps or rebuilds its filter.
+#[derive(Debug, Default)]
+struct Answers {
+    /// Oldest first; (key, kind, value, answer).
+    kept: std::collections::VecDeque<(u64, EntryKind, String, Option<StoredEntry>)>,
+    /// How many confirming queries ran (for tests).
+    queries: u64,
+}
+
+impl Answers {
+    fn get(&self, key: u64, kind: EntryKind, value: &str) -> Option<&Option<StoredEntry>> {
+        self.kept
+            .iter()
+            .find(|(k, kd, v, _)| *k == key && *kd == kind && v == value)
+            .map(|(_, _, _, a)| a)
+    }
+
+    fn put(&mut self, key: u64, kind: EntryKind, value: &str, answer: Option<StoredEntry>) {
+        self.queries += 1;
+        if self.kept.len() >= ANSWERS {
+            self.kept.pop_front();
+        }
+        self.kept.push_back((key, kind, value.to_owned(), answer));
+    }
+
+    fn clear(&mut self) {
+        self.kept.clear();
+    }
 }
 
 impl Loaded {
@@ -208,6 +253,7 @@ impl Loaded {
                 .map_err(|e| IndexError::Filter(e.to_string()))?;
         }
         self.generations = now;
+        self.answers.get_mut().clear();
         Ok(true)
     }
 }
@@ -273,6 +319,7 @@ fn load(tx: &Connection, data_version: i64) -> Result<Loaded, StoreError> {
         entries,
         official,
         strings,
+        answers: RefCell::default(),
     })
 }
 
@@ -303,10 +350,11 @@ pub(crate) fn point_query(
 /// is done: while a reader holds a snapshot, checkpoints cannot reset the write-ahead log.
 pub struct BlocklistView<'a> {
     conn: &'a Connection,
-    snapshot: OnceCell<Transaction<'a>>,
+    snapshot: OnceCell<ReadSnapshot<'a>>,
     filter: &'a BlocklistFilter,
     overlay: &'a BlocklistFilter,
     strings: &'a StringCache,
+    answers: &'a RefCell<Answers>,
     entries: usize,
 }
 
@@ -317,6 +365,35 @@ impl std::fmt::Debug for BlocklistView<'_> {
             .field("filter_bytes", &self.filter.size_in_bytes())
             .field("overlay_keys", &self.overlay.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// A read transaction, ended (rolled back: it wrote nothing) when dropped. Its `BEGIN` and
+/// `ROLLBACK` are cached statements, not parsed again for every check as
+/// `Connection::unchecked_transaction` does.
+struct ReadSnapshot<'a> {
+    conn: &'a Connection,
+}
+
+impl<'a> ReadSnapshot<'a> {
+    fn begin(conn: &'a Connection) -> Result<Self, StoreError> {
+        conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+        Ok(ReadSnapshot { conn })
+    }
+}
+
+impl Drop for ReadSnapshot<'_> {
+    fn drop(&mut self) {
+        if self.conn.is_autocommit() {
+            return;
+        }
+        let ended = self
+            .conn
+            .prepare_cached("ROLLBACK")
+            .and_then(|mut s| s.execute([]));
+        if let Err(e) = ended {
+            log::warn!("cannot end the blocklist view's read transaction: {e}");
+        }
     }
 }
 
@@ -356,17 +433,24 @@ impl<'a> BlocklistView<'a> {
         if !self.filter.may_contain_key(key) && !self.overlay.may_contain_key(key) {
             return Ok(None);
         }
-        point_query(self.snapshot()?, kind, value, Some(self.strings))
+        if let Some(answer) = self.answers.borrow().get(key, kind, value) {
+            return Ok(answer.clone());
+        }
+        let answer = point_query(self.snapshot()?, kind, value, Some(self.strings))?;
+        self.answers
+            .borrow_mut()
+            .put(key, kind, value, answer.clone());
+        Ok(answer)
     }
 
     /// The view's read transaction, begun on first use (`BEGIN` is deferred: the snapshot is
     /// taken by the first query in it).
-    fn snapshot(&self) -> Result<&Transaction<'a>, StoreError> {
+    fn snapshot(&self) -> Result<&Connection, StoreError> {
         if let Some(tx) = self.snapshot.get() {
-            return Ok(tx);
+            return Ok(tx.conn);
         }
-        let tx = self.conn.unchecked_transaction()?;
-        Ok(self.snapshot.get_or_init(|| tx))
+        let tx = ReadSnapshot::begin(self.conn)?;
+        Ok(self.snapshot.get_or_init(|| tx).conn)
     }
 
     /// Whether an E.164 number is listed (exactly: a filter hit is confirmed).
@@ -429,8 +513,8 @@ impl Store {
             self.cache.shm.validated = None;
             self.cache.sql_checks += 1;
             // Rolled back (a read-only transaction just ends) when the view is dropped.
-            let tx = self.conn.unchecked_transaction()?;
-            self.cache.refresh(&tx)?;
+            let tx = ReadSnapshot::begin(&self.conn)?;
+            self.cache.refresh(tx.conn)?;
             self.cache.shm.validated = header;
             let _ = snapshot.set(tx);
         }
@@ -444,6 +528,7 @@ impl Store {
                 filter: &loaded.filter,
                 overlay: &loaded.overlay,
                 strings: &loaded.strings,
+                answers: &loaded.answers,
                 entries: loaded.entries,
             },
             &loaded.official,
@@ -631,6 +716,81 @@ mod tests {
         assert_eq!(app.cache.sql_checks, before + 1);
         drop(app.lookup_tables().unwrap());
         assert_eq!(app.cache.sql_checks, before + 1);
+    }
+
+    #[test]
+    fn a_confirmed_answer_is_reused_until_the_list_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = Store::open(dir.path()).unwrap();
+        let mut other = Store::open(dir.path()).unwrap();
+        let listed = "+85261234567";
+        other
+            .import_entries(&[entry(EntryKind::Phone, listed)], Origin::Import)
+            .unwrap();
+        let queries = |s: &Store| s.cache.loaded.as_ref().unwrap().answers.borrow().queries;
+        let category = |s: &mut Store| {
+            let (view, _) = s.lookup_tables().unwrap();
+            view.find(EntryKind::Phone, listed)
+                .unwrap()
+                .map(|e| e.entry.category)
+        };
+        let first = category(&mut app);
+        assert!(first.is_some());
+        let q = queries(&app);
+        assert_eq!(category(&mut app), first);
+        assert_eq!(queries(&app), q, "answered from memory");
+        // A commit that changes no entry keeps the answers.
+        other
+            .conn
+            .execute("INSERT INTO setting (key, value) VALUES ('test', '1')", [])
+            .unwrap();
+        assert_eq!(category(&mut app), first);
+        assert_eq!(queries(&app), q);
+        // Another connection changes the entry's details behind the index's back: asked again.
+        other
+            .conn
+            .execute(
+                "UPDATE blocklist_entry SET category = 'other' WHERE value = ?1",
+                [listed],
+            )
+            .unwrap();
+        assert_eq!(
+            category(&mut app),
+            Some(verity_core::blocklist::Category::Other)
+        );
+        // Removed elsewhere: no longer listed, though it was answered from memory before.
+        assert!(other.remove_entry(EntryKind::Phone, listed).unwrap());
+        assert_eq!(category(&mut app), None);
+        // Each view ended its read transaction when dropped.
+        assert!(app.conn.is_autocommit());
+        // This store's own writes forget them too.
+        app.import_entries(&[entry(EntryKind::Phone, listed)], Origin::Import)
+            .unwrap();
+        assert!(category(&mut app).is_some());
+        assert!(app.remove_entry(EntryKind::Phone, listed).unwrap());
+        assert_eq!(category(&mut app), None);
+    }
+
+    #[test]
+    fn answers_are_kept_for_the_exact_entry_and_a_bounded_number() {
+        let mut a = Answers::default();
+        let key = entry_key(EntryKind::Phone, "+85261234567");
+        a.put(key, EntryKind::Phone, "+85261234567", None);
+        assert_eq!(a.get(key, EntryKind::Phone, "+85261234567"), Some(&None));
+        // The same key (a collision) for another value or kind is not this answer.
+        assert_eq!(a.get(key, EntryKind::Phone, "+85261234568"), None);
+        assert_eq!(a.get(key, EntryKind::Domain, "+85261234567"), None);
+        for i in 0..ANSWERS {
+            a.put(i as u64, EntryKind::Domain, &format!("d{i}.example"), None);
+        }
+        assert_eq!(a.kept.len(), ANSWERS);
+        assert_eq!(
+            a.get(key, EntryKind::Phone, "+85261234567"),
+            None,
+            "oldest dropped"
+        );
+        a.clear();
+        assert!(a.kept.is_empty());
     }
 
     #[test]
