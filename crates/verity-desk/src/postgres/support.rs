@@ -634,7 +634,7 @@ impl SupportStore for PgStore {
         now: u64,
     ) -> Result<Option<SupportSessionRecord>, StoreError> {
         self.read(|c| {
-            Ok(c.query_opt(
+            c.query_opt(
                 &format!(
                     "UPDATE support_sessions SET state = 'closed', outcome = $2, closed_at = $3, \
                      call_id = NULL, offered_to = NULL, offer_expires_at = NULL \
@@ -644,7 +644,7 @@ impl SupportStore for PgStore {
             )
             .map_err(db)?
             .map(|r| session_row(&r))
-            .transpose()?)
+            .transpose()
         })
     }
 
