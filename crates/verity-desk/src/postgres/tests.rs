@@ -1031,3 +1031,15 @@ mod support {
         });
     }
 }
+
+#[test]
+fn the_store_can_be_dropped_on_a_thread_that_drives_a_runtime() {
+    // A desk's service ends inside `block_on`, where the last handle on its store goes.
+    let s = store();
+    s.read(|c| c.execute("SELECT 1", &[]).map_err(db)).unwrap();
+    assert_eq!(s.pool.open_connections(), 1);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async move { drop(s) });
+}
