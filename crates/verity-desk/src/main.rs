@@ -428,6 +428,10 @@ impl CliError {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VERITY_DESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = match verity_desk::postgres::DRIVER_LOG_DIRECTIVE.parse() {
+        Ok(d) => filter.add_directive(d),
+        Err(_) => filter,
+    };
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -220,6 +220,10 @@ pub fn is_postgres_url(s: &str) -> bool {
     s.starts_with("postgres://") || s.starts_with("postgresql://")
 }
 
+/// A log directive every subscriber of the desk adds: the driver logs each statement's
+/// parameters (codes' hashes, reports' items, …) at `debug`, which must never reach a log.
+pub const DRIVER_LOG_DIRECTIVE: &str = "tokio_postgres=info";
+
 /// The PostgreSQL store.
 pub struct PgStore {
     pool: Pool,

@@ -49,7 +49,10 @@ fn logs() -> &'static LogBuffer {
         let writer = buf.clone();
         // Also bridges the `log` records of the device side and of reqwest into tracing.
         let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
+            .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+                "trace,{}",
+                verity_desk::postgres::DRIVER_LOG_DIRECTIVE
+            )))
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .try_init();
