@@ -65,6 +65,7 @@ fn logs() -> &'static LogBuffer {
 /// The store the suite runs on: `VERITY_TEST_DATABASE=postgres` puts every test's desk on a
 /// fresh database (`CREATE DATABASE`) of a throwaway cluster started once for this binary;
 /// unset, the embedded SQLite database in the test's data directory.
+#[allow(clippy::panic)] // a misspelt switch fails the test rather than running on SQLite
 fn test_database() -> Option<String> {
     match std::env::var("VERITY_TEST_DATABASE").as_deref() {
         Err(_) | Ok("" | "sqlite") => None,
