@@ -3,13 +3,14 @@
 
 use crate::orgkey::{self, OrgKeyError};
 use crate::policy::{Policy, PolicyError};
+use crate::postgres::PgStore;
 use crate::service::console::{check_admin_name, setup_code_hmac, SETUP_CODE_SECS};
 use crate::service::{code_hmac, Desk, DeskConfig, DeskInitError};
 use crate::sqlite::SqliteStore;
 use crate::store::{
-    code_scheme, AdminRecord, AdminRole, AgentRecord, ConsoleStore, DeskStore, DeviceRecord,
-    EnrollCodeRecord, NewOp, OrgFeedRecord, OrgRecord, ReportGroup, ReportRecord, ReportStatus,
-    ResolveOutcome, StoreError,
+    code_scheme, AdminRecord, AdminRole, AgentRecord, DeskStore, DeviceRecord, EnrollCodeRecord,
+    NewOp, OrgFeedRecord, OrgRecord, ReportGroup, ReportRecord, ReportStatus, ResolveOutcome,
+    StoreError,
 };
 use ed25519_dalek::SigningKey;
 use std::path::Path;
@@ -64,9 +65,6 @@ pub enum AdminError {
     /// No confirmed item waits for a feed version.
     #[error("no confirmed item waits for the feed")]
     NothingToPublish,
-    /// `--database` names PostgreSQL, whose store is not complete yet (the URL is masked).
-    #[error("{0}: the PostgreSQL store is not complete yet (the support sessions' tables are still to be ported): run the desk on its embedded SQLite database (no --database)")]
-    PostgresUnfinished(String),
     /// `--database` names no database this desk knows.
     #[error("{0}: not a database URL: give postgres://user:password@host:port/name, or no --database for the embedded SQLite database")]
     UnknownDatabase(String),
@@ -80,7 +78,7 @@ pub enum AdminError {
 /// # Errors
 /// [`AdminError`].
 pub fn init_org(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     name: &str,
     passphrase: Option<&[u8]>,
     kdf: KdfParams,
@@ -92,13 +90,13 @@ pub fn init_org(
             "the organisation name must be 1 to 128 printable characters".into(),
         ));
     }
-    let store = SqliteStore::open(data_dir)?;
+    let store = open_store(at)?;
     if store.org()?.is_some() {
         return Err(AdminError::AlreadyInitialised(
-            data_dir.display().to_string(),
+            at.data_dir().display().to_string(),
         ));
     }
-    let key = orgkey::create(data_dir, passphrase, kdf)?;
+    let key = orgkey::create(at.data_dir(), passphrase, kdf)?;
     let org = OrgRecord {
         name: name.to_owned(),
         public_key: proto::b64(key.verifying_key().as_bytes()),
@@ -112,25 +110,98 @@ pub fn init_org(
 ///
 /// # Errors
 /// [`AdminError`].
-pub fn org_show(data_dir: &Path) -> Result<(OrgRecord, String), AdminError> {
-    let store = SqliteStore::open(data_dir)?;
+pub fn org_show(at: &(impl Location + ?Sized)) -> Result<(OrgRecord, String), AdminError> {
+    let store = open_store(at)?;
     let org = store.org()?.ok_or(DeskInitError::NoOrg)?;
     let key = proto::parse_public_key(&org.public_key, "organisation key")?;
     Ok((org, proto::fingerprint(&key)))
 }
 
-/// Checks `--database URL` before any command runs. PostgreSQL is refused while
-/// [`crate::postgres::PgStore`] implements only part of [`DeskStore`] (see
-/// `src/postgres/pending.rs`): an incomplete store is not selectable.
+/// Where a desk keeps its state: the data directory (the organisation key, TLS and the other
+/// files, and the embedded SQLite database) and, optionally, the PostgreSQL database that holds
+/// its records instead (`--database`). A bare directory is the embedded SQLite store.
+pub trait Location {
+    /// The data directory.
+    fn data_dir(&self) -> &Path;
+    /// The database URL (`postgres://…`), if the records are not in the data directory.
+    fn database(&self) -> Option<&str>;
+}
+
+impl Location for Path {
+    fn data_dir(&self) -> &Path {
+        self
+    }
+    fn database(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Location for std::path::PathBuf {
+    fn data_dir(&self) -> &Path {
+        self
+    }
+    fn database(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// A data directory with an optional database URL.
+#[derive(Clone, Copy)]
+pub struct DeskLocation<'a> {
+    /// The data directory.
+    pub data: &'a Path,
+    /// `--database`, if given.
+    pub database: Option<&'a str>,
+}
+
+impl std::fmt::Debug for DeskLocation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeskLocation")
+            .field("data", &self.data)
+            .field("database", &self.database.map(crate::postgres::mask_url))
+            .finish()
+    }
+}
+
+impl Location for DeskLocation<'_> {
+    fn data_dir(&self) -> &Path {
+        self.data
+    }
+    fn database(&self) -> Option<&str> {
+        self.database
+    }
+}
+
+/// Opens the desk's store at `at`: the embedded SQLite database in the data directory, or the
+/// PostgreSQL database `at.database()` names (migrated on opening). The one place every command
+/// and `serve` open their store.
+///
+/// PostgreSQL's client drives a runtime of its own: call this outside any tokio runtime (or
+/// inside `spawn_blocking`).
 ///
 /// # Errors
-/// [`AdminError::PostgresUnfinished`], [`AdminError::UnknownDatabase`].
+/// [`AdminError::UnknownDatabase`] for a URL that names no PostgreSQL database (masked);
+/// [`AdminError::Store`].
+pub fn open_store(at: &(impl Location + ?Sized)) -> Result<Arc<dyn DeskStore>, AdminError> {
+    match at.database() {
+        None => Ok(Arc::new(SqliteStore::open(at.data_dir())?)),
+        Some(url) => {
+            check_database(url)?;
+            Ok(Arc::new(PgStore::open(url)?))
+        }
+    }
+}
+
+/// Checks `--database URL` before any command runs: PostgreSQL (`postgres://` or
+/// `postgresql://`) or nothing.
+///
+/// # Errors
+/// [`AdminError::UnknownDatabase`], naming the URL with its password masked.
 pub fn check_database(url: &str) -> Result<(), AdminError> {
-    let masked = crate::postgres::mask_url(url);
     if crate::postgres::is_postgres_url(url) {
-        Err(AdminError::PostgresUnfinished(masked))
+        Ok(())
     } else {
-        Err(AdminError::UnknownDatabase(masked))
+        Err(AdminError::UnknownDatabase(crate::postgres::mask_url(url)))
     }
 }
 
@@ -185,7 +256,7 @@ pub fn parse_ttl(s: &str) -> Result<u64, AdminError> {
 /// # Errors
 /// [`AdminError`].
 pub fn create_enroll_code(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     passphrase: Option<&[u8]>,
     employee_id: &str,
     employee_name: &str,
@@ -193,7 +264,7 @@ pub fn create_enroll_code(
     clock: &dyn Clock,
 ) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
     create_team_enroll_code(
-        data_dir,
+        at,
         passphrase,
         (employee_id, employee_name),
         None,
@@ -208,7 +279,7 @@ pub fn create_enroll_code(
 /// # Errors
 /// [`AdminError`]; `Usage` for a team over 64 characters or with hidden characters.
 pub fn create_team_enroll_code(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     passphrase: Option<&[u8]>,
     employee: (&str, &str),
     team: Option<&str>,
@@ -216,7 +287,7 @@ pub fn create_team_enroll_code(
     clock: &dyn Clock,
 ) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
     let team = check_team(team)?;
-    issue_code(data_dir, passphrase, employee, None, team, ttl_secs, clock)
+    issue_code(at, passphrase, employee, None, team, ttl_secs, clock)
 }
 
 /// A team's name, trimmed: `None` for none or blank; at most 64 printable characters.
@@ -242,7 +313,7 @@ pub fn check_team(team: Option<&str>) -> Result<Option<String>, AdminError> {
 /// # Errors
 /// [`AdminError::Agent`] for a profile out of bounds; otherwise as [`create_enroll_code`].
 pub fn create_agent_code(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     passphrase: Option<&[u8]>,
     profile: &AgentProfile,
     ttl_secs: u64,
@@ -250,7 +321,7 @@ pub fn create_agent_code(
 ) -> Result<(Zeroizing<String>, EnrollCodeRecord), AdminError> {
     profile.check()?;
     issue_code(
-        data_dir,
+        at,
         passphrase,
         ("agent", &profile.name),
         Some(profile.clone()),
@@ -261,7 +332,7 @@ pub fn create_agent_code(
 }
 
 fn issue_code(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     passphrase: Option<&[u8]>,
     (employee_id, employee_name): (&str, &str),
     agent: Option<AgentProfile>,
@@ -278,9 +349,9 @@ fn issue_code(
             )));
         }
     }
-    let store = SqliteStore::open(data_dir)?;
+    let store = open_store(at)?;
     let org = store.org()?.ok_or(DeskInitError::NoOrg)?;
-    let key = orgkey::load(data_dir, passphrase)?;
+    let key = orgkey::load(at.data_dir(), passphrase)?;
     if org.public_key != proto::b64(key.verifying_key().as_bytes()) {
         return Err(DeskInitError::KeyMismatch.into());
     }
@@ -306,8 +377,8 @@ fn issue_code(
 ///
 /// # Errors
 /// [`AdminError`].
-pub fn list_devices(data_dir: &Path) -> Result<Vec<DeviceRecord>, AdminError> {
-    Ok(SqliteStore::open(data_dir)?.list_devices()?)
+pub fn list_devices(at: &(impl Location + ?Sized)) -> Result<Vec<DeviceRecord>, AdminError> {
+    Ok(open_store(at)?.list_devices()?)
 }
 
 /// The one item whose id starts with `id` (at least 8 characters).
@@ -337,7 +408,7 @@ fn find_by_prefix<T>(
     }
 }
 
-fn find_device(store: &SqliteStore, id: &str) -> Result<DeviceRecord, AdminError> {
+fn find_device(store: &dyn DeskStore, id: &str) -> Result<DeviceRecord, AdminError> {
     find_by_prefix(
         store.list_devices()?,
         id,
@@ -351,8 +422,8 @@ fn find_device(store: &SqliteStore, id: &str) -> Result<DeviceRecord, AdminError
 ///
 /// # Errors
 /// [`AdminError`].
-pub fn list_agents(data_dir: &Path) -> Result<Vec<AgentRecord>, AdminError> {
-    Ok(SqliteStore::open(data_dir)?.list_agents()?)
+pub fn list_agents(at: &(impl Location + ?Sized)) -> Result<Vec<AgentRecord>, AdminError> {
+    Ok(open_store(at)?.list_agents()?)
 }
 
 /// Marks a support agent revoked (by id or a unique prefix of at least 8 characters). No desk
@@ -362,12 +433,12 @@ pub fn list_agents(data_dir: &Path) -> Result<Vec<AgentRecord>, AdminError> {
 /// # Errors
 /// [`AdminError`].
 pub fn revoke_agent(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     id: &str,
     reason: &str,
     clock: &dyn Clock,
 ) -> Result<(AgentRecord, bool), AdminError> {
-    let store = SqliteStore::open(data_dir)?;
+    let store = open_store(at)?;
     let a = find_by_prefix(
         store.list_agents()?,
         id,
@@ -385,13 +456,13 @@ pub fn revoke_agent(
 /// # Errors
 /// [`AdminError`].
 pub fn revoke_device(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     id: &str,
     reason: &str,
     clock: &dyn Clock,
 ) -> Result<(DeviceRecord, bool), AdminError> {
-    let store = SqliteStore::open(data_dir)?;
-    let d = find_device(&store, id)?;
+    let store = open_store(at)?;
+    let d = find_device(&*store, id)?;
     let changed = store.revoke_device(&d.device_id, clock.now(), reason)?;
     Ok((d, changed))
 }
@@ -400,9 +471,12 @@ pub fn revoke_device(
 ///
 /// # Errors
 /// [`AdminError`].
-pub fn reset_totp(data_dir: &Path, id: &str) -> Result<(DeviceRecord, bool), AdminError> {
-    let store = SqliteStore::open(data_dir)?;
-    let d = find_device(&store, id)?;
+pub fn reset_totp(
+    at: &(impl Location + ?Sized),
+    id: &str,
+) -> Result<(DeviceRecord, bool), AdminError> {
+    let store = open_store(at)?;
+    let d = find_device(&*store, id)?;
     let changed = store.clear_totp(&d.device_id)?;
     Ok((d, changed))
 }
@@ -412,7 +486,7 @@ pub fn reset_totp(data_dir: &Path, id: &str) -> Result<(DeviceRecord, bool), Adm
 /// # Errors
 /// [`AdminError`].
 pub fn set_policy(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     regions: &str,
     cidrs: &str,
     clock: &dyn Clock,
@@ -423,7 +497,7 @@ pub fn set_policy(
             "give --regions and/or --cidrs (use `policy clear` to remove the policy)".into(),
         ));
     }
-    SqliteStore::open(data_dir)?.set_policy(Some(&p))?;
+    open_store(at)?.set_policy(Some(&p))?;
     Ok(p)
 }
 
@@ -431,16 +505,16 @@ pub fn set_policy(
 ///
 /// # Errors
 /// [`AdminError`].
-pub fn show_policy(data_dir: &Path) -> Result<Option<Policy>, AdminError> {
-    Ok(SqliteStore::open(data_dir)?.policy()?)
+pub fn show_policy(at: &(impl Location + ?Sized)) -> Result<Option<Policy>, AdminError> {
+    Ok(open_store(at)?.policy()?)
 }
 
 /// Removes the region policy (the check then passes with a warning).
 ///
 /// # Errors
 /// [`AdminError`].
-pub fn clear_policy(data_dir: &Path) -> Result<(), AdminError> {
-    Ok(SqliteStore::open(data_dir)?.set_policy(None)?)
+pub fn clear_policy(at: &(impl Location + ?Sized)) -> Result<(), AdminError> {
+    Ok(open_store(at)?.set_policy(None)?)
 }
 
 /// The largest TUF root accepted for the organisation's feed.
@@ -453,7 +527,7 @@ pub const MAX_FEED_ROOT_BYTES: u64 = 64 * 1024;
 /// # Errors
 /// [`AdminError::Usage`] for a bad URL or root file; store failures.
 pub fn set_org_feed(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     url: &str,
     root: &Path,
     clock: &dyn Clock,
@@ -476,7 +550,7 @@ pub fn set_org_feed(
         Ok(_) => return Err(usage("not a JSON object (a TUF root.json is one)".into())),
         Err(e) => return Err(usage(format!("not JSON: {e}"))),
     }
-    let store = SqliteStore::open(data_dir)?;
+    let store = open_store(at)?;
     store.org()?.ok_or(DeskInitError::NoOrg)?;
     let record = OrgFeedRecord {
         url,
@@ -515,16 +589,16 @@ fn check_feed_url(s: &str) -> Result<String, AdminError> {
 ///
 /// # Errors
 /// [`AdminError`].
-pub fn show_org_feed(data_dir: &Path) -> Result<Option<OrgFeedRecord>, AdminError> {
-    Ok(SqliteStore::open(data_dir)?.org_feed()?)
+pub fn show_org_feed(at: &(impl Location + ?Sized)) -> Result<Option<OrgFeedRecord>, AdminError> {
+    Ok(open_store(at)?.org_feed()?)
 }
 
 /// Removes the organisation's threat feed (devices then get none).
 ///
 /// # Errors
 /// [`AdminError`].
-pub fn clear_org_feed(data_dir: &Path) -> Result<(), AdminError> {
-    Ok(SqliteStore::open(data_dir)?.set_org_feed(None)?)
+pub fn clear_org_feed(at: &(impl Location + ?Sized)) -> Result<(), AdminError> {
+    Ok(open_store(at)?.set_org_feed(None)?)
 }
 
 /// The triage queue: reports to IT grouped by (kind, item) and status, optionally only those of
@@ -533,10 +607,10 @@ pub fn clear_org_feed(data_dir: &Path) -> Result<(), AdminError> {
 /// # Errors
 /// [`AdminError`].
 pub fn list_reports(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     status: Option<ReportStatus>,
 ) -> Result<Vec<ReportGroup>, AdminError> {
-    Ok(SqliteStore::open(data_dir)?.report_groups(status)?)
+    Ok(open_store(at)?.report_groups(status)?)
 }
 
 /// A report, the device that sent it (when the desk still has it), and the line of the triage
@@ -555,8 +629,8 @@ pub struct ReportDetail {
 ///
 /// # Errors
 /// [`AdminError::NoSuchReport`], or the store's.
-pub fn show_report(data_dir: &Path, id: u64) -> Result<ReportDetail, AdminError> {
-    let store = SqliteStore::open(data_dir)?;
+pub fn show_report(at: &(impl Location + ?Sized), id: u64) -> Result<ReportDetail, AdminError> {
+    let store = open_store(at)?;
     let report = store.report(id)?.ok_or(AdminError::NoSuchReport(id))?;
     let device = store.device(&report.device_id)?;
     let group = store
@@ -599,7 +673,7 @@ pub fn check_reason(reason: &str) -> Result<&str, AdminError> {
 /// [`AdminError::Usage`] for a status other than confirmed or rejected, an empty, too long or
 /// unprintable reason, or a report resolved already; [`AdminError::NoSuchReport`].
 pub fn resolve_report(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     id: u64,
     status: ReportStatus,
     reason: &str,
@@ -611,7 +685,7 @@ pub fn resolve_report(
         ));
     }
     let reason = check_reason(reason)?;
-    let store = SqliteStore::open(data_dir)?;
+    let store = open_store(at)?;
     match store.resolve_reports(id, status, reason, clock.now())? {
         ResolveOutcome::Resolved { count } => Ok(count),
         ResolveOutcome::NotFound => Err(AdminError::NoSuchReport(id)),
@@ -624,12 +698,12 @@ pub fn resolve_report(
 
 /// Loads the organisation key and checks it is the one on record.
 fn org_key(
-    store: &SqliteStore,
-    data_dir: &Path,
+    store: &dyn DeskStore,
+    at: &(impl Location + ?Sized),
     passphrase: Option<&[u8]>,
 ) -> Result<SigningKey, AdminError> {
     let org = store.org()?.ok_or(DeskInitError::NoOrg)?;
-    let key = orgkey::load(data_dir, passphrase)?;
+    let key = orgkey::load(at.data_dir(), passphrase)?;
     if org.public_key != proto::b64(key.verifying_key().as_bytes()) {
         return Err(DeskInitError::KeyMismatch.into());
     }
@@ -641,7 +715,7 @@ fn console_name(name: &str) -> Result<String, AdminError> {
 }
 
 fn log_cli(
-    store: &SqliteStore,
+    store: &dyn DeskStore,
     action: &str,
     target: &str,
     outcome: &str,
@@ -673,22 +747,22 @@ fn setup_code(key: &SigningKey) -> Result<(Zeroizing<String>, String), AdminErro
 /// # Errors
 /// [`AdminError::Usage`] for a bad or taken name; the key's and the store's.
 pub fn add_admin(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     passphrase: Option<&[u8]>,
     name: &str,
     role: AdminRole,
     clock: &dyn Clock,
 ) -> Result<(Zeroizing<String>, AdminRecord), AdminError> {
     let name = console_name(name)?;
-    let store = SqliteStore::open(data_dir)?;
-    let key = org_key(&store, data_dir, passphrase)?;
+    let store = open_store(at)?;
+    let key = org_key(&*store, at, passphrase)?;
     let (code, hash) = setup_code(&key)?;
     let now = clock.now();
     let mut handle = [0u8; 32];
     proto::random_bytes(&mut handle)?;
     if !store.add_admin(&name, &handle, role, &hash, now + SETUP_CODE_SECS, now)? {
         log_cli(
-            &store,
+            &*store,
             "admin.add",
             &name,
             "conflict",
@@ -700,7 +774,7 @@ pub fn add_admin(
         )));
     }
     log_cli(
-        &store,
+        &*store,
         "admin.add",
         &name,
         "ok",
@@ -717,23 +791,27 @@ pub fn add_admin(
 ///
 /// # Errors
 /// [`AdminError`].
-pub fn list_admins(data_dir: &Path) -> Result<Vec<AdminRecord>, AdminError> {
-    Ok(SqliteStore::open(data_dir)?.list_admins()?)
+pub fn list_admins(at: &(impl Location + ?Sized)) -> Result<Vec<AdminRecord>, AdminError> {
+    Ok(open_store(at)?.list_admins()?)
 }
 
 /// Disables a console account and ends its sessions; `false` when it was disabled already.
 ///
 /// # Errors
 /// [`AdminError::NoSuchAdmin`], the store's.
-pub fn disable_admin(data_dir: &Path, name: &str, clock: &dyn Clock) -> Result<bool, AdminError> {
+pub fn disable_admin(
+    at: &(impl Location + ?Sized),
+    name: &str,
+    clock: &dyn Clock,
+) -> Result<bool, AdminError> {
     let name = console_name(name)?;
-    let store = SqliteStore::open(data_dir)?;
+    let store = open_store(at)?;
     store
         .admin_by_name(&name)?
         .ok_or_else(|| AdminError::NoSuchAdmin(name.clone()))?;
     let changed = store.disable_admin(&name, clock.now())?;
     log_cli(
-        &store,
+        &*store,
         "admin.disable",
         &name,
         if changed { "ok" } else { "unchanged" },
@@ -749,20 +827,20 @@ pub fn disable_admin(data_dir: &Path, name: &str, clock: &dyn Clock) -> Result<b
 /// # Errors
 /// [`AdminError::NoSuchAdmin`], the key's and the store's.
 pub fn reset_admin(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     passphrase: Option<&[u8]>,
     name: &str,
     clock: &dyn Clock,
 ) -> Result<Zeroizing<String>, AdminError> {
     let name = console_name(name)?;
-    let store = SqliteStore::open(data_dir)?;
-    let key = org_key(&store, data_dir, passphrase)?;
+    let store = open_store(at)?;
+    let key = org_key(&*store, at, passphrase)?;
     let (code, hash) = setup_code(&key)?;
     if !store.reset_admin(&name, &hash, clock.now() + SETUP_CODE_SECS)? {
         return Err(AdminError::NoSuchAdmin(name));
     }
     log_cli(
-        &store,
+        &*store,
         "admin.reset",
         &name,
         "ok",
@@ -772,18 +850,18 @@ pub fn reset_admin(
     Ok(code)
 }
 
-/// Opens the desk in `data_dir` for serving.
+/// Opens the desk at `at` for serving.
 ///
 /// # Errors
 /// [`AdminError`].
 pub fn open_desk(
-    data_dir: &Path,
+    at: &(impl Location + ?Sized),
     passphrase: Option<&[u8]>,
     clock: Arc<dyn Clock>,
     config: DeskConfig,
 ) -> Result<Desk, AdminError> {
-    let store = Arc::new(SqliteStore::open(data_dir)?);
-    let key: SigningKey = orgkey::load(data_dir, passphrase)?;
+    let store = open_store(at)?;
+    let key: SigningKey = orgkey::load(at.data_dir(), passphrase)?;
     Ok(Desk::new(store, key, clock, config)?)
 }
 

@@ -14,9 +14,7 @@ use clap::Subcommand;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use verity_desk::admin::{self, AdminError};
-use verity_desk::store::{ConsoleStore, NewOp};
-use verity_desk::support::store::SupportStore;
-use verity_desk::SqliteStore;
+use verity_desk::store::NewOp;
 use verity_device::clock::{Clock, SystemClock};
 use verity_device::proto::{self, Direction};
 use verity_support::{Message, VerifiedTranscript};
@@ -222,7 +220,11 @@ fn print_transcript(out: &mut dyn Write, t: &VerifiedTranscript) -> Result<(), C
 }
 
 /// `verity-desk audit …`.
-pub(crate) fn run(command: AuditCommand, out: &mut dyn Write) -> Result<(), CliError> {
+pub(crate) fn run(
+    command: AuditCommand,
+    out: &mut dyn Write,
+    db: Option<&str>,
+) -> Result<(), CliError> {
     match command {
         AuditCommand::Keygen { out: path } => {
             let (identity, recipient) = verity_support::audit_keygen();
@@ -249,10 +251,10 @@ pub(crate) fn run(command: AuditCommand, out: &mut dyn Write) -> Result<(), CliE
                 return Err(usage("the session id is 32 lower-case hex digits"));
             }
             let identity = read_identity(&identity)?;
-            let (org, _) = admin::org_show(&data.data)?;
+            let (org, _) = admin::org_show(&data.at(db))?;
             let org_key = proto::parse_public_key(&org.public_key, "organisation key")
                 .map_err(|e| usage(format!("the organisation key: {e}")))?;
-            let store = SqliteStore::open(&data.data)?;
+            let store = admin::open_store(&data.at(db))?;
             let mut sides = Vec::new();
             let mut opened: Option<VerifiedTranscript> = None;
             for (sealed_by, who) in [("e2a", "employee"), ("a2e", "agent")] {

@@ -4,11 +4,10 @@
 use super::{when, CliError, DataArg};
 use clap::Subcommand;
 use std::io::Write;
-use verity_desk::admin::AdminError;
+use verity_desk::admin::{self, AdminError};
 use verity_desk::drill::schedule;
-use verity_desk::drill::{Audience, DrillStore, ReservedKind};
+use verity_desk::drill::{Audience, ReservedKind};
 use verity_desk::service::drills::{self, DrillSpec};
-use verity_desk::SqliteStore;
 use verity_device::clock::{Clock, SystemClock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -118,7 +117,11 @@ fn pct(r: Option<f64>) -> String {
     r.map_or_else(|| "-".to_owned(), |r| format!("{:.1}%", r * 100.0))
 }
 
-pub(crate) fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), CliError> {
+pub(crate) fn run(
+    command: DrillCommand,
+    out: &mut dyn Write,
+    db: Option<&str>,
+) -> Result<(), CliError> {
     let now = SystemClock.now();
     match command {
         DrillCommand::Reserve(ReserveCommand::Add {
@@ -127,7 +130,7 @@ pub(crate) fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), CliE
             value,
             label,
         }) => {
-            let store = SqliteStore::open(&data.data)?;
+            let store = admin::open_store(&data.at(db))?;
             let kind = match kind {
                 KindArg::Number => ReservedKind::Number,
                 KindArg::Link => ReservedKind::Link,
@@ -156,7 +159,7 @@ pub(crate) fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), CliE
                 ))));
             };
             verity_desk::store::ConsoleStore::append_op(
-                &store,
+                &*store,
                 &verity_desk::store::NewOp {
                     at: now,
                     actor: "cli".into(),
@@ -170,7 +173,7 @@ pub(crate) fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), CliE
             writeln!(out, "Reserved {id}: {} {value} ({label})", kind.as_str())?;
         }
         DrillCommand::Reserve(ReserveCommand::List { data, json }) => {
-            let store = SqliteStore::open(&data.data)?;
+            let store = admin::open_store(&data.at(db))?;
             let list = store.reserved()?;
             if json {
                 serde_json::to_writer(&mut *out, &list)?;
@@ -227,8 +230,8 @@ pub(crate) fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), CliE
                 working_days,
                 act_hours: Some(act_hours),
             };
-            let store = SqliteStore::open(&data.data)?;
-            let d = drills::create_drill(&store, now, offset, "cli", &spec, at_once)
+            let store = admin::open_store(&data.at(db))?;
+            let d = drills::create_drill(&*store, now, offset, "cli", &spec, at_once)
                 .map_err(|e| usage(&e))?;
             let targets = store.drill_targets(Some(&d.id))?;
             if json {
@@ -248,8 +251,8 @@ pub(crate) fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), CliE
             }
         }
         DrillCommand::List { data, json } => {
-            let store = SqliteStore::open(&data.data)?;
-            let list = drills::drill_list(&store, now).map_err(|e| usage(&e))?;
+            let store = admin::open_store(&data.at(db))?;
+            let list = drills::drill_list(&*store, now).map_err(|e| usage(&e))?;
             if json {
                 serde_json::to_writer(&mut *out, &list)?;
                 writeln!(out)?;
@@ -273,8 +276,8 @@ pub(crate) fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), CliE
             }
         }
         DrillCommand::Results { data, id, json } => {
-            let store = SqliteStore::open(&data.data)?;
-            let r = drills::drill_results(&store, &id, now).map_err(|e| usage(&e))?;
+            let store = admin::open_store(&data.at(db))?;
+            let r = drills::drill_results(&*store, &id, now).map_err(|e| usage(&e))?;
             if json {
                 serde_json::to_writer(&mut *out, &r)?;
                 writeln!(out)?;

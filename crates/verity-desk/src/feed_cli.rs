@@ -5,9 +5,8 @@ use super::{when, CliError, DataArg};
 use clap::Subcommand;
 use std::io::Write;
 use std::path::PathBuf;
-use verity_desk::admin::AdminError;
+use verity_desk::admin::{self, AdminError};
 use verity_desk::feedpub;
-use verity_desk::{DeskStore, SqliteStore};
 use verity_device::clock::{Clock, SystemClock};
 
 #[derive(Debug, Subcommand)]
@@ -44,7 +43,11 @@ pub(crate) enum FeedCommand {
 }
 
 /// `verity-desk feed …`.
-pub(crate) fn run(command: FeedCommand, out: &mut dyn Write) -> Result<(), CliError> {
+pub(crate) fn run(
+    command: FeedCommand,
+    out: &mut dyn Write,
+    db: Option<&str>,
+) -> Result<(), CliError> {
     let now = SystemClock.now();
     match command {
         FeedCommand::Publisher {
@@ -53,10 +56,10 @@ pub(crate) fn run(command: FeedCommand, out: &mut dyn Write) -> Result<(), CliEr
             keys,
             clear,
         } => {
-            let store = SqliteStore::open(&data.data).map_err(AdminError::from)?;
+            let store = admin::open_store(&data.at(db))?;
             match (repo, keys) {
                 (Some(repo), Some(keys)) if !clear => {
-                    let p = feedpub::set_publisher(&store, &repo, &keys, now)?;
+                    let p = feedpub::set_publisher(&*store, &repo, &keys, now)?;
                     writeln!(
                         out,
                         "The desk publishes the feed in {} (keys {}).",
@@ -70,7 +73,7 @@ pub(crate) fn run(command: FeedCommand, out: &mut dyn Write) -> Result<(), CliEr
             }
         }
         FeedCommand::Show { data, json } => {
-            let store = SqliteStore::open(&data.data).map_err(AdminError::from)?;
+            let store = admin::open_store(&data.at(db))?;
             let publisher = store.feed_publisher().map_err(AdminError::from)?;
             let pending = store.feed_items(true, 1000).map_err(AdminError::from)?;
             let published = store.feed_items(false, 20).map_err(AdminError::from)?;
@@ -116,8 +119,8 @@ pub(crate) fn run(command: FeedCommand, out: &mut dyn Write) -> Result<(), CliEr
             }
         }
         FeedCommand::Publish { data } => {
-            let store = SqliteStore::open(&data.data).map_err(AdminError::from)?;
-            let p = feedpub::publish(&store, now)?;
+            let store = admin::open_store(&data.at(db))?;
+            let p = feedpub::publish(&*store, now)?;
             writeln!(
                 out,
                 "Published feed version {}: {} confirmed item(s), {} new entries, {} in all.",

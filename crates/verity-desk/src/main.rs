@@ -52,6 +52,16 @@ struct DataArg {
     data: PathBuf,
 }
 
+impl DataArg {
+    /// The data directory with `--database`, if given.
+    fn at<'a>(&'a self, database: Option<&'a str>) -> admin::DeskLocation<'a> {
+        admin::DeskLocation {
+            data: &self.data,
+            database,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the desk.
@@ -404,7 +414,6 @@ impl CliError {
                 AdminError::Usage(_)
                 | AdminError::Policy(_)
                 | AdminError::Agent(_)
-                | AdminError::PostgresUnfinished(_)
                 | AdminError::UnknownDatabase(_),
             )
             | CliError::Seal(_)
@@ -419,6 +428,10 @@ impl CliError {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VERITY_DESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = match verity_desk::postgres::DRIVER_LOG_DIRECTIVE.parse() {
+        Ok(d) => filter.add_directive(d),
+        Err(_) => filter,
+    };
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -455,7 +468,7 @@ async fn shutdown_signal() {
     }
 }
 
-fn serve(args: ServeArgs) -> Result<(), CliError> {
+fn serve(args: ServeArgs, database: Option<&str>) -> Result<(), CliError> {
     let file = match &args.config {
         Some(path) => serve_config::FileConfig::load(path)?,
         None => serve_config::FileConfig::default(),
@@ -472,9 +485,13 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
             trusted_proxy: args.trusted_proxy,
             max_connections: args.max_connections,
             drill_utc_offset: args.drill_utc_offset,
+            database: database.map(str::to_owned),
         },
         file,
     )?;
+    if let Some(url) = args.database.as_deref() {
+        admin::check_database(url)?;
+    }
     init_logs(args.log_json);
     let tls = args.tls.is_some();
     http::check_listen(args.listen, tls)?;
@@ -485,7 +502,10 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Admin(AdminError::Usage(format!("--drill-utc-offset {e}"))))?;
     let pass = passphrase(args.passphrase_file.as_deref())?;
     let desk = admin::open_desk(
-        &args.data,
+        &admin::DeskLocation {
+            data: &args.data,
+            database: args.database.as_deref(),
+        },
         pass.as_deref().map(Vec::as_slice),
         Arc::new(SystemClock),
         DeskConfig {
@@ -544,33 +564,34 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     if let Some(url) = cli.database.as_deref() {
         admin::check_database(url)?;
     }
+    let db = cli.database.as_deref();
     match cli.command {
-        Command::Serve(args) => serve(args)?,
-        Command::Drill(command) => drill_cli::run(command, out)?,
-        Command::Org(command) => org(command, out, &clock)?,
-        Command::EnrollCode(a) => enroll_code(&a, out, &clock)?,
-        Command::Devices(command) => devices(command, out, &clock)?,
-        Command::Agent(command) => agent(command, out, &clock)?,
-        Command::Reports(command) => reports_cli::run(command, out)?,
-        Command::Admin(command) => admins(command, out, &clock)?,
-        Command::Feed(command) => feed_cli::run(command, out)?,
-        Command::Oplog(command) => oplog_cli::run(command, out)?,
-        Command::Support(command) => support_cli::run(command, out)?,
-        Command::Audit(command) => audit_cli::run(command, out)?,
+        Command::Serve(args) => serve(args, db)?,
+        Command::Drill(command) => drill_cli::run(command, out, db)?,
+        Command::Org(command) => org(command, out, &clock, db)?,
+        Command::EnrollCode(a) => enroll_code(&a, out, &clock, db)?,
+        Command::Devices(command) => devices(command, out, &clock, db)?,
+        Command::Agent(command) => agent(command, out, &clock, db)?,
+        Command::Reports(command) => reports_cli::run(command, out, db)?,
+        Command::Admin(command) => admins(command, out, &clock, db)?,
+        Command::Feed(command) => feed_cli::run(command, out, db)?,
+        Command::Oplog(command) => oplog_cli::run(command, out, db)?,
+        Command::Support(command) => support_cli::run(command, out, db)?,
+        Command::Audit(command) => audit_cli::run(command, out, db)?,
         Command::Policy(PolicyCommand::Set {
             data,
             regions,
             cidrs,
         }) => {
-            let p = admin::set_policy(&data.data, &regions, &cidrs, &clock)?;
+            let p = admin::set_policy(&data.at(db), &regions, &cidrs, &clock)?;
             print_policy(out, Some(&p), false)?;
         }
         Command::Policy(PolicyCommand::Show { data, json }) => {
-            let p = admin::show_policy(&data.data)?;
+            let p = admin::show_policy(&data.at(db))?;
             print_policy(out, p.as_ref(), json)?;
         }
         Command::Policy(PolicyCommand::Clear { data }) => {
-            admin::clear_policy(&data.data)?;
+            admin::clear_policy(&data.at(db))?;
             writeln!(
                 out,
                 "Region policy removed: the region check passes with a warning."
@@ -581,7 +602,12 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
 }
 
 /// `verity-desk admin …`.
-fn admins(command: AdminCommand, out: &mut dyn Write, clock: &SystemClock) -> Result<(), CliError> {
+fn admins(
+    command: AdminCommand,
+    out: &mut dyn Write,
+    clock: &SystemClock,
+    db: Option<&str>,
+) -> Result<(), CliError> {
     use verity_desk::store::AdminRole;
     match command {
         AdminCommand::Add {
@@ -597,7 +623,7 @@ fn admins(command: AdminCommand, out: &mut dyn Write, clock: &SystemClock) -> Re
             };
             let pass = passphrase(passphrase_file.as_deref())?;
             let (code, a) = admin::add_admin(
-                &data.data,
+                &data.at(db),
                 pass.as_deref().map(Vec::as_slice),
                 &name,
                 role,
@@ -614,7 +640,7 @@ fn admins(command: AdminCommand, out: &mut dyn Write, clock: &SystemClock) -> Re
             writeln!(out, "{}", code.as_str())?;
         }
         AdminCommand::List { data, json } => {
-            let list = admin::list_admins(&data.data)?;
+            let list = admin::list_admins(&data.at(db))?;
             if json {
                 serde_json::to_writer(&mut *out, &list)?;
                 writeln!(out)?;
@@ -642,7 +668,7 @@ fn admins(command: AdminCommand, out: &mut dyn Write, clock: &SystemClock) -> Re
             }
         }
         AdminCommand::Disable { data, name } => {
-            if admin::disable_admin(&data.data, &name, clock)? {
+            if admin::disable_admin(&data.at(db), &name, clock)? {
                 writeln!(out, "Disabled {name}; its sessions have ended.")?;
             } else {
                 writeln!(out, "{name} was disabled already.")?;
@@ -654,8 +680,12 @@ fn admins(command: AdminCommand, out: &mut dyn Write, clock: &SystemClock) -> Re
             passphrase_file,
         } => {
             let pass = passphrase(passphrase_file.as_deref())?;
-            let code =
-                admin::reset_admin(&data.data, pass.as_deref().map(Vec::as_slice), &name, clock)?;
+            let code = admin::reset_admin(
+                &data.at(db),
+                pass.as_deref().map(Vec::as_slice),
+                &name,
+                clock,
+            )?;
             writeln!(
                 out,
                 "Reset {name}: its passphrase, two-factor, passkeys and sessions are gone. \
@@ -668,7 +698,12 @@ fn admins(command: AdminCommand, out: &mut dyn Write, clock: &SystemClock) -> Re
 }
 
 /// `verity-desk org …`.
-fn org(command: OrgCommand, out: &mut dyn Write, clock: &SystemClock) -> Result<(), CliError> {
+fn org(
+    command: OrgCommand,
+    out: &mut dyn Write,
+    clock: &SystemClock,
+    db: Option<&str>,
+) -> Result<(), CliError> {
     match command {
         OrgCommand::Init {
             data,
@@ -677,13 +712,13 @@ fn org(command: OrgCommand, out: &mut dyn Write, clock: &SystemClock) -> Result<
         } => {
             let pass = passphrase(passphrase_file.as_deref())?;
             let org = admin::init_org(
-                &data.data,
+                &data.at(db),
                 &name,
                 pass.as_deref().map(Vec::as_slice),
                 KdfParams::DEFAULT,
                 clock,
             )?;
-            let (_, fp) = admin::org_show(&data.data)?;
+            let (_, fp) = admin::org_show(&data.at(db))?;
             writeln!(out, "Organisation:     {}", org.name)?;
             writeln!(out, "Key fingerprint:  {fp}")?;
             if pass.is_none() {
@@ -695,8 +730,8 @@ fn org(command: OrgCommand, out: &mut dyn Write, clock: &SystemClock) -> Result<
             }
         }
         OrgCommand::Show { data, json } => {
-            let (org, fp) = admin::org_show(&data.data)?;
-            let feed = admin::show_org_feed(&data.data)?;
+            let (org, fp) = admin::org_show(&data.at(db))?;
+            let feed = admin::show_org_feed(&data.at(db))?;
             if json {
                 serde_json::to_writer(
                     &mut *out,
@@ -725,11 +760,11 @@ fn org(command: OrgCommand, out: &mut dyn Write, clock: &SystemClock) -> Result<
             clear,
         } => match (clear, url, root) {
             (true, _, _) => {
-                admin::clear_org_feed(&data.data)?;
+                admin::clear_org_feed(&data.at(db))?;
                 writeln!(out, "Threat feed removed: devices get none.")?;
             }
             (false, Some(url), Some(root)) => {
-                let f = admin::set_org_feed(&data.data, &url, &root, clock)?;
+                let f = admin::set_org_feed(&data.at(db), &url, &root, clock)?;
                 writeln!(out, "Threat feed:  {}", f.url)?;
                 writeln!(
                     out,
@@ -749,11 +784,12 @@ fn enroll_code(
     a: &EnrollCodeArgs,
     out: &mut dyn Write,
     clock: &SystemClock,
+    db: Option<&str>,
 ) -> Result<(), CliError> {
     let ttl = admin::parse_ttl(&a.ttl)?;
     let pass = passphrase(a.passphrase_file.as_deref())?;
     let (code, rec) = admin::create_team_enroll_code(
-        &a.data.data,
+        &a.data.at(db),
         pass.as_deref().map(Vec::as_slice),
         (&a.employee, &a.name),
         a.team.as_deref(),
@@ -768,7 +804,7 @@ fn enroll_code(
     )?;
     writeln!(out, "Expires:   {}", when(rec.expires_at))?;
     if let Some(desk) = &a.desk {
-        let (_, fp) = admin::org_show(&a.data.data)?;
+        let (_, fp) = admin::org_show(&a.data.at(db))?;
         writeln!(out, "Link:      {}", verity_device_link(desk, &code, &fp))?;
     }
     writeln!(out, "{}", code.as_str())?;
@@ -780,10 +816,11 @@ fn devices(
     command: DevicesCommand,
     out: &mut dyn Write,
     clock: &SystemClock,
+    db: Option<&str>,
 ) -> Result<(), CliError> {
     match command {
         DevicesCommand::List { data, json } => {
-            let devices = admin::list_devices(&data.data)?;
+            let devices = admin::list_devices(&data.at(db))?;
             if json {
                 serde_json::to_writer(&mut *out, &devices)?;
                 writeln!(out)?;
@@ -814,7 +851,7 @@ fn devices(
             device,
             reason,
         } => {
-            let (d, changed) = admin::revoke_device(&data.data, &device, &reason, clock)?;
+            let (d, changed) = admin::revoke_device(&data.at(db), &device, &reason, clock)?;
             if changed {
                 writeln!(out, "Revoked {} ({})", d.device_id, d.employee_id)?;
             } else {
@@ -822,7 +859,7 @@ fn devices(
             }
         }
         DevicesCommand::ResetTotp { data, device } => {
-            let (d, changed) = admin::reset_totp(&data.data, &device)?;
+            let (d, changed) = admin::reset_totp(&data.at(db), &device)?;
             if changed {
                 writeln!(
                     out,
@@ -838,7 +875,12 @@ fn devices(
 }
 
 /// `verity-desk agent …`.
-fn agent(command: AgentCommand, out: &mut dyn Write, clock: &SystemClock) -> Result<(), CliError> {
+fn agent(
+    command: AgentCommand,
+    out: &mut dyn Write,
+    clock: &SystemClock,
+    db: Option<&str>,
+) -> Result<(), CliError> {
     match command {
         AgentCommand::Add(a) => {
             let ttl = admin::parse_ttl(&a.ttl)?;
@@ -859,7 +901,7 @@ fn agent(command: AgentCommand, out: &mut dyn Write, clock: &SystemClock) -> Res
             };
             let pass = passphrase(a.passphrase_file.as_deref())?;
             let (code, rec) = admin::create_agent_code(
-                &a.data.data,
+                &a.data.at(db),
                 pass.as_deref().map(Vec::as_slice),
                 &profile,
                 ttl,
@@ -871,7 +913,7 @@ fn agent(command: AgentCommand, out: &mut dyn Write, clock: &SystemClock) -> Res
             writeln!(out, "{}", code.as_str())?;
         }
         AgentCommand::List { data, json } => {
-            let agents = admin::list_agents(&data.data)?;
+            let agents = admin::list_agents(&data.at(db))?;
             if json {
                 serde_json::to_writer(&mut *out, &agents)?;
                 writeln!(out)?;
@@ -903,7 +945,7 @@ fn agent(command: AgentCommand, out: &mut dyn Write, clock: &SystemClock) -> Res
             agent,
             reason,
         } => {
-            let (a, changed) = admin::revoke_agent(&data.data, &agent, &reason, clock)?;
+            let (a, changed) = admin::revoke_agent(&data.at(db), &agent, &reason, clock)?;
             if changed {
                 writeln!(out, "Revoked agent {} ({})", a.agent_id, a.profile.name)?;
             } else {

@@ -194,14 +194,13 @@ pub trait OplogStore {
     ) -> Result<VerifyReport, StoreError>;
 }
 
-/// `verity-desk oplog verify`: opens the desk's database in `data_dir` and checks the log with
-/// the organisation's public key as the database records it ([`OplogStore::verify_oplog`]).
+/// `verity-desk oplog verify`: checks the log of the desk's store (opened by
+/// [`crate::admin::open_store`]) with the organisation's public key as the database records it
+/// ([`OplogStore::verify_oplog`]).
 ///
 /// # Errors
 /// Store failures; no organisation.
-pub fn verify_data_dir(data_dir: &std::path::Path) -> Result<VerifyReport, StoreError> {
-    use crate::store::DeskStore;
-    let store = crate::SqliteStore::open(data_dir)?;
+pub fn verify_store(store: &dyn crate::store::DeskStore) -> Result<VerifyReport, StoreError> {
     let org = store.org()?.ok_or_else(|| {
         StoreError::Damaged("the organisation is not initialised (`verity-desk org init`)".into())
     })?;

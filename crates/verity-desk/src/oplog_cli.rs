@@ -16,10 +16,15 @@ pub(crate) enum OplogCommand {
     },
 }
 
-pub(crate) fn run(command: OplogCommand, out: &mut dyn Write) -> Result<(), CliError> {
+pub(crate) fn run(
+    command: OplogCommand,
+    out: &mut dyn Write,
+    db: Option<&str>,
+) -> Result<(), CliError> {
     match command {
         OplogCommand::Verify { data } => {
-            let r = verity_desk::oplog::verify_data_dir(&data.data)?;
+            let r =
+                verity_desk::oplog::verify_store(&*verity_desk::admin::open_store(&data.at(db))?)?;
             if let Some(f) = r.failure {
                 writeln!(out, "FAILED after {} good entries", r.entries)?;
                 return Err(CliError::Verify(f));

@@ -3,7 +3,7 @@
 use super::{when, CliError, DataArg};
 use clap::Subcommand;
 use std::io::Write;
-use verity_desk::admin::{self, AdminError};
+use verity_desk::admin;
 use verity_desk::feedpub;
 use verity_desk::store::{ReportGroup, ReportStatus};
 use verity_device::clock::{Clock, SystemClock};
@@ -96,10 +96,14 @@ fn print_group(out: &mut dyn Write, g: &ReportGroup) -> Result<(), CliError> {
 }
 
 /// `verity-desk reports …`.
-pub(crate) fn run(command: ReportsCommand, out: &mut dyn Write) -> Result<(), CliError> {
+pub(crate) fn run(
+    command: ReportsCommand,
+    out: &mut dyn Write,
+    db: Option<&str>,
+) -> Result<(), CliError> {
     match command {
         ReportsCommand::List { data, status, json } => {
-            let groups = admin::list_reports(&data.data, status.map(ReportStatus::from))?;
+            let groups = admin::list_reports(&data.at(db), status.map(ReportStatus::from))?;
             if json {
                 serde_json::to_writer(&mut *out, &groups)?;
                 writeln!(out)?;
@@ -112,7 +116,7 @@ pub(crate) fn run(command: ReportsCommand, out: &mut dyn Write) -> Result<(), Cl
             }
         }
         ReportsCommand::Show { data, id, json } => {
-            let d = admin::show_report(&data.data, id)?;
+            let d = admin::show_report(&data.at(db), id)?;
             if json {
                 serde_json::to_writer(&mut *out, &d)?;
                 writeln!(out)?;
@@ -163,9 +167,15 @@ pub(crate) fn run(command: ReportsCommand, out: &mut dyn Write) -> Result<(), Cl
             known_as,
         } => {
             if let Some(label) = known_as {
-                let store = verity_desk::SqliteStore::open(&data.data).map_err(AdminError::from)?;
-                let done =
-                    feedpub::confirm_appeal(&store, id, &label, &reason, "cli", SystemClock.now())?;
+                let store = admin::open_store(&data.at(db))?;
+                let done = feedpub::confirm_appeal(
+                    &*store,
+                    id,
+                    &label,
+                    &reason,
+                    "cli",
+                    SystemClock.now(),
+                )?;
                 writeln!(out, "upheld {} appeal(s) of #{id}", done.reports)?;
                 if let Some((kind, value)) = done.queued {
                     writeln!(
@@ -177,14 +187,14 @@ pub(crate) fn run(command: ReportsCommand, out: &mut dyn Write) -> Result<(), Cl
                 return Ok(());
             }
             if let Some(category) = category {
-                let store = verity_desk::SqliteStore::open(&data.data).map_err(AdminError::from)?;
+                let store = admin::open_store(&data.at(db))?;
                 let scope = if whole_domain {
                     feedpub::LinkScope::Domain
                 } else {
                     feedpub::LinkScope::Url
                 };
                 let done = feedpub::confirm_report(
-                    &store,
+                    &*store,
                     id,
                     feedpub::parse_category(&category)?,
                     scope,
@@ -207,7 +217,7 @@ pub(crate) fn run(command: ReportsCommand, out: &mut dyn Write) -> Result<(), Cl
             } else {
                 ReportStatus::Rejected
             };
-            let n = admin::resolve_report(&data.data, id, status, &reason, &SystemClock)?;
+            let n = admin::resolve_report(&data.at(db), id, status, &reason, &SystemClock)?;
             writeln!(out, "{} {n} report(s) of #{id}", status.as_str())?;
         }
     }

@@ -3,7 +3,7 @@
 //!
 //! The keys are the options' names with `_` for `-` (`data`, `listen`, `public_url`, `tls_cert`,
 //! `tls_key`, `passphrase_file`, `log_json`, `trusted_proxy`, `max_connections`,
-//! `drill_utc_offset`). An unknown key is an error, so that a misspelt setting is not ignored.
+//! `drill_utc_offset`, and `database`, the global `--database` / `VERITY_DESK_DATABASE`). An unknown key is an error, so that a misspelt setting is not ignored.
 //! Relative paths in the file are taken from the file's own directory.
 
 use serde::Deserialize;
@@ -32,6 +32,9 @@ pub struct FileConfig {
     pub trusted_proxy: Option<Vec<ipnet::IpNet>>,
     pub max_connections: Option<usize>,
     pub drill_utc_offset: Option<String>,
+    /// `postgres://…` (better given through `VERITY_DESK_DATABASE`, which keeps a password out
+    /// of a file others may read).
+    pub database: Option<String>,
 }
 
 /// A configuration file that cannot be used (exit status 2, like a usage error).
@@ -119,6 +122,7 @@ pub struct CliValues {
     pub trusted_proxy: Vec<ipnet::IpNet>,
     pub max_connections: Option<usize>,
     pub drill_utc_offset: Option<String>,
+    pub database: Option<String>,
 }
 
 /// The settings `serve` runs with.
@@ -133,6 +137,8 @@ pub struct Settings {
     pub trusted_proxy: Vec<ipnet::IpNet>,
     pub max_connections: usize,
     pub drill_utc_offset: String,
+    /// `None` for the embedded SQLite database in `data`.
+    pub database: Option<String>,
 }
 
 /// The command line over the file over the defaults. The TLS pair is taken whole from one
@@ -173,6 +179,7 @@ pub fn merge(cli: CliValues, file: FileConfig) -> Result<Settings, ConfigError> 
             .drill_utc_offset
             .or(file.drill_utc_offset)
             .unwrap_or_else(|| DEFAULT_DRILL_UTC_OFFSET.to_owned()),
+        database: cli.database.or(file.database),
     })
 }
 
@@ -192,6 +199,7 @@ mod tests {
         trusted_proxy = ["10.0.0.0/8", "192.0.2.1/32"]
         max_connections = 50
         drill_utc_offset = "+04:00"
+        database = "postgres://desk@db.example.com/verity"
     "#;
 
     #[test]
@@ -220,6 +228,10 @@ mod tests {
         assert_eq!(s.trusted_proxy.len(), 2);
         assert_eq!(s.max_connections, 50);
         assert_eq!(s.drill_utc_offset, "+04:00");
+        assert_eq!(
+            s.database.as_deref(),
+            Some("postgres://desk@db.example.com/verity")
+        );
     }
 
     #[test]
@@ -236,6 +248,7 @@ mod tests {
             trusted_proxy: vec!["172.16.0.0/12".parse().unwrap()],
             max_connections: Some(7),
             drill_utc_offset: Some("+00:00".into()),
+            database: Some("postgresql://other/verity".into()),
         };
         let s = merge(cli, file).unwrap();
         assert_eq!(s.data, PathBuf::from("/srv/desk"));
@@ -248,6 +261,7 @@ mod tests {
         assert_eq!(s.trusted_proxy, vec!["172.16.0.0/12".parse().unwrap()]);
         assert_eq!(s.max_connections, 7);
         assert_eq!(s.drill_utc_offset, "+00:00");
+        assert_eq!(s.database.as_deref(), Some("postgresql://other/verity"));
     }
 
     #[test]
@@ -264,6 +278,7 @@ mod tests {
         assert_eq!(s.max_connections, DEFAULT_MAX_CONNECTIONS);
         assert_eq!(s.drill_utc_offset, DEFAULT_DRILL_UTC_OFFSET);
         assert!(!s.log_json && s.tls.is_none() && s.trusted_proxy.is_empty());
+        assert!(s.database.is_none(), "SQLite by default");
 
         let e = merge(CliValues::default(), FileConfig::default()).unwrap_err();
         assert_eq!(

@@ -3,11 +3,10 @@
 use super::{CliError, DataArg};
 use clap::Subcommand;
 use std::io::Write;
-use verity_desk::admin::AdminError;
+use verity_desk::admin::{self, AdminError};
 use verity_desk::service::support::is_age_recipient;
-use verity_desk::store::{ConsoleStore, NewOp, StoreError};
-use verity_desk::support::store::SupportStore;
-use verity_desk::SqliteStore;
+use verity_desk::store::{NewOp, StoreError};
+use verity_desk::DeskStore;
 use verity_device::clock::{Clock, SystemClock};
 use verity_device::proto::{SupportCategory, AGENT_LANGUAGES};
 
@@ -91,7 +90,7 @@ fn usage(m: impl Into<String>) -> CliError {
 }
 
 fn log(
-    store: &SqliteStore,
+    store: &dyn DeskStore,
     action: &str,
     target: &str,
     detail: serde_json::Value,
@@ -136,7 +135,11 @@ fn when(t: Option<u64>) -> String {
     t.map_or_else(|| "-".to_owned(), |t| t.to_string())
 }
 
-pub(crate) fn run(command: SupportCommand, out: &mut dyn Write) -> Result<(), CliError> {
+pub(crate) fn run(
+    command: SupportCommand,
+    out: &mut dyn Write,
+    db: Option<&str>,
+) -> Result<(), CliError> {
     match command {
         SupportCommand::Route(RouteCommand::Add {
             data,
@@ -146,10 +149,10 @@ pub(crate) fn run(command: SupportCommand, out: &mut dyn Write) -> Result<(), Cl
             team,
         }) => {
             check_rule(&category, &region, &language, &team)?;
-            let store = SqliteStore::open(&data.data)?;
+            let store = admin::open_store(&data.at(db))?;
             let id = store.add_route(&category, &region, &language, &team)?;
             log(
-                &store,
+                &*store,
                 "support.route_add",
                 &id.to_string(),
                 serde_json::json!({"category": category, "region": region, "language": language, "team": team}),
@@ -157,7 +160,7 @@ pub(crate) fn run(command: SupportCommand, out: &mut dyn Write) -> Result<(), Cl
             writeln!(out, "Rule {id}: {category} {region} {language} -> {team}")?;
         }
         SupportCommand::Route(RouteCommand::List { data, json }) => {
-            let store = SqliteStore::open(&data.data)?;
+            let store = admin::open_store(&data.at(db))?;
             let routes = store.routes()?;
             if json {
                 serde_json::to_writer(&mut *out, &routes)?;
@@ -175,12 +178,12 @@ pub(crate) fn run(command: SupportCommand, out: &mut dyn Write) -> Result<(), Cl
             }
         }
         SupportCommand::Route(RouteCommand::Remove { data, id }) => {
-            let store = SqliteStore::open(&data.data)?;
+            let store = admin::open_store(&data.at(db))?;
             if !store.remove_route(id)? {
                 return Err(usage(format!("no rule {id}")));
             }
             log(
-                &store,
+                &*store,
                 "support.route_remove",
                 &id.to_string(),
                 serde_json::json!({}),
@@ -188,7 +191,7 @@ pub(crate) fn run(command: SupportCommand, out: &mut dyn Write) -> Result<(), Cl
             writeln!(out, "Removed rule {id}")?;
         }
         SupportCommand::Sessions { data, limit, json } => {
-            let store = SqliteStore::open(&data.data)?;
+            let store = admin::open_store(&data.at(db))?;
             let sessions = store.recent_sessions(limit.clamp(1, 1000))?;
             if json {
                 serde_json::to_writer(&mut *out, &sessions)?;
@@ -220,10 +223,10 @@ pub(crate) fn run(command: SupportCommand, out: &mut dyn Write) -> Result<(), Cl
                     "not an age X25519 recipient (age1 and 58 lower-case bech32 characters)",
                 ));
             }
-            let store = SqliteStore::open(&data.data)?;
+            let store = admin::open_store(&data.at(db))?;
             store.set_audit_recipient(Some(recipient), SystemClock.now())?;
             log(
-                &store,
+                &*store,
                 "support.audit_recipient",
                 recipient,
                 serde_json::json!({}),
@@ -231,7 +234,7 @@ pub(crate) fn run(command: SupportCommand, out: &mut dyn Write) -> Result<(), Cl
             writeln!(out, "Audit recipient: {recipient}")?;
         }
         SupportCommand::AuditRecipient(AuditRecipientCommand::Show { data }) => {
-            let store = SqliteStore::open(&data.data)?;
+            let store = admin::open_store(&data.at(db))?;
             match store.audit_recipient()? {
                 Some(r) => writeln!(out, "{r}")?,
                 None => writeln!(out, "No audit recipient: support sessions cannot open.")?,

@@ -26,9 +26,9 @@ mod desk;
 mod drills;
 mod feed;
 mod oplog;
-mod pending;
 pub mod pool;
 mod reports;
+mod support;
 
 #[cfg(test)]
 mod tests;
@@ -36,7 +36,7 @@ mod tests;
 pub use pool::Pool;
 
 /// The schema version this desk writes on PostgreSQL.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Migrations, in order, each in parts run one after the other; `verity_schema.version` says
 /// how many ran.
@@ -138,6 +138,9 @@ CREATE TABLE agents (
     &[drills::MIGRATION],
     // 4: the operation log, its Merkle tree and signed checkpoints (append-only).
     &[oplog::MIGRATION],
+    // 5: remote support: sessions, frames, read cursors, routes, presence, declines,
+    // transcripts, alerts, the audit recipient.
+    &[support::MIGRATION],
 ];
 
 /// A database error as a [`StoreError`] (the driver's messages carry no password).
@@ -216,6 +219,10 @@ pub fn mask_url(url: &str) -> String {
 pub fn is_postgres_url(s: &str) -> bool {
     s.starts_with("postgres://") || s.starts_with("postgresql://")
 }
+
+/// A log directive every subscriber of the desk adds: the driver logs each statement's
+/// parameters (codes' hashes, reports' items, …) at `debug`, which must never reach a log.
+pub const DRIVER_LOG_DIRECTIVE: &str = "tokio_postgres=info";
 
 /// The PostgreSQL store.
 pub struct PgStore {

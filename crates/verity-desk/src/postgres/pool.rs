@@ -133,6 +133,28 @@ impl DerefMut for Pooled<'_> {
     }
 }
 
+/// Closing a client blocks on the driver's own runtime, which panics on a thread that drives a
+/// tokio runtime — where the last handle on the store often goes (a desk's service stopping:
+/// the future that held it ends inside `block_on`). The idle connections are closed on a thread
+/// of their own.
+impl Drop for State {
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut self.idle);
+        if idle.is_empty() {
+            return;
+        }
+        if tokio::runtime::Handle::try_current().is_err() {
+            drop(idle);
+        } else if let Ok(closer) = std::thread::Builder::new()
+            .name("pg-pool-close".into())
+            .spawn(move || drop(idle))
+        {
+            // Best effort: a connection that cannot close cleanly is closed by the server.
+            let _ = closer.join();
+        }
+    }
+}
+
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         let Some(client) = self.client.take() else {

@@ -980,3 +980,66 @@ fn deadlocks_and_serialisation_conflicts_are_retried_and_nothing_else() {
         "{e}"
     );
 }
+
+mod support {
+    use super::store;
+    use crate::support::conformance as c;
+
+    #[test]
+    fn claims_are_atomic_and_capacity_bound() {
+        c::claims_are_atomic_and_capacity_bound(&store());
+    }
+
+    #[test]
+    fn racing_claims_of_one_agent_stop_at_its_capacity() {
+        c::racing_claims_of_one_agent_stop_at_its_capacity(&store());
+    }
+
+    #[test]
+    fn frames_keep_their_places() {
+        c::frames_keep_their_places(&store());
+    }
+
+    #[test]
+    fn racing_writers_keep_each_sequence_dense() {
+        c::racing_writers_keep_each_sequence_dense(&store());
+    }
+
+    #[test]
+    fn the_rest_round_trips() {
+        c::the_rest_round_trips(&store());
+    }
+
+    #[test]
+    fn acks_only_move_forward() {
+        c::acks_only_move_forward(&store(), |s| {
+            s.read(|c| {
+                c.query_opt(
+                    "SELECT leg, hs, tx FROM support_acks WHERE session_id = 'ak' AND dir = 'a2e'",
+                    &[],
+                )
+                .map_err(super::db)
+            })
+            .unwrap()
+            .map(|r| {
+                (
+                    super::to_u32(r.get(0)),
+                    super::to_u32(r.get(1)),
+                    super::to_u64(r.get(2)),
+                )
+            })
+        });
+    }
+}
+
+#[test]
+fn the_store_can_be_dropped_on_a_thread_that_drives_a_runtime() {
+    // A desk's service ends inside `block_on`, where the last handle on its store goes.
+    let s = store();
+    s.read(|c| c.execute("SELECT 1", &[]).map_err(db)).unwrap();
+    assert_eq!(s.pool.open_connections(), 1);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async move { drop(s) });
+}

@@ -724,11 +724,16 @@ impl SupportStore for SqliteStore {
     }
 
     fn set_ack(&self, session_id: &str, dir: &str, c: StoredCursor) -> Result<(), StoreError> {
+        // Only forward: a later leg replaces the cursor, the same leg keeps the larger of each.
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO support_acks (session_id, dir, leg, hs, tx) VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (session_id, dir) DO UPDATE SET leg = excluded.leg, hs = excluded.hs, \
-                 tx = excluded.tx",
+                 ON CONFLICT (session_id, dir) DO UPDATE SET leg = excluded.leg, \
+                 hs = CASE WHEN excluded.leg > support_acks.leg THEN excluded.hs \
+                      ELSE MAX(support_acks.hs, excluded.hs) END, \
+                 tx = CASE WHEN excluded.leg > support_acks.leg THEN excluded.tx \
+                      ELSE MAX(support_acks.tx, excluded.tx) END \
+                 WHERE excluded.leg >= support_acks.leg",
                 params![session_id, dir, c.leg, c.hs, to_i64(c.tx)],
             )
             .map_err(db)?;
@@ -844,209 +849,50 @@ impl SupportStore for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::support::conformance as c;
 
-    fn session(id: &str, employee: &str, at: u64) -> SupportSessionRecord {
-        SupportSessionRecord {
-            session_id: id.into(),
-            employee_id: employee.into(),
-            device_id: format!("dev-{employee}"),
-            employee_certificate: "vc1.x".into(),
-            category: "billing".into(),
-            language: "en".into(),
-            region: "HK".into(),
-            team: None,
-            state: SessionState::Queued,
-            priority: 0,
-            enqueued_at: at,
-            offered_to: None,
-            offer_expires_at: None,
-            agent_id: None,
-            agent_certificate: None,
-            leg: 1,
-            wait_deadline: at + 600,
-            first_response_deadline: None,
-            first_response_at: None,
-            wait_alerted: false,
-            response_alerted: false,
-            call_id: None,
-            outcome: None,
-            opened_at: at,
-            assigned_at: None,
-            closed_at: None,
-            last_frame_at: at,
-            frames: 0,
-            bytes: 0,
-        }
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        (dir, store)
     }
 
     #[test]
     fn claims_are_atomic_and_capacity_bound() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = std::sync::Arc::new(SqliteStore::open(dir.path()).unwrap());
-        assert!(store
-            .open_support_session(&session("s1", "e1", 100))
-            .unwrap());
-        // One open session per employee.
-        assert!(!store
-            .open_support_session(&session("s1b", "e1", 100))
-            .unwrap());
-        assert!(store
-            .open_support_session(&session("s2", "e2", 100))
-            .unwrap());
-        assert!(store.offer_session("s1", "a", 130).unwrap());
-        assert!(
-            !store.offer_session("s1", "b", 130).unwrap(),
-            "offered already"
-        );
-        // Eight racing claims of one offer: exactly one wins.
-        let wins: Vec<ClaimOutcome> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..8)
-                .map(|_| {
-                    let store = store.clone();
-                    s.spawn(move || {
-                        store
-                            .claim_session("s1", "a", "va1.a", 3, 110, 230)
-                            .unwrap()
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        assert_eq!(
-            wins.iter().filter(|w| **w == ClaimOutcome::Claimed).count(),
-            1
-        );
-        assert_eq!(
-            wins.iter()
-                .filter(|w| **w == ClaimOutcome::AlreadyTaken)
-                .count(),
-            7
-        );
-        // Another agent, never offered: taken. A lapsed offer: taken. Capacity: refused.
-        assert!(store.offer_session("s2", "a", 120).unwrap());
-        assert_eq!(
-            store
-                .claim_session("s2", "b", "va1.b", 3, 110, 230)
-                .unwrap(),
-            ClaimOutcome::AlreadyTaken
-        );
-        assert_eq!(
-            store
-                .claim_session("s2", "a", "va1.a", 3, 120, 240)
-                .unwrap(),
-            ClaimOutcome::AlreadyTaken
-        );
-        assert_eq!(
-            store
-                .claim_session("s2", "a", "va1.a", 1, 110, 240)
-                .unwrap(),
-            ClaimOutcome::AtCapacity
-        );
-        assert!(store.withdraw_offer("s2", "a").unwrap());
-        assert_eq!(store.declined_by("s2").unwrap(), ["a"]);
+        c::claims_are_atomic_and_capacity_bound(&store().1);
+    }
+
+    #[test]
+    fn racing_claims_of_one_agent_stop_at_its_capacity() {
+        c::racing_claims_of_one_agent_stop_at_its_capacity(&store().1);
     }
 
     #[test]
     fn frames_keep_their_places() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        store
-            .open_support_session(&session("s1", "e1", 100))
-            .unwrap();
-        let f = |leg, dir, kind, seq, body: &'static [u8]| FrameIn {
-            session_id: "s1",
-            leg,
-            dir,
-            kind,
-            seq,
-            body,
-        };
-        let put = |fr: &FrameIn<'_>| store.store_frame(fr, 200, 5, 40).unwrap();
-        assert_eq!(
-            put(&f(1, "e2a", "hs", 0, b"a")),
-            FrameOutcome::Refused(FrameRefusal::NotAssigned)
-        );
-        store.offer_session("s1", "a", 130).unwrap();
-        store
-            .claim_session("s1", "a", "va1.a", 3, 110, 230)
-            .unwrap();
-        assert_eq!(
-            put(&f(1, "a2e", "hs", 1, b"b")),
-            FrameOutcome::Refused(FrameRefusal::Order)
-        );
-        assert!(matches!(
-            put(&f(1, "e2a", "hs", 0, b"a")),
-            FrameOutcome::Stored { new_leg: false, .. }
-        ));
-        assert!(matches!(
-            put(&f(1, "e2a", "hs", 0, b"a")),
-            FrameOutcome::Duplicate { .. }
-        ));
-        assert_eq!(
-            put(&f(1, "e2a", "hs", 0, b"z")),
-            FrameOutcome::Refused(FrameRefusal::Conflict)
-        );
-        assert!(matches!(
-            put(&f(1, "a2e", "hs", 1, b"b")),
-            FrameOutcome::Stored { .. }
-        ));
-        assert_eq!(
-            put(&f(1, "e2a", "tx", 1, b"c")),
-            FrameOutcome::Refused(FrameRefusal::Order)
-        );
-        assert!(matches!(
-            put(&f(1, "e2a", "hs", 2, b"c")),
-            FrameOutcome::Stored { .. }
-        ));
-        let first = put(&f(1, "a2e", "tx", 1, b"d"));
-        assert!(
-            matches!(first, FrameOutcome::Stored { first_response: true, cursor, .. }
-            if cursor == StoredCursor { leg: 1, hs: 2, tx: 1 })
-        );
-        // The byte cap (40), then the frame cap (5).
-        assert_eq!(
-            put(&f(1, "a2e", "tx", 2, &[0; 40])),
-            FrameOutcome::Refused(FrameRefusal::Full)
-        );
-        assert!(matches!(
-            put(&f(2, "e2a", "hs", 0, b"e")),
-            FrameOutcome::Stored { new_leg: true, .. }
-        ));
-        assert_eq!(
-            put(&f(2, "a2e", "hs", 1, b"f")),
-            FrameOutcome::Refused(FrameRefusal::Full)
-        );
-        assert_eq!(
-            put(&f(1, "e2a", "hs", 0, b"a")),
-            FrameOutcome::Duplicate {
-                cursor: StoredCursor {
-                    leg: 1,
-                    hs: 3,
-                    tx: 0
-                }
-            }
-        );
-        assert_eq!(
-            put(&f(4, "e2a", "hs", 0, b"g")),
-            FrameOutcome::Refused(FrameRefusal::Leg)
-        );
-        let replay = store
-            .frames_after(
-                "s1",
-                "e2a",
-                StoredCursor {
-                    leg: 1,
-                    hs: 1,
-                    tx: 0,
-                },
-            )
-            .unwrap();
-        assert_eq!(
-            replay
-                .iter()
-                .map(|r| (r.leg, r.kind.as_str(), r.seq))
-                .collect::<Vec<_>>(),
-            [(1, "hs", 2), (2, "hs", 0)]
-        );
+        c::frames_keep_their_places(&store().1);
+    }
+
+    #[test]
+    fn racing_writers_keep_each_sequence_dense() {
+        c::racing_writers_keep_each_sequence_dense(&store().1);
+    }
+
+    #[test]
+    fn the_rest_round_trips() {
+        c::the_rest_round_trips(&store().1);
+    }
+
+    #[test]
+    fn acks_only_move_forward() {
+        c::acks_only_move_forward(&store().1, |s| {
+            s.conn()
+                .query_row(
+                    "SELECT leg, hs, tx FROM support_acks WHERE session_id = 'ak' AND dir = 'a2e'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, to_u64(r.get(2)?))),
+                )
+                .optional()
+                .unwrap()
+        });
     }
 }

@@ -10,6 +10,9 @@ pub mod routing;
 pub mod store;
 pub mod ws;
 
+#[cfg(test)]
+pub(crate) mod conformance;
+
 pub(crate) use crate::service::support as service_support;
 
 use std::collections::HashMap;

@@ -19,16 +19,10 @@ fn profile() -> AgentProfile {
 }
 
 fn agent_code(fx: &Fx, p: &AgentProfile) -> String {
-    admin::create_agent_code(
-        fx.desk_dir.path(),
-        Some(b"org passphrase"),
-        p,
-        600,
-        fx.clock.as_ref(),
-    )
-    .unwrap()
-    .0
-    .to_string()
+    admin::create_agent_code(&fx.at(), Some(b"org passphrase"), p, 600, fx.clock.as_ref())
+        .unwrap()
+        .0
+        .to_string()
 }
 
 /// A signed enrolment request to `path` with `code`, from a fresh key.
@@ -80,7 +74,7 @@ fn an_agents_code_enrols_an_agent_with_a_signed_certificate() {
     assert_eq!(cert.body().org_name, "Acme HK");
 
     // The desk lists the agent; the same code again is used.
-    let agents = admin::list_agents(fx.desk_dir.path()).unwrap();
+    let agents = admin::list_agents(&fx.at()).unwrap();
     assert_eq!(agents.len(), 1);
     assert_eq!(agents[0].agent_id, cert.body().agent_id);
     assert_eq!(agents[0].profile, p);
@@ -90,7 +84,7 @@ fn an_agents_code_enrols_an_agent_with_a_signed_certificate() {
 
     // Revoked by prefix, once.
     let (a, changed) = admin::revoke_agent(
-        fx.desk_dir.path(),
+        &fx.at(),
         &cert.body().agent_id[..12],
         "left the team",
         fx.clock.as_ref(),
@@ -99,12 +93,12 @@ fn an_agents_code_enrols_an_agent_with_a_signed_certificate() {
     assert!(changed);
     assert_eq!(a.agent_id, cert.body().agent_id);
     let (_, changed) =
-        admin::revoke_agent(fx.desk_dir.path(), &a.agent_id, "again", fx.clock.as_ref()).unwrap();
+        admin::revoke_agent(&fx.at(), &a.agent_id, "again", fx.clock.as_ref()).unwrap();
     assert!(!changed);
-    let agents = admin::list_agents(fx.desk_dir.path()).unwrap();
+    let agents = admin::list_agents(&fx.at()).unwrap();
     assert_eq!(agents[0].revoke_reason.as_deref(), Some("left the team"));
     assert!(matches!(
-        admin::revoke_agent(fx.desk_dir.path(), "0000000000", "x", fx.clock.as_ref()),
+        admin::revoke_agent(&fx.at(), "0000000000", "x", fx.clock.as_ref()),
         Err(admin::AdminError::NoSuchAgent(_))
     ));
 }
@@ -120,8 +114,8 @@ fn codes_enrol_only_their_own_kind() {
     let agent = agent_code(&fx, &profile());
     let (answer, _) = enrol_at(&fx, paths::ENROLL, &agent);
     assert_eq!(answer.code(), codes::ENROLL_CODE_INVALID);
-    assert!(admin::list_devices(fx.desk_dir.path()).unwrap().is_empty());
-    assert!(admin::list_agents(fx.desk_dir.path()).unwrap().is_empty());
+    assert!(admin::list_devices(&fx.at()).unwrap().is_empty());
+    assert!(admin::list_agents(&fx.at()).unwrap().is_empty());
     // Both codes still work where they belong.
     let (answer, _) = enrol_at(&fx, paths::ENROLL, &employee);
     assert_eq!(
@@ -142,7 +136,7 @@ fn codes_enrol_only_their_own_kind() {
     bad.capacity = 0;
     assert!(matches!(
         admin::create_agent_code(
-            fx.desk_dir.path(),
+            &fx.at(),
             Some(b"org passphrase"),
             &bad,
             600,
@@ -168,7 +162,7 @@ fn one_key_is_never_enrolled_as_both_a_device_and_an_agent() {
     let answer = enrol_key_at(&fx, paths::AGENT_ENROLL, &agent, &device_key);
     assert_eq!(answer.status, 409);
     assert_eq!(answer.code(), codes::DEVICE_EXISTS);
-    assert!(admin::list_agents(fx.desk_dir.path()).unwrap().is_empty());
+    assert!(admin::list_agents(&fx.at()).unwrap().is_empty());
     // The agent's code was not spent: it enrols a key of its own.
     let (answer, agent_key) = enrol_at(&fx, paths::AGENT_ENROLL, &agent);
     ok(&answer);
@@ -176,8 +170,8 @@ fn one_key_is_never_enrolled_as_both_a_device_and_an_agent() {
     let answer = enrol_key_at(&fx, paths::ENROLL, &fx.code("e201", 600), &agent_key);
     assert_eq!(answer.status, 409);
     assert_eq!(answer.code(), codes::DEVICE_EXISTS);
-    assert_eq!(admin::list_devices(fx.desk_dir.path()).unwrap().len(), 1);
-    assert_eq!(admin::list_agents(fx.desk_dir.path()).unwrap().len(), 1);
+    assert_eq!(admin::list_devices(&fx.at()).unwrap().len(), 1);
+    assert_eq!(admin::list_agents(&fx.at()).unwrap().len(), 1);
 }
 
 /// Names are shown to people and signed into certificates: bidi controls (which reorder what is
@@ -188,7 +182,7 @@ fn names_with_bidi_controls_or_zero_width_characters_are_refused() {
     let fx = Fx::new();
     let code = |id: &str, name: &str| {
         admin::create_enroll_code(
-            fx.desk_dir.path(),
+            &fx.at(),
             Some(b"org passphrase"),
             id,
             name,
@@ -213,7 +207,7 @@ fn names_with_bidi_controls_or_zero_width_characters_are_refused() {
         p.name = name.to_owned();
         assert!(matches!(
             admin::create_agent_code(
-                fx.desk_dir.path(),
+                &fx.at(),
                 Some(b"org passphrase"),
                 &p,
                 600,

@@ -7,11 +7,7 @@ fn hash_of(n: u8) -> String {
 }
 
 fn desk_anchor(fx: &Fx, device_id: &str) -> Option<verity_desk::store::AuditAnchorRecord> {
-    use verity_desk::DeskStore as _;
-    verity_desk::SqliteStore::open(fx.desk_dir.path())
-        .unwrap()
-        .audit_anchor(device_id)
-        .unwrap()
+    fx.store().audit_anchor(device_id).unwrap()
 }
 
 #[test]
@@ -111,7 +107,7 @@ fn audit_heads_are_countersigned_kept_and_never_rolled_back() {
     }
 
     // A binding refusal carries no anchor (nothing is kept for a revoked device).
-    admin::revoke_device(fx.desk_dir.path(), &device_id, "lost", fx.clock.as_ref()).unwrap();
+    admin::revoke_device(&fx.at(), &device_id, "lost", fx.clock.as_ref()).unwrap();
     fx.clock.advance(30);
     let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), Some((6, &hash_of(6)))).unwrap();
     assert!(!r.device_binding.ok);

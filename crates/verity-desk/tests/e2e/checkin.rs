@@ -3,7 +3,6 @@
 
 use super::*;
 use verity_desk::dashboard::{self, SILENT_AFTER_SECS, STALE_AFTER_SECS};
-use verity_desk::{DeskStore, SqliteStore};
 use verity_device::proto::{CheckIn, ChecklistState, FeedState};
 
 fn checkin(synced_at: u64, done: u32) -> CheckIn {
@@ -22,7 +21,7 @@ fn checkin(synced_at: u64, done: u32) -> CheckIn {
 fn check_ins_feed_the_dashboard_and_bad_ones_change_nothing() {
     let fx = Fx::new();
     let (a, b, c) = (Dev::enroll(&fx), Dev::enroll(&fx), Dev::enroll(&fx));
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     let now = fx.clock.now();
     let r = device::check_in(&a.ctx, &checkin(now - 60, 5)).unwrap();
     assert_eq!(r.received_at, now);
@@ -53,7 +52,7 @@ fn check_ins_feed_the_dashboard_and_bad_ones_change_nothing() {
             String::new()
         }
     };
-    let d = dashboard::dashboard(&store, fx.clock.now(), &team).unwrap();
+    let d = dashboard::dashboard(&*store, fx.clock.now(), &team).unwrap();
     assert_eq!(d.devices.enrolled, 3);
     assert_eq!(d.feed.newest_version, Some(12));
     // C was enrolled just now and has not checked in: not stale yet, but counted as unheard.
@@ -72,14 +71,14 @@ fn check_ins_feed_the_dashboard_and_bad_ones_change_nothing() {
     fx.clock.advance(STALE_AFTER_SECS + 3600);
     let now = fx.clock.now();
     device::check_in(&b.ctx, &checkin(now - 10, 3)).unwrap();
-    let d = dashboard::dashboard(&store, now, &team).unwrap();
+    let d = dashboard::dashboard(&*store, now, &team).unwrap();
     let stale: Vec<_> = d.feed.stale.iter().map(|s| s.device_id.clone()).collect();
     assert_eq!(stale, vec![a.state().device_id], "{d:?}");
     // A week without a word from C: it is listed too, the longest-stale first.
     fx.clock.advance(SILENT_AFTER_SECS);
     let now = fx.clock.now();
     device::check_in(&b.ctx, &checkin(now - 10, 3)).unwrap();
-    let d = dashboard::dashboard(&store, now, &team).unwrap();
+    let d = dashboard::dashboard(&*store, now, &team).unwrap();
     let stale: Vec<_> = d.feed.stale.iter().map(|s| s.device_id.clone()).collect();
     assert_eq!(
         stale,
@@ -88,14 +87,8 @@ fn check_ins_feed_the_dashboard_and_bad_ones_change_nothing() {
     );
     assert_eq!(d.feed.stale[0].last_check_in, None);
     // Revoked devices are not counted.
-    admin::revoke_device(
-        fx.desk_dir.path(),
-        &c.state().device_id,
-        "lost",
-        fx.clock.as_ref(),
-    )
-    .unwrap();
-    let d = dashboard::dashboard(&store, now, &team).unwrap();
+    admin::revoke_device(&fx.at(), &c.state().device_id, "lost", fx.clock.as_ref()).unwrap();
+    let d = dashboard::dashboard(&*store, now, &team).unwrap();
     assert_eq!((d.devices.enrolled, d.devices.revoked), (2, 1));
     assert_eq!(d.feed.stale_count, 1);
 }

@@ -105,13 +105,7 @@ fn post(fx: &Fx, who: &Admin, path: &str, body: &Value) -> (u16, Value) {
 }
 
 fn handle_of(fx: &Fx, name: &str) -> Vec<u8> {
-    use verity_desk::store::ConsoleStore as _;
-    verity_desk::SqliteStore::open(fx.desk_dir.path())
-        .unwrap()
-        .admin_by_name(name)
-        .unwrap()
-        .unwrap()
-        .user_handle
+    fx.store().admin_by_name(name).unwrap().unwrap().user_handle
 }
 
 #[test]

@@ -9,7 +9,6 @@ use serde_json::{json, Value};
 use verity_core::Timestamp;
 use verity_desk::feedpub;
 use verity_desk::store::AdminRole;
-use verity_desk::{DeskStore, SqliteStore};
 use verity_device::proto::{Report, ReportKind, ReportState};
 
 fn send(fx: &Fx, dev: &Dev, kind: ReportKind, item: Option<&str>, note: &str) -> u64 {
@@ -141,8 +140,8 @@ fn reports_are_triaged_confirmed_into_the_feed_and_published_from_the_console() 
         Timestamp(i64::try_from(fx.clock.now()).unwrap()),
     )
     .unwrap();
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
-    feedpub::set_publisher(&store, &repo, &keys, fx.clock.now()).unwrap();
+    let store = fx.store();
+    feedpub::set_publisher(&*store, &repo, &keys, fx.clock.now()).unwrap();
     assert_eq!(
         post(&fx, &auditor, "/console/api/feed/publish", &json!({})).0,
         403
@@ -194,8 +193,8 @@ fn confirming_needs_a_recent_sign_in() {
         (403, json!("reauth_required")),
         "{e}"
     );
-    assert!(SqliteStore::open(fx.desk_dir.path())
-        .unwrap()
+    assert!(fx
+        .store()
         .report(id)
         .unwrap()
         .is_some_and(|r| r.status == verity_desk::store::ReportStatus::New));
@@ -382,13 +381,7 @@ fn an_upheld_appeal_reaches_devices_as_a_contact_known_to_the_organisation() {
         now,
     )
     .unwrap();
-    feedpub::set_publisher(
-        &SqliteStore::open(fx.desk_dir.path()).unwrap(),
-        &repo,
-        &keys,
-        fx.clock.now(),
-    )
-    .unwrap();
+    feedpub::set_publisher(&*fx.store(), &repo, &keys, fx.clock.now()).unwrap();
     let (s, p) = post(&fx, &analyst, "/console/api/feed/publish", &json!({}));
     assert_eq!((s, p["items"].clone()), (200, json!(1)), "{p}");
 

@@ -7,10 +7,9 @@ use super::console::{sign_up, Admin};
 use super::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use verity_desk::drill::{schedule, Audience, DrillStore, ReservedKind};
+use verity_desk::drill::{schedule, Audience, ReservedKind};
 use verity_desk::service::drills::{create_drill, DrillSpec};
-use verity_desk::store::{code_scheme, AdminRole, ConsoleStore, DeskStore, EnrollCodeRecord};
-use verity_desk::SqliteStore;
+use verity_desk::store::{code_scheme, AdminRole, EnrollCodeRecord};
 use verity_device::proto::drill::{
     DrillOutcome, LureBody, LuresAnswer, OutcomeEvent, OutcomeHow, OutcomeReceipt,
 };
@@ -37,7 +36,7 @@ fn org_key(fx: &Fx) -> ed25519_dalek::SigningKey {
 
 /// Enrols `n` devices over HTTP (codes made through the store), `team(i)` each, from 4 threads.
 fn enroll_many(fx: &Fx, n: usize, team: impl Fn(usize) -> String + Sync) -> Vec<Sim> {
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     let hmac_key = verity_desk::orgkey::enroll_code_key(&org_key(fx));
     let now = fx.clock.now();
     let codes: Vec<(String, String, String)> = (0..n)
@@ -148,7 +147,7 @@ impl Sim {
     }
 }
 
-fn reserve(store: &SqliteStore) {
+fn reserve(store: &dyn verity_desk::DeskStore) {
     store
         .add_reserved(ReservedKind::Number, NUMBER, "drill line", "test", START)
         .unwrap();
@@ -179,8 +178,8 @@ fn teams(t: &[&str]) -> Audience {
 #[test]
 fn lures_reach_the_audience_inside_the_window_signed_for_each_device() {
     let fx = Fx::new();
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
-    reserve(&store);
+    let store = fx.store();
+    reserve(&*store);
     let names = [
         "Finance",
         "Finance",
@@ -192,16 +191,10 @@ fn lures_reach_the_audience_inside_the_window_signed_for_each_device() {
     ];
     let sims = enroll_many(&fx, names.len(), |i| names[i].to_owned());
     // One Finance device is revoked; the no-team and IT devices are outside the audience.
-    admin::revoke_device(
-        fx.desk_dir.path(),
-        &sims[5].device_id,
-        "lost",
-        fx.clock.as_ref(),
-    )
-    .unwrap();
+    admin::revoke_device(&fx.at(), &sims[5].device_id, "lost", fx.clock.as_ref()).unwrap();
     let now = fx.clock.now();
     let d = create_drill(
-        &store,
+        &*store,
         now,
         HK,
         "test",
@@ -279,7 +272,7 @@ fn lures_reach_the_audience_inside_the_window_signed_for_each_device() {
     // A cancelled drill hands out nothing more.
     fx.clock.set(now);
     let d2 = create_drill(
-        &store,
+        &*store,
         now,
         HK,
         "test",
@@ -295,8 +288,8 @@ fn lures_reach_the_audience_inside_the_window_signed_for_each_device() {
 #[test]
 fn each_outcome_is_recorded_once_and_the_first_wins() {
     let fx = Fx::new();
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
-    reserve(&store);
+    let store = fx.store();
+    reserve(&*store);
     let sims = enroll_many(
         &fx,
         3,
@@ -304,7 +297,7 @@ fn each_outcome_is_recorded_once_and_the_first_wins() {
     );
     let now = fx.clock.now();
     let d = create_drill(
-        &store,
+        &*store,
         now,
         HK,
         "test",
@@ -553,15 +546,15 @@ fn round(fx: &Fx, sims: &[Sim], drill: &str, rng: &mut Rng) -> Vec<Sent> {
 #[test]
 fn results_are_right_for_a_population_of_1000_devices() {
     let fx = Fx::new();
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
-    reserve(&store);
+    let store = fx.store();
+    reserve(&*store);
     let team_names = ["Finance", "銷售部", "IT", "Operations", "قسم المبيعات"];
     let sims = enroll_many(&fx, 1000, |i| team_names[i % team_names.len()].to_owned());
     let mut rng = Rng(0x5eed_d811_1234_5678);
 
     let now = fx.clock.now();
     let d1 = create_drill(
-        &store,
+        &*store,
         now,
         HK,
         "test",
@@ -606,7 +599,7 @@ fn results_are_right_for_a_population_of_1000_devices() {
     fx.clock.set(now + 100 * 86_400);
     let now2 = fx.clock.now();
     let d2 = create_drill(
-        &store,
+        &*store,
         now2,
         HK,
         "test",
@@ -799,9 +792,9 @@ fn console_drill_routes_check_roles_fields_and_export() {
     assert_eq!(a.status, 409);
 
     // Everyone's answers, at once (the store's at-once drill for the same devices).
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     let d2 = create_drill(
-        &store,
+        &*store,
         now,
         HK,
         "test",
@@ -973,6 +966,7 @@ fn the_drill_command_line_makes_an_at_once_drill_a_device_gets_at_once() {
     let data = fx.desk_dir.path().to_str().unwrap().to_owned();
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_verity-desk"))
+            .args(fx.db_args())
             .args(args)
             .output()
             .unwrap();

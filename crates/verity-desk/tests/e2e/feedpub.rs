@@ -7,7 +7,6 @@ use verity_core::blocklist::{Category, EntryKind};
 use verity_core::Timestamp;
 use verity_desk::admin::AdminError;
 use verity_desk::feedpub::{self, LinkScope};
-use verity_desk::{DeskStore, SqliteStore};
 use verity_device::proto::{Report, ReportKind};
 
 fn report(fx: &Fx, dev: &Dev, kind: ReportKind, item: &str) -> u64 {
@@ -69,7 +68,7 @@ impl Feed {
 fn a_confirmed_number_and_link_reach_devices_in_the_next_signed_version() {
     let fx = Fx::new();
     let (a, b) = (Dev::enroll(&fx), Dev::enroll(&fx));
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     let feed = Feed::new(&fx);
 
     let number = report(&fx, &a, ReportKind::Check, "+85230019999");
@@ -85,7 +84,7 @@ fn a_confirmed_number_and_link_reach_devices_in_the_next_signed_version() {
     // Nowhere to publish yet: the queue is kept.
     let now = fx.clock.now();
     let done = feedpub::confirm_report(
-        &store,
+        &*store,
         number,
         Category::FakeSupport,
         LinkScope::Url,
@@ -97,14 +96,14 @@ fn a_confirmed_number_and_link_reach_devices_in_the_next_signed_version() {
     assert_eq!(done.reports, 2, "both reports of the number");
     assert_eq!(done.queued, Some(("phone".into(), "+85230019999".into())));
     assert!(matches!(
-        feedpub::publish(&store, now),
+        feedpub::publish(&*store, now),
         Err(AdminError::NoPublisher)
     ));
     assert_eq!(store.feed_items(true, 10).unwrap().len(), 1);
 
     // The link's whole domain; the tripwire incident confirms without a feed item.
     let done = feedpub::confirm_report(
-        &store,
+        &*store,
         link,
         Category::FreezeThreat,
         LinkScope::Domain,
@@ -118,7 +117,7 @@ fn a_confirmed_number_and_link_reach_devices_in_the_next_signed_version() {
         Some(("domain".into(), "dingtalk-unfreeze.example.com".into()))
     );
     let done = feedpub::confirm_report(
-        &store,
+        &*store,
         tool,
         Category::Other,
         LinkScope::Url,
@@ -131,7 +130,7 @@ fn a_confirmed_number_and_link_reach_devices_in_the_next_signed_version() {
     // Confirming again is refused and queues nothing more.
     assert!(matches!(
         feedpub::confirm_report(
-            &store,
+            &*store,
             number,
             Category::Other,
             LinkScope::Url,
@@ -144,18 +143,18 @@ fn a_confirmed_number_and_link_reach_devices_in_the_next_signed_version() {
     assert_eq!(store.feed_items(true, 10).unwrap().len(), 2);
 
     // A publisher that is not a feed repository is refused and nothing is set.
-    let bad = feedpub::set_publisher(&store, &feed.keys(), &feed.keys(), now);
+    let bad = feedpub::set_publisher(&*store, &feed.keys(), &feed.keys(), now);
     assert!(matches!(bad, Err(AdminError::Usage(_))), "{bad:?}");
     assert!(store.feed_publisher().unwrap().is_none());
-    feedpub::set_publisher(&store, &feed.repo(), &feed.keys(), now).unwrap();
+    feedpub::set_publisher(&*store, &feed.repo(), &feed.keys(), now).unwrap();
 
-    let p = feedpub::publish(&store, now).unwrap();
+    let p = feedpub::publish(&*store, now).unwrap();
     assert_eq!((p.version, p.items, p.added, p.entries), (1, 2, 2, 2));
     assert!(store.feed_items(true, 10).unwrap().is_empty());
     let published = store.feed_items(false, 10).unwrap();
     assert!(published.iter().all(|i| i.published_version == Some(1)));
     assert!(matches!(
-        feedpub::publish(&store, now),
+        feedpub::publish(&*store, now),
         Err(AdminError::NothingToPublish)
     ));
 
@@ -184,12 +183,12 @@ fn a_confirmed_number_and_link_reach_devices_in_the_next_signed_version() {
 fn a_failed_publish_keeps_the_queue_and_publishes_nothing() {
     let fx = Fx::new();
     let a = Dev::enroll(&fx);
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     let feed = Feed::new(&fx);
     let id = report(&fx, &a, ReportKind::Check, "+85230018888");
     let now = fx.clock.now();
     feedpub::confirm_report(
-        &store,
+        &*store,
         id,
         Category::FakeSupport,
         LinkScope::Url,
@@ -198,13 +197,13 @@ fn a_failed_publish_keeps_the_queue_and_publishes_nothing() {
         now,
     )
     .unwrap();
-    feedpub::set_publisher(&store, &feed.repo(), &feed.keys(), now).unwrap();
+    feedpub::set_publisher(&*store, &feed.repo(), &feed.keys(), now).unwrap();
 
     // The online keys went missing (a wrong mount): the publish fails, the item waits.
     let moved = feed.dir.path().join("keys-away");
     std::fs::rename(feed.keys(), &moved).unwrap();
     std::fs::create_dir(feed.keys()).unwrap();
-    let failed = feedpub::publish(&store, now);
+    let failed = feedpub::publish(&*store, now);
     assert!(matches!(failed, Err(AdminError::Feed(_))), "{failed:?}");
     assert_eq!(store.feed_items(true, 10).unwrap().len(), 1);
     assert!(!feed.repo().join("metadata").join("timestamp.json").exists());
@@ -212,7 +211,7 @@ fn a_failed_publish_keeps_the_queue_and_publishes_nothing() {
     // Keys back: it goes out once.
     std::fs::remove_dir(feed.keys()).unwrap();
     std::fs::rename(&moved, feed.keys()).unwrap();
-    assert_eq!(feedpub::publish(&store, now).unwrap().version, 1);
+    assert_eq!(feedpub::publish(&*store, now).unwrap().version, 1);
     let (_, listed) = feed.sync(&fx);
     assert_eq!(listed.len(), 1);
 }

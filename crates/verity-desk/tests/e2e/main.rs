@@ -49,7 +49,10 @@ fn logs() -> &'static LogBuffer {
         let writer = buf.clone();
         // Also bridges the `log` records of the device side and of reqwest into tracing.
         let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
+            .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+                "trace,{}",
+                verity_desk::postgres::DRIVER_LOG_DIRECTIVE
+            )))
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .try_init();
@@ -59,8 +62,35 @@ fn logs() -> &'static LogBuffer {
 
 // ---- fixture ---------------------------------------------------------------------------------
 
+/// The store the suite runs on: `VERITY_TEST_DATABASE=postgres` puts every test's desk on a
+/// fresh database (`CREATE DATABASE`) of a throwaway cluster started once for this binary;
+/// unset, the embedded SQLite database in the test's data directory.
+#[allow(clippy::panic)] // a misspelt switch fails the test rather than running on SQLite
+fn test_database() -> Option<String> {
+    match std::env::var("VERITY_TEST_DATABASE").as_deref() {
+        Err(_) | Ok("" | "sqlite") => None,
+        Ok("postgres") => Some(pg_cluster::Cluster::shared().database()),
+        Ok(other) => panic!("VERITY_TEST_DATABASE={other}: give postgres, sqlite or nothing"),
+    }
+}
+
+/// Whether the suite runs on PostgreSQL (see [`test_database`]).
+fn on_postgres() -> bool {
+    std::env::var("VERITY_TEST_DATABASE").as_deref() == Ok("postgres")
+}
+
+/// Skips a test that cannot sensibly run on PostgreSQL, saying why (returns true to skip).
+fn skip_on_postgres(why: &str) -> bool {
+    if on_postgres() {
+        eprintln!("skipped on PostgreSQL: {why}");
+    }
+    on_postgres()
+}
+
 struct Fx {
     desk_dir: TempDir,
+    /// The test's PostgreSQL database (see [`test_database`]); `None` for SQLite.
+    db: Option<String>,
     clock: Arc<ManualClock>,
     desk: Option<BackgroundDesk>,
     url: String,
@@ -83,37 +113,58 @@ impl Fx {
     fn build(config: DeskConfig, options: impl FnOnce(std::net::SocketAddr) -> ServeOptions) -> Fx {
         logs();
         let desk_dir = tempfile::tempdir().unwrap();
+        let db = test_database();
+        let at = admin::DeskLocation {
+            data: desk_dir.path(),
+            database: db.as_deref(),
+        };
         let clock = Arc::new(ManualClock::new(START));
         admin::init_org(
-            desk_dir.path(),
+            &at,
             "Acme HK",
             Some(b"org passphrase"),
             KdfParams::INSECURE_FOR_TESTS,
             clock.as_ref(),
         )
         .unwrap();
-        let desk = admin::open_desk(
-            desk_dir.path(),
-            Some(b"org passphrase"),
-            clock.clone(),
-            config,
-        )
-        .unwrap();
+        let desk = admin::open_desk(&at, Some(b"org passphrase"), clock.clone(), config).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let options = options(listener.local_addr().unwrap());
         let bg = BackgroundDesk::start_on(Arc::new(desk), listener, None, options).unwrap();
         let url = format!("http://{}", bg.addr());
         Fx {
             desk_dir,
+            db,
             clock,
             desk: Some(bg),
             url,
         }
     }
 
+    /// Where the desk keeps its state: the data directory and, on PostgreSQL, the database.
+    fn at(&self) -> admin::DeskLocation<'_> {
+        admin::DeskLocation {
+            data: self.desk_dir.path(),
+            database: self.db.as_deref(),
+        }
+    }
+
+    /// The desk's store, as the admin commands open it (to arrange or inspect state).
+    fn store(&self) -> Arc<dyn verity_desk::DeskStore> {
+        admin::open_store(&self.at()).unwrap()
+    }
+
+    /// `--database URL` for a `verity-desk` command this test runs, when on PostgreSQL.
+    fn db_args(&self) -> Vec<String> {
+        self.db
+            .iter()
+            .flat_map(|u| ["--database".to_owned(), u.clone()])
+            .collect()
+    }
+
     fn code(&self, employee: &str, ttl: u64) -> String {
         admin::create_enroll_code(
-            self.desk_dir.path(),
+            &self.at(),
             Some(b"org passphrase"),
             employee,
             "Chan Tai Man",
@@ -127,7 +178,7 @@ impl Fx {
 
     /// The organisation key fingerprint, as IT announces it.
     fn fp(&self) -> String {
-        admin::org_show(self.desk_dir.path()).unwrap().1
+        admin::org_show(&self.at()).unwrap().1
     }
 
     fn ctx(&self, dir: &Path) -> DeviceContext {
@@ -158,7 +209,7 @@ impl Fx {
     }
 
     fn policy(&self, regions: &str, cidrs: &str) {
-        admin::set_policy(self.desk_dir.path(), regions, cidrs, self.clock.as_ref()).unwrap();
+        admin::set_policy(&self.at(), regions, cidrs, self.clock.as_ref()).unwrap();
     }
 }
 
@@ -439,7 +490,7 @@ fn tls_desk(fx: &Fx, options: ServeOptions) -> TlsDesk {
     std::fs::write(&cert_file, leaf.pem()).unwrap();
     std::fs::write(&key_file, leaf_key.serialize_pem()).unwrap();
     let desk = admin::open_desk(
-        fx.desk_dir.path(),
+        &fx.at(),
         Some(b"org passphrase"),
         fx.clock.clone(),
         DeskConfig::default(),
@@ -467,6 +518,11 @@ fn tls_desk(fx: &Fx, options: ServeOptions) -> TlsDesk {
         _files: files,
     }
 }
+
+// Its helpers panic: a cluster that cannot start is a failed test.
+#[allow(clippy::panic)]
+#[path = "../support/pg_cluster.rs"]
+mod pg_cluster;
 
 mod agents;
 mod audit;

@@ -6,7 +6,7 @@ use super::*;
 fn enrolment_two_factor_and_region_end_to_end() {
     let fx = Fx::new();
     let dev = Dev::enroll(&fx);
-    let (_, org_fp) = admin::org_show(fx.desk_dir.path()).unwrap();
+    let (_, org_fp) = admin::org_show(&fx.at()).unwrap();
 
     // Bound, with the organisation key pinned and shown as the admin sees it.
     let st = device::status(&dev.ctx).unwrap();
@@ -17,7 +17,7 @@ fn enrolment_two_factor_and_region_end_to_end() {
     assert!(b.certificate_ok);
     assert_eq!(b.key_present, Some(true));
     assert_eq!(b.two_factor, verity_device::state::TwoFactorState::Pending);
-    let devices = admin::list_devices(fx.desk_dir.path()).unwrap();
+    let devices = admin::list_devices(&fx.at()).unwrap();
     assert_eq!(devices.len(), 1);
     assert_eq!(devices[0].device_id, b.device_id);
     assert_eq!(devices[0].hostname, "test-host");
@@ -31,7 +31,7 @@ fn enrolment_two_factor_and_region_end_to_end() {
         dev.state().two_factor,
         verity_device::state::TwoFactorState::Active
     );
-    assert!(admin::list_devices(fx.desk_dir.path()).unwrap()[0].totp_confirmed);
+    assert!(admin::list_devices(&fx.at()).unwrap()[0].totp_confirmed);
 
     // A policy that admits loopback and Hong Kong.
     fx.policy("HK,MO", "127.0.0.0/8,10.0.0.0/8");
@@ -74,7 +74,7 @@ fn enrolment_two_factor_and_region_end_to_end() {
 #[test]
 fn enrolment_link_and_fingerprint_pinning() {
     let fx = Fx::new();
-    let (_, fp) = admin::org_show(fx.desk_dir.path()).unwrap();
+    let (_, fp) = admin::org_show(&fx.at()).unwrap();
     let code = fx.code("e100", 3600);
     let link = verity_device::link::enroll_link(&fx.url, &code, Some(&fp));
     let parsed = verity_device::link::parse_enroll_link(&link).unwrap();
@@ -385,7 +385,7 @@ fn wrong_reused_and_brute_forced_totp_codes_are_refused() {
         desk_code(device::totp_setup(&dev.ctx)),
         codes::TOTP_ALREADY_SET_UP
     );
-    admin::reset_totp(fx.desk_dir.path(), &dev.state().device_id).unwrap();
+    admin::reset_totp(&fx.at(), &dev.state().device_id).unwrap();
     let r = device::verify(&dev.ctx, "000000", None).unwrap();
     assert_eq!(r.two_factor.code, codes::TOTP_NOT_SET_UP);
     device::totp_setup(&dev.ctx).unwrap();
@@ -398,20 +398,15 @@ fn a_revoked_device_is_refused_at_once() {
     let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(r.ok);
     let id = dev.state().device_id;
-    let (_, changed) = admin::revoke_device(
-        fx.desk_dir.path(),
-        &id[..12],
-        "laptop lost",
-        fx.clock.as_ref(),
-    )
-    .unwrap();
+    let (_, changed) =
+        admin::revoke_device(&fx.at(), &id[..12], "laptop lost", fx.clock.as_ref()).unwrap();
     assert!(changed);
     fx.clock.advance(30);
     let r = device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(!r.ok);
     assert_eq!(r.device_binding.code, codes::DEVICE_REVOKED);
     assert_eq!(r.region.code, codes::NOT_CHECKED);
-    let rec = admin::list_devices(fx.desk_dir.path()).unwrap();
+    let rec = admin::list_devices(&fx.at()).unwrap();
     assert_eq!(rec[0].revoke_reason.as_deref(), Some("laptop lost"));
 
     // A device that unbinds itself is revoked on the desk, and its key and state are gone.
@@ -423,7 +418,7 @@ fn a_revoked_device_is_refused_at_once() {
     assert!(DeviceState::load(other.dir.path()).unwrap().is_none());
     let store = FileKeyStore::new(other.dir.path(), None, KdfParams::INSECURE_FOR_TESTS);
     assert!(!store.contains(&key_ref).unwrap());
-    let devices = admin::list_devices(fx.desk_dir.path()).unwrap();
+    let devices = admin::list_devices(&fx.at()).unwrap();
     let d = devices.iter().find(|d| d.device_id == other_id).unwrap();
     assert!(d.revoked_at.is_some());
 }

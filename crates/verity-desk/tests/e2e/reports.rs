@@ -15,7 +15,7 @@ fn number_report(fx: &Fx, number: &str) -> Report {
 }
 
 fn queue(fx: &Fx, status: Option<ReportStatus>) -> Vec<verity_desk::store::ReportGroup> {
-    admin::list_reports(fx.desk_dir.path(), status).unwrap()
+    admin::list_reports(&fx.at(), status).unwrap()
 }
 
 /// Sends `body` to `POST /v1/report`, signed by `dev`'s key with its certificate.
@@ -68,7 +68,7 @@ fn reports_are_kept_listed_by_item_from_several_devices_and_resolved() {
     assert_eq!(n.status, ReportStatus::New);
 
     // The detail: the note, the device, the group.
-    let d = admin::show_report(fx.desk_dir.path(), r2.id).unwrap();
+    let d = admin::show_report(&fx.at(), r2.id).unwrap();
     assert_eq!(d.report.verdict, vec!["scam".to_owned()]);
     assert!(d.report.note.contains("AnyDesk"));
     assert_eq!(d.device.unwrap().device_id, a.state().device_id);
@@ -76,7 +76,7 @@ fn reports_are_kept_listed_by_item_from_several_devices_and_resolved() {
 
     // Confirming one confirms the line; a later report of the number opens a new line.
     let resolve = |id, status, reason: &str| {
-        admin::resolve_report(fx.desk_dir.path(), id, status, reason, fx.clock.as_ref())
+        admin::resolve_report(&fx.at(), id, status, reason, fx.clock.as_ref())
     };
     assert!(matches!(
         resolve(r.id, ReportStatus::Confirmed, "  "),
@@ -104,7 +104,7 @@ fn reports_are_kept_listed_by_item_from_several_devices_and_resolved() {
     assert_eq!((new[0].id, new[0].count), (again.id, 1));
     let confirmed = queue(&fx, Some(ReportStatus::Confirmed));
     assert_eq!(confirmed.len(), 1);
-    let d = admin::show_report(fx.desk_dir.path(), r.id).unwrap();
+    let d = admin::show_report(&fx.at(), r.id).unwrap();
     assert_eq!(d.report.reason.as_deref(), Some("known scam line"));
     assert_eq!(d.report.resolved_at, Some(START + 180));
     // The same tool on another computer is another incident: its own line, and rejecting
@@ -115,7 +115,7 @@ fn reports_are_kept_listed_by_item_from_several_devices_and_resolved() {
         resolve(t.id, ReportStatus::Rejected, "IT's own install").unwrap(),
         1
     );
-    let d = admin::show_report(fx.desk_dir.path(), ta.id).unwrap();
+    let d = admin::show_report(&fx.at(), ta.id).unwrap();
     assert_eq!(d.report.status, ReportStatus::New);
 
     // The item and the note never reach the desk's log.
@@ -203,13 +203,7 @@ fn unenrolled_revoked_forged_and_replayed_reports_are_refused_and_nothing_is_kep
     assert_eq!(queue(&fx, None)[0].count, 1);
 
     // A revoked device is refused at once.
-    admin::revoke_device(
-        fx.desk_dir.path(),
-        &state.device_id,
-        "laptop lost",
-        fx.clock.as_ref(),
-    )
-    .unwrap();
+    admin::revoke_device(&fx.at(), &state.device_id, "laptop lost", fx.clock.as_ref()).unwrap();
     let e = device::report(&dev.ctx, &report).unwrap_err();
     assert_eq!(e.code(), codes::DEVICE_REVOKED);
     assert_eq!(queue(&fx, None)[0].count, 1);
@@ -350,6 +344,7 @@ fn the_triage_queue_on_the_command_line() {
     let data = fx.desk_dir.path().to_str().unwrap().to_owned();
     let desk = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_verity-desk"))
+            .args(fx.db_args())
             .args(args)
             .args(["--data", &data])
             .output()
@@ -424,7 +419,7 @@ fn a_device_sees_where_its_own_reports_stand_and_only_its_own() {
     let theirs = device::report(&b.ctx, &number_report(&fx, "+85291234567")).unwrap();
     fx.clock.advance(60);
     admin::resolve_report(
-        fx.desk_dir.path(),
+        &fx.at(),
         r1.id,
         ReportStatus::Confirmed,
         "scam line",
@@ -457,7 +452,7 @@ fn a_device_sees_where_its_own_reports_stand_and_only_its_own() {
     );
     // A revoked device learns nothing.
     admin::revoke_device(
-        fx.desk_dir.path(),
+        &fx.at(),
         &a.state().device_id,
         "laptop lost",
         fx.clock.as_ref(),

@@ -349,19 +349,19 @@ fn the_organisation_feed_round_trip() {
         matches!(r, Err(admin::AdminError::Usage(_)))
     };
     assert!(usage(admin::set_org_feed(
-        d,
+        &fx.at(),
         "http://feed.example.hk/",
         &root,
         fx.clock.as_ref()
     )));
     assert!(usage(admin::set_org_feed(
-        d,
+        &fx.at(),
         "ftp://feed.example.hk/",
         &root,
         fx.clock.as_ref()
     )));
     assert!(usage(admin::set_org_feed(
-        d,
+        &fx.at(),
         "https://u:p@feed.example.hk/",
         &root,
         fx.clock.as_ref()
@@ -374,15 +374,27 @@ fn the_organisation_feed_round_trip() {
         let f = d.join("bad.json");
         std::fs::write(&f, bad).unwrap();
         assert!(usage(admin::set_org_feed(
-            d,
+            &fx.at(),
             "https://feed.example.hk/",
             &f,
             fx.clock.as_ref()
         )));
     }
-    assert!(admin::show_org_feed(d).unwrap().is_none());
-    admin::set_org_feed(d, "http://127.0.0.1:8080/feed/", &root, fx.clock.as_ref()).unwrap();
-    admin::set_org_feed(d, "https://feed.example.hk/acme/", &root, fx.clock.as_ref()).unwrap();
+    assert!(admin::show_org_feed(&fx.at()).unwrap().is_none());
+    admin::set_org_feed(
+        &fx.at(),
+        "http://127.0.0.1:8080/feed/",
+        &root,
+        fx.clock.as_ref(),
+    )
+    .unwrap();
+    admin::set_org_feed(
+        &fx.at(),
+        "https://feed.example.hk/acme/",
+        &root,
+        fx.clock.as_ref(),
+    )
+    .unwrap();
 
     // The signed /v1/org answer carries it; so does enrolment, and the device keeps it.
     let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
@@ -398,13 +410,19 @@ fn the_organisation_feed_round_trip() {
     assert_eq!(feed.org_fingerprint, fx.fp());
 
     // The admin moves the feed: the next verification brings the change.
-    admin::set_org_feed(d, "https://feed2.example.hk/", &root, fx.clock.as_ref()).unwrap();
+    admin::set_org_feed(
+        &fx.at(),
+        "https://feed2.example.hk/",
+        &root,
+        fx.clock.as_ref(),
+    )
+    .unwrap();
     device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert_eq!(
         device::org_feed(&dev.ctx).unwrap().unwrap().url,
         "https://feed2.example.hk/"
     );
-    admin::clear_org_feed(d).unwrap();
+    admin::clear_org_feed(&fx.at()).unwrap();
     fx.clock.advance(30);
     device::verify(&dev.ctx, &dev.code_now(&fx.clock), None).unwrap();
     assert!(device::org_feed(&dev.ctx).unwrap().is_none());

@@ -10,8 +10,6 @@ use super::*;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 use tungstenite::client::IntoClientRequest;
-use verity_desk::support::store::SupportStore;
-use verity_desk::SqliteStore;
 use verity_device::proto::{
     AgentEnrollResponse, AgentProfile, AgentRole, Control, Cursor, Direction, Frame, FrameKind,
     OpenAnswer, OpenRequest, Outcome, StatusAnswer, StatusBody, StatusRequest, SupportCategory,
@@ -25,8 +23,7 @@ fn addr(fx: &Fx) -> std::net::SocketAddr {
 }
 
 fn set_audit(fx: &Fx) {
-    SqliteStore::open(fx.desk_dir.path())
-        .unwrap()
+    fx.store()
         .set_audit_recipient(Some(AGE), fx.clock.now())
         .unwrap();
 }
@@ -62,16 +59,11 @@ fn profile(name: &str, team: &str, languages: &[&str], capacity: u32) -> AgentPr
 }
 
 fn agent(fx: &Fx, p: &AgentProfile) -> Party {
-    let code = admin::create_agent_code(
-        fx.desk_dir.path(),
-        Some(b"org passphrase"),
-        p,
-        600,
-        fx.clock.as_ref(),
-    )
-    .unwrap()
-    .0
-    .to_string();
+    let code =
+        admin::create_agent_code(&fx.at(), Some(b"org passphrase"), p, 600, fx.clock.as_ref())
+            .unwrap()
+            .0
+            .to_string();
     let key = proto::generate_signing_key().unwrap();
     let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
     let body = serde_json::to_vec(&proto::EnrollRequest {
@@ -153,11 +145,8 @@ fn status(fx: &Fx, p: &Party) -> StatusBody {
     );
     assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
     let s: StatusAnswer = serde_json::from_slice(&a.body).unwrap();
-    let org = proto::parse_public_key(
-        &admin::org_show(fx.desk_dir.path()).unwrap().0.public_key,
-        "org",
-    )
-    .unwrap();
+    let org =
+        proto::parse_public_key(&admin::org_show(&fx.at()).unwrap().0.public_key, "org").unwrap();
     StatusBody::verify(&s.statement, &org, &p.id, &nonce, fx.clock.now()).unwrap()
 }
 
@@ -602,10 +591,10 @@ fn a_session_from_open_to_close_with_relay_replay_and_status() {
     aw.send_frame(&frame(&sid, 1, Direction::A2e, FrameKind::Tx, 3, b"late"));
     aw.error(codes::SESSION_CLOSED);
 
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     let s = store.support_session(&sid).unwrap().unwrap();
     assert_eq!((s.frames, s.outcome.as_deref()), (6, Some("resolved")));
-    let ops = verity_desk::store::ConsoleStore::ops_after(&store, 0, 1000).unwrap();
+    let ops = verity_desk::store::ConsoleStore::ops_after(&*store, 0, 1000).unwrap();
     for action in [
         "support.open",
         "support.offer",
@@ -724,10 +713,10 @@ fn an_offer_that_lapses_or_is_declined_moves_to_the_next_agent() {
     });
     // Both let it go: it waits (no eligible agent left for it).
     w1.quiet(Duration::from_millis(1200), is_offer);
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     let s = store.support_session(&sid).unwrap().unwrap();
     assert_eq!(s.state, verity_desk::support::store::SessionState::Queued);
-    let ops = verity_desk::store::ConsoleStore::ops_after(&store, 0, 1000).unwrap();
+    let ops = verity_desk::store::ConsoleStore::ops_after(&*store, 0, 1000).unwrap();
     assert!(ops.iter().any(|o| o.action == "support.offer_timeout"));
     assert!(ops.iter().any(|o| o.action == "support.decline"));
 }
@@ -766,7 +755,7 @@ fn a_dropped_agents_session_returns_to_the_head_of_the_queue_after_the_grace() {
     // Within the grace the session stays the agent's.
     fx.clock.advance(proto::DROP_GRACE_SECS - 10);
     std::thread::sleep(Duration::from_millis(1300));
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     assert_eq!(
         store
             .support_session(&s1)
@@ -798,7 +787,7 @@ fn a_dropped_agents_session_returns_to_the_head_of_the_queue_after_the_grace() {
 fn rules_route_by_team_region_and_language_and_without_an_agent_a_session_waits() {
     let fx = Fx::new();
     set_audit(&fx);
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     store.add_route("billing", "HK", "*", "Billing").unwrap();
     let (d1, e1) = employee(&fx, "e1");
     let accounts = agent(&fx, &profile("Acc", "Accounts", &["zh-HK"], 3));
@@ -933,16 +922,13 @@ fn refusals() {
         Msg::Closed(1008)
     ));
     // A revoked agent is refused at the upgrade.
-    admin::revoke_agent(fx.desk_dir.path(), &a.id, "left", fx.clock.as_ref()).unwrap();
+    admin::revoke_agent(&fx.at(), &a.id, "left", fx.clock.as_ref()).unwrap();
     assert_eq!(
         try_connect(&fx, &a, &[]).err(),
         Some((403, codes::AGENT_REVOKED.to_owned()))
     );
     // No audit key: no session.
-    SqliteStore::open(fx.desk_dir.path())
-        .unwrap()
-        .set_audit_recipient(None, 0)
-        .unwrap();
+    fx.store().set_audit_recipient(None, 0).unwrap();
     assert_eq!(
         open(&fx, &dev, &e, SupportCategory::Login).code(),
         codes::NO_AUDIT_KEY
@@ -993,7 +979,7 @@ fn a_transcript_once_per_side_from_a_party_only() {
     assert_eq!(r.code(), codes::TRANSCRIPT_EXISTS);
     let r = post(&fx, &a, paths::SUPPORT_TRANSCRIPT, &up(Direction::A2e));
     assert_eq!(r.status, 200);
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     assert_eq!(
         store.transcript(&sid, "a2e").unwrap().unwrap().len(),
         200_000
@@ -1020,7 +1006,7 @@ fn silent_agents_are_away_first_responses_are_due_and_revocation_bites_open_sock
             }
         )
     });
-    let store = SqliteStore::open(fx.desk_dir.path()).unwrap();
+    let store = fx.store();
     // No first message by 80 % of the 2 minutes: a supervisor alert, once. The agent's app
     // keeps beating meanwhile (each heartbeat processed before the clock moves on).
     let beat = |aw: &mut Ws| {
@@ -1066,11 +1052,11 @@ fn silent_agents_are_away_first_responses_are_due_and_revocation_bites_open_sock
     ew.ctl("requeued", |c| {
         matches!(c, Control::Queued { position: 1, .. })
     });
-    let ops = verity_desk::store::ConsoleStore::ops_after(&store, 0, 1000).unwrap();
+    let ops = verity_desk::store::ConsoleStore::ops_after(&*store, 0, 1000).unwrap();
     assert!(ops.iter().any(|o| o.action == "support.requeue"));
     assert!(ops.iter().any(|o| o.action == "support.alert"));
     // Revoked while connected: refused from then on.
-    admin::revoke_agent(fx.desk_dir.path(), &a.id, "left", fx.clock.as_ref()).unwrap();
+    admin::revoke_agent(&fx.at(), &a.id, "left", fx.clock.as_ref()).unwrap();
     aw.send(&Control::Heartbeat {});
     aw.error(codes::AGENT_REVOKED);
 }
