@@ -71,6 +71,48 @@ pub enum AdminError {
     /// Publishing failed; nothing of the queue changed.
     #[error("publishing the feed failed: {0}")]
     Feed(#[from] verity_feed::FeedError),
+    /// Another `serve` holds this data directory's embedded database.
+    #[error("another verity-desk serve is running on {0} already: the embedded SQLite database serves one instance; to run several desks, put them on PostgreSQL (--database postgres://…, see the README)")]
+    AlreadyServing(String),
+    /// The data directory's serve lock could not be taken.
+    #[error("cannot lock {path}: {source}")]
+    ServeLock {
+        /// The lock file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The file beside the embedded database that a `serve` on it holds locked.
+pub const SERVE_LOCK_FILE: &str = "desk.serve.lock";
+
+/// Takes the data directory's serve lock: an exclusive OS lock on [`SERVE_LOCK_FILE`], held
+/// while the returned file is open (the OS drops it when the process ends, however it ends).
+/// Only `serve` on the embedded SQLite database takes it: the admin commands may run beside a
+/// serving desk, and desks on PostgreSQL share their database by design.
+///
+/// # Errors
+/// [`AdminError::AlreadyServing`] when another process holds it; [`AdminError::ServeLock`].
+pub fn hold_serve_lock(data: &Path) -> Result<std::fs::File, AdminError> {
+    let path = data.join(SERVE_LOCK_FILE);
+    let err = |source| AdminError::ServeLock {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(err)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(AdminError::AlreadyServing(data.display().to_string()))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(err(e)),
+    }
 }
 
 /// Creates the organisation: its signing key (sealed when a passphrase is given) and its record.
@@ -868,6 +910,26 @@ pub fn open_desk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_serve_holds_a_data_directory_until_it_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = hold_serve_lock(dir.path()).unwrap();
+        let refused = hold_serve_lock(dir.path()).unwrap_err();
+        assert!(
+            matches!(&refused, AdminError::AlreadyServing(d) if *d == dir.path().display().to_string()),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("--database postgres://"));
+        drop(first);
+        drop(hold_serve_lock(dir.path()).unwrap());
+        // A data directory that does not exist is an error of its own, not "already serving".
+        let missing = dir.path().join("nope");
+        assert!(matches!(
+            hold_serve_lock(&missing),
+            Err(AdminError::ServeLock { .. })
+        ));
+    }
 
     #[test]
     fn codes_and_ttls() {

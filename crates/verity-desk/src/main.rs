@@ -414,7 +414,8 @@ impl CliError {
                 AdminError::Usage(_)
                 | AdminError::Policy(_)
                 | AdminError::Agent(_)
-                | AdminError::UnknownDatabase(_),
+                | AdminError::UnknownDatabase(_)
+                | AdminError::AlreadyServing(_),
             )
             | CliError::Seal(_)
             | CliError::Config(_)
@@ -514,6 +515,12 @@ fn serve(args: ServeArgs, database: Option<&str>) -> Result<(), CliError> {
         },
     )?;
     drop(pass);
+    // One `serve` per embedded database, held until this process ends: a second one would
+    // share its rows but not its hub, so sessions would stall (PostgreSQL for several desks).
+    let _serving = match args.database {
+        None => Some(admin::hold_serve_lock(&args.data)?),
+        Some(_) => None,
+    };
     let tls = match &args.tls {
         Some((c, k)) => Some(http::tls_config(c, k)?),
         None => None,

@@ -355,6 +355,16 @@ fn serves_and_shuts_down_gracefully_on_sigterm() {
         r
     };
     assert!(get("/healthz").starts_with("HTTP/1.1 200"));
+    // A second desk on the same embedded database is refused, with what to do instead; the
+    // admin commands still run beside the serving one.
+    let second = desk(&["serve", "--data", d, "--listen", "127.0.0.1:0"]);
+    assert_eq!(second.status.code(), Some(2), "{second:?}");
+    let why = text(&second.stderr);
+    assert!(
+        why.contains("another verity-desk serve is running") && why.contains("PostgreSQL"),
+        "{why}"
+    );
+    assert!(desk(&["org", "show", "--data", d]).status.success());
     let org = get("/v1/org");
     assert!(org.contains("\"fingerprint\""), "{org}");
     assert!(get("/nope").contains("\"not_found\""));
@@ -376,6 +386,8 @@ fn serves_and_shuts_down_gracefully_on_sigterm() {
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("desk stopped"), "{rest}");
+    // Its lock went with it.
+    drop(verity_desk::admin::hold_serve_lock(Path::new(d)).unwrap());
 }
 
 #[test]

@@ -3,9 +3,13 @@
 //! transcripts, supervisor alerts and the audit recipient.
 //!
 //! Concurrency, where SQLite relies on its single writer:
-//! - a claim takes the offered session's row with `FOR UPDATE SKIP LOCKED` (a row another
-//!   transaction holds is taken already) after an advisory lock on the claiming agent, so that
-//!   one agent's racing claims of several sessions respect its capacity;
+//! - a claim takes an advisory lock on the claiming agent, so that one agent's racing claims of
+//!   several sessions respect its capacity, then the offered session's row `FOR UPDATE`: a
+//!   frame write or a close holding the row is waited for, and the offer checked again after it
+//!   (READ COMMITTED re-reads the row), where `SKIP LOCKED` would have refused a claim of an
+//!   offer made to this very agent because the employee's message was being stored at that
+//!   instant. Only the agent it was offered to can claim an offer, so claimers never queue on
+//!   one row; the lock order is always agent, then session;
 //! - a frame is stored in a transaction that first locks its session's row (`FOR UPDATE`):
 //!   writers of one session judge order, duplicates and caps one after the other, so each
 //!   direction's sequence is dense and never repeats (the primary key refuses a repeat anyway);
@@ -517,12 +521,12 @@ impl SupportStore for PgStore {
             if load >= i64::from(capacity) {
                 return Ok(ClaimOutcome::AtCapacity);
             }
-            // The offer, if it is still this agent's and no one else is deciding about it.
+            // The offer, if it is still this agent's once whoever holds the row is done.
             let offer = tx
                 .query_opt(
                     "SELECT session_id FROM support_sessions WHERE session_id = $1 \
                      AND state = 'offered' AND offered_to = $2 AND offer_expires_at > $3 \
-                     FOR UPDATE SKIP LOCKED",
+                     FOR UPDATE",
                     &[&session_id, &agent_id, &to_i64(now)],
                 )
                 .map_err(db)?;

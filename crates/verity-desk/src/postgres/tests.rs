@@ -990,6 +990,42 @@ mod support {
         c::claims_are_atomic_and_capacity_bound(&store());
     }
 
+    /// A claim of an offer made to this agent waits for a transaction holding the session's
+    /// row (the employee's message being stored) instead of losing to it.
+    #[test]
+    fn a_claim_waits_for_a_frame_write_holding_the_session() {
+        use crate::support::store::{ClaimOutcome, SupportStore};
+        let s = std::sync::Arc::new(store());
+        assert!(s
+            .open_support_session(&c::session("held", "e1", 100))
+            .unwrap());
+        assert!(s.offer_session("held", "a", 130).unwrap());
+        let (locked_tx, locked) = std::sync::mpsc::channel();
+        let holder = {
+            let s = std::sync::Arc::clone(&s);
+            std::thread::spawn(move || {
+                s.write(|tx| {
+                    tx.query(
+                        "SELECT 1 FROM support_sessions WHERE session_id = 'held' FOR UPDATE",
+                        &[],
+                    )
+                    .map_err(super::db)?;
+                    locked_tx.send(()).unwrap();
+                    // Long enough for the claim to reach the row while it is held.
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    Ok(())
+                })
+                .unwrap();
+            })
+        };
+        locked.recv().unwrap();
+        assert_eq!(
+            s.claim_session("held", "a", "va1.a", 4, 110, 230).unwrap(),
+            ClaimOutcome::Claimed
+        );
+        holder.join().unwrap();
+    }
+
     #[test]
     fn racing_claims_of_one_agent_stop_at_its_capacity() {
         c::racing_claims_of_one_agent_stop_at_its_capacity(&store());
