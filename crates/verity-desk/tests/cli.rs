@@ -715,7 +715,10 @@ fn a_database_that_is_not_postgres_or_cannot_be_reached_is_refused_and_its_passw
     let config = tmp.path().join("desk.toml");
     std::fs::write(
         &config,
-        format!("data = \"{d}\"\nlisten = \"127.0.0.1:0\"\ndatabase = \"mysql://desk:s3cret-pw@db/verity\"\n"),
+        // Literal strings: a Windows path's backslashes are not TOML escapes.
+        format!(
+            "data = '{d}'\nlisten = '127.0.0.1:0'\ndatabase = 'mysql://desk:s3cret-pw@db/verity'\n"
+        ),
     )
     .unwrap();
     let out = desk(&["serve", "--config", config.to_str().unwrap()]);
