@@ -5,8 +5,9 @@
 use super::{db, to_i64, to_u64, SqliteStore};
 use crate::store::StoreError;
 use crate::support::store::{
-    AlertRecord, ClaimOutcome, FrameIn, FrameOutcome, FrameRefusal, PresenceRecord, RouteRecord,
-    SessionState, StoredCursor, StoredFrame, SupportSessionRecord, SupportStore,
+    judge_frame, AlertRecord, ClaimOutcome, FrameIn, FrameOutcome, FrameReads, FrameRefusal,
+    FrameVerdict, PresenceRecord, RouteRecord, SessionState, StoredCursor, StoredFrame,
+    SupportSessionRecord, SupportStore,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -224,14 +225,24 @@ fn has_frame(
     .map_err(db)
 }
 
-/// The handshake message that must precede `(dir, seq)` in Noise XX (`e2a` 0, `a2e` 1,
-/// `e2a` 2), or `None` for a seq that is no handshake message of `dir`.
-fn handshake_before(dir: &str, seq: u64) -> Option<Option<(&'static str, u64)>> {
-    match (dir, seq) {
-        ("e2a", 0) => Some(None),
-        ("a2e", 1) => Some(Some(("e2a", 0))),
-        ("e2a", 2) => Some(Some(("a2e", 1))),
-        _ => None,
+/// The frame reads of [`judge_frame`] in a store transaction.
+struct Reads<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    session_id: &'t str,
+}
+
+impl FrameReads for Reads<'_, '_> {
+    fn frame_body(
+        &mut self,
+        leg: u32,
+        dir: &str,
+        kind: &str,
+        seq: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        has_frame(self.tx, self.session_id, leg, dir, kind, seq)
+    }
+    fn cursor(&mut self, leg: u32, dir: &str) -> Result<StoredCursor, StoreError> {
+        cursor_of(self.tx, self.session_id, leg, dir)
     }
 }
 
@@ -245,43 +256,23 @@ fn store_frame_tx(
     let Some(s) = one_session(tx, f.session_id)? else {
         return Ok(FrameOutcome::Refused(FrameRefusal::Unknown));
     };
-    match s.state {
-        SessionState::Closed => return Ok(FrameOutcome::Refused(FrameRefusal::Closed)),
-        SessionState::Assigned => {}
-        _ => return Ok(FrameOutcome::Refused(FrameRefusal::NotAssigned)),
-    }
-    // A duplicate of a stored frame (any leg) is acknowledged again, never stored twice.
-    if let Some(body) = has_frame(tx, f.session_id, f.leg, f.dir, f.kind, f.seq)? {
-        if body != f.body {
-            return Ok(FrameOutcome::Refused(FrameRefusal::Conflict));
-        }
-        return Ok(FrameOutcome::Duplicate {
-            cursor: cursor_of(tx, f.session_id, f.leg, f.dir)?,
-        });
-    }
-    let new_leg =
-        f.leg == s.leg.saturating_add(1) && f.dir == "e2a" && f.kind == "hs" && f.seq == 0;
-    if f.leg != s.leg && !new_leg {
-        return Ok(FrameOutcome::Refused(FrameRefusal::Leg));
-    }
-    let in_order = match f.kind {
-        "hs" => match handshake_before(f.dir, f.seq) {
-            None => false,
-            Some(None) => true,
-            Some(Some((d, q))) => has_frame(tx, f.session_id, f.leg, d, "hs", q)?.is_some(),
+    let (new_leg, first_response, len) = match judge_frame(
+        &s,
+        f,
+        max_frames,
+        max_bytes,
+        &mut Reads {
+            tx,
+            session_id: f.session_id,
         },
-        _ => {
-            let done = has_frame(tx, f.session_id, f.leg, "e2a", "hs", 2)?.is_some();
-            done && f.seq == cursor_of(tx, f.session_id, f.leg, f.dir)?.tx + 1
-        }
+    )? {
+        FrameVerdict::Answer(outcome) => return Ok(outcome),
+        FrameVerdict::Store {
+            new_leg,
+            first_response,
+            len,
+        } => (new_leg, first_response, len),
     };
-    if !in_order {
-        return Ok(FrameOutcome::Refused(FrameRefusal::Order));
-    }
-    let len = u64::try_from(f.body.len()).unwrap_or(u64::MAX);
-    if s.frames + 1 > max_frames || s.bytes.saturating_add(len) > max_bytes {
-        return Ok(FrameOutcome::Refused(FrameRefusal::Full));
-    }
     tx.execute(
         "INSERT INTO support_frames (session_id, leg, dir, kind, seq, body, stored_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -296,7 +287,6 @@ fn store_frame_tx(
         ],
     )
     .map_err(db)?;
-    let first_response = f.dir == "a2e" && f.kind == "tx" && s.first_response_at.is_none();
     tx.execute(
         "UPDATE support_sessions SET frames = frames + 1, bytes = bytes + ?2, last_frame_at = ?3, \
          leg = MAX(leg, ?4), \

@@ -473,3 +473,97 @@ pub trait SupportStore {
     /// Store failures.
     fn transcript(&self, session_id: &str, sealed_by: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
+
+/// What a store reads, inside the transaction that stores a frame, for [`judge_frame`].
+pub(crate) trait FrameReads {
+    /// The body of the stored frame at (`leg`, `dir`, `kind`, `seq`), if there is one.
+    fn frame_body(
+        &mut self,
+        leg: u32,
+        dir: &str,
+        kind: &str,
+        seq: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The highest handshake and message places stored for (`leg`, `dir`).
+    fn cursor(&mut self, leg: u32, dir: &str) -> Result<StoredCursor, StoreError>;
+}
+
+/// A frame judged: answered without storing, or to be stored.
+pub(crate) enum FrameVerdict {
+    /// Refused, or a duplicate acknowledged again.
+    Answer(FrameOutcome),
+    /// To be stored: the session's counters then move by `len` bytes.
+    Store {
+        /// It opens the session's next leg.
+        new_leg: bool,
+        /// The agent's first message.
+        first_response: bool,
+        /// The body's length.
+        len: u64,
+    },
+}
+
+/// The handshake frame that must precede (`dir`, `seq`) in its leg: `None` if `seq` is no
+/// handshake place, `Some(None)` for the first.
+fn handshake_before(dir: &str, seq: u64) -> Option<Option<(&'static str, u64)>> {
+    match (dir, seq) {
+        ("e2a", 0) => Some(None),
+        ("a2e", 1) => Some(Some(("e2a", 0))),
+        ("e2a", 2) => Some(Some(("a2e", 1))),
+        _ => None,
+    }
+}
+
+/// The rules of a frame, the same for every store (which holds the session's writers one after
+/// another while it judges and stores): the session's state, duplicates, legs, order and caps.
+pub(crate) fn judge_frame(
+    s: &SupportSessionRecord,
+    f: &FrameIn<'_>,
+    max_frames: u64,
+    max_bytes: u64,
+    r: &mut impl FrameReads,
+) -> Result<FrameVerdict, StoreError> {
+    let refuse = |why| Ok(FrameVerdict::Answer(FrameOutcome::Refused(why)));
+    match s.state {
+        SessionState::Closed => return refuse(FrameRefusal::Closed),
+        SessionState::Assigned => {}
+        _ => return refuse(FrameRefusal::NotAssigned),
+    }
+    // A duplicate of a stored frame (any leg) is acknowledged again, never stored twice.
+    if let Some(body) = r.frame_body(f.leg, f.dir, f.kind, f.seq)? {
+        if body != f.body {
+            return refuse(FrameRefusal::Conflict);
+        }
+        return Ok(FrameVerdict::Answer(FrameOutcome::Duplicate {
+            cursor: r.cursor(f.leg, f.dir)?,
+        }));
+    }
+    let new_leg =
+        f.leg == s.leg.saturating_add(1) && f.dir == "e2a" && f.kind == "hs" && f.seq == 0;
+    if f.leg != s.leg && !new_leg {
+        return refuse(FrameRefusal::Leg);
+    }
+    let in_order = match f.kind {
+        "hs" => match handshake_before(f.dir, f.seq) {
+            None => false,
+            Some(None) => true,
+            Some(Some((d, q))) => r.frame_body(f.leg, d, "hs", q)?.is_some(),
+        },
+        _ => {
+            let done = r.frame_body(f.leg, "e2a", "hs", 2)?.is_some();
+            done && f.seq == r.cursor(f.leg, f.dir)?.tx + 1
+        }
+    };
+    if !in_order {
+        return refuse(FrameRefusal::Order);
+    }
+    let len = u64::try_from(f.body.len()).unwrap_or(u64::MAX);
+    if s.frames + 1 > max_frames || s.bytes.saturating_add(len) > max_bytes {
+        return refuse(FrameRefusal::Full);
+    }
+    Ok(FrameVerdict::Store {
+        new_leg,
+        first_response: f.dir == "a2e" && f.kind == "tx" && s.first_response_at.is_none(),
+        len,
+    })
+}
