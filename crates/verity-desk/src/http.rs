@@ -187,6 +187,9 @@ pub enum ServeError {
     /// `--public-url` is needed (off loopback) or unusable.
     #[error("{0}")]
     PublicUrl(String),
+    /// The bus to the other desks on the database could not start.
+    #[error("cannot reach the other desks through the database: {0}")]
+    Fanout(String),
     /// Binding or serving failed.
     #[error("cannot serve on {addr}: {source}")]
     Io {
@@ -482,6 +485,15 @@ pub async fn serve(
     let permits = Arc::new(tokio::sync::Semaphore::new(max));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let options = Arc::new(options);
+    // News to and from the other desks on the database (PostgreSQL), before the first socket.
+    let desk_for_bus = desk.clone();
+    {
+        let d = desk.clone();
+        tokio::task::spawn_blocking(move || d.start_fanout())
+            .await
+            .map_err(|e| ServeError::Fanout(e.to_string()))?
+            .map_err(|e| ServeError::Fanout(e.to_string()))?;
+    }
     // The operation log's checkpoints (`oplog::run_signer`), stopped with the connections.
     let desk_for_sweep = desk.clone();
     let signer = match crate::oplog::key_name(&origin) {
@@ -564,6 +576,7 @@ pub async fn serve(
             tracing::error!(error = %e, "operation log signer failed");
         }
     }
+    let _ = tokio::task::spawn_blocking(move || desk_for_bus.stop_fanout()).await;
     tracing::info!("desk stopped");
     Ok(())
 }

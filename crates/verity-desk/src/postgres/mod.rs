@@ -20,6 +20,7 @@
 use crate::store::StoreError;
 use std::time::Duration;
 
+pub mod bus;
 mod checkins;
 mod console;
 mod desk;
@@ -36,7 +37,7 @@ mod tests;
 pub use pool::Pool;
 
 /// The schema version this desk writes on PostgreSQL.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Migrations, in order, each in parts run one after the other; `verity_schema.version` says
 /// how many ran.
@@ -141,6 +142,8 @@ CREATE TABLE agents (
     // 5: remote support: sessions, frames, read cursors, routes, presence, declines,
     // transcripts, alerts, the audit recipient.
     &[support::MIGRATION],
+    // 6: several desks on one database: the desks alive and their support connections.
+    &[bus::MIGRATION],
 ];
 
 /// A database error as a [`StoreError`] (the driver's messages carry no password).

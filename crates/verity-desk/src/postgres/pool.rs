@@ -53,6 +53,12 @@ impl Pool {
         })
     }
 
+    /// The connection settings (for a connection of one's own, outside the pool).
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// The URL with its password masked.
     #[must_use]
     pub fn masked_url(&self) -> &str {

@@ -322,6 +322,14 @@ fn store_frame_tx(
 }
 
 impl SupportStore for PgStore {
+    fn start_fanout(
+        &self,
+        hub: std::sync::Arc<crate::support::Hub>,
+    ) -> Result<Option<Box<dyn crate::support::Bus>>, StoreError> {
+        let bus = super::bus::PgBus::start(self.pool.config().clone(), hub)?;
+        Ok(Some(Box::new(bus)))
+    }
+
     fn audit_recipient(&self) -> Result<Option<String>, StoreError> {
         self.read(|c| {
             Ok(c.query_opt(

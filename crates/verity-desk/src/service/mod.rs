@@ -180,7 +180,9 @@ pub struct Desk {
     clock: Arc<dyn Clock>,
     config: DeskConfig,
     passkeys: passkeys::Ceremonies,
-    hub: crate::support::Hub,
+    hub: Arc<crate::support::Hub>,
+    /// News to the other desks on the database, once `serve` started it.
+    bus: std::sync::OnceLock<Box<dyn crate::support::Bus>>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -282,7 +284,8 @@ impl Desk {
             clock,
             config,
             passkeys: passkeys::Ceremonies::default(),
-            hub: crate::support::Hub::default(),
+            hub: Arc::default(),
+            bus: std::sync::OnceLock::new(),
         })
     }
 

@@ -10,6 +10,7 @@
 
 use super::{code_static, ApiError, Desk, Incoming};
 use crate::store::{AgentRecord, DeviceRecord};
+use crate::support::relay::FramePlace;
 use crate::support::routing::{self, Candidate, Need};
 use crate::support::store::{
     ClaimOutcome, FrameIn, FrameOutcome, FrameRefusal, SessionState, StoredCursor,
@@ -538,14 +539,136 @@ impl Desk {
         Ok(party)
     }
 
-    /// A party's connection is live: its peers are told.
+    /// Tells `key`'s connections `out`: on this desk through the hub, on the others through the
+    /// bus. Called once the store holds what `out` says.
+    fn tell(&self, key: &str, out: &Out) {
+        self.hub.send(key, out);
+        if let Some(bus) = self.bus.get() {
+            bus.publish(key, out);
+        }
+    }
+
+    /// Whether `key` has a live connection on this desk or another.
+    fn is_online(&self, key: &str) -> bool {
+        self.hub.is_connected(key) || self.bus.get().is_some_and(|b| b.connected_elsewhere(key))
+    }
+
+    /// Whether other desks share this one's database and news ([`Desk::start_fanout`]).
+    #[must_use]
+    pub fn has_fanout(&self) -> bool {
+        self.bus.get().is_some()
+    }
+
+    /// This desk's id among the desks sharing its database, once [`Desk::start_fanout`] ran
+    /// (`None` on SQLite).
+    #[must_use]
+    pub fn fanout_id(&self) -> Option<String> {
+        self.bus.get().map(|b| b.id().to_owned())
+    }
+
+    /// Starts carrying news to the other desks on this database (PostgreSQL: LISTEN/NOTIFY),
+    /// for `serve`. Nothing on SQLite. Stopped by [`Desk::stop_fanout`].
+    ///
+    /// # Errors
+    /// The store's, when the bus cannot reach the database.
+    pub fn start_fanout(&self) -> Result<(), crate::store::StoreError> {
+        if self.bus.get().is_some() {
+            return Ok(());
+        }
+        if let Some(bus) = self.store.start_fanout(self.hub.clone())? {
+            if let Err(extra) = self.bus.set(bus) {
+                extra.stop();
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the bus's threads (at shutdown).
+    pub fn stop_fanout(&self) {
+        if let Some(bus) = self.bus.get() {
+            bus.stop();
+        }
+    }
+
+    /// The stored frames `party` reads of `session_id` after `from`, as [`Out::Frame`]s.
+    fn frames_for(
+        &self,
+        party: &Party,
+        session_id: &str,
+        from: StoredCursor,
+    ) -> Result<Vec<Out>, ApiError> {
+        let theirs = other(party.dir());
+        let mut out = Vec::new();
+        for f in self.store.frames_after(session_id, dir_str(theirs), from)? {
+            let hs = f.kind == "hs";
+            let place = FramePlace {
+                leg: f.leg,
+                hs,
+                seq: f.seq,
+            };
+            let frame = Frame {
+                v: 1,
+                session_id: session_id.to_owned(),
+                leg: f.leg,
+                dir: theirs,
+                kind: if hs { FrameKind::Hs } else { FrameKind::Tx },
+                seq: f.seq,
+                body: f.body,
+            };
+            if let Ok(bytes) = frame.to_cbor() {
+                out.push(Out::Frame {
+                    session_id: session_id.to_owned(),
+                    place,
+                    bytes,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// What a connection of `party` has not had of `session_id`'s frames after `from` (`None`:
+    /// the connection never followed it: from the start of the session's leg). `None` when the
+    /// session is over or not the party's (the connection stops following it).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn support_catch_up(
+        &self,
+        party: &Party,
+        session_id: &str,
+        from: Option<StoredCursor>,
+    ) -> Result<Option<Vec<Out>>, ApiError> {
+        let Some(s) = self.member_session(party, session_id)? else {
+            return Ok(None);
+        };
+        if s.state != SessionState::Assigned {
+            return Ok(None);
+        }
+        let from = from.unwrap_or(StoredCursor {
+            leg: s.leg,
+            hs: 0,
+            tx: 0,
+        });
+        self.frames_for(party, session_id, from).map(Some)
+    }
+
+    /// A party's connection is live: counted for the other desks, and its peers are told.
     pub fn support_connected(&self, party: &Party) {
+        if let Some(bus) = self.bus.get() {
+            bus.link(&party.key(), true);
+        }
         self.tell_peers(party, true);
     }
 
-    /// A party's connection ended (`last`: it has no other): its peers are told; an agent's drop
-    /// starts the grace period.
+    /// A party's connection ended (`last`: it has no other on this desk): its peers are told
+    /// when it has none on another desk either; an agent's drop starts the grace period.
     pub fn support_disconnected(&self, party: &Party, last: bool) {
+        if let Some(bus) = self.bus.get() {
+            bus.link(&party.key(), false);
+            if last && bus.connected_elsewhere(&party.key()) {
+                return;
+            }
+        }
         if !last {
             return;
         }
@@ -580,7 +703,7 @@ impl Desk {
                 Party::Agent { .. } => Some(employee_key(&s.device_id)),
             };
             if let Some(peer) = peer {
-                self.hub.send(
+                self.tell(
                     &peer,
                     &text(&Control::Peer {
                         session_id: s.session_id.clone(),
@@ -699,7 +822,7 @@ impl Desk {
                         serde_json::json!({"leg": frame.leg}),
                     );
                     if let Some(agent_cert) = &s.agent_certificate {
-                        self.hub.send(
+                        self.tell(
                             &employee_key(&s.device_id),
                             &text(&Control::Assigned {
                                 session_id: sid.to_owned(),
@@ -709,7 +832,7 @@ impl Desk {
                         );
                     }
                     if let Some(agent) = &s.agent_id {
-                        self.hub.send(
+                        self.tell(
                             &agent_key(agent),
                             &text(&Control::Assigned {
                                 session_id: sid.to_owned(),
@@ -719,8 +842,19 @@ impl Desk {
                         );
                     }
                 }
-                if let (Some(peer), Ok(relayed)) = (Self::peer_key(party, &s), frame.to_cbor()) {
-                    self.hub.send(&peer, &Out::Binary(relayed));
+                if let (Some(peer), Ok(bytes)) = (Self::peer_key(party, &s), frame.to_cbor()) {
+                    self.tell(
+                        &peer,
+                        &Out::Frame {
+                            session_id: sid.to_owned(),
+                            place: FramePlace {
+                                leg: frame.leg,
+                                hs: frame.kind == FrameKind::Hs,
+                                seq: frame.seq,
+                            },
+                            bytes,
+                        },
+                    );
                 }
                 Ok(vec![stored(cursor)])
             }
@@ -778,8 +912,7 @@ impl Desk {
                     stored_cursor(cursor),
                 )?;
                 if let Some(peer) = Self::peer_key(party, &s) {
-                    self.hub
-                        .send(&peer, &text(&Control::Delivered { session_id, cursor }));
+                    self.tell(&peer, &text(&Control::Delivered { session_id, cursor }));
                 }
                 Ok(vec![])
             }
@@ -792,8 +925,7 @@ impl Desk {
                     )]);
                 };
                 if let Some(peer) = Self::peer_key(party, &s) {
-                    self.hub
-                        .send(&peer, &text(&Control::PeerTyping { session_id }));
+                    self.tell(&peer, &text(&Control::PeerTyping { session_id }));
                 }
                 Ok(vec![])
             }
@@ -896,7 +1028,7 @@ impl Desk {
                     &s.device_id,
                     serde_json::json!({"team": team}),
                 );
-                self.hub.send(
+                self.tell(
                     &employee_key(&s.device_id),
                     &text(&Control::Peer {
                         session_id,
@@ -1019,29 +1151,12 @@ impl Desk {
                     leg: s.leg,
                     peer_certificate,
                 })];
-                let theirs = other(party.dir());
-                for f in
-                    self.store
-                        .frames_after(session_id, dir_str(theirs), stored_cursor(cursor))?
-                {
-                    let frame = Frame {
-                        v: 1,
-                        session_id: sid.clone(),
-                        leg: f.leg,
-                        dir: theirs,
-                        kind: if f.kind == "hs" {
-                            FrameKind::Hs
-                        } else {
-                            FrameKind::Tx
-                        },
-                        seq: f.seq,
-                        body: f.body,
-                    };
-                    if let Ok(bytes) = frame.to_cbor() {
-                        out.push(Out::Binary(bytes));
-                    }
-                }
-                let online = Self::peer_key(party, &s).is_some_and(|k| self.hub.is_connected(&k));
+                out.push(Out::Track {
+                    session_id: sid.clone(),
+                    cursor: stored_cursor(cursor),
+                });
+                out.extend(self.frames_for(party, &sid, stored_cursor(cursor))?);
+                let online = Self::peer_key(party, &s).is_some_and(|k| self.is_online(&k));
                 out.push(text(&Control::Peer {
                     session_id: sid,
                     online,
@@ -1094,7 +1209,7 @@ impl Desk {
                     &s.device_id,
                     serde_json::json!({"won": true}),
                 );
-                self.hub.send(
+                self.tell(
                     &employee_key(&s.device_id),
                     &text(&Control::Assigned {
                         session_id: session_id.to_owned(),
@@ -1102,7 +1217,7 @@ impl Desk {
                         peer_certificate: certificate.clone(),
                     }),
                 );
-                self.hub.send(
+                self.tell(
                     &employee_key(&s.device_id),
                     &text(&Control::Peer {
                         session_id: session_id.to_owned(),
@@ -1139,13 +1254,13 @@ impl Desk {
             session_id: session_id.to_owned(),
             outcome,
         });
-        self.hub.send(&employee_key(&s.device_id), &closed);
+        self.tell(&employee_key(&s.device_id), &closed);
         if let Some(agent) = &s.agent_id {
-            self.hub.send(&agent_key(agent), &closed);
+            self.tell(&agent_key(agent), &closed);
             self.store.set_idle(agent, now)?;
         }
         if let Some(offered) = &s.offered_to {
-            self.hub.send(
+            self.tell(
                 &agent_key(offered),
                 &text(&Control::OfferWithdrawn {
                     session_id: session_id.to_owned(),
@@ -1186,7 +1301,7 @@ impl Desk {
                 && online.contains(&a.agent_id)
                 && team.is_none_or(|t| t == a.profile.team)
         }) {
-            self.hub.send(&agent_key(&a.agent_id), &msg);
+            self.tell(&agent_key(&a.agent_id), &msg);
         }
         Ok(())
     }
@@ -1217,7 +1332,7 @@ impl Desk {
                     s.state == SessionState::Assigned && s.agent_id.as_ref() == Some(&a.agent_id)
                 })
                 .count();
-            self.hub.send(
+            self.tell(
                 &agent_key(&a.agent_id),
                 &text(&Control::QueueView {
                     waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
@@ -1231,7 +1346,7 @@ impl Desk {
             .enumerate()
         {
             let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            self.hub.send(
+            self.tell(
                 &employee_key(&s.device_id),
                 &text(&Control::Queued {
                     session_id: s.session_id.clone(),
@@ -1313,7 +1428,7 @@ impl Desk {
             );
             let category =
                 proto::SupportCategory::parse(&s.category).unwrap_or(proto::SupportCategory::Other);
-            self.hub.send(
+            self.tell(
                 &agent_key(&agent_id),
                 &text(&Control::Offer {
                     session_id: s.session_id.clone(),
@@ -1372,7 +1487,7 @@ impl Desk {
                                 &s.device_id,
                                 serde_json::json!({"agent": agent}),
                             );
-                            self.hub.send(
+                            self.tell(
                                 &agent_key(agent),
                                 &text(&Control::OfferWithdrawn {
                                     session_id: sid.to_owned(),

@@ -3,9 +3,13 @@
 //! messages to live WebSockets ([`Hub`]) and the WebSocket itself ([`ws`]). The rules are in
 //! `service/support.rs`.
 //!
-//! The database is the truth; the hub is a best-effort fan-out inside one process: an app that
-//! reconnects `Join`s with its cursor and gets what it missed from the stored frames.
+//! The database is the truth; the hub is a best-effort fan-out inside one process, and a
+//! [`Bus`] (on PostgreSQL: LISTEN/NOTIFY, `postgres::bus`) carries the same news as hints to the
+//! other desks on the database. A connection catches up from the store on a hint, on a gap and
+//! every [`relay::CATCH_UP_SECS`] ([`relay`]), and an app that reconnects `Join`s with its
+//! cursor: a lost hint loses nothing.
 
+pub mod relay;
 pub mod routing;
 pub mod store;
 pub mod ws;
@@ -40,8 +44,45 @@ pub const WAIT_PER_PLACE_SECS: u64 = 60;
 pub enum Out {
     /// A `Control` as JSON text.
     Text(String),
-    /// A CBOR `Frame`.
-    Binary(Vec<u8>),
+    /// A stored frame (CBOR) of `session_id`, in the direction the connection's party reads:
+    /// sent when it follows what the connection delivered ([`relay::step`]).
+    Frame {
+        /// The session.
+        session_id: String,
+        /// Where the frame is.
+        place: relay::FramePlace,
+        /// The CBOR `Frame`.
+        bytes: Vec<u8>,
+    },
+    /// Not sent: the connection follows `session_id` from `cursor` (a `Join`'s).
+    Track {
+        /// The session.
+        session_id: String,
+        /// What the app has.
+        cursor: store::StoredCursor,
+    },
+    /// Not sent: frames of `session_id` were stored by another desk; read them from the store.
+    CatchUp {
+        /// The session.
+        session_id: String,
+    },
+}
+
+/// News for the other desks on the same database (after the store committed it): what a
+/// party's connections there should be told. One desk on SQLite has none.
+pub trait Bus: Send + Sync {
+    /// This desk's id among the desks (in `pg_stat_activity` as `verity-desk-listen-<id>`).
+    fn id(&self) -> &str;
+    /// Tells the other desks that `key`'s connections get `out` (a frame travels as a
+    /// [`Out::CatchUp`] hint: they read it from the store). Never blocks on the database.
+    fn publish(&self, key: &str, out: &Out);
+    /// Counts a live connection of `key` on this desk (`up`) or one gone, for
+    /// [`Bus::connected_elsewhere`].
+    fn link(&self, key: &str, up: bool);
+    /// Whether `key` has a live connection on another desk that is alive.
+    fn connected_elsewhere(&self, key: &str) -> bool;
+    /// Stops the bus's threads (the desk is shutting down); later calls do nothing.
+    fn stop(&self);
 }
 
 /// Who a hub key names: an employee's device or an agent.
@@ -146,6 +187,29 @@ impl Hub {
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
+    }
+
+    /// Closes every connection of `key` with [`RESYNC_CODE`] (the app reconnects and `Join`s).
+    pub fn resync(&self, key: &str) {
+        for c in self.lock().get(key).into_iter().flatten() {
+            c.resync.notify_one();
+        }
+    }
+
+    /// Closes every connection with [`RESYNC_CODE`]: news may have been lost (the bus lost its
+    /// database connection), and the apps' `Join`s read the truth from the store.
+    pub fn resync_all(&self) {
+        for c in self.lock().values().flatten() {
+            c.resync.notify_one();
+        }
+    }
+
+    /// The parties connected here, with how many connections each has.
+    pub fn parties(&self) -> Vec<(String, usize)> {
+        self.lock()
+            .iter()
+            .map(|(k, l)| (k.clone(), l.len()))
+            .collect()
     }
 
     /// Connections open now.

@@ -259,6 +259,20 @@ pub struct AlertRecord {
 
 /// The support tables. A supertrait of [`crate::store::DeskStore`].
 pub trait SupportStore {
+    /// Starts the bus that carries news between the desks sharing this database, delivering
+    /// what the others publish to `hub` (PostgreSQL: LISTEN/NOTIFY). `None` where one desk
+    /// serves the database alone (SQLite: a second `serve` is refused).
+    ///
+    /// # Errors
+    /// Store failures (the database cannot be reached).
+    fn start_fanout(
+        &self,
+        hub: std::sync::Arc<super::Hub>,
+    ) -> Result<Option<Box<dyn super::Bus>>, StoreError> {
+        let _ = hub;
+        Ok(None)
+    }
+
     /// The audit recipient (`age1…`) the apps seal transcripts to, if set.
     ///
     /// # Errors

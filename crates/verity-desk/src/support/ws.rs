@@ -12,7 +12,9 @@
 //! lifetimes bound it instead, and an app whose socket is closed reconnects and `Join`s with its
 //! cursor: nothing is lost, the stored frames are the truth.
 
+use super::relay::{self, Delivered};
 use super::service_support::Party;
+use super::store::StoredCursor;
 use super::{Out, RESYNC_CODE};
 use crate::addr::client_addr;
 use crate::http::HttpState;
@@ -26,7 +28,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use verity_device::proto::{
-    codes, Control, IDLE_SECS, MAX_SESSION_SECS, MAX_WS_MESSAGE, RATE_BURST, RATE_PER_SEC,
+    codes, Control, Direction, IDLE_SECS, MAX_SESSION_SECS, MAX_WS_MESSAGE, RATE_BURST,
+    RATE_PER_SEC,
 };
 
 /// A token bucket: `burst` tokens, refilled at `rate` a second.
@@ -125,12 +128,89 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
         .await;
 }
 
-async fn send(socket: &mut WebSocket, out: Out) -> bool {
-    let msg = match out {
-        Out::Text(t) => Message::Text(t.into()),
-        Out::Binary(b) => Message::Binary(b.into()),
-    };
-    socket.send(msg).await.is_ok()
+async fn send_text(socket: &mut WebSocket, text: String) -> bool {
+    socket.send(Message::Text(text.into())).await.is_ok()
+}
+
+/// One connection's delivery: its socket, its party and what it has had of each session.
+struct Conn {
+    desk: Arc<Desk>,
+    party: Arc<Party>,
+    dir: &'static str,
+    delivered: Delivered,
+}
+
+impl Conn {
+    /// Acts on `out`: a control is sent, a frame is sent when it is the next one (a repeat is
+    /// skipped, a gap is read from the store), a hint is read from the store. `false` when the
+    /// socket or the store failed.
+    async fn deliver(&mut self, socket: &mut WebSocket, out: Out) -> bool {
+        match out {
+            Out::Text(t) => send_text(socket, t).await,
+            Out::Track { session_id, cursor } => {
+                self.delivered.set(&session_id, cursor);
+                true
+            }
+            Out::Frame {
+                session_id,
+                place,
+                bytes,
+            } => {
+                let Some(at) = self.delivered.get(&session_id) else {
+                    return self.catch_up(socket, session_id).await;
+                };
+                match relay::step(at, self.dir, place) {
+                    relay::Step::Repeat => true,
+                    relay::Step::Next => {
+                        self.delivered.set(&session_id, relay::advance(at, place));
+                        socket.send(Message::Binary(bytes.into())).await.is_ok()
+                    }
+                    relay::Step::Gap => self.catch_up(socket, session_id).await,
+                }
+            }
+            Out::CatchUp { session_id } => self.catch_up(socket, session_id).await,
+        }
+    }
+
+    /// Sends what the store holds of `session_id` after this connection's cursor.
+    async fn catch_up(&mut self, socket: &mut WebSocket, session_id: String) -> bool {
+        let from = self.delivered.get(&session_id);
+        let (desk, party, sid) = (self.desk.clone(), self.party.clone(), session_id.clone());
+        let read =
+            tokio::task::spawn_blocking(move || desk.support_catch_up(&party, &sid, from)).await;
+        let frames = match read {
+            Ok(Ok(Some(frames))) => frames,
+            Ok(Ok(None)) => {
+                self.delivered.forget(&session_id);
+                return true;
+            }
+            Ok(Err(e)) => {
+                tracing::error!(code = e.code, "support catch-up failed");
+                return false;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "support catch-up task failed");
+                return false;
+            }
+        };
+        let mut at = from.unwrap_or_default();
+        for f in frames {
+            let Out::Frame { place, bytes, .. } = f else {
+                continue;
+            };
+            if from.is_some() && relay::step(at, self.dir, place) == relay::Step::Repeat {
+                continue;
+            }
+            at = relay::advance(at, place);
+            if socket.send(Message::Binary(bytes.into())).await.is_err() {
+                return false;
+            }
+        }
+        if from.is_some() || at != StoredCursor::default() {
+            self.delivered.set(&session_id, at);
+        }
+        true
+    }
 }
 
 enum Input {
@@ -169,12 +249,28 @@ async fn run(desk: Arc<Desk>, party: Party, mut socket: WebSocket) {
         let (d, p) = (desk.clone(), party.clone());
         let _ = tokio::task::spawn_blocking(move || d.support_connected(&p)).await;
     }
+    let mut conn = Conn {
+        desk: desk.clone(),
+        party: party.clone(),
+        dir: match party.dir() {
+            // The direction this party reads.
+            Direction::E2a => "a2e",
+            Direction::A2e => "e2a",
+        },
+        delivered: Delivered::default(),
+    };
     let mut bucket = TokenBucket::new(RATE_BURST, RATE_PER_SEC);
     let idle_for = Duration::from_secs(IDLE_SECS);
     let idle = tokio::time::sleep(idle_for);
     tokio::pin!(idle);
     let max = tokio::time::sleep(Duration::from_secs(MAX_SESSION_SECS));
     tokio::pin!(max);
+    // Hints from other desks can be lost: with several desks, every followed session is read
+    // from the store now and then.
+    let every = Duration::from_secs(relay::CATCH_UP_SECS);
+    let mut catch_up = tokio::time::interval_at(Instant::now() + every, every);
+    catch_up.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let fanout = desk.has_fanout();
     loop {
         tokio::select! {
             m = socket.recv() => {
@@ -191,7 +287,9 @@ async fn run(desk: Arc<Desk>, party: Party, mut socket: WebSocket) {
                         code: codes::RATE_LIMITED.to_owned(),
                         message: "more than 5 messages a second".to_owned(),
                     });
-                    let _ = send(&mut socket, msg).await;
+                    if let Out::Text(t) = msg {
+                        let _ = send_text(&mut socket, t).await;
+                    }
                     close(&mut socket, 1008, "rate limited").await;
                     break;
                 }
@@ -201,16 +299,25 @@ async fn run(desk: Arc<Desk>, party: Party, mut socket: WebSocket) {
                 };
                 let mut ok = true;
                 for r in replies {
-                    ok &= send(&mut socket, r).await;
+                    ok &= conn.deliver(&mut socket, r).await;
                 }
                 if !ok {
                     break;
                 }
             }
             out = reg.rx.recv() => match out {
-                Some(o) => if !send(&mut socket, o).await { break },
+                Some(o) => if !conn.deliver(&mut socket, o).await { break },
                 None => break,
             },
+            _ = catch_up.tick(), if fanout => {
+                let mut ok = true;
+                for (sid, _) in conn.delivered.all() {
+                    ok &= conn.catch_up(&mut socket, sid).await;
+                }
+                if !ok {
+                    break;
+                }
+            }
             () = reg.resync.notified() => {
                 close(&mut socket, RESYNC_CODE, "resync").await;
                 break;

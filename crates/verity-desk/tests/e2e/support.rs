@@ -16,26 +16,26 @@ use verity_device::proto::{
     SupportState, MAX_WS_MESSAGE,
 };
 
-const AGE: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+pub(crate) const AGE: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 
-fn addr(fx: &Fx) -> std::net::SocketAddr {
+pub(crate) fn addr(fx: &Fx) -> std::net::SocketAddr {
     fx.url.trim_start_matches("http://").parse().unwrap()
 }
 
-fn set_audit(fx: &Fx) {
+pub(crate) fn set_audit(fx: &Fx) {
     fx.store()
         .set_audit_recipient(Some(AGE), fx.clock.now())
         .unwrap();
 }
 
 /// A party's key and certificate.
-struct Party {
-    key: ed25519_dalek::SigningKey,
-    cert: String,
-    id: String,
+pub(crate) struct Party {
+    pub(crate) key: ed25519_dalek::SigningKey,
+    pub(crate) cert: String,
+    pub(crate) id: String,
 }
 
-fn employee(fx: &Fx, employee_id: &str) -> (Dev, Party) {
+pub(crate) fn employee(fx: &Fx, employee_id: &str) -> (Dev, Party) {
     let dev = Dev::enroll_with(fx, &fx.code(employee_id, 3600));
     let state = dev.state();
     let p = Party {
@@ -46,7 +46,7 @@ fn employee(fx: &Fx, employee_id: &str) -> (Dev, Party) {
     (dev, p)
 }
 
-fn profile(name: &str, team: &str, languages: &[&str], capacity: u32) -> AgentProfile {
+pub(crate) fn profile(name: &str, team: &str, languages: &[&str], capacity: u32) -> AgentProfile {
     AgentProfile {
         name: name.into(),
         role: AgentRole::Agent,
@@ -58,7 +58,7 @@ fn profile(name: &str, team: &str, languages: &[&str], capacity: u32) -> AgentPr
     }
 }
 
-fn agent(fx: &Fx, p: &AgentProfile) -> Party {
+pub(crate) fn agent(fx: &Fx, p: &AgentProfile) -> Party {
     let code =
         admin::create_agent_code(&fx.at(), Some(b"org passphrase"), p, 600, fx.clock.as_ref())
             .unwrap()
@@ -97,7 +97,7 @@ fn agent(fx: &Fx, p: &AgentProfile) -> Party {
     }
 }
 
-fn post(fx: &Fx, p: &Party, path: &str, body: &impl serde::Serialize) -> RawAnswer {
+pub(crate) fn post(fx: &Fx, p: &Party, path: &str, body: &impl serde::Serialize) -> RawAnswer {
     let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
     let req = client
         .prepare(
@@ -112,7 +112,7 @@ fn post(fx: &Fx, p: &Party, path: &str, body: &impl serde::Serialize) -> RawAnsw
     send_raw(addr(fx), &req, &[])
 }
 
-fn open(fx: &Fx, dev: &Dev, p: &Party, category: SupportCategory) -> RawAnswer {
+pub(crate) fn open(fx: &Fx, dev: &Dev, p: &Party, category: SupportCategory) -> RawAnswer {
     post(
         fx,
         p,
@@ -126,13 +126,13 @@ fn open(fx: &Fx, dev: &Dev, p: &Party, category: SupportCategory) -> RawAnswer {
     )
 }
 
-fn opened(fx: &Fx, dev: &Dev, p: &Party) -> OpenAnswer {
+pub(crate) fn opened(fx: &Fx, dev: &Dev, p: &Party) -> OpenAnswer {
     let a = open(fx, dev, p, SupportCategory::Billing);
     assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
     serde_json::from_slice(&a.body).unwrap()
 }
 
-fn status(fx: &Fx, p: &Party) -> StatusBody {
+pub(crate) fn status(fx: &Fx, p: &Party) -> StatusBody {
     let nonce = proto::b64(&[fx.clock.now() as u8; 16]);
     let nonce = format!("{nonce}{}", fx.clock.now() % 1000);
     let a = post(
@@ -151,20 +151,30 @@ fn status(fx: &Fx, p: &Party) -> StatusBody {
 }
 
 #[derive(Debug)]
-enum Msg {
+pub(crate) enum Msg {
     Ctl(Control),
     Frame(Frame),
     Closed(u16),
 }
 
-struct Ws {
-    ws: tungstenite::WebSocket<TcpStream>,
+pub(crate) struct Ws {
+    pub(crate) ws: tungstenite::WebSocket<TcpStream>,
     /// Messages read while waiting for another one.
-    seen: Vec<Msg>,
+    pub(crate) seen: Vec<Msg>,
 }
 
 /// Connects to the relay as `p`, with `extra` headers; the refusal's status and code otherwise.
-fn try_connect(fx: &Fx, p: &Party, extra: &[(&str, &str)]) -> Result<Ws, (u16, String)> {
+pub(crate) fn try_connect(fx: &Fx, p: &Party, extra: &[(&str, &str)]) -> Result<Ws, (u16, String)> {
+    try_connect_to(fx, addr(fx), p, extra)
+}
+
+/// As [`try_connect`], to the desk at `to` (another desk on the same database).
+pub(crate) fn try_connect_to(
+    fx: &Fx,
+    to: std::net::SocketAddr,
+    p: &Party,
+    extra: &[(&str, &str)],
+) -> Result<Ws, (u16, String)> {
     let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
     let prepared = client
         .prepare(
@@ -177,7 +187,7 @@ fn try_connect(fx: &Fx, p: &Party, extra: &[(&str, &str)]) -> Result<Ws, (u16, S
         )
         .unwrap();
     let auth = prepared.auth.unwrap();
-    let mut req = format!("ws://{}{}", addr(fx), paths::SUPPORT_WS)
+    let mut req = format!("ws://{}{}", to, paths::SUPPORT_WS)
         .into_client_request()
         .unwrap();
     let h = req.headers_mut();
@@ -194,7 +204,7 @@ fn try_connect(fx: &Fx, p: &Party, extra: &[(&str, &str)]) -> Result<Ws, (u16, S
             v.parse().unwrap(),
         );
     }
-    let stream = TcpStream::connect(addr(fx)).unwrap();
+    let stream = TcpStream::connect(to).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
@@ -225,12 +235,12 @@ fn try_connect(fx: &Fx, p: &Party, extra: &[(&str, &str)]) -> Result<Ws, (u16, S
     }
 }
 
-fn connect(fx: &Fx, p: &Party) -> Ws {
+pub(crate) fn connect(fx: &Fx, p: &Party) -> Ws {
     try_connect(fx, p, &[]).unwrap()
 }
 
 impl Ws {
-    fn send(&mut self, c: &Control) {
+    pub(crate) fn send(&mut self, c: &Control) {
         self.ws
             .send(tungstenite::Message::text(
                 serde_json::to_string(c).unwrap(),
@@ -238,14 +248,14 @@ impl Ws {
             .unwrap();
     }
 
-    fn send_frame(&mut self, f: &Frame) {
+    pub(crate) fn send_frame(&mut self, f: &Frame) {
         self.ws
             .send(tungstenite::Message::binary(f.to_cbor().unwrap()))
             .unwrap();
     }
 
     /// The next message within `wait`, if any.
-    fn next(&mut self, wait: Duration) -> Option<Msg> {
+    pub(crate) fn next(&mut self, wait: Duration) -> Option<Msg> {
         let deadline = Instant::now() + wait;
         loop {
             match self.ws.read() {
@@ -276,7 +286,7 @@ impl Ws {
 
     /// The first message kept or read that matches (others are kept in `seen`, in order);
     /// fails after 10 s.
-    fn until(&mut self, what: &str, f: impl Fn(&Msg) -> bool) -> Msg {
+    pub(crate) fn until(&mut self, what: &str, f: impl Fn(&Msg) -> bool) -> Msg {
         if let Some(i) = self.seen.iter().position(&f) {
             return self.seen.remove(i);
         }
@@ -298,21 +308,21 @@ impl Ws {
         panic!("no {what}; seen {:?}", self.seen);
     }
 
-    fn ctl(&mut self, what: &str, f: impl Fn(&Control) -> bool) -> Control {
+    pub(crate) fn ctl(&mut self, what: &str, f: impl Fn(&Control) -> bool) -> Control {
         match self.until(what, |m| matches!(m, Msg::Ctl(c) if f(c))) {
             Msg::Ctl(c) => c,
             _ => unreachable!(),
         }
     }
 
-    fn error(&mut self, code: &str) {
+    pub(crate) fn error(&mut self, code: &str) {
         self.ctl(
             code,
             |c| matches!(c, Control::Error { code: k, .. } if k == code),
         );
     }
 
-    fn frame(&mut self) -> Frame {
+    pub(crate) fn frame(&mut self) -> Frame {
         match self.until("a frame", |m| matches!(m, Msg::Frame(_))) {
             Msg::Frame(f) => f,
             _ => unreachable!(),
@@ -320,7 +330,7 @@ impl Ws {
     }
 
     /// Nothing matching arrives within `wait`.
-    fn quiet(&mut self, wait: Duration, f: impl Fn(&Msg) -> bool) {
+    pub(crate) fn quiet(&mut self, wait: Duration, f: impl Fn(&Msg) -> bool) {
         let deadline = Instant::now() + wait;
         while Instant::now() < deadline {
             if let Some(m) = self.next(Duration::from_millis(100)) {
@@ -331,20 +341,20 @@ impl Ws {
     }
 
     /// An agent's presence, processed (a refused decline after it is answered in order).
-    fn online(&mut self) {
+    pub(crate) fn online(&mut self) {
         self.send(&Control::Presence { online: true });
         self.sync();
     }
 
     /// Waits until the desk has processed what this agent sent so far.
-    fn sync(&mut self) {
+    pub(crate) fn sync(&mut self) {
         self.send(&Control::Decline {
             session_id: "0".repeat(32),
         });
         self.error(codes::ALREADY_TAKEN);
     }
 
-    fn offer(&mut self) -> String {
+    pub(crate) fn offer(&mut self) -> String {
         match self.ctl("an offer", |c| matches!(c, Control::Offer { .. })) {
             Control::Offer { session_id, .. } => session_id,
             _ => unreachable!(),
@@ -352,11 +362,18 @@ impl Ws {
     }
 }
 
-fn is_offer(m: &Msg) -> bool {
+pub(crate) fn is_offer(m: &Msg) -> bool {
     matches!(m, Msg::Ctl(Control::Offer { .. }))
 }
 
-fn frame(sid: &str, leg: u32, dir: Direction, kind: FrameKind, seq: u64, body: &[u8]) -> Frame {
+pub(crate) fn frame(
+    sid: &str,
+    leg: u32,
+    dir: Direction,
+    kind: FrameKind,
+    seq: u64,
+    body: &[u8],
+) -> Frame {
     Frame {
         v: 1,
         session_id: sid.to_owned(),
@@ -368,12 +385,12 @@ fn frame(sid: &str, leg: u32, dir: Direction, kind: FrameKind, seq: u64, body: &
     }
 }
 
-fn stored(c: &Control, leg: u32, hs: u32, tx: u64) -> bool {
+pub(crate) fn stored(c: &Control, leg: u32, hs: u32, tx: u64) -> bool {
     matches!(c, Control::Stored { cursor, .. } if *cursor == Cursor { leg, hs, tx })
 }
 
 /// A desk with the audit recipient set, an employee and an agent.
-fn setup() -> (Fx, Dev, Party, Party) {
+pub(crate) fn setup() -> (Fx, Dev, Party, Party) {
     let fx = Fx::new();
     set_audit(&fx);
     let (dev, e) = employee(&fx, "e100");
