@@ -21,7 +21,7 @@ use verity_device::proto::AgentProfile;
 /// The database's file name in the data directory.
 pub const DATABASE_FILE: &str = "desk.sqlite3";
 /// The schema version this desk writes.
-pub const SCHEMA_VERSION: u32 = 14;
+pub const SCHEMA_VERSION: u32 = 15;
 
 mod checkins;
 mod console;
@@ -146,6 +146,8 @@ CREATE TABLE agents (
     support::MIGRATION,
     // 14: scam drills: the reserved drill list, drills, their targets, the programme.
     drills::MIGRATION,
+    // 15: the console's passkey ceremonies in the database, not in one desk's memory.
+    console::MIGRATION_CEREMONIES,
 ];
 
 /// The SQLite store.

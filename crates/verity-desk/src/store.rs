@@ -1135,6 +1135,27 @@ pub trait ConsoleStore {
         setup_hash: &str,
         setup_expires_at: u64,
     ) -> Result<bool, StoreError>;
+    /// Keeps a passkey ceremony's state (JSON, no secret: the challenge the browser was given)
+    /// under `id_hash` until `expires_at`, so that any desk on the database can finish it;
+    /// forgets expired ones, and the oldest past `max`.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn put_ceremony(
+        &self,
+        id_hash: &str,
+        state: &str,
+        now: u64,
+        expires_at: u64,
+        max: u32,
+    ) -> Result<(), StoreError>;
+    /// Takes a ceremony's state once (it is deleted as it is read); `None` when unknown, taken
+    /// already or expired at `now`.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn take_ceremony(&self, id_hash: &str, now: u64) -> Result<Option<String>, StoreError>;
+
     /// Keeps a pending setup (and forgets expired ones).
     ///
     /// # Errors

@@ -7,8 +7,24 @@ use crate::{PasskeyError, B64};
 
 /// A credential ID (§4 "Credential ID"): 1 to 1023 bytes chosen by the authenticator. In JSON it
 /// is base64url without padding; the desk can key its table by the bytes or that text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "Vec<u8>", into = "Vec<u8>")]
 pub struct CredentialId(Vec<u8>);
+
+impl TryFrom<Vec<u8>> for CredentialId {
+    type Error = &'static str;
+    fn try_from(bytes: Vec<u8>) -> Result<Self, Self::Error> {
+        CredentialId::new(bytes).ok_or("a credential id is 1 to 1023 bytes")
+    }
+}
+
+impl From<CredentialId> for Vec<u8> {
+    fn from(id: CredentialId) -> Vec<u8> {
+        id.0
+    }
+}
 
 impl CredentialId {
     /// Wraps raw bytes; `None` unless 1 to 1023 bytes long.

@@ -101,7 +101,7 @@ mod error;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 use url::{Host, Url};
@@ -141,9 +141,10 @@ pub struct RelyingParty {
     rp_id_hash: [u8; 32],
 }
 
-/// A registration in progress: keep it in memory, hand it back once to
-/// [`RelyingParty::finish_registration`].
-#[derive(Debug)]
+/// A registration in progress: keep it (in memory, or serialised where several servers share
+/// the ceremonies: it holds no secret, only the challenge the browser was given), hand it back
+/// once to [`RelyingParty::finish_registration`].
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RegistrationState {
     challenge: [u8; CHALLENGE_LEN],
     user_handle: Vec<u8>,
@@ -158,9 +159,9 @@ impl RegistrationState {
     }
 }
 
-/// A sign-in in progress: keep it in memory, hand it back once to
+/// A sign-in in progress: kept as [`RegistrationState`] is, handed back once to
 /// [`RelyingParty::finish_authentication`].
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct AuthenticationState {
     challenge: [u8; CHALLENGE_LEN],
     allow: Option<Vec<CredentialId>>,

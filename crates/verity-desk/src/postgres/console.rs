@@ -10,6 +10,17 @@ use crate::store::{
 use postgres::{GenericClient, Row};
 
 /// Migration 2: the console's tables.
+/// Passkey ceremonies waiting for their `finish` (migration 7).
+pub(super) const MIGRATION_CEREMONIES: &str = r"
+CREATE TABLE console_ceremonies (
+    id_hash TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX console_ceremonies_by_time ON console_ceremonies (created_at);
+";
+
 pub(super) const MIGRATION: &str = r"
 CREATE TABLE admins (
     id BIGSERIAL PRIMARY KEY,
@@ -246,6 +257,52 @@ impl ConsoleStore for PgStore {
                     .map_err(db)?;
             }
             Ok(true)
+        })
+    }
+
+    fn put_ceremony(
+        &self,
+        id_hash: &str,
+        state: &str,
+        now: u64,
+        expires_at: u64,
+        max: u32,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM console_ceremonies WHERE expires_at <= $1",
+                &[&to_i64(now)],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "DELETE FROM console_ceremonies WHERE id_hash IN (SELECT id_hash FROM \
+                 console_ceremonies ORDER BY created_at DESC, id_hash OFFSET $1)",
+                &[&i64::from(max.saturating_sub(1))],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "INSERT INTO console_ceremonies (id_hash, state, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+                &[&id_hash, &state, &to_i64(now), &to_i64(expires_at)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn take_ceremony(&self, id_hash: &str, now: u64) -> Result<Option<String>, StoreError> {
+        self.read(|c| {
+            let row = c
+                .query_opt(
+                    "DELETE FROM console_ceremonies WHERE id_hash = $1 \
+                     RETURNING state, expires_at",
+                    &[&id_hash],
+                )
+                .map_err(db)?;
+            Ok(match row {
+                Some(r) if col::<i64>(&r, 1)? > to_i64(now) => Some(col::<String>(&r, 0)?),
+                _ => None,
+            })
         })
     }
 

@@ -37,7 +37,7 @@ mod tests;
 pub use pool::Pool;
 
 /// The schema version this desk writes on PostgreSQL.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Migrations, in order, each in parts run one after the other; `verity_schema.version` says
 /// how many ran.
@@ -144,6 +144,8 @@ CREATE TABLE agents (
     &[support::MIGRATION],
     // 6: several desks on one database: the desks alive and their support connections.
     &[bus::MIGRATION],
+    // 7: the console's passkey ceremonies in the database, not in one desk's memory.
+    &[console::MIGRATION_CEREMONIES],
 ];
 
 /// A database error as a [`StoreError`] (the driver's messages carry no password).

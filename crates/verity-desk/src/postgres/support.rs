@@ -482,15 +482,28 @@ impl SupportStore for PgStore {
         &self,
         session_id: &str,
         agent_id: &str,
+        capacity: u32,
         expires_at: u64,
     ) -> Result<bool, StoreError> {
-        self.read(|c| {
-            Ok(c.execute(
-                "UPDATE support_sessions SET state = 'offered', offered_to = $2, \
-                 offer_expires_at = $3 WHERE session_id = $1 AND state = 'queued'",
-                &[&session_id, &agent_id, &to_i64(expires_at)],
-            )
-            .map_err(db)?
+        self.write(|tx| {
+            // The agent's offers and claims one after the other, whichever desk decides: its
+            // load is counted right.
+            lock(tx, &format!("support-agent:{agent_id}"))?;
+            Ok(tx
+                .execute(
+                    "UPDATE support_sessions SET state = 'offered', offered_to = $2, \
+                     offer_expires_at = $3 WHERE session_id = $1 AND state = 'queued' \
+                     AND (SELECT COUNT(*) FROM support_sessions WHERE \
+                     (state = 'assigned' AND agent_id = $2) OR \
+                     (state = 'offered' AND offered_to = $2)) < $4",
+                    &[
+                        &session_id,
+                        &agent_id,
+                        &to_i64(expires_at),
+                        &i64::from(capacity),
+                    ],
+                )
+                .map_err(db)?
                 == 1)
         })
     }

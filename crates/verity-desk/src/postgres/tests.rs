@@ -999,7 +999,7 @@ mod support {
         assert!(s
             .open_support_session(&c::session("held", "e1", 100))
             .unwrap());
-        assert!(s.offer_session("held", "a", 130).unwrap());
+        assert!(s.offer_session("held", "a", 99, 130).unwrap());
         let (locked_tx, locked) = std::sync::mpsc::channel();
         let holder = {
             let s = std::sync::Arc::clone(&s);
@@ -1024,6 +1024,10 @@ mod support {
             ClaimOutcome::Claimed
         );
         holder.join().unwrap();
+    }
+    #[test]
+    fn racing_offers_to_one_agent_stop_at_its_capacity() {
+        c::racing_offers_to_one_agent_stop_at_its_capacity(&store());
     }
 
     #[test]

@@ -179,7 +179,6 @@ pub struct Desk {
     console_key: Zeroizing<[u8; 32]>,
     clock: Arc<dyn Clock>,
     config: DeskConfig,
-    passkeys: passkeys::Ceremonies,
     hub: Arc<crate::support::Hub>,
     /// News to the other desks on the database, once `serve` started it.
     bus: std::sync::OnceLock<Box<dyn crate::support::Bus>>,
@@ -283,7 +282,6 @@ impl Desk {
             org_name: org.name,
             clock,
             config,
-            passkeys: passkeys::Ceremonies::default(),
             hub: Arc::default(),
             bus: std::sync::OnceLock::new(),
         })

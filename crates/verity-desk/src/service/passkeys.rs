@@ -1,7 +1,7 @@
 //! The console's passkeys (WebAuthn, `crates/verity-passkey`): registering one to the signed-in
 //! account, signing in with one (usernameless: the authenticator names the account), re-
-//! authenticating with one, removing one. Ceremonies wait in memory under a random id for at
-//! most [`verity_passkey::CEREMONY_TIMEOUT_SECS`], are used once, and a registration or re-
+//! authenticating with one, removing one. Ceremonies wait in the store (so that any desk on the
+//! database can finish one a desk started) under the hash of a random id for at most [`verity_passkey::CEREMONY_TIMEOUT_SECS`], are used once, and a registration or re-
 //! authentication is bound to the session that started it. A sign-in is admitted against the
 //! same lockout as the passphrase (5 failures per account, 20 per address in 15 minutes) before
 //! its signature is judged; every failure is in the operation log; a signature counter that went
@@ -10,9 +10,7 @@
 use super::console::{ConsoleError, ConsoleSession, Me, SignedIn};
 use super::Desk;
 use crate::store::PasskeyRecord;
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use url::Url;
 use verity_device::proto;
 use verity_passkey::{
@@ -21,10 +19,12 @@ use verity_passkey::{
 };
 
 /// The most ceremonies waiting at once (older ones are dropped first).
-const MAX_WAITING: usize = 1000;
+const MAX_WAITING: u32 = 1000;
 /// The longest passkey label.
 const MAX_LABEL_CHARS: usize = 64;
 
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 enum Pending {
     Register {
         admin_id: i64,
@@ -41,48 +41,40 @@ enum Pending {
     },
 }
 
-/// Passkey ceremonies waiting for their `finish`.
-#[derive(Default)]
-pub struct Ceremonies {
-    waiting: Mutex<HashMap<String, (u64, Pending)>>,
+/// How a ceremony's id is kept in the database: SHA-256, hex (the id is a bearer handle).
+fn ceremony_key(id: &str) -> String {
+    proto::sha256_hex(format!("verity-passkey-ceremony-v1:{id}").as_bytes())
 }
 
-impl std::fmt::Debug for Ceremonies {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ceremonies").finish_non_exhaustive()
-    }
-}
-
-impl Ceremonies {
-    fn put(&self, now: u64, pending: Pending) -> Result<String, ConsoleError> {
+impl Desk {
+    /// Keeps a ceremony in the store (any desk on the database may finish it); its id.
+    fn ceremony_put(&self, now: u64, pending: &Pending) -> Result<String, ConsoleError> {
         let mut raw = [0u8; 32];
         proto::random_bytes(&mut raw)?;
         let id = proto::b64(&raw);
-        let mut w = self
-            .waiting
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        w.retain(|_, (at, _)| now.saturating_sub(*at) <= CEREMONY_TIMEOUT_SECS);
-        while w.len() >= MAX_WAITING {
-            let Some(oldest) = w
-                .iter()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            w.remove(&oldest);
-        }
-        w.insert(id.clone(), (now, pending));
+        let state = serde_json::to_string(pending).map_err(|e| {
+            tracing::error!(error = %e, "cannot keep a passkey ceremony");
+            ConsoleError::internal()
+        })?;
+        self.store.put_ceremony(
+            &ceremony_key(&id),
+            &state,
+            now,
+            now + CEREMONY_TIMEOUT_SECS,
+            MAX_WAITING,
+        )?;
         Ok(id)
     }
 
-    fn take(&self, id: &str) -> Option<Pending> {
-        self.waiting
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(id)
-            .map(|(_, p)| p)
+    /// Takes a ceremony once; `None` when unknown, used or expired.
+    fn ceremony_take(&self, id: &str) -> Result<Option<Pending>, ConsoleError> {
+        let now = self.clock.now();
+        let Some(state) = self.store.take_ceremony(&ceremony_key(id), now)? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_str(&state)
+            .map_err(|e| tracing::error!(error = %e, "a stored passkey ceremony is unreadable"))
+            .ok())
     }
 }
 
@@ -161,9 +153,9 @@ impl Desk {
                 tracing::error!(error = %e, "cannot start a passkey registration");
                 ConsoleError::internal()
             })?;
-        let ceremony = self.passkeys.put(
+        let ceremony = self.ceremony_put(
             now,
-            Pending::Register {
+            &Pending::Register {
                 admin_id: s.admin.id,
                 session: s.session.token_hash.clone(),
                 state,
@@ -189,7 +181,7 @@ impl Desk {
             admin_id,
             session,
             state,
-        }) = self.passkeys.take(ceremony)
+        }) = self.ceremony_take(ceremony)?
         else {
             return Err(stale());
         };
@@ -268,7 +260,7 @@ impl Desk {
         let (state, options) = rp(origin)?
             .start_authentication(None, now)
             .map_err(|_| ConsoleError::internal())?;
-        let ceremony = self.passkeys.put(now, Pending::SignIn { state })?;
+        let ceremony = self.ceremony_put(now, &Pending::SignIn { state })?;
         Ok(Ceremony { ceremony, options })
     }
 
@@ -349,7 +341,7 @@ impl Desk {
         credential: &[u8],
         peer: IpAddr,
     ) -> Result<SignedIn, ConsoleError> {
-        let Some(Pending::SignIn { state }) = self.passkeys.take(ceremony) else {
+        let Some(Pending::SignIn { state }) = self.ceremony_take(ceremony)? else {
             return Err(stale());
         };
         let admin = self.judge(
@@ -385,9 +377,9 @@ impl Desk {
         let (state, options) = rp(origin)?
             .start_authentication(Some(&allow), now)
             .map_err(|_| ConsoleError::internal())?;
-        let ceremony = self.passkeys.put(
+        let ceremony = self.ceremony_put(
             now,
-            Pending::Reauth {
+            &Pending::Reauth {
                 admin_id: s.admin.id,
                 session: s.session.token_hash.clone(),
                 state,
@@ -412,7 +404,7 @@ impl Desk {
             admin_id,
             session,
             state,
-        }) = self.passkeys.take(ceremony)
+        }) = self.ceremony_take(ceremony)?
         else {
             return Err(stale());
         };

@@ -1403,15 +1403,15 @@ impl Desk {
                 region: &s.region,
                 language: &s.language,
             };
-            let Some(agent_id) =
-                routing::pick(&candidates, need, &declined, now).map(|c| c.agent_id.clone())
+            let Some((agent_id, capacity)) = routing::pick(&candidates, need, &declined, now)
+                .map(|c| (c.agent_id.clone(), c.profile.capacity))
             else {
                 continue;
             };
             let expires_at = now + OFFER_SECS;
             if !self
                 .store
-                .offer_session(&s.session_id, &agent_id, expires_at)?
+                .offer_session(&s.session_id, &agent_id, capacity, expires_at)?
             {
                 continue;
             }

@@ -9,6 +9,17 @@ use crate::store::{
 use rusqlite::{params, OptionalExtension};
 
 /// Schema 9.
+/// Passkey ceremonies waiting for their `finish` (migration 15).
+pub(super) const MIGRATION_CEREMONIES: &str = r"
+CREATE TABLE console_ceremonies (
+    id_hash TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX console_ceremonies_by_time ON console_ceremonies (created_at);
+";
+
 pub(super) const MIGRATION: &str = r"
 ALTER TABLE enroll_codes ADD COLUMN revoked_at INTEGER;
 CREATE TABLE admins (
@@ -267,6 +278,49 @@ impl ConsoleStore for SqliteStore {
                     .map_err(db)?;
             }
             Ok(true)
+        })
+    }
+
+    fn put_ceremony(
+        &self,
+        id_hash: &str,
+        state: &str,
+        now: u64,
+        expires_at: u64,
+        max: u32,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM console_ceremonies WHERE expires_at <= ?1",
+                [to_i64(now)],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "DELETE FROM console_ceremonies WHERE id_hash IN (SELECT id_hash FROM \
+                 console_ceremonies ORDER BY created_at DESC, id_hash LIMIT -1 OFFSET ?1)",
+                [i64::from(max.saturating_sub(1))],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "INSERT INTO console_ceremonies (id_hash, state, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![id_hash, state, to_i64(now), to_i64(expires_at)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn take_ceremony(&self, id_hash: &str, now: u64) -> Result<Option<String>, StoreError> {
+        self.write(|tx| {
+            tx.query_row(
+                "DELETE FROM console_ceremonies WHERE id_hash = ?1 RETURNING state, expires_at",
+                [id_hash],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .optional()
+            .map_err(db)
+            .map(|row| row.and_then(|(state, exp)| (exp > to_i64(now)).then_some(state)))
         })
     }
 

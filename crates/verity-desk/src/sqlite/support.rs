@@ -458,14 +458,18 @@ impl SupportStore for SqliteStore {
         &self,
         session_id: &str,
         agent_id: &str,
+        capacity: u32,
         expires_at: u64,
     ) -> Result<bool, StoreError> {
         self.write(|tx| {
             Ok(tx
                 .execute(
                     "UPDATE support_sessions SET state = 'offered', offered_to = ?2, \
-                     offer_expires_at = ?3 WHERE session_id = ?1 AND state = 'queued'",
-                    params![session_id, agent_id, to_i64(expires_at)],
+                     offer_expires_at = ?3 WHERE session_id = ?1 AND state = 'queued' \
+                     AND (SELECT COUNT(*) FROM support_sessions WHERE \
+                     (state = 'assigned' AND agent_id = ?2) OR \
+                     (state = 'offered' AND offered_to = ?2)) < ?4",
+                    params![session_id, agent_id, to_i64(expires_at), capacity],
                 )
                 .map_err(db)?
                 == 1)
@@ -850,6 +854,10 @@ mod tests {
     #[test]
     fn claims_are_atomic_and_capacity_bound() {
         c::claims_are_atomic_and_capacity_bound(&store().1);
+    }
+    #[test]
+    fn racing_offers_to_one_agent_stop_at_its_capacity() {
+        c::racing_offers_to_one_agent_stop_at_its_capacity(&store().1);
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn assigned<S: SupportStore>(store: &S, id: &str, employee: &str) {
     assert!(store
         .open_support_session(&session(id, employee, 100))
         .unwrap());
-    assert!(store.offer_session(id, "a", 130).unwrap());
+    assert!(store.offer_session(id, "a", 99, 130).unwrap());
     assert_eq!(
         store.claim_session(id, "a", "va1.a", 99, 110, 230).unwrap(),
         ClaimOutcome::Claimed
@@ -85,9 +85,9 @@ pub fn claims_are_atomic_and_capacity_bound<S: SupportStore + Sync>(store: &S) {
     assert!(store
         .open_support_session(&session("s2", "e2", 100))
         .unwrap());
-    assert!(store.offer_session("s1", "a", 130).unwrap());
+    assert!(store.offer_session("s1", "a", 99, 130).unwrap());
     assert!(
-        !store.offer_session("s1", "b", 130).unwrap(),
+        !store.offer_session("s1", "b", 99, 130).unwrap(),
         "offered already"
     );
     // Racing claims of one offer: exactly one wins.
@@ -111,7 +111,7 @@ pub fn claims_are_atomic_and_capacity_bound<S: SupportStore + Sync>(store: &S) {
         (SessionState::Assigned, Some("a"))
     );
     // Another agent, never offered: taken. A lapsed offer: taken. Capacity: refused.
-    assert!(store.offer_session("s2", "a", 120).unwrap());
+    assert!(store.offer_session("s2", "a", 99, 120).unwrap());
     assert_eq!(
         store
             .claim_session("s2", "b", "va1.b", 3, 110, 230)
@@ -142,7 +142,7 @@ pub fn racing_claims_of_one_agent_stop_at_its_capacity<S: SupportStore + Sync>(s
         assert!(store
             .open_support_session(&session(&id, &format!("ce{i}"), 100))
             .unwrap());
-        assert!(store.offer_session(&id, "busy", 130).unwrap());
+        assert!(store.offer_session(&id, "busy", 99, 130).unwrap());
     }
     let out = race(store, |s, i| {
         s.claim_session(&format!("cap-{i}"), "busy", "va1.b", 3, 110, 230)
@@ -159,6 +159,39 @@ pub fn racing_claims_of_one_agent_stop_at_its_capacity<S: SupportStore + Sync>(s
             .count(),
         RACERS - 3
     );
+}
+
+/// Desks offering [`RACERS`] sessions to one agent at once (several desks drain one queue) offer
+/// it no more than its capacity, counting what it holds already.
+pub fn racing_offers_to_one_agent_stop_at_its_capacity<S: SupportStore + Sync>(store: &S) {
+    assigned(store, "held", "he");
+    for i in 0..RACERS {
+        let id = format!("off-{i}");
+        assert!(store
+            .open_support_session(&session(&id, &format!("oe{i}"), 100))
+            .unwrap());
+    }
+    let out = race(store, |s, i| {
+        s.offer_session(&format!("off-{i}"), "a", 4, 130).unwrap()
+    });
+    assert_eq!(out.iter().filter(|o| **o).count(), 3, "{out:?}");
+    let offered = store
+        .live_sessions()
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.state == SessionState::Offered && s.offered_to.as_deref() == Some("a"))
+        .count();
+    assert_eq!(offered, 3);
+    // At capacity: no more; one offer withdrawn: one more.
+    let next = (0..RACERS).find(|i| !out[*i]).unwrap();
+    assert!(!store
+        .offer_session(&format!("off-{next}"), "a", 4, 130)
+        .unwrap());
+    let first = (0..RACERS).find(|i| out[*i]).unwrap();
+    assert!(store.withdraw_offer(&format!("off-{first}"), "a").unwrap());
+    assert!(store
+        .offer_session(&format!("off-{next}"), "a", 4, 130)
+        .unwrap());
 }
 
 fn frame<'a>(
@@ -195,7 +228,7 @@ pub fn frames_keep_their_places<S: SupportStore>(store: &S) {
         put(&f(1, "e2a", "hs", 0, b"a")),
         FrameOutcome::Refused(FrameRefusal::NotAssigned)
     );
-    store.offer_session("s1", "a", 130).unwrap();
+    store.offer_session("s1", "a", 99, 130).unwrap();
     store
         .claim_session("s1", "a", "va1.a", 3, 110, 230)
         .unwrap();
@@ -444,7 +477,7 @@ pub fn the_rest_round_trips<S: SupportStore + Sync>(store: &S) {
     );
     assert!(store.open_session_of("nobody").unwrap().is_none());
 
-    assert!(store.offer_session("q3", "a", 500).unwrap());
+    assert!(store.offer_session("q3", "a", 99, 500).unwrap());
     assert_eq!(
         store
             .claim_session("q3", "a", "va1.a", 2, 200, 400)

@@ -336,7 +336,9 @@ pub trait SupportStore {
     /// Store failures.
     fn recent_sessions(&self, limit: u32) -> Result<Vec<SupportSessionRecord>, StoreError>;
 
-    /// Offers a queued session to `agent_id` until `expires_at` (compare-and-set on `queued`).
+    /// Offers a queued session to `agent_id` until `expires_at` (compare-and-set on `queued`),
+    /// only while the agent holds fewer than `capacity` sessions assigned or offered: desks
+    /// draining one queue together never offer an agent more than it can take.
     ///
     /// # Errors
     /// Store failures.
@@ -344,6 +346,7 @@ pub trait SupportStore {
         &self,
         session_id: &str,
         agent_id: &str,
+        capacity: u32,
         expires_at: u64,
     ) -> Result<bool, StoreError>;
     /// The agent takes the session offered to it, if it is still offered to it and the agent is

@@ -16,7 +16,11 @@ pub(super) fn call(
     body: Option<&Value>,
 ) -> RawAnswer {
     use std::io::Write as _;
-    let addr = fx.desk.as_ref().unwrap().addr();
+    let addr = fx
+        .via
+        .lock()
+        .unwrap()
+        .unwrap_or_else(|| fx.desk.as_ref().unwrap().addr());
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
         .unwrap();

@@ -322,3 +322,57 @@ fn failed_passkey_sign_ins_lock_the_account() {
     );
     assert_eq!(fin.status, 429);
 }
+
+#[test]
+fn a_ceremony_started_on_one_desk_finishes_on_another() {
+    if !on_postgres() {
+        eprintln!("skipped on SQLite: several desks need PostgreSQL");
+        return;
+    }
+    let fx = Fx::new();
+    let b = super::scaleout::Second::start(&fx);
+    let ana = sign_up(&fx, "ana", AdminRole::Analyst);
+    let key = SoftKey::new(5);
+    // Registration: started on A, finished on B.
+    let (s, start) = post(&fx, &ana, "/console/api/passkey/register/start", &json!({}));
+    assert_eq!(s, 200, "{start}");
+    let cred = key.register(&fx, &start["options"]);
+    *fx.via.lock().unwrap() = Some(b.addr());
+    let (s, done) = post(
+        &fx,
+        &ana,
+        "/console/api/passkey/register/finish",
+        &json!({"ceremony": start["ceremony"], "credential": cred, "label": "YubiKey"}),
+    );
+    assert_eq!(s, 200, "{done}");
+    // Used once, whichever desk is asked again.
+    *fx.via.lock().unwrap() = None;
+    let (s, _) = post(
+        &fx,
+        &ana,
+        "/console/api/passkey/register/finish",
+        &json!({"ceremony": start["ceremony"], "credential": cred}),
+    );
+    assert_eq!(s, 400);
+    // Sign-in: started on B, finished on A.
+    *fx.via.lock().unwrap() = Some(b.addr());
+    let start = call(
+        &fx,
+        "POST",
+        "/console/api/passkey/signin/start",
+        &[],
+        Some(&json!({})),
+    )
+    .json();
+    *fx.via.lock().unwrap() = None;
+    let fin = call(
+        &fx,
+        "POST",
+        "/console/api/passkey/signin/finish",
+        &[],
+        Some(&json!({"ceremony": start["ceremony"],
+                     "credential": key.assert(&fx, &start["options"], &handle_of(&fx, "ana"))})),
+    );
+    assert_eq!(fin.status, 200, "{:?}", fin.json());
+    assert_eq!(fin.json()["name"], "ana");
+}

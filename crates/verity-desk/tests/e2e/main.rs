@@ -94,6 +94,9 @@ struct Fx {
     clock: Arc<ManualClock>,
     desk: Option<BackgroundDesk>,
     url: String,
+    /// Where the console's requests go instead of the desk (another desk on the same database,
+    /// behind the same public URL).
+    via: Mutex<Option<std::net::SocketAddr>>,
 }
 
 impl Fx {
@@ -138,6 +141,7 @@ impl Fx {
             clock,
             desk: Some(bg),
             url,
+            via: Mutex::new(None),
         }
     }
 

@@ -13,13 +13,13 @@ use verity_device::proto::{Control, Cursor, Direction, FrameKind, Outcome, Suppo
 
 /// A second desk on the fixture's database, answering for the same public URL (as two desks
 /// behind one load balancer do).
-struct Second {
-    desk: Arc<verity_desk::Desk>,
+pub(crate) struct Second {
+    pub(crate) desk: Arc<verity_desk::Desk>,
     bg: Option<BackgroundDesk>,
 }
 
 impl Second {
-    fn start(fx: &Fx) -> Second {
+    pub(crate) fn start(fx: &Fx) -> Second {
         let desk = Arc::new(
             admin::open_desk(
                 &fx.at(),
@@ -43,7 +43,7 @@ impl Second {
         Second { desk, bg: Some(bg) }
     }
 
-    fn addr(&self) -> std::net::SocketAddr {
+    pub(crate) fn addr(&self) -> std::net::SocketAddr {
         self.bg.as_ref().unwrap().addr()
     }
 }
@@ -297,4 +297,57 @@ fn a_listener_cut_off_resyncs_its_sockets_and_their_join_reads_what_was_missed()
     assert_eq!(got, vec![1]);
     aw.quiet(Duration::from_secs(6), |m| matches!(m, Msg::Frame(_)));
     assert_eq!(status(&fx, &_e).state, SupportState::Chatting);
+}
+
+#[test]
+fn desks_draining_one_queue_offer_an_agent_no_more_than_its_capacity() {
+    if skip() {
+        return;
+    }
+    let fx = Fx::new();
+    let b = Second::start(&fx);
+    set_audit(&fx);
+    let a = agent(&fx, &profile("Mei Chan", "Accounts", &["zh-HK"], 1));
+    let mut aw = try_connect_to(&fx, b.addr(), &a, &[]).unwrap();
+    aw.online();
+    let (d1, e1) = employee(&fx, "e100");
+    let (d2, e2) = employee(&fx, "e200");
+    // Two employees open at once, one through each desk: each desk drains the queue.
+    let open_at = |to: std::net::SocketAddr, dev: &Dev, p: &Party| {
+        let a = post_to(
+            &fx,
+            to,
+            p,
+            paths::SUPPORT_OPEN,
+            &verity_device::proto::OpenRequest {
+                category: verity_device::proto::SupportCategory::Billing,
+                language: "zh-HK".into(),
+                totp: dev.code_now(&fx.clock),
+                signals: dev.ctx.signals.clone(),
+            },
+        );
+        assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| open_at(super::support::addr(&fx), &d1, &e1));
+        s.spawn(|| open_at(b.addr(), &d2, &e2));
+    });
+    let first = aw.offer();
+    // Capacity 1: one offer, whichever desk made it; the sweeps of both desks make no other.
+    aw.quiet(Duration::from_secs(3), is_offer);
+    aw.send(&Control::Accept {
+        session_id: first.clone(),
+    });
+    aw.ctl(
+        "assigned",
+        |c| matches!(c, Control::Assigned { session_id, .. } if *session_id == first),
+    );
+    aw.quiet(Duration::from_secs(2), is_offer);
+    // The first closes: the second is offered.
+    aw.send(&Control::Close {
+        session_id: first.clone(),
+        outcome: Outcome::Resolved,
+    });
+    let second = aw.offer();
+    assert_ne!(second, first);
 }

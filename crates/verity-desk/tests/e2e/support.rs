@@ -98,6 +98,17 @@ pub(crate) fn agent(fx: &Fx, p: &AgentProfile) -> Party {
 }
 
 pub(crate) fn post(fx: &Fx, p: &Party, path: &str, body: &impl serde::Serialize) -> RawAnswer {
+    post_to(fx, addr(fx), p, path, body)
+}
+
+/// As [`post`], to the desk at `to` (another desk on the same database).
+pub(crate) fn post_to(
+    fx: &Fx,
+    to: std::net::SocketAddr,
+    p: &Party,
+    path: &str,
+    body: &impl serde::Serialize,
+) -> RawAnswer {
     let client = DeskClient::new(&fx.url, &Default::default()).unwrap();
     let req = client
         .prepare(
@@ -109,7 +120,7 @@ pub(crate) fn post(fx: &Fx, p: &Party, path: &str, body: &impl serde::Serialize)
             fx.clock.as_ref(),
         )
         .unwrap();
-    send_raw(addr(fx), &req, &[])
+    send_raw(to, &req, &[])
 }
 
 pub(crate) fn open(fx: &Fx, dev: &Dev, p: &Party, category: SupportCategory) -> RawAnswer {
