@@ -31,6 +31,20 @@ pub(crate) const MAX_ENTRIES: usize = 32;
 /// at most a few hundred bytes). Well under the 4 KiB page, so a block's row stays on its page.
 pub(crate) const MAX_BYTES: usize = 1024;
 
+/// Entries a block is filled to when it is written whole (a snapshot; a block an edit made
+/// outgrow [`MAX_ENTRIES`] or [`MAX_BYTES`], split): the rest is room, so that an entry added
+/// later changes the block's row in place instead of splitting it and inserting a row (and
+/// its index entry) for the one entry that did not fit.
+pub(crate) const FILL_ENTRIES: usize = 28;
+
+/// The size at which a block written whole is closed: [`MAX_BYTES`] in the same proportion.
+pub(crate) const FILL_BYTES: usize = MAX_BYTES / MAX_ENTRIES * FILL_ENTRIES;
+
+/// Whether a block being written whole, `count` entries and `len` bytes so far, is closed.
+fn filled(count: usize, len: usize) -> bool {
+    count >= FILL_ENTRIES || len >= FILL_BYTES
+}
+
 /// A block [`Editor`] may grow to in memory before it writes it out (split into full blocks).
 const MAX_OPEN: usize = 16 * MAX_ENTRIES;
 
@@ -120,9 +134,9 @@ impl Encoder {
         self.count += 1;
     }
 
-    /// Whether the block is full.
+    /// Whether the block is full (filled, leaving room for later additions).
     pub(crate) fn full(&self) -> bool {
-        self.count >= MAX_ENTRIES || self.data.len() >= MAX_BYTES
+        filled(self.count, self.data.len())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -471,8 +485,9 @@ impl Spliced {
     }
 
     /// The block's bytes as blocks [`Encoder`] would write (none when it is empty): the bytes
-    /// as they are when they fit one block, else split where the encoder closes a block, each
-    /// new block's first entry re-encoded whole and the other entries copied.
+    /// as they are when they fit one block (up to [`MAX_ENTRIES`], the last entry starting
+    /// before [`MAX_BYTES`]), else split where the encoder closes a block (filled, with room),
+    /// each new block's first entry re-encoded whole and the other entries copied.
     fn into_blocks(self, end: &End) -> Result<Vec<Written>, StoreError> {
         if self.count == 0 {
             return Ok(Vec::new());
@@ -494,7 +509,7 @@ impl Spliced {
             value.extend_from_slice(prev.get(..p.shared).unwrap_or_default());
             value.extend_from_slice(data.get(p.suffix.0..p.suffix.1).unwrap_or_default());
             match block.as_mut() {
-                Some((_, n, d)) if *n < MAX_ENTRIES && d.len() < MAX_BYTES => {
+                Some((_, n, d)) if !filled(*n, d.len()) => {
                     d.extend_from_slice(data.get(pos..p.end).unwrap_or_default());
                     *n += 1;
                 }
@@ -962,7 +977,12 @@ mod tests {
                 && usize::try_from(*b).unwrap() < MAX_BYTES + 200));
         assert!(sizes
             .iter()
-            .any(|(k, n, _)| *k == 2 && usize::try_from(*n).unwrap() < MAX_ENTRIES - 1));
+            .any(|(k, n, _)| *k == 2 && usize::try_from(*n).unwrap() < FILL_ENTRIES - 1));
+        // Short values: every block but each kind's last filled to leave room.
+        let kind1: Vec<i64> = sizes.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
+        assert!(kind1[..kind1.len() - 1]
+            .iter()
+            .all(|n| usize::try_from(*n).unwrap() == FILL_ENTRIES));
         for (kind, v, a) in &want {
             assert_eq!(lookup(&conn, *kind, v).unwrap(), Some(*a));
         }
@@ -1050,9 +1070,23 @@ mod tests {
         Ok(out)
     }
 
-    /// The blocks the encoder writes for entries in order, closing each when full (as
-    /// [`BlockWriter`] does).
+    /// The blocks an edited block's entries are written as: one block as the encoder writes
+    /// it when they fit one (up to [`MAX_ENTRIES`], the last one starting before
+    /// [`MAX_BYTES`]), else the encoder's blocks closed when filled (as [`BlockWriter`]
+    /// writes them).
     fn encode_all<'a>(entries: impl IntoIterator<Item = (&'a String, &'a Attrs)>) -> Vec<Written> {
+        let entries: Vec<_> = entries.into_iter().collect();
+        let mut whole = Encoder::default();
+        for (v, a) in &entries {
+            whole.push(v, a);
+        }
+        let mut but_last = Encoder::default();
+        for (v, a) in entries.iter().take(entries.len().saturating_sub(1)) {
+            but_last.push(v, a);
+        }
+        if !whole.is_empty() && whole.count <= MAX_ENTRIES && but_last.data.len() < MAX_BYTES {
+            return vec![whole.take()];
+        }
         let mut blocks = Vec::new();
         let mut enc = Encoder::default();
         for (v, a) in entries {
@@ -1159,6 +1193,65 @@ mod tests {
         }
         // The rounds reached every case.
         assert!(splits > 100 && emptied > 0, "{splits} {emptied}");
+    }
+
+    fn rows(conn: &Connection) -> Vec<(i64, String, i64)> {
+        conn.prepare("SELECT id, first, count FROM feed_block ORDER BY kind, first")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// A snapshot's blocks keep room: entries added to a block up to [`MAX_ENTRIES`] change its
+    /// row in place (same rows, same ids); one more splits it into filled blocks.
+    #[test]
+    fn additions_fill_a_blocks_room_before_it_splits() {
+        let conn = db();
+        let mut w = BlockWriter::new(&conn).unwrap();
+        // Even numbers written; odd ones added below.
+        let v = |i: usize| format!("+852{:08}", 30_000_000 + i);
+        let blocks = 5;
+        for i in 0..blocks * FILL_ENTRIES {
+            w.push(1, &v(2 * i), &attrs(1)).unwrap();
+        }
+        w.finish().unwrap();
+        let before = rows(&conn);
+        assert_eq!(before.len(), blocks);
+        let room = MAX_ENTRIES - FILL_ENTRIES;
+        let mut ed = Editor::new(&conn);
+        for b in 0..blocks {
+            for j in 0..room {
+                let i = b * FILL_ENTRIES + j;
+                assert_eq!(ed.upsert(1, &v(2 * i + 1), attrs(2)).unwrap(), None);
+            }
+        }
+        ed.finish().unwrap();
+        let after = rows(&conn);
+        let full = i64::try_from(MAX_ENTRIES).unwrap();
+        assert_eq!(
+            after,
+            before
+                .iter()
+                .map(|(id, first, _)| (*id, first.clone(), full))
+                .collect::<Vec<_>>()
+        );
+        // One more in the first block: it splits, filled first.
+        let mut ed = Editor::new(&conn);
+        ed.upsert(1, &v(2 * room + 1), attrs(2)).unwrap();
+        ed.finish().unwrap();
+        let split = rows(&conn);
+        assert_eq!(split.len(), blocks + 1);
+        assert_eq!(
+            (split[0].0, split[0].2, split[1].2),
+            (
+                before[0].0,
+                i64::try_from(FILL_ENTRIES).unwrap(),
+                full + 1 - i64::try_from(FILL_ENTRIES).unwrap()
+            )
+        );
+        assert_eq!(all(&conn).len(), blocks * MAX_ENTRIES + 1);
     }
 
     #[test]
