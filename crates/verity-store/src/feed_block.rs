@@ -27,14 +27,17 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// against 4.8 s).
 pub(crate) const MAX_ENTRIES: usize = 32;
 
-/// The size at which a block is closed (the last entry may take it past this by one entry of
-/// at most a few hundred bytes). Well under the 4 KiB page, so a block's row stays on its page.
+/// The size a block's entries may start within (the last entry may take it past this by one
+/// entry of at most a few hundred bytes); an edited block that outgrows it is split. Well under
+/// the 4 KiB page, so a block's row stays on its page.
 pub(crate) const MAX_BYTES: usize = 1024;
 
 /// Entries a block is filled to when it is written whole (a snapshot; a block an edit made
 /// outgrow [`MAX_ENTRIES`] or [`MAX_BYTES`], split): the rest is room, so that an entry added
 /// later changes the block's row in place instead of splitting it and inserting a row (and
-/// its index entry) for the one entry that did not fit.
+/// its index entry) for the one entry that did not fit. A delta of 1% of the list (additions
+/// and removals spread over it) then took about 8% less CPU at 3M entries; the snapshot no more
+/// (docs/benchmarks.md, "The block editor in place, blocks with room").
 pub(crate) const FILL_ENTRIES: usize = 28;
 
 /// The size at which a block written whole is closed: [`MAX_BYTES`] in the same proportion.
@@ -45,7 +48,7 @@ fn filled(count: usize, len: usize) -> bool {
     count >= FILL_ENTRIES || len >= FILL_BYTES
 }
 
-/// A block [`Editor`] may grow to in memory before it writes it out (split into full blocks).
+/// A block [`Editor`] may grow to in memory before it writes it out (split into filled blocks).
 const MAX_OPEN: usize = 16 * MAX_ENTRIES;
 
 /// An entry's fields after its value. Campaign and source are `feed_string` ids.
