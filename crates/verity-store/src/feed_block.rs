@@ -5,7 +5,8 @@
 //! kind (at most about [`MAX_BYTES`] bytes, so a block never spills into overflow pages),
 //! prefix-compressed against the entry before. A snapshot writes one row per block; a lookup
 //! reads one block (the one whose first value is the greatest not above the value sought) and
-//! scans at most [`MAX_ENTRIES`] entries; a delta rewrites the blocks it touches.
+//! scans at most [`MAX_ENTRIES`] entries; a delta rewrites the blocks it touches, editing their
+//! bytes in place ([`Spliced`]: an entry spliced in or out, only the entry after it re-encoded).
 //!
 //! Invariants, kept by [`BlockWriter`] and [`Editor`] (the only writers):
 //! - `first` is the block's first value; within a kind, blocks partition the values: every value
@@ -26,11 +27,28 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// against 4.8 s).
 pub(crate) const MAX_ENTRIES: usize = 32;
 
-/// The size at which a block is closed (the last entry may take it past this by one entry of
-/// at most a few hundred bytes). Well under the 4 KiB page, so a block's row stays on its page.
+/// The size a block's entries may start within (the last entry may take it past this by one
+/// entry of at most a few hundred bytes); an edited block that outgrows it is split. Well under
+/// the 4 KiB page, so a block's row stays on its page.
 pub(crate) const MAX_BYTES: usize = 1024;
 
-/// A block [`Editor`] may grow to in memory before it writes it out (split into full blocks).
+/// Entries a block is filled to when it is written whole (a snapshot; a block an edit made
+/// outgrow [`MAX_ENTRIES`] or [`MAX_BYTES`], split): the rest is room, so that an entry added
+/// later changes the block's row in place instead of splitting it and inserting a row (and
+/// its index entry) for the one entry that did not fit. A delta of 1% of the list (additions
+/// and removals spread over it) then took about 8% less CPU at 3M entries; the snapshot no more
+/// (docs/benchmarks.md, "The block editor in place, blocks with room").
+pub(crate) const FILL_ENTRIES: usize = 28;
+
+/// The size at which a block written whole is closed: [`MAX_BYTES`] in the same proportion.
+pub(crate) const FILL_BYTES: usize = MAX_BYTES / MAX_ENTRIES * FILL_ENTRIES;
+
+/// Whether a block being written whole, `count` entries and `len` bytes so far, is closed.
+fn filled(count: usize, len: usize) -> bool {
+    count >= FILL_ENTRIES || len >= FILL_BYTES
+}
+
+/// A block [`Editor`] may grow to in memory before it writes it out (split into filled blocks).
 const MAX_OPEN: usize = 16 * MAX_ENTRIES;
 
 /// An entry's fields after its value. Campaign and source are `feed_string` ids.
@@ -61,6 +79,38 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::corrupt(Data::FeedBlocks, what)
 }
 
+/// The start of an entry: how many bytes its value shares with the value before it, and the
+/// length of the rest, which follows.
+fn put_header(out: &mut Vec<u8>, shared: usize, suffix: usize) {
+    put_varint(out, shared as u64);
+    put_varint(out, suffix as u64);
+}
+
+/// An entry's fields: flags, campaign and source ids, the date added.
+fn put_attrs(out: &mut Vec<u8>, a: &Attrs) {
+    let mut flags = a.category & CATEGORY_MASK;
+    if a.alert {
+        flags |= ALERT;
+    }
+    if a.campaign.is_some() {
+        flags |= HAS_CAMPAIGN;
+    }
+    if a.source.is_some() {
+        flags |= HAS_SOURCE;
+    }
+    out.push(flags);
+    for id in [a.campaign, a.source].into_iter().flatten() {
+        put_varint(out, u64::try_from(id).unwrap_or(0));
+    }
+    // Zigzag: dates before 1970 are unlikely but valid.
+    put_varint(out, ((a.added << 1) ^ (a.added >> 63)).cast_unsigned());
+}
+
+/// How many leading bytes `a` and `b` share.
+fn shared_len(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
 /// Encodes entries in value order into one block's bytes.
 #[derive(Debug, Default)]
 pub(crate) struct Encoder {
@@ -78,37 +128,18 @@ impl Encoder {
             self.first.clear();
             self.first.push_str(value);
         }
-        let shared = self.prev.iter().zip(v).take_while(|(x, y)| x == y).count();
-        put_varint(&mut self.data, shared as u64);
-        put_varint(&mut self.data, (v.len() - shared) as u64);
+        let shared = shared_len(&self.prev, v);
+        put_header(&mut self.data, shared, v.len() - shared);
         self.data.extend_from_slice(&v[shared..]);
-        let mut flags = a.category & CATEGORY_MASK;
-        if a.alert {
-            flags |= ALERT;
-        }
-        if a.campaign.is_some() {
-            flags |= HAS_CAMPAIGN;
-        }
-        if a.source.is_some() {
-            flags |= HAS_SOURCE;
-        }
-        self.data.push(flags);
-        for id in [a.campaign, a.source].into_iter().flatten() {
-            put_varint(&mut self.data, u64::try_from(id).unwrap_or(0));
-        }
-        // Zigzag: dates before 1970 are unlikely but valid.
-        put_varint(
-            &mut self.data,
-            ((a.added << 1) ^ (a.added >> 63)).cast_unsigned(),
-        );
+        put_attrs(&mut self.data, a);
         self.prev.clear();
         self.prev.extend_from_slice(v);
         self.count += 1;
     }
 
-    /// Whether the block is full.
+    /// Whether the block is full (filled, leaving room for later additions).
     pub(crate) fn full(&self) -> bool {
-        self.count >= MAX_ENTRIES || self.data.len() >= MAX_BYTES
+        filled(self.count, self.data.len())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -128,6 +159,134 @@ impl Encoder {
     }
 }
 
+/// One entry's parts, as read at a position of a block's bytes.
+#[derive(Debug, Clone, Copy)]
+struct Parsed {
+    /// Bytes its value shares with the value before it.
+    shared: usize,
+    /// Where the rest of its value is (`data[suffix.0..suffix.1]`); its fields follow.
+    suffix: (usize, usize),
+    attrs: Attrs,
+    /// Where the next entry starts.
+    end: usize,
+}
+
+// The readers below run for every entry a block edit passes (a fifth of a delta's time before
+// they were inlined, with the release profile's `opt-level = "s"`).
+#[inline]
+fn byte_at(data: &[u8], pos: &mut usize) -> Result<u8, StoreError> {
+    let b = *data.get(*pos).ok_or_else(|| corrupt("truncated"))?;
+    *pos += 1;
+    Ok(b)
+}
+
+#[inline]
+fn varint_at(data: &[u8], pos: &mut usize) -> Result<u64, StoreError> {
+    // Most varints of a block (prefix and suffix lengths, flags' ids) are one byte.
+    if let Some(&b) = data.get(*pos) {
+        if b < 0x80 {
+            *pos += 1;
+            return Ok(u64::from(b));
+        }
+    }
+    long_varint_at(data, pos)
+}
+
+fn long_varint_at(data: &[u8], pos: &mut usize) -> Result<u64, StoreError> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = byte_at(data, pos)?;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err(corrupt("varint too long"))
+}
+
+#[inline]
+fn id_at(data: &[u8], pos: &mut usize) -> Result<i64, StoreError> {
+    i64::try_from(varint_at(data, pos)?)
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| corrupt("bad string id"))
+}
+
+/// Reads the entry at `pos`, checking it: `prev` is the value before it (`first`: there is
+/// none). Every check of a block's bytes is here: lengths, the prefix, the order of values,
+/// the flags and ids.
+#[inline]
+fn parse(data: &[u8], pos: usize, prev: &[u8], first: bool) -> Result<Parsed, StoreError> {
+    let mut p = pos;
+    let shared = usize::try_from(varint_at(data, &mut p)?).map_err(|_| corrupt("prefix"))?;
+    let len = usize::try_from(varint_at(data, &mut p)?).map_err(|_| corrupt("length"))?;
+    if shared > prev.len() || (first && shared != 0) {
+        return Err(corrupt("prefix longer than the previous value"));
+    }
+    let end = p
+        .checked_add(len)
+        .filter(|e| *e <= data.len())
+        .ok_or_else(|| corrupt("truncated value"))?;
+    // Values strictly increase: the new one differs from the previous after `shared` bytes
+    // and is greater there (or is longer, when the previous ends at `shared`).
+    if !first {
+        let ok = match (prev.get(shared), data.get(p)) {
+            (Some(old), Some(new)) if p < end => new > old,
+            (None, Some(_)) if p < end => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(corrupt("values out of order"));
+        }
+    }
+    let suffix = (p, end);
+    p = end;
+    let flags = byte_at(data, &mut p)?;
+    if flags & !(CATEGORY_MASK | ALERT | HAS_CAMPAIGN | HAS_SOURCE) != 0
+        || flags & CATEGORY_MASK > 4
+    {
+        return Err(corrupt("bad flags"));
+    }
+    let campaign = if flags & HAS_CAMPAIGN != 0 {
+        Some(id_at(data, &mut p)?)
+    } else {
+        None
+    };
+    let source = if flags & HAS_SOURCE != 0 {
+        Some(id_at(data, &mut p)?)
+    } else {
+        None
+    };
+    let z = varint_at(data, &mut p)?;
+    let added = (z >> 1).cast_signed() ^ -((z & 1).cast_signed());
+    Ok(Parsed {
+        shared,
+        suffix,
+        attrs: Attrs {
+            category: flags & CATEGORY_MASK,
+            campaign,
+            source,
+            added,
+            alert: flags & ALERT != 0,
+        },
+        end: p,
+    })
+}
+
+/// Checks that a value is UTF-8 (ASCII, as most are, checked inline).
+#[inline]
+fn check_utf8(v: &[u8]) -> Result<(), StoreError> {
+    if v.is_ascii() {
+        Ok(())
+    } else {
+        utf8(v).map(drop)
+    }
+}
+
+fn utf8(v: &[u8]) -> Result<&str, StoreError> {
+    std::str::from_utf8(v).map_err(|_| corrupt("value is not UTF-8"))
+}
+
 /// Reads a block's entries in order. The value is rebuilt in place ([`Cursor::value`]).
 #[derive(Debug)]
 pub(crate) struct Cursor<'a> {
@@ -145,96 +304,22 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn byte(&mut self) -> Result<u8, StoreError> {
-        let b = *self
-            .data
-            .get(self.pos)
-            .ok_or_else(|| corrupt("truncated"))?;
-        self.pos += 1;
-        Ok(b)
-    }
-
-    fn varint(&mut self) -> Result<u64, StoreError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(corrupt("varint too long"))
-    }
-
-    fn id(&mut self) -> Result<i64, StoreError> {
-        i64::try_from(self.varint()?)
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or_else(|| corrupt("bad string id"))
-    }
-
     /// The next entry's fields (its value is then [`Cursor::value`]), or `None` at the end.
     pub(crate) fn next_entry(&mut self) -> Result<Option<Attrs>, StoreError> {
         if self.pos == self.data.len() {
             return Ok(None);
         }
-        let first = self.pos == 0;
-        let shared = usize::try_from(self.varint()?).map_err(|_| corrupt("prefix"))?;
-        let len = usize::try_from(self.varint()?).map_err(|_| corrupt("length"))?;
-        if shared > self.value.len() || (first && shared != 0) {
-            return Err(corrupt("prefix longer than the previous value"));
-        }
-        let end = self
-            .pos
-            .checked_add(len)
-            .filter(|e| *e <= self.data.len())
-            .ok_or_else(|| corrupt("truncated value"))?;
-        let suffix = &self.data[self.pos..end];
-        // Values strictly increase: the new one differs from the previous after `shared` bytes
-        // and is greater there (or is longer, when the previous ends at `shared`).
-        if !first {
-            let ok = match (self.value.get(shared), suffix.first()) {
-                (Some(old), Some(new)) => new > old,
-                (None, Some(_)) => true,
-                _ => false,
-            };
-            if !ok {
-                return Err(corrupt("values out of order"));
-            }
-        }
-        self.value.truncate(shared);
-        self.value.extend_from_slice(suffix);
-        self.pos = end;
-        let flags = self.byte()?;
-        if flags & !(CATEGORY_MASK | ALERT | HAS_CAMPAIGN | HAS_SOURCE) != 0
-            || flags & CATEGORY_MASK > 4
-        {
-            return Err(corrupt("bad flags"));
-        }
-        let campaign = if flags & HAS_CAMPAIGN != 0 {
-            Some(self.id()?)
-        } else {
-            None
-        };
-        let source = if flags & HAS_SOURCE != 0 {
-            Some(self.id()?)
-        } else {
-            None
-        };
-        let z = self.varint()?;
-        let added = (z >> 1).cast_signed() ^ -((z & 1).cast_signed());
-        Ok(Some(Attrs {
-            category: flags & CATEGORY_MASK,
-            campaign,
-            source,
-            added,
-            alert: flags & ALERT != 0,
-        }))
+        let p = parse(self.data, self.pos, &self.value, self.pos == 0)?;
+        self.value.truncate(p.shared);
+        self.value
+            .extend_from_slice(self.data.get(p.suffix.0..p.suffix.1).unwrap_or_default());
+        self.pos = p.end;
+        Ok(Some(p.attrs))
     }
 
     /// The current entry's value.
     pub(crate) fn value(&self) -> Result<&str, StoreError> {
-        std::str::from_utf8(&self.value).map_err(|_| corrupt("value is not UTF-8"))
+        utf8(&self.value)
     }
 
     /// The current value's bytes (no UTF-8 check).
@@ -243,64 +328,239 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// A block's entries in memory, for an [`Editor`]: the values back to back in one buffer, so
-/// reading a block allocates nothing per entry (a delta reads and rewrites most blocks).
+/// A block as [`Encoder`] would write it: first value, count, bytes.
+type Written = (String, i64, Vec<u8>);
+
+/// A block's bytes, edited in place (an [`Editor`]'s open block): an entry added or removed is
+/// spliced in or out and only the entry after it is re-encoded (its shared prefix changes with
+/// its neighbour), so the other entries are never decoded into a list nor encoded again. The
+/// result is byte for byte what [`Encoder`] writes for the edited list.
+///
+/// A cursor stands before one entry (keys given in order move it forwards only); every entry
+/// it passes is checked as [`Cursor`] checks it, and [`Spliced::finish`] checks the rest, so an
+/// edited block is checked whole before it is written, as a decoded one was.
 #[derive(Debug, Default)]
-pub(crate) struct Rows {
-    bytes: Vec<u8>,
-    /// Each entry's value (start and length in `bytes`) and fields, in value order.
-    items: Vec<(usize, usize, Attrs)>,
+pub(crate) struct Spliced {
+    data: Vec<u8>,
+    count: usize,
+    /// The cursor: entry `index` starts at byte `at`; `prev` is the value before it, which
+    /// starts at byte `prev_start`.
+    at: usize,
+    index: usize,
+    prev: Vec<u8>,
+    prev_start: usize,
+    /// The value of the entry at the cursor, once [`Spliced::seek`] has read it.
+    cur: Vec<u8>,
+    /// Bytes being spliced in.
+    splice: Vec<u8>,
 }
 
-impl Rows {
-    /// Every entry of a block.
-    pub(crate) fn decode(data: &[u8], count: i64) -> Result<Rows, StoreError> {
-        let n = usize::try_from(count).unwrap_or(0).min(MAX_OPEN);
-        let mut rows = Rows {
-            bytes: Vec::with_capacity(data.len() * 2),
-            items: Vec::with_capacity(n),
-        };
-        let mut c = Cursor::new(data);
-        while let Some(attrs) = c.next_entry()? {
-            let v = c.value()?.as_bytes();
-            rows.items.push((rows.bytes.len(), v.len(), attrs));
-            rows.bytes.extend_from_slice(v);
+/// What [`Spliced::finish`] found at the end of a block.
+struct End {
+    /// Where its last entry starts.
+    last_start: usize,
+    /// Its last value (empty for an empty block).
+    last: Vec<u8>,
+}
+
+impl Spliced {
+    /// A block's bytes as stored, with its `count` and `first` columns (checked against its
+    /// first entry; the others are checked as the cursor reaches them).
+    fn new(data: Vec<u8>, count: i64, first: &str) -> Result<Spliced, StoreError> {
+        let count = usize::try_from(count)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| corrupt("count does not match"))?;
+        let p = parse(&data, 0, &[], true)?;
+        if data.get(p.suffix.0..p.suffix.1) != Some(first.as_bytes()) {
+            return Err(corrupt("first value does not match"));
         }
-        if i64::try_from(rows.len()).ok() != Some(count) || rows.items.is_empty() {
-            return Err(corrupt("count does not match"));
-        }
-        Ok(rows)
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    fn value_bytes(&self, i: usize) -> &[u8] {
-        self.items
-            .get(i)
-            .and_then(|(start, len, _)| self.bytes.get(*start..start + len))
-            .unwrap_or_default()
-    }
-
-    /// Entry `i`'s value (checked UTF-8 when the block was read, or given as a `&str`).
-    fn value(&self, i: usize) -> Result<&str, StoreError> {
-        std::str::from_utf8(self.value_bytes(i)).map_err(|_| corrupt("value is not UTF-8"))
-    }
-
-    fn position(&self, value: &str) -> Result<usize, usize> {
-        self.items.binary_search_by(|(start, len, _)| {
-            self.bytes
-                .get(*start..start + len)
-                .unwrap_or_default()
-                .cmp(value.as_bytes())
+        Ok(Spliced {
+            data,
+            count,
+            ..Spliced::default()
         })
     }
 
-    fn insert(&mut self, at: usize, value: &str, attrs: Attrs) {
-        self.items
-            .insert(at, (self.bytes.len(), value.len(), attrs));
-        self.bytes.extend_from_slice(value.as_bytes());
+    /// Moves the cursor to the first entry whose value is not below `target` and returns it
+    /// (its value is then `cur`), or `None` when every value is below.
+    fn seek(&mut self, target: &[u8]) -> Result<Option<Parsed>, StoreError> {
+        if self.index > 0 && target <= self.prev.as_slice() {
+            self.at = 0;
+            self.index = 0;
+            self.prev.clear();
+            self.prev_start = 0;
+        }
+        while self.at < self.data.len() {
+            if self.index >= self.count {
+                return Err(corrupt("count does not match"));
+            }
+            let p = parse(&self.data, self.at, &self.prev, self.index == 0)?;
+            self.cur.clear();
+            self.cur
+                .extend_from_slice(self.prev.get(..p.shared).unwrap_or_default());
+            self.cur
+                .extend_from_slice(self.data.get(p.suffix.0..p.suffix.1).unwrap_or_default());
+            check_utf8(&self.cur)?;
+            if self.cur.as_slice() >= target {
+                return Ok(Some(p));
+            }
+            std::mem::swap(&mut self.prev, &mut self.cur);
+            self.prev_start = self.at;
+            self.at = p.end;
+            self.index += 1;
+        }
+        Ok(None)
+    }
+
+    /// The entry `value`, if it is there.
+    fn get(&mut self, value: &[u8]) -> Result<Option<Attrs>, StoreError> {
+        Ok(self
+            .seek(value)?
+            .filter(|_| self.cur.as_slice() == value)
+            .map(|p| p.attrs))
+    }
+
+    /// The entry at the cursor (`cur`, read by `seek`) re-encoded against the value `before`,
+    /// in place of its old start (`data[self.at..suffix_end]` once what comes before it is in
+    /// `splice`).
+    fn reencode_cur(&mut self, before: &[u8]) {
+        let s = shared_len(before, &self.cur);
+        put_header(&mut self.splice, s, self.cur.len() - s);
+        self.splice
+            .extend_from_slice(self.cur.get(s..).unwrap_or_default());
+    }
+
+    /// Replaces `data[self.at..end]` with `splice`.
+    fn splice_at(&mut self, end: usize) {
+        self.data.splice(self.at..end, self.splice.iter().copied());
+    }
+
+    /// Removes the entry `value`; returns its fields if it was there. The entry after it is
+    /// re-encoded against the one before.
+    fn remove(&mut self, value: &[u8]) -> Result<Option<Attrs>, StoreError> {
+        let Some(p) = self.seek(value)?.filter(|_| self.cur.as_slice() == value) else {
+            return Ok(None);
+        };
+        self.splice.clear();
+        let end = if p.end < self.data.len() {
+            // The next entry, read against the removed value, becomes the one at the cursor.
+            let n = parse(&self.data, p.end, &self.cur, false)?;
+            self.cur.truncate(n.shared);
+            self.cur
+                .extend_from_slice(self.data.get(n.suffix.0..n.suffix.1).unwrap_or_default());
+            let prev = std::mem::take(&mut self.prev);
+            self.reencode_cur(&prev);
+            self.prev = prev;
+            n.suffix.1
+        } else {
+            p.end
+        };
+        self.splice_at(end);
+        self.count -= 1;
+        Ok(Some(p.attrs))
+    }
+
+    /// Adds or replaces the entry `value`; returns the fields it replaced. A new entry is
+    /// encoded against the one before it, and the one after it re-encoded against it.
+    fn upsert(&mut self, value: &str, attrs: &Attrs) -> Result<Option<Attrs>, StoreError> {
+        let v = value.as_bytes();
+        let found = self.seek(v)?;
+        self.splice.clear();
+        if let Some(p) = found.filter(|_| self.cur.as_slice() == v) {
+            put_attrs(&mut self.splice, attrs);
+            self.data
+                .splice(p.suffix.1..p.end, self.splice.iter().copied());
+            return Ok(Some(p.attrs));
+        }
+        let s = shared_len(&self.prev, v);
+        put_header(&mut self.splice, s, v.len() - s);
+        self.splice
+            .extend_from_slice(v.get(s..).unwrap_or_default());
+        put_attrs(&mut self.splice, attrs);
+        let end = match found {
+            Some(p) => {
+                self.reencode_cur(v);
+                p.suffix.1
+            }
+            None => self.at,
+        };
+        self.splice_at(end);
+        self.count += 1;
+        Ok(None)
+    }
+
+    /// Checks the entries after the cursor (and the count), and says where the block ends.
+    fn finish(&mut self) -> Result<End, StoreError> {
+        while self.at < self.data.len() {
+            if self.index >= self.count {
+                return Err(corrupt("count does not match"));
+            }
+            let p = parse(&self.data, self.at, &self.prev, self.index == 0)?;
+            self.prev.truncate(p.shared);
+            self.prev
+                .extend_from_slice(self.data.get(p.suffix.0..p.suffix.1).unwrap_or_default());
+            check_utf8(&self.prev)?;
+            self.prev_start = self.at;
+            self.at = p.end;
+            self.index += 1;
+        }
+        if self.index != self.count {
+            return Err(corrupt("count does not match"));
+        }
+        Ok(End {
+            last_start: self.prev_start,
+            last: std::mem::take(&mut self.prev),
+        })
+    }
+
+    /// The block's bytes as blocks [`Encoder`] would write (none when it is empty): the bytes
+    /// as they are when they fit one block (up to [`MAX_ENTRIES`], the last entry starting
+    /// before [`MAX_BYTES`]), else split where the encoder closes a block (filled, with room),
+    /// each new block's first entry re-encoded whole and the other entries copied.
+    fn into_blocks(self, end: &End) -> Result<Vec<Written>, StoreError> {
+        if self.count == 0 {
+            return Ok(Vec::new());
+        }
+        if self.count <= MAX_ENTRIES && end.last_start < MAX_BYTES {
+            let p = parse(&self.data, 0, &[], true)?;
+            let first = utf8(self.data.get(p.suffix.0..p.suffix.1).unwrap_or_default())?;
+            let count = i64::try_from(self.count).unwrap_or(i64::MAX);
+            return Ok(vec![(first.to_owned(), count, self.data)]);
+        }
+        let data = &self.data;
+        let mut blocks: Vec<Written> = Vec::new();
+        let mut block: Option<(String, usize, Vec<u8>)> = None;
+        let (mut prev, mut value) = (Vec::new(), Vec::new());
+        let mut pos = 0;
+        while pos < data.len() {
+            let p = parse(data, pos, &prev, pos == 0)?;
+            value.clear();
+            value.extend_from_slice(prev.get(..p.shared).unwrap_or_default());
+            value.extend_from_slice(data.get(p.suffix.0..p.suffix.1).unwrap_or_default());
+            match block.as_mut() {
+                Some((_, n, d)) if !filled(*n, d.len()) => {
+                    d.extend_from_slice(data.get(pos..p.end).unwrap_or_default());
+                    *n += 1;
+                }
+                _ => {
+                    if let Some((first, n, d)) = block.take() {
+                        blocks.push((first, i64::try_from(n).unwrap_or(i64::MAX), d));
+                    }
+                    let mut d = Vec::with_capacity(MAX_BYTES + 64);
+                    put_header(&mut d, 0, value.len());
+                    d.extend_from_slice(&value);
+                    d.extend_from_slice(data.get(p.suffix.1..p.end).unwrap_or_default());
+                    block = Some((utf8(&value)?.to_owned(), 1, d));
+                }
+            }
+            std::mem::swap(&mut prev, &mut value);
+            pos = p.end;
+        }
+        if let Some((first, n, d)) = block {
+            blocks.push((first, i64::try_from(n).unwrap_or(i64::MAX), d));
+        }
+        Ok(blocks)
     }
 }
 
@@ -458,7 +718,7 @@ struct Open {
     /// of the one after it (bounding that one), so that keys in order move on without a search.
     next: Option<Stored>,
     next_upper: Option<String>,
-    rows: Rows,
+    block: Spliced,
     dirty: bool,
 }
 
@@ -477,10 +737,6 @@ impl Open {
                 .as_ref()
                 .is_some_and(|n| value >= n.first.as_str())
             && self.next_upper.as_deref().is_none_or(|u| value < u)
-    }
-
-    fn position(&self, value: &str) -> Result<usize, usize> {
-        self.rows.position(value)
     }
 }
 
@@ -503,9 +759,7 @@ impl<'c> Editor<'c> {
             return self.current();
         }
         if matches!(&self.open, Some(o) if o.next_covers(kind, value)) {
-            let next = self.open.as_mut().and_then(|o| o.next.take());
-            self.flush()?;
-            if let Some(n) = next {
+            if let Some(n) = self.flush()? {
                 self.load(kind, n, false)?;
             }
             return self.current();
@@ -552,7 +806,7 @@ impl<'c> Editor<'c> {
                     lowest: true,
                     next: None,
                     next_upper: None,
-                    rows: Rows::default(),
+                    block: Spliced::default(),
                     dirty: false,
                 });
             }
@@ -569,10 +823,7 @@ impl<'c> Editor<'c> {
 
     /// Opens a block read from the table, and reads the two after it ahead.
     fn load(&mut self, kind: i64, b: Stored, lowest: bool) -> Result<(), StoreError> {
-        let rows = Rows::decode(&b.data, b.count)?;
-        if rows.value_bytes(0) != b.first.as_bytes() {
-            return Err(corrupt("first value does not match"));
-        }
+        let block = Spliced::new(b.data, b.count, &b.first)?;
         let mut ahead = self
             .conn
             .prepare_cached(
@@ -584,11 +835,6 @@ impl<'c> Editor<'c> {
             .into_iter();
         let next = ahead.next();
         let next_upper = ahead.next().map(|n| n.first);
-        if let Some(n) = &next {
-            if rows.value_bytes(rows.len() - 1) >= n.first.as_bytes() {
-                return Err(corrupt("blocks overlap"));
-            }
-        }
         self.open = Some(Open {
             id: Some(b.id),
             kind,
@@ -596,7 +842,7 @@ impl<'c> Editor<'c> {
             lowest,
             next,
             next_upper,
-            rows,
+            block,
             dirty: false,
         });
         Ok(())
@@ -604,21 +850,15 @@ impl<'c> Editor<'c> {
 
     /// The entry (kind code, value).
     pub(crate) fn get(&mut self, kind: i64, value: &str) -> Result<Option<Attrs>, StoreError> {
-        let o = self.open(kind, value)?;
-        Ok(o.position(value)
-            .ok()
-            .and_then(|i| o.rows.items.get(i))
-            .map(|it| it.2))
+        self.open(kind, value)?.block.get(value.as_bytes())
     }
 
     /// Removes the entry (kind code, value); returns its fields if it was there.
     pub(crate) fn remove(&mut self, kind: i64, value: &str) -> Result<Option<Attrs>, StoreError> {
         let o = self.open(kind, value)?;
-        Ok(o.position(value).ok().map(|i| {
-            o.dirty = true;
-            // The value's bytes stay in the buffer until the block is written out.
-            o.rows.items.remove(i).2
-        }))
+        let old = o.block.remove(value.as_bytes())?;
+        o.dirty |= old.is_some();
+        Ok(old)
     }
 
     /// Adds or replaces the entry (kind code, value); returns the fields it replaced.
@@ -630,44 +870,30 @@ impl<'c> Editor<'c> {
     ) -> Result<Option<Attrs>, StoreError> {
         let o = self.open(kind, value)?;
         o.dirty = true;
-        let old = match o.position(value) {
-            Ok(i) => o
-                .rows
-                .items
-                .get_mut(i)
-                .map(|it| std::mem::replace(&mut it.2, attrs)),
-            Err(i) => {
-                o.rows.insert(i, value, attrs);
-                None
-            }
-        };
-        if o.rows.len() > MAX_OPEN {
+        let old = o.block.upsert(value, &attrs)?;
+        if o.block.count > MAX_OPEN {
             self.flush()?;
         }
         Ok(old)
     }
 
-    /// Writes the open block if it changed: deleted when empty, split into full blocks when it
-    /// grew past one.
-    fn flush(&mut self) -> Result<(), StoreError> {
-        let Some(o) = self.open.take() else {
-            return Ok(());
+    /// Checks the open block whole (its entries, and that its last value is below the next
+    /// block's first) and writes it if it changed: deleted when empty, split into full blocks
+    /// when it grew past one. Returns the next block it had read ahead.
+    fn flush(&mut self) -> Result<Option<Stored>, StoreError> {
+        let Some(mut o) = self.open.take() else {
+            return Ok(None);
         };
-        if !o.dirty {
-            return Ok(());
-        }
-        let mut blocks = Vec::new();
-        let mut enc = Encoder::default();
-        for (i, (_, _, attrs)) in o.rows.items.iter().enumerate() {
-            if enc.full() {
-                blocks.push(enc.take());
+        let end = o.block.finish()?;
+        if let Some(n) = &o.next {
+            if o.block.count > 0 && end.last.as_slice() >= n.first.as_bytes() {
+                return Err(corrupt("blocks overlap"));
             }
-            enc.push(o.rows.value(i)?, attrs);
         }
-        if !enc.is_empty() {
-            blocks.push(enc.take());
+        if !o.dirty {
+            return Ok(o.next);
         }
-        let mut blocks = blocks.into_iter();
+        let mut blocks = o.block.into_blocks(&end)?.into_iter();
         match (o.id, blocks.next()) {
             (Some(id), None) => {
                 self.conn
@@ -702,12 +928,12 @@ impl<'c> Editor<'c> {
                 .prepare_cached(INSERT)?
                 .execute(params![o.kind, first, count, data])?;
         }
-        Ok(())
+        Ok(o.next)
     }
 
     /// Writes the last changed block.
     pub(crate) fn finish(mut self) -> Result<(), StoreError> {
-        self.flush()
+        self.flush().map(drop)
     }
 }
 
@@ -781,7 +1007,12 @@ mod tests {
                 && usize::try_from(*b).unwrap() < MAX_BYTES + 200));
         assert!(sizes
             .iter()
-            .any(|(k, n, _)| *k == 2 && usize::try_from(*n).unwrap() < MAX_ENTRIES - 1));
+            .any(|(k, n, _)| *k == 2 && usize::try_from(*n).unwrap() < FILL_ENTRIES - 1));
+        // Short values: every block but each kind's last filled to leave room.
+        let kind1: Vec<i64> = sizes.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
+        assert!(kind1[..kind1.len() - 1]
+            .iter()
+            .all(|n| usize::try_from(*n).unwrap() == FILL_ENTRIES));
         for (kind, v, a) in &want {
             assert_eq!(lookup(&conn, *kind, v).unwrap(), Some(*a));
         }
@@ -854,19 +1085,215 @@ mod tests {
         assert_eq!(n, 0);
     }
 
+    /// Every entry of a block, read by a [`Cursor`] after the checks an [`Editor`] makes of a
+    /// block it opens ([`Spliced::new`], then [`Spliced::finish`]).
+    fn decode(data: &[u8], count: i64) -> Result<Vec<(String, Attrs)>, StoreError> {
+        let p = parse(data, 0, &[], true)?;
+        let first = utf8(&data[p.suffix.0..p.suffix.1])?.to_owned();
+        let mut b = Spliced::new(data.to_vec(), count, &first)?;
+        b.finish()?;
+        let mut out = Vec::new();
+        let mut c = Cursor::new(data);
+        while let Some(a) = c.next_entry()? {
+            out.push((c.value()?.to_owned(), a));
+        }
+        Ok(out)
+    }
+
+    /// The blocks an edited block's entries are written as: one block as the encoder writes
+    /// it when they fit one (up to [`MAX_ENTRIES`], the last one starting before
+    /// [`MAX_BYTES`]), else the encoder's blocks closed when filled (as [`BlockWriter`]
+    /// writes them).
+    fn encode_all<'a>(entries: impl IntoIterator<Item = (&'a String, &'a Attrs)>) -> Vec<Written> {
+        let entries: Vec<_> = entries.into_iter().collect();
+        let mut whole = Encoder::default();
+        for (v, a) in &entries {
+            whole.push(v, a);
+        }
+        let mut but_last = Encoder::default();
+        for (v, a) in entries.iter().take(entries.len().saturating_sub(1)) {
+            but_last.push(v, a);
+        }
+        if !whole.is_empty() && whole.count <= MAX_ENTRIES && but_last.data.len() < MAX_BYTES {
+            return vec![whole.take()];
+        }
+        let mut blocks = Vec::new();
+        let mut enc = Encoder::default();
+        for (v, a) in entries {
+            if enc.full() {
+                blocks.push(enc.take());
+            }
+            enc.push(v, a);
+        }
+        if !enc.is_empty() {
+            blocks.push(enc.take());
+        }
+        blocks
+    }
+
+    /// Property: a block edited in place (entries added, replaced, removed, looked up; in key
+    /// order or not) is byte for byte the encoder's blocks for the edited list, and each edit
+    /// returns what the list held. Random blocks of up to 60 entries (one past a block's size
+    /// too), values sharing prefixes, some cut inside a multi-byte character, some long enough
+    /// to close a block by size.
+    #[test]
+    fn a_spliced_block_is_the_encoded_edited_list() {
+        use std::collections::BTreeMap;
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let pieces = ["a", "b", "+852", "é", "è", "z", "9", "ab"];
+        let value = |rnd: &mut dyn FnMut(u64) -> u64| {
+            let mut v = String::new();
+            let parts = if rnd(10) == 0 {
+                40 + rnd(60)
+            } else {
+                1 + rnd(6)
+            };
+            for _ in 0..parts {
+                v.push_str(pieces[usize::try_from(rnd(8)).unwrap()]);
+            }
+            v
+        };
+        let (mut splits, mut emptied) = (0, 0);
+        for round in 0..3000 {
+            let mut model: BTreeMap<String, Attrs> = BTreeMap::new();
+            let n = 1 + rnd(60);
+            while model.len() < usize::try_from(n).unwrap() {
+                let i = i64::try_from(rnd(1000)).unwrap();
+                model.insert(value(&mut rnd), attrs(i));
+            }
+            let mut enc = Encoder::default();
+            for (v, a) in &model {
+                enc.push(v, a);
+            }
+            let (first, count, data) = enc.take();
+            let mut block = Spliced::new(data, count, &first).unwrap();
+            let mut edits: Vec<(u64, String)> = (0..1 + rnd(10))
+                .map(|_| {
+                    let v = if rnd(2) == 0 {
+                        model
+                            .keys()
+                            .nth(usize::try_from(rnd(n)).unwrap())
+                            .cloned()
+                            .unwrap()
+                    } else {
+                        value(&mut rnd)
+                    };
+                    (rnd(4), v)
+                })
+                .collect();
+            if round % 2 == 0 {
+                edits.sort_by(|a, b| a.1.cmp(&b.1));
+            }
+            for (op, v) in edits {
+                let i = i64::try_from(rnd(1000)).unwrap();
+                match op {
+                    0 => assert_eq!(
+                        block.remove(v.as_bytes()).unwrap(),
+                        model.remove(&v),
+                        "round {round}"
+                    ),
+                    1 => assert_eq!(
+                        block.get(v.as_bytes()).unwrap(),
+                        model.get(&v).copied(),
+                        "round {round}"
+                    ),
+                    _ => assert_eq!(
+                        block.upsert(&v, &attrs(i)).unwrap(),
+                        model.insert(v.clone(), attrs(i)),
+                        "round {round}"
+                    ),
+                }
+            }
+            let end = block.finish().unwrap();
+            assert_eq!(
+                end.last.as_slice(),
+                model.keys().last().map_or(&[][..], |v| v.as_bytes()),
+                "round {round}"
+            );
+            let want = encode_all(&model);
+            splits += usize::from(want.len() > 1);
+            emptied += usize::from(want.is_empty());
+            assert_eq!(block.into_blocks(&end).unwrap(), want, "round {round}");
+        }
+        // The rounds reached every case.
+        assert!(splits > 100 && emptied > 0, "{splits} {emptied}");
+    }
+
+    fn rows(conn: &Connection) -> Vec<(i64, String, i64)> {
+        conn.prepare("SELECT id, first, count FROM feed_block ORDER BY kind, first")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// A snapshot's blocks keep room: entries added to a block up to [`MAX_ENTRIES`] change its
+    /// row in place (same rows, same ids); one more splits it into filled blocks.
+    #[test]
+    fn additions_fill_a_blocks_room_before_it_splits() {
+        let conn = db();
+        let mut w = BlockWriter::new(&conn).unwrap();
+        // Even numbers written; odd ones added below.
+        let v = |i: usize| format!("+852{:08}", 30_000_000 + i);
+        let blocks = 5;
+        for i in 0..blocks * FILL_ENTRIES {
+            w.push(1, &v(2 * i), &attrs(1)).unwrap();
+        }
+        w.finish().unwrap();
+        let before = rows(&conn);
+        assert_eq!(before.len(), blocks);
+        let room = MAX_ENTRIES - FILL_ENTRIES;
+        let mut ed = Editor::new(&conn);
+        for b in 0..blocks {
+            for j in 0..room {
+                let i = b * FILL_ENTRIES + j;
+                assert_eq!(ed.upsert(1, &v(2 * i + 1), attrs(2)).unwrap(), None);
+            }
+        }
+        ed.finish().unwrap();
+        let after = rows(&conn);
+        let full = i64::try_from(MAX_ENTRIES).unwrap();
+        assert_eq!(
+            after,
+            before
+                .iter()
+                .map(|(id, first, _)| (*id, first.clone(), full))
+                .collect::<Vec<_>>()
+        );
+        // One more in the first block: it splits, filled first.
+        let mut ed = Editor::new(&conn);
+        ed.upsert(1, &v(2 * room + 1), attrs(2)).unwrap();
+        ed.finish().unwrap();
+        let split = rows(&conn);
+        assert_eq!(split.len(), blocks + 1);
+        assert_eq!(
+            (split[0].0, split[0].2, split[1].2),
+            (
+                before[0].0,
+                i64::try_from(FILL_ENTRIES).unwrap(),
+                full + 1 - i64::try_from(FILL_ENTRIES).unwrap()
+            )
+        );
+        assert_eq!(all(&conn).len(), blocks * MAX_ENTRIES + 1);
+    }
+
     #[test]
     fn a_damaged_block_is_reported_not_misread() {
         let mut enc = Encoder::default();
         enc.push("+85230000001", &attrs(1));
         enc.push("+85230000002", &attrs(2));
         let (_, count, data) = enc.take();
-        assert_eq!(Rows::decode(&data, count).unwrap().len(), 2);
-        assert!(Rows::decode(&data, 3).is_err(), "count");
+        assert_eq!(decode(&data, count).unwrap().len(), 2);
+        assert!(decode(&data, 3).is_err(), "count");
         for cut in 0..data.len() {
-            assert!(
-                Rows::decode(&data[..cut], count).is_err(),
-                "truncated at {cut}"
-            );
+            assert!(decode(&data[..cut], count).is_err(), "truncated at {cut}");
         }
         // The second value no greater than the first.
         let mut enc = Encoder::default();
@@ -877,12 +1304,12 @@ mod tests {
         let (_, _, second) = e2.take();
         bad.extend_from_slice(&second);
         assert!(
-            matches!(Rows::decode(&bad, 2), Err(StoreError::Corrupt { what: Data::FeedBlocks, detail }) if detail.contains("order"))
+            matches!(decode(&bad, 2), Err(StoreError::Corrupt { what: Data::FeedBlocks, detail }) if detail.contains("order"))
         );
         // Unknown flags.
         let mut flagged = data.clone();
         let flags_at = 2 + "+85230000001".len();
         flagged[flags_at] |= 0x80;
-        assert!(Rows::decode(&flagged, count).is_err());
+        assert!(decode(&flagged, count).is_err());
     }
 }
