@@ -499,9 +499,10 @@ fn main() {
         errors.push(format!("{} of {n_devices} devices enrolled", devices.len()));
     }
     if !errors.is_empty() {
-        // `exit` runs no destructors: stop the desks and the cluster first.
+        // `exit` runs no destructors: stop the desks and the cluster, remove the files.
         drop(desks);
         drop(cluster);
+        drop(work);
         eprintln!("scale FAILED: {} errors", errors.len());
         for e in errors.iter().take(20) {
             eprintln!("  {e}");

@@ -866,9 +866,10 @@ fn main() {
         errors.push(format!("{} of {reps} single sessions opened", single.len()));
     }
     if !errors.is_empty() {
-        // `exit` runs no destructors: stop the desks and the cluster first.
+        // `exit` runs no destructors: stop the desks and the cluster, remove the files.
         drop(desks);
         drop(cluster);
+        drop(work);
         eprintln!("support_load FAILED: {} errors", errors.len());
         for e in errors.iter().take(20) {
             eprintln!("  {e}");
