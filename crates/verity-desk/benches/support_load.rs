@@ -26,20 +26,36 @@
 //! a smoke run (2 sessions, 1 agent, 3 messages, 2 repetitions). It exits non-zero when a session
 //! does not open, a message is lost, shown twice or out of order, a connection drops, or the desk
 //! dies.
+//!
+//! Several desks (issue 17 §5): `SUPPORT_DATABASE=postgres` puts the desk on a throwaway
+//! PostgreSQL cluster (`tests/support/pg_cluster.rs`; without PostgreSQL's binaries the bench says
+//! so and exits 0) and `SUPPORT_INSTANCES=N` (1 by default) starts N `serve` processes on it, each
+//! with a copy of the organisation's key files and its own port. Each app is enrolled through the
+//! desk it will use (its state keeps that desk's URL): load agent a on desk (a − 1) % N, load
+//! employee i on desk i % N. The agents of desk g speak one language of their own, and employee i
+//! asks for the language of desk (i + 1) % N, so that its agent is always on another desk than its
+//! own and every message crosses between desks (`SUPPORT_CROSS=0`: the language of its own desk,
+//! both ends on one desk). The single sessions: agent 0 on desk 0, the employees on desk 1. On
+//! PostgreSQL it also reports the cluster's CPU time and the size of the support tables
+//! (`pg_total_relation_size`) and of the database before and after the load phase, per 1,000
+//! sessions. The issue's size: `SUPPORT_DATABASE=postgres SUPPORT_INSTANCES=3 SUPPORT_SESSIONS=1000
+//! SUPPORT_AGENTS=102 cargo bench -p verity-desk --bench support_load`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark fails loudly
 
+#[path = "common/mod.rs"]
+mod common;
+#[path = "../tests/support/pg_cluster.rs"]
+mod pg_cluster;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use verity_desk::admin;
-use verity_desk::support::store::SupportStore;
 use verity_device::proto::{AgentProfile, AgentRole, SupportCategory};
 use verity_device::{Clock, DeviceContext, KdfParams, KeyStoreChoice, SystemClock};
 use verity_flows::support::{
@@ -47,27 +63,14 @@ use verity_flows::support::{
 };
 use zeroize::Zeroizing;
 
+use common::{
+    cluster_cpu_secs, copy_data_dir, database_size, env_f64, env_usize, loadavg, mib, ms,
+    own_cpu_secs, pct, tables_size, DeskProcess,
+};
+
 const PASSPHRASE: &[u8] = b"a bench passphrase, long enough";
 /// How long a step may take before the bench calls it lost.
 const STEP: Duration = Duration::from_secs(60);
-
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v} is not a number")),
-        Err(_) => default,
-    }
-}
-
-fn env_f64(name: &str, default: f64) -> f64 {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v} is not a number")),
-        Err(_) => default,
-    }
-}
 
 /// A token bucket that mirrors (with a margin) the desk's per-connection limit. `charge` records
 /// what an app sent without waiting; `take` waits until `n` tokens are there.
@@ -170,93 +173,12 @@ impl Shared {
     }
 }
 
-/// The desk as its own process.
-struct DeskProcess {
-    child: Child,
-    pid: u32,
-    url: String,
-}
-
-impl DeskProcess {
-    fn start(dir: &Path) -> DeskProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_verity-desk"))
-            .args(["serve", "--data"])
-            .arg(dir)
-            .args(["--listen", "127.0.0.1:0", "--log-json"])
-            .env("RUST_LOG", "warn,verity_desk::http=info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("verity-desk starts");
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        let mut addr = None;
-        while addr.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
-                if v["fields"]["message"] == "desk listening" {
-                    addr = v["fields"]["addr"].as_str().map(str::to_owned);
-                }
-            }
-            line.clear();
-        }
-        let addr = addr.expect("the desk logs its address");
-        // Keep reading its log so that it never blocks on a full pipe; warnings are shown.
-        std::thread::spawn(move || {
-            for l in stderr.lines() {
-                let Ok(l) = l else { break };
-                if l.contains("\"WARN\"") || l.contains("\"ERROR\"") {
-                    eprintln!("desk: {l}");
-                }
-            }
-        });
-        DeskProcess {
-            pid: child.id(),
-            child,
-            url: format!("http://{addr}"),
-        }
-    }
-
-    /// utime + stime, seconds (clock ticks of 1/100 s, Linux's USER_HZ).
-    fn cpu_secs(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap();
-        // The command name is in parentheses and may hold spaces: count after the last ')'.
-        let rest = &stat[stat.rfind(')').unwrap() + 2..];
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        // Fields 14 and 15 of the whole line are 12 and 13 after "pid (comm) ".
-        let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
-        ticks as f64 / 100.0
-    }
-
-    /// (VmRSS, VmHWM), KiB.
-    fn memory_kib(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap();
-        let field = |name: &str| -> u64 {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or_else(|| panic!("no {name} in /proc/PID/status"))
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for DeskProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// An organisation, its desk data directory and the enrolment of devices.
+/// An organisation: its data directory and database, its desks' URLs, and the enrolment of
+/// apps (each through the desk it will use: its state keeps that desk's URL).
 struct Org {
     dir: PathBuf,
-    url: String,
+    database: Option<String>,
+    urls: Vec<String>,
     fingerprint: String,
 }
 
@@ -270,11 +192,24 @@ fn context(dir: PathBuf) -> DeviceContext {
     ctx
 }
 
+/// The language of the agents on desk `g`: with several desks, an employee asks the language of
+/// the desk its agent should be on (the desk offers a session only to an agent who speaks it).
+fn language_of(g: usize) -> &'static str {
+    verity_device::proto::AGENT_LANGUAGES[g % verity_device::proto::AGENT_LANGUAGES.len()]
+}
+
 impl Org {
-    /// Enrols an employee's app in `dir`; its TOTP secret.
-    fn employee(&self, dir: PathBuf, n: usize) -> Vec<u8> {
+    fn at(&self) -> admin::DeskLocation<'_> {
+        admin::DeskLocation {
+            data: &self.dir,
+            database: self.database.as_deref(),
+        }
+    }
+
+    /// Enrols an employee's app in `dir` through desk `desk`; its TOTP secret.
+    fn employee(&self, dir: PathBuf, n: usize, desk: usize) -> Vec<u8> {
         let (code, _) = admin::create_enroll_code(
-            &self.dir,
+            &self.at(),
             None,
             &format!("e{n:04}"),
             &format!("Employee {n}"),
@@ -283,40 +218,60 @@ impl Org {
         )
         .unwrap();
         let ctx = context(dir);
-        let e = verity_flows::device::enroll(&ctx, &self.url, &code, &self.fingerprint).unwrap();
+        let e =
+            verity_flows::device::enroll(&ctx, &self.urls[desk], &code, &self.fingerprint).unwrap();
         let secret = e.totp.as_ref().expect("a TOTP set-up").secret.clone();
         data_encoding::BASE32_NOPAD
             .decode(secret.as_bytes())
             .unwrap()
     }
 
-    /// Enrols agent `n`'s app in `dir` (English, Hong Kong, capacity 10).
-    fn agent(&self, dir: PathBuf, n: usize) {
+    /// Enrols agent `n`'s app in `dir` through desk `desk` (Hong Kong, capacity 10, speaking
+    /// `language`).
+    fn agent(&self, dir: PathBuf, n: usize, desk: usize, language: &str) {
         let profile = AgentProfile {
             name: format!("Agent {n:02}"),
             role: AgentRole::Agent,
             team: "Bench".into(),
-            languages: vec!["en".into()],
+            languages: vec![language.into()],
             regions: vec!["HK".into()],
             skills: vec![],
             capacity: 10,
         };
         let (code, _) =
-            admin::create_agent_code(&self.dir, None, &profile, 3600, &SystemClock).unwrap();
+            admin::create_agent_code(&self.at(), None, &profile, 3600, &SystemClock).unwrap();
         let ctx = context(dir);
-        verity_flows::device::enroll_agent(&ctx, &self.url, &code, &self.fingerprint).unwrap();
+        verity_flows::device::enroll_agent(&ctx, &self.urls[desk], &code, &self.fingerprint)
+            .unwrap();
     }
 }
 
 struct Employee {
     dir: PathBuf,
     secret: Vec<u8>,
+    /// The language the employee asks for (which agents are offered the session).
+    language: &'static str,
 }
 
-/// Enrols `count` employees (two threads: the desk signs one at a time anyway).
-fn enroll_employees(org: &Arc<Org>, root: &Path, from: usize, count: usize) -> Vec<Employee> {
-    let chunks: Vec<Vec<usize>> = (0..2)
-        .map(|t| (from..from + count).filter(|i| i % 2 == t).collect())
+/// Enrols `count` employees (two threads: the desk signs one at a time anyway); employee i
+/// through desk `place(i).0`, asking `place(i).1`.
+fn enroll_employees(
+    org: &Arc<Org>,
+    root: &Path,
+    from: usize,
+    count: usize,
+    place: impl Fn(usize) -> (usize, &'static str),
+) -> Vec<Employee> {
+    let chunks: Vec<Vec<(usize, usize, &'static str)>> = (0..2)
+        .map(|t| {
+            (from..from + count)
+                .filter(|i| i % 2 == t)
+                .map(|i| {
+                    let (desk, language) = place(i);
+                    (i, desk, language)
+                })
+                .collect()
+        })
         .collect();
     let handles: Vec<JoinHandle<Vec<(usize, Employee)>>> = chunks
         .into_iter()
@@ -324,10 +279,17 @@ fn enroll_employees(org: &Arc<Org>, root: &Path, from: usize, count: usize) -> V
             let (org, root) = (org.clone(), root.to_path_buf());
             std::thread::spawn(move || {
                 ids.into_iter()
-                    .map(|i| {
+                    .map(|(i, desk, language)| {
                         let dir = root.join(format!("emp{i}"));
-                        let secret = org.employee(dir.clone(), i);
-                        (i, Employee { dir, secret })
+                        let secret = org.employee(dir.clone(), i, desk);
+                        (
+                            i,
+                            Employee {
+                                dir,
+                                secret,
+                                language,
+                            },
+                        )
                     })
                     .collect()
             })
@@ -441,7 +403,7 @@ fn open_session(
         ctx,
         OpenParams {
             category: SupportCategory::Account,
-            language: "en".into(),
+            language: emp.language.into(),
             totp,
             first_message: first.to_owned(),
         },
@@ -550,18 +512,6 @@ fn employee_load(emp: &Employee, i: usize, messages: usize, shared: &Shared) {
     s.stop();
 }
 
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
 fn wait_agents(connected: &(Mutex<usize>, Condvar), n: usize) {
     let (m, cv) = connected;
     let mut c = m.lock().unwrap();
@@ -576,24 +526,81 @@ fn wait_agents(connected: &(Mutex<usize>, Condvar), n: usize) {
     std::thread::sleep(Duration::from_millis(500));
 }
 
+/// The support tables (their rows, indexes and TOAST) for the size per 1,000 sessions.
+const SUPPORT_TABLES: &[&str] = &[
+    "support_sessions",
+    "support_frames",
+    "support_acks",
+    "support_presence",
+    "support_declines",
+    "support_transcripts",
+    "support_alerts",
+];
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let sessions = env_usize("SUPPORT_SESSIONS", if full { 10 } else { 2 });
     let agents = env_usize("SUPPORT_AGENTS", if full { 2 } else { 1 });
     let messages = env_usize("SUPPORT_MESSAGES", if full { 10 } else { 3 });
     let reps = env_usize("SUPPORT_SINGLE_REPS", if full { 10 } else { 2 });
+    let instances = env_usize("SUPPORT_INSTANCES", 1);
+    let on_postgres = match std::env::var("SUPPORT_DATABASE").as_deref() {
+        Err(_) | Ok("" | "sqlite") => false,
+        Ok("postgres") => true,
+        Ok(other) => panic!("SUPPORT_DATABASE={other}: give postgres, sqlite or nothing"),
+    };
+    // With several desks, an employee's agent is on another desk than the employee's (the
+    // relay between them is the desks' fan-out); SUPPORT_CROSS=0 keeps both on one desk.
+    let cross = instances > 1 && env_usize("SUPPORT_CROSS", 1) == 1;
     // Each open costs its agent's connection about 8 messages: a quarter of a session a second
     // per agent keeps them at 2 of the 5 a second the desk allows.
     let open_rate = env_f64("SUPPORT_OPEN_RATE", 0.25 * agents as f64);
     assert!(
-        agents > 0 && sessions <= agents * 10,
-        "capacity 10 per agent: more agents"
+        instances > 0 && (instances == 1 || on_postgres),
+        "several desks share a PostgreSQL database: SUPPORT_DATABASE=postgres"
     );
+    // Load agent a (1-based) is on desk (a - 1) % instances and speaks that desk's language;
+    // load employee i is on desk i % instances and asks the language of the next desk (cross)
+    // or of its own.
+    let agent_desk = |a: usize| (a - 1) % instances;
+    let shift = usize::from(cross);
+    let place_load = move |i: usize| {
+        let desk = (i - reps) % instances;
+        (desk, language_of((desk + shift) % instances))
+    };
+    for g in 0..instances {
+        let agents_here = (1..=agents).filter(|a| agent_desk(*a) == g).count();
+        let sessions_here = (reps..reps + sessions)
+            .filter(|i| place_load(*i).1 == language_of(g))
+            .count();
+        assert!(
+            sessions_here <= agents_here * 10,
+            "capacity 10 per agent: more agents ({sessions_here} sessions for the {agents_here} agents of desk {g})"
+        );
+    }
 
+    if on_postgres {
+        if let Err(why) = pg_cluster::bin_dir() {
+            println!("support_load: skipped, no PostgreSQL: {why}");
+            return;
+        }
+    }
+    let cluster = on_postgres.then(|| {
+        pg_cluster::Cluster::start()
+            .unwrap_or_else(|e| panic!("cannot start a PostgreSQL cluster: {e}"))
+    });
+    let database = cluster.as_ref().map(pg_cluster::Cluster::database);
+    let postmaster = cluster
+        .as_ref()
+        .and_then(pg_cluster::Cluster::postmaster_pid);
     let work = tempfile::tempdir().unwrap();
     let desk_dir = work.path().join("desk");
+    let at = admin::DeskLocation {
+        data: &desk_dir,
+        database: database.as_deref(),
+    };
     admin::init_org(
-        &desk_dir,
+        &at,
         "Acme HK",
         None,
         KdfParams::INSECURE_FOR_TESTS,
@@ -601,27 +608,49 @@ fn main() {
     )
     .unwrap();
     let (_, recipient) = verity_support::audit_keygen();
-    verity_desk::SqliteStore::open(&desk_dir)
+    admin::open_store(&at)
         .unwrap()
         .set_audit_recipient(Some(&recipient), SystemClock.now())
         .unwrap();
-    let (_, fingerprint) = admin::org_show(&desk_dir).unwrap();
-    let mut desk = DeskProcess::start(&desk_dir);
+    let (_, fingerprint) = admin::org_show(&at).unwrap();
+    // The desk's default log level (`info`: a line per request), as deployed.
+    let mut desks: Vec<DeskProcess> = (0..instances)
+        .map(|g| {
+            let dir = if g == 0 {
+                desk_dir.clone()
+            } else {
+                let d = work.path().join(format!("desk{g}"));
+                copy_data_dir(&desk_dir, &d);
+                d
+            };
+            DeskProcess::start(&dir, database.as_deref(), "info")
+        })
+        .collect();
     let org = Arc::new(Org {
-        dir: desk_dir,
-        url: desk.url.clone(),
+        dir: desk_dir.clone(),
+        database: database.clone(),
+        urls: desks.iter().map(|d| d.url.clone()).collect(),
         fingerprint,
     });
     println!(
-        "support_load: {sessions} sessions, {agents} agents, {messages} messages each, {reps} single-session repetitions; load average {}",
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        "support_load: {sessions} sessions, {agents} agents, {messages} messages each, {reps} single-session repetitions; {instances} desk(s) on {}{}; load average {}",
+        if on_postgres { "PostgreSQL" } else { "SQLite" },
+        if cross { ", each employee's agent on another desk" } else { "" },
+        loadavg()
     );
 
     let t = Instant::now();
-    let single_emps = enroll_employees(&org, work.path(), 0, reps);
-    let load_emps = enroll_employees(&org, work.path(), reps, sessions);
-    for a in 0..=agents {
-        org.agent(work.path().join(format!("agent{a}")), a);
+    // The single sessions: agent 0 on desk 0, the employees on desk 1 when crossing.
+    let single_emps = enroll_employees(&org, work.path(), 0, reps, |_| (shift, language_of(0)));
+    let load_emps = enroll_employees(&org, work.path(), reps, sessions, place_load);
+    org.agent(work.path().join("agent0"), 0, 0, language_of(0));
+    for a in 1..=agents {
+        org.agent(
+            work.path().join(format!("agent{a}")),
+            a,
+            agent_desk(a),
+            language_of(agent_desk(a)),
+        );
     }
     println!(
         "enrolled {} employees and {} agents in {:.1} s",
@@ -662,8 +691,19 @@ fn main() {
     std::thread::sleep(Duration::from_secs(2));
 
     // 2. Load.
-    let (rss_before, _) = desk.memory_kib();
-    let cpu_before = desk.cpu_secs();
+    let rss = |desks: &[DeskProcess]| -> (u64, u64) {
+        desks
+            .iter()
+            .map(DeskProcess::memory_kib)
+            .fold((0, 0), |a, m| (a.0 + m.0, a.1 + m.1))
+    };
+    let cpu = |desks: &[DeskProcess]| -> f64 { desks.iter().map(DeskProcess::cpu_secs).sum() };
+    let sizes = |url: &str| (database_size(url), tables_size(url, SUPPORT_TABLES));
+    let size_before = database.as_deref().map(sizes);
+    let (rss_before, _) = rss(&desks);
+    let cpu_before = cpu(&desks);
+    let pg_cpu_before = postmaster.map_or(0.0, cluster_cpu_secs);
+    let bench_cpu_before = own_cpu_secs();
     let load_start = Instant::now();
     let connected = Arc::new((Mutex::new(0), Condvar::new()));
     let workers: Vec<AgentWorker> = (1..=agents)
@@ -693,7 +733,7 @@ fn main() {
         }
     }
     let open_secs = opening.elapsed().as_secs_f64();
-    let (rss_open, _) = desk.memory_kib();
+    let (rss_open, _) = rss(&desks);
     let messaging = Instant::now();
     shared.release();
     for e in employees {
@@ -708,10 +748,13 @@ fn main() {
         w.thread.join().unwrap();
     }
     std::thread::sleep(Duration::from_secs(1));
-    let cpu = desk.cpu_secs() - cpu_before;
+    let cpu_used = cpu(&desks) - cpu_before;
+    let pg_cpu = postmaster.map_or(0.0, cluster_cpu_secs) - pg_cpu_before;
+    let bench_cpu = own_cpu_secs() - bench_cpu_before;
     let wall = load_start.elapsed().as_secs_f64();
-    let (rss_after, hwm) = desk.memory_kib();
-    let alive = desk.alive();
+    let (rss_after, hwm) = rss(&desks);
+    let size_after = database.as_deref().map(sizes);
+    let alive = desks.iter_mut().all(DeskProcess::alive);
 
     let mut rtts = shared.rtts.lock().unwrap().clone();
     rtts.sort();
@@ -720,11 +763,25 @@ fn main() {
     let opened = shared.opened.lock().unwrap().0;
     let closed = *shared.closed.lock().unwrap();
     let transcripts = *shared.transcripts.lock().unwrap();
+    let desks_word = if instances == 1 {
+        "desk"
+    } else {
+        "desks (summed)"
+    };
     println!();
     println!("| Figure | Value |");
     println!("|---|---|");
     println!("| sessions opened / closed / transcripts | {opened} / {closed} / {transcripts} of {sessions} |");
     println!("| agents (capacity 10) | {agents} |");
+    println!(
+        "| desks; database | {instances}{}; {} |",
+        if cross {
+            ", each employee's agent on another desk"
+        } else {
+            ""
+        },
+        if on_postgres { "PostgreSQL" } else { "SQLite" }
+    );
     println!(
         "| single session, open → agent's first message p50 / p99 ({} runs) | {} / {} |",
         single.len(),
@@ -750,11 +807,21 @@ fn main() {
         2.0 * rtts.len() as f64 / load_wall
     );
     println!(
-        "| desk CPU over the load phase | {cpu:.2} s in {wall:.1} s ({:.1} % of one core) |",
-        100.0 * cpu / wall
+        "| {desks_word} CPU over the load phase | {cpu_used:.2} s in {wall:.1} s ({:.1} % of one core) |",
+        100.0 * cpu_used / wall
+    );
+    if on_postgres {
+        println!(
+            "| PostgreSQL CPU over the load phase | {pg_cpu:.2} s ({:.1} % of one core) |",
+            100.0 * pg_cpu / wall
+        );
+    }
+    println!(
+        "| bench CPU (all the apps) over the load phase | {bench_cpu:.2} s ({:.1} % of one core) |",
+        100.0 * bench_cpu / wall
     );
     println!(
-        "| desk RSS before / all open / peak (VmHWM) / after | {:.1} / {:.1} / {:.1} / {:.1} MiB |",
+        "| {desks_word} RSS before / all open / peak (VmHWM) / after | {:.1} / {:.1} / {:.1} / {:.1} MiB |",
         rss_before as f64 / 1024.0,
         rss_open as f64 / 1024.0,
         hwm as f64 / 1024.0,
@@ -764,16 +831,26 @@ fn main() {
         "| desk memory per open session | {:.1} KiB |",
         rss_open.saturating_sub(rss_before) as f64 / sessions.max(1) as f64
     );
-    println!(
-        "| load average after | {} |",
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .trim()
-    );
+    if let (Some((db0, t0)), Some((db1, t1))) = (size_before, size_after) {
+        let per_1000 = |d: i64| mib(d * 1000 / sessions.max(1) as i64);
+        println!(
+            "| support tables before / after the load phase; per 1,000 sessions | {} / {}; {} |",
+            mib(t0),
+            mib(t1),
+            per_1000(t1 - t0)
+        );
+        println!(
+            "| database before / after the load phase; per 1,000 sessions | {} / {}; {} |",
+            mib(db0),
+            mib(db1),
+            per_1000(db1 - db0)
+        );
+    }
+    println!("| load average after | {} |", loadavg());
 
     let mut errors = shared.errors.lock().unwrap().clone();
     if !alive {
-        errors.push("the desk died".into());
+        errors.push("a desk died".into());
     }
     if opened != sessions {
         errors.push(format!("{} of {sessions} sessions opened", opened));
@@ -789,6 +866,10 @@ fn main() {
         errors.push(format!("{} of {reps} single sessions opened", single.len()));
     }
     if !errors.is_empty() {
+        // `exit` runs no destructors: stop the desks and the cluster, remove the files.
+        drop(desks);
+        drop(cluster);
+        drop(work);
         eprintln!("support_load FAILED: {} errors", errors.len());
         for e in errors.iter().take(20) {
             eprintln!("  {e}");

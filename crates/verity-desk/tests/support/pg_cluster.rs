@@ -1,5 +1,5 @@
 //! A throwaway PostgreSQL cluster for the desk's tests, shared by the unit tests
-//! (`src/postgres/tests.rs`) and the `e2e` binary (included with `#[path]`).
+//! (`src/postgres/tests.rs`), the `e2e` binary and the load benches (included with `#[path]`).
 //!
 //! `initdb` in a temporary directory, a free loopback port, the unix socket in that directory,
 //! started with `pg_ctl` as a non-root user (PostgreSQL refuses root: as root, the directory is
@@ -267,6 +267,18 @@ impl Cluster {
     /// The cluster's port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The postmaster's process id (the first line of `postmaster.pid`), for a bench to read
+    /// the cluster's CPU time.
+    pub fn postmaster_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.dir.join("data").join("postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
     }
 }
 
