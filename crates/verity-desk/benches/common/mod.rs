@@ -1,10 +1,12 @@
-//! What the desk's load benches share (included with `#[path]`): the desk as its own process
-//! (`verity-desk serve`, the built binary), the CPU time of processes read from `/proc`, a
+//! What the desk's load benches and its failover test share (included with `#[path]`): the desk
+//! as its own process (`verity-desk serve`, the built binary), the CPU time of processes read from `/proc`, a
 //! throwaway PostgreSQL cluster's sizes and processes, environment knobs and percentiles.
 
-#![allow(dead_code)] // each bench uses part of it
+#![allow(dead_code)] // each bench (and the failover test) uses part of it
+#![allow(clippy::panic)] // a benchmark or a test fails loudly
 
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -97,26 +99,42 @@ pub fn cluster_cpu_secs(postmaster: u32) -> f64 {
     total
 }
 
-/// A `verity-desk serve` process.
+/// A `verity-desk serve` process (used by the load benches and by the failover test).
 pub struct DeskProcess {
     child: Child,
     pub pid: u32,
     pub url: String,
+    pub addr: SocketAddr,
 }
 
 impl DeskProcess {
     /// Starts `verity-desk serve` on `dir` on a free loopback port, on `database` when given,
     /// logging at `log` (`VERITY_DESK_LOG`; `info` is the desk's default, each request a line).
+    /// `verity_desk::http` stays at `info` whatever `log` says: the desk's address is read from
+    /// its log.
     pub fn start(dir: &Path, database: Option<&str>, log: &str) -> DeskProcess {
+        DeskProcess::start_behind(dir, database, log, None)
+    }
+
+    /// As `start`, answering for `public_url` (a load balancer's address) when given.
+    pub fn start_behind(
+        dir: &Path,
+        database: Option<&str>,
+        log: &str,
+        public_url: Option<&str>,
+    ) -> DeskProcess {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_verity-desk"));
         if let Some(url) = database {
             cmd.env("VERITY_DESK_DATABASE", url);
         }
-        let mut child = cmd
-            .args(["serve", "--data"])
+        cmd.args(["serve", "--data"])
             .arg(dir)
-            .args(["--listen", "127.0.0.1:0", "--log-json"])
-            .env("VERITY_DESK_LOG", log)
+            .args(["--listen", "127.0.0.1:0", "--log-json"]);
+        if let Some(url) = public_url {
+            cmd.args(["--public-url", url]);
+        }
+        let mut child = cmd
+            .env("VERITY_DESK_LOG", format!("{log},verity_desk::http=info"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -134,7 +152,10 @@ impl DeskProcess {
             }
             line.clear();
         }
-        let addr = addr.expect("the desk logs its address");
+        let addr: SocketAddr = addr
+            .expect("the desk logs its address")
+            .parse()
+            .expect("the desk's address");
         // Keep reading its log so that it never blocks on a full pipe; warnings are shown.
         std::thread::spawn(move || {
             for l in stderr.lines() {
@@ -148,7 +169,14 @@ impl DeskProcess {
             pid: child.id(),
             child,
             url: format!("http://{addr}"),
+            addr,
         }
+    }
+
+    /// Killed: no shutdown, no goodbye (SIGKILL on Unix, TerminateProcess on Windows).
+    pub fn kill(mut self) {
+        self.child.kill().expect("the desk is killed");
+        self.child.wait().expect("the killed desk is reaped");
     }
 
     /// utime + stime, seconds.

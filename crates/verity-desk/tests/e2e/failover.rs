@@ -7,11 +7,10 @@
 
 #![allow(clippy::panic)]
 
+use super::common::DeskProcess;
 use super::*;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use verity_device::proto::{AgentProfile, AgentRole, SupportCategory};
@@ -85,60 +84,10 @@ impl Drop for Balancer {
     }
 }
 
-/// A desk as its own process, on the shared database, answering for the balancer's URL.
-struct DeskProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl DeskProcess {
-    fn start(data: &Path, database: &str, public_url: &str) -> DeskProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_verity-desk"))
-            .args(["serve", "--data"])
-            .arg(data)
-            .args(["--database", database])
-            .args(["--listen", "127.0.0.1:0", "--public-url", public_url])
-            .arg("--log-json")
-            .env("RUST_LOG", "warn,verity_desk::http=info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("verity-desk starts");
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        let mut addr = None;
-        while addr.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
-                if v["fields"]["message"] == "desk listening" {
-                    addr = v["fields"]["addr"].as_str().map(str::to_owned);
-                }
-            } else {
-                eprintln!("desk: {line}");
-            }
-            line.clear();
-        }
-        let addr = addr.expect("the desk logs its address").parse().unwrap();
-        std::thread::spawn(move || {
-            for l in stderr.lines() {
-                let Ok(l) = l else { break };
-                eprintln!("desk {addr}: {l}");
-            }
-        });
-        DeskProcess { child, addr }
-    }
-
-    /// Killed: no shutdown, no goodbye (SIGKILL on Unix, TerminateProcess on Windows).
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for DeskProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A desk as its own process on the shared database, answering for the balancer's URL; its
+/// warnings shown.
+fn desk(data: &Path, database: &str, lb: &Balancer) -> DeskProcess {
+    DeskProcess::start_behind(data, Some(database), "warn", Some(&lb.url()))
 }
 
 fn context(dir: PathBuf) -> DeviceContext {
@@ -229,8 +178,8 @@ fn killed_desks_lose_no_message_and_show_none_twice() {
         .set_audit_recipient(Some(super::support::AGE), SystemClock.now())
         .unwrap();
     let lb = Balancer::start();
-    let x = DeskProcess::start(data.path(), &database, &lb.url());
-    let y = DeskProcess::start(data.path(), &database, &lb.url());
+    let x = desk(data.path(), &database, &lb);
+    let y = desk(data.path(), &database, &lb);
 
     // The agent on Y, the employee on X.
     let apps = tempfile::tempdir().unwrap();
@@ -285,7 +234,7 @@ fn killed_desks_lose_no_message_and_show_none_twice() {
     }
 
     // Y dies under both: they reconnect to Z.
-    let z = DeskProcess::start(data.path(), &database, &lb.url());
+    let z = desk(data.path(), &database, &lb);
     lb.to(&z);
     y.kill();
     for m in ["m5", "m6"] {

@@ -524,6 +524,8 @@ fn tls_desk(fx: &Fx, options: ServeOptions) -> TlsDesk {
 }
 
 // Its helpers panic: a cluster that cannot start is a failed test.
+#[path = "../../benches/common/mod.rs"]
+mod common;
 #[allow(clippy::panic)]
 #[path = "../support/pg_cluster.rs"]
 mod pg_cluster;
