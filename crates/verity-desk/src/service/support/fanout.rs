@@ -1,0 +1,191 @@
+//! Who hears what: a party's live connections are told through this desk's hub and, when
+//! several desks share a PostgreSQL database, through the desks' bus (`support::Bus`); presence
+//! across desks (a party is online while it has a connection on any desk); the stored frames a
+//! connection reads when it catches up.
+
+use super::{dir_str, other, text, Party};
+use crate::service::{ApiError, Desk};
+use crate::support::relay::FramePlace;
+use crate::support::store::{SessionState, StoredCursor, SupportSessionRecord};
+use crate::support::{agent_key, employee_key, Out};
+use verity_device::proto::{Control, Frame, FrameKind};
+
+impl Desk {
+    /// Tells `key`'s connections `out`: on this desk through the hub, on the others through the
+    /// bus. Called once the store holds what `out` says.
+    pub(super) fn tell(&self, key: &str, out: &Out) {
+        self.hub.send(key, out);
+        if let Some(bus) = self.bus.get() {
+            bus.publish(key, out);
+        }
+    }
+
+    /// Whether `key` has a live connection on this desk or another.
+    pub(super) fn is_online(&self, key: &str) -> bool {
+        self.hub.is_connected(key) || self.bus.get().is_some_and(|b| b.connected_elsewhere(key))
+    }
+
+    /// Whether other desks share this one's database and news ([`Desk::start_fanout`]).
+    #[must_use]
+    pub fn has_fanout(&self) -> bool {
+        self.bus.get().is_some()
+    }
+
+    /// This desk's id among the desks sharing its database, once [`Desk::start_fanout`] ran
+    /// (`None` on SQLite).
+    #[must_use]
+    pub fn fanout_id(&self) -> Option<String> {
+        self.bus.get().map(|b| b.id().to_owned())
+    }
+
+    /// Starts carrying news to the other desks on this database (PostgreSQL: LISTEN/NOTIFY),
+    /// for `serve`. Nothing on SQLite. Stopped by [`Desk::stop_fanout`].
+    ///
+    /// # Errors
+    /// The store's, when the bus cannot reach the database.
+    pub fn start_fanout(&self) -> Result<(), crate::store::StoreError> {
+        if self.bus.get().is_some() {
+            return Ok(());
+        }
+        if let Some(bus) = self.store.start_fanout(self.hub.clone())? {
+            if let Err(extra) = self.bus.set(bus) {
+                extra.stop();
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the bus's threads (at shutdown).
+    pub fn stop_fanout(&self) {
+        if let Some(bus) = self.bus.get() {
+            bus.stop();
+        }
+    }
+
+    /// The stored frames `party` reads of `session_id` after `from`, as [`Out::Frame`]s.
+    pub(super) fn frames_for(
+        &self,
+        party: &Party,
+        session_id: &str,
+        from: StoredCursor,
+    ) -> Result<Vec<Out>, ApiError> {
+        let theirs = other(party.dir());
+        let mut out = Vec::new();
+        for f in self.store.frames_after(session_id, dir_str(theirs), from)? {
+            let hs = f.kind == "hs";
+            let place = FramePlace {
+                leg: f.leg,
+                hs,
+                seq: f.seq,
+            };
+            let frame = Frame {
+                v: 1,
+                session_id: session_id.to_owned(),
+                leg: f.leg,
+                dir: theirs,
+                kind: if hs { FrameKind::Hs } else { FrameKind::Tx },
+                seq: f.seq,
+                body: f.body,
+            };
+            if let Ok(bytes) = frame.to_cbor() {
+                out.push(Out::Frame {
+                    session_id: session_id.to_owned(),
+                    place,
+                    bytes,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// What a connection of `party` has not had of `session_id`'s frames after `from` (`None`:
+    /// the connection never followed it: from the start of the session's leg). `None` when the
+    /// session is over or not the party's (the connection stops following it).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub fn support_catch_up(
+        &self,
+        party: &Party,
+        session_id: &str,
+        from: Option<StoredCursor>,
+    ) -> Result<Option<Vec<Out>>, ApiError> {
+        let Some(s) = self.member_session(party, session_id)? else {
+            return Ok(None);
+        };
+        if s.state != SessionState::Assigned {
+            return Ok(None);
+        }
+        let from = from.unwrap_or(StoredCursor {
+            leg: s.leg,
+            hs: 0,
+            tx: 0,
+        });
+        self.frames_for(party, session_id, from).map(Some)
+    }
+
+    /// A party's connection is live: counted for the other desks, and its peers are told.
+    pub fn support_connected(&self, party: &Party) {
+        if let Some(bus) = self.bus.get() {
+            bus.link(&party.key(), true);
+        }
+        self.tell_peers(party, true);
+    }
+
+    /// A party's connection ended (`last`: it has no other on this desk): its peers are told
+    /// when it has none on another desk either; an agent's drop starts the grace period.
+    pub fn support_disconnected(&self, party: &Party, last: bool) {
+        if let Some(bus) = self.bus.get() {
+            bus.link(&party.key(), false);
+            if last && bus.connected_elsewhere(&party.key()) {
+                return;
+            }
+        }
+        if !last {
+            return;
+        }
+        // Recorded before the peers hear of it: what they are told is in the store already.
+        if let Party::Agent { agent, .. } = party {
+            let now = self.clock.now();
+            match self.store.agent_dropped(&agent.agent_id, now) {
+                Ok(true) => self.support_log(
+                    &party.actor(),
+                    "support.presence",
+                    &agent.agent_id,
+                    "",
+                    serde_json::json!({"online": false, "why": "disconnected"}),
+                ),
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "cannot record an agent's drop"),
+            }
+        }
+        self.tell_peers(party, false);
+    }
+
+    pub(super) fn tell_peers(&self, party: &Party, online: bool) {
+        let Ok(live) = self.store.live_sessions() else {
+            return;
+        };
+        for s in live
+            .iter()
+            .filter(|s| s.state == SessionState::Assigned && party.is_member(s))
+        {
+            if let Some(peer) = Self::peer_key(party, s) {
+                self.tell(
+                    &peer,
+                    &text(&Control::Peer {
+                        session_id: s.session_id.clone(),
+                        online,
+                    }),
+                );
+            }
+        }
+    }
+
+    pub(super) fn peer_key(party: &Party, s: &SupportSessionRecord) -> Option<String> {
+        match party {
+            Party::Employee { .. } => s.agent_id.as_deref().map(agent_key),
+            Party::Agent { .. } => Some(employee_key(&s.device_id)),
+        }
+    }
+}
