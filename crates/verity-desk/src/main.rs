@@ -40,7 +40,7 @@ struct Cli {
         env = "VERITY_DESK_DATABASE",
         hide_env_values = true
     )]
-    database: Option<String>,
+    database: Option<serve_config::DatabaseUrl>,
     #[command(subcommand)]
     command: Command,
 }
@@ -486,7 +486,7 @@ fn serve(args: ServeArgs, database: Option<&str>) -> Result<(), CliError> {
             trusted_proxy: args.trusted_proxy,
             max_connections: args.max_connections,
             drill_utc_offset: args.drill_utc_offset,
-            database: database.map(str::to_owned),
+            database: database.map(serve_config::DatabaseUrl::from),
         },
         file,
     )?;

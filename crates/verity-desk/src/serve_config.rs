@@ -18,6 +18,38 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// The default for `drill_utc_offset`.
 pub const DEFAULT_DRILL_UTC_OFFSET: &str = "+08:00";
 
+/// A database URL (`postgres://user:password@host/name`): its `Debug` masks the password, so
+/// that settings printed for a diagnosis never carry it; it derefs to the whole URL (for
+/// connecting, never for logs).
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> DatabaseUrl {
+        DatabaseUrl(url)
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(url: &str) -> DatabaseUrl {
+        DatabaseUrl(url.to_owned())
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&verity_desk::postgres::mask_url(&self.0))
+    }
+}
+
 /// What a configuration file may set; every key is optional.
 #[derive(Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -34,7 +66,7 @@ pub struct FileConfig {
     pub drill_utc_offset: Option<String>,
     /// `postgres://…` (better given through `VERITY_DESK_DATABASE`, which keeps a password out
     /// of a file others may read).
-    pub database: Option<String>,
+    pub database: Option<DatabaseUrl>,
 }
 
 /// A configuration file that cannot be used (exit status 2, like a usage error).
@@ -122,7 +154,7 @@ pub struct CliValues {
     pub trusted_proxy: Vec<ipnet::IpNet>,
     pub max_connections: Option<usize>,
     pub drill_utc_offset: Option<String>,
-    pub database: Option<String>,
+    pub database: Option<DatabaseUrl>,
 }
 
 /// The settings `serve` runs with.
@@ -138,7 +170,7 @@ pub struct Settings {
     pub max_connections: usize,
     pub drill_utc_offset: String,
     /// `None` for the embedded SQLite database in `data`.
-    pub database: Option<String>,
+    pub database: Option<DatabaseUrl>,
 }
 
 /// The command line over the file over the defaults. The TLS pair is taken whole from one
@@ -262,6 +294,36 @@ mod tests {
         assert_eq!(s.max_connections, 7);
         assert_eq!(s.drill_utc_offset, "+00:00");
         assert_eq!(s.database.as_deref(), Some("postgresql://other/verity"));
+    }
+
+    #[test]
+    fn settings_printed_for_a_diagnosis_never_show_the_database_password() {
+        let file = FileConfig::parse(
+            "database = \"postgres://desk:s3cret-pw@db.example.com/verity?password=other-pw\"",
+        )
+        .unwrap();
+        let cli = CliValues {
+            data: Some("/d".into()),
+            listen: Some("127.0.0.1:1".parse().unwrap()),
+            ..CliValues::default()
+        };
+        let shown = format!("{file:?} {cli:?}");
+        assert!(
+            !shown.contains("s3cret-pw") && !shown.contains("other-pw"),
+            "{shown}"
+        );
+        let s = merge(cli, file).unwrap();
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("s3cret-pw") && !shown.contains("other-pw"),
+            "{shown}"
+        );
+        assert!(shown.contains("db.example.com"), "{shown}");
+        // The store still connects with the whole URL.
+        assert!(s.database.as_deref().unwrap().contains("s3cret-pw"));
+        // Not a URL: nothing of it shown.
+        let odd = DatabaseUrl::from("host=db password=s3cret-pw");
+        assert!(!format!("{odd:?}").contains("s3cret-pw"));
     }
 
     #[test]
