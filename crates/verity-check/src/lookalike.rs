@@ -79,7 +79,12 @@ fn unicode_label(label: &str) -> String {
 /// The UTS #39 skeleton, lower-cased, folded further for look-alikes ASCII itself allows
 /// (`0`/`o`, `1`/`i`/`l`, `rn`/`m`, `vv`/`w`), with hyphens and underscores dropped.
 fn fold(s: &str) -> String {
-    let sk: String = skeleton(s).to_lowercase();
+    let sk = skeleton(s);
+    let sk = if sk.bytes().any(|b| !b.is_ascii() || b.is_ascii_uppercase()) {
+        sk.to_lowercase()
+    } else {
+        sk
+    };
     let mut out = String::with_capacity(sk.len());
     for c in sk.chars() {
         match c {
@@ -90,7 +95,13 @@ fn fold(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out.replace("rn", "m").replace("vv", "w")
+    if out.contains("rn") {
+        out = out.replace("rn", "m");
+    }
+    if out.contains("vv") {
+        out = out.replace("vv", "w");
+    }
+    out
 }
 
 /// The UTS #39 skeleton of `s`. An ASCII string whose characters' prototypes are all ASCII
@@ -214,8 +225,7 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
     let unicode_labels: Vec<String> = labels.iter().map(|l| unicode_label(l)).collect();
 
     for (ascii, uni) in labels.iter().zip(&unicode_labels) {
-        let letters: String = uni.chars().filter(|c| *c != '-' && *c != '_').collect();
-        if letters.as_str().detect_restriction_level() > RestrictionLevel::HighlyRestrictive {
+        if mixes_scripts(uni) {
             push(Reason::with(
                 ReasonCode::MixedScriptHost,
                 host_for_display(&unicode_labels),
@@ -250,39 +260,40 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
             || sub_text
                 .strip_suffix(d.as_str())
                 .is_some_and(|rest| rest.ends_with('.'))
-            || sub_text.contains(&format!("{d}."))
+            || sub_text
+                .match_indices(d.as_str())
+                .any(|(at, _)| sub_text.as_bytes().get(at + d.len()) == Some(&b'.'))
     });
 
-    for brand in official.protected_labels() {
-        let brand_fold = fold(&brand);
-        let imitated = official
-            .domains
-            .iter()
-            .find(|d| d.split('.').next() == Some(brand.as_str()))
-            .cloned()
-            .unwrap_or_else(|| brand.clone());
-        let limit = distance_limit(brand_fold.chars().count());
-
-        if *reg_label == brand || reg_fold == brand_fold {
+    let brands = brands(official);
+    for Brand {
+        label: brand,
+        fold: brand_fold,
+        imitated,
+        limit,
+    } in brands.iter()
+    {
+        let (brand, brand_fold, limit) = (brand.as_str(), brand_fold.as_str(), *limit);
+        if reg_label == brand || reg_fold == brand_fold {
             push(Reason::with(ReasonCode::LookalikeDomain, imitated.clone()));
-        } else if reg_fold.contains(&brand_fold)
+        } else if reg_fold.contains(brand_fold)
             || (reg_label.contains('-')
                 && reg_label
                     .split('-')
-                    .any(|t| near(&fold(t), &brand_fold, limit)))
+                    .any(|t| near(&fold(t), brand_fold, limit)))
             || (brand_fold.chars().count() >= 6
                 && reg_fold.chars().count() > brand_fold.chars().count() + 1
-                && contains_near(&reg_fold, &brand_fold))
+                && contains_near(&reg_fold, brand_fold))
         {
             push(Reason::with(ReasonCode::BrandAffixDomain, imitated.clone()));
-        } else if near(&reg_fold, &brand_fold, limit) {
+        } else if near(&reg_fold, brand_fold, limit) {
             push(Reason::with(ReasonCode::LookalikeDomain, imitated.clone()));
         }
 
         if official_in_sub
             || sub_folds
                 .iter()
-                .any(|f| f.contains(&brand_fold) || near(f, &brand_fold, limit))
+                .any(|f| f.contains(brand_fold) || near(f, brand_fold, limit))
         {
             push(Reason::with(
                 ReasonCode::OfficialNameAsSubdomain,
@@ -291,6 +302,93 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
         }
     }
     reasons
+}
+
+/// A protected label with what the rules compare against, computed once per directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Brand {
+    label: String,
+    fold: String,
+    /// The official domain the label is the first label of (else the label): what a reason names.
+    imitated: String,
+    limit: usize,
+}
+
+/// The directory's brands, kept per thread for the directory last seen (its domains and brand
+/// labels compared each time, so a changed directory is never answered from an old one).
+fn brands(official: &OfficialDirectory) -> std::rc::Rc<Vec<Brand>> {
+    type Key = (Vec<String>, Vec<String>);
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(Key, std::rc::Rc<Vec<Brand>>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some(((domains, labels), brands)) = last.as_ref() {
+            if *domains == official.domains && *labels == official.brand_labels {
+                return brands.clone();
+            }
+        }
+        let brands: std::rc::Rc<Vec<Brand>> = std::rc::Rc::new(
+            official
+                .protected_labels()
+                .into_iter()
+                .map(|label| {
+                    let fold = fold(&label);
+                    let imitated = official
+                        .domains
+                        .iter()
+                        .find(|d| d.split('.').next() == Some(label.as_str()))
+                        .cloned()
+                        .unwrap_or_else(|| label.clone());
+                    let limit = distance_limit(fold.chars().count());
+                    Brand {
+                        label,
+                        fold,
+                        imitated,
+                        limit,
+                    }
+                })
+                .collect(),
+        );
+        *last = Some((
+            (official.domains.clone(), official.brand_labels.clone()),
+            brands.clone(),
+        ));
+        brands
+    })
+}
+
+/// Whether a label (hyphens and underscores aside) mixes scripts beyond what UTS #39 calls
+/// "highly restrictive". An ASCII label is read from a table of which ASCII characters UTS #39
+/// allows in identifiers (the same answer as the full detection: ASCII-only, or unrestricted
+/// when a character is not allowed).
+fn mixes_scripts(label: &str) -> bool {
+    if label.is_ascii() {
+        let allowed = ascii_identifier_allowed();
+        return label
+            .bytes()
+            .filter(|b| *b != b'-' && *b != b'_')
+            .any(|b| !allowed.get(usize::from(b)).copied().unwrap_or(false));
+    }
+    let letters: String = label.chars().filter(|c| *c != '-' && *c != '_').collect();
+    letters.as_str().detect_restriction_level() > RestrictionLevel::HighlyRestrictive
+}
+
+/// For each ASCII character, whether UTS #39's general security profile allows it in an
+/// identifier (asked of the library once).
+fn ascii_identifier_allowed() -> &'static [bool; 128] {
+    static TABLE: std::sync::OnceLock<[bool; 128]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [false; 128];
+        for (b, slot) in (0u8..128).zip(t.iter_mut()) {
+            let one = [b];
+            let s = std::str::from_utf8(&one).unwrap_or_default();
+            *slot = !s.is_empty()
+                && s.detect_restriction_level() <= RestrictionLevel::HighlyRestrictive;
+        }
+        t
+    })
 }
 
 fn host_for_display(unicode_labels: &[String]) -> String {
@@ -365,8 +463,11 @@ fn sensitive_word(url: &CanonicalUrl) -> Option<String> {
     }
     let bytes = link::unescape_repeatedly(raw.as_bytes());
     let text = String::from_utf8_lossy(&bytes);
-    if let Some(w) = SENSITIVE_CJK.iter().find(|w| text.contains(**w)) {
-        return Some((*w).to_owned());
+    // The CJK words are not ASCII: an ASCII path and query cannot hold one.
+    if !text.is_ascii() {
+        if let Some(w) = SENSITIVE_CJK.iter().find(|w| text.contains(**w)) {
+            return Some((*w).to_owned());
+        }
     }
     let tokens = tokens(&text);
     if let Some(t) = tokens
@@ -440,6 +541,83 @@ mod tests {
                 proptest::prop_assert_eq!(near(&a, &b, limit), full, "{:?} {:?} {}", a, b, limit);
             }
         }
+    }
+
+    /// The rule before the shortcut: the library's detection over the label without hyphens
+    /// and underscores.
+    fn mixes_scripts_by_the_library(label: &str) -> bool {
+        let letters: String = label.chars().filter(|c| *c != '-' && *c != '_').collect();
+        letters.as_str().detect_restriction_level() > RestrictionLevel::HighlyRestrictive
+    }
+
+    /// The fold before it skipped work: lower-cased skeleton, folded, both replacements.
+    fn fold_in_full(s: &str) -> String {
+        let sk: String = skeleton(s).to_lowercase();
+        let mut out = String::new();
+        for c in sk.chars() {
+            match c {
+                '-' | '_' => {}
+                '0' => out.push('o'),
+                '1' | 'i' | '|' | '!' => out.push('l'),
+                '5' => out.push('s'),
+                c => out.push(c),
+            }
+        }
+        out.replace("rn", "m").replace("vv", "w")
+    }
+
+    proptest::proptest! {
+        /// The ASCII table answers as the library's detection does, on any ASCII label (and
+        /// mixed labels still go to the library).
+        #[test]
+        fn mixed_scripts_shortcut_is_the_librarys(s in "[\\x00-\\x7f]{0,16}|[a-z0-9_-]{0,8}[\u{400}-\u{4ff}\u{4e00}-\u{4e0f}]{0,3}") {
+            proptest::prop_assert_eq!(mixes_scripts(&s), mixes_scripts_by_the_library(&s), "{:?}", s);
+        }
+
+        /// Skipping the lower-casing and the replacements when there is nothing for them to do
+        /// changes no fold.
+        #[test]
+        fn fold_skips_only_what_changes_nothing(s in "[\\x00-\\x7f]{0,16}|[A-Za-z0-9rnvw_-]{0,10}[\u{400}-\u{4ff}\u{130}\u{212a}]{0,3}") {
+            proptest::prop_assert_eq!(fold(&s), fold_in_full(&s), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn every_ascii_character_is_judged_as_the_library_judges_it() {
+        for b in 0u8..128 {
+            let one = char::from(b).to_string();
+            assert_eq!(
+                mixes_scripts(&one),
+                mixes_scripts_by_the_library(&one),
+                "{b:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_changed_directory_is_never_answered_from_the_brands_of_the_last() {
+        let mut d = OfficialDirectory::dingtalk_default();
+        let url = canonicalize("https://acrne-pay.com/").unwrap();
+        assert!(assess(&url, &d).reasons.is_empty(), "no brand acme yet");
+        d.brand_labels.push("acme".to_owned());
+        let r = assess(&url, &d);
+        assert!(
+            r.reasons
+                .iter()
+                .any(|x| x.code == ReasonCode::BrandAffixDomain),
+            "{r:?}"
+        );
+        d.brand_labels.pop();
+        assert!(assess(&url, &d).reasons.is_empty());
+        d.domains.push("acme.com.hk".to_owned());
+        let r = assess(&url, &d);
+        assert!(
+            r.reasons
+                .iter()
+                .any(|x| x.code == ReasonCode::BrandAffixDomain
+                    && x.detail.as_deref() == Some("acme.com.hk")),
+            "{r:?}"
+        );
     }
 
     #[test]
