@@ -5,6 +5,23 @@
 use super::*;
 
 impl Desk {
+    /// The agents online now and not revoked.
+    fn online_agents(&self) -> Result<Vec<AgentRecord>, ApiError> {
+        let online: std::collections::HashSet<String> = self
+            .store
+            .presences()?
+            .into_iter()
+            .filter(|p| p.online)
+            .map(|p| p.agent_id)
+            .collect();
+        Ok(self
+            .store
+            .list_agents()?
+            .into_iter()
+            .filter(|a| a.revoked_at.is_none() && online.contains(&a.agent_id))
+            .collect())
+    }
+
     /// Tells the supervisors online (of `team`, or all when the session has none) that a
     /// deadline is 80 % gone.
     pub(super) fn alert_supervisors(
@@ -14,23 +31,13 @@ impl Desk {
         deadline: u64,
         team: Option<&str>,
     ) -> Result<(), ApiError> {
-        let online: Vec<String> = self
-            .store
-            .presences()?
-            .into_iter()
-            .filter(|p| p.online)
-            .map(|p| p.agent_id)
-            .collect();
         let msg = text(&Control::SupervisorAlert {
             session_id: session_id.to_owned(),
             kind: kind.to_owned(),
             deadline,
         });
-        for a in self.store.list_agents()?.into_iter().filter(|a| {
-            a.revoked_at.is_none()
-                && a.profile.role == AgentRole::Supervisor
-                && online.contains(&a.agent_id)
-                && team.is_none_or(|t| t == a.profile.team)
+        for a in self.online_agents()?.into_iter().filter(|a| {
+            a.profile.role == AgentRole::Supervisor && team.is_none_or(|t| t == a.profile.team)
         }) {
             self.tell(&agent_key(&a.agent_id), &msg);
         }
@@ -41,19 +48,7 @@ impl Desk {
     /// for their team (or for anyone) and how many they hold ([`Control::QueueView`]).
     pub(super) fn announce_queue(&self) -> Result<(), ApiError> {
         let live = self.store.live_sessions()?;
-        let online: Vec<String> = self
-            .store
-            .presences()?
-            .into_iter()
-            .filter(|p| p.online)
-            .map(|p| p.agent_id)
-            .collect();
-        for a in self
-            .store
-            .list_agents()?
-            .into_iter()
-            .filter(|a| a.revoked_at.is_none() && online.contains(&a.agent_id))
-        {
+        for a in self.online_agents()? {
             let waiting = live
                 .iter()
                 .filter(|s| matches!(s.state, SessionState::Queued | SessionState::Offered))
