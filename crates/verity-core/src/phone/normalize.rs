@@ -206,8 +206,11 @@ pub(super) fn hong_kong_fast(
     if scanned.plus && default_region == Region::HK {
         hints.push(PhoneHint::HkCallerIdSpoof);
     }
+    let mut e164 = String::with_capacity(4 + nsn.len());
+    e164.push_str("+852");
+    e164.push_str(nsn);
     let n = PhoneNumber {
-        e164: format!("+852{nsn}"),
+        e164,
         region: Some(Region::HK),
         country_code: 852,
         national: nsn.to_owned(),
@@ -388,7 +391,13 @@ pub(super) fn cc_value(cc: &str) -> u16 {
 }
 
 pub(super) fn with_region_hints(mut n: PhoneNumber, default_region: Region) -> PhoneNumber {
-    if default_region.calling_code() != Some(n.country_code) {
+    // Hong Kong's own numbers skip the metadata lookup (its calling code is 852: tested).
+    let home = if default_region == Region::HK {
+        n.country_code == 852
+    } else {
+        default_region.calling_code() == Some(n.country_code)
+    };
+    if !home {
         n.hints.push(PhoneHint::Overseas);
     }
     if n.class == PhoneClass::PremiumRate {

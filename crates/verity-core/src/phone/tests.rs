@@ -319,3 +319,16 @@ fn region_serde() {
     assert_eq!(r, Region::HK);
     assert!(serde_json::from_str::<Region>("\"QQ\"").is_err());
 }
+
+/// `with_region_hints` takes Hong Kong's calling code as 852 without asking the metadata.
+#[test]
+fn hong_kongs_calling_code_is_852() {
+    assert_eq!(Region::HK.calling_code(), Some(852));
+    let home = normalize("9123 4567", Region::HK).unwrap();
+    assert!(!home.hints.contains(&PhoneHint::Overseas));
+    let gb: Region = "GB".parse().unwrap();
+    let away = normalize("+852 9123 4567", gb).unwrap();
+    assert!(away.hints.contains(&PhoneHint::Overseas));
+    let uk = normalize("+44 20 7946 0018", Region::HK).unwrap();
+    assert!(uk.hints.contains(&PhoneHint::Overseas));
+}
