@@ -38,10 +38,18 @@ fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let dist = Path::new(&manifest).join("../../console/dist");
     let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
-    println!("cargo:rerun-if-changed={}", dist.display());
+    let mut built = dist.join("index.html").is_file();
+    // Watching a path that does not exist would rerun this script (and rebuild the desk) on
+    // every cargo command: without `dist`, watch the console's folder, which `dist` appearing
+    // in it changes.
+    let watched = if dist.is_dir() {
+        dist.clone()
+    } else {
+        Path::new(&manifest).join("../../console")
+    };
+    println!("cargo:rerun-if-changed={}", watched.display());
     println!("cargo:rerun-if-changed=build.rs");
     let mut files = Vec::new();
-    let mut built = dist.join("index.html").is_file();
     if built {
         if let Err(e) = walk(&dist, &dist, &mut files) {
             println!("cargo:warning=cannot read console/dist ({e}): the desk is built without its console");
