@@ -73,7 +73,7 @@ use verity_desk::admin;
 use verity_desk::store::{code_scheme, EnrollCodeRecord};
 use verity_device::client::{ClientOptions, DeskClient};
 use verity_device::proto::{
-    self, paths, AgentEnrollResponse, AgentProfile, AgentRole, Certificate, Control, Cursor,
+    self, codes, paths, AgentEnrollResponse, AgentProfile, AgentRole, Certificate, Control, Cursor,
     DeviceFacts, Direction, EnrollRequest, EnrollResponse, Frame, FrameKind, OpenAnswer,
     OpenRequest, Outcome, RegionSignals, SignalsRequest, SupportCategory, TotpSetupResponse,
     MAX_WS_MESSAGE,
@@ -271,6 +271,10 @@ struct Shared {
     held_max_us: std::sync::atomic::AtomicU64,
     frames_sent: AtomicUsize,
     controls_sent: AtomicUsize,
+    /// Frames received again (a replay after a `Join`), acknowledged again and not shown.
+    redelivered: AtomicUsize,
+    /// Accepts answered `already_taken` (the offer had lapsed or gone to another agent).
+    offers_lost: AtomicUsize,
 }
 
 impl Shared {
@@ -472,6 +476,49 @@ fn latency(f: &Frame) -> Duration {
     Duration::from_nanos(now_ns().saturating_sub(sent))
 }
 
+/// What one side holds of the other direction's transport frames: the first 16 bytes (send time,
+/// seq) of each, to tell a redelivery (the same frame again, after a `Join` that crossed a relay;
+/// acknowledged again and not shown, as the apps do) from another frame at the same place.
+#[derive(Default)]
+struct Received {
+    heads: Vec<[u8; 16]>,
+}
+
+enum Got {
+    New(Duration),
+    Again,
+}
+
+impl Received {
+    fn take(&mut self, f: &Frame) -> Result<Got, String> {
+        let head: [u8; 16] = f
+            .body
+            .get(..16)
+            .and_then(|h| h.try_into().ok())
+            .ok_or("a transport frame too short")?;
+        let n = self.got();
+        if (1..=n).contains(&f.seq) {
+            if self.heads[usize::try_from(f.seq - 1).unwrap()] == head {
+                Ok(Got::Again)
+            } else {
+                Err(format!("another frame at transport seq {}", f.seq))
+            }
+        } else if f.seq == n + 1 {
+            self.heads.push(head);
+            Ok(Got::New(latency(f)))
+        } else {
+            Err(format!(
+                "transport frame {} after {n} (lost or out of order)",
+                f.seq
+            ))
+        }
+    }
+
+    fn got(&self) -> u64 {
+        self.heads.len() as u64
+    }
+}
+
 fn sleep_until(at: Option<Instant>) -> tokio::time::Sleep {
     tokio::time::sleep_until(at.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600)))
 }
@@ -542,7 +589,7 @@ async fn employee_run(
     let mut ready = false;
     let mut t0: Option<Instant> = None;
     let mut next_msg = 1u64;
-    let mut got = 0u64;
+    let mut rx = Received::default();
     let mut lat = Vec::with_capacity(usize::try_from(plan.messages).unwrap());
     let period = Duration::from_secs_f64(1.0 / plan.rate);
     let phase = period.mul_f64(i as f64 / plan.sessions as f64);
@@ -570,9 +617,10 @@ async fn employee_run(
                         });
                     }
                     In::Ctl(Control::Closed { .. }) => {
-                        if got != plan.messages || next_msg <= plan.messages {
+                        if rx.got() != plan.messages || next_msg <= plan.messages {
                             return Err(format!(
-                                "closed with {got} of {} answers received, {} sent",
+                                "closed with {} of {} answers received, {} sent",
+                                rx.got(),
                                 plan.messages,
                                 next_msg - 1
                             ));
@@ -602,17 +650,23 @@ async fn employee_run(
                             shared.open_to_ready.lock().unwrap().push(opened_at.elapsed());
                             shared.ready.fetch_add(1, Ordering::Relaxed);
                         }
-                        (FrameKind::Tx, seq) if ready => {
-                            if seq != got + 1 {
-                                return Err(format!(
-                                    "answer {seq} after {got} (lost, duplicated or out of order)"
-                                ));
-                            }
-                            got = seq;
-                            lat.push(latency(&f));
+                        (FrameKind::Hs, 1) => {
+                            shared.redelivered.fetch_add(1, Ordering::Relaxed);
                             c.push(Pending::Ctl(Control::Ack {
                                 session_id: sid.to_owned(),
-                                cursor: Cursor { leg: 1, hs: 2, tx: seq },
+                                cursor: Cursor { leg: 1, hs: 2, tx: rx.got() },
+                            }));
+                        }
+                        (FrameKind::Tx, _) if ready => {
+                            match rx.take(&f)? {
+                                Got::New(l) => lat.push(l),
+                                Got::Again => {
+                                    shared.redelivered.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
+                            c.push(Pending::Ctl(Control::Ack {
+                                session_id: sid.to_owned(),
+                                cursor: Cursor { leg: 1, hs: 2, tx: rx.got() },
                             }));
                         }
                         (kind, seq) => {
@@ -642,8 +696,8 @@ async fn employee_run(
 struct AgentSession {
     /// Handshake frames received (0, 1: seq 0, 2: seq 2 too).
     hs: u8,
-    /// The last transport seq received.
-    got: u64,
+    /// The transport frames received.
+    rx: Received,
 }
 
 /// One agent's app: online, accepts every offer, runs the handshake's agent side, acknowledges
@@ -715,13 +769,17 @@ async fn agent_run(
                             let s = sessions
                                 .remove(&session_id)
                                 .ok_or("a session closed that the agent did not hold")?;
-                            if s.got != plan.messages {
+                            if s.rx.got() != plan.messages {
                                 return Err(format!(
                                     "closed with {} of {} messages received",
-                                    s.got, plan.messages
+                                    s.rx.got(),
+                                    plan.messages
                                 ));
                             }
                             shared.closed_agent.fetch_add(1, Ordering::Relaxed);
+                        }
+                        In::Ctl(Control::Error { code, .. }) if code == codes::ALREADY_TAKEN => {
+                            shared.offers_lost.fetch_add(1, Ordering::Relaxed);
                         }
                         In::Ctl(Control::Error { session_id, code, message }) => {
                             shared.refused(&code, session_id.as_deref(), &message);
@@ -753,23 +811,28 @@ async fn agent_run(
                                     s.hs = 2;
                                     c.push(ack(3, 0));
                                 }
-                                (FrameKind::Tx, seq) if s.hs == 2 => {
-                                    if seq != s.got + 1 {
-                                        return Err(format!(
-                                            "message {seq} after {} (lost, duplicated or out of order)",
-                                            s.got
-                                        ));
-                                    }
-                                    s.got = seq;
-                                    lat.push(latency(&f));
-                                    c.push(ack(3, seq));
-                                    c.push(Pending::Frame {
-                                        sid: sid.clone(),
-                                        dir: Direction::A2e,
-                                        kind: FrameKind::Tx,
-                                        seq,
-                                    });
+                                // A replay after the join: acknowledged again.
+                                (FrameKind::Hs, 0 | 2) if s.hs >= 1 => {
+                                    shared.redelivered.fetch_add(1, Ordering::Relaxed);
+                                    let hs = if s.hs == 1 { 1 } else { 3 };
+                                    c.push(ack(hs, s.rx.got()));
                                 }
+                                (FrameKind::Tx, seq) if s.hs == 2 => match s.rx.take(&f)? {
+                                    Got::New(l) => {
+                                        lat.push(l);
+                                        c.push(ack(3, seq));
+                                        c.push(Pending::Frame {
+                                            sid: sid.clone(),
+                                            dir: Direction::A2e,
+                                            kind: FrameKind::Tx,
+                                            seq,
+                                        });
+                                    }
+                                    Got::Again => {
+                                        shared.redelivered.fetch_add(1, Ordering::Relaxed);
+                                        c.push(ack(3, s.rx.got()));
+                                    }
+                                },
                                 (kind, seq) => {
                                     return Err(format!(
                                         "unexpected frame {kind:?} {seq} (duplicated or out of order)"
@@ -1207,8 +1270,10 @@ fn main() {
         shared.held_max_us.load(Ordering::Relaxed) as f64 / 1000.0
     );
     println!(
-        "| refusals by the desks | {:?} |",
-        shared.refusals.lock().unwrap()
+        "| refusals by the desks; accepts answered `already_taken`; frames redelivered after a join | {:?}; {}; {} |",
+        shared.refusals.lock().unwrap(),
+        shared.offers_lost.load(Ordering::Relaxed),
+        shared.redelivered.load(Ordering::Relaxed)
     );
     println!("| sessions closed (employee / agent side) | {closed_e} / {closed_a} of {sessions} |");
 
