@@ -39,8 +39,11 @@
 //! 4 a second, burst 12; a send the bucket holds back waits in the client (counted and reported;
 //! the latency is measured from the write). An agent's connection carries 2 messages per
 //! employee message (the acknowledgement and the answer): capacity × rate × 2 must stay under 4.
-//! Any refusal (`Control::Error`, `rate_limited` included), a connection closed, a message lost,
-//! duplicated or out of order, a session not closed, a desk dying: the bench exits non-zero.
+//! Any refusal (`Control::Error`, `rate_limited` included; an `Accept` answered `already_taken` is
+//! routing, counted apart), a connection closed (this client does not reconnect after a 4000
+//! "resync", the apps do), a message lost, out of order or a different frame at a held place, a
+//! session not closed, a desk dying: the bench exits non-zero. A frame received again (a `Join`
+//! that crossed the relay) is acknowledged again and not counted twice, as the apps do.
 //!
 //! Reported: latency both ways, the desks' CPU (`/proc`) and RSS, PostgreSQL's CPU (postmaster,
 //! backends), this process's CPU (all the clients), load average, the database's size per 1,000
