@@ -64,6 +64,10 @@ pub fn run() {
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                desktop::webview::use_document_viewer_cache(&window);
+            }
             let data_dir =
                 verity_store::resolve_data_dir(None, std::env::var_os(verity_store::DATA_DIR_ENV))?;
             log::info!("data directory: {}", data_dir.display());
