@@ -72,19 +72,19 @@ pub fn create_soon(app: &AppHandle) {
     if requested.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
         return;
     }
-    let app = app.clone();
+    let handle = app.clone();
     let create_now = move || {
-        let lang = app
+        let lang = handle
             .try_state::<crate::state::AppState>()
             .and_then(|s| s.with_store(|st| st.settings()).ok())
             .unwrap_or_default()
             .language;
-        match create(&app, lang) {
+        match create(&handle, lang) {
             // feed_sync::start announced the feed before the tray existed.
-            Ok(()) => crate::feed_sync::announce(&app),
+            Ok(()) => crate::feed_sync::announce(&handle),
             Err(e) => {
                 log::error!("Verity could not start: no tray: {e}");
-                app.exit(1);
+                handle.exit(1);
             }
         }
     };
