@@ -25,6 +25,7 @@ pub mod tripwire;
 use desktop::DesktopHost;
 use state::AppState;
 use std::sync::Arc;
+use tauri::webview::PageLoadEvent;
 use tauri::{Manager, WindowEvent};
 
 /// The main window's label.
@@ -64,13 +65,16 @@ pub fn run() {
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                desktop::webview::use_document_viewer_cache(&window);
+            }
             let data_dir =
                 verity_store::resolve_data_dir(None, std::env::var_os(verity_store::DATA_DIR_ENV))?;
             log::info!("data directory: {}", data_dir.display());
             let host = Arc::new(DesktopHost::new(app.handle().clone()));
             let state = AppState::open(data_dir, host);
             let settings = state.with_store(|s| s.settings()).unwrap_or_default();
-            let lang = settings.language;
             if let Err(e) = desktop::shortcut::register(app.handle(), &settings.check_shortcut) {
                 // Another app may own the shortcut: Verity still runs, and Settings says that
                 // the saved shortcut does nothing until another is chosen.
@@ -97,7 +101,13 @@ pub fn run() {
                 prefs,
             ));
             tripwire::start(app.handle());
-            desktop::tray::create(app.handle(), lang)?;
+            // The tray: once the page has loaded (below), at the latest after a few seconds.
+            app.manage(desktop::tray::TrayRequested::default());
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(desktop::tray::LATEST).await;
+                desktop::tray::create_soon(&handle);
+            });
             // The signed feed: a first sync within a minute, then on its schedule.
             feed_sync::start(app.handle().clone());
             // The checklist reminder: at start, then hourly; at most once a day.
@@ -112,6 +122,11 @@ pub fn run() {
                 show_main_window(app.handle());
             }
             Ok(())
+        })
+        .on_page_load(|webview, payload| {
+            if webview.label() == MAIN_WINDOW && payload.event() == PageLoadEvent::Finished {
+                desktop::tray::create_soon(webview.app_handle());
+            }
         })
         .on_window_event(|window, event| {
             // Closing the window keeps Verity running in the tray.

@@ -6,6 +6,7 @@
 mod notification;
 pub mod shortcut;
 pub(crate) mod tray;
+pub mod webview;
 
 pub use notification::{show_clickable, Level};
 

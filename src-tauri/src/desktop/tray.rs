@@ -51,6 +51,52 @@ fn support_line(lang: Language, status: Option<&LiveStatus>) -> String {
     i18n::text_with(lang, key, &[("agent", &agent)])
 }
 
+/// Managed from `setup`: set once the tray has been asked for, so that it is created once.
+#[derive(Default)]
+pub struct TrayRequested(std::sync::atomic::AtomicBool);
+
+/// How long after `setup` the tray is created at the latest, should the main window's page not
+/// have finished loading by then.
+pub const LATEST: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Creates the tray (once, in the language then saved, with the feed's state) when the main loop
+/// has nothing more urgent to do, instead of in `setup`: the page is served on the main thread
+/// after `setup` returns, so a tray made there (menus, the icon written for the appindicator,
+/// D-Bus) delays the first paint. Called when the main window's page has loaded, and
+/// [`LATEST`] after `setup` in any case. If the platform refuses the tray, Verity exits as it did
+/// when `setup` failed: without a tray, a closed window could not be reopened.
+pub fn create_soon(app: &AppHandle) {
+    let Some(requested) = app.try_state::<TrayRequested>() else {
+        return;
+    };
+    if requested.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let handle = app.clone();
+    let create_now = move || {
+        let lang = handle
+            .try_state::<crate::state::AppState>()
+            .and_then(|s| s.with_store(|st| st.settings()).ok())
+            .unwrap_or_default()
+            .language;
+        match create(&handle, lang) {
+            // feed_sync::start announced the feed before the tray existed.
+            Ok(()) => crate::feed_sync::announce(&handle),
+            Err(e) => {
+                log::error!("Verity could not start: no tray: {e}");
+                handle.exit(1);
+            }
+        }
+    };
+    // GLib's idle priority: after the pending requests of the web view and its redraws.
+    #[cfg(target_os = "linux")]
+    webkit2gtk::glib::idle_add_once(create_now);
+    #[cfg(not(target_os = "linux"))]
+    if let Err(e) = app.run_on_main_thread(create_now) {
+        log::error!("cannot create the tray: {e}");
+    }
+}
+
 /// Creates the tray icon with its menu in `lang`.
 ///
 /// # Errors
