@@ -47,12 +47,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::{
-    cluster_cpu_secs, copy_data_dir, database_size, env_usize, largest_tables, loadavg, mib, ms,
-    own_cpu_secs, pct, DeskProcess,
+    cluster_cpu_secs, copy_data_dir, database_size, env_usize, issue_codes, largest_tables,
+    loadavg, mib, ms, own_cpu_secs, pct, DeskProcess,
 };
 use ed25519_dalek::SigningKey;
 use verity_desk::admin;
-use verity_desk::store::{code_scheme, EnrollCodeRecord};
 use verity_device::client::{ClientOptions, DeskClient};
 use verity_device::proto::{
     self, paths, Certificate, DeviceFacts, EnrollRequest, EnrollResponse, RegionSignals,
@@ -84,44 +83,6 @@ fn client(url: &str, org_key: ed25519_dalek::VerifyingKey) -> DeskClient {
     DeskClient::new(url, &ClientOptions::default())
         .unwrap()
         .with_org_key(org_key)
-}
-
-/// Issues `n` employee codes as `verity-desk enroll-code` does (`admin::create_enroll_code`,
-/// which opens the store and loads the key for each code), on `threads` threads of one store.
-fn issue_codes(at: &admin::DeskLocation<'_>, n: usize, threads: usize) -> Vec<String> {
-    let store = admin::open_store(at).unwrap();
-    let key = verity_desk::orgkey::load(at.data, None).unwrap();
-    let code_key = verity_desk::orgkey::enroll_code_key(&key);
-    let now = SystemClock.now();
-    let next = AtomicUsize::new(0);
-    let out = Mutex::new(vec![String::new(); n]);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let code = admin::new_code().unwrap();
-                store
-                    .add_enroll_code(&EnrollCodeRecord {
-                        code_hash: verity_desk::service::code_hmac(&code_key, &code),
-                        scheme: code_scheme::HMAC_SHA256,
-                        employee_id: format!("e{i:06}"),
-                        employee_name: format!("Employee {i}"),
-                        created_at: now,
-                        expires_at: now + 86_400,
-                        used_at: None,
-                        used_by: None,
-                        agent: None,
-                        team: None,
-                    })
-                    .unwrap();
-                out.lock().unwrap()[i] = code.to_string();
-            });
-        }
-    });
-    out.into_inner().unwrap()
 }
 
 /// One enrolment on the wire, as `verity_device::device::enroll` does it, kept in memory.

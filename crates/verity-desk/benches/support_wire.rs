@@ -73,7 +73,6 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use verity_desk::admin;
-use verity_desk::store::{code_scheme, EnrollCodeRecord};
 use verity_device::client::{ClientOptions, DeskClient};
 use verity_device::proto::{
     self, codes, paths, AgentEnrollResponse, AgentProfile, AgentRole, Certificate, Control, Cursor,
@@ -84,8 +83,8 @@ use verity_device::proto::{
 use verity_device::{Clock, SystemClock};
 
 use common::{
-    cluster_cpu_secs, copy_data_dir, database_size, env_f64, env_usize, loadavg, mib, ms,
-    own_cpu_secs, pct, tables_size, DeskProcess,
+    cluster_cpu_secs, copy_data_dir, database_size, env_f64, env_usize, issue_codes, loadavg, mib,
+    ms, own_cpu_secs, pct, tables_size, DeskProcess,
 };
 
 /// The client's bucket per connection: under the desk's 5 a second, burst 20.
@@ -149,34 +148,6 @@ fn facts() -> DeviceFacts {
         os: "linux x86_64".into(),
         app_version: "0.1.0".into(),
     }
-}
-
-/// Issues employee codes as `verity-desk enroll-code` does (as the scale bench does).
-fn issue_codes(at: &admin::DeskLocation<'_>, n: usize) -> Vec<String> {
-    let store = admin::open_store(at).unwrap();
-    let key = verity_desk::orgkey::load(at.data, None).unwrap();
-    let code_key = verity_desk::orgkey::enroll_code_key(&key);
-    let now = SystemClock.now();
-    (0..n)
-        .map(|i| {
-            let code = admin::new_code().unwrap();
-            store
-                .add_enroll_code(&EnrollCodeRecord {
-                    code_hash: verity_desk::service::code_hmac(&code_key, &code),
-                    scheme: code_scheme::HMAC_SHA256,
-                    employee_id: format!("e{i:06}"),
-                    employee_name: format!("Employee {i}"),
-                    created_at: now,
-                    expires_at: now + 86_400,
-                    used_at: None,
-                    used_by: None,
-                    agent: None,
-                    team: None,
-                })
-                .unwrap();
-            code.to_string()
-        })
-        .collect()
 }
 
 /// An employee's enrolment on the wire, as the device library does it, kept in memory.
@@ -983,7 +954,7 @@ fn main() {
 
     // Enrolment (not measured).
     let t = std::time::Instant::now();
-    let codes = issue_codes(&at, sessions);
+    let codes = issue_codes(&at, sessions, 1);
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Employee>>> = (0..sessions).map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {

@@ -288,3 +288,45 @@ pub fn copy_data_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Issues `n` employee codes as `verity-desk enroll-code` does (`verity_desk::admin::create_enroll_code`,
+/// which opens the store and loads the key for each code), on `threads` threads of one store.
+pub fn issue_codes(
+    at: &verity_desk::admin::DeskLocation<'_>,
+    n: usize,
+    threads: usize,
+) -> Vec<String> {
+    let store = verity_desk::admin::open_store(at).unwrap();
+    let key = verity_desk::orgkey::load(at.data, None).unwrap();
+    let code_key = verity_desk::orgkey::enroll_code_key(&key);
+    let now = verity_device::Clock::now(&verity_device::SystemClock);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let out = std::sync::Mutex::new(vec![String::new(); n]);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let code = verity_desk::admin::new_code().unwrap();
+                store
+                    .add_enroll_code(&verity_desk::store::EnrollCodeRecord {
+                        code_hash: verity_desk::service::code_hmac(&code_key, &code),
+                        scheme: verity_desk::store::code_scheme::HMAC_SHA256,
+                        employee_id: format!("e{i:06}"),
+                        employee_name: format!("Employee {i}"),
+                        created_at: now,
+                        expires_at: now + 86_400,
+                        used_at: None,
+                        used_by: None,
+                        agent: None,
+                        team: None,
+                    })
+                    .unwrap();
+                out.lock().unwrap()[i] = code.to_string();
+            });
+        }
+    });
+    out.into_inner().unwrap()
+}
