@@ -5,6 +5,18 @@
 use super::*;
 
 impl Desk {
+    /// Every agent's presence, by agent id.
+    fn presences_by_agent(
+        &self,
+    ) -> Result<HashMap<String, crate::support::store::PresenceRecord>, ApiError> {
+        Ok(self
+            .store
+            .presences()?
+            .into_iter()
+            .map(|p| (p.agent_id.clone(), p))
+            .collect())
+    }
+
     /// The agents online now and not revoked.
     fn online_agents(&self) -> Result<Vec<AgentRecord>, ApiError> {
         let online: std::collections::HashSet<String> = self
@@ -93,12 +105,7 @@ impl Desk {
     /// Store failures.
     pub fn drain(&self, now: u64) -> Result<bool, ApiError> {
         let live = self.store.live_sessions()?;
-        let presences: HashMap<String, _> = self
-            .store
-            .presences()?
-            .into_iter()
-            .map(|p| (p.agent_id.clone(), p))
-            .collect();
+        let presences = self.presences_by_agent()?;
         let mut loads: HashMap<String, u32> = HashMap::new();
         for s in &live {
             let holder = match s.state {
@@ -196,12 +203,7 @@ impl Desk {
                 changed = true;
             }
         }
-        let presences: HashMap<String, _> = self
-            .store
-            .presences()?
-            .into_iter()
-            .map(|p| (p.agent_id.clone(), p))
-            .collect();
+        let presences = self.presences_by_agent()?;
         for s in self.store.live_sessions()? {
             let sid = s.session_id.as_str();
             match s.state {
