@@ -182,6 +182,8 @@ pub struct Desk {
     hub: Arc<crate::support::Hub>,
     /// News to the other desks on the database, once `serve` started it.
     bus: std::sync::OnceLock<Box<dyn crate::support::Bus>>,
+    /// What this desk's connections were last told of the queue (`service/support/queue.rs`).
+    queue_news: support::QueueNews,
 }
 
 impl std::fmt::Debug for Desk {
@@ -284,6 +286,7 @@ impl Desk {
             config,
             hub: Arc::default(),
             bus: std::sync::OnceLock::new(),
+            queue_news: support::QueueNews::default(),
         })
     }
 

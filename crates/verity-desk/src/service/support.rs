@@ -11,6 +11,8 @@
 mod fanout;
 mod queue;
 
+pub(crate) use queue::QueueNews;
+
 use super::{code_static, ApiError, Desk, Incoming};
 use crate::store::{AgentRecord, DeviceRecord};
 use crate::support::relay::FramePlace;
@@ -388,7 +390,7 @@ impl Desk {
                 "region": placed, "team": team}),
         );
         self.drain(now)?;
-        self.announce_queue()?;
+        self.queue_changed();
         let position = self.position(&session_id)?.unwrap_or(1);
         Ok(OpenAnswer {
             session_id,
@@ -788,7 +790,7 @@ impl Desk {
                     serde_json::json!({"online": online}),
                 );
                 self.drain(now)?;
-                self.announce_queue()?;
+                self.queue_changed();
                 Ok(vec![])
             }
             Control::Heartbeat {} => {
@@ -858,7 +860,8 @@ impl Desk {
                 );
                 self.store.set_idle(&a.agent_id, now)?;
                 self.drain(now)?;
-                self.announce_queue()?;
+                // Waiting again: told the queue afresh, even if the view reads as before.
+                self.queue_forget(&employee_key(&s.device_id));
                 Ok(vec![])
             }
             Control::Call {
@@ -1045,7 +1048,7 @@ impl Desk {
                         online: true,
                     }),
                 );
-                self.announce_queue()?;
+                self.queue_changed();
                 Ok(vec![text(&Control::Assigned {
                     session_id: session_id.to_owned(),
                     leg: s.leg,
@@ -1089,7 +1092,7 @@ impl Desk {
             );
         }
         self.drain(now)?;
-        self.announce_queue()?;
+        self.queue_changed();
         Ok(true)
     }
 }

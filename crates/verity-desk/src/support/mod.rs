@@ -20,7 +20,7 @@ pub(crate) mod conformance;
 pub(crate) use crate::service::support as service_support;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, Notify};
 
@@ -101,6 +101,8 @@ struct Conn {
     id: u64,
     tx: mpsc::Sender<Out>,
     resync: Arc<Notify>,
+    /// Its queue overflowed (it is being closed).
+    overflowed: AtomicBool,
 }
 
 /// Live connections by party (a party may have several), each with a bounded queue.
@@ -149,6 +151,7 @@ impl Hub {
             id,
             tx,
             resync: resync.clone(),
+            overflowed: AtomicBool::new(false),
         });
         Some(Registration { id, rx, resync })
     }
@@ -183,7 +186,18 @@ impl Hub {
         for c in conns.get(key).into_iter().flatten() {
             match c.tx.try_send(msg.clone()) {
                 Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => c.resync.notify_one(),
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    // The connection is closed, and its app reconnects and `Join`s.
+                    if c.overflowed.swap(true, Ordering::Relaxed) {
+                        continue;
+                    }
+                    tracing::warn!(
+                        party = key,
+                        queue = SEND_QUEUE,
+                        "a connection's send queue is full: it resyncs"
+                    );
+                    c.resync.notify_one();
+                }
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
         }

@@ -129,6 +129,7 @@ impl Desk {
         if let Some(bus) = self.bus.get() {
             bus.link(&party.key(), true);
         }
+        self.queue_forget(&party.key());
         self.tell_peers(party, true);
     }
 

@@ -3,6 +3,24 @@
 //! sweep of lapsed offers, silent and dropped agents, deadlines and idle or over-long sessions.
 
 use super::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// What this desk's connections were last told of the queue, and whether it changed since.
+#[derive(Debug, Default)]
+pub(crate) struct QueueNews {
+    dirty: AtomicBool,
+    /// The last `Queued` or `QueueView` text told to each party connected here.
+    told: Mutex<HashMap<String, String>>,
+}
+
+impl QueueNews {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, String>> {
+        self.told
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 impl Desk {
     /// Every agent's presence, by agent id.
@@ -56,11 +74,32 @@ impl Desk {
         Ok(())
     }
 
-    /// Tells every waiting employee their place, and every online agent how many sessions wait
-    /// for their team (or for anyone) and how many they hold ([`Control::QueueView`]).
-    pub(super) fn announce_queue(&self) -> Result<(), ApiError> {
+    /// Marks the queue changed: the next sweep (within a second) tells this desk's connections
+    /// what changed for them ([`Desk::announce_queue`]).
+    pub(super) fn queue_changed(&self) {
+        self.queue_news.dirty.store(true, Ordering::Release);
+    }
+
+    /// A party connected here: it is told the queue afresh at the next sweep.
+    pub(super) fn queue_forget(&self, key: &str) {
+        self.queue_news.lock().remove(key);
+        self.queue_changed();
+    }
+
+    /// Tells every waiting employee connected to this desk their place, and every online agent
+    /// connected here how many sessions wait for their team (or for anyone) and how many they
+    /// hold ([`Control::QueueView`]), each only when it differs from what that party was last
+    /// told. Each desk tells its own connections from the shared store, so none of this crosses
+    /// the desks' bus, and a burst of changes (a thousand sessions opening) costs one view per
+    /// party a second rather than one per party per change.
+    fn announce_queue(&self) -> Result<(), ApiError> {
         let live = self.store.live_sessions()?;
+        let mut now_told: HashMap<String, String> = HashMap::new();
         for a in self.online_agents()? {
+            let key = agent_key(&a.agent_id);
+            if !self.hub.is_connected(&key) {
+                continue;
+            }
             let waiting = live
                 .iter()
                 .filter(|s| matches!(s.state, SessionState::Queued | SessionState::Offered))
@@ -72,29 +111,41 @@ impl Desk {
                     s.state == SessionState::Assigned && s.agent_id.as_ref() == Some(&a.agent_id)
                 })
                 .count();
-            self.tell(
-                &agent_key(&a.agent_id),
-                &text(&Control::QueueView {
-                    waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
-                    mine: u32::try_from(mine).unwrap_or(u32::MAX),
-                }),
-            );
+            let view = Control::QueueView {
+                waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+                mine: u32::try_from(mine).unwrap_or(u32::MAX),
+            };
+            if let Out::Text(t) = text(&view) {
+                now_told.insert(key, t);
+            }
         }
         for (i, s) in live
             .iter()
             .filter(|s| matches!(s.state, SessionState::Queued | SessionState::Offered))
             .enumerate()
         {
+            let key = employee_key(&s.device_id);
+            if !self.hub.is_connected(&key) {
+                continue;
+            }
             let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            self.tell(
-                &employee_key(&s.device_id),
-                &text(&Control::Queued {
-                    session_id: s.session_id.clone(),
-                    position,
-                    expected_wait_secs: u64::from(position) * WAIT_PER_PLACE_SECS,
-                }),
-            );
+            let queued = Control::Queued {
+                session_id: s.session_id.clone(),
+                position,
+                expected_wait_secs: u64::from(position) * WAIT_PER_PLACE_SECS,
+            };
+            if let Out::Text(t) = text(&queued) {
+                now_told.insert(key, t);
+            }
         }
+        let mut told = self.queue_news.lock();
+        for (key, t) in &now_told {
+            if told.get(key) != Some(t) {
+                self.hub.send(key, &Out::Text(t.clone()));
+            }
+        }
+        // Parties no longer waiting or online drop out, so a later view is told again.
+        *told = now_told;
         Ok(())
     }
 
@@ -241,6 +292,7 @@ impl Desk {
                             &s.device_id,
                             serde_json::json!({"agent": agent, "why": "agent_dropped"}),
                         );
+                        self.queue_forget(&employee_key(&s.device_id));
                         changed = true;
                         continue;
                     }
@@ -285,7 +337,14 @@ impl Desk {
         }
         changed |= self.drain(now)?;
         if changed {
-            self.announce_queue()?;
+            self.queue_changed();
+        }
+        // Other desks change the queue too: with them, every sweep looks.
+        if self.queue_news.dirty.swap(false, Ordering::AcqRel) || self.has_fanout() {
+            if let Err(e) = self.announce_queue() {
+                self.queue_changed();
+                return Err(e);
+            }
         }
         Ok(())
     }
