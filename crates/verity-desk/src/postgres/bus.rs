@@ -5,7 +5,9 @@
 //! - **publishes** from a thread of its own with a connection of its own (a request never waits
 //!   on it): what it queued is packed into as few `pg_notify` payloads as fit under PostgreSQL's
 //!   8,000 bytes ([`MAX_PAYLOAD`]); a control too large for one is sent as "resync this party"
-//!   (its apps reconnect and `Join`), a frame always travels as "read this session's frames";
+//!   (its apps reconnect and `Join`); a frame of up to [`INLINE_FRAME`] bytes travels whole
+//!   (it was stored before it was published, so a desk hands it on as it would its own), a
+//!   larger one as "read this session's frames";
 //! - **listens** on [`CHANNEL`] from another thread and connection, handing what the other desks
 //!   published to its hub. A notification is lost when that connection breaks (sqlx #447, #1102),
 //!   so after reconnecting the desk closes every live socket with the resync code: the apps
@@ -19,6 +21,7 @@
 
 use super::db;
 use crate::store::StoreError;
+use crate::support::relay::FramePlace;
 use crate::support::{Bus, Hub, Out};
 use postgres::{Client, Config, NoTls};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +34,9 @@ use std::time::{Duration, Instant};
 pub const CHANNEL: &str = "verity_support";
 /// The largest payload sent (PostgreSQL refuses 8,000 bytes and more).
 pub const MAX_PAYLOAD: usize = 7_900;
+/// The largest frame carried whole in a note (base64: about a third more); a larger one is a
+/// hint, read from the store by the connections that follow its session.
+pub const INLINE_FRAME: usize = 2_048;
 /// News queued for publishing at most; past it news is dropped and the other desks resync.
 pub const QUEUE: usize = 65_536;
 /// How often a desk records that it is alive.
@@ -66,12 +72,24 @@ struct Note {
     /// A control's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     t: Option<String>,
-    /// A session whose frames to read.
+    /// A session whose frames to read (or whose frame `f` is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     c: Option<String>,
+    /// The frame itself, when small enough ([`INLINE_FRAME`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    f: Option<WholeFrame>,
     /// Resync the party's connections.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     r: bool,
+}
+
+/// A stored frame carried whole: its place and its CBOR bytes in base64.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+struct WholeFrame {
+    l: u32,
+    h: bool,
+    q: u64,
+    b: String,
 }
 
 /// A payload: its publisher and its news (or `all`: every connection resyncs).
@@ -254,22 +272,9 @@ impl Bus for PgBus {
     }
 
     fn publish(&self, key: &str, out: &Out) {
-        let note = match out {
-            Out::Text(t) => Note {
-                k: key.to_owned(),
-                t: Some(t.clone()),
-                c: None,
-                r: false,
-            },
-            Out::Frame { session_id, .. } | Out::CatchUp { session_id } => Note {
-                k: key.to_owned(),
-                t: None,
-                c: Some(session_id.clone()),
-                r: false,
-            },
-            Out::Track { .. } => return,
-        };
-        self.queue(note);
+        if let Some(note) = note_of(key, out) {
+            self.queue(note);
+        }
     }
 
     fn link(&self, key: &str, up: bool) {
@@ -345,8 +350,67 @@ impl Drop for PgBus {
     }
 }
 
-/// Packs `notes` into payloads of at most [`MAX_PAYLOAD`] bytes; a control that does not fit
-/// alone becomes "resync this party".
+/// The note that tells the other desks `out` for `key`'s connections.
+fn note_of(key: &str, out: &Out) -> Option<Note> {
+    let note = match out {
+        Out::Text(t) => Note {
+            k: key.to_owned(),
+            t: Some(t.clone()),
+            c: None,
+            f: None,
+            r: false,
+        },
+        Out::Frame {
+            session_id,
+            place,
+            bytes,
+        } => Note {
+            k: key.to_owned(),
+            t: None,
+            c: Some(session_id.clone()),
+            f: (bytes.len() <= INLINE_FRAME).then(|| WholeFrame {
+                l: place.leg,
+                h: place.hs,
+                q: place.seq,
+                b: data_encoding::BASE64.encode(bytes),
+            }),
+            r: false,
+        },
+        Out::CatchUp { session_id } => Note {
+            k: key.to_owned(),
+            t: None,
+            c: Some(session_id.clone()),
+            f: None,
+            r: false,
+        },
+        Out::Track { .. } => return None,
+    };
+    Some(note)
+}
+
+/// What a note tells the hub (a malformed frame: read the store).
+fn out_of(n: Note) -> Option<Out> {
+    if let Some(t) = n.t {
+        return Some(Out::Text(t));
+    }
+    let session_id = n.c?;
+    let whole = n.f.and_then(|f| {
+        let bytes = data_encoding::BASE64.decode(f.b.as_bytes()).ok()?;
+        Some(Out::Frame {
+            session_id: session_id.clone(),
+            place: FramePlace {
+                leg: f.l,
+                hs: f.h,
+                seq: f.q,
+            },
+            bytes,
+        })
+    });
+    Some(whole.unwrap_or(Out::CatchUp { session_id }))
+}
+
+/// Packs `notes` into payloads of at most [`MAX_PAYLOAD`] bytes; a frame that does not fit alone
+/// becomes a hint, a control "resync this party".
 fn pack(instance: &str, notes: Vec<Note>, all: bool) -> Vec<String> {
     let encode = |p: &Payload| serde_json::to_string(p).unwrap_or_default();
     let mut out = Vec::new();
@@ -365,11 +429,21 @@ fn pack(instance: &str, notes: Vec<Note>, all: bool) -> Vec<String> {
             cur_len = encode(&cur).len();
         }
         if cur_len + len > MAX_PAYLOAD {
-            note = Note {
-                k: note.k,
-                t: None,
-                c: None,
-                r: true,
+            note = match note.c {
+                Some(c) => Note {
+                    k: note.k,
+                    t: None,
+                    c: Some(c),
+                    f: None,
+                    r: false,
+                },
+                None => Note {
+                    k: note.k,
+                    t: None,
+                    c: None,
+                    f: None,
+                    r: true,
+                },
             };
             len = serde_json::to_string(&note).map_or(0, |s| s.len()) + 1;
         }
@@ -443,10 +517,11 @@ fn deliver(shared: &Shared, payload: &str) {
     for n in p.n {
         if n.r {
             shared.hub.resync(&n.k);
-        } else if let Some(t) = n.t {
-            shared.hub.send(&n.k, &Out::Text(t));
-        } else if let Some(session_id) = n.c {
-            shared.hub.send(&n.k, &Out::CatchUp { session_id });
+        } else {
+            let k = n.k.clone();
+            if let Some(out) = out_of(n) {
+                shared.hub.send(&k, &out);
+            }
         }
     }
 }
@@ -514,6 +589,7 @@ mod tests {
             k: k.into(),
             t: Some(t.into()),
             c: None,
+            f: None,
             r: false,
         }
     }
@@ -551,6 +627,51 @@ mod tests {
         assert_eq!(n.len(), 2);
         assert_eq!(n[0].t.as_deref(), Some("small"));
         assert!(n[1].r && n[1].t.is_none() && n[1].k == "e:2");
+    }
+
+    #[test]
+    fn a_small_frame_crosses_whole_a_large_one_as_a_hint() {
+        let frame = |n: usize| Out::Frame {
+            session_id: "s1".into(),
+            place: FramePlace {
+                leg: 2,
+                hs: false,
+                seq: 7,
+            },
+            bytes: vec![0xa5; n],
+        };
+        let small = frame(160);
+        let through = |out: &Out| {
+            let payloads = pack("me", vec![note_of("e:1", out).unwrap()], false);
+            assert_eq!(payloads.len(), 1);
+            let mut p: Payload = serde_json::from_str(&payloads[0]).unwrap();
+            out_of(p.n.remove(0)).unwrap()
+        };
+        assert_eq!(through(&small), small);
+        let hint = Out::CatchUp {
+            session_id: "s1".into(),
+        };
+        assert_eq!(through(&frame(INLINE_FRAME + 1)), hint);
+        assert_eq!(through(&hint), hint);
+        let text = Out::Text("{}".into());
+        assert_eq!(through(&text), text);
+        // A whole frame that does not fit a payload alone goes as a hint, not a resync.
+        let mut big = note_of("e:1", &frame(INLINE_FRAME)).unwrap();
+        big.f.as_mut().unwrap().b = "A".repeat(MAX_PAYLOAD);
+        let p: Payload = serde_json::from_str(&pack("me", vec![big], false)[0]).unwrap();
+        assert!(!p.n[0].r && p.n[0].f.is_none() && p.n[0].c.as_deref() == Some("s1"));
+        // A frame that does not decode is read from the store.
+        let mut bad = note_of("e:1", &small).unwrap();
+        bad.f.as_mut().unwrap().b = "not base64!".into();
+        assert_eq!(out_of(bad).unwrap(), hint);
+        assert!(note_of(
+            "e:1",
+            &Out::Track {
+                session_id: "s1".into(),
+                cursor: crate::support::store::StoredCursor::default()
+            }
+        )
+        .is_none());
     }
 
     #[test]
