@@ -1041,6 +1041,11 @@ mod support {
     }
 
     #[test]
+    fn frame_heads_say_where_each_direction_ends() {
+        c::frame_heads_say_where_each_direction_ends(&store());
+    }
+
+    #[test]
     fn racing_writers_keep_each_sequence_dense() {
         c::racing_writers_keep_each_sequence_dense(&store());
     }

@@ -184,6 +184,9 @@ pub struct Desk {
     bus: std::sync::OnceLock<Box<dyn crate::support::Bus>>,
     /// What this desk's connections were last told of the queue (`service/support/queue.rs`).
     queue_news: support::QueueNews,
+    /// Where the assigned sessions' frames ended at the last sweep, with other desks
+    /// (`service/support/fanout.rs`).
+    frame_heads: support::FrameHeadsCache,
 }
 
 impl std::fmt::Debug for Desk {
@@ -287,6 +290,7 @@ impl Desk {
             hub: Arc::default(),
             bus: std::sync::OnceLock::new(),
             queue_news: support::QueueNews::default(),
+            frame_heads: support::FrameHeadsCache::default(),
         })
     }
 

@@ -11,6 +11,7 @@
 mod fanout;
 mod queue;
 
+pub(crate) use fanout::FrameHeadsCache;
 pub(crate) use queue::QueueNews;
 
 use super::{code_static, ApiError, Desk, Incoming};

@@ -5,9 +5,9 @@
 use super::{db, to_i64, to_u64, SqliteStore};
 use crate::store::StoreError;
 use crate::support::store::{
-    judge_frame, AlertRecord, ClaimOutcome, FrameIn, FrameOutcome, FrameReads, FrameRefusal,
-    FrameVerdict, PresenceRecord, RouteRecord, SessionState, StoredCursor, StoredFrame,
-    SupportSessionRecord, SupportStore,
+    fold_frame_heads, judge_frame, AlertRecord, ClaimOutcome, FrameHead, FrameIn, FrameOutcome,
+    FrameReads, FrameRefusal, FrameVerdict, PresenceRecord, RouteRecord, SessionState,
+    StoredCursor, StoredFrame, SupportSessionRecord, SupportStore,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -717,6 +717,34 @@ impl SupportStore for SqliteStore {
         rows.collect::<Result<Vec<_>, _>>().map_err(db)
     }
 
+    fn frame_heads(&self) -> Result<Vec<FrameHead>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT s.session_id, s.leg, f.dir, \
+                 MAX(CASE WHEN f.kind = 'hs' THEN f.seq END), \
+                 MAX(CASE WHEN f.kind = 'tx' THEN f.seq END) \
+                 FROM support_sessions s LEFT JOIN support_frames f \
+                 ON f.session_id = s.session_id AND f.leg = s.leg \
+                 WHERE s.state = 'assigned' GROUP BY s.session_id, s.leg, f.dir",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<i64>>(3)?.map(to_u64),
+                    r.get::<_, Option<i64>>(4)?.map(to_u64),
+                ))
+            })
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)?;
+        Ok(fold_frame_heads(rows))
+    }
+
     fn set_ack(&self, session_id: &str, dir: &str, c: StoredCursor) -> Result<(), StoreError> {
         // Only forward: a later leg replaces the cursor, the same leg keeps the larger of each.
         self.write(|tx| {
@@ -868,6 +896,11 @@ mod tests {
     #[test]
     fn frames_keep_their_places() {
         c::frames_keep_their_places(&store().1);
+    }
+
+    #[test]
+    fn frame_heads_say_where_each_direction_ends() {
+        c::frame_heads_say_where_each_direction_ends(&store().1);
     }
 
     #[test]

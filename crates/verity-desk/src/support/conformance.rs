@@ -3,7 +3,7 @@
 //! concurrency with threads racing.
 
 use super::store::{
-    ClaimOutcome, FrameIn, FrameOutcome, FrameRefusal, SessionState, StoredCursor,
+    ClaimOutcome, FrameHead, FrameIn, FrameOutcome, FrameRefusal, SessionState, StoredCursor,
     SupportSessionRecord, SupportStore,
 };
 use std::sync::Barrier;
@@ -334,6 +334,51 @@ pub fn frames_keep_their_places<S: SupportStore>(store: &S) {
         put(&f(2, "a2e", "hs", 1, b"f")),
         FrameOutcome::Refused(FrameRefusal::Closed)
     );
+}
+
+pub fn frame_heads_say_where_each_direction_ends<S: SupportStore>(store: &S) {
+    let c = |leg, hs, tx| StoredCursor { leg, hs, tx };
+    let heads = || store.frame_heads().unwrap();
+    assert!(heads().is_empty());
+    assigned(store, "h1", "e1");
+    // Waiting sessions have no head.
+    assert!(store
+        .open_support_session(&session("h2", "e2", 100))
+        .unwrap());
+    let only = |e2a, a2e| {
+        vec![FrameHead {
+            session_id: "h1".into(),
+            e2a,
+            a2e,
+        }]
+    };
+    assert_eq!(heads(), only(c(1, 0, 0), c(1, 0, 0)));
+    let put = |leg, dir, kind, seq| {
+        assert!(matches!(
+            store
+                .store_frame(&frame("h1", leg, dir, kind, seq, b"x"), 200, 99, 9_999)
+                .unwrap(),
+            FrameOutcome::Stored { .. }
+        ));
+    };
+    put(1, "e2a", "hs", 0);
+    assert_eq!(heads(), only(c(1, 1, 0), c(1, 0, 0)));
+    put(1, "a2e", "hs", 1);
+    put(1, "e2a", "hs", 2);
+    put(1, "a2e", "tx", 1);
+    put(1, "e2a", "tx", 1);
+    put(1, "e2a", "tx", 2);
+    assert_eq!(heads(), only(c(1, 3, 2), c(1, 2, 1)));
+    assert_eq!(heads()[0].of("e2a"), c(1, 3, 2));
+    assert_eq!(heads()[0].of("a2e"), c(1, 2, 1));
+    // A new leg: only its frames count.
+    put(2, "e2a", "hs", 0);
+    assert_eq!(heads(), only(c(2, 1, 0), c(2, 0, 0)));
+    assert!(store
+        .close_support_session("h1", "resolved", 300)
+        .unwrap()
+        .is_some());
+    assert!(heads().is_empty());
 }
 
 /// [`RACERS`] writers storing the frames of both directions of one session, each frame offered

@@ -192,6 +192,65 @@ pub struct StoredCursor {
     pub tx: u64,
 }
 
+/// Where an assigned session's stored frames end in its current leg, in each direction (no
+/// frame in a direction yet: that leg with `hs` and `tx` 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameHead {
+    /// The session.
+    pub session_id: String,
+    /// The employee's frames.
+    pub e2a: StoredCursor,
+    /// The agent's frames.
+    pub a2e: StoredCursor,
+}
+
+impl FrameHead {
+    /// The end of direction `dir`'s frames.
+    #[must_use]
+    pub fn of(&self, dir: &str) -> StoredCursor {
+        if dir == "e2a" {
+            self.e2a
+        } else {
+            self.a2e
+        }
+    }
+}
+
+/// One row of [`SupportStore::frame_heads`]'s query: a session, its leg, a direction with
+/// frames in that leg (`None`: none in either) and its highest handshake and transport seqs.
+pub type FrameHeadRow = (String, u32, Option<String>, Option<u64>, Option<u64>);
+
+/// Folds [`FrameHeadRow`]s (a session's rows together or not) into one [`FrameHead`] a session.
+#[must_use]
+pub fn fold_frame_heads(rows: impl IntoIterator<Item = FrameHeadRow>) -> Vec<FrameHead> {
+    let mut heads: Vec<FrameHead> = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (session_id, leg, dir, hs, tx) in rows {
+        let i = *at.entry(session_id.clone()).or_insert_with(|| {
+            let empty = StoredCursor { leg, hs: 0, tx: 0 };
+            heads.push(FrameHead {
+                session_id,
+                e2a: empty,
+                a2e: empty,
+            });
+            heads.len() - 1
+        });
+        let end = StoredCursor {
+            leg,
+            hs: hs.map_or(0, |h| {
+                u32::try_from(h.saturating_add(1)).unwrap_or(u32::MAX)
+            }),
+            tx: tx.unwrap_or(0),
+        };
+        match dir.as_deref() {
+            Some("e2a") => heads[i].e2a = end,
+            Some("a2e") => heads[i].a2e = end,
+            _ => {}
+        }
+    }
+    heads
+}
+
 /// Why a frame was not stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameRefusal {
@@ -441,6 +500,12 @@ pub trait SupportStore {
         dir: &str,
         cursor: StoredCursor,
     ) -> Result<Vec<StoredFrame>, StoreError>;
+    /// Where every assigned session's frames end in its current leg ([`FrameHead`]): one read
+    /// for all of a desk's connections' periodic catch-ups.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn frame_heads(&self) -> Result<Vec<FrameHead>, StoreError>;
     /// Records what the reader of direction `dir` acknowledged.
     ///
     /// # Errors

@@ -311,8 +311,10 @@ async fn run(desk: Arc<Desk>, party: Party, mut socket: WebSocket) {
             },
             _ = catch_up.tick(), if fanout => {
                 let mut ok = true;
-                for (sid, _) in conn.delivered.all() {
-                    ok &= conn.catch_up(&mut socket, sid).await;
+                for (sid, at) in conn.delivered.all() {
+                    if desk.support_may_be_behind(conn.dir, &sid, at) {
+                        ok &= conn.catch_up(&mut socket, sid).await;
+                    }
                 }
                 if !ok {
                     break;

@@ -238,6 +238,9 @@ impl Desk {
     pub fn support_sweep(&self) -> Result<(), ApiError> {
         let now = self.clock.now();
         let mut changed = false;
+        if self.has_fanout() {
+            self.refresh_frame_heads()?;
+        }
         // Presence: no heartbeat for AWAY_AFTER_SECS is a drop.
         for p in self.store.presences()? {
             if p.online
