@@ -47,7 +47,8 @@
 //!
 //! Reported: latency both ways, the desks' CPU (`/proc`) and RSS, PostgreSQL's CPU (postmaster,
 //! backends), this process's CPU (all the clients), load average, the database's size per 1,000
-//! sessions. `cargo bench -p verity-desk --bench support_wire` (100 sessions); the issue's size:
+//! sessions; with `WIRE_PG_STATEMENTS=1`, the 25 statements that took PostgreSQL's time
+//! (pg_stat_statements, planning counted). `cargo bench -p verity-desk --bench support_wire` (100 sessions); the issue's size:
 //! `WIRE_SESSIONS=1000 cargo bench -p verity-desk --bench support_wire`. Run by `cargo test
 //! --benches` (no `--bench` flag) it is a smoke run (6 sessions, 3 messages at 0.5 a second).
 //! Without PostgreSQL's binaries it says so and exits 0.
@@ -441,6 +442,32 @@ impl Conn {
             ))),
             Some(Ok(_)) => None,
         }
+    }
+}
+
+/// The statements that took PostgreSQL's time, busiest first (`WIRE_PG_STATEMENTS=1`).
+fn print_statements(database: &str) {
+    let mut c = postgres::Client::connect(database, postgres::NoTls).unwrap();
+    c.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        .unwrap();
+    let rows = c
+        .query(
+            "SELECT calls, total_exec_time, total_plan_time, \
+             left(regexp_replace(query, '\\s+', ' ', 'g'), 140) \
+             FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 25",
+            &[],
+        )
+        .unwrap();
+    println!();
+    println!("| calls | execute ms | plan ms | statement |");
+    println!("|---|---|---|---|");
+    for r in rows {
+        let (calls, exec, plan, q): (i64, f64, f64, String) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        println!(
+            "| {calls} | {exec:.0} | {plan:.0} | `{}` |",
+            q.replace('|', "\\|")
+        );
     }
 }
 
@@ -900,8 +927,15 @@ fn main() {
         return;
     }
     epoch();
-    let cluster = pg_cluster::Cluster::start()
-        .unwrap_or_else(|e| panic!("cannot start a PostgreSQL cluster: {e}"));
+    // `WIRE_PG_STATEMENTS=1`: PostgreSQL counts every statement (pg_stat_statements), and the
+    // busiest are printed at the end: where the database's CPU goes.
+    let statements = env_usize("WIRE_PG_STATEMENTS", 0) == 1;
+    let cluster = pg_cluster::Cluster::start_with(if statements {
+        "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
+    } else {
+        ""
+    })
+    .unwrap_or_else(|e| panic!("cannot start a PostgreSQL cluster: {e}"));
     let database = cluster.database();
     let postmaster = cluster.postmaster_pid();
     let work = tempfile::tempdir().unwrap();
@@ -1152,6 +1186,9 @@ fn main() {
     drop(rt);
     let size_after = sizes();
     let alive = desks.iter_mut().all(DeskProcess::alive);
+    if statements {
+        print_statements(&database);
+    }
 
     let sorted = |m: &Mutex<Vec<Duration>>| {
         let mut v = m.lock().unwrap().clone();

@@ -583,7 +583,9 @@ impl ConsoleStore for PgStore {
     }
 
     fn append_op(&self, op: &NewOp) -> Result<OpRecord, StoreError> {
-        self.write(|tx| super::oplog::append(tx, op))
+        self.oplog_group.append(op, |ops| {
+            self.write(|tx| ops.iter().map(|op| super::oplog::append(tx, op)).collect())
+        })
     }
 
     fn ops_after(&self, after_seq: u64, limit: u32) -> Result<Vec<OpRecord>, StoreError> {

@@ -232,6 +232,8 @@ pub const DRIVER_LOG_DIRECTIVE: &str = "tokio_postgres=info";
 /// The PostgreSQL store.
 pub struct PgStore {
     pool: Pool,
+    /// This process's operation-log appends, committed together ([`oplog::GroupCommit`]).
+    oplog_group: oplog::GroupCommit,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -263,7 +265,10 @@ impl PgStore {
     /// [`StoreError`].
     pub fn open_with(url: &str, pool_size: usize) -> Result<PgStore, StoreError> {
         let pool = Pool::new(url, pool_size, Duration::from_secs(10))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            oplog_group: oplog::GroupCommit::default(),
+        };
         store.migrate()?;
         Ok(store)
     }

@@ -126,6 +126,15 @@ impl Cluster {
     /// # Errors
     /// What failed, with PostgreSQL's own output.
     pub fn start() -> Result<Cluster, String> {
+        Cluster::start_with("")
+    }
+
+    /// Starts a new cluster with more server options (`-c name=value …`, for a bench's
+    /// diagnostics).
+    ///
+    /// # Errors
+    /// What failed, with PostgreSQL's own output.
+    pub fn start_with(extra_options: &str) -> Result<Cluster, String> {
         static SEQ: AtomicU32 = AtomicU32::new(0);
         let bin = bin_dir()?;
         let dir = std::env::temp_dir().join(format!(
@@ -197,7 +206,8 @@ impl Cluster {
             let port = free_port()?;
             let options = format!(
                 "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
-                 -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
+                 -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 \
+                 {extra_options}",
                 dir.display()
             );
             let mut c = as_user(user, &bin.join("pg_ctl"));
