@@ -468,6 +468,16 @@ impl SupportStore for PgStore {
         })
     }
 
+    fn waiting_sessions(&self) -> Result<Vec<SupportSessionRecord>, StoreError> {
+        self.read(|c| {
+            sessions(
+                c,
+                "WHERE state IN ('queued', 'offered') ORDER BY priority DESC, enqueued_at, ord",
+                &[],
+            )
+        })
+    }
+
     fn recent_sessions(&self, limit: u32) -> Result<Vec<SupportSessionRecord>, StoreError> {
         self.read(|c| {
             sessions(

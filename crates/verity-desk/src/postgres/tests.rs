@@ -1041,6 +1041,11 @@ mod support {
     }
 
     #[test]
+    fn waiting_sessions_are_the_queue_in_order() {
+        c::waiting_sessions_are_the_queue_in_order(&store());
+    }
+
+    #[test]
     fn frame_heads_say_where_each_direction_ends() {
         c::frame_heads_say_where_each_direction_ends(&store());
     }

@@ -406,9 +406,8 @@ impl Desk {
     fn position(&self, session_id: &str) -> Result<Option<u32>, ApiError> {
         Ok(self
             .store
-            .live_sessions()?
+            .waiting_sessions()?
             .iter()
-            .filter(|s| matches!(s.state, SessionState::Queued | SessionState::Offered))
             .position(|s| s.session_id == session_id)
             .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)))
     }

@@ -446,6 +446,14 @@ impl SupportStore for SqliteStore {
         )
     }
 
+    fn waiting_sessions(&self) -> Result<Vec<SupportSessionRecord>, StoreError> {
+        sessions(
+            &self.conn(),
+            "WHERE state IN ('queued', 'offered') ORDER BY priority DESC, enqueued_at, rowid",
+            [],
+        )
+    }
+
     fn recent_sessions(&self, limit: u32) -> Result<Vec<SupportSessionRecord>, StoreError> {
         sessions(
             &self.conn(),
@@ -896,6 +904,11 @@ mod tests {
     #[test]
     fn frames_keep_their_places() {
         c::frames_keep_their_places(&store().1);
+    }
+
+    #[test]
+    fn waiting_sessions_are_the_queue_in_order() {
+        c::waiting_sessions_are_the_queue_in_order(&store().1);
     }
 
     #[test]

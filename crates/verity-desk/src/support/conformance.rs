@@ -336,6 +336,31 @@ pub fn frames_keep_their_places<S: SupportStore>(store: &S) {
     );
 }
 
+pub fn waiting_sessions_are_the_queue_in_order<S: SupportStore>(store: &S) {
+    let ids =
+        |v: Vec<SupportSessionRecord>| v.into_iter().map(|s| s.session_id).collect::<Vec<String>>();
+    assigned(store, "w0", "e0");
+    for (id, e, at) in [("w1", "e1", 103), ("w2", "e2", 101), ("w3", "e3", 102)] {
+        assert!(store.open_support_session(&session(id, e, at)).unwrap());
+    }
+    assert_eq!(ids(store.waiting_sessions().unwrap()), ["w2", "w3", "w1"]);
+    // Offered still waits; closed does not; the order is live_sessions' own.
+    assert!(store.offer_session("w3", "b", 9, 500).unwrap());
+    assert!(store
+        .close_support_session("w2", "abandoned", 200)
+        .unwrap()
+        .is_some());
+    assert_eq!(ids(store.waiting_sessions().unwrap()), ["w3", "w1"]);
+    let live: Vec<String> = store
+        .live_sessions()
+        .unwrap()
+        .into_iter()
+        .filter(|s| matches!(s.state, SessionState::Queued | SessionState::Offered))
+        .map(|s| s.session_id)
+        .collect();
+    assert_eq!(live, ["w3", "w1"]);
+}
+
 pub fn frame_heads_say_where_each_direction_ends<S: SupportStore>(store: &S) {
     let c = |leg, hs, tx| StoredCursor { leg, hs, tx };
     let heads = || store.frame_heads().unwrap();

@@ -389,6 +389,13 @@ pub trait SupportStore {
     /// # Errors
     /// Store failures.
     fn live_sessions(&self) -> Result<Vec<SupportSessionRecord>, StoreError>;
+    /// Sessions queued or offered, in queue order: [`SupportStore::live_sessions`]'s waiting
+    /// ones, without reading every assigned session (the drain on each close, a place in the
+    /// queue).
+    ///
+    /// # Errors
+    /// Store failures.
+    fn waiting_sessions(&self) -> Result<Vec<SupportSessionRecord>, StoreError>;
     /// The most recent sessions (opened last first).
     ///
     /// # Errors
