@@ -20,8 +20,8 @@ use super::{col, db, lock, to_i64, to_u32, to_u64, PgStore};
 use crate::store::StoreError;
 use crate::support::store::{
     fold_frame_heads, judge_frame, AlertRecord, ClaimOutcome, FrameHead, FrameIn, FrameOutcome,
-    FrameReads, FrameRefusal, FrameVerdict, PresenceRecord, RouteRecord, SessionState,
-    StoredCursor, StoredFrame, SupportSessionRecord, SupportStore,
+    FrameReads, FrameRefusal, FrameVerdict, PresenceRecord, RouteRecord, SessionMember,
+    SessionState, StoredCursor, StoredFrame, SupportSessionRecord, SupportStore,
 };
 use postgres::{GenericClient, Row, Transaction};
 
@@ -476,6 +476,32 @@ impl SupportStore for PgStore {
                 &[],
             )
         })
+    }
+
+    fn assigned_sessions_of(
+        &self,
+        member: &SessionMember<'_>,
+    ) -> Result<Vec<SupportSessionRecord>, StoreError> {
+        match member {
+            SessionMember::Employee {
+                employee_id,
+                device_id,
+            } => self.read(|c| {
+                sessions(
+                    c,
+                    "WHERE employee_id = $1 AND state <> 'closed' AND state = 'assigned' \
+                     AND device_id = $2 ORDER BY session_id",
+                    &[employee_id, device_id],
+                )
+            }),
+            SessionMember::Agent(agent_id) => self.read(|c| {
+                sessions(
+                    c,
+                    "WHERE state = 'assigned' AND agent_id = $1 ORDER BY session_id",
+                    &[agent_id],
+                )
+            }),
+        }
     }
 
     fn recent_sessions(&self, limit: u32) -> Result<Vec<SupportSessionRecord>, StoreError> {

@@ -6,8 +6,8 @@ use super::{db, to_i64, to_u64, SqliteStore};
 use crate::store::StoreError;
 use crate::support::store::{
     fold_frame_heads, judge_frame, AlertRecord, ClaimOutcome, FrameHead, FrameIn, FrameOutcome,
-    FrameReads, FrameRefusal, FrameVerdict, PresenceRecord, RouteRecord, SessionState,
-    StoredCursor, StoredFrame, SupportSessionRecord, SupportStore,
+    FrameReads, FrameRefusal, FrameVerdict, PresenceRecord, RouteRecord, SessionMember,
+    SessionState, StoredCursor, StoredFrame, SupportSessionRecord, SupportStore,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -452,6 +452,28 @@ impl SupportStore for SqliteStore {
             "WHERE state IN ('queued', 'offered') ORDER BY priority DESC, enqueued_at, rowid",
             [],
         )
+    }
+
+    fn assigned_sessions_of(
+        &self,
+        member: &SessionMember<'_>,
+    ) -> Result<Vec<SupportSessionRecord>, StoreError> {
+        match member {
+            SessionMember::Employee {
+                employee_id,
+                device_id,
+            } => sessions(
+                &self.conn(),
+                "WHERE employee_id = ?1 AND state <> 'closed' AND state = 'assigned' \
+                 AND device_id = ?2 ORDER BY session_id",
+                params![employee_id, device_id],
+            ),
+            SessionMember::Agent(agent_id) => sessions(
+                &self.conn(),
+                "WHERE state = 'assigned' AND agent_id = ?1 ORDER BY session_id",
+                params![agent_id],
+            ),
+        }
     }
 
     fn recent_sessions(&self, limit: u32) -> Result<Vec<SupportSessionRecord>, StoreError> {

@@ -3,8 +3,8 @@
 //! concurrency with threads racing.
 
 use super::store::{
-    ClaimOutcome, FrameHead, FrameIn, FrameOutcome, FrameRefusal, SessionState, StoredCursor,
-    SupportSessionRecord, SupportStore,
+    ClaimOutcome, FrameHead, FrameIn, FrameOutcome, FrameRefusal, SessionMember, SessionState,
+    StoredCursor, SupportSessionRecord, SupportStore,
 };
 use std::sync::Barrier;
 
@@ -359,6 +359,24 @@ pub fn waiting_sessions_are_the_queue_in_order<S: SupportStore>(store: &S) {
         .map(|s| s.session_id)
         .collect();
     assert_eq!(live, ["w3", "w1"]);
+    // A party's assigned sessions.
+    let of = |m: SessionMember<'_>| ids(store.assigned_sessions_of(&m).unwrap());
+    assert_eq!(of(SessionMember::Agent("a")), ["w0"]);
+    assert!(
+        of(SessionMember::Agent("b")).is_empty(),
+        "offered is not assigned"
+    );
+    let employee = |device_id| SessionMember::Employee {
+        employee_id: "e0",
+        device_id,
+    };
+    assert_eq!(of(employee("dev-e0")), ["w0"]);
+    assert!(of(employee("another device")).is_empty());
+    assert!(store
+        .close_support_session("w0", "resolved", 300)
+        .unwrap()
+        .is_some());
+    assert!(of(SessionMember::Agent("a")).is_empty());
 }
 
 pub fn frame_heads_say_where_each_direction_ends<S: SupportStore>(store: &S) {

@@ -4,9 +4,9 @@
 //! The stored frames are the truth. A frame reaches a connection as the bytes its own desk just
 //! stored (sent at once when it is the next one), or as a hint that frames were stored by another
 //! desk: then, on a gap, and every [`CATCH_UP_SECS`] for the sessions where the desk's last sweep
-//! saw frames past its cursor (one query a second a desk, `Desk::support_may_be_behind`), the
-//! connection reads what follows its cursor from the store. So a lost hint delays a frame by at
-//! most that long and a second, and a frame is never sent twice on one connection (an app
+//! saw frames past its cursor (one query every 2 s a desk, `Desk::support_may_be_behind`), the
+//! connection reads what follows its cursor from the store. So a lost hint delays a frame by
+//! about 7 s at most, and a frame is never sent twice on one connection (an app
 //! dedupes across reconnections anyway).
 
 use super::store::StoredCursor;

@@ -192,6 +192,20 @@ pub struct StoredCursor {
     pub tx: u64,
 }
 
+/// A party of sessions, as the store finds its sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionMember<'a> {
+    /// An employee's device.
+    Employee {
+        /// The employee.
+        employee_id: &'a str,
+        /// The device.
+        device_id: &'a str,
+    },
+    /// An agent.
+    Agent(&'a str),
+}
+
 /// Where an assigned session's stored frames end in its current leg, in each direction (no
 /// frame in a direction yet: that leg with `hs` and `tx` 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -396,6 +410,15 @@ pub trait SupportStore {
     /// # Errors
     /// Store failures.
     fn waiting_sessions(&self) -> Result<Vec<SupportSessionRecord>, StoreError>;
+    /// The assigned sessions `member` is a party of (its peers are told when it connects or
+    /// leaves), through an index rather than every live session.
+    ///
+    /// # Errors
+    /// Store failures.
+    fn assigned_sessions_of(
+        &self,
+        member: &SessionMember<'_>,
+    ) -> Result<Vec<SupportSessionRecord>, StoreError>;
     /// The most recent sessions (opened last first).
     ///
     /// # Errors

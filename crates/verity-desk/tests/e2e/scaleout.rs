@@ -234,8 +234,13 @@ fn a_desk_that_stops_publishing_loses_nothing_the_catch_up_reads_it() {
         b"still there?",
     ));
     ew.ctl("stored", |c| stored(c, 1, 3, 1));
-    // The agent's connection reads it from the store within the catch-up interval, once.
-    let f = aw.frame();
+    // The agent's connection reads it from the store once its desk's sweep has seen it (every
+    // 2 s) and its next catch-up (every 5 s) comes: within about 7 s, once.
+    let Msg::Frame(f) = aw.until_for("the frame, caught up", Duration::from_secs(20), |m| {
+        matches!(m, Msg::Frame(_))
+    }) else {
+        unreachable!()
+    };
     assert_eq!(
         (f.kind, f.seq, f.body.as_slice()),
         (FrameKind::Tx, 1, &b"still there?"[..])

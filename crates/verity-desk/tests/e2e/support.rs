@@ -298,10 +298,20 @@ impl Ws {
     /// The first message kept or read that matches (others are kept in `seen`, in order);
     /// fails after 10 s.
     pub(crate) fn until(&mut self, what: &str, f: impl Fn(&Msg) -> bool) -> Msg {
+        self.until_for(what, Duration::from_secs(10), f)
+    }
+
+    /// As [`Ws::until`], waiting up to `wait`.
+    pub(crate) fn until_for(
+        &mut self,
+        what: &str,
+        wait: Duration,
+        f: impl Fn(&Msg) -> bool,
+    ) -> Msg {
         if let Some(i) = self.seen.iter().position(&f) {
             return self.seen.remove(i);
         }
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + wait;
         while Instant::now() < deadline {
             if let Some(m) = self.next(Duration::from_millis(200)) {
                 if f(&m) {

@@ -6,7 +6,9 @@
 use super::{dir_str, other, text, Party};
 use crate::service::{ApiError, Desk};
 use crate::support::relay::{FramePlace, CATCH_UP_SECS};
-use crate::support::store::{FrameHead, SessionState, StoredCursor, SupportSessionRecord};
+use crate::support::store::{
+    FrameHead, SessionMember, SessionState, StoredCursor, SupportSessionRecord,
+};
 use crate::support::{agent_key, employee_key, Out};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -47,6 +49,9 @@ impl FrameHeadsCache {
     }
 }
 
+/// How often a desk's sweep reads where the frames end ([`Desk::support_may_be_behind`]).
+pub const HEADS_SECS: u64 = 2;
+
 /// Whether frames end past cursor `at` (a later leg with frames, or more in the same leg).
 fn ends_past(end: StoredCursor, at: StoredCursor) -> bool {
     if end.leg != at.leg {
@@ -56,6 +61,14 @@ fn ends_past(end: StoredCursor, at: StoredCursor) -> bool {
 }
 
 impl Desk {
+    /// Whether the sweep should read the frames' ends again: every [`HEADS_SECS`] (the read
+    /// takes tens of milliseconds at 1,000 sessions).
+    pub(super) fn frame_heads_due(&self) -> bool {
+        self.frame_heads.get().is_none_or(|h| {
+            h.taken.elapsed() + Duration::from_millis(500) >= Duration::from_secs(HEADS_SECS)
+        })
+    }
+
     /// Reads where every assigned session's frames end (the sweep, with other desks).
     pub(super) fn refresh_frame_heads(&self) -> Result<(), ApiError> {
         let taken = Instant::now();
@@ -65,15 +78,16 @@ impl Desk {
     }
 
     /// Whether a connection that reads direction `reads` of `session_id` and has had it up to
-    /// `at` may be missing frames, from what the last sweep read: `true` when that read does not
-    /// know the session (not assigned then: the catch-up tells the connection to stop following
-    /// it) or is older than two [`CATCH_UP_SECS`] (the sweep is failing: read everything).
+    /// `at` may be missing frames, from what a sweep read (every [`HEADS_SECS`]): `true` when
+    /// that read does not know the session (not assigned then: the catch-up tells the connection
+    /// to stop following it) or is older than three [`CATCH_UP_SECS`] (the sweep is failing:
+    /// read everything).
     #[must_use]
     pub fn support_may_be_behind(&self, reads: &str, session_id: &str, at: StoredCursor) -> bool {
         let Some(heads) = self.frame_heads.get() else {
             return true;
         };
-        if heads.taken.elapsed() > Duration::from_secs(2 * CATCH_UP_SECS) {
+        if heads.taken.elapsed() > Duration::from_secs(3 * CATCH_UP_SECS) {
             return true;
         }
         heads
@@ -235,13 +249,17 @@ impl Desk {
     }
 
     pub(super) fn tell_peers(&self, party: &Party, online: bool) {
-        let Ok(live) = self.store.live_sessions() else {
+        let member = match party {
+            Party::Employee { device, .. } => SessionMember::Employee {
+                employee_id: &device.employee_id,
+                device_id: &device.device_id,
+            },
+            Party::Agent { agent, .. } => SessionMember::Agent(&agent.agent_id),
+        };
+        let Ok(mine) = self.store.assigned_sessions_of(&member) else {
             return;
         };
-        for s in live
-            .iter()
-            .filter(|s| s.state == SessionState::Assigned && party.is_member(s))
-        {
+        for s in &mine {
             if let Some(peer) = Self::peer_key(party, s) {
                 self.tell(
                     &peer,
