@@ -21,7 +21,7 @@ use crate::store::StoreError;
 use crate::support::store::{
     fold_frame_heads, judge_frame, AlertRecord, ClaimOutcome, FrameHead, FrameIn, FrameOutcome,
     FrameReads, FrameRefusal, FrameVerdict, PresenceRecord, RouteRecord, SessionMember,
-    SessionState, StoredCursor, StoredFrame, SupportSessionRecord, SupportStore,
+    SessionState, StoredCursor, StoredFrame, SupportSessionRecord, SupportStore, FRAME_HEADS_SQL,
 };
 use postgres::{GenericClient, Row, Transaction};
 
@@ -805,27 +805,19 @@ impl SupportStore for PgStore {
 
     fn frame_heads(&self) -> Result<Vec<FrameHead>, StoreError> {
         let rows = self.read(|conn| {
-            conn.query(
-                "SELECT s.session_id, s.leg, f.dir, \
-                 MAX(CASE WHEN f.kind = 'hs' THEN f.seq END), \
-                 MAX(CASE WHEN f.kind = 'tx' THEN f.seq END) \
-                 FROM support_sessions s LEFT JOIN support_frames f \
-                 ON f.session_id = s.session_id AND f.leg = s.leg \
-                 WHERE s.state = 'assigned' GROUP BY s.session_id, s.leg, f.dir",
-                &[],
-            )
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                Ok((
-                    col::<String>(r, 0)?,
-                    to_u32(col(r, 1)?),
-                    col::<Option<String>>(r, 2)?,
-                    col::<Option<i64>>(r, 3)?.map(to_u64),
-                    col::<Option<i64>>(r, 4)?.map(to_u64),
-                ))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()
+            conn.query(FRAME_HEADS_SQL, &[])
+                .map_err(db)?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        col::<String>(r, 0)?,
+                        to_u32(col(r, 1)?),
+                        col::<Option<String>>(r, 2)?,
+                        col::<Option<i64>>(r, 3)?.map(to_u64),
+                        col::<Option<i64>>(r, 4)?.map(to_u64),
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
         })?;
         Ok(fold_frame_heads(rows))
     }

@@ -7,7 +7,7 @@ use crate::store::StoreError;
 use crate::support::store::{
     fold_frame_heads, judge_frame, AlertRecord, ClaimOutcome, FrameHead, FrameIn, FrameOutcome,
     FrameReads, FrameRefusal, FrameVerdict, PresenceRecord, RouteRecord, SessionMember,
-    SessionState, StoredCursor, StoredFrame, SupportSessionRecord, SupportStore,
+    SessionState, StoredCursor, StoredFrame, SupportSessionRecord, SupportStore, FRAME_HEADS_SQL,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -749,16 +749,7 @@ impl SupportStore for SqliteStore {
 
     fn frame_heads(&self) -> Result<Vec<FrameHead>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare(
-                "SELECT s.session_id, s.leg, f.dir, \
-                 MAX(CASE WHEN f.kind = 'hs' THEN f.seq END), \
-                 MAX(CASE WHEN f.kind = 'tx' THEN f.seq END) \
-                 FROM support_sessions s LEFT JOIN support_frames f \
-                 ON f.session_id = s.session_id AND f.leg = s.leg \
-                 WHERE s.state = 'assigned' GROUP BY s.session_id, s.leg, f.dir",
-            )
-            .map_err(db)?;
+        let mut stmt = conn.prepare(FRAME_HEADS_SQL).map_err(db)?;
         let rows = stmt
             .query_map([], |r| {
                 Ok((

@@ -230,6 +230,15 @@ impl FrameHead {
     }
 }
 
+/// [`SupportStore::frame_heads`]'s query (the same text on both stores), giving
+/// [`FrameHeadRow`]s.
+pub const FRAME_HEADS_SQL: &str = "SELECT s.session_id, s.leg, f.dir, \
+    MAX(CASE WHEN f.kind = 'hs' THEN f.seq END), \
+    MAX(CASE WHEN f.kind = 'tx' THEN f.seq END) \
+    FROM support_sessions s LEFT JOIN support_frames f \
+    ON f.session_id = s.session_id AND f.leg = s.leg \
+    WHERE s.state = 'assigned' GROUP BY s.session_id, s.leg, f.dir";
+
 /// One row of [`SupportStore::frame_heads`]'s query: a session, its leg, a direction with
 /// frames in that leg (`None`: none in either) and its highest handshake and transport seqs.
 pub type FrameHeadRow = (String, u32, Option<String>, Option<u64>, Option<u64>);
