@@ -19,7 +19,7 @@ use crate::store::{AgentRecord, DeviceRecord};
 use crate::support::relay::FramePlace;
 use crate::support::routing::{self, Candidate, Need};
 use crate::support::store::{
-    ClaimOutcome, FrameIn, FrameOutcome, FrameRefusal, SessionState, StoredCursor,
+    ClaimOutcome, FrameIn, FrameOutcome, FrameRefusal, SessionMember, SessionState, StoredCursor,
     SupportSessionRecord,
 };
 use crate::support::{
@@ -86,6 +86,17 @@ impl Party {
         match self {
             Party::Employee { device, .. } => s.device_id == device.device_id,
             Party::Agent { agent, .. } => s.agent_id.as_deref() == Some(agent.agent_id.as_str()),
+        }
+    }
+
+    /// This party as the store names a session's member ([`SupportStore::assigned_sessions_of`]).
+    fn member(&self) -> SessionMember<'_> {
+        match self {
+            Party::Employee { device, .. } => SessionMember::Employee {
+                employee_id: &device.employee_id,
+                device_id: &device.device_id,
+            },
+            Party::Agent { agent, .. } => SessionMember::Agent(&agent.agent_id),
         }
     }
 }

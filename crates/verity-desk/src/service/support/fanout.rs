@@ -6,9 +6,7 @@
 use super::{dir_str, other, text, Party};
 use crate::service::{ApiError, Desk};
 use crate::support::relay::{FramePlace, CATCH_UP_SECS};
-use crate::support::store::{
-    FrameHead, SessionMember, SessionState, StoredCursor, SupportSessionRecord,
-};
+use crate::support::store::{FrameHead, SessionState, StoredCursor, SupportSessionRecord};
 use crate::support::{agent_key, employee_key, Out};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -36,6 +34,14 @@ impl FrameHeadsCache {
             .clone()
     }
 
+    /// Whether the sweep should read the frames' ends again: every [`HEADS_SECS`] (the read
+    /// takes tens of milliseconds at 1,000 sessions).
+    pub(super) fn due(&self) -> bool {
+        self.get().is_none_or(|h| {
+            h.taken.elapsed() + Duration::from_millis(500) >= Duration::from_secs(HEADS_SECS)
+        })
+    }
+
     fn set(&self, heads: Vec<FrameHead>, taken: Instant) {
         let by_session = heads
             .into_iter()
@@ -61,14 +67,6 @@ fn ends_past(end: StoredCursor, at: StoredCursor) -> bool {
 }
 
 impl Desk {
-    /// Whether the sweep should read the frames' ends again: every [`HEADS_SECS`] (the read
-    /// takes tens of milliseconds at 1,000 sessions).
-    pub(super) fn frame_heads_due(&self) -> bool {
-        self.frame_heads.get().is_none_or(|h| {
-            h.taken.elapsed() + Duration::from_millis(500) >= Duration::from_secs(HEADS_SECS)
-        })
-    }
-
     /// Reads where every assigned session's frames end (the sweep, with other desks).
     pub(super) fn refresh_frame_heads(&self) -> Result<(), ApiError> {
         let taken = Instant::now();
@@ -249,14 +247,7 @@ impl Desk {
     }
 
     pub(super) fn tell_peers(&self, party: &Party, online: bool) {
-        let member = match party {
-            Party::Employee { device, .. } => SessionMember::Employee {
-                employee_id: &device.employee_id,
-                device_id: &device.device_id,
-            },
-            Party::Agent { agent, .. } => SessionMember::Agent(&agent.agent_id),
-        };
-        let Ok(mine) = self.store.assigned_sessions_of(&member) else {
+        let Ok(mine) = self.store.assigned_sessions_of(&party.member()) else {
             return;
         };
         for s in &mine {

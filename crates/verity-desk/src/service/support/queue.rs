@@ -248,7 +248,7 @@ impl Desk {
     pub fn support_sweep(&self) -> Result<(), ApiError> {
         let now = self.clock.now();
         let mut changed = false;
-        if self.has_fanout() && self.frame_heads_due() {
+        if self.has_fanout() && self.frame_heads.due() {
             self.refresh_frame_heads()?;
         }
         // Presence: no heartbeat for AWAY_AFTER_SECS is a drop.
