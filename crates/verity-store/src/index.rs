@@ -68,10 +68,11 @@ const WAL_INDEX_VERSION: u32 = 3_007_000;
 
 impl WalHeader {
     /// The current header, or `None` when it cannot be read or is being written.
-    fn read(&mut self, database: &std::path::Path) -> Option<[u8; WAL_HEADER]> {
+    /// `database` is called once, on the first read (the path is not built on every check).
+    fn read(&mut self, database: impl FnOnce() -> std::path::PathBuf) -> Option<[u8; WAL_HEADER]> {
         if !self.opened {
             self.opened = true;
-            let mut shm = database.as_os_str().to_owned();
+            let mut shm = database().into_os_string();
             shm.push("-shm");
             self.file = std::fs::File::open(shm).ok();
         }
@@ -500,10 +501,8 @@ impl Store {
     /// SQLite errors; [`StoreError::Corrupt`] for rows that no longer parse.
     pub fn lookup_tables(&mut self) -> Result<(BlocklistView<'_>, &OfficialDirectory), StoreError> {
         // Read before any SQL check, so that a commit landing during the check changes it.
-        let header = self
-            .cache
-            .shm
-            .read(&self.data_dir.join(crate::DATABASE_FILE));
+        let data_dir = &self.data_dir;
+        let header = self.cache.shm.read(|| data_dir.join(crate::DATABASE_FILE));
         let snapshot = OnceCell::new();
         let current = self.cache.loaded.is_some()
             && header.is_some()
