@@ -74,13 +74,8 @@ pub fn run() {
             log::info!("data directory: {}", data_dir.display());
             let host = Arc::new(DesktopHost::new(app.handle().clone()));
             let state = AppState::open(data_dir, host);
-            let settings = state.with_store(|s| s.settings()).unwrap_or_default();
-            if let Err(e) = desktop::shortcut::register(app.handle(), &settings.check_shortcut) {
-                // Another app may own the shortcut: Verity still runs, and Settings says that
-                // the saved shortcut does nothing until another is chosen.
-                log::warn!("check-clipboard shortcut not registered: {e}");
-                state.set_shortcut_refused(Some(settings.check_shortcut.clone()));
-            }
+            // The saved shortcut is registered with the tray, once the window has drawn.
+            state.set_shortcut_at_start_pending(true);
             app.manage(commands::ExportDir::resolve(
                 app.path().download_dir().ok(),
                 state.data_dir(),

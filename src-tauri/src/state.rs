@@ -4,8 +4,13 @@
 use crate::error::{CmdResult, ErrorCode, IpcError};
 use crate::host::SharedHost;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 use verity_store::Store;
+
+/// How long Settings waits for the saved shortcut's registration at start before it answers
+/// without it (the registration follows the first paint, or a few seconds after `setup`).
+pub const SHORTCUT_AT_START_WAIT: Duration = Duration::from_secs(10);
 
 /// The app's managed state.
 pub struct AppState {
@@ -19,6 +24,10 @@ pub struct AppState {
     shortcut_change: Mutex<()>,
     /// The saved shortcut the desktop refused when Verity started, until another is saved.
     shortcut_refused: Mutex<Option<String>>,
+    /// `true` while the saved shortcut's registration at start is still to come (it runs once
+    /// the window has drawn, see `desktop::shortcut::register_saved`): what it finds is waited
+    /// for by [`AppState::shortcut_refused`].
+    shortcut_at_start: (Mutex<bool>, Condvar),
     /// A second store on the same data directory for long work (scanning large files), opened on
     /// first use, so that such work never holds the lock every other command needs: a check
     /// answers while a 50 MB export is scanned. Long jobs wait for each other.
@@ -37,6 +46,7 @@ impl AppState {
             host,
             shortcut_change: Mutex::new(()),
             shortcut_refused: Mutex::new(None),
+            shortcut_at_start: (Mutex::new(false), Condvar::new()),
             long_work: Arc::default(),
         }
     }
@@ -67,9 +77,29 @@ impl AppState {
         }
     }
 
-    /// The saved shortcut the desktop refused at start, if it still is the saved one.
+    /// Says whether the saved shortcut's registration at start is still to come (`true` from
+    /// `setup`) or done (`false`, waking those waiting in [`AppState::shortcut_refused`]).
+    pub fn set_shortcut_at_start_pending(&self, pending: bool) {
+        let (lock, done) = &self.shortcut_at_start;
+        match lock.lock() {
+            Ok(mut p) => *p = pending,
+            Err(e) => *e.into_inner() = pending,
+        }
+        done.notify_all();
+    }
+
+    /// The saved shortcut the desktop refused at start, if it still is the saved one. Waits (at
+    /// most [`SHORTCUT_AT_START_WAIT`]) for the registration at start to be done.
     #[must_use]
     pub fn shortcut_refused(&self) -> Option<String> {
+        let (lock, done) = &self.shortcut_at_start;
+        let pending = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        drop(
+            done.wait_timeout_while(pending, SHORTCUT_AT_START_WAIT, |p| *p)
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         match self.shortcut_refused.lock() {
             Ok(r) => r.clone(),
             Err(e) => e.into_inner().clone(),

@@ -379,6 +379,26 @@ fn a_shortcut_refused_at_start_is_reported_until_another_is_saved() {
     assert_eq!(refused(), None);
 }
 
+/// Settings asked while the saved shortcut's registration at start is still to come (it follows
+/// the first paint) answers with its outcome, not with "in force" before it is known.
+#[test]
+fn the_shortcut_status_waits_for_the_registration_at_start() {
+    let h = harness();
+    h.state().set_shortcut_at_start_pending(true);
+    let registration = {
+        let app = h.app.handle().clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let state = tauri::Manager::state::<AppState>(&app);
+            state.set_shortcut_refused(Some("CmdOrCtrl+Alt+K".into()));
+            state.set_shortcut_at_start_pending(false);
+        })
+    };
+    let status: ShortcutStatus = h.ok_as("shortcut_status", serde_json::json!({}));
+    assert_eq!(status.refused.as_deref(), Some("CmdOrCtrl+Alt+K"));
+    registration.join().unwrap();
+}
+
 #[test]
 fn the_check_shortcut_is_validated_before_it_is_stored() {
     let h = harness();

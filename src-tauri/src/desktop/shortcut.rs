@@ -2,6 +2,7 @@
 //! new one before the old is released, and the plugin whose handler runs the check.
 
 use crate::shortcut::{parse_shortcut, ShortcutError};
+use crate::state::AppState;
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
@@ -45,6 +46,46 @@ pub fn register<R: Runtime>(app: &AppHandle<R>, shortcut: &str) -> Result<(), Sh
     }
     *current = parsed;
     Ok(())
+}
+
+/// Registers the saved shortcut as Verity starts, on a thread of its own, once the window has
+/// drawn: called with the tray ([`super::tray::create_soon`]), not in `setup`. The plugin
+/// registers on the main thread and, on X11, waits there for global-hotkey's thread, which looks
+/// for work every 50 ms: in `setup` that wait (about 40 ms, measured) came before the window
+/// showed. Settings waits for the outcome ([`AppState::shortcut_refused`]); a change the user
+/// makes meanwhile is serialised with it (`changing_shortcut`), and the saved shortcut is read
+/// under that lock, so the newer choice wins. Another program may hold the keys: Verity still
+/// runs, and Settings says that the saved shortcut does nothing until another is chosen.
+pub fn register_saved(app: &AppHandle) {
+    let handle = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("shortcut-at-start".into())
+        .spawn(move || {
+            let Some(state) = handle.try_state::<AppState>() else {
+                return;
+            };
+            let outcome = state.changing_shortcut(|| {
+                let saved = state
+                    .with_store(|s| s.settings())
+                    .unwrap_or_default()
+                    .check_shortcut;
+                if let Err(e) = register(&handle, &saved) {
+                    log::warn!("check-clipboard shortcut not registered: {e}");
+                    state.set_shortcut_refused(Some(saved));
+                }
+                Ok(())
+            });
+            if let Err(e) = outcome {
+                log::warn!("check-clipboard shortcut not registered: {}", e.message);
+            }
+            state.set_shortcut_at_start_pending(false);
+        });
+    if let Err(e) = spawned {
+        log::error!("the check-clipboard shortcut could not be registered: {e}");
+        if let Some(state) = app.try_state::<AppState>() {
+            state.set_shortcut_at_start_pending(false);
+        }
+    }
 }
 
 /// Lets go of `old`, so other programs can use those keys again.

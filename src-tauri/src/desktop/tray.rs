@@ -62,7 +62,8 @@ pub const LATEST: std::time::Duration = std::time::Duration::from_secs(3);
 /// Creates the tray (once, in the language then saved, with the feed's state) when the main loop
 /// has nothing more urgent to do, instead of in `setup`: the page is served on the main thread
 /// after `setup` returns, so a tray made there (menus, the icon written for the appindicator,
-/// D-Bus) delays the first paint. Called when the main window's page has loaded, and
+/// D-Bus) delays the first paint. The saved shortcut is registered after it
+/// ([`super::shortcut::register_saved`]). Called when the main window's page has loaded, and
 /// [`LATEST`] after `setup` in any case. If the platform refuses the tray, Verity exits as it did
 /// when `setup` failed: without a tray, a closed window could not be reopened.
 pub fn create_soon(app: &AppHandle) {
@@ -80,8 +81,11 @@ pub fn create_soon(app: &AppHandle) {
             .unwrap_or_default()
             .language;
         match create(&handle, lang) {
-            // feed_sync::start announced the feed before the tray existed.
-            Ok(()) => crate::feed_sync::announce(&handle),
+            Ok(()) => {
+                // feed_sync::start announced the feed before the tray existed.
+                crate::feed_sync::announce(&handle);
+                super::shortcut::register_saved(&handle);
+            }
             Err(e) => {
                 log::error!("Verity could not start: no tray: {e}");
                 handle.exit(1);
