@@ -196,14 +196,25 @@ export async function waitExit(child, timeoutMs = 10000) {
   }
 }
 
-/** Whether an X window titled `title` is mapped (visible) on the display. */
+/**
+ * Whether an X window titled `title` is mapped (visible) on the display. `xwininfo` fails
+ * (BadWindow, BadDrawable) when any window on the display closes while it walks the tree (a
+ * notification popup, a clipboard owner exiting): the walk is tried again, up to five times.
+ */
 export async function windowVisible(title) {
-  const { stdout } = await run('xwininfo', ['-root', '-tree'], { timeout: 5000 });
-  const line = stdout.split('\n').find((l) => l.includes(`"${title}"`));
-  if (!line) return false;
-  const id = line.trim().split(/\s+/)[0];
-  const info = await run('xwininfo', ['-id', id], { timeout: 5000 }).then((r) => r.stdout);
-  return /Map State: IsViewable/.test(info);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const { stdout } = await run('xwininfo', ['-root', '-tree'], { timeout: 5000 });
+      const line = stdout.split('\n').find((l) => l.includes(`"${title}"`));
+      if (!line) return false;
+      const id = line.trim().split(/\s+/)[0];
+      const info = await run('xwininfo', ['-id', id], { timeout: 5000 }).then((r) => r.stdout);
+      return /Map State: IsViewable/.test(info);
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await sleep(100);
+    }
+  }
 }
 
 // ---- Native windows (GTK dialogs) through xdotool: what a user's keyboard does ------------------
