@@ -85,8 +85,7 @@ pub fn is_digit_char(c: char) -> bool {
 
 /// Strips a `tel:` scheme and its parameters (`;phone-context=…`, `;ext=…`).
 pub(super) fn strip_tel(s: &str) -> &str {
-    let lower_prefix = s.get(..4).map(str::to_ascii_lowercase);
-    if lower_prefix.as_deref() == Some("tel:") {
+    if s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("tel:")) {
         let rest = &s[4..];
         rest.split(';').next().unwrap_or(rest).trim()
     } else {
@@ -95,14 +94,16 @@ pub(super) fn strip_tel(s: &str) -> &str {
 }
 
 pub(super) fn scan(input: &str) -> Result<Scanned, PhoneError> {
-    if input.chars().count() > MAX_INPUT_CHARS {
+    // A char is at least one byte: only a longer input needs its characters counted.
+    if input.len() > MAX_INPUT_CHARS && input.chars().count() > MAX_INPUT_CHARS {
         return Err(PhoneError::InputTooLong);
     }
     let s = input.trim_matches(|c: char| c.is_whitespace() || is_invisible_mark(c));
     if s.is_empty() {
         return Err(PhoneError::Empty);
     }
-    if s.contains('@') || s.contains('\u{FF20}') {
+    // The full-width `＠` is not ASCII: an ASCII input needs no search for it.
+    if s.contains('@') || !s.is_ascii() && s.contains('\u{FF20}') {
         return Err(PhoneError::LooksLikeEmail);
     }
     let s = strip_tel(s);
@@ -154,8 +155,8 @@ pub(super) fn clamp_u8(n: usize) -> u8 {
 /// [`PhoneError`] for letters, e-mails, stray characters, unknown country codes, and numbers of
 /// the wrong length or outside the numbering plan.
 pub fn normalize(input: &str, default_region: Region) -> Result<PhoneNumber, PhoneError> {
-    let scanned = scan(input)?;
-    if let Some(result) = hong_kong_fast(&scanned, default_region) {
+    let mut scanned = scan(input)?;
+    if let Some(result) = hong_kong_fast(&mut scanned, default_region) {
         return result;
     }
     full(&scanned, default_region)
@@ -176,9 +177,10 @@ pub fn normalize_full(input: &str, default_region: Region) -> Result<PhoneNumber
 /// `phonenumber` parser and its regular expressions (about 3 µs a number). It returns exactly what
 /// [`full`] returns (E.164, class, hints, errors), or `None` to leave the input to it: a number
 /// without a country code that is no valid Hong Kong number (it may be a bare `852…`), and
-/// anything else.
+/// anything else. A number it reads takes `scanned`'s digits (they become its national
+/// number); `None` leaves them as they were.
 pub(super) fn hong_kong_fast(
-    scanned: &Scanned,
+    scanned: &mut Scanned,
     default_region: Region,
 ) -> Option<Result<PhoneNumber, PhoneError>> {
     let digits = scanned.digits.as_str();
@@ -209,15 +211,20 @@ pub(super) fn hong_kong_fast(
     let mut e164 = String::with_capacity(4 + nsn.len());
     e164.push_str("+852");
     e164.push_str(nsn);
-    let n = PhoneNumber {
+    // The national number is the digits after the prefix: their own buffer, no copy.
+    let prefix = digits.len() - nsn.len();
+    let mut national = std::mem::take(&mut scanned.digits);
+    national.drain(..prefix);
+    let mut n = PhoneNumber {
         e164,
         region: Some(Region::HK),
         country_code: 852,
-        national: nsn.to_owned(),
+        national,
         class,
         hints,
     };
-    Some(Ok(with_region_hints(n, default_region)))
+    add_region_hints(&mut n, default_region);
+    Some(Ok(n))
 }
 
 /// The class of a Hong Kong national significant number (ASCII digits), as the `phonenumber`
@@ -391,6 +398,13 @@ pub(super) fn cc_value(cc: &str) -> u16 {
 }
 
 pub(super) fn with_region_hints(mut n: PhoneNumber, default_region: Region) -> PhoneNumber {
+    add_region_hints(&mut n, default_region);
+    n
+}
+
+/// Adds the hints that depend on where the user is ([`PhoneHint::Overseas`]) and on the
+/// number's class ([`PhoneHint::PremiumRate`]).
+pub(super) fn add_region_hints(n: &mut PhoneNumber, default_region: Region) {
     // Hong Kong's own numbers skip the metadata lookup (its calling code is 852: tested).
     let home = if default_region == Region::HK {
         n.country_code == 852
@@ -403,7 +417,6 @@ pub(super) fn with_region_hints(mut n: PhoneNumber, default_region: Region) -> P
     if n.class == PhoneClass::PremiumRate {
         n.hints.push(PhoneHint::PremiumRate);
     }
-    n
 }
 
 /// `digits` starts with the country calling code.

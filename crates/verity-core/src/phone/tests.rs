@@ -178,6 +178,14 @@ fn invalid_numbers_say_why() {
     }
     let long = "9".repeat(200);
     assert_eq!(normalize(&long, Region::HK), Err(E::InputTooLong));
+    // The limit counts characters, not bytes: 96 full-width digits (288 bytes) are read (and
+    // too long as a number), 97 are refused before that.
+    let wide = |n| "\u{FF19}".repeat(n);
+    assert!(matches!(
+        normalize(&wide(96), Region::HK),
+        Err(E::TooLong { .. })
+    ));
+    assert_eq!(normalize(&wide(97), Region::HK), Err(E::InputTooLong));
 }
 
 #[test]
