@@ -248,7 +248,7 @@ fn an_employee_and_an_agent_meet_verified_chat_compare_the_code_and_close() {
     let org = admin::org_show(desk.dir.path()).unwrap().0;
     let org_key = verity_device::proto::parse_public_key(&org.public_key, "org").unwrap();
     let t = verity_support::open_and_verify(&sealed, &identity, &org_key).unwrap();
-    assert!(t.fully_signed());
+    assert!(t.fully_signed(), "{:?}", t.legs);
     assert_eq!(t.agent.agent.name, "Mei Lam");
     let texts: Vec<String> = t
         .legs

@@ -178,8 +178,8 @@ impl Conn {
         let (desk, party, sid) = (self.desk.clone(), self.party.clone(), session_id.clone());
         let read =
             tokio::task::spawn_blocking(move || desk.support_catch_up(&party, &sid, from)).await;
-        let frames = match read {
-            Ok(Ok(Some(frames))) => frames,
+        let (frames, open) = match read {
+            Ok(Ok(Some(read))) => read,
             Ok(Ok(None)) => {
                 self.delivered.forget(&session_id);
                 return true;
@@ -206,7 +206,9 @@ impl Conn {
                 return false;
             }
         }
-        if from.is_some() || at != StoredCursor::default() {
+        if !open {
+            self.delivered.forget(&session_id);
+        } else if from.is_some() || at != StoredCursor::default() {
             self.delivered.set(&session_id, at);
         }
         true

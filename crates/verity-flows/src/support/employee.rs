@@ -803,15 +803,22 @@ impl Driver {
         }
     }
 
+    /// The agent closed and its final checkpoint has not come yet.
+    fn awaiting_peer_final(&self) -> bool {
+        matches!(&self.phase, Phase::Established(s) if s.awaiting_peer_final())
+    }
+
     /// The session is over: say so, seal the transcript to the audit recipient of the signed
     /// open answer, and upload it.
     fn finish(&mut self, outcome: Outcome) {
         let summary = self.summary.take().filter(|s| !s.is_empty());
         self.emit(SessionEvent::Closed { outcome, summary });
-        // Give the last frames (the close, a checkpoint) a moment to be stored.
+        // Give the last frames (the close, a checkpoint) a moment to be stored, and, when the
+        // agent closed, its final checkpoint a moment to come (the desk's `Closed` may overtake
+        // a frame it relays from its store): without it the transcript is not fully signed.
         let until = Instant::now() + Duration::from_secs(2);
         while self.link.connected()
-            && self.link.unstored(&self.answer.session_id) > 0
+            && (self.link.unstored(&self.answer.session_id) > 0 || self.awaiting_peer_final())
             && Instant::now() < until
         {
             match self.link.poll(&self.binding) {
@@ -819,6 +826,11 @@ impl Driver {
                     session_id,
                     cursor,
                 })))) => self.link.stored(&session_id, cursor),
+                Ok(Some(LinkEvent::Incoming(WsIncoming::Frame(f))))
+                    if f.session_id == self.answer.session_id =>
+                {
+                    self.frame(&f);
+                }
                 Ok(_) => {}
                 Err(_) => break,
             }

@@ -102,6 +102,8 @@ pub struct Session {
     closed: bool,
     /// The peer sent its `close`: nothing but checkpoints may follow from it.
     peer_closed: bool,
+    /// A checkpoint of the peer's came after its `close`: its final one.
+    peer_final: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -152,6 +154,7 @@ impl Session {
             calls: BTreeMap::new(),
             closed: false,
             peer_closed: false,
+            peer_final: false,
         }
     }
 
@@ -204,6 +207,12 @@ impl Session {
     #[must_use]
     pub fn is_closed(&self) -> bool {
         self.closed
+    }
+    /// The peer closed the session and its final checkpoint (one signed after its `close`)
+    /// has not come yet: the transcript would not be fully signed without it.
+    #[must_use]
+    pub fn awaiting_peer_final(&self) -> bool {
+        self.peer_closed && !self.peer_final
     }
     /// The code of a call, once derived.
     #[must_use]

@@ -152,6 +152,7 @@ impl Session {
                     return Err(SessionError::CheckpointMismatch(w));
                 }
                 self.peer_checkpoint = Some(cp.clone());
+                self.peer_final |= self.peer_closed;
             }
             Message::Close { .. } => {
                 self.closed = true;

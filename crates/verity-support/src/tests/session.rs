@@ -329,8 +329,12 @@ fn close_ends_the_chat_and_asks_for_a_checkpoint() {
     );
     assert!(e.is_closed() && e.checkpoint_due());
     assert!(e.send_text("wait", 3).is_err());
+    // The agent's final checkpoint is awaited by the employee (not by the agent: it closed).
+    assert!(e.awaiting_peer_final() && !a.awaiting_peer_final());
     deliver(&mut a, &e.checkpoint(&w.employee_key, 4).unwrap());
+    assert!(e.awaiting_peer_final());
     deliver(&mut e, &a.checkpoint(&w.agent_key, 5).unwrap());
+    assert!(!e.awaiting_peer_final());
 }
 
 #[test]

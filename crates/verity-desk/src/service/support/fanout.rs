@@ -182,8 +182,11 @@ impl Desk {
     }
 
     /// What a connection of `party` has not had of `session_id`'s frames after `from` (`None`:
-    /// the connection never followed it: from the start of the session's leg). `None` when the
-    /// session is over or not the party's (the connection stops following it).
+    /// the connection never followed it: from the start of the session's leg), and whether the
+    /// session is still open (`false`: closed, the connection stops following it once it has
+    /// them: the final checkpoints stored before the close still reach the other party). `None`
+    /// when the session has no frames to follow (waiting for an agent), is closed and was not
+    /// followed, or is not the party's.
     ///
     /// # Errors
     /// Store failures.
@@ -192,19 +195,23 @@ impl Desk {
         party: &Party,
         session_id: &str,
         from: Option<StoredCursor>,
-    ) -> Result<Option<Vec<Out>>, ApiError> {
+    ) -> Result<Option<(Vec<Out>, bool)>, ApiError> {
         let Some(s) = self.member_session(party, session_id)? else {
             return Ok(None);
         };
-        if s.state != SessionState::Assigned {
-            return Ok(None);
-        }
+        let open = match s.state {
+            SessionState::Assigned => true,
+            // A connection that followed it and is behind still gets what was stored before
+            // the close (the final checkpoints); one that never followed it gets nothing.
+            SessionState::Closed if from.is_some() => false,
+            _ => return Ok(None),
+        };
         let from = from.unwrap_or(StoredCursor {
             leg: s.leg,
             hs: 0,
             tx: 0,
         });
-        self.frames_for(party, session_id, from).map(Some)
+        Ok(Some((self.frames_for(party, session_id, from)?, open)))
     }
 
     /// A party's connection is live: counted for the other desks, and its peers are told.
