@@ -826,11 +826,7 @@ impl Driver {
                     session_id,
                     cursor,
                 })))) => self.link.stored(&session_id, cursor),
-                Ok(Some(LinkEvent::Incoming(WsIncoming::Frame(f))))
-                    if f.session_id == self.answer.session_id =>
-                {
-                    self.frame(&f);
-                }
+                Ok(Some(LinkEvent::Incoming(m @ WsIncoming::Frame(_)))) => self.incoming(m),
                 Ok(_) => {}
                 Err(_) => break,
             }
