@@ -132,7 +132,8 @@ fn outcome(input: &str, kind: CheckKind) -> CheckOutcome {
         kind,
         normalized: None,
         verdict: Verdict::Invalid,
-        reasons: Vec::new(),
+        // Every outcome has at least one reason; four is what a first push would allocate.
+        reasons: Vec::with_capacity(4),
         matches: Vec::new(),
         advice: Vec::new(),
         items: Vec::new(),
@@ -265,7 +266,9 @@ fn check_phone(input: &str, ctx: &CheckContext<'_>) -> Result<CheckOutcome, Look
                 out.verdict = Verdict::NoRecord;
                 out.reasons.push(Reason::new(ReasonCode::NoRecord));
             }
-            out.matches = hits.iter().map(Match::from).collect();
+            if !hits.is_empty() {
+                out.matches = hits.iter().map(Match::from).collect();
+            }
             out.reasons.extend(n.hints.iter().copied().map(hint_reason));
             out.normalized = Some(n.e164);
         }
@@ -508,7 +511,8 @@ fn script_reason(s: &ScriptHit) -> Reason {
 /// The advice for a verdict, from the kind and the reasons.
 fn advice(kind: CheckKind, verdict: Verdict, reasons: &[Reason], remote: bool) -> Vec<AdviceCode> {
     use AdviceCode as A;
-    let mut out: Vec<AdviceCode> = Vec::new();
+    // Room for the common answers without growing.
+    let mut out: Vec<AdviceCode> = Vec::with_capacity(8);
     match verdict {
         Verdict::Scam | Verdict::Suspicious => {
             match kind {

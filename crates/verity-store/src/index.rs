@@ -74,12 +74,29 @@ impl WalHeader {
             self.opened = true;
             let mut shm = database().into_os_string();
             shm.push("-shm");
-            self.file = std::fs::File::open(shm).ok();
+            self.file = open_for_reading(std::path::Path::new(&shm));
         }
         let mut both = [0u8; 2 * WAL_HEADER];
         read_exact_at(self.file.as_ref()?, &mut both).ok()?;
         parse_wal_header(&both)
     }
+}
+
+/// Opens the `-shm` file to read its header. On Linux without updating its access time: a read
+/// would otherwise ask the kernel whether the time needs writing on every check. `O_NOATIME` is
+/// only allowed to the file's owner (this user, who created the database); otherwise, a plain
+/// open.
+fn open_for_reading(path: &std::path::Path) -> Option<std::fs::File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).custom_flags(libc::O_NOATIME);
+        if let Ok(file) = options.open(path) {
+            return Some(file);
+        }
+    }
+    std::fs::File::open(path).ok()
 }
 
 /// The header when both copies agree and it is initialised.

@@ -245,12 +245,24 @@ pub struct PhoneNumber {
     pub region: Option<Region>,
     /// The country calling code, e.g. 852.
     pub country_code: u16,
-    /// The national significant number, e.g. `91234567`.
-    pub national: String,
     /// The kind of line.
     pub class: PhoneClass,
     /// Context hints (see [`PhoneHint`]).
     pub hints: Vec<PhoneHint>,
+}
+
+impl PhoneNumber {
+    /// The national significant number, e.g. `91234567`: [`PhoneNumber::e164`] after the `+`
+    /// and the country code (a number is only accepted when it spells exactly `+code nsn`).
+    #[must_use]
+    pub fn national(&self) -> &str {
+        let code_digits = match self.country_code {
+            0..=9 => 1,
+            10..=99 => 2,
+            _ => 3,
+        };
+        self.e164.get(1 + code_digits..).unwrap_or_default()
+    }
 }
 
 /// Why an input is not a valid phone number.

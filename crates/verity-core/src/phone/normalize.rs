@@ -177,8 +177,8 @@ pub fn normalize_full(input: &str, default_region: Region) -> Result<PhoneNumber
 /// `phonenumber` parser and its regular expressions (about 3 µs a number). It returns exactly what
 /// [`full`] returns (E.164, class, hints, errors), or `None` to leave the input to it: a number
 /// without a country code that is no valid Hong Kong number (it may be a bare `852…`), and
-/// anything else. A number it reads takes `scanned`'s digits (they become its national
-/// number); `None` leaves them as they were.
+/// anything else. A number it reads takes `scanned`'s digits (they become its E.164 form);
+/// `None` leaves them as they were.
 pub(super) fn hong_kong_fast(
     scanned: &mut Scanned,
     default_region: Region,
@@ -208,18 +208,16 @@ pub(super) fn hong_kong_fast(
     if scanned.plus && default_region == Region::HK {
         hints.push(PhoneHint::HkCallerIdSpoof);
     }
-    let mut e164 = String::with_capacity(4 + nsn.len());
-    e164.push_str("+852");
-    e164.push_str(nsn);
-    // The national number is the digits after the prefix: their own buffer, no copy.
+    // The E.164 form is the digits with their prefix (none, `852` or `00852`) made `+852`: in
+    // their own buffer, no copy.
     let prefix = digits.len() - nsn.len();
-    let mut national = std::mem::take(&mut scanned.digits);
-    national.drain(..prefix);
+    let mut e164 = std::mem::take(&mut scanned.digits);
+    e164.drain(..prefix);
+    e164.insert_str(0, "+852");
     let mut n = PhoneNumber {
         e164,
         region: Some(Region::HK),
         country_code: 852,
-        national,
         class,
         hints,
     };
@@ -501,7 +499,6 @@ pub(super) fn finish(
                 e164,
                 region,
                 country_code: code,
-                national: nsn.to_owned(),
                 class,
                 hints: Vec::new(),
             });

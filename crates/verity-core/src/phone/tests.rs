@@ -218,6 +218,27 @@ fn hints() {
         .is_empty());
 }
 
+/// The national significant number is the E.164 form after the country code, whatever the
+/// prefix was written as (none, `852`, `+852`, `00852`) and for codes of one to three digits.
+#[test]
+fn national_number_follows_the_country_code() {
+    let national = |s: &str, r: Region| normalize(s, r).unwrap().national().to_owned();
+    for written in [
+        "9123 4567",
+        "852 9123 4567",
+        "+852 9123 4567",
+        "00852 9123 4567",
+    ] {
+        assert_eq!(national(written, Region::HK), "91234567", "{written:?}");
+    }
+    let gb: Region = "gb".parse().unwrap();
+    assert_eq!(national("020 7946 0018", gb), "2079460018");
+    assert_eq!(national("+44 20 7946 0018", Region::HK), "2079460018");
+    assert_eq!(national("+1 212 555 0123", Region::HK), "2125550123");
+    assert_eq!(national("+86 138 0013 8000", Region::HK), "13800138000");
+    assert_eq!(national("+853 6612 3456", Region::HK), "66123456");
+}
+
 #[test]
 fn other_default_region() {
     let gb: Region = "gb".parse().unwrap();
