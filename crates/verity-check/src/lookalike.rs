@@ -167,7 +167,8 @@ fn dl(a: &str, b: &str) -> usize {
 }
 
 /// Whether `hay` contains `needle` up to one edit, in a window of `needle`'s length ± 1.
-fn contains_near(hay: &str, needle: &str) -> bool {
+/// `chars` are `hay`'s characters (collected once by the caller, which asks for every brand).
+fn contains_near(hay: &str, chars: &[char], needle: &str) -> bool {
     if hay.contains(needle) {
         return true;
     }
@@ -176,7 +177,6 @@ fn contains_near(hay: &str, needle: &str) -> bool {
     if n < 6 {
         return false;
     }
-    let chars: Vec<char> = hay.chars().collect();
     [n - 1, n, n + 1]
         .into_iter()
         .filter(|w| *w <= chars.len())
@@ -250,6 +250,13 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
         return reasons;
     };
     let reg_fold = fold(reg_label);
+    let reg_fold_chars: Vec<char> = reg_fold.chars().collect();
+    // A hyphenated label's parts, folded once for all the brands.
+    let reg_part_folds: Vec<String> = if reg_label.contains('-') {
+        reg_label.split('-').map(fold).collect()
+    } else {
+        Vec::new()
+    };
     let sub_folds: Vec<String> = unicode_labels[..reg_index]
         .iter()
         .map(|l| fold(l))
@@ -277,13 +284,10 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
         if reg_label == brand || reg_fold == brand_fold {
             push(Reason::with(ReasonCode::LookalikeDomain, imitated.clone()));
         } else if reg_fold.contains(brand_fold)
-            || (reg_label.contains('-')
-                && reg_label
-                    .split('-')
-                    .any(|t| near(&fold(t), brand_fold, limit)))
+            || reg_part_folds.iter().any(|t| near(t, brand_fold, limit))
             || (brand_fold.chars().count() >= 6
-                && reg_fold.chars().count() > brand_fold.chars().count() + 1
-                && contains_near(&reg_fold, brand_fold))
+                && reg_fold_chars.len() > brand_fold.chars().count() + 1
+                && contains_near(&reg_fold, &reg_fold_chars, brand_fold))
         {
             push(Reason::with(ReasonCode::BrandAffixDomain, imitated.clone()));
         } else if near(&reg_fold, brand_fold, limit) {
@@ -592,6 +596,25 @@ mod tests {
                 "{b:#x}"
             );
         }
+    }
+
+    /// The brand near one part of a hyphenated label, and near a window of a longer label, for
+    /// every brand of the directory (the parts and the label's characters are read once).
+    #[test]
+    fn a_brand_one_edit_off_inside_a_label_is_an_affix() {
+        let d = OfficialDirectory::dingtalk_default();
+        let affix = |link: &str| {
+            assess(&canonicalize(link).unwrap(), &d)
+                .reasons
+                .iter()
+                .any(|x| x.code == ReasonCode::BrandAffixDomain)
+        };
+        // `dingtlak`: two letters swapped, one edit from `dingtalk`.
+        assert!(affix("https://dingtlak-support.com/"));
+        assert!(affix("https://help-dingtlak-hk.com/"));
+        assert!(affix("https://mydingtlakhelp.com/"));
+        assert!(!affix("https://weather-report-hk.com/"));
+        assert!(!affix("https://mydingohelpdesk.com/"));
     }
 
     #[test]
