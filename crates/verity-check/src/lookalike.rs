@@ -251,11 +251,16 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
     };
     let reg_fold = fold(reg_label);
     let reg_fold_chars: Vec<char> = reg_fold.chars().collect();
-    // A hyphenated label's parts, folded once for all the brands.
-    let reg_part_folds: Vec<String> = if reg_label.contains('-') {
-        reg_label.split('-').map(fold).collect()
-    } else {
-        Vec::new()
+    // A hyphenated label's parts, folded once for all the brands, and only if a brand asks.
+    let reg_part_folds = std::cell::OnceCell::new();
+    let reg_parts = || -> &Vec<String> {
+        reg_part_folds.get_or_init(|| {
+            if reg_label.contains('-') {
+                reg_label.split('-').map(fold).collect()
+            } else {
+                Vec::new()
+            }
+        })
     };
     let sub_folds: Vec<String> = unicode_labels[..reg_index]
         .iter()
@@ -284,7 +289,7 @@ fn host_rules(url: &CanonicalUrl, official: &OfficialDirectory) -> Vec<Reason> {
         if reg_label == brand || reg_fold == brand_fold {
             push(Reason::with(ReasonCode::LookalikeDomain, imitated.clone()));
         } else if reg_fold.contains(brand_fold)
-            || reg_part_folds.iter().any(|t| near(t, brand_fold, limit))
+            || reg_parts().iter().any(|t| near(t, brand_fold, limit))
             || (brand_fold.chars().count() >= 6
                 && reg_fold_chars.len() > brand_fold.chars().count() + 1
                 && contains_near(&reg_fold, &reg_fold_chars, brand_fold))
